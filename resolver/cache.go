@@ -1,0 +1,116 @@
+package resolver
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+type cacheKey struct {
+	kind Kind
+	id   string
+}
+
+// String is the singleflight key.
+func (k cacheKey) String() string { return string(rune('0'+k.kind)) + k.id }
+
+type cacheEntry struct {
+	conn    Connection
+	val     Secret
+	found   bool
+	saved   time.Time
+	touched atomic.Bool // read since it was saved or last spared by eviction
+}
+
+// cache is a bounded TTL cache. A hit takes a read lock and allocates
+// nothing. When full, an insert evicts by sampling: an expired entry first,
+// else one not read lately, else the oldest of the sample (an approximation
+// of LRU that keeps hits write-free).
+//
+// We wrote this rather than take hashicorp/golang-lru/v2/expirable: that one
+// starts a goroutine per cache that can never be stopped and takes an
+// exclusive lock on every hit.
+type cache struct {
+	ttl  time.Duration
+	max  int
+	now  func() time.Time
+	mu   sync.RWMutex
+	m    map[cacheKey]*cacheEntry
+}
+
+const evictionSample = 8
+
+func newCache(ttl time.Duration, size int, now func() time.Time) *cache {
+	if size <= 0 {
+		size = DefaultCacheSize
+	}
+	return &cache{ttl: ttl, max: size, now: now, m: make(map[cacheKey]*cacheEntry)}
+}
+
+// get returns a live entry. An entry older than ttl (strictly) has expired,
+// as in Airflow's SecretCache.
+func (c *cache) get(k cacheKey) (*cacheEntry, bool) {
+	c.mu.RLock()
+	e, ok := c.m[k]
+	c.mu.RUnlock()
+	if !ok || c.now().Sub(e.saved) > c.ttl {
+		return nil, false
+	}
+	if !e.touched.Load() {
+		e.touched.Store(true)
+	}
+	return e, true
+}
+
+func (c *cache) put(k cacheKey, e *cacheEntry) {
+	now := c.now()
+	e.saved = now
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, exists := c.m[k]; !exists && len(c.m) >= c.max {
+		c.evictLocked(now)
+	}
+	c.m[k] = e
+}
+
+func (c *cache) evictLocked(now time.Time) {
+	var victim cacheKey
+	var oldest *cacheEntry
+	n := 0
+	for k, e := range c.m { // map order is random: a fair sample
+		if now.Sub(e.saved) > c.ttl {
+			delete(c.m, k)
+			return
+		}
+		if !e.touched.Load() {
+			delete(c.m, k)
+			return
+		}
+		e.touched.Store(false) // spared once: must be read again to be spared again
+		if oldest == nil || e.saved.Before(oldest.saved) {
+			victim, oldest = k, e
+		}
+		if n++; n == evictionSample {
+			break
+		}
+	}
+	delete(c.m, victim)
+}
+
+func (c *cache) remove(k cacheKey) {
+	c.mu.Lock()
+	delete(c.m, k)
+	c.mu.Unlock()
+}
+
+func (c *cache) clear() {
+	c.mu.Lock()
+	clear(c.m)
+	c.mu.Unlock()
+}
+
+func (c *cache) len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.m)
+}

@@ -1,0 +1,91 @@
+package resolver
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrNotFound is returned by a Backend that does not hold the requested id
+// (match it with errors.Is). It is not a failure: the resolver moves on to the
+// next tier. The resolver's own error when no tier answers also matches it.
+var ErrNotFound = errors.New("not found")
+
+// ErrPermissionDenied is returned (wrapped) by a Backend whose service refused
+// access. By default the resolver logs it and moves on like any other error;
+// with [WithFailClosed] it stops the search and returns it.
+var ErrPermissionDenied = errors.New("permission denied")
+
+// ErrInvalidConnection is wrapped by every error that a connection value fails
+// to parse with. The message names the field at fault, never a secret.
+var ErrInvalidConnection = errors.New("invalid connection")
+
+// ErrConfig is wrapped by configuration errors: a bad config file, an unknown
+// backend name, bad backend_kwargs, a backend constructor's refusal.
+var ErrConfig = errors.New("configuration error")
+
+// Kind is the kind of value looked up.
+type Kind uint8
+
+// The kinds of lookup.
+const (
+	KindConnection Kind = iota + 1
+	KindVariable
+	KindConfig
+)
+
+// String returns "connection", "variable" or "config".
+func (k Kind) String() string {
+	switch k {
+	case KindConnection:
+		return "connection"
+	case KindVariable:
+		return "variable"
+	case KindConfig:
+		return "config"
+	}
+	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
+
+// TierError is the error one tier of the search path returned.
+type TierError struct {
+	Tier string // the backend's name
+	Err  error
+}
+
+func (e *TierError) Error() string { return e.Tier + ": " + e.Err.Error() }
+
+// Unwrap returns the backend's error.
+func (e *TierError) Unwrap() error { return e.Err }
+
+// NotFoundError is returned by the resolver when no tier answered. It matches
+// ErrNotFound, and errors.Is/As also see each tier's error.
+type NotFoundError struct {
+	Kind     Kind
+	ID       string
+	Searched []string     // the tiers asked, in order
+	Errs     []*TierError // the tiers that failed with something other than not found
+}
+
+func (e *NotFoundError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %q not found (searched: %s)", e.Kind, e.ID, strings.Join(e.Searched, ", "))
+	if len(e.Searched) == 0 {
+		b.WriteString(" (no tiers configured)")
+	}
+	for _, te := range e.Errs {
+		b.WriteString("; ")
+		b.WriteString(te.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns ErrNotFound followed by every tier error.
+func (e *NotFoundError) Unwrap() []error {
+	errs := make([]error, 0, 1+len(e.Errs))
+	errs = append(errs, ErrNotFound)
+	for _, te := range e.Errs {
+		errs = append(errs, te)
+	}
+	return errs
+}

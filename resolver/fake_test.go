@@ -1,0 +1,70 @@
+package resolver_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// memBackend is an in-memory Backend for the resolver's tests: it counts
+// calls, can fail with a fixed error, and can block until released.
+type memBackend struct {
+	name  string
+	conns map[string]string
+	vars  map[string]string
+	cfgs  map[string]string
+	err   error         // returned by every call when set
+	gate  chan struct{} // when set, calls wait for it to close
+	calls atomic.Int64
+	mu    sync.Mutex
+}
+
+func (m *memBackend) Name() string { return m.name }
+
+func (m *memBackend) get(ctx context.Context, src map[string]string, id string) (string, error) {
+	m.calls.Add(1)
+	if m.gate != nil {
+		select {
+		case <-m.gate:
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	if m.err != nil {
+		return "", m.err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := src[id]
+	if !ok {
+		return "", resolver.ErrNotFound
+	}
+	return v, nil
+}
+
+func (m *memBackend) set(src map[string]string, id, v string) {
+	m.mu.Lock()
+	src[id] = v
+	m.mu.Unlock()
+}
+
+func (m *memBackend) ConnectionValue(ctx context.Context, id string) (string, error) {
+	return m.get(ctx, m.conns, id)
+}
+
+func (m *memBackend) Variable(ctx context.Context, key string) (string, error) {
+	return m.get(ctx, m.vars, key)
+}
+
+func (m *memBackend) Config(ctx context.Context, key string) (string, error) {
+	return m.get(ctx, m.cfgs, key)
+}
+
+func newMem(name string) *memBackend {
+	return &memBackend{name: name, conns: map[string]string{}, vars: map[string]string{}, cfgs: map[string]string{}}
+}
