@@ -31,11 +31,11 @@ type cacheEntry struct {
 // starts a goroutine per cache that can never be stopped and takes an
 // exclusive lock on every hit.
 type cache struct {
-	ttl  time.Duration
-	max  int
-	now  func() time.Time
-	mu   sync.RWMutex
-	m    map[cacheKey]*cacheEntry
+	ttl time.Duration
+	max int
+	now func() time.Time
+	mu  sync.RWMutex
+	m   map[cacheKey]*cacheEntry
 }
 
 const evictionSample = 8

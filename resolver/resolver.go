@@ -61,22 +61,17 @@ func (r *Resolver) Connection(ctx context.Context, connID string) (Connection, e
 	if r.cache == nil {
 		return r.findConnection(ctx, connID)
 	}
-	key := cacheKey{kind: KindConnection, id: connID}
-	if e, ok := r.cache.get(key); ok {
-		if !e.found {
-			return Connection{}, r.notFound(KindConnection, connID, nil)
-		}
-		return e.conn, nil
-	}
-	v, err := r.shared(ctx, key, func(ctx context.Context) (any, error) {
+	e, err := r.cached(ctx, cacheKey{kind: KindConnection, id: connID}, func(ctx context.Context) (*cacheEntry, error) {
 		c, err := r.findConnection(ctx, connID)
-		r.remember(key, err, func(e *cacheEntry) { e.conn = c })
-		return c, err
+		if err != nil {
+			return nil, err
+		}
+		return &cacheEntry{found: true, conn: c}, nil
 	})
 	if err != nil {
 		return Connection{}, err
 	}
-	return v.(Connection), nil
+	return e.conn, nil
 }
 
 // Variable returns variable key from the first tier that holds it.
@@ -98,56 +93,62 @@ func (r *Resolver) value(ctx context.Context, kind Kind, id string, ntiers int) 
 	if r.cache == nil {
 		return r.findValue(ctx, kind, id, ntiers)
 	}
-	key := cacheKey{kind: kind, id: id}
-	if e, ok := r.cache.get(key); ok {
-		if !e.found {
-			return Secret{}, r.notFound(kind, id, nil)
-		}
-		return e.val, nil
-	}
-	v, err := r.shared(ctx, key, func(ctx context.Context) (any, error) {
+	e, err := r.cached(ctx, cacheKey{kind: kind, id: id}, func(ctx context.Context) (*cacheEntry, error) {
 		s, err := r.findValue(ctx, kind, id, ntiers)
-		r.remember(key, err, func(e *cacheEntry) { e.val = s })
-		return s, err
+		if err != nil {
+			return nil, err
+		}
+		return &cacheEntry{found: true, val: s}, nil
 	})
 	if err != nil {
 		return Secret{}, err
 	}
-	return v.(Secret), nil
+	return e.val, nil
 }
 
-// shared runs find once for all concurrent callers of key. The call runs
-// with ctx's values but not its cancellation, so one caller giving up does
-// not fail the others; each caller still returns as soon as its own ctx is
-// done.
-func (r *Resolver) shared(ctx context.Context, key cacheKey, find func(context.Context) (any, error)) (any, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
+// cached answers key from the cache, or runs find once for all concurrent
+// callers of key and caches its answer or clean not-found. A negative entry
+// comes back as a *NotFoundError. The shared call runs with ctx's values but
+// not its cancellation, so one caller giving up does not fail the others;
+// each caller still returns as soon as its own ctx is done.
+func (r *Resolver) cached(ctx context.Context, key cacheKey, find func(context.Context) (*cacheEntry, error)) (*cacheEntry, error) {
+	e, ok := r.cache.get(key)
+	if !ok {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		detached := context.WithoutCancel(ctx)
+		ch := r.group.DoChan(key.String(), func() (any, error) {
+			// A flight that ended between our cache miss and this one
+			// has filled the entry: do not ask the backends again.
+			if e, ok := r.cache.get(key); ok {
+				return e, nil
+			}
+			e, err := find(detached)
+			switch {
+			case err == nil:
+				r.cache.put(key, e)
+			case isCleanNotFound(err):
+				// Cache the miss. A miss that a failing tier caused is
+				// not cached: the next lookup asks again.
+				r.cache.put(key, &cacheEntry{})
+			}
+			return e, err
+		})
+		select {
+		case res := <-ch:
+			if res.Err != nil {
+				return nil, res.Err
+			}
+			e = res.Val.(*cacheEntry)
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
-	detached := context.WithoutCancel(ctx)
-	ch := r.group.DoChan(key.String(), func() (any, error) { return find(detached) })
-	select {
-	case res := <-ch:
-		return res.Val, res.Err
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if !e.found {
+		return nil, r.notFound(key.kind, key.id, nil)
 	}
-}
-
-// remember caches a found value (set fills it in) or a clean not-found. A
-// not-found that some tier failed to answer is not cached: the next lookup
-// asks again.
-func (r *Resolver) remember(key cacheKey, err error, set func(*cacheEntry)) {
-	e := &cacheEntry{}
-	switch {
-	case err == nil:
-		e.found = true
-		set(e)
-	case isCleanNotFound(err):
-	default:
-		return
-	}
-	r.cache.put(key, e)
+	return e, nil
 }
 
 func isCleanNotFound(err error) bool {
