@@ -1,0 +1,285 @@
+package localfs
+
+import (
+	"bytes"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// format is a secrets file's format, chosen by extension.
+type format uint8
+
+const (
+	formatEnv format = iota + 1
+	formatJSON
+	formatYAML
+)
+
+// extensions lists the supported extensions as Airflow's error does.
+const extensions = ".env .json .yaml .yml"
+
+// formatOf returns the format for a path's extension, compared lower-cased.
+// A file named just ".env" is a .env file (Python's pathlib sees no suffix
+// there, so Airflow refuses it).
+func formatOf(p string) (format, bool) {
+	switch strings.ToLower(path.Ext(strings.ReplaceAll(p, `\`, "/"))) {
+	case ".env":
+		return formatEnv, true
+	case ".json":
+		return formatJSON, true
+	case ".yaml", ".yml":
+		return formatYAML, true
+	}
+	return 0, false
+}
+
+var utf8BOM = []byte("\xEF\xBB\xBF")
+
+// parseFile reads a file's top-level entries in its format. A leading UTF-8
+// byte order mark is ignored; any other invalid UTF-8 is an error (Python
+// fails to read such a file at all).
+func parseFile(data []byte, f format, p *problems) []member {
+	data = bytes.TrimPrefix(data, utf8BOM)
+	if !utf8.Valid(data) {
+		off := 0
+		for off < len(data) {
+			r, size := utf8.DecodeRune(data[off:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			off += size
+		}
+		p.add(lineOf(data, off), "The file is not valid UTF-8.")
+		return nil
+	}
+	switch f {
+	case formatEnv:
+		return parseDotenv(data, p)
+	case formatJSON:
+		return parseJSONFile(data, p)
+	case formatYAML:
+		return parseYAMLFile(data, p)
+	}
+	return nil
+}
+
+// showKey writes a key (an id) for a message: as is when it is plain text,
+// quoted when it holds spaces, quotes, commas or unprintable characters.
+func showKey(k string) string {
+	if k == "" {
+		return `""`
+	}
+	for _, r := range k {
+		if r == '"' || r == ',' || r == '\\' || unicode.IsSpace(r) || !unicode.IsPrint(r) {
+			return strconv.Quote(k)
+		}
+	}
+	return k
+}
+
+// lineList writes the lines of a key's definitions: "1, 4".
+func lineList(vs []value) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = strconv.Itoa(v.line)
+	}
+	return strings.Join(s, ", ")
+}
+
+// textValue is a variable's or config's value as a string: a string as is,
+// anything else as compact JSON. ok is false for null (absent, as None is
+// in Airflow).
+func textValue(v *value) (s string, ok bool) {
+	switch v.kind {
+	case vNull:
+		return "", false
+	case vString:
+		return v.s, true
+	}
+	return jsonText(v, compactJSON), true
+}
+
+// buildVariables applies Airflow's load_variables rules: in a .env file
+// every key must occur exactly once; in JSON and YAML each value is taken
+// as it is (null: the variable is absent).
+func buildVariables(entries []member, f format, p *problems) map[string]string {
+	out := make(map[string]string, len(entries))
+	for i := range entries {
+		e := &entries[i]
+		if f == formatEnv {
+			if len(e.val.elems) != 1 {
+				p.addf(e.val.elems[1].line, "The file contains multiple values for key %s (lines %s).", showKey(e.key), lineList(e.val.elems))
+				continue
+			}
+			out[e.key] = e.val.elems[0].s
+			continue
+		}
+		if s, ok := textValue(&e.val); ok {
+			out[e.key] = s
+		}
+	}
+	return out
+}
+
+// buildConfigs applies Airflow's load_configs_dict rules: like variables,
+// but a list (every .env key is one) must hold exactly one value, which is
+// taken.
+func buildConfigs(entries []member, f format, p *problems) map[string]string {
+	out := make(map[string]string, len(entries))
+	for i := range entries {
+		e := &entries[i]
+		v := &e.val
+		if v.kind == vArray {
+			if len(v.elems) != 1 {
+				if f == formatEnv {
+					p.addf(v.elems[1].line, "The file contains multiple values for key %s (lines %s).", showKey(e.key), lineList(v.elems))
+				} else {
+					p.addf(e.line, "The file contains %d values for key %s; a config must have exactly one.", len(v.elems), showKey(e.key))
+				}
+				continue
+			}
+			v = &v.elems[0]
+		}
+		if s, ok := textValue(v); ok {
+			out[e.key] = s
+		}
+	}
+	return out
+}
+
+// connEntry is a parsed connection and the value ConnectionValue returns.
+type connEntry struct {
+	conn  resolver.Connection
+	value string
+}
+
+// connectionKeys are the keys a connection object may hold: the parameters
+// of Airflow's newest Connection constructor (team_name included; it is
+// accepted and dropped), plus extra_dejson.
+var connectionKeys = []string{"conn_id", "conn_type", "description", "extra", "extra_dejson", "host", "login", "password", "port", "schema", "team_name", "uri"}
+
+// buildConnections applies Airflow's load_connections_dict rules: a list
+// holds at most one definition (an empty list defines nothing), a string is
+// a connection value, an object holds Connection fields.
+func buildConnections(entries []member, f format, p *problems) map[string]connEntry {
+	out := make(map[string]connEntry, len(entries))
+	for i := range entries {
+		e := &entries[i]
+		v := &e.val
+		if v.kind == vArray {
+			switch {
+			case len(v.elems) == 0:
+				continue
+			case len(v.elems) > 1:
+				if f == formatEnv {
+					p.addf(v.elems[1].line, "Found multiple values for %s (lines %s).", showKey(e.key), lineList(v.elems))
+				} else {
+					p.addf(e.line, "Found multiple values for %s (a list of %d).", showKey(e.key), len(v.elems))
+				}
+				continue
+			}
+			v = &v.elems[0]
+		}
+		line := e.line
+		if f == formatEnv {
+			line = v.line
+		}
+		ce, ok, msg := createConnection(e.key, v)
+		if msg != "" {
+			p.add(line, msg)
+			continue
+		}
+		if ok {
+			out[e.key] = ce
+		}
+	}
+	return out
+}
+
+// createConnection is Airflow's _create_connection. ok is false for an
+// empty string, which defines nothing. msg is a problem, or "".
+func createConnection(connID string, v *value) (ce connEntry, ok bool, msg string) {
+	switch v.kind {
+	case vString:
+		if v.s == "" {
+			return connEntry{}, false, ""
+		}
+		// A string is what every other backend returns, so it is parsed
+		// the same way: Airflow's JSON form when it starts with '{', else
+		// a URI (Airflow's Connection(uri=...)).
+		c, err := resolver.ParseConnection(connID, v.s)
+		if err != nil {
+			return connEntry{}, false, err.Error()
+		}
+		return connEntry{conn: c, value: v.s}, true, ""
+	case vObject:
+		fields, msg := connectionFields(connID, v)
+		if msg != "" {
+			return connEntry{}, false, msg
+		}
+		c, err := resolver.ConnectionFromFields(connID, fields)
+		if err != nil {
+			return connEntry{}, false, err.Error()
+		}
+		js, err := c.RevealedJSON()
+		if err != nil {
+			return connEntry{}, false, err.Error()
+		}
+		return connEntry{conn: c, value: string(js)}, true, ""
+	}
+	return connEntry{}, false, "Unexpected value type: " + v.kind.typeName() +
+		". The connection can only be defined using a string or object."
+}
+
+// connectionFields checks a connection object's keys and turns it into the
+// fields of resolver.ConnectionFromFields, as Airflow does before calling
+// Connection(**value): extra_dejson becomes extra (json.dumps of it), an
+// extra that is not a string becomes json.dumps of it when it is truthy and
+// nothing when it is not, and conn_id must equal the key.
+func connectionFields(connID string, v *value) (map[string]any, string) {
+	var illegal []string
+	has := map[string]*value{}
+	for i := range v.members {
+		m := &v.members[i]
+		if !slices.Contains(connectionKeys, m.key) {
+			illegal = append(illegal, showKey(m.key))
+			continue
+		}
+		has[m.key] = &m.val
+	}
+	if len(illegal) > 0 {
+		slices.Sort(illegal)
+		return nil, "The object have illegal keys: " + strings.Join(illegal, ", ") +
+			". The dictionary can only contain the following keys: " + strings.Join(connectionKeys, ", ") + "."
+	}
+	if has["extra"] != nil && has["extra_dejson"] != nil {
+		return nil, "The extra and extra_dejson parameters are mutually exclusive. Please provide only one parameter."
+	}
+	if id := has["conn_id"]; id != nil && (id.kind != vString || id.s != connID) {
+		return nil, "Mismatch conn_id. The conn_id field does not match the key " + showKey(connID) + "."
+	}
+	fields := make(map[string]any, len(has))
+	for k, fv := range has {
+		switch k {
+		case "conn_id":
+		case "extra_dejson":
+			fields["extra"] = jsonText(fv, pythonJSON)
+		case "extra":
+			switch {
+			case fv.kind == vString:
+				fields["extra"] = fv.s
+			case truthy(fv):
+				fields["extra"] = jsonText(fv, pythonJSON)
+			}
+		default:
+			fields[k] = goValue(fv)
+		}
+	}
+	return fields, ""
+}

@@ -1,0 +1,85 @@
+// Package localfs is the local files backend: Airflow's
+// LocalFilesystemBackend (airflow.secrets.local_filesystem), reading
+// connections, variables and configs from .env, JSON and YAML files.
+//
+// Importing the package registers it as "localfs" (alias
+// airflow.secrets.local_filesystem.LocalFilesystemBackend), with the
+// backend_kwargs connections_file_path, variables_file_path and
+// configs_file_path (null or "" switch a kind off) and our
+// reload_interval_seconds. Other keys are errors. In Go:
+//
+//	b, err := localfs.New(localfs.Options{
+//		ConnectionsFile: "/etc/airflow/connections.yaml",
+//		VariablesFile:   "/etc/airflow/variables.env",
+//		ReloadInterval:  localfs.DefaultReloadInterval,
+//	})
+//
+// # Files
+//
+// The format follows the extension, compared lower-cased: .env, .json,
+// .yaml or .yml. A .env file holds KEY=value lines, split at the first '=',
+// kept exactly as written (no trimming, no unquoting); empty lines and lines
+// starting with optional whitespace and '#' are skipped; a repeated key
+// holds several values. A JSON or YAML file holds one object (mapping)
+// whose keys are the ids.
+//
+// A connection is a string (a URI, or Airflow's JSON form when it starts
+// with '{'), an object of Connection fields (conn_id, conn_type,
+// description, host, login, password, schema, port, extra, uri, team_name,
+// or extra_dejson instead of extra), or a list of one of those. As in
+// Airflow, an object's conn_type is kept as written (Connection(**fields)
+// does not turn "postgresql" into "postgres"; a URI or the JSON form in a
+// string does). A variable
+// or a config is a string, taken as is, or any other value, returned as
+// compact JSON; null means absent. A config given as a list must have
+// exactly one element.
+//
+// # Errors
+//
+// Every problem in a file is reported, each as "path:line: message" with a
+// 1-based line, in one [*ParseError]. Airflow numbers YAML lines from 0
+// (PyYAML's marks); we number every format from 1. Messages never contain
+// a value from the file. A missing or unreadable file is an error that
+// wraps the fs error (fs.ErrNotExist for a missing one), not
+// resolver.ErrNotFound: the resolver logs it and goes on, as Airflow does
+// with FileNotFoundError. An id the file does not define is
+// resolver.ErrNotFound.
+//
+// # Reloading
+//
+// Airflow reads and parses the file on every lookup. This backend parses a
+// file once and keeps the result; a lookup stats the file at most once per
+// Options.ReloadInterval and re-reads it when its size, modification time,
+// mode or (for OS files) device and inode changed. An edit that keeps the
+// size and the modification time (a same-size rewrite within the
+// filesystem's timestamp granularity) is not seen. A file that turns bad
+// after a good load makes lookups fail with its error rather than serve the
+// old contents.
+//
+// # Deliberate differences from Airflow
+//
+//   - YAML line numbers are 1-based (see Errors); every problem of a file is
+//     reported at once, connection and uniqueness errors included (Airflow
+//     raises the first).
+//   - A string connection value starting with '{' is Airflow's JSON form, as
+//     it is for every other backend (Airflow would parse it as a URI); an
+//     empty string defines no connection (Airflow makes an empty one).
+//   - An unsupported extension is reported by New, not at the first lookup.
+//     A file named just ".env" is a .env file (Airflow refuses it: pathlib
+//     sees no suffix).
+//   - A leading UTF-8 byte order mark is skipped. A file that is not UTF-8
+//     is a parse error with its line.
+//   - YAML is read by a YAML 1.2 parser (yaml.v3), PyYAML by YAML 1.1:
+//     yes/no/on/off are strings here, 1e3 is a float, timestamps stay text.
+//     Quote such values to mean the same to both. Non-string scalar keys
+//     (1:, true:) are ids as written, where PyYAML would make them
+//     unreachable ints and booleans. Unknown tags and recursive anchors are
+//     errors.
+//   - JSON NaN and Infinity literals, which Python accepts, are syntax
+//     errors.
+//   - Error messages do not echo values: the conn_id mismatch does not show
+//     the field's value; JSON and YAML syntax errors give the line (and for
+//     JSON the column) and the kind of problem only.
+//   - Team-scoped keys (<team>___<id>, Airflow 3.2 multi-team) are not
+//     supported: the lookup interfaces carry no team.
+package localfs

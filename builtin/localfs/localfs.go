@@ -1,0 +1,237 @@
+package localfs
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"math"
+	"time"
+
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// Name is the backend's registry name.
+const Name = "localfs"
+
+// DefaultReloadInterval is how often, at most, a lookup checks whether a
+// file changed when the backend is built from backend_kwargs without
+// reload_interval_seconds. A check is one stat (measured at about 1 µs and
+// two allocations on Linux); a lookup that does not check costs under
+// 100 ns and allocates nothing.
+const DefaultReloadInterval = time.Second
+
+// DefaultMaxFileSize is the largest file read when Options.MaxFileSize is 0.
+const DefaultMaxFileSize = 64 << 20
+
+// Options configure a Backend.
+type Options struct {
+	// FS holds the files. nil means the operating system's filesystem, with
+	// paths used as given (relative to the working directory, as in
+	// Airflow). With an fs.FS (embed.FS, fstest.MapFS, os.DirFS), paths
+	// are fs.FS paths: slash-separated, unrooted, no "." or ".." elements.
+	FS fs.FS
+
+	// The files, each chosen by its extension (.env, .json, .yaml or .yml,
+	// in any case). "" means the backend holds nothing of that kind.
+	ConnectionsFile string
+	VariablesFile   string
+	ConfigsFile     string
+
+	// ReloadInterval is how long a lookup trusts the parsed file before
+	// it stats the file again (and re-reads it if its size, modification
+	// time, mode or identity changed). 0 checks on every lookup, as Airflow
+	// re-reads on every lookup; a negative interval reads each file once
+	// (a file that could not be read is retried).
+	ReloadInterval time.Duration
+
+	// MaxFileSize is the largest file read, in bytes; 0 means
+	// DefaultMaxFileSize.
+	MaxFileSize int64
+}
+
+// Backend serves connections, variables and configs from local files, as
+// Airflow's LocalFilesystemBackend does. It is safe for concurrent use.
+//
+// The zero Backend holds nothing.
+type Backend struct {
+	conns, vars, cfgs *source // nil: that kind holds nothing
+}
+
+// The not-found errors of a kind without a file.
+var (
+	errNoConnFile   = fmt.Errorf("localfs: no connections file configured: %w", resolver.ErrNotFound)
+	errNoVarFile    = fmt.Errorf("localfs: no variables file configured: %w", resolver.ErrNotFound)
+	errNoConfigFile = fmt.Errorf("localfs: no configs file configured: %w", resolver.ErrNotFound)
+)
+
+// Interface checks.
+var (
+	_ resolver.Backend           = (*Backend)(nil)
+	_ resolver.ConnectionBackend = (*Backend)(nil)
+	_ resolver.ConfigBackend     = (*Backend)(nil)
+	_ resolver.Named             = (*Backend)(nil)
+)
+
+// New returns a Backend reading the files in o. It checks the options (an
+// unsupported extension is an error naming the file) but reads nothing: each
+// file is read at the first lookup of its kind, so a missing file is a
+// lookup error, as in Airflow. Errors match resolver.ErrConfig.
+func New(o Options) (*Backend, error) {
+	if o.MaxFileSize < 0 {
+		return nil, fmt.Errorf("%w: localfs: MaxFileSize must not be negative", resolver.ErrConfig)
+	}
+	if o.MaxFileSize == 0 {
+		o.MaxFileSize = DefaultMaxFileSize
+	}
+	b := &Backend{}
+	epoch := time.Now()
+	for _, f := range []struct {
+		path string
+		kind resolver.Kind
+		src  **source
+	}{
+		{o.ConnectionsFile, resolver.KindConnection, &b.conns},
+		{o.VariablesFile, resolver.KindVariable, &b.vars},
+		{o.ConfigsFile, resolver.KindConfig, &b.cfgs},
+	} {
+		if f.path == "" {
+			continue
+		}
+		format, ok := formatOf(f.path)
+		if !ok {
+			return nil, fmt.Errorf("%w: localfs: %s file %s: unsupported file format, the file must have one of the following extensions: %s",
+				resolver.ErrConfig, f.kind, f.path, extensions)
+		}
+		if o.FS != nil && !fs.ValidPath(f.path) {
+			return nil, fmt.Errorf("%w: localfs: %s file %q is not a valid fs.FS path (slash-separated, unrooted, no . or .. elements)",
+				resolver.ErrConfig, f.kind, f.path)
+		}
+		*f.src = &source{
+			notFound: fmt.Errorf("localfs: %s not in %s: %w", f.kind, f.path, resolver.ErrNotFound),
+			kind:     f.kind,
+			path:     f.path,
+			format:   format,
+			fsys:     o.FS,
+			maxSize:  o.MaxFileSize,
+			interval: o.ReloadInterval,
+			epoch:    epoch,
+		}
+	}
+	return b, nil
+}
+
+func init() {
+	resolver.Register(Name, open, "airflow.secrets.local_filesystem.LocalFilesystemBackend")
+}
+
+// open builds a Backend from backend_kwargs: connections_file_path,
+// variables_file_path, configs_file_path (a string; null or "" holds
+// nothing of that kind) and reload_interval_seconds (a number; default
+// DefaultReloadInterval, 0 checks on every lookup, negative never
+// re-reads). Any other key is an error, as it is for Airflow's constructor.
+func open(_ context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
+	var o Options
+	var err error
+	for _, k := range []struct {
+		key string
+		dst *string
+	}{
+		{"connections_file_path", &o.ConnectionsFile},
+		{"variables_file_path", &o.VariablesFile},
+		{"configs_file_path", &o.ConfigsFile},
+	} {
+		if *k.dst, _, err = kw.OptString(k.key, ""); err != nil {
+			return nil, err
+		}
+	}
+	secs, err := kw.Float("reload_interval_seconds", DefaultReloadInterval.Seconds())
+	if err != nil {
+		return nil, err
+	}
+	if math.IsNaN(secs) || math.IsInf(secs, 0) || math.Abs(secs) > float64(math.MaxInt64)/float64(time.Second) {
+		return nil, fmt.Errorf("%w: backend_kwargs key %q must be a finite number of seconds", resolver.ErrConfig, "reload_interval_seconds")
+	}
+	o.ReloadInterval = time.Duration(secs * float64(time.Second))
+	if err := kw.CheckUnused(Name); err != nil {
+		return nil, err
+	}
+	return New(o)
+}
+
+// Name returns "localfs".
+func (b *Backend) Name() string { return Name }
+
+// Connection returns connection connID, parsed when its file was loaded.
+// This is the resolver's fast path: a lookup that does not stat the file
+// copies a struct and allocates nothing.
+func (b *Backend) Connection(ctx context.Context, connID string) (resolver.Connection, error) {
+	if err := ctx.Err(); err != nil {
+		return resolver.Connection{}, ctxError(err)
+	}
+	if b.conns == nil {
+		return resolver.Connection{}, errNoConnFile
+	}
+	snap := b.conns.current()
+	if snap.err != nil {
+		return resolver.Connection{}, snap.err
+	}
+	e, ok := snap.conns[connID]
+	if !ok {
+		return resolver.Connection{}, b.conns.notFound
+	}
+	return e.conn, nil
+}
+
+// ConnectionValue returns connection connID's value: a string as written in
+// the file (a URI, or Airflow's JSON form), or for an object Airflow's JSON
+// form of the parsed connection (password included).
+func (b *Backend) ConnectionValue(ctx context.Context, connID string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", ctxError(err)
+	}
+	if b.conns == nil {
+		return "", errNoConnFile
+	}
+	snap := b.conns.current()
+	if snap.err != nil {
+		return "", snap.err
+	}
+	e, ok := snap.conns[connID]
+	if !ok {
+		return "", b.conns.notFound
+	}
+	return e.value, nil
+}
+
+// Variable returns variable key's value: a string as written, any other
+// JSON or YAML value as compact JSON text. A null value is absent.
+func (b *Backend) Variable(ctx context.Context, key string) (string, error) {
+	return lookup(ctx, b.vars, key, errNoVarFile)
+}
+
+// Config returns config key's value, read like a variable's.
+func (b *Backend) Config(ctx context.Context, key string) (string, error) {
+	return lookup(ctx, b.cfgs, key, errNoConfigFile)
+}
+
+func lookup(ctx context.Context, s *source, key string, noFile error) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", ctxError(err)
+	}
+	if s == nil {
+		return "", noFile
+	}
+	snap := s.current()
+	if snap.err != nil {
+		return "", snap.err
+	}
+	v, ok := snap.values[key]
+	if !ok {
+		return "", s.notFound
+	}
+	return v, nil
+}
+
+func ctxError(err error) error {
+	return fmt.Errorf("localfs: %w", err)
+}

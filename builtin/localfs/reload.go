@@ -1,0 +1,179 @@
+package localfs
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// source is one configured file: its parsed contents and when to look at
+// the file again.
+//
+// Lookups read the current snapshot with one atomic load. Once the reload
+// interval has passed, the next lookup stats the file (one goroutine at a
+// time; the others keep reading the current snapshot meanwhile) and, when
+// the file's size, modification time, mode or identity (device and inode,
+// for OS files) changed, reads and parses it again and swaps the snapshot
+// in. A file that has turned bad, or disappeared, replaces the good
+// snapshot with its error: lookups fail, as they do in Airflow, which reads
+// the file on every lookup, rather than serve stale secrets silently.
+type source struct {
+	notFound error // wraps resolver.ErrNotFound, names the file
+	kind     resolver.Kind
+	path     string // as configured, for messages
+	format   format
+	fsys     fs.FS // nil: the OS filesystem
+	maxSize  int64
+	interval time.Duration // 0: stat on every lookup; < 0: never again once loaded
+	epoch    time.Time     // monotonic origin for next
+
+	snap atomic.Pointer[snapshot]
+	next atomic.Int64 // time.Since(epoch) at which the next stat is due
+	mu   sync.Mutex   // one reload at a time
+}
+
+// snapshot is one load of a file.
+type snapshot struct {
+	info   fs.FileInfo // the file loaded (parse errors included); nil if it could not be read
+	err    error       // why the file cannot be used, or nil
+	conns  map[string]connEntry
+	values map[string]string // variables or configs
+}
+
+// current returns the snapshot to answer from, reloading when due.
+func (s *source) current() *snapshot {
+	snap := s.snap.Load()
+	if snap != nil {
+		switch {
+		case s.interval > 0:
+			if int64(time.Since(s.epoch)) < s.next.Load() {
+				return snap
+			}
+		case s.interval < 0:
+			if snap.info != nil {
+				return snap
+			}
+		}
+	}
+	return s.refresh(snap)
+}
+
+// refresh stats the file and reloads it when it changed. The first load
+// waits for the lock; later ones do not wait: when another goroutine is
+// already reloading, the current snapshot answers.
+func (s *source) refresh(old *snapshot) *snapshot {
+	if old == nil {
+		s.mu.Lock()
+	} else if !s.mu.TryLock() {
+		return old
+	}
+	defer s.mu.Unlock()
+	if cur := s.snap.Load(); cur != old {
+		return cur // reloaded while we were getting the lock
+	}
+	snap := old
+	info, err := s.stat()
+	switch {
+	case err != nil:
+		snap = &snapshot{err: s.ioError(err)}
+	case old == nil || old.info == nil || !sameFile(old.info, info):
+		snap = s.load()
+	}
+	if snap != old {
+		s.snap.Store(snap)
+	}
+	if s.interval > 0 {
+		s.next.Store(int64(time.Since(s.epoch) + s.interval))
+	}
+	return snap
+}
+
+func (s *source) stat() (fs.FileInfo, error) {
+	if s.fsys == nil {
+		return os.Stat(s.path)
+	}
+	return fs.Stat(s.fsys, s.path)
+}
+
+func (s *source) open() (fs.File, error) {
+	if s.fsys == nil {
+		return os.Open(s.path)
+	}
+	return s.fsys.Open(s.path)
+}
+
+// sameFile reports whether b describes the same, unchanged file as a. For
+// the operating system's files (os.Stat, os.DirFS) the device and inode
+// must match too, so that a file replaced by rename is seen even with the
+// old size and modification time.
+func sameFile(a, b fs.FileInfo) bool {
+	if a.Size() != b.Size() || !a.ModTime().Equal(b.ModTime()) || a.Mode() != b.Mode() {
+		return false
+	}
+	if os.SameFile(a, a) { // only an os FileInfo is the same file as itself
+		return os.SameFile(a, b)
+	}
+	return true
+}
+
+func (s *source) ioError(err error) error {
+	return fmt.Errorf("localfs: reading %s file: %w", s.kind, err)
+}
+
+// load reads and parses the file.
+func (s *source) load() *snapshot {
+	f, err := s.open()
+	if err != nil {
+		return &snapshot{err: s.ioError(err)}
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return &snapshot{err: s.ioError(err)}
+	}
+	if info.IsDir() {
+		return &snapshot{err: s.ioError(&fs.PathError{Op: "read", Path: s.path, Err: errors.New("is a directory")})}
+	}
+	tooBig := &snapshot{info: info, err: fmt.Errorf("localfs: %s file %s is larger than the limit of %d bytes", s.kind, s.path, s.maxSize)}
+	if info.Size() > s.maxSize {
+		return tooBig
+	}
+	data, err := io.ReadAll(io.LimitReader(f, s.maxSize+1))
+	if err != nil {
+		return &snapshot{err: s.ioError(err)}
+	}
+	if int64(len(data)) > s.maxSize {
+		return tooBig
+	}
+	snap := &snapshot{info: info}
+	snap.conns, snap.values, snap.err = parseKind(data, s.format, s.kind, s.path)
+	return snap
+}
+
+// parseKind parses a file's data for one kind of secret. err is a
+// *ParseError listing every problem.
+func parseKind(data []byte, f format, kind resolver.Kind, path string) (map[string]connEntry, map[string]string, error) {
+	var p problems
+	entries := parseFile(data, f, &p)
+	var conns map[string]connEntry
+	var values map[string]string
+	switch kind {
+	case resolver.KindConnection:
+		conns = buildConnections(entries, f, &p)
+	case resolver.KindVariable:
+		values = buildVariables(entries, f, &p)
+	case resolver.KindConfig:
+		values = buildConfigs(entries, f, &p)
+	}
+	if err := p.err(path); err != nil {
+		return nil, nil, err
+	}
+	return conns, values, nil
+}
