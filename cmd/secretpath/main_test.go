@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// repoRoot is where the quickstart's relative paths resolve from.
+var repoRoot = func() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	return filepath.Join(wd, "..", "..")
+}()
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runCLI(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	getenv := func(k string) string { return env[k] }
+	code := run(t.Context(), args, &out, &errOut, getenv)
+	return result{code: code, stdout: out.String(), stderr: errOut.String()}
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
+	return p
+}
+
+func TestQuickstart(t *testing.T) {
+	t.Chdir(repoRoot)
+	cfg := "testdata/quickstart/secretpath.cfg"
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStdout string
+		wantStderr []string
+	}{
+		{name: "uri", args: []string{"--config", cfg, "connections", "get", "smtp_default"}, wantStdout: "smtps://user:host@relay.example.com:465\n"},
+		{name: "uri explicit", args: []string{"connections", "get", "smtp_default", "--output", "uri", "--config", cfg}, wantStdout: "smtps://user:host@relay.example.com:465\n"},
+		{name: "variable", args: []string{"--config", cfg, "variables", "get", "hello"}, wantStdout: "world\n"},
+		{name: "json variable printed as is", args: []string{"--config", cfg, "variables", "get", "retry_policy"}, wantStdout: `{"attempts": 3, "backoff_seconds": 10}` + "\n"},
+		{name: "connection not found", args: []string{"--config", cfg, "connections", "get", "nope"}, wantCode: 1,
+			wantStderr: []string{`connection "nope" not found (searched: localfs, env)`}},
+		{name: "variable not found names a failing tier", args: []string{"--config", cfg, "variables", "get", "nope"}, wantCode: 1,
+			wantStderr: []string{`variable "nope" not found (searched: localfs, env)`}},
+		{name: "bad output", args: []string{"--config", cfg, "connections", "get", "x", "--output", "yaml"}, wantCode: 2,
+			wantStderr: []string{"--output must be uri or json"}},
+		{name: "unknown flag", args: []string{"--config", cfg, "connections", "get", "x", "--bogus"}, wantCode: 2,
+			wantStderr: []string{"unknown flag: --bogus"}},
+		{name: "missing id", args: []string{"--config", cfg, "connections", "get"}, wantCode: 2},
+		{name: "unknown command", args: []string{"frobnicate"}, wantCode: 2},
+		{name: "unreadable config", args: []string{"--config", "does/not/exist.cfg", "connections", "get", "x"}, wantCode: 2,
+			wantStderr: []string{"does/not/exist.cfg"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runCLI(t, nil, tt.args...)
+			assert.Equal(t, tt.wantCode, res.code, "stderr: %s", res.stderr)
+			if tt.wantStdout != "" {
+				assert.Equal(t, tt.wantStdout, res.stdout)
+			}
+			for _, s := range tt.wantStderr {
+				assert.Contains(t, res.stderr, s)
+			}
+		})
+	}
+}
+
+func TestJSONOutput(t *testing.T) {
+	t.Chdir(repoRoot)
+	res := runCLI(t, nil, "--config", "testdata/quickstart/secretpath.cfg", "connections", "get", "postgres_default", "--output", "json")
+	require.Equal(t, 0, res.code, res.stderr)
+	require.True(t, strings.HasSuffix(res.stdout, "}\n"), "one line of JSON")
+	var got map[string]any
+	require.NoError(t, json.Unmarshal([]byte(res.stdout), &got))
+	assert.Equal(t, map[string]any{
+		"conn_id": "postgres_default", "conn_type": "postgres", "description": nil,
+		"host": "db.example.com", "schema": "airflow", "login": "airflow", "password": "example-only",
+		"port": float64(5432), "extra": map[string]any{"sslmode": "require"},
+	}, got)
+
+	res = runCLI(t, nil, "--config", "testdata/quickstart/secretpath.cfg", "connections", "get", "smtp_default", "-o", "json")
+	require.Equal(t, 0, res.code, res.stderr)
+	require.NoError(t, json.Unmarshal([]byte(res.stdout), &got))
+	assert.Equal(t, map[string]any{
+		"conn_id": "smtp_default", "conn_type": "smtps", "description": nil,
+		"host": "relay.example.com", "schema": "", "login": "user", "password": "host",
+		"port": float64(465), "extra": nil,
+	}, got, "a URI always yields a schema, possibly empty (Airflow)")
+}
+
+func TestConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := writeFile(t, dir, "bad.json", "{\n  \"a\": \"mysql://h\",\n  oops\n}\n")
+	tests := []struct {
+		name       string
+		cfg        string
+		wantCode   int
+		wantStderr []string
+	}{
+		{name: "unknown backend", cfg: "[secrets]\nbackend = nosuch\n", wantCode: 2,
+			wantStderr: []string{`unknown backend "nosuch"`, "localfs", "env"}},
+		{name: "not built yet", cfg: "[secrets]\nbackend = airflow.providers.hashicorp.secrets.vault.VaultBackend\n", wantCode: 2,
+			wantStderr: []string{"not built yet", "vault"}},
+		{name: "wasm not built yet", cfg: "[secrets]\nbackend = ./my.wasm\n", wantCode: 2, wantStderr: []string{"not built yet"}},
+		{name: "kwargs not an object", cfg: "[secrets]\nbackend = localfs\nbackend_kwargs = [1]\n", wantCode: 2,
+			wantStderr: []string{"backend_kwargs"}},
+		{name: "unknown kwarg", cfg: "[secrets]\nbackend = localfs\nbackend_kwargs = {\"connection_file_path\": \"x\"}\n", wantCode: 2,
+			wantStderr: []string{"connection_file_path"}},
+		{name: "parse error reaches stderr as path:line", cfg: "[secrets]\nbackend = localfs\nbackend_kwargs = {\"connections_file_path\": \"" + bad + "\"}\n",
+			wantCode: 1, wantStderr: []string{bad + ":3:"}},
+		{name: "config syntax error", cfg: "[secrets]\nthis line has no equals\n", wantCode: 2,
+			wantStderr: []string{"secretpath.cfg:2:"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := writeFile(t, t.TempDir(), "secretpath.cfg", tt.cfg)
+			res := runCLI(t, nil, "--config", cfg, "connections", "get", "a")
+			assert.Equal(t, tt.wantCode, res.code, "stderr: %s", res.stderr)
+			for _, s := range tt.wantStderr {
+				assert.Contains(t, res.stderr, s)
+			}
+		})
+	}
+}
+
+func TestConfigDiscovery(t *testing.T) {
+	dir := t.TempDir()
+	conns := writeFile(t, dir, "c.env", "from_file=http://from-file\n")
+	cfgText := "[secrets]\nbackend = localfs\nbackend_kwargs = {\"connections_file_path\": \"" + conns + "\"}\n"
+	named := writeFile(t, dir, "named.cfg", cfgText)
+
+	t.Run("SECRETPATH_CONFIG", func(t *testing.T) {
+		t.Chdir(t.TempDir())
+		res := runCLI(t, map[string]string{"SECRETPATH_CONFIG": named}, "connections", "get", "from_file")
+		assert.Equal(t, 0, res.code, res.stderr)
+		assert.Equal(t, "http://from-file\n", res.stdout)
+	})
+	t.Run("--config wins over SECRETPATH_CONFIG", func(t *testing.T) {
+		res := runCLI(t, map[string]string{"SECRETPATH_CONFIG": "/nonexistent.cfg"}, "--config", named, "connections", "get", "from_file")
+		assert.Equal(t, 0, res.code, res.stderr)
+	})
+	t.Run("./secretpath.cfg", func(t *testing.T) {
+		cwd := t.TempDir()
+		writeFile(t, cwd, "secretpath.cfg", cfgText)
+		t.Chdir(cwd)
+		res := runCLI(t, nil, "connections", "get", "from_file")
+		assert.Equal(t, 0, res.code, res.stderr)
+	})
+	t.Run("no config: environment only", func(t *testing.T) {
+		t.Chdir(t.TempDir())
+		t.Setenv("AIRFLOW_CONN_FROM_ENV", "mysql://u:p@env-host:3306/db")
+		t.Setenv("AIRFLOW_VAR_GREETING", "hi")
+		res := runCLI(t, nil, "connections", "get", "from_env")
+		assert.Equal(t, 0, res.code, res.stderr)
+		assert.Equal(t, "mysql://u:p@env-host:3306/db\n", res.stdout)
+		res = runCLI(t, nil, "variables", "get", "greeting")
+		assert.Equal(t, "hi\n", res.stdout)
+		res = runCLI(t, nil, "connections", "get", "from_file")
+		assert.Equal(t, 1, res.code)
+		assert.Contains(t, res.stderr, "(searched: env)")
+	})
+	t.Run("env overrides the file's backend", func(t *testing.T) {
+		t.Setenv("AIRFLOW__SECRETS__BACKEND", "env")
+		t.Setenv("AIRFLOW__SECRETS__BACKEND_KWARGS", "")
+		t.Setenv("AIRFLOW_CONN_FROM_FILE", "http://from-env")
+		res := runCLI(t, nil, "--config", named, "connections", "get", "from_file")
+		assert.Equal(t, 0, res.code, res.stderr)
+		assert.Equal(t, "http://from-env\n", res.stdout)
+	})
+}
+
+func TestNoSecretOnStderr(t *testing.T) {
+	dir := t.TempDir()
+	// A value that fails to parse: the error must name the field, not the value.
+	conns := writeFile(t, dir, "c.json", `{"broken": "postgres://u:Pl4nted-S3cret@host:99999/db"}`)
+	cfg := writeFile(t, dir, "s.cfg", "[secrets]\nbackend = localfs\nbackend_kwargs = {\"connections_file_path\": \""+conns+"\"}\n")
+	res := runCLI(t, nil, "--config", cfg, "connections", "get", "broken")
+	assert.NotEqual(t, 0, res.code)
+	assert.NotContains(t, res.stderr, "Pl4nted-S3cret")
+	assert.Contains(t, res.stderr, "port")
+}

@@ -1,0 +1,130 @@
+// Package secretpath opens the search path an Airflow-style config file
+// describes: the configured secrets backend, then environment variables,
+// then the metastore. It is the one package (with the CLI) that knows every
+// built-in backend; libraries that want fewer dependencies build a
+// resolver.Resolver from the backends they import.
+//
+//	r, err := secretpath.OpenFile(ctx, "secretpath.cfg")
+//	if err != nil { ... }
+//	defer r.Close()
+//	conn, err := r.Connection(ctx, "smtp_default")
+package secretpath
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/secretpath/secretpath/builtin/env"
+	_ "github.com/secretpath/secretpath/builtin/localfs" // registers "localfs"
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// OpenFile loads the config file at path ("" = no file), applies the
+// AIRFLOW__SECTION__KEY overrides from the process environment, and opens
+// the search path it describes.
+func OpenFile(ctx context.Context, path string, opts ...resolver.Option) (*resolver.Resolver, error) {
+	cfg, err := resolver.LoadConfig(path, os.Environ())
+	if err != nil {
+		return nil, err
+	}
+	return Open(ctx, cfg, opts...)
+}
+
+// Open returns the resolver cfg describes: cfg.Backend (when set) with its
+// kwargs, then the environment-variables tier, with the cache when
+// cfg.UseCache. Options are applied after those from cfg. Errors wrap
+// resolver.ErrConfig.
+func Open(ctx context.Context, cfg *resolver.Config, opts ...resolver.Option) (*resolver.Resolver, error) {
+	var base []resolver.Option
+	envConfigured := false
+	if cfg.Backend != "" {
+		b, err := OpenBackend(ctx, cfg.Backend, cfg.BackendKwargs)
+		if err != nil {
+			return nil, err
+		}
+		name, _ := resolver.Canonical(cfg.Backend)
+		envConfigured = name == "env"
+		base = append(base, resolver.WithBackend(name, b))
+	}
+	if !envConfigured {
+		base = append(base, resolver.WithFallback("env", env.New(env.Options{})))
+	}
+	if cfg.UseCache {
+		base = append(base, resolver.WithCache(cfg.CacheTTL, 0))
+	}
+	return resolver.New(append(base, opts...)...), nil
+}
+
+// planned are the backends the product will have but this build does not,
+// with Airflow's class paths for them, so that a config naming one gets a
+// clear answer rather than "unknown backend".
+var planned = map[string][]string{
+	"metastore": {"airflow.secrets.metastore.MetastoreBackend"},
+	"aws-ssm": {
+		"airflow.contrib.secrets.aws_systems_manager.SystemsManagerParameterStoreBackend",
+		"airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
+	},
+	"aws-secrets-manager": {
+		"airflow.contrib.secrets.aws_secrets_manager.SecretsManagerBackend",
+		"airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
+	},
+	"vault": {
+		"airflow.contrib.secrets.hashicorp_vault.VaultBackend",
+		"airflow.providers.hashicorp.secrets.vault.VaultBackend",
+	},
+	"gcp-secret-manager": {
+		"airflow.contrib.secrets.gcp_secrets_manager.CloudSecretsManagerBackend",
+		"airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend",
+	},
+	"azure-key-vault": {
+		"airflow.contrib.secrets.azure_key_vault.AzureKeyVaultBackend",
+		"airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend",
+	},
+}
+
+// OpenBackend builds the backend that name (a registered name, an Airflow
+// class path, or later a .wasm module) stands for.
+func OpenBackend(ctx context.Context, name string, kwargs *resolver.Kwargs) (resolver.Backend, error) {
+	if _, ok := resolver.Canonical(name); ok {
+		return resolver.Open(ctx, name, kwargs)
+	}
+	for short, aliases := range planned {
+		if name == short || contains(aliases, name) {
+			return nil, fmt.Errorf("%w: backend %q (%s) is not built yet; available: %s",
+				resolver.ErrConfig, name, short, strings.Join(resolver.Registered(), ", "))
+		}
+	}
+	if isWASM(name) {
+		return nil, fmt.Errorf("%w: backend %q: WebAssembly backends are not built yet", resolver.ErrConfig, name)
+	}
+	return resolver.Open(ctx, name, kwargs) // the registry's "unknown backend" error
+}
+
+// KnownBackends lists every backend name this build accepts or will accept,
+// sorted.
+func KnownBackends() []string {
+	names := resolver.Registered()
+	for n := range planned {
+		if !contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func isWASM(name string) bool {
+	return strings.HasSuffix(strings.ToLower(name), ".wasm") || strings.HasPrefix(name, "file://") || strings.HasPrefix(name, "https://")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
