@@ -18,7 +18,7 @@ type cacheEntry struct {
 	conn    Connection
 	val     Secret
 	found   bool
-	saved   time.Time
+	saved   int64       // the cache clock when saved
 	touched atomic.Bool // read since it was saved or last spared by eviction
 }
 
@@ -31,20 +31,30 @@ type cacheEntry struct {
 // starts a goroutine per cache that can never be stopped and takes an
 // exclusive lock on every hit.
 type cache struct {
-	ttl time.Duration
+	ttl int64 // nanoseconds
 	max int
-	now func() time.Time
+	now func() int64 // monotonic nanoseconds
 	mu  sync.RWMutex
 	m   map[cacheKey]*cacheEntry
 }
 
 const evictionSample = 8
 
-func newCache(ttl time.Duration, size int, now func() time.Time) *cache {
+// clockBase is the origin of the default cache clock.
+var clockBase = time.Now()
+
+// monotonic is the default cache clock: time.Since of a fixed time reads
+// only the monotonic clock, about half the cost of time.Now on a hit.
+func monotonic() int64 { return int64(time.Since(clockBase)) }
+
+func newCache(ttl time.Duration, size int, now func() int64) *cache {
 	if size <= 0 {
 		size = DefaultCacheSize
 	}
-	return &cache{ttl: ttl, max: size, now: now, m: make(map[cacheKey]*cacheEntry)}
+	if now == nil {
+		now = monotonic
+	}
+	return &cache{ttl: int64(ttl), max: size, now: now, m: make(map[cacheKey]*cacheEntry)}
 }
 
 // get returns a live entry. An entry older than ttl (strictly) has expired,
@@ -53,7 +63,7 @@ func (c *cache) get(k cacheKey) (*cacheEntry, bool) {
 	c.mu.RLock()
 	e, ok := c.m[k]
 	c.mu.RUnlock()
-	if !ok || c.now().Sub(e.saved) > c.ttl {
+	if !ok || c.now()-e.saved > c.ttl {
 		return nil, false
 	}
 	if !e.touched.Load() {
@@ -73,12 +83,12 @@ func (c *cache) put(k cacheKey, e *cacheEntry) {
 	c.m[k] = e
 }
 
-func (c *cache) evictLocked(now time.Time) {
+func (c *cache) evictLocked(now int64) {
 	var victim cacheKey
 	var oldest *cacheEntry
 	n := 0
 	for k, e := range c.m { // map order is random: a fair sample
-		if now.Sub(e.saved) > c.ttl {
+		if now-e.saved > c.ttl {
 			delete(c.m, k)
 			return
 		}
@@ -87,7 +97,7 @@ func (c *cache) evictLocked(now time.Time) {
 			return
 		}
 		e.touched.Store(false) // spared once: must be read again to be spared again
-		if oldest == nil || e.saved.Before(oldest.saved) {
+		if oldest == nil || e.saved < oldest.saved {
 			victim, oldest = k, e
 		}
 		if n++; n == evictionSample {

@@ -60,7 +60,7 @@ func (c *fakeClock) advance(d time.Duration) {
 }
 
 func newCached(b Backend, clock *fakeClock, size int) *Resolver {
-	return New(WithBackend("b", b), WithCache(10*time.Second, size), func(o *options) { o.now = clock.now })
+	return New(WithBackend("b", b), WithCache(10*time.Second, size), func(o *options) { o.now = func() int64 { return clock.now().UnixNano() } })
 }
 
 func TestCacheTTL(t *testing.T) {
@@ -279,4 +279,20 @@ func BenchmarkMapFloor(b *testing.B) {
 			b.Fatal("missing")
 		}
 	}
+}
+
+// TestCachedHitAllocatesNothing pins the hot path's allocation count (a
+// count, not a time: deterministic on a noisy machine).
+func TestCachedHitAllocatesNothing(t *testing.T) {
+	r := New(WithBackend("b", &countingBackend{}), WithCache(time.Hour, 0))
+	ctx := context.Background()
+	_, err := r.Connection(ctx, "c")
+	require.NoError(t, err)
+	_, err = r.Variable(ctx, "k")
+	require.NoError(t, err)
+	allocs := testing.AllocsPerRun(1000, func() {
+		_, _ = r.Connection(ctx, "c")
+		_, _ = r.Variable(ctx, "k")
+	})
+	assert.Zero(t, allocs)
 }

@@ -21,7 +21,7 @@ type options struct {
 	cacheTTL   time.Duration
 	cacheSize  int
 	failClosed bool
-	now        func() time.Time
+	now        func() int64 // the cache's monotonic clock in nanoseconds; nil = real
 }
 
 // WithBackend appends a configured backend to the search path, named name

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"time"
 
 	"golang.org/x/sync/singleflight"
 )
@@ -29,7 +28,7 @@ type Resolver struct {
 // New returns a Resolver with the given options. With no backends at all,
 // every lookup reports not found.
 func New(opts ...Option) *Resolver {
-	o := options{logger: slog.Default(), now: time.Now}
+	o := options{logger: slog.Default()}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -61,7 +60,11 @@ func (r *Resolver) Connection(ctx context.Context, connID string) (Connection, e
 	if r.cache == nil {
 		return r.findConnection(ctx, connID)
 	}
-	e, err := r.cached(ctx, cacheKey{kind: KindConnection, id: connID}, func(ctx context.Context) (*cacheEntry, error) {
+	key := cacheKey{kind: KindConnection, id: connID}
+	if e, ok := r.cache.get(key); ok && e.found { // the hot path: no closure, no allocation
+		return e.conn, nil
+	}
+	e, err := r.cached(ctx, key, func(ctx context.Context) (*cacheEntry, error) {
 		c, err := r.findConnection(ctx, connID)
 		if err != nil {
 			return nil, err
@@ -93,7 +96,11 @@ func (r *Resolver) value(ctx context.Context, kind Kind, id string, ntiers int) 
 	if r.cache == nil {
 		return r.findValue(ctx, kind, id, ntiers)
 	}
-	e, err := r.cached(ctx, cacheKey{kind: kind, id: id}, func(ctx context.Context) (*cacheEntry, error) {
+	key := cacheKey{kind: kind, id: id}
+	if e, ok := r.cache.get(key); ok && e.found {
+		return e.val, nil
+	}
+	e, err := r.cached(ctx, key, func(ctx context.Context) (*cacheEntry, error) {
 		s, err := r.findValue(ctx, kind, id, ntiers)
 		if err != nil {
 			return nil, err
