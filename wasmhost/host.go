@@ -1,0 +1,208 @@
+// Package wasmhost runs secrets backends compiled to WebAssembly: ABI v1
+// (see ABI.md) on wazero, many tenants per process, each in its own
+// sandbox.
+//
+// A Host compiles each module once (keyed by sha256) and creates Tenants
+// from it: each tenant has its own backend_kwargs, limits and capabilities,
+// and a small pool of initialised instances. A Tenant is a
+// resolver.Backend.
+//
+//	h, _ := wasmhost.New(ctx, wasmhost.Options{})
+//	m, _ := h.LoadFile(ctx, "backend.wasm", "")
+//	t, _ := h.NewTenant(ctx, m, wasmhost.TenantConfig{Name: "acme", Kwargs: []byte(`{"url": "..."}`)})
+//	r := resolver.New(resolver.WithBackend("", t))
+package wasmhost
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+)
+
+// MaxModuleSize is the largest module Load accepts.
+const MaxModuleSize = 32 << 20
+
+// Options configure a Host.
+type Options struct {
+	// CacheDir, when set, keeps compiled modules on disk so that a restart
+	// skips compilation (wazero's compilation cache).
+	CacheDir string
+	// Logger receives guests' log calls and host events; nil means
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// Host compiles modules and runs tenants. It is safe for concurrent use.
+//
+// It keeps two wazero runtimes: untrusted tenants run on one that stops a
+// call when its context is done (WithCloseOnContextDone: every call gets a
+// deadline, at a cost of ~1-3 µs per call and much slower tight loops);
+// trusted tenants run on one without that check (no deadline can stop
+// them). See RATIONALE.md.
+type Host struct {
+	logger *slog.Logger
+	cache  wazero.CompilationCache
+	rt     [2]wazero.Runtime // indexed by trust class
+
+	mu      sync.Mutex
+	modules map[[32]byte]*Module
+	closed  bool
+}
+
+const (
+	classUntrusted = 0
+	classTrusted   = 1
+)
+
+// New returns a Host. Close it to free every runtime, module and tenant.
+func New(ctx context.Context, o Options) (*Host, error) {
+	h := &Host{logger: o.Logger, modules: map[[32]byte]*Module{}}
+	if h.logger == nil {
+		h.logger = slog.Default()
+	}
+	if o.CacheDir != "" {
+		c, err := wazero.NewCompilationCacheWithDir(o.CacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("wasmhost: compilation cache %s: %w", o.CacheDir, err)
+		}
+		h.cache = c
+	} else {
+		h.cache = wazero.NewCompilationCache()
+	}
+	for class := range h.rt {
+		cfg := wazero.NewRuntimeConfig().WithCompilationCache(h.cache).WithCloseOnContextDone(class == classUntrusted)
+		rt := wazero.NewRuntimeWithConfig(ctx, cfg)
+		if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+			_ = h.Close(ctx)
+			return nil, fmt.Errorf("wasmhost: instantiate WASI: %w", err)
+		}
+		if err := instantiateHostModule(ctx, rt); err != nil {
+			_ = h.Close(ctx)
+			return nil, fmt.Errorf("wasmhost: instantiate %s: %w", importModule, err)
+		}
+		h.rt[class] = rt
+	}
+	return h, nil
+}
+
+// Module is a validated WebAssembly module, compiled for the host's
+// runtimes. It is safe for concurrent use and shared by every tenant made
+// from it.
+type Module struct {
+	info     ModuleInfo
+	compiled [2]wazero.CompiledModule // per trust class, compiled lazily
+	mu       sync.Mutex
+	bytes    []byte
+}
+
+// Info describes the module.
+func (m *Module) Info() ModuleInfo { return m.info }
+
+// ID is a short name for the module in messages: "sha256:" and the first 12
+// hex digits of its digest.
+func (m *Module) ID() string { return "sha256:" + m.info.SHA256[:12] }
+
+// Load validates and compiles a module. Loading the same bytes twice
+// returns the same *Module. The error names what is wrong with a module
+// that does not conform to ABI v1 (a *ValidationError).
+func (h *Host) Load(ctx context.Context, wasm []byte) (*Module, error) {
+	if len(wasm) > MaxModuleSize {
+		return nil, fmt.Errorf("wasmhost: module is %d bytes; the limit is %d", len(wasm), MaxModuleSize)
+	}
+	sum := sha256.Sum256(wasm)
+	h.mu.Lock()
+	defer h.mu.Unlock() // compile centrally: wazero's cache does not lock concurrent compiles of one module
+	if h.closed {
+		return nil, errors.New("wasmhost: host is closed")
+	}
+	if m, ok := h.modules[sum]; ok {
+		return m, nil
+	}
+	m := &Module{bytes: append([]byte(nil), wasm...)}
+	m.info.SHA256 = hex.EncodeToString(sum[:])
+	m.info.Size = len(wasm)
+	cm, err := h.rt[classUntrusted].CompileModule(ctx, m.bytes)
+	if err != nil {
+		return nil, fmt.Errorf("wasmhost: module %s does not compile: %w", m.ID(), err)
+	}
+	if err := validate(cm, &m.info); err != nil {
+		_ = cm.Close(ctx)
+		return nil, fmt.Errorf("wasmhost: module %s: %w", m.ID(), err)
+	}
+	m.compiled[classUntrusted] = cm
+	h.modules[sum] = m
+	return m, nil
+}
+
+// LoadFile reads and loads a module file. When pin is not empty, it is the
+// hex sha256 the file must have.
+func (h *Host) LoadFile(ctx context.Context, path, pin string) (*Module, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("wasmhost: %w", err)
+	}
+	if fi.Size() > MaxModuleSize {
+		return nil, fmt.Errorf("wasmhost: %s is %d bytes; the limit is %d", path, fi.Size(), MaxModuleSize)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("wasmhost: %w", err)
+	}
+	if err := checkPin(b, pin); err != nil {
+		return nil, fmt.Errorf("wasmhost: %s: %w", path, err)
+	}
+	m, err := h.Load(ctx, b)
+	if err != nil {
+		return nil, fmt.Errorf("%w (file %s)", err, path)
+	}
+	return m, nil
+}
+
+func checkPin(b []byte, pin string) error {
+	if pin == "" {
+		return nil
+	}
+	sum := sha256.Sum256(b)
+	if got := hex.EncodeToString(sum[:]); got != pin {
+		return fmt.Errorf("sha256 is %s, but the pin says %s", got, pin)
+	}
+	return nil
+}
+
+// compiledFor returns the module compiled for a trust class's runtime.
+func (h *Host) compiledFor(ctx context.Context, m *Module, class int) (wazero.CompiledModule, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cm := m.compiled[class]; cm != nil {
+		return cm, nil
+	}
+	cm, err := h.rt[class].CompileModule(ctx, m.bytes) // a compilation-cache hit
+	if err != nil {
+		return nil, fmt.Errorf("wasmhost: module %s: %w", m.ID(), err)
+	}
+	m.compiled[class] = cm
+	return cm, nil
+}
+
+// Close closes every runtime, which closes every instance of every tenant.
+func (h *Host) Close(ctx context.Context) error {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
+	var errs []error
+	for _, rt := range h.rt {
+		if rt != nil {
+			errs = append(errs, rt.Close(ctx))
+		}
+	}
+	errs = append(errs, h.cache.Close(ctx))
+	return errors.Join(errs...)
+}

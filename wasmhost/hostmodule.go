@@ -1,0 +1,184 @@
+package wasmhost
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// instKey is the context key under which a call carries its instance, for
+// the host functions.
+type instKey struct{}
+
+// abiViolation is the panic value of a host function that found the guest
+// breaking the ABI; the call then fails and the instance is discarded.
+type abiViolation struct{ msg string }
+
+func instanceOf(ctx context.Context) *instance {
+	in, _ := ctx.Value(instKey{}).(*instance)
+	if in == nil {
+		panic(abiViolation{"host function called outside a secretpath call"})
+	}
+	return in
+}
+
+// violate records an ABI violation and traps the guest.
+func (in *instance) violate(format string, args ...any) {
+	in.violation = fmt.Sprintf(format, args...)
+	panic(abiViolation{in.violation})
+}
+
+// region returns guest memory [ptr, ptr+n), trapping the guest when it is
+// out of bounds. The slice is a view: copy before returning to the guest.
+func (in *instance) region(mod api.Module, fn string, ptr, n uint32) []byte {
+	b, ok := mod.Memory().Read(ptr, n)
+	if !ok {
+		in.violate("%s: region [%d, %d+%d) is outside the guest's %d bytes of memory", fn, ptr, ptr, n, mod.Memory().Size())
+	}
+	return b
+}
+
+// readInto implements the (buf, limit) -> len rule: data is written at buf
+// only when it fits in limit bytes; its length is returned either way.
+func (in *instance) readInto(mod api.Module, fn string, data []byte, buf, limit uint32) uint64 {
+	if limit > 0 {
+		dst := in.region(mod, fn, buf, limit)
+		if len(data) <= len(dst) {
+			copy(dst, data)
+		}
+	}
+	return uint64(uint32(len(data)))
+}
+
+type goFunc = func(ctx context.Context, mod api.Module, stack []uint64)
+
+var hostImpl = map[string]goFunc{
+	"kwargs_read": func(ctx context.Context, mod api.Module, s []uint64) {
+		in := instanceOf(ctx)
+		s[0] = in.readInto(mod, "kwargs_read", in.t.kwargs, uint32(s[0]), uint32(s[1]))
+	},
+	"result_set": func(ctx context.Context, mod api.Module, s []uint64) {
+		in := instanceOf(ctx)
+		b := in.region(mod, "result_set", uint32(s[0]), uint32(s[1]))
+		if len(b) > in.t.limits.MaxOutputBytes {
+			in.exhausted = fmt.Sprintf("result of %d bytes exceeds the %d-byte output limit", len(b), in.t.limits.MaxOutputBytes)
+			return
+		}
+		in.result = append(in.result[:0], b...)
+		in.resultSet = true
+	},
+	"error_set": func(ctx context.Context, mod api.Module, s []uint64) {
+		in := instanceOf(ctx)
+		b := in.region(mod, "error_set", uint32(s[0]), uint32(s[1]))
+		in.errMsg = append(in.errMsg[:0], b[:min(len(b), maxErrorBytes)]...)
+	},
+	"log": func(ctx context.Context, mod api.Module, s []uint64) {
+		in := instanceOf(ctx)
+		b := in.region(mod, "log", uint32(s[1]), uint32(s[2]))
+		in.log(ctx, int32(s[0]), b)
+	},
+	"log_enabled": func(ctx context.Context, _ api.Module, s []uint64) {
+		in := instanceOf(ctx)
+		level := int32(s[0])
+		s[0] = 0
+		if in.t.caps.Log && in.t.logger.Enabled(ctx, slogLevel(level)) {
+			s[0] = 1
+		}
+	},
+	"env_get": func(ctx context.Context, mod api.Module, s []uint64) {
+		in := instanceOf(ctx)
+		name := string(in.region(mod, "env_get", uint32(s[0]), uint32(s[1])))
+		v, ok := "", false
+		if slices.Contains(in.t.caps.Env, name) {
+			v, ok = os.LookupEnv(name)
+		}
+		if !ok {
+			in.region(mod, "env_get", uint32(s[2]), uint32(s[3])) // still bounds-check the buffer
+			s[0] = uint64(uint32(0xffffffff))                     // -1
+			return
+		}
+		s[0] = in.readInto(mod, "env_get", []byte(v), uint32(s[2]), uint32(s[3]))
+	},
+	"clock_now": func(ctx context.Context, _ api.Module, s []uint64) {
+		in := instanceOf(ctx)
+		s[0] = uint64(time.Since(in.origin).Nanoseconds())
+	},
+	"http_request":         httpRequest,
+	"http_response_body":   httpResponseBody,
+	"http_response_header": httpResponseHeader,
+}
+
+// instantiateHostModule defines module secretpath_v1 in rt. Its functions
+// are shared by every instance in the runtime; each call finds its instance
+// in the call's context. Capability functions exist for every module but
+// NewTenant refuses a module that imports one its tenant is not granted.
+func instantiateHostModule(ctx context.Context, rt wazero.Runtime) error {
+	b := rt.NewHostModuleBuilder(importModule)
+	for name, hf := range hostFuncs {
+		impl, ok := hostImpl[name]
+		if !ok {
+			return fmt.Errorf("no implementation of %s", name)
+		}
+		b.NewFunctionBuilder().
+			WithGoModuleFunction(api.GoModuleFunc(impl), apiTypes(hf.params), apiTypes(hf.results)).
+			Export(name)
+	}
+	_, err := b.Instantiate(ctx)
+	return err
+}
+
+func apiTypes(ts []valType) []api.ValueType {
+	out := make([]api.ValueType, len(ts))
+	for i, t := range ts {
+		out[i] = api.ValueType(t)
+	}
+	return out
+}
+
+func slogLevel(level int32) slog.Level {
+	switch level {
+	case levelDebug:
+		return slog.LevelDebug
+	case levelInfo:
+		return slog.LevelInfo
+	case levelWarn:
+		return slog.LevelWarn
+	}
+	return slog.LevelError
+}
+
+// log sends a guest's message to the host logger, within the tenant's
+// per-call log budget.
+func (in *instance) log(ctx context.Context, level int32, msg []byte) {
+	t := in.t
+	if !t.caps.Log || !t.logger.Enabled(ctx, slogLevel(level)) {
+		return
+	}
+	if in.logBudget <= 0 {
+		in.logDropped++
+		return
+	}
+	if len(msg) > in.logBudget {
+		msg = msg[:in.logBudget]
+		in.logDropped++
+	}
+	in.logBudget -= len(msg)
+	t.logger.LogAttrs(ctx, slogLevel(level), string(msg), slog.String("tenant", t.name), slog.String("module", t.module.ID()))
+}
+
+// logWriter sends a guest's stdout and stderr to the log at debug level,
+// within the same budget, when the tenant may log.
+type logWriter struct{ in **instance }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	if in := *w.in; in != nil {
+		in.log(context.Background(), levelDebug, p)
+	}
+	return len(p), nil
+}

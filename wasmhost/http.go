@@ -1,0 +1,237 @@
+package wasmhost
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/tetratelabs/wazero/api"
+)
+
+// HTTPCapability lets a tenant's guest make HTTP requests through the host,
+// to the listed hosts only.
+type HTTPCapability struct {
+	// AllowHosts lists "host" (any port) or "host:port" entries. A host is
+	// a DNS name or an IP literal. After DNS resolution, an address that is
+	// loopback, link-local, private, unspecified or multicast is refused
+	// unless the entry that allowed the URL is that IP literal itself (or
+	// "localhost" for loopback): a name cannot be re-pointed at the host's
+	// own network.
+	AllowHosts []string
+	// Timeout bounds each request (default 5 s, and never past the call's
+	// deadline).
+	Timeout time.Duration
+	// MaxResponseBytes caps a response body (default 1 MiB); a larger one
+	// fails the request.
+	MaxResponseBytes int
+	// MaxRequestsPerCall caps requests per lookup (default 8).
+	MaxRequestsPerCall int
+}
+
+// HTTP results returned to the guest as negated status codes.
+const (
+	httpBadRequest = -int32(StatusInvalidArgument)
+	httpFailed     = -int32(StatusUnavailable)
+	httpDenied     = -int32(StatusPermissionDenied)
+)
+
+type httpState struct {
+	status   int
+	body     []byte
+	header   http.Header
+	requests int
+}
+
+func (s *httpState) open() bool { return s.status != 0 || s.requests != 0 }
+
+func (s *httpState) reset() { *s = httpState{} }
+
+func (c *HTTPCapability) withDefaults() *HTTPCapability {
+	d := *c
+	if d.Timeout <= 0 {
+		d.Timeout = 5 * time.Second
+	}
+	if d.MaxResponseBytes <= 0 {
+		d.MaxResponseBytes = 1 << 20
+	}
+	if d.MaxRequestsPerCall <= 0 {
+		d.MaxRequestsPerCall = 8
+	}
+	return &d
+}
+
+// allowEntry returns the allow-list entry that admits host:port, or "".
+func (c *HTTPCapability) allowEntry(host, port string) string {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, e := range c.AllowHosts {
+		eh, ep, err := net.SplitHostPort(e)
+		if err != nil {
+			eh, ep = e, ""
+		}
+		eh = strings.ToLower(strings.Trim(eh, "[]"))
+		if eh == host && (ep == "" || ep == port) {
+			return e
+		}
+	}
+	return ""
+}
+
+// special reports addresses a name must not resolve to unless listed.
+func special(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	cgnat := netip.MustParsePrefix("100.64.0.0/10")
+	return ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsPrivate() ||
+		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() || cgnat.Contains(ip)
+}
+
+// client builds the tenant's HTTP client: no proxy, no redirects, and a
+// dialer that checks every resolved address against the allow-list.
+func (c *HTTPCapability) client() *http.Client {
+	dialer := &net.Dialer{Timeout: c.Timeout}
+	tr := &http.Transport{
+		Proxy: nil,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			host, port, err := net.SplitHostPort(addr)
+			if err != nil {
+				return nil, err
+			}
+			entry := c.allowEntry(host, port)
+			if entry == "" {
+				return nil, errDenied
+			}
+			ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+			if err != nil {
+				return nil, err
+			}
+			entryHost, _, err := net.SplitHostPort(entry)
+			if err != nil {
+				entryHost = entry
+			}
+			entryHost = strings.Trim(entryHost, "[]")
+			literal, literalErr := netip.ParseAddr(entryHost)
+			for _, ip := range ips {
+				allowed := !special(ip) ||
+					(literalErr == nil && literal.Unmap() == ip.Unmap()) ||
+					(strings.EqualFold(entryHost, "localhost") && ip.IsLoopback())
+				if allowed {
+					return dialer.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
+				}
+			}
+			return nil, errDenied
+		},
+		MaxIdleConnsPerHost:   2,
+		IdleConnTimeout:       30 * time.Second,
+		ResponseHeaderTimeout: c.Timeout,
+	}
+	return &http.Client{
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+var errDenied = errors.New("host not allowed")
+
+func i32result(v int32) uint64 { return uint64(uint32(v)) }
+
+// httpRequest implements http_request(method, url, headers, body) -> i32.
+func httpRequest(ctx context.Context, mod api.Module, s []uint64) {
+	in := instanceOf(ctx)
+	method := string(in.region(mod, "http_request", uint32(s[0]), uint32(s[1])))
+	rawURL := string(in.region(mod, "http_request", uint32(s[2]), uint32(s[3])))
+	headers := string(in.region(mod, "http_request", uint32(s[4]), uint32(s[5])))
+	body := bytes.Clone(in.region(mod, "http_request", uint32(s[6]), uint32(s[7])))
+	s[0] = i32result(in.doHTTP(ctx, method, rawURL, headers, body))
+}
+
+func (in *instance) doHTTP(ctx context.Context, method, rawURL, headers string, body []byte) int32 {
+	t := in.t
+	c := t.httpCap
+	if c == nil {
+		return httpDenied
+	}
+	in.http.status, in.http.body, in.http.header = 0, nil, nil
+	if in.http.requests >= c.MaxRequestsPerCall {
+		in.httpLog(ctx, "request refused: more than %d requests in one call", c.MaxRequestsPerCall)
+		return httpDenied
+	}
+	in.http.requests++
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return httpBadRequest
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	if c.allowEntry(u.Hostname(), port) == "" {
+		in.httpLog(ctx, "request refused: host %s is not on the allow-list", u.Host)
+		return httpDenied
+	}
+	rctx, cancel := context.WithTimeout(ctx, c.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, method, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return httpBadRequest
+	}
+	for _, line := range strings.Split(headers, "\n") {
+		line = strings.TrimRight(line, "\r")
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(line, ":")
+		if !ok {
+			return httpBadRequest
+		}
+		req.Header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+	}
+	resp, err := t.httpClient.Do(req)
+	if err != nil {
+		if errors.Is(err, errDenied) {
+			in.httpLog(ctx, "request refused: %s resolves to an address that is not allowed", u.Hostname())
+			return httpDenied
+		}
+		return httpFailed
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, int64(c.MaxResponseBytes)+1))
+	if err != nil {
+		return httpFailed
+	}
+	if len(b) > c.MaxResponseBytes {
+		in.httpLog(ctx, "response refused: body over %d bytes", c.MaxResponseBytes)
+		return httpFailed
+	}
+	in.http.status, in.http.body, in.http.header = resp.StatusCode, b, resp.Header
+	return int32(resp.StatusCode)
+}
+
+func (in *instance) httpLog(ctx context.Context, format string, args ...any) {
+	in.t.logger.WarnContext(ctx, "wasm guest HTTP: "+fmt.Sprintf(format, args...), "tenant", in.t.name, "module", in.t.module.ID())
+}
+
+// httpResponseBody implements http_response_body(buf, limit) -> len.
+func httpResponseBody(ctx context.Context, mod api.Module, s []uint64) {
+	in := instanceOf(ctx)
+	s[0] = in.readInto(mod, "http_response_body", in.http.body, uint32(s[0]), uint32(s[1]))
+}
+
+// httpResponseHeader implements http_response_header(name, buf, limit) -> len or -1.
+func httpResponseHeader(ctx context.Context, mod api.Module, s []uint64) {
+	in := instanceOf(ctx)
+	name := string(in.region(mod, "http_response_header", uint32(s[0]), uint32(s[1])))
+	vals := in.http.header.Values(name)
+	if len(vals) == 0 {
+		in.region(mod, "http_response_header", uint32(s[2]), uint32(s[3]))
+		s[0] = i32result(-1)
+		return
+	}
+	s[0] = in.readInto(mod, "http_response_header", []byte(vals[0]), uint32(s[2]), uint32(s[3]))
+}

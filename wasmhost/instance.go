@@ -1,0 +1,221 @@
+package wasmhost
+
+import (
+	"context"
+	crand "crypto/rand"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// instance is one initialised module instance of a tenant. It is used by one
+// goroutine at a time (the pool guarantees it).
+type instance struct {
+	t      *Tenant
+	mod    api.Module
+	mem    *limitedMemory
+	fns    [4]api.Function // by resolver.Kind; nil when not exported
+	stack  []uint64
+	bufPtr uint32
+	// bufSize is the exchange buffer's size.
+	bufSize uint32
+	origin  time.Time
+	calls   int
+	broken  bool // discard instead of reuse
+	// trustedCtx carries the instance for trusted calls made without a
+	// cancellable context, so that they allocate nothing.
+	trustedCtx context.Context
+
+	// Per-call state, reset before each call.
+	result     []byte
+	resultSet  bool
+	errMsg     []byte
+	violation  string
+	exhausted  string
+	logBudget  int
+	logDropped int
+	http       httpState
+}
+
+// newInstance instantiates and initialises an instance: _initialize, the
+// exchange buffer, then secretpath_init with the tenant's kwargs.
+func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
+	in := &instance{t: t, stack: make([]uint64, 1), origin: time.Now()}
+	in.mem = &limitedMemory{max: uint64(t.limits.MemoryPages) * pageSize, total: &t.memBytes}
+	in.trustedCtx = context.WithValue(context.Background(), instKey{}, in)
+
+	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions() // we call _initialize ourselves, under a deadline
+	if t.caps.Log {
+		w := logWriter{in: &in}
+		cfg = cfg.WithStdout(w).WithStderr(w)
+	}
+	if t.caps.Clock {
+		cfg = cfg.WithSysWalltime().WithSysNanotime()
+	}
+	if t.caps.Random {
+		cfg = cfg.WithRandSource(crand.Reader)
+	}
+	ictx := experimental.WithMemoryAllocator(context.WithValue(ctx, instKey{}, in), allocator{in.mem})
+	if t.class == classUntrusted {
+		// A start section runs at instantiation: bound it too.
+		var cancel context.CancelFunc
+		ictx, cancel = context.WithTimeout(ictx, t.limits.CallTimeout)
+		defer cancel()
+	}
+	mod, err := t.host.rt[t.class].InstantiateModule(ictx, t.cm, cfg)
+	if err != nil {
+		return nil, in.failure(ctx, "instantiate", err)
+	}
+	in.mod = mod
+	in.fns[resolver.KindConnection] = mod.ExportedFunction(exportConn)
+	in.fns[resolver.KindVariable] = mod.ExportedFunction(exportVar)
+	in.fns[resolver.KindConfig] = mod.ExportedFunction(exportConfig)
+
+	fail := func(err error) (*instance, error) {
+		in.close(ctx)
+		return nil, err
+	}
+	if t.module.info.Reactor {
+		if err := in.call(ctx, mod.ExportedFunction(exportReactor)); err != nil {
+			return fail(in.failure(ctx, exportReactor, err))
+		}
+	}
+	if err := in.call(ctx, mod.ExportedFunction(exportBuffer)); err != nil {
+		return fail(in.failure(ctx, exportBuffer, err))
+	}
+	in.bufPtr = uint32(in.stack[0])
+	if err := in.call(ctx, mod.ExportedFunction(exportBufSize)); err != nil {
+		return fail(in.failure(ctx, exportBufSize, err))
+	}
+	in.bufSize = uint32(in.stack[0])
+	if in.bufSize < minBufferSize {
+		return fail(t.statusError(exportBufSize, StatusInvalidArgument,
+			fmt.Sprintf("exchange buffer is %d bytes; ABI v1 needs at least %d", in.bufSize, minBufferSize)))
+	}
+	if _, ok := mod.Memory().Read(in.bufPtr, in.bufSize); !ok {
+		return fail(t.statusError(exportBuffer, StatusInvalidArgument,
+			fmt.Sprintf("exchange buffer [%d, %d+%d) is outside the guest's %d bytes of memory", in.bufPtr, in.bufPtr, in.bufSize, mod.Memory().Size())))
+	}
+	in.reset()
+	if err := in.call(ctx, mod.ExportedFunction(exportInit)); err != nil {
+		return fail(in.failure(ctx, exportInit, err))
+	}
+	if s := Status(uint32(in.stack[0])); s != StatusOK {
+		return fail(t.statusError(exportInit, s, string(in.errMsg)))
+	}
+	return in, nil
+}
+
+func (in *instance) reset() {
+	in.result = in.result[:0]
+	in.resultSet = false
+	in.errMsg = in.errMsg[:0]
+	in.exhausted = ""
+	in.logBudget = in.t.limits.MaxLogBytes
+	in.logDropped = 0
+	in.http.reset()
+}
+
+// call calls fn with in.stack, under the tenant's deadline unless trusted.
+func (in *instance) call(ctx context.Context, fn api.Function) error {
+	if in.t.class == classTrusted {
+		if ctx.Done() == nil {
+			return fn.CallWithStack(in.trustedCtx, in.stack)
+		}
+		return fn.CallWithStack(context.WithValue(ctx, instKey{}, in), in.stack)
+	}
+	cctx, cancel := context.WithTimeout(context.WithValue(ctx, instKey{}, in), in.t.limits.CallTimeout)
+	err := fn.CallWithStack(cctx, in.stack)
+	cancel()
+	return err
+}
+
+// lookup runs one lookup export. A non-nil error means the call failed in
+// the host; the instance is then marked broken.
+func (in *instance) lookup(ctx context.Context, kind resolver.Kind, id string) (Status, error) {
+	fn := in.fns[kind]
+	call := exportOf[kind]
+	if fn == nil {
+		return StatusUnimplemented, nil
+	}
+	in.reset()
+	if !in.mod.Memory().WriteString(in.bufPtr, id) {
+		in.broken = true
+		return 0, in.t.statusError(call, StatusInternal, "the exchange buffer is no longer inside the guest's memory")
+	}
+	in.stack[0] = uint64(uint32(len(id)))
+	if err := in.call(ctx, fn); err != nil {
+		return 0, in.failure(ctx, call, err)
+	}
+	status := Status(uint32(in.stack[0]))
+	if in.http.open() {
+		in.http.reset()
+	}
+	switch {
+	case in.exhausted != "":
+		return StatusResourceExhausted, nil // kept: the guest did nothing wrong
+	case status == StatusOK && !in.resultSet:
+		in.broken = true
+		return 0, in.t.statusError(call, StatusInternal, "ABI violation: returned OK without calling result_set")
+	case status > StatusResourceExhausted:
+		in.errMsg = append(in.errMsg[:0], fmt.Sprintf("unknown status %d", uint32(status))...)
+		return StatusInternal, nil
+	}
+	return status, nil
+}
+
+// failure turns a failed call into an error naming the reason, and marks
+// the instance broken. A caller's own cancellation is returned as is.
+func (in *instance) failure(ctx context.Context, call string, err error) error {
+	in.broken = true
+	t := in.t
+	if in.violation != "" {
+		return t.statusError(call, StatusInternal, "ABI violation: "+in.violation)
+	}
+	var exit *sys.ExitError
+	if errors.As(err, &exit) {
+		switch exit.ExitCode() {
+		case sys.ExitCodeDeadlineExceeded:
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return t.statusError(call, StatusResourceExhausted, fmt.Sprintf("exceeded the %v time limit", t.limits.CallTimeout))
+		case sys.ExitCodeContextCanceled:
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
+		return t.statusError(call, StatusInternal, fmt.Sprintf("the guest exited with code %d", exit.ExitCode()))
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	msg := "trapped: " + firstLine(err.Error())
+	if in.mem.refused.Load() {
+		msg = fmt.Sprintf("trapped after reaching its memory limit of %d pages: %s", t.limits.MemoryPages, firstLine(err.Error()))
+	}
+	return t.statusError(call, StatusInternal, msg)
+}
+
+func firstLine(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+func (in *instance) close(ctx context.Context) {
+	if in.mod != nil {
+		_ = in.mod.Close(ctx)
+	}
+	in.http.reset()
+}

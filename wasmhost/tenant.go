@@ -1,0 +1,358 @@
+package wasmhost
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// Limits bound what one tenant's guest may use. Zero fields take the
+// defaults of ABI.md §6.
+type Limits struct {
+	// MemoryPages caps each instance's linear memory, in 64 KiB pages
+	// (default 256 = 16 MiB; Go guests need about 1024).
+	MemoryPages uint32
+	// CallTimeout bounds each call into the guest: init and every lookup
+	// (default 1 s). Trusted tenants have no deadline.
+	CallTimeout time.Duration
+	// MaxOutputBytes caps a lookup's result (default 64 KiB).
+	MaxOutputBytes int
+	// MaxLogBytes caps what a guest may log per call (default 4 KiB).
+	MaxLogBytes int
+	// PoolSize is how many instances serve lookups at once (default 2).
+	PoolSize int
+	// MaxCallsPerInstance recycles an instance after that many lookups, so
+	// that guest memory that only grows is given back (0 = never).
+	MaxCallsPerInstance int
+}
+
+// Default limits.
+const (
+	DefaultMemoryPages    = 256
+	DefaultCallTimeout    = time.Second
+	DefaultMaxOutputBytes = 64 << 10
+	DefaultMaxLogBytes    = 4 << 10
+	DefaultPoolSize       = 2
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MemoryPages == 0 {
+		l.MemoryPages = DefaultMemoryPages
+	}
+	if l.CallTimeout <= 0 {
+		l.CallTimeout = DefaultCallTimeout
+	}
+	if l.MaxOutputBytes <= 0 {
+		l.MaxOutputBytes = DefaultMaxOutputBytes
+	}
+	if l.MaxLogBytes <= 0 {
+		l.MaxLogBytes = DefaultMaxLogBytes
+	}
+	if l.PoolSize <= 0 {
+		l.PoolSize = DefaultPoolSize
+	}
+	return l
+}
+
+// Capabilities are what a tenant's guest may do beyond computing. The zero
+// value grants nothing.
+type Capabilities struct {
+	Log    bool     // log through the host logger (and see stdout/stderr there)
+	Env    []string // environment variables the guest may read by name
+	Clock  bool     // clock_now, and real clocks in WASI
+	Random bool     // crypto/rand as WASI's random source (else a fixed one)
+	HTTP   *HTTPCapability
+}
+
+func (c Capabilities) granted(name string) bool {
+	switch name {
+	case CapLog:
+		return c.Log
+	case CapEnv:
+		return len(c.Env) > 0
+	case CapClock:
+		return c.Clock
+	case CapRandom:
+		return c.Random
+	case CapHTTP:
+		return c.HTTP != nil
+	}
+	return false
+}
+
+// TenantConfig configures a tenant.
+type TenantConfig struct {
+	// Name identifies the tenant in errors and logs.
+	Name string
+	// Kwargs is the backend_kwargs JSON object the guest reads at init,
+	// passed verbatim ("" or nil = "{}").
+	Kwargs       []byte
+	Limits       Limits
+	Capabilities Capabilities
+	// Trusted runs the tenant without per-call deadlines, on the runtime
+	// that does not check contexts: faster, but nothing can stop a guest
+	// that loops. Only for audited modules.
+	Trusted bool
+}
+
+// Tenant is one configured instance of a module: a resolver.Backend. It is
+// safe for concurrent use; each call borrows an instance from the tenant's
+// pool.
+type Tenant struct {
+	host   *Host
+	module *Module
+	name   string
+	kwargs []byte
+	limits Limits
+	caps   Capabilities
+	class  int
+	cm     wazero.CompiledModule
+	logger *slog.Logger
+
+	httpCap    *HTTPCapability // with defaults; nil when not granted
+	httpClient *http.Client
+
+	idle     chan *instance // initialised instances not in use
+	slots    chan struct{}  // one token per live instance
+	memBytes atomic.Int64   // linear memory of live instances
+	lastUsed atomic.Int64   // unix nanoseconds
+	closed   atomic.Bool
+}
+
+// NewTenant creates a tenant from a loaded module. It creates and
+// initialises the first instance at once, so a module or kwargs that fail
+// init fail here.
+func (h *Host) NewTenant(ctx context.Context, m *Module, cfg TenantConfig) (*Tenant, error) {
+	t := &Tenant{
+		host: h, module: m, name: cfg.Name, limits: cfg.Limits.withDefaults(),
+		caps: cfg.Capabilities, logger: h.logger,
+	}
+	if t.name == "" {
+		t.name = m.ID()
+	}
+	t.kwargs = append([]byte(nil), cfg.Kwargs...)
+	if len(strings.TrimSpace(string(t.kwargs))) == 0 {
+		t.kwargs = []byte("{}")
+	}
+	if cfg.Trusted {
+		t.class = classTrusted
+	}
+	if c := t.caps.HTTP; c != nil {
+		t.httpCap = c.withDefaults()
+		t.httpClient = t.httpCap.client()
+	}
+	for _, c := range m.info.Capabilities {
+		if !t.caps.granted(c) {
+			return nil, t.errorf("module imports %s functions but the tenant is not granted %q", c, c)
+		}
+	}
+	if m.info.MinMemory > t.limits.MemoryPages {
+		return nil, t.errorf("module's memory starts at %d pages, over the tenant's limit of %d", m.info.MinMemory, t.limits.MemoryPages)
+	}
+	cm, err := h.compiledFor(ctx, m, t.class)
+	if err != nil {
+		return nil, t.errorf("%v", err)
+	}
+	t.cm = cm
+	t.idle = make(chan *instance, t.limits.PoolSize)
+	t.slots = make(chan struct{}, t.limits.PoolSize)
+	t.slots <- struct{}{}
+	in, err := t.newInstance(ctx)
+	if err != nil {
+		<-t.slots
+		return nil, err
+	}
+	t.idle <- in
+	t.touch()
+	return t, nil
+}
+
+// Name returns "wasm:" and the tenant's name.
+func (t *Tenant) Name() string { return "wasm:" + t.name }
+
+// Module returns the tenant's module.
+func (t *Tenant) Module() *Module { return t.module }
+
+// MemoryBytes reports the linear memory of the tenant's live instances.
+func (t *Tenant) MemoryBytes() int64 { return t.memBytes.Load() }
+
+// LastUsed is when a lookup last finished.
+func (t *Tenant) LastUsed() time.Time { return time.Unix(0, t.lastUsed.Load()) }
+
+func (t *Tenant) touch() { t.lastUsed.Store(time.Now().UnixNano()) }
+
+// Evict closes the tenant's idle instances, giving their memory back; the
+// next lookup creates a fresh one. Use it for tenants idle a while.
+func (t *Tenant) Evict(ctx context.Context) int {
+	n := 0
+	for {
+		select {
+		case in := <-t.idle:
+			in.close(ctx)
+			<-t.slots
+			n++
+		default:
+			return n
+		}
+	}
+}
+
+// Close closes the tenant's idle instances. Instances in use are closed as
+// their lookups end. The tenant must not be used afterwards.
+func (t *Tenant) Close() error {
+	t.closed.Store(true)
+	t.Evict(context.Background())
+	return nil
+}
+
+// ConnectionValue asks the guest for connection connID.
+func (t *Tenant) ConnectionValue(ctx context.Context, connID string) (string, error) {
+	return t.lookup(ctx, resolver.KindConnection, connID)
+}
+
+// Variable asks the guest for variable key.
+func (t *Tenant) Variable(ctx context.Context, key string) (string, error) {
+	return t.lookup(ctx, resolver.KindVariable, key)
+}
+
+// Config asks the guest for config key; a guest without
+// secretpath_get_config holds no configs.
+func (t *Tenant) Config(ctx context.Context, key string) (string, error) {
+	if !t.module.info.Configs {
+		return "", resolver.ErrNotFound
+	}
+	return t.lookup(ctx, resolver.KindConfig, key)
+}
+
+var exportOf = map[resolver.Kind]string{
+	resolver.KindConnection: exportConn,
+	resolver.KindVariable:   exportVar,
+	resolver.KindConfig:     exportConfig,
+}
+
+func (t *Tenant) lookup(ctx context.Context, kind resolver.Kind, id string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	in, err := t.get(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer t.put(in)
+	if uint32(len(id)) > in.bufSize {
+		return "", t.statusError(exportOf[kind], StatusInvalidArgument,
+			fmt.Sprintf("id of %d bytes does not fit the guest's %d-byte buffer", len(id), in.bufSize))
+	}
+	status, err := in.lookup(ctx, kind, id)
+	if err != nil {
+		return "", err
+	}
+	switch status {
+	case StatusOK:
+		return string(in.result), nil
+	case StatusNotFound, StatusUnimplemented:
+		return "", resolver.ErrNotFound
+	}
+	return "", t.statusError(exportOf[kind], status, string(in.errMsg))
+}
+
+// get borrows an initialised instance, creating one when the pool has room,
+// else waiting for one (bounded by ctx).
+func (t *Tenant) get(ctx context.Context) (*instance, error) {
+	if t.closed.Load() {
+		return nil, t.errorf("tenant is closed")
+	}
+	select {
+	case in := <-t.idle:
+		return in, nil
+	default:
+	}
+	select {
+	case in := <-t.idle:
+		return in, nil
+	case t.slots <- struct{}{}:
+		in, err := t.newInstance(ctx)
+		if err != nil {
+			<-t.slots
+			return nil, err
+		}
+		return in, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// put returns an instance to the pool, or discards it when it failed, is
+// due for recycling, or the tenant is closed.
+func (t *Tenant) put(in *instance) {
+	t.touch()
+	in.calls++
+	recycle := t.limits.MaxCallsPerInstance > 0 && in.calls >= t.limits.MaxCallsPerInstance
+	if in.broken || recycle || t.closed.Load() {
+		in.close(context.Background())
+		<-t.slots
+		return
+	}
+	t.idle <- in
+}
+
+func (t *Tenant) prefix() string {
+	return fmt.Sprintf("wasm tenant %q (module %s)", t.name, t.module.ID())
+}
+
+func (t *Tenant) errorf(format string, args ...any) error {
+	return fmt.Errorf("%s: %s", t.prefix(), fmt.Sprintf(format, args...))
+}
+
+// GuestError is a lookup or init that the guest answered with a failure
+// status, or that failed in the host (trap, time limit, ABI violation).
+type GuestError struct {
+	Tenant string
+	Module string // "sha256:" and 12 hex digits
+	Call   string // the export called
+	Status Status
+	Msg    string
+}
+
+func (e *GuestError) Error() string {
+	s := fmt.Sprintf("wasm tenant %q (module %s): %s: %s", e.Tenant, e.Module, e.Call, e.Status)
+	if e.Msg != "" {
+		s += ": " + e.Msg
+	}
+	return s
+}
+
+// Is makes a PERMISSION_DENIED answer match resolver.ErrPermissionDenied.
+func (e *GuestError) Is(target error) bool {
+	return target == resolver.ErrPermissionDenied && e.Status == StatusPermissionDenied
+}
+
+func (t *Tenant) statusError(call string, s Status, msg string) error {
+	if !strings.HasPrefix(call, "secretpath_") && call != exportReactor {
+		call = "secretpath_" + call
+	}
+	return &GuestError{Tenant: t.name, Module: t.module.ID(), Call: call, Status: s, Msg: sanitize(msg)}
+}
+
+// sanitize keeps a guest's message printable and short.
+func sanitize(msg string) string {
+	msg = strings.ToValidUTF8(msg, "\uFFFD")
+	msg = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, msg)
+	if len(msg) > maxErrorBytes {
+		msg = msg[:maxErrorBytes]
+	}
+	return msg
+}
