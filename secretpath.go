@@ -20,6 +20,7 @@ import (
 	"github.com/secretpath/secretpath/builtin/env"
 	_ "github.com/secretpath/secretpath/builtin/localfs" // registers "localfs"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/wasmhost"
 )
 
 // OpenFile loads the config file at path ("" = no file), applies the
@@ -41,11 +42,17 @@ func Open(ctx context.Context, cfg *resolver.Config, opts ...resolver.Option) (*
 	var base []resolver.Option
 	envConfigured := false
 	if cfg.Backend != "" {
-		b, err := OpenBackend(ctx, cfg.Backend, cfg.BackendKwargs)
+		var b resolver.Backend
+		var err error
+		if wasmhost.IsModuleRef(cfg.Backend) {
+			b, err = wasmhost.OpenConfig(ctx, cfg.Backend, cfg.BackendKwargs, cfg.Get)
+		} else {
+			b, err = OpenBackend(ctx, cfg.Backend, cfg.BackendKwargs)
+		}
 		if err != nil {
 			return nil, err
 		}
-		name, _ := resolver.Canonical(cfg.Backend)
+		name, _ := resolver.Canonical(cfg.Backend) // "" for a module: the tenant names itself
 		envConfigured = name == "env"
 		base = append(base, resolver.WithBackend(name, b))
 	}
@@ -86,7 +93,8 @@ var planned = map[string][]string{
 }
 
 // OpenBackend builds the backend that name (a registered name, an Airflow
-// class path, or later a .wasm module) stands for.
+// class path) stands for. WebAssembly modules need more than kwargs (limits
+// and capabilities): Open handles them with wasmhost.OpenConfig.
 func OpenBackend(ctx context.Context, name string, kwargs *resolver.Kwargs) (resolver.Backend, error) {
 	if _, ok := resolver.Canonical(name); ok {
 		return resolver.Open(ctx, name, kwargs)
@@ -97,8 +105,8 @@ func OpenBackend(ctx context.Context, name string, kwargs *resolver.Kwargs) (res
 				resolver.ErrConfig, name, short, strings.Join(resolver.Registered(), ", "))
 		}
 	}
-	if isWASM(name) {
-		return nil, fmt.Errorf("%w: backend %q: WebAssembly backends are not built yet", resolver.ErrConfig, name)
+	if wasmhost.IsModuleRef(name) {
+		return nil, fmt.Errorf("%w: backend %q is a WebAssembly module: open it with wasmhost.OpenConfig", resolver.ErrConfig, name)
 	}
 	return resolver.Open(ctx, name, kwargs) // the registry's "unknown backend" error
 }
@@ -114,10 +122,6 @@ func KnownBackends() []string {
 	}
 	sort.Strings(names)
 	return names
-}
-
-func isWASM(name string) bool {
-	return strings.HasSuffix(strings.ToLower(name), ".wasm") || strings.HasPrefix(name, "file://") || strings.HasPrefix(name, "https://")
 }
 
 func contains(list []string, s string) bool {

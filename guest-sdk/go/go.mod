@@ -1,0 +1,3 @@
+module github.com/secretpath/secretpath/guest-sdk/go
+
+go 1.26

@@ -1,0 +1,173 @@
+package abitest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/secretpath/secretpath/internal/testutil"
+	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/wasmhost"
+)
+
+// VectorFile is a file of examples/custom-backend/testdata: the behaviour
+// every language's example backend must show.
+type VectorFile struct {
+	Token  string  `json:"token"`
+	Routes []Route `json:"routes"`
+	Cases  []Case  `json:"cases"`
+}
+
+// Route is one answer of the httpsecrets test service.
+type Route struct {
+	Path   string `json:"path"`
+	Status int    `json:"status"`
+	Body   string `json:"body"`
+}
+
+// Case is one tenant: its kwargs, its init status and its lookups.
+type Case struct {
+	Name    string   `json:"name"`
+	Kwargs  string   `json:"kwargs"`
+	Init    string   `json:"init"`
+	Lookups []Lookup `json:"lookups"`
+}
+
+// Lookup is one lookup and its expected outcome.
+type Lookup struct {
+	Kind            string   `json:"kind"`
+	ID              string   `json:"id"`
+	Status          string   `json:"status"`
+	Value           string   `json:"value"`
+	MessageExcludes []string `json:"message_excludes"`
+}
+
+// LoadVectors reads examples/custom-backend/testdata/<name>.
+func LoadVectors(t testing.TB, name string) VectorFile {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(testutil.RepoRoot(), "examples", "custom-backend", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f VectorFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if len(f.Cases) == 0 {
+		t.Fatalf("%s: no cases", name)
+	}
+	return f
+}
+
+// RunVectors runs every case of f against module m through host h, each
+// case as a new tenant configured by cfg (Kwargs is set from the case).
+// When f has routes, a loopback HTTP service serves them and the
+// placeholders {url}, {url_with_slash}, {dead_url} and {token} in kwargs are
+// replaced; the tenant is then granted HTTP to that service.
+func RunVectors(t *testing.T, h *wasmhost.Host, m *wasmhost.Module, f VectorFile, cfg wasmhost.TenantConfig) {
+	replace := strings.NewReplacer()
+	if len(f.Routes) > 0 {
+		srv := serveRoutes(t, f)
+		dead := deadURL(t)
+		replace = strings.NewReplacer("{url_with_slash}", srv.URL+"/", "{url}", srv.URL, "{dead_url}", dead, "{token}", f.Token)
+		cfg.Capabilities.HTTP = &wasmhost.HTTPCapability{AllowHosts: []string{hostOf(srv.URL), hostOf(dead)}}
+	}
+	for _, c := range f.Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			ctx := context.Background()
+			tc := cfg
+			tc.Name = t.Name()
+			tc.Kwargs = []byte(replace.Replace(c.Kwargs))
+			tn, err := h.NewTenant(ctx, m, tc)
+			if got := statusOf(err); got != c.Init {
+				t.Fatalf("init: got %s (%v), want %s", got, err, c.Init)
+			}
+			if err != nil {
+				return
+			}
+			defer tn.Close()
+			for _, l := range c.Lookups {
+				var v string
+				var err error
+				switch l.Kind {
+				case "connection":
+					v, err = tn.ConnectionValue(ctx, l.ID)
+				case "variable":
+					v, err = tn.Variable(ctx, l.ID)
+				case "config":
+					v, err = tn.Config(ctx, l.ID)
+				default:
+					t.Fatalf("unknown kind %q", l.Kind)
+				}
+				want := l.Status
+				if want == "UNIMPLEMENTED" {
+					want = "NOT_FOUND" // the host reports both as not found
+				}
+				if got := statusOf(err); got != want || v != l.Value {
+					t.Errorf("%s %q: got %s %q (%v), want %s %q", l.Kind, l.ID, got, v, err, want, l.Value)
+				}
+				for _, s := range l.MessageExcludes {
+					if err != nil && strings.Contains(err.Error(), replace.Replace(s)) {
+						t.Errorf("%s %q: error %q contains %q", l.Kind, l.ID, err, s)
+					}
+				}
+			}
+		})
+	}
+}
+
+// statusOf names the ABI status an error stands for.
+func statusOf(err error) string {
+	var ge *wasmhost.GuestError
+	switch {
+	case err == nil:
+		return "OK"
+	case errors.Is(err, resolver.ErrNotFound):
+		return "NOT_FOUND"
+	case errors.As(err, &ge):
+		return ge.Status.String()
+	}
+	return "ERROR: " + err.Error()
+}
+
+func serveRoutes(t *testing.T, f VectorFile) *httptest.Server {
+	routes := map[string]Route{}
+	for _, r := range f.Routes {
+		routes[r.Path] = r
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+f.Token {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		rt, ok := routes[r.URL.EscapedPath()]
+		if !ok {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		w.WriteHeader(rt.Status)
+		_, _ = w.Write([]byte(rt.Body))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// deadURL is a loopback URL where nothing listens.
+func deadURL(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	return "http://" + addr
+}
+
+func hostOf(u string) string { return strings.TrimPrefix(strings.TrimPrefix(u, "http://"), "https://") }
