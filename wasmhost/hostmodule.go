@@ -37,6 +37,9 @@ func (in *instance) violate(format string, args ...any) {
 // region returns guest memory [ptr, ptr+n), trapping the guest when it is
 // out of bounds. The slice is a view: copy before returning to the guest.
 func (in *instance) region(mod api.Module, fn string, ptr, n uint32) []byte {
+	if n == 0 {
+		return nil // a zero-length region is valid anywhere (ABI.md §5)
+	}
 	b, ok := mod.Memory().Read(ptr, n)
 	if !ok {
 		in.violate("%s: region [%d, %d+%d) is outside the guest's %d bytes of memory", fn, ptr, ptr, n, mod.Memory().Size())
