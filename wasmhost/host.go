@@ -24,6 +24,7 @@ import (
 	"sync"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
@@ -55,6 +56,9 @@ type Host struct {
 	mu      sync.Mutex
 	modules map[[32]byte]*Module
 	closed  bool
+
+	// wasiFuncs are the WASI functions the host provides, by name.
+	wasiFuncs map[string]api.FunctionDefinition
 }
 
 const (
@@ -90,6 +94,7 @@ func New(ctx context.Context, o Options) (*Host, error) {
 		}
 		h.rt[class] = rt
 	}
+	h.wasiFuncs = h.rt[classUntrusted].Module(wasiModule).ExportedFunctionDefinitions()
 	return h, nil
 }
 
@@ -126,14 +131,22 @@ func (h *Host) Load(ctx context.Context, wasm []byte) (*Module, error) {
 	if m, ok := h.modules[sum]; ok {
 		return m, nil
 	}
-	m := &Module{bytes: append([]byte(nil), wasm...)}
+	m := &Module{}
 	m.info.SHA256 = hex.EncodeToString(sum[:])
 	m.info.Size = len(wasm)
+	code, err := prescan(wasm)
+	if err != nil {
+		return nil, fmt.Errorf("wasmhost: module %s: %w", m.ID(), &ValidationError{Problems: []string{err.Error()}})
+	}
+	if &code[0] == &wasm[0] {
+		code = append([]byte(nil), wasm...) // keep our own copy
+	}
+	m.bytes = code
 	cm, err := h.rt[classUntrusted].CompileModule(ctx, m.bytes)
 	if err != nil {
 		return nil, fmt.Errorf("wasmhost: module %s does not compile: %w", m.ID(), err)
 	}
-	if err := validate(cm, &m.info); err != nil {
+	if err := validate(cm, h.wasiFuncs, &m.info); err != nil {
 		_ = cm.Close(ctx)
 		return nil, fmt.Errorf("wasmhost: module %s: %w", m.ID(), err)
 	}

@@ -37,9 +37,6 @@ func (in *instance) violate(format string, args ...any) {
 // region returns guest memory [ptr, ptr+n), trapping the guest when it is
 // out of bounds. The slice is a view: copy before returning to the guest.
 func (in *instance) region(mod api.Module, fn string, ptr, n uint32) []byte {
-	if n == 0 {
-		return nil // a zero-length region is valid anywhere (ABI.md §5)
-	}
 	b, ok := mod.Memory().Read(ptr, n)
 	if !ok {
 		in.violate("%s: region [%d, %d+%d) is outside the guest's %d bytes of memory", fn, ptr, ptr, n, mod.Memory().Size())
@@ -50,11 +47,9 @@ func (in *instance) region(mod api.Module, fn string, ptr, n uint32) []byte {
 // readInto implements the (buf, limit) -> len rule: data is written at buf
 // only when it fits in limit bytes; its length is returned either way.
 func (in *instance) readInto(mod api.Module, fn string, data []byte, buf, limit uint32) uint64 {
-	if limit > 0 {
-		dst := in.region(mod, fn, buf, limit)
-		if len(data) <= len(dst) {
-			copy(dst, data)
-		}
+	dst := in.region(mod, fn, buf, limit) // the whole claimed buffer must be in bounds
+	if len(data) <= len(dst) {
+		copy(dst, data)
 	}
 	return uint64(uint32(len(data)))
 }
@@ -75,6 +70,7 @@ var hostImpl = map[string]goFunc{
 		}
 		in.result = append(in.result[:0], b...)
 		in.resultSet = true
+		in.exhausted = "" // a second result_set replaces the first
 	},
 	"error_set": func(ctx context.Context, mod api.Module, s []uint64) {
 		in := instanceOf(ctx)
@@ -145,12 +141,12 @@ func apiTypes(ts []valType) []api.ValueType {
 }
 
 func slogLevel(level int32) slog.Level {
-	switch level {
-	case levelDebug:
+	switch {
+	case level < levelInfo:
 		return slog.LevelDebug
-	case levelInfo:
+	case level == levelInfo:
 		return slog.LevelInfo
-	case levelWarn:
+	case level == levelWarn:
 		return slog.LevelWarn
 	}
 	return slog.LevelError

@@ -34,6 +34,9 @@ type HTTPCapability struct {
 	MaxResponseBytes int
 	// MaxRequestsPerCall caps requests per lookup (default 8).
 	MaxRequestsPerCall int
+	// LookupIP resolves host names; nil means net.DefaultResolver. Every
+	// address it returns is checked as above.
+	LookupIP func(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
 // HTTP results returned to the guest as negated status codes.
@@ -107,7 +110,13 @@ func (c *HTTPCapability) client() *http.Client {
 			if entry == "" {
 				return nil, errDenied
 			}
-			ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+			lookup := c.LookupIP
+			if lookup == nil {
+				lookup = func(ctx context.Context, host string) ([]netip.Addr, error) {
+					return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+				}
+			}
+			ips, err := lookup(ctx, host)
 			if err != nil {
 				return nil, err
 			}

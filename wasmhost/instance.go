@@ -160,6 +160,7 @@ func (in *instance) lookup(ctx context.Context, kind resolver.Kind, id string) (
 	}
 	switch {
 	case in.exhausted != "":
+		in.errMsg = append(in.errMsg[:0], in.exhausted...)
 		return StatusResourceExhausted, nil // kept: the guest did nothing wrong
 	case status == StatusOK && !in.resultSet:
 		in.broken = true

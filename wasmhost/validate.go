@@ -38,7 +38,7 @@ func (e *ValidationError) Error() string {
 }
 
 // validate checks a compiled module against ABI v1 (ABI.md §7).
-func validate(cm wazero.CompiledModule, info *ModuleInfo) error {
+func validate(cm wazero.CompiledModule, wasi map[string]api.FunctionDefinition, info *ModuleInfo) error {
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
@@ -88,6 +88,12 @@ func validate(cm wazero.CompiledModule, info *ModuleInfo) error {
 		switch mod {
 		case wasiModule:
 			info.WASI = true
+			w, ok := wasi[name]
+			if !ok {
+				add("it imports %s.%s, which this host does not provide", mod, name)
+			} else if !typesEqual(def.ParamTypes(), apiVals(w.ParamTypes())) || !typesEqual(def.ResultTypes(), apiVals(w.ResultTypes())) {
+				add("import %s.%s: want %s, have %s", mod, name, defSig(w), defSig(def))
+			}
 		case importModule:
 			hf, ok := hostFuncs[name]
 			if !ok {
@@ -140,4 +146,12 @@ func defSig(def api.FunctionDefinition) string {
 		return out
 	}
 	return sigString(conv(def.ParamTypes()), conv(def.ResultTypes()))
+}
+
+func apiVals(ts []api.ValueType) []valType {
+	out := make([]valType, len(ts))
+	for i, t := range ts {
+		out[i] = valType(t)
+	}
+	return out
 }

@@ -118,7 +118,11 @@ func TestConfigErrors(t *testing.T) {
 			wantStderr: []string{`unknown backend "nosuch"`, "localfs", "env"}},
 		{name: "not built yet", cfg: "[secrets]\nbackend = airflow.providers.hashicorp.secrets.vault.VaultBackend\n", wantCode: 2,
 			wantStderr: []string{"not built yet", "vault"}},
-		{name: "wasm not built yet", cfg: "[secrets]\nbackend = ./my.wasm\n", wantCode: 2, wantStderr: []string{"not built yet"}},
+		{name: "missing wasm module", cfg: "[secrets]\nbackend = ./no-such-module.wasm\n", wantCode: 2, wantStderr: []string{"no-such-module.wasm", "no such file"}},
+		{name: "wasm module refused", cfg: "[secrets]\nbackend = " + filepath.Join(repoRoot, "wasmhost/testdata/bench_guest.wasm") + "\n[wasm]\nsha256 = 00\n", wantCode: 2,
+			wantStderr: []string{"but the pin says 00"}},
+		{name: "wasm capability unknown", cfg: "[secrets]\nbackend = x.wasm\n[wasm]\ncapabilities = teleport\n", wantCode: 2,
+			wantStderr: []string{`unknown capability "teleport"`}},
 		{name: "kwargs not an object", cfg: "[secrets]\nbackend = localfs\nbackend_kwargs = [1]\n", wantCode: 2,
 			wantStderr: []string{"backend_kwargs"}},
 		{name: "unknown kwarg", cfg: "[secrets]\nbackend = localfs\nbackend_kwargs = {\"connection_file_path\": \"x\"}\n", wantCode: 2,
@@ -195,4 +199,19 @@ func TestNoSecretOnStderr(t *testing.T) {
 	assert.NotEqual(t, 0, res.code)
 	assert.NotContains(t, res.stderr, "Pl4nted-S3cret")
 	assert.Contains(t, res.stderr, "port")
+}
+
+func TestWASMBackend(t *testing.T) {
+	module := filepath.Join(repoRoot, "wasmhost/testdata/reference.wasm")
+	cfg := writeFile(t, t.TempDir(), "s.cfg", "[secrets]\nbackend = "+module+"\n"+
+		`backend_kwargs = {"c:smtp_default": "smtps://user:pw@relay.example.com:465", "v:hello": "world"}`+"\n"+
+		"[wasm]\nname = acme\nmemory_pages = 16\n")
+	res := runCLI(t, nil, "--config", cfg, "connections", "get", "smtp_default")
+	require.Equal(t, 0, res.code, res.stderr)
+	assert.Equal(t, "smtps://user:pw@relay.example.com:465\n", res.stdout)
+	res = runCLI(t, nil, "--config", cfg, "variables", "get", "hello")
+	assert.Equal(t, "world\n", res.stdout)
+	res = runCLI(t, nil, "--config", cfg, "connections", "get", "absent")
+	assert.Equal(t, 1, res.code)
+	assert.Contains(t, res.stderr, "(searched: wasm:acme, env)")
 }

@@ -1,0 +1,232 @@
+package wasmhost
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Limits on module structure that wazero does not impose, checked before
+// compiling: a 43-byte module declaring 2^26 locals takes seconds and
+// gigabytes to compile, and tables live outside the memory limit.
+const (
+	// MaxLocalsPerFunction bounds a function's declared locals (std Go
+	// guests use at most a few dozen).
+	MaxLocalsPerFunction = 50_000
+	// MaxTableElements bounds the elements of all tables together, initial
+	// or grown: every table's maximum is lowered to fit.
+	MaxTableElements = 1_000_000
+)
+
+// prescan reads the module's sections before compilation. It refuses
+// modules whose structure would cost the host unbounded time or memory,
+// and returns the bytes to compile: the same bytes, or a copy whose table
+// maxima are capped so that table.grow cannot pass MaxTableElements.
+func prescan(wasm []byte) ([]byte, error) {
+	if len(wasm) < 8 || string(wasm[:4]) != "\x00asm" {
+		return nil, errors.New("not a WebAssembly binary (bad magic number)")
+	}
+	r := reader{b: wasm, off: 8}
+	var tableSection []byte
+	tableStart, tableEnd := -1, -1
+	for !r.done() {
+		secStart := r.off
+		id := r.byte()
+		size := r.u32()
+		start := r.off
+		payload := r.bytes(size)
+		if r.err != nil {
+			return nil, fmt.Errorf("malformed section at byte %d: %w", start, r.err)
+		}
+		switch id {
+		case 2: // import
+			if err := scanImports(payload); err != nil {
+				return nil, err
+			}
+		case 4: // table
+			tableSection = payload
+			tableStart, tableEnd = secStart, start+int(size)
+		case 10: // code
+			if err := scanCode(payload); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if tableSection == nil {
+		return wasm, nil
+	}
+	capped, changed, err := capTables(tableSection)
+	if err != nil || !changed {
+		return wasm, err
+	}
+	out := make([]byte, 0, len(wasm)+16)
+	out = append(out, wasm[:tableStart]...)
+	out = append(out, 4)
+	out = appendU32(out, uint32(len(capped)))
+	out = append(out, capped...)
+	out = append(out, wasm[tableEnd:]...)
+	return out, nil
+}
+
+func scanImports(p []byte) error {
+	r := reader{b: p}
+	n := r.u32()
+	for i := uint32(0); i < n && r.err == nil; i++ {
+		mod := string(r.bytes(r.u32()))
+		name := string(r.bytes(r.u32()))
+		kind := r.byte()
+		switch kind {
+		case 0: // function: type index
+			r.u32()
+		case 1:
+			return fmt.Errorf("it imports table %s.%s; a guest may import only functions", mod, name)
+		case 2:
+			return fmt.Errorf("it imports memory %s.%s; a guest must define and export its own", mod, name)
+		case 3:
+			return fmt.Errorf("it imports global %s.%s; a guest may import only functions", mod, name)
+		default:
+			return fmt.Errorf("it imports %s.%s of unknown kind %d", mod, name, kind)
+		}
+	}
+	return r.err
+}
+
+func scanCode(p []byte) error {
+	r := reader{b: p}
+	n := r.u32()
+	for i := uint32(0); i < n && r.err == nil; i++ {
+		body := r.bytes(r.u32())
+		br := reader{b: body}
+		groups := br.u32()
+		var locals uint64
+		for g := uint32(0); g < groups && br.err == nil; g++ {
+			locals += uint64(br.u32())
+			br.byte() // value type
+			if locals > MaxLocalsPerFunction {
+				return fmt.Errorf("function %d (of the code section) declares over %d locals, the limit", i, MaxLocalsPerFunction)
+			}
+		}
+		if br.err != nil {
+			return fmt.Errorf("malformed function body %d: %w", i, br.err)
+		}
+	}
+	return r.err
+}
+
+// capTables re-encodes a table section with every table's maximum at most
+// its share of MaxTableElements; tables whose initial sizes already exceed
+// the budget are refused.
+func capTables(p []byte) ([]byte, bool, error) {
+	r := reader{b: p}
+	n := r.u32()
+	type table struct {
+		ref      byte
+		min, max uint32
+		hasMax   bool
+	}
+	tables := make([]table, 0, n)
+	var total uint64
+	for i := uint32(0); i < n && r.err == nil; i++ {
+		t := table{ref: r.byte()}
+		flags := r.byte()
+		t.min = r.u32()
+		if flags&1 != 0 {
+			t.max, t.hasMax = r.u32(), true
+		}
+		if flags > 1 {
+			return nil, false, fmt.Errorf("table %d: unsupported limits flags 0x%x", i, flags)
+		}
+		total += uint64(t.min)
+		tables = append(tables, t)
+	}
+	if r.err != nil || !r.done() {
+		return nil, false, fmt.Errorf("malformed table section: %v", r.err)
+	}
+	if total > MaxTableElements {
+		return nil, false, fmt.Errorf("its tables start with %d elements; the limit is %d", total, MaxTableElements)
+	}
+	// Each table may grow into an equal share of what the initial sizes
+	// leave of the budget.
+	share := uint32((MaxTableElements - total) / uint64(max(len(tables), 1)))
+	changed := false
+	out := appendU32(nil, uint32(len(tables)))
+	for _, t := range tables {
+		limit := t.min + share
+		if !t.hasMax || t.max > limit {
+			t.max, t.hasMax, changed = limit, true, true
+		}
+		out = append(out, t.ref, 1)
+		out = appendU32(out, t.min)
+		out = appendU32(out, t.max)
+	}
+	return out, changed, nil
+}
+
+// reader decodes the few binary-format primitives prescan needs; the first
+// error sticks.
+type reader struct {
+	b   []byte
+	off int
+	err error
+}
+
+var errTruncated = errors.New("unexpected end")
+
+func (r *reader) done() bool { return r.err != nil || r.off >= len(r.b) }
+
+func (r *reader) byte() byte {
+	if r.err != nil {
+		return 0
+	}
+	if r.off >= len(r.b) {
+		r.err = errTruncated
+		return 0
+	}
+	c := r.b[r.off]
+	r.off++
+	return c
+}
+
+func (r *reader) u32() uint32 {
+	var v uint64
+	for shift := 0; shift < 35; shift += 7 {
+		c := r.byte()
+		if r.err != nil {
+			return 0
+		}
+		v |= uint64(c&0x7f) << shift
+		if c&0x80 == 0 {
+			if v > 0xffffffff {
+				r.err = errors.New("integer too large")
+				return 0
+			}
+			return uint32(v)
+		}
+	}
+	r.err = errors.New("integer representation too long")
+	return 0
+}
+
+func (r *reader) bytes(n uint32) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if uint64(r.off)+uint64(n) > uint64(len(r.b)) {
+		r.err = errTruncated
+		return nil
+	}
+	b := r.b[r.off : r.off+int(n)]
+	r.off += int(n)
+	return b
+}
+
+func appendU32(b []byte, v uint32) []byte {
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if v != 0 {
+			b = append(b, c|0x80)
+			continue
+		}
+		return append(b, c)
+	}
+}
