@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/secretpath/secretpath/wasmhost/abitest"
 )
 
 // repoRoot is where the quickstart's relative paths resolve from.
@@ -214,4 +216,17 @@ func TestWASMBackend(t *testing.T) {
 	res = runCLI(t, nil, "--config", cfg, "connections", "get", "absent")
 	assert.Equal(t, 1, res.code)
 	assert.Contains(t, res.stderr, "(searched: wasm:acme, env)")
+}
+
+func TestGoExampleModule(t *testing.T) {
+	module := abitest.BuildGoExample(t, "jsondoc")
+	cfg := writeFile(t, t.TempDir(), "s.cfg", "[secrets]\nbackend = "+module+"\n"+
+		`backend_kwargs = {"connections_prefix": "airflow/connections", "connections": {"airflow/connections/smtp_default": "smtps://user:host@relay.example.com:465"}}`+"\n"+
+		"[wasm]\nname = jsondoc\nmemory_pages = 1024\n")
+	res := runCLI(t, nil, "--config", cfg, "connections", "get", "smtp_default")
+	require.Equal(t, 0, res.code, res.stderr)
+	assert.Equal(t, "smtps://user:host@relay.example.com:465\n", res.stdout)
+	res = runCLI(t, nil, "--config", cfg, "connections", "get", "smtp_default", "--output", "json")
+	require.Equal(t, 0, res.code, res.stderr)
+	assert.Contains(t, res.stdout, `"host":"relay.example.com"`)
 }
