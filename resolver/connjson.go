@@ -67,6 +67,28 @@ type connArgs struct {
 	extra                                                     string // JSON text, "" for none
 }
 
+// stringField returns where the constructor's string field key goes, or
+// nil when key is not one of them.
+func (a *connArgs) stringField(key string) *optStr {
+	switch key {
+	case "conn_type":
+		return &a.connType
+	case "description":
+		return &a.description
+	case "host":
+		return &a.host
+	case "login":
+		return &a.login
+	case "password":
+		return &a.password
+	case "schema":
+		return &a.schema
+	case "uri":
+		return &a.uri
+	}
+	return nil
+}
+
 func parseJSON(connID, data string) (Connection, *fieldErr) {
 	if !utf8.ValidString(data) {
 		return Connection{}, &fieldErr{"value", "not valid UTF-8"}
@@ -89,23 +111,10 @@ func parseJSON(connID, data string) (Connection, *fieldErr) {
 	var unknown []string
 	for k := range root.obj {
 		key, v := root.obj[k].key, &root.obj[k].val
-		var dst *optStr
-		switch key {
-		case "conn_type":
-			dst = &a.connType
-		case "description":
-			dst = &a.description
-		case "host":
-			dst = &a.host
-		case "login":
-			dst = &a.login
-		case "password":
-			dst = &a.password
-		case "schema":
-			dst = &a.schema
-		case "uri":
-			dst = &a.uri
-		case "conn_id", "team_name":
+		dst := a.stringField(key)
+		switch {
+		case dst != nil: // set below
+		case key == "conn_id" || key == "team_name":
 			if v.kind != jNull && v.kind != jString {
 				return Connection{}, &fieldErr{key, "not a string"}
 			}
@@ -113,7 +122,7 @@ func parseJSON(connID, data string) (Connection, *fieldErr) {
 				return Connection{}, &fieldErr{"conn_id", "does not match the connection id"}
 			}
 			continue
-		case "port":
+		case key == "port":
 			// from_json: a falsy port is dropped; the newest model keeps 0.
 			if v.kind == jNull || (v.kind == jString && strings.TrimFunc(v.s, isPySpace) == "") {
 				continue
@@ -124,7 +133,7 @@ func parseJSON(connID, data string) (Connection, *fieldErr) {
 			}
 			a.port, a.hasPort = p, true
 			continue
-		case "extra":
+		case key == "extra":
 			// from_json: a falsy extra is dropped, a string is kept as
 			// JSON text, anything else is json.dumps'ed.
 			if !v.truthy() {
@@ -298,23 +307,10 @@ func connectionFromFields(connID string, fields map[string]any) (Connection, *fi
 	var unknown []string
 	for _, key := range keys {
 		raw := fields[key]
-		var dst *optStr
-		switch key {
-		case "conn_type":
-			dst = &a.connType
-		case "description":
-			dst = &a.description
-		case "host":
-			dst = &a.host
-		case "login":
-			dst = &a.login
-		case "password":
-			dst = &a.password
-		case "schema":
-			dst = &a.schema
-		case "uri":
-			dst = &a.uri
-		case "conn_id", "team_name":
+		dst := a.stringField(key)
+		switch {
+		case dst != nil: // set below
+		case key == "conn_id" || key == "team_name":
 			if raw == nil {
 				continue
 			}
@@ -326,7 +322,7 @@ func connectionFromFields(connID string, fields map[string]any) (Connection, *fi
 				return Connection{}, &fieldErr{"conn_id", "does not match the connection id"}
 			}
 			continue
-		case "port":
+		case key == "port":
 			if raw == nil {
 				continue
 			}
@@ -343,7 +339,7 @@ func connectionFromFields(connID string, fields map[string]any) (Connection, *fi
 			}
 			a.port, a.hasPort = p, true
 			continue
-		case "extra":
+		case key == "extra":
 			// The constructor json.dumps a truthy non-string extra.
 			if s, ok := raw.(string); ok {
 				if !utf8.ValidString(s) {
