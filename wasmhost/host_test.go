@@ -70,3 +70,27 @@ func TestConformanceReferenceGuest(t *testing.T) {
 	h := newHost(t)
 	backendtest.Run(t, referenceHarness{h: h, m: loadFixture(t, h, "reference.wasm")})
 }
+
+func TestCompilationCacheDir(t *testing.T) {
+	dir := t.TempDir()
+	wasm, err := os.ReadFile(filepath.Join("testdata", "reference.wasm"))
+	require.NoError(t, err)
+	for round := range 2 {
+		h, err := wasmhost.New(context.Background(), wasmhost.Options{CacheDir: dir})
+		require.NoError(t, err)
+		m, err := h.Load(context.Background(), wasm)
+		require.NoError(t, err, "round %d", round)
+		again, err := h.Load(context.Background(), wasm)
+		require.NoError(t, err)
+		require.Same(t, m, again, "the same bytes are compiled once")
+		tn, err := h.NewTenant(context.Background(), m, wasmhost.TenantConfig{Kwargs: []byte(`{"v:k": "v"}`)})
+		require.NoError(t, err)
+		v, err := tn.Variable(context.Background(), "k")
+		require.NoError(t, err)
+		require.Equal(t, "v", v)
+		require.NoError(t, h.Close(context.Background()))
+	}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.NotEmpty(t, entries, "compiled code is kept on disk")
+}
