@@ -22,11 +22,55 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
+
+// coarseNow is a clock in unix nanoseconds, updated every 100 ms while any
+// Host is open: cheap enough to read on every lookup.
+var coarseNow atomic.Int64
+
+var clockTicker struct {
+	sync.Mutex
+	users int
+	stop  chan struct{}
+}
+
+func startCoarseClock() {
+	clockTicker.Lock()
+	defer clockTicker.Unlock()
+	coarseNow.Store(time.Now().UnixNano())
+	clockTicker.users++
+	if clockTicker.users > 1 {
+		return
+	}
+	stop := make(chan struct{})
+	clockTicker.stop = stop
+	go func() {
+		tk := time.NewTicker(100 * time.Millisecond)
+		defer tk.Stop()
+		for {
+			select {
+			case now := <-tk.C:
+				coarseNow.Store(now.UnixNano())
+			case <-stop:
+				return
+			}
+		}
+	}()
+}
+
+func stopCoarseClock() {
+	clockTicker.Lock()
+	defer clockTicker.Unlock()
+	if clockTicker.users--; clockTicker.users == 0 {
+		close(clockTicker.stop)
+	}
+}
 
 // MaxModuleSize is the largest module Load accepts.
 const MaxModuleSize = 32 << 20
@@ -56,6 +100,8 @@ type Host struct {
 	mu      sync.Mutex
 	modules map[[32]byte]*Module
 	closed  bool
+
+	clock bool // holds a reference to the coarse clock
 
 	// wasiFuncs are the WASI functions the host provides, by name.
 	wasiFuncs map[string]api.FunctionDefinition
@@ -95,6 +141,8 @@ func New(ctx context.Context, o Options) (*Host, error) {
 		h.rt[class] = rt
 	}
 	h.wasiFuncs = h.rt[classUntrusted].Module(wasiModule).ExportedFunctionDefinitions()
+	startCoarseClock()
+	h.clock = true
 	return h, nil
 }
 
@@ -208,8 +256,12 @@ func (h *Host) compiledFor(ctx context.Context, m *Module, class int) (wazero.Co
 // Close closes every runtime, which closes every instance of every tenant.
 func (h *Host) Close(ctx context.Context) error {
 	h.mu.Lock()
+	wasOpen := !h.closed && h.clock
 	h.closed = true
 	h.mu.Unlock()
+	if wasOpen {
+		stopCoarseClock()
+	}
 	var errs []error
 	for _, rt := range h.rt {
 		if rt != nil {

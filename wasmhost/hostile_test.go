@@ -341,3 +341,20 @@ func indexByte(s string, c byte) int {
 	}
 	return -1
 }
+
+// TestCallerCancelsLoopingLookup: a caller that gives up gets its own
+// context error at once, long before the tenant's deadline, and the
+// instance is replaced.
+func TestCallerCancelsLoopingLookup(t *testing.T) {
+	h := newHost(t)
+	tn, err := h.NewTenant(t.Context(), loadFixture(t, h, "loop_lookup.wasm"), wasmhost.TenantConfig{
+		Name: "looper", Limits: wasmhost.Limits{CallTimeout: time.Minute},
+	})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	_, err = tn.ConnectionValue(ctx, "x")
+	assert.ErrorIs(t, err, context.Canceled)
+	_, err = tn.Variable(t.Context(), "x")
+	assert.ErrorIs(t, err, resolver.ErrNotFound, "a fresh instance answers")
+}

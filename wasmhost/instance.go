@@ -5,6 +5,7 @@ import (
 	crand "crypto/rand"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -33,6 +34,18 @@ type instance struct {
 	// cancellable context, so that they allocate nothing.
 	trustedCtx context.Context
 
+	// Untrusted calls run under dctx, which carries the instance and is
+	// cancelled by timer at the deadline or by the caller's context: wazero
+	// then stops the call and closes the module. Reusing one context and one
+	// timer per instance saves ~0.7 µs and 6 allocations per call over a
+	// fresh context.WithTimeout; a cancelled dctx is never reused because
+	// its instance is discarded.
+	dctx       context.Context
+	dcancel    context.CancelFunc
+	timer      *time.Timer
+	timedOut   atomic.Bool
+	callerGone atomic.Bool
+
 	// Per-call state, reset before each call.
 	result     []byte
 	resultSet  bool
@@ -50,6 +63,11 @@ func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 	in := &instance{t: t, stack: make([]uint64, 1), origin: time.Now()}
 	in.mem = &limitedMemory{max: uint64(t.limits.MemoryPages) * pageSize, total: &t.memBytes}
 	in.trustedCtx = context.WithValue(context.Background(), instKey{}, in)
+	if t.class == classUntrusted {
+		in.dctx, in.dcancel = context.WithCancel(in.trustedCtx)
+		in.timer = time.AfterFunc(time.Hour, func() { in.timedOut.Store(true); in.dcancel() })
+		in.timer.Stop()
+	}
 
 	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions() // we call _initialize ourselves, under a deadline
 	if t.caps.Log {
@@ -120,7 +138,9 @@ func (in *instance) reset() {
 	in.exhausted = ""
 	in.logBudget = in.t.limits.MaxLogBytes
 	in.logDropped = 0
-	in.http.reset()
+	if in.http.open() {
+		in.http.reset()
+	}
 }
 
 // call calls fn with in.stack, under the tenant's deadline unless trusted.
@@ -131,9 +151,21 @@ func (in *instance) call(ctx context.Context, fn api.Function) error {
 		}
 		return fn.CallWithStack(context.WithValue(ctx, instKey{}, in), in.stack)
 	}
-	cctx, cancel := context.WithTimeout(context.WithValue(ctx, instKey{}, in), in.t.limits.CallTimeout)
-	err := fn.CallWithStack(cctx, in.stack)
-	cancel()
+	in.timer.Reset(in.t.limits.CallTimeout)
+	var stop func() bool
+	if ctx.Done() != nil {
+		stop = context.AfterFunc(ctx, func() { in.callerGone.Store(true); in.dcancel() })
+	}
+	err := fn.CallWithStack(in.dctx, in.stack)
+	spent := !in.timer.Stop()
+	if stop != nil && !stop() {
+		spent = true
+	}
+	if spent {
+		// The deadline or the caller's cancellation fired, perhaps just after
+		// the call returned: dctx is cancelled, so this instance is done.
+		in.broken = true
+	}
 	return err
 }
 
@@ -182,6 +214,12 @@ func (in *instance) failure(ctx context.Context, call string, err error) error {
 	}
 	var exit *sys.ExitError
 	if errors.As(err, &exit) {
+		switch {
+		case in.timedOut.Load():
+			return t.statusError(call, StatusResourceExhausted, fmt.Sprintf("exceeded the %v time limit", t.limits.CallTimeout))
+		case in.callerGone.Load() && ctx.Err() != nil:
+			return ctx.Err()
+		}
 		switch exit.ExitCode() {
 		case sys.ExitCodeDeadlineExceeded:
 			if ctx.Err() != nil {
@@ -215,6 +253,10 @@ func firstLine(s string) string {
 }
 
 func (in *instance) close(ctx context.Context) {
+	if in.timer != nil {
+		in.timer.Stop()
+		in.dcancel()
+	}
 	if in.mod != nil {
 		_ = in.mod.Close(ctx)
 	}

@@ -1,0 +1,70 @@
+package bench
+
+import (
+	"os"
+	"testing"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	Close()
+	os.Exit(code)
+}
+
+// TestSameWork checks that every lookup path of the benchmarks answers the
+// same URI for the same id (each Setup also checks it), so that the rows
+// compare the same work.
+func TestSameWork(t *testing.T) {
+	for _, c := range Cases {
+		if testing.Short() && (c.Name == "Extism" || c.Name == "ExtismTimeout" || c.Name == "InstantiateExtism") {
+			continue
+		}
+		if err := c.Setup(); err != nil {
+			t.Errorf("%s: %v", c.Name, err)
+		}
+	}
+}
+
+func run(b *testing.B, name string) {
+	c, ok := CaseByName(name)
+	if !ok {
+		b.Fatalf("no case %q", name)
+	}
+	c.F(b)
+}
+
+func BenchmarkFloor(b *testing.B)         { run(b, "Floor") }
+func BenchmarkFloorDeadline(b *testing.B) { run(b, "FloorDeadline") }
+
+func BenchmarkABIFloor(b *testing.B)         { run(b, "ABIFloor") }
+func BenchmarkABIFloorDeadline(b *testing.B) { run(b, "ABIFloorDeadline") }
+
+func BenchmarkOurs(b *testing.B) {
+	b.Run("untrusted", func(b *testing.B) { run(b, "Ours/untrusted") })
+	b.Run("trusted", func(b *testing.B) { run(b, "Ours/trusted") })
+}
+
+func BenchmarkResolver(b *testing.B) {
+	b.Run("untrusted", func(b *testing.B) { run(b, "Resolver/untrusted") })
+	b.Run("trusted", func(b *testing.B) { run(b, "Resolver/trusted") })
+}
+
+func BenchmarkOursGo(b *testing.B) {
+	b.Run("untrusted", func(b *testing.B) { run(b, "OursGo/untrusted") })
+	b.Run("trusted", func(b *testing.B) { run(b, "OursGo/trusted") })
+}
+
+func BenchmarkExtism(b *testing.B)        { run(b, "Extism") }
+func BenchmarkExtismTimeout(b *testing.B) { run(b, "ExtismTimeout") }
+
+func BenchmarkInstantiateTenant(b *testing.B) {
+	b.Run("bench_guest", func(b *testing.B) { run(b, "InstantiateTenant/bench_guest") })
+	b.Run("jsondoc", func(b *testing.B) { run(b, "InstantiateTenant/jsondoc") })
+}
+
+func BenchmarkInstantiateExtism(b *testing.B) { run(b, "InstantiateExtism") }
+
+func BenchmarkIdleTenant(b *testing.B) {
+	b.Run("bench_guest", func(b *testing.B) { run(b, "IdleTenant/bench_guest") })
+	b.Run("jsondoc", func(b *testing.B) { run(b, "IdleTenant/jsondoc") })
+}
