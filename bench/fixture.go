@@ -265,8 +265,9 @@ func loadModule(path func() (string, error)) func() (*wasmhost.Module, error) {
 }
 
 var (
-	benchGuestModule = newLazy(loadModule(benchGuestPath))
-	jsondocModule    = newLazy(loadModule(jsondocPath))
+	benchGuestModule    = newLazy(loadModule(benchGuestPath))
+	benchGuestBufModule = newLazy(loadModule(benchGuestBufPath))
+	jsondocModule       = newLazy(loadModule(jsondocPath))
 )
 
 // guest is one of our guests with the tenant configuration it needs.
@@ -277,8 +278,9 @@ type guest struct {
 }
 
 var (
-	benchGuest   = guest{name: "bench_guest", module: benchGuestModule}
-	jsondocGuest = guest{name: "jsondoc", module: jsondocModule, cfg: wasmhost.TenantConfig{Kwargs: jsondocKwargs, Limits: goGuestLimits}}
+	benchGuest    = guest{name: "bench_guest", module: benchGuestModule}
+	benchGuestBuf = guest{name: "bench_guest_buf", module: benchGuestBufModule}
+	jsondocGuest  = guest{name: "jsondoc", module: jsondocModule, cfg: wasmhost.TenantConfig{Kwargs: jsondocKwargs, Limits: goGuestLimits}}
 )
 
 func newTenant(g guest, trusted bool) func() (*wasmhost.Tenant, error) {
@@ -308,6 +310,8 @@ func newTenant(g guest, trusted bool) func() (*wasmhost.Tenant, error) {
 var (
 	benchUntrusted   = newLazy(newTenant(benchGuest, false))
 	benchTrusted     = newLazy(newTenant(benchGuest, true))
+	bufUntrusted     = newLazy(newTenant(benchGuestBuf, false))
+	bufTrusted       = newLazy(newTenant(benchGuestBuf, true))
 	jsondocUntrusted = newLazy(newTenant(jsondocGuest, false))
 	jsondocTrusted   = newLazy(newTenant(jsondocGuest, true))
 )

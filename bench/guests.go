@@ -99,6 +99,10 @@ func Cleanup() {
 // benchGuestPath is the ABI v1 WAT guest (committed .wasm of a .wat).
 func benchGuestPath() (string, error) { return testdataPath("bench_guest.wasm") }
 
+// benchGuestBufPath is the same guest answering OK_IN_BUFFER (ABI v1.1):
+// the result goes back in the exchange buffer, with no host call.
+func benchGuestBufPath() (string, error) { return testdataPath("bench_guest_buf.wasm") }
+
 // floorPath is the bare-export WAT module of the floor.
 func floorPath() (string, error) { return testdataPath("floor.wasm") }
 

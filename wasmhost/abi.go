@@ -32,9 +32,13 @@ const (
 	StatusInternal          Status = 5
 	StatusUnimplemented     Status = 6
 	StatusResourceExhausted Status = 7
+	// StatusOKInBuffer is OK with the result in the exchange buffer: its
+	// length as a little-endian u32 in the first 4 bytes, the bytes after
+	// it. It spares the result_set host call (ABI.md §2).
+	StatusOKInBuffer Status = 8
 )
 
-var statusNames = [...]string{"OK", "NOT_FOUND", "INVALID_ARGUMENT", "UNAVAILABLE", "PERMISSION_DENIED", "INTERNAL", "UNIMPLEMENTED", "RESOURCE_EXHAUSTED"}
+var statusNames = [...]string{"OK", "NOT_FOUND", "INVALID_ARGUMENT", "UNAVAILABLE", "PERMISSION_DENIED", "INTERNAL", "UNIMPLEMENTED", "RESOURCE_EXHAUSTED", "OK_IN_BUFFER"}
 
 // String returns the status's ABI name.
 func (s Status) String() string {

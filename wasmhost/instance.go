@@ -2,6 +2,7 @@ package wasmhost
 
 import (
 	"context"
+	"encoding/binary"
 	crand "crypto/rand"
 	"errors"
 	"fmt"
@@ -190,6 +191,12 @@ func (in *instance) lookup(ctx context.Context, kind resolver.Kind, id string) (
 	if in.http.open() {
 		in.http.reset()
 	}
+	if status == StatusOKInBuffer {
+		if err := in.resultFromBuffer(call); err != nil {
+			return 0, err
+		}
+		status = StatusOK
+	}
 	switch {
 	case in.exhausted != "":
 		in.errMsg = append(in.errMsg[:0], in.exhausted...)
@@ -197,11 +204,35 @@ func (in *instance) lookup(ctx context.Context, kind resolver.Kind, id string) (
 	case status == StatusOK && !in.resultSet:
 		in.broken = true
 		return 0, in.t.statusError(call, StatusInternal, "ABI violation: returned OK without calling result_set")
-	case status > StatusResourceExhausted:
+	case status > StatusOKInBuffer:
 		in.errMsg = append(in.errMsg[:0], fmt.Sprintf("unknown status %d", uint32(status))...)
 		return StatusInternal, nil
 	}
 	return status, nil
+}
+
+// resultFromBuffer takes an OK_IN_BUFFER result: a little-endian u32 length
+// then the bytes, inside the exchange buffer.
+func (in *instance) resultFromBuffer(call string) error {
+	mem := in.mod.Memory()
+	b, ok := mem.Read(in.bufPtr, in.bufSize)
+	if !ok {
+		in.broken = true
+		return in.t.statusError(call, StatusInternal, "the exchange buffer is no longer inside the guest's memory")
+	}
+	n := uint64(binary.LittleEndian.Uint32(b))
+	if n > uint64(len(b))-4 {
+		in.broken = true
+		return in.t.statusError(call, StatusInternal,
+			fmt.Sprintf("ABI violation: OK_IN_BUFFER result of %d bytes does not fit the %d-byte exchange buffer", n, len(b)))
+	}
+	if int(n) > in.t.limits.MaxOutputBytes {
+		in.exhausted = fmt.Sprintf("result of %d bytes exceeds the %d-byte output limit", n, in.t.limits.MaxOutputBytes)
+		return nil
+	}
+	in.result = append(in.result[:0], b[4:4+n]...)
+	in.resultSet = true
+	return nil
 }
 
 // failure turns a failed call into an error naming the reason, and marks

@@ -15,11 +15,12 @@ const (
 	StatusPermissionDenied  Status = 4 // the upstream refused access
 	StatusInternal          Status = 5 // any other failure
 	StatusUnimplemented     Status = 6 // the backend does not serve this kind
-	StatusResourceExhausted Status = 7 // set by the host only: a limit was hit
+	StatusResourceExhausted Status = 7 // a limit was hit (the host's, or the upstream's quota)
+	StatusOKInBuffer        Status = 8 // OK, the result is in the exchange buffer (ABI v1.1; the SDK's fast path)
 )
 
 var statusNames = [...]string{"OK", "NOT_FOUND", "INVALID_ARGUMENT", "UNAVAILABLE",
-	"PERMISSION_DENIED", "INTERNAL", "UNIMPLEMENTED", "RESOURCE_EXHAUSTED"}
+	"PERMISSION_DENIED", "INTERNAL", "UNIMPLEMENTED", "RESOURCE_EXHAUSTED", "OK_IN_BUFFER"}
 
 // String returns the code's ABI name, such as "NOT_FOUND".
 func (s Status) String() string {

@@ -1,6 +1,9 @@
 package secretpath
 
-import "unsafe"
+import (
+	"encoding/binary"
+	"unsafe"
+)
 
 // BufferSize is the size of the exchange buffer, into which the host writes
 // each lookup's id: the longest id the module accepts. The host answers
@@ -72,6 +75,13 @@ func lookup(k kind, idLen int32) Status {
 	}
 	if err != nil {
 		return fail(err)
+	}
+	// A result that fits goes into the exchange buffer (length first): the
+	// lookup then makes no host call (ABI.md §2, OK_IN_BUFFER).
+	if len(v) <= BufferSize-4 {
+		binary.LittleEndian.PutUint32(buffer[:4], uint32(len(v)))
+		copy(buffer[4:], v)
+		return StatusOKInBuffer
 	}
 	// v is live for the whole call (it is an argument), Go's collector
 	// never moves memory, and the host copies the bytes before returning.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -20,8 +21,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// goGuestLimits are what a standard-Go guest needs (ABI.md §6).
-var goGuestLimits = wasmhost.Limits{MemoryPages: 1024}
+// goGuestLimits are what a standard-Go guest needs (ABI.md §6), with a
+// deadline generous enough for a loaded CI machine under -race: these tests
+// are about behaviour, the hostile-module tests are about time limits.
+var goGuestLimits = wasmhost.Limits{MemoryPages: 1024, CallTimeout: 30 * time.Second}
 
 func newHost(t *testing.T) *wasmhost.Host {
 	h, err := wasmhost.New(context.Background(), wasmhost.Options{})

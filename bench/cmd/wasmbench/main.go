@@ -311,6 +311,8 @@ func evaluate(rowOf func(string) *Row) ([]Ratio, []Target) {
 
 	v, ok := ratio("ours/floor (no deadline)", "Ours/trusted", "Floor")
 	atMost("WASM lookup, no deadline: Ours/trusted ÷ Floor", v, ok, 2, "×", "≤ 2×")
+	v, ok = ratio("ours, result in buffer/floor (no deadline)", "OursBuf/trusted", "Floor")
+	atMost("WASM lookup, no deadline, OK_IN_BUFFER (v1.1): OursBuf/trusted ÷ Floor", v, ok, 2, "×", "≤ 2×")
 	v, ok = ratio("ours/floor (with deadline)", "Ours/untrusted", "FloorDeadline")
 	atMost("WASM lookup, with deadline: Ours/untrusted ÷ FloorDeadline", v, ok, 1.5, "×", "≤ 1.5×")
 	v, ok = ratio("extism/ours (no deadline)", "Extism", "Ours/trusted")

@@ -17,6 +17,7 @@ package secretpathtest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -122,6 +123,15 @@ func (h *Host) call(export func() int32, lookup bool) Result {
 		fakehost.Guest.SetBackend(prevBackend)
 	}()
 	st := secretpath.Status(export())
+	if st == secretpath.StatusOKInBuffer && lookup {
+		// The result is in the exchange buffer: u32le length, then bytes.
+		buf := fakehost.Guest.Buffer
+		n := uint64(binary.LittleEndian.Uint32(buf))
+		if n > uint64(len(buf))-4 {
+			return Result{Status: secretpath.StatusInternal, Message: "secretpathtest: ABI violation: OK_IN_BUFFER length over the buffer"}
+		}
+		h.result, h.resultOK, st = append([]byte(nil), buf[4:4+n]...), true, secretpath.StatusOK
+	}
 	if st < secretpath.StatusOK || st > secretpath.StatusResourceExhausted {
 		st = secretpath.StatusInternal
 	}
