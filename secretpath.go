@@ -19,6 +19,7 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/env"
 	_ "github.com/secretpath/secretpath/builtin/localfs" // registers "localfs"
+	"github.com/secretpath/secretpath/builtin/metastore"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/wasmhost"
 )
@@ -35,29 +36,47 @@ func OpenFile(ctx context.Context, path string, opts ...resolver.Option) (*resol
 }
 
 // Open returns the resolver cfg describes: cfg.Backend (when set) with its
-// kwargs, then the environment-variables tier, with the cache when
-// cfg.UseCache. Options are applied after those from cfg. Errors wrap
-// resolver.ErrConfig.
+// kwargs, then the environment-variables tier, then the metastore
+// ([database] sql_alchemy_conn, or the embedded default SQLite file; see
+// package metastore), with the cache when cfg.UseCache. A tier that is
+// also the configured backend is not repeated. The metastore connects at
+// its first lookup, so an unreachable database fails lookups (logged, the
+// search goes on), not Open. Options are applied after those from cfg.
+// Errors wrap resolver.ErrConfig.
 func Open(ctx context.Context, cfg *resolver.Config, opts ...resolver.Option) (*resolver.Resolver, error) {
 	var base []resolver.Option
-	envConfigured := false
+	var configured string
 	if cfg.Backend != "" {
 		var b resolver.Backend
 		var err error
-		if wasmhost.IsModuleRef(cfg.Backend) {
+		name, _ := resolver.Canonical(cfg.Backend) // "" for a module: the tenant names itself
+		switch {
+		case wasmhost.IsModuleRef(cfg.Backend):
 			b, err = wasmhost.OpenConfig(ctx, cfg.Backend, cfg.BackendKwargs, cfg.Get)
-		} else {
+		case name == metastore.Name:
+			// The metastore reads [database] and [core], as Airflow's
+			// MetastoreBackend does: it takes no backend_kwargs.
+			if err = cfg.BackendKwargs.CheckUnused(name); err == nil {
+				b, err = metastore.OpenConfig(cfg)
+			}
+		default:
 			b, err = OpenBackend(ctx, cfg.Backend, cfg.BackendKwargs)
 		}
 		if err != nil {
 			return nil, err
 		}
-		name, _ := resolver.Canonical(cfg.Backend) // "" for a module: the tenant names itself
-		envConfigured = name == "env"
+		configured = name
 		base = append(base, resolver.WithBackend(name, b))
 	}
-	if !envConfigured {
+	if configured != "env" {
 		base = append(base, resolver.WithFallback("env", env.New(env.Options{})))
+	}
+	if configured != metastore.Name {
+		ms, err := metastore.OpenConfig(cfg)
+		if err != nil {
+			return nil, err
+		}
+		base = append(base, resolver.WithFallback(metastore.Name, ms))
 	}
 	if cfg.UseCache {
 		base = append(base, resolver.WithCache(cfg.CacheTTL, 0))
@@ -69,7 +88,6 @@ func Open(ctx context.Context, cfg *resolver.Config, opts ...resolver.Option) (*
 // with Airflow's class paths for them, so that a config naming one gets a
 // clear answer rather than "unknown backend".
 var planned = map[string][]string{
-	"metastore": {"airflow.secrets.metastore.MetastoreBackend"},
 	"aws-ssm": {
 		"airflow.contrib.secrets.aws_systems_manager.SystemsManagerParameterStoreBackend",
 		"airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",

@@ -4,14 +4,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath"
+	"github.com/secretpath/secretpath/builtin/metastore"
 	"github.com/secretpath/secretpath/resolver"
 )
+
+// TestMain keeps the embedded default metastore out of the user's home.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "secretpath-test-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv(metastore.HomeEnv, dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
 
 func ExampleOpenFile() {
 	ctx := context.Background()
@@ -29,7 +44,7 @@ func ExampleOpenFile() {
 	fmt.Println(r.Tiers())
 	// Output:
 	// smtps relay.example.com 465 user ***
-	// [localfs env]
+	// [localfs env metastore]
 }
 
 func TestOpen(t *testing.T) {
@@ -45,10 +60,18 @@ func TestOpen(t *testing.T) {
 		wantTiers []string
 		wantErr   string
 	}{
-		{name: "no backend: environment only", cfg: resolver.Config{BackendKwargs: kw("")}, wantTiers: []string{"env"}},
+		{name: "no backend: environment only", cfg: resolver.Config{BackendKwargs: kw("")}, wantTiers: []string{"env", "metastore"}},
 		{name: "localfs by class path", cfg: resolver.Config{Backend: "airflow.secrets.local_filesystem.LocalFilesystemBackend", BackendKwargs: kw("")},
-			wantTiers: []string{"localfs", "env"}},
-		{name: "env configured is not repeated", cfg: resolver.Config{Backend: "env", BackendKwargs: kw("")}, wantTiers: []string{"env"}},
+			wantTiers: []string{"localfs", "env", "metastore"}},
+		{name: "env configured is not repeated", cfg: resolver.Config{Backend: "env", BackendKwargs: kw("")}, wantTiers: []string{"env", "metastore"}},
+		{name: "metastore configured is not repeated", cfg: resolver.Config{Backend: "airflow.secrets.metastore.MetastoreBackend", BackendKwargs: kw("")},
+			wantTiers: []string{"metastore", "env"}},
+		{name: "metastore takes no kwargs", cfg: resolver.Config{Backend: "metastore", BackendKwargs: kw(`{"sql_alchemy_conn": "sqlite://"}`)},
+			wantErr: "unknown backend_kwargs key(s): sql_alchemy_conn"},
+		{name: "bad fernet key", cfg: resolver.Config{BackendKwargs: kw(""), FernetKey: resolver.NewSecret("Pl4nted-not-a-key")},
+			wantErr: "fernet_key: key 1 of 1 is not URL-safe base64"},
+		{name: "bad sql_alchemy_conn", cfg: resolver.Config{BackendKwargs: kw(""), SQLAlchemyConn: resolver.NewSecret("mssql://u:Pl4nted@h/db")},
+			wantErr: `unsupported scheme "mssql"`},
 		{name: "planned backend", cfg: resolver.Config{Backend: "aws-ssm", BackendKwargs: kw("")}, wantErr: `backend "aws-ssm" (aws-ssm) is not built yet`},
 		{name: "planned alias", cfg: resolver.Config{Backend: "airflow.contrib.secrets.azure_key_vault.AzureKeyVaultBackend", BackendKwargs: kw("")},
 			wantErr: "(azure-key-vault) is not built yet"},
@@ -61,6 +84,7 @@ func TestOpen(t *testing.T) {
 				require.Error(t, err)
 				assert.True(t, errors.Is(err, resolver.ErrConfig), "configuration errors wrap ErrConfig: %v", err)
 				assert.Contains(t, err.Error(), tt.wantErr)
+				assert.NotContains(t, err.Error(), "Pl4nted")
 				return
 			}
 			require.NoError(t, err)
@@ -68,4 +92,58 @@ func TestOpen(t *testing.T) {
 		})
 	}
 	assert.Subset(t, secretpath.KnownBackends(), []string{"localfs", "env", "metastore", "vault", "aws-ssm", "aws-secrets-manager", "gcp-secret-manager", "azure-key-vault"})
+}
+
+// TestMetastoreTier: the metastore answers after the environment, from
+// [database] sql_alchemy_conn with [core] fernet_key.
+func TestMetastoreTier(t *testing.T) {
+	ctx := t.Context()
+	const key = "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4="
+	dbPath := filepath.Join(t.TempDir(), "airflow.db")
+	ms, err := metastore.Open(metastore.Options{DSN: "sqlite:///" + dbPath, FernetKey: resolver.NewSecret(key)})
+	require.NoError(t, err)
+	c, err := resolver.ParseURI("from_db", "postgres://u:db-pw@db-host:5432/app")
+	require.NoError(t, err)
+	require.NoError(t, ms.SetConnection(ctx, c))
+	c.ConnID = "shadowed"
+	require.NoError(t, ms.SetConnection(ctx, c))
+	require.NoError(t, ms.SetVariable(ctx, "region", "eu-west-1", ""))
+	require.NoError(t, ms.Close())
+
+	cfg, err := resolver.ParseConfig("airflow.cfg", []byte("[database]\nsql_alchemy_conn = sqlite:///"+dbPath+"\n[core]\nfernet_key = "+key+"\n"),
+		[]string{"AIRFLOW_CONN_SHADOWED=http://env-host"})
+	require.NoError(t, err)
+	t.Setenv("AIRFLOW_CONN_SHADOWED", "http://env-host")
+	r, err := secretpath.Open(ctx, cfg)
+	require.NoError(t, err)
+	defer r.Close()
+	assert.Equal(t, []string{"env", "metastore"}, r.Tiers())
+
+	got, err := r.Connection(ctx, "from_db")
+	require.NoError(t, err)
+	assert.Equal(t, "db-host", got.Host)
+	assert.Equal(t, "db-pw", got.Password.Reveal())
+	got, err = r.Connection(ctx, "shadowed")
+	require.NoError(t, err)
+	assert.Equal(t, "env-host", got.Host, "the environment comes before the metastore")
+	v, err := r.Variable(ctx, "region")
+	require.NoError(t, err)
+	assert.Equal(t, "eu-west-1", v.Reveal())
+	_, err = r.Variable(ctx, "absent")
+	var nf *resolver.NotFoundError
+	require.ErrorAs(t, err, &nf)
+	assert.Empty(t, nf.Errs, "a clean miss in every tier")
+
+	// The wrong key: the metastore fails, the failure is reported, no
+	// value leaks.
+	cfg, err = resolver.ParseConfig("airflow.cfg", []byte("[database]\nsql_alchemy_conn = sqlite:///"+dbPath+"\n[core]\nfernet_key = Xj6kcdvl4TYbSmA5yBVgmPgMq1ZKm0UpHvR5T0XZ1n0=\n"), nil)
+	require.NoError(t, err)
+	r2, err := secretpath.Open(ctx, cfg)
+	require.NoError(t, err)
+	defer r2.Close()
+	_, err = r2.Connection(ctx, "from_db")
+	require.ErrorAs(t, err, &nf)
+	require.Len(t, nf.Errs, 1)
+	assert.ErrorIs(t, err, metastore.ErrDecrypt)
+	assert.NotContains(t, err.Error(), "db-pw")
 }

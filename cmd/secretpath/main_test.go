@@ -58,9 +58,9 @@ func TestQuickstart(t *testing.T) {
 		{name: "variable", args: []string{"--config", cfg, "variables", "get", "hello"}, wantStdout: "world\n"},
 		{name: "json variable printed as is", args: []string{"--config", cfg, "variables", "get", "retry_policy"}, wantStdout: `{"attempts": 3, "backoff_seconds": 10}` + "\n"},
 		{name: "connection not found", args: []string{"--config", cfg, "connections", "get", "nope"}, wantCode: 1,
-			wantStderr: []string{`connection "nope" not found (searched: localfs, env)`}},
+			wantStderr: []string{`connection "nope" not found (searched: localfs, env, metastore)`}},
 		{name: "variable not found names a failing tier", args: []string{"--config", cfg, "variables", "get", "nope"}, wantCode: 1,
-			wantStderr: []string{`variable "nope" not found (searched: localfs, env)`}},
+			wantStderr: []string{`variable "nope" not found (searched: localfs, env, metastore)`}},
 		{name: "bad output", args: []string{"--config", cfg, "connections", "get", "x", "--output", "yaml"}, wantCode: 2,
 			wantStderr: []string{"--output must be uri or json"}},
 		{name: "unknown flag", args: []string{"--config", cfg, "connections", "get", "x", "--bogus"}, wantCode: 2,
@@ -180,7 +180,7 @@ func TestConfigDiscovery(t *testing.T) {
 		assert.Equal(t, "hi\n", res.stdout)
 		res = runCLI(t, nil, "connections", "get", "from_file")
 		assert.Equal(t, 1, res.code)
-		assert.Contains(t, res.stderr, "(searched: env)")
+		assert.Contains(t, res.stderr, "(searched: env, metastore)")
 	})
 	t.Run("env overrides the file's backend", func(t *testing.T) {
 		t.Setenv("AIRFLOW__SECRETS__BACKEND", "env")
@@ -215,14 +215,14 @@ func TestWASMBackend(t *testing.T) {
 	assert.Equal(t, "world\n", res.stdout)
 	res = runCLI(t, nil, "--config", cfg, "connections", "get", "absent")
 	assert.Equal(t, 1, res.code)
-	assert.Contains(t, res.stderr, "(searched: wasm:acme, env)")
+	assert.Contains(t, res.stderr, "(searched: wasm:acme, env, metastore)")
 }
 
 func TestGoExampleModule(t *testing.T) {
 	module := abitest.BuildGoExample(t, "jsondoc")
 	cfg := writeFile(t, t.TempDir(), "s.cfg", "[secrets]\nbackend = "+module+"\n"+
 		`backend_kwargs = {"connections_prefix": "airflow/connections", "connections": {"airflow/connections/smtp_default": "smtps://user:host@relay.example.com:465"}}`+"\n"+
-		"[wasm]\nname = jsondoc\nmemory_pages = 1024\n")
+		"[wasm]\nname = jsondoc\nmemory_pages = 1024\ncall_timeout_seconds = 30\n")
 	res := runCLI(t, nil, "--config", cfg, "connections", "get", "smtp_default")
 	require.Equal(t, 0, res.code, res.stderr)
 	assert.Equal(t, "smtps://user:host@relay.example.com:465\n", res.stdout)

@@ -44,6 +44,7 @@ when it exists, else none.`,
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
 	})
 	root.AddCommand(a.connectionsCmd(), a.variablesCmd())
+	a.addMetastoreCommands(root)
 	return root
 }
 

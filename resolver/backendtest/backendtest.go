@@ -41,6 +41,27 @@ type Capabilities struct {
 	// CaseInsensitiveIDs: ids differing only in case are the same id
 	// (environment variables are upper-cased).
 	CaseInsensitiveIDs bool
+	// Mutable: the backend is written through the suite (the metastore);
+	// the harness must implement MutableHarness.
+	Mutable bool
+}
+
+// Mutator writes to a backend built by a MutableHarness. Values are what
+// the backend returns: connection values are Airflow URIs or JSON forms.
+// Deleting an absent id returns an error matching resolver.ErrNotFound.
+type Mutator interface {
+	SetConnection(ctx context.Context, connID, value string) error
+	DeleteConnection(ctx context.Context, connID string) error
+	SetVariable(ctx context.Context, key, value string) error
+	DeleteVariable(ctx context.Context, key string) error
+}
+
+// MutableHarness is a Harness whose backends the suite can also write
+// (Capabilities.Mutable).
+type MutableHarness interface {
+	Harness
+	// Mutator returns the writer of b, a backend this harness built.
+	Mutator(t *testing.T, b resolver.Backend) Mutator
 }
 
 // Harness builds backends for the suite.

@@ -1,0 +1,194 @@
+package metastore
+
+import (
+	"database/sql"
+	"strconv"
+	"strings"
+)
+
+// dialect is what differs between the SQL databases the metastore runs on.
+type dialect struct {
+	name   string // "sqlite", "postgres", "mysql"
+	driver string // database/sql driver name
+	// quote is the identifier quote: " or `.
+	quote byte
+	// dollar: placeholders are $1, $2 (PostgreSQL) rather than ?.
+	dollar bool
+	// forUpdate is appended to a SELECT that a write transaction re-reads
+	// ("" for SQLite, whose write transactions lock the whole file).
+	forUpdate string
+	// txOptions for write transactions.
+	txOptions *sql.TxOptions
+	// ddl creates the connection and variable tables (Airflow's schema) when
+	// they do not exist.
+	ddl []string
+}
+
+var (
+	dialectSQLite = &dialect{
+		name: "sqlite", driver: "sqlite", quote: '"',
+		ddl: []string{
+			`CREATE TABLE IF NOT EXISTS connection (
+	id INTEGER NOT NULL,
+	conn_id VARCHAR(250) NOT NULL,
+	conn_type VARCHAR(500) NOT NULL,
+	description VARCHAR(5000),
+	host VARCHAR(500),
+	"schema" VARCHAR(500),
+	login TEXT,
+	password TEXT,
+	port INTEGER,
+	is_encrypted BOOLEAN,
+	is_extra_encrypted BOOLEAN,
+	extra TEXT,
+	CONSTRAINT connection_pkey PRIMARY KEY (id),
+	CONSTRAINT connection_conn_id_uq UNIQUE (conn_id)
+)`,
+			`CREATE TABLE IF NOT EXISTS variable (
+	id INTEGER NOT NULL,
+	"key" VARCHAR(250),
+	val TEXT,
+	description TEXT,
+	is_encrypted BOOLEAN,
+	CONSTRAINT variable_pkey PRIMARY KEY (id),
+	CONSTRAINT variable_key_uq UNIQUE ("key")
+)`,
+		},
+	}
+	dialectPostgres = &dialect{
+		name: "postgres", driver: "pgx", quote: '"', dollar: true, forUpdate: " FOR UPDATE",
+		txOptions: &sql.TxOptions{Isolation: sql.LevelReadCommitted},
+		ddl: []string{
+			`CREATE TABLE IF NOT EXISTS connection (
+	id SERIAL NOT NULL,
+	conn_id VARCHAR(250) NOT NULL,
+	conn_type VARCHAR(500) NOT NULL,
+	description TEXT,
+	host VARCHAR(500),
+	"schema" VARCHAR(500),
+	login TEXT,
+	password TEXT,
+	port INTEGER,
+	is_encrypted BOOLEAN,
+	is_extra_encrypted BOOLEAN,
+	extra TEXT,
+	CONSTRAINT connection_pkey PRIMARY KEY (id),
+	CONSTRAINT connection_conn_id_uq UNIQUE (conn_id)
+)`,
+			`CREATE TABLE IF NOT EXISTS variable (
+	id SERIAL NOT NULL,
+	"key" VARCHAR(250),
+	val TEXT,
+	description TEXT,
+	is_encrypted BOOLEAN,
+	CONSTRAINT variable_pkey PRIMARY KEY (id),
+	CONSTRAINT variable_key_uq UNIQUE ("key")
+)`,
+		},
+	}
+	// MySQL and MariaDB: ids compare byte for byte (utf8mb4_bin), as
+	// Airflow's utf8mb3_bin id columns do, so ids stay case-sensitive.
+	dialectMySQL = &dialect{
+		name: "mysql", driver: "mysql", quote: '`', forUpdate: " FOR UPDATE",
+		txOptions: &sql.TxOptions{Isolation: sql.LevelReadCommitted},
+		ddl: []string{
+			"CREATE TABLE IF NOT EXISTS connection (\n" +
+				"\tid INTEGER NOT NULL AUTO_INCREMENT,\n" +
+				"\tconn_id VARCHAR(250) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,\n" +
+				"\tconn_type VARCHAR(500) NOT NULL,\n" +
+				"\tdescription TEXT,\n" +
+				"\thost VARCHAR(500),\n" +
+				"\t`schema` VARCHAR(500),\n" +
+				"\tlogin TEXT,\n" +
+				"\tpassword TEXT,\n" +
+				"\tport INTEGER,\n" +
+				"\tis_encrypted BOOL,\n" +
+				"\tis_extra_encrypted BOOL,\n" +
+				"\textra TEXT,\n" +
+				"\tCONSTRAINT connection_pkey PRIMARY KEY (id),\n" +
+				"\tCONSTRAINT connection_conn_id_uq UNIQUE (conn_id)\n" +
+				") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+			"CREATE TABLE IF NOT EXISTS variable (\n" +
+				"\tid INTEGER NOT NULL AUTO_INCREMENT,\n" +
+				"\t`key` VARCHAR(250) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,\n" +
+				"\tval MEDIUMTEXT,\n" +
+				"\tdescription TEXT,\n" +
+				"\tis_encrypted BOOL,\n" +
+				"\tCONSTRAINT variable_pkey PRIMARY KEY (id),\n" +
+				"\tCONSTRAINT variable_key_uq UNIQUE (`key`)\n" +
+				") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+		},
+	}
+)
+
+// sql rewrites a query written with `identifiers` in backquotes and ?
+// placeholders into the dialect's quoting and placeholders. Queries are
+// ours: they hold no string literals.
+func (d *dialect) sql(q string) string {
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		switch c := q[i]; c {
+		case '`':
+			b.WriteByte(d.quote)
+		case '?':
+			if d.dollar {
+				n++
+				b.WriteByte('$')
+				b.WriteString(strconv.Itoa(n))
+			} else {
+				b.WriteByte('?')
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// upsert returns an INSERT of rows rows into table that, on a duplicate of
+// the unique column key, updates the columns in update, or does nothing
+// when update is empty (the insert is then skipped: RowsAffected counts
+// the rows inserted).
+func (d *dialect) upsert(table, key string, cols, update []string, rows int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (")
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("`" + c + "`")
+	}
+	b.WriteString(") VALUES ")
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	switch {
+	case d == dialectMySQL && len(update) == 0:
+		b.WriteString(" ON DUPLICATE KEY UPDATE id = id")
+	case d == dialectMySQL:
+		b.WriteString(" ON DUPLICATE KEY UPDATE ")
+		for i, c := range update {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("`" + c + "` = VALUES(`" + c + "`)")
+		}
+	case len(update) == 0:
+		b.WriteString(" ON CONFLICT (`" + key + "`) DO NOTHING")
+	default:
+		b.WriteString(" ON CONFLICT (`" + key + "`) DO UPDATE SET ")
+		for i, c := range update {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("`" + c + "` = excluded.`" + c + "`")
+		}
+	}
+	return d.sql(b.String())
+}

@@ -1,0 +1,77 @@
+// Package metastore is the third tier of the search path and the place
+// where users write connections and variables: Airflow's metadata tables
+// `connection` and `variable`, in an embedded SQLite file by default, in
+// PostgreSQL for fleets, or in MySQL/MariaDB, with passwords, extras and
+// variable values Fernet-encrypted as Airflow encrypts them. The same code
+// reads an existing Airflow metadata database.
+//
+// Importing the package registers it as "metastore" (alias
+// airflow.secrets.metastore.MetastoreBackend). In Go:
+//
+//	s, err := metastore.Open(metastore.Options{
+//		DSN:       "postgresql://airflow:pw@db.example.com/airflow",
+//		FernetKey: resolver.NewSecret(fernetKey),
+//	})
+//	if err != nil { ... }
+//	defer s.Close()
+//	err = s.SetVariable(ctx, "region", "eu-west-1", "")
+//
+// # Databases
+//
+// Options.DSN is Airflow's [database] sql_alchemy_conn. SQLAlchemy URLs:
+// sqlite:///relative.db, sqlite:////absolute.db, sqlite:// (in memory),
+// postgresql[+driver]://user:pw@host:port/db?sslmode=... (any libpq
+// option pgx knows; search_path selects a schema), and
+// mysql[+driver]://user:pw@host:port/db?charset=...&unix_socket=... (also
+// mariadb://). Go DSNs: file:path?... for SQLite (modernc.org/sqlite, no
+// cgo), "host=... dbname=..." for PostgreSQL (pgx) and
+// "user:pw@tcp(host:port)/db" for go-sql-driver/mysql.
+//
+// Without a DSN the store is an SQLite file, metastore.db, in
+// [DefaultDir] ($SECRETPATH_HOME, else the per-user data directory). The
+// first write creates it, its tables and, when no fernet_key is
+// configured, a key file fernet.key (mode 0600) beside it, so values are
+// encrypted at rest by default; that key keeps opening older values when a
+// fernet_key is configured later. Lookups never create anything: a
+// database that does not exist yet holds nothing.
+//
+// # Schema and migrations
+//
+// The tables are Airflow's: connection (id, conn_id unique, conn_type,
+// description, host, schema, login, password, port, is_encrypted,
+// is_extra_encrypted, extra) and variable (id, key unique, val,
+// description, is_encrypted), with Airflow's column types per database.
+// Migrations are numbered, recorded in secretpath_migration, only add, and
+// run under a lock (a write transaction on SQLite, an advisory lock on
+// PostgreSQL, GET_LOCK on MySQL), so several processes' first writes do
+// not collide. A database Airflow made already has the tables: it is used
+// as it is. When a table has Airflow 3's team_name column, only rows of no
+// team are visible, as for an Airflow lookup without a team.
+//
+// # Encryption
+//
+// Options.FernetKey is [core] fernet_key: a comma list of URL-safe base64
+// keys; the first encrypts, any decrypts (rotation). RotateFernetKey
+// re-encrypts every encrypted value with the first key in one transaction.
+// Tokens are Fernet (github.com/fernet/fernet-go), which Python's
+// cryptography package, and so Airflow, reads and writes. Without any key,
+// values are stored in clear with is_encrypted false, as Airflow does.
+//
+// # Writes
+//
+// Every write is one transaction. Concurrent writers, in one process or
+// several, never lose an update; UpdateVariable is an atomic
+// read-modify-write. Imports are one transaction: a failure, or the
+// importing process being killed, leaves the database as it was.
+//
+// # Deliberate differences from Airflow
+//
+//   - A value that does not decrypt is an error (Airflow's Variable.get logs
+//     and returns None, so the lookup silently misses).
+//   - Tokens are checked with no time-to-live, as Airflow does; tokens
+//     whose timestamp lies in the future are accepted.
+//   - AddConnection refuses an existing id with an error, as `airflow
+//     connections add` does; SetConnection replaces.
+//   - A stored conn_id is returned as stored, even when Airflow's sanitiser
+//     would refuse it.
+package metastore

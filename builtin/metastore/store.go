@@ -1,0 +1,223 @@
+package metastore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/fernet/fernet-go"
+	_ "github.com/go-sql-driver/mysql" // registers "mysql"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	_ "modernc.org/sqlite"             // registers "sqlite"
+
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// Name is the backend's registry name.
+const Name = "metastore"
+
+// Options configure a Store.
+type Options struct {
+	// DSN is [database] sql_alchemy_conn: an SQLAlchemy URL
+	// (sqlite:////abs/path.db, postgresql://user:pw@host/db,
+	// mysql://user:pw@host/db) or a Go driver DSN. "" means the embedded
+	// default: an SQLite file in Dir.
+	DSN string
+
+	// FernetKey is [core] fernet_key: one key or a comma list (the first
+	// encrypts, any decrypts). Empty: with the embedded default, a key kept
+	// in Dir/fernet.key; with a DSN, values are stored in clear, as
+	// Airflow does without a key.
+	FernetKey resolver.Secret
+
+	// Dir is the directory of the embedded default database; "" means
+	// [DefaultDir].
+	Dir string
+}
+
+// Store is the metastore: Airflow's connection and variable tables in
+// SQLite, PostgreSQL or MySQL/MariaDB. It is a resolver.Backend (with the
+// fast path resolver.ConnectionBackend) and also writes. It is safe for
+// concurrent use, and several processes may share one database.
+//
+// A Store connects at its first use. Lookups never create anything: a
+// default database that does not exist yet holds nothing. Writes create
+// the database and its tables (migrations) when they are missing.
+type Store struct {
+	t        target
+	keys     *fernetKeys
+	dir      string // the default database's directory, "" with a DSN
+	fileKey  bool   // keys come from (or will be made in) dir/fernet.key
+	openOnce sync.Mutex
+	db       *sql.DB // nil until connected
+	q        *queries
+	closed   bool
+}
+
+// Interface checks.
+var (
+	_ resolver.Backend           = (*Store)(nil)
+	_ resolver.ConnectionBackend = (*Store)(nil)
+	_ resolver.Named             = (*Store)(nil)
+)
+
+// DatabaseFile and KeyFile are the names of the embedded default database
+// and of its generated Fernet key, in [DefaultDir].
+const (
+	DatabaseFile = "metastore.db"
+	KeyFile      = "fernet.key"
+)
+
+// Open returns a Store for o. It checks the DSN and the keys but does not
+// connect: the first lookup or write does. Errors match resolver.ErrConfig
+// and never contain a password or a key.
+func Open(o Options) (*Store, error) {
+	s := &Store{}
+	var err error
+	if o.DSN != "" {
+		if s.t, err = parseDSN(o.DSN); err != nil {
+			return nil, err
+		}
+	} else {
+		s.dir = o.Dir
+		if s.dir == "" {
+			if s.dir, err = DefaultDir(); err != nil {
+				return nil, fmt.Errorf("%w: metastore: %v", resolver.ErrConfig, err)
+			}
+		}
+		s.t = sqliteFile(filepath.Join(s.dir, DatabaseFile), defaultBusyTimeoutMS, true)
+	}
+	if s.keys, err = parseFernetKeys(o.FernetKey.Reveal()); err != nil {
+		return nil, err
+	}
+	if s.dir != "" {
+		// The default database keeps its own key, which also opens what
+		// was written before a fernet_key was configured.
+		s.fileKey = true
+		if k, err := readKeyFile(s.dir); err != nil {
+			return nil, err
+		} else if k != nil {
+			if s.keys == nil {
+				s.keys = &fernetKeys{}
+			}
+			s.keys.keys = append(s.keys.keys, k)
+		}
+	}
+	return s, nil
+}
+
+// OpenConfig returns the Store that cfg describes: [database]
+// sql_alchemy_conn (or the embedded default) and [core] fernet_key.
+func OpenConfig(cfg *resolver.Config) (*Store, error) {
+	return Open(Options{DSN: cfg.SQLAlchemyConn.Reveal(), FernetKey: cfg.FernetKey})
+}
+
+// Name returns "metastore".
+func (s *Store) Name() string { return Name }
+
+// Dialect returns "sqlite", "postgres" or "mysql".
+func (s *Store) Dialect() string { return s.t.d.name }
+
+// Path returns the SQLite file ("" for other databases and in-memory ones).
+func (s *Store) Path() string { return s.t.path }
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	s.openOnce.Lock()
+	defer s.openOnce.Unlock()
+	s.closed = true
+	if s.db == nil {
+		return nil
+	}
+	err := s.db.Close()
+	s.db, s.q = nil, nil
+	return err
+}
+
+// errNoDatabase: the default database was never created. Lookups treat it
+// as "holds nothing".
+var errNoDatabase = errors.New("metastore: the database does not exist yet")
+
+// conn returns the connection pool, connecting on first use. With create,
+// a missing SQLite file (and its directory, and the default key) is
+// created and missing tables are migrated; without, a missing SQLite file
+// is errNoDatabase.
+func (s *Store) conn(ctx context.Context, create bool) (*sql.DB, *queries, error) {
+	s.openOnce.Lock()
+	defer s.openOnce.Unlock()
+	if s.closed {
+		return nil, nil, errors.New("metastore: closed")
+	}
+	if s.db == nil {
+		if s.t.path != "" {
+			if _, err := os.Stat(s.t.path); errors.Is(err, fs.ErrNotExist) {
+				if !create {
+					return nil, nil, errNoDatabase
+				}
+				if err := os.MkdirAll(filepath.Dir(s.t.path), 0o700); err != nil {
+					return nil, nil, fmt.Errorf("metastore: creating the database directory: %w", err)
+				}
+			}
+		}
+		if create && s.fileKey {
+			if err := s.ensureKeyFile(); err != nil {
+				return nil, nil, err
+			}
+		}
+		db, err := sql.Open(s.t.d.driver, s.t.source)
+		if err != nil {
+			return nil, nil, fmt.Errorf("metastore: opening the %s database: %w", s.t.d.name, err)
+		}
+		if s.t.memory {
+			db.SetMaxOpenConns(1) // every connection would be its own database
+			db.SetConnMaxIdleTime(0)
+			db.SetConnMaxLifetime(0)
+		}
+		if err := db.PingContext(ctx); err != nil {
+			db.Close()
+			return nil, nil, fmt.Errorf("metastore: connecting to the %s database: %w", s.t.d.name, err)
+		}
+		s.db = db
+	}
+	if s.q == nil {
+		q, err := s.prepare(ctx, create)
+		if err != nil {
+			return nil, nil, err
+		}
+		s.q = q
+	}
+	return s.db, s.q, nil
+}
+
+// keysNow returns the keys: the default database's key file may be created
+// by the first write.
+func (s *Store) keysNow() *fernetKeys {
+	s.openOnce.Lock()
+	defer s.openOnce.Unlock()
+	if s.fileKey && !s.keys.enabled() {
+		// Another process may have created the database and its key
+		// since this store was opened.
+		if k, err := readKeyFile(s.dir); err == nil && k != nil {
+			s.keys = &fernetKeys{keys: []*fernet.Key{k}}
+		}
+	}
+	return s.keys
+}
+
+// ensureKeyFile creates dir/fernet.key when no key is configured at all.
+func (s *Store) ensureKeyFile() error {
+	if s.keys.enabled() {
+		return nil
+	}
+	k, err := createKeyFile(s.dir)
+	if err != nil {
+		return err
+	}
+	s.keys = &fernetKeys{keys: []*fernet.Key{k}}
+	return nil
+}

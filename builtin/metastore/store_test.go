@@ -1,0 +1,161 @@
+package metastore
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secretpath/secretpath/resolver"
+)
+
+func TestDefaultDir(t *testing.T) {
+	t.Setenv(HomeEnv, "/custom/home")
+	d, err := DefaultDir()
+	require.NoError(t, err)
+	assert.Equal(t, "/custom/home", d)
+	t.Setenv(HomeEnv, "")
+	t.Setenv("XDG_DATA_HOME", "/xdg/data")
+	d, err = DefaultDir()
+	require.NoError(t, err)
+	assert.Equal(t, "/xdg/data/secretpath", d)
+	t.Setenv("XDG_DATA_HOME", "relative/ignored")
+	t.Setenv("HOME", "/home/u")
+	d, err = DefaultDir()
+	require.NoError(t, err)
+	assert.Equal(t, "/home/u/.local/share/secretpath", d)
+}
+
+// TestDefaultDatabase: lookups create nothing; the first write creates the
+// database, its tables and a private key; a store opened before that
+// sees the key once it exists.
+func TestDefaultDatabase(t *testing.T) {
+	ctx := t.Context()
+	dir := filepath.Join(t.TempDir(), "nested", "secretpath")
+	reader, err := Open(Options{Dir: dir})
+	require.NoError(t, err)
+	defer reader.Close()
+	_, err = reader.Variable(ctx, "k")
+	require.ErrorIs(t, err, resolver.ErrNotFound)
+	_, err = reader.Connection(ctx, "c")
+	require.ErrorIs(t, err, resolver.ErrNotFound)
+	conns, err := reader.Connections(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, conns)
+	_, err = os.Stat(dir)
+	require.ErrorIs(t, err, os.ErrNotExist, "lookups create nothing")
+	_, err = reader.Check(ctx)
+	require.ErrorIs(t, err, ErrCheck)
+
+	writer, err := Open(Options{Dir: dir})
+	require.NoError(t, err)
+	defer writer.Close()
+	require.NoError(t, writer.SetVariable(ctx, "k", "v", ""))
+	fi, err := os.Stat(filepath.Join(dir, KeyFile))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	fi, err = os.Stat(dir)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
+
+	v, err := reader.Variable(ctx, "k")
+	require.NoError(t, err, "the earlier store picks the new key up")
+	assert.Equal(t, "v", v)
+
+	st, err := writer.Check(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, Status{Dialect: "sqlite", Path: filepath.Join(dir, DatabaseFile), Version: 1, Latest: 1, Variables: 1}, st)
+
+	// A configured key later: new writes use it, the file's key still
+	// opens the old ones.
+	key, err := NewFernetKey()
+	require.NoError(t, err)
+	configured, err := Open(Options{Dir: dir, FernetKey: resolver.NewSecret(key)})
+	require.NoError(t, err)
+	defer configured.Close()
+	v, err = configured.Variable(ctx, "k")
+	require.NoError(t, err)
+	assert.Equal(t, "v", v)
+	require.NoError(t, configured.SetVariable(ctx, "k2", "v2", ""))
+	onlyKey, err := Open(Options{DSN: "sqlite:///" + filepath.Join(dir, DatabaseFile), FernetKey: resolver.NewSecret(key)})
+	require.NoError(t, err)
+	defer onlyKey.Close()
+	v, err = onlyKey.Variable(ctx, "k2")
+	require.NoError(t, err)
+	assert.Equal(t, "v2", v)
+}
+
+func TestMigrateAndCheck(t *testing.T) {
+	for _, db := range databases {
+		t.Run(db.name, func(t *testing.T) {
+			ctx := t.Context()
+			dsn := db.dsn(t)
+			if db.name == "sqlite" {
+				// A missing SQLite file holds nothing; an existing one
+				// without the tables is a misconfiguration.
+				require.NoError(t, os.WriteFile(dsn[len("sqlite:///"):], nil, 0o600))
+			}
+			s := openStore(t, dsn, "")
+			_, err := s.Variable(ctx, "k")
+			require.Error(t, err, "a configured database without tables is a failure, not a miss")
+			assert.NotErrorIs(t, err, resolver.ErrNotFound)
+			assert.Contains(t, err.Error(), "secretpath db migrate")
+
+			_, err = s.Check(ctx)
+			require.ErrorIs(t, err, ErrCheck)
+			require.NoError(t, s.Migrate(ctx))
+			require.NoError(t, s.Migrate(ctx), "idempotent")
+			st, err := s.Check(ctx)
+			require.NoError(t, err)
+			assert.Equal(t, 1, st.Version)
+
+			// A second store (another process's first use) finds the tables.
+			other := openStore(t, dsn, "")
+			require.NoError(t, other.SetVariable(ctx, "k", "v", ""))
+			v, err := s.Variable(ctx, "k")
+			require.NoError(t, err)
+			assert.Equal(t, "v", v)
+		})
+	}
+}
+
+func TestWritesCreateTables(t *testing.T) {
+	for _, db := range databases {
+		t.Run(db.name, func(t *testing.T) {
+			ctx := t.Context()
+			s := openStore(t, db.dsn(t), testKey)
+			c, err := resolver.ParseJSON("j", `{"conn_type": "http", "host": "", "description": "d", "extra": {"a": "1"}}`)
+			require.NoError(t, err)
+			require.NoError(t, s.AddConnection(ctx, c))
+			require.ErrorIs(t, s.AddConnection(ctx, c), ErrExists)
+			got, err := s.Connection(ctx, "j")
+			require.NoError(t, err)
+			assert.True(t, got.Has(resolver.FieldHost), `host "" stays present`)
+			assert.False(t, got.Has(resolver.FieldSchema))
+			assert.Equal(t, "d", got.Description)
+			assert.JSONEq(t, `{"a": "1"}`, got.Extra)
+
+			_, err = s.RotateFernetKey(ctx)
+			require.NoError(t, err)
+			clear := openStore(t, "sqlite://", "")
+			_, err = clear.RotateFernetKey(ctx)
+			require.ErrorIs(t, err, resolver.ErrConfig)
+		})
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	kw, err := resolver.ParseKwargs([]byte(`{"sql_alchemy_conn": "sqlite://", "fernet_key": "` + testKey + `"}`))
+	require.NoError(t, err)
+	b, err := resolver.Open(t.Context(), "airflow.secrets.metastore.MetastoreBackend", kw)
+	require.NoError(t, err)
+	s := b.(*Store)
+	defer s.Close()
+	require.NoError(t, s.SetVariable(t.Context(), "k", "v", ""))
+	kw, _ = resolver.ParseKwargs([]byte(`{"dsn": "sqlite://"}`))
+	_, err = resolver.Open(t.Context(), Name, kw)
+	require.ErrorIs(t, err, resolver.ErrConfig)
+	assert.Contains(t, err.Error(), "dsn")
+}
