@@ -1,14 +1,21 @@
 // Command secretpath looks Airflow connections and variables up through the
-// search path a config file describes.
+// search path a config file describes (configured backend, environment,
+// metastore), manages the metastore, and checks WebAssembly backends.
 //
 //	secretpath [--config FILE] connections get CONN_ID [--output uri|json]
 //	secretpath [--config FILE] variables get KEY
+//	secretpath connections add|delete|list|import|export ...
+//	secretpath variables set|delete|list|import|export ...
+//	secretpath db migrate|check
+//	secretpath rotate-fernet-key
+//	secretpath wasm check MODULE.wasm
 //
 // The config file is --config, else $SECRETPATH_CONFIG, else ./secretpath.cfg
 // when it exists, else none (environment variables only).
 //
-// Exit status: 0 found; 1 not found in any tier (or the lookup failed);
-// 2 usage or configuration error.
+// Exit status: 0 found (or done); 1 not found in any tier, a failed lookup
+// or metastore operation, or an invalid module; 2 usage or configuration
+// error.
 package main
 
 import (

@@ -29,8 +29,11 @@ func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Com
 	root := &cobra.Command{
 		Use:   "secretpath",
 		Short: "Resolve Airflow connections and variables through a search path of secrets backends",
-		Long: `secretpath resolves Airflow connections and variables: the configured backend
-first, then environment variables (AIRFLOW_CONN_<ID>, AIRFLOW_VAR_<KEY>).
+		Long: `secretpath resolves Airflow connections and variables through a search path:
+the configured backend first ([secrets] backend: a built-in or a WebAssembly
+module), then environment variables (AIRFLOW_CONN_<ID>, AIRFLOW_VAR_<KEY>), then
+the metastore ([database] sql_alchemy_conn, or an embedded SQLite file). The
+metastore is also where connections add and variables set write.
 
 The config file is --config, else $SECRETPATH_CONFIG, else ./secretpath.cfg
 when it exists, else none.`,
@@ -43,7 +46,7 @@ when it exists, else none.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
 	})
-	root.AddCommand(a.connectionsCmd(), a.variablesCmd())
+	root.AddCommand(a.connectionsCmd(), a.variablesCmd(), a.wasmCmd())
 	a.addMetastoreCommands(root)
 	return root
 }
