@@ -99,6 +99,7 @@ type Host struct {
 
 	mu      sync.Mutex
 	modules map[[32]byte]*Module
+	tenants map[*Tenant]struct{} // open tenants, for EvictIdle
 	closed  bool
 
 	clock bool // holds a reference to the coarse clock
@@ -114,7 +115,7 @@ const (
 
 // New returns a Host. Close it to free every runtime, module and tenant.
 func New(ctx context.Context, o Options) (*Host, error) {
-	h := &Host{logger: o.Logger, modules: map[[32]byte]*Module{}}
+	h := &Host{logger: o.Logger, modules: map[[32]byte]*Module{}, tenants: map[*Tenant]struct{}{}}
 	if h.logger == nil {
 		h.logger = slog.Default()
 	}
@@ -251,6 +252,38 @@ func (h *Host) compiledFor(ctx context.Context, m *Module, class int) (wazero.Co
 	}
 	m.compiled[class] = cm
 	return cm, nil
+}
+
+// EvictIdle closes the idle instances of every tenant not used for at least
+// olderThan (see Tenant.Evict), giving their memory back; those tenants
+// create a fresh instance at their next lookup. It returns how many
+// instances were closed. A platform hosting many tenants calls it
+// periodically.
+func (h *Host) EvictIdle(ctx context.Context, olderThan time.Duration) int {
+	h.mu.Lock()
+	tenants := make([]*Tenant, 0, len(h.tenants))
+	for t := range h.tenants {
+		tenants = append(tenants, t)
+	}
+	h.mu.Unlock()
+	cutoff := time.Now().Add(-olderThan)
+	n := 0
+	for _, t := range tenants {
+		if t.LastUsed().Before(cutoff) {
+			n += t.Evict(ctx)
+		}
+	}
+	return n
+}
+
+func (h *Host) track(t *Tenant, open bool) {
+	h.mu.Lock()
+	if open {
+		h.tenants[t] = struct{}{}
+	} else {
+		delete(h.tenants, t)
+	}
+	h.mu.Unlock()
 }
 
 // Close closes every runtime, which closes every instance of every tenant.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -119,4 +120,24 @@ func TestThousandTenants(t *testing.T) {
 	v, err := tenants[0].ConnectionValue(context.Background(), "db")
 	require.NoError(t, err, "an evicted tenant comes back on its next lookup")
 	assert.Equal(t, "postgres://tenant0:pw0@db0:5432/x", v)
+}
+
+func TestEvictIdle(t *testing.T) {
+	h := newHost(t)
+	m := loadFixture(t, h, "bench_guest.wasm")
+	var tenants []*wasmhost.Tenant
+	for i := range 3 {
+		tn, err := h.NewTenant(t.Context(), m, wasmhost.TenantConfig{Name: fmt.Sprint("t", i)})
+		require.NoError(t, err)
+		tenants = append(tenants, tn)
+	}
+	assert.Zero(t, h.EvictIdle(t.Context(), time.Hour), "nothing has been idle an hour")
+	assert.Equal(t, 3, h.EvictIdle(t.Context(), 0), "everything is idle for at least 0")
+	for _, tn := range tenants {
+		assert.Zero(t, tn.MemoryBytes())
+	}
+	require.NoError(t, tenants[0].Close())
+	_, err := tenants[1].ConnectionValue(t.Context(), "x")
+	require.NoError(t, err, "an evicted tenant comes back")
+	assert.Equal(t, 1, h.EvictIdle(t.Context(), 0), "closed tenants are forgotten; the used one is evicted again")
 }

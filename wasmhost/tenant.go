@@ -172,7 +172,8 @@ func (h *Host) NewTenant(ctx context.Context, m *Module, cfg TenantConfig) (*Ten
 		return nil, err
 	}
 	t.idle <- in
-	t.touch()
+	t.lastUsed.Store(time.Now().UnixNano())
+	h.track(t, true)
 	return t, nil
 }
 
@@ -223,6 +224,7 @@ func (t *Tenant) Evict(ctx context.Context) int {
 func (t *Tenant) Close() error {
 	t.closed.Store(true)
 	t.Evict(context.Background())
+	t.host.track(t, false)
 	return nil
 }
 
