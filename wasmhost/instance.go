@@ -90,6 +90,7 @@ func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 	}
 	mod, err := t.host.rt[t.class].InstantiateModule(ictx, t.cm, cfg)
 	if err != nil {
+		in.mem.Free() // a failed instantiation may not have freed it (idempotent)
 		return nil, in.failure(ctx, "instantiate", err)
 	}
 	in.mod = mod
