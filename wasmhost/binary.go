@@ -28,6 +28,9 @@ func prescan(wasm []byte) ([]byte, error) {
 	r := reader{b: wasm, off: 8}
 	var tableSection []byte
 	tableStart, tableEnd := -1, -1
+	dataStart, dataEnd := -1, -1
+	var dataSection []byte
+	hasDataCount := false
 	for !r.done() {
 		secStart := r.off
 		id := r.byte()
@@ -49,8 +52,23 @@ func prescan(wasm []byte) ([]byte, error) {
 			if err := scanCode(payload); err != nil {
 				return nil, err
 			}
+		case 11: // data
+			dataSection, dataStart, dataEnd = payload, secStart, start+int(size)
+		case 12: // data count: segments may be referenced by index
+			hasDataCount = true
 		}
 	}
+	out := wasm
+	if dataSection != nil && !hasDataCount {
+		if merged, ok := mergeData(dataSection); ok {
+			out = splice(out, dataStart, dataEnd, 11, merged)
+			shift := len(out) - len(wasm)
+			if tableStart > dataStart {
+				tableStart, tableEnd = tableStart+shift, tableEnd+shift
+			}
+		}
+	}
+	wasm = out
 	if tableSection == nil {
 		return wasm, nil
 	}
@@ -58,13 +76,81 @@ func prescan(wasm []byte) ([]byte, error) {
 	if err != nil || !changed {
 		return wasm, err
 	}
-	out := make([]byte, 0, len(wasm)+16)
-	out = append(out, wasm[:tableStart]...)
-	out = append(out, 4)
-	out = appendU32(out, uint32(len(capped)))
-	out = append(out, capped...)
-	out = append(out, wasm[tableEnd:]...)
-	return out, nil
+	return splice(wasm, tableStart, tableEnd, 4, capped), nil
+}
+
+// splice returns a copy of wasm with the section at [start, end) replaced
+// by a section of the given id and payload.
+func splice(wasm []byte, start, end int, id byte, payload []byte) []byte {
+	out := make([]byte, 0, len(wasm)-(end-start)+len(payload)+6)
+	out = append(out, wasm[:start]...)
+	out = append(out, id)
+	out = appendU32(out, uint32(len(payload)))
+	out = append(out, payload...)
+	return append(out, wasm[end:]...)
+}
+
+// maxDataGap is the largest run of zero bytes mergeData fills between two
+// segments it joins.
+const maxDataGap = 4096
+
+// mergeData joins adjacent active data segments when that cannot change
+// what memory holds: every segment is active on memory 0 at a constant
+// offset, they come in increasing, non-overlapping order (so no segment
+// writes into a gap that the merged one fills with zeros, which memory
+// already holds), and nothing refers to segments by index (the caller
+// checks there is no data-count section). Standard Go modules carry tens of
+// thousands of tiny segments, each costing time and memory at every
+// instantiation; merged, a few remain. ok is false when the section is left
+// as it is.
+func mergeData(p []byte) ([]byte, bool) {
+	r := reader{b: p}
+	n := r.u32()
+	type seg struct {
+		off  uint32
+		data []byte
+	}
+	segs := make([]seg, 0, n)
+	for i := uint32(0); i < n && r.err == nil; i++ {
+		if r.u32() != 0 || r.byte() != 0x41 { // flags 0 (active, memory 0), i32.const
+			return nil, false
+		}
+		off := r.s32()
+		if r.byte() != 0x0b || off < 0 { // end
+			return nil, false
+		}
+		segs = append(segs, seg{off: uint32(off), data: r.bytes(r.u32())})
+	}
+	if r.err != nil || !r.done() || len(segs) < 2 {
+		return nil, false
+	}
+	var merged []seg
+	for _, s := range segs {
+		if len(merged) > 0 {
+			last := &merged[len(merged)-1]
+			end := uint64(last.off) + uint64(len(last.data))
+			if uint64(s.off) < end {
+				return nil, false // overlapping or out of order: keep as is
+			}
+			if gap := uint64(s.off) - end; gap <= maxDataGap {
+				last.data = append(append(last.data, make([]byte, gap)...), s.data...)
+				continue
+			}
+		}
+		merged = append(merged, seg{off: s.off, data: append([]byte(nil), s.data...)})
+	}
+	if len(merged) == len(segs) {
+		return nil, false
+	}
+	out := appendU32(nil, uint32(len(merged)))
+	for _, s := range merged {
+		out = append(out, 0, 0x41)
+		out = appendS32(out, int32(s.off))
+		out = append(out, 0x0b)
+		out = appendU32(out, uint32(len(s.data)))
+		out = append(out, s.data...)
+	}
+	return out, true
 }
 
 func scanImports(p []byte) error {
@@ -204,6 +290,43 @@ func (r *reader) u32() uint32 {
 	}
 	r.err = errors.New("integer representation too long")
 	return 0
+}
+
+func (r *reader) s32() int32 {
+	var v int64
+	var shift uint
+	for i := 0; i < 5; i++ {
+		c := r.byte()
+		if r.err != nil {
+			return 0
+		}
+		v |= int64(c&0x7f) << shift
+		shift += 7
+		if c&0x80 == 0 {
+			if shift < 64 && c&0x40 != 0 {
+				v |= -1 << shift
+			}
+			if v < -1<<31 || v > 1<<31-1 {
+				r.err = errors.New("integer too large")
+				return 0
+			}
+			return int32(v)
+		}
+	}
+	r.err = errors.New("integer representation too long")
+	return 0
+}
+
+func appendS32(b []byte, v int32) []byte {
+	x := int64(v)
+	for {
+		c := byte(x & 0x7f)
+		x >>= 7
+		if (x == 0 && c&0x40 == 0) || (x == -1 && c&0x40 != 0) {
+			return append(b, c)
+		}
+		b = append(b, c|0x80)
+	}
 }
 
 func (r *reader) bytes(n uint32) []byte {
