@@ -3,6 +3,7 @@ package wasmhost
 import (
 	"errors"
 	"fmt"
+	"sort"
 )
 
 // Limits on module structure that wazero does not impose, checked before
@@ -96,10 +97,10 @@ const maxDataGap = 4096
 
 // mergeData joins adjacent active data segments when that cannot change
 // what memory holds: every segment is active on memory 0 at a constant
-// offset, they come in increasing, non-overlapping order (so no segment
-// writes into a gap that the merged one fills with zeros, which memory
-// already holds), and nothing refers to segments by index (the caller
-// checks there is no data-count section). Standard Go modules carry tens of
+// offset, no two overlap (so their writes into fresh, zeroed memory commute
+// and may be applied in offset order), a gap filled with zeros lies between
+// offset-neighbours (so no segment writes there), and nothing refers to
+// segments by index (the caller checks there is no data-count section). Standard Go modules carry tens of
 // thousands of tiny segments, each costing time and memory at every
 // instantiation; merged, a few remain. ok is false when the section is left
 // as it is.
@@ -124,13 +125,14 @@ func mergeData(p []byte) ([]byte, bool) {
 	if r.err != nil || !r.done() || len(segs) < 2 {
 		return nil, false
 	}
+	sort.SliceStable(segs, func(i, j int) bool { return segs[i].off < segs[j].off })
 	var merged []seg
 	for _, s := range segs {
 		if len(merged) > 0 {
 			last := &merged[len(merged)-1]
 			end := uint64(last.off) + uint64(len(last.data))
 			if uint64(s.off) < end {
-				return nil, false // overlapping or out of order: keep as is
+				return nil, false // overlapping: their order matters, keep as is
 			}
 			if gap := uint64(s.off) - end; gap <= maxDataGap {
 				last.data = append(append(last.data, make([]byte, gap)...), s.data...)
