@@ -88,14 +88,6 @@ func Open(ctx context.Context, cfg *resolver.Config, opts ...resolver.Option) (*
 // with Airflow's class paths for them, so that a config naming one gets a
 // clear answer rather than "unknown backend".
 var planned = map[string][]string{
-	"aws-ssm": {
-		"airflow.contrib.secrets.aws_systems_manager.SystemsManagerParameterStoreBackend",
-		"airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
-	},
-	"aws-secrets-manager": {
-		"airflow.contrib.secrets.aws_secrets_manager.SecretsManagerBackend",
-		"airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
-	},
 	"vault": {
 		"airflow.contrib.secrets.hashicorp_vault.VaultBackend",
 		"airflow.providers.hashicorp.secrets.vault.VaultBackend",

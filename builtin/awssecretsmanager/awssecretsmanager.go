@@ -1,0 +1,338 @@
+// Package awssecretsmanager is the AWS Secrets Manager backend: Airflow's
+// SecretsManagerBackend
+// (airflow.providers.amazon.aws.secrets.secrets_manager), on aws-sdk-go-v2.
+//
+// Importing the package registers it as "aws-secrets-manager", with
+// Airflow's class paths
+// airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend
+// and airflow.contrib.secrets.aws_secrets_manager.SecretsManagerBackend as
+// aliases.
+//
+// # Names
+//
+// Connection conn_id is secret prefix + sep + conn_id (default
+// airflow/connections/smtp_default), or conn_id alone when the prefix is
+// "". Trailing characters of sep are stripped from a prefix (Python's
+// rstrip(sep): with sep "/", "airflow/connections//" becomes
+// "airflow/connections"). Variables and configs work the same way under
+// airflow/variables and airflow/config. A secret is read with
+// GetSecretValue and its SecretString returned; a secret that holds only
+// SecretBinary is not found, as in Airflow.
+//
+// Not found, as in Airflow: ResourceNotFoundException,
+// InvalidParameterException, InvalidRequestException (for instance a secret
+// scheduled for deletion), DecryptionFailure and InternalServiceError. The
+// error keeps the service's code (errors.As finds smithy.APIError).
+//
+// # JSON secrets
+//
+// A connection secret whose first non-blank character is '{' is a JSON
+// object whose keys may be Airflow's aliases: login from login, user,
+// username or user_name; password from password, pass or key; host from
+// host, remote_host or server; port; schema from database or schema;
+// conn_type from conn_type, conn_id, connection_type or engine; extra. For
+// each field the first key of the secret that stands for it wins; other keys
+// (description among them) are dropped. The extra_conn_words kwarg adds
+// aliases: {"login": ["db_user"], "host": ["endpoint"]} ("user" is accepted
+// for "login"). Variables and configs are returned as stored.
+//
+// # backend_kwargs
+//
+//	connections_prefix, variables_prefix, config_prefix
+//	    absent: Airflow's default; null: that kind is never looked up (no
+//	    request); "": no prefix.
+//	connections_lookup_pattern, variables_lookup_pattern, config_lookup_pattern
+//	    a regular expression (Go RE2 syntax) an id must match at its start,
+//	    ignoring case, to be looked up; other ids are not found without a
+//	    request.
+//	sep                the separator between prefix and id (default "/").
+//	extra_conn_words   more aliases for JSON secrets (above).
+//	region_name, profile_name, endpoint_url
+//	aws_access_key_id, aws_secret_access_key, aws_session_token
+//	    static credentials instead of the SDK's default chain.
+//	role_arn, assume_role_method ("assume_role"), assume_role_kwargs
+//	    assume this role through STS (assume_role_kwargs: ExternalId,
+//	    RoleSessionName, DurationSeconds). The default session name is
+//	    Airflow's, Airflow_SecretsManagerBackend__connection.
+//	verify
+//	    false: do not verify TLS certificates; a string: a CA bundle file.
+//	timeout_seconds
+//	    bounds one lookup, the SDK's retries included (default 10; 0: no
+//	    bound but the caller's context).
+//	api_version, use_ssl
+//	    boto3 client arguments Airflow passes on: api_version is accepted and
+//	    ignored, use_ssl must be true.
+//	full_url_mode, are_secret_values_urlencoded
+//	    options Airflow deprecated and now ignores: accepted and ignored.
+//
+// Credentials, region and everything kwargs leave open come from the SDK's
+// default chain: environment variables, the shared config and credentials
+// files (AWS_PROFILE), web identity, container credentials, then the EC2
+// instance metadata service. Throttling and 5xx answers are retried by the
+// SDK's standard retryer (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE). Any other key,
+// including Airflow AWS connection options we do not implement
+// (config_kwargs, service_config, ...), is a configuration error that names
+// it.
+//
+// # Errors
+//
+// AccessDeniedException matches resolver.ErrPermissionDenied. Every error
+// unwraps to the SDK's; its text names the secret and masks access key ids
+// and the kwargs' credentials. No error contains a secret's value: a JSON
+// secret that does not decode is reported by byte offset.
+//
+// # Deliberate differences from Airflow
+//
+//   - An empty id is not found without a request.
+//   - Lookup patterns are Go regular expressions (RE2); a pattern that does
+//     not compile is a configuration error when the backend is built.
+//   - sep must not be empty, and extra_conn_words may name only connection
+//     fields: both are configuration errors (Airflow fails at the lookup or
+//     joins without a separator).
+//   - JSON secrets holding NaN or Infinity (which Python reads) are errors.
+//   - A missing region is a configuration error when the backend is built.
+//   - Every lookup is bounded by timeout_seconds.
+package awssecretsmanager
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/secretpath/secretpath/builtin/internal/awscommon"
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// Name is the backend's registered name.
+const Name = "aws-secrets-manager"
+
+// Airflow's defaults.
+const (
+	DefaultConnectionsPrefix = "airflow/connections"
+	DefaultVariablesPrefix   = "airflow/variables"
+	DefaultConfigPrefix      = "airflow/config"
+	DefaultSep               = "/"
+)
+
+// DefaultTimeout bounds a lookup when Options.Timeout is 0 and the
+// timeout_seconds kwarg is absent.
+const DefaultTimeout = 10 * time.Second
+
+const className = "SecretsManagerBackend"
+
+func init() {
+	resolver.Register(Name, open,
+		"airflow.providers.amazon.aws.secrets.secrets_manager."+className,
+		"airflow.contrib.secrets.aws_secrets_manager."+className,
+	)
+}
+
+// Kind says where one kind of value lives.
+type Kind struct {
+	// Off: never look this kind up; no request is made (Airflow's prefix
+	// None).
+	Off bool
+	// Prefix is put before sep + id; "" means the default prefix unless
+	// NoPrefix is set. Trailing characters of sep are stripped.
+	Prefix string
+	// NoPrefix: the secret's name is the id alone (Airflow's prefix "").
+	NoPrefix bool
+	// LookupPattern, when not "", is a regular expression (RE2) that an id
+	// must match, at its start and ignoring case, to be looked up; other
+	// ids are not found without a request.
+	LookupPattern string
+}
+
+// Options configure a Backend built with New.
+type Options struct {
+	// AWS is the SDK configuration (region, credentials, retryer, HTTP
+	// client), as config.LoadDefaultConfig returns it. Region must be set.
+	AWS aws.Config
+	// ClientOptions adjust the Secrets Manager client (for instance
+	// BaseEndpoint).
+	ClientOptions []func(*secretsmanager.Options)
+
+	// Where connections, variables and configs live. The zero Kind is
+	// Airflow's default.
+	Connections, Variables, Configs Kind
+	// Sep joins prefix and id; "" means DefaultSep.
+	Sep string
+	// ExtraConnWords adds aliases for JSON connection secrets, by field
+	// (login or user, password, host, port, schema, conn_type, extra).
+	ExtraConnWords map[string][]string
+
+	// Timeout bounds one lookup, the SDK's retries included: 0 means
+	// DefaultTimeout, a negative value no bound but the caller's context.
+	Timeout time.Duration
+}
+
+// Backend reads connections, variables and configs from AWS Secrets
+// Manager. It is safe for concurrent use.
+type Backend struct {
+	client            *secretsmanager.Client
+	conns, vars, cfgs awscommon.Kind
+	sep               string
+	aliases           *aliases
+	timeout           time.Duration
+	redactor          awscommon.Redactor
+}
+
+// New returns a Backend. It makes no request.
+func New(o Options) (*Backend, error) {
+	if o.AWS.Region == "" {
+		return nil, fmt.Errorf("%w: %s: no AWS region", resolver.ErrConfig, Name)
+	}
+	b := &Backend{
+		client:  secretsmanager.NewFromConfig(o.AWS, o.ClientOptions...),
+		sep:     o.Sep,
+		timeout: o.Timeout,
+	}
+	if b.sep == "" {
+		b.sep = DefaultSep
+	}
+	if b.timeout == 0 {
+		b.timeout = DefaultTimeout
+	}
+	var err error
+	if b.aliases, err = newAliases(o.ExtraConnWords); err != nil {
+		return nil, err
+	}
+	for _, k := range []struct {
+		o    Kind
+		def  string
+		what string
+		dst  *awscommon.Kind
+	}{
+		{o.Connections, DefaultConnectionsPrefix, "connections_lookup_pattern", &b.conns},
+		{o.Variables, DefaultVariablesPrefix, "variables_lookup_pattern", &b.vars},
+		{o.Configs, DefaultConfigPrefix, "config_lookup_pattern", &b.cfgs},
+	} {
+		kind, err := awscommon.NewKind(awscommon.KindOptions(k.o), k.def, b.sep, k.what)
+		if err != nil {
+			return nil, err
+		}
+		*k.dst = kind
+	}
+	return b, nil
+}
+
+// open builds a Backend from backend_kwargs (see the package doc).
+func open(ctx context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
+	s, err := awscommon.ParseSettings(kw)
+	if err != nil {
+		return nil, err
+	}
+	if kw.IsNull("sep") {
+		return nil, fmt.Errorf("%w: backend_kwargs key %q must be a string", resolver.ErrConfig, "sep")
+	}
+	sep, err := kw.String("sep", DefaultSep)
+	if err != nil {
+		return nil, err
+	}
+	if sep == "" {
+		return nil, fmt.Errorf("%w: backend_kwargs key %q must not be empty", resolver.ErrConfig, "sep")
+	}
+	var words map[string][]string
+	if _, err := kw.Decode("extra_conn_words", &words); err != nil {
+		return nil, err
+	}
+	// Deprecated by Airflow and ignored by its newest provider.
+	for _, key := range []string{"full_url_mode", "are_secret_values_urlencoded"} {
+		if _, err := kw.Decode(key, new(any)); err != nil {
+			return nil, err
+		}
+	}
+	if err := awscommon.CheckKwargs(kw, Name); err != nil {
+		return nil, err
+	}
+	cfg, err := s.Session.Config(ctx, awscommon.RoleSessionName(className))
+	if err != nil {
+		return nil, err
+	}
+	o := Options{
+		AWS:            cfg,
+		Connections:    Kind(s.Connections),
+		Variables:      Kind(s.Variables),
+		Configs:        Kind(s.Configs),
+		Sep:            sep,
+		ExtraConnWords: words,
+		Timeout:        s.Timeout,
+	}
+	if s.EndpointURL != "" {
+		o.ClientOptions = append(o.ClientOptions, func(so *secretsmanager.Options) { so.BaseEndpoint = aws.String(s.EndpointURL) })
+	}
+	b, err := New(o)
+	if err != nil {
+		return nil, err
+	}
+	b.redactor.Secrets = s.Session.Secrets()
+	return b, nil
+}
+
+// Name returns "aws-secrets-manager".
+func (b *Backend) Name() string { return Name }
+
+// ConnectionValue returns secret <connections prefix><sep>connID, with a
+// JSON secret's aliases mapped to Airflow's field names.
+func (b *Backend) ConnectionValue(ctx context.Context, connID string) (string, error) {
+	v, name, err := b.get(ctx, &b.conns, connID)
+	if err != nil || !isJSONSecret(v) {
+		return v, err
+	}
+	out, err := standardize(v, b.aliases)
+	if err != nil {
+		return "", fmt.Errorf("secret %q: %w", name, err)
+	}
+	return out, nil
+}
+
+// Variable returns secret <variables prefix><sep>key.
+func (b *Backend) Variable(ctx context.Context, key string) (string, error) {
+	v, _, err := b.get(ctx, &b.vars, key)
+	return v, err
+}
+
+// Config returns secret <config prefix><sep>key.
+func (b *Backend) Config(ctx context.Context, key string) (string, error) {
+	v, _, err := b.get(ctx, &b.cfgs, key)
+	return v, err
+}
+
+func (b *Backend) get(ctx context.Context, k *awscommon.Kind, id string) (value, name string, err error) {
+	if err := ctx.Err(); err != nil {
+		return "", "", err
+	}
+	if !k.Match(id) {
+		return "", "", resolver.ErrNotFound
+	}
+	name = id
+	if k.Prefix != "" {
+		name = k.Prefix + b.sep + id
+	}
+	if b.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, b.timeout)
+		defer cancel()
+	}
+	out, err := b.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &name})
+	if err != nil {
+		return "", name, b.redactor.Wrap(fmt.Sprintf("secret %q", name), err, isNotFound)
+	}
+	if out.SecretString == nil {
+		return "", name, fmt.Errorf("secret %q holds no SecretString: %w", name, resolver.ErrNotFound)
+	}
+	return *out.SecretString, name, nil
+}
+
+// isNotFound: the errors Airflow's SecretsManagerBackend turns into None.
+func isNotFound(code string) bool {
+	switch code {
+	case "ResourceNotFoundException", "InvalidParameterException", "InvalidRequestException",
+		"DecryptionFailure", "InternalServiceError":
+		return true
+	}
+	return false
+}

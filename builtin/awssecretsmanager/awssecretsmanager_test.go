@@ -1,0 +1,336 @@
+package awssecretsmanager_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/smithy-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secretpath/secretpath/builtin/awssecretsmanager"
+	"github.com/secretpath/secretpath/internal/awsfake"
+	"github.com/secretpath/secretpath/internal/kumotest"
+	"github.com/secretpath/secretpath/resolver"
+)
+
+func lookup(ctx context.Context, b resolver.Backend, kind resolver.Kind, id string) (string, error) {
+	switch kind {
+	case resolver.KindConnection:
+		return b.ConnectionValue(ctx, id)
+	case resolver.KindVariable:
+		return b.Variable(ctx, id)
+	default:
+		return b.(resolver.ConfigBackend).Config(ctx, id)
+	}
+}
+
+func TestRegistered(t *testing.T) {
+	for _, name := range []string{
+		"aws-secrets-manager",
+		"airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
+		"airflow.contrib.secrets.aws_secrets_manager.SecretsManagerBackend",
+	} {
+		canon, ok := resolver.Canonical(name)
+		assert.True(t, ok, name)
+		assert.Equal(t, awssecretsmanager.Name, canon, name)
+	}
+}
+
+// TestNames checks which secret each kwarg and id make the backend ask for
+// (Airflow: prefix.rstrip(sep) + sep + id, or the bare id when the prefix
+// is empty).
+func TestNames(t *testing.T) {
+	f := newFake(t)
+	tests := []struct {
+		name string
+		kw   map[string]any
+		kind resolver.Kind
+		id   string
+		want string
+	}{
+		{name: "connection default", kind: resolver.KindConnection, id: "smtp_default", want: "airflow/connections/smtp_default"},
+		{name: "variable default", kind: resolver.KindVariable, id: "hello", want: "airflow/variables/hello"},
+		{name: "config default", kind: resolver.KindConfig, id: "sql_alchemy_conn", want: "airflow/config/sql_alchemy_conn"},
+		{name: "no leading slash added", kw: map[string]any{"connections_prefix": "prod/conns"}, kind: resolver.KindConnection, id: "x", want: "prod/conns/x"},
+		{name: "leading slash kept", kw: map[string]any{"connections_prefix": "/prod/conns"}, kind: resolver.KindConnection, id: "x", want: "/prod/conns/x"},
+		{name: "trailing sep stripped", kw: map[string]any{"variables_prefix": "team/vars//"}, kind: resolver.KindVariable, id: "x", want: "team/vars/x"},
+		{name: "empty prefix drops the separator", kw: map[string]any{"connections_prefix": ""}, kind: resolver.KindConnection, id: "x", want: "x"},
+		{name: "prefix of separators only is empty", kw: map[string]any{"config_prefix": "//"}, kind: resolver.KindConfig, id: "x", want: "x"},
+		{name: "custom sep", kw: map[string]any{"sep": "-", "connections_prefix": "airflow-connections"}, kind: resolver.KindConnection, id: "x", want: "airflow-connections-x"},
+		{name: "custom sep stripped", kw: map[string]any{"sep": "-", "variables_prefix": "vars--"}, kind: resolver.KindVariable, id: "x", want: "vars-x"},
+		{name: "custom sep leaves a slash alone", kw: map[string]any{"sep": "-", "variables_prefix": "vars/"}, kind: resolver.KindVariable, id: "x", want: "vars/-x"},
+		{name: "default prefix with custom sep", kw: map[string]any{"sep": "_"}, kind: resolver.KindVariable, id: "x", want: "airflow/variables_x"},
+		{name: "multi-character sep strips any of its characters", kw: map[string]any{"sep": "::", "connections_prefix": "a:b::"}, kind: resolver.KindConnection, id: "x", want: "a:b::x"},
+		{name: "rstrip works on a character set", kw: map[string]any{"sep": "/_", "connections_prefix": "conns_/_"}, kind: resolver.KindConnection, id: "x", want: "conns/_x"},
+		{name: "id kept as is", kind: resolver.KindVariable, id: "My.Var-1/x", want: "airflow/variables/My.Var-1/x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.ResetRequests()
+			f.PutSecret(tt.want, "value of "+tt.name)
+			b := mustOpen(t, fakeKwargs(f, tt.kw))
+			got, err := lookup(t.Context(), b, tt.kind, tt.id)
+			require.NoError(t, err)
+			assert.Equal(t, "value of "+tt.name, got)
+			assert.Equal(t, []string{tt.want}, f.Names(awsfake.TargetGetSecretValue))
+		})
+	}
+}
+
+// TestNoRequest: a kind switched off, an empty id and an id the lookup
+// pattern refuses are not found, and no request is made.
+func TestNoRequest(t *testing.T) {
+	f := newFake(t)
+	tests := []struct {
+		name string
+		kw   map[string]any
+		kind resolver.Kind
+		id   string
+	}{
+		{name: "connections off", kw: map[string]any{"connections_prefix": nil}, kind: resolver.KindConnection, id: "prod_db"},
+		{name: "variables off", kw: map[string]any{"variables_prefix": nil}, kind: resolver.KindVariable, id: "prod_db"},
+		{name: "configs off", kw: map[string]any{"config_prefix": nil}, kind: resolver.KindConfig, id: "prod_db"},
+		{name: "empty id", kind: resolver.KindConnection, id: ""},
+		{name: "pattern refuses", kw: map[string]any{"connections_lookup_pattern": "prod_"}, kind: resolver.KindConnection, id: "dev_db"},
+		{name: "pattern anchored at the start", kw: map[string]any{"variables_lookup_pattern": "db"}, kind: resolver.KindVariable, id: "prod_db"},
+		{name: "config pattern", kw: map[string]any{"config_lookup_pattern": "sql_"}, kind: resolver.KindConfig, id: "fernet_key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.ResetRequests()
+			b := mustOpen(t, fakeKwargs(f, tt.kw))
+			_, err := lookup(t.Context(), b, tt.kind, tt.id)
+			require.ErrorIs(t, err, resolver.ErrNotFound)
+			assert.Zero(t, f.Count(""), "no request may be made")
+		})
+	}
+
+	f.PutSecret("airflow/connections/PROD_db", "mysql://h")
+	b := mustOpen(t, fakeKwargs(f, map[string]any{"connections_lookup_pattern": "prod_"}))
+	got, err := b.ConnectionValue(t.Context(), "PROD_db")
+	require.NoError(t, err, "the pattern ignores case")
+	assert.Equal(t, "mysql://h", got)
+}
+
+// TestNotFoundMapping: the five codes Airflow treats as "not found", and
+// the rest.
+func TestNotFoundMapping(t *testing.T) {
+	f := newFake(t)
+	f.PutSecret("airflow/connections/c", "mysql://user:SECRET-VALUE@h")
+	b := newGo(t, f, awssecretsmanager.Options{})
+	tests := []struct {
+		name         string
+		fault        awsfake.Fault
+		wantNotFound bool
+		wantDenied   bool
+		wantAttempts int
+	}{
+		{name: "ResourceNotFoundException", fault: awsfake.Fault{Code: "ResourceNotFoundException", Message: "Secrets Manager can't find the specified secret."}, wantNotFound: true, wantAttempts: 1},
+		{name: "ResourceNotFoundException as 404", fault: awsfake.Fault{Code: "ResourceNotFoundException", Status: http.StatusNotFound}, wantNotFound: true, wantAttempts: 1},
+		{name: "InvalidParameterException", fault: awsfake.Fault{Code: "InvalidParameterException", Message: "Invalid name"}, wantNotFound: true, wantAttempts: 1},
+		{name: "InvalidRequestException", fault: awsfake.Fault{Code: "InvalidRequestException", Message: "You can't perform this operation on the secret because it was marked for deletion."}, wantNotFound: true, wantAttempts: 1},
+		{name: "DecryptionFailure", fault: awsfake.Fault{Code: "DecryptionFailure", Message: "Secrets Manager can't decrypt the protected secret text using the provided KMS key."}, wantNotFound: true, wantAttempts: 1},
+		{name: "InternalServiceError after retries", fault: awsfake.Fault{Code: "InternalServiceError", Status: http.StatusInternalServerError}, wantNotFound: true, wantAttempts: 3},
+		{name: "AccessDeniedException", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "not authorized to perform: secretsmanager:GetSecretValue"}, wantDenied: true, wantAttempts: 1},
+		{name: "KMS access denied", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "Access to KMS is not allowed"}, wantDenied: true, wantAttempts: 1},
+		{name: "throttling is an error after retries", fault: awsfake.Fault{Code: "ThrottlingException", Message: "Rate exceeded"}, wantAttempts: 3},
+		{name: "unknown code is an error", fault: awsfake.Fault{Code: "UnrecognizedClientException", Status: http.StatusForbidden}, wantAttempts: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.ResetRequests()
+			f.ClearFaults()
+			f.AddFault(tt.fault)
+			_, err := b.ConnectionValue(t.Context(), "c")
+			require.Error(t, err)
+			assert.Equal(t, tt.wantNotFound, errors.Is(err, resolver.ErrNotFound), "not found: %v", err)
+			assert.Equal(t, tt.wantDenied, errors.Is(err, resolver.ErrPermissionDenied), "permission denied: %v", err)
+			var ae smithy.APIError
+			require.ErrorAs(t, err, &ae, "the service's code stays reachable")
+			assert.Equal(t, tt.fault.Code, ae.ErrorCode())
+			assert.Equal(t, tt.wantAttempts, f.Count(awsfake.TargetGetSecretValue))
+			assert.Contains(t, err.Error(), `secret "airflow/connections/c"`)
+			assert.NotContains(t, err.Error(), "SECRET-VALUE")
+		})
+	}
+}
+
+// TestKumo runs the functional paths the emulator implements: a JSON
+// secret with aliases through a resolver, a binary secret (not found, as in
+// Airflow), a secret scheduled for deletion (InvalidRequestException: not
+// found), and a missing one.
+func TestKumo(t *testing.T) {
+	awsfake.Isolate(t)
+	srv := kumotest.Start(t)
+	ns := kumotest.Namespace("functional")
+	srv.CreateSecret(t, ns+"/connections/pg", `{"user": "app", "pass": "s3cret", "server": "db.example.com", "port": 5432, "database": "prod", "engine": "postgresql", "extra": {"sslmode": "require"}, "note": "dropped"}`)
+	srv.CreateSecret(t, ns+"/connections/words", `{"db_user": "u", "endpoint": "h", "conn_type": "mysql"}`)
+	srv.CreateSecretBinary(t, ns+"/variables/binary", []byte{0, 1, 2})
+	srv.CreateSecret(t, ns+"/variables/deleted", "gone")
+	srv.DeleteSecret(t, ns+"/variables/deleted")
+
+	kw := srv.Kwargs()
+	kw["connections_prefix"] = ns + "/connections"
+	kw["variables_prefix"] = ns + "/variables"
+	kw["extra_conn_words"] = map[string]any{"user": []string{"db_user"}, "host": []string{"endpoint"}}
+	b := mustOpen(t, kw)
+	r := resolver.New(resolver.WithBackend(awssecretsmanager.Name, b))
+
+	c, err := r.Connection(t.Context(), "pg")
+	require.NoError(t, err)
+	assert.Equal(t, "postgres", c.ConnType)
+	assert.Equal(t, "app", c.Login)
+	assert.Equal(t, "s3cret", c.Password.Reveal())
+	assert.Equal(t, "db.example.com", c.Host)
+	assert.Equal(t, 5432, c.Port)
+	assert.Equal(t, "prod", c.Schema)
+	assert.JSONEq(t, `{"sslmode": "require"}`, c.Extra)
+
+	c, err = r.Connection(t.Context(), "words")
+	require.NoError(t, err)
+	assert.Equal(t, "u", c.Login)
+	assert.Equal(t, "h", c.Host)
+
+	for _, key := range []string{"binary", "deleted", "missing"} {
+		_, err := b.Variable(t.Context(), key)
+		assert.ErrorIs(t, err, resolver.ErrNotFound, key)
+		_, err = r.Variable(t.Context(), key)
+		var nf *resolver.NotFoundError
+		require.ErrorAs(t, err, &nf, key)
+		assert.Empty(t, nf.Errs, "%s: a clean miss", key)
+	}
+}
+
+// TestBinarySecret: a secret holding only SecretBinary is not found.
+func TestBinarySecret(t *testing.T) {
+	f := newFake(t)
+	f.PutSecretBinary("airflow/variables/b", []byte("binary"))
+	_, err := mustOpen(t, fakeKwargs(f, nil)).Variable(t.Context(), "b")
+	require.ErrorIs(t, err, resolver.ErrNotFound)
+	assert.Equal(t, 1, f.Count(awsfake.TargetGetSecretValue))
+}
+
+// TestJSONSecrets: a connection secret in the JSON form has its aliases
+// mapped; variables and configs are returned as stored; a broken JSON
+// secret is an error that quotes nothing.
+func TestJSONSecrets(t *testing.T) {
+	f := newFake(t)
+	const secret = ` {"username": "u", "key": "k", "host": "h", "conn_id": "ssh", "description": "dropped"}`
+	f.PutSecret("airflow/connections/ssh", secret)
+	f.PutSecret("airflow/variables/ssh", secret)
+	f.PutSecret("airflow/config/ssh", secret)
+	f.PutSecret("airflow/connections/broken", `{"password": "SECRET-VALUE", }`)
+	b := mustOpen(t, fakeKwargs(f, nil))
+
+	got, err := b.ConnectionValue(t.Context(), "ssh")
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"login": "u", "password": "k", "host": "h", "port": null, "schema": null, "conn_type": "ssh", "extra": null}`, got)
+	v, err := b.Variable(t.Context(), "ssh")
+	require.NoError(t, err)
+	assert.Equal(t, secret, v)
+	v, err = b.(resolver.ConfigBackend).Config(t.Context(), "ssh")
+	require.NoError(t, err)
+	assert.Equal(t, secret, v)
+
+	_, err = b.ConnectionValue(t.Context(), "broken")
+	require.ErrorIs(t, err, resolver.ErrInvalidConnection)
+	assert.NotErrorIs(t, err, resolver.ErrNotFound)
+	assert.Contains(t, err.Error(), `secret "airflow/connections/broken"`)
+	assert.NotContains(t, err.Error(), "SECRET-VALUE")
+}
+
+// TestRetriesThenSuccess: the SDK's default retryer through the kwargs
+// path: throttled once, then answered.
+func TestRetriesThenSuccess(t *testing.T) {
+	f := newFake(t)
+	f.PutSecret("airflow/variables/v", "value")
+	f.AddFault(awsfake.Fault{Target: awsfake.TargetGetSecretValue, Code: "ThrottlingException", Times: 1})
+	got, err := mustOpen(t, fakeKwargs(f, nil)).Variable(t.Context(), "v")
+	require.NoError(t, err)
+	assert.Equal(t, "value", got)
+	reqs := f.Requests()
+	require.Len(t, reqs, 2)
+	assert.Equal(t, "attempt=2; max=3", reqs[1].Header.Get("Amz-Sdk-Request"))
+	assert.Equal(t, reqs[0].Header.Get("Amz-Sdk-Invocation-Id"), reqs[1].Header.Get("Amz-Sdk-Invocation-Id"))
+}
+
+// TestSigV4AndContainerCredentials: the default chain's container
+// credentials sign a request for signing name secretsmanager.
+func TestSigV4AndContainerCredentials(t *testing.T) {
+	f := newFake(t)
+	creds := aws.Credentials{AccessKeyID: "ASIACONTAINEREXAMPLE", SecretAccessKey: "container-secret-access-key-example-000", SessionToken: "container-token"}
+	t.Setenv("AWS_REGION", awsfake.Region)
+	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", f.ServeContainerCredentials("container-auth", creds))
+	t.Setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "container-auth")
+	f.PutSecret("airflow/variables/v", "value")
+
+	got, err := mustOpen(t, map[string]any{"endpoint_url": f.URL}).Variable(t.Context(), "v")
+	require.NoError(t, err)
+	assert.Equal(t, "value", got)
+	var sm awsfake.Request
+	for _, r := range f.Requests() {
+		if r.Target == awsfake.TargetGetSecretValue {
+			sm = r
+		}
+	}
+	assert.Empty(t, sm.SignatureError)
+	a, err := awsfake.ParseAuthorization(sm.Header.Get("Authorization"))
+	require.NoError(t, err)
+	assert.Equal(t, "secretsmanager", a.Service)
+	assert.Equal(t, creds.AccessKeyID, a.AccessKeyID)
+	assert.Contains(t, a.SignedHeaders, "x-amz-security-token")
+	assert.Equal(t, "secretsmanager.GetSecretValue", sm.Header.Get("X-Amz-Target"))
+	assert.JSONEq(t, `{"SecretId": "airflow/variables/v"}`, string(sm.Body))
+}
+
+// TestAssumeRoleSessionName: Airflow's session name for this backend.
+func TestAssumeRoleSessionName(t *testing.T) {
+	f := newFake(t)
+	f.SetAssumeRoleCredentials(aws.Credentials{AccessKeyID: "ASIAASSUMEDEXAMPLE00", SecretAccessKey: "assumed-secret", SessionToken: "assumed-token"})
+	t.Setenv("AWS_ENDPOINT_URL_STS", f.URL)
+	f.PutSecret("airflow/variables/v", "value")
+	_, err := mustOpen(t, fakeKwargs(f, map[string]any{"role_arn": "arn:aws:iam::123456789012:role/r"})).Variable(t.Context(), "v")
+	require.NoError(t, err)
+	sts := f.Requests()[0]
+	require.Equal(t, awsfake.TargetAssumeRole, sts.Target)
+	assert.Equal(t, "Airflow_SecretsManagerBackend__connection", sts.Form.Get("RoleSessionName"))
+}
+
+// TestKwargs: the keys only this backend has.
+func TestKwargs(t *testing.T) {
+	f := newFake(t)
+	f.PutSecret("airflow/variables/v", "value")
+	for _, kw := range []map[string]any{
+		{"full_url_mode": false},
+		{"are_secret_values_urlencoded": false},
+		{"extra_conn_words": map[string]any{"password": []string{"pwd"}}},
+		{"sep": "/"},
+	} {
+		got, err := mustOpen(t, fakeKwargs(f, kw)).Variable(t.Context(), "v")
+		require.NoError(t, err, kw)
+		assert.Equal(t, "value", got)
+	}
+	tests := []struct {
+		name string
+		kw   map[string]any
+		want string
+	}{
+		{name: "empty sep", kw: map[string]any{"sep": ""}, want: "sep"},
+		{name: "null sep", kw: map[string]any{"sep": nil}, want: "sep"},
+		{name: "extra_conn_words not a connection field", kw: map[string]any{"extra_conn_words": map[string]any{"username": []string{"u"}}}, want: "extra_conn_words"},
+		{name: "extra_conn_words not lists", kw: map[string]any{"extra_conn_words": map[string]any{"login": "u"}}, want: "extra_conn_words"},
+		{name: "unknown key", kw: map[string]any{"bogus": true}, want: "bogus"},
+		{name: "unsupported Airflow option", kw: map[string]any{"config_kwargs": map[string]any{}}, want: "config_kwargs"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := openKwargs(t, fakeKwargs(f, tt.kw))
+			require.ErrorIs(t, err, resolver.ErrConfig)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}

@@ -1,0 +1,271 @@
+// Package awsssm is the AWS Systems Manager Parameter Store backend:
+// Airflow's SystemsManagerParameterStoreBackend
+// (airflow.providers.amazon.aws.secrets.systems_manager), on
+// aws-sdk-go-v2.
+//
+// Importing the package registers it as "aws-ssm", with Airflow's class
+// paths airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend
+// and airflow.contrib.secrets.aws_systems_manager.SystemsManagerParameterStoreBackend
+// as aliases.
+//
+// # Names
+//
+// Connection conn_id is parameter prefix + "/" + conn_id, with a leading
+// "/" added when missing: the default prefix /airflow/connections gives
+// /airflow/connections/smtp_default; prefix "" gives /smtp_default. Trailing
+// "/" characters are stripped from a prefix. Variables and configs work the
+// same way under /airflow/variables and /airflow/config. A parameter is read
+// with GetParameter, WithDecryption set (SecureString parameters work);
+// only ParameterNotFound means "not found".
+//
+// # backend_kwargs
+//
+//	connections_prefix, variables_prefix, config_prefix
+//	    absent: Airflow's default; null: that kind is never looked up (no
+//	    request); "": no prefix.
+//	connections_lookup_pattern, variables_lookup_pattern, config_lookup_pattern
+//	    a regular expression (Go RE2 syntax) an id must match at its start,
+//	    ignoring case, to be looked up; other ids are not found without a
+//	    request.
+//	region_name, profile_name, endpoint_url
+//	aws_access_key_id, aws_secret_access_key, aws_session_token
+//	    static credentials instead of the SDK's default chain.
+//	role_arn, assume_role_method ("assume_role"), assume_role_kwargs
+//	    assume this role through STS (assume_role_kwargs: ExternalId,
+//	    RoleSessionName, DurationSeconds). The default session name is
+//	    Airflow's, Airflow_SystemsManagerParameterStoreBackend__connection.
+//	verify
+//	    false: do not verify TLS certificates; a string: a CA bundle file.
+//	timeout_seconds
+//	    bounds one lookup, the SDK's retries included (default 10; 0: no
+//	    bound but the caller's context).
+//	api_version, use_ssl
+//	    boto3 client arguments Airflow passes on: api_version is accepted and
+//	    ignored, use_ssl must be true.
+//
+// Credentials, region and everything kwargs leave open come from the SDK's
+// default chain: environment variables, the shared config and credentials
+// files (AWS_PROFILE), web identity, container credentials, then the EC2
+// instance metadata service. Throttling and 5xx answers are retried by the
+// SDK's standard retryer (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE). Any other key,
+// including Airflow AWS connection options we do not implement
+// (config_kwargs, service_config, ...), is a configuration error that names
+// it.
+//
+// # Errors
+//
+// AccessDeniedException matches resolver.ErrPermissionDenied. Every error
+// unwraps to the SDK's (errors.As finds smithy.APIError); its text names the
+// parameter and masks access key ids and the kwargs' credentials. No error
+// contains a parameter's value.
+//
+// # Deliberate differences from Airflow
+//
+//   - An empty id is not found without a request (Airflow would ask for
+//     "/prefix/" and fail).
+//   - Lookup patterns are Go regular expressions (RE2): no lookarounds or
+//     backreferences; a pattern that does not compile is a configuration
+//     error when the backend is built, not at the first lookup.
+//   - A missing region is a configuration error when the backend is built
+//     (boto3 raises NoRegionError when the client is first made).
+//   - Every lookup is bounded by timeout_seconds (Airflow: botocore's
+//     connect and read timeouts per attempt).
+package awsssm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/secretpath/secretpath/builtin/internal/awscommon"
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// Name is the backend's registered name.
+const Name = "aws-ssm"
+
+// Airflow's default prefixes.
+const (
+	DefaultConnectionsPrefix = "/airflow/connections"
+	DefaultVariablesPrefix   = "/airflow/variables"
+	DefaultConfigPrefix      = "/airflow/config"
+)
+
+// DefaultTimeout bounds a lookup when Options.Timeout is 0 and the
+// timeout_seconds kwarg is absent.
+const DefaultTimeout = 10 * time.Second
+
+const className = "SystemsManagerParameterStoreBackend"
+
+func init() {
+	resolver.Register(Name, open,
+		"airflow.providers.amazon.aws.secrets.systems_manager."+className,
+		"airflow.contrib.secrets.aws_systems_manager."+className,
+	)
+}
+
+// Kind says where one kind of value lives.
+type Kind struct {
+	// Off: never look this kind up; no request is made (Airflow's prefix
+	// None).
+	Off bool
+	// Prefix is put before "/" + id; "" means the default prefix unless
+	// NoPrefix is set. Trailing "/" characters are stripped.
+	Prefix string
+	// NoPrefix: the parameter is "/" + id (Airflow's prefix "").
+	NoPrefix bool
+	// LookupPattern, when not "", is a regular expression (RE2) that an id
+	// must match, at its start and ignoring case, to be looked up; other
+	// ids are not found without a request.
+	LookupPattern string
+}
+
+// Options configure a Backend built with New.
+type Options struct {
+	// AWS is the SDK configuration (region, credentials, retryer, HTTP
+	// client), as config.LoadDefaultConfig returns it. Region must be set.
+	AWS aws.Config
+	// ClientOptions adjust the SSM client (for instance BaseEndpoint).
+	ClientOptions []func(*ssm.Options)
+
+	// Where connections, variables and configs live. The zero Kind is
+	// Airflow's default.
+	Connections, Variables, Configs Kind
+
+	// Timeout bounds one lookup, the SDK's retries included: 0 means
+	// DefaultTimeout, a negative value no bound but the caller's context.
+	Timeout time.Duration
+}
+
+// Backend reads connections, variables and configs from SSM Parameter
+// Store. It is safe for concurrent use.
+type Backend struct {
+	client            *ssm.Client
+	conns, vars, cfgs awscommon.Kind
+	timeout           time.Duration
+	redactor          awscommon.Redactor
+}
+
+// New returns a Backend. It makes no request.
+func New(o Options) (*Backend, error) {
+	if o.AWS.Region == "" {
+		return nil, fmt.Errorf("%w: %s: no AWS region", resolver.ErrConfig, Name)
+	}
+	b := &Backend{
+		client:  ssm.NewFromConfig(o.AWS, o.ClientOptions...),
+		timeout: o.Timeout,
+	}
+	if b.timeout == 0 {
+		b.timeout = DefaultTimeout
+	}
+	for _, k := range []struct {
+		o    Kind
+		def  string
+		what string
+		dst  *awscommon.Kind
+	}{
+		{o.Connections, DefaultConnectionsPrefix, "connections_lookup_pattern", &b.conns},
+		{o.Variables, DefaultVariablesPrefix, "variables_lookup_pattern", &b.vars},
+		{o.Configs, DefaultConfigPrefix, "config_lookup_pattern", &b.cfgs},
+	} {
+		kind, err := awscommon.NewKind(awscommon.KindOptions(k.o), k.def, "/", k.what)
+		if err != nil {
+			return nil, err
+		}
+		*k.dst = kind
+	}
+	return b, nil
+}
+
+// open builds a Backend from backend_kwargs (see the package doc).
+func open(ctx context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
+	s, err := awscommon.ParseSettings(kw)
+	if err != nil {
+		return nil, err
+	}
+	if kw.Has("extra_conn_words") {
+		return nil, fmt.Errorf("%w: backend_kwargs key %q applies to aws-secrets-manager only", resolver.ErrConfig, "extra_conn_words")
+	}
+	if err := awscommon.CheckKwargs(kw, Name); err != nil {
+		return nil, err
+	}
+	cfg, err := s.Session.Config(ctx, awscommon.RoleSessionName(className))
+	if err != nil {
+		return nil, err
+	}
+	o := Options{
+		AWS:         cfg,
+		Connections: Kind(s.Connections),
+		Variables:   Kind(s.Variables),
+		Configs:     Kind(s.Configs),
+		Timeout:     s.Timeout,
+	}
+	if s.EndpointURL != "" {
+		o.ClientOptions = append(o.ClientOptions, func(so *ssm.Options) { so.BaseEndpoint = aws.String(s.EndpointURL) })
+	}
+	b, err := New(o)
+	if err != nil {
+		return nil, err
+	}
+	b.redactor.Secrets = s.Session.Secrets()
+	return b, nil
+}
+
+// Name returns "aws-ssm".
+func (b *Backend) Name() string { return Name }
+
+// ConnectionValue returns the value of parameter <connections prefix>/connID.
+func (b *Backend) ConnectionValue(ctx context.Context, connID string) (string, error) {
+	return b.get(ctx, &b.conns, connID)
+}
+
+// Variable returns the value of parameter <variables prefix>/key.
+func (b *Backend) Variable(ctx context.Context, key string) (string, error) {
+	return b.get(ctx, &b.vars, key)
+}
+
+// Config returns the value of parameter <config prefix>/key.
+func (b *Backend) Config(ctx context.Context, key string) (string, error) {
+	return b.get(ctx, &b.cfgs, key)
+}
+
+// parameterName is Airflow's build_path(prefix, id) with a leading "/"
+// ensured.
+func parameterName(prefix, id string) string {
+	name := prefix + "/" + id
+	if name[0] != '/' {
+		name = "/" + name
+	}
+	return name
+}
+
+var errNoValue = errors.New("the response carries no value")
+
+func (b *Backend) get(ctx context.Context, k *awscommon.Kind, id string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	if !k.Match(id) {
+		return "", resolver.ErrNotFound
+	}
+	name := parameterName(k.Prefix, id)
+	if b.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, b.timeout)
+		defer cancel()
+	}
+	out, err := b.client.GetParameter(ctx, &ssm.GetParameterInput{Name: &name, WithDecryption: aws.Bool(true)})
+	if err != nil {
+		return "", b.redactor.Wrap(fmt.Sprintf("parameter %q", name), err, isNotFound)
+	}
+	if out.Parameter == nil || out.Parameter.Value == nil {
+		return "", fmt.Errorf("parameter %q: %w", name, errNoValue)
+	}
+	return *out.Parameter.Value, nil
+}
+
+func isNotFound(code string) bool { return code == "ParameterNotFound" }

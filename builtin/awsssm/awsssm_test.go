@@ -1,0 +1,298 @@
+package awsssm_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/smithy-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secretpath/secretpath/builtin/awsssm"
+	"github.com/secretpath/secretpath/internal/awsfake"
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// lookup asks b for id of kind.
+func lookup(ctx context.Context, b resolver.Backend, kind resolver.Kind, id string) (string, error) {
+	switch kind {
+	case resolver.KindConnection:
+		return b.ConnectionValue(ctx, id)
+	case resolver.KindVariable:
+		return b.Variable(ctx, id)
+	default:
+		return b.(resolver.ConfigBackend).Config(ctx, id)
+	}
+}
+
+func TestRegistered(t *testing.T) {
+	for _, name := range []string{
+		"aws-ssm",
+		"airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
+		"airflow.contrib.secrets.aws_systems_manager.SystemsManagerParameterStoreBackend",
+	} {
+		canon, ok := resolver.Canonical(name)
+		assert.True(t, ok, name)
+		assert.Equal(t, awsssm.Name, canon, name)
+	}
+}
+
+// TestNames checks which parameter each kwarg and id make the backend ask
+// for (Airflow: build_path(prefix, id), then a leading "/").
+func TestNames(t *testing.T) {
+	f := newFake(t)
+	tests := []struct {
+		name string
+		kw   map[string]any
+		kind resolver.Kind
+		id   string
+		want string
+	}{
+		{name: "connection default", kind: resolver.KindConnection, id: "smtp_default", want: "/airflow/connections/smtp_default"},
+		{name: "variable default", kind: resolver.KindVariable, id: "hello", want: "/airflow/variables/hello"},
+		{name: "config default", kind: resolver.KindConfig, id: "sql_alchemy_conn", want: "/airflow/config/sql_alchemy_conn"},
+		{name: "prefix without leading slash gets one", kw: map[string]any{"connections_prefix": "airflow/conns"},
+			kind: resolver.KindConnection, id: "x", want: "/airflow/conns/x"},
+		{name: "trailing slash stripped", kw: map[string]any{"variables_prefix": "/team/vars/"},
+			kind: resolver.KindVariable, id: "x", want: "/team/vars/x"},
+		{name: "every trailing slash stripped", kw: map[string]any{"config_prefix": "/team/cfg///"},
+			kind: resolver.KindConfig, id: "x", want: "/team/cfg/x"},
+		{name: "empty prefix", kw: map[string]any{"connections_prefix": ""},
+			kind: resolver.KindConnection, id: "x", want: "/x"},
+		{name: "slash prefix is empty", kw: map[string]any{"variables_prefix": "/"},
+			kind: resolver.KindVariable, id: "x", want: "/x"},
+		{name: "inner double slash kept", kw: map[string]any{"connections_prefix": "//a//b"},
+			kind: resolver.KindConnection, id: "x", want: "//a//b/x"},
+		{name: "id kept as is", kind: resolver.KindConnection, id: "My.Conn-1_x", want: "/airflow/connections/My.Conn-1_x"},
+		{name: "id with a slash", kind: resolver.KindVariable, id: "team/key", want: "/airflow/variables/team/key"},
+		{name: "id starting with a slash", kind: resolver.KindVariable, id: "/key", want: "/airflow/variables//key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.ResetRequests()
+			f.PutParameter(tt.want, "value of "+tt.name, awsfake.SecureString)
+			b := mustOpen(t, fakeKwargs(f, tt.kw))
+			got, err := lookup(t.Context(), b, tt.kind, tt.id)
+			require.NoError(t, err)
+			assert.Equal(t, "value of "+tt.name, got)
+			assert.Equal(t, []string{tt.want}, f.Names(awsfake.TargetGetParameter))
+			req := f.Requests()[0]
+			assert.True(t, req.WithDecryption, "GetParameter must ask for decryption")
+			assert.Empty(t, req.SignatureError)
+		})
+	}
+}
+
+// TestNoRequest: a kind switched off, an empty id and an id the lookup
+// pattern refuses are not found, and no request is made.
+func TestNoRequest(t *testing.T) {
+	f := newFake(t)
+	for _, p := range []string{"/airflow/connections/prod_db", "/airflow/variables/prod_db", "/airflow/config/prod_db"} {
+		f.PutParameter(p, "v", awsfake.String)
+	}
+	tests := []struct {
+		name string
+		kw   map[string]any
+		kind resolver.Kind
+		id   string
+	}{
+		{name: "connections off", kw: map[string]any{"connections_prefix": nil}, kind: resolver.KindConnection, id: "prod_db"},
+		{name: "variables off", kw: map[string]any{"variables_prefix": nil}, kind: resolver.KindVariable, id: "prod_db"},
+		{name: "configs off", kw: map[string]any{"config_prefix": nil}, kind: resolver.KindConfig, id: "prod_db"},
+		{name: "empty connection id", kind: resolver.KindConnection, id: ""},
+		{name: "empty variable key", kind: resolver.KindVariable, id: ""},
+		{name: "connection pattern refuses", kw: map[string]any{"connections_lookup_pattern": "prod_"}, kind: resolver.KindConnection, id: "dev_db"},
+		{name: "pattern anchored at the start", kw: map[string]any{"variables_lookup_pattern": "db"}, kind: resolver.KindVariable, id: "prod_db"},
+		{name: "config pattern refuses", kw: map[string]any{"config_lookup_pattern": "^sql"}, kind: resolver.KindConfig, id: "prod_db"},
+		{name: "pattern alternation stays anchored", kw: map[string]any{"connections_lookup_pattern": "a|db"}, kind: resolver.KindConnection, id: "prod_db"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.ResetRequests()
+			b := mustOpen(t, fakeKwargs(f, tt.kw))
+			_, err := lookup(t.Context(), b, tt.kind, tt.id)
+			require.ErrorIs(t, err, resolver.ErrNotFound)
+			assert.Zero(t, f.Count(""), "no request may be made")
+		})
+	}
+}
+
+// TestLookupPatternMatches: a matching id is looked up; matching ignores
+// case and needs only a prefix of the id.
+func TestLookupPatternMatches(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter("/airflow/connections/Prod_DB", "mysql://h", awsfake.String)
+	f.PutParameter("/airflow/variables/prod_key", "v", awsfake.String)
+	b := mustOpen(t, fakeKwargs(f, map[string]any{
+		"connections_lookup_pattern": "prod_",
+		"variables_lookup_pattern":   "(?:PROD|dev)_",
+		"config_lookup_pattern":      "",
+	}))
+	got, err := b.ConnectionValue(t.Context(), "Prod_DB")
+	require.NoError(t, err)
+	assert.Equal(t, "mysql://h", got)
+	got, err = b.Variable(t.Context(), "prod_key")
+	require.NoError(t, err)
+	assert.Equal(t, "v", got)
+	_, err = b.(resolver.ConfigBackend).Config(t.Context(), "anything")
+	require.ErrorIs(t, err, resolver.ErrNotFound, "an empty pattern lets every id through")
+	assert.Equal(t, 3, f.Count(awsfake.TargetGetParameter))
+}
+
+// TestErrors maps the service's answers: only ParameterNotFound is not
+// found; AccessDeniedException is permission denied; everything else is an
+// error that the resolver logs. Retryable answers are retried.
+func TestErrors(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter("/airflow/connections/c", "mysql://user:SECRET-VALUE@h", awsfake.SecureString)
+	b := newGo(t, f, awsssm.Options{})
+	tests := []struct {
+		name         string
+		fault        awsfake.Fault
+		wantNotFound bool
+		wantDenied   bool
+		wantCode     string
+		wantAttempts int
+	}{
+		{name: "ParameterNotFound", fault: awsfake.Fault{Code: "ParameterNotFound"}, wantNotFound: true, wantCode: "ParameterNotFound", wantAttempts: 1},
+		{name: "ParameterNotFound with a suffix", fault: awsfake.Fault{Code: "ParameterNotFound:http://internal.amazon.com/coral/com.amazonaws.ssm/"}, wantNotFound: true, wantCode: "ParameterNotFound", wantAttempts: 1},
+		{name: "ParameterVersionNotFound is an error", fault: awsfake.Fault{Code: "ParameterVersionNotFound"}, wantCode: "ParameterVersionNotFound", wantAttempts: 1},
+		{name: "AccessDenied", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "User: arn:aws:iam::123456789012:user/x is not authorized to perform: ssm:GetParameter"},
+			wantDenied: true, wantCode: "AccessDeniedException", wantAttempts: 1},
+		{name: "KMS key disabled", fault: awsfake.Fault{Code: "InvalidKeyId", Message: "The KMS key is disabled."}, wantCode: "InvalidKeyId", wantAttempts: 1},
+		{name: "KMS access denied", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access."},
+			wantDenied: true, wantCode: "AccessDeniedException", wantAttempts: 1},
+		{name: "validation", fault: awsfake.Fault{Code: "ValidationException", Message: "Parameter name: can't be prefixed with \"aws\""}, wantCode: "ValidationException", wantAttempts: 1},
+		{name: "internal error is retried", fault: awsfake.Fault{Code: "InternalServerError", Status: http.StatusInternalServerError}, wantCode: "InternalServerError", wantAttempts: 3},
+		{name: "throttling is retried", fault: awsfake.Fault{Code: "ThrottlingException", Message: "Rate exceeded"}, wantCode: "ThrottlingException", wantAttempts: 3},
+		{name: "503 is retried", fault: awsfake.Fault{Code: "ServiceUnavailable", Status: http.StatusServiceUnavailable}, wantCode: "ServiceUnavailable", wantAttempts: 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.ResetRequests()
+			f.ClearFaults()
+			f.AddFault(tt.fault)
+			_, err := b.ConnectionValue(t.Context(), "c")
+			require.Error(t, err)
+			assert.Equal(t, tt.wantNotFound, errors.Is(err, resolver.ErrNotFound), "not found: %v", err)
+			assert.Equal(t, tt.wantDenied, errors.Is(err, resolver.ErrPermissionDenied), "permission denied: %v", err)
+			var ae smithy.APIError
+			require.ErrorAs(t, err, &ae, "the SDK's error stays reachable")
+			assert.Equal(t, tt.wantCode, ae.ErrorCode())
+			assert.Equal(t, tt.wantAttempts, f.Count(awsfake.TargetGetParameter), "attempts")
+			assert.Contains(t, err.Error(), `parameter "/airflow/connections/c"`)
+			assert.NotContains(t, err.Error(), "SECRET-VALUE")
+		})
+	}
+}
+
+// TestRetriesThenSuccess: throttling twice, then the value, through the
+// kwargs path and the SDK's default retryer: three attempts of one
+// invocation, each numbered.
+func TestRetriesThenSuccess(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter("/airflow/variables/v", "value", awsfake.String)
+	f.AddFault(awsfake.Fault{Target: awsfake.TargetGetParameter, Code: "ThrottlingException", Message: "Rate exceeded", Times: 2})
+	b := mustOpen(t, fakeKwargs(f, nil))
+	got, err := b.Variable(t.Context(), "v")
+	require.NoError(t, err)
+	assert.Equal(t, "value", got)
+
+	reqs := f.Requests()
+	require.Len(t, reqs, 3)
+	for i, r := range reqs {
+		assert.Equal(t, reqs[0].Header.Get("Amz-Sdk-Invocation-Id"), r.Header.Get("Amz-Sdk-Invocation-Id"), "one invocation")
+		assert.Equal(t, []string{"attempt=" + string(rune('1'+i)) + "; max=3"}, r.Header.Values("Amz-Sdk-Request"))
+		assert.Empty(t, r.SignatureError, "each attempt is signed afresh")
+	}
+}
+
+// TestMalformedResponse: a body that is not what the service sends is an
+// error that quotes none of it.
+func TestMalformedResponse(t *testing.T) {
+	f := newFake(t)
+	b := newGo(t, f, awsssm.Options{})
+	for _, body := range []string{
+		`{"Parameter": {"Name": "/airflow/connections/c", "Value": "postgres://u:LEAKED-PASSWORD@h/db"`,
+		`{"Parameter": {"Value": 12345678, "Name": "LEAKED-PASSWORD"}}`,
+		`{"Parameter": {"Name": "/airflow/connections/c", "Value": 98765432123}}`,
+		`not json LEAKED-PASSWORD`,
+		`{"Parameter": {"Name": "/airflow/connections/c"}}`,
+	} {
+		f.ClearFaults()
+		f.AddFault(awsfake.Fault{Body: body})
+		_, err := b.ConnectionValue(t.Context(), "c")
+		require.Error(t, err, body)
+		assert.NotErrorIs(t, err, resolver.ErrNotFound, body)
+		assert.NotContains(t, err.Error(), "LEAKED", body)
+		assert.NotContains(t, err.Error(), "98765432123", body)
+	}
+}
+
+// TestTimeout: timeout_seconds bounds a lookup, retries included; the
+// error is the deadline's, not "not found".
+func TestTimeout(t *testing.T) {
+	f := newFake(t)
+	f.AddFault(awsfake.Fault{Code: "ThrottlingException"}) // forever
+	b := mustOpen(t, fakeKwargs(f, map[string]any{"timeout_seconds": 0.3}))
+	start := time.Now()
+	_, err := b.Variable(t.Context(), "v")
+	require.Error(t, err)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.NotErrorIs(t, err, resolver.ErrNotFound)
+	assert.Less(t, time.Since(start), 5*time.Second)
+
+	// Through a resolver the failure is logged and the search goes on.
+	r := resolver.New(resolver.WithBackend(awsssm.Name, b))
+	_, err = r.Variable(t.Context(), "v")
+	var nf *resolver.NotFoundError
+	require.ErrorAs(t, err, &nf)
+	require.Len(t, nf.Errs, 1)
+	assert.Equal(t, awsssm.Name, nf.Errs[0].Tier)
+}
+
+// TestFailClosed: with resolver.WithFailClosed, AccessDenied stops the
+// search before the next tier.
+func TestFailClosed(t *testing.T) {
+	f := newFake(t)
+	f.AddFault(awsfake.Fault{Code: "AccessDeniedException", Message: "not authorized"})
+	b := mustOpen(t, fakeKwargs(f, nil))
+	r := resolver.New(resolver.WithBackend(awsssm.Name, b), resolver.WithFallback("never", panicBackend{}), resolver.WithFailClosed())
+	_, err := r.Connection(t.Context(), "c")
+	require.ErrorIs(t, err, resolver.ErrPermissionDenied)
+	assert.NotErrorIs(t, err, resolver.ErrNotFound)
+}
+
+type panicBackend struct{}
+
+func (panicBackend) ConnectionValue(context.Context, string) (string, error) {
+	panic("fail-closed search reached the next tier")
+}
+
+func (panicBackend) Variable(context.Context, string) (string, error) {
+	panic("fail-closed search reached the next tier")
+}
+
+// TestRedaction: credentials never show in an error, even when the service
+// quotes them.
+func TestRedaction(t *testing.T) {
+	f := newFake(t)
+	const token = "FwoGZXIvYXdzEXAMPLESESSIONTOKEN0123456789"
+	withToken := awsfake.Creds
+	withToken.SessionToken = token
+	f.RequireSignatures(awsfake.Region, withToken)
+	f.AddFault(awsfake.Fault{Code: "AccessDeniedException", Message: "key " + awsfake.Creds.AccessKeyID + " with token " + token +
+		" and secret " + awsfake.Creds.SecretAccessKey + " and role key ASIAY34FZKBOKMUTVV7A is not authorized"})
+	b := mustOpen(t, fakeKwargs(f, map[string]any{"aws_session_token": token}))
+	_, err := b.Variable(t.Context(), "v")
+	require.ErrorIs(t, err, resolver.ErrPermissionDenied)
+	msg := err.Error()
+	for _, secret := range []string{awsfake.Creds.AccessKeyID, awsfake.Creds.SecretAccessKey, token, "ASIAY34FZKBOKMUTVV7A"} {
+		assert.NotContains(t, msg, secret)
+	}
+	assert.True(t, strings.Contains(msg, "key *** with token *** and secret ***"), msg)
+}

@@ -1,0 +1,68 @@
+package awscommon
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secretpath/secretpath/resolver"
+)
+
+func TestNewKind(t *testing.T) {
+	tests := []struct {
+		name       string
+		o          KindOptions
+		def, sep   string
+		wantOn     bool
+		wantPrefix string
+	}{
+		{name: "default", def: "airflow/connections", sep: "/", wantOn: true, wantPrefix: "airflow/connections"},
+		{name: "off", o: KindOptions{Off: true, Prefix: "x"}, def: "d", sep: "/"},
+		{name: "no prefix", o: KindOptions{NoPrefix: true}, def: "d", sep: "/", wantOn: true},
+		{name: "trailing sep", o: KindOptions{Prefix: "a/b//"}, def: "d", sep: "/", wantOn: true, wantPrefix: "a/b"},
+		{name: "only seps", o: KindOptions{Prefix: "///"}, def: "d", sep: "/", wantOn: true},
+		{name: "character set", o: KindOptions{Prefix: "a-_-_"}, def: "d", sep: "_-", wantOn: true, wantPrefix: "a"},
+		{name: "default stripped too", def: "airflow/connections", sep: "s", wantOn: true, wantPrefix: "airflow/connection"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k, err := NewKind(tt.o, tt.def, tt.sep, "p")
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantOn, k.On)
+			assert.Equal(t, tt.wantPrefix, k.Prefix)
+		})
+	}
+}
+
+func TestPattern(t *testing.T) {
+	re, err := CompilePattern("prod_|dev_")
+	require.NoError(t, err)
+	for id, want := range map[string]bool{"prod_db": true, "PROD_db": true, "Dev_x": true, "my_prod_db": false, "prod": false} {
+		assert.Equal(t, want, re.MatchString(id), id)
+	}
+	_, err = NewKind(KindOptions{LookupPattern: "(?<=x)"}, "d", "/", "connections_lookup_pattern")
+	require.ErrorIs(t, err, resolver.ErrConfig)
+	assert.Contains(t, err.Error(), "connections_lookup_pattern")
+}
+
+func TestRoleSessionName(t *testing.T) {
+	assert.Equal(t, "Airflow_SecretsManagerBackend__connection", RoleSessionName("SecretsManagerBackend"))
+	assert.Equal(t, "Airflow_ab.c__connection", RoleSessionName("a b/.c"))
+}
+
+func TestRedactor(t *testing.T) {
+	r := Redactor{Secrets: []string{"short", "a-long-session-token"}}
+	got := r.Redact("short id AKIAIOSFODNN7EXAMPLE and ASIAY34FZKBOKMUTVV7A token a-long-session-token")
+	assert.Equal(t, "short id *** and *** token ***", got, "secrets shorter than 8 bytes are left alone")
+}
+
+func TestWrapNonAPIError(t *testing.T) {
+	err := Redactor{}.Wrap(`parameter "/x"`, errors.New("dial tcp: connection refused"), func(string) bool { return true })
+	assert.NotErrorIs(t, err, resolver.ErrNotFound, "only an API error code can mean not found")
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	assert.Empty(t, e.Code)
+	assert.Equal(t, `parameter "/x": dial tcp: connection refused`, err.Error())
+}

@@ -1,0 +1,146 @@
+package awscommon
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// Settings are the backend_kwargs both AWS backends read.
+type Settings struct {
+	Session     Session
+	EndpointURL string        // endpoint_url: the service client's endpoint ("" = AWS's)
+	Timeout     time.Duration // 0: the backend's default; < 0: none
+	Connections KindOptions
+	Variables   KindOptions
+	Configs     KindOptions
+}
+
+// ParseSettings reads the kwargs both AWS backends share. The caller reads
+// its own keys, then calls [CheckKwargs].
+func ParseSettings(kw *resolver.Kwargs) (Settings, error) {
+	var s Settings
+	var err error
+	for _, k := range []struct {
+		name string
+		dst  *KindOptions
+	}{{"connections", &s.Connections}, {"variables", &s.Variables}, {"config", &s.Configs}} {
+		if *k.dst, err = parseKind(kw, k.name); err != nil {
+			return Settings{}, err
+		}
+	}
+	if s.Session, err = parseSession(kw); err != nil {
+		return Settings{}, err
+	}
+	if s.EndpointURL, err = kw.String("endpoint_url", ""); err != nil {
+		return Settings{}, err
+	}
+	if s.EndpointURL != "" {
+		u, perr := url.Parse(s.EndpointURL)
+		if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			// The URL is not echoed: it may carry user information.
+			return Settings{}, fmt.Errorf("%w: backend_kwargs key %q must be an http:// or https:// URL with a host", resolver.ErrConfig, "endpoint_url")
+		}
+	}
+	if s.Timeout, err = parseTimeout(kw); err != nil {
+		return Settings{}, err
+	}
+	// boto3 client arguments Airflow passes on: api_version has no meaning
+	// for the Go SDK (one API version per service); use_ssl=false would
+	// switch AWS's own endpoints to plain HTTP, which we do not do.
+	if _, err := kw.String("api_version", ""); err != nil {
+		return Settings{}, err
+	}
+	useSSL, err := kw.Bool("use_ssl", true)
+	if err != nil {
+		return Settings{}, err
+	}
+	if !useSSL {
+		return Settings{}, fmt.Errorf("%w: backend_kwargs key %q: false is not supported; give an http:// endpoint_url instead", resolver.ErrConfig, "use_ssl")
+	}
+	return s, nil
+}
+
+// parseTimeout reads timeout_seconds: absent or null gives 0 (the
+// backend's default), 0 gives -1 (no bound).
+func parseTimeout(kw *resolver.Kwargs) (time.Duration, error) {
+	const key = "timeout_seconds"
+	secs, err := kw.Float(key, 0)
+	switch {
+	case err != nil:
+		return 0, err
+	case !kw.Has(key) || kw.IsNull(key):
+		return 0, nil
+	case !(secs >= 0 && secs <= 24*3600): // NaN included
+		return 0, fmt.Errorf("%w: backend_kwargs key %q must be between 0 (no timeout) and 86400", resolver.ErrConfig, key)
+	case secs == 0:
+		return -1, nil
+	}
+	return time.Duration(secs * float64(time.Second)), nil
+}
+
+// parseKind reads <kind>_prefix (absent: default; null: off; "": none) and
+// <kind>_lookup_pattern (absent, null or "": every id).
+func parseKind(kw *resolver.Kwargs, kind string) (KindOptions, error) {
+	key := kind + "_prefix"
+	prefix, on, err := kw.OptString(key, "")
+	if err != nil {
+		return KindOptions{}, err
+	}
+	o := KindOptions{Off: !on, Prefix: prefix, NoPrefix: on && kw.Has(key) && prefix == ""}
+	if o.LookupPattern, err = kw.String(kind+"_lookup_pattern", ""); err != nil {
+		return KindOptions{}, err
+	}
+	return o, nil
+}
+
+// unsupported are options of Airflow's AWS connection (which Airflow's AWS
+// backends forward their unknown kwargs to) that we do not implement.
+var unsupported = map[string]string{
+	"config_kwargs":         "botocore Config options; use AWS_MAX_ATTEMPTS, AWS_RETRY_MODE and timeout_seconds",
+	"service_config":        "per-service options",
+	"session_kwargs":        "deprecated in Airflow; use aws_access_key_id, aws_secret_access_key, profile_name",
+	"assume_role_with_saml": "SAML federation",
+	"external_id":           "removed from Airflow; use assume_role_kwargs {\"ExternalId\": ...}",
+	"s3_config_file":        "removed from Airflow; use profile_name",
+	"s3_config_format":      "removed from Airflow; use profile_name",
+	"profile":               "use profile_name",
+	"aws_account_id":        "SAML federation",
+	"aws_iam_role":          "SAML federation; use role_arn",
+	"host":                  "use endpoint_url",
+	"assume_role_with_web_identity_federation":          "web identity comes from AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN (the default credential chain)",
+	"assume_role_with_web_identity_token_file":          "web identity comes from AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN (the default credential chain)",
+	"assume_role_with_web_identity_federation_audience": "web identity comes from AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN (the default credential chain)",
+}
+
+// CheckKwargs returns an ErrConfig error for an Airflow AWS connection
+// option we do not support (saying so), or for any other key no getter
+// read (naming every one).
+func CheckKwargs(kw *resolver.Kwargs, backend string) error {
+	var msgs []string
+	for _, key := range kw.Keys() {
+		if why, ok := unsupported[key]; ok {
+			msgs = append(msgs, fmt.Sprintf("%q is an Airflow AWS connection option secretpath does not support (%s)", key, why))
+		}
+	}
+	if len(msgs) > 0 {
+		sort.Strings(msgs)
+		return fmt.Errorf("%w: backend %s: backend_kwargs key %s", resolver.ErrConfig, backend, strings.Join(msgs, "; "))
+	}
+	return kw.CheckUnused(backend)
+}
+
+// decodeObject decodes key's JSON object into its members, or returns nil
+// when the key is absent or null.
+func decodeObject(kw *resolver.Kwargs, key string) (map[string]json.RawMessage, error) {
+	var m map[string]json.RawMessage
+	if _, err := kw.Decode(key, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}

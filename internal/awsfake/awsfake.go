@@ -1,0 +1,511 @@
+// Package awsfake is a wire-level fake of the AWS APIs secretpath's AWS
+// backends call, for tests: SSM GetParameter and Secrets Manager
+// GetSecretValue (awsJson1_1: POST / with X-Amz-Target), STS AssumeRole
+// (awsQuery) and a container credentials endpoint. It listens on
+// 127.0.0.1 only.
+//
+// It does what the emulator (kumo) cannot: it answers with any error
+// (throttling, 5xx, AccessDenied, KMS failures, malformed bodies) a given
+// number of times, records every request with its headers, and can check
+// each request's SigV4 signature against known credentials. Shapes and
+// headers follow what the real services send (shared/notes/test-doubles.md
+// §2b).
+package awsfake
+
+import (
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// The requests the fake serves, as recorded in Request.Target.
+const (
+	TargetGetParameter         = "AmazonSSM.GetParameter"
+	TargetGetSecretValue       = "secretsmanager.GetSecretValue"
+	TargetAssumeRole           = "STS.AssumeRole"
+	TargetContainerCredentials = "container-credentials"
+)
+
+// ContainerCredentialsPath is the path of the container credentials endpoint
+// (AWS_CONTAINER_CREDENTIALS_FULL_URI = URL + this path).
+const ContainerCredentialsPath = "/container-credentials"
+
+// Region is the region ARNs carry.
+const Region = "us-east-1"
+
+// Parameter types.
+const (
+	String       = "String"
+	SecureString = "SecureString"
+)
+
+// Request is one request the fake received.
+type Request struct {
+	Target string      // one of the Target constants, or the X-Amz-Target as sent
+	Name   string      // the parameter's Name, the secret's SecretId, or the RoleArn
+	Body   []byte      // the JSON body (awsJson), or the form (STS)
+	Form   url.Values  // STS only
+	Header http.Header // as received
+	// AccessKeyID is the credential the request was signed with ("" when
+	// unsigned).
+	AccessKeyID string
+	// SignatureError says why the signature was refused, when signatures
+	// are checked ("" = accepted or not checked).
+	SignatureError string
+	// WithDecryption is GetParameter's flag.
+	WithDecryption bool
+}
+
+// Fault is an answer the fake gives instead of the normal one.
+type Fault struct {
+	Target string // the request it applies to ("" = any)
+	Name   string // the parameter or secret it applies to ("" = any)
+
+	Code    string // the error code (__type), e.g. "ThrottlingException"
+	Message string
+	Status  int // HTTP status; 0 means 400
+
+	// Body, when set, is sent as is (with Status, 0 meaning 200) instead of
+	// an error document: a malformed response.
+	Body string
+
+	// Times is how many matching requests it answers; 0 means all.
+	Times int
+}
+
+type secret struct {
+	str *string
+	bin []byte
+}
+
+// Server is the fake. Its methods are safe for concurrent use.
+type Server struct {
+	// URL is the base URL, http://127.0.0.1:port.
+	URL string
+
+	srv *httptest.Server
+
+	mu        sync.Mutex
+	params    map[string]Parameter
+	secrets   map[string]secret
+	faults    []*Fault
+	reqs      []Request
+	verify    bool
+	vregion   string
+	creds     map[string]aws.Credentials // by access key id
+	assumed   aws.Credentials
+	ctrToken  string
+	ctrCreds  aws.Credentials
+	ctrServed bool
+}
+
+// Parameter is an SSM parameter.
+type Parameter struct {
+	Value string
+	Type  string // String (default), StringList or SecureString
+}
+
+// New starts a fake that is closed when t ends.
+func New(t testing.TB) *Server {
+	t.Helper()
+	s := NewServer()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// NewServer starts a fake; Close stops it.
+func NewServer() *Server {
+	s := &Server{
+		params:  map[string]Parameter{},
+		secrets: map[string]secret{},
+		creds:   map[string]aws.Credentials{},
+	}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.URL = s.srv.URL
+	return s
+}
+
+// Close stops the fake.
+func (s *Server) Close() { s.srv.Close() }
+
+// PutParameter stores an SSM parameter; a SecureString is only returned in
+// clear to a request WithDecryption.
+func (s *Server) PutParameter(name, value, typ string) {
+	if typ == "" {
+		typ = String
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.params[name] = Parameter{Value: value, Type: typ}
+}
+
+// PutSecret stores a secret holding SecretString value.
+func (s *Server) PutSecret(name, value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.secrets[name] = secret{str: &value}
+}
+
+// PutSecretBinary stores a secret holding only SecretBinary.
+func (s *Server) PutSecretBinary(name string, b []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.secrets[name] = secret{bin: append([]byte(nil), b...)}
+}
+
+// AddFault makes the fake answer matching requests with f (faults are
+// tried in the order added).
+func (s *Server) AddFault(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &f)
+}
+
+// ClearFaults removes every fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// Requests returns the requests received so far, in order.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.reqs...)
+}
+
+// Count returns how many requests with target were received ("" = all).
+func (s *Server) Count(target string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.reqs {
+		if target == "" || r.Target == target {
+			n++
+		}
+	}
+	return n
+}
+
+// Names returns the Name of every request with target, in order.
+func (s *Server) Names(target string) []string {
+	var names []string
+	for _, r := range s.Requests() {
+		if r.Target == target {
+			names = append(names, r.Name)
+		}
+	}
+	return names
+}
+
+// ResetRequests forgets the requests received so far.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reqs = nil
+}
+
+// RequireSignatures makes the fake check every signed request's SigV4
+// signature: region, signing name, date, signed headers, and the
+// signature itself recomputed with the credentials of the request's access
+// key id, which must be one of creds (or the STS or container credentials
+// the fake hands out). A refused request gets 403.
+func (s *Server) RequireSignatures(region string, creds ...aws.Credentials) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.verify = true
+	s.vregion = region
+	for _, c := range creds {
+		s.creds[c.AccessKeyID] = c
+	}
+}
+
+// SetAssumeRoleCredentials makes STS AssumeRole answer with c.
+func (s *Server) SetAssumeRoleCredentials(c aws.Credentials) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.assumed = c
+	s.creds[c.AccessKeyID] = c
+}
+
+// ServeContainerCredentials makes the container credentials endpoint
+// answer requests carrying Authorization: token with c, and returns the
+// endpoint's URL (for AWS_CONTAINER_CREDENTIALS_FULL_URI).
+func (s *Server) ServeContainerCredentials(token string, c aws.Credentials) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ctrToken, s.ctrCreds, s.ctrServed = token, c, true
+	s.creds[c.AccessKeyID] = c
+	return s.URL + ContainerCredentialsPath
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == ContainerCredentialsPath:
+		s.serveContainerCredentials(w, r)
+	case r.Method == http.MethodPost && r.URL.Path == "/" && r.Header.Get("X-Amz-Target") != "":
+		s.serveJSON(w, r, body)
+	case r.Method == http.MethodPost && r.URL.Path == "/" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded"):
+		s.serveQuery(w, r, body)
+	default:
+		http.Error(w, "awsfake: unexpected request "+r.Method+" "+r.URL.Path, http.StatusNotFound)
+	}
+}
+
+// fault returns the first fault matching a request, counting it.
+func (s *Server) fault(target, name string) *Fault {
+	for _, f := range s.faults {
+		if (f.Target == "" || f.Target == target) && (f.Name == "" || f.Name == name) {
+			if f.Times < 0 {
+				continue
+			}
+			out := *f
+			if f.Times > 0 {
+				f.Times--
+				if f.Times == 0 {
+					f.Times = -1 // used up
+				}
+			}
+			return &out
+		}
+	}
+	return nil
+}
+
+func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, body []byte) {
+	target := r.Header.Get("X-Amz-Target")
+	req := Request{Target: target, Body: body, Header: r.Header.Clone()}
+	var in struct {
+		Name           string
+		WithDecryption bool
+		SecretID       string `json:"SecretId"`
+	}
+	jsonErr := json.Unmarshal(body, &in)
+	req.Name = in.Name + in.SecretID
+	req.WithDecryption = in.WithDecryption
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	service := "ssm"
+	if strings.HasPrefix(target, "secretsmanager.") {
+		service = "secretsmanager"
+	}
+	req.AccessKeyID, req.SignatureError = s.checkSignature(r, body, service)
+	s.reqs = append(s.reqs, req)
+	switch {
+	case req.SignatureError != "":
+		code := "InvalidSignatureException"
+		if strings.HasPrefix(req.SignatureError, "unknown access key") {
+			code = "UnrecognizedClientException"
+		}
+		writeJSONError(w, http.StatusForbidden, code, "The request signature we calculated does not match the signature you provided.")
+		return
+	case r.Header.Get("Content-Type") != "application/x-amz-json-1.1":
+		writeJSONError(w, http.StatusBadRequest, "SerializationException", "unexpected Content-Type")
+		return
+	case jsonErr != nil:
+		writeJSONError(w, http.StatusBadRequest, "SerializationException", "the body is not JSON")
+		return
+	}
+	if f := s.fault(target, req.Name); f != nil {
+		writeFault(w, f, "application/x-amz-json-1.1", writeJSONError)
+		return
+	}
+	switch target {
+	case TargetGetParameter:
+		s.getParameter(w, in.Name, in.WithDecryption)
+	case TargetGetSecretValue:
+		s.getSecretValue(w, in.SecretID)
+	default:
+		writeJSONError(w, http.StatusBadRequest, "UnknownOperationException", "awsfake does not serve "+target)
+	}
+}
+
+func (s *Server) getParameter(w http.ResponseWriter, name string, decrypt bool) {
+	if name == "" {
+		writeJSONError(w, http.StatusBadRequest, "ValidationException", "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
+		return
+	}
+	p, ok := s.params[name]
+	if !ok {
+		writeJSONError(w, http.StatusBadRequest, "ParameterNotFound", "")
+		return
+	}
+	value := p.Value
+	if p.Type == SecureString && !decrypt {
+		value = "AQICAHiEncryptedBlobNotTheValue=="
+	}
+	writeJSON(w, map[string]any{"Parameter": map[string]any{
+		"ARN":              fmt.Sprintf("arn:aws:ssm:%s:123456789012:parameter/%s", Region, strings.TrimPrefix(name, "/")),
+		"DataType":         "text",
+		"LastModifiedDate": 1.7644176e9,
+		"Name":             name,
+		"Type":             p.Type,
+		"Value":            value,
+		"Version":          1,
+	}})
+}
+
+func (s *Server) getSecretValue(w http.ResponseWriter, id string) {
+	sec, ok := s.secrets[id]
+	if !ok {
+		writeJSONError(w, http.StatusBadRequest, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
+		return
+	}
+	out := map[string]any{
+		"ARN":           fmt.Sprintf("arn:aws:secretsmanager:%s:123456789012:secret:%s-AbCdEf", Region, id),
+		"Name":          id,
+		"VersionId":     "01234567-89ab-cdef-0123-456789abcdef",
+		"VersionStages": []string{"AWSCURRENT"},
+		"CreatedDate":   1.7644176e9,
+	}
+	if sec.str != nil {
+		out["SecretString"] = *sec.str
+	} else {
+		out["SecretBinary"] = sec.bin // encoding/json writes base64, as the service does
+	}
+	writeJSON(w, out)
+}
+
+// serveQuery serves STS AssumeRole (awsQuery: a form in, XML out).
+func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, body []byte) {
+	form, _ := url.ParseQuery(string(body))
+	req := Request{Target: "STS." + form.Get("Action"), Name: form.Get("RoleArn"), Body: body, Form: form, Header: r.Header.Clone()}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	req.AccessKeyID, req.SignatureError = s.checkSignature(r, body, "sts")
+	s.reqs = append(s.reqs, req)
+	if req.SignatureError != "" {
+		writeXMLError(w, http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
+		return
+	}
+	if f := s.fault(req.Target, req.Name); f != nil {
+		writeFault(w, f, "text/xml", writeXMLError)
+		return
+	}
+	if req.Target != TargetAssumeRole || s.assumed.AccessKeyID == "" {
+		writeXMLError(w, http.StatusBadRequest, "InvalidAction", "awsfake does not serve this action")
+		return
+	}
+	c := s.assumed
+	w.Header().Set("Content-Type", "text/xml")
+	fmt.Fprintf(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>`+
+		`<AssumedRoleUser><Arn>%s/%s</Arn><AssumedRoleId>AROAEXAMPLEID:%s</AssumedRoleId></AssumedRoleUser>`+
+		`<Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>%s</SecretAccessKey><SessionToken>%s</SessionToken>`+
+		`<Expiration>%s</Expiration></Credentials></AssumeRoleResult>`+
+		`<ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+		xmlEscape(form.Get("RoleArn")), xmlEscape(form.Get("RoleSessionName")), xmlEscape(form.Get("RoleSessionName")),
+		c.AccessKeyID, c.SecretAccessKey, c.SessionToken, time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+}
+
+func (s *Server) serveContainerCredentials(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reqs = append(s.reqs, Request{Target: TargetContainerCredentials, Header: r.Header.Clone()})
+	if !s.ctrServed || r.Header.Get("Authorization") != s.ctrToken {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, `{"code":"AccessDenied","message":"bad or missing authorization token"}`)
+		return
+	}
+	writeJSONContent(w, "application/json", map[string]any{
+		"AccessKeyId":     s.ctrCreds.AccessKeyID,
+		"SecretAccessKey": s.ctrCreds.SecretAccessKey,
+		"Token":           s.ctrCreds.SessionToken,
+		"Expiration":      time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
+	})
+}
+
+func writeFault(w http.ResponseWriter, f *Fault, contentType string, writeErr func(http.ResponseWriter, int, string, string)) {
+	if f.Body != "" {
+		status := f.Status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, f.Body)
+		return
+	}
+	status := f.Status
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	writeErr(w, status, f.Code, f.Message)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	writeJSONContent(w, "application/x-amz-json-1.1", v)
+}
+
+func writeJSONContent(w http.ResponseWriter, contentType string, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("X-Amzn-Requestid", "9f6c5f4e-0000-4000-8000-000000000000")
+	_, _ = w.Write(b)
+}
+
+func writeJSONError(w http.ResponseWriter, status int, code, msg string) {
+	b, _ := json.Marshal(map[string]string{"__type": code, "message": msg})
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amzn-Requestid", "9f6c5f4e-0000-4000-8000-000000000000")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func writeXMLError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>9f6c5f4e</RequestId></ErrorResponse>`,
+		xmlEscape(code), xmlEscape(msg))
+}
+
+func xmlEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '"':
+			b.WriteString("&quot;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// StartTLS serves the same fake over HTTPS too, with httptest's self-signed
+// certificate for 127.0.0.1, until t ends. It returns that URL and the
+// certificate in PEM (a CA bundle that trusts it).
+func (s *Server) StartTLS(t testing.TB) (tlsURL string, caPEM []byte) {
+	t.Helper()
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	return ts.URL, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})
+}
