@@ -74,3 +74,48 @@ func Cleanup() {
 		_ = os.RemoveAll(builds.dir)
 	}
 }
+
+// BuildCExample builds examples/custom-backend/c/<name>.c with the C guest
+// SDK (guest-sdk/c), freestanding wasm32, through the example's Makefile
+// (clang + wasm-ld), and returns the .wasm path. Without clang, wasm-ld or
+// make the test is skipped (or fails under SECRETPATH_REQUIRE_ALL=1).
+func BuildCExample(t testing.TB, name string) string {
+	t.Helper()
+	tools := map[string]string{}
+	for _, tool := range []string{"make", "clang", "wasm-ld"} {
+		p, err := exec.LookPath(tool)
+		if err != nil {
+			testutil.Missing(t, "%s is not on PATH (needed to build C guests: apt-get install clang lld make)", tool)
+		}
+		tools[tool] = p
+	}
+	src := filepath.Join(testutil.RepoRoot(), "examples", "custom-backend", "c")
+	return build(t, "c/"+name, func(out string) *exec.Cmd {
+		cmd := exec.Command(tools["make"], "-s", "-C", src, "CC="+tools["clang"], "WASMLD="+tools["wasm-ld"], "OUT="+filepath.Dir(out), out)
+		return cmd
+	})
+}
+
+// BuildASExample builds examples/custom-backend/assemblyscript/<name> with
+// the AssemblyScript compiler pinned by that directory's package-lock.json
+// (build.sh; `npm ci` there installs it) and returns the .wasm path.
+// Without node or the compiler the test is skipped (or fails under
+// SECRETPATH_REQUIRE_ALL=1).
+func BuildASExample(t testing.TB, name string) string {
+	t.Helper()
+	if _, err := exec.LookPath("node"); err != nil {
+		testutil.Missing(t, "node is not on PATH (needed to build AssemblyScript guests)")
+	}
+	src := filepath.Join(testutil.RepoRoot(), "examples", "custom-backend", "assemblyscript")
+	if _, err := os.Stat(filepath.Join(src, "node_modules", ".bin", "asc")); err != nil {
+		testutil.Missing(t, "the AssemblyScript compiler is not installed (run npm ci in %s)", src)
+	}
+	return build(t, "assemblyscript/"+name, func(out string) *exec.Cmd {
+		// build.sh builds both examples into a directory of their own, so
+		// that the two targets' builds never overwrite each other.
+		dir := filepath.Join(filepath.Dir(out), name+".d")
+		cmd := exec.Command("sh", "-c", `./build.sh "$1" && cp "$1/$2.wasm" "$3"`, "build", dir, name, out)
+		cmd.Dir = src
+		return cmd
+	})
+}
