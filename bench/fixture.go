@@ -284,6 +284,12 @@ var (
 )
 
 func newTenant(g guest, trusted bool) func() (*wasmhost.Tenant, error) {
+	return newTenantMode(g, trusted, false)
+}
+
+// newTenantMode makes a tenant: trusted (no bound), or untrusted bounded by
+// fuel metering (the default) or, with deadlineOnly, context deadlines.
+func newTenantMode(g guest, trusted, deadlineOnly bool) func() (*wasmhost.Tenant, error) {
 	return func() (*wasmhost.Tenant, error) {
 		h, err := host.get()
 		if err != nil {
@@ -294,7 +300,7 @@ func newTenant(g guest, trusted bool) func() (*wasmhost.Tenant, error) {
 			return nil, err
 		}
 		cfg := g.cfg
-		cfg.Name, cfg.Trusted = g.name, trusted
+		cfg.Name, cfg.Trusted, cfg.DeadlineOnly = g.name, trusted, deadlineOnly
 		t, err := h.NewTenant(ctx, m, cfg)
 		if err != nil {
 			return nil, err
@@ -310,6 +316,8 @@ func newTenant(g guest, trusted bool) func() (*wasmhost.Tenant, error) {
 var (
 	benchUntrusted   = newLazy(newTenant(benchGuest, false))
 	benchTrusted     = newLazy(newTenant(benchGuest, true))
+	benchDeadline    = newLazy(newTenantMode(benchGuest, false, true))
+	bufDeadline      = newLazy(newTenantMode(benchGuestBuf, false, true))
 	bufUntrusted     = newLazy(newTenant(benchGuestBuf, false))
 	bufTrusted       = newLazy(newTenant(benchGuestBuf, true))
 	jsondocUntrusted = newLazy(newTenant(jsondocGuest, false))

@@ -28,6 +28,8 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/secretpath/secretpath/wasmhost/internal/fuel"
 )
 
 // coarseNow is a clock in unix nanoseconds, updated every 100 ms while any
@@ -95,7 +97,7 @@ type Options struct {
 type Host struct {
 	logger *slog.Logger
 	cache  wazero.CompilationCache
-	rt     [2]wazero.Runtime // indexed by trust class
+	rt     [3]wazero.Runtime // indexed by trust class
 
 	mu      sync.Mutex
 	modules map[[32]byte]*Module
@@ -108,9 +110,14 @@ type Host struct {
 	wasiFuncs map[string]api.FunctionDefinition
 }
 
+// Trust classes: each has its runtime. Untrusted tenants run metered (the
+// module rewritten to count its own fuel, on a runtime without context
+// checks) or, for modules the rewriter declines or tenants that ask for it,
+// with per-call context deadlines; trusted tenants run unchecked.
 const (
-	classUntrusted = 0
-	classTrusted   = 1
+	classUntrusted = 0 // WithCloseOnContextDone: per-call deadlines
+	classTrusted   = 1 // no checks
+	classMetered   = 2 // fuel-metered modules, no context checks
 )
 
 // New returns a Host. Close it to free every runtime, module and tenant.
@@ -139,6 +146,12 @@ func New(ctx context.Context, o Options) (*Host, error) {
 			_ = h.Close(ctx)
 			return nil, fmt.Errorf("wasmhost: instantiate %s: %w", importModule, err)
 		}
+		if class == classMetered {
+			if err := instantiateFuelModule(ctx, rt); err != nil {
+				_ = h.Close(ctx)
+				return nil, fmt.Errorf("wasmhost: instantiate %s: %w", fuel.DefaultImportModule, err)
+			}
+		}
 		h.rt[class] = rt
 	}
 	h.wasiFuncs = h.rt[classUntrusted].Module(wasiModule).ExportedFunctionDefinitions()
@@ -152,9 +165,10 @@ func New(ctx context.Context, o Options) (*Host, error) {
 // from it.
 type Module struct {
 	info     ModuleInfo
-	compiled [2]wazero.CompiledModule // per trust class, compiled lazily
+	compiled [3]wazero.CompiledModule // per trust class, compiled lazily
 	mu       sync.Mutex
 	bytes    []byte
+	meterErr error // why the fuel rewriter declined the module, once tried
 }
 
 // Info describes the module.
@@ -246,7 +260,19 @@ func (h *Host) compiledFor(ctx context.Context, m *Module, class int) (wazero.Co
 	if cm := m.compiled[class]; cm != nil {
 		return cm, nil
 	}
-	cm, err := h.rt[class].CompileModule(ctx, m.bytes) // a compilation-cache hit
+	code := m.bytes
+	if class == classMetered {
+		if m.meterErr != nil {
+			return nil, m.meterErr
+		}
+		metered, err := fuel.Instrument(m.bytes, fuel.Config{})
+		if err != nil {
+			m.meterErr = fmt.Errorf("%w: %v", errNotMetered, err)
+			return nil, m.meterErr
+		}
+		code = metered
+	}
+	cm, err := h.rt[class].CompileModule(ctx, code) // a compilation-cache hit unless metered
 	if err != nil {
 		return nil, fmt.Errorf("wasmhost: module %s: %w", m.ID(), err)
 	}

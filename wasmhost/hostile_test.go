@@ -71,14 +71,25 @@ func (b *bystander) check(t *testing.T) {
 	assert.Positive(t, b.ok.Load(), "the well-behaved tenant answered")
 }
 
+// deadlineOnly selects how untrusted test tenants are bounded: fuel
+// metering (the default) or context deadlines. TestHostileModules runs
+// every case both ways: the two must behave the same.
+var deadlineOnly bool
+
 func TestHostileModules(t *testing.T) {
-	h := newHost(t)
-	by := startBystander(t, h)
-	t.Run("refused at load", func(t *testing.T) { testRefusedAtLoad(t, h) })
-	t.Run("refused at creation", func(t *testing.T) { testRefusedAtCreation(t, h) })
-	t.Run("failing lookups", func(t *testing.T) { testFailingLookups(t, h) })
-	t.Run("out of bounds pointers", func(t *testing.T) { testOutOfBounds(t, h) })
-	by.check(t)
+	for _, mode := range []bool{false, true} {
+		deadlineOnly = mode
+		t.Run(map[bool]string{false: "metered", true: "deadline"}[mode], func(t *testing.T) {
+			h := newHost(t)
+			by := startBystander(t, h)
+			t.Run("refused at load", func(t *testing.T) { testRefusedAtLoad(t, h) })
+			t.Run("refused at creation", func(t *testing.T) { testRefusedAtCreation(t, h) })
+			t.Run("failing lookups", func(t *testing.T) { testFailingLookups(t, h) })
+			t.Run("out of bounds pointers", func(t *testing.T) { testOutOfBounds(t, h) })
+			by.check(t)
+		})
+	}
+	deadlineOnly = false
 }
 
 func testRefusedAtLoad(t *testing.T, h *wasmhost.Host) {
@@ -142,7 +153,7 @@ func testRefusedAtCreation(t *testing.T, h *wasmhost.Host) {
 	for _, tt := range tests {
 		t.Run(tt.module, func(t *testing.T) {
 			m := loadFixture(t, h, tt.module+".wasm")
-			tt.cfg.Name = tt.module
+			tt.cfg.Name, tt.cfg.DeadlineOnly = tt.module, deadlineOnly
 			start := time.Now()
 			_, err := h.NewTenant(t.Context(), m, tt.cfg)
 			require.Error(t, err)
@@ -219,7 +230,8 @@ func testFailingLookups(t *testing.T, h *wasmhost.Host) {
 			{kind: vari, id: "x", errHas: []string{"trapped", "integer divide by zero"}},
 			{kind: cfg, id: "x", errHas: []string{"trapped", "out of bounds memory access"}},
 		}},
-		{"stack_overflow", wasmhost.TenantConfig{}, []lookupCase{
+		// Growing wazero's stack to overflow takes ~0.3 s, more under -race.
+		{"stack_overflow", wasmhost.TenantConfig{Limits: wasmhost.Limits{CallTimeout: 20 * time.Second}}, []lookupCase{
 			{kind: conn, id: "x", errHas: []string{"trapped", "stack overflow"}},
 			{kind: vari, id: "x", isNF: true},
 		}},
@@ -281,10 +293,11 @@ func testFailingLookups(t *testing.T, h *wasmhost.Host) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.module, func(t *testing.T) {
-			tt.cfg.Name = tt.module
+			tt.cfg.Name, tt.cfg.DeadlineOnly = tt.module, deadlineOnly
 			tn, err := h.NewTenant(t.Context(), loadFixture(t, h, tt.module+".wasm"), tt.cfg)
 			require.NoError(t, err)
 			defer tn.Close()
+			assert.Equal(t, !deadlineOnly, tn.Metered(), "fuel metering unless deadline-only")
 			runLookups(t, tn, tt.cases)
 		})
 	}
@@ -315,7 +328,7 @@ func testOutOfBounds(t *testing.T, h *wasmhost.Host) {
 			wasmhost.Capabilities{HTTP: &wasmhost.HTTPCapability{AllowHosts: []string{"127.0.0.1:9"}}}},
 	}
 	for _, g := range groups {
-		tn, err := h.NewTenant(t.Context(), loadFixture(t, h, g.module+".wasm"), wasmhost.TenantConfig{Name: g.module, Capabilities: g.caps})
+		tn, err := h.NewTenant(t.Context(), loadFixture(t, h, g.module+".wasm"), wasmhost.TenantConfig{Name: g.module, Capabilities: g.caps, DeadlineOnly: deadlineOnly})
 		require.NoError(t, err)
 		for _, target := range g.targets {
 			fn := target

@@ -15,6 +15,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/wasmhost/internal/fuel"
 )
 
 // instance is one initialised module instance of a tenant. It is used by one
@@ -46,6 +47,14 @@ type instance struct {
 	timer      *time.Timer
 	timedOut   atomic.Bool
 	callerGone atomic.Bool
+
+	// Metered calls (classMetered): see meter.go.
+	fuelGlobal api.MutableGlobal
+	fuelGiven  int64 // the global's value at the last refill
+	fuelSpent  int64 // fuel used by this call so far
+	callStart  time.Time
+	callerCtx  context.Context
+	stopped    string // why refill stopped the call
 
 	// Per-call state, reset before each call.
 	result     []byte
@@ -82,11 +91,14 @@ func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 		cfg = cfg.WithRandSource(crand.Reader)
 	}
 	ictx := experimental.WithMemoryAllocator(context.WithValue(ctx, instKey{}, in), allocator{in.mem})
-	if t.class == classUntrusted {
+	switch t.class {
+	case classUntrusted:
 		// A start section runs at instantiation: bound it too.
 		var cancel context.CancelFunc
 		ictx, cancel = context.WithTimeout(ictx, t.limits.CallTimeout)
 		defer cancel()
+	case classMetered:
+		in.startMetered(ctx) // refill bounds a start section
 	}
 	mod, err := t.host.rt[t.class].InstantiateModule(ictx, t.cm, cfg)
 	if err != nil {
@@ -94,6 +106,9 @@ func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 		return nil, in.failure(ctx, "instantiate", err)
 	}
 	in.mod = mod
+	if t.class == classMetered {
+		in.fuelGlobal, _ = mod.ExportedGlobal(fuel.DefaultGlobalExport).(api.MutableGlobal)
+	}
 	in.fns[resolver.KindConnection] = mod.ExportedFunction(exportConn)
 	in.fns[resolver.KindVariable] = mod.ExportedFunction(exportVar)
 	in.fns[resolver.KindConfig] = mod.ExportedFunction(exportConfig)
@@ -147,6 +162,14 @@ func (in *instance) reset() {
 
 // call calls fn with in.stack, under the tenant's deadline unless trusted.
 func (in *instance) call(ctx context.Context, fn api.Function) error {
+	if in.t.class == classMetered {
+		// No context is watched: refill enforces the limits. The call
+		// carries the instance for the host functions and allocates nothing.
+		in.startMetered(ctx)
+		err := fn.CallWithStack(in.trustedCtx, in.stack)
+		in.callerCtx = nil
+		return err
+	}
 	if in.t.class == classTrusted {
 		if ctx.Done() == nil {
 			return fn.CallWithStack(in.trustedCtx, in.stack)
@@ -243,6 +266,12 @@ func (in *instance) failure(ctx context.Context, call string, err error) error {
 	t := in.t
 	if in.violation != "" {
 		return t.statusError(call, StatusInternal, "ABI violation: "+in.violation)
+	}
+	if in.callerGone.Load() && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if in.stopped != "" {
+		return t.statusError(call, StatusResourceExhausted, in.stopped)
 	}
 	var exit *sys.ExitError
 	if errors.As(err, &exit) {

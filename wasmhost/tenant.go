@@ -2,6 +2,7 @@ package wasmhost
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -32,6 +33,11 @@ type Limits struct {
 	// MaxCallsPerInstance recycles an instance after that many lookups, so
 	// that guest memory that only grows is given back (0 = never).
 	MaxCallsPerInstance int
+	// FuelPerCall bounds each call of a metered tenant by the work it does
+	// (about one unit per WebAssembly instruction; deterministic across
+	// machines), on top of CallTimeout. 0 = no fuel budget, the wall
+	// deadline only.
+	FuelPerCall int64
 }
 
 // Default limits.
@@ -101,6 +107,10 @@ type TenantConfig struct {
 	// that does not check contexts: faster, but nothing can stop a guest
 	// that loops. Only for audited modules.
 	Trusted bool
+	// DeadlineOnly stops an untrusted tenant's calls with context deadlines
+	// (wazero's WithCloseOnContextDone) instead of fuel metering. Modules
+	// the fuel rewriter declines always run that way.
+	DeadlineOnly bool
 }
 
 // Tenant is one configured instance of a module: a resolver.Backend. It is
@@ -143,8 +153,11 @@ func (h *Host) NewTenant(ctx context.Context, m *Module, cfg TenantConfig) (*Ten
 	if len(strings.TrimSpace(string(t.kwargs))) == 0 {
 		t.kwargs = []byte("{}")
 	}
-	if cfg.Trusted {
+	switch {
+	case cfg.Trusted:
 		t.class = classTrusted
+	case !cfg.DeadlineOnly:
+		t.class = classMetered
 	}
 	if c := t.caps.HTTP; c != nil {
 		t.httpCap = c.withDefaults()
@@ -159,6 +172,12 @@ func (h *Host) NewTenant(ctx context.Context, m *Module, cfg TenantConfig) (*Ten
 		return nil, t.errorf("module's memory starts at %d pages, over the tenant's limit of %d", m.info.MinMemory, t.limits.MemoryPages)
 	}
 	cm, err := h.compiledFor(ctx, m, t.class)
+	if errors.Is(err, errNotMetered) {
+		h.logger.Warn("wasm module not fuel-metered; its calls are bounded by context deadlines instead",
+			"tenant", t.name, "module", m.ID(), "reason", err.Error())
+		t.class = classUntrusted
+		cm, err = h.compiledFor(ctx, m, t.class)
+	}
 	if err != nil {
 		return nil, t.errorf("%v", err)
 	}
@@ -179,6 +198,10 @@ func (h *Host) NewTenant(ctx context.Context, m *Module, cfg TenantConfig) (*Ten
 
 // Name returns "wasm:" and the tenant's name.
 func (t *Tenant) Name() string { return "wasm:" + t.name }
+
+// Metered reports whether the tenant's calls are bounded by fuel metering
+// (rather than context deadlines, or nothing for trusted tenants).
+func (t *Tenant) Metered() bool { return t.class == classMetered }
 
 // Module returns the tenant's module.
 func (t *Tenant) Module() *Module { return t.module }

@@ -313,8 +313,11 @@ func evaluate(rowOf func(string) *Row) ([]Ratio, []Target) {
 	atMost("WASM lookup, no deadline: Ours/trusted ÷ Floor", v, ok, 2, "×", "≤ 2×")
 	v, ok = ratio("ours, result in buffer/floor (no deadline)", "OursBuf/trusted", "Floor")
 	atMost("WASM lookup, no deadline, OK_IN_BUFFER (v1.1): OursBuf/trusted ÷ Floor", v, ok, 2, "×", "≤ 2×")
-	v, ok = ratio("ours/floor (with deadline)", "Ours/untrusted", "FloorDeadline")
-	atMost("WASM lookup, with deadline: Ours/untrusted ÷ FloorDeadline", v, ok, 1.5, "×", "≤ 1.5×")
+	v, ok = ratio("ours/floor (with deadline)", "Ours/deadline", "FloorDeadline")
+	atMost("WASM lookup, with deadline: Ours/deadline ÷ FloorDeadline", v, ok, 1.5, "×", "≤ 1.5×")
+	v, ok = ratio("metered/unmetered lookup", "Ours/untrusted", "Ours/trusted")
+	atMost("metered lookup: Ours/untrusted (metered) ÷ Ours/trusted (unmetered)", v, ok, 1.2, "×", "≤ 1.2×")
+	ratio("metered/unmetered lookup, OK_IN_BUFFER", "OursBuf/untrusted", "OursBuf/trusted")
 	v, ok = ratio("extism/ours (no deadline)", "Extism", "Ours/trusted")
 	atLeast("vs Extism, no deadline: Extism ÷ Ours/trusted", v, ok, 50, "×", "≥ 50×")
 	// DESIGN.md §6 sets the Extism target on the no-deadline row; with

@@ -1,0 +1,77 @@
+package wasmhost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/secretpath/secretpath/wasmhost/internal/fuel"
+)
+
+// fuelChunk is how much fuel a metered call gets at a time. The guest calls
+// refill each time it runs out, about every millisecond of guest work: that
+// is where the host enforces the call's fuel budget and wall deadline and
+// notices a caller that gave up, and the only times a metered guest returns
+// to Go (so the garbage collector never waits on it for long).
+const fuelChunk = 1 << 20
+
+// errNotMetered wraps the rewriter's reason for declining a module.
+var errNotMetered = errors.New("module cannot be fuel-metered")
+
+// cpuLimit is the panic value with which refill stops a metered call.
+type cpuLimit struct{}
+
+// instantiateFuelModule defines the refill import of metered modules.
+func instantiateFuelModule(ctx context.Context, rt wazero.Runtime) error {
+	_, err := rt.NewHostModuleBuilder(fuel.DefaultImportModule).
+		NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(refill), nil, nil).
+		Export(fuel.DefaultImportName).
+		Instantiate(ctx)
+	return err
+}
+
+// refill is called by a metered guest whose fuel ran out. It stops the call
+// (by trapping) when the call's fuel budget is spent, its deadline has
+// passed or its caller gave up; otherwise it hands out the next chunk.
+func refill(ctx context.Context, mod api.Module, _ []uint64) {
+	in := instanceOf(ctx)
+	g, ok := mod.ExportedGlobal(fuel.DefaultGlobalExport).(api.MutableGlobal)
+	if !ok {
+		in.violate("refill: the fuel global is missing")
+	}
+	in.fuelSpent += in.fuelGiven - int64(g.Get())
+	t := in.t
+	switch {
+	case t.limits.FuelPerCall > 0 && in.fuelSpent >= t.limits.FuelPerCall:
+		in.stopped = fmt.Sprintf("CPU limit exceeded: the call used its %d units of fuel", t.limits.FuelPerCall)
+		panic(cpuLimit{})
+	case time.Since(in.callStart) > t.limits.CallTimeout:
+		in.stopped = fmt.Sprintf("exceeded the %v time limit", t.limits.CallTimeout)
+		panic(cpuLimit{})
+	case in.callerCtx != nil && in.callerCtx.Err() != nil:
+		in.callerGone.Store(true)
+		panic(cpuLimit{})
+	}
+	in.fuelGiven = fuelChunk
+	g.Set(uint64(fuelChunk))
+}
+
+// startMetered prepares a metered call: a full chunk of fuel, the clock and
+// the caller's context for refill to check.
+func (in *instance) startMetered(ctx context.Context) {
+	in.callStart = time.Now()
+	in.callerCtx = ctx
+	in.fuelSpent = 0
+	in.stopped = ""
+	if in.fuelGlobal != nil {
+		in.fuelGiven = fuelChunk
+		in.fuelGlobal.Set(uint64(fuelChunk))
+	} else {
+		in.fuelGiven = 0 // instantiation: the global starts at 0; the first metering point refills
+	}
+}
