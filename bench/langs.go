@@ -30,6 +30,10 @@ var langGuests = []langGuest{
 		cmd: func(t map[string]string, out string) []string {
 			return []string{t["make"], "-s", "CC=" + t["clang"], "WASMLD=" + t["wasm-ld"], "OUT=" + filepath.Dir(out), out}
 		}},
+	{lang: "Rust", dir: "rust", tools: []string{"sh", "/usr/bin/cargo", "/usr/bin/rustc"},
+		cmd: func(t map[string]string, out string) []string {
+			return []string{t["sh"], "build.sh", filepath.Dir(out)}
+		}},
 	{lang: "AS", dir: "assemblyscript", tools: []string{"sh", "node", "node_modules/.bin/asc"},
 		cmd: func(t map[string]string, out string) []string {
 			return []string{t["sh"], "build.sh", filepath.Dir(out)}
@@ -51,7 +55,12 @@ func buildLangGuest(g langGuest) (string, error) {
 	tools := map[string]string{}
 	for _, tool := range g.tools {
 		p, err := exec.LookPath(tool)
-		if strings.Contains(tool, "/") { // relative to the example's directory
+		if filepath.IsAbs(tool) { // an absolute path (Debian's /usr/bin/rustc, not a rustup proxy)
+			p, err = tool, nil
+			if _, serr := os.Stat(p); serr != nil {
+				err = serr
+			}
+		} else if strings.Contains(tool, "/") { // relative to the example's directory
 			p, err = filepath.Join(root, "examples", "custom-backend", g.dir, tool), nil
 			if _, serr := os.Stat(p); serr != nil {
 				err = serr

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -116,6 +117,41 @@ func BuildASExample(t testing.TB, name string) string {
 		dir := filepath.Join(filepath.Dir(out), name+".d")
 		cmd := exec.Command("sh", "-c", `./build.sh "$1" && cp "$1/$2.wasm" "$3"`, "build", dir, name, out)
 		cmd.Dir = src
+		return cmd
+	})
+}
+
+// BuildRustExample builds examples/custom-backend/rust/<name> with the Rust
+// guest SDK (guest-sdk/rust), wasm32-unknown-unknown, through the example's
+// build.sh (Debian's /usr/bin/rustc and cargo, offline), and returns the
+// .wasm path. Without rustc, cargo or the wasm32 standard library the test is
+// skipped (or fails under SECRETPATH_REQUIRE_ALL=1).
+func BuildRustExample(t testing.TB, name string) string {
+	t.Helper()
+	tools := map[string]string{"cargo": "/usr/bin/cargo", "rustc": "/usr/bin/rustc"}
+	for tool, def := range tools {
+		if env := os.Getenv(strings.ToUpper(tool)); env != "" {
+			tools[tool] = env
+		} else if _, err := os.Stat(def); err != nil {
+			testutil.Missing(t, "%s is missing (needed to build Rust guests: apt-get install rustc cargo libstd-rust-dev-wasm32)", def)
+		}
+	}
+	out, err := exec.Command(tools["rustc"], "--print", "sysroot").Output()
+	if err != nil {
+		testutil.Missing(t, "%s --print sysroot: %v", tools["rustc"], err)
+	}
+	if _, err := os.Stat(filepath.Join(strings.TrimSpace(string(out)), "lib", "rustlib", "wasm32-unknown-unknown")); err != nil {
+		testutil.Missing(t, "the wasm32-unknown-unknown standard library is not installed for %s (apt-get install libstd-rust-dev-wasm32)", tools["rustc"])
+	}
+	src := filepath.Join(testutil.RepoRoot(), "examples", "custom-backend", "rust")
+	return build(t, "rust/"+name, func(out string) *exec.Cmd {
+		// build.sh builds both examples; each target gets a directory of
+		// its own (cargo's target directory stays in the source tree,
+		// git-ignored, so that rebuilds are incremental).
+		dir := filepath.Join(filepath.Dir(out), name+".d")
+		cmd := exec.Command("sh", "-c", `./build.sh "$1" && cp "$1/$2.wasm" "$3"`, "build", dir, name, out)
+		cmd.Dir = src
+		cmd.Env = append(os.Environ(), "CARGO="+tools["cargo"], "RUSTC="+tools["rustc"])
 		return cmd
 	})
 }
