@@ -72,3 +72,16 @@ func TestMeteringModes(t *testing.T) {
 	_, err = loop.ConnectionValue(ctx, "x")
 	assert.ErrorIs(t, err, context.Canceled, "refill notices the caller gave up")
 }
+
+// TestFuelBudgetInInit: a guest looping in init, _initialize or its start
+// section is stopped by its fuel budget before the tenant exists.
+func TestFuelBudgetInInit(t *testing.T) {
+	h := newHost(t)
+	for _, module := range []string{"loop_init", "loop_initialize", "start_loop", "loop_buffer"} {
+		_, err := h.NewTenant(t.Context(), loadFixture(t, h, module+".wasm"), wasmhost.TenantConfig{
+			Name: module, Limits: wasmhost.Limits{CallTimeout: time.Minute, FuelPerCall: 20_000_000},
+		})
+		require.Error(t, err, module)
+		assert.Contains(t, err.Error(), "CPU limit exceeded", module)
+	}
+}
