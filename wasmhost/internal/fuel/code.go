@@ -3,6 +3,8 @@ package fuel
 import (
 	"fmt"
 	"math/bits"
+
+	"github.com/secretpath/secretpath/wasmhost/internal/wasmbin"
 )
 
 // maxRegionCost caps a region's static cost so that sums cannot overflow;
@@ -10,16 +12,16 @@ import (
 const maxRegionCost = 1 << 40
 
 func (m *module) code(p []byte) ([]byte, error) {
-	r := reader{b: p}
-	n := r.u32()
-	if r.err == nil && n != uint32(len(m.funcTypes)) {
+	r := reader{B: p}
+	n := r.U32()
+	if r.Err == nil && n != uint32(len(m.funcTypes)) {
 		return nil, fmt.Errorf("fuel: %d function bodies for %d functions", n, len(m.funcTypes))
 	}
-	out := appendU32(make([]byte, 0, len(p)+len(p)/4+16), n)
+	out := wasmbin.AppendU32(make([]byte, 0, len(p)+len(p)/4+16), n)
 	var body []byte
-	for i := uint32(0); i < n && r.err == nil; i++ {
-		b := r.bytes(uint64(r.u32()))
-		if r.err != nil {
+	for i := uint32(0); i < n && r.Err == nil; i++ {
+		b := r.Bytes(uint64(r.U32()))
+		if r.Err != nil {
 			break
 		}
 		var err error
@@ -27,11 +29,11 @@ func (m *module) code(p []byte) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("function %d (defined index %d): %w", m.remap(i+m.importFuncs), i, err)
 		}
-		out = appendU32(out, uint32(len(body)))
+		out = wasmbin.AppendU32(out, uint32(len(body)))
 		out = append(out, body...)
 	}
-	if r.err != nil || !r.done() {
-		return nil, fmt.Errorf("fuel: malformed code section: %v", r.err)
+	if r.Err != nil || !r.Done() {
+		return nil, fmt.Errorf("fuel: malformed code section: %v", r.Err)
 	}
 	return out, nil
 }
@@ -64,22 +66,22 @@ func (m *module) dynamic(in instr) (ok bool, clamp uint32, shl, shr uint) {
 
 // body rewrites one function body (locals and expression) into out.
 func (m *module) body(out, b []byte, params uint32) ([]byte, error) {
-	r := reader{b: b}
-	groups := r.u32()
+	r := reader{B: b}
+	groups := r.U32()
 	locals := uint64(params)
-	for g := uint32(0); g < groups && r.err == nil; g++ {
-		locals += uint64(r.u32())
-		if t := r.byte(); !isValType(t) && r.err == nil {
+	for g := uint32(0); g < groups && r.Err == nil; g++ {
+		locals += uint64(r.U32())
+		if t := r.Byte(); !isValType(t) && r.Err == nil {
 			return nil, unsupported("local of value type 0x%x", t)
 		}
 	}
-	if r.err != nil {
-		return nil, fmt.Errorf("malformed locals: %w", r.err)
+	if r.Err != nil {
+		return nil, fmt.Errorf("malformed locals: %w", r.Err)
 	}
 	if locals >= 1<<32-1 {
 		return nil, fmt.Errorf("too many locals")
 	}
-	codeStart := r.off
+	codeStart := r.Off
 
 	// Pass 1: the static cost of each region. Region 0 is the function
 	// body outside any loop; region k is the body of the k-th loop (in
@@ -111,13 +113,13 @@ func (m *module) body(out, b []byte, params uint32) ([]byte, error) {
 			}
 		}
 	}
-	if !r.done() {
+	if !r.Done() {
 		return nil, fmt.Errorf("malformed body: bytes after the final end")
 	}
 
 	// Pass 2: emit.
 	if needScratch {
-		out = appendU32(out, groups+1)
+		out = wasmbin.AppendU32(out, groups+1)
 		out = append(out, b[lenPrefix(b):codeStart]...)
 		out = append(out, 1, 0x7F) // one i32 scratch local
 	} else {
@@ -126,14 +128,14 @@ func (m *module) body(out, b []byte, params uint32) ([]byte, error) {
 	scratch := uint32(locals)
 	out = m.meter(out, costs[0])
 	loop := 0
-	r.off = codeStart
-	for !r.done() {
-		start := r.off
+	r.Off = codeStart
+	for !r.Done() {
+		start := r.Off
 		in, _ := decodeInstr(&r) // decoded once already
 		if ok, clamp, shl, shr := m.dynamic(in); ok {
 			out = m.meterDynamic(out, scratch, clamp, shl, shr)
 		}
-		out = m.copyInstr(out, b, start, r.off, in)
+		out = m.copyInstr(out, b, start, r.Off, in)
 		if in.op == opLoop {
 			loop++
 			out = m.meter(out, costs[loop])
@@ -148,19 +150,19 @@ func (m *module) meter(out []byte, cost uint64) []byte {
 		return out
 	}
 	out = append(out, opGlobalGet)
-	out = appendU32(out, m.fuelGlobal)
+	out = wasmbin.AppendU32(out, m.fuelGlobal)
 	out = append(out, opI64Const)
-	out = appendS64(out, int64(cost))
+	out = wasmbin.AppendS64(out, int64(cost))
 	out = append(out, opI64Sub, opGlobalSet)
-	out = appendU32(out, m.fuelGlobal)
+	out = wasmbin.AppendU32(out, m.fuelGlobal)
 	return m.check(out)
 }
 
 func (m *module) check(out []byte) []byte {
 	out = append(out, opGlobalGet)
-	out = appendU32(out, m.fuelGlobal)
+	out = wasmbin.AppendU32(out, m.fuelGlobal)
 	out = append(out, opI64Const, 0, opI64LtS, opIf, blockEmpty, opCall)
-	out = appendU32(out, m.importFuncs)
+	out = wasmbin.AppendU32(out, m.importFuncs)
 	return append(out, opEnd)
 }
 
@@ -169,18 +171,18 @@ func (m *module) check(out []byte) []byte {
 // if fuel < 0 { refill() }; push t.
 func (m *module) meterDynamic(out []byte, scratch, clamp uint32, shl, shr uint) []byte {
 	out = append(out, opLocalSet)
-	out = appendU32(out, scratch)
+	out = wasmbin.AppendU32(out, scratch)
 	out = append(out, opGlobalGet)
-	out = appendU32(out, m.fuelGlobal)
+	out = wasmbin.AppendU32(out, m.fuelGlobal)
 	out = append(out, opLocalGet)
-	out = appendU32(out, scratch)
+	out = wasmbin.AppendU32(out, scratch)
 	if clamp != 0 {
 		out = append(out, opI32Const)
-		out = appendS64(out, int64(int32(clamp)))
+		out = wasmbin.AppendS64(out, int64(int32(clamp)))
 		out = append(out, opLocalGet)
-		out = appendU32(out, scratch)
+		out = wasmbin.AppendU32(out, scratch)
 		out = append(out, opI32Const)
-		out = appendS64(out, int64(int32(clamp)))
+		out = wasmbin.AppendS64(out, int64(int32(clamp)))
 		out = append(out, opI32LtU, opSelect)
 	}
 	out = append(out, opI64ExtendU)
@@ -191,8 +193,8 @@ func (m *module) meterDynamic(out []byte, scratch, clamp uint32, shl, shr uint) 
 		out = append(out, opI64Const, byte(shr), opI64ShrU)
 	}
 	out = append(out, opI64Sub, opGlobalSet)
-	out = appendU32(out, m.fuelGlobal)
+	out = wasmbin.AppendU32(out, m.fuelGlobal)
 	out = m.check(out)
 	out = append(out, opLocalGet)
-	return appendU32(out, scratch)
+	return wasmbin.AppendU32(out, scratch)
 }

@@ -1,6 +1,10 @@
 package fuel
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/secretpath/secretpath/wasmhost/internal/wasmbin"
+)
 
 // Opcodes the rewriter treats specially.
 const (
@@ -69,112 +73,112 @@ func isValType(b byte) bool {
 	return false
 }
 
-// decodeInstr decodes the instruction at r.off and advances past it.
+// decodeInstr decodes the instruction at r.Off and advances past it.
 // It returns an error wrapping ErrUnsupported for instructions of proposals
 // the rewriter declines, and a plain error for malformed code.
 func decodeInstr(r *reader) (instr, error) {
-	start := r.off
-	in := instr{op: r.byte()}
+	start := r.Off
+	in := instr{op: r.Byte()}
 	switch op := in.op; {
 	case op == opBlock || op == opLoop || op == opIf:
 		blockType(r)
 	case op <= 0x01, op == opElse, op == opEnd, op == 0x0F, op == 0x1A, op == opSelect:
 		// unreachable, nop, else, end, return, drop, select
 	case op == 0x0C || op == 0x0D: // br, br_if
-		r.u32()
+		r.U32()
 	case op == 0x0E: // br_table
-		n := r.u32()
-		for i := uint32(0); i < n && r.err == nil; i++ {
-			r.u32()
+		n := r.U32()
+		for i := uint32(0); i < n && r.Err == nil; i++ {
+			r.U32()
 		}
-		r.u32()
+		r.U32()
 	case op == opCall || op == opReturnCall || op == opRefFunc:
 		in.funcImm = true
-		in.immStart = r.off
-		in.funcIdx = r.u32()
-		in.immEnd = r.off
+		in.immStart = r.Off
+		in.funcIdx = r.U32()
+		in.immEnd = r.Off
 	case op == 0x11 || op == 0x13: // call_indirect, return_call_indirect
-		r.u32()
-		r.u32()
+		r.U32()
+		r.U32()
 	case op == 0x1C: // select t*
-		n := r.u32()
-		for i := uint32(0); i < n && r.err == nil; i++ {
-			if t := r.byte(); !isValType(t) && r.err == nil {
+		n := r.U32()
+		for i := uint32(0); i < n && r.Err == nil; i++ {
+			if t := r.Byte(); !isValType(t) && r.Err == nil {
 				return in, unsupported("select with value type 0x%x", t)
 			}
 		}
 	case op >= 0x20 && op <= 0x26: // local.*, global.*, table.get/set
-		r.u32()
+		r.U32()
 	case op >= 0x28 && op <= 0x3E:
 		if err := memarg(r); err != nil {
 			return in, err
 		}
 	case op == 0x3F || op == opMemoryGrow:
-		if m := r.u32(); m != 0 && r.err == nil {
+		if m := r.U32(); m != 0 && r.Err == nil {
 			return in, unsupported("multiple memories")
 		}
 	case op == opI32Const:
-		r.sleb(32)
+		r.SLEB(32)
 	case op == opI64Const:
-		r.sleb(64)
+		r.SLEB(64)
 	case op == 0x43:
-		r.bytes(4)
+		r.Bytes(4)
 	case op == 0x44:
-		r.bytes(8)
+		r.Bytes(8)
 	case op >= 0x45 && op <= 0xC4: // numeric, sign extension
 	case op == 0xD0: // ref.null
-		if t := r.byte(); t != 0x70 && t != 0x6F && r.err == nil {
+		if t := r.Byte(); t != 0x70 && t != 0x6F && r.Err == nil {
 			return in, unsupported("ref.null of heap type 0x%x", t)
 		}
 	case op == 0xD1: // ref.is_null
 	case op == prefixFC:
-		in.sub = r.u32()
+		in.sub = r.U32()
 		switch s := in.sub; {
 		case s <= 7: // non-trapping float-to-int
 		case s == fcMemoryInit:
-			r.u32()
-			if m := r.u32(); m != 0 && r.err == nil {
+			r.U32()
+			if m := r.U32(); m != 0 && r.Err == nil {
 				return in, unsupported("multiple memories")
 			}
 		case s == 9: // data.drop
-			r.u32()
+			r.U32()
 		case s == fcMemoryCopy:
-			if a, b := r.u32(), r.u32(); (a != 0 || b != 0) && r.err == nil {
+			if a, b := r.U32(), r.U32(); (a != 0 || b != 0) && r.Err == nil {
 				return in, unsupported("multiple memories")
 			}
 		case s == fcMemoryFill:
-			if m := r.u32(); m != 0 && r.err == nil {
+			if m := r.U32(); m != 0 && r.Err == nil {
 				return in, unsupported("multiple memories")
 			}
 		case s == fcTableInit, s == fcTableCopy: // elem/table, table/table
-			r.u32()
-			r.u32()
+			r.U32()
+			r.U32()
 		case s == 13, s == fcTableGrow, s == 16, s == fcTableFill: // elem.drop, table.grow/size/fill
-			r.u32()
+			r.U32()
 		default:
-			if r.err == nil {
+			if r.Err == nil {
 				return in, unsupported("instruction 0xFC %d", s)
 			}
 		}
 	case op == prefixFD:
-		in.sub = r.u32()
+		in.sub = r.U32()
 		switch s := in.sub; {
 		case s <= 11, s == 92, s == 93: // loads, stores, load_zero
 			if err := memarg(r); err != nil {
 				return in, err
 			}
 		case s == 12, s == 13: // v128.const, i8x16.shuffle
-			r.bytes(16)
+			r.Bytes(16)
 		case s >= 21 && s <= 34: // extract/replace lane
-			r.byte()
+			r.Byte()
 		case s >= 84 && s <= 91: // load/store lane
 			if err := memarg(r); err != nil {
 				return in, err
 			}
-			r.byte()
+			r.Byte()
 		case s <= 255:
 		default:
-			if r.err == nil {
+			if r.Err == nil {
 				return in, unsupported("SIMD instruction 0xFD %d (relaxed SIMD?)", s)
 			}
 		}
@@ -183,35 +187,35 @@ func decodeInstr(r *reader) (instr, error) {
 	case op >= 0x06 && op <= 0x0A, op == 0x18, op == 0x19, op == 0x1F:
 		return in, unsupported("exception handling instruction 0x%02x", op)
 	default:
-		if r.err == nil {
+		if r.Err == nil {
 			return in, unsupported("instruction 0x%02x (GC, typed function references or unknown)", op)
 		}
 	}
-	if r.err != nil {
-		return in, fmt.Errorf("malformed instruction at byte %d: %w", start, r.err)
+	if r.Err != nil {
+		return in, fmt.Errorf("malformed instruction at byte %d: %w", start, r.Err)
 	}
 	return in, nil
 }
 
 func memarg(r *reader) error {
-	align := r.u32()
-	if align&0x40 != 0 && r.err == nil {
+	align := r.U32()
+	if align&0x40 != 0 && r.Err == nil {
 		return unsupported("multiple memories (memarg flag)")
 	}
-	r.uleb(32) // offset (memory64 would need 64 bits; such modules are refused at the memory)
+	r.ULEB(32) // offset (memory64 would need 64 bits; such modules are refused at the memory)
 	return nil
 }
 
 func blockType(r *reader) {
-	if r.off >= len(r.b) {
-		r.err = errTruncated
+	if r.Off >= len(r.B) {
+		r.Err = wasmbin.ErrTruncated
 		return
 	}
-	if b := r.b[r.off]; b == blockEmpty || isValType(b) {
-		r.off++
+	if b := r.B[r.Off]; b == blockEmpty || isValType(b) {
+		r.Off++
 		return
 	}
-	if v := r.sleb(33); v < 0 && r.err == nil {
-		r.fail("block type %d", v)
+	if v := r.SLEB(33); v < 0 && r.Err == nil {
+		r.Fail("block type %d", v)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+
+	"github.com/secretpath/secretpath/wasmhost/internal/wasmbin"
 )
 
 // Defaults for Config's zero fields.
@@ -98,13 +100,13 @@ func Inspect(wasm []byte, cfg Config) (Info, error) {
 	var info Info
 	var funcs uint32
 	for _, s := range secs {
-		r := reader{b: s.payload}
+		r := reader{B: s.payload}
 		switch s.id {
 		case secImport:
-			n := r.u32()
-			for i := uint32(0); i < n && r.err == nil; i++ {
-				mod, name := r.name(), r.name()
-				kind := r.byte()
+			n := r.U32()
+			for i := uint32(0); i < n && r.Err == nil; i++ {
+				mod, name := r.Name(), r.Name()
+				kind := r.Byte()
 				if kind == 0 && mod == cfg.ImportModule && name == cfg.ImportName {
 					info.RefillFunc, info.HasRefill = funcs, true
 				}
@@ -116,18 +118,18 @@ func Inspect(wasm []byte, cfg Config) (Info, error) {
 				}
 			}
 		case secExport:
-			n := r.u32()
-			for i := uint32(0); i < n && r.err == nil; i++ {
-				name := r.name()
-				kind := r.byte()
-				idx := r.u32()
+			n := r.U32()
+			for i := uint32(0); i < n && r.Err == nil; i++ {
+				name := r.Name()
+				kind := r.Byte()
+				idx := r.U32()
 				if kind == 3 && name == cfg.GlobalExport {
 					info.FuelGlobal, info.HasGlobal = idx, true
 				}
 			}
 		}
-		if r.err != nil {
-			return Info{}, fmt.Errorf("fuel: malformed section %d: %w", s.id, r.err)
+		if r.Err != nil {
+			return Info{}, fmt.Errorf("fuel: malformed section %d: %w", s.id, r.Err)
 		}
 	}
 	info.Instrumented = info.HasRefill || info.HasGlobal
@@ -172,20 +174,20 @@ func sections(wasm []byte) ([]section, error) {
 	if string(wasm[4:8]) != "\x01\x00\x00\x00" {
 		return nil, unsupported("binary format version %x (components?)", wasm[4:8])
 	}
-	r := reader{b: wasm, off: 8}
+	r := reader{B: wasm, Off: 8}
 	var out []section
-	for !r.done() {
-		id := r.byte()
-		payload := r.bytes(uint64(r.u32()))
-		if r.err != nil {
-			return nil, fmt.Errorf("fuel: malformed section at byte %d: %w", r.off, r.err)
+	for !r.Done() {
+		id := r.Byte()
+		payload := r.Bytes(uint64(r.U32()))
+		if r.Err != nil {
+			return nil, fmt.Errorf("fuel: malformed section at byte %d: %w", r.Off, r.Err)
 		}
 		s := section{id: id, payload: payload}
 		if id == secCustom {
-			nr := reader{b: payload}
-			s.name = nr.name()
-			if nr.err != nil {
-				return nil, fmt.Errorf("fuel: malformed custom section name: %w", nr.err)
+			nr := reader{B: payload}
+			s.name = nr.Name()
+			if nr.Err != nil {
+				return nil, fmt.Errorf("fuel: malformed custom section name: %w", nr.Err)
 			}
 		} else if _, ok := order[id]; !ok {
 			return nil, unsupported("section id %d", id)
@@ -198,22 +200,22 @@ func sections(wasm []byte) ([]section, error) {
 func skipImportDesc(r *reader, kind byte) error {
 	switch kind {
 	case 0:
-		r.u32()
+		r.U32()
 	case 1:
-		r.byte()
+		r.Byte()
 		limits(r)
 	case 2:
 		flags := limits(r)
-		if flags&4 != 0 && r.err == nil {
+		if flags&4 != 0 && r.Err == nil {
 			return unsupported("memory64")
 		}
 	case 3:
-		if t := r.byte(); !isValType(t) && r.err == nil {
+		if t := r.Byte(); !isValType(t) && r.Err == nil {
 			return unsupported("global of value type 0x%x", t)
 		}
-		r.byte()
+		r.Byte()
 	default:
-		if r.err == nil {
+		if r.Err == nil {
 			return unsupported("import of kind %d (exception tags?)", kind)
 		}
 	}
@@ -221,10 +223,10 @@ func skipImportDesc(r *reader, kind byte) error {
 }
 
 func limits(r *reader) byte {
-	flags := r.byte()
-	r.uleb(64)
+	flags := r.Byte()
+	r.ULEB(64)
 	if flags&1 != 0 {
-		r.uleb(64)
+		r.ULEB(64)
 	}
 	return flags
 }
@@ -274,15 +276,15 @@ func Instrument(wasm []byte, cfg Config) ([]byte, error) {
 		return nil, unsupported("exception tags")
 	}
 	if i, ok := byID[secMemory]; ok {
-		r := reader{b: secs[i].payload}
-		n := r.u32()
-		for j := uint32(0); j < n && r.err == nil; j++ {
-			if limits(&r)&4 != 0 && r.err == nil {
+		r := reader{B: secs[i].payload}
+		n := r.U32()
+		for j := uint32(0); j < n && r.Err == nil; j++ {
+			if limits(&r)&4 != 0 && r.Err == nil {
 				return nil, unsupported("memory64")
 			}
 		}
-		if r.err != nil {
-			return nil, fmt.Errorf("fuel: malformed memory section: %w", r.err)
+		if r.Err != nil {
+			return nil, fmt.Errorf("fuel: malformed memory section: %w", r.Err)
 		}
 	}
 	payload := func(id byte) []byte {
@@ -316,12 +318,12 @@ func Instrument(wasm []byte, cfg Config) ([]byte, error) {
 		secType: newType, secImport: newImport, secGlobal: newGlobal, secExport: newExport,
 	}
 	if p, ok := byID[secStart]; ok {
-		r := reader{b: secs[p].payload}
-		f := r.u32()
-		if r.err != nil || !r.done() {
+		r := reader{B: secs[p].payload}
+		f := r.U32()
+		if r.Err != nil || !r.Done() {
 			return nil, fmt.Errorf("fuel: malformed start section")
 		}
-		replaced[secStart] = appendU32(nil, m.remap(f))
+		replaced[secStart] = wasmbin.AppendU32(nil, m.remap(f))
 	}
 	if p, ok := byID[secElement]; ok {
 		if replaced[secElement], err = m.elements(secs[p].payload); err != nil {
@@ -346,7 +348,7 @@ func Instrument(wasm []byte, cfg Config) ([]byte, error) {
 				continue
 			}
 			if p, ok := replaced[id]; ok {
-				out = appendSection(out, id, p)
+				out = wasmbin.AppendSection(out, id, p)
 				delete(replaced, id)
 			}
 		}
@@ -359,15 +361,15 @@ func Instrument(wasm []byte, cfg Config) ([]byte, error) {
 					continue // malformed: dropped (it is advisory)
 				}
 			}
-			out = appendSection(out, secCustom, p)
+			out = wasmbin.AppendSection(out, secCustom, p)
 			continue
 		}
 		emitMissing(order[s.id])
 		if p, ok := replaced[s.id]; ok {
-			out = appendSection(out, s.id, p)
+			out = wasmbin.AppendSection(out, s.id, p)
 			delete(replaced, s.id)
 		} else {
-			out = appendSection(out, s.id, s.payload)
+			out = wasmbin.AppendSection(out, s.id, s.payload)
 		}
 	}
 	emitMissing(1 << 30)
@@ -375,22 +377,22 @@ func Instrument(wasm []byte, cfg Config) ([]byte, error) {
 }
 
 func (m *module) types(p []byte) ([]byte, error) {
-	r := reader{b: p}
+	r := reader{B: p}
 	var n uint32
 	if p != nil {
-		n = r.u32()
+		n = r.U32()
 	}
 	m.typeParams = make([]uint32, 0, min(n, 1<<16)+1)
 	found := false
-	for i := uint32(0); i < n && r.err == nil; i++ {
-		if form := r.byte(); form != 0x60 && r.err == nil {
+	for i := uint32(0); i < n && r.Err == nil; i++ {
+		if form := r.Byte(); form != 0x60 && r.Err == nil {
 			return nil, unsupported("type form 0x%x (GC types)", form)
 		}
 		var counts [2]uint32
 		for k := range counts {
-			counts[k] = r.u32()
-			for j := uint32(0); j < counts[k] && r.err == nil; j++ {
-				if t := r.byte(); !isValType(t) && r.err == nil {
+			counts[k] = r.U32()
+			for j := uint32(0); j < counts[k] && r.Err == nil; j++ {
+				if t := r.Byte(); !isValType(t) && r.Err == nil {
 					return nil, unsupported("value type 0x%x", t)
 				}
 			}
@@ -400,15 +402,15 @@ func (m *module) types(p []byte) ([]byte, error) {
 			m.refillType, found = i, true
 		}
 	}
-	if r.err != nil || !r.done() {
-		return nil, fmt.Errorf("fuel: malformed type section: %v", r.err)
+	if r.Err != nil || !r.Done() {
+		return nil, fmt.Errorf("fuel: malformed type section: %v", r.Err)
 	}
 	if found {
 		return p, nil
 	}
 	m.refillType = n
 	m.typeParams = append(m.typeParams, 0)
-	out := appendU32(nil, n+1)
+	out := wasmbin.AppendU32(nil, n+1)
 	out = append(out, p[lenPrefix(p):]...)
 	return append(out, 0x60, 0, 0), nil
 }
@@ -418,21 +420,21 @@ func lenPrefix(p []byte) int {
 	if len(p) == 0 {
 		return 0
 	}
-	r := reader{b: p}
-	r.u32()
-	return r.off
+	r := reader{B: p}
+	r.U32()
+	return r.Off
 }
 
 func (m *module) imports(p []byte) ([]byte, uint32, error) {
-	r := reader{b: p}
+	r := reader{B: p}
 	var n uint32
 	if p != nil {
-		n = r.u32()
+		n = r.U32()
 	}
 	var globals uint32
-	for i := uint32(0); i < n && r.err == nil; i++ {
-		mod, name := r.name(), r.name()
-		kind := r.byte()
+	for i := uint32(0); i < n && r.Err == nil; i++ {
+		mod, name := r.Name(), r.Name()
+		kind := r.Byte()
 		if kind == 0 && mod == m.cfg.ImportModule && name == m.cfg.ImportName {
 			return nil, 0, fmt.Errorf("%w (import %s.%s)", ErrInstrumented, mod, name)
 		}
@@ -446,47 +448,47 @@ func (m *module) imports(p []byte) ([]byte, uint32, error) {
 			return nil, 0, err
 		}
 	}
-	if r.err != nil || !r.done() {
-		return nil, 0, fmt.Errorf("fuel: malformed import section: %v", r.err)
+	if r.Err != nil || !r.Done() {
+		return nil, 0, fmt.Errorf("fuel: malformed import section: %v", r.Err)
 	}
-	out := appendU32(nil, n+1)
+	out := wasmbin.AppendU32(nil, n+1)
 	out = append(out, p[lenPrefix(p):]...)
-	out = appendName(out, m.cfg.ImportModule)
-	out = appendName(out, m.cfg.ImportName)
+	out = wasmbin.AppendName(out, m.cfg.ImportModule)
+	out = wasmbin.AppendName(out, m.cfg.ImportName)
 	out = append(out, 0)
-	return appendU32(out, m.refillType), globals, nil
+	return wasmbin.AppendU32(out, m.refillType), globals, nil
 }
 
 func (m *module) functions(p []byte) error {
 	if p == nil {
 		return nil
 	}
-	r := reader{b: p}
-	n := r.u32()
+	r := reader{B: p}
+	n := r.U32()
 	m.funcTypes = make([]uint32, 0, min(n, uint32(len(p))))
-	for i := uint32(0); i < n && r.err == nil; i++ {
-		t := r.u32()
-		if t >= uint32(len(m.typeParams)) && r.err == nil {
+	for i := uint32(0); i < n && r.Err == nil; i++ {
+		t := r.U32()
+		if t >= uint32(len(m.typeParams)) && r.Err == nil {
 			return fmt.Errorf("fuel: function %d has unknown type %d", i, t)
 		}
 		m.funcTypes = append(m.funcTypes, t)
 	}
-	if r.err != nil || !r.done() {
-		return fmt.Errorf("fuel: malformed function section: %v", r.err)
+	if r.Err != nil || !r.Done() {
+		return fmt.Errorf("fuel: malformed function section: %v", r.Err)
 	}
 	return nil
 }
 
 func (m *module) globals(p []byte, imported uint32) ([]byte, error) {
-	r := reader{b: p}
+	r := reader{B: p}
 	var n uint32
 	if p != nil {
-		n = r.u32()
+		n = r.U32()
 	}
 	out := []byte{}
-	for i := uint32(0); i < n && r.err == nil; i++ {
-		t, mut := r.byte(), r.byte()
-		if !isValType(t) && r.err == nil {
+	for i := uint32(0); i < n && r.Err == nil; i++ {
+		t, mut := r.Byte(), r.Byte()
+		if !isValType(t) && r.Err == nil {
 			return nil, unsupported("global of value type 0x%x", t)
 		}
 		out = append(out, t, mut)
@@ -495,51 +497,51 @@ func (m *module) globals(p []byte, imported uint32) ([]byte, error) {
 			return nil, err
 		}
 	}
-	if r.err != nil || !r.done() {
-		return nil, fmt.Errorf("fuel: malformed global section: %v", r.err)
+	if r.Err != nil || !r.Done() {
+		return nil, fmt.Errorf("fuel: malformed global section: %v", r.Err)
 	}
 	m.fuelGlobal = imported + n
-	res := appendU32(nil, n+1)
+	res := wasmbin.AppendU32(nil, n+1)
 	res = append(res, out...)
 	res = append(res, 0x7E, 1, opI64Const)
-	res = appendS64(res, m.cfg.InitialFuel)
+	res = wasmbin.AppendS64(res, m.cfg.InitialFuel)
 	return append(res, opEnd), nil
 }
 
 func (m *module) exports(p []byte) ([]byte, error) {
-	r := reader{b: p}
+	r := reader{B: p}
 	var n uint32
 	if p != nil {
-		n = r.u32()
+		n = r.U32()
 	}
-	out := appendU32(nil, n+1)
-	for i := uint32(0); i < n && r.err == nil; i++ {
-		name := r.name()
-		kind := r.byte()
-		idx := r.u32()
+	out := wasmbin.AppendU32(nil, n+1)
+	for i := uint32(0); i < n && r.Err == nil; i++ {
+		name := r.Name()
+		kind := r.Byte()
+		idx := r.U32()
 		if name == m.cfg.GlobalExport {
 			return nil, fmt.Errorf("%w (export %q)", ErrInstrumented, name)
 		}
 		if kind == 0 {
 			idx = m.remap(idx)
 		}
-		out = appendName(out, name)
+		out = wasmbin.AppendName(out, name)
 		out = append(out, kind)
-		out = appendU32(out, idx)
+		out = wasmbin.AppendU32(out, idx)
 	}
-	if r.err != nil || !r.done() {
-		return nil, fmt.Errorf("fuel: malformed export section: %v", r.err)
+	if r.Err != nil || !r.Done() {
+		return nil, fmt.Errorf("fuel: malformed export section: %v", r.Err)
 	}
-	out = appendName(out, m.cfg.GlobalExport)
+	out = wasmbin.AppendName(out, m.cfg.GlobalExport)
 	out = append(out, 3)
-	return appendU32(out, m.fuelGlobal), nil
+	return wasmbin.AppendU32(out, m.fuelGlobal), nil
 }
 
 // constExpr copies a constant expression from r to out, renumbering
 // ref.func.
 func (m *module) constExpr(r *reader, out []byte) ([]byte, error) {
 	for {
-		start := r.off
+		start := r.Off
 		in, err := decodeInstr(r)
 		if err != nil {
 			return nil, err
@@ -547,7 +549,7 @@ func (m *module) constExpr(r *reader, out []byte) ([]byte, error) {
 		if in.op == opBlock || in.op == opLoop || in.op == opIf {
 			return nil, fmt.Errorf("fuel: malformed constant expression")
 		}
-		out = m.copyInstr(out, r.b, start, r.off, in)
+		out = m.copyInstr(out, r.B, start, r.Off, in)
 		if in.op == opEnd {
 			return out, nil
 		}
@@ -561,23 +563,23 @@ func (m *module) copyInstr(out, b []byte, start, end int, in instr) []byte {
 		return append(out, b[start:end]...)
 	}
 	out = append(out, b[start:in.immStart]...)
-	out = appendU32(out, m.remap(in.funcIdx))
+	out = wasmbin.AppendU32(out, m.remap(in.funcIdx))
 	return append(out, b[in.immEnd:end]...)
 }
 
 func (m *module) elements(p []byte) ([]byte, error) {
-	r := reader{b: p}
-	n := r.u32()
-	out := appendU32(nil, n)
-	for i := uint32(0); i < n && r.err == nil; i++ {
-		flags := r.u32()
-		if flags > 7 && r.err == nil {
+	r := reader{B: p}
+	n := r.U32()
+	out := wasmbin.AppendU32(nil, n)
+	for i := uint32(0); i < n && r.Err == nil; i++ {
+		flags := r.U32()
+		if flags > 7 && r.Err == nil {
 			return nil, fmt.Errorf("fuel: element segment %d: flags %d", i, flags)
 		}
-		out = appendU32(out, flags)
+		out = wasmbin.AppendU32(out, flags)
 		var err error
 		if flags&3 == 2 { // explicit table index
-			out = appendU32(out, r.u32())
+			out = wasmbin.AppendU32(out, r.U32())
 		}
 		if flags&1 == 0 { // active: offset
 			if out, err = m.constExpr(&r, out); err != nil {
@@ -585,20 +587,20 @@ func (m *module) elements(p []byte) ([]byte, error) {
 			}
 		}
 		if flags&3 != 0 { // elemkind or reftype
-			out = append(out, r.byte())
+			out = append(out, r.Byte())
 		}
-		cnt := r.u32()
-		out = appendU32(out, cnt)
-		for j := uint32(0); j < cnt && r.err == nil; j++ {
+		cnt := r.U32()
+		out = wasmbin.AppendU32(out, cnt)
+		for j := uint32(0); j < cnt && r.Err == nil; j++ {
 			if flags&4 == 0 {
-				out = appendU32(out, m.remap(r.u32()))
+				out = wasmbin.AppendU32(out, m.remap(r.U32()))
 			} else if out, err = m.constExpr(&r, out); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if r.err != nil || !r.done() {
-		return nil, fmt.Errorf("fuel: malformed element section: %v", r.err)
+	if r.Err != nil || !r.Done() {
+		return nil, fmt.Errorf("fuel: malformed element section: %v", r.Err)
 	}
 	return out, nil
 }
@@ -607,42 +609,42 @@ func (m *module) elements(p []byte) ([]byte, error) {
 // (function names, local names, label names); it returns nil if the
 // section is malformed, and the caller drops it.
 func (m *module) names(p []byte) []byte {
-	r := reader{b: p}
-	r.name() // "name"
-	out := append([]byte(nil), p[:r.off]...)
-	for !r.done() {
-		id := r.byte()
-		sub := r.bytes(uint64(r.u32()))
-		if r.err != nil {
+	r := reader{B: p}
+	r.Name() // "name"
+	out := append([]byte(nil), p[:r.Off]...)
+	for !r.Done() {
+		id := r.Byte()
+		sub := r.Bytes(uint64(r.U32()))
+		if r.Err != nil {
 			return nil
 		}
 		switch id {
 		case 1, 2, 3: // function names; local and label names (indirect maps by function)
-			sr := reader{b: sub}
-			n := sr.u32()
+			sr := reader{B: sub}
+			n := sr.U32()
 			var q []byte
-			q = appendU32(q, n)
-			for i := uint32(0); i < n && sr.err == nil; i++ {
-				q = appendU32(q, m.remap(sr.u32()))
-				start := sr.off
+			q = wasmbin.AppendU32(q, n)
+			for i := uint32(0); i < n && sr.Err == nil; i++ {
+				q = wasmbin.AppendU32(q, m.remap(sr.U32()))
+				start := sr.Off
 				if id == 1 {
-					sr.name()
+					sr.Name()
 				} else {
-					k := sr.u32()
-					for j := uint32(0); j < k && sr.err == nil; j++ {
-						sr.u32()
-						sr.name()
+					k := sr.U32()
+					for j := uint32(0); j < k && sr.Err == nil; j++ {
+						sr.U32()
+						sr.Name()
 					}
 				}
-				q = append(q, sub[start:sr.off]...)
+				q = append(q, sub[start:sr.Off]...)
 			}
-			if sr.err != nil || !sr.done() {
+			if sr.Err != nil || !sr.Done() {
 				return nil
 			}
 			sub = q
 		}
 		out = append(out, id)
-		out = appendU32(out, uint32(len(sub)))
+		out = wasmbin.AppendU32(out, uint32(len(sub)))
 		out = append(out, sub...)
 	}
 	return out
