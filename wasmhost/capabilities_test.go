@@ -61,7 +61,9 @@ func TestCapabilityHTTP(t *testing.T) {
 			w.Header().Set("X-Secret", "from-header")
 			_, _ = w.Write([]byte("from-body"))
 		case "/redirect":
-			http.Redirect(w, r, "/ok", http.StatusFound)
+			http.Redirect(w, r, "/redirect-target", http.StatusFound)
+		case "/redirect-target":
+			_, _ = w.Write([]byte("followed"))
 		case "/big":
 			_, _ = w.Write(bytes.Repeat([]byte("b"), 2<<20))
 		default:
@@ -103,8 +105,10 @@ func TestCapabilityHTTP(t *testing.T) {
 		{kind: conn, id: "ftp://" + addr + "/ok", errHas: []string{"bad request (-2)"}},
 		{kind: conn, id: "http://user:pw@" + addr + "/ok", errHas: []string{"bad request (-2)"}},
 	})
-	_, followed := hits.Load("/ok-after-redirect")
-	assert.False(t, followed)
+	_, reached := hits.Load("/redirect")
+	require.True(t, reached, "the redirect was requested")
+	_, followed := hits.Load("/redirect-target")
+	assert.False(t, followed, "the host does not follow redirects")
 	assert.Contains(t, logs.String(), "is not on the allow-list")
 
 	// A name that resolves to loopback is refused unless the entry is the

@@ -154,14 +154,12 @@ func testRefusedAtCreation(t *testing.T, h *wasmhost.Host) {
 		t.Run(tt.module, func(t *testing.T) {
 			m := loadFixture(t, h, tt.module+".wasm")
 			tt.cfg.Name, tt.cfg.DeadlineOnly = tt.module, deadlineOnly
-			start := time.Now()
-			_, err := h.NewTenant(t.Context(), m, tt.cfg)
+			_, err := h.NewTenant(t.Context(), m, tt.cfg) // a hang would hit go test's timeout
 			require.Error(t, err)
 			for _, s := range tt.want {
 				assert.Contains(t, err.Error(), s)
 			}
 			assert.Contains(t, err.Error(), fmt.Sprintf("wasm tenant %q (module sha256:", tt.module))
-			assert.Less(t, time.Since(start), 30*time.Second, "never hangs") // a hang bound, not a timing check
 		})
 	}
 }

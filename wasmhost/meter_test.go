@@ -21,11 +21,10 @@ func TestFuelBudget(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.True(t, tn.Metered())
-	start := time.Now()
 	_, err = tn.ConnectionValue(t.Context(), "x")
 	require.Error(t, err)
+	// Stopped by fuel, not by the 1-minute deadline: the error says which.
 	assert.Contains(t, err.Error(), "RESOURCE_EXHAUSTED: CPU limit exceeded: the call used its 50000000 units of fuel")
-	assert.Less(t, time.Since(start), 30*time.Second, "stopped by fuel, not the 1-minute deadline") // a hang bound
 	_, err = tn.Variable(t.Context(), "x")
 	assert.ErrorIs(t, err, resolver.ErrNotFound, "a fresh instance and budget")
 

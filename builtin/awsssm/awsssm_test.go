@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
@@ -239,12 +238,10 @@ func TestTimeout(t *testing.T) {
 	f := newFake(t)
 	f.AddFault(awsfake.Fault{Code: "ThrottlingException"}) // forever
 	b := mustOpen(t, fakeKwargs(f, map[string]any{"timeout_seconds": 0.3}))
-	start := time.Now()
 	_, err := b.Variable(t.Context(), "v")
 	require.Error(t, err)
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "the lookup's own timeout ended it")
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
-	assert.Less(t, time.Since(start), 5*time.Second)
 
 	// Through a resolver the failure is logged and the search goes on.
 	r := resolver.New(resolver.WithBackend(awsssm.Name, b))

@@ -184,12 +184,10 @@ func TestNoCredentials(t *testing.T) {
 	f := newFake(t)
 	t.Setenv("AWS_REGION", awsfake.Region)
 	b := mustOpen(t, map[string]any{"endpoint_url": f.URL})
-	start := time.Now()
 	_, err := b.Variable(t.Context(), "v")
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
-	assert.Zero(t, f.Count(""))
-	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.Zero(t, f.Count(""), "nothing reached the service")
 }
 
 // TestVerify: verify=false skips certificate checks, a CA bundle path
