@@ -38,7 +38,8 @@ func OpenFile(ctx context.Context, path string, opts ...resolver.Option) (*resol
 // Open returns the resolver cfg describes: cfg.Backend (when set) with its
 // kwargs, then the environment-variables tier, then the metastore
 // ([database] sql_alchemy_conn, or the embedded default SQLite file; see
-// package metastore), with the cache when cfg.UseCache. A tier that is
+// package metastore), with the cache when cfg.UseCache (and its stale
+// grace), and cfg.TierTimeout. A tier that is
 // also the configured backend is not repeated. The metastore connects at
 // its first lookup, so an unreachable database fails lookups (logged, the
 // search goes on), not Open. Options are applied after those from cfg.
@@ -79,7 +80,10 @@ func Open(ctx context.Context, cfg *resolver.Config, opts ...resolver.Option) (*
 		base = append(base, resolver.WithFallback(metastore.Name, ms))
 	}
 	if cfg.UseCache {
-		base = append(base, resolver.WithCache(cfg.CacheTTL, 0))
+		base = append(base, resolver.WithCache(cfg.CacheTTL, 0), resolver.WithStaleGrace(cfg.StaleGrace))
+	}
+	if cfg.TierTimeout > 0 {
+		base = append(base, resolver.WithTierTimeout(cfg.TierTimeout))
 	}
 	return resolver.New(append(base, opts...)...), nil
 }

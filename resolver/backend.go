@@ -38,3 +38,12 @@ type ConnectionBackend interface {
 type Named interface {
 	Name() string
 }
+
+// Describer is implemented by backends that can say where they look an id
+// up, for [Resolver.Explain]: a remote secret name, a path, an environment
+// variable, a file and key. It must not do I/O or reveal a value. A
+// backend that does not look up that kind (its prefix is switched off)
+// says so, e.g. "(variables_prefix is null: no request)".
+type Describer interface {
+	Describe(kind Kind, id string) string
+}

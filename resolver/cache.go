@@ -18,6 +18,7 @@ type cacheEntry struct {
 	conn    Connection
 	val     Secret
 	found   bool
+	tier    int32       // the tier that answered; -1 for a miss
 	saved   int64       // the cache clock when saved
 	touched atomic.Bool // read since it was saved or last spared by eviction
 }
@@ -31,11 +32,12 @@ type cacheEntry struct {
 // starts a goroutine per cache that can never be stopped and takes an
 // exclusive lock on every hit.
 type cache struct {
-	ttl int64 // nanoseconds
-	max int
-	now func() int64 // monotonic nanoseconds
-	mu  sync.RWMutex
-	m   map[cacheKey]*cacheEntry
+	ttl   int64 // nanoseconds
+	grace int64 // nanoseconds past ttl that an answer is kept to be served stale
+	max   int
+	now   func() int64 // monotonic nanoseconds
+	mu    sync.RWMutex
+	m     map[cacheKey]*cacheEntry
 }
 
 const evictionSample = 8
@@ -72,6 +74,22 @@ func (c *cache) get(k cacheKey) (*cacheEntry, bool) {
 	return e, true
 }
 
+// getStale returns k's answer (not a miss) if it has expired less than the
+// grace ago, with its age.
+func (c *cache) getStale(k cacheKey) (*cacheEntry, int64, bool) {
+	c.mu.RLock()
+	e, ok := c.m[k]
+	c.mu.RUnlock()
+	if !ok || !e.found {
+		return nil, 0, false
+	}
+	age := c.now() - e.saved
+	if age > c.ttl+c.grace {
+		return nil, 0, false
+	}
+	return e, age, true
+}
+
 func (c *cache) put(k cacheKey, e *cacheEntry) {
 	now := c.now()
 	e.saved = now
@@ -88,7 +106,7 @@ func (c *cache) evictLocked(now int64) {
 	var oldest *cacheEntry
 	n := 0
 	for k, e := range c.m { // map order is random: a fair sample
-		if now-e.saved > c.ttl {
+		if now-e.saved > c.ttl+c.grace {
 			delete(c.m, k)
 			return
 		}

@@ -93,6 +93,14 @@ type Config struct {
 	// >= 0 (default 900 s, [DefaultCacheTTL]).
 	CacheTTL time.Duration
 
+	// TierTimeout is [secrets] tier_timeout_seconds (a secretpath addition;
+	// whole seconds, default 0 = no bound): see [WithTierTimeout].
+	TierTimeout time.Duration
+
+	// StaleGrace is [secrets] stale_grace_seconds (a secretpath addition;
+	// whole seconds, default 0 = off; needs use_cache): see [WithStaleGrace].
+	StaleGrace time.Duration
+
 	// FernetKey is [core] fernet_key: one key or a comma list (rotation).
 	FernetKey Secret
 
@@ -119,8 +127,8 @@ func (c Config) String() string {
 	if c.BackendKwargs != nil {
 		keys = c.BackendKwargs.Keys()
 	}
-	return fmt.Sprintf("Config{Path: %q, Backend: %q, BackendKwargs: [%s], UseCache: %t, CacheTTL: %s, FernetKey: %s, SQLAlchemyConn: %s}",
-		c.Path, c.Backend, strings.Join(keys, " "), c.UseCache, c.CacheTTL, c.FernetKey, c.SQLAlchemyConn)
+	return fmt.Sprintf("Config{Path: %q, Backend: %q, BackendKwargs: [%s], UseCache: %t, CacheTTL: %s, TierTimeout: %s, StaleGrace: %s, FernetKey: %s, SQLAlchemyConn: %s}",
+		c.Path, c.Backend, strings.Join(keys, " "), c.UseCache, c.CacheTTL, c.TierTimeout, c.StaleGrace, c.FernetKey, c.SQLAlchemyConn)
 }
 
 // Format prints [Config.String] for every verb, so that no fmt verb shows
@@ -207,6 +215,21 @@ func ParseConfig(name string, data []byte, environ []string) (*Config, error) {
 			return nil, src.err(msg)
 		}
 		c.CacheTTL = time.Duration(n) * time.Second
+	}
+
+	for _, d := range []struct {
+		key string
+		dst *time.Duration
+	}{{"tier_timeout_seconds", &c.TierTimeout}, {"stale_grace_seconds", &c.StaleGrace}} {
+		if v, src, ok, err := st.option("secrets", d.key, false); err != nil {
+			return nil, err
+		} else if ok {
+			n, msg := parseSeconds(v)
+			if msg != "" {
+				return nil, src.err(msg)
+			}
+			*d.dst = time.Duration(n) * time.Second
+		}
 	}
 
 	if v, _, ok, err := st.option("core", "fernet_key", true); err != nil {

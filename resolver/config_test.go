@@ -91,7 +91,7 @@ func TestConfigDoesNotPrintSecrets(t *testing.T) {
 		assert.NotContains(t, fmt.Sprintf(format, []any{c}), cfgPlanted, format)
 	}
 	assert.Equal(t, `Config{Path: "airflow.cfg", Backend: "airflow.providers.hashicorp.secrets.vault.VaultBackend", `+
-		`BackendKwargs: [connections_path mount_point url], UseCache: true, CacheTTL: 1m0s, FernetKey: ***, SQLAlchemyConn: ***}`, c.String())
+		`BackendKwargs: [connections_path mount_point url], UseCache: true, CacheTTL: 1m0s, TierTimeout: 0s, StaleGrace: 0s, FernetKey: ***, SQLAlchemyConn: ***}`, c.String())
 
 	b, err := json.Marshal(c)
 	require.NoError(t, err)

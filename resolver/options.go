@@ -3,6 +3,9 @@ package resolver
 import (
 	"log/slog"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // DefaultCacheTTL is Airflow's [secrets] cache_ttl_seconds default.
@@ -15,13 +18,17 @@ const DefaultCacheSize = 10_000
 type Option func(*options)
 
 type options struct {
-	tiers      []tier // configured backends, in order
-	fallbacks  []tier // env, metastore: after every configured backend
-	logger     *slog.Logger
-	cacheTTL   time.Duration
-	cacheSize  int
-	failClosed bool
-	now        func() int64 // the cache's monotonic clock in nanoseconds; nil = real
+	tiers          []tier // configured backends, in order
+	fallbacks      []tier // env, metastore: after every configured backend
+	logger         *slog.Logger
+	cacheTTL       time.Duration
+	cacheSize      int
+	failClosed     bool
+	tierTimeout    time.Duration
+	staleGrace     time.Duration
+	tracerProvider trace.TracerProvider
+	meterProvider  metric.MeterProvider
+	now            func() int64 // the cache's monotonic clock in nanoseconds; nil = real
 }
 
 // WithBackend appends a configured backend to the search path, named name
@@ -63,4 +70,48 @@ func WithCache(ttl time.Duration, maxEntries int) Option {
 // logged and skipped.
 func WithFailClosed() Option {
 	return func(o *options) { o.failClosed = true }
+}
+
+// WithTierTimeout bounds the time each tier has to answer one lookup: a
+// tier still busy after d is abandoned (its context is cancelled), its
+// failure is logged and recorded, and the search goes on to the next tier.
+// A backend's own timeout (a kwarg) may be shorter. d <= 0 means no bound
+// beyond the caller's context.
+func WithTierTimeout(d time.Duration) Option {
+	return func(o *options) { o.tierTimeout = d }
+}
+
+// WithStaleGrace lets a cached answer outlive its TTL by up to grace while
+// the backends are down: when a lookup's every tier fails (errors, not a
+// clean "not found"; not a fail-closed refusal, not the caller's context)
+// and the cache holds an answer that expired less than grace ago, that
+// answer is returned and a warning logged. Each such lookup asks the tiers
+// again first. It needs WithCache; grace <= 0 turns it off.
+func WithStaleGrace(grace time.Duration) Option {
+	return func(o *options) { o.staleGrace = grace }
+}
+
+// WithTracerProvider makes the resolver start a span per lookup
+// ("secretpath.lookup": kind, id, outcome, the tier that answered, cache
+// hit) and per tier asked ("secretpath.tier": tier, outcome, and the
+// backend's error message on failure). Spans carry no secret value. Pass
+// otel.GetTracerProvider() to use the global provider. Without this option
+// the resolver makes no spans.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(o *options) { o.tracerProvider = tp }
+}
+
+// WithMeterProvider makes the resolver record metrics:
+//
+//   - secretpath.lookups {secretpath.kind, secretpath.tier, secretpath.outcome}:
+//     lookups by the tier that answered ("none" when none did) and outcome
+//     (found, not_found, error, stale);
+//   - secretpath.cache.hits and secretpath.cache.misses {secretpath.kind};
+//   - secretpath.backend.duration (seconds, histogram) {secretpath.kind,
+//     secretpath.tier, secretpath.outcome}: each tier's time per lookup.
+//
+// Pass otel.GetMeterProvider() to use the global provider. Without this
+// option the resolver records nothing.
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return func(o *options) { o.meterProvider = mp }
 }

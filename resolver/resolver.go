@@ -3,9 +3,12 @@ package resolver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
+	"go.opentelemetry.io/otel/attribute"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -16,13 +19,16 @@ import (
 // every WithFallback tier (Airflow: custom backend, then the environment,
 // then the metastore). The first tier that answers wins.
 type Resolver struct {
-	tiers      []tier // configured backends then fallbacks
-	configured int    // tiers[:configured] answer Config lookups
-	names      []string
-	logger     *slog.Logger
-	failClosed bool
-	cache      *cache // nil when off
-	group      singleflight.Group
+	tiers       []tier // configured backends then fallbacks
+	configured  int    // tiers[:configured] answer Config lookups
+	names       []string
+	logger      *slog.Logger
+	failClosed  bool
+	tierTimeout time.Duration // 0: none
+	staleGrace  int64         // nanoseconds; 0: never serve stale
+	cache       *cache        // nil when off
+	group       singleflight.Group
+	tel         *telemetry // nil when neither traces nor metrics are on
 }
 
 // New returns a Resolver with the given options. With no backends at all,
@@ -33,10 +39,11 @@ func New(opts ...Option) *Resolver {
 		opt(&o)
 	}
 	r := &Resolver{
-		tiers:      append(append([]tier(nil), o.tiers...), o.fallbacks...),
-		configured: len(o.tiers),
-		logger:     o.logger,
-		failClosed: o.failClosed,
+		tiers:       append(append([]tier(nil), o.tiers...), o.fallbacks...),
+		configured:  len(o.tiers),
+		logger:      o.logger,
+		failClosed:  o.failClosed,
+		tierTimeout: o.tierTimeout,
 	}
 	if r.logger == nil {
 		r.logger = slog.New(slog.DiscardHandler)
@@ -46,35 +53,36 @@ func New(opts ...Option) *Resolver {
 	}
 	if o.cacheTTL > 0 {
 		r.cache = newCache(o.cacheTTL, o.cacheSize, o.now)
+		r.staleGrace = int64(o.staleGrace)
+		r.cache.grace = r.staleGrace
 	}
+	r.tel = newTelemetry(o.tracerProvider, o.meterProvider, r.names)
 	return r
 }
 
 // Tiers returns the names of the search path's tiers, in order.
 func (r *Resolver) Tiers() []string { return append([]string(nil), r.names...) }
 
+// result is one lookup's answer.
+type result struct {
+	conn  Connection
+	val   Secret
+	tier  int  // index of the tier that answered; -1 for none
+	hit   bool // answered from the cache
+	stale bool // a cached answer past its TTL, served because every tier failed
+}
+
 // Connection returns connection connID from the first tier that holds it.
 // When no tier does, the error matches ErrNotFound and is a *NotFoundError
 // carrying every tier's failure. A context error is returned as is.
 func (r *Resolver) Connection(ctx context.Context, connID string) (Connection, error) {
-	if r.cache == nil {
-		return r.findConnection(ctx, connID)
-	}
-	key := cacheKey{kind: KindConnection, id: connID}
-	if e, ok := r.cache.get(key); ok && e.found { // the hot path: no closure, no allocation
-		return e.conn, nil
-	}
-	e, err := r.cached(ctx, key, func(ctx context.Context) (*cacheEntry, error) {
-		c, err := r.findConnection(ctx, connID)
-		if err != nil {
-			return nil, err
+	if r.cache != nil && r.tel == nil { // the hot path: no closure, no allocation
+		if e, ok := r.cache.get(cacheKey{kind: KindConnection, id: connID}); ok && e.found {
+			return e.conn, nil
 		}
-		return &cacheEntry{found: true, conn: c}, nil
-	})
-	if err != nil {
-		return Connection{}, err
 	}
-	return e.conn, nil
+	res, err := r.lookup(ctx, KindConnection, connID, len(r.tiers))
+	return res.conn, err
 }
 
 // Variable returns variable key from the first tier that holds it.
@@ -93,69 +101,134 @@ func (r *Resolver) Config(ctx context.Context, key string) (Secret, error) {
 }
 
 func (r *Resolver) value(ctx context.Context, kind Kind, id string, ntiers int) (Secret, error) {
-	if r.cache == nil {
-		return r.findValue(ctx, kind, id, ntiers)
-	}
-	key := cacheKey{kind: kind, id: id}
-	if e, ok := r.cache.get(key); ok && e.found {
-		return e.val, nil
-	}
-	e, err := r.cached(ctx, key, func(ctx context.Context) (*cacheEntry, error) {
-		s, err := r.findValue(ctx, kind, id, ntiers)
-		if err != nil {
-			return nil, err
+	if r.cache != nil && r.tel == nil {
+		if e, ok := r.cache.get(cacheKey{kind: kind, id: id}); ok && e.found {
+			return e.val, nil
 		}
-		return &cacheEntry{found: true, val: s}, nil
-	})
-	if err != nil {
-		return Secret{}, err
 	}
-	return e.val, nil
+	res, err := r.lookup(ctx, kind, id, ntiers)
+	return res.val, err
 }
 
-// cached answers key from the cache, or runs find once for all concurrent
-// callers of key and caches its answer or clean not-found. A negative entry
-// comes back as a *NotFoundError. The shared call runs with ctx's values but
-// not its cancellation, so one caller giving up does not fail the others;
-// each caller still returns as soon as its own ctx is done.
-func (r *Resolver) cached(ctx context.Context, key cacheKey, find func(context.Context) (*cacheEntry, error)) (*cacheEntry, error) {
-	e, ok := r.cache.get(key)
-	if !ok {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		detached := context.WithoutCancel(ctx)
-		ch := r.group.DoChan(key.String(), func() (any, error) {
-			// A flight that ended between our cache miss and this one
-			// has filled the entry: do not ask the backends again.
-			if e, ok := r.cache.get(key); ok {
-				return e, nil
-			}
-			e, err := find(detached)
-			switch {
-			case err == nil:
-				r.cache.put(key, e)
-			case isCleanNotFound(err):
-				// Cache the miss. A miss that a failing tier caused is
-				// not cached: the next lookup asks again.
-				r.cache.put(key, &cacheEntry{})
-			}
-			return e, err
-		})
-		select {
-		case res := <-ch:
-			if res.Err != nil {
-				return nil, res.Err
-			}
-			e = res.Val.(*cacheEntry)
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
+// lookup runs one lookup through the cache (when on) and the tiers, with
+// its span, metrics and debug log record.
+func (r *Resolver) lookup(ctx context.Context, kind Kind, id string, ntiers int) (result, error) {
+	ctx, span := r.tel.startLookup(ctx, kind, id)
+	debug := r.logger.Enabled(ctx, slog.LevelDebug)
+	var start time.Time
+	if debug {
+		start = time.Now()
 	}
-	if !e.found {
-		return nil, r.notFound(key.kind, key.id, nil)
+	var res result
+	var err error
+	if r.cache == nil {
+		res, err = r.find(ctx, kind, id, ntiers, nil)
+	} else {
+		res, err = r.cached(ctx, kind, id, ntiers)
 	}
-	return e, nil
+	o := outcomeOf(err)
+	if res.stale {
+		o = OutcomeStale
+	}
+	if r.tel != nil {
+		if r.cache != nil {
+			if res.hit {
+				r.tel.cacheHit(ctx, kind)
+			} else {
+				r.tel.cacheMiss(ctx, kind)
+			}
+		}
+		tierIdx := -1
+		if err == nil {
+			tierIdx = res.tier
+		}
+		r.tel.lookupDone(ctx, kind, tierIdx, o)
+		endSpan(span, o, err, attribute.String("secretpath.answered_by", r.tierName(tierIdx)),
+			attribute.Bool("secretpath.cache_hit", res.hit))
+	}
+	if debug && !res.hit {
+		r.logger.LogAttrs(ctx, slog.LevelDebug, "secret lookup",
+			slog.String("kind", kind.String()), slog.String("id", id),
+			slog.String("outcome", o.String()), slog.String("answered_by", r.tierName(res.tier)),
+			slog.Duration("took", time.Since(start)))
+	}
+	if err != nil {
+		return result{tier: -1}, err
+	}
+	return res, nil
+}
+
+func (r *Resolver) tierName(i int) string {
+	if i < 0 || i >= len(r.names) {
+		return "none"
+	}
+	return r.names[i]
+}
+
+// flight is what one singleflight call hands to every caller waiting on it.
+type flight struct {
+	e     *cacheEntry
+	stale bool
+}
+
+// cached answers from the cache, or runs the search once for all
+// concurrent callers of one key and caches its answer or clean not-found.
+// A negative entry comes back as a *NotFoundError. The shared call runs
+// with ctx's values but not its cancellation, so one caller giving up does
+// not fail the others; each caller still returns as soon as its own ctx is
+// done. With a stale grace, a search in which every tier failed serves the
+// last answer if it expired less than the grace ago.
+func (r *Resolver) cached(ctx context.Context, kind Kind, id string, ntiers int) (result, error) {
+	key := cacheKey{kind: kind, id: id}
+	if e, ok := r.cache.get(key); ok {
+		if !e.found {
+			return result{tier: -1, hit: true}, r.notFound(kind, id, nil)
+		}
+		return result{conn: e.conn, val: e.val, tier: int(e.tier), hit: true}, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return result{tier: -1}, err
+	}
+	detached := context.WithoutCancel(ctx)
+	ch := r.group.DoChan(key.String(), func() (any, error) {
+		// A flight that ended between our cache miss and this one
+		// has filled the entry: do not ask the backends again.
+		if e, ok := r.cache.get(key); ok {
+			return flight{e: e}, nil
+		}
+		res, err := r.find(detached, kind, id, ntiers, nil)
+		switch {
+		case err == nil:
+			e := &cacheEntry{found: true, conn: res.conn, val: res.val, tier: int32(res.tier)}
+			r.cache.put(key, e)
+			return flight{e: e}, nil
+		case isCleanNotFound(err):
+			// Cache the miss. A miss that a failing tier caused is
+			// not cached: the next lookup asks again.
+			r.cache.put(key, &cacheEntry{tier: -1})
+		case r.staleGrace > 0 && staleable(err):
+			if old, age, ok := r.cache.getStale(key); ok {
+				r.logger.LogAttrs(detached, slog.LevelWarn, "every tier failed; serving the cached answer past its TTL",
+					slog.String("kind", kind.String()), slog.String("id", id),
+					slog.Duration("age", time.Duration(age)), slog.String("error", err.Error()))
+				return flight{e: old, stale: true}, nil
+			}
+		}
+		return nil, err
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return result{tier: -1}, res.Err
+		}
+		f := res.Val.(flight)
+		if !f.e.found {
+			return result{tier: -1}, r.notFound(kind, id, nil)
+		}
+		return result{conn: f.e.conn, val: f.e.val, tier: int(f.e.tier), stale: f.stale}, nil
+	case <-ctx.Done():
+		return result{tier: -1}, ctx.Err()
+	}
 }
 
 func isCleanNotFound(err error) bool {
@@ -163,43 +236,97 @@ func isCleanNotFound(err error) bool {
 	return errors.As(err, &nf) && len(nf.Errs) == 0
 }
 
-func (r *Resolver) findConnection(ctx context.Context, id string) (Connection, error) {
-	var errs []*TierError
-	for i := range r.tiers {
-		t := &r.tiers[i]
-		if err := ctx.Err(); err != nil {
-			return Connection{}, err
-		}
-		c, err := t.connection(ctx, id)
-		if err == nil {
-			return c, nil
-		}
-		if stop, err := r.failed(ctx, t, KindConnection, id, err, &errs); stop {
-			return Connection{}, err
-		}
+// staleable reports whether err is an outage a stale answer may cover:
+// every tier failed (not a clean not-found, not the caller's context, not
+// a fail-closed permission refusal).
+func staleable(err error) bool {
+	var nf *NotFoundError
+	if errors.As(err, &nf) {
+		return len(nf.Errs) > 0
 	}
-	return Connection{}, r.notFound(KindConnection, id, errs)
+	var te *TierError
+	return errors.As(err, &te) && !errors.Is(err, ErrPermissionDenied) && !errors.Is(err, ErrNotFound)
 }
 
-func (r *Resolver) findValue(ctx context.Context, kind Kind, id string, ntiers int) (Secret, error) {
+// find asks the first ntiers tiers in order. rec, when not nil, gets one
+// Step per tier (for Explain).
+func (r *Resolver) find(ctx context.Context, kind Kind, id string, ntiers int, rec []Step) (result, error) {
 	var errs []*TierError
 	for i := range r.tiers[:ntiers] {
 		t := &r.tiers[i]
 		if err := ctx.Err(); err != nil {
-			return Secret{}, err
+			return result{tier: -1}, err
 		}
-		v, err := t.value(ctx, kind, id)
+		res, err := r.ask(ctx, i, kind, id, rec)
 		if err == nil {
-			return NewSecret(v), nil
+			res.tier = i
+			return res, nil
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return result{tier: -1}, ctxErr
 		}
 		if kind == KindConfig && !errors.Is(err, ErrNotFound) {
-			return Secret{}, &TierError{Tier: t.name, Err: err}
+			return result{tier: -1}, &TierError{Tier: t.name, Err: err}
 		}
 		if stop, err := r.failed(ctx, t, kind, id, err, &errs); stop {
-			return Secret{}, err
+			return result{tier: -1}, err
 		}
 	}
-	return Secret{}, r.notFound(kind, id, errs)
+	return result{tier: -1}, r.notFound(kind, id, errs)
+}
+
+// ask asks tier i, within the tier timeout when one is set.
+func (r *Resolver) ask(ctx context.Context, i int, kind Kind, id string, rec []Step) (result, error) {
+	t := &r.tiers[i]
+	timed := r.tel != nil || rec != nil
+	var start time.Time
+	if timed {
+		start = time.Now()
+	}
+	tctx, span := r.tel.startTier(ctx, t.name)
+	cancel := context.CancelFunc(func() {})
+	if r.tierTimeout > 0 {
+		tctx, cancel = context.WithTimeout(tctx, r.tierTimeout)
+	}
+	var res result
+	var err error
+	if kind == KindConnection {
+		res.conn, err = t.connection(tctx, id)
+	} else {
+		var v string
+		if v, err = t.value(tctx, kind, id); err == nil {
+			res.val = NewSecret(v)
+		}
+	}
+	if err != nil && r.tierTimeout > 0 && tctx.Err() != nil && ctx.Err() == nil {
+		err = &tierTimeoutError{d: r.tierTimeout, err: err}
+	}
+	cancel()
+	if timed {
+		d := time.Since(start)
+		o := outcomeOf(err)
+		r.tel.tierDone(ctx, kind, i, o, d)
+		endSpan(span, o, err)
+		if rec != nil {
+			rec[i] = Step{Tier: t.name, Asked: t.describe(kind, id), Outcome: o, Err: err, Took: d}
+			if o == OutcomeNotFound {
+				rec[i].Err = nil
+			}
+		}
+	}
+	return res, err
+}
+
+// tierTimeoutError is a tier's failure to answer within the tier timeout.
+// It does not match context.DeadlineExceeded: the caller's context did not
+// expire.
+type tierTimeoutError struct {
+	d   time.Duration
+	err error
+}
+
+func (e *tierTimeoutError) Error() string {
+	return fmt.Sprintf("no answer within the tier timeout of %s (%v)", e.d, e.err)
 }
 
 // failed handles a tier's error: not found goes on silently; a context error

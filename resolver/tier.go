@@ -57,3 +57,12 @@ func (t *tier) value(ctx context.Context, kind Kind, key string) (string, error)
 	}
 	return "", fmt.Errorf("resolver: %s is not a value kind", kind)
 }
+
+// describe is what the tier asks for (kind, id), or "" when the backend
+// does not say.
+func (t *tier) describe(kind Kind, id string) string {
+	if d, ok := t.b.(Describer); ok {
+		return d.Describe(kind, id)
+	}
+	return ""
+}

@@ -308,10 +308,7 @@ func (b *Backend) get(ctx context.Context, k *awscommon.Kind, id string) (value,
 	if !k.Match(id) {
 		return "", "", resolver.ErrNotFound
 	}
-	name = id
-	if k.Prefix != "" {
-		name = k.Prefix + b.sep + id
-	}
+	name = b.secretName(k, id)
 	if b.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, b.timeout)

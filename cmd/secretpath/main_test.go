@@ -230,3 +230,34 @@ func TestGoExampleModule(t *testing.T) {
 	require.Equal(t, 0, res.code, res.stderr)
 	assert.Contains(t, res.stdout, `"host":"relay.example.com"`)
 }
+
+func TestExplain(t *testing.T) {
+	t.Chdir(repoRoot)
+	t.Setenv("SECRETPATH_HOME", t.TempDir())
+	cfg := "testdata/quickstart/secretpath.cfg"
+	res := runCLI(t, nil, "--config", cfg, "connections", "get", "postgres_default", "--explain")
+	require.Equal(t, 0, res.code, res.stderr)
+	lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
+	require.Len(t, lines, 5, res.stdout)
+	assert.Equal(t, `connection "postgres_default": found in localfs`, lines[0])
+	assert.Regexp(t, `^  1\s+localfs\s+found\s+\S+\s+file "testdata/quickstart/connections.json", key "postgres_default"$`, lines[2])
+	assert.Regexp(t, `^  2\s+env\s+not asked\s+\$AIRFLOW_CONN_POSTGRES_DEFAULT`, lines[3])
+	assert.Regexp(t, `^  3\s+metastore\s+not asked\s+table connection, conn_id "postgres_default" \(sqlite `, lines[4])
+	assert.NotContains(t, res.stdout, "example-only", "no value is printed")
+
+	res = runCLI(t, nil, "--config", cfg, "variables", "get", "nope", "--explain")
+	assert.Equal(t, 1, res.code)
+	assert.Contains(t, res.stdout, `variable "nope": not found`)
+	assert.Regexp(t, `3\s+metastore\s+not found`, res.stdout)
+
+	// A tier that fails shows its error, which names the field, not the value.
+	dir := t.TempDir()
+	conns := writeFile(t, dir, "c.json", `{"broken": "postgres://u:Pl4nted-S3cret@host:99999/db"}`)
+	bad := writeFile(t, dir, "s.cfg", "[secrets]\nbackend = localfs\nbackend_kwargs = {\"connections_file_path\": \""+conns+"\"}\n")
+	res = runCLI(t, nil, "--config", bad, "connections", "get", "broken", "--explain")
+	assert.Equal(t, 1, res.code)
+	assert.Regexp(t, `1\s+localfs\s+error`, res.stdout)
+	assert.Contains(t, res.stdout, "  1 localfs: ")
+	assert.Contains(t, res.stdout, "port")
+	assert.NotContains(t, res.stdout+res.stderr, "Pl4nted-S3cret")
+}

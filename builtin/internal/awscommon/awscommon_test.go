@@ -66,3 +66,27 @@ func TestWrapNonAPIError(t *testing.T) {
 	assert.Empty(t, e.Code)
 	assert.Equal(t, `parameter "/x": dial tcp: connection refused`, err.Error())
 }
+
+func TestKindDescribe(t *testing.T) {
+	on, err := NewKind(KindOptions{Prefix: "airflow/connections/", LookupPattern: "^db"}, "", "/", "connections_lookup_pattern")
+	require.NoError(t, err)
+	off, err := NewKind(KindOptions{Off: true}, "", "/", "variables_lookup_pattern")
+	require.NoError(t, err)
+	tests := []struct {
+		k    Kind
+		id   string
+		want string
+	}{
+		{on, "db_main", `parameter "/airflow/connections/db_main"`},
+		{on, "web", "no request (the id does not match the lookup pattern)"},
+		{on, "", "no request (empty id)"},
+		{off, "x", "no request (variables_prefix is null)"},
+	}
+	for _, tt := range tests {
+		kwarg := "connections_prefix"
+		if !tt.k.On {
+			kwarg = "variables_prefix"
+		}
+		assert.Equal(t, tt.want, tt.k.Describe("parameter", "/"+tt.k.Prefix+"/"+tt.id, tt.id, kwarg), tt.id)
+	}
+}

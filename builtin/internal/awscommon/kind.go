@@ -7,6 +7,7 @@ package awscommon
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/secretpath/secretpath/resolver"
@@ -74,4 +75,19 @@ func CompilePattern(p string) (*regexp.Regexp, error) {
 // not empty and it matches the lookup pattern, if any.
 func (k *Kind) Match(id string) bool {
 	return k.On && id != "" && (k.Pattern == nil || k.Pattern.MatchString(id))
+}
+
+// Describe says what a lookup of id asks for, for resolver.Explain: what
+// ("parameter", "secret") followed by name, or why no request is made.
+// prefixKwarg names the kind's prefix kwarg ("connections_prefix").
+func (k *Kind) Describe(what, name, id, prefixKwarg string) string {
+	switch {
+	case !k.On:
+		return "no request (" + prefixKwarg + " is null)"
+	case id == "":
+		return "no request (empty id)"
+	case k.Pattern != nil && !k.Pattern.MatchString(id):
+		return "no request (the id does not match the lookup pattern)"
+	}
+	return what + " " + strconv.Quote(name)
 }

@@ -1,0 +1,25 @@
+package metastore
+
+import (
+	"strconv"
+
+	"github.com/secretpath/secretpath/resolver"
+)
+
+var _ resolver.Describer = (*Store)(nil)
+
+// Describe names the table row a lookup of id reads and the database
+// kind (never the DSN, which may hold a password), for resolver.Explain.
+func (s *Store) Describe(kind resolver.Kind, id string) string {
+	where := s.t.d.name
+	if s.t.path != "" {
+		where += " " + strconv.Quote(s.t.path)
+	}
+	switch kind {
+	case resolver.KindConnection:
+		return "table connection, conn_id " + strconv.Quote(id) + " (" + where + ")"
+	case resolver.KindVariable:
+		return "table variable, key " + strconv.Quote(id) + " (" + where + ")"
+	}
+	return "no lookup (the metastore holds no configs)"
+}
