@@ -1,0 +1,128 @@
+package metastore
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secretpath/secretpath/internal/testutil"
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// restartClusterEnv names a PostgreSQL cluster that
+// TestPostgresRestartUnderLoad may restart: "<version> <name> <port>", as
+// pg_lsclusters shows it. .ci/run creates one with pg_createcluster; it
+// must not be the cluster other tests use.
+const restartClusterEnv = "SECRETPATH_TEST_PG_RESTART"
+
+// TestPostgresRestartUnderLoad restarts a real PostgreSQL server
+// (pg_ctlcluster restart: the server stops, dropping every connection, and
+// starts again) while four goroutines look up through one Store, and shows
+// that lookups recover on their own: no reopening, no process restart.
+// Lookups that fail during the restart fail with an error that holds no
+// value.
+func TestPostgresRestartUnderLoad(t *testing.T) {
+	spec := strings.Fields(os.Getenv(restartClusterEnv))
+	if len(spec) != 3 {
+		testutil.Missing(t, "a PostgreSQL cluster the test may restart: set %s=\"<version> <cluster> <port>\" (.ci/run creates one with pg_createcluster)", restartClusterEnv)
+	}
+	version, cluster, port := spec[0], spec[1], spec[2]
+	base := "postgres://postgres@127.0.0.1:" + port + "/postgres?sslmode=disable&connect_timeout=5"
+	startTime := func() time.Time {
+		db, err := sql.Open("pgx", base)
+		require.NoError(t, err)
+		defer db.Close()
+		var ts time.Time
+		require.NoError(t, db.QueryRow("SELECT pg_postmaster_start_time()").Scan(&ts))
+		return ts
+	}
+	admin := adminDB(t, "pgx", base, "the restartable PostgreSQL cluster at port "+port)
+	schema := uniqueName()
+	_, err := admin.Exec("CREATE SCHEMA " + schema)
+	require.NoError(t, err)
+	admin.Close()
+	t.Cleanup(func() {
+		db, err := sql.Open("pgx", base)
+		if err == nil {
+			db.Exec("DROP SCHEMA " + schema + " CASCADE") //nolint:errcheck
+			db.Close()
+		}
+	})
+
+	const secret = "Pl4nted-restart-pw"
+	s, err := Open(Options{DSN: base + "&search_path=" + schema, FernetKey: resolver.NewSecret(testKey)})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	c, err := resolver.ParseURI("db", "postgres://app:"+secret+"@db.example:5432/app")
+	require.NoError(t, err)
+	require.NoError(t, s.SetConnection(ctx, c))
+	before := startTime()
+
+	var ok, failed atomic.Int64
+	var leaked atomic.Value
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				got, err := s.Connection(lctx, "db")
+				cancel()
+				switch {
+				case err != nil:
+					failed.Add(1)
+					if strings.Contains(err.Error(), secret) {
+						leaked.Store(err.Error())
+					}
+					time.Sleep(20 * time.Millisecond)
+				case got.Password.Reveal() != secret:
+					leaked.Store("wrong value")
+				default:
+					ok.Add(1)
+				}
+			}
+		})
+	}
+	time.Sleep(300 * time.Millisecond) // lookups under way, connections pooled
+	okBefore := ok.Load()
+	out, err := exec.Command("pg_ctlcluster", "--skip-systemctl-redirect", version, cluster, "restart", "--", "-m", "fast").CombinedOutput()
+	require.NoError(t, err, "pg_ctlcluster restart: %s", out)
+
+	// Recovery: every lookup from here succeeds once the pool has replaced
+	// its dead connections. Wait for one success (a liveness bound, not a
+	// timing assertion), then require a run of successes.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if _, err := s.Connection(ctx, "db"); err == nil {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "lookups did not recover after the restart")
+		time.Sleep(100 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	for i := range 50 {
+		_, err := s.Connection(ctx, "db")
+		require.NoError(t, err, "lookup %d after recovery", i)
+	}
+	after := startTime()
+	assert.True(t, after.After(before), "the server really restarted (start time %s -> %s)", before, after)
+	assert.Positive(t, okBefore, "lookups ran before the restart")
+	assert.Nil(t, leaked.Load(), "an error or answer was wrong or held the secret")
+	t.Logf("lookups: %d ok, %d failed while the server was down", ok.Load(), failed.Load())
+}
