@@ -73,8 +73,12 @@ func TestOpen(t *testing.T) {
 		{name: "bad sql_alchemy_conn", cfg: resolver.Config{BackendKwargs: kw(""), SQLAlchemyConn: resolver.NewSecret("mssql://u:Pl4nted@h/db")},
 			wantErr: `unsupported scheme "mssql"`},
 		{name: "planned backend", cfg: resolver.Config{Backend: "vault", BackendKwargs: kw("")}, wantErr: `backend "vault" (vault) is not built yet`},
-		{name: "planned alias", cfg: resolver.Config{Backend: "airflow.contrib.secrets.azure_key_vault.AzureKeyVaultBackend", BackendKwargs: kw("")},
-			wantErr: "(azure-key-vault) is not built yet"},
+		{name: "planned alias", cfg: resolver.Config{Backend: "airflow.contrib.secrets.gcp_secrets_manager.CloudSecretsManagerBackend", BackendKwargs: kw("")},
+			wantErr: "(gcp-secret-manager) is not built yet"},
+		{name: "azure by class path", cfg: resolver.Config{Backend: "airflow.contrib.secrets.azure_key_vault.AzureKeyVaultBackend",
+			BackendKwargs: kw(`{"vault_url": "https://kv.vault.azure.net/", "tenant_id": "t", "client_id": "c", "client_secret": "Pl4nted-secret"}`)},
+			wantTiers: []string{"azure-key-vault", "env", "metastore"}},
+		{name: "azure needs vault_url", cfg: resolver.Config{Backend: "azure-key-vault", BackendKwargs: kw("")}, wantErr: `"vault_url" is required`},
 		{name: "unknown", cfg: resolver.Config{Backend: "my.module.Backend", BackendKwargs: kw("")}, wantErr: `unknown backend "my.module.Backend"`},
 	}
 	for _, tt := range tests {

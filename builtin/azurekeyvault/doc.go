@@ -1,0 +1,110 @@
+// Package azurekeyvault is the Azure Key Vault backend: Airflow's
+// AzureKeyVaultBackend (airflow.providers.microsoft.azure.secrets.key_vault),
+// on the Azure SDK for Go (azsecrets, azidentity).
+//
+// Importing the package registers it as "azure-key-vault", with Airflow's
+// class paths airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend
+// and airflow.contrib.secrets.azure_key_vault.AzureKeyVaultBackend as
+// aliases.
+//
+// # Names
+//
+// A connection conn_id is the secret prefix + sep + conn_id (just conn_id
+// when the prefix is ""), and then every '_' in the whole name becomes sep,
+// as in Airflow: with the defaults, smtp_default is read from secret
+// airflow-connections-smtp-default. Trailing characters of sep are stripped
+// from a prefix. Variables and configs work the same way under
+// airflow-variables and airflow-config. The latest version of the secret
+// is read; only HTTP 404 means "not found". Key Vault compares names
+// ignoring case, so ids differing only in case, or only by '_' versus '-',
+// are one secret. [Backend.SecretName] tells which secret an id is read
+// from.
+//
+// Key Vault names hold 1 to 127 characters of 0-9, a-z, A-Z and '-'.
+// Airflow sends whatever the replacement leaves and gets an error back;
+// secretpath instead
+//
+//   - replaces '.' with sep too (conn ids may hold dots: my.db is read from
+//     airflow-connections-my-db);
+//   - answers "not found" without a request for any other name Key Vault
+//     cannot hold (a character such as ':', '/', ' ' or a non-ASCII letter,
+//     or more than 127 characters): no such secret can exist, and the
+//     search goes on to the next tier;
+//   - answers "not found" without a request for an empty id.
+//
+// As newest Airflow does, an id that spells a team-scoped name once
+// mapped (<team>--<id>: a first segment without sep followed by "--", as
+// my__db gives) is never looked up: lookups carry no team, and such a
+// secret belongs to a team.
+//
+// # backend_kwargs
+//
+//	connections_prefix, variables_prefix, config_prefix
+//	    absent: Airflow's default; null: that kind is never looked up (no
+//	    request); "": no prefix.
+//	vault_url
+//	    required: https://<vault-name>.vault.azure.net/.
+//	sep
+//	    default "-"; one or more of 0-9, a-z, A-Z and '-'.
+//	tenant_id, client_id, client_secret
+//	    all three: a client-secret credential (Microsoft Entra
+//	    client_credentials). Some but not all is a configuration error.
+//	managed_identity_client_id, workload_identity_tenant_id
+//	    both (Airflow ignores one without the other; here it is an error):
+//	    the environment's service principal when AZURE_CLIENT_SECRET etc.
+//	    are set, then workload identity with that client id and tenant when
+//	    AZURE_FEDERATED_TOKEN_FILE is set, then the user-assigned managed
+//	    identity with that client id.
+//	verify_challenge_resource
+//	    default true; false lets the vault's authentication challenge name
+//	    a resource whose domain does not match the vault's host: a vault
+//	    reached through a private endpoint under another name, or a local
+//	    test server (the Python SDK's SecretClient keyword of that name).
+//	disable_instance_discovery
+//	    default false; true skips Microsoft Entra's instance discovery
+//	    (login.microsoftonline.com), for disconnected or private clouds and
+//	    local test authorities set with AZURE_AUTHORITY_HOST.
+//	connection_verify
+//	    azure-core's transport keyword: a CA bundle file trusted in addition
+//	    to the system roots (for the vault and the authority), or false to
+//	    skip TLS verification (never in production).
+//	api_version
+//	    the Key Vault REST API version to request (default: the SDK's).
+//	timeout_seconds
+//	    bounds one lookup, token acquisition and retries included (default
+//	    10; 0: no bound but the caller's context).
+//
+// Without client_secret or managed_identity_client_id, the credential is
+// azidentity's DefaultAzureCredential: environment (AZURE_TENANT_ID,
+// AZURE_CLIENT_ID, AZURE_CLIENT_SECRET or a certificate), workload
+// identity, managed identity, then the Azure CLI, Azure Developer CLI and
+// Azure PowerShell; AZURE_TOKEN_CREDENTIALS selects one of them or "prod"
+// / "dev". AZURE_AUTHORITY_HOST selects a sovereign cloud's authority. The
+// SDK retries 408, 429 (honouring Retry-After) and 5xx answers. Any other
+// key, including keywords of the Python SDK that Airflow would pass on to
+// SecretClient (logging_enable, retry_total, ...), is a configuration error
+// that names it.
+//
+// # Errors
+//
+// HTTP 403 (Forbidden: no get permission, a firewall or policy refusal, a
+// disabled secret) matches resolver.ErrPermissionDenied. Every error
+// unwraps to the SDK's (errors.As finds *azcore.ResponseError or
+// *azidentity.AuthenticationFailedError); its text is one line naming the
+// secret, the HTTP status, Key Vault's error code and message, with the
+// client secret masked. No error contains a secret's value: a 200 answer
+// that cannot be decoded is reported without details.
+//
+// # Deliberate differences from Airflow
+//
+//   - '.' becomes sep; other names Key Vault cannot hold, and empty ids,
+//     are "not found" without a request (Airflow: an error from the
+//     service).
+//   - Incomplete credential kwargs are configuration errors (Airflow falls
+//     back to DefaultAzureCredential silently).
+//   - An empty sep is a configuration error (newest Airflow fails every
+//     lookup with one).
+//   - Every lookup is bounded by timeout_seconds.
+//   - A connection_verify bundle is added to the system roots (requests,
+//     under azure-core, trusts the bundle alone).
+package azurekeyvault

@@ -1,0 +1,326 @@
+package azurekeyvault
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// settings are the backend_kwargs, read.
+type settings struct {
+	vaultURL          string
+	sep               string
+	conns, vars, cfgs Kind
+
+	// tenant_id, client_id, client_secret: a client-secret credential.
+	tenantID, clientID, clientSecret string
+	// managed_identity_client_id, workload_identity_tenant_id: a
+	// user-assigned identity (see credential).
+	miClientID, wiTenantID string
+
+	verifyChallenge          bool   // verify_challenge_resource
+	disableInstanceDiscovery bool   // disable_instance_discovery
+	insecure                 bool   // connection_verify: false
+	caBundle                 string // connection_verify: a path
+	apiVersion               string // api_version
+	timeout                  time.Duration
+}
+
+// parseSettings reads every key the backend knows; the caller then calls
+// CheckUnused.
+func parseSettings(kw *resolver.Kwargs) (settings, error) {
+	var s settings
+	var err error
+	for _, k := range []struct {
+		key string
+		dst *Kind
+	}{{"connections_prefix", &s.conns}, {"variables_prefix", &s.vars}, {"config_prefix", &s.cfgs}} {
+		prefix, on, err := kw.OptString(k.key, "")
+		if err != nil {
+			return settings{}, err
+		}
+		*k.dst = Kind{Off: !on, Prefix: prefix, NoPrefix: on && kw.Has(k.key) && prefix == ""}
+	}
+	strs := []struct {
+		key string
+		dst *string
+		def string
+	}{
+		{"vault_url", &s.vaultURL, ""},
+		{"tenant_id", &s.tenantID, ""},
+		{"client_id", &s.clientID, ""},
+		{"client_secret", &s.clientSecret, ""},
+		{"managed_identity_client_id", &s.miClientID, ""},
+		{"workload_identity_tenant_id", &s.wiTenantID, ""},
+		{"api_version", &s.apiVersion, ""},
+	}
+	for _, f := range strs {
+		if *f.dst, err = kw.String(f.key, f.def); err != nil {
+			return settings{}, err
+		}
+	}
+	sep, on, err := kw.OptString("sep", DefaultSep)
+	switch {
+	case err != nil:
+		return settings{}, err
+	case !on: // null: Airflow's default
+		sep = DefaultSep
+	case sep == "":
+		return settings{}, fmt.Errorf("%w: backend_kwargs key %q must not be empty (it is part of every Key Vault secret name)", resolver.ErrConfig, "sep")
+	}
+	s.sep = sep
+	if err := checkVaultURL(s.vaultURL); err != nil {
+		return settings{}, err
+	}
+	if n := count(s.tenantID, s.clientID, s.clientSecret); n != 0 && n != 3 {
+		return settings{}, fmt.Errorf("%w: backend_kwargs keys %q, %q and %q go together (a client-secret credential)", resolver.ErrConfig, "tenant_id", "client_id", "client_secret")
+	}
+	if n := count(s.miClientID, s.wiTenantID); n == 1 {
+		return settings{}, fmt.Errorf("%w: backend_kwargs keys %q and %q go together (Airflow ignores one without the other)", resolver.ErrConfig, "managed_identity_client_id", "workload_identity_tenant_id")
+	}
+	if s.clientSecret != "" && s.miClientID != "" {
+		return settings{}, fmt.Errorf("%w: backend_kwargs keys %q and %q are two different credentials: give one", resolver.ErrConfig, "client_secret", "managed_identity_client_id")
+	}
+	if s.verifyChallenge, err = kw.Bool("verify_challenge_resource", true); err != nil {
+		return settings{}, err
+	}
+	if s.disableInstanceDiscovery, err = kw.Bool("disable_instance_discovery", false); err != nil {
+		return settings{}, err
+	}
+	if err := parseVerify(kw, &s); err != nil {
+		return settings{}, err
+	}
+	if s.timeout, err = parseTimeout(kw); err != nil {
+		return settings{}, err
+	}
+	return s, nil
+}
+
+func count(vals ...string) int {
+	n := 0
+	for _, v := range vals {
+		if v != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// checkVaultURL refuses anything but an https:// URL with a host. The URL
+// is not echoed: it may carry user information.
+func checkVaultURL(s string) error {
+	if s == "" {
+		return fmt.Errorf("%w: backend_kwargs key %q is required (https://<vault-name>.vault.azure.net/)", resolver.ErrConfig, "vault_url")
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%w: backend_kwargs key %q must be an https:// URL with a host and no user, query or fragment", resolver.ErrConfig, "vault_url")
+	}
+	return nil
+}
+
+// parseVerify reads connection_verify as azure-core's transport takes it: a
+// boolean, or the path of a CA bundle. A string that reads as a boolean (a
+// per-key environment override is always a string) is one.
+func parseVerify(kw *resolver.Kwargs, s *settings) error {
+	const key = "connection_verify"
+	if !kw.Has(key) || kw.IsNull(key) {
+		_, _ = kw.String(key, "") // marks the key read
+		return nil
+	}
+	if v, err := kw.Bool(key, true); err == nil {
+		s.insecure = !v
+		return nil
+	}
+	path, err := kw.String(key, "")
+	if err != nil || path == "" {
+		return fmt.Errorf("%w: backend_kwargs key %q must be a boolean or the path of a CA bundle", resolver.ErrConfig, key)
+	}
+	s.caBundle = path
+	return nil
+}
+
+// parseTimeout reads timeout_seconds: absent or null gives 0 (the
+// default), 0 gives -1 (no bound).
+func parseTimeout(kw *resolver.Kwargs) (time.Duration, error) {
+	const key = "timeout_seconds"
+	secs, err := kw.Float(key, 0)
+	switch {
+	case err != nil:
+		return 0, err
+	case !kw.Has(key) || kw.IsNull(key):
+		return 0, nil
+	case !(secs >= 0 && secs <= 24*3600): // NaN included
+		return 0, fmt.Errorf("%w: backend_kwargs key %q must be between 0 (no timeout) and 86400", resolver.ErrConfig, key)
+	case secs == 0:
+		return -1, nil
+	}
+	return time.Duration(secs * float64(time.Second)), nil
+}
+
+// transportHook, when set (by tests), adjusts every transport the backend
+// builds from kwargs.
+var transportHook func(*http.Transport)
+
+// transport returns the HTTP client connection_verify asks for, or nil for
+// the SDK's default.
+func (s *settings) transport() (*http.Client, error) {
+	if !s.insecure && s.caBundle == "" && transportHook == nil {
+		return nil, nil
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 10 // as the SDK's default transport: lookups run concurrently
+	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	if s.insecure {
+		tr.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // the user asked for connection_verify=false
+	}
+	if s.caBundle != "" {
+		pem, err := os.ReadFile(s.caBundle)
+		if err != nil {
+			return nil, fmt.Errorf("%w: backend_kwargs key %q: %v", resolver.ErrConfig, "connection_verify", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%w: backend_kwargs key %q: %s holds no PEM certificate", resolver.ErrConfig, "connection_verify", s.caBundle)
+		}
+		tr.TLSClientConfig.RootCAs = pool
+	}
+	if transportHook != nil {
+		transportHook(tr)
+	}
+	return &http.Client{Transport: tr}, nil
+}
+
+// credential builds the credential the kwargs describe, as Airflow does:
+// tenant_id + client_id + client_secret give a client-secret credential;
+// managed_identity_client_id + workload_identity_tenant_id give the
+// production part of DefaultAzureCredential with that identity
+// (environment, workload identity, then the managed identity); anything
+// else gives DefaultAzureCredential. No request is made.
+func (s *settings) credential(co azcore.ClientOptions) (azcore.TokenCredential, error) {
+	wrap := func(what string, err error) error {
+		return fmt.Errorf("%w: %s: %s: %s", resolver.ErrConfig, Name, what, oneLine(err.Error(), 2*maxMessage))
+	}
+	switch {
+	case s.clientSecret != "":
+		c, err := azidentity.NewClientSecretCredential(s.tenantID, s.clientID, s.clientSecret, &azidentity.ClientSecretCredentialOptions{
+			ClientOptions:            co,
+			DisableInstanceDiscovery: s.disableInstanceDiscovery,
+		})
+		if err != nil {
+			return nil, wrap("client-secret credential", err)
+		}
+		return c, nil
+	case s.miClientID != "":
+		return s.identityChain(co)
+	}
+	c, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
+		ClientOptions:            co,
+		DisableInstanceDiscovery: s.disableInstanceDiscovery,
+	})
+	if err != nil {
+		return nil, wrap("DefaultAzureCredential", err)
+	}
+	return c, nil
+}
+
+// identityChain is what Python's DefaultAzureCredential(
+// managed_identity_client_id=, workload_identity_tenant_id=,
+// additionally_allowed_tenants=[tenant]) does in Azure: the environment's
+// service principal (AZURE_CLIENT_SECRET etc.) when configured, workload
+// identity with that client id and tenant when AZURE_FEDERATED_TOKEN_FILE
+// is set, then the user-assigned managed identity. Go's
+// DefaultAzureCredential has no option for the managed identity's client id
+// (it reads AZURE_CLIENT_ID), hence this chain. The developer tools (Azure
+// CLI and the like) are left out: they do not take a client id.
+func (s *settings) identityChain(co azcore.ClientOptions) (azcore.TokenCredential, error) {
+	var creds []azcore.TokenCredential
+	if env, err := azidentity.NewEnvironmentCredential(&azidentity.EnvironmentCredentialOptions{
+		ClientOptions:            co,
+		DisableInstanceDiscovery: s.disableInstanceDiscovery,
+	}); err == nil {
+		creds = append(creds, env)
+	}
+	if os.Getenv("AZURE_FEDERATED_TOKEN_FILE") != "" {
+		wi, err := azidentity.NewWorkloadIdentityCredential(&azidentity.WorkloadIdentityCredentialOptions{
+			ClientOptions:              co,
+			ClientID:                   s.miClientID,
+			TenantID:                   s.wiTenantID,
+			AdditionallyAllowedTenants: []string{s.wiTenantID},
+			DisableInstanceDiscovery:   s.disableInstanceDiscovery,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: workload identity credential: %s", resolver.ErrConfig, Name, oneLine(err.Error(), 2*maxMessage))
+		}
+		creds = append(creds, wi)
+	}
+	mi, err := azidentity.NewManagedIdentityCredential(&azidentity.ManagedIdentityCredentialOptions{
+		ClientOptions: co,
+		ID:            azidentity.ClientID(s.miClientID),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: managed identity credential: %s", resolver.ErrConfig, Name, oneLine(err.Error(), 2*maxMessage))
+	}
+	creds = append(creds, mi)
+	chain, err := azidentity.NewChainedTokenCredential(creds, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %s", resolver.ErrConfig, Name, oneLine(err.Error(), 2*maxMessage))
+	}
+	return chain, nil
+}
+
+// open builds a Backend from backend_kwargs (see the package doc).
+func open(_ context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
+	s, err := parseSettings(kw)
+	if err != nil {
+		return nil, err
+	}
+	if err := kw.CheckUnused(Name); err != nil {
+		return nil, err
+	}
+	var co azcore.ClientOptions
+	client, err := s.transport()
+	if err != nil {
+		return nil, err
+	}
+	if client != nil {
+		co.Transport = client
+	}
+	cred, err := s.credential(co)
+	if err != nil {
+		return nil, err
+	}
+	sco := azsecrets.ClientOptions{ClientOptions: co, DisableChallengeResourceVerification: !s.verifyChallenge}
+	sco.APIVersion = s.apiVersion
+	b, err := New(Options{
+		VaultURL:    s.vaultURL,
+		Credential:  cred,
+		Client:      sco,
+		Connections: s.conns,
+		Variables:   s.vars,
+		Configs:     s.cfgs,
+		Sep:         s.sep,
+		Timeout:     s.timeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s.clientSecret != "" {
+		b.secrets = []string{s.clientSecret}
+	}
+	return b, nil
+}

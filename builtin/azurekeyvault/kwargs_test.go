@@ -1,0 +1,111 @@
+package azurekeyvault_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secretpath/secretpath/internal/azurefake"
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// TestKwargsErrors: every refused kwarg is a configuration error that
+// names it and never echoes the client secret. No request is made.
+func TestKwargsErrors(t *testing.T) {
+	f := newFake(t)
+	notPEM := filepath.Join(t.TempDir(), "not.pem")
+	require.NoError(t, os.WriteFile(notPEM, []byte("not a certificate"), 0o600))
+	tests := []struct {
+		name string
+		kw   map[string]any
+		want []string
+	}{
+		{name: "unknown keys", kw: map[string]any{"bogus": 1, "logging_enable": true}, want: []string{"bogus", "logging_enable"}},
+		{name: "Python SDK retry keyword", kw: map[string]any{"retry_total": 3}, want: []string{"retry_total"}},
+		{name: "no vault_url", kw: map[string]any{"vault_url": absent}, want: []string{"vault_url", "required"}},
+		{name: "vault_url null", kw: map[string]any{"vault_url": nil}, want: []string{"vault_url", "required"}},
+		{name: "vault_url over http", kw: map[string]any{"vault_url": "http://127.0.0.1:1/"}, want: []string{"vault_url", "https://"}},
+		{name: "vault_url without scheme", kw: map[string]any{"vault_url": "myvault.vault.azure.net"}, want: []string{"vault_url"}},
+		{name: "vault_url with user info", kw: map[string]any{"vault_url": "https://u:pw@kv.vault.azure.net/"}, want: []string{"vault_url"}},
+		{name: "vault_url with a query", kw: map[string]any{"vault_url": "https://kv.vault.azure.net/?x=1"}, want: []string{"vault_url"}},
+		{name: "vault_url not a string", kw: map[string]any{"vault_url": 3}, want: []string{"vault_url"}},
+		{name: "client secret without tenant", kw: map[string]any{"tenant_id": absent}, want: []string{"tenant_id", "client_id", "client_secret", "go together"}},
+		{name: "tenant and client without secret", kw: map[string]any{"client_secret": ""}, want: []string{"client_secret", "go together"}},
+		{name: "managed identity client id alone", kw: with(noClientSecret, map[string]any{"managed_identity_client_id": azurefake.ManagedIdentityClientID}),
+			want: []string{"managed_identity_client_id", "workload_identity_tenant_id", "go together"}},
+		{name: "workload tenant alone", kw: with(noClientSecret, map[string]any{"workload_identity_tenant_id": azurefake.Tenant}),
+			want: []string{"workload_identity_tenant_id"}},
+		{name: "two credentials", kw: map[string]any{"managed_identity_client_id": azurefake.ManagedIdentityClientID, "workload_identity_tenant_id": azurefake.Tenant},
+			want: []string{"client_secret", "managed_identity_client_id"}},
+		{name: "verify_challenge_resource not a boolean", kw: map[string]any{"verify_challenge_resource": "maybe"}, want: []string{"verify_challenge_resource"}},
+		{name: "disable_instance_discovery not a boolean", kw: map[string]any{"disable_instance_discovery": 2}, want: []string{"disable_instance_discovery"}},
+		{name: "connection_verify not a boolean or path", kw: map[string]any{"connection_verify": 3}, want: []string{"connection_verify"}},
+		{name: "connection_verify empty", kw: map[string]any{"connection_verify": ""}, want: []string{"connection_verify"}},
+		{name: "missing CA bundle", kw: map[string]any{"connection_verify": "/nonexistent/ca.pem"}, want: []string{"connection_verify", "/nonexistent/ca.pem"}},
+		{name: "CA bundle without a certificate", kw: map[string]any{"connection_verify": notPEM}, want: []string{"connection_verify", "no PEM certificate"}},
+		{name: "timeout negative", kw: map[string]any{"timeout_seconds": -1}, want: []string{"timeout_seconds"}},
+		{name: "timeout not a number", kw: map[string]any{"timeout_seconds": "soon"}, want: []string{"timeout_seconds"}},
+		{name: "timeout NaN", kw: map[string]any{"timeout_seconds": "NaN"}, want: []string{"timeout_seconds"}},
+		{name: "api_version not a string", kw: map[string]any{"api_version": 7.4}, want: []string{"api_version"}},
+		{name: "prefix not a string", kw: map[string]any{"connections_prefix": 3}, want: []string{"connections_prefix"}},
+		{name: "sep not a string", kw: map[string]any{"sep": 1}, want: []string{"sep"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := openKwargs(t, fakeKwargs(t, f, tt.kw))
+			require.ErrorIs(t, err, resolver.ErrConfig)
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			assert.NotContains(t, err.Error(), azurefake.ClientSecret)
+			assert.NotContains(t, err.Error(), "pw@")
+		})
+	}
+	assert.Zero(t, f.Count(""), "building a backend makes no request")
+}
+
+// TestKwargsAsStrings: per-key environment overrides
+// (AIRFLOW__SECRETS__BACKEND_KWARG__<KEY>) are raw strings; booleans and
+// numbers given so work, and sep null means the default.
+func TestKwargsAsStrings(t *testing.T) {
+	f := newFake(t)
+	f.SetSecret("airflow-variables-k", "v")
+	b := mustOpen(t, fakeKwargs(t, f, map[string]any{
+		"verify_challenge_resource":  "false",
+		"disable_instance_discovery": "yes",
+		"timeout_seconds":            "30",
+		"sep":                        nil,
+	}))
+	v, err := b.Variable(t.Context(), "k")
+	require.NoError(t, err)
+	assert.Equal(t, "v", v)
+}
+
+// TestAliases: Airflow's class paths open the backend.
+func TestAliases(t *testing.T) {
+	for _, name := range []string{
+		"azure-key-vault",
+		"airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend",
+		"airflow.contrib.secrets.azure_key_vault.AzureKeyVaultBackend",
+	} {
+		canon, ok := resolver.Canonical(name)
+		require.True(t, ok, name)
+		assert.Equal(t, "azure-key-vault", canon)
+	}
+}
+
+// TestTimeout: timeout_seconds bounds a lookup against a vault that never
+// answers.
+func TestTimeout(t *testing.T) {
+	f := newFake(t)
+	f.AddFault(azurefake.Fault{Hang: true})
+	b := mustOpen(t, fakeKwargs(t, f, map[string]any{"timeout_seconds": 0.5}))
+	_, err := b.Variable(t.Context(), "k")
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.NotErrorIs(t, err, resolver.ErrNotFound)
+	assert.Contains(t, err.Error(), `secret "airflow-variables-k"`)
+}
