@@ -45,6 +45,8 @@ func OpenFile(ctx context.Context, path string, opts ...resolver.Option) (*resol
 // search goes on), not Open. Options are applied after those from cfg.
 // Errors wrap resolver.ErrConfig.
 func Open(ctx context.Context, cfg *resolver.Config, opts ...resolver.Option) (*resolver.Resolver, error) {
+	// Backends that log on their own log to the caller's logger.
+	ctx = resolver.ContextWithLogger(ctx, resolver.LoggerOf(opts...))
 	var base []resolver.Option
 	var configured string
 	if cfg.Backend != "" {

@@ -1,0 +1,39 @@
+package resolver
+
+import (
+	"context"
+	"log/slog"
+)
+
+type loggerKey struct{}
+
+// ContextWithLogger returns ctx carrying l for backend constructors (the
+// Factory's ctx): a backend that logs on its own (a renewed token, a
+// lookup answered as "not found" after a refusal, a guest's log line)
+// keeps LoggerFromContext(ctx) and logs there. secretpath.Open passes the
+// resolver's logger (WithLogger) this way.
+func ContextWithLogger(ctx context.Context, l *slog.Logger) context.Context {
+	return context.WithValue(ctx, loggerKey{}, l)
+}
+
+// LoggerFromContext returns the logger ctx carries (see ContextWithLogger),
+// or slog.Default(). Never nil.
+func LoggerFromContext(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok && l != nil {
+		return l
+	}
+	return slog.Default()
+}
+
+// LoggerOf returns the logger opts set with WithLogger (the last one wins),
+// or slog.Default(); a nil logger means one that discards.
+func LoggerOf(opts ...Option) *slog.Logger {
+	o := options{logger: slog.Default()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return o.logger
+}
