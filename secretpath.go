@@ -92,10 +92,6 @@ var planned = map[string][]string{
 		"airflow.contrib.secrets.hashicorp_vault.VaultBackend",
 		"airflow.providers.hashicorp.secrets.vault.VaultBackend",
 	},
-	"gcp-secret-manager": {
-		"airflow.contrib.secrets.gcp_secrets_manager.CloudSecretsManagerBackend",
-		"airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend",
-	},
 	"azure-key-vault": {
 		"airflow.contrib.secrets.azure_key_vault.AzureKeyVaultBackend",
 		"airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend",
