@@ -98,10 +98,6 @@ var planned = map[string][]string{
 		"airflow.contrib.secrets.hashicorp_vault.VaultBackend",
 		"airflow.providers.hashicorp.secrets.vault.VaultBackend",
 	},
-	"gcp-secret-manager": {
-		"airflow.contrib.secrets.gcp_secrets_manager.CloudSecretsManagerBackend",
-		"airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend",
-	},
 }
 
 // OpenBackend builds the backend that name (a registered name, an Airflow

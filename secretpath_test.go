@@ -13,6 +13,7 @@ import (
 
 	"github.com/secretpath/secretpath"
 	"github.com/secretpath/secretpath/builtin/metastore"
+	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/resolver"
 )
 
@@ -23,6 +24,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Setenv(metastore.HomeEnv, dir)
+	testutil.GuardMetadata()
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -73,8 +75,8 @@ func TestOpen(t *testing.T) {
 		{name: "bad sql_alchemy_conn", cfg: resolver.Config{BackendKwargs: kw(""), SQLAlchemyConn: resolver.NewSecret("mssql://u:Pl4nted@h/db")},
 			wantErr: `unsupported scheme "mssql"`},
 		{name: "planned backend", cfg: resolver.Config{Backend: "vault", BackendKwargs: kw("")}, wantErr: `backend "vault" (vault) is not built yet`},
-		{name: "planned alias", cfg: resolver.Config{Backend: "airflow.contrib.secrets.gcp_secrets_manager.CloudSecretsManagerBackend", BackendKwargs: kw("")},
-			wantErr: "(gcp-secret-manager) is not built yet"},
+		{name: "planned alias", cfg: resolver.Config{Backend: "airflow.providers.hashicorp.secrets.vault.VaultBackend", BackendKwargs: kw("")},
+			wantErr: "(vault) is not built yet"},
 		{name: "azure by class path", cfg: resolver.Config{Backend: "airflow.contrib.secrets.azure_key_vault.AzureKeyVaultBackend",
 			BackendKwargs: kw(`{"vault_url": "https://kv.vault.azure.net/", "tenant_id": "t", "client_id": "c", "client_secret": "Pl4nted-secret"}`)},
 			wantTiers: []string{"azure-key-vault", "env", "metastore"}},

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/builtin/metastore"
+	"github.com/secretpath/secretpath/internal/testutil"
 )
 
 // TestMain keeps every test's embedded default metastore out of the user's
@@ -23,6 +24,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Setenv(metastore.HomeEnv, dir)
+	testutil.GuardMetadata()
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -28,3 +28,25 @@ func RepoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
+
+// GuardMetadata points every cloud SDK's metadata or identity endpoint at
+// a loopback port where nothing listens, for the whole test process, so
+// that a credential chain a test builds without its own fake fails fast
+// instead of probing 169.254.169.254: AWS_EC2_METADATA_DISABLED,
+// GCE_METADATA_HOST, and Azure's AZURE_TOKEN_CREDENTIALS with
+// IDENTITY_ENDPOINT. Variables already set are left alone, so a CI
+// script's own guard wins. Call it from TestMain of packages that build
+// backends from configs.
+func GuardMetadata() {
+	for k, v := range map[string]string{
+		"AWS_EC2_METADATA_DISABLED": "true",
+		"GCE_METADATA_HOST":         "127.0.0.1:9",
+		"AZURE_TOKEN_CREDENTIALS":   "ManagedIdentityCredential",
+		"IDENTITY_ENDPOINT":         "http://127.0.0.1:9/msi/token",
+		"IDENTITY_HEADER":           "guard",
+	} {
+		if _, ok := os.LookupEnv(k); !ok {
+			os.Setenv(k, v)
+		}
+	}
+}

@@ -41,6 +41,10 @@ type Capabilities struct {
 	// CaseInsensitiveIDs: ids differing only in case are the same id
 	// (environment variables are upper-cased).
 	CaseInsensitiveIDs bool
+	// RestrictedIDs: the service only holds ids made of letters, digits,
+	// '-' and '_' (GCP Secret Manager's secret ids). The suite does not
+	// store other ids; it checks that looking one up is a clean miss.
+	RestrictedIDs bool
 	// Mutable: the backend is written through the suite (the metastore);
 	// the harness must implement MutableHarness.
 	Mutable bool

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -147,8 +148,23 @@ func testConnectionIDs(t *testing.T, h Harness, caps Capabilities) {
 		"a":              "mysql://d@host-four/db4",
 		"google_default": "google-cloud-platform://?key_path=%2Fkeys%2Fkey.json",
 	}
+	var unstorable []string
+	if caps.RestrictedIDs {
+		for id := range ids {
+			if strings.Trim(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
+				unstorable = append(unstorable, id)
+				delete(ids, id)
+			}
+		}
+	}
 	b := h.Backend(ctx, t, Seed{Connections: ids})
 	r := newResolver(b)
+	for _, id := range unstorable {
+		_, err := r.Connection(ctx, id)
+		var nf *resolver.NotFoundError
+		require.ErrorAs(t, err, &nf, "an id the service cannot hold: %q", id)
+		assert.Empty(t, nf.Errs, "a clean miss, not a tier failure: %q", id)
+	}
 	for id, uri := range ids {
 		got, err := r.Connection(ctx, id)
 		require.NoError(t, err, id)

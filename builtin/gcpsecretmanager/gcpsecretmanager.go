@@ -1,0 +1,531 @@
+// Package gcpsecretmanager is the Google Cloud Secret Manager backend:
+// Airflow's CloudSecretManagerBackend
+// (airflow.providers.google.cloud.secrets.secret_manager), over Secret
+// Manager's REST API with golang.org/x/oauth2/google for credentials.
+//
+// Importing the package registers it as "gcp-secret-manager", with
+// Airflow's class paths
+// airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend
+// and airflow.contrib.secrets.gcp_secrets_manager.CloudSecretsManagerBackend
+// as aliases.
+//
+// # Names
+//
+// Connection conn_id is the latest version of secret connections_prefix +
+// sep + conn_id (default airflow-connections-smtp_default), that is
+// projects/<project>/secrets/<name>/versions/latest. There is no special
+// case for an empty prefix: "" with sep "-" gives "-smtp_default", as in
+// Airflow. Variables and configs work the same way under airflow-variables
+// and airflow-config. The payload is returned as UTF-8 text; when the
+// response carries a CRC32C checksum (dataCrc32c) it is verified, and a
+// mismatch is an error matching ErrChecksum (the Go client libraries do not
+// check it).
+//
+// Not found, as in Airflow: NOT_FOUND, PERMISSION_DENIED and
+// INVALID_ARGUMENT answers (the last two are logged at error level with the
+// secret's name, as Airflow logs them). Everything else is an error: the
+// resolver logs it and asks the next tier. Those errors are only read from
+// Google's JSON error documents: a 404 page from a proxy or a wrong
+// endpoint is an error, not a miss.
+//
+// # backend_kwargs
+//
+//	connections_prefix, variables_prefix, config_prefix
+//	    absent: Airflow's default; null: that kind is never looked up (no
+//	    request); "": no prefix (the name starts with sep).
+//	sep                joins prefix and id (default "-"; "" joins them
+//	                   directly). connections_prefix + sep must match
+//	                   ^[a-zA-Z0-9-_]*$, as Airflow requires.
+//	project_id         the project holding the secrets (default: from the
+//	                   credentials, below).
+//	gcp_key_path       a service-account JSON key file (.json).
+//	gcp_keyfile_dict   a service-account key as a JSON object (or a string
+//	                   holding one); the two characters \n in private_key
+//	                   become newlines, as Airflow does.
+//	gcp_credential_config_file
+//	                   a credential configuration: a path, or the JSON itself
+//	                   (a string starting with "{" or an object). Types
+//	                   service_account, authorized_user, external_account
+//	                   (workload identity federation),
+//	                   external_account_authorized_user and
+//	                   impersonated_service_account.
+//	gcp_scopes         OAuth scopes, comma-separated (or a list); default
+//	                   https://www.googleapis.com/auth/cloud-platform.
+//	impersonation_chain
+//	                   a service account to impersonate, or a list whose last
+//	                   element is impersonated through the others
+//	                   (delegates), with IAM Credentials' generateAccessToken.
+//	endpoint           Secret Manager's base URL (default
+//	                   https://secretmanager.googleapis.com): a private
+//	                   endpoint, a proxy, or a test server. Not in Airflow.
+//
+// gcp_key_path, gcp_keyfile_dict and gcp_credential_config_file are mutually
+// exclusive; without any of them the backend uses Application Default
+// Credentials: GOOGLE_APPLICATION_CREDENTIALS, then gcloud's
+// application_default_credentials.json, then the GCE metadata server
+// (GCE_METADATA_HOST overrides its address). Any other key is a
+// configuration error that names it.
+//
+// The project is project_id, else the impersonated service account's
+// project (from its address, name@PROJECT.iam.gserviceaccount.com), else,
+// for Application Default Credentials, GOOGLE_CLOUD_PROJECT or
+// GCLOUD_PROJECT, else the credentials' project (a key file's project_id,
+// the metadata server's project); with none of these the backend is not
+// built (a configuration error).
+//
+// # Errors
+//
+// Errors name the secret and carry the service's status and message
+// (errors.As finds *Error and *APIError); they never contain a payload, a
+// token or a key. PERMISSION_DENIED does not match
+// resolver.ErrPermissionDenied: it is a miss here, as in Airflow, so
+// resolver.WithFailClosed does not apply. A lookup is bounded by a 10 s
+// timeout; it retries UNAVAILABLE and RESOURCE_EXHAUSTED answers (as
+// Google's client libraries do) and requests that got no answer, 3
+// attempts in all.
+//
+// # Deliberate differences from Airflow
+//
+//   - A name that is not a valid secret id (letters, digits, '-' and '_', at
+//     most 255) is not found without a request; Airflow sends it and gets
+//     INVALID_ARGUMENT, with the same outcome and log. An empty id is not
+//     found without a request.
+//   - Credentials that cannot be loaded are a configuration error when the
+//     backend is built; Airflow logs them and fails every lookup.
+//   - The impersonated account's project is read only from addresses ending
+//     in .iam.gserviceaccount.com; Airflow takes whatever follows the "@".
+//   - gcp_key_path, gcp_keyfile_dict and gcp_credential_config_file are
+//     checked when the backend is built (type, client_email, a parseable
+//     private key), not at the first lookup.
+//   - Secret Manager is reached over REST (HTTP/1.1 or HTTP/2), not gRPC.
+package gcpsecretmanager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/google"
+
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// Name is the backend's registered name.
+const Name = "gcp-secret-manager"
+
+// Airflow's defaults.
+const (
+	DefaultConnectionsPrefix = "airflow-connections"
+	DefaultVariablesPrefix   = "airflow-variables"
+	DefaultConfigPrefix      = "airflow-config"
+	DefaultSep               = "-"
+	// DefaultScope is the OAuth scope asked for when none is given.
+	DefaultScope = "https://www.googleapis.com/auth/cloud-platform"
+)
+
+// Endpoints.
+const (
+	DefaultEndpoint               = "https://secretmanager.googleapis.com"
+	DefaultIAMCredentialsEndpoint = "https://iamcredentials.googleapis.com"
+)
+
+// Lookup bounds, used when the Options leave them 0.
+const (
+	DefaultTimeout     = 10 * time.Second
+	DefaultMaxAttempts = 3
+	DefaultRetryDelay  = 250 * time.Millisecond
+)
+
+func init() {
+	resolver.Register(Name, open,
+		"airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend",
+		"airflow.contrib.secrets.gcp_secrets_manager.CloudSecretsManagerBackend",
+	)
+}
+
+// Kind says where one kind of value lives.
+type Kind struct {
+	// Off: never look this kind up; no request is made (Airflow's prefix
+	// None).
+	Off bool
+	// Prefix is put before sep + id; "" means the default prefix unless
+	// NoPrefix is set.
+	Prefix string
+	// NoPrefix: the prefix is "" (Airflow's prefix ""): the name is sep + id.
+	NoPrefix bool
+}
+
+// Options configure a Backend built with New.
+type Options struct {
+	// ProjectID is the project holding the secrets; "" means the
+	// impersonated account's project, else GOOGLE_CLOUD_PROJECT or
+	// GCLOUD_PROJECT when Credentials is nil, else Credentials' project.
+	ProjectID string
+	// Credentials authenticate requests; nil means Application Default
+	// Credentials with Scopes.
+	Credentials *google.Credentials
+	// Scopes for Application Default Credentials and impersonation; nil
+	// means DefaultScope.
+	Scopes []string
+	// ImpersonationChain, when not empty, impersonates its last element,
+	// through the others as delegates, with IAM Credentials.
+	ImpersonationChain []string
+	// WithoutAuthentication sends requests without credentials (an
+	// emulator or a test server); Credentials and ImpersonationChain must
+	// then be unset.
+	WithoutAuthentication bool
+
+	// Endpoint is Secret Manager's base URL; "" means DefaultEndpoint. A
+	// bare host[:port] means https.
+	Endpoint string
+	// IAMCredentialsEndpoint is IAM Credentials' base URL for
+	// impersonation; "" means DefaultIAMCredentialsEndpoint.
+	IAMCredentialsEndpoint string
+	// HTTPClient sends the requests, token requests included; nil means a
+	// client of its own (http.DefaultTransport's settings, more idle
+	// connections; token requests time out after 30 s).
+	HTTPClient *http.Client
+
+	// Where connections, variables and configs live. The zero Kind is
+	// Airflow's default.
+	Connections, Variables, Configs Kind
+	// Sep joins prefix and id; "" means DefaultSep unless NoSep is set.
+	Sep string
+	// NoSep joins prefix and id with nothing between (Airflow's sep "").
+	NoSep bool
+
+	// Timeout bounds one lookup, retries included: 0 means DefaultTimeout,
+	// a negative value no bound but the caller's context.
+	Timeout time.Duration
+	// MaxAttempts is how many times a request is sent when the service is
+	// unavailable or throttles: 0 means DefaultMaxAttempts, 1 no retry.
+	MaxAttempts int
+	// RetryDelay is the wait before the first retry, doubled for each
+	// further one, with jitter: 0 means DefaultRetryDelay.
+	RetryDelay time.Duration
+
+	// Logger receives the PERMISSION_DENIED and INVALID_ARGUMENT answers
+	// treated as "not found" (error level, as Airflow logs them) and
+	// NOT_FOUND (debug level); nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Backend reads connections, variables and configs from Google Cloud
+// Secret Manager. It is safe for concurrent use.
+type Backend struct {
+	endpoint          string // base URL, no trailing slash
+	project           string
+	conns, vars, cfgs kind
+	sep               string
+	client            *http.Client
+	tokens            *tokenCache // nil: no authentication
+	timeout           time.Duration
+	attempts          int
+	retryDelay        time.Duration
+	logger            *slog.Logger
+}
+
+type kind struct {
+	on     bool
+	prefix string
+}
+
+// validPrefixSep is Airflow's SECRET_ID_PATTERN, which connections_prefix
+// + sep must match.
+var validPrefixSep = regexp.MustCompile(`^[a-zA-Z0-9_-]*$`)
+
+// validSecretID is what the service accepts as a secret id.
+var validSecretID = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,255}$`)
+
+// New returns a Backend. Without o.Credentials it looks for Application
+// Default Credentials, which may ask the metadata server for the project;
+// it sends no request to Secret Manager.
+func New(ctx context.Context, o Options) (*Backend, error) {
+	b := &Backend{
+		client:     o.HTTPClient,
+		sep:        o.Sep,
+		timeout:    o.Timeout,
+		attempts:   o.MaxAttempts,
+		retryDelay: o.RetryDelay,
+		logger:     o.Logger,
+	}
+	if b.sep == "" && !o.NoSep {
+		b.sep = DefaultSep
+	}
+	if o.NoSep && o.Sep != "" {
+		return nil, fmt.Errorf("%w: %s: Sep and NoSep are both set", resolver.ErrConfig, Name)
+	}
+	b.conns = newKind(o.Connections, DefaultConnectionsPrefix)
+	b.vars = newKind(o.Variables, DefaultVariablesPrefix)
+	b.cfgs = newKind(o.Configs, DefaultConfigPrefix)
+	if b.conns.on && !validPrefixSep.MatchString(b.conns.prefix+b.sep) {
+		return nil, fmt.Errorf("%w: %s: connections_prefix %q + sep %q must match %s (letters, digits, '-' and '_'), as Airflow requires",
+			resolver.ErrConfig, Name, b.conns.prefix, b.sep, "^[a-zA-Z0-9-_]*$")
+	}
+	if b.client == nil {
+		b.client = defaultClient()
+	}
+	if b.timeout == 0 {
+		b.timeout = DefaultTimeout
+	}
+	if b.attempts <= 0 {
+		b.attempts = DefaultMaxAttempts
+	}
+	if b.retryDelay <= 0 {
+		b.retryDelay = DefaultRetryDelay
+	}
+	if b.logger == nil {
+		b.logger = slog.Default()
+	}
+	var err error
+	if b.endpoint, err = baseURL(o.Endpoint, DefaultEndpoint, "endpoint"); err != nil {
+		return nil, err
+	}
+	iam, err := baseURL(o.IAMCredentialsEndpoint, DefaultIAMCredentialsEndpoint, "IAM Credentials endpoint")
+	if err != nil {
+		return nil, err
+	}
+	scopes := o.Scopes
+	if len(scopes) == 0 {
+		scopes = []string{DefaultScope}
+	}
+	for _, p := range o.ImpersonationChain {
+		if strings.TrimSpace(p) == "" {
+			return nil, fmt.Errorf("%w: %s: impersonation_chain holds an empty service account", resolver.ErrConfig, Name)
+		}
+	}
+
+	creds, adc := o.Credentials, false
+	switch {
+	case o.WithoutAuthentication:
+		if creds != nil || len(o.ImpersonationChain) > 0 {
+			return nil, fmt.Errorf("%w: %s: WithoutAuthentication excludes Credentials and ImpersonationChain", resolver.ErrConfig, Name)
+		}
+	case creds == nil:
+		adc = true
+		creds, err = google.FindDefaultCredentialsWithParams(authContext(ctx, o.HTTPClient), google.CredentialsParams{Scopes: scopes})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: no credentials: Application Default Credentials were not found or did not load: %s",
+				resolver.ErrConfig, Name, clean(err.Error()))
+		}
+	}
+	var ts oauth2.TokenSource
+	if creds != nil {
+		if creds.TokenSource == nil {
+			return nil, fmt.Errorf("%w: %s: Credentials without a TokenSource", resolver.ErrConfig, Name)
+		}
+		ts = creds.TokenSource
+	}
+	if n := len(o.ImpersonationChain); n > 0 {
+		ts = newImpersonator(authContext(ctx, o.HTTPClient), tokenClient(o.HTTPClient), iam, ts,
+			o.ImpersonationChain[n-1], o.ImpersonationChain[:n-1], scopes)
+	}
+	if ts != nil {
+		b.tokens = newTokenCache(ts)
+	}
+
+	var envProject string
+	if adc {
+		envProject = firstEnv("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT")
+	}
+	switch {
+	case o.ProjectID != "":
+		b.project = o.ProjectID
+	case len(o.ImpersonationChain) > 0 && projectOfServiceAccount(o.ImpersonationChain[len(o.ImpersonationChain)-1]) != "":
+		b.project = projectOfServiceAccount(o.ImpersonationChain[len(o.ImpersonationChain)-1])
+	case envProject != "":
+		b.project = envProject
+	case creds != nil && creds.ProjectID != "":
+		b.project = creds.ProjectID
+	default:
+		return nil, fmt.Errorf("%w: %s: no project: set project_id (or GOOGLE_CLOUD_PROJECT), or use credentials that name one",
+			resolver.ErrConfig, Name)
+	}
+	return b, nil
+}
+
+// defaultClient keeps more idle connections to the endpoint than
+// http.DefaultTransport's 2, so that concurrent lookups reuse them.
+func defaultClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return &http.Client{Transport: t}
+}
+
+func newKind(k Kind, def string) kind {
+	switch {
+	case k.Off:
+		return kind{}
+	case k.NoPrefix:
+		return kind{on: true}
+	case k.Prefix == "":
+		return kind{on: true, prefix: def}
+	}
+	return kind{on: true, prefix: k.Prefix}
+}
+
+// baseURL checks an endpoint and returns it without a trailing slash.
+func baseURL(s, def, what string) (string, error) {
+	if s == "" {
+		return def, nil
+	}
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		// The text is not quoted: it could hold credentials.
+		return "", fmt.Errorf("%w: %s: %s must be an http or https URL (or host[:port]) without user info, query or fragment",
+			resolver.ErrConfig, Name, what)
+	}
+	return strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"), nil
+}
+
+// projectOfServiceAccount returns PROJECT from
+// name@PROJECT.iam.gserviceaccount.com, or "".
+func projectOfServiceAccount(email string) string {
+	_, domain, ok := strings.Cut(email, "@")
+	if !ok {
+		return ""
+	}
+	p, ok := strings.CutSuffix(domain, ".iam.gserviceaccount.com")
+	if !ok || p == "" || strings.Contains(p, ".") {
+		return ""
+	}
+	return p
+}
+
+// Name returns "gcp-secret-manager".
+func (b *Backend) Name() string { return Name }
+
+// ProjectID returns the project the backend reads from.
+func (b *Backend) ProjectID() string { return b.project }
+
+// ConnectionValue returns the latest version of secret <connections
+// prefix><sep>connID.
+func (b *Backend) ConnectionValue(ctx context.Context, connID string) (string, error) {
+	return b.get(ctx, &b.conns, resolver.KindConnection, connID)
+}
+
+// Variable returns the latest version of secret <variables prefix><sep>key.
+func (b *Backend) Variable(ctx context.Context, key string) (string, error) {
+	return b.get(ctx, &b.vars, resolver.KindVariable, key)
+}
+
+// Config returns the latest version of secret <config prefix><sep>key.
+func (b *Backend) Config(ctx context.Context, key string) (string, error) {
+	return b.get(ctx, &b.cfgs, resolver.KindConfig, key)
+}
+
+func (b *Backend) get(ctx context.Context, k *kind, what resolver.Kind, id string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	if !k.on || id == "" {
+		return "", resolver.ErrNotFound
+	}
+	name := k.prefix + b.sep + id
+	if !validSecretID.MatchString(name) {
+		// Airflow sends it and the service answers INVALID_ARGUMENT: same
+		// outcome and log, without the request.
+		b.logger.LogAttrs(ctx, slog.LevelError, "GCP Secret Manager: invalid secret id; treated as not found (only letters, digits, '-' and '_', at most 255, are allowed)",
+			slog.String("backend", Name), slog.String("kind", what.String()), slog.String("secret", name),
+			slog.String("status", "INVALID_ARGUMENT"), slog.Bool("sent", false))
+		return "", &Error{Secret: name, sentinel: resolver.ErrNotFound, err: errInvalidName}
+	}
+	if b.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, b.timeout)
+		defer cancel()
+	}
+	v, err := b.access(ctx, name)
+	if err == nil {
+		return v, nil
+	}
+	e := &Error{Secret: name, err: err}
+	// Only Secret Manager's own answer can mean "not found" (not, say, IAM's
+	// refusal to impersonate while getting a token).
+	if ae, ok := err.(*APIError); ok && ae.notFound() {
+		e.sentinel = resolver.ErrNotFound
+		level := slog.LevelError // as Airflow logs PermissionDenied and InvalidArgument
+		msg := "GCP Secret Manager refused the lookup; treated as not found"
+		if ae.Status == "NOT_FOUND" {
+			level, msg = slog.LevelDebug, "GCP Secret Manager: secret not found"
+		}
+		b.logger.LogAttrs(ctx, level, msg,
+			slog.String("backend", Name), slog.String("kind", what.String()), slog.String("secret", name),
+			slog.String("status", ae.Status), slog.String("message", ae.Message))
+	}
+	return "", e
+}
+
+// access reads the latest version of secret name, retrying unavailable
+// and throttled answers.
+func (b *Backend) access(ctx context.Context, name string) (string, error) {
+	for attempt := 1; ; attempt++ {
+		v, err := b.accessOnce(ctx, name)
+		if err == nil || attempt >= b.attempts || !retryable(ctx, err) {
+			return v, err
+		}
+		d := b.retryDelay
+		for i := 1; i < attempt && d < maxRetryDelay; i++ {
+			d *= 2
+		}
+		d = min(d, maxRetryDelay)
+		d = d/2 + rand.N(d/2+1) // jitter in [d/2, d]
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return "", fmt.Errorf("%w (gave up before retrying: %w)", err, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// maxRetryDelay caps the wait between two attempts.
+const maxRetryDelay = 30 * time.Second
+
+// Error is a failed lookup. Its text names the secret and describes the
+// cause without any value; it unwraps to resolver.ErrNotFound when the
+// service's answer means "not found", and to the cause: an *APIError,
+// ErrChecksum, a decoding, token or transport error.
+type Error struct {
+	Secret   string // the secret's name (not the full resource name)
+	sentinel error
+	err      error
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("secret %q: %v", e.Secret, e.err) }
+
+// Unwrap returns the sentinel, if any, and the cause.
+func (e *Error) Unwrap() []error {
+	if e.sentinel == nil {
+		return []error{e.err}
+	}
+	return []error{e.sentinel, e.err}
+}
+
+// ErrChecksum is matched by the error of a lookup whose payload does not
+// match the CRC32C checksum the response carries.
+var ErrChecksum = errors.New("the payload does not match its CRC32C checksum (the response was corrupted)")
+
+var errInvalidName = errors.New("not a valid secret id (only letters, digits, '-' and '_', at most 255): not looked up")
+
+func firstEnv(keys ...string) string {
+	for _, k := range keys {
+		if v := strings.TrimSpace(os.Getenv(k)); v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,414 @@
+package gcpsecretmanager
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/oauth2"
+)
+
+const userAgent = "secretpath/" + Name
+
+// maxBody bounds a response body: a secret's payload is at most 64 KiB
+// (about 88 KB in base64).
+const maxBody = 1 << 20
+
+// accessOnce sends one AccessSecretVersion request for the latest version
+// of secret name (REST: GET /v1/{name=projects/*/secrets/*/versions/*}:access).
+func (b *Backend) accessOnce(ctx context.Context, name string) (string, error) {
+	resource := "projects/" + b.project + "/secrets/" + name + "/versions/latest"
+	u := b.endpoint + "/v1/projects/" + url.PathEscape(b.project) + "/secrets/" + url.PathEscape(name) + "/versions/latest:access"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	// The routing header Google's client libraries send.
+	req.Header.Set("X-Goog-Request-Params", "name="+url.QueryEscape(resource))
+	if b.tokens != nil {
+		tok, err := b.tokens.token(ctx)
+		if err != nil {
+			return "", err
+		}
+		tok.SetAuthHeader(req)
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := readBody(resp.Body)
+	if err != nil {
+		return "", fmt.Errorf("reading the response (HTTP %d): %w", resp.StatusCode, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", parseAPIError(resp.StatusCode, body)
+	}
+	data, err := decodeAccess(body)
+	if err != nil {
+		return "", err
+	}
+	return string(data), nil
+}
+
+func readBody(r io.Reader) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r, maxBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > maxBody {
+		return nil, fmt.Errorf("the response is larger than %d bytes", maxBody)
+	}
+	return body, nil
+}
+
+// accessResponse is AccessSecretVersionResponse in proto3 JSON. Both the
+// JSON names and the proto field names are accepted, as protojson does.
+type accessResponse struct {
+	Name    string `json:"name"`
+	Payload *struct {
+		Data        *string         `json:"data"`
+		DataCrc32c  json.RawMessage `json:"dataCrc32c"`
+		DataCrc32c2 json.RawMessage `json:"data_crc32c"`
+	} `json:"payload"`
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// errDecode is wrapped by the errors of responses that do not decode.
+var errDecode = errors.New("the response could not be decoded")
+
+// decodeAccess returns the payload of an AccessSecretVersionResponse,
+// after checking its CRC32C checksum when there is one and that it is
+// UTF-8. Errors say where the body is wrong, never what it holds.
+func decodeAccess(body []byte) ([]byte, error) {
+	var r accessResponse
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, fmt.Errorf("%w: %s", errDecode, jsonWhere(err))
+	}
+	if r.Name == "" {
+		// The service always names the version it read: this is not its
+		// answer (a proxy's, or another API's).
+		return nil, fmt.Errorf("%w: no version name: not an AccessSecretVersion response", errDecode)
+	}
+	if r.Payload == nil || r.Payload.Data == nil {
+		// proto3 JSON leaves out an empty payload.
+		if r.Payload != nil {
+			if err := checkCRC(nil, r.Payload.DataCrc32c, r.Payload.DataCrc32c2); err != nil {
+				return nil, err
+			}
+		}
+		return []byte{}, nil
+	}
+	data, err := decodeBytes(*r.Payload.Data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: payload.data is not base64 (%v)", errDecode, err)
+	}
+	if err := checkCRC(data, r.Payload.DataCrc32c, r.Payload.DataCrc32c2); err != nil {
+		return nil, err
+	}
+	if !utf8.Valid(data) {
+		return nil, fmt.Errorf("the payload is not UTF-8 text (invalid byte at offset %d)", invalidUTF8At(data))
+	}
+	return data, nil
+}
+
+// decodeBytes decodes a proto3 JSON bytes value: standard or URL-safe
+// base64, with or without padding.
+func decodeBytes(s string) ([]byte, error) {
+	enc := base64.StdEncoding
+	if strings.ContainsAny(s, "-_") {
+		enc = base64.URLEncoding
+	}
+	if len(s)%4 != 0 {
+		enc = enc.WithPadding(base64.NoPadding)
+	}
+	return enc.DecodeString(s)
+}
+
+// checkCRC compares data's CRC32C with the response's dataCrc32c (an int64
+// as a JSON string or number), when present.
+func checkCRC(data []byte, raws ...json.RawMessage) error {
+	for _, raw := range raws {
+		raw = bytes.TrimSpace(raw)
+		if len(raw) == 0 || string(raw) == "null" {
+			continue
+		}
+		text := string(raw)
+		if raw[0] == '"' {
+			if err := json.Unmarshal(raw, &text); err != nil {
+				return fmt.Errorf("%w: payload.dataCrc32c is malformed", errDecode)
+			}
+		}
+		want, err := strconv.ParseInt(text, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%w: payload.dataCrc32c is not an int64", errDecode)
+		}
+		if want != int64(crc32Of(data)) {
+			return ErrChecksum
+		}
+	}
+	return nil
+}
+
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
+
+// jsonWhere describes a JSON decoding error by position and field only,
+// so that no part of the body (which may hold a secret) is echoed.
+func jsonWhere(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("not valid JSON (syntax error at byte %d)", se.Offset)
+	case errors.As(err, &te):
+		return fmt.Sprintf("unexpected JSON %s for %s at byte %d", te.Value, te.Field, te.Offset)
+	}
+	return "not valid JSON"
+}
+
+// APIError is an error answer from a Google API (Secret Manager, or IAM
+// Credentials when impersonating).
+type APIError struct {
+	HTTPStatus int
+	// Status is the google.rpc code's name ("NOT_FOUND",
+	// "PERMISSION_DENIED", ...), or "" when the body was not a Google API
+	// error document.
+	Status  string
+	Message string // the service's message, on one line
+}
+
+func (e *APIError) Error() string {
+	if e.Status == "" {
+		return fmt.Sprintf("HTTP %d, and the response is not a Google API error (is the endpoint right?)", e.HTTPStatus)
+	}
+	if e.Message == "" {
+		return fmt.Sprintf("%s (HTTP %d)", e.Status, e.HTTPStatus)
+	}
+	return fmt.Sprintf("%s (HTTP %d): %s", e.Status, e.HTTPStatus, e.Message)
+}
+
+// notFound: the answers Airflow's CloudSecretManagerBackend turns into
+// None.
+func (e *APIError) notFound() bool {
+	switch e.Status {
+	case "NOT_FOUND", "PERMISSION_DENIED", "INVALID_ARGUMENT":
+		return true
+	}
+	return false
+}
+
+// statusOfHTTP maps an HTTP status to the google.rpc code Google's REST
+// APIs use for it, for an error document that has no status.
+func statusOfHTTP(code int) string {
+	switch code {
+	case 400:
+		return "INVALID_ARGUMENT"
+	case 401:
+		return "UNAUTHENTICATED"
+	case 403:
+		return "PERMISSION_DENIED"
+	case 404:
+		return "NOT_FOUND"
+	case 409:
+		return "ABORTED"
+	case 429:
+		return "RESOURCE_EXHAUSTED"
+	case 499:
+		return "CANCELLED"
+	case 501:
+		return "UNIMPLEMENTED"
+	case 503:
+		return "UNAVAILABLE"
+	case 504:
+		return "DEADLINE_EXCEEDED"
+	}
+	if code >= 500 {
+		return "INTERNAL"
+	}
+	return "UNKNOWN"
+}
+
+// parseAPIError reads Google's JSON error document,
+// {"error": {"code": 404, "message": "...", "status": "NOT_FOUND"}}. A body
+// that is not one (a proxy's or front end's page) gives an APIError without
+// Status, which never means "not found".
+func parseAPIError(httpStatus int, body []byte) *APIError {
+	var doc struct {
+		Error *struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+			Status  string `json:"status"`
+		} `json:"error"`
+	}
+	e := &APIError{HTTPStatus: httpStatus}
+	if json.Unmarshal(body, &doc) != nil || doc.Error == nil || (doc.Error.Status == "" && doc.Error.Code == 0) {
+		return e
+	}
+	e.Status = doc.Error.Status
+	if e.Status == "" {
+		e.Status = statusOfHTTP(doc.Error.Code)
+	}
+	if !isStatusName(e.Status) {
+		e.Status = "UNKNOWN"
+	}
+	e.Message = clean(doc.Error.Message)
+	return e
+}
+
+func isStatusName(s string) bool {
+	if s == "" || len(s) > 40 {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'A' || r > 'Z') && r != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// retryable reports whether a failed request may be sent again: the
+// service was unavailable or throttled, or the request did not get an
+// answer, and ctx is not done.
+func retryable(ctx context.Context, err error) bool {
+	var te *tokenError
+	if ctx.Err() != nil || errors.As(err, &te) {
+		return false
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		switch ae.Status {
+		case "UNAVAILABLE", "RESOURCE_EXHAUSTED":
+			return true
+		case "":
+			switch ae.HTTPStatus {
+			case 429, 502, 503, 504:
+				return true
+			}
+		}
+		return false
+	}
+	var ue *url.Error
+	return errors.As(err, &ue)
+}
+
+// clean puts a service's message on one line of at most 300 characters.
+func clean(s string) string {
+	const limit = 300
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+	if utf8.RuneCountInString(s) > limit {
+		s = string([]rune(s)[:limit]) + "…"
+	}
+	return s
+}
+
+// tokenCache hands out access tokens: the last one while it is valid,
+// without a call; otherwise a new one from the source.
+type tokenCache struct {
+	src oauth2.TokenSource
+	cur atomic.Pointer[oauth2.Token]
+}
+
+func newTokenCache(src oauth2.TokenSource) *tokenCache { return &tokenCache{src: src} }
+
+func (c *tokenCache) token(ctx context.Context) (*oauth2.Token, error) {
+	if t := c.cur.Load(); t.Valid() {
+		return t, nil
+	}
+	t, err := token(ctx, c.src)
+	if err == nil {
+		c.cur.Store(t)
+	}
+	return t, err
+}
+
+// token gets an access token from ts, giving up when ctx is done (a token
+// source takes no context).
+func token(ctx context.Context, ts oauth2.TokenSource) (*oauth2.Token, error) {
+	type result struct {
+		tok *oauth2.Token
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		tok, err := ts.Token()
+		ch <- result{tok, err}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			return nil, &tokenError{err: r.err}
+		}
+		if r.tok == nil || r.tok.AccessToken == "" {
+			return nil, &tokenError{err: errors.New("the credentials gave an empty access token")}
+		}
+		return r.tok, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("getting an access token: %w", ctx.Err())
+	}
+}
+
+// tokenError is a failure to get an access token. Its text leaves out the
+// token endpoint's response body.
+type tokenError struct{ err error }
+
+func (e *tokenError) Error() string { return "getting an access token: " + describeTokenError(e.err) }
+
+func (e *tokenError) Unwrap() error { return e.err }
+
+func describeTokenError(err error) string {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		msg := "the token endpoint refused"
+		if re.Response != nil {
+			msg = fmt.Sprintf("the token endpoint answered HTTP %d", re.Response.StatusCode)
+		}
+		code, desc := re.ErrorCode, re.ErrorDescription
+		if code == "" {
+			// Not every flow parses the RFC 6749 error document (the JWT
+			// flow does not): read its two fields, and nothing else of
+			// the body.
+			var doc struct {
+				Code string `json:"error"`
+				Desc string `json:"error_description"`
+			}
+			if json.Unmarshal(re.Body, &doc) == nil {
+				code, desc = doc.Code, doc.Desc
+			}
+		}
+		if code != "" {
+			msg += ": " + clean(code)
+			if desc != "" {
+				msg += " (" + clean(desc) + ")"
+			}
+		}
+		return msg
+	}
+	return clean(err.Error())
+}
+
+func crc32Of(data []byte) uint32 { return crc32.Checksum(data, castagnoli) }
