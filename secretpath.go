@@ -88,10 +88,6 @@ func Open(ctx context.Context, cfg *resolver.Config, opts ...resolver.Option) (*
 // with Airflow's class paths for them, so that a config naming one gets a
 // clear answer rather than "unknown backend".
 var planned = map[string][]string{
-	"vault": {
-		"airflow.contrib.secrets.hashicorp_vault.VaultBackend",
-		"airflow.providers.hashicorp.secrets.vault.VaultBackend",
-	},
 	"gcp-secret-manager": {
 		"airflow.contrib.secrets.gcp_secrets_manager.CloudSecretsManagerBackend",
 		"airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend",

@@ -72,7 +72,7 @@ func TestOpen(t *testing.T) {
 			wantErr: "fernet_key: key 1 of 1 is not URL-safe base64"},
 		{name: "bad sql_alchemy_conn", cfg: resolver.Config{BackendKwargs: kw(""), SQLAlchemyConn: resolver.NewSecret("mssql://u:Pl4nted@h/db")},
 			wantErr: `unsupported scheme "mssql"`},
-		{name: "planned backend", cfg: resolver.Config{Backend: "vault", BackendKwargs: kw("")}, wantErr: `backend "vault" (vault) is not built yet`},
+		{name: "planned backend", cfg: resolver.Config{Backend: "gcp-secret-manager", BackendKwargs: kw("")}, wantErr: `backend "gcp-secret-manager" (gcp-secret-manager) is not built yet`},
 		{name: "planned alias", cfg: resolver.Config{Backend: "airflow.contrib.secrets.azure_key_vault.AzureKeyVaultBackend", BackendKwargs: kw("")},
 			wantErr: "(azure-key-vault) is not built yet"},
 		{name: "unknown", cfg: resolver.Config{Backend: "my.module.Backend", BackendKwargs: kw("")}, wantErr: `unknown backend "my.module.Backend"`},
