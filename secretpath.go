@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strings"
 
 	"github.com/secretpath/secretpath/builtin/env"
 	_ "github.com/secretpath/secretpath/builtin/localfs" // registers "localfs"
@@ -90,16 +89,6 @@ func Open(ctx context.Context, cfg *resolver.Config, opts ...resolver.Option) (*
 	return resolver.New(append(base, opts...)...), nil
 }
 
-// planned are the backends the product will have but this build does not,
-// with Airflow's class paths for them, so that a config naming one gets a
-// clear answer rather than "unknown backend".
-var planned = map[string][]string{
-	"vault": {
-		"airflow.contrib.secrets.hashicorp_vault.VaultBackend",
-		"airflow.providers.hashicorp.secrets.vault.VaultBackend",
-	},
-}
-
 // OpenBackend builds the backend that name (a registered name, an Airflow
 // class path) stands for. WebAssembly modules need more than kwargs (limits
 // and capabilities): Open handles them with wasmhost.OpenConfig.
@@ -107,36 +96,15 @@ func OpenBackend(ctx context.Context, name string, kwargs *resolver.Kwargs) (res
 	if _, ok := resolver.Canonical(name); ok {
 		return resolver.Open(ctx, name, kwargs)
 	}
-	for short, aliases := range planned {
-		if name == short || contains(aliases, name) {
-			return nil, fmt.Errorf("%w: backend %q (%s) is not built yet; available: %s",
-				resolver.ErrConfig, name, short, strings.Join(resolver.Registered(), ", "))
-		}
-	}
 	if wasmhost.IsModuleRef(name) {
 		return nil, fmt.Errorf("%w: backend %q is a WebAssembly module: open it with wasmhost.OpenConfig", resolver.ErrConfig, name)
 	}
 	return resolver.Open(ctx, name, kwargs) // the registry's "unknown backend" error
 }
 
-// KnownBackends lists every backend name this build accepts or will accept,
-// sorted.
+// KnownBackends lists every backend name this build accepts, sorted.
 func KnownBackends() []string {
 	names := resolver.Registered()
-	for n := range planned {
-		if !contains(names, n) {
-			names = append(names, n)
-		}
-	}
 	sort.Strings(names)
 	return names
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

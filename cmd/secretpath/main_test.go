@@ -118,8 +118,8 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{name: "unknown backend", cfg: "[secrets]\nbackend = nosuch\n", wantCode: 2,
 			wantStderr: []string{`unknown backend "nosuch"`, "localfs", "env"}},
-		{name: "not built yet", cfg: "[secrets]\nbackend = airflow.providers.hashicorp.secrets.vault.VaultBackend\n", wantCode: 2,
-			wantStderr: []string{"not built yet", "vault"}},
+		{name: "vault without an address", cfg: "[secrets]\nbackend = airflow.providers.hashicorp.secrets.vault.VaultBackend\nbackend_kwargs = {\"url\": null}\n", wantCode: 2,
+			wantStderr: []string{"vault"}},
 		{name: "missing wasm module", cfg: "[secrets]\nbackend = ./no-such-module.wasm\n", wantCode: 2, wantStderr: []string{"no-such-module.wasm", "no such file"}},
 		{name: "wasm module refused", cfg: "[secrets]\nbackend = " + filepath.Join(repoRoot, "wasmhost/testdata/bench_guest.wasm") + "\n[wasm]\nsha256 = 00\n", wantCode: 2,
 			wantStderr: []string{"but the pin says 00"}},

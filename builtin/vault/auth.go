@@ -1,0 +1,268 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/secretpath/secretpath/builtin/internal/awscommon"
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// The auth types (Airflow's auth_type values, plus cert).
+const (
+	AuthToken      = "token"
+	AuthAppRole    = "approle"
+	AuthUserpass   = "userpass"
+	AuthLDAP       = "ldap"
+	AuthKubernetes = "kubernetes"
+	AuthJWT        = "jwt"
+	AuthGitHub     = "github"
+	AuthCert       = "cert"
+	AuthAWSIAM     = "aws_iam"
+)
+
+// Airflow's auth types this build does not implement: a clear configuration
+// error rather than "unknown".
+var unsupportedAuth = map[string]bool{"azure": true, "gcp": true, "radius": true}
+
+// supportedAuth lists the implemented auth types, for errors.
+const supportedAuth = "approle, aws_iam, cert, github, jwt, kubernetes, ldap, token, userpass"
+
+// DefaultKubernetesJWTPath is where a Kubernetes pod finds its service
+// account token (Airflow's default kubernetes_jwt_path).
+const DefaultKubernetesJWTPath = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+
+// Auth says how the backend authenticates. Only the fields of Type are used.
+type Auth struct {
+	// Type is one of the Auth* constants; "" means AuthToken.
+	Type string
+	// MountPoint is the auth method's mount path; "" means Type (the
+	// method's default path: approle, userpass, ...).
+	MountPoint string
+
+	// Token (token, github) or TokenPath, a file holding it (read, and
+	// trimmed, at each login). For token auth, with neither set, New takes
+	// the VAULT_TOKEN environment variable.
+	Token, TokenPath string
+	// RoleID and SecretID (approle; SecretID may be empty for roles
+	// without bind_secret_id).
+	RoleID, SecretID string
+	// Username and Password (userpass, ldap).
+	Username, Password string
+	// KubernetesRole and KubernetesJWTPath, the service account token
+	// file, read at each login (kubernetes).
+	KubernetesRole, KubernetesJWTPath string
+	// JWTRole and JWT or JWTPath, a file read at each login (jwt).
+	JWTRole, JWT, JWTPath string
+	// CertRole names the cert auth role to log in against ("" = any role
+	// the certificate matches). The certificate itself is the TLS client
+	// certificate of the client's configuration (the cert kwarg).
+	CertRole string
+
+	// aws_iam: KeyID and SecretID are static AWS credentials; without
+	// them the AWS SDK's default chain is used, first assuming AssumeRole
+	// when set. Region signs the request (default us-east-1). RoleID is
+	// the Vault role.
+	KeyID      string
+	Region     string
+	AssumeRole *AssumeRole
+}
+
+func (a *Auth) mount() string {
+	if a.MountPoint != "" {
+		return strings.Trim(a.MountPoint, "/")
+	}
+	if a.Type == AuthAWSIAM {
+		return "aws"
+	}
+	return a.Type
+}
+
+// validate checks a at construction, with Airflow's messages where Airflow
+// has one. getenv is os.Getenv (a parameter for tests).
+func (a *Auth) validate(getenv func(string) string) error {
+	if a.Type == "" {
+		a.Type = AuthToken
+	}
+	req := func(what string) error {
+		return fmt.Errorf("%w: %s: the '%s' authentication type requires %s", resolver.ErrConfig, Name, a.Type, what)
+	}
+	switch a.Type {
+	case AuthToken:
+		if a.Token == "" && a.TokenPath == "" {
+			a.Token = getenv("VAULT_TOKEN")
+		}
+		if a.Token == "" && a.TokenPath == "" {
+			return req("'token' or 'token_path' (or VAULT_TOKEN in the environment)")
+		}
+	case AuthGitHub:
+		if a.Token == "" && a.TokenPath == "" {
+			return req("'token' or 'token_path'")
+		}
+	case AuthAppRole:
+		if a.RoleID == "" {
+			return req("'role_id'")
+		}
+	case AuthUserpass, AuthLDAP:
+		if a.Username == "" {
+			return req("'username'")
+		}
+		if a.Password == "" {
+			return req("'password'")
+		}
+	case AuthKubernetes:
+		if a.KubernetesRole == "" {
+			return req("'kubernetes_role'")
+		}
+		if a.KubernetesJWTPath == "" {
+			return req("'kubernetes_jwt_path'")
+		}
+	case AuthJWT:
+		if a.JWTRole == "" {
+			return req("'jwt_role'")
+		}
+		if a.JWT == "" && a.JWTPath == "" {
+			return req("'jwt_token' or 'jwt_token_path'")
+		}
+	case AuthCert, AuthAWSIAM:
+	default:
+		if unsupportedAuth[a.Type] {
+			return fmt.Errorf("%w: %s: auth_type %q is not supported by this build (supported: %s)", resolver.ErrConfig, Name, a.Type, supportedAuth)
+		}
+		return fmt.Errorf("%w: %s: the auth_type is not supported: %q; it should be one of %s", resolver.ErrConfig, Name, a.Type, supportedAuth)
+	}
+	if a.MountPoint != "" && strings.Trim(a.MountPoint, "/") == "" {
+		return fmt.Errorf("%w: %s: auth_mount_point must name a path", resolver.ErrConfig, Name)
+	}
+	return nil
+}
+
+// loginRequest returns the login path and body of a's method. Files are
+// read here, at each login, so that a rotated token or JWT file is picked
+// up by the next login.
+func (a *Auth) loginRequest(ctx context.Context) (path string, body map[string]any, err error) {
+	base := "auth/" + a.mount() + "/login"
+	switch a.Type {
+	case AuthAWSIAM:
+		body, err := a.awsIAMLogin(ctx)
+		return base, body, err
+	case AuthAppRole:
+		body = map[string]any{"role_id": a.RoleID}
+		if a.SecretID != "" {
+			body["secret_id"] = a.SecretID
+		}
+		return base, body, nil
+	case AuthUserpass, AuthLDAP:
+		return base + "/" + a.Username, map[string]any{"password": a.Password}, nil
+	case AuthKubernetes:
+		jwt, err := readCredential(a.KubernetesJWTPath, "kubernetes_jwt_path")
+		if err != nil {
+			return "", nil, err
+		}
+		return base, map[string]any{"role": a.KubernetesRole, "jwt": jwt}, nil
+	case AuthJWT:
+		jwt := strings.TrimSpace(a.JWT)
+		if jwt == "" {
+			if jwt, err = readCredential(a.JWTPath, "jwt_token_path"); err != nil {
+				return "", nil, err
+			}
+		}
+		return base, map[string]any{"role": a.JWTRole, "jwt": jwt}, nil
+	case AuthGitHub:
+		tok, err := a.token()
+		if err != nil {
+			return "", nil, err
+		}
+		return base, map[string]any{"token": tok}, nil
+	case AuthCert:
+		body = map[string]any{}
+		if a.CertRole != "" {
+			body["name"] = a.CertRole
+		}
+		return base, body, nil
+	}
+	return "", nil, fmt.Errorf("%s: auth type %q has no login", Name, a.Type)
+}
+
+// token returns Token, or TokenPath's content trimmed.
+func (a *Auth) token() (string, error) {
+	if a.TokenPath == "" {
+		return a.Token, nil
+	}
+	return readCredential(a.TokenPath, "token_path")
+}
+
+// readCredential reads a token or JWT file. The error names the file and
+// the kwarg, never the content.
+func readCredential(path, kwarg string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return "", fmt.Errorf("%s: reading %s %q: %w", Name, kwarg, path, err)
+	}
+	s := strings.TrimSpace(string(b))
+	if s == "" {
+		return "", fmt.Errorf("%s: %s %q is empty", Name, kwarg, path)
+	}
+	return s, nil
+}
+
+// String describes a without its credentials (token, secret_id, password,
+// JWT), so that printing Options reveals nothing.
+func (a Auth) String() string {
+	var b strings.Builder
+	b.WriteString("vault.Auth{Type: ")
+	b.WriteString(a.Type)
+	if a.MountPoint != "" {
+		b.WriteString(", MountPoint: " + a.MountPoint)
+	}
+	for _, f := range []struct{ name, v string }{
+		{"Token", a.Token}, {"SecretID", a.SecretID}, {"Password", a.Password}, {"JWT", a.JWT}, {"KeyID", a.KeyID},
+	} {
+		if f.v != "" {
+			b.WriteString(", " + f.name + ": ***")
+		}
+	}
+	for _, f := range []struct{ name, v string }{
+		{"TokenPath", a.TokenPath}, {"RoleID", a.RoleID}, {"Username", a.Username},
+		{"KubernetesRole", a.KubernetesRole}, {"KubernetesJWTPath", a.KubernetesJWTPath},
+		{"JWTRole", a.JWTRole}, {"JWTPath", a.JWTPath}, {"CertRole", a.CertRole}, {"Region", a.Region},
+	} {
+		if f.v != "" {
+			b.WriteString(", " + f.name + ": " + f.v)
+		}
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// GoString is String, so %#v reveals nothing either.
+func (a Auth) GoString() string { return a.String() }
+
+// Format prints String for every verb.
+func (a Auth) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(a.String())) }
+
+// redact masks AWS access key ids and the aws_iam credentials in an
+// authentication error (STS messages can quote a credential scope); other
+// auth types' errors are returned as they are.
+func (a *Auth) redact(err error) error {
+	if a.Type != AuthAWSIAM || err == nil {
+		return err
+	}
+	r := awscommon.Redactor{Secrets: []string{a.KeyID, a.SecretID}}
+	return &redactedError{msg: r.Redact(err.Error()), err: err}
+}
+
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }

@@ -1,0 +1,119 @@
+package vault_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secretpath/secretpath/internal/awsfake"
+	"github.com/secretpath/secretpath/internal/vaultfake"
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// TestAWSIAMAuth: aws_iam logs in with a SigV4-signed STS
+// GetCallerIdentity request (checked by the fake with the key's secret),
+// from static keys, the AWS default chain, or a role assumed through STS.
+func TestAWSIAMAuth(t *testing.T) {
+	const akid, secret = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	assumed := aws.Credentials{AccessKeyID: "ASIAASSUMEDEXAMPLE01", SecretAccessKey: "assumed-secret-key-example", SessionToken: "assumed-session", CanExpire: true, Expires: time.Now().Add(time.Hour)}
+	tests := []struct {
+		name       string
+		kw         map[string]any
+		env        map[string]string
+		sts        bool // serve STS AssumeRole from awsfake
+		wantRegion string
+		wantRole   string
+		wantErr    string
+	}{
+		{name: "static keys", kw: map[string]any{"key_id": akid, "secret_id": secret, "role_id": "airflow"},
+			wantRegion: "us-east-1", wantRole: "airflow"},
+		{name: "static keys, region", kw: map[string]any{"key_id": akid, "secret_id": secret, "region": "eu-west-1"},
+			wantRegion: "eu-west-1"},
+		{name: "default chain", env: map[string]string{"AWS_ACCESS_KEY_ID": akid, "AWS_SECRET_ACCESS_KEY": secret, "AWS_REGION": "eu-central-1"},
+			kw: map[string]any{"role_id": "airflow"}, wantRegion: "eu-central-1", wantRole: "airflow"},
+		{name: "assumed role", env: map[string]string{"AWS_ACCESS_KEY_ID": akid, "AWS_SECRET_ACCESS_KEY": secret, "AWS_REGION": "us-east-1"}, sts: true,
+			kw: map[string]any{"assume_role_kwargs": map[string]any{"RoleArn": "arn:aws:iam::123456789012:role/vault", "RoleSessionName": "airflow"}}, wantRegion: "us-east-1"},
+		{name: "wrong secret", kw: map[string]any{"key_id": akid, "secret_id": "not-the-secret-KEY"}, wantErr: "SignatureDoesNotMatch"},
+		{name: "unknown key", kw: map[string]any{"key_id": "AKIAUNKNOWNEXAMPLE00", "secret_id": secret}, wantErr: "InvalidClientTokenId"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			awsfake.Isolate(t)
+			f := newFake(t)
+			f.Put("secret", "variables/hello", map[string]any{"value": "world"})
+			f.EnableAuth("", vaultfake.AWS, vaultfake.TokenOptions{TTL: loginTTL})
+			f.AddCredential("aws", akid, secret)
+			f.AddCredential("aws", assumed.AccessKeyID, assumed.SecretAccessKey)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			var a *awsfake.Server
+			if tt.sts {
+				a = awsfake.New(t)
+				a.SetAssumeRoleCredentials(assumed)
+				t.Setenv("AWS_ENDPOINT_URL_STS", a.URL)
+			}
+			kw := map[string]any{"url": f.URL, "auth_type": "aws_iam"}
+			for k, v := range tt.kw {
+				kw[k] = v
+			}
+			b := mustOpen(t, kw)
+			v, err := b.Variable(t.Context(), "hello")
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.NotErrorIs(t, err, resolver.ErrNotFound)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				assert.NotContains(t, err.Error(), secret)
+				assert.NotContains(t, err.Error(), "not-the-secret-KEY")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, "world", v)
+			login := f.Requests()[0]
+			require.Equal(t, "auth/aws/login", login.Path)
+			var body map[string]any
+			require.NoError(t, json.Unmarshal(login.Body, &body))
+			assert.Equal(t, "POST", body["iam_http_request_method"])
+			if tt.wantRole != "" {
+				assert.Equal(t, tt.wantRole, body["role"])
+			} else {
+				assert.NotContains(t, body, "role")
+			}
+			hj, err := base64.StdEncoding.DecodeString(body["iam_request_headers"].(string))
+			require.NoError(t, err)
+			var headers map[string][]string
+			require.NoError(t, json.Unmarshal(hj, &headers))
+			assert.Equal(t, []string{"sts.amazonaws.com"}, headers["Host"])
+			assert.Contains(t, headers["Authorization"][0], "/"+tt.wantRegion+"/sts/aws4_request")
+			if tt.sts {
+				assert.Equal(t, 1, a.Count(awsfake.TargetAssumeRole))
+				assert.True(t, strings.HasPrefix(headers["Authorization"][0], "AWS4-HMAC-SHA256 Credential="+assumed.AccessKeyID+"/"))
+				assert.Equal(t, []string{assumed.SessionToken}, headers["X-Amz-Security-Token"])
+			}
+		})
+	}
+}
+
+// TestAWSIAMKwargs: assume_role_kwargs are checked at construction.
+func TestAWSIAMKwargs(t *testing.T) {
+	f := newFake(t)
+	for _, tt := range []struct {
+		assume map[string]any
+		want   string
+	}{
+		{assume: map[string]any{"RoleSessionName": "x"}, want: "RoleArn is required"},
+		{assume: map[string]any{"RoleArn": "arn", "Policy": "{}"}, want: "Policy is not supported"},
+		{assume: map[string]any{"RoleArn": 5}, want: "RoleArn must be a string"},
+		{assume: map[string]any{"RoleArn": "arn", "DurationSeconds": 1.5}, want: "DurationSeconds must be a whole number"},
+	} {
+		_, err := openKwargs(t, map[string]any{"url": f.URL, "auth_type": "aws_iam", "assume_role_kwargs": tt.assume})
+		require.ErrorIs(t, err, resolver.ErrConfig)
+		assert.Contains(t, err.Error(), tt.want)
+	}
+}

@@ -1,0 +1,293 @@
+package vault
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// settings are the kwargs that configure the HTTP client rather than
+// Options' plain fields.
+type settings struct {
+	verify         *bool  // nil: Vault's environment
+	caCert         string // verify given as a path
+	certFile       string
+	keyFile        string
+	proxies        map[string]string
+	allowRedirects *bool
+}
+
+// open builds a Backend from backend_kwargs (see the package doc).
+func open(_ context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
+	o, s, err := optionsFromKwargs(kw)
+	if err != nil {
+		return nil, err
+	}
+	if err := kw.CheckUnused(Name); err != nil {
+		return nil, err
+	}
+	o.settings = &s
+	return New(o)
+}
+
+// airflowOnly are Airflow kwargs of the auth types this build lacks: read
+// (so that they are not unknown) and ignored.
+var airflowOnly = []string{
+	"gcp_key_path", "gcp_keyfile_dict", "gcp_scopes",
+	"azure_tenant_id", "azure_resource", "radius_host", "radius_secret", "radius_port",
+}
+
+// optionsFromKwargs decodes backend_kwargs. It reads no file and no
+// environment and makes no request.
+func optionsFromKwargs(kw *resolver.Kwargs) (Options, settings, error) {
+	var o Options
+	var s settings
+	var err error
+	str := func(key string, dst *string) {
+		if err == nil {
+			*dst, err = kw.String(key, *dst)
+		}
+	}
+	kinds := []struct {
+		key string
+		dst *Kind
+	}{
+		{"connections_path", &o.Connections},
+		{"variables_path", &o.Variables},
+		{"config_path", &o.Configs},
+	}
+	for _, k := range kinds {
+		v, on, e := kw.OptString(k.key, "\x00default")
+		if e != nil {
+			return o, s, e
+		}
+		switch {
+		case !on:
+			k.dst.Off = true
+		case v == "\x00default":
+		case strings.TrimRight(v, "/") == "":
+			k.dst.NoPath = true
+		default:
+			k.dst.Path = v
+		}
+	}
+
+	mount, on, err := kw.OptString("mount_point", DefaultMountPoint)
+	if err != nil {
+		return o, s, err
+	}
+	if !on || strings.Trim(mount, "/") == "" {
+		o.MountFromID = true // Airflow: `if not self.mount_point`
+	} else {
+		o.MountPoint = mount
+	}
+	if o.KVVersion, err = kw.Int("kv_engine_version", DefaultKVVersion); err != nil {
+		return o, s, err
+	}
+	if o.KVVersion != 1 && o.KVVersion != 2 {
+		return o, s, fmt.Errorf("%w: %s: the version is not supported: %d; it should be one of [1, 2]", resolver.ErrConfig, Name, o.KVVersion)
+	}
+	str("url", &o.Address)
+	str("namespace", &o.Namespace)
+
+	a := &o.Auth
+	a.Type = AuthToken
+	a.KubernetesJWTPath = DefaultKubernetesJWTPath
+	str("auth_type", &a.Type)
+	str("auth_mount_point", &a.MountPoint)
+	str("token", &a.Token)
+	str("token_path", &a.TokenPath)
+	str("role_id", &a.RoleID)
+	str("secret_id", &a.SecretID)
+	str("username", &a.Username)
+	str("password", &a.Password)
+	str("kubernetes_role", &a.KubernetesRole)
+	str("jwt_role", &a.JWTRole)
+	str("jwt_token", &a.JWT)
+	str("jwt_token_path", &a.JWTPath)
+	str("cert_role", &a.CertRole)
+	str("key_id", &a.KeyID)
+	str("region", &a.Region)
+	if err != nil {
+		return o, s, err
+	}
+	var assume map[string]any
+	if _, err := kw.Decode("assume_role_kwargs", &assume); err != nil {
+		return o, s, err
+	}
+	if a.Type == AuthAWSIAM {
+		if a.AssumeRole, err = parseAssumeRole(assume); err != nil {
+			return o, s, err
+		}
+	}
+	// null switches the default off (Airflow: then an error for kubernetes).
+	if a.KubernetesJWTPath, _, err = kw.OptString("kubernetes_jwt_path", DefaultKubernetesJWTPath); err != nil {
+		return o, s, err
+	}
+	for _, key := range airflowOnly {
+		if _, err := kw.Decode(key, new(any)); err != nil {
+			return o, s, err
+		}
+	}
+
+	timeout, err := kw.Float("timeout", DefaultTimeout.Seconds())
+	switch {
+	case err != nil:
+		return o, s, err
+	case timeout < 0 || math.IsNaN(timeout) || timeout > 1e9:
+		return o, s, fmt.Errorf("%w: backend_kwargs key %q must be a number of seconds >= 0", resolver.ErrConfig, "timeout")
+	case timeout == 0:
+		o.Timeout = -1
+	default:
+		o.Timeout = time.Duration(timeout * float64(time.Second))
+	}
+
+	if err := s.decode(kw); err != nil {
+		return o, s, err
+	}
+	for _, key := range []string{"session", "adapter"} {
+		if kw.Has(key) {
+			_, _ = kw.Decode(key, new(any)) // marks the key used; the error is ours
+			return o, s, fmt.Errorf("%w: %s: backend_kwargs key %q (a Python object) is not supported", resolver.ErrConfig, Name, key)
+		}
+	}
+	if err := o.Auth.validate(func(string) string { return "" }); err != nil && !isTokenFromEnv(&o.Auth) {
+		return o, s, err
+	}
+	return o, s, nil
+}
+
+// isTokenFromEnv: token auth without token or token_path, which New
+// resolves with VAULT_TOKEN.
+func isTokenFromEnv(a *Auth) bool {
+	return a.Type == AuthToken && a.Token == "" && a.TokenPath == ""
+}
+
+func (s *settings) decode(kw *resolver.Kwargs) error {
+	if kw.Has("verify") && !kw.IsNull("verify") {
+		var v any
+		if _, err := kw.Decode("verify", &v); err != nil {
+			return err
+		}
+		switch v := v.(type) {
+		case bool:
+			s.verify = &v
+		case string:
+			if b, ok := parseBool(v); ok {
+				s.verify = &b
+			} else if v != "" {
+				t := true
+				s.verify, s.caCert = &t, v
+			}
+		default:
+			return fmt.Errorf("%w: backend_kwargs key %q must be a boolean or a CA bundle path", resolver.ErrConfig, "verify")
+		}
+	} else {
+		_, _ = kw.Decode("verify", new(any)) // null: marks the key used
+	}
+
+	if kw.Has("cert") && !kw.IsNull("cert") {
+		var v any
+		if _, err := kw.Decode("cert", &v); err != nil {
+			return err
+		}
+		bad := fmt.Errorf("%w: backend_kwargs key %q must be a file path or [cert_file, key_file]", resolver.ErrConfig, "cert")
+		switch v := v.(type) {
+		case string:
+			if v == "" {
+				return bad
+			}
+			s.certFile, s.keyFile = v, v // one PEM file holding both, as requests takes
+		case []any:
+			if len(v) != 2 {
+				return bad
+			}
+			c, ok1 := v[0].(string)
+			k, ok2 := v[1].(string)
+			if !ok1 || !ok2 || c == "" || k == "" {
+				return bad
+			}
+			s.certFile, s.keyFile = c, k
+		default:
+			return bad
+		}
+	} else {
+		_, _ = kw.Decode("cert", new(any)) // null: marks the key used
+	}
+
+	var proxies map[string]string
+	if _, err := kw.Decode("proxies", &proxies); err != nil {
+		return err
+	}
+	for scheme, u := range proxies {
+		if _, err := url.Parse(u); err != nil || u == "" {
+			return fmt.Errorf("%w: backend_kwargs key %q: the %q proxy is not a URL", resolver.ErrConfig, "proxies", scheme)
+		}
+	}
+	s.proxies = proxies
+
+	if kw.Has("allow_redirects") && !kw.IsNull("allow_redirects") {
+		v, err := kw.Bool("allow_redirects", true)
+		if err != nil {
+			return err
+		}
+		s.allowRedirects = &v
+	} else {
+		_, _ = kw.Decode("allow_redirects", new(any)) // null: marks the key used
+	}
+	return nil
+}
+
+// apply sets the TLS, proxy and redirect options on cfg.
+func (s *settings) apply(cfg *api.Config) error {
+	if s.verify != nil || s.certFile != "" {
+		t := &api.TLSConfig{ClientCert: s.certFile, ClientKey: s.keyFile, CACert: s.caCert}
+		if s.verify != nil {
+			t.Insecure = !*s.verify
+		}
+		if err := cfg.ConfigureTLS(t); err != nil {
+			return fmt.Errorf("%w: %s: TLS (verify, cert): %v", resolver.ErrConfig, Name, err)
+		}
+	}
+	if len(s.proxies) > 0 {
+		tr, ok := cfg.HttpClient.Transport.(*http.Transport)
+		if !ok {
+			return fmt.Errorf("%w: %s: proxies need an *http.Transport", resolver.ErrConfig, Name)
+		}
+		proxies := s.proxies
+		tr.Proxy = func(r *http.Request) (*url.URL, error) {
+			u, ok := proxies[r.URL.Scheme]
+			if !ok {
+				u, ok = proxies["all"]
+			}
+			if !ok {
+				return nil, nil
+			}
+			return url.Parse(u)
+		}
+	}
+	if s.allowRedirects != nil {
+		cfg.DisableRedirects = !*s.allowRedirects
+	}
+	return nil
+}
+
+// parseBool reads a boolean given as a string (a per-key environment
+// override), as Airflow's config does.
+func parseBool(s string) (bool, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "t", "1", "yes", "y", "on":
+		return true, true
+	case "false", "f", "0", "no", "n", "off":
+		return false, true
+	}
+	return false, false
+}

@@ -1,0 +1,529 @@
+// Package vault is the HashiCorp Vault backend: Airflow's VaultBackend
+// (airflow.providers.hashicorp.secrets.vault), reading the KV secrets
+// engine (version 1 or 2) through github.com/hashicorp/vault/api.
+//
+// Importing the package registers it as "vault", with Airflow's class paths
+// airflow.providers.hashicorp.secrets.vault.VaultBackend and
+// airflow.contrib.secrets.hashicorp_vault.VaultBackend as aliases.
+//
+// # Paths
+//
+// Connection smtp_default is the secret <connections_path>/smtp_default in
+// the KV mount mount_point (default secret/connections/smtp_default, read
+// as GET /v1/secret/data/connections/smtp_default with KV version 2, or
+// GET /v1/secret/connections/smtp_default with version 1). Variables and
+// configs live under variables_path and config_path. A trailing "/" of a
+// path is dropped; a path of "" means the id alone is the secret's path;
+// null switches that kind off (no request is made). With mount_point null
+// the id's first segment is the mount: with mount_point null, id
+// airflow/hello is connections/hello in mount airflow, and an id without
+// "/" is not found without a request.
+//
+// # Secrets
+//
+// A connection secret holding a non-empty conn_uri is that URI. Otherwise
+// its keys are the connection's fields, as Airflow passes them to
+// Connection(): conn_type (not normalised), host, login, password, schema,
+// port (a number or a numeric string), extra (an object or a string holding
+// one), description; any other key is an error that names it. A variable
+// or config secret is its key value: a string as stored, any other JSON
+// value as compact JSON text; without value (or value null) it is not
+// found. Only Vault's 404 means not found (a soft-deleted KV v2 version
+// included).
+//
+// # backend_kwargs
+//
+//	connections_path, variables_path, config_path
+//	    defaults connections, variables, config; null: that kind is off;
+//	    "": the id is the path.
+//	mount_point        the KV mount (default secret); null or "": the
+//	                   id's first segment.
+//	kv_engine_version  1 or 2 (default 2).
+//	url                the Vault address; default $VAULT_ADDR.
+//	namespace          Vault Enterprise namespace (X-Vault-Namespace).
+//	verify             false: do not verify TLS certificates; a string: a
+//	                   CA bundle file.
+//	cert               the TLS client certificate: a file holding the
+//	                   certificate and key, or [cert_file, key_file].
+//	proxies            {"http": url, "https": url}.
+//	timeout            seconds bounding one lookup, login and retries
+//	                   included (default 30; 0: only the caller's context).
+//	allow_redirects    false: do not follow a redirect.
+//	auth_type          token (default), approle, userpass, ldap, kubernetes,
+//	                   jwt, github, cert or aws_iam. Airflow's azure, gcp
+//	                   and radius are configuration errors that say they are
+//	                   not supported.
+//	auth_mount_point   the auth method's mount (default: the type's name).
+//	token, token_path  token and github auth; token auth falls back on
+//	                   $VAULT_TOKEN.
+//	role_id, secret_id approle (role_id required).
+//	username, password userpass and ldap (both required).
+//	kubernetes_role, kubernetes_jwt_path
+//	                   kubernetes (the path defaults to the pod's service
+//	                   account token).
+//	jwt_role, jwt_token, jwt_token_path
+//	                   jwt.
+//	cert_role          cert: the role to log in against (default: any).
+//	key_id, secret_id, role_id, region, assume_role_kwargs
+//	                   aws_iam: static AWS keys (else the AWS SDK's default
+//	                   chain, after assuming assume_role_kwargs' RoleArn
+//	                   when given), the Vault role, the signing region
+//	                   (default us-east-1); the login is a signed STS
+//	                   GetCallerIdentity request, as hvac's iam_login.
+//
+// Airflow's kwargs of the unsupported auth types (gcp_key_path,
+// gcp_keyfile_dict, gcp_scopes, azure_tenant_id, azure_resource,
+// radius_host, radius_secret, radius_port) are accepted and ignored with
+// other auth types, as in Airflow; any other key is a configuration error
+// that names it. The client also reads Vault's usual
+// environment (VAULT_ADDR, VAULT_CACERT, VAULT_CLIENT_CERT,
+// VAULT_SKIP_VERIFY, VAULT_NAMESPACE, VAULT_MAX_RETRIES, ...); kwargs win.
+//
+// # Authentication
+//
+// The backend authenticates at its first lookup, once: token auth checks
+// the token with lookup-self, the other types log in. A renewable token
+// with a TTL is renewed in the background (api.LifetimeWatcher); when it
+// can no longer be renewed, the next lookup logs in again first. A lookup
+// refused with 403 logs in again once (token auth: re-reads token_path) and
+// retries; a second 403 is an error matching resolver.ErrPermissionDenied.
+// Close stops the renewal and revokes the tokens our logins created. Token
+// and credential files are read at each login, so rotated files are picked
+// up. Failed requests are retried by the client on 412 and 5xx
+// (VAULT_MAX_RETRIES, default 2).
+//
+// # Errors
+//
+// Errors name the path and Vault's message and unwrap to the API's
+// *api.ResponseError; none contains a token, a password or a secret's value
+// (a malformed response is reported without quoting it).
+//
+// # Deliberate differences from Airflow
+//
+//   - An empty id, or one with a "." or ".." segment, is not found without
+//     a request (the client would resolve the dots out of the path).
+//   - userpass and ldap require username and password at construction.
+//   - token_path also works for github auth (Airflow reads it only for token).
+//   - A missing address (no url, no VAULT_ADDR) is a configuration error.
+//   - Vault's 403 on a login is a permission-denied error too.
+package vault
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+	"github.com/tidwall/gjson"
+
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// Name is the backend's registered name.
+const Name = "vault"
+
+// Airflow's defaults.
+const (
+	DefaultConnectionsPath = "connections"
+	DefaultVariablesPath   = "variables"
+	DefaultConfigPath      = "config"
+	DefaultMountPoint      = "secret"
+	DefaultKVVersion       = 2
+)
+
+// DefaultTimeout bounds a lookup when Options.Timeout is 0 (hvac's default
+// request timeout).
+const DefaultTimeout = 30 * time.Second
+
+const className = "VaultBackend"
+
+func init() {
+	resolver.Register(Name, open,
+		"airflow.providers.hashicorp.secrets.vault."+className,
+		"airflow.contrib.secrets.hashicorp_vault."+className,
+	)
+}
+
+// Kind says where one kind of value lives.
+type Kind struct {
+	// Off: never look this kind up; no request is made (Airflow's path
+	// None).
+	Off bool
+	// Path is the path under the mount; "" means the default path unless
+	// NoPath is set. Trailing "/" are dropped.
+	Path string
+	// NoPath: the id alone is the secret's path (Airflow's path "").
+	NoPath bool
+}
+
+// Options configure a Backend built with New.
+type Options struct {
+	// Config is the API client's configuration; nil means
+	// api.DefaultConfig(), which reads VAULT_ADDR, VAULT_CACERT and the
+	// rest of Vault's environment. New uses it, not a copy: it sets its
+	// Address (from Address) and its Timeout to 0 (Timeout below bounds
+	// each lookup instead).
+	Config *api.Config
+	// Address overrides Config.Address when not "".
+	Address string
+	// Namespace is the Vault Enterprise namespace ("" = none, or
+	// VAULT_NAMESPACE).
+	Namespace string
+
+	// MountPoint is the KV mount; "" means DefaultMountPoint unless
+	// MountFromID is set.
+	MountPoint string
+	// MountFromID: the id's first segment is the mount (Airflow's
+	// mount_point None).
+	MountFromID bool
+	// KVVersion is 1 or 2; 0 means 2.
+	KVVersion int
+
+	// Where connections, variables and configs live. The zero Kind is
+	// Airflow's default.
+	Connections, Variables, Configs Kind
+
+	// Auth says how to authenticate; the zero Auth is token auth with
+	// VAULT_TOKEN.
+	Auth Auth
+
+	// Timeout bounds one lookup, login and retries included: 0 means
+	// DefaultTimeout, a negative value no bound but the caller's context.
+	Timeout time.Duration
+
+	settings *settings // from backend_kwargs: applied to the default Config
+}
+
+// kind is a compiled Kind: the request path is prefix + id (fixed mount),
+// or mount + mid + path + id (mount from the id).
+type kind struct {
+	on     bool
+	prefix string // fixed mount: "secret/data/connections/"; mount from id: "connections/" or ""
+}
+
+// Backend reads connections, variables and configs from Vault's KV engine.
+// It is safe for concurrent use.
+type Backend struct {
+	logical           *api.Logical
+	sess              *session
+	conns, vars, cfgs kind
+	v2                bool
+	mountFromID       bool
+	timeout           time.Duration
+	ownConfig         *api.Config // closed (idle connections) by Close when New made it
+}
+
+// New returns a Backend. It makes no request: authentication happens at the
+// first lookup.
+func New(o Options) (*Backend, error) {
+	return newBackend(o, osGetenv)
+}
+
+func newBackend(o Options, getenv func(string) string) (*Backend, error) {
+	if err := o.Auth.validate(getenv); err != nil {
+		return nil, err
+	}
+	switch o.KVVersion {
+	case 0:
+		o.KVVersion = DefaultKVVersion
+	case 1, 2:
+	default:
+		return nil, fmt.Errorf("%w: %s: the version is not supported: %d; it should be one of [1, 2]", resolver.ErrConfig, Name, o.KVVersion)
+	}
+	cfg := o.Config
+	b := &Backend{v2: o.KVVersion == 2, mountFromID: o.MountFromID, timeout: o.Timeout}
+	if cfg == nil {
+		if o.Address == "" && getenv("VAULT_ADDR") == "" {
+			return nil, fmt.Errorf("%w: %s: no Vault address: set url (or VAULT_ADDR)", resolver.ErrConfig, Name)
+		}
+		cfg = api.DefaultConfig()
+		if cfg.Error != nil {
+			return nil, fmt.Errorf("%w: %s: Vault's environment: %v", resolver.ErrConfig, Name, cfg.Error)
+		}
+		if o.settings != nil {
+			if err := o.settings.apply(cfg); err != nil {
+				return nil, err
+			}
+		}
+		b.ownConfig = cfg
+	}
+	if o.Address != "" {
+		cfg.Address = o.Address
+	}
+	if cfg.Address == "" {
+		return nil, fmt.Errorf("%w: %s: no Vault address", resolver.ErrConfig, Name)
+	}
+	if b.timeout == 0 {
+		b.timeout = DefaultTimeout
+	}
+	// Every request is bounded by the lookup's context instead: the
+	// client's own timeout would add a second timer per request (never
+	// stopped, for raw reads).
+	cfg.Timeout = 0
+	if b.ownConfig != nil && b.timeout > 0 {
+		cfg.HttpClient.Timeout = b.timeout // bounds the background renewals too
+	}
+	client, err := api.NewClient(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", resolver.ErrConfig, Name, err)
+	}
+	client.ClearToken() // set by the first authentication, never from VAULT_TOKEN behind our back
+	if o.Namespace != "" {
+		client.SetNamespace(o.Namespace)
+	}
+	login, err := client.CloneWithHeaders()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", resolver.ErrConfig, Name, err)
+	}
+	login.ClearToken()
+	b.logical = client.Logical()
+	b.sess = &session{auth: o.Auth, client: client, login: login, timeout: b.withTimeout}
+
+	mount := strings.Trim(o.MountPoint, "/")
+	if !o.MountFromID && mount == "" {
+		mount = DefaultMountPoint
+	}
+	for _, k := range []struct {
+		o   Kind
+		def string
+		dst *kind
+	}{
+		{o.Connections, DefaultConnectionsPath, &b.conns},
+		{o.Variables, DefaultVariablesPath, &b.vars},
+		{o.Configs, DefaultConfigPath, &b.cfgs},
+	} {
+		*k.dst = compileKind(k.o, k.def, mount, b.v2, o.MountFromID)
+	}
+	return b, nil
+}
+
+func compileKind(o Kind, def, mount string, v2, fromID bool) kind {
+	if o.Off {
+		return kind{}
+	}
+	p := o.Path
+	switch {
+	case o.NoPath:
+		p = ""
+	case p == "":
+		p = def
+	}
+	p = strings.TrimRight(p, "/")
+	if p != "" {
+		p += "/"
+	}
+	if fromID {
+		return kind{on: true, prefix: p}
+	}
+	if v2 {
+		return kind{on: true, prefix: mount + "/data/" + p}
+	}
+	return kind{on: true, prefix: mount + "/" + p}
+}
+
+// path returns the API path (without /v1/) of id, or false when id cannot
+// name a secret (the lookup is then not found without a request).
+func (b *Backend) path(k *kind, id string) (string, bool) {
+	if !k.on || id == "" || hasDotSegment(id) {
+		return "", false
+	}
+	if !b.mountFromID {
+		return k.prefix + id, true
+	}
+	mount, key, ok := strings.Cut(id, "/")
+	if !ok || mount == "" || key == "" {
+		return "", false
+	}
+	if b.v2 {
+		return mount + "/data/" + k.prefix + key, true
+	}
+	return mount + "/" + k.prefix + key, true
+}
+
+// hasDotSegment reports whether id has a "." or ".." path segment, which
+// the client's path.Join would resolve (escaping the configured path).
+func hasDotSegment(id string) bool {
+	for seg := range strings.SplitSeq(id, "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+// Name returns "vault".
+func (b *Backend) Name() string { return Name }
+
+// Connection returns connection connID: its conn_uri parsed, or its fields.
+// The resolver calls it rather than ConnectionValue.
+func (b *Backend) Connection(ctx context.Context, connID string) (resolver.Connection, error) {
+	data, path, err := b.data(ctx, &b.conns, connID)
+	if err != nil {
+		return resolver.Connection{}, err
+	}
+	c, err := connectionFromData(connID, data)
+	if err != nil {
+		return resolver.Connection{}, fmt.Errorf("%s: secret %q: %w", Name, path, err)
+	}
+	return c, nil
+}
+
+// ConnectionValue returns connection connID as a string: its conn_uri, or
+// the URI of the connection its fields make (Airflow's get_uri, which is
+// how Airflow caches one: the description is dropped and conn_type is
+// normalised when the URI is parsed). Connection returns the exact value.
+func (b *Backend) ConnectionValue(ctx context.Context, connID string) (string, error) {
+	data, path, err := b.data(ctx, &b.conns, connID)
+	if err != nil {
+		return "", err
+	}
+	if uri := data.Get("conn_uri"); uri.Type == gjson.String && uri.Str != "" {
+		return strings.Clone(uri.Str), nil
+	}
+	c, err := connectionFromData(connID, data)
+	if err != nil {
+		return "", fmt.Errorf("%s: secret %q: %w", Name, path, err)
+	}
+	return c.URI(), nil
+}
+
+// Variable returns the value key of secret <variables_path>/key.
+func (b *Backend) Variable(ctx context.Context, key string) (string, error) {
+	return b.value(ctx, &b.vars, key)
+}
+
+// Config returns the value key of secret <config_path>/key.
+func (b *Backend) Config(ctx context.Context, key string) (string, error) {
+	return b.value(ctx, &b.cfgs, key)
+}
+
+func (b *Backend) value(ctx context.Context, k *kind, id string) (string, error) {
+	data, path, err := b.data(ctx, k, id)
+	if err != nil {
+		return "", err
+	}
+	v, ok := valueFromData(data)
+	if !ok {
+		return "", fmt.Errorf("%s: secret %q has no key value: %w", Name, path, resolver.ErrNotFound)
+	}
+	return v, nil
+}
+
+// Close stops renewing the token and revokes the one our login created
+// (bounded by the timeout). The Backend must not be used afterwards.
+func (b *Backend) Close() error {
+	ctx, cancel := b.withTimeout(context.Background())
+	defer cancel()
+	b.sess.close(ctx)
+	if b.ownConfig != nil && b.ownConfig.HttpClient != nil {
+		b.ownConfig.HttpClient.CloseIdleConnections()
+	}
+	return nil
+}
+
+func (b *Backend) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if b.timeout > 0 {
+		return context.WithTimeout(ctx, b.timeout)
+	}
+	return context.WithCancel(ctx)
+}
+
+// data reads the secret of id and returns its data object (KV v1: data;
+// v2: data.data), and the API path read.
+func (b *Backend) data(ctx context.Context, k *kind, id string) (gjson.Result, string, error) {
+	if err := ctx.Err(); err != nil {
+		return gjson.Result{}, "", err
+	}
+	path, ok := b.path(k, id)
+	if !ok {
+		return gjson.Result{}, "", resolver.ErrNotFound
+	}
+	ctx, cancel := b.withTimeout(ctx)
+	defer cancel()
+	st, err := b.sess.current(ctx)
+	if err != nil {
+		return gjson.Result{}, path, b.ctxErr(ctx, err)
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer putBuf(buf)
+	status, err := b.read(ctx, path, buf)
+	if status == http.StatusForbidden && b.sess.canLogin() {
+		// The token was revoked or expired: log in again once and retry.
+		if _, aerr := b.sess.authenticate(ctx, st); aerr == nil {
+			buf.Reset()
+			status, err = b.read(ctx, path, buf)
+		} else if !errors.Is(aerr, errSameToken) {
+			return gjson.Result{}, path, b.ctxErr(ctx, aerr)
+		}
+	}
+	switch {
+	case status == http.StatusNotFound:
+		return gjson.Result{}, path, fmt.Errorf("%s: secret %q: %w", Name, path, resolver.ErrNotFound)
+	case status == http.StatusForbidden:
+		return gjson.Result{}, path, fmt.Errorf("%s: reading %q: %w: %w", Name, path, resolver.ErrPermissionDenied, err)
+	case err != nil:
+		return gjson.Result{}, path, b.ctxErr(ctx, fmt.Errorf("%s: reading %q: %w", Name, path, err))
+	}
+	data, found, err := kvData(buf.Bytes(), b.v2)
+	if err != nil {
+		return gjson.Result{}, path, fmt.Errorf("%s: reading %q: %w", Name, path, err)
+	}
+	if !found {
+		return gjson.Result{}, path, fmt.Errorf("%s: secret %q holds no data: %w", Name, path, resolver.ErrNotFound)
+	}
+	return data, path, nil
+}
+
+// read GETs path into buf. It returns the HTTP status (0 when none came)
+// and the API's error for any status but 200.
+func (b *Backend) read(ctx context.Context, path string, buf *bytes.Buffer) (int, error) {
+	resp, err := b.logical.ReadRawWithContext(ctx, path)
+	if resp == nil {
+		if err == nil {
+			err = errors.New("no response")
+		}
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if err != nil {
+		return resp.StatusCode, err
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxBody+1)); err != nil {
+		return resp.StatusCode, fmt.Errorf("reading the response: %w", err)
+	}
+	if buf.Len() > maxBody {
+		return resp.StatusCode, fmt.Errorf("the response exceeds %d bytes", maxBody)
+	}
+	return resp.StatusCode, nil
+}
+
+// ctxErr prefers the context's error when it is done, so that a canceled
+// lookup says so.
+func (b *Backend) ctxErr(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %w", cerr, err)
+	}
+	return err
+}
+
+// maxBody bounds a secret read (Vault's own request limit is 32 MiB).
+const maxBody = 32 << 20
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putBuf(b *bytes.Buffer) {
+	if b.Cap() > 64<<10 {
+		return // do not keep a huge secret's buffer around
+	}
+	b.Reset()
+	bufPool.Put(b)
+}
+
+var osGetenv = os.Getenv
