@@ -20,6 +20,15 @@ var ErrPermissionDenied = errors.New("permission denied")
 // to parse with. The message names the field at fault, never a secret.
 var ErrInvalidConnection = errors.New("invalid connection")
 
+// ErrInvalidID is wrapped by the error for an id that no tier is asked
+// for: one longer than MaxIDLength bytes.
+var ErrInvalidID = errors.New("invalid id")
+
+// MaxIDLength bounds the length in bytes of a connection id, variable key
+// or config key. Airflow's own columns hold 250 characters; no service we
+// know takes more than 2,048.
+const MaxIDLength = 4096
+
 // ErrConfig is wrapped by configuration errors: a bad config file, an unknown
 // backend name, bad backend_kwargs, a backend constructor's refusal.
 var ErrConfig = errors.New("configuration error")

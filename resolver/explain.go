@@ -36,6 +36,11 @@ func (r *Resolver) Explain(ctx context.Context, kind Kind, id string) *Explanati
 		ntiers = r.configured
 	}
 	x := &Explanation{Kind: kind, ID: id, Steps: make([]Step, ntiers)}
+	if len(id) > MaxIDLength {
+		x.ID = id[:32] + "…"
+		x.Err = idTooLong(kind, id)
+		return x
+	}
 	if r.cache != nil {
 		_, x.Cached = r.cache.get(cacheKey{kind: kind, id: id})
 	}

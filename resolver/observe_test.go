@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -246,4 +247,20 @@ func TestConfigTimeoutAndGrace(t *testing.T) {
 	require.ErrorIs(t, err, ErrConfig)
 	assert.ErrorContains(t, err, "a.cfg:3:")
 	assert.ErrorContains(t, err, "tier_timeout_seconds")
+}
+
+func TestOversizedID(t *testing.T) {
+	b := &staticBackend{vars: map[string]string{}}
+	for _, r := range []*Resolver{New(WithBackend("b", b)), New(WithBackend("b", b), WithCache(time.Minute, 0))} {
+		long := strings.Repeat("k", MaxIDLength+1)
+		_, err := r.Variable(context.Background(), long)
+		require.ErrorIs(t, err, ErrInvalidID)
+		assert.NotErrorIs(t, err, ErrNotFound)
+		assert.Less(t, len(err.Error()), 200, "the error does not repeat the id")
+		_, err = r.Connection(context.Background(), long)
+		assert.ErrorIs(t, err, ErrInvalidID)
+		assert.ErrorIs(t, r.Explain(context.Background(), KindConfig, long).Err, ErrInvalidID)
+		_, err = r.Variable(context.Background(), long[:MaxIDLength])
+		assert.ErrorIs(t, err, ErrNotFound, "an id of exactly MaxIDLength bytes is asked for")
+	}
 }

@@ -113,6 +113,9 @@ func (r *Resolver) value(ctx context.Context, kind Kind, id string, ntiers int) 
 // lookup runs one lookup through the cache (when on) and the tiers, with
 // its span, metrics and debug log record.
 func (r *Resolver) lookup(ctx context.Context, kind Kind, id string, ntiers int) (result, error) {
+	if len(id) > MaxIDLength {
+		return result{tier: -1}, idTooLong(kind, id)
+	}
 	ctx, span := r.tel.startLookup(ctx, kind, id)
 	debug := r.logger.Enabled(ctx, slog.LevelDebug)
 	var start time.Time
@@ -156,6 +159,10 @@ func (r *Resolver) lookup(ctx context.Context, kind Kind, id string, ntiers int)
 		return result{tier: -1}, err
 	}
 	return res, nil
+}
+
+func idTooLong(kind Kind, id string) error {
+	return fmt.Errorf("%w: %s id of %d bytes is longer than %d (it starts %q)", ErrInvalidID, kind, len(id), MaxIDLength, id[:32])
 }
 
 func (r *Resolver) tierName(i int) string {
