@@ -92,10 +92,11 @@ var hostImpl = map[string]goFunc{
 	},
 	"env_get": func(ctx context.Context, mod api.Module, s []uint64) {
 		in := instanceOf(ctx)
-		name := string(in.region(mod, "env_get", uint32(s[0]), uint32(s[1])))
+		name := in.region(mod, "env_get", uint32(s[0]), uint32(s[1]))
 		v, ok := "", false
-		if slices.Contains(in.t.caps.Env, name) {
-			v, ok = os.LookupEnv(name)
+		// Compared without copying: a guest's name may be as long as its memory.
+		if i := slices.IndexFunc(in.t.caps.Env, func(e string) bool { return e == string(name) }); i >= 0 {
+			v, ok = os.LookupEnv(in.t.caps.Env[i])
 		}
 		if !ok {
 			in.region(mod, "env_get", uint32(s[2]), uint32(s[3])) // still bounds-check the buffer

@@ -184,6 +184,16 @@ func (in *instance) doHTTP(ctx context.Context, method, rawURL, headers string, 
 		in.httpLog(ctx, "request refused: host %s is not on the allow-list", u.Host)
 		return httpDenied
 	}
+	if t.class == classMetered {
+		// A metered call's context is never cancelled (meter.go): bound the
+		// request by the call's deadline and its caller here, and stop the
+		// call once the request is over if either ran out.
+		in.stopIfDue()
+		var cancel context.CancelFunc
+		ctx, cancel = in.meteredCallContext()
+		defer cancel()
+		defer in.stopIfDue()
+	}
 	rctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, method, u.String(), bytes.NewReader(body))
@@ -235,8 +245,14 @@ func httpResponseBody(ctx context.Context, mod api.Module, s []uint64) {
 // httpResponseHeader implements http_response_header(name, buf, limit) -> len or -1.
 func httpResponseHeader(ctx context.Context, mod api.Module, s []uint64) {
 	in := instanceOf(ctx)
-	name := string(in.region(mod, "http_response_header", uint32(s[0]), uint32(s[1])))
-	vals := in.http.header.Values(name)
+	name := in.region(mod, "http_response_header", uint32(s[0]), uint32(s[1]))
+	var vals []string
+	for k, v := range in.http.header { // matched without copying the guest's name
+		if len(k) == len(name) && strings.EqualFold(k, string(name)) {
+			vals = v
+			break
+		}
+	}
 	if len(vals) == 0 {
 		in.region(mod, "http_response_header", uint32(s[2]), uint32(s[3]))
 		s[0] = i32result(-1)

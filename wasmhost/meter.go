@@ -45,20 +45,39 @@ func refill(ctx context.Context, mod api.Module, _ []uint64) {
 		in.violate("refill: the fuel global is missing")
 	}
 	in.fuelSpent += in.fuelGiven - int64(g.Get())
-	t := in.t
-	switch {
-	case t.limits.FuelPerCall > 0 && in.fuelSpent >= t.limits.FuelPerCall:
+	if t := in.t; t.limits.FuelPerCall > 0 && in.fuelSpent >= t.limits.FuelPerCall {
 		in.stopped = fmt.Sprintf("CPU limit exceeded: the call used its %d units of fuel", t.limits.FuelPerCall)
 		panic(cpuLimit{})
-	case time.Since(in.callStart) > t.limits.CallTimeout:
-		in.stopped = fmt.Sprintf("exceeded the %v time limit", t.limits.CallTimeout)
+	}
+	in.stopIfDue()
+	in.fuelGiven = fuelChunk
+	g.Set(uint64(fuelChunk))
+}
+
+// stopIfDue stops a metered call (by trapping) when its wall deadline has
+// passed or its caller gave up. refill calls it, and so does a host
+// function that may block (http_request), since a metered call runs under a
+// context that nothing cancels.
+func (in *instance) stopIfDue() {
+	switch {
+	case time.Since(in.callStart) > in.t.limits.CallTimeout:
+		in.stopped = fmt.Sprintf("exceeded the %v time limit", in.t.limits.CallTimeout)
 		panic(cpuLimit{})
 	case in.callerCtx != nil && in.callerCtx.Err() != nil:
 		in.callerGone.Store(true)
 		panic(cpuLimit{})
 	}
-	in.fuelGiven = fuelChunk
-	g.Set(uint64(fuelChunk))
+}
+
+// meteredCallContext returns a context for a blocking operation inside a
+// metered call: done when the call's deadline passes or its caller gives
+// up.
+func (in *instance) meteredCallContext() (context.Context, context.CancelFunc) {
+	parent := in.callerCtx
+	if parent == nil {
+		parent = context.Background()
+	}
+	return context.WithDeadline(parent, in.callStart.Add(in.t.limits.CallTimeout))
 }
 
 // startMetered prepares a metered call: a full chunk of fuel, the clock and

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tetratelabs/wazero"
 
@@ -99,7 +100,8 @@ type TenantConfig struct {
 	// Name identifies the tenant in errors and logs.
 	Name string
 	// Kwargs is the backend_kwargs JSON object the guest reads at init,
-	// passed verbatim ("" or nil = "{}").
+	// passed verbatim ("" or nil = "{}"). They may not be larger than the
+	// tenant's memory limit (the guest could not read them).
 	Kwargs       []byte
 	Limits       Limits
 	Capabilities Capabilities
@@ -148,6 +150,11 @@ func (h *Host) NewTenant(ctx context.Context, m *Module, cfg TenantConfig) (*Ten
 	}
 	if t.name == "" {
 		t.name = m.ID()
+	}
+	if max := uint64(t.limits.MemoryPages) * pageSize; uint64(len(cfg.Kwargs)) > max {
+		// kwargs_read writes only into guest memory: the guest could never
+		// read them, and the host would keep them for nothing.
+		return nil, t.errorf("kwargs of %d bytes exceed the tenant's memory limit of %d bytes (%d pages)", len(cfg.Kwargs), max, t.limits.MemoryPages)
 	}
 	t.kwargs = append([]byte(nil), cfg.Kwargs...)
 	if len(strings.TrimSpace(string(t.kwargs))) == 0 {
@@ -392,7 +399,8 @@ func (t *Tenant) statusError(call string, s Status, msg string) error {
 	return &GuestError{Tenant: t.name, Module: t.module.ID(), Call: call, Status: s, Msg: sanitize(msg)}
 }
 
-// sanitize keeps a guest's message printable and short.
+// sanitize keeps a guest's message printable, valid UTF-8 and at most
+// maxErrorBytes long.
 func sanitize(msg string) string {
 	msg = strings.ToValidUTF8(msg, "\uFFFD")
 	msg = strings.Map(func(r rune) rune {
@@ -402,7 +410,11 @@ func sanitize(msg string) string {
 		return r
 	}, msg)
 	if len(msg) > maxErrorBytes {
-		msg = msg[:maxErrorBytes]
+		cut := maxErrorBytes // between characters
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut]
 	}
 	return msg
 }
