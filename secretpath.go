@@ -46,6 +46,9 @@ func OpenFile(ctx context.Context, path string, opts ...resolver.Option) (*resol
 func Open(ctx context.Context, cfg *resolver.Config, opts ...resolver.Option) (*resolver.Resolver, error) {
 	// Backends that log on their own log to the caller's logger.
 	ctx = resolver.ContextWithLogger(ctx, resolver.LoggerOf(opts...))
+	if mp := resolver.MeterProviderOf(opts...); mp != nil {
+		ctx = resolver.ContextWithMeterProvider(ctx, mp)
+	}
 	var base []resolver.Option
 	var configured string
 	if cfg.Backend != "" {

@@ -3,6 +3,8 @@ package resolver
 import (
 	"context"
 	"log/slog"
+
+	"go.opentelemetry.io/otel/metric"
 )
 
 type loggerKey struct{}
@@ -36,4 +38,30 @@ func LoggerOf(opts ...Option) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return o.logger
+}
+
+type meterKey struct{}
+
+// ContextWithMeterProvider returns ctx carrying mp for backend
+// constructors, as ContextWithLogger does for the logger: a backend with
+// metrics of its own (the WebAssembly host's traps and timeouts) records
+// them there. secretpath.Open passes the resolver's WithMeterProvider.
+func ContextWithMeterProvider(ctx context.Context, mp metric.MeterProvider) context.Context {
+	return context.WithValue(ctx, meterKey{}, mp)
+}
+
+// MeterProviderFromContext returns the MeterProvider ctx carries, or nil.
+func MeterProviderFromContext(ctx context.Context) metric.MeterProvider {
+	mp, _ := ctx.Value(meterKey{}).(metric.MeterProvider)
+	return mp
+}
+
+// MeterProviderOf returns the MeterProvider opts set with
+// WithMeterProvider, or nil.
+func MeterProviderOf(opts ...Option) metric.MeterProvider {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o.meterProvider
 }

@@ -122,7 +122,7 @@ func OpenConfig(ctx context.Context, ref string, kwargs *resolver.Kwargs, get Co
 	if err != nil {
 		return nil, fmt.Errorf("%w: backend %s: %v", resolver.ErrConfig, ref, err)
 	}
-	h, err := New(ctx, Options{CacheDir: opt("cache_dir"), Logger: resolver.LoggerFromContext(ctx)})
+	h, err := New(ctx, Options{CacheDir: opt("cache_dir"), Logger: resolver.LoggerFromContext(ctx), MeterProvider: resolver.MeterProviderFromContext(ctx)})
 	if err != nil {
 		return nil, err
 	}

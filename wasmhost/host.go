@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/otel/metric"
 	"log/slog"
 	"os"
 	"sync"
@@ -85,6 +86,12 @@ type Options struct {
 	// Logger receives guests' log calls and host events; nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// MeterProvider, when set, receives the host's metrics, per tenant and
+	// module: secretpath.wasm.failures (by reason: trap, timeout, fuel,
+	// memory_limit, abi, exit, instantiate), secretpath.wasm.instances.recycled
+	// (reason failed or max_calls) and secretpath.wasm.instances.created.
+	// Nil records nothing.
+	MeterProvider metric.MeterProvider
 }
 
 // Host compiles modules and runs tenants. It is safe for concurrent use.
@@ -95,9 +102,10 @@ type Options struct {
 // trusted tenants run on one without that check (no deadline can stop
 // them). See RATIONALE.md.
 type Host struct {
-	logger *slog.Logger
-	cache  wazero.CompilationCache
-	rt     [3]wazero.Runtime // indexed by trust class
+	logger  *slog.Logger
+	metrics *hostMetrics // nil without a MeterProvider
+	cache   wazero.CompilationCache
+	rt      [3]wazero.Runtime // indexed by trust class
 
 	mu      sync.Mutex
 	modules map[[32]byte]*Module
@@ -122,7 +130,7 @@ const (
 
 // New returns a Host. Close it to free every runtime, module and tenant.
 func New(ctx context.Context, o Options) (*Host, error) {
-	h := &Host{logger: o.Logger, modules: map[[32]byte]*Module{}, tenants: map[*Tenant]struct{}{}}
+	h := &Host{logger: o.Logger, metrics: newHostMetrics(o.MeterProvider), modules: map[[32]byte]*Module{}, tenants: map[*Tenant]struct{}{}}
 	if h.logger == nil {
 		h.logger = slog.Default()
 	}

@@ -49,12 +49,13 @@ type instance struct {
 	callerGone atomic.Bool
 
 	// Metered calls (classMetered): see meter.go.
-	fuelGlobal api.MutableGlobal
-	fuelGiven  int64 // the global's value at the last refill
-	fuelSpent  int64 // fuel used by this call so far
-	callStart  time.Time
-	callerCtx  context.Context
-	stopped    string // why refill stopped the call
+	fuelGlobal    api.MutableGlobal
+	fuelGiven     int64 // the global's value at the last refill
+	fuelSpent     int64 // fuel used by this call so far
+	callStart     time.Time
+	callerCtx     context.Context
+	stopped       string // why refill stopped the call
+	stoppedByFuel bool   // it stopped the call for its fuel, not its time
 
 	// Per-call state, reset before each call.
 	result     []byte
@@ -145,6 +146,7 @@ func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 	if s := Status(uint32(in.stack[0])); s != StatusOK {
 		return fail(t.statusError(exportInit, s, string(in.errMsg)))
 	}
+	t.metrics.instanceCreated()
 	return in, nil
 }
 
@@ -264,6 +266,7 @@ func (in *instance) resultFromBuffer(call string) error {
 func (in *instance) failure(ctx context.Context, call string, err error) error {
 	in.broken = true
 	t := in.t
+	t.metrics.failed(in.failureReason(ctx, call, err))
 	if in.violation != "" {
 		return t.statusError(call, StatusInternal, "ABI violation: "+in.violation)
 	}

@@ -47,6 +47,7 @@ func refill(ctx context.Context, mod api.Module, _ []uint64) {
 	in.fuelSpent += in.fuelGiven - int64(g.Get())
 	if t := in.t; t.limits.FuelPerCall > 0 && in.fuelSpent >= t.limits.FuelPerCall {
 		in.stopped = fmt.Sprintf("CPU limit exceeded: the call used its %d units of fuel", t.limits.FuelPerCall)
+		in.stoppedByFuel = true
 		panic(cpuLimit{})
 	}
 	in.stopIfDue()
@@ -87,6 +88,7 @@ func (in *instance) startMetered(ctx context.Context) {
 	in.callerCtx = ctx
 	in.fuelSpent = 0
 	in.stopped = ""
+	in.stoppedByFuel = false
 	if in.fuelGlobal != nil {
 		in.fuelGiven = fuelChunk
 		in.fuelGlobal.Set(uint64(fuelChunk))

@@ -119,15 +119,16 @@ type TenantConfig struct {
 // safe for concurrent use; each call borrows an instance from the tenant's
 // pool.
 type Tenant struct {
-	host   *Host
-	module *Module
-	name   string
-	kwargs []byte
-	limits Limits
-	caps   Capabilities
-	class  int
-	cm     wazero.CompiledModule
-	logger *slog.Logger
+	host    *Host
+	module  *Module
+	name    string
+	kwargs  []byte
+	limits  Limits
+	caps    Capabilities
+	class   int
+	cm      wazero.CompiledModule
+	logger  *slog.Logger
+	metrics *tenantMetrics // nil without a MeterProvider
 
 	httpCap    *HTTPCapability // with defaults; nil when not granted
 	httpClient *http.Client
@@ -151,6 +152,7 @@ func (h *Host) NewTenant(ctx context.Context, m *Module, cfg TenantConfig) (*Ten
 	if t.name == "" {
 		t.name = m.ID()
 	}
+	t.metrics = h.metrics.forTenant(t.name, m.ID())
 	if max := uint64(t.limits.MemoryPages) * pageSize; uint64(len(cfg.Kwargs)) > max {
 		// kwargs_read writes only into guest memory: the guest could never
 		// read them, and the host would keep them for nothing.
@@ -345,6 +347,9 @@ func (t *Tenant) put(in *instance) {
 	in.calls++
 	recycle := t.limits.MaxCallsPerInstance > 0 && in.calls >= t.limits.MaxCallsPerInstance
 	if in.broken || recycle || t.closed.Load() {
+		if !t.closed.Load() {
+			t.metrics.recycle(in.broken)
+		}
 		in.close(context.Background())
 		<-t.slots
 		return
