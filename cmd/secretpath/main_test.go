@@ -222,7 +222,9 @@ func TestGoExampleModule(t *testing.T) {
 	module := abitest.BuildGoExample(t, "jsondoc")
 	cfg := writeFile(t, t.TempDir(), "s.cfg", "[secrets]\nbackend = "+module+"\n"+
 		`backend_kwargs = {"connections_prefix": "airflow/connections", "connections": {"airflow/connections/smtp_default": "smtps://user:host@relay.example.com:465"}}`+"\n"+
-		"[wasm]\nname = jsondoc\nmemory_pages = 1024\ncall_timeout_seconds = 30\n")
+		"[wasm]\nname = jsondoc\nmemory_pages = 1024\ncall_timeout_seconds = 30\ncache_dir = "+t.TempDir()+"\n")
+	// The second run reuses the first one's compiled code (compiling a
+	// 3 MB std-Go module under -race takes minutes on a busy machine).
 	res := runCLI(t, nil, "--config", cfg, "connections", "get", "smtp_default")
 	require.Equal(t, 0, res.code, res.stderr)
 	assert.Equal(t, "smtps://user:host@relay.example.com:465\n", res.stdout)
