@@ -99,10 +99,16 @@ func TestFixturesDifferential(t *testing.T) {
 	}
 }
 
+// differentialDeadline bounds each call of the original module (the
+// metered one stops on fuel first). It is generous so that a slow call on
+// a loaded machine under -race is not mistaken for a guest that loops: a
+// looping fixture costs this much once.
+const differentialDeadline = 10 * time.Second
+
 func differential(t *testing.T, orig, metered []byte) {
 	t.Helper()
-	a, ok := script(t, orig, false, 500*time.Millisecond)
-	b, _ := script(t, metered, true, 500*time.Millisecond)
+	a, ok := script(t, orig, false, differentialDeadline)
+	b, _ := script(t, metered, true, differentialDeadline)
 	if !ok {
 		if b != "compile error" {
 			t.Fatalf("original does not compile, instrumented does")
