@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
@@ -249,3 +251,21 @@ func parseBool(s string) (bool, bool) {
 	}
 	return false, false
 }
+
+// describe names k's keys, never their values.
+func (k *Kwargs) describe() string {
+	if k == nil {
+		return "Kwargs(nil)"
+	}
+	return "Kwargs{" + strings.Join(k.Keys(), " ") + "}"
+}
+
+// Format prints the kwargs' keys, never their values (which may be
+// credentials), for every fmt verb.
+func (k *Kwargs) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, k.describe()) }
+
+// MarshalJSON encodes the keys only, as Format prints them.
+func (k *Kwargs) MarshalJSON() ([]byte, error) { return json.Marshal(k.describe()) }
+
+// LogValue is the keys only, for log/slog.
+func (k *Kwargs) LogValue() slog.Value { return slog.StringValue(k.describe()) }

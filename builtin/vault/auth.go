@@ -2,8 +2,10 @@ package vault
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -266,3 +268,9 @@ type redactedError struct {
 
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
+
+// MarshalJSON encodes String, so that encoding/json reveals nothing.
+func (a Auth) MarshalJSON() ([]byte, error) { return json.Marshal(a.String()) }
+
+// LogValue is String, for log/slog.
+func (a Auth) LogValue() slog.Value { return slog.StringValue(a.String()) }
