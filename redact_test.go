@@ -35,16 +35,16 @@ func TestExportedTypesDoNotPrintSecrets(t *testing.T) {
 	require.NoError(t, err)
 	awsCfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", secret, secret)}
 	values := map[string]any{
-		"resolver.Secret":            resolver.NewSecret(secret),
-		"resolver.Connection":        conn,
-		"*resolver.Kwargs":           kw,
-		"resolver.Config":            *cfg,
-		"wasmhost.TenantConfig":      wasmhost.TenantConfig{Name: "t", Kwargs: []byte(`{"token": "` + secret + `"}`)},
-		"metastore.Options":          metastore.Options{DSN: "postgres://u:" + secret + "@h/db", FernetKey: resolver.NewSecret(secret)},
-		"vault.Auth":                 vault.Auth{Type: "approle", RoleID: "r", SecretID: secret, Token: secret, Password: secret, JWT: secret},
-		"vault.Options":              vault.Options{Address: "http://127.0.0.1:9", Auth: vault.Auth{Token: secret}},
-		"awsssm.Options":             awsssm.Options{AWS: awsCfg},
-		"awssecretsmanager.Options":  awssecretsmanager.Options{AWS: awsCfg},
+		"resolver.Secret":           resolver.NewSecret(secret),
+		"resolver.Connection":       conn,
+		"*resolver.Kwargs":          kw,
+		"resolver.Config":           *cfg,
+		"wasmhost.TenantConfig":     wasmhost.TenantConfig{Name: "t", Kwargs: []byte(`{"token": "` + secret + `"}`)},
+		"metastore.Options":         metastore.Options{DSN: "postgres://u:" + secret + "@h/db", FernetKey: resolver.NewSecret(secret)},
+		"vault.Auth":                vault.Auth{Type: "approle", RoleID: "r", SecretID: secret, Token: secret, Password: secret, JWT: secret},
+		"vault.Options":             vault.Options{Address: "http://127.0.0.1:9", Auth: vault.Auth{Token: secret}},
+		"awsssm.Options":            awsssm.Options{AWS: awsCfg},
+		"awssecretsmanager.Options": awssecretsmanager.Options{AWS: awsCfg},
 	}
 	for name, v := range values {
 		t.Run(name, func(t *testing.T) {
