@@ -3,7 +3,7 @@
 GO       ?= go
 FUZZTIME ?= 60s
 
-.PHONY: test check fmt vet tidy bench fuzz build
+.PHONY: test check fmt vet tidy bench bench-quick bench-go fuzz build
 
 build:
 	$(GO) build ./...
@@ -25,7 +25,17 @@ tidy:
 check: fmt vet tidy build
 	$(GO) test -race -count=1 ./...
 
+# Every benchmark side by side in one process (bench/, its own module): a
+# table of ratios to same-run baselines and targets, and
+# bench/results/<UTC time>.json. A few minutes; bench-quick is a smoke run.
 bench:
+	cd bench && $(GO) run ./cmd/bench
+
+bench-quick:
+	cd bench && $(GO) run ./cmd/bench -quick
+
+# The main module's Go benchmarks, one package at a time.
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # Runs every fuzz target for FUZZTIME each (go test -fuzz takes one target at a time).

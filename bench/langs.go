@@ -114,18 +114,25 @@ func langCases(g langGuest) []Case {
 	src := "examples/custom-backend/" + g.dir + " jsondoc (" + g.lang + " guest SDK)"
 	return []Case{
 		{Name: "Ours" + g.lang + "/untrusted", What: "Tenant.ConnectionValue on the " + src + ", untrusted; moduleB is the .wasm size",
-			Setup: setup(untrusted), F: withSize(tenantBench(untrusted))},
+			Baseline: "Floor",
+			Setup:    setup(untrusted), F: withSize(tenantBench(untrusted))},
 		{Name: "Ours" + g.lang + "/trusted", What: "the same, trusted",
-			Setup: setup(trusted), F: withSize(tenantBench(trusted))},
+			Baseline: "Floor",
+			Setup:    setup(trusted), F: withSize(tenantBench(trusted))},
 		{Name: "InstantiateTenant/jsondoc-" + g.dir, What: "Host.NewTenant for the " + src + " (parses its kwargs in the guest)",
-			Setup: setup(module), F: instantiateBench(gu, 64)},
+			Targets: []Target{timeAtMost(200e3)},
+			Setup:   setup(module), F: instantiateBench(gu, 64)},
 		{Name: "IdleTenant/jsondoc-" + g.dir, What: "bytes per idle tenant, 200 tenants of the " + src,
-			Once: true, Setup: setup(module), F: idleBench(gu, 200)},
+			Once: true, Targets: idleTargets(),
+			Setup: setup(module), F: idleBench(gu, 200)},
 	}
 }
 
-func init() {
+// langCaseList is every language's rows.
+func langCaseList() []Case {
+	var cs []Case
 	for _, g := range langGuests {
-		Cases = append(Cases, langCases(g)...)
+		cs = append(cs, langCases(g)...)
 	}
+	return inGroup(GroupWASM, cs)
 }

@@ -1,0 +1,259 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/secretpath/secretpath/builtin/env"
+	"github.com/secretpath/secretpath/builtin/localfs"
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// The core rows: the resolver's cache, the localfs and env backends, each
+// against the least Go can do for the same answer.
+var coreCases = inGroup(GroupCore, []Case{
+	{Name: "Floor/map", What: "the floor of a cached lookup: a plain Go map[string]resolver.Connection lookup of the id, the Connection copied out",
+		Setup: setup(connMap), F: mapFloorBench(false)},
+	{Name: "Floor/map-rlock", What: "the same map read under sync.RWMutex.RLock: the least a cache that is safe for concurrent use does",
+		Baseline: "Floor/map",
+		Setup:    setup(connMap), F: mapFloorBench(true)},
+	{Name: "Cache/hit-connection", What: "resolver.Resolver WithCache(1h), Connection(ctx, id) answered from the cache (the backend was asked once, before timing)",
+		Baseline: "Floor/map", Targets: []Target{timeAtMost(100), zeroAllocs()},
+		Setup: setup(cachedResolver), F: connectionBench(cachedResolver, ID)},
+	{Name: "Cache/hit-variable", What: "the same for Variable(ctx, key) (a Secret)",
+		Baseline: "Floor/map", Targets: []Target{timeAtMost(100), zeroAllocs()},
+		Setup: setup(cachedResolver), F: variableBench(cachedResolver, benchVarKey, benchVarValue)},
+	{Name: "LocalFS/connection", What: "resolver.Resolver (no cache) over localfs: a 1,000-connection YAML file, after the first parse (default reload interval: no stat per lookup)",
+		Baseline: "Floor/map", Targets: []Target{timeAtMost(1000)},
+		Setup: setup(localfsResolver), F: connectionBench(localfsResolver, localfsConnID)},
+	{Name: "LocalFS/variable", What: "the same for a variable of a 1,000-line .env file",
+		Baseline: "Floor/map", Targets: []Target{timeAtMost(1000)},
+		Setup: setup(localfsResolver), F: variableBench(localfsResolver, "var_500", "value number 500")},
+	{Name: "Floor/getenv", What: "the floor of an env lookup: os.LookupEnv of AIRFLOW_VAR_<KEY>",
+		Setup: setup(envVars), F: getenvBench},
+	{Name: "Env/variable", What: "resolver.Resolver (no cache) over the env backend: Variable reads AIRFLOW_VAR_<KEY upper-cased>",
+		Baseline: "Floor/getenv",
+		Setup:    setup(envResolver), F: variableBench(envResolver, benchVarKey, benchVarValue)},
+	{Name: "Floor/parse-uri", What: "the floor of any lookup that returns a parsed connection from a string: resolver.ParseURI of the 60-byte URI",
+		F: parseURIBench},
+	{Name: "Env/connection", What: "the same for Connection: AIRFLOW_CONN_<ID upper-cased> read and parsed as an Airflow URI",
+		Baseline: "Floor/parse-uri",
+		Setup:    setup(envResolver), F: connectionBench(envResolver, ID)},
+})
+
+// The variable every variable row reads.
+const (
+	benchVarKey   = "bench_var_01"
+	benchVarValue = "a 24-byte variable value"
+)
+
+// localfsConnID is a URI-form connection of the localfs file.
+const localfsConnID = "conn_500"
+
+// memBackend answers ID and benchVarKey from memory (the cached rows'
+// backend: asked once, before timing).
+type memBackend struct{}
+
+func (memBackend) ConnectionValue(_ context.Context, id string) (string, error) {
+	if id == ID {
+		return URI, nil
+	}
+	return "", fmt.Errorf("bench: connection %q: %w", id, resolver.ErrNotFound)
+}
+
+func (memBackend) Variable(_ context.Context, key string) (string, error) {
+	if key == benchVarKey {
+		return benchVarValue, nil
+	}
+	return "", fmt.Errorf("bench: variable %q: %w", key, resolver.ErrNotFound)
+}
+
+// connMap is the map floors' map: 1,000 parsed connections keyed by id,
+// ID among them.
+var connMap = newLazy(func() (map[string]resolver.Connection, error) {
+	m := make(map[string]resolver.Connection, 1000)
+	for i := range 999 {
+		id := fmt.Sprintf("conn_%d", i)
+		c, err := resolver.ParseURI(id, fmt.Sprintf("postgres://user:pw@db%d.example.com:5432/app", i))
+		if err != nil {
+			return nil, err
+		}
+		m[id] = c
+	}
+	c, err := resolver.ParseURI(ID, URI)
+	if err != nil {
+		return nil, err
+	}
+	m[ID] = c
+	return m, nil
+})
+
+func mapFloorBench(locked bool) func(b *testing.B) {
+	return func(b *testing.B) {
+		m := must(b, connMap)
+		var mu sync.RWMutex
+		var c resolver.Connection
+		var ok bool
+		b.ReportAllocs()
+		for b.Loop() {
+			if locked {
+				mu.RLock()
+				c, ok = m[ID]
+				mu.RUnlock()
+			} else {
+				c, ok = m[ID]
+			}
+		}
+		if !ok || c.Host != "db.example.com" {
+			b.Fatalf("map floor: %v %q", ok, c.Host)
+		}
+	}
+}
+
+var cachedResolver = newLazy(func() (*resolver.Resolver, error) {
+	r := resolver.New(resolver.WithBackend("mem", memBackend{}), resolver.WithCache(time.Hour, 0))
+	if err := checkResolver(r, ID, "db.example.com", benchVarKey, benchVarValue); err != nil {
+		return nil, err
+	}
+	return r, nil
+})
+
+// checkResolver looks id and key up once and checks the answers.
+func checkResolver(r *resolver.Resolver, id, host, key, value string) error {
+	c, err := r.Connection(ctx, id)
+	if err != nil || c.Host != host {
+		return fmt.Errorf("bench: connection %q: host %q, %v; want %q", id, c.Host, err, host)
+	}
+	v, err := r.Variable(ctx, key)
+	if err != nil || v.Reveal() != value {
+		return fmt.Errorf("bench: variable %q: %v (value differs: %t)", key, err, err == nil)
+	}
+	return nil
+}
+
+// localfsResolver serves localfs files of 1,000 connections (YAML: URIs
+// and field maps alternating) and 1,000 variables (.env), already parsed.
+var localfsResolver = newLazy(func() (*resolver.Resolver, error) {
+	dir, err := os.MkdirTemp("", "secretpath-bench-localfs-")
+	if err != nil {
+		return nil, err
+	}
+	onClose(func() { _ = os.RemoveAll(dir) })
+	var c, v strings.Builder
+	for i := range 1000 {
+		if i%2 == 0 {
+			fmt.Fprintf(&c, "conn_%d: postgres://user:p%%40ss@db%d.example.com:5432/app?sslmode=require\n", i, i)
+		} else {
+			fmt.Fprintf(&c, "conn_%d:\n  conn_type: postgres\n  host: db%d.example.com\n  login: user\n  password: secret\n  port: 5432\n  extra_dejson: {sslmode: require}\n", i, i)
+		}
+		fmt.Fprintf(&v, "var_%d=value number %d\n", i, i)
+	}
+	conns, vars := filepath.Join(dir, "conns.yaml"), filepath.Join(dir, "vars.env")
+	if err := os.WriteFile(conns, []byte(c.String()), 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(vars, []byte(v.String()), 0o600); err != nil {
+		return nil, err
+	}
+	be, err := localfs.New(localfs.Options{ConnectionsFile: conns, VariablesFile: vars, ReloadInterval: localfs.DefaultReloadInterval})
+	if err != nil {
+		return nil, err
+	}
+	r := resolver.New(resolver.WithBackend("localfs", be))
+	if err := checkResolver(r, localfsConnID, "db500.example.com", "var_500", "value number 500"); err != nil { // the first parse
+		return nil, err
+	}
+	return r, nil
+})
+
+// envVars sets the env rows' variables for the process (removed at Close).
+var envVars = newLazy(func() (bool, error) {
+	vars := map[string]string{
+		env.DefaultVariablesPrefix + strings.ToUpper(benchVarKey): benchVarValue,
+		env.DefaultConnectionsPrefix + strings.ToUpper(ID):        URI,
+	}
+	for k, v := range vars {
+		if old, ok := os.LookupEnv(k); ok {
+			onClose(func() { _ = os.Setenv(k, old) })
+		} else {
+			onClose(func() { _ = os.Unsetenv(k) })
+		}
+		if err := os.Setenv(k, v); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+})
+
+var envResolver = newLazy(func() (*resolver.Resolver, error) {
+	if _, err := envVars.get(); err != nil {
+		return nil, err
+	}
+	r := resolver.New(resolver.WithBackend("env", env.New(env.Options{})))
+	if err := checkResolver(r, ID, "db.example.com", benchVarKey, benchVarValue); err != nil {
+		return nil, err
+	}
+	return r, nil
+})
+
+func getenvBench(b *testing.B) {
+	must(b, envVars)
+	name := env.DefaultVariablesPrefix + strings.ToUpper(benchVarKey)
+	var v string
+	var ok bool
+	b.ReportAllocs()
+	for b.Loop() {
+		v, ok = os.LookupEnv(name)
+	}
+	if !ok || v != benchVarValue {
+		b.Fatalf("%s not set", name)
+	}
+}
+
+func parseURIBench(b *testing.B) {
+	var c resolver.Connection
+	var err error
+	b.ReportAllocs()
+	for b.Loop() {
+		c, err = resolver.ParseURI(ID, URI)
+	}
+	if err != nil || c.Host != "db.example.com" {
+		b.Fatal(c.Host, err)
+	}
+}
+
+func connectionBench(l *lazy[*resolver.Resolver], id string) func(b *testing.B) {
+	return func(b *testing.B) {
+		r := must(b, l)
+		var c resolver.Connection
+		var err error
+		b.ReportAllocs()
+		for b.Loop() {
+			c, err = r.Connection(ctx, id)
+		}
+		if err != nil || c.Host == "" {
+			b.Fatalf("connection %q: host %q, %v", id, c.Host, err)
+		}
+	}
+}
+
+func variableBench(l *lazy[*resolver.Resolver], key, want string) func(b *testing.B) {
+	return func(b *testing.B) {
+		r := must(b, l)
+		var v resolver.Secret
+		var err error
+		b.ReportAllocs()
+		for b.Loop() {
+			v, err = r.Variable(ctx, key)
+		}
+		if err != nil || v.Reveal() != want {
+			b.Fatalf("variable %q: %v (value differs: %t)", key, err, err == nil)
+		}
+	}
+}
