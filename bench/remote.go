@@ -2,22 +2,43 @@ package bench
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	vaultapi "github.com/hashicorp/vault/api"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/google"
 
 	_ "github.com/secretpath/secretpath" // registers every backend of this build, for plannedRemotes
 	"github.com/secretpath/secretpath/builtin/awssecretsmanager"
 	"github.com/secretpath/secretpath/builtin/awsssm"
+	"github.com/secretpath/secretpath/builtin/azurekeyvault"
+	"github.com/secretpath/secretpath/builtin/gcpsecretmanager"
+	"github.com/secretpath/secretpath/builtin/vault"
 	"github.com/secretpath/secretpath/internal/awsfake"
+	"github.com/secretpath/secretpath/internal/azurefake"
+	"github.com/secretpath/secretpath/internal/gcpfake"
+	"github.com/secretpath/secretpath/internal/vaultfake"
 	"github.com/secretpath/secretpath/resolver"
 )
 
@@ -42,6 +63,9 @@ type remotePair struct {
 var remotes = []remote{
 	{name: awsssm.Name, double: "internal/awsfake (SSM GetParameter, SecureString)", start: startSSM},
 	{name: awssecretsmanager.Name, double: "internal/awsfake (Secrets Manager GetSecretValue)", start: startSecretsManager},
+	{name: vault.Name, double: "internal/vaultfake (KV v2 read, token auth)", start: startVault},
+	{name: gcpsecretmanager.Name, double: "internal/gcpfake (AccessSecretVersion, static OAuth token)", start: startGCP},
+	{name: azurekeyvault.Name, double: "internal/azurefake (GetSecret over TLS, client-secret credential)", start: startAzure},
 }
 
 // plannedRemotes are the remote backends DESIGN.md plans (the registry
@@ -62,7 +86,7 @@ func remoteCases() []Case {
 		sdk := "Remote/" + r.name + "/sdk"
 		cs = append(cs, Case{Name: "Remote/" + r.name,
 			What: "our " + r.name + " backend's ConnectionValue(ctx, id) against " + r.double + " on loopback, alternating in blocks of 8 with " + sdk +
-				", the same request made with the service's SDK client from the same aws.Config and endpoint; allocs include the in-process double's",
+				", the same request made directly with the service's client (AWS, Azure: its SDK client; Vault: api.Client.Logical().ReadWithContext; GCP: an oauth2 HTTP client's GET and the payload decoded) from the same configuration, credentials and endpoint; allocs include the in-process double's",
 			Paired: sdk, Baseline: sdk, Targets: []Target{ratioAtMost(remoteOverhead)},
 			Setup: setup(l), F: pairedBench(l)})
 	}
@@ -140,6 +164,178 @@ func startSecretsManager() (*remotePair, error) {
 		reset: f.ResetRequests,
 	}
 	return p, p.check()
+}
+
+// startVault: the backend and api.Client.Logical().ReadWithContext of the
+// same KV v2 path, both from the same api.Config and token.
+func startVault() (*remotePair, error) {
+	f := vaultfake.NewServer()
+	onClose(f.Close)
+	f.Mount(vault.DefaultMountPoint, 2)
+	token := f.CreateToken(vaultfake.TokenOptions{})
+	f.Put(vault.DefaultMountPoint, vault.DefaultConnectionsPath+"/"+ID, map[string]any{"conn_uri": URI})
+	config := func() (*vaultapi.Config, error) {
+		cfg := vaultapi.DefaultConfig()
+		if cfg.Error != nil {
+			return nil, cfg.Error
+		}
+		cfg.Address = f.URL
+		cfg.MaxRetries = 0
+		return cfg, nil
+	}
+	cfg, err := config()
+	if err != nil {
+		return nil, err
+	}
+	be, err := vault.New(vault.Options{Config: cfg, Auth: vault.Auth{Token: token}})
+	if err != nil {
+		return nil, err
+	}
+	onClose(func() { _ = be.Close() })
+	if cfg, err = config(); err != nil {
+		return nil, err
+	}
+	client, err := vaultapi.NewClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	client.SetToken(token)
+	client.SetNamespace("") // NewClient reads VAULT_NAMESPACE; the backend was given none
+	path := vault.DefaultMountPoint + "/data/" + vault.DefaultConnectionsPath + "/" + ID
+	p := &remotePair{
+		ours: func(ctx context.Context) (string, error) { return be.ConnectionValue(ctx, ID) },
+		sdk: func(ctx context.Context) (string, error) {
+			s, err := client.Logical().ReadWithContext(ctx, path)
+			if err != nil {
+				return "", err
+			}
+			if s == nil {
+				return "", fmt.Errorf("bench: no secret at %s", path)
+			}
+			data, _ := s.Data["data"].(map[string]any)
+			v, _ := data["conn_uri"].(string)
+			return v, nil
+		},
+		reset: f.ResetRequests,
+	}
+	return p, p.check()
+}
+
+// startGCP: the backend and what a program does without it, an oauth2
+// HTTP client's GET of the same AccessSecretVersion URL and the JSON and
+// base64 decoding of the payload, both with the same static token (no
+// credential detection runs). GCE_METADATA_HOST is pointed at a dead
+// loopback port all the same, so that nothing in the Google libraries can
+// ask 169.254.169.254 or metadata.google.internal.
+func startGCP() (*remotePair, error) {
+	if err := os.Setenv("GCE_METADATA_HOST", gcpfake.DeadMetadataHost); err != nil {
+		return nil, err
+	}
+	f := gcpfake.NewServer()
+	onClose(f.Close)
+	const token = "ya29.bench-static-token"
+	f.AllowToken(token)
+	secret := gcpsecretmanager.DefaultConnectionsPrefix + gcpsecretmanager.DefaultSep + ID
+	f.PutSecret(secret, URI)
+	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token})
+	be, err := gcpsecretmanager.New(ctx, gcpsecretmanager.Options{
+		ProjectID: gcpfake.ProjectID, Credentials: &google.Credentials{TokenSource: ts}, Endpoint: f.URL,
+	})
+	if err != nil {
+		return nil, err
+	}
+	raw := &http.Client{Transport: &oauth2.Transport{Source: ts, Base: http.DefaultTransport.(*http.Transport).Clone()}}
+	url := f.URL + "/v1/projects/" + gcpfake.ProjectID + "/secrets/" + secret + "/versions/latest:access"
+	p := &remotePair{
+		ours: func(ctx context.Context) (string, error) { return be.ConnectionValue(ctx, ID) },
+		sdk: func(ctx context.Context) (string, error) {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+			if err != nil {
+				return "", err
+			}
+			resp, err := raw.Do(req)
+			if err != nil {
+				return "", err
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return "", fmt.Errorf("bench: GET %s: %s", url, resp.Status)
+			}
+			var out struct {
+				Payload struct {
+					Data string `json:"data"`
+				} `json:"payload"`
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+				return "", err
+			}
+			data, err := base64.StdEncoding.DecodeString(out.Payload.Data)
+			return string(data), err
+		},
+		reset: f.ResetRequests,
+	}
+	return p, p.check()
+}
+
+// startAzure: the backend and azsecrets.Client.GetSecret of the same
+// secret, from the same client-secret credential (talking to the fake's
+// authority, instance discovery off: no credential chain runs) and client
+// options, over a transport that trusts the fake's certificate and dials
+// loopback only.
+func startAzure() (*remotePair, error) {
+	f := azurefake.NewServer()
+	onClose(f.Close)
+	secret := azurekeyvault.DefaultConnectionsPrefix + azurekeyvault.DefaultSep + strings.ReplaceAll(ID, "_", azurekeyvault.DefaultSep)
+	f.SetSecret(secret, URI)
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(f.CertPEM()) {
+		return nil, errors.New("bench: azurefake's certificate")
+	}
+	hc := &http.Client{Transport: &http.Transport{
+		DialContext:         loopbackDial,
+		MaxIdleConnsPerHost: 4,
+		TLSClientConfig:     &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+	}}
+	co := azcore.ClientOptions{Transport: hc, Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: f.URL}}
+	cred, err := azidentity.NewClientSecretCredential(azurefake.Tenant, azurefake.ClientID, azurefake.ClientSecret,
+		&azidentity.ClientSecretCredentialOptions{ClientOptions: co, DisableInstanceDiscovery: true})
+	if err != nil {
+		return nil, err
+	}
+	sco := azsecrets.ClientOptions{ClientOptions: co, DisableChallengeResourceVerification: true}
+	be, err := azurekeyvault.New(azurekeyvault.Options{VaultURL: f.URL, Credential: cred, Client: sco})
+	if err != nil {
+		return nil, err
+	}
+	client, err := azsecrets.NewClient(f.URL, cred, &sco)
+	if err != nil {
+		return nil, err
+	}
+	p := &remotePair{
+		ours: func(ctx context.Context) (string, error) { return be.ConnectionValue(ctx, ID) },
+		sdk: func(ctx context.Context) (string, error) {
+			resp, err := client.GetSecret(ctx, secret, "", nil)
+			if err != nil {
+				return "", err
+			}
+			if resp.Value == nil {
+				return "", fmt.Errorf("bench: secret %s has no value", secret)
+			}
+			return *resp.Value, nil
+		},
+		reset: f.ResetRequests,
+	}
+	return p, p.check()
+}
+
+// loopbackDial refuses any address that is not a loopback IP.
+func loopbackDial(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("bench: refusing to dial %s (not a loopback address)", addr)
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, network, addr)
 }
 
 // check makes both calls once (which also opens their connections).
