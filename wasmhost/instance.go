@@ -192,9 +192,19 @@ func (in *instance) call(ctx context.Context, fn api.Function) error {
 		// The deadline or the caller's cancellation fired, perhaps just after
 		// the call returned: dctx is cancelled, so this instance is done.
 		in.broken = true
+		if err == nil {
+			// The guest returned after the deadline cut something it was
+			// waiting on (an http_request): report the time limit, not
+			// whatever the guest made of the cut.
+			err = errPastDeadline
+		}
 	}
 	return err
 }
+
+// errPastDeadline is a call that returned normally after its deadline or
+// its caller's cancellation fired.
+var errPastDeadline = errors.New("the call's deadline passed")
 
 // lookup runs one lookup export. A non-nil error means the call failed in
 // the host; the instance is then marked broken.
@@ -275,6 +285,12 @@ func (in *instance) failure(ctx context.Context, call string, err error) error {
 	}
 	if in.stopped != "" {
 		return t.statusError(call, StatusResourceExhausted, in.stopped)
+	}
+	if errors.Is(err, errPastDeadline) {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return t.statusError(call, StatusResourceExhausted, fmt.Sprintf("exceeded the %v time limit", t.limits.CallTimeout))
 	}
 	var exit *sys.ExitError
 	if errors.As(err, &exit) {

@@ -116,6 +116,12 @@ func (in *instance) failureReason(ctx context.Context, call string, err error) s
 		}
 		return reasonTimeout
 	}
+	if errors.Is(err, errPastDeadline) {
+		if ctx.Err() != nil {
+			return ""
+		}
+		return reasonTimeout
+	}
 	if call == "instantiate" {
 		return reasonInstantiate
 	}
