@@ -76,6 +76,9 @@ func optionsFromKwargs(kw *resolver.Kwargs) (Options, settings, error) {
 		case strings.TrimRight(v, "/") == "":
 			k.dst.NoPath = true
 		default:
+			if hasDotSegment(v) {
+				return o, s, fmt.Errorf("%w: %s: backend_kwargs key %s has a \".\" or \"..\" path segment", resolver.ErrConfig, Name, k.key)
+			}
 			k.dst.Path = v
 		}
 	}
@@ -86,6 +89,8 @@ func optionsFromKwargs(kw *resolver.Kwargs) (Options, settings, error) {
 	}
 	if !on || strings.Trim(mount, "/") == "" {
 		o.MountFromID = true // Airflow: `if not self.mount_point`
+	} else if hasDotSegment(mount) {
+		return o, s, fmt.Errorf("%w: %s: backend_kwargs key mount_point has a \".\" or \"..\" path segment", resolver.ErrConfig, Name)
 	} else {
 		o.MountPoint = mount
 	}
