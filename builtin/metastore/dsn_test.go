@@ -1,6 +1,7 @@
 package metastore
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -49,8 +50,10 @@ func TestParseDSN(t *testing.T) {
 		{in: "   ", wantErr: "empty"},
 		{in: "just-a-word", wantErr: "not a DSN this build reads"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
+	for i, tt := range tests {
+		// Named by position: the DSNs carry planted passwords, which CI
+		// checks never appear in any test output.
+		t.Run(fmt.Sprintf("dsn%02d", i), func(t *testing.T) {
 			got, err := parseDSN(tt.in)
 			if tt.wantErr != "" {
 				require.ErrorIs(t, err, resolver.ErrConfig)
