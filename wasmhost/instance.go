@@ -275,52 +275,77 @@ func (in *instance) resultFromBuffer(call string) error {
 // the instance broken. A caller's own cancellation is returned as is.
 func (in *instance) failure(ctx context.Context, call string, err error) error {
 	in.broken = true
+	reason, ferr := in.classify(ctx, call, err)
+	in.t.metrics.failed(reason)
+	return ferr
+}
+
+// classify names why a call failed, for the caller (the error) and for
+// the secretpath.wasm.failures metric (the reason; "" when the caller's own
+// context ended it, which is not the guest's failure).
+func (in *instance) classify(ctx context.Context, call string, err error) (reason string, _ error) {
 	t := in.t
-	t.metrics.failed(in.failureReason(ctx, call, err))
+	timeLimit := func() (string, error) {
+		return reasonTimeout, t.statusError(call, StatusResourceExhausted, fmt.Sprintf("exceeded the %v time limit", t.limits.CallTimeout))
+	}
+	// Before the guest ran, a trap or an exit is the instantiation's failure.
+	guest := func(r string) string {
+		if call == "instantiate" {
+			return reasonInstantiate
+		}
+		return r
+	}
 	if in.violation != "" {
-		return t.statusError(call, StatusInternal, "ABI violation: "+in.violation)
+		return reasonABI, t.statusError(call, StatusInternal, "ABI violation: "+in.violation)
 	}
 	if in.callerGone.Load() && ctx.Err() != nil {
-		return ctx.Err()
+		return "", ctx.Err()
 	}
 	if in.stopped != "" {
-		return t.statusError(call, StatusResourceExhausted, in.stopped)
+		if in.stoppedByFuel {
+			reason = reasonFuel
+		} else {
+			reason = reasonTimeout
+		}
+		return reason, t.statusError(call, StatusResourceExhausted, in.stopped)
 	}
 	if errors.Is(err, errPastDeadline) {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return "", ctx.Err()
 		}
-		return t.statusError(call, StatusResourceExhausted, fmt.Sprintf("exceeded the %v time limit", t.limits.CallTimeout))
+		return timeLimit()
 	}
 	var exit *sys.ExitError
 	if errors.As(err, &exit) {
 		switch {
 		case in.timedOut.Load():
-			return t.statusError(call, StatusResourceExhausted, fmt.Sprintf("exceeded the %v time limit", t.limits.CallTimeout))
+			r, e := timeLimit()
+			return guest(r), e
 		case in.callerGone.Load() && ctx.Err() != nil:
-			return ctx.Err()
+			return "", ctx.Err()
 		}
 		switch exit.ExitCode() {
 		case sys.ExitCodeDeadlineExceeded:
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return "", ctx.Err()
 			}
-			return t.statusError(call, StatusResourceExhausted, fmt.Sprintf("exceeded the %v time limit", t.limits.CallTimeout))
+			r, e := timeLimit()
+			return guest(r), e
 		case sys.ExitCodeContextCanceled:
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return "", ctx.Err()
 			}
 		}
-		return t.statusError(call, StatusInternal, fmt.Sprintf("the guest exited with code %d", exit.ExitCode()))
+		return guest(reasonExit), t.statusError(call, StatusInternal, fmt.Sprintf("the guest exited with code %d", exit.ExitCode()))
 	}
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return "", ctx.Err()
 	}
-	msg := "trapped: " + firstLine(err.Error())
 	if in.mem.refused.Load() {
-		msg = fmt.Sprintf("trapped after reaching its memory limit of %d pages: %s", t.limits.MemoryPages, firstLine(err.Error()))
+		return guest(reasonMemory), t.statusError(call, StatusInternal,
+			fmt.Sprintf("trapped after reaching its memory limit of %d pages: %s", t.limits.MemoryPages, firstLine(err.Error())))
 	}
-	return t.statusError(call, StatusInternal, msg)
+	return guest(reasonTrap), t.statusError(call, StatusInternal, "trapped: "+firstLine(err.Error()))
 }
 
 func firstLine(s string) string {

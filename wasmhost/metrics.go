@@ -2,9 +2,7 @@ package wasmhost
 
 import (
 	"context"
-	"errors"
 
-	"github.com/tetratelabs/wazero/sys"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 )
@@ -100,51 +98,4 @@ func (tm *tenantMetrics) instanceCreated() {
 	if tm != nil {
 		tm.h.created.Add(context.Background(), 1, tm.createdAt...)
 	}
-}
-
-// failureReason classifies a failed call as failure does; "" when the
-// failure is the caller's (its context ended), not the guest's.
-func (in *instance) failureReason(ctx context.Context, call string, err error) string {
-	switch {
-	case in.violation != "":
-		return reasonABI
-	case in.callerGone.Load() && ctx.Err() != nil:
-		return ""
-	case in.stopped != "":
-		if in.stoppedByFuel {
-			return reasonFuel
-		}
-		return reasonTimeout
-	}
-	if errors.Is(err, errPastDeadline) {
-		if ctx.Err() != nil {
-			return ""
-		}
-		return reasonTimeout
-	}
-	if call == "instantiate" {
-		return reasonInstantiate
-	}
-	var exit *sys.ExitError
-	if errors.As(err, &exit) {
-		switch {
-		case in.timedOut.Load():
-			return reasonTimeout
-		case exit.ExitCode() == sys.ExitCodeDeadlineExceeded:
-			if ctx.Err() != nil {
-				return ""
-			}
-			return reasonTimeout
-		case exit.ExitCode() == sys.ExitCodeContextCanceled && ctx.Err() != nil:
-			return ""
-		}
-		return reasonExit
-	}
-	if ctx.Err() != nil {
-		return ""
-	}
-	if in.mem.refused.Load() {
-		return reasonMemory
-	}
-	return reasonTrap
 }
