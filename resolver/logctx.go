@@ -30,10 +30,7 @@ func LoggerFromContext(ctx context.Context) *slog.Logger {
 // LoggerOf returns the logger opts set with WithLogger (the last one wins),
 // or slog.Default(); a nil logger means one that discards.
 func LoggerOf(opts ...Option) *slog.Logger {
-	o := options{logger: slog.Default()}
-	for _, opt := range opts {
-		opt(&o)
-	}
+	o := collect(opts)
 	if o.logger == nil {
 		return slog.New(slog.DiscardHandler)
 	}
@@ -59,9 +56,5 @@ func MeterProviderFromContext(ctx context.Context) metric.MeterProvider {
 // MeterProviderOf returns the MeterProvider opts set with
 // WithMeterProvider, or nil.
 func MeterProviderOf(opts ...Option) metric.MeterProvider {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
-	return o.meterProvider
+	return collect(opts).meterProvider
 }

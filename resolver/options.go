@@ -31,6 +31,15 @@ type options struct {
 	now            func() int64 // the cache's monotonic clock in nanoseconds; nil = real
 }
 
+// collect applies opts to the defaults New starts from.
+func collect(opts []Option) options {
+	o := options{logger: slog.Default()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
 // WithBackend appends a configured backend to the search path, named name
 // in logs and errors ("" = its Name method, or its Go type). Configured
 // backends are asked in the order given, before every fallback, and they

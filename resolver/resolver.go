@@ -34,10 +34,7 @@ type Resolver struct {
 // New returns a Resolver with the given options. With no backends at all,
 // every lookup reports not found.
 func New(opts ...Option) *Resolver {
-	o := options{logger: slog.Default()}
-	for _, opt := range opts {
-		opt(&o)
-	}
+	o := collect(opts)
 	r := &Resolver{
 		tiers:       append(append([]tier(nil), o.tiers...), o.fallbacks...),
 		configured:  len(o.tiers),
