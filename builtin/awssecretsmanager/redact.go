@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/secretpath/secretpath/builtin/internal/awscommon"
 )
 
 // String describes o without its AWS credentials: the region, whether
 // credentials are set, and the timeout.
 func (o Options) String() string {
-	return fmt.Sprintf("awssecretsmanager.Options{Region: %q, Credentials: %t, Timeout: %s}", o.AWS.Region, o.AWS.Credentials != nil, o.Timeout)
+	return awscommon.DescribeOptions("awssecretsmanager.Options", o.AWS, o.Timeout)
 }
 
 // Format prints String for every fmt verb: aws.Config can hold static

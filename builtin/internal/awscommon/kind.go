@@ -9,6 +9,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/secretpath/secretpath/resolver"
 )
@@ -90,4 +93,11 @@ func (k *Kind) Describe(what, name, id, prefixKwarg string) string {
 		return "no request (the id does not match the lookup pattern)"
 	}
 	return what + " " + strconv.Quote(name)
+}
+
+// DescribeOptions describes an AWS backend's options without credentials
+// (aws.Config can hold static keys by value, which fmt and encoding/json
+// would print): the region, whether credentials are set, the timeout.
+func DescribeOptions(typeName string, cfg aws.Config, timeout time.Duration) string {
+	return fmt.Sprintf("%s{Region: %q, Credentials: %t, Timeout: %s}", typeName, cfg.Region, cfg.Credentials != nil, timeout)
 }
