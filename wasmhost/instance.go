@@ -2,7 +2,6 @@ package wasmhost
 
 import (
 	"context"
-	crand "crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -49,13 +48,16 @@ type instance struct {
 	callerGone atomic.Bool
 
 	// Metered calls (classMetered): see meter.go.
-	fuelGlobal    api.MutableGlobal
-	fuelGiven     int64 // the global's value at the last refill
-	fuelSpent     int64 // fuel used by this call so far
-	callStart     time.Time
-	callerCtx     context.Context
-	stopped       string // why refill stopped the call
-	stoppedByFuel bool   // it stopped the call for its fuel, not its time
+	fuelGlobal api.MutableGlobal
+	fuelGiven  int64 // the global's value at the last refill
+	fuelSpent  int64 // fuel used by this call so far
+	callStart  time.Time
+	// coarseDeadline is the deadline in unix nanoseconds, for the host
+	// functions to compare with coarseNow.
+	coarseDeadline int64
+	callerCtx      context.Context
+	stopped        string // why refill stopped the call
+	stoppedByFuel  bool   // it stopped the call for its fuel, not its time
 
 	// Per-call state, reset before each call.
 	result     []byte
@@ -80,16 +82,14 @@ func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 		in.timer.Stop()
 	}
 
+	// stdout, stderr and the random source are the host's own, which charge
+	// the work a guest asks of them (meter.go), with or without the log and
+	// random capabilities.
+	w := logWriter{in: &in}
 	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions() // we call _initialize ourselves, under a deadline
-	if t.caps.Log {
-		w := logWriter{in: &in}
-		cfg = cfg.WithStdout(w).WithStderr(w)
-	}
+	cfg = cfg.WithStdout(w).WithStderr(w).WithRandSource(newRandSource(&in, t.caps.Random))
 	if t.caps.Clock {
 		cfg = cfg.WithSysWalltime().WithSysNanotime()
-	}
-	if t.caps.Random {
-		cfg = cfg.WithRandSource(crand.Reader)
 	}
 	ictx := experimental.WithMemoryAllocator(context.WithValue(ctx, instKey{}, in), allocator{in.mem})
 	switch t.class {
