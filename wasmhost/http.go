@@ -182,7 +182,7 @@ func (in *instance) doHTTP(ctx context.Context, mod api.Module, method, rawURL, 
 	}
 	in.http.status, in.http.body, in.http.header = 0, nil, nil
 	if in.http.requests >= c.MaxRequestsPerCall {
-		in.httpLog(ctx, "request refused: more than %d requests in one call", c.MaxRequestsPerCall)
+		in.httpRefused(ctx, fmt.Sprintf("request refused: more than %d requests in one call", c.MaxRequestsPerCall))
 		return httpDenied
 	}
 	in.http.requests++
@@ -199,7 +199,7 @@ func (in *instance) doHTTP(ctx context.Context, mod api.Module, method, rawURL, 
 		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
 	}
 	if c.allowEntry(u.Hostname(), port) == "" {
-		in.httpLog(ctx, "request refused: host %s is not on the allow-list", u.Host)
+		in.httpRefused(ctx, "request refused: host "+u.Host+" is not on the allow-list")
 		return httpDenied
 	}
 	in.work(mod, int64(len(body))*hostByteFuel)
@@ -234,7 +234,7 @@ func (in *instance) doHTTP(ctx context.Context, mod api.Module, method, rawURL, 
 	resp, err := t.httpClient.Do(req)
 	if err != nil {
 		if errors.Is(err, errDenied) {
-			in.httpLog(ctx, "request refused: %s resolves to an address that is not allowed", u.Hostname())
+			in.httpRefused(ctx, "request refused: "+u.Hostname()+" resolves to an address that is not allowed")
 			return httpDenied
 		}
 		return httpFailed
@@ -245,15 +245,32 @@ func (in *instance) doHTTP(ctx context.Context, mod api.Module, method, rawURL, 
 		return httpFailed
 	}
 	if len(b) > c.MaxResponseBytes {
-		in.httpLog(ctx, "response refused: body over %d bytes", c.MaxResponseBytes)
+		in.httpRefused(ctx, fmt.Sprintf("response refused: body over %d bytes", c.MaxResponseBytes))
 		return httpFailed
 	}
 	in.http.status, in.http.body, in.http.header = resp.StatusCode, b, resp.Header
 	return int32(resp.StatusCode)
 }
 
-func (in *instance) httpLog(ctx context.Context, format string, args ...any) {
-	in.t.logger.WarnContext(ctx, "wasm guest HTTP: "+fmt.Sprintf(format, args...), "tenant", in.t.name, "module", in.t.module.ID())
+// httpRefused logs a request the host refused: the first of a call at
+// once, the others as one count when the call ends (flushHTTPLog), so that
+// a guest looping on refused requests cannot flood the host's log. What
+// the guest chose (a host name) is made printable and cut.
+func (in *instance) httpRefused(ctx context.Context, msg string) {
+	in.httpRefusals++
+	if in.httpRefusals == 1 {
+		in.t.logger.WarnContext(ctx, "wasm guest HTTP: "+sanitize(msg), "tenant", in.t.name, "module", in.t.module.ID())
+	}
+}
+
+// flushHTTPLog logs how many more requests the call had refused after the
+// first, and starts the count afresh for the next call.
+func (in *instance) flushHTTPLog(ctx context.Context) {
+	if more := in.httpRefusals - 1; more > 0 {
+		in.t.logger.WarnContext(ctx, fmt.Sprintf("wasm guest HTTP: %d more requests refused in this call", more),
+			"tenant", in.t.name, "module", in.t.module.ID(), "refused", more)
+	}
+	in.httpRefusals = 0
 }
 
 // httpResponseBody implements http_response_body(buf, limit) -> len.

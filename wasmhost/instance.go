@@ -68,6 +68,9 @@ type instance struct {
 	logBudget  int
 	logDropped int
 	http       httpState
+	// httpRefusals counts the requests the host refused in this call (see
+	// httpRefused).
+	httpRefusals int
 }
 
 // newInstance instantiates and initialises an instance: _initialize, the
@@ -162,8 +165,17 @@ func (in *instance) reset() {
 	}
 }
 
-// call calls fn with in.stack, under the tenant's deadline unless trusted.
+// call calls fn with in.stack, under the tenant's deadline unless trusted,
+// then logs what the call's refused HTTP requests left to log.
 func (in *instance) call(ctx context.Context, fn api.Function) error {
+	err := in.callGuest(ctx, fn)
+	if in.httpRefusals > 0 {
+		in.flushHTTPLog(ctx)
+	}
+	return err
+}
+
+func (in *instance) callGuest(ctx context.Context, fn api.Function) error {
 	if in.t.class == classMetered {
 		// No context is watched: refill enforces the limits. The call
 		// carries the instance for the host functions and allocates nothing.
