@@ -1,6 +1,7 @@
 package wasmhost
 
 import (
+	"bytes"
 	"context"
 	crand "crypto/rand"
 	"fmt"
@@ -185,7 +186,9 @@ func slogLevel(level int32) slog.Level {
 }
 
 // log sends a guest's message to the host logger, within the tenant's
-// per-call log budget.
+// per-call log budget. The message is made printable (as error messages
+// are): a guest cannot end the line and forge another, naming another
+// tenant, in a handler that writes messages raw.
 func (in *instance) log(ctx context.Context, level int32, msg []byte) {
 	t := in.t
 	if !t.caps.Log || !t.logger.Enabled(ctx, slogLevel(level)) {
@@ -199,8 +202,9 @@ func (in *instance) log(ctx context.Context, level int32, msg []byte) {
 		msg = msg[:in.logBudget]
 		in.logDropped++
 	}
-	in.logBudget -= len(msg)
-	t.logger.LogAttrs(ctx, slogLevel(level), string(msg), slog.String("tenant", t.name), slog.String("module", t.module.ID()))
+	line := cutString(printable(string(msg)), in.logBudget) // a replacement character is longer than the byte it replaces
+	in.logBudget -= len(line)
+	t.logger.LogAttrs(ctx, slogLevel(level), line, slog.String("tenant", t.name), slog.String("module", t.module.ID()))
 }
 
 // logWriter is a guest's WASI stdout and stderr: what the guest writes is
@@ -212,7 +216,7 @@ func (w logWriter) Write(p []byte) (int, error) {
 	if in := *w.in; in != nil {
 		// The WASI function's entry check has found the fuel global.
 		in.work(nil, hostCallFuel/4+int64(len(p))*hostByteFuel)
-		in.log(context.Background(), levelDebug, p)
+		in.log(context.Background(), levelDebug, bytes.TrimSuffix(p, []byte("\n")))
 	}
 	return len(p), nil
 }
