@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -13,11 +14,13 @@ import (
 	"github.com/secretpath/secretpath/wasmhost/internal/fuel"
 )
 
-// fuelChunk is how much fuel a metered call gets at a time. The guest calls
-// refill each time it runs out, about every millisecond of guest work: that
-// is where the host enforces the call's fuel budget and wall deadline and
-// notices a caller that gave up, and the only times a metered guest returns
-// to Go (so the garbage collector never waits on it for long).
+// fuelChunk is how much fuel a metered call gets at a time (at most: never
+// more than what is left of its budget). The guest calls refill each time it
+// runs out, about every millisecond of guest work: that is where the host
+// enforces the call's fuel budget and wall deadline exactly and notices a
+// caller that gave up, and the only times a metered guest returns to Go
+// but for its host calls (so the garbage collector never waits on it for
+// long). Host calls are charged too, and check the same limits (charge).
 const fuelChunk = 1 << 20
 
 // errNotMetered wraps the rewriter's reason for declining a module.
@@ -65,6 +68,9 @@ func refill(ctx context.Context, mod api.Module, _ []uint64) {
 // (mod may be nil once a host function's entry check has found it).
 func (in *instance) fuel(mod api.Module) api.MutableGlobal {
 	if in.fuelGlobal == nil {
+		if mod == nil {
+			in.violate("host work charged before the fuel global was found")
+		}
 		g, ok := mod.ExportedGlobal(fuel.DefaultGlobalExport).(api.MutableGlobal)
 		if !ok {
 			in.violate("the fuel global is missing")
@@ -181,6 +187,9 @@ func (in *instance) meteredCallContext() (context.Context, context.CancelFunc) {
 func (in *instance) startMetered(ctx context.Context) {
 	in.callStart = time.Now()
 	in.coarseDeadline = in.callStart.UnixNano() + int64(in.t.limits.CallTimeout)
+	if in.coarseDeadline < in.callStart.UnixNano() {
+		in.coarseDeadline = math.MaxInt64 // a time limit of centuries
+	}
 	in.callerCtx = ctx
 	in.fuelSpent = 0
 	in.stopped = ""
