@@ -28,7 +28,6 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/secretpath/secretpath/wasmhost/internal/fuel"
 )
@@ -146,7 +145,7 @@ func New(ctx context.Context, o Options) (*Host, error) {
 	for class := range h.rt {
 		cfg := wazero.NewRuntimeConfig().WithCompilationCache(h.cache).WithCloseOnContextDone(class == classUntrusted)
 		rt := wazero.NewRuntimeWithConfig(ctx, cfg)
-		if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+		if err := instantiateWASI(ctx, rt, class); err != nil {
 			_ = h.Close(ctx)
 			return nil, fmt.Errorf("wasmhost: instantiate WASI: %w", err)
 		}

@@ -1,9 +1,13 @@
 package wasmhost
 
 import (
+	"bytes"
 	"context"
+	crand "crypto/rand"
 	"fmt"
+	"io"
 	"log/slog"
+	mrand "math/rand"
 	"os"
 	"slices"
 	"time"
@@ -36,6 +40,7 @@ func (in *instance) violate(format string, args ...any) {
 
 // region returns guest memory [ptr, ptr+n), trapping the guest when it is
 // out of bounds. The slice is a view: copy before returning to the guest.
+// It charges nothing: use input for a region the host reads.
 func (in *instance) region(mod api.Module, fn string, ptr, n uint32) []byte {
 	b, ok := mod.Memory().Read(ptr, n)
 	if !ok {
@@ -44,55 +49,73 @@ func (in *instance) region(mod api.Module, fn string, ptr, n uint32) []byte {
 	return b
 }
 
+// input is region for an argument the host reads: its bytes are charged
+// (hostByteFuel each) before the host touches them.
+func (in *instance) input(mod api.Module, fn string, ptr, n uint32) []byte {
+	b := in.region(mod, fn, ptr, n)
+	in.work(mod, int64(len(b))*hostByteFuel)
+	return b
+}
+
+// copyIn copies src to dst (len(dst) >= len(src)) in charged pieces: a
+// copy of many megabytes is checked as it goes.
+func (in *instance) copyIn(mod api.Module, dst, src []byte) {
+	for len(src) > 0 {
+		n := min(len(src), hostPiece)
+		in.work(mod, int64(n)*hostByteFuel)
+		copy(dst, src[:n])
+		dst, src = dst[n:], src[n:]
+	}
+}
+
 // readInto implements the (buf, limit) -> len rule: data is written at buf
 // only when it fits in limit bytes; its length is returned either way.
 func (in *instance) readInto(mod api.Module, fn string, data []byte, buf, limit uint32) uint64 {
 	dst := in.region(mod, fn, buf, limit) // the whole claimed buffer must be in bounds
 	if len(data) <= len(dst) {
-		copy(dst, data)
+		in.copyIn(mod, dst, data)
 	}
 	return uint64(uint32(len(data)))
 }
 
-type goFunc = func(ctx context.Context, mod api.Module, stack []uint64)
+// hostImplFunc implements a secretpath_v1 function: called with the call's instance,
+// after the entry check (instance.enter).
+type hostImplFunc = func(in *instance, ctx context.Context, mod api.Module, stack []uint64)
 
-var hostImpl = map[string]goFunc{
-	"kwargs_read": func(ctx context.Context, mod api.Module, s []uint64) {
-		in := instanceOf(ctx)
+var hostImpl = map[string]hostImplFunc{
+	"kwargs_read": func(in *instance, _ context.Context, mod api.Module, s []uint64) {
 		s[0] = in.readInto(mod, "kwargs_read", in.t.kwargs, uint32(s[0]), uint32(s[1]))
 	},
-	"result_set": func(ctx context.Context, mod api.Module, s []uint64) {
-		in := instanceOf(ctx)
+	"result_set": func(in *instance, _ context.Context, mod api.Module, s []uint64) {
 		b := in.region(mod, "result_set", uint32(s[0]), uint32(s[1]))
 		if len(b) > in.t.limits.MaxOutputBytes {
 			in.exhausted = fmt.Sprintf("result of %d bytes exceeds the %d-byte output limit", len(b), in.t.limits.MaxOutputBytes)
 			return
 		}
+		in.work(mod, int64(len(b))*hostByteFuel)
 		in.result = append(in.result[:0], b...)
 		in.resultSet = true
 		in.exhausted = "" // a second result_set replaces the first
 	},
-	"error_set": func(ctx context.Context, mod api.Module, s []uint64) {
-		in := instanceOf(ctx)
+	"error_set": func(in *instance, _ context.Context, mod api.Module, s []uint64) {
 		b := in.region(mod, "error_set", uint32(s[0]), uint32(s[1]))
-		in.errMsg = append(in.errMsg[:0], b[:min(len(b), maxErrorBytes)]...)
+		b = b[:min(len(b), maxErrorBytes)]
+		in.work(mod, int64(len(b))*hostByteFuel)
+		in.errMsg = append(in.errMsg[:0], b...)
 	},
-	"log": func(ctx context.Context, mod api.Module, s []uint64) {
-		in := instanceOf(ctx)
-		b := in.region(mod, "log", uint32(s[1]), uint32(s[2]))
+	"log": func(in *instance, ctx context.Context, mod api.Module, s []uint64) {
+		b := in.input(mod, "log", uint32(s[1]), uint32(s[2]))
 		in.log(ctx, int32(s[0]), b)
 	},
-	"log_enabled": func(ctx context.Context, _ api.Module, s []uint64) {
-		in := instanceOf(ctx)
+	"log_enabled": func(in *instance, ctx context.Context, _ api.Module, s []uint64) {
 		level := int32(s[0])
 		s[0] = 0
 		if in.t.caps.Log && in.t.logger.Enabled(ctx, slogLevel(level)) {
 			s[0] = 1
 		}
 	},
-	"env_get": func(ctx context.Context, mod api.Module, s []uint64) {
-		in := instanceOf(ctx)
-		name := in.region(mod, "env_get", uint32(s[0]), uint32(s[1]))
+	"env_get": func(in *instance, _ context.Context, mod api.Module, s []uint64) {
+		name := in.input(mod, "env_get", uint32(s[0]), uint32(s[1]))
 		v, ok := "", false
 		// Compared without copying: a guest's name may be as long as its memory.
 		if i := slices.IndexFunc(in.t.caps.Env, func(e string) bool { return e == string(name) }); i >= 0 {
@@ -105,13 +128,22 @@ var hostImpl = map[string]goFunc{
 		}
 		s[0] = in.readInto(mod, "env_get", []byte(v), uint32(s[2]), uint32(s[3]))
 	},
-	"clock_now": func(ctx context.Context, _ api.Module, s []uint64) {
-		in := instanceOf(ctx)
+	"clock_now": func(in *instance, _ context.Context, _ api.Module, s []uint64) {
 		s[0] = uint64(time.Since(in.origin).Nanoseconds())
 	},
 	"http_request":         httpRequest,
 	"http_response_body":   httpResponseBody,
 	"http_response_header": httpResponseHeader,
+}
+
+// hostEntry wraps a host function with what every call of it does first:
+// find the call's instance and check the call's limits (instance.enter).
+func hostEntry(impl hostImplFunc) api.GoModuleFunc {
+	return func(ctx context.Context, mod api.Module, stack []uint64) {
+		in := instanceOf(ctx)
+		in.enter(mod)
+		impl(in, ctx, mod, stack)
+	}
 }
 
 // instantiateHostModule defines module secretpath_v1 in rt. Its functions
@@ -126,7 +158,7 @@ func instantiateHostModule(ctx context.Context, rt wazero.Runtime) error {
 			return fmt.Errorf("no implementation of %s", name)
 		}
 		b.NewFunctionBuilder().
-			WithGoModuleFunction(api.GoModuleFunc(impl), apiTypes(hf.params), apiTypes(hf.results)).
+			WithGoModuleFunction(hostEntry(impl), apiTypes(hf.params), apiTypes(hf.results)).
 			Export(name)
 	}
 	_, err := b.Instantiate(ctx)
@@ -154,7 +186,9 @@ func slogLevel(level int32) slog.Level {
 }
 
 // log sends a guest's message to the host logger, within the tenant's
-// per-call log budget.
+// per-call log budget. The message is made printable (as error messages
+// are): a guest cannot end the line and forge another, naming another
+// tenant, in a handler that writes messages raw.
 func (in *instance) log(ctx context.Context, level int32, msg []byte) {
 	t := in.t
 	if !t.caps.Log || !t.logger.Enabled(ctx, slogLevel(level)) {
@@ -168,17 +202,44 @@ func (in *instance) log(ctx context.Context, level int32, msg []byte) {
 		msg = msg[:in.logBudget]
 		in.logDropped++
 	}
-	in.logBudget -= len(msg)
-	t.logger.LogAttrs(ctx, slogLevel(level), string(msg), slog.String("tenant", t.name), slog.String("module", t.module.ID()))
+	line := cutString(printable(string(msg)), in.logBudget) // a replacement character is longer than the byte it replaces
+	in.logBudget -= len(line)
+	t.logger.LogAttrs(ctx, slogLevel(level), line, slog.String("tenant", t.name), slog.String("module", t.module.ID()))
 }
 
-// logWriter sends a guest's stdout and stderr to the log at debug level,
-// within the same budget, when the tenant may log.
+// logWriter is a guest's WASI stdout and stderr: what the guest writes is
+// charged like any host work (see meter.go) and, when the tenant may log,
+// sent to the log at debug level within the same budget.
 type logWriter struct{ in **instance }
 
 func (w logWriter) Write(p []byte) (int, error) {
 	if in := *w.in; in != nil {
-		in.log(context.Background(), levelDebug, p)
+		// The WASI function's entry check has found the fuel global.
+		in.work(nil, hostCallFuel/4+int64(len(p))*hostByteFuel)
+		in.log(context.Background(), levelDebug, bytes.TrimSuffix(p, []byte("\n")))
 	}
 	return len(p), nil
+}
+
+// randSource is a guest's WASI random source: crypto/rand with the random
+// capability, else the fixed source wazero uses by default. Each read is at
+// most hostPiece bytes and charged before it is made.
+type randSource struct {
+	in  **instance
+	src io.Reader
+}
+
+func newRandSource(in **instance, random bool) randSource {
+	if random {
+		return randSource{in, crand.Reader}
+	}
+	return randSource{in, mrand.New(mrand.NewSource(42))} // wazero's default source: deterministic on purpose
+}
+
+func (r randSource) Read(p []byte) (int, error) {
+	p = p[:min(len(p), hostPiece)]
+	if in := *r.in; in != nil {
+		in.work(nil, int64(len(p))*hostWorkByteFuel)
+	}
+	return r.src.Read(p)
 }

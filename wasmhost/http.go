@@ -150,17 +150,31 @@ var errDenied = errors.New("host not allowed")
 
 func i32result(v int32) uint64 { return uint64(uint32(v)) }
 
+// Caps on http_request's arguments, checked before the host copies them:
+// no method is longer, and a URL or header block this long is not a
+// request any server would take.
+const (
+	maxHTTPMethodBytes = 64
+	maxHTTPURLBytes    = 64 << 10
+	maxHTTPHeaderBytes = 1 << 20
+)
+
 // httpRequest implements http_request(method, url, headers, body) -> i32.
-func httpRequest(ctx context.Context, mod api.Module, s []uint64) {
-	in := instanceOf(ctx)
-	method := string(in.region(mod, "http_request", uint32(s[0]), uint32(s[1])))
-	rawURL := string(in.region(mod, "http_request", uint32(s[2]), uint32(s[3])))
-	headers := string(in.region(mod, "http_request", uint32(s[4]), uint32(s[5])))
-	body := bytes.Clone(in.region(mod, "http_request", uint32(s[6]), uint32(s[7])))
-	s[0] = i32result(in.doHTTP(ctx, method, rawURL, headers, body))
+func httpRequest(in *instance, ctx context.Context, mod api.Module, s []uint64) {
+	// Bounds first: an argument outside memory is an ABI violation whatever
+	// else is wrong with the request. These are views: nothing is copied yet.
+	method := in.region(mod, "http_request", uint32(s[0]), uint32(s[1]))
+	rawURL := in.region(mod, "http_request", uint32(s[2]), uint32(s[3]))
+	headers := in.region(mod, "http_request", uint32(s[4]), uint32(s[5]))
+	body := in.region(mod, "http_request", uint32(s[6]), uint32(s[7]))
+	s[0] = i32result(in.doHTTP(ctx, mod, method, rawURL, headers, body))
 }
 
-func (in *instance) doHTTP(ctx context.Context, method, rawURL, headers string, body []byte) int32 {
+// doHTTP makes a guest's request. Its arguments are views into guest
+// memory: the refusals that need no copy come first (the capability, the
+// per-call request cap, the argument caps); what is then copied and parsed
+// is charged before it is (meter.go).
+func (in *instance) doHTTP(ctx context.Context, mod api.Module, method, rawURL, headers, body []byte) int32 {
 	t := in.t
 	c := t.httpCap
 	if c == nil {
@@ -168,11 +182,15 @@ func (in *instance) doHTTP(ctx context.Context, method, rawURL, headers string, 
 	}
 	in.http.status, in.http.body, in.http.header = 0, nil, nil
 	if in.http.requests >= c.MaxRequestsPerCall {
-		in.httpLog(ctx, "request refused: more than %d requests in one call", c.MaxRequestsPerCall)
+		in.httpRefused(ctx, fmt.Sprintf("request refused: more than %d requests in one call", c.MaxRequestsPerCall))
 		return httpDenied
 	}
 	in.http.requests++
-	u, err := url.Parse(rawURL)
+	if len(method) > maxHTTPMethodBytes || len(rawURL) > maxHTTPURLBytes || len(headers) > maxHTTPHeaderBytes {
+		return httpBadRequest
+	}
+	in.work(mod, int64(len(method)+len(rawURL)+len(headers))*hostWorkByteFuel)
+	u, err := url.Parse(string(rawURL))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		return httpBadRequest
 	}
@@ -181,9 +199,11 @@ func (in *instance) doHTTP(ctx context.Context, method, rawURL, headers string, 
 		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
 	}
 	if c.allowEntry(u.Hostname(), port) == "" {
-		in.httpLog(ctx, "request refused: host %s is not on the allow-list", u.Host)
+		in.httpRefused(ctx, "request refused: host "+u.Host+" is not on the allow-list")
 		return httpDenied
 	}
+	in.work(mod, int64(len(body))*hostByteFuel)
+	body = bytes.Clone(body)
 	if t.class == classMetered {
 		// A metered call's context is never cancelled (meter.go): bound the
 		// request by the call's deadline and its caller here, and stop the
@@ -196,11 +216,11 @@ func (in *instance) doHTTP(ctx context.Context, method, rawURL, headers string, 
 	}
 	rctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(rctx, method, u.String(), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(rctx, string(method), u.String(), bytes.NewReader(body))
 	if err != nil {
 		return httpBadRequest
 	}
-	for _, line := range strings.Split(headers, "\n") {
+	for _, line := range strings.Split(string(headers), "\n") {
 		line = strings.TrimRight(line, "\r")
 		if strings.TrimSpace(line) == "" {
 			continue
@@ -214,7 +234,7 @@ func (in *instance) doHTTP(ctx context.Context, method, rawURL, headers string, 
 	resp, err := t.httpClient.Do(req)
 	if err != nil {
 		if errors.Is(err, errDenied) {
-			in.httpLog(ctx, "request refused: %s resolves to an address that is not allowed", u.Hostname())
+			in.httpRefused(ctx, "request refused: "+u.Hostname()+" resolves to an address that is not allowed")
 			return httpDenied
 		}
 		return httpFailed
@@ -225,27 +245,42 @@ func (in *instance) doHTTP(ctx context.Context, method, rawURL, headers string, 
 		return httpFailed
 	}
 	if len(b) > c.MaxResponseBytes {
-		in.httpLog(ctx, "response refused: body over %d bytes", c.MaxResponseBytes)
+		in.httpRefused(ctx, fmt.Sprintf("response refused: body over %d bytes", c.MaxResponseBytes))
 		return httpFailed
 	}
 	in.http.status, in.http.body, in.http.header = resp.StatusCode, b, resp.Header
 	return int32(resp.StatusCode)
 }
 
-func (in *instance) httpLog(ctx context.Context, format string, args ...any) {
-	in.t.logger.WarnContext(ctx, "wasm guest HTTP: "+fmt.Sprintf(format, args...), "tenant", in.t.name, "module", in.t.module.ID())
+// httpRefused logs a request the host refused: the first of a call at
+// once, the others as one count when the call ends (flushHTTPLog), so that
+// a guest looping on refused requests cannot flood the host's log. What
+// the guest chose (a host name) is made printable and cut.
+func (in *instance) httpRefused(ctx context.Context, msg string) {
+	in.httpRefusals++
+	if in.httpRefusals == 1 {
+		in.t.logger.WarnContext(ctx, "wasm guest HTTP: "+sanitize(msg), "tenant", in.t.name, "module", in.t.module.ID())
+	}
+}
+
+// flushHTTPLog logs how many more requests the call had refused after the
+// first, and starts the count afresh for the next call.
+func (in *instance) flushHTTPLog(ctx context.Context) {
+	if more := in.httpRefusals - 1; more > 0 {
+		in.t.logger.WarnContext(ctx, fmt.Sprintf("wasm guest HTTP: %d more requests refused in this call", more),
+			"tenant", in.t.name, "module", in.t.module.ID(), "refused", more)
+	}
+	in.httpRefusals = 0
 }
 
 // httpResponseBody implements http_response_body(buf, limit) -> len.
-func httpResponseBody(ctx context.Context, mod api.Module, s []uint64) {
-	in := instanceOf(ctx)
+func httpResponseBody(in *instance, _ context.Context, mod api.Module, s []uint64) {
 	s[0] = in.readInto(mod, "http_response_body", in.http.body, uint32(s[0]), uint32(s[1]))
 }
 
 // httpResponseHeader implements http_response_header(name, buf, limit) -> len or -1.
-func httpResponseHeader(ctx context.Context, mod api.Module, s []uint64) {
-	in := instanceOf(ctx)
-	name := in.region(mod, "http_response_header", uint32(s[0]), uint32(s[1]))
+func httpResponseHeader(in *instance, _ context.Context, mod api.Module, s []uint64) {
+	name := in.input(mod, "http_response_header", uint32(s[0]), uint32(s[1]))
 	var vals []string
 	for k, v := range in.http.header { // matched without copying the guest's name
 		if len(k) == len(name) && strings.EqualFold(k, string(name)) {

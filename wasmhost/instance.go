@@ -2,7 +2,6 @@ package wasmhost
 
 import (
 	"context"
-	crand "crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -49,13 +48,16 @@ type instance struct {
 	callerGone atomic.Bool
 
 	// Metered calls (classMetered): see meter.go.
-	fuelGlobal    api.MutableGlobal
-	fuelGiven     int64 // the global's value at the last refill
-	fuelSpent     int64 // fuel used by this call so far
-	callStart     time.Time
-	callerCtx     context.Context
-	stopped       string // why refill stopped the call
-	stoppedByFuel bool   // it stopped the call for its fuel, not its time
+	fuelGlobal api.MutableGlobal
+	fuelGiven  int64 // the global's value at the last refill
+	fuelSpent  int64 // fuel used by this call so far
+	callStart  time.Time
+	// coarseDeadline is the deadline in unix nanoseconds, for the host
+	// functions to compare with coarseNow.
+	coarseDeadline int64
+	callerCtx      context.Context
+	stopped        string // why refill stopped the call
+	stoppedByFuel  bool   // it stopped the call for its fuel, not its time
 
 	// Per-call state, reset before each call.
 	result     []byte
@@ -66,6 +68,9 @@ type instance struct {
 	logBudget  int
 	logDropped int
 	http       httpState
+	// httpRefusals counts the requests the host refused in this call (see
+	// httpRefused).
+	httpRefusals int
 }
 
 // newInstance instantiates and initialises an instance: _initialize, the
@@ -80,16 +85,14 @@ func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 		in.timer.Stop()
 	}
 
+	// stdout, stderr and the random source are the host's own, which charge
+	// the work a guest asks of them (meter.go), with or without the log and
+	// random capabilities.
+	w := logWriter{in: &in}
 	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions() // we call _initialize ourselves, under a deadline
-	if t.caps.Log {
-		w := logWriter{in: &in}
-		cfg = cfg.WithStdout(w).WithStderr(w)
-	}
+	cfg = cfg.WithStdout(w).WithStderr(w).WithRandSource(newRandSource(&in, t.caps.Random))
 	if t.caps.Clock {
 		cfg = cfg.WithSysWalltime().WithSysNanotime()
-	}
-	if t.caps.Random {
-		cfg = cfg.WithRandSource(crand.Reader)
 	}
 	ictx := experimental.WithMemoryAllocator(context.WithValue(ctx, instKey{}, in), allocator{in.mem})
 	switch t.class {
@@ -162,8 +165,17 @@ func (in *instance) reset() {
 	}
 }
 
-// call calls fn with in.stack, under the tenant's deadline unless trusted.
+// call calls fn with in.stack, under the tenant's deadline unless trusted,
+// then logs what the call's refused HTTP requests left to log.
 func (in *instance) call(ctx context.Context, fn api.Function) error {
+	err := in.callGuest(ctx, fn)
+	if in.httpRefusals > 0 {
+		in.flushHTTPLog(ctx)
+	}
+	return err
+}
+
+func (in *instance) callGuest(ctx context.Context, fn api.Function) error {
 	if in.t.class == classMetered {
 		// No context is watched: refill enforces the limits. The call
 		// carries the instance for the host functions and allocates nothing.

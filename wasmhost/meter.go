@@ -4,19 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/secretpath/secretpath/wasmhost/internal/fuel"
 )
 
-// fuelChunk is how much fuel a metered call gets at a time. The guest calls
-// refill each time it runs out, about every millisecond of guest work: that
-// is where the host enforces the call's fuel budget and wall deadline and
-// notices a caller that gave up, and the only times a metered guest returns
-// to Go (so the garbage collector never waits on it for long).
+// fuelChunk is how much fuel a metered call gets at a time (at most: never
+// more than what is left of its budget). The guest calls refill each time it
+// runs out, about every millisecond of guest work: that is where the host
+// enforces the call's fuel budget and wall deadline exactly and notices a
+// caller that gave up, and the only times a metered guest returns to Go
+// but for its host calls (so the garbage collector never waits on it for
+// long). Host calls are charged too, and check the same limits (charge).
 const fuelChunk = 1 << 20
 
 // errNotMetered wraps the rewriter's reason for declining a module.
@@ -35,24 +39,121 @@ func instantiateFuelModule(ctx context.Context, rt wazero.Runtime) error {
 	return err
 }
 
+// Host work is charged as fuel, so that FuelPerCall bounds what a call
+// makes the host do and the call's limits are checked while it runs in host
+// functions: every host call costs hostCallFuel, plus fuel for the bytes it
+// handles, charged before it handles them. The rates follow the fuel
+// rewriter's (one unit is about one WebAssembly instruction, ~1 ns):
+// copying or comparing a byte costs hostByteFuel, generating one (random_get)
+// or parsing one (a URL, request headers) hostWorkByteFuel. A long host
+// operation is done in pieces of at most hostPiece bytes, each charged (and
+// so checked) before it is done.
+const (
+	hostCallFuel     int64 = 64
+	hostByteFuel     int64 = 1
+	hostWorkByteFuel int64 = 4
+	hostPiece              = 64 << 10
+)
+
 // refill is called by a metered guest whose fuel ran out. It stops the call
 // (by trapping) when the call's fuel budget is spent, its deadline has
 // passed or its caller gave up; otherwise it hands out the next chunk.
 func refill(ctx context.Context, mod api.Module, _ []uint64) {
 	in := instanceOf(ctx)
-	g, ok := mod.ExportedGlobal(fuel.DefaultGlobalExport).(api.MutableGlobal)
-	if !ok {
-		in.violate("refill: the fuel global is missing")
+	in.refuel(in.fuel(mod))
+}
+
+// fuel returns the call's fuel global. An instance being instantiated (its
+// start section running) has none cached yet: it is read from the module
+// (mod may be nil once a host function's entry check has found it).
+func (in *instance) fuel(mod api.Module) api.MutableGlobal {
+	if in.fuelGlobal == nil {
+		if mod == nil {
+			in.violate("host work charged before the fuel global was found")
+		}
+		g, ok := mod.ExportedGlobal(fuel.DefaultGlobalExport).(api.MutableGlobal)
+		if !ok {
+			in.violate("the fuel global is missing")
+		}
+		in.fuelGlobal = g
 	}
+	return in.fuelGlobal
+}
+
+// refuel settles the fuel used since the last refill and checks the call's
+// limits exactly: it stops the call (by trapping) when the fuel used is
+// over the budget, the deadline has passed or the caller gave up; else it
+// hands out the next chunk, never more than what is left of the budget, so
+// that a budget smaller than a chunk is honoured to within one metering
+// point.
+func (in *instance) refuel(g api.MutableGlobal) {
 	in.fuelSpent += in.fuelGiven - int64(g.Get())
-	if t := in.t; t.limits.FuelPerCall > 0 && in.fuelSpent >= t.limits.FuelPerCall {
-		in.stopped = fmt.Sprintf("CPU limit exceeded: the call used its %d units of fuel", t.limits.FuelPerCall)
+	budget := in.t.limits.FuelPerCall
+	if budget > 0 && in.fuelSpent > budget {
+		in.stopped = fmt.Sprintf("CPU limit exceeded: the call used %d units of fuel, over its budget of %d", in.fuelSpent, budget)
 		in.stoppedByFuel = true
 		panic(cpuLimit{})
 	}
 	in.stopIfDue()
-	in.fuelGiven = fuelChunk
-	g.Set(uint64(fuelChunk))
+	in.fuelGiven = in.chunk()
+	g.Set(uint64(in.fuelGiven))
+}
+
+// chunk is the fuel to hand out next: fuelChunk, or what is left of the
+// call's budget when less.
+func (in *instance) chunk() int64 {
+	if budget := in.t.limits.FuelPerCall; budget > 0 {
+		return min(fuelChunk, budget-in.fuelSpent)
+	}
+	return fuelChunk
+}
+
+// charge takes n units of fuel for host work about to be done in a metered
+// call. It is the check on entry to every host function and before every
+// piece of a long one, so it is cheap: a fuel decrement, a read of the
+// coarse clock and of the caller's context. When the chunk runs out, the
+// coarse clock says the deadline may have passed or the caller gave up,
+// refuel checks exactly, and stops the call if it must.
+func (in *instance) charge(mod api.Module, n int64) {
+	g := in.fuel(mod)
+	left := int64(g.Get()) - n
+	g.Set(uint64(left))
+	if left < 0 || coarseNow.Load() > in.coarseDeadline || (in.callerCtx != nil && in.callerCtx.Err() != nil) {
+		in.refuel(g)
+	}
+}
+
+// enter is the check on entry to every host function: a metered call pays
+// hostCallFuel (see charge); a deadline-bound call whose context is done
+// stops at once, as wazero would stop it at its next loop header. Trusted
+// calls are not checked.
+func (in *instance) enter(mod api.Module) {
+	switch in.t.class {
+	case classMetered:
+		in.charge(mod, hostCallFuel)
+	case classUntrusted:
+		in.stopIfDone()
+	}
+}
+
+// work charges units of fuel for a piece of host work (see enter).
+func (in *instance) work(mod api.Module, units int64) {
+	switch in.t.class {
+	case classMetered:
+		in.charge(mod, units)
+	case classUntrusted:
+		in.stopIfDone()
+	}
+}
+
+// stopIfDone stops a deadline-bound call whose deadline passed or whose
+// caller gave up while it was in a host function: the call fails with the
+// exit wazero gives a call whose context is done (classify tells the two
+// apart).
+func (in *instance) stopIfDone() {
+	if in.dctx != nil && in.dctx.Err() != nil {
+		panic(sys.NewExitError(sys.ExitCodeDeadlineExceeded))
+	}
 }
 
 // stopIfDue stops a metered call (by trapping) when its wall deadline has
@@ -81,17 +182,21 @@ func (in *instance) meteredCallContext() (context.Context, context.CancelFunc) {
 	return context.WithDeadline(parent, in.callStart.Add(in.t.limits.CallTimeout))
 }
 
-// startMetered prepares a metered call: a full chunk of fuel, the clock and
-// the caller's context for refill to check.
+// startMetered prepares a metered call: a chunk of fuel, the clock and the
+// caller's context for refill and the host functions to check.
 func (in *instance) startMetered(ctx context.Context) {
 	in.callStart = time.Now()
+	in.coarseDeadline = in.callStart.UnixNano() + int64(in.t.limits.CallTimeout)
+	if in.coarseDeadline < in.callStart.UnixNano() {
+		in.coarseDeadline = math.MaxInt64 // a time limit of centuries
+	}
 	in.callerCtx = ctx
 	in.fuelSpent = 0
 	in.stopped = ""
 	in.stoppedByFuel = false
 	if in.fuelGlobal != nil {
-		in.fuelGiven = fuelChunk
-		in.fuelGlobal.Set(uint64(fuelChunk))
+		in.fuelGiven = in.chunk()
+		in.fuelGlobal.Set(uint64(in.fuelGiven))
 	} else {
 		in.fuelGiven = 0 // instantiation: the global starts at 0; the first metering point refills
 	}

@@ -24,7 +24,8 @@ func TestFuelBudget(t *testing.T) {
 	_, err = tn.ConnectionValue(t.Context(), "x")
 	require.Error(t, err)
 	// Stopped by fuel, not by the 1-minute deadline: the error says which.
-	assert.Contains(t, err.Error(), "RESOURCE_EXHAUSTED: CPU limit exceeded: the call used its 50000000 units of fuel")
+	assert.Contains(t, err.Error(), "RESOURCE_EXHAUSTED: CPU limit exceeded: the call used 5000")
+	assert.Contains(t, err.Error(), "units of fuel, over its budget of 50000000")
 	_, err = tn.Variable(t.Context(), "x")
 	assert.ErrorIs(t, err, resolver.ErrNotFound, "a fresh instance and budget")
 

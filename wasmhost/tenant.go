@@ -407,19 +407,30 @@ func (t *Tenant) statusError(call string, s Status, msg string) error {
 // sanitize keeps a guest's message printable, valid UTF-8 and at most
 // maxErrorBytes long.
 func sanitize(msg string) string {
+	return cutString(printable(msg), maxErrorBytes)
+}
+
+// printable makes a guest's text safe to put in a line of a log or a
+// terminal: invalid UTF-8 becomes U+FFFD; control characters (C0, DEL, C1)
+// and the Unicode line and paragraph separators become spaces.
+func printable(msg string) string {
 	msg = strings.ToValidUTF8(msg, "\uFFFD")
-	msg = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == '\u2028' || r == '\u2029' {
 			return ' '
 		}
 		return r
 	}, msg)
-	if len(msg) > maxErrorBytes {
-		cut := maxErrorBytes // between characters
-		for cut > 0 && !utf8.RuneStart(msg[cut]) {
-			cut--
-		}
-		msg = msg[:cut]
+}
+
+// cutString cuts msg to at most n bytes, between characters.
+func cutString(msg string, n int) string {
+	if len(msg) <= n {
+		return msg
 	}
-	return msg
+	cut := n
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut]
 }
