@@ -35,7 +35,7 @@ type ConfigGetter func(section, key string) (string, bool)
 //
 //	[wasm]
 //	sha256 = <hex>                 # pin; required for https://
-//	cache_dir = /var/cache/secretpath/wasm
+//	cache_dir = /var/cache/secretpath/wasm   # private to this user: see Options.CacheDir
 //	name = acme                    # tenant name in errors and logs
 //	memory_pages = 256
 //	call_timeout_seconds = 1
@@ -117,12 +117,19 @@ func OpenConfig(ctx context.Context, ref string, kwargs *resolver.Kwargs, get Co
 		}
 	}
 
+	cacheDir := opt("cache_dir")
+	if cacheDir != "" {
+		// Checked before anything is read from or written to it.
+		if cacheDir, err = secureCacheDir(cacheDir); err != nil {
+			return nil, cerr("cache_dir %s: %v", opt("cache_dir"), err)
+		}
+	}
 	pin := strings.ToLower(opt("sha256"))
-	wasm, err := fetchModule(ctx, ref, pin, opt("cache_dir"))
+	wasm, err := fetchModule(ctx, ref, pin, cacheDir)
 	if err != nil {
 		return nil, fmt.Errorf("%w: backend %s: %v", resolver.ErrConfig, ref, err)
 	}
-	h, err := New(ctx, Options{CacheDir: opt("cache_dir"), Logger: resolver.LoggerFromContext(ctx), MeterProvider: resolver.MeterProviderFromContext(ctx)})
+	h, err := New(ctx, Options{CacheDir: cacheDir, Logger: resolver.LoggerFromContext(ctx), MeterProvider: resolver.MeterProviderFromContext(ctx)})
 	if err != nil {
 		return nil, err
 	}

@@ -81,7 +81,14 @@ const MaxModuleSize = 32 << 20
 // Options configure a Host.
 type Options struct {
 	// CacheDir, when set, keeps compiled modules on disk so that a restart
-	// skips compilation (wazero's compilation cache).
+	// skips compilation (wazero's compilation cache). The cache holds native
+	// code that the host runs without verifying it (a module's sha256 pin
+	// does not cover it), so New refuses a directory that another local user
+	// could write to: it, wazero's subdirectory and files in it, and every
+	// parent must be owned by the effective uid or root and not writable by
+	// group or others (a sticky parent such as /tmp may be). A missing
+	// directory is created 0700. Symbolic links are resolved once, at New.
+	// On systems other than Unix a cache directory is refused.
 	CacheDir string
 	// Logger receives guests' log calls and host events; nil means
 	// slog.Default().
@@ -135,7 +142,11 @@ func New(ctx context.Context, o Options) (*Host, error) {
 		h.logger = slog.Default()
 	}
 	if o.CacheDir != "" {
-		c, err := wazero.NewCompilationCacheWithDir(o.CacheDir)
+		dir, err := secureCacheDir(o.CacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("wasmhost: compilation cache %s: %w", o.CacheDir, err)
+		}
+		c, err := wazero.NewCompilationCacheWithDir(dir)
 		if err != nil {
 			return nil, fmt.Errorf("wasmhost: compilation cache %s: %w", o.CacheDir, err)
 		}
