@@ -331,12 +331,20 @@ func (h *Host) track(t *Tenant, open bool) {
 	h.mu.Unlock()
 }
 
-// Close closes every runtime, which closes every instance of every tenant.
+// Close closes every runtime, which closes every instance of every tenant,
+// and the tenants' idle HTTP connections.
 func (h *Host) Close(ctx context.Context) error {
 	h.mu.Lock()
 	wasOpen := !h.closed && h.clock
 	h.closed = true
+	tenants := make([]*Tenant, 0, len(h.tenants))
+	for t := range h.tenants {
+		tenants = append(tenants, t)
+	}
 	h.mu.Unlock()
+	for _, t := range tenants {
+		t.closeIdleHTTP()
+	}
 	if wasOpen {
 		stopCoarseClock()
 	}
