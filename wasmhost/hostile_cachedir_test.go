@@ -35,7 +35,7 @@ func realTempDir(t *testing.T) string {
 	return d
 }
 
-func mkdir(t *testing.T, path string, mode os.FileMode) string {
+func mkdirMode(t *testing.T, path string, mode os.FileMode) string {
 	t.Helper()
 	require.NoError(t, os.Mkdir(path, 0o700))
 	require.NoError(t, os.Chmod(path, mode)) // past the umask
@@ -75,50 +75,50 @@ func TestCacheDirRefusedUnlessPrivate(t *testing.T) {
 		want  []string
 	}{
 		{name: "world-writable 0777", setup: func(t *testing.T) (string, string) {
-			d := mkdir(t, filepath.Join(realTempDir(t), "cache"), 0o777)
+			d := mkdirMode(t, filepath.Join(realTempDir(t), "cache"), 0o777)
 			return d, d
 		}, want: []string{"mode 0777", "writable by group and others"}},
 		{name: "group-writable 0770", setup: func(t *testing.T) (string, string) {
-			d := mkdir(t, filepath.Join(realTempDir(t), "cache"), 0o770)
+			d := mkdirMode(t, filepath.Join(realTempDir(t), "cache"), 0o770)
 			return d, d
 		}, want: []string{"mode 0770", "writable by group"}},
 		{name: "world-writable sticky cache dir itself", setup: func(t *testing.T) (string, string) {
-			d := mkdir(t, filepath.Join(realTempDir(t), "cache"), os.ModeSticky|0o777)
+			d := mkdirMode(t, filepath.Join(realTempDir(t), "cache"), os.ModeSticky|0o777)
 			return d, d
 		}, want: []string{"mode 1777", "writable by group and others"}},
 		{name: "under a world-writable parent that is not sticky", setup: func(t *testing.T) (string, string) {
-			p := mkdir(t, filepath.Join(realTempDir(t), "shared"), 0o777)
-			return mkdir(t, filepath.Join(p, "cache"), 0o700), p
+			p := mkdirMode(t, filepath.Join(realTempDir(t), "shared"), 0o777)
+			return mkdirMode(t, filepath.Join(p, "cache"), 0o700), p
 		}, want: []string{"mode 0777", "writable by group and others"}},
 		{name: "under a group-writable grandparent", setup: func(t *testing.T) (string, string) {
-			g := mkdir(t, filepath.Join(realTempDir(t), "team"), 0o770)
-			p := mkdir(t, filepath.Join(g, "apps"), 0o755)
-			return mkdir(t, filepath.Join(p, "cache"), 0o700), g
+			g := mkdirMode(t, filepath.Join(realTempDir(t), "team"), 0o770)
+			p := mkdirMode(t, filepath.Join(g, "apps"), 0o755)
+			return mkdirMode(t, filepath.Join(p, "cache"), 0o700), g
 		}, want: []string{"mode 0770", "writable by group"}},
 		{name: "owned by another user", root: true, setup: func(t *testing.T) (string, string) {
-			d := mkdir(t, filepath.Join(realTempDir(t), "cache"), 0o700)
+			d := mkdirMode(t, filepath.Join(realTempDir(t), "cache"), 0o700)
 			require.NoError(t, os.Chown(d, otherUID, otherUID))
 			return d, d
 		}, want: []string{fmt.Sprintf("owned by uid %d", otherUID)}},
 		{name: "parent owned by another user", root: true, setup: func(t *testing.T) (string, string) {
-			p := mkdir(t, filepath.Join(realTempDir(t), "theirs"), 0o755)
+			p := mkdirMode(t, filepath.Join(realTempDir(t), "theirs"), 0o755)
 			require.NoError(t, os.Chown(p, otherUID, otherUID))
-			return mkdir(t, filepath.Join(p, "cache"), 0o700), p
+			return mkdirMode(t, filepath.Join(p, "cache"), 0o700), p
 		}, want: []string{fmt.Sprintf("owned by uid %d", otherUID)}},
 		{name: "sticky parent owned by another user", root: true, setup: func(t *testing.T) (string, string) {
-			p := mkdir(t, filepath.Join(realTempDir(t), "theirtmp"), os.ModeSticky|0o777)
+			p := mkdirMode(t, filepath.Join(realTempDir(t), "theirtmp"), os.ModeSticky|0o777)
 			require.NoError(t, os.Chown(p, otherUID, otherUID))
-			return mkdir(t, filepath.Join(p, "cache"), 0o700), p
+			return mkdirMode(t, filepath.Join(p, "cache"), 0o700), p
 		}, want: []string{fmt.Sprintf("owned by uid %d", otherUID), "mode 1777"}},
 		{name: "planted file in a group-writable wazero subdirectory", setup: func(t *testing.T) (string, string) {
-			d := mkdir(t, filepath.Join(realTempDir(t), "cache"), 0o700)
+			d := mkdirMode(t, filepath.Join(realTempDir(t), "cache"), 0o700)
 			sub := wazeroSubdir(t, d)
 			require.NoError(t, os.WriteFile(filepath.Join(sub, "planted"), []byte("native code"), 0o600))
 			require.NoError(t, os.Chmod(sub, 0o770))
 			return d, sub
 		}, want: []string{"mode 0770", "writable by group"}},
 		{name: "cached file writable by others", setup: func(t *testing.T) (string, string) {
-			d := mkdir(t, filepath.Join(realTempDir(t), "cache"), 0o700)
+			d := mkdirMode(t, filepath.Join(realTempDir(t), "cache"), 0o700)
 			sub := wazeroSubdir(t, d)
 			entries, err := os.ReadDir(sub)
 			require.NoError(t, err)
@@ -127,7 +127,7 @@ func TestCacheDirRefusedUnlessPrivate(t *testing.T) {
 			return d, f
 		}, want: []string{"mode 0666", "writable by group and others"}},
 		{name: "cached file owned by another user", root: true, setup: func(t *testing.T) (string, string) {
-			d := mkdir(t, filepath.Join(realTempDir(t), "cache"), 0o700)
+			d := mkdirMode(t, filepath.Join(realTempDir(t), "cache"), 0o700)
 			sub := wazeroSubdir(t, d)
 			f := filepath.Join(sub, "planted")
 			require.NoError(t, os.WriteFile(f, []byte("native code"), 0o600))
@@ -135,32 +135,32 @@ func TestCacheDirRefusedUnlessPrivate(t *testing.T) {
 			return d, f
 		}, want: []string{fmt.Sprintf("owned by uid %d", otherUID)}},
 		{name: "symbolic link in the wazero subdirectory", setup: func(t *testing.T) (string, string) {
-			d := mkdir(t, filepath.Join(realTempDir(t), "cache"), 0o700)
+			d := mkdirMode(t, filepath.Join(realTempDir(t), "cache"), 0o700)
 			sub := wazeroSubdir(t, d)
-			bad := mkdir(t, filepath.Join(realTempDir(t), "elsewhere"), 0o777)
+			bad := mkdirMode(t, filepath.Join(realTempDir(t), "elsewhere"), 0o777)
 			l := filepath.Join(sub, "0123abcd")
 			require.NoError(t, os.Symlink(filepath.Join(bad, "code"), l))
 			return d, l
 		}, want: []string{"symbolic link"}},
 		{name: "wazero subdirectory is a symbolic link", setup: func(t *testing.T) (string, string) {
-			d := mkdir(t, filepath.Join(realTempDir(t), "cache"), 0o700)
+			d := mkdirMode(t, filepath.Join(realTempDir(t), "cache"), 0o700)
 			sub := wazeroSubdir(t, d)
-			bad := mkdir(t, filepath.Join(realTempDir(t), "elsewhere"), 0o777)
+			bad := mkdirMode(t, filepath.Join(realTempDir(t), "elsewhere"), 0o777)
 			require.NoError(t, os.RemoveAll(sub))
 			require.NoError(t, os.Symlink(bad, sub))
 			return d, sub
 		}, want: []string{"symbolic link"}},
 		{name: "symlinked cache dir pointing to a world-writable dir", setup: func(t *testing.T) (string, string) {
 			base := realTempDir(t)
-			bad := mkdir(t, filepath.Join(base, "bad"), 0o777)
+			bad := mkdirMode(t, filepath.Join(base, "bad"), 0o777)
 			link := filepath.Join(base, "cache")
 			require.NoError(t, os.Symlink(bad, link))
 			return link, bad
 		}, want: []string{"mode 0777", "writable by group and others"}},
 		{name: "symlinked cache dir pointing under a world-writable parent", setup: func(t *testing.T) (string, string) {
 			base := realTempDir(t)
-			p := mkdir(t, filepath.Join(base, "shared"), 0o777)
-			target := mkdir(t, filepath.Join(p, "cache"), 0o700)
+			p := mkdirMode(t, filepath.Join(base, "shared"), 0o777)
+			target := mkdirMode(t, filepath.Join(p, "cache"), 0o700)
 			link := filepath.Join(base, "cache")
 			require.NoError(t, os.Symlink(target, link))
 			return link, p
@@ -214,7 +214,7 @@ func TestCacheDirAcceptedWhenPrivate(t *testing.T) {
 			return d, d
 		}},
 		{name: "0755, readable by others", setup: func(t *testing.T) (string, string) {
-			d := mkdir(t, filepath.Join(realTempDir(t), "cache"), 0o755)
+			d := mkdirMode(t, filepath.Join(realTempDir(t), "cache"), 0o755)
 			return d, d
 		}},
 		{name: "missing, created 0700 with its parents", setup: func(t *testing.T) (string, string) {
@@ -223,7 +223,7 @@ func TestCacheDirAcceptedWhenPrivate(t *testing.T) {
 		}},
 		{name: "symbolic link to a private directory", setup: func(t *testing.T) (string, string) {
 			base := realTempDir(t)
-			target := mkdir(t, filepath.Join(base, "target"), 0o700)
+			target := mkdirMode(t, filepath.Join(base, "target"), 0o700)
 			link := filepath.Join(base, "link")
 			require.NoError(t, os.Symlink(target, link))
 			return link, target

@@ -87,12 +87,12 @@ func clientConnGoroutines() int {
 	}
 }
 
-// eventually polls cond for up to 20 s (connections close in milliseconds;
+// pollUntil polls cond for up to 20 s (connections close in milliseconds;
 // the bound is for a loaded CI machine under -race, and stays below the
 // transport's 30 s idle timeout, which would close them anyway).
 // The message is formatted when the bound is reached, from the args'
 // values then (funcs are called).
-func eventually(t *testing.T, cond func() bool, msg string, args ...func() int64) {
+func pollUntil(t *testing.T, cond func() bool, msg string, args ...func() int64) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for !cond() {
@@ -140,13 +140,13 @@ func TestHTTPIdleConnectionsBounded(t *testing.T) {
 	visitAll(tn)
 	// The connection over the cap is closed as it becomes idle (the server
 	// and the client's read loop notice a moment later).
-	eventually(t, func() bool { return srv.open.Load() <= maxIdleHTTPConns },
+	pollUntil(t, func() bool { return srv.open.Load() <= maxIdleHTTPConns },
 		"idle connections are capped per tenant, not one per port: the server holds %d", srv.open.Load)
-	eventually(t, func() bool { return clientConnGoroutines()-baseline <= maxIdleHTTPConns },
+	pollUntil(t, func() bool { return clientConnGoroutines()-baseline <= maxIdleHTTPConns },
 		"%d client connection goroutines, over the cap", clientGoroutinesOverBaseline)
 	require.NoError(t, tn.Close())
-	eventually(t, func() bool { return srv.open.Load() == 0 }, "tenant closed, yet the server still holds %d connections", srv.open.Load)
-	eventually(t, func() bool { return clientConnGoroutines() <= baseline },
+	pollUntil(t, func() bool { return srv.open.Load() == 0 }, "tenant closed, yet the server still holds %d connections", srv.open.Load)
+	pollUntil(t, func() bool { return clientConnGoroutines() <= baseline },
 		"tenant closed, yet %d client connection goroutines remain", clientGoroutinesOverBaseline)
 
 	// A lookup in flight when the tenant closes, which makes one more
@@ -181,14 +181,14 @@ func TestHTTPIdleConnectionsBounded(t *testing.T) {
 	v := <-done
 	require.Len(t, v, 4)
 	assert.Equal(t, uint32(http.StatusOK), binary.LittleEndian.Uint32([]byte(v)), "the request made after Close was served")
-	eventually(t, func() bool { return srv.open.Load() == 0 }, "the lookup in flight at Close ended, yet the server holds %d connections", srv.open.Load)
+	pollUntil(t, func() bool { return srv.open.Load() == 0 }, "the lookup in flight at Close ended, yet the server holds %d connections", srv.open.Load)
 
 	// Closing the host closes the connections of tenants left open.
 	open := newTenant("left-open")
 	visitAll(open)
 	require.Positive(t, srv.open.Load())
 	require.NoError(t, h.Close(context.Background()))
-	eventually(t, func() bool { return srv.open.Load() == 0 }, "host closed, yet the server still holds %d connections", srv.open.Load)
-	eventually(t, func() bool { return clientConnGoroutines() <= baseline },
+	pollUntil(t, func() bool { return srv.open.Load() == 0 }, "host closed, yet the server still holds %d connections", srv.open.Load)
+	pollUntil(t, func() bool { return clientConnGoroutines() <= baseline },
 		"host closed, yet %d client connection goroutines remain", clientGoroutinesOverBaseline)
 }
