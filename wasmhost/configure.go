@@ -35,7 +35,7 @@ type ConfigGetter func(section, key string) (string, bool)
 //
 //	[wasm]
 //	sha256 = <hex>                 # pin; required for https://
-//	cache_dir = /var/cache/secretpath/wasm
+//	cache_dir = /var/cache/secretpath/wasm   # private to this user: see Options.CacheDir
 //	name = acme                    # tenant name in errors and logs
 //	memory_pages = 256
 //	call_timeout_seconds = 1
@@ -117,12 +117,19 @@ func OpenConfig(ctx context.Context, ref string, kwargs *resolver.Kwargs, get Co
 		}
 	}
 
-	pin := strings.ToLower(opt("sha256"))
-	wasm, err := fetchModule(ctx, ref, pin, opt("cache_dir"))
-	if err != nil {
-		return nil, fmt.Errorf("%w: backend %s: %v", resolver.ErrConfig, ref, err)
+	cacheDir := opt("cache_dir")
+	if cacheDir != "" {
+		// Checked before anything is read from or written to it.
+		if cacheDir, err = secureCacheDir(cacheDir); err != nil {
+			return nil, cerr("cache_dir %s: %v", opt("cache_dir"), err)
+		}
 	}
-	h, err := New(ctx, Options{CacheDir: opt("cache_dir"), Logger: resolver.LoggerFromContext(ctx), MeterProvider: resolver.MeterProviderFromContext(ctx)})
+	pin := strings.ToLower(opt("sha256"))
+	wasm, err := fetchModule(ctx, ref, pin, cacheDir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: backend %s: %v", resolver.ErrConfig, redactRef(ref), err)
+	}
+	h, err := New(ctx, Options{CacheDir: cacheDir, Logger: resolver.LoggerFromContext(ctx), MeterProvider: resolver.MeterProviderFromContext(ctx)})
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +141,7 @@ func OpenConfig(ctx context.Context, ref string, kwargs *resolver.Kwargs, get Co
 		}
 	}
 	_ = h.Close(ctx)
-	return nil, fmt.Errorf("%w: backend %s: %v", resolver.ErrConfig, ref, err)
+	return nil, fmt.Errorf("%w: backend %s: %v", resolver.ErrConfig, redactRef(ref), err)
 }
 
 // ownedTenant is a tenant that owns its host.
@@ -168,6 +175,53 @@ func list(v string) []string {
 	return out
 }
 
+// redactRef is ref for messages: a URL's password, if any, is replaced by
+// "xxxxx" (also when the URL does not parse).
+func redactRef(ref string) string {
+	scheme, rest, ok := strings.Cut(ref, "://")
+	if !ok {
+		return ref
+	}
+	authority := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority = rest[:i]
+	}
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
+		return ref
+	}
+	user, _, hasPassword := strings.Cut(authority[:at], ":")
+	if !hasPassword {
+		return ref
+	}
+	return scheme + "://" + user + ":xxxxx" + rest[at:]
+}
+
+// fileURLPath returns the local path a file:// URL names. The host must
+// be empty or "localhost" (RFC 8089): net/url would otherwise take
+// file://modules/x.wasm as host "modules" and path /x.wasm, loading a file
+// other than the one meant. User info, a port, a query or a fragment are
+// refused too: a file path has none.
+func fileURLPath(ref string) (string, error) {
+	u, err := url.Parse(ref)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case u.User != nil:
+		return "", errors.New("a file:// URL cannot carry user info")
+	case u.Host != "" && !strings.EqualFold(u.Host, "localhost"):
+		return "", fmt.Errorf("file URL host %q: only an empty host or localhost names this machine (a relative path is written without file://, an absolute one as file:///path)", u.Host)
+	case u.RawQuery != "" || u.ForceQuery:
+		return "", errors.New("a file:// URL cannot have a query")
+	case strings.Contains(ref, "#"):
+		return "", errors.New("a file:// URL cannot have a fragment (write # in a file name as %23)")
+	case u.Path == "":
+		return "", errors.New("the file:// URL has no path")
+	}
+	return u.Path, nil
+}
+
 // FetchClient fetches https:// modules; tests replace it.
 var FetchClient = &http.Client{Timeout: time.Minute}
 
@@ -178,11 +232,10 @@ func fetchModule(ctx context.Context, ref, pin, cacheDir string) ([]byte, error)
 	if !strings.HasPrefix(ref, "https://") {
 		path := ref
 		if strings.HasPrefix(ref, "file://") {
-			u, err := url.Parse(ref)
-			if err != nil {
+			var err error
+			if path, err = fileURLPath(ref); err != nil {
 				return nil, err
 			}
-			path = u.Path
 		}
 		fi, err := os.Stat(path)
 		if err != nil {

@@ -80,7 +80,14 @@ const MaxModuleSize = 32 << 20
 // Options configure a Host.
 type Options struct {
 	// CacheDir, when set, keeps compiled modules on disk so that a restart
-	// skips compilation (wazero's compilation cache).
+	// skips compilation (wazero's compilation cache). The cache holds native
+	// code that the host runs without verifying it (a module's sha256 pin
+	// does not cover it), so New refuses a directory that another local user
+	// could write to: it, wazero's subdirectory and files in it, and every
+	// parent must be owned by the effective uid or root and not writable by
+	// group or others (a sticky parent such as /tmp may be). A missing
+	// directory is created 0700. Symbolic links are resolved once, at New.
+	// On systems other than Unix a cache directory is refused.
 	CacheDir string
 	// Logger receives guests' log calls and host events; nil means
 	// slog.Default().
@@ -134,7 +141,11 @@ func New(ctx context.Context, o Options) (*Host, error) {
 		h.logger = slog.Default()
 	}
 	if o.CacheDir != "" {
-		c, err := wazero.NewCompilationCacheWithDir(o.CacheDir)
+		dir, err := secureCacheDir(o.CacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("wasmhost: compilation cache %s: %w", o.CacheDir, err)
+		}
+		c, err := wazero.NewCompilationCacheWithDir(dir)
 		if err != nil {
 			return nil, fmt.Errorf("wasmhost: compilation cache %s: %w", o.CacheDir, err)
 		}
@@ -319,12 +330,20 @@ func (h *Host) track(t *Tenant, open bool) {
 	h.mu.Unlock()
 }
 
-// Close closes every runtime, which closes every instance of every tenant.
+// Close closes every runtime, which closes every instance of every tenant,
+// and the tenants' idle HTTP connections.
 func (h *Host) Close(ctx context.Context) error {
 	h.mu.Lock()
 	wasOpen := !h.closed && h.clock
 	h.closed = true
+	tenants := make([]*Tenant, 0, len(h.tenants))
+	for t := range h.tenants {
+		tenants = append(tenants, t)
+	}
 	h.mu.Unlock()
+	for _, t := range tenants {
+		t.closeIdleHTTP()
+	}
 	if wasOpen {
 		stopCoarseClock()
 	}

@@ -17,7 +17,9 @@ import (
 )
 
 // HTTPCapability lets a tenant's guest make HTTP requests through the host,
-// to the listed hosts only.
+// to the listed hosts only. Each tenant keeps at most 16 idle connections
+// (2 per host:port) for reuse, closed after 30 s idle and when the tenant
+// or its host closes.
 type HTTPCapability struct {
 	// AllowHosts lists "host" (any port) or "host:port" entries. A host is
 	// a DNS name or an IP literal. After DNS resolution, an address that is
@@ -38,6 +40,14 @@ type HTTPCapability struct {
 	// address it returns is checked as above.
 	LookupIP func(ctx context.Context, host string) ([]netip.Addr, error)
 }
+
+// Idle HTTP connections a tenant keeps for reuse: in total and per host
+// (host:port). Each holds two goroutines; more are closed as they become
+// idle, the rest after 30 s idle or when the tenant or its host closes.
+const (
+	maxIdleHTTPConns        = 16
+	maxIdleHTTPConnsPerHost = 2
+)
 
 // HTTP results returned to the guest as negated status codes.
 const (
@@ -95,8 +105,9 @@ func special(ip netip.Addr) bool {
 		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() || cgnat.Contains(ip)
 }
 
-// client builds the tenant's HTTP client: no proxy, no redirects, and a
-// dialer that checks every resolved address against the allow-list.
+// client builds the tenant's HTTP client: no proxy, no redirects, a
+// dialer that checks every resolved address against the allow-list, and
+// few idle connections.
 func (c *HTTPCapability) client() *http.Client {
 	dialer := &net.Dialer{Timeout: c.Timeout}
 	tr := &http.Transport{
@@ -136,7 +147,8 @@ func (c *HTTPCapability) client() *http.Client {
 			}
 			return nil, errDenied
 		},
-		MaxIdleConnsPerHost:   2,
+		MaxIdleConns:          maxIdleHTTPConns,
+		MaxIdleConnsPerHost:   maxIdleHTTPConnsPerHost,
 		IdleConnTimeout:       30 * time.Second,
 		ResponseHeaderTimeout: c.Timeout,
 	}

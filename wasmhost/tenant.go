@@ -251,13 +251,23 @@ func (t *Tenant) Evict(ctx context.Context) int {
 	}
 }
 
-// Close closes the tenant's idle instances. Instances in use are closed as
-// their lookups end. The tenant must not be used afterwards.
+// Close closes the tenant's idle instances and idle HTTP connections.
+// Instances in use, and their connections, are closed as their lookups
+// end. The tenant must not be used afterwards.
 func (t *Tenant) Close() error {
 	t.closed.Store(true)
 	t.Evict(context.Background())
+	t.closeIdleHTTP()
 	t.host.track(t, false)
 	return nil
+}
+
+// closeIdleHTTP closes the HTTP connections the tenant's guests left idle
+// (and, until the next request, those that become idle).
+func (t *Tenant) closeIdleHTTP() {
+	if t.httpClient != nil {
+		t.httpClient.CloseIdleConnections()
+	}
 }
 
 // ConnectionValue asks the guest for connection connID.
@@ -352,6 +362,9 @@ func (t *Tenant) put(in *instance) {
 		}
 		in.close(context.Background())
 		<-t.slots
+		if t.closed.Load() {
+			t.closeIdleHTTP() // a request made after Close
+		}
 		return
 	}
 	if t.hot.CompareAndSwap(nil, in) {

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestWasmCheck(t *testing.T) {
@@ -36,4 +38,25 @@ func TestWasmCheck(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWasmCacheDirRefused: a [wasm] cache_dir that another local user can
+// write to (here 0777) is refused with an error naming it, before any
+// module code is compiled into or read from it.
+func TestWasmCacheDirRefused(t *testing.T) {
+	cacheDir := filepath.Join(t.TempDir(), "shared-cache")
+	require.NoError(t, os.Mkdir(cacheDir, 0o700))
+	require.NoError(t, os.Chmod(cacheDir, 0o777))
+	module := filepath.Join(repoRoot, "wasmhost/testdata/reference.wasm")
+	cfg := writeFile(t, t.TempDir(), "s.cfg", "[secrets]\nbackend = "+module+"\n"+
+		`backend_kwargs = {"v:hello": "world"}`+"\n"+
+		"[wasm]\nname = acme\ncache_dir = "+cacheDir+"\n")
+	res := runCLI(t, nil, "--config", cfg, "variables", "get", "hello")
+	assert.NotEqual(t, 0, res.code)
+	assert.Empty(t, res.stdout)
+	assert.Contains(t, res.stderr, "[wasm] cache_dir "+cacheDir)
+	assert.Contains(t, res.stderr, "mode 0777")
+	entries, err := os.ReadDir(cacheDir)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "nothing was written to the refused directory")
 }

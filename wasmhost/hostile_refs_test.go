@@ -1,0 +1,79 @@
+package wasmhost_test
+
+import (
+	"net/url"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/wasmhost"
+)
+
+// TestFileURLModuleRefs: a file:// reference loads exactly the file it
+// names. A host part other than empty or "localhost" (which net/url would
+// otherwise drop, so that file://modules/x.wasm loaded /x.wasm), and parts
+// a file path cannot have, are refused with an error naming the reference.
+func TestFileURLModuleRefs(t *testing.T) {
+	abs, err := filepath.Abs("testdata/reference.wasm")
+	require.NoError(t, err)
+	escaped := (&url.URL{Path: abs}).EscapedPath()
+	tests := []struct {
+		name    string
+		ref     string
+		wantErr []string // empty: loads
+	}{
+		{name: "empty host", ref: "file://" + escaped},
+		{name: "localhost", ref: "file://localhost" + escaped},
+		{name: "localhost in capitals", ref: "file://LOCALHOST" + escaped},
+		{name: "percent-encoded path", ref: "file://" + escaped[:len(escaped)-len("reference.wasm")] + "%72eference.wasm"},
+		{name: "relative path read as a host", ref: "file://testdata/reference.wasm", wantErr: []string{`host "testdata"`}},
+		{name: "relative host and absolute rest", ref: "file://modules" + escaped, wantErr: []string{`host "modules"`}},
+		{name: "remote host", ref: "file://files.example.com" + escaped, wantErr: []string{`host "files.example.com"`}},
+		{name: "loopback address", ref: "file://127.0.0.1" + escaped, wantErr: []string{`host "127.0.0.1"`}},
+		{name: "localhost with a port", ref: "file://localhost:80" + escaped, wantErr: []string{`host "localhost:80"`}},
+		{name: "dot host", ref: "file://." + escaped, wantErr: []string{`host "."`}},
+		{name: "user info", ref: "file://user@localhost" + escaped, wantErr: []string{"user"}},
+		{name: "query", ref: "file://" + escaped + "?v=2", wantErr: []string{"query"}},
+		{name: "fragment", ref: "file://" + escaped + "#x.wasm", wantErr: []string{"fragment"}},
+		{name: "no path", ref: "file://localhost", wantErr: []string{"no path"}},
+	}
+	// A password in a reference is not repeated in the error.
+	secretRefs := []struct{ ref, shown string }{
+		{ref: "file://user:Pl4nted-S3cret@localhost" + escaped, shown: "file://user:xxxxx@localhost" + escaped},
+		{ref: "https://user:Pl4nted-S3cret@127.0.0.1:1/m.wasm", shown: "https://user:xxxxx@127.0.0.1:1/m.wasm"},
+		{ref: "https://user:Pl4nted-S3cret@127.0.0.1:bad/m.wasm", shown: "https://user:xxxxx@127.0.0.1:bad/m.wasm"},
+	}
+	for _, sr := range secretRefs {
+		t.Run("password in "+sr.shown, func(t *testing.T) {
+			_, err := wasmhost.OpenConfig(t.Context(), sr.ref, kwargs(t, `{}`), getter(nil))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), sr.shown)
+			assert.NotContains(t, err.Error(), "Pl4nted")
+		})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := wasmhost.OpenConfig(t.Context(), tt.ref, kwargs(t, `{"c:x": "mysql://h"}`), getter(nil))
+			if len(tt.wantErr) == 0 {
+				require.NoError(t, err)
+				defer b.(interface{ Close() error }).Close()
+				v, err := b.ConnectionValue(t.Context(), "x")
+				require.NoError(t, err)
+				assert.Equal(t, "mysql://h", v)
+				return
+			}
+			require.Error(t, err)
+			if b != nil {
+				_ = b.(interface{ Close() error }).Close()
+			}
+			assert.ErrorIs(t, err, resolver.ErrConfig)
+			assert.Contains(t, err.Error(), tt.ref, "the error names the reference")
+			for _, s := range tt.wantErr {
+				assert.Contains(t, err.Error(), s)
+			}
+		})
+	}
+}
