@@ -32,6 +32,14 @@ const (
 	maxValueLen = 1 << 20
 )
 
+// maxInterpolationSteps bounds the work of checking a file of size n's
+// interpolation (see iniFile.steps): 16 per byte plus 4M. A file reaches it
+// only when many sections override names that many [DEFAULT] options
+// reference, each of which must then be checked again in each such
+// section; configparser would accept such a file (and read each option
+// slowly), we refuse it.
+func maxInterpolationSteps(n int) int { return 16*n + 4<<20 }
+
 // iniFile is a parsed configuration file: raw (not yet interpolated) values
 // by section, as configparser stores them.
 type iniFile struct {
@@ -40,8 +48,10 @@ type iniFile struct {
 	sections map[string]*iniSection
 	order    []*iniSection // in file order, DEFAULT excluded
 	// steps counts the work of validate: references followed and options
-	// visited (tests check it stays linear in the file).
-	steps int
+	// visited (tests check it stays linear in the file). validate stops
+	// past maxSteps, when set.
+	steps    int
+	maxSteps int
 }
 
 type iniSection struct {
@@ -205,6 +215,7 @@ func parseINI(name string, data []byte) (*iniFile, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.maxSteps = maxInterpolationSteps(len(data))
 	if err := f.validate(); err != nil {
 		return nil, err
 	}
@@ -485,6 +496,10 @@ func (f *iniFile) validateShared(share bool) error {
 			if err := check(o); err != nil {
 				return err
 			}
+		}
+		if f.maxSteps > 0 && f.steps > f.maxSteps {
+			return &iniError{where: lineWhere(f.name, s.line), section: s.name, msg: fmt.Sprintf(
+				"checking interpolation takes more than %d steps: too many sections override names that [DEFAULT] options reference", f.maxSteps)}
 		}
 	}
 	return nil

@@ -115,3 +115,42 @@ func parsedNoValidate(t *testing.T, data []byte) *iniFile {
 	require.NoError(t, err)
 	return f
 }
+
+// TestHostileINIOverrideWorkBounded: when every section overrides a name
+// that many [DEFAULT] options reach, each section must check them again
+// (their values differ per section); the work is bounded, and a file past
+// the bound is refused with an error naming the section, after bounded
+// work.
+func TestHostileINIOverrideWorkBounded(t *testing.T) {
+	const n = 2000
+	var b strings.Builder
+	b.WriteString("[DEFAULT]\na = v\nx = ")
+	for i := range n {
+		b.WriteString("%(b" + strconv.Itoa(i) + ")s")
+	}
+	b.WriteString("\n")
+	for i := range n {
+		b.WriteString("b" + strconv.Itoa(i) + " = %(a)s\n")
+	}
+	for i := range n {
+		b.WriteString("[s" + strconv.Itoa(i) + "]\na = w\n")
+	}
+	data := []byte(b.String())
+	f, err := parseINISyntax("f", data)
+	require.NoError(t, err)
+	f.maxSteps = maxInterpolationSteps(len(data))
+	err = f.validate()
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrConfig)
+	assert.Contains(t, err.Error(), "f:")
+	assert.Contains(t, err.Error(), "too many sections override")
+	// One section's work past the bound at most: 2n+1 options, n refs each
+	// at most.
+	assert.LessOrEqual(t, f.steps, f.maxSteps+4*n+4)
+
+	// A few overriding sections stay well inside the bound.
+	small := strings.Replace(string(data), "[s10]", "[DEFAULT]\n[s10]", 1)
+	small = small[:strings.Index(small, "[s10]")]
+	_, err = parseINI("f", []byte(small))
+	require.NoError(t, err)
+}
