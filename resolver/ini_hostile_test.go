@@ -56,7 +56,8 @@ func TestHostileINIFanOutLoadsQuickly(t *testing.T) {
 // TestINISharedValidationMatchesPerSection compares validate with the
 // per-section check it replaced (every section checking every option it
 // reads) on random small configs full of [DEFAULT] references, overrides,
-// missing names, loops and deep chains: both accept the same files and
+// missing names, loops and chains about the nesting limit deep (with
+// sections overriding links of the chain): both accept the same files and
 // report the same first error.
 func TestINISharedValidationMatchesPerSection(t *testing.T) {
 	rng := rand.New(rand.NewPCG(18, 7))
@@ -81,12 +82,41 @@ func TestINISharedValidationMatchesPerSection(t *testing.T) {
 			b.WriteString(names[i] + " = " + value() + "\n")
 		}
 	}
-	accepted, refused := 0, 0
-	for range 20_000 {
-		var b strings.Builder
-		section(&b, "DEFAULT", len(names))
+	// chain writes [DEFAULT] k0 = %(k1)s%(k1)s, k1 = %(k2)s..., about the
+	// nesting limit deep, and sections overriding a few links (some with a
+	// value holding "%", some with a loop back to k0).
+	chain := func(b *strings.Builder) {
+		depth := 8 + rng.IntN(5)
+		b.WriteString("[DEFAULT]\n")
+		for i := range depth {
+			b.WriteString("k" + strconv.Itoa(i) + " = %(k" + strconv.Itoa(i+1) + ")s%(k" + strconv.Itoa(i+1) + ")s\n")
+		}
+		b.WriteString("k" + strconv.Itoa(depth) + " = leaf%%\n")
 		for i := range rng.IntN(4) {
-			section(&b, "s"+strconv.Itoa(i), 2)
+			b.WriteString("[s" + strconv.Itoa(i) + "]\n")
+			for _, j := range rng.Perm(depth + 2)[:rng.IntN(3)] {
+				k := "k" + strconv.Itoa(j)
+				switch rng.IntN(3) {
+				case 0:
+					b.WriteString(k + " = flat\n")
+				case 1:
+					b.WriteString(k + " = %%\n")
+				default:
+					b.WriteString(k + " = %(k0)s\n")
+				}
+			}
+		}
+	}
+	accepted, refused := 0, 0
+	for i := range 20_000 {
+		var b strings.Builder
+		if i%4 == 3 {
+			chain(&b)
+		} else {
+			section(&b, "DEFAULT", len(names))
+			for i := range rng.IntN(4) {
+				section(&b, "s"+strconv.Itoa(i), 2)
+			}
 		}
 		data := []byte(b.String())
 		f, err := parseINI("f", data)
