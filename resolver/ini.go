@@ -33,12 +33,13 @@ const (
 )
 
 // maxInterpolationSteps bounds the work of checking a file of size n's
-// interpolation (see iniFile.steps): 16 per byte plus 4M. A file reaches it
+// interpolation (see iniFile.steps): 2 per byte plus 1M (a file that
+// needs no re-checking takes under 1 per byte). A file reaches it
 // only when many sections override names that many [DEFAULT] options
 // reference, each of which must then be checked again in each such
 // section; configparser would accept such a file (and read each option
 // slowly), we refuse it.
-func maxInterpolationSteps(n int) int { return 16*n + 4<<20 }
+func maxInterpolationSteps(n int) int { return 2*n + 1<<20 }
 
 // iniFile is a parsed configuration file: raw (not yet interpolated) values
 // by section, as configparser stores them.
