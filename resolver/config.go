@@ -60,7 +60,10 @@ const envKwargPrefix = "AIRFLOW__SECRETS__BACKEND_KWARG__"
 //   - Team-scoped sections ("[team=secrets]") and [workers] secrets_backend.
 //
 // Stricter than Airflow, on purpose: every option's interpolation is checked
-// at load, not when the option is read; backend_kwargs that is not a JSON
+// at load, not when the option is read (an interpolated value is at most
+// 1 MiB, and a file whose check would take more than 2 steps per byte plus
+// 1M, which takes many sections overriding names that many [DEFAULT]
+// options reference, is refused); backend_kwargs that is not a JSON
 // object is an error (Airflow logs a warning and uses no kwargs); a bad
 // use_cache or cache_ttl_seconds is an error at load.
 //

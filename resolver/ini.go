@@ -32,6 +32,15 @@ const (
 	maxValueLen = 1 << 20
 )
 
+// maxInterpolationSteps bounds the work of checking a file of size n's
+// interpolation (see iniFile.steps): 2 per byte plus 1M (a file that
+// needs no re-checking takes under 1 per byte). A file reaches it
+// only when many sections override names that many [DEFAULT] options
+// reference, each of which must then be checked again in each such
+// section; configparser would accept such a file (and read each option
+// slowly), we refuse it.
+func maxInterpolationSteps(n int) int { return 2*n + 1<<20 }
+
 // iniFile is a parsed configuration file: raw (not yet interpolated) values
 // by section, as configparser stores them.
 type iniFile struct {
@@ -39,6 +48,11 @@ type iniFile struct {
 	defaults *iniSection
 	sections map[string]*iniSection
 	order    []*iniSection // in file order, DEFAULT excluded
+	// steps counts the work of validate: references followed and options
+	// visited (tests check it stays linear in the file). validate stops
+	// past maxSteps, when set.
+	steps    int
+	maxSteps int
 }
 
 type iniSection struct {
@@ -198,6 +212,19 @@ func sectionHeader(clean string) (string, bool) {
 //   - every value must have valid BasicInterpolation syntax: "%%" or
 //     "%(name)s" only.
 func parseINI(name string, data []byte) (*iniFile, error) {
+	f, err := parseINISyntax(name, data)
+	if err != nil {
+		return nil, err
+	}
+	f.maxSteps = maxInterpolationSteps(len(data))
+	if err := f.validate(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// parseINISyntax is parseINI without the interpolation check.
+func parseINISyntax(name string, data []byte) (*iniFile, error) {
 	f := &iniFile{
 		name:     name,
 		defaults: &iniSection{name: iniDefaultSection, opts: map[string]*iniOption{}},
@@ -295,9 +322,6 @@ func parseINI(name string, data []byte) (*iniFile, error) {
 			}
 		}
 	}
-	if err := f.validate(); err != nil {
-		return nil, err
-	}
 	return f, nil
 }
 
@@ -378,6 +402,23 @@ type interpCtx struct {
 	height  map[*iniOption]int // 0 while being visited
 	length  map[*iniOption]int
 	memo    map[*iniOption]string
+	// For validate only. shared, when set, is the context that reads
+	// [DEFAULT] alone: a [DEFAULT] option that reaches no name the section
+	// defines itself (not in affected) interpolates there exactly as in
+	// the section, so its result is computed once for every section.
+	// defaultsOnly marks that shared context.
+	shared       *interpCtx
+	affected     map[*iniOption]bool
+	defaultsOnly bool
+}
+
+// interpFault is a failed reference found by visit: option o, the line of
+// the reference and the message. It becomes an error in the section being
+// checked (see errAt), whichever context found it.
+type interpFault struct {
+	o    *iniOption
+	line int
+	msg  string
 }
 
 func (f *iniFile) ctx(section string) *interpCtx {
@@ -391,22 +432,50 @@ func (f *iniFile) ctx(section string) *interpCtx {
 // do not loop, and the result is at most maxValueLen bytes. configparser
 // only fails when an option is read; we fail at load, so that every later
 // read succeeds.
-func (f *iniFile) validate() error {
+//
+// The check is linear in the file for [DEFAULT] options whose references
+// reach no name a section overrides: each is checked once, in a context
+// that reads [DEFAULT] alone, and its result reused in every section
+// (where it interpolates the same options, so the result and any error are
+// the same). Only the [DEFAULT] options that do reach a name a section
+// defines (found by walking the references backwards from the section's
+// own names) are checked again in that section.
+func (f *iniFile) validate() error { return f.validateShared(true) }
+
+// validateShared is validate; without share every section checks every
+// inherited option itself (the quadratic reference the tests compare
+// against).
+func (f *iniFile) validateShared(share bool) error {
 	var inherited []*iniOption // [DEFAULT] options with references
+	refBy := map[string][]*iniOption{}
 	for _, o := range f.defaults.order {
 		if o.refs {
 			inherited = append(inherited, o)
+			for _, t := range o.toks {
+				if t.ref != "" {
+					refBy[t.ref] = append(refBy[t.ref], o)
+				}
+			}
 		}
+	}
+	var shared *interpCtx
+	if share {
+		shared = f.ctx(iniDefaultSection)
+		shared.defaultsOnly = true
 	}
 	for _, s := range f.order {
 		x := f.ctx(s.name)
+		if share {
+			x.shared = shared
+			x.affected = f.affected(s, refBy)
+		}
 		check := func(o *iniOption) error {
 			if !o.refs {
 				return nil
 			}
-			h, err := x.visit(o)
-			if err != nil {
-				return err
+			h, fault := x.visit(o)
+			if fault != nil {
+				return x.errAt(fault.o, fault.line, fault.msg)
 			}
 			if h > maxInterpolationDepth {
 				return x.errAt(o, o.line, fmt.Sprintf("interpolation nests more than %d levels deep", maxInterpolationDepth))
@@ -429,8 +498,40 @@ func (f *iniFile) validate() error {
 				return err
 			}
 		}
+		if f.maxSteps > 0 && f.steps > f.maxSteps {
+			return &iniError{where: lineWhere(f.name, s.line), section: s.name, msg: fmt.Sprintf(
+				"checking interpolation takes more than %d steps: too many sections override names that [DEFAULT] options reference", f.maxSteps)}
+		}
 	}
 	return nil
+}
+
+// affected returns the [DEFAULT] options that read differently in section
+// s than in [DEFAULT] alone: those whose references reach, directly or
+// through other [DEFAULT] options, a name s defines. refBy lists the
+// [DEFAULT] options referring to each name.
+func (f *iniFile) affected(s *iniSection, refBy map[string][]*iniOption) map[*iniOption]bool {
+	var out map[*iniOption]bool
+	queue := make([]string, 0, len(s.order))
+	for _, o := range s.order {
+		queue = append(queue, o.key)
+	}
+	for len(queue) > 0 {
+		name := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		for _, d := range refBy[name] {
+			f.steps++
+			if out[d] {
+				continue
+			}
+			if out == nil {
+				out = map[*iniOption]bool{}
+			}
+			out[d] = true
+			queue = append(queue, d.key)
+		}
+	}
+	return out
 }
 
 func (x *interpCtx) errAt(o *iniOption, line int, msg string) error {
@@ -445,13 +546,22 @@ func (x *interpCtx) errAt(o *iniOption, line int, msg string) error {
 // when reading o: 1, plus one for each nested reference whose raw value
 // holds "%") and the length of its result. A loop gives a height above the
 // limit.
-func (x *interpCtx) visit(o *iniOption) (int, error) {
+func (x *interpCtx) visit(o *iniOption) (int, *interpFault) {
 	if h, ok := x.height[o]; ok {
 		if h == 0 { // on the stack: a reference loop
 			return maxInterpolationDepth + 1, nil
 		}
 		return h, nil
 	}
+	if x.shared != nil && o.section == iniDefaultSection && !x.affected[o] {
+		h, fault := x.shared.visit(o)
+		if fault != nil {
+			return 0, fault
+		}
+		x.height[o], x.length[o] = h, x.shared.length[o]
+		return h, nil
+	}
+	x.f.steps++
 	x.height[o] = 0
 	h, n := 1, 0
 	for _, t := range o.toks {
@@ -459,17 +569,24 @@ func (x *interpCtx) visit(o *iniOption) (int, error) {
 			n += len(t.lit)
 			continue
 		}
-		r, ok := x.f.lookup(x.section, t.ref)
+		x.f.steps++
+		var r *iniOption
+		var ok bool
+		if x.defaultsOnly {
+			r, ok = x.f.defaults.opts[t.ref]
+		} else {
+			r, ok = x.f.lookup(x.section, t.ref)
+		}
 		if !ok {
-			return 0, x.errAt(o, o.lineAt(t.at), "bad interpolation: reference to a missing option")
+			return 0, &interpFault{o: o, line: o.lineAt(t.at), msg: "bad interpolation: reference to a missing option"}
 		}
 		if !r.pct {
 			n += len(r.raw)
 			continue
 		}
-		rh, err := x.visit(r)
-		if err != nil {
-			return 0, err
+		rh, fault := x.visit(r)
+		if fault != nil {
+			return 0, fault
 		}
 		h = max(h, rh+1)
 		n += x.length[r]

@@ -75,6 +75,10 @@
 //     (1:, true:) are ids as written, where PyYAML would make them
 //     unreachable ints and booleans. Unknown tags and recursive anchors are
 //     errors.
+//   - YAML aliases may expand a file's values to at most 8 bytes of JSON
+//     text per byte of the file, plus 4 MiB (PyYAML has no bound): a file
+//     whose aliases of a large value go beyond that is a parse error at
+//     the outermost alias's line.
 //   - JSON NaN and Infinity literals, which Python accepts, are syntax
 //     errors.
 //   - Error messages do not echo values: the conn_id mismatch does not show

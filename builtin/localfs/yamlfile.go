@@ -3,6 +3,7 @@ package localfs
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"regexp"
 	"strconv"
@@ -24,6 +25,11 @@ import (
 // string in PyYAML), timestamps are kept as their text. Quote such values
 // to mean the same thing to both. Merge keys ("<<") and anchors work as in
 // PyYAML; a recursive structure is an error.
+//
+// Aliases are budgeted twice: by the nodes they make the walk visit, and by
+// the bytes of JSON text the expanded document would render to (see
+// yamlByteBudget), so that a small file cannot expand into gigabytes of
+// values.
 func parseYAMLFile(data []byte, p *problems) []member {
 	if len(data) == 0 {
 		p.add(1, msgEmptyFile)
@@ -52,6 +58,8 @@ func parseYAMLFile(data []byte, p *problems) []member {
 		return nil
 	}
 	w := yamlWalker{budget: 4*len(data) + 1<<16, active: map[*yaml.Node]bool{}}
+	w.bytes = yamlByteBudget(len(data))
+	w.byteLimit = w.bytes
 	root := doc.Content[0]
 	target := root
 	if root.Kind == yaml.AliasNode && root.Alias != nil {
@@ -87,44 +95,110 @@ const (
 	msgBadScalar      = "the value does not match its tag."
 )
 
-// yamlError is a problem found while walking parsed YAML.
+// yamlError is a problem found while walking parsed YAML. aliasing marks
+// a budget overrun, which is blamed on the outermost alias being expanded.
 type yamlError struct {
-	line int
-	msg  string
+	line     int
+	msg      string
+	aliasing bool
 }
 
 // maxYAMLDepth bounds recursion through nested values and aliases.
 const maxYAMLDepth = 10000
 
-// yamlWalker turns yaml.v3 nodes into values. budget bounds the work done
-// through aliases (a "billion laughs" document); active holds the anchors
-// being expanded, to refuse recursive structures.
+// yamlByteBudget is how many bytes the values of a YAML file of size n may
+// render to (as JSON, with Python's escaping of non-ASCII characters and
+// its ", " and ": " separators: the longest text a value or a connection's
+// extra is ever turned into), every alias expanded where it is used:
+// 8 bytes per byte of the file, plus 4 MiB. Without aliases a file renders
+// to at most about 5 bytes per byte (a "~" list item becomes "null, "), so
+// only alias expansion reaches it. Every value built from the file, and so
+// every value a lookup returns, is shorter than the budget.
+func yamlByteBudget(n int) int { return 8*n + 4<<20 }
+
+// yamlWalker turns yaml.v3 nodes into values. budget bounds the nodes
+// visited through aliases (a "billion laughs" document); bytes bounds the
+// rendered size of the values built (a few aliases of a huge scalar);
+// active holds the anchors being expanded, to refuse recursive structures.
 type yamlWalker struct {
-	budget int
-	active map[*yaml.Node]bool
+	budget    int
+	bytes     int // left of byteLimit
+	byteLimit int
+	active    map[*yaml.Node]bool
+}
+
+// charge takes n bytes of rendered text from the byte budget.
+func (w *yamlWalker) charge(line, n int) *yamlError {
+	w.bytes -= n
+	if w.bytes < 0 {
+		return &yamlError{line: line, aliasing: true,
+			msg: fmt.Sprintf("the document's aliases expand its values beyond %d bytes.", w.byteLimit)}
+	}
+	return nil
+}
+
+// renderedSize is an upper bound of the JSON text of a scalar value, with
+// a separator: a string with every character escaped as Python's
+// json.dumps escapes it (ensure_ascii), quotes and ", ".
+func renderedSize(v *value) int {
+	switch v.kind {
+	case vNull:
+		return 4 + 2
+	case vString:
+		return jsonStringSize(v.s) + 2
+	}
+	return len(v.s) + 2
+}
+
+// jsonStringSize is the length of appendJSONString(nil, s, true).
+func jsonStringSize(s string) int {
+	n := 2
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch {
+			case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f':
+				n += 2
+			case c < 0x20:
+				n += 6
+			default:
+				n++
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if r > 0xFFFF {
+			n += 12
+		} else {
+			n += 6
+		}
+	}
+	return n
 }
 
 func (w *yamlWalker) value(n *yaml.Node, depth int) (value, *yamlError) {
 	w.budget--
 	if w.budget < 0 {
-		return value{}, &yamlError{n.Line, msgAliasing}
+		return value{}, &yamlError{line: n.Line, msg: msgAliasing, aliasing: true}
 	}
 	if depth > maxYAMLDepth {
-		return value{}, &yamlError{n.Line, msgTooDeep}
+		return value{}, &yamlError{line: n.Line, msg: msgTooDeep}
 	}
 	switch n.Kind {
 	case yaml.AliasNode:
 		if n.Alias == nil {
-			return value{}, &yamlError{n.Line, "unknown anchor referenced."}
+			return value{}, &yamlError{line: n.Line, msg: "unknown anchor referenced."}
 		}
 		if w.active[n.Alias] {
-			return value{}, &yamlError{n.Line, msgRecursive}
+			return value{}, &yamlError{line: n.Line, msg: msgRecursive}
 		}
 		w.active[n.Alias] = true
 		v, err := w.value(n.Alias, depth+1)
 		delete(w.active, n.Alias)
 		if err != nil {
-			if err.msg == msgAliasing {
+			if err.aliasing {
 				// Blame the outermost alias, not the scalar where the
 				// budget ran out.
 				err.line = n.Line
@@ -134,10 +208,20 @@ func (w *yamlWalker) value(n *yaml.Node, depth int) (value, *yamlError) {
 		v.line = n.Line
 		return v, nil
 	case yaml.ScalarNode:
-		return scalarValue(n)
+		v, err := scalarValue(n)
+		if err != nil {
+			return value{}, err
+		}
+		if err := w.charge(n.Line, renderedSize(&v)); err != nil {
+			return value{}, err
+		}
+		return v, nil
 	case yaml.SequenceNode:
 		if n.ShortTag() != "!!seq" {
-			return value{}, &yamlError{n.Line, msgUnsupportedTag}
+			return value{}, &yamlError{line: n.Line, msg: msgUnsupportedTag}
+		}
+		if err := w.charge(n.Line, 2+2); err != nil {
+			return value{}, err
 		}
 		w.active[n] = true
 		defer delete(w.active, n)
@@ -152,7 +236,10 @@ func (w *yamlWalker) value(n *yaml.Node, depth int) (value, *yamlError) {
 		return v, nil
 	case yaml.MappingNode:
 		if n.ShortTag() != "!!map" {
-			return value{}, &yamlError{n.Line, msgUnsupportedTag}
+			return value{}, &yamlError{line: n.Line, msg: msgUnsupportedTag}
+		}
+		if err := w.charge(n.Line, 2+2); err != nil {
+			return value{}, err
 		}
 		w.active[n] = true
 		defer delete(w.active, n)
@@ -162,7 +249,7 @@ func (w *yamlWalker) value(n *yaml.Node, depth int) (value, *yamlError) {
 		}
 		return value{kind: vObject, line: n.Line, members: members}, nil
 	}
-	return value{}, &yamlError{n.Line, "unexpected YAML node."}
+	return value{}, &yamlError{line: n.Line, msg: "unexpected YAML node."}
 }
 
 // pair is a key and value node of a mapping, after merging.
@@ -184,6 +271,9 @@ func (w *yamlWalker) mapping(n *yaml.Node, depth int) ([]member, *yamlError) {
 		if err != nil {
 			return nil, err
 		}
+		if err := w.charge(pr.k.Line, jsonStringSize(key)+2); err != nil {
+			return nil, err
+		}
 		v, err := w.value(pr.v, depth+1)
 		if err != nil {
 			return nil, err
@@ -195,14 +285,14 @@ func (w *yamlWalker) mapping(n *yaml.Node, depth int) ([]member, *yamlError) {
 
 func (w *yamlWalker) flatten(n *yaml.Node, depth int) ([]pair, *yamlError) {
 	if depth > maxYAMLDepth {
-		return nil, &yamlError{n.Line, msgTooDeep}
+		return nil, &yamlError{line: n.Line, msg: msgTooDeep}
 	}
 	var merged, own []pair
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		w.budget--
 		if w.budget < 0 {
-			return nil, &yamlError{k.Line, msgAliasing}
+			return nil, &yamlError{line: k.Line, msg: msgAliasing, aliasing: true}
 		}
 		if !(k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge") {
 			own = append(own, pair{k, v})
@@ -227,7 +317,7 @@ func (w *yamlWalker) flatten(n *yaml.Node, depth int) ([]pair, *yamlError) {
 					return nil, err
 				}
 				if m.Kind != yaml.MappingNode {
-					return nil, &yamlError{c.Line, msgBadMerge}
+					return nil, &yamlError{line: c.Line, msg: msgBadMerge}
 				}
 				sub, err := w.flattenOnce(m, depth+1)
 				if err != nil {
@@ -239,7 +329,7 @@ func (w *yamlWalker) flatten(n *yaml.Node, depth int) ([]pair, *yamlError) {
 				merged = append(merged, subs[i]...)
 			}
 		default:
-			return nil, &yamlError{v.Line, msgBadMerge}
+			return nil, &yamlError{line: v.Line, msg: msgBadMerge}
 		}
 	}
 	return append(merged, own...), nil
@@ -248,7 +338,7 @@ func (w *yamlWalker) flatten(n *yaml.Node, depth int) ([]pair, *yamlError) {
 // flattenOnce flattens a merged mapping, refusing one that merges itself.
 func (w *yamlWalker) flattenOnce(m *yaml.Node, depth int) ([]pair, *yamlError) {
 	if w.active[m] {
-		return nil, &yamlError{m.Line, msgRecursive}
+		return nil, &yamlError{line: m.Line, msg: msgRecursive}
 	}
 	w.active[m] = true
 	defer delete(w.active, m)
@@ -261,7 +351,7 @@ func (w *yamlWalker) deref(n *yaml.Node) (*yaml.Node, *yamlError) {
 		return n, nil
 	}
 	if n.Alias == nil {
-		return nil, &yamlError{n.Line, "unknown anchor referenced."}
+		return nil, &yamlError{line: n.Line, msg: "unknown anchor referenced."}
 	}
 	return n.Alias, nil
 }
@@ -276,11 +366,11 @@ func (w *yamlWalker) key(k *yaml.Node) (string, *yamlError) {
 		return "", err
 	}
 	if n.Kind != yaml.ScalarNode {
-		return "", &yamlError{k.Line, msgKeyNotScalar}
+		return "", &yamlError{line: k.Line, msg: msgKeyNotScalar}
 	}
 	v, err := scalarValue(n)
 	if err != nil {
-		return "", &yamlError{k.Line, err.msg}
+		return "", &yamlError{line: k.Line, msg: err.msg}
 	}
 	if v.kind == vString {
 		return v.s, nil
@@ -302,13 +392,13 @@ func scalarValue(n *yaml.Node) (value, *yamlError) {
 	case "!!bool":
 		var b bool
 		if n.Decode(&b) != nil {
-			return value{}, &yamlError{line, msgBadScalar}
+			return value{}, &yamlError{line: line, msg: msgBadScalar}
 		}
 		return value{kind: vBool, line: line, s: strconv.FormatBool(b)}, nil
 	case "!!int", "!!float":
 		var x any
 		if n.Decode(&x) != nil {
-			return value{}, &yamlError{line, msgBadScalar}
+			return value{}, &yamlError{line: line, msg: msgBadScalar}
 		}
 		switch x := x.(type) {
 		case int:
@@ -322,15 +412,15 @@ func scalarValue(n *yaml.Node) (value, *yamlError) {
 		case float32:
 			return value{kind: vNumber, line: line, s: pyFloat(float64(x)), isFloat: true}, nil
 		}
-		return value{}, &yamlError{line, msgBadScalar}
+		return value{}, &yamlError{line: line, msg: msgBadScalar}
 	case "!!binary":
 		var s string
 		if n.Decode(&s) != nil {
-			return value{}, &yamlError{line, msgBadScalar}
+			return value{}, &yamlError{line: line, msg: msgBadScalar}
 		}
 		return value{kind: vString, line: line, s: s}, nil
 	}
-	return value{}, &yamlError{line, msgUnsupportedTag}
+	return value{}, &yamlError{line: line, msg: msgUnsupportedTag}
 }
 
 // yamlLineRE matches yaml.v3's error prefix.

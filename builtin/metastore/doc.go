@@ -27,6 +27,11 @@
 // cgo), "host=... dbname=..." for PostgreSQL (pgx) and
 // "user:pw@tcp(host:port)/db" for go-sql-driver/mysql.
 //
+// A PostgreSQL DSN is parsed by pgx when the store first connects; an
+// error says what is wrong (and which setting) without quoting the DSN. A
+// raw "@" in a postgresql:// URL's password is refused (pgx and SQLAlchemy
+// split such a URL differently): percent-encode it as %40.
+//
 // Without a DSN the store is an SQLite file, metastore.db, in
 // [DefaultDir] ($SECRETPATH_HOME, else the per-user data directory). The
 // first write creates it, its tables and, when no fernet_key is

@@ -52,6 +52,12 @@ func parseDSN(s string) (target, error) {
 		if _, err := url.Parse("postgres://" + rest); err != nil {
 			return target{}, errDSN("not a valid postgresql:// URL")
 		}
+		// pgx (like libpq) ends the user and password at the first "@",
+		// SQLAlchemy and Go's url package at the last: with two, part of
+		// the password would become the host name (and show in errors).
+		if userHost, _, _ := strings.Cut(rest, "/"); strings.Count(userHost, "@") > 1 {
+			return target{}, errDSN(`a raw "@" in a postgresql:// URL's user or password is ambiguous: percent-encode it as %%40`)
+		}
 		return target{d: dialectPostgres, source: "postgres://" + rest}, nil
 	case "mysql", "mariadb":
 		return parseMySQLURL(rest)

@@ -1,6 +1,7 @@
 package metastore
 
 import (
+	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
@@ -87,19 +88,47 @@ func TestDSNErrorsNeverEchoPasswords(t *testing.T) {
 }
 
 // FuzzParseDSN: no input panics, errors never contain the input's
-// password, and every accepted DSN has a dialect and a source.
+// password, and every accepted DSN has a dialect and a source. The DSN is
+// template with every "{pw}" replaced by password; a PostgreSQL DSN that
+// parseDSN accepts is also parsed by pgx (as the first connection does),
+// and no error about a PostgreSQL DSN may contain any four bytes of the
+// password that neither the rest of the template nor our static messages
+// hold.
 func FuzzParseDSN(f *testing.F) {
+	f.Setenv("PGPASSFILE", f.TempDir()+"/none")
+	f.Setenv("PGSERVICEFILE", f.TempDir()+"/none")
 	for _, s := range []string{
 		"sqlite:////a/b.db", "sqlite://", "sqlite:///x.db?timeout=3", "postgresql+psycopg2://u:p@h:5432/db?sslmode=require",
 		"mysql://u:p%40@h/db?charset=utf8mb4&unix_socket=/s", "file:x.db", "host=h dbname=d", "u:p@tcp(h:1)/d", "",
+		"host=h password='{pw} dbname=d", "host=h password={pw} dbname=d", "host=h password={pw} port=x",
+		"postgresql://u:{pw}@h/db?port=x", "postgresql://u@h/db?password={pw}&x", "postgres://u:{pw}@h:99999/db",
 	} {
-		f.Add(s)
+		f.Add(s, hostilePassword)
+		f.Add(s, "a@b c'd=e")
 	}
-	f.Fuzz(func(t *testing.T, s string) {
+	catalog := pgMessageCatalog()
+	f.Fuzz(func(t *testing.T, template, password string) {
+		s := strings.ReplaceAll(template, "{pw}", password)
 		got, err := parseDSN(s)
+		if err == nil && got.d == dialectPostgres {
+			var db *sql.DB
+			if db, err = openPostgres(got.source); err == nil {
+				db.Close()
+			}
+		}
 		if err != nil {
 			if !strings.Contains(err.Error(), "metastore: sql_alchemy_conn: ") {
 				t.Fatalf("unexpected error form: %v", err)
+			}
+			if got.d == dialectPostgres || postgresURL(s) {
+				rest := strings.ReplaceAll(template, "{pw}", "\x00")
+				msg := err.Error()
+				for i := 0; i+4 <= len(password); i++ {
+					p := password[i : i+4]
+					if strings.Contains(msg, p) && !strings.Contains(rest, p) && !strings.Contains(catalog, p) {
+						t.Fatalf("error quotes password bytes [%d:%d]: %q", i, i+4, msg)
+					}
+				}
 			}
 			return
 		}
@@ -107,4 +136,27 @@ func FuzzParseDSN(f *testing.F) {
 			t.Fatalf("accepted %q without a dialect or source", s)
 		}
 	})
+}
+
+// postgresURL reports whether parseDSN reads s as a postgresql:// URL.
+func postgresURL(s string) bool {
+	scheme, _, ok := strings.Cut(strings.TrimSpace(s), "://")
+	name, _, _ := strings.Cut(strings.ToLower(scheme), "+")
+	return ok && (name == "postgresql" || name == "postgres")
+}
+
+// pgMessageCatalog returns every message a PostgreSQL DSN can get, joined.
+func pgMessageCatalog() string {
+	prefix := "configuration error: metastore: sql_alchemy_conn: "
+	var b strings.Builder
+	for _, m := range []string{"not a valid postgresql:// URL",
+		`a raw "@" in a postgresql:// URL's user or password is ambiguous: percent-encode it as %40`,
+		"not a valid PostgreSQL connection string"} {
+		b.WriteString(prefix + m + "\n")
+	}
+	for _, r := range pgParseReasons {
+		b.WriteString(prefix + "not a valid PostgreSQL connection string: it " + r.reason + "\n")
+		b.WriteString(prefix + "not a valid PostgreSQL connection string: " + r.reason + "\n")
+	}
+	return b.String()
 }

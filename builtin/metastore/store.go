@@ -169,9 +169,15 @@ func (s *Store) conn(ctx context.Context, create bool) (*sql.DB, *queries, error
 				return nil, nil, err
 			}
 		}
-		db, err := sql.Open(s.t.d.driver, s.t.source)
+		var db *sql.DB
+		var err error
+		if s.t.d == dialectPostgres {
+			db, err = openPostgres(s.t.source)
+		} else if db, err = sql.Open(s.t.d.driver, s.t.source); err != nil {
+			err = fmt.Errorf("metastore: opening the %s database: %w", s.t.d.name, err)
+		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("metastore: opening the %s database: %w", s.t.d.name, err)
+			return nil, nil, err
 		}
 		if s.t.memory {
 			db.SetMaxOpenConns(1) // every connection would be its own database
