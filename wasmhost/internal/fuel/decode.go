@@ -59,6 +59,8 @@ type instr struct {
 	funcImm          bool
 	funcIdx          uint32
 	immStart, immEnd int
+	// brTargets is a br_table's count of targets (the default excluded).
+	brTargets uint32
 }
 
 func unsupported(format string, args ...any) error {
@@ -92,6 +94,7 @@ func decodeInstr(r *reader) (instr, error) {
 			r.U32()
 		}
 		r.U32()
+		in.brTargets = n
 	case op == opCall || op == opReturnCall || op == opRefFunc:
 		in.funcImm = true
 		in.immStart = r.Off
