@@ -194,3 +194,23 @@ func Funcs(n int, body []byte) []byte {
 
 // EmptyBody is a function body that does nothing.
 var EmptyBody = []byte{0, 0x0b}
+
+// HeldModules is how many modules the host holds.
+func (h *Host) HeldModules() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.modules)
+}
+
+// CompiledClasses is how many runtimes the module is compiled for.
+func (m *Module) CompiledClasses() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, cm := range m.compiled {
+		if cm != nil {
+			n++
+		}
+	}
+	return n
+}

@@ -19,6 +19,9 @@ import (
 // to Go (so the garbage collector never waits on it for long).
 const fuelChunk = 1 << 20
 
+// fuelConfig is how the host rewrites modules for metered tenants.
+var fuelConfig = fuel.Config{}
+
 // errNotMetered wraps the rewriter's reason for declining a module.
 var errNotMetered = errors.New("module cannot be fuel-metered")
 

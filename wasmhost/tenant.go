@@ -143,8 +143,17 @@ type Tenant struct {
 
 // NewTenant creates a tenant from a loaded module. It creates and
 // initialises the first instance at once, so a module or kwargs that fail
-// init fail here.
-func (h *Host) NewTenant(ctx context.Context, m *Module, cfg TenantConfig) (*Tenant, error) {
+// init fail here. The tenant holds the module until it is closed; a failed
+// NewTenant does not (see Module.Close).
+func (h *Host) NewTenant(ctx context.Context, m *Module, cfg TenantConfig) (_ *Tenant, err error) {
+	if err := h.acquire(m); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			h.release(m)
+		}
+	}()
 	t := &Tenant{
 		host: h, module: m, name: cfg.Name, limits: cfg.Limits.withDefaults(),
 		caps: cfg.Capabilities, logger: h.logger,
@@ -254,9 +263,12 @@ func (t *Tenant) Evict(ctx context.Context) int {
 // Close closes the tenant's idle instances. Instances in use are closed as
 // their lookups end. The tenant must not be used afterwards.
 func (t *Tenant) Close() error {
-	t.closed.Store(true)
+	if !t.closed.CompareAndSwap(false, true) {
+		return nil
+	}
 	t.Evict(context.Background())
 	t.host.track(t, false)
+	t.host.release(t.module)
 	return nil
 }
 
