@@ -1,6 +1,8 @@
 package wasmhost
 
 import (
+	"time"
+
 	"github.com/secretpath/secretpath/wasmhost/internal/wasmbin"
 )
 
@@ -25,6 +27,7 @@ type BombSpec struct {
 	Globals  int // extra mutable i32 globals, initialised to 0
 	Data     []DataSeg
 	ConnBody []byte // body of secretpath_get_connection; nil: returns 1
+	VarBody  []byte // body of secretpath_get_variable; nil: returns 1
 }
 
 func (b BombSpec) Bytes() []byte {
@@ -72,6 +75,9 @@ func (b BombSpec) Bytes() []byte {
 		{0, 0x41, 0, 0x0b},
 		conn,
 		{0, 0x41, 1, 0x0b},
+	}
+	if b.VarBody != nil {
+		bodies[5] = b.VarBody
 	}
 	code := wasmbin.AppendU32(nil, uint32(len(bodies)+len(b.Extra)))
 	for _, body := range append(bodies, b.Extra...) {
@@ -213,4 +219,29 @@ func (m *Module) CompiledClasses() int {
 		}
 	}
 	return n
+}
+
+// DeepRecursion is a module whose secretpath_get_connection recurses depth
+// frames deep, returns normally (NOT_FOUND), and marks its instance used;
+// secretpath_get_variable answers NOT_FOUND on a fresh instance and
+// INVALID_ARGUMENT on one a connection lookup used.
+func DeepRecursion(depth int32) []byte {
+	// global 0: frames left; global 1: used.
+	rec := []byte{0,
+		0x23, 0, 0x45, 0x0d, 0, // global.get 0; i32.eqz; br_if 0 (return)
+		0x23, 0, 0x41, 1, 0x6b, 0x24, 0, // global 0 -= 1
+		0x10, 6, // call $rec (function 6)
+		0x0b}
+	conn := append([]byte{0, 0x41}, wasmbin.AppendS64(nil, int64(depth))...)
+	conn = append(conn, 0x24, 0, 0x41, 1, 0x24, 1, 0x10, 6, 0x41, 1, 0x0b)
+	vari := []byte{0, 0x23, 1, 0x41, 1, 0x6a, 0x0b} // used + 1
+	return BombSpec{MemPages: 1, Globals: 2, Extra: [][]byte{rec}, ConnBody: conn, VarBody: vari}.Bytes()
+}
+
+// SetSlowCallRecycle sets how long a deadline-only or trusted call may run
+// before its instance is recycled, and returns a func restoring it.
+func SetSlowCallRecycle(d time.Duration) func() {
+	old := slowCallRecycle
+	slowCallRecycle = d
+	return func() { slowCallRecycle = old }
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/wasmhost"
 )
 
@@ -106,4 +107,56 @@ func TestLoadHonoursContext(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, h.HeldModules())
 	require.NoError(t, m.Close())
+}
+
+// TestDeepRecursionReturns: a lookup that recurses 1.5M frames deep and
+// returns normally left ~82 MB of wazero stack with each pooled instance.
+// A metered tenant stops it at the call-depth counter; deadline-only and
+// trusted tenants recycle the instance after a call that ran past the
+// slow-call threshold (lowered to 0 here: the mechanism, not the clock).
+func TestDeepRecursionReturns(t *testing.T) {
+	h := newHost(t)
+	m, err := h.Load(t.Context(), wasmhost.DeepRecursion(1_500_000))
+	require.NoError(t, err)
+	limits := wasmhost.Limits{PoolSize: 1, CallTimeout: 30 * time.Second}
+
+	metered, err := h.NewTenant(t.Context(), m, wasmhost.TenantConfig{Name: "metered", Limits: limits})
+	require.NoError(t, err)
+	defer metered.Close()
+	_, err = metered.ConnectionValue(t.Context(), "x")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "exceeded the call depth limit")
+	assert.Contains(t, err.Error(), `wasm tenant "metered"`)
+	_, err = metered.Variable(t.Context(), "x")
+	assert.ErrorIs(t, err, resolver.ErrNotFound, "the failed instance was replaced")
+
+	for _, tc := range []struct {
+		name string
+		cfg  wasmhost.TenantConfig
+	}{
+		{"deadline", wasmhost.TenantConfig{DeadlineOnly: true}},
+		{"trusted", wasmhost.TenantConfig{Trusted: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.cfg.Name, tc.cfg.Limits = tc.name, limits
+			tn, err := h.NewTenant(t.Context(), m, tc.cfg)
+			require.NoError(t, err)
+			defer tn.Close()
+			// Past the threshold: the instance that ran the call is closed.
+			restore := wasmhost.SetSlowCallRecycle(0)
+			_, err = tn.ConnectionValue(t.Context(), "x")
+			restore()
+			require.ErrorIs(t, err, resolver.ErrNotFound, "the recursion returns normally")
+			_, err = tn.Variable(t.Context(), "x")
+			assert.ErrorIs(t, err, resolver.ErrNotFound, "a fresh instance answered, not the one holding the deep stack")
+			// Under the threshold (an hour): the instance is reused (what the
+			// test above tells apart).
+			restore = wasmhost.SetSlowCallRecycle(time.Hour)
+			_, err = tn.ConnectionValue(t.Context(), "x")
+			restore()
+			require.ErrorIs(t, err, resolver.ErrNotFound)
+			_, err = tn.Variable(t.Context(), "x")
+			assert.ErrorContains(t, err, "INVALID_ARGUMENT", "the same instance answered")
+		})
+	}
 }

@@ -32,6 +32,7 @@ type instance struct {
 	origin  time.Time
 	calls   int
 	broken  bool // discard instead of reuse
+	slow    bool // the last call ran past slowCallRecycle (not metered)
 	// trustedCtx carries the instance for trusted calls made without a
 	// cancellable context, so that they allocate nothing.
 	trustedCtx context.Context
@@ -50,8 +51,9 @@ type instance struct {
 
 	// Metered calls (classMetered): see meter.go.
 	fuelGlobal    api.MutableGlobal
-	fuelGiven     int64 // the global's value at the last refill
-	fuelSpent     int64 // fuel used by this call so far
+	depthGlobal   api.MutableGlobal // the call-depth counter (fuel.Config.MaxCallDepth)
+	fuelGiven     int64             // the global's value at the last refill
+	fuelSpent     int64             // fuel used by this call so far
 	callStart     time.Time
 	callerCtx     context.Context
 	stopped       string // why refill stopped the call
@@ -109,6 +111,7 @@ func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 	in.mod = mod
 	if t.class == classMetered {
 		in.fuelGlobal, _ = mod.ExportedGlobal(fuel.DefaultGlobalExport).(api.MutableGlobal)
+		in.depthGlobal, _ = mod.ExportedGlobal(fuel.DefaultDepthExport).(api.MutableGlobal)
 	}
 	in.fns[resolver.KindConnection] = mod.ExportedFunction(exportConn)
 	in.fns[resolver.KindVariable] = mod.ExportedFunction(exportVar)
@@ -172,6 +175,12 @@ func (in *instance) call(ctx context.Context, fn api.Function) error {
 		in.callerCtx = nil
 		return err
 	}
+	// A deadline-bound or trusted call may leave its instance holding the
+	// stack of a deep recursion (wazero keeps it): put recycles an instance
+	// whose call ran past slowCallRecycle (on the coarse clock: free to
+	// read).
+	start := coarseNow.Load()
+	defer func() { in.slow = coarseNow.Load()-start >= int64(slowCallRecycle) }()
 	if in.t.class == classTrusted {
 		if ctx.Done() == nil {
 			return fn.CallWithStack(in.trustedCtx, in.stack)
@@ -300,6 +309,10 @@ func (in *instance) classify(ctx context.Context, call string, err error) (reaso
 	}
 	if in.callerGone.Load() && ctx.Err() != nil {
 		return "", ctx.Err()
+	}
+	if in.tooDeep() {
+		return guest(reasonTrap), t.statusError(call, StatusResourceExhausted,
+			fmt.Sprintf("exceeded the call depth limit (%d units of stack, about 64 bytes each)", maxCallDepth))
 	}
 	if in.stopped != "" {
 		if in.stoppedByFuel {

@@ -352,12 +352,20 @@ func (t *Tenant) get(ctx context.Context) (*instance, error) {
 	}
 }
 
+// slowCallRecycle is how long a call of a deadline-only or trusted tenant
+// may run before its instance is recycled rather than reused: such a call
+// may have recursed deep (wazero keeps the grown stack with the instance;
+// 1.5M frames: ~82 MB), and metered tenants' depth counter does not bound
+// them. Measured on the coarse clock (100 ms ticks), so a call is seen as
+// slow after 200-300 ms. A variable so that tests can lower it.
+var slowCallRecycle = 200 * time.Millisecond
+
 // put returns an instance to the pool, or discards it when it failed, is
 // due for recycling, or the tenant is closed.
 func (t *Tenant) put(in *instance) {
 	t.touch()
 	in.calls++
-	recycle := t.limits.MaxCallsPerInstance > 0 && in.calls >= t.limits.MaxCallsPerInstance
+	recycle := (t.limits.MaxCallsPerInstance > 0 && in.calls >= t.limits.MaxCallsPerInstance) || in.slow
 	if in.broken || recycle || t.closed.Load() {
 		if !t.closed.Load() {
 			t.metrics.recycle(in.broken)
