@@ -28,6 +28,9 @@ type BombSpec struct {
 	Data     []DataSeg
 	ConnBody []byte // body of secretpath_get_connection; nil: returns 1
 	VarBody  []byte // body of secretpath_get_variable; nil: returns 1
+	// ElemSegs active element segments of ElemItems items each (function
+	// 0) into a table of ElemItems elements.
+	ElemSegs, ElemItems int
 }
 
 func (b BombSpec) Bytes() []byte {
@@ -41,6 +44,9 @@ func (b BombSpec) Bytes() []byte {
 		funcs = append(funcs, 0)
 	}
 	sec(3, funcs)
+	if b.ElemSegs > 0 {
+		sec(4, wasmbin.AppendU32([]byte{1, 0x70, 0}, uint32(b.ElemItems)))
+	}
 	mem := []byte{1}
 	if b.MemMax != 0 {
 		mem = append(mem, 1)
@@ -64,6 +70,16 @@ func (b BombSpec) Bytes() []byte {
 		exp = append(wasmbin.AppendName(exp, name), 0, byte(i))
 	}
 	sec(7, exp)
+	if b.ElemSegs > 0 {
+		e := wasmbin.AppendU32(nil, uint32(b.ElemSegs))
+		for range b.ElemSegs {
+			e = wasmbin.AppendU32(append(e, 0, 0x41, 0, 0x0b), uint32(b.ElemItems))
+			for range b.ElemItems {
+				e = append(e, 0)
+			}
+		}
+		sec(9, e)
+	}
 	conn := b.ConnBody
 	if conn == nil {
 		conn = []byte{0, 0x41, 1, 0x0b}

@@ -38,6 +38,8 @@ var structureBombs = []struct {
 	{"depth sum, module-wide", func() []byte { return wasmhost.Funcs(20, wasmhost.NopsAt(2_400, 3_000)) }, "nesting depth sums add up to over 256000000"},
 	{"function body bytes", func() []byte { return wasmhost.Funcs(1, wasmhost.NopsAt(1, 300_000)) }, "is 300005 bytes; the limit is 262144"},
 	{"functions", func() []byte { return wasmhost.Funcs(50_000, wasmhost.EmptyBody) }, "it defines 50006 functions; the limit is 50000"},
+	{"element segments", func() []byte { return wasmhost.BombSpec{MemPages: 1, ElemSegs: 1_001, ElemItems: 1}.Bytes() }, "it has 1001 element segments; the limit is 1000"},
+	{"element items", func() []byte { return wasmhost.BombSpec{MemPages: 1, ElemSegs: 3, ElemItems: 400_000}.Bytes() }, "its element segments initialise over 1000000 table elements, the limit"},
 	{"globals", func() []byte { return wasmhost.GlobalsBomb(100_000) }, "it defines 100000 globals; the limit is 1000"},
 }
 
