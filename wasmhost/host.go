@@ -28,6 +28,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/secretpath/secretpath/wasmhost/internal/fuel"
 )
@@ -181,12 +182,24 @@ func New(ctx context.Context, o Options) (*Host, error) {
 // Module is a validated WebAssembly module, compiled for the host's
 // runtimes. It is safe for concurrent use and shared by every tenant made
 // from it.
+//
+// The host keeps a module while it is held: by each Load that returned it
+// (until Close) and by each open tenant made from it. Once nothing holds
+// it, the host forgets it and frees its compiled code; a later Load of the
+// same bytes compiles them again.
 type Module struct {
+	host     *Host
+	sum      [32]byte
 	info     ModuleInfo
 	compiled [3]wazero.CompiledModule // per trust class, compiled lazily
 	mu       sync.Mutex
 	bytes    []byte
 	meterErr error // why the fuel rewriter declined the module, once tried
+
+	// Guarded by host.mu.
+	refs    int           // Load references not closed, plus open tenants
+	ready   chan struct{} // closed when loading is over
+	loadErr error         // why loading failed (set before ready is closed)
 }
 
 // Info describes the module.
@@ -196,44 +209,192 @@ func (m *Module) Info() ModuleInfo { return m.info }
 // hex digits of its digest.
 func (m *Module) ID() string { return "sha256:" + m.info.SHA256[:12] }
 
-// Load validates and compiles a module. Loading the same bytes twice
-// returns the same *Module. The error names what is wrong with a module
-// that does not conform to ABI v1 (a *ValidationError).
+// Close releases the reference a Load returned (call it once per Load).
+// Tenants made from the module hold their own references: closing the
+// module after making its tenants is right, and a module whose tenants
+// could not be created is then freed.
+func (m *Module) Close() error {
+	m.host.release(m)
+	return nil
+}
+
+// acquire takes a reference for a tenant; it fails when nothing holds the
+// module any more (it was closed).
+func (h *Host) acquire(m *Module) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if m.refs <= 0 || h.closed {
+		return fmt.Errorf("wasmhost: module %s is closed", m.ID())
+	}
+	m.refs++
+	return nil
+}
+
+// release drops a reference; the last one frees the module's compiled code
+// (or, while it is still loading, the loader does).
+func (h *Host) release(m *Module) {
+	h.mu.Lock()
+	if m.refs <= 0 {
+		h.mu.Unlock()
+		return
+	}
+	m.refs--
+	drop := m.refs == 0
+	if drop && h.modules[m.sum] == m {
+		delete(h.modules, m.sum)
+	}
+	loaded := isClosed(m.ready)
+	h.mu.Unlock()
+	if drop && loaded {
+		m.closeCompiled()
+	}
+}
+
+func isClosed(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+func (m *Module) closeCompiled() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, cm := range m.compiled {
+		if cm != nil {
+			_ = cm.Close(context.Background())
+			m.compiled[i] = nil
+		}
+	}
+	m.bytes = nil
+}
+
+// compileWorkers is how many goroutines compile a module: with more than
+// one, wazero checks the context between functions, so a Load whose
+// context ends stops compiling within one function (one function's cost is
+// bounded by the prescan's limits).
+const compileWorkers = 2
+
+// Load validates and compiles a module. Loading the same bytes again while
+// the module is held returns the same *Module (and a second reference:
+// Close each). The error names what is wrong with a module that does not
+// conform to ABI v1 (a *ValidationError).
+//
+// Modules are compiled outside the host's lock, so a large compile does not
+// stall other tenants; concurrent Loads of the same bytes wait for one
+// compile. When ctx ends, Load returns at once and the compile stops at the
+// next function boundary (wazero offers no finer point).
+//
+// A module is compiled once for the default (fuel-metered) tenants, and
+// validated on that compilation; deadline-only and trusted tenants compile
+// it again for their runtimes, when the first such tenant is created.
 func (h *Host) Load(ctx context.Context, wasm []byte) (*Module, error) {
 	if len(wasm) > MaxModuleSize {
 		return nil, fmt.Errorf("wasmhost: module is %d bytes; the limit is %d", len(wasm), MaxModuleSize)
 	}
 	sum := sha256.Sum256(wasm)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		h.mu.Lock()
+		if h.closed {
+			h.mu.Unlock()
+			return nil, errors.New("wasmhost: host is closed")
+		}
+		m, ok := h.modules[sum]
+		if !ok {
+			m = &Module{host: h, sum: sum, refs: 1, ready: make(chan struct{})}
+			m.info.SHA256 = hex.EncodeToString(sum[:])
+			m.info.Size = len(wasm)
+			h.modules[sum] = m
+			h.mu.Unlock()
+			code, err := prescan(wasm)
+			if err != nil {
+				err = fmt.Errorf("wasmhost: module %s: %w", m.ID(), &ValidationError{Problems: []string{err.Error()}})
+				h.loaded(m, err)
+				return nil, err
+			}
+			if &code[0] == &wasm[0] {
+				code = append([]byte(nil), wasm...) // keep our own copy
+			}
+			m.bytes = code
+			go func() { h.loaded(m, h.compile(ctx, m)) }()
+		} else {
+			m.refs++
+			h.mu.Unlock()
+		}
+		select {
+		case <-m.ready:
+		case <-ctx.Done():
+			h.release(m)
+			return nil, ctx.Err()
+		}
+		if m.loadErr == nil {
+			return m, nil
+		}
+		h.release(m)
+		if isContextErr(m.loadErr) && ctx.Err() == nil {
+			continue // another Load's context stopped the compile: compile again
+		}
+		return nil, m.loadErr
+	}
+}
+
+func isContextErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// loaded ends a module's loading: a failed module, or one nobody holds
+// any more, is forgotten and its compiled code freed.
+func (h *Host) loaded(m *Module, err error) {
 	h.mu.Lock()
-	defer h.mu.Unlock() // compile centrally: wazero's cache does not lock concurrent compiles of one module
-	if h.closed {
-		return nil, errors.New("wasmhost: host is closed")
+	m.loadErr = err
+	close(m.ready)
+	orphan := err != nil || m.refs == 0
+	if orphan && h.modules[m.sum] == m {
+		delete(h.modules, m.sum)
 	}
-	if m, ok := h.modules[sum]; ok {
-		return m, nil
+	h.mu.Unlock()
+	if orphan {
+		m.closeCompiled()
 	}
-	m := &Module{}
-	m.info.SHA256 = hex.EncodeToString(sum[:])
-	m.info.Size = len(wasm)
-	code, err := prescan(wasm)
+}
+
+// compile compiles and validates a prescanned module: once, fuel-metered,
+// when the rewriter accepts it (the default tenants run that code), else
+// for the deadline-bound runtime.
+func (h *Host) compile(ctx context.Context, m *Module) error {
+	cctx := experimental.WithCompilationWorkers(ctx, compileWorkers)
+	class, code, metered := classUntrusted, m.bytes, false
+	if mb, err := fuel.Instrument(m.bytes, fuelConfig); err == nil {
+		class, code, metered = classMetered, mb, true
+	} else {
+		m.meterErr = fmt.Errorf("%w: %v", errNotMetered, err)
+	}
+	cm, err := h.rt[class].CompileModule(cctx, code)
+	if err != nil && metered && !isContextErr(err) {
+		// Say what is wrong in the guest's own terms: compile it as given.
+		m.meterErr = fmt.Errorf("%w: the metered module does not compile: %v", errNotMetered, err)
+		class, metered = classUntrusted, false
+		cm, err = h.rt[class].CompileModule(cctx, m.bytes)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("wasmhost: module %s: %w", m.ID(), &ValidationError{Problems: []string{err.Error()}})
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("wasmhost: module %s does not compile: %w", m.ID(), err)
 	}
-	if &code[0] == &wasm[0] {
-		code = append([]byte(nil), wasm...) // keep our own copy
-	}
-	m.bytes = code
-	cm, err := h.rt[classUntrusted].CompileModule(ctx, m.bytes)
-	if err != nil {
-		return nil, fmt.Errorf("wasmhost: module %s does not compile: %w", m.ID(), err)
-	}
-	if err := validate(cm, h.wasiFuncs, &m.info); err != nil {
+	if err := validate(cm, h.wasiFuncs, &m.info, metered); err != nil {
 		_ = cm.Close(ctx)
-		return nil, fmt.Errorf("wasmhost: module %s: %w", m.ID(), err)
+		return fmt.Errorf("wasmhost: module %s: %w", m.ID(), err)
 	}
-	m.compiled[classUntrusted] = cm
-	h.modules[sum] = m
-	return m, nil
+	m.mu.Lock()
+	m.compiled[class] = cm
+	m.mu.Unlock()
+	return nil
 }
 
 // LoadFile reads and loads a module file. When pin is not empty, it is the
@@ -278,19 +439,22 @@ func (h *Host) compiledFor(ctx context.Context, m *Module, class int) (wazero.Co
 	if cm := m.compiled[class]; cm != nil {
 		return cm, nil
 	}
+	if m.bytes == nil {
+		return nil, fmt.Errorf("wasmhost: module %s is closed", m.ID())
+	}
 	code := m.bytes
 	if class == classMetered {
 		if m.meterErr != nil {
 			return nil, m.meterErr
 		}
-		metered, err := fuel.Instrument(m.bytes, fuel.Config{})
+		metered, err := fuel.Instrument(m.bytes, fuelConfig)
 		if err != nil {
 			m.meterErr = fmt.Errorf("%w: %v", errNotMetered, err)
 			return nil, m.meterErr
 		}
 		code = metered
 	}
-	cm, err := h.rt[class].CompileModule(ctx, code) // a compilation-cache hit unless metered
+	cm, err := h.rt[class].CompileModule(experimental.WithCompilationWorkers(ctx, compileWorkers), code)
 	if err != nil {
 		return nil, fmt.Errorf("wasmhost: module %s: %w", m.ID(), err)
 	}

@@ -31,6 +31,7 @@ type instance struct {
 	origin  time.Time
 	calls   int
 	broken  bool // discard instead of reuse
+	slow    bool // the last call ran past slowCallRecycle (not metered)
 	// trustedCtx carries the instance for trusted calls made without a
 	// cancellable context, so that they allocate nothing.
 	trustedCtx context.Context
@@ -48,10 +49,11 @@ type instance struct {
 	callerGone atomic.Bool
 
 	// Metered calls (classMetered): see meter.go.
-	fuelGlobal api.MutableGlobal
-	fuelGiven  int64 // the global's value at the last refill
-	fuelSpent  int64 // fuel used by this call so far
-	callStart  time.Time
+	fuelGlobal  api.MutableGlobal
+	depthGlobal api.MutableGlobal // the call-depth counter (fuel.Config.MaxCallDepth)
+	fuelGiven   int64             // the global's value at the last refill
+	fuelSpent   int64             // fuel used by this call so far
+	callStart   time.Time
 	// coarseDeadline is the deadline in unix nanoseconds, for the host
 	// functions to compare with coarseNow.
 	coarseDeadline int64
@@ -112,6 +114,7 @@ func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 	in.mod = mod
 	if t.class == classMetered {
 		in.fuelGlobal, _ = mod.ExportedGlobal(fuel.DefaultGlobalExport).(api.MutableGlobal)
+		in.depthGlobal, _ = mod.ExportedGlobal(fuel.DefaultDepthExport).(api.MutableGlobal)
 	}
 	in.fns[resolver.KindConnection] = mod.ExportedFunction(exportConn)
 	in.fns[resolver.KindVariable] = mod.ExportedFunction(exportVar)
@@ -184,6 +187,12 @@ func (in *instance) callGuest(ctx context.Context, fn api.Function) error {
 		in.callerCtx = nil
 		return err
 	}
+	// A deadline-bound or trusted call may leave its instance holding the
+	// stack of a deep recursion (wazero keeps it): put recycles an instance
+	// whose call ran past slowCallRecycle (on the coarse clock: free to
+	// read).
+	start := coarseNow.Load()
+	defer func() { in.slow = coarseNow.Load()-start >= int64(slowCallRecycle) }()
 	if in.t.class == classTrusted {
 		if ctx.Done() == nil {
 			return fn.CallWithStack(in.trustedCtx, in.stack)
@@ -312,6 +321,10 @@ func (in *instance) classify(ctx context.Context, call string, err error) (reaso
 	}
 	if in.callerGone.Load() && ctx.Err() != nil {
 		return "", ctx.Err()
+	}
+	if in.tooDeep() {
+		return guest(reasonTrap), t.statusError(call, StatusResourceExhausted,
+			fmt.Sprintf("exceeded the call depth limit (%d units of stack, about 64 bytes each)", maxCallDepth))
 	}
 	if in.stopped != "" {
 		if in.stoppedByFuel {

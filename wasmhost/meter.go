@@ -23,8 +23,27 @@ import (
 // long). Host calls are charged too, and check the same limits (charge).
 const fuelChunk = 1 << 20
 
+// maxCallDepth bounds a metered call's stack, in frame-weight units of
+// about 64 bytes of wazero's stack (1 + (params+locals)/8 a frame; see
+// fuel.Config.MaxCallDepth): 65,536 units is a few MB. wazero has no stack
+// size setting, and a 1.5M-deep recursion that returns normally left ~82 MB
+// of stack with each pooled instance. Measured maxima of the example
+// guests over their conformance vectors: 29 frames (std Go; C 8, Rust 14,
+// AssemblyScript 10), at most 3 units each: under 100 units, so the limit
+// leaves over 600x headroom for deeper documents and recursion.
+const maxCallDepth = 65_536
+
+// fuelConfig is how the host rewrites modules for metered tenants.
+var fuelConfig = fuel.Config{MaxCallDepth: maxCallDepth}
+
 // errNotMetered wraps the rewriter's reason for declining a module.
 var errNotMetered = errors.New("module cannot be fuel-metered")
+
+// tooDeep reports whether a metered call failed at the call-depth limit:
+// the rewritten entry traps with the depth global left above it.
+func (in *instance) tooDeep() bool {
+	return in.depthGlobal != nil && uint32(in.depthGlobal.Get()) > maxCallDepth
+}
 
 // cpuLimit is the panic value with which refill stops a metered call.
 type cpuLimit struct{}
@@ -194,6 +213,9 @@ func (in *instance) startMetered(ctx context.Context) {
 	in.fuelSpent = 0
 	in.stopped = ""
 	in.stoppedByFuel = false
+	if in.depthGlobal != nil {
+		in.depthGlobal.Set(0) // a trapped call may have left frames counted
+	}
 	if in.fuelGlobal != nil {
 		in.fuelGiven = in.chunk()
 		in.fuelGlobal.Set(uint64(in.fuelGiven))

@@ -143,8 +143,17 @@ type Tenant struct {
 
 // NewTenant creates a tenant from a loaded module. It creates and
 // initialises the first instance at once, so a module or kwargs that fail
-// init fail here.
-func (h *Host) NewTenant(ctx context.Context, m *Module, cfg TenantConfig) (*Tenant, error) {
+// init fail here. The tenant holds the module until it is closed; a failed
+// NewTenant does not (see Module.Close).
+func (h *Host) NewTenant(ctx context.Context, m *Module, cfg TenantConfig) (_ *Tenant, err error) {
+	if err := h.acquire(m); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			h.release(m)
+		}
+	}()
 	t := &Tenant{
 		host: h, module: m, name: cfg.Name, limits: cfg.Limits.withDefaults(),
 		caps: cfg.Capabilities, logger: h.logger,
@@ -255,10 +264,13 @@ func (t *Tenant) Evict(ctx context.Context) int {
 // Instances in use, and their connections, are closed as their lookups
 // end. The tenant must not be used afterwards.
 func (t *Tenant) Close() error {
-	t.closed.Store(true)
+	if !t.closed.CompareAndSwap(false, true) {
+		return nil
+	}
 	t.Evict(context.Background())
 	t.closeIdleHTTP()
 	t.host.track(t, false)
+	t.host.release(t.module)
 	return nil
 }
 
@@ -350,12 +362,20 @@ func (t *Tenant) get(ctx context.Context) (*instance, error) {
 	}
 }
 
+// slowCallRecycle is how long a call of a deadline-only or trusted tenant
+// may run before its instance is recycled rather than reused: such a call
+// may have recursed deep (wazero keeps the grown stack with the instance;
+// 1.5M frames: ~82 MB), and metered tenants' depth counter does not bound
+// them. Measured on the coarse clock (100 ms ticks), so a call is seen as
+// slow after 200-300 ms. A variable so that tests can lower it.
+var slowCallRecycle = 200 * time.Millisecond
+
 // put returns an instance to the pool, or discards it when it failed, is
 // due for recycling, or the tenant is closed.
 func (t *Tenant) put(in *instance) {
 	t.touch()
 	in.calls++
-	recycle := t.limits.MaxCallsPerInstance > 0 && in.calls >= t.limits.MaxCallsPerInstance
+	recycle := (t.limits.MaxCallsPerInstance > 0 && in.calls >= t.limits.MaxCallsPerInstance) || in.slow
 	if in.broken || recycle || t.closed.Load() {
 		if !t.closed.Load() {
 			t.metrics.recycle(in.broken)

@@ -8,6 +8,8 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+
+	"github.com/secretpath/secretpath/wasmhost/internal/fuel"
 )
 
 // ModuleInfo is what validation learned about a module: what it exports
@@ -37,8 +39,10 @@ func (e *ValidationError) Error() string {
 	return "not a valid secretpath ABI v1 module: " + strings.Join(e.Problems, "; ")
 }
 
-// validate checks a compiled module against ABI v1 (ABI.md §7).
-func validate(cm wazero.CompiledModule, wasi map[string]api.FunctionDefinition, info *ModuleInfo) error {
+// validate checks a compiled module against ABI v1 (ABI.md §7). metered
+// says cm is the fuel rewriter's output: its refill import is the host's,
+// not the guest's.
+func validate(cm wazero.CompiledModule, wasi map[string]api.FunctionDefinition, info *ModuleInfo, metered bool) error {
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
@@ -84,6 +88,9 @@ func validate(cm wazero.CompiledModule, wasi map[string]api.FunctionDefinition, 
 	caps := map[string]bool{}
 	for _, def := range cm.ImportedFunctions() {
 		mod, name, _ := def.Import()
+		if metered && mod == fuel.DefaultImportModule && name == fuel.DefaultImportName {
+			continue
+		}
 		info.Imports = append(info.Imports, mod+"."+name)
 		switch mod {
 		case wasiModule:

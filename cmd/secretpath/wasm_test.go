@@ -26,6 +26,13 @@ func TestWasmCheck(t *testing.T) {
 			"INVALID", "export secretpath_get_connection: want (i32) -> (i32), have (i32, i32) -> (i32)",
 		}},
 		{name: "not wasm", args: []string{"wasm", "check", filepath.Join(repoRoot, "README.md")}, wantCode: 1, stdout: []string{"INVALID", "bad magic number"}},
+		// Structure bombs (issue 18) printed OK: now refused naming the limit.
+		{name: "locals bomb", args: []string{"wasm", "check", bomb(t, "locals", localsBomb(20, 49_999))}, wantCode: 1, stdout: []string{
+			"INVALID", "its functions declare over 500000 locals together, the limit",
+		}},
+		{name: "globals bomb", args: []string{"wasm", "check", bomb(t, "globals", globalsBomb(100_000))}, wantCode: 1, stdout: []string{
+			"INVALID", "it defines 100000 globals; the limit is 1000",
+		}},
 		{name: "missing file", args: []string{"wasm", "check", "/nonexistent.wasm"}, wantCode: 2},
 		{name: "no argument", args: []string{"wasm", "check"}, wantCode: 2},
 	}
@@ -59,4 +66,68 @@ func TestWasmCacheDirRefused(t *testing.T) {
 	entries, err := os.ReadDir(cacheDir)
 	require.NoError(t, err)
 	assert.Empty(t, entries, "nothing was written to the refused directory")
+}
+
+// uleb appends v as an unsigned LEB128.
+func uleb(b []byte, v uint32) []byte {
+	for v >= 0x80 {
+		b = append(b, byte(v)|0x80)
+		v >>= 7
+	}
+	return append(b, byte(v))
+}
+
+// abiModule is a valid ABI v1 module with n extra functions of type
+// () -> () with the given body, and the given global section payload (nil:
+// none).
+func abiModule(n int, body []byte, globals []byte) []byte {
+	out := []byte("\x00asm\x01\x00\x00\x00")
+	sec := func(id byte, p []byte) { out = append(uleb(append(out, id), uint32(len(p))), p...) }
+	sec(1, []byte{3, 0x60, 0, 0, 0x60, 0, 1, 0x7f, 0x60, 1, 0x7f, 1, 0x7f})
+	funcs := append(uleb(nil, uint32(6+n)), 0, 1, 1, 1, 2, 2)
+	for range n {
+		funcs = append(funcs, 0)
+	}
+	sec(3, funcs)
+	sec(5, []byte{1, 0, 1})
+	if globals != nil {
+		sec(6, globals)
+	}
+	exp := uleb(nil, 7)
+	exp = append(append(uleb(exp, 6), "memory"...), 2, 0)
+	for i, name := range []string{"secretpath_abi_v1", "secretpath_buffer", "secretpath_buffer_size", "secretpath_init", "secretpath_get_connection", "secretpath_get_variable"} {
+		exp = append(append(uleb(exp, uint32(len(name))), name...), 0, byte(i))
+	}
+	sec(7, exp)
+	bodies := [][]byte{{0, 0x0b}, {0, 0x41, 0x80, 0x08, 0x0b}, {0, 0x41, 0x80, 0x08, 0x0b}, {0, 0x41, 0, 0x0b}, {0, 0x41, 1, 0x0b}, {0, 0x41, 1, 0x0b}}
+	for range n {
+		bodies = append(bodies, body)
+	}
+	code := uleb(nil, uint32(len(bodies)))
+	for _, b := range bodies {
+		code = append(uleb(code, uint32(len(b))), b...)
+	}
+	sec(10, code)
+	return out
+}
+
+// localsBomb is n functions declaring perFunc locals each.
+func localsBomb(n int, perFunc uint32) []byte {
+	return abiModule(n, append(uleb([]byte{1}, perFunc), 0x7f, 0x0b), nil)
+}
+
+// globalsBomb defines n mutable i32 globals.
+func globalsBomb(n int) []byte {
+	g := uleb(nil, uint32(n))
+	for range n {
+		g = append(g, 0x7f, 1, 0x41, 0, 0x0b)
+	}
+	return abiModule(0, nil, g)
+}
+
+// bomb writes a generated module to a temporary file.
+func bomb(t *testing.T, name string, wasm []byte) string {
+	p := filepath.Join(t.TempDir(), name+".wasm")
+	require.NoError(t, os.WriteFile(p, wasm, 0o644))
+	return p
 }

@@ -25,7 +25,7 @@ func (m *module) code(p []byte) ([]byte, error) {
 			break
 		}
 		var err error
-		body, err = m.body(body[:0], b, m.typeParams[m.funcTypes[i]])
+		body, err = m.body(body[:0], b, m.funcTypes[i])
 		if err != nil {
 			return nil, fmt.Errorf("function %d (defined index %d): %w", m.remap(i+m.importFuncs), i, err)
 		}
@@ -65,7 +65,13 @@ func (m *module) dynamic(in instr) (ok bool, clamp uint32, shl, shr uint) {
 }
 
 // body rewrites one function body (locals and expression) into out.
-func (m *module) body(out, b []byte, params uint32) ([]byte, error) {
+func (m *module) body(out, b []byte, typeIdx uint32) ([]byte, error) {
+	params := m.typeParams[typeIdx]
+	results := m.typeResults[typeIdx]
+	depth := m.cfg.MaxCallDepth != 0
+	if depth && len(results) > 1 {
+		return nil, unsupported("a function with %d results and a call-depth counter", len(results))
+	}
 	r := reader{B: b}
 	groups := r.U32()
 	locals := uint64(params)
@@ -127,13 +133,36 @@ func (m *module) body(out, b []byte, params uint32) ([]byte, error) {
 	}
 	scratch := uint32(locals)
 	out = m.meter(out, costs[0])
-	loop := 0
+	// With the depth counter, the body runs inside a block whose end
+	// (reached by falling through, by br to the body's label, or by return,
+	// rewritten to br) subtracts the frame's weight again.
+	weight := int64(1 + locals/8)
+	if depth {
+		out = m.enter(out, weight, results)
+	}
+	loop, nest := 0, 0
 	r.Off = codeStart
 	for !r.Done() {
 		start := r.Off
 		in, _ := decodeInstr(&r) // decoded once already
 		if ok, clamp, shl, shr := m.dynamic(in); ok {
 			out = m.meterDynamic(out, scratch, clamp, shl, shr)
+		}
+		switch {
+		case !depth:
+		case in.op == opBlock || in.op == opLoop || in.op == opIf:
+			nest++
+		case in.op == opEnd && nest > 0:
+			nest--
+		case in.op == opEnd: // the body's final end: close the wrapper first
+			out = append(out, opEnd)
+			out = m.addDepth(out, -weight)
+		case in.op == opReturn:
+			out = append(out, opBr)
+			out = wasmbin.AppendU32(out, uint32(nest))
+			continue
+		case in.op == opReturnCall || in.op == opReturnCallIndirect:
+			out = m.addDepth(out, -weight)
 		}
 		out = m.copyInstr(out, b, start, r.Off, in)
 		if in.op == opLoop {
@@ -142,6 +171,31 @@ func (m *module) body(out, b []byte, params uint32) ([]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+// enter appends: depth += weight; if depth > MaxCallDepth { unreachable };
+// block (result results).
+func (m *module) enter(out []byte, weight int64, results []byte) []byte {
+	out = m.addDepth(out, weight)
+	out = append(out, opGlobalGet)
+	out = wasmbin.AppendU32(out, m.depthGlobal)
+	out = append(out, opI32Const)
+	out = wasmbin.AppendS64(out, int64(m.cfg.MaxCallDepth))
+	out = append(out, opI32GtU, opIf, blockEmpty, opUnreachable, opEnd, opBlock)
+	if len(results) == 0 {
+		return append(out, blockEmpty)
+	}
+	return append(out, results[0])
+}
+
+// addDepth appends: depth += delta.
+func (m *module) addDepth(out []byte, delta int64) []byte {
+	out = append(out, opGlobalGet)
+	out = wasmbin.AppendU32(out, m.depthGlobal)
+	out = append(out, opI32Const)
+	out = wasmbin.AppendS64(out, delta)
+	out = append(out, opI32Add, opGlobalSet)
+	return wasmbin.AppendU32(out, m.depthGlobal)
 }
 
 // meter appends: fuel -= cost; if fuel < 0 { refill() }.

@@ -8,33 +8,38 @@ import (
 
 // Opcodes the rewriter treats specially.
 const (
-	opUnreachable = 0x00
-	opBlock       = 0x02
-	opLoop        = 0x03
-	opIf          = 0x04
-	opElse        = 0x05
-	opEnd         = 0x0B
-	opCall        = 0x10
-	opReturnCall  = 0x12
-	opLocalGet    = 0x20
-	opLocalSet    = 0x21
-	opGlobalGet   = 0x23
-	opGlobalSet   = 0x24
-	opMemoryGrow  = 0x40
-	opI32Const    = 0x41
-	opI64Const    = 0x42
-	opI32LtU      = 0x49
-	opI64LtS      = 0x53
-	opI64Shl      = 0x86
-	opI64ShrU     = 0x88
-	opI64Sub      = 0x7D
-	opSelect      = 0x1B
-	opI64ExtendU  = 0xAD
-	opRefFunc     = 0xD2
-	prefixFC      = 0xFC
-	prefixFD      = 0xFD
-	prefixFE      = 0xFE
-	blockEmpty    = 0x40
+	opUnreachable        = 0x00
+	opBlock              = 0x02
+	opLoop               = 0x03
+	opIf                 = 0x04
+	opElse               = 0x05
+	opEnd                = 0x0B
+	opBr                 = 0x0C
+	opReturn             = 0x0F
+	opCall               = 0x10
+	opReturnCall         = 0x12
+	opReturnCallIndirect = 0x13
+	opI32GtU             = 0x4B
+	opI32Add             = 0x6A
+	opLocalGet           = 0x20
+	opLocalSet           = 0x21
+	opGlobalGet          = 0x23
+	opGlobalSet          = 0x24
+	opMemoryGrow         = 0x40
+	opI32Const           = 0x41
+	opI64Const           = 0x42
+	opI32LtU             = 0x49
+	opI64LtS             = 0x53
+	opI64Shl             = 0x86
+	opI64ShrU            = 0x88
+	opI64Sub             = 0x7D
+	opSelect             = 0x1B
+	opI64ExtendU         = 0xAD
+	opRefFunc            = 0xD2
+	prefixFC             = 0xFC
+	prefixFD             = 0xFD
+	prefixFE             = 0xFE
+	blockEmpty           = 0x40
 )
 
 // 0xFC sub-opcodes whose work depends on an operand (the i32 count on top
@@ -59,6 +64,8 @@ type instr struct {
 	funcImm          bool
 	funcIdx          uint32
 	immStart, immEnd int
+	// brTargets is a br_table's count of targets (the default excluded).
+	brTargets uint32
 }
 
 func unsupported(format string, args ...any) error {
@@ -92,6 +99,7 @@ func decodeInstr(r *reader) (instr, error) {
 			r.U32()
 		}
 		r.U32()
+		in.brTargets = n
 	case op == opCall || op == opReturnCall || op == opRefFunc:
 		in.funcImm = true
 		in.immStart = r.Off

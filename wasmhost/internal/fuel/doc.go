@@ -31,6 +31,13 @@
 //     The sequence is stack-neutral, so it is valid at a loop header with
 //     parameters too.
 //
+//   - With Config.MaxCallDepth, a call-depth counter: a second mutable i32
+//     global (exported as Config.DepthExport), to which each function adds
+//     its frame weight at entry, trapping past the limit, inside a block
+//     whose end subtracts it again; return becomes a br to that block and
+//     tail calls subtract first. Labels in the name section are not
+//     renumbered for the added block.
+//
 // Sections are otherwise copied: the code section and each body are
 // re-encoded with their new sizes; data, data count, table, memory and
 // everything after the code section are untouched. Missing type, import,

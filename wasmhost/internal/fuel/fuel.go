@@ -52,7 +52,23 @@ type Config struct {
 	// memory.init and memory.grow move or zero per unit of fuel. It must be
 	// a power of two; 0 means DefaultBulkBytesPerFuel (32).
 	BulkBytesPerFuel uint32
+	// MaxCallDepth, when not 0, adds a call-depth counter: a mutable i32
+	// global exported as DepthExport, to which every function adds its
+	// frame weight (1 + (params+locals)/8: a unit is about 64 bytes of
+	// engine stack) at entry and which it subtracts again at every exit
+	// (the end of its body, return, br to the body's label, tail calls); a
+	// call that would take it past MaxCallDepth traps (unreachable) with
+	// the global left above the limit, so the host can tell why. The host
+	// sets it to 0 before each call. Functions with more than one result
+	// are declined (ErrUnsupported) when it is on.
+	MaxCallDepth uint32
+	// DepthExport names the export of the depth global. Default
+	// "secretpath_depth".
+	DepthExport string
 }
+
+// DefaultDepthExport is the default name of the depth global's export.
+const DefaultDepthExport = "secretpath_depth"
 
 func (c Config) withDefaults() (Config, error) {
 	if c.ImportModule == "" {
@@ -63,6 +79,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.GlobalExport == "" {
 		c.GlobalExport = DefaultGlobalExport
+	}
+	if c.DepthExport == "" {
+		c.DepthExport = DefaultDepthExport
+	}
+	if c.MaxCallDepth > 1<<30 {
+		return c, fmt.Errorf("fuel: MaxCallDepth %d is over 2^30", c.MaxCallDepth)
 	}
 	if c.BulkBytesPerFuel == 0 {
 		c.BulkBytesPerFuel = DefaultBulkBytesPerFuel
@@ -239,6 +261,8 @@ type module struct {
 	refillType  uint32
 	funcTypes   []uint32 // type index per defined function
 	typeParams  []uint32 // parameter count per type
+	typeResults [][]byte // result types per type
+	depthGlobal uint32   // the call-depth global, when cfg.MaxCallDepth != 0
 }
 
 // remap is the new index of function f once the refill import is added.
@@ -389,15 +413,21 @@ func (m *module) types(p []byte) ([]byte, error) {
 			return nil, unsupported("type form 0x%x (GC types)", form)
 		}
 		var counts [2]uint32
+		var results []byte
 		for k := range counts {
 			counts[k] = r.U32()
 			for j := uint32(0); j < counts[k] && r.Err == nil; j++ {
-				if t := r.Byte(); !isValType(t) && r.Err == nil {
+				t := r.Byte()
+				if !isValType(t) && r.Err == nil {
 					return nil, unsupported("value type 0x%x", t)
+				}
+				if k == 1 {
+					results = append(results, t)
 				}
 			}
 		}
 		m.typeParams = append(m.typeParams, counts[0])
+		m.typeResults = append(m.typeResults, results)
 		if !found && counts == [2]uint32{} {
 			m.refillType, found = i, true
 		}
@@ -410,6 +440,7 @@ func (m *module) types(p []byte) ([]byte, error) {
 	}
 	m.refillType = n
 	m.typeParams = append(m.typeParams, 0)
+	m.typeResults = append(m.typeResults, nil)
 	out := wasmbin.AppendU32(nil, n+1)
 	out = append(out, p[lenPrefix(p):]...)
 	return append(out, 0x60, 0, 0), nil
@@ -501,11 +532,20 @@ func (m *module) globals(p []byte, imported uint32) ([]byte, error) {
 		return nil, fmt.Errorf("fuel: malformed global section: %v", r.Err)
 	}
 	m.fuelGlobal = imported + n
-	res := wasmbin.AppendU32(nil, n+1)
+	added := uint32(1)
+	if m.cfg.MaxCallDepth != 0 {
+		m.depthGlobal = m.fuelGlobal + 1
+		added++
+	}
+	res := wasmbin.AppendU32(nil, n+added)
 	res = append(res, out...)
 	res = append(res, 0x7E, 1, opI64Const)
 	res = wasmbin.AppendS64(res, m.cfg.InitialFuel)
-	return append(res, opEnd), nil
+	res = append(res, opEnd)
+	if m.cfg.MaxCallDepth != 0 {
+		res = append(res, 0x7F, 1, opI32Const, 0, opEnd)
+	}
+	return res, nil
 }
 
 func (m *module) exports(p []byte) ([]byte, error) {
@@ -514,12 +554,16 @@ func (m *module) exports(p []byte) ([]byte, error) {
 	if p != nil {
 		n = r.U32()
 	}
-	out := wasmbin.AppendU32(nil, n+1)
+	added := uint32(1)
+	if m.cfg.MaxCallDepth != 0 {
+		added++
+	}
+	out := wasmbin.AppendU32(nil, n+added)
 	for i := uint32(0); i < n && r.Err == nil; i++ {
 		name := r.Name()
 		kind := r.Byte()
 		idx := r.U32()
-		if name == m.cfg.GlobalExport {
+		if name == m.cfg.GlobalExport || (m.cfg.MaxCallDepth != 0 && name == m.cfg.DepthExport) {
 			return nil, fmt.Errorf("%w (export %q)", ErrInstrumented, name)
 		}
 		if kind == 0 {
@@ -534,7 +578,13 @@ func (m *module) exports(p []byte) ([]byte, error) {
 	}
 	out = wasmbin.AppendName(out, m.cfg.GlobalExport)
 	out = append(out, 3)
-	return wasmbin.AppendU32(out, m.fuelGlobal), nil
+	out = wasmbin.AppendU32(out, m.fuelGlobal)
+	if m.cfg.MaxCallDepth != 0 {
+		out = wasmbin.AppendName(out, m.cfg.DepthExport)
+		out = append(out, 3)
+		out = wasmbin.AppendU32(out, m.depthGlobal)
+	}
+	return out, nil
 }
 
 // constExpr copies a constant expression from r to out, renumbering
