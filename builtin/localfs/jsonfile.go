@@ -39,6 +39,9 @@ func parseJSONFile(data []byte, p *problems) []member {
 				off = len(data)
 			}
 			msg = jsonMessage(se.Error())
+			if msg == msgBadEscape || msg == msgBadUnicodeEscape {
+				off = escapeFault(data, off)
+			}
 		}
 		p.addf(lineOf(data, off), "%s (column %d).", msg, columnOf(data, off))
 		return nil
@@ -69,14 +72,31 @@ var jsonMessages = []struct{ goSuffix, msg string }{
 	{"looking for beginning of value", "Expecting value"},
 	{"after top-level value", "Extra data"},
 	{"in string literal", "Invalid control character in string"},
-	{"in string escape code", `Invalid \escape`},
-	{`in \u hexadecimal character escape`, `Invalid \uXXXX escape`},
+	{"in string escape code", msgBadEscape},
+	{`in \u hexadecimal character escape`, msgBadUnicodeEscape},
 	{"in numeric literal", "Invalid number"},
 	{"unexpected end of JSON input", "Unexpected end of file"},
 	{"exceeded max depth", "Nested too deeply"},
 }
 
+const (
+	msgBadEscape        = `Invalid \escape`
+	msgBadUnicodeEscape = `Invalid \uXXXX escape`
+)
+
 func jsonMessage(goMsg string) string {
+	// Go 1.27's decoder words string errors differently (and points past a
+	// bad \u sequence): "invalid escape sequence `\uXXXX` in string",
+	// "invalid character '\x01' in string".
+	if strings.HasPrefix(goMsg, "invalid escape sequence `\\u") {
+		return msgBadUnicodeEscape
+	}
+	if strings.HasPrefix(goMsg, "invalid escape sequence") {
+		return msgBadEscape
+	}
+	if strings.HasSuffix(goMsg, " in string") {
+		return "Invalid control character in string"
+	}
 	for _, m := range jsonMessages {
 		if strings.HasSuffix(goMsg, m.goSuffix) {
 			return m.msg
@@ -86,6 +106,27 @@ func jsonMessage(goMsg string) string {
 		return "Expecting value"
 	}
 	return "Invalid JSON"
+}
+
+// escapeFault returns the offset of the byte at fault in the bad escape
+// sequence around off: the character after the backslash, or for \u the
+// first that is not a hex digit. Decoders differ in where they point (on
+// the fault, or past the sequence); the message does not.
+func escapeFault(data []byte, off int) int {
+	bs := bytes.LastIndexByte(data[:min(off+1, len(data))], '\\')
+	if bs < 0 {
+		return off
+	}
+	i := bs + 1
+	if i < len(data) && data[i] == 'u' {
+		for i++; i < len(data) && i <= bs+5 && isHex(data[i]); i++ {
+		}
+	}
+	return min(i, len(data))
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // jsonWalker builds values from valid JSON with json.Decoder's tokens.
