@@ -81,6 +81,12 @@ type Fault struct {
 
 	// Times is how many matching requests it answers; 0 means all.
 	Times int
+
+	// Hang, when set, answers nothing: the request waits until the client
+	// gives up (SSM and Secrets Manager requests). A timeout test needs it:
+	// a fault answered at once ends in the SDK's retry limit, in however
+	// little time its jittered backoff happens to take.
+	Hang bool
 }
 
 type secret struct {
@@ -324,6 +330,12 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, body []byte) 
 		return
 	}
 	if f := s.fault(target, req.Name); f != nil {
+		if f.Hang {
+			s.mu.Unlock()
+			<-r.Context().Done()
+			s.mu.Lock() // for the deferred Unlock
+			return
+		}
 		writeFault(w, f, "application/x-amz-json-1.1", writeJSONError)
 		return
 	}
