@@ -155,7 +155,7 @@ func (h *Host) NewTenant(ctx context.Context, m *Module, cfg TenantConfig) (_ *T
 		}
 	}()
 	if err := h.begin(); err != nil { // it compiles and runs the guest's init
-		return nil, fmt.Errorf("wasmhost: tenant %q: %w", cfg.Name, err)
+		return nil, fmt.Errorf("wasmhost: tenant %q (module %s): %w", cfg.Name, m.ID(), err)
 	}
 	defer h.end()
 	t := &Tenant{
