@@ -101,6 +101,11 @@ type Options struct {
 	MeterProvider metric.MeterProvider
 }
 
+// ErrHostClosed is the error (wrapped, naming the tenant or module) of a
+// Load, NewTenant or lookup on a Host that is closed or closing, and of a
+// call that Host.Close stopped.
+var ErrHostClosed = errors.New("wasmhost: host is closed")
+
 // Host compiles modules and runs tenants. It is safe for concurrent use.
 //
 // It keeps two wazero runtimes: untrusted tenants run on one that stops a
@@ -121,6 +126,19 @@ type Host struct {
 
 	clock bool // holds a reference to the coarse clock
 
+	// Lifecycle (see Close). calls counts what may run guest code or use a
+	// runtime: lookups, tenant creations and compiles. Close sets closing,
+	// after which none begins, and cancels done, which the calls in flight
+	// watch; the one that brings calls to zero (or Close, when none runs)
+	// closes the runtimes, once, then shut.
+	calls    atomic.Int64
+	closing  atomic.Bool
+	done     context.Context
+	stop     context.CancelFunc
+	shutting atomic.Bool
+	shut     chan struct{}
+	shutErr  error // set before shut is closed
+
 	// wasiFuncs are the WASI functions the host provides, by name.
 	wasiFuncs map[string]api.FunctionDefinition
 }
@@ -137,7 +155,8 @@ const (
 
 // New returns a Host. Close it to free every runtime, module and tenant.
 func New(ctx context.Context, o Options) (*Host, error) {
-	h := &Host{logger: o.Logger, metrics: newHostMetrics(o.MeterProvider), modules: map[[32]byte]*Module{}, tenants: map[*Tenant]struct{}{}}
+	h := &Host{logger: o.Logger, metrics: newHostMetrics(o.MeterProvider), modules: map[[32]byte]*Module{}, tenants: map[*Tenant]struct{}{}, shut: make(chan struct{})}
+	h.done, h.stop = context.WithCancel(context.Background())
 	if h.logger == nil {
 		h.logger = slog.Default()
 	}
@@ -223,7 +242,10 @@ func (m *Module) Close() error {
 func (h *Host) acquire(m *Module) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if m.refs <= 0 || h.closed {
+	if h.closed {
+		return fmt.Errorf("wasmhost: module %s: %w", m.ID(), ErrHostClosed)
+	}
+	if m.refs <= 0 {
 		return fmt.Errorf("wasmhost: module %s is closed", m.ID())
 	}
 	m.refs++
@@ -302,7 +324,7 @@ func (h *Host) Load(ctx context.Context, wasm []byte) (*Module, error) {
 		h.mu.Lock()
 		if h.closed {
 			h.mu.Unlock()
-			return nil, errors.New("wasmhost: host is closed")
+			return nil, ErrHostClosed
 		}
 		m, ok := h.modules[sum]
 		if !ok {
@@ -321,7 +343,7 @@ func (h *Host) Load(ctx context.Context, wasm []byte) (*Module, error) {
 				code = append([]byte(nil), wasm...) // keep our own copy
 			}
 			m.bytes = code
-			go func() { h.loaded(m, h.compile(ctx, m)) }()
+			go func() { h.loaded(m, h.compileCall(ctx, m)) }()
 		} else {
 			m.refs++
 			h.mu.Unlock()
@@ -361,6 +383,23 @@ func (h *Host) loaded(m *Module, err error) {
 	if orphan {
 		m.closeCompiled()
 	}
+}
+
+// compileCall compiles m as a call of the host (see Close): Close waits for
+// it, and stops it at the next function boundary.
+func (h *Host) compileCall(ctx context.Context, m *Module) error {
+	if err := h.begin(); err != nil {
+		return fmt.Errorf("wasmhost: module %s: %w", m.ID(), err)
+	}
+	defer h.end()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(h.done, cancel)()
+	err := h.compile(ctx, m)
+	if err != nil && h.closing.Load() {
+		return fmt.Errorf("wasmhost: module %s: %w", m.ID(), ErrHostClosed)
+	}
+	return err
 }
 
 // compile compiles and validates a prescanned module: once, fuel-metered,
@@ -494,29 +533,93 @@ func (h *Host) track(t *Tenant, open bool) {
 	h.mu.Unlock()
 }
 
-// Close closes every runtime, which closes every instance of every tenant,
-// and the tenants' idle HTTP connections.
+// begin counts a call into the host's runtimes (a lookup, a tenant's
+// creation, a compile) that Close must wait for; it fails once Close has
+// begun. Every begin that succeeds is paired with an end.
+//
+// Lock-free, as it is on every lookup: a call counts itself before it
+// looks at closing, and Close sets closing before it looks at the count,
+// so either the call sees closing or Close sees the call.
+func (h *Host) begin() error {
+	h.calls.Add(1)
+	if h.closing.Load() {
+		h.end()
+		return ErrHostClosed
+	}
+	return nil
+}
+
+// end ends a call; the last one to end after Close began closes the
+// runtimes.
+func (h *Host) end() {
+	if h.calls.Add(-1) == 0 && h.closing.Load() {
+		h.shutdown()
+	}
+}
+
+// shutdown closes the runtimes (every instance of every tenant) and the
+// compilation cache, once, when no call is in flight.
+func (h *Host) shutdown() {
+	if !h.shutting.CompareAndSwap(false, true) {
+		return
+	}
+	if h.clock {
+		stopCoarseClock()
+	}
+	var errs []error
+	for _, rt := range h.rt {
+		if rt != nil {
+			errs = append(errs, rt.Close(context.Background()))
+		}
+	}
+	errs = append(errs, h.cache.Close(context.Background()))
+	h.shutErr = errors.Join(errs...)
+	close(h.shut)
+}
+
+// Close closes the host: every runtime, which closes every instance of
+// every tenant, and the tenants' idle HTTP connections.
+//
+// Host and tenant lifecycle: calls in flight are stopped or waited for,
+// never cut from under. Close refuses new lookups, tenants and loads at
+// once (ErrHostClosed), stops the metered and deadline-only calls in flight
+// (at their next host call or fuel refill, or at once when they wait in a
+// host function such as http_request; they fail with ErrHostClosed) and
+// waits for them, and for trusted calls, which cannot be stopped and run
+// to their end; then it closes the runtimes, which frees the instances'
+// memory. When ctx ends first, Close returns an error saying how many
+// calls still run, and the last of them closes the runtimes as it
+// returns. Closing again waits for the same end.
 func (h *Host) Close(ctx context.Context) error {
 	h.mu.Lock()
-	wasOpen := !h.closed && h.clock
 	h.closed = true
 	tenants := make([]*Tenant, 0, len(h.tenants))
 	for t := range h.tenants {
 		tenants = append(tenants, t)
 	}
 	h.mu.Unlock()
+	h.closing.Store(true)
+	h.stop()
 	for _, t := range tenants {
 		t.closeIdleHTTP()
 	}
-	if wasOpen {
-		stopCoarseClock()
+	if h.calls.Load() == 0 {
+		h.shutdown()
 	}
-	var errs []error
-	for _, rt := range h.rt {
-		if rt != nil {
-			errs = append(errs, rt.Close(ctx))
-		}
+	select {
+	case <-h.shut:
+		return h.shutErr
+	case <-ctx.Done():
 	}
-	errs = append(errs, h.cache.Close(ctx))
-	return errors.Join(errs...)
+	select {
+	case <-h.shut: // it ended meanwhile
+		return h.shutErr
+	default:
+	}
+	n := h.calls.Load()
+	calls := "calls"
+	if n == 1 {
+		calls = "call"
+	}
+	return fmt.Errorf("wasmhost: close: %d %s still running (trusted calls cannot be stopped); the runtimes are closed when they return: %w", n, calls, ctx.Err())
 }

@@ -42,9 +42,11 @@ type instance struct {
 	// timer per instance saves ~0.7 µs and 6 allocations per call over a
 	// fresh context.WithTimeout; a cancelled dctx is never reused because
 	// its instance is discarded.
-	dctx       context.Context
-	dcancel    context.CancelFunc
-	timer      *time.Timer
+	dctx    context.Context
+	dcancel context.CancelFunc
+	timer   *time.Timer
+	// unwatch stops cancelling dctx when the host closes (Host.Close).
+	unwatch    func() bool
 	timedOut   atomic.Bool
 	callerGone atomic.Bool
 
@@ -85,6 +87,7 @@ func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 		in.dctx, in.dcancel = context.WithCancel(in.trustedCtx)
 		in.timer = time.AfterFunc(time.Hour, func() { in.timedOut.Store(true); in.dcancel() })
 		in.timer.Stop()
+		in.unwatch = context.AfterFunc(t.host.done, in.dcancel) // Host.Close stops the call
 	}
 
 	// stdout, stderr and the random source are the host's own, which charge
@@ -103,13 +106,16 @@ func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 		var cancel context.CancelFunc
 		ictx, cancel = context.WithTimeout(ictx, t.limits.CallTimeout)
 		defer cancel()
+		defer context.AfterFunc(t.host.done, cancel)()
 	case classMetered:
 		in.startMetered(ctx) // refill bounds a start section
 	}
 	mod, err := t.host.rt[t.class].InstantiateModule(ictx, t.cm, cfg)
 	if err != nil {
 		in.mem.Free() // a failed instantiation may not have freed it (idempotent)
-		return nil, in.failure(ctx, "instantiate", err)
+		err = in.failure(ctx, "instantiate", err)
+		in.close(ctx)
+		return nil, err
 	}
 	in.mod = mod
 	if t.class == classMetered {
@@ -316,6 +322,11 @@ func (in *instance) classify(ctx context.Context, call string, err error) (reaso
 		}
 		return r
 	}
+	if t.host.closing.Load() {
+		// Whatever the guest was doing, Host.Close stopped it (or might
+		// have): not the guest's failure.
+		return "", t.hostClosed(call)
+	}
 	if in.violation != "" {
 		return reasonABI, t.statusError(call, StatusInternal, "ABI violation: "+in.violation)
 	}
@@ -385,6 +396,7 @@ func firstLine(s string) string {
 func (in *instance) close(ctx context.Context) {
 	if in.timer != nil {
 		in.timer.Stop()
+		in.unwatch()
 		in.dcancel()
 	}
 	if in.mod != nil {

@@ -137,7 +137,7 @@ func (in *instance) charge(mod api.Module, n int64) {
 	g := in.fuel(mod)
 	left := int64(g.Get()) - n
 	g.Set(uint64(left))
-	if left < 0 || coarseNow.Load() > in.coarseDeadline || (in.callerCtx != nil && in.callerCtx.Err() != nil) {
+	if left < 0 || coarseNow.Load() > in.coarseDeadline || (in.callerCtx != nil && in.callerCtx.Err() != nil) || in.t.host.closing.Load() {
 		in.refuel(g)
 	}
 }
@@ -176,11 +176,13 @@ func (in *instance) stopIfDone() {
 }
 
 // stopIfDue stops a metered call (by trapping) when its wall deadline has
-// passed or its caller gave up. refill calls it, and so does a host
-// function that may block (http_request), since a metered call runs under a
-// context that nothing cancels.
+// passed, its caller gave up or its host is closing. refill calls it, and
+// so does a host function that may block (http_request), since a metered
+// call runs under a context that nothing cancels.
 func (in *instance) stopIfDue() {
 	switch {
+	case in.t.host.closing.Load():
+		panic(cpuLimit{}) // classify reports it
 	case time.Since(in.callStart) > in.t.limits.CallTimeout:
 		in.stopped = fmt.Sprintf("exceeded the %v time limit", in.t.limits.CallTimeout)
 		panic(cpuLimit{})
@@ -191,14 +193,16 @@ func (in *instance) stopIfDue() {
 }
 
 // meteredCallContext returns a context for a blocking operation inside a
-// metered call: done when the call's deadline passes or its caller gives
-// up.
+// metered call: done when the call's deadline passes, its caller gives up
+// or its host closes.
 func (in *instance) meteredCallContext() (context.Context, context.CancelFunc) {
 	parent := in.callerCtx
 	if parent == nil {
 		parent = context.Background()
 	}
-	return context.WithDeadline(parent, in.callStart.Add(in.t.limits.CallTimeout))
+	ctx, cancel := context.WithDeadline(parent, in.callStart.Add(in.t.limits.CallTimeout))
+	unwatch := context.AfterFunc(in.t.host.done, cancel)
+	return ctx, func() { unwatch(); cancel() }
 }
 
 // startMetered prepares a metered call: a chunk of fuel, the clock and the

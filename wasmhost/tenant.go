@@ -154,6 +154,10 @@ func (h *Host) NewTenant(ctx context.Context, m *Module, cfg TenantConfig) (_ *T
 			h.release(m)
 		}
 	}()
+	if err := h.begin(); err != nil { // it compiles and runs the guest's init
+		return nil, fmt.Errorf("wasmhost: tenant %q (module %s): %w", cfg.Name, m.ID(), err)
+	}
+	defer h.end()
 	t := &Tenant{
 		host: h, module: m, name: cfg.Name, limits: cfg.Limits.withDefaults(),
 		caps: cfg.Capabilities, logger: h.logger,
@@ -261,8 +265,11 @@ func (t *Tenant) Evict(ctx context.Context) int {
 }
 
 // Close closes the tenant's idle instances and idle HTTP connections.
-// Instances in use, and their connections, are closed as their lookups
-// end. The tenant must not be used afterwards.
+//
+// Host and tenant lifecycle: Close does not wait for, or stop, lookups in
+// flight; their instances, and their connections, are closed as those
+// lookups end (Host.Close stops them). Later lookups fail ("tenant is
+// closed"). The tenant must not be used afterwards.
 func (t *Tenant) Close() error {
 	if !t.closed.CompareAndSwap(false, true) {
 		return nil
@@ -311,11 +318,18 @@ func (t *Tenant) lookup(ctx context.Context, kind resolver.Kind, id string) (str
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
+	if err := t.host.begin(); err != nil {
+		return "", t.hostClosed("")
+	}
+	defer t.host.end()
 	in, err := t.get(ctx)
 	if err != nil {
 		return "", err
 	}
 	defer t.put(in)
+	if t.host.closing.Load() {
+		return "", t.hostClosed("")
+	}
 	if uint32(len(id)) > in.bufSize {
 		return "", t.statusError(exportOf[kind], StatusInvalidArgument,
 			fmt.Sprintf("id of %d bytes does not fit the guest's %d-byte buffer", len(id), in.bufSize))
@@ -351,6 +365,10 @@ func (t *Tenant) get(ctx context.Context) (*instance, error) {
 	case in := <-t.idle:
 		return in, nil
 	case t.slots <- struct{}{}:
+		if t.host.closing.Load() {
+			<-t.slots
+			return nil, t.hostClosed("")
+		}
 		in, err := t.newInstance(ctx)
 		if err != nil {
 			<-t.slots
@@ -359,6 +377,8 @@ func (t *Tenant) get(ctx context.Context) (*instance, error) {
 		return in, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	case <-t.host.done.Done():
+		return nil, t.hostClosed("")
 	}
 }
 
@@ -371,18 +391,19 @@ func (t *Tenant) get(ctx context.Context) (*instance, error) {
 var slowCallRecycle = 200 * time.Millisecond
 
 // put returns an instance to the pool, or discards it when it failed, is
-// due for recycling, or the tenant is closed.
+// due for recycling, or the tenant or its host is closed.
 func (t *Tenant) put(in *instance) {
 	t.touch()
 	in.calls++
 	recycle := (t.limits.MaxCallsPerInstance > 0 && in.calls >= t.limits.MaxCallsPerInstance) || in.slow
-	if in.broken || recycle || t.closed.Load() {
-		if !t.closed.Load() {
+	gone := t.closed.Load() || t.host.closing.Load()
+	if in.broken || recycle || gone {
+		if !gone {
 			t.metrics.recycle(in.broken)
 		}
 		in.close(context.Background())
 		<-t.slots
-		if t.closed.Load() {
+		if gone {
 			t.closeIdleHTTP() // a request made after Close
 		}
 		return
@@ -401,6 +422,15 @@ func (t *Tenant) put(in *instance) {
 
 func (t *Tenant) prefix() string {
 	return fmt.Sprintf("wasm tenant %q (module %s)", t.name, t.module.ID())
+}
+
+// hostClosed is the error of a lookup refused, or of a call (an export,
+// or "instantiate") stopped, because the host is closing.
+func (t *Tenant) hostClosed(call string) error {
+	if call == "" {
+		return fmt.Errorf("%s: %w", t.prefix(), ErrHostClosed)
+	}
+	return fmt.Errorf("%s: %s: stopped, the host closed during the call: %w", t.prefix(), call, ErrHostClosed)
 }
 
 func (t *Tenant) errorf(format string, args ...any) error {

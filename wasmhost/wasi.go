@@ -33,9 +33,9 @@ func instantiateWASI(ctx context.Context, rt wazero.Runtime, class int) error {
 		if !ok {
 			return fmt.Errorf("WASI function %s is a %T, not a Go module function", name, def.GoFunction())
 		}
-		costs := wasiCosts(def)
+		costs, caps := wasiCosts(def), wasiCaps(def)
 		b.NewFunctionBuilder().
-			WithGoModuleFunction(wasiEntry(fn, costs), def.ParamTypes(), def.ResultTypes()).
+			WithGoModuleFunction(wasiEntry(fn, costs, caps), def.ParamTypes(), def.ResultTypes()).
 			WithParameterNames(def.ParamNames()...).
 			WithResultNames(def.ResultNames()...).
 			Export(name)
@@ -71,12 +71,50 @@ func wasiCosts(def api.FunctionDefinition) []wasiCost {
 	return costs
 }
 
+// maxPollSubscriptions caps the subscriptions of one poll_oneoff call. wazero
+// reads them all and allocates an event for each after the call's single
+// charge (~175k allocations for 8 MiB of them). Guests poll few: a sleep is
+// one clock subscription (std Go, TinyGo, Rust's std, wasi-libc's
+// nanosleep); std Go's netpoll adds a read and a write subscription per
+// descriptor it waits on, and a guest here has only stdin, stdout and
+// stderr: at most 7, so 64 leaves 9x headroom. poll() in wasi-libc takes one
+// per descriptor polled: 63 descriptors, more than a guest can open here.
+const maxPollSubscriptions = 64
+
+// wasiErrnoInval is WASI preview 1's errno EINVAL ("invalid argument").
+const wasiErrnoInval = 28
+
+// wasiCap refuses a call of a WASI function whose parameter param is over
+// max, with errno EINVAL, before the function runs or is charged for it.
+type wasiCap struct {
+	param int
+	max   uint32
+}
+
+// wasiCaps lists what a WASI function refuses by the size of its arguments:
+// poll_oneoff more than maxPollSubscriptions subscriptions.
+func wasiCaps(def api.FunctionDefinition) []wasiCap {
+	var caps []wasiCap
+	for i, p := range def.ParamNames() {
+		if p == "nsubscriptions" {
+			caps = append(caps, wasiCap{i, maxPollSubscriptions})
+		}
+	}
+	return caps
+}
+
 // wasiEntry wraps a WASI function with the entry check of every host
-// function and its charges.
-func wasiEntry(fn api.GoModuleFunction, costs []wasiCost) api.GoModuleFunc {
+// function, its argument caps and its charges.
+func wasiEntry(fn api.GoModuleFunction, costs []wasiCost, caps []wasiCap) api.GoModuleFunc {
 	return func(ctx context.Context, mod api.Module, stack []uint64) {
 		in := instanceOf(ctx)
 		in.enter(mod)
+		for _, c := range caps {
+			if uint32(stack[c.param]) > c.max {
+				stack[0] = wasiErrnoInval
+				return
+			}
+		}
 		for _, c := range costs {
 			in.work(mod, int64(uint32(stack[c.param]))*c.perUnit)
 		}
