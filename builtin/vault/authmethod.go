@@ -25,7 +25,9 @@ type AuthMethod struct {
 	Mount string
 	// Login returns the body of the login request, POST
 	// auth/<mount>/login. It is called at each login (not at
-	// construction), so that rotated credentials are picked up. Required.
+	// construction), so that rotated credentials are picked up. Its
+	// errors reach the lookup as they are (after Redact), so they should
+	// name the backend and the method ("vault: aws_iam: ..."). Required.
 	Login func(ctx context.Context, req LoginRequest) (map[string]any, error)
 	// Redact, when not nil, rewrites the error of a failed login (Login's,
 	// or Vault's answer to the request) so that it quotes none of a's
