@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/secretpath/secretpath/builtin/internal/awscommon"
 	"github.com/secretpath/secretpath/resolver"
 )
 
@@ -23,15 +22,15 @@ const (
 	AuthJWT        = "jwt"
 	AuthGitHub     = "github"
 	AuthCert       = "cert"
-	AuthAWSIAM     = "aws_iam"
+	// AuthAWSIAM is implemented by package
+	// github.com/secretpath/secretpath/builtin/vault/vaultaws, which must
+	// be linked (imported) for it to work: see AuthMethod.
+	AuthAWSIAM = "aws_iam"
 )
 
 // Airflow's auth types this build does not implement: a clear configuration
 // error rather than "unknown".
 var unsupportedAuth = map[string]bool{"azure": true, "gcp": true, "radius": true}
-
-// supportedAuth lists the implemented auth types, for errors.
-const supportedAuth = "approle, aws_iam, cert, github, jwt, kubernetes, ldap, token, userpass"
 
 // DefaultKubernetesJWTPath is where a Kubernetes pod finds its service
 // account token (Airflow's default kubernetes_jwt_path).
@@ -64,21 +63,23 @@ type Auth struct {
 	// certificate of the client's configuration (the cert kwarg).
 	CertRole string
 
-	// aws_iam: KeyID and SecretID are static AWS credentials; without
-	// them the AWS SDK's default chain is used, first assuming AssumeRole
-	// when set. Region signs the request (default us-east-1). RoleID is
-	// the Vault role.
+	// aws_iam (package vaultaws): KeyID and SecretID are static AWS
+	// credentials; without them the AWS SDK's default chain is used, first
+	// assuming AssumeRole when set. Region signs the request (default
+	// us-east-1). RoleID is the Vault role.
 	KeyID      string
 	Region     string
 	AssumeRole *AssumeRole
 }
 
-func (a *Auth) mount() string {
+// mount returns the auth method's mount path; ext is the registered
+// AuthMethod of a.Type, or nil.
+func (a *Auth) mount(ext *AuthMethod) string {
 	if a.MountPoint != "" {
 		return strings.Trim(a.MountPoint, "/")
 	}
-	if a.Type == AuthAWSIAM {
-		return "aws"
+	if ext != nil && ext.Mount != "" {
+		return strings.Trim(ext.Mount, "/")
 	}
 	return a.Type
 }
@@ -129,12 +130,18 @@ func (a *Auth) validate(getenv func(string) string) error {
 		if a.JWT == "" && a.JWTPath == "" {
 			return req("'jwt_token' or 'jwt_token_path'")
 		}
-	case AuthCert, AuthAWSIAM:
+	case AuthCert:
 	default:
-		if unsupportedAuth[a.Type] {
-			return fmt.Errorf("%w: %s: auth_type %q is not supported by this build (supported: %s)", resolver.ErrConfig, Name, a.Type, supportedAuth)
+		if _, ok := lookupAuthMethod(a.Type); ok {
+			break
 		}
-		return fmt.Errorf("%w: %s: the auth_type is not supported: %q; it should be one of %s", resolver.ErrConfig, Name, a.Type, supportedAuth)
+		if err := notLinked(a.Type); err != nil {
+			return err
+		}
+		if unsupportedAuth[a.Type] {
+			return fmt.Errorf("%w: %s: auth_type %q is not supported by this build (supported: %s)", resolver.ErrConfig, Name, a.Type, supportedAuth())
+		}
+		return fmt.Errorf("%w: %s: the auth_type is not supported: %q; it should be one of %s", resolver.ErrConfig, Name, a.Type, supportedAuth())
 	}
 	if a.MountPoint != "" && strings.Trim(a.MountPoint, "/") == "" {
 		return fmt.Errorf("%w: %s: auth_mount_point must name a path", resolver.ErrConfig, Name)
@@ -142,15 +149,17 @@ func (a *Auth) validate(getenv func(string) string) error {
 	return nil
 }
 
-// loginRequest returns the login path and body of a's method. Files are
-// read here, at each login, so that a rotated token or JWT file is picked
-// up by the next login.
-func (a *Auth) loginRequest(ctx context.Context) (path string, body map[string]any, err error) {
-	base := "auth/" + a.mount() + "/login"
-	switch a.Type {
-	case AuthAWSIAM:
-		body, err := a.awsIAMLogin(ctx)
+// loginRequest returns the login path and body of a's method; req is what
+// a registered AuthMethod (ext, nil for a built-in type) receives. Files
+// are read here, at each login, so that a rotated token or JWT file is
+// picked up by the next login.
+func (a *Auth) loginRequest(ctx context.Context, ext *AuthMethod, req LoginRequest) (path string, body map[string]any, err error) {
+	base := "auth/" + a.mount(ext) + "/login"
+	if ext != nil {
+		body, err := ext.Login(ctx, req)
 		return base, body, err
+	}
+	switch a.Type {
 	case AuthAppRole:
 		body = map[string]any{"role_id": a.RoleID}
 		if a.SecretID != "" {
@@ -250,24 +259,14 @@ func (a Auth) GoString() string { return a.String() }
 // Format prints String for every verb.
 func (a Auth) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(a.String())) }
 
-// redact masks AWS access key ids and the aws_iam credentials in an
-// authentication error (STS messages can quote a credential scope); other
-// auth types' errors are returned as they are.
-func (a *Auth) redact(err error) error {
-	if a.Type != AuthAWSIAM || err == nil {
+// redact lets a registered AuthMethod (ext) mask its credentials in a
+// failed login's error; built-in types' errors are returned as they are.
+func (a *Auth) redact(ext *AuthMethod, err error) error {
+	if ext == nil || ext.Redact == nil || err == nil {
 		return err
 	}
-	r := awscommon.Redactor{Secrets: []string{a.KeyID, a.SecretID}}
-	return &redactedError{msg: r.Redact(err.Error()), err: err}
+	return ext.Redact(*a, err)
 }
-
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
 
 // MarshalJSON encodes String, so that encoding/json reveals nothing.
 func (a Auth) MarshalJSON() ([]byte, error) { return json.Marshal(a.String()) }

@@ -25,8 +25,9 @@ type settings struct {
 	allowRedirects *bool
 }
 
-// open builds a Backend from backend_kwargs (see the package doc).
-func open(_ context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
+// open builds a Backend from backend_kwargs (see the package doc). ctx
+// carries the logger a registered AuthMethod's logins get.
+func open(ctx context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
 	o, s, err := optionsFromKwargs(kw)
 	if err != nil {
 		return nil, err
@@ -35,6 +36,7 @@ func open(_ context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
 		return nil, err
 	}
 	o.settings = &s
+	o.logger = resolver.LoggerFromContext(ctx)
 	return New(o)
 }
 
@@ -295,4 +297,54 @@ func parseBool(s string) (bool, bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// AssumeRole is Airflow's assume_role_kwargs for aws_iam auth: the role
+// the default credentials assume (STS AssumeRole) before logging in.
+type AssumeRole struct {
+	RoleArn         string
+	RoleSessionName string // "" = "secretpath-vault"
+	ExternalID      string
+	DurationSeconds int
+}
+
+// parseAssumeRole decodes assume_role_kwargs (boto3's assume_role
+// arguments: RoleArn, RoleSessionName, ExternalId, DurationSeconds).
+func parseAssumeRole(raw map[string]any) (*AssumeRole, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	bad := func(key, want string) error {
+		return fmt.Errorf("%w: backend_kwargs key %q: %s %s", resolver.ErrConfig, "assume_role_kwargs", key, want)
+	}
+	ar := &AssumeRole{}
+	for k, v := range raw {
+		switch k {
+		case "RoleArn", "RoleSessionName", "ExternalId":
+			s, ok := v.(string)
+			if !ok {
+				return nil, bad(k, "must be a string")
+			}
+			switch k {
+			case "RoleArn":
+				ar.RoleArn = s
+			case "RoleSessionName":
+				ar.RoleSessionName = s
+			default:
+				ar.ExternalID = s
+			}
+		case "DurationSeconds":
+			f, ok := v.(float64)
+			if !ok || f != float64(int(f)) || f < 0 {
+				return nil, bad(k, "must be a whole number")
+			}
+			ar.DurationSeconds = int(f)
+		default:
+			return nil, bad(k, "is not supported (RoleArn, RoleSessionName, ExternalId, DurationSeconds)")
+		}
+	}
+	if ar.RoleArn == "" {
+		return nil, bad("RoleArn", "is required")
+	}
+	return ar, nil
 }

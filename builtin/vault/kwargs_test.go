@@ -119,6 +119,9 @@ func TestKwargsErrors(t *testing.T) {
 		{name: "gcp", kw: map[string]any{"auth_type": "gcp"}, want: `auth_type "gcp" is not supported by this build`},
 		{name: "azure", kw: map[string]any{"auth_type": "azure"}, want: `auth_type "azure" is not supported by this build`},
 		{name: "radius", kw: map[string]any{"auth_type": "radius"}, want: `auth_type "radius" is not supported by this build`},
+		// This package's tests do not link builtin/vault/vaultaws.
+		{name: "aws_iam not linked", kw: map[string]any{"auth_type": "aws_iam", "key_id": "AKIAIOSFODNN7EXAMPLE", "secret_id": "s"},
+			want: "vault auth_type aws_iam needs package github.com/secretpath/secretpath/builtin/vault/vaultaws linked: import it"},
 		{name: "token without token", kw: map[string]any{}, want: "the 'token' authentication type requires 'token' or 'token_path'"},
 		{name: "token null", kw: map[string]any{"token": nil}, want: "the 'token' authentication type requires"},
 		{name: "github without token", kw: map[string]any{"auth_type": "github"}, want: "the 'github' authentication type requires 'token' or 'token_path'"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -30,8 +31,10 @@ type authState struct {
 // login (singleflight).
 type session struct {
 	auth    Auth
-	client  *api.Client // the lookups' client; its token is the current one
-	login   *api.Client // the same configuration without a token, for logins
+	ext     *AuthMethod  // auth's registered AuthMethod, nil for a built-in type
+	logger  *slog.Logger // for ext's logins
+	client  *api.Client  // the lookups' client; its token is the current one
+	login   *api.Client  // the same configuration without a token, for logins
 	timeout func(context.Context) (context.Context, context.CancelFunc)
 
 	cur    atomic.Pointer[authState]
@@ -129,13 +132,13 @@ func (s *session) loginLocked(ctx context.Context, failed *authState) (*authStat
 			}
 		}
 	} else {
-		path, body, err := s.auth.loginRequest(ctx)
+		path, body, err := s.auth.loginRequest(ctx, s.ext, LoginRequest{Auth: s.auth, Client: s.login, Logger: s.logger})
 		if err != nil {
-			return nil, s.auth.redact(err)
+			return nil, s.auth.redact(s.ext, err)
 		}
 		secret, err := s.login.Logical().WriteWithContext(ctx, path, body)
 		if err != nil {
-			return nil, s.auth.redact(authError(s.auth.Type+" login at "+path, err))
+			return nil, s.auth.redact(s.ext, authError(s.auth.Type+" login at "+path, err))
 		}
 		if secret == nil || secret.Auth == nil || secret.Auth.ClientToken == "" {
 			if secret != nil && secret.Auth != nil && secret.Auth.MFARequirement != nil {

@@ -50,9 +50,11 @@
 //	                   included (default 30; 0: only the caller's context).
 //	allow_redirects    false: do not follow a redirect.
 //	auth_type          token (default), approle, userpass, ldap, kubernetes,
-//	                   jwt, github, cert or aws_iam. Airflow's azure, gcp
-//	                   and radius are configuration errors that say they are
-//	                   not supported.
+//	                   jwt, github, cert or aws_iam (aws_iam only with
+//	                   package builtin/vault/vaultaws linked; without it a
+//	                   configuration error names the import). Airflow's
+//	                   azure, gcp and radius are configuration errors that
+//	                   say they are not supported.
 //	auth_mount_point   the auth method's mount (default: the type's name).
 //	token, token_path  token and github auth; token auth falls back on
 //	                   $VAULT_TOKEN.
@@ -69,7 +71,8 @@
 //	                   chain, after assuming assume_role_kwargs' RoleArn
 //	                   when given), the Vault role, the signing region
 //	                   (default us-east-1); the login is a signed STS
-//	                   GetCallerIdentity request, as hvac's iam_login.
+//	                   GetCallerIdentity request, as hvac's iam_login,
+//	                   made by package vaultaws.
 //
 // Airflow's kwargs of the unsupported auth types (gcp_key_path,
 // gcp_keyfile_dict, gcp_scopes, azure_tenant_id, azure_resource,
@@ -114,6 +117,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
@@ -198,7 +202,8 @@ type Options struct {
 	// DefaultTimeout, a negative value no bound but the caller's context.
 	Timeout time.Duration
 
-	settings *settings // from backend_kwargs: applied to the default Config
+	settings *settings    // from backend_kwargs: applied to the default Config
+	logger   *slog.Logger // from the constructor's context; nil: discard
 }
 
 // kind is a compiled Kind: the request path is prefix + id (fixed mount),
@@ -284,7 +289,13 @@ func newBackend(o Options, getenv func(string) string) (*Backend, error) {
 	}
 	login.ClearToken()
 	b.logical = client.Logical()
-	b.sess = &session{auth: o.Auth, client: client, login: login, timeout: b.withTimeout}
+	b.sess = &session{auth: o.Auth, client: client, login: login, timeout: b.withTimeout, logger: o.logger}
+	if ext, ok := lookupAuthMethod(o.Auth.Type); ok {
+		b.sess.ext = ext
+	}
+	if b.sess.logger == nil {
+		b.sess.logger = slog.New(slog.DiscardHandler)
+	}
 
 	mount := strings.Trim(o.MountPoint, "/")
 	if !o.MountFromID && mount == "" {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secretpath/secretpath/internal/awsfake"
 	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/internal/vaultfake"
 )
@@ -98,4 +99,29 @@ backend_kwargs = {"connections_path": "cli/connections", "mount_point": "%s", "u
 	res := runCLI(t, nil, "--config", file, "connections", "get", "smtp_default")
 	require.Equal(t, 0, res.code, res.stderr)
 	assert.Equal(t, "smtps://user:s3cret@relay.example.com:465\n", res.stdout)
+}
+
+// TestVaultAWSIAM: the command links the vault backend's aws_iam login
+// (package builtin/vault/vaultaws): a config file asking for it reads
+// through a Vault that checks the signed STS request.
+func TestVaultAWSIAM(t *testing.T) {
+	const akid, secret = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	awsfake.Isolate(t)
+	vaultfake.Isolate(t)
+	f := vaultfake.New(t)
+	f.Mount("secret", 2)
+	f.Put("secret", "variables/hello", map[string]any{"value": "world"})
+	f.EnableAuth("", vaultfake.AWS, vaultfake.TokenOptions{})
+	f.AddCredential("aws", akid, secret)
+	cfg := writeFile(t, t.TempDir(), "secretpath.cfg", fmt.Sprintf(`[secrets]
+backend = vault
+backend_kwargs = {"url": "%s", "auth_type": "aws_iam", "key_id": "%s", "role_id": "airflow"}
+`, f.URL, akid))
+	t.Setenv("AIRFLOW__SECRETS__BACKEND_KWARG__SECRET_ID", secret)
+	res := runCLI(t, nil, "--config", cfg, "variables", "get", "hello")
+	assert.Equal(t, 0, res.code, "stderr: %s", res.stderr)
+	assert.Equal(t, "world\n", res.stdout)
+	assert.NotContains(t, res.stderr, secret)
+	require.NotEmpty(t, f.Requests())
+	assert.Equal(t, "auth/aws/login", f.Requests()[0].Path)
 }

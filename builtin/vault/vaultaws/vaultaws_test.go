@@ -1,4 +1,4 @@
-package vault_test
+package vaultaws_test
 
 import (
 	"encoding/base64"

@@ -1,0 +1,121 @@
+package vault
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/vault/api"
+
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// AuthMethod is an auth method implemented in a package of its own because
+// its login needs a cloud SDK this package does not link: aws_iam lives in
+// github.com/secretpath/secretpath/builtin/vault/vaultaws. That package
+// registers it with RegisterAuthMethod in its init function; without it, a
+// backend asking for the auth type is a configuration error that names
+// the import to add.
+type AuthMethod struct {
+	// Mount is the method's default mount path, used when
+	// auth_mount_point is not set; "" means the auth type's name.
+	Mount string
+	// Login returns the body of the login request, POST
+	// auth/<mount>/login. It is called at each login (not at
+	// construction), so that rotated credentials are picked up. Its
+	// errors reach the lookup as they are (after Redact), so they should
+	// name the backend and the method ("vault: aws_iam: ..."). Required.
+	Login func(ctx context.Context, req LoginRequest) (map[string]any, error)
+	// Redact, when not nil, rewrites the error of a failed login (Login's,
+	// or Vault's answer to the request) so that it quotes none of a's
+	// credentials. The result should unwrap to err.
+	Redact func(a Auth, err error) error
+}
+
+// LoginRequest is what an AuthMethod's Login receives.
+type LoginRequest struct {
+	// Auth is the backend's authentication settings (Options.Auth,
+	// decoded from backend_kwargs by a config file).
+	Auth Auth
+	// Client is the Vault client logins are sent with (no token set). A
+	// method may read from it (its address, its HTTP client) but must not
+	// change it.
+	Client *api.Client
+	// Logger is the backend's logger (the constructor context's, see
+	// resolver.LoggerFromContext); never nil.
+	Logger *slog.Logger
+}
+
+// authMethods holds the registered AuthMethods by auth type.
+var authMethods struct {
+	sync.RWMutex
+	m map[string]AuthMethod
+}
+
+// authPackages names the package implementing each auth type this
+// package knows of but does not implement, for the error when it is not
+// linked.
+var authPackages = map[string]string{
+	AuthAWSIAM: "github.com/secretpath/secretpath/builtin/vault/vaultaws",
+}
+
+// builtinAuth are the auth types this package implements itself.
+var builtinAuth = []string{AuthAppRole, AuthCert, AuthGitHub, AuthJWT, AuthKubernetes, AuthLDAP, AuthToken, AuthUserpass}
+
+// RegisterAuthMethod makes auth type authType available to every Vault
+// backend, implemented by m. It is meant for the init function of the
+// package implementing the method, and panics when authType is empty or
+// already taken (by this package or an earlier registration), or m has no
+// Login.
+func RegisterAuthMethod(authType string, m AuthMethod) {
+	if authType == "" || m.Login == nil {
+		panic(fmt.Sprintf("%s: RegisterAuthMethod(%q): the auth type and Login are required", Name, authType))
+	}
+	for _, b := range builtinAuth {
+		if b == authType {
+			panic(fmt.Sprintf("%s: RegisterAuthMethod(%q): a built-in auth type", Name, authType))
+		}
+	}
+	authMethods.Lock()
+	defer authMethods.Unlock()
+	if _, dup := authMethods.m[authType]; dup {
+		panic(fmt.Sprintf("%s: RegisterAuthMethod(%q): registered twice", Name, authType))
+	}
+	if authMethods.m == nil {
+		authMethods.m = map[string]AuthMethod{}
+	}
+	authMethods.m[authType] = m
+}
+
+// lookupAuthMethod returns the AuthMethod registered for authType.
+func lookupAuthMethod(authType string) (*AuthMethod, bool) {
+	authMethods.RLock()
+	defer authMethods.RUnlock()
+	m, ok := authMethods.m[authType]
+	return &m, ok
+}
+
+// notLinked is the error for an auth type whose package is known but not
+// linked, or nil.
+func notLinked(authType string) error {
+	if pkg, ok := authPackages[authType]; ok {
+		return fmt.Errorf("%w: %s auth_type %s needs package %s linked: import it", resolver.ErrConfig, Name, authType, pkg)
+	}
+	return nil
+}
+
+// supportedAuth lists the auth types this program implements (built in and
+// registered), for errors.
+func supportedAuth() string {
+	types := append([]string(nil), builtinAuth...)
+	authMethods.RLock()
+	for t := range authMethods.m {
+		types = append(types, t)
+	}
+	authMethods.RUnlock()
+	sort.Strings(types)
+	return strings.Join(types, ", ")
+}
