@@ -13,7 +13,6 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/awssecretsmanager"
 	"github.com/secretpath/secretpath/internal/awsfake"
-	"github.com/secretpath/secretpath/internal/kumotest"
 	"github.com/secretpath/secretpath/resolver"
 )
 
@@ -159,21 +158,20 @@ func TestNotFoundMapping(t *testing.T) {
 	}
 }
 
-// TestKumo runs the functional paths the emulator implements: a JSON
-// secret with aliases through a resolver, a binary secret (not found, as in
-// Airflow), a secret scheduled for deletion (InvalidRequestException: not
-// found), and a missing one.
-func TestKumo(t *testing.T) {
-	awsfake.Isolate(t)
-	srv := kumotest.Start(t)
-	ns := kumotest.Namespace("functional")
-	srv.CreateSecret(t, ns+"/connections/pg", `{"user": "app", "pass": "s3cret", "server": "db.example.com", "port": 5432, "database": "prod", "engine": "postgresql", "extra": {"sslmode": "require"}, "note": "dropped"}`)
-	srv.CreateSecret(t, ns+"/connections/words", `{"db_user": "u", "endpoint": "h", "conn_type": "mysql"}`)
-	srv.CreateSecretBinary(t, ns+"/variables/binary", []byte{0, 1, 2})
-	srv.CreateSecret(t, ns+"/variables/deleted", "gone")
-	srv.DeleteSecret(t, ns+"/variables/deleted")
+// TestFunctional runs the normal paths through a resolver: a JSON secret
+// with aliases, a binary secret (not found, as in Airflow), a secret
+// scheduled for deletion (InvalidRequestException: not found), and a
+// missing one.
+func TestFunctional(t *testing.T) {
+	f := newFake(t)
+	const ns = "functional"
+	f.PutSecret(ns+"/connections/pg", `{"user": "app", "pass": "s3cret", "server": "db.example.com", "port": 5432, "database": "prod", "engine": "postgresql", "extra": {"sslmode": "require"}, "note": "dropped"}`)
+	f.PutSecret(ns+"/connections/words", `{"db_user": "u", "endpoint": "h", "conn_type": "mysql"}`)
+	f.PutSecretBinary(ns+"/variables/binary", []byte{0, 1, 2})
+	f.PutSecret(ns+"/variables/deleted", "gone")
+	require.True(t, f.DeleteSecret(ns+"/variables/deleted"))
 
-	kw := srv.Kwargs()
+	kw := fakeKwargs(f, nil)
 	kw["connections_prefix"] = ns + "/connections"
 	kw["variables_prefix"] = ns + "/variables"
 	kw["extra_conn_words"] = map[string]any{"user": []string{"db_user"}, "host": []string{"endpoint"}}

@@ -5,35 +5,32 @@ import (
 	"testing"
 
 	"github.com/secretpath/secretpath/internal/awsfake"
-	"github.com/secretpath/secretpath/internal/kumotest"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/backendtest"
 )
 
-// kumoHarness seeds the emulator under a namespace of its own per backend
-// (kumo's storage is shared by the whole test binary) and opens the backend
-// through the registry with prefixes pointing there.
-type kumoHarness struct{ srv *kumotest.Server }
+// prefixedHarness stores each kind under a prefix of its own given with a
+// trailing "/" (which the backend strips), with the default separator.
+type prefixedHarness struct{}
 
-func (kumoHarness) Capabilities() backendtest.Capabilities {
-	// kumo answers an empty SecretString with "can't find the specified
-	// secret version"; the fake covers empty variables.
-	return backendtest.Capabilities{Configs: true, JSONConnections: true, MultilineValues: true}
+func (prefixedHarness) Capabilities() backendtest.Capabilities {
+	return backendtest.Capabilities{Configs: true, JSONConnections: true, EmptyVariables: true, MultilineValues: true}
 }
 
-func (h kumoHarness) Backend(_ context.Context, t *testing.T, seed backendtest.Seed) resolver.Backend {
+func (prefixedHarness) Backend(_ context.Context, t *testing.T, seed backendtest.Seed) resolver.Backend {
 	t.Helper()
-	ns := kumotest.Namespace("conformance")
-	kw := h.srv.Kwargs()
+	f := awsfake.New(t)
+	f.RequireSignatures(awsfake.Region, awsfake.Creds)
+	kw := fakeKwargs(f, nil)
 	for kind, values := range map[string]map[string]string{
 		"connections": seed.Connections,
 		"variables":   seed.Variables,
 		"config":      seed.Configs,
 	} {
-		prefix := ns + "/" + kind
+		prefix := "conformance/" + kind
 		kw[kind+"_prefix"] = prefix + "/" // the trailing sep is stripped
 		for id, v := range values {
-			h.srv.CreateSecret(t, prefix+"/"+id, v)
+			f.PutSecret(prefix+"/"+id, v)
 		}
 	}
 	return mustOpen(t, kw)
@@ -70,6 +67,6 @@ func (fakeHarness) Backend(_ context.Context, t *testing.T, seed backendtest.See
 
 func TestConformance(t *testing.T) {
 	awsfake.Isolate(t)
-	t.Run("kumo", func(t *testing.T) { backendtest.Run(t, kumoHarness{kumotest.Start(t)}) })
+	t.Run("prefixed", func(t *testing.T) { backendtest.Run(t, prefixedHarness{}) })
 	t.Run("fake", func(t *testing.T) { backendtest.Run(t, fakeHarness{}) })
 }

@@ -4,49 +4,48 @@ import (
 	"context"
 	"testing"
 
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
-
 	"github.com/secretpath/secretpath/internal/awsfake"
-	"github.com/secretpath/secretpath/internal/kumotest"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/backendtest"
 )
 
-// kumoHarness seeds the emulator under a namespace of its own per backend
-// (kumo's storage is shared by the whole test binary) and opens the backend
-// through the registry with prefixes pointing there. Connections are
-// SecureString parameters, variables and configs String ones.
-type kumoHarness struct{ srv *kumotest.Server }
+// typedHarness stores each kind under a prefix of its own given with a
+// trailing "/" (which the backend strips), with the parameter types a
+// deployment uses: connections are SecureString parameters (the fake hands
+// their value out only to a request WithDecryption), variables and configs
+// String ones.
+type typedHarness struct{}
 
-func (kumoHarness) Capabilities() backendtest.Capabilities {
+func (typedHarness) Capabilities() backendtest.Capabilities {
 	// SSM refuses an empty parameter value.
 	return backendtest.Capabilities{Configs: true, JSONConnections: true, MultilineValues: true}
 }
 
-func (h kumoHarness) Backend(_ context.Context, t *testing.T, seed backendtest.Seed) resolver.Backend {
+func (typedHarness) Backend(_ context.Context, t *testing.T, seed backendtest.Seed) resolver.Backend {
 	t.Helper()
-	ns := "/" + kumotest.Namespace("conformance")
-	kw := h.srv.Kwargs()
+	f := awsfake.New(t)
+	f.RequireSignatures(awsfake.Region, awsfake.Creds)
+	kw := fakeKwargs(f, nil)
 	for _, k := range []struct {
 		kind   string
 		values map[string]string
-		typ    ssmtypes.ParameterType
+		typ    string
 	}{
-		{"connections", seed.Connections, ssmtypes.ParameterTypeSecureString},
-		{"variables", seed.Variables, ssmtypes.ParameterTypeString},
-		{"config", seed.Configs, ssmtypes.ParameterTypeString},
+		{"connections", seed.Connections, awsfake.SecureString},
+		{"variables", seed.Variables, awsfake.String},
+		{"config", seed.Configs, awsfake.String},
 	} {
-		prefix := ns + "/" + k.kind
+		prefix := "/conformance/" + k.kind
 		kw[k.kind+"_prefix"] = prefix + "/" // the trailing "/" is stripped
 		for id, v := range k.values {
-			h.srv.PutParameter(t, prefix+"/"+id, v, k.typ)
+			f.PutParameter(prefix+"/"+id, v, k.typ)
 		}
 	}
 	return mustOpen(t, kw)
 }
 
 // fakeHarness serves the seed from our own fake, which checks every
-// request's signature.
+// request's signature, under the default prefixes.
 type fakeHarness struct{}
 
 func (fakeHarness) Capabilities() backendtest.Capabilities {
@@ -71,6 +70,6 @@ func (fakeHarness) Backend(_ context.Context, t *testing.T, seed backendtest.See
 
 func TestConformance(t *testing.T) {
 	awsfake.Isolate(t)
-	t.Run("kumo", func(t *testing.T) { backendtest.Run(t, kumoHarness{kumotest.Start(t)}) })
+	t.Run("typed", func(t *testing.T) { backendtest.Run(t, typedHarness{}) })
 	t.Run("fake", func(t *testing.T) { backendtest.Run(t, fakeHarness{}) })
 }

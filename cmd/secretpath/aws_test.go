@@ -5,25 +5,25 @@ import (
 	"fmt"
 	"testing"
 
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/internal/awsfake"
-	"github.com/secretpath/secretpath/internal/kumotest"
 )
 
 // TestAWSBackends: `secretpath connections get` and `variables get` against
-// the AWS emulator on loopback, configured through a config file that names
+// the AWS fake on loopback (one server for SSM and Secrets Manager, checking
+// every signature), configured through a config file that names
 // the backends by Airflow's class paths.
 func TestAWSBackends(t *testing.T) {
 	awsfake.Isolate(t)
-	srv := kumotest.Start(t)
-	ns := kumotest.Namespace("cli")
-	srv.PutParameter(t, "/"+ns+"/connections/smtp_default", "smtps://user:s3cret@relay.example.com:465", ssmtypes.ParameterTypeSecureString)
-	srv.PutParameter(t, "/"+ns+"/variables/hello", "world", ssmtypes.ParameterTypeString)
-	srv.CreateSecret(t, ns+"/connections/pg", `{"engine": "postgresql", "user": "app", "pass": "pw", "server": "db.example.com", "port": 5432, "database": "prod"}`)
-	srv.CreateSecret(t, ns+"/variables/hello", "from secrets manager")
+	srv := awsfake.New(t)
+	srv.RequireSignatures(awsfake.Region, awsfake.Creds)
+	const ns = "cli"
+	srv.PutParameter("/"+ns+"/connections/smtp_default", "smtps://user:s3cret@relay.example.com:465", awsfake.SecureString)
+	srv.PutParameter("/"+ns+"/variables/hello", "world", awsfake.String)
+	srv.PutSecret(ns+"/connections/pg", `{"engine": "postgresql", "user": "app", "pass": "pw", "server": "db.example.com", "port": 5432, "database": "prod"}`)
+	srv.PutSecret(ns+"/variables/hello", "from secrets manager")
 
 	dir := t.TempDir()
 	// backend_kwargs as Airflow writes them: JSON over indented continuation
@@ -36,7 +36,7 @@ backend_kwargs = {"connections_prefix": "%s/connections",
                   "region_name": "%s",
                   "aws_access_key_id": "%s",
                   "aws_secret_access_key": "%s"}
-`, backend, prefix, prefix, kumotest.Region, kumotest.AccessKeyID, kumotest.SecretAccessKey))
+`, backend, prefix, prefix, awsfake.Region, awsfake.Creds.AccessKeyID, awsfake.Creds.SecretAccessKey))
 	}
 	ssmCfg := config("airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend", "/"+ns)
 	smCfg := config("airflow.contrib.secrets.aws_secrets_manager.SecretsManagerBackend", ns)

@@ -4,10 +4,11 @@
 // (awsQuery) and a container credentials endpoint. It listens on
 // 127.0.0.1 only.
 //
-// It does what the emulator (kumo) cannot: it answers with any error
-// (throttling, 5xx, AccessDenied, KMS failures, malformed bodies) a given
-// number of times, records every request with its headers, and can check
-// each request's SigV4 signature against known credentials. Shapes and
+// Besides the normal answers (including a secret scheduled for deletion),
+// it answers with any error (throttling, 5xx, AccessDenied, KMS failures,
+// malformed bodies) a given number of times, records every request with
+// its headers, and can check each request's SigV4 signature against known
+// credentials. Shapes and
 // headers follow what the real services send (shared/notes/test-doubles.md
 // §2b).
 package awsfake
@@ -90,8 +91,9 @@ type Fault struct {
 }
 
 type secret struct {
-	str *string
-	bin []byte
+	str     *string
+	bin     []byte
+	deleted bool // scheduled for deletion (DeleteSecret)
 }
 
 // Server is the fake. Its methods are safe for concurrent use.
@@ -167,6 +169,21 @@ func (s *Server) PutSecretBinary(name string, b []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.secrets[name] = secret{bin: append([]byte(nil), b...)}
+}
+
+// DeleteSecret schedules a stored secret for deletion, as Secrets Manager's
+// DeleteSecret does during the recovery window: GetSecretValue then answers
+// 400 InvalidRequestException. It reports whether the secret existed.
+func (s *Server) DeleteSecret(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sec, ok := s.secrets[name]
+	if !ok {
+		return false
+	}
+	sec.deleted = true
+	s.secrets[name] = sec
+	return true
 }
 
 // AddFault makes the fake answer matching requests with f (faults are
@@ -378,6 +395,10 @@ func (s *Server) getSecretValue(w http.ResponseWriter, id string) {
 	sec, ok := s.secrets[id]
 	if !ok {
 		writeJSONError(w, http.StatusBadRequest, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
+		return
+	}
+	if sec.deleted {
+		writeJSONError(w, http.StatusBadRequest, "InvalidRequestException", "You can't perform this operation on the secret because it was marked for deletion.")
 		return
 	}
 	out := map[string]any{

@@ -2,12 +2,15 @@ package awsfake_test
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -83,4 +86,33 @@ func TestFaults(t *testing.T) {
 	require.NoError(t, get("/a"))
 	assert.Equal(t, 4, f.Count(awsfake.TargetGetParameter))
 	assert.Equal(t, []string{"/a", "/b", "/a", "/a"}, f.Names(awsfake.TargetGetParameter))
+}
+
+// TestDeleteSecret: a secret scheduled for deletion answers
+// InvalidRequestException (400) through the SDK, as Secrets Manager does in
+// the recovery window; other secrets are unaffected; deleting an unknown
+// secret reports false.
+func TestDeleteSecret(t *testing.T) {
+	awsfake.Isolate(t)
+	f := awsfake.New(t)
+	f.RequireSignatures(awsfake.Region, awsfake.Creds)
+	f.PutSecret("gone", "value")
+	f.PutSecret("kept", "value")
+	require.True(t, f.DeleteSecret("gone"))
+	assert.False(t, f.DeleteSecret("never-stored"))
+
+	c := secretsmanager.New(secretsmanager.Options{
+		Region: awsfake.Region, BaseEndpoint: aws.String(f.URL), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider(awsfake.Creds.AccessKeyID, awsfake.Creds.SecretAccessKey, ""),
+	})
+	_, err := c.GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: aws.String("gone")})
+	var ae smithy.APIError
+	require.True(t, errors.As(err, &ae), "an API error: %v", err)
+	assert.Equal(t, "InvalidRequestException", ae.ErrorCode())
+	assert.Contains(t, ae.ErrorMessage(), "marked for deletion")
+
+	out, err := c.GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: aws.String("kept")})
+	require.NoError(t, err)
+	assert.Equal(t, "value", aws.ToString(out.SecretString))
+	assert.Empty(t, f.Requests()[0].SignatureError)
 }

@@ -11,6 +11,13 @@
 // Run checks the backend directly and through a resolver.Resolver: found and
 // not found for every kind, URI and JSON connection values, unusual ids and
 // values, concurrent lookups, and context cancellation.
+//
+// The suite uses only the standard library and this module's resolver
+// packages, so importing it adds no dependency to a backend's tests. Its
+// failure messages say what was looked up, what was expected and what was
+// got, but never print a value that may be a secret (passwords, raw
+// connection values, variables, configs, extras): they give its length and
+// where it first differs from the expected value instead.
 package backendtest
 
 import (

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/resolver"
 )
@@ -63,26 +61,27 @@ func newResolver(b resolver.Backend) *resolver.Resolver {
 }
 
 // assertSameConnection compares everything Airflow keeps, with extras
-// compared as JSON.
-func assertSameConnection(t *testing.T, want, got resolver.Connection) {
+// compared as JSON; what says which lookup it checks. The password and the
+// extras are not printed.
+func assertSameConnection(t reporter, what string, want, got resolver.Connection) {
 	t.Helper()
-	assert.Equal(t, want.ConnType, got.ConnType, "conn_type")
-	assert.Equal(t, want.Host, got.Host, "host")
-	assert.Equal(t, want.Schema, got.Schema, "schema")
-	assert.Equal(t, want.Login, got.Login, "login")
-	assert.Equal(t, want.Password.Reveal(), got.Password.Reveal(), "password")
-	assert.Equal(t, want.Port, got.Port, "port")
+	equal(t, false, what+": conn_type", want.ConnType, got.ConnType)
+	equal(t, false, what+": host", want.Host, got.Host)
+	equal(t, false, what+": schema", want.Schema, got.Schema)
+	equal(t, false, what+": login", want.Login, got.Login)
+	equalSecret(t, false, what+": password", want.Password.Reveal(), got.Password.Reveal())
+	equal(t, false, what+": port", want.Port, got.Port)
 	if want.Extra == "" {
-		assert.Empty(t, got.Extra, "extra")
+		equalSecret(t, false, what+": extra", "", got.Extra)
 	} else {
-		assert.JSONEq(t, want.Extra, got.Extra, "extra")
+		jsonEqual(t, false, what+": extra", want.Extra, got.Extra)
 	}
 }
 
-func mustParse(t *testing.T, id, v string) resolver.Connection {
+func mustParse(t reporter, id, v string) resolver.Connection {
 	t.Helper()
 	c, err := resolver.ParseConnection(id, v)
-	require.NoError(t, err)
+	noError(t, true, fmt.Sprintf("parsing the value of connection %q", id), err)
 	return c
 }
 
@@ -92,31 +91,34 @@ func testConnectionURI(t *testing.T, h Harness, _ Capabilities) {
 	want := mustParse(t, "smtp_default", uriValue)
 
 	got, err := connection(ctx, b, "smtp_default")
-	require.NoError(t, err)
-	assertSameConnection(t, want, got)
+	noError(t, true, `direct lookup of connection "smtp_default"`, err)
+	assertSameConnection(t, `direct lookup of connection "smtp_default"`, want, got)
 
 	raw, err := b.ConnectionValue(ctx, "smtp_default")
-	require.NoError(t, err)
-	assertSameConnection(t, want, mustParse(t, "smtp_default", raw))
+	noError(t, true, `ConnectionValue("smtp_default")`, err)
+	assertSameConnection(t, `ConnectionValue("smtp_default") parsed`, want, mustParse(t, "smtp_default", raw))
 
 	viaResolver, err := newResolver(b).Connection(ctx, "smtp_default")
-	require.NoError(t, err)
-	assertSameConnection(t, want, viaResolver)
-	assert.Equal(t, "smtp_default", viaResolver.ConnID)
-	assert.NotContains(t, fmt.Sprintf("%v %+v %#v %s", viaResolver, viaResolver, viaResolver, viaResolver), "CONFORMANCE",
-		"printing a connection must not show its password")
+	noError(t, true, `resolver lookup of connection "smtp_default"`, err)
+	assertSameConnection(t, `resolver lookup of connection "smtp_default"`, want, viaResolver)
+	equal(t, false, `resolver lookup of connection "smtp_default": conn_id`, "smtp_default", viaResolver.ConnID)
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		if strings.Contains(fmt.Sprintf(verb, viaResolver), "CONFORMANCE") {
+			t.Errorf("printing a connection with %s shows its password (output not shown)", verb)
+		}
+	}
 }
 
 func testConnectionJSON(t *testing.T, h Harness, _ Capabilities) {
 	ctx := ctxFor(t)
 	b := h.Backend(ctx, t, Seed{Connections: map[string]string{"pg": jsonValue}})
 	want := mustParse(t, "pg", jsonValue)
-	require.Equal(t, "postgres", want.ConnType)
+	equal(t, true, "conn_type parsed from the suite's JSON value", "postgres", want.ConnType)
 
 	got, err := newResolver(b).Connection(ctx, "pg")
-	require.NoError(t, err)
-	assertSameConnection(t, want, got)
-	assert.Equal(t, int64(2), got.ExtraValue("options.a.1").Int())
+	noError(t, true, `resolver lookup of connection "pg"`, err)
+	assertSameConnection(t, `resolver lookup of connection "pg"`, want, got)
+	equal(t, false, `connection "pg": ExtraValue("options.a.1").Int()`, int64(2), got.ExtraValue("options.a.1").Int())
 }
 
 func testConnectionNotFound(t *testing.T, h Harness, _ Capabilities) {
@@ -127,15 +129,17 @@ func testConnectionNotFound(t *testing.T, h Harness, _ Capabilities) {
 	})
 	for _, id := range []string{"absent_conn", "presen", "present_", "missing"} {
 		_, err := connection(ctx, b, id)
-		assert.ErrorIs(t, err, resolver.ErrNotFound, "direct lookup of %q", id)
+		errorIs(t, false, fmt.Sprintf("direct lookup of connection %q", id), err, resolver.ErrNotFound)
 		_, err = b.ConnectionValue(ctx, id)
-		assert.ErrorIs(t, err, resolver.ErrNotFound, "raw lookup of %q", id)
+		errorIs(t, false, fmt.Sprintf("raw lookup of connection %q", id), err, resolver.ErrNotFound)
 
 		_, err = newResolver(b).Connection(ctx, id)
-		var nf *resolver.NotFoundError
-		require.ErrorAs(t, err, &nf, "resolver lookup of %q", id)
-		assert.Empty(t, nf.Errs, "a clean miss is not a tier failure")
-		assert.Equal(t, []string{"conformance"}, nf.Searched)
+		what := fmt.Sprintf("resolver lookup of connection %q", id)
+		nf := notFound(t, what, err)
+		cleanMiss(t, what, nf)
+		if !slices.Equal(nf.Searched, []string{"conformance"}) {
+			t.Errorf("%s: searched %q, want [\"conformance\"]", what, nf.Searched)
+		}
 	}
 }
 
@@ -161,18 +165,18 @@ func testConnectionIDs(t *testing.T, h Harness, caps Capabilities) {
 	r := newResolver(b)
 	for _, id := range unstorable {
 		_, err := r.Connection(ctx, id)
-		var nf *resolver.NotFoundError
-		require.ErrorAs(t, err, &nf, "an id the service cannot hold: %q", id)
-		assert.Empty(t, nf.Errs, "a clean miss, not a tier failure: %q", id)
+		what := fmt.Sprintf("resolver lookup of connection %q, an id the service cannot hold", id)
+		cleanMiss(t, what, notFound(t, what, err))
 	}
 	for id, uri := range ids {
 		got, err := r.Connection(ctx, id)
-		require.NoError(t, err, id)
-		assertSameConnection(t, mustParse(t, id, uri), got)
+		what := fmt.Sprintf("resolver lookup of connection %q", id)
+		noError(t, true, what, err)
+		assertSameConnection(t, what, mustParse(t, id, uri), got)
 	}
 	if !caps.CaseInsensitiveIDs {
 		_, err := r.Connection(ctx, "WITH-DASH")
-		assert.ErrorIs(t, err, resolver.ErrNotFound, "ids are case-sensitive")
+		errorIs(t, false, `resolver lookup of connection "WITH-DASH" (ids are case-sensitive)`, err, resolver.ErrNotFound)
 	}
 }
 
@@ -180,13 +184,15 @@ func testVariable(t *testing.T, h Harness, _ Capabilities) {
 	ctx := ctxFor(t)
 	b := h.Backend(ctx, t, Seed{Variables: map[string]string{"hello": "world"}})
 	v, err := b.Variable(ctx, "hello")
-	require.NoError(t, err)
-	assert.Equal(t, "world", v)
+	noError(t, true, `Variable("hello")`, err)
+	equalSecret(t, false, `Variable("hello")`, "world", v)
 
 	s, err := newResolver(b).Variable(ctx, "hello")
-	require.NoError(t, err)
-	assert.Equal(t, "world", s.Reveal())
-	assert.Equal(t, "***", fmt.Sprint(s))
+	noError(t, true, `resolver lookup of variable "hello"`, err)
+	equalSecret(t, false, `resolver lookup of variable "hello"`, "world", s.Reveal())
+	if p := fmt.Sprint(s); p != "***" {
+		t.Errorf(`fmt.Sprint of a variable's Secret: got %s, want "***"`, redact(p, "***"))
+	}
 }
 
 func testVariableValues(t *testing.T, h Harness, caps Capabilities) {
@@ -207,12 +213,13 @@ func testVariableValues(t *testing.T, h Harness, caps Capabilities) {
 	r := newResolver(b)
 	for k, want := range vals {
 		got, err := r.Variable(ctx, k)
-		require.NoError(t, err, k)
+		what := fmt.Sprintf("resolver lookup of variable %q", k)
+		noError(t, true, what, err)
 		if k == "json_text" {
-			assert.JSONEq(t, want, got.Reveal(), k)
+			jsonEqual(t, false, what, want, got.Reveal())
 			continue
 		}
-		assert.Equal(t, want, got.Reveal(), k)
+		equalSecret(t, false, what, want, got.Reveal())
 	}
 }
 
@@ -220,8 +227,8 @@ func testVariableEmpty(t *testing.T, h Harness, _ Capabilities) {
 	ctx := ctxFor(t)
 	b := h.Backend(ctx, t, Seed{Variables: map[string]string{"empty": ""}})
 	v, err := newResolver(b).Variable(ctx, "empty")
-	require.NoError(t, err, "an empty variable is a value, not a miss")
-	assert.Equal(t, "", v.Reveal())
+	noError(t, true, `resolver lookup of variable "empty" (an empty variable is a value, not a miss)`, err)
+	equalSecret(t, false, `resolver lookup of variable "empty"`, "", v.Reveal())
 }
 
 func testVariableNotFound(t *testing.T, h Harness, _ Capabilities) {
@@ -229,9 +236,9 @@ func testVariableNotFound(t *testing.T, h Harness, _ Capabilities) {
 	b := h.Backend(ctx, t, Seed{Variables: map[string]string{"present": "x"}})
 	for _, key := range []string{"absent", "presen", "present_"} {
 		_, err := b.Variable(ctx, key)
-		assert.ErrorIs(t, err, resolver.ErrNotFound, key)
+		errorIs(t, false, fmt.Sprintf("Variable(%q)", key), err, resolver.ErrNotFound)
 		_, err = newResolver(b).Variable(ctx, key)
-		assert.ErrorIs(t, err, resolver.ErrNotFound, key)
+		errorIs(t, false, fmt.Sprintf("resolver lookup of variable %q", key), err, resolver.ErrNotFound)
 	}
 }
 
@@ -246,18 +253,18 @@ func testKindsAreSeparate(t *testing.T, h Harness, caps Capabilities) {
 	}
 	b := h.Backend(ctx, t, seed)
 	_, err := b.Variable(ctx, "only_conn")
-	assert.ErrorIs(t, err, resolver.ErrNotFound)
+	errorIs(t, false, `Variable("only_conn"), an id only a connection has`, err, resolver.ErrNotFound)
 	_, err = connection(ctx, b, "only_var")
-	assert.ErrorIs(t, err, resolver.ErrNotFound)
+	errorIs(t, false, `connection lookup of "only_var", an id only a variable has`, err, resolver.ErrNotFound)
 	if cb, ok := b.(resolver.ConfigBackend); ok {
 		_, err = cb.Config(ctx, "only_var")
-		assert.ErrorIs(t, err, resolver.ErrNotFound)
+		errorIs(t, false, `Config("only_var"), an id only a variable has`, err, resolver.ErrNotFound)
 		_, err = cb.Config(ctx, "only_conn")
-		assert.ErrorIs(t, err, resolver.ErrNotFound)
+		errorIs(t, false, `Config("only_conn"), an id only a connection has`, err, resolver.ErrNotFound)
 	}
 	if caps.Configs {
 		_, err = b.Variable(ctx, "only_cfg")
-		assert.ErrorIs(t, err, resolver.ErrNotFound)
+		errorIs(t, false, `Variable("only_cfg"), an id only a config has`, err, resolver.ErrNotFound)
 	}
 }
 
@@ -265,23 +272,25 @@ func testConfig(t *testing.T, h Harness, _ Capabilities) {
 	ctx := ctxFor(t)
 	b := h.Backend(ctx, t, Seed{Configs: map[string]string{"sql_alchemy_conn": "postgresql://u:cfg-P4ss@db/airflow"}})
 	cb, ok := b.(resolver.ConfigBackend)
-	require.True(t, ok, "Capabilities.Configs but no Config method")
+	if !ok {
+		t.Fatalf("Capabilities.Configs but %T has no Config method (resolver.ConfigBackend)", b)
+	}
 	v, err := cb.Config(ctx, "sql_alchemy_conn")
-	require.NoError(t, err)
-	assert.Equal(t, "postgresql://u:cfg-P4ss@db/airflow", v)
+	noError(t, true, `Config("sql_alchemy_conn")`, err)
+	equalSecret(t, false, `Config("sql_alchemy_conn")`, "postgresql://u:cfg-P4ss@db/airflow", v)
 
 	s, err := newResolver(b).Config(ctx, "sql_alchemy_conn")
-	require.NoError(t, err)
-	assert.Equal(t, "postgresql://u:cfg-P4ss@db/airflow", s.Reveal())
+	noError(t, true, `resolver lookup of config "sql_alchemy_conn"`, err)
+	equalSecret(t, false, `resolver lookup of config "sql_alchemy_conn"`, "postgresql://u:cfg-P4ss@db/airflow", s.Reveal())
 	_, err = newResolver(b).Config(ctx, "absent")
-	assert.ErrorIs(t, err, resolver.ErrNotFound)
+	errorIs(t, false, `resolver lookup of config "absent"`, err, resolver.ErrNotFound)
 }
 
 func testConfigAbsent(t *testing.T, h Harness, _ Capabilities) {
 	ctx := ctxFor(t)
 	b := h.Backend(ctx, t, Seed{Variables: map[string]string{"k": "v"}})
 	_, err := newResolver(b).Config(ctx, "k")
-	assert.ErrorIs(t, err, resolver.ErrNotFound)
+	errorIs(t, false, `resolver lookup of config "k" from a backend without configs`, err, resolver.ErrNotFound)
 }
 
 func testConcurrency(t *testing.T, h Harness, _ Capabilities) {
@@ -334,14 +343,14 @@ func testContextCanceled(t *testing.T, h Harness, _ Capabilities) {
 	cancel()
 
 	_, err := connection(ctx, b, "c")
-	assert.ErrorIs(t, err, context.Canceled, "connection lookup with a canceled context")
+	errorIs(t, false, "connection lookup with a canceled context", err, context.Canceled)
 	_, err = b.Variable(ctx, "v")
-	assert.ErrorIs(t, err, context.Canceled, "variable lookup with a canceled context")
+	errorIs(t, false, "variable lookup with a canceled context", err, context.Canceled)
 
 	r := newResolver(b)
 	_, err = r.Connection(ctx, "c")
-	assert.ErrorIs(t, err, context.Canceled)
-	assert.NotErrorIs(t, err, resolver.ErrNotFound)
+	errorIs(t, false, "resolver connection lookup with a canceled context", err, context.Canceled)
+	notErrorIs(t, false, "resolver connection lookup with a canceled context", err, resolver.ErrNotFound)
 	_, err = r.Variable(ctx, "v")
-	assert.ErrorIs(t, err, context.Canceled)
+	errorIs(t, false, "resolver variable lookup with a canceled context", err, context.Canceled)
 }

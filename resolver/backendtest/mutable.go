@@ -2,14 +2,15 @@ package backendtest
 
 import (
 	"fmt"
+	"regexp"
 	"sync"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/secretpath/secretpath/resolver"
 )
+
+// sharedValue is what the key every writer overwrites may hold at the end.
+var sharedValue = regexp.MustCompile(`^w[0-7]$`)
 
 // The cases of mutable backends, run when Capabilities.Mutable.
 func init() {
@@ -25,7 +26,9 @@ func init() {
 func mutator(t *testing.T, h Harness, b resolver.Backend) Mutator {
 	t.Helper()
 	mh, ok := h.(MutableHarness)
-	require.True(t, ok, "Capabilities.Mutable but the harness is not a MutableHarness")
+	if !ok {
+		t.Fatalf("Capabilities.Mutable but the harness %T is not a MutableHarness", h)
+	}
 	return mh.Mutator(t, b)
 }
 
@@ -34,27 +37,28 @@ func testMutableConnections(t *testing.T, h Harness, caps Capabilities) {
 	b := h.Backend(ctx, t, Seed{Connections: map[string]string{"kept": "http://kept-host"}})
 	m := mutator(t, h, b)
 
-	require.NoError(t, m.SetConnection(ctx, "smtp_default", uriValue))
+	noError(t, true, `SetConnection("smtp_default")`, m.SetConnection(ctx, "smtp_default", uriValue))
 	got, err := connection(ctx, b, "smtp_default")
-	require.NoError(t, err)
-	assertSameConnection(t, mustParse(t, "smtp_default", uriValue), got)
+	noError(t, true, `connection lookup of "smtp_default" after SetConnection`, err)
+	assertSameConnection(t, `connection "smtp_default" after SetConnection`, mustParse(t, "smtp_default", uriValue), got)
 
 	values := []string{"mysql://other:pw2@new-host:3307/db2"}
 	if caps.JSONConnections {
 		values = append(values, jsonValue)
 	}
-	for _, v := range values {
-		require.NoError(t, m.SetConnection(ctx, "smtp_default", v), "overwrite")
+	for i, v := range values {
+		what := fmt.Sprintf(`connection "smtp_default" after overwrite %d`, i+1)
+		noError(t, true, what+": SetConnection", m.SetConnection(ctx, "smtp_default", v))
 		got, err = newResolver(b).Connection(ctx, "smtp_default")
-		require.NoError(t, err)
-		assertSameConnection(t, mustParse(t, "smtp_default", v), got)
+		noError(t, true, what+": resolver lookup", err)
+		assertSameConnection(t, what, mustParse(t, "smtp_default", v), got)
 	}
 
-	require.NoError(t, m.DeleteConnection(ctx, "smtp_default"))
+	noError(t, true, `DeleteConnection("smtp_default")`, m.DeleteConnection(ctx, "smtp_default"))
 	_, err = connection(ctx, b, "smtp_default")
-	assert.ErrorIs(t, err, resolver.ErrNotFound, "deleted")
+	errorIs(t, false, `connection lookup of "smtp_default" after DeleteConnection`, err, resolver.ErrNotFound)
 	_, err = connection(ctx, b, "kept")
-	assert.NoError(t, err, "other connections stay")
+	noError(t, false, `connection lookup of "kept" after deleting another (other connections stay)`, err)
 }
 
 func testMutableVariables(t *testing.T, h Harness, caps Capabilities) {
@@ -68,27 +72,28 @@ func testMutableVariables(t *testing.T, h Harness, caps Capabilities) {
 	if caps.EmptyVariables {
 		vals = append(vals, "")
 	}
-	for _, v := range vals {
-		require.NoError(t, m.SetVariable(ctx, "hello", v))
+	for i, v := range vals {
+		what := fmt.Sprintf(`variable "hello" after write %d of %d`, i+1, len(vals))
+		noError(t, true, what+": SetVariable", m.SetVariable(ctx, "hello", v))
 		got, err := b.Variable(ctx, "hello")
-		require.NoError(t, err)
-		assert.Equal(t, v, got)
+		noError(t, true, what+": Variable", err)
+		equalSecret(t, false, what, v, got)
 	}
-	require.NoError(t, m.DeleteVariable(ctx, "hello"))
+	noError(t, true, `DeleteVariable("hello")`, m.DeleteVariable(ctx, "hello"))
 	_, err := b.Variable(ctx, "hello")
-	assert.ErrorIs(t, err, resolver.ErrNotFound)
+	errorIs(t, false, `Variable("hello") after DeleteVariable`, err, resolver.ErrNotFound)
 	got, err := b.Variable(ctx, "kept")
-	require.NoError(t, err)
-	assert.Equal(t, "x", got)
+	noError(t, true, `Variable("kept") after deleting another`, err)
+	equalSecret(t, false, `Variable("kept") after deleting another`, "x", got)
 }
 
 func testMutableDeleteAbsent(t *testing.T, h Harness, _ Capabilities) {
 	ctx := ctxFor(t)
 	b := h.Backend(ctx, t, Seed{Variables: map[string]string{"present": "x"}, Connections: map[string]string{"present": "http://h"}})
 	m := mutator(t, h, b)
-	assert.ErrorIs(t, m.DeleteConnection(ctx, "absent"), resolver.ErrNotFound)
-	assert.ErrorIs(t, m.DeleteVariable(ctx, "absent"), resolver.ErrNotFound)
-	assert.ErrorIs(t, m.DeleteConnection(ctx, "Present"), resolver.ErrNotFound, "ids are case-sensitive")
+	errorIs(t, false, `DeleteConnection("absent")`, m.DeleteConnection(ctx, "absent"), resolver.ErrNotFound)
+	errorIs(t, false, `DeleteVariable("absent")`, m.DeleteVariable(ctx, "absent"), resolver.ErrNotFound)
+	errorIs(t, false, `DeleteConnection("Present") (ids are case-sensitive)`, m.DeleteConnection(ctx, "Present"), resolver.ErrNotFound)
 }
 
 func testMutableConcurrentWriters(t *testing.T, h Harness, _ Capabilities) {
@@ -120,13 +125,16 @@ func testMutableConcurrentWriters(t *testing.T, h Harness, _ Capabilities) {
 	}
 	for w := range writers {
 		for i := range each {
+			what := fmt.Sprintf("Variable(%q) after concurrent writes", fmt.Sprintf("v_%d_%d", w, i))
 			got, err := b.Variable(ctx, fmt.Sprintf("v_%d_%d", w, i))
-			if assert.NoError(t, err) {
-				assert.Equal(t, fmt.Sprintf("value-%d-%d", w, i), got)
+			if noError(t, false, what, err) {
+				equalSecret(t, false, what, fmt.Sprintf("value-%d-%d", w, i), got)
 			}
 		}
 	}
 	shared, err := b.Variable(ctx, "shared")
-	require.NoError(t, err)
-	assert.Regexp(t, `^w[0-7]$`, shared)
+	noError(t, true, `Variable("shared") after concurrent writes`, err)
+	if !sharedValue.MatchString(shared) {
+		t.Errorf(`Variable("shared") after concurrent writes: got %s, want one writer's value (matching %s)`, redact(shared, ""), sharedValue)
+	}
 }
