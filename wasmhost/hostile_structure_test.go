@@ -79,24 +79,30 @@ func TestDataMergeBounded(t *testing.T) {
 	assert.Equal(t, len(wasm), m.Info().Size)
 }
 
-// TestWriteBombs writes the full-size bombs of issue 18 into
-// $SECRETPATH_BOMB_DIR, for measuring `secretpath wasm check` on them (see
-// the report in SECURITY.md). Skipped without it.
+// TestWriteBombs builds the full-size structure bombs at the sizes they
+// were reported at and writes them into $SECRETPATH_BOMB_DIR (a temporary
+// directory without it), where CI measures `secretpath wasm check` on them.
 func TestWriteBombs(t *testing.T) {
-	dir := os.Getenv("SECRETPATH_BOMB_DIR")
+	dir := os.Getenv("SECRETPATH_BOMB_DIR") // CI measures `secretpath wasm check` on them
 	if dir == "" {
-		t.Skip("SECRETPATH_BOMB_DIR not set")
+		dir = t.TempDir()
 	}
-	for name, b := range map[string][]byte{
-		"data_250k_4k.wasm":   wasmhost.DataBomb(250_000, 4096),
-		"data_199k_4k.wasm":   wasmhost.DataBomb(199_999, 4096),
-		"locals_10k_50k.wasm": wasmhost.LocalsBomb(10_000, 49_999),
-		"nesting_300k.wasm":   wasmhost.NestingBomb(100_000),
-		"ifelse_300k.wasm":    wasmhost.Funcs(1, wasmhost.IfElseBody(60_000)),
-		"globals_1m.wasm":     wasmhost.GlobalsBomb(1_000_000),
-		"depthsum_limit.wasm": wasmhost.Funcs(19, wasmhost.NopsAt(2_400, 3_000)),
-		"brtables_limit.wasm": wasmhost.Funcs(97, wasmhost.BrTableBody(2_400, 4_096)),
+	// The shapes the hardening issue measured, at its sizes.
+	for _, tt := range []struct {
+		name     string
+		b        []byte
+		min, max int
+	}{
+		{"data_250k_4k.wasm", wasmhost.DataBomb(250_000, 4096), 2_000_000, 2_400_000},
+		{"data_199k_4k.wasm", wasmhost.DataBomb(199_999, 4096), 1_600_000, 2_000_000},
+		{"locals_10k_50k.wasm", wasmhost.LocalsBomb(10_000, 49_999), 70_000, 90_000},
+		{"nesting_300k.wasm", wasmhost.NestingBomb(100_000), 290_000, 310_000},
+		{"ifelse_300k.wasm", wasmhost.Funcs(1, wasmhost.IfElseBody(60_000)), 290_000, 400_000},
+		{"globals_1m.wasm", wasmhost.GlobalsBomb(1_000_000), 4_000_000, 7_000_000},
+		{"depthsum_limit.wasm", wasmhost.Funcs(19, wasmhost.NopsAt(2_400, 3_000)), 1, 1 << 30},
+		{"brtables_limit.wasm", wasmhost.Funcs(97, wasmhost.BrTableBody(2_400, 4_096)), 1, 1 << 30},
 	} {
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644))
+		assert.True(t, tt.min <= len(tt.b) && len(tt.b) <= tt.max, "%s is %d bytes, want %d-%d", tt.name, len(tt.b), tt.min, tt.max)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, tt.name), tt.b, 0o644))
 	}
 }
