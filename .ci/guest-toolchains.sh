@@ -10,6 +10,8 @@
 #   node + npm, then `npm ci` (assemblyscript pinned in package-lock)   AssemblyScript
 #   wabt                                                                wasm-objdump (checks)
 set -euo pipefail
+# The approved Go toolchain, as in .ci/run (fetched from the module proxy).
+export GOTOOLCHAIN=go1.27.3
 cd "$(dirname "$0")/.."
 
 missing=()

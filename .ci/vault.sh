@@ -3,7 +3,8 @@
 #
 #   .ci/vault.sh build   go build internal/testinfra/vaultdev (a nested module:
 #                        Vault's dependency graph stays out of our go.mod)
-#                        into .ci/out/vaultdev. Cold: ~10-12 min on an idle
+#                        into .ci/out/vaultdev with go1.27.3 (GOTOOLCHAIN
+#                        below). Cold: ~10-12 min on an idle
 #                        2-core machine (40 min measured while other builds
 #                        shared it; 9.3 min of CPU) and ~2.4 GB of modules;
 #                        warm: ~6 s.
@@ -17,6 +18,8 @@
 # The tests read SECRETPATH_VAULT_REAL (the info file's path); without it they
 # skip, or fail under SECRETPATH_REQUIRE_ALL=1.
 set -euo pipefail
+# The approved Go toolchain, as in .ci/run (fetched from the module proxy).
+export GOTOOLCHAIN=go1.27.3
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${VAULTDEV_OUT:-$root/.ci/out}"
 bin="$out/vaultdev"
