@@ -47,12 +47,6 @@ func (m *memBackend) get(ctx context.Context, src map[string]string, id string) 
 	return v, nil
 }
 
-func (m *memBackend) set(src map[string]string, id, v string) {
-	m.mu.Lock()
-	src[id] = v
-	m.mu.Unlock()
-}
-
 func (m *memBackend) ConnectionValue(ctx context.Context, id string) (string, error) {
 	return m.get(ctx, m.conns, id)
 }

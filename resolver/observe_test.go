@@ -157,7 +157,7 @@ func TestTracesAndMetrics(t *testing.T) {
 	var lookups, tiers int
 	for _, s := range ended {
 		for _, kv := range s.Attributes() {
-			assert.NotContains(t, kv.Value.Emit(), "secret-value-1")
+			assert.NotContains(t, kv.Value.String(), "secret-value-1")
 		}
 		switch s.Name() {
 		case "secretpath.lookup":
@@ -171,7 +171,7 @@ func TestTracesAndMetrics(t *testing.T) {
 	assert.Equal(t, 6, tiers, "three tiers asked for each of the two misses")
 	attrs := map[string]string{}
 	for _, kv := range ended[3].Attributes() { // the first lookup ends after its tiers
-		attrs[string(kv.Key)] = kv.Value.Emit()
+		attrs[string(kv.Key)] = kv.Value.String()
 	}
 	assert.Equal(t, "second", attrs["secretpath.answered_by"])
 	assert.Equal(t, "found", attrs["secretpath.outcome"])
@@ -187,7 +187,7 @@ func TestTracesAndMetrics(t *testing.T) {
 				for _, p := range d.DataPoints {
 					tier, _ := p.Attributes.Value("secretpath.tier")
 					outcome, _ := p.Attributes.Value("secretpath.outcome")
-					got[m.Name+"/"+tier.Emit()+"/"+outcome.Emit()] += p.Value
+					got[m.Name+"/"+tier.String()+"/"+outcome.String()] += p.Value
 				}
 			case metricdata.Histogram[float64]:
 				for _, p := range d.DataPoints {

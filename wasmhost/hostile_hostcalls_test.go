@@ -65,7 +65,7 @@ var hostCallTargets = []hostCallTarget{
 
 // callWithin runs a lookup in a goroutine and fails the test if it has not
 // returned within hostLoopWall.
-func callWithin(t *testing.T, ctx context.Context, tn *wasmhost.Tenant, id string) (error, time.Duration) {
+func callWithin(t *testing.T, ctx context.Context, tn *wasmhost.Tenant, id string) (time.Duration, error) {
 	t.Helper()
 	type result struct {
 		err  error
@@ -79,10 +79,10 @@ func callWithin(t *testing.T, ctx context.Context, tn *wasmhost.Tenant, id strin
 	}()
 	select {
 	case r := <-done:
-		return r.err, r.took
+		return r.took, r.err
 	case <-time.After(hostLoopWall):
 		t.Fatalf("the call still runs after %v: its limits do not stop a guest looping on a host function", hostLoopWall)
-		return nil, 0
+		return 0, nil
 	}
 }
 
@@ -141,7 +141,7 @@ func TestHostCallsBoundedByCallLimits(t *testing.T) {
 							defer cancel()
 							time.AfterFunc(l.cancel, cancel)
 						}
-						err, took := callWithin(t, ctx, tn, tg.id)
+						took, err := callWithin(t, ctx, tn, tg.id)
 						t.Logf("stopped after %v: %v", took.Round(time.Millisecond), err)
 						l.check(t, err)
 						_, err = tn.Variable(t.Context(), "x")
@@ -188,7 +188,7 @@ func TestHostCallsChargeFuel(t *testing.T) {
 			})
 			require.NoError(t, err)
 			defer tn.Close()
-			err, _ = callWithin(t, t.Context(), tn, tg.id+"1")
+			_, err = callWithin(t, t.Context(), tn, tg.id+"1")
 			used := fuelUsed(t, err)
 			assert.Greater(t, used, int64(budget))
 			// Stopped at the first charge over the budget, before the work it
@@ -200,7 +200,7 @@ func TestHostCallsChargeFuel(t *testing.T) {
 			})
 			require.NoError(t, err)
 			defer rich.Close()
-			err, _ = callWithin(t, t.Context(), rich, tg.id+"1")
+			_, err = callWithin(t, t.Context(), rich, tg.id+"1")
 			assert.ErrorIs(t, err, resolver.ErrNotFound, "one call within a budget of 2^30")
 		})
 	}
@@ -224,7 +224,7 @@ func TestHTTPRequestBodyChargedBeforeSent(t *testing.T) {
 	require.NoError(t, err)
 	big := prog().op(opGrow, wasmhost.DefaultMemoryPages-1).
 		op(opHTTPRequest, reg(rGET), reg(rGETLen), reg(rURL), reg(rURLLen), 0, 0, 0, reg(rMemSize)).ret(1).String()
-	err, _ = callWithin(t, t.Context(), tn, big)
+	_, err = callWithin(t, t.Context(), tn, big)
 	used := fuelUsed(t, err)
 	assert.Greater(t, used, int64(1_000_000))
 	assert.Zero(t, hits.Load(), "the request was not sent")
@@ -246,7 +246,7 @@ func TestSmallFuelBudget(t *testing.T) {
 			Name: "small", Limits: wasmhost.Limits{CallTimeout: time.Minute, FuelPerCall: budget},
 		})
 		require.NoError(t, err)
-		err, _ = callWithin(t, t.Context(), tn, "x")
+		_, err = callWithin(t, t.Context(), tn, "x")
 		used := fuelUsed(t, err)
 		assert.Greater(t, used, budget, "budget %d", budget)
 		assert.LessOrEqual(t, used, budget+16, "budget %d: stopped at the first metering point past it", budget)
@@ -310,7 +310,7 @@ func TestRefusedHTTPRequestsDoNotFloodTheLog(t *testing.T) {
 	})
 	require.NoError(t, err)
 	for call := 1; call <= 2; call++ {
-		err, _ = callWithin(t, t.Context(), tn, "u10000")
+		_, err = callWithin(t, t.Context(), tn, "u10000")
 		require.ErrorIs(t, err, resolver.ErrNotFound)
 		recs := logs.matching("wasm guest HTTP")
 		require.Equal(t, 2*call, len(recs), "two lines per call, whatever the number of refusals")
@@ -322,7 +322,7 @@ func TestRefusedHTTPRequestsDoNotFloodTheLog(t *testing.T) {
 		}
 	}
 	// A call with one refusal logs one line.
-	err, _ = callWithin(t, t.Context(), tn, "u1")
+	_, err = callWithin(t, t.Context(), tn, "u1")
 	require.ErrorIs(t, err, resolver.ErrNotFound)
 	assert.Equal(t, 5, len(logs.matching("wasm guest HTTP")))
 }

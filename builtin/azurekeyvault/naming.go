@@ -108,7 +108,7 @@ func notFound(id string, why error) error {
 // mapName replaces every '_' (Airflow) and every '.' (secretpath: Airflow
 // would send it and fail) with sep.
 func (n namer) mapName(s string) string {
-	if strings.IndexAny(s, "_.") < 0 {
+	if !strings.ContainsAny(s, "_.") {
 		return s
 	}
 	var b strings.Builder

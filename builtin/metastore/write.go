@@ -357,9 +357,9 @@ func (s *Store) RotateFernetKey(ctx context.Context) (Rotated, error) {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		n = Rotated{}
 		type row struct {
-			id               int64
-			a, b             sql.NullString
-			aEnc, bEnc, skip bool
+			id         int64
+			a, b       sql.NullString
+			aEnc, bEnc bool
 		}
 		read := func(query string, two bool) ([]row, error) {
 			rows, err := tx.QueryContext(ctx, d.sql(query))

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
@@ -552,8 +553,8 @@ func encodeVariables(vars []metastore.Variable, ext string) ([]byte, error) {
 		var b strings.Builder
 		for _, k := range keys {
 			v := m[k]
-			if v == "" || strings.ContainsAny(v, "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029") || strings.ContainsAny(k, "=\n") {
-				return nil, fmt.Errorf("variable %q cannot be written to a .env file (empty or multi-line value): export to .json or .yaml", k)
+			if v == "" || strings.ContainsAny(v, "\r\n\v\f\x1c\x1d\x1e\u0085\u2028\u2029") || !utf8.ValidString(v) || strings.ContainsAny(k, "=\n") {
+				return nil, fmt.Errorf("variable %q cannot be written to a .env file (empty, multi-line or not UTF-8 value): export to .json or .yaml", k)
 			}
 			b.WriteString(k + "=" + v + "\n")
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/metastore"
 	"github.com/secretpath/secretpath/internal/testutil"
+	"github.com/secretpath/secretpath/resolver"
 )
 
 // TestMain keeps every test's embedded default metastore out of the user's
@@ -316,4 +317,39 @@ func TestBinaryOnAFreshMachine(t *testing.T) {
 	assert.Equal(t, "smtps://user:pw@relay.example.com:465\n", out)
 	_, err = os.Stat(filepath.Join(home, ".local", "share", "secretpath", metastore.DatabaseFile))
 	assert.NoError(t, err)
+}
+
+// TestEncodeVariablesDotenvLineBreaks: a .env export refuses every value
+// that localfs (and Airflow, with Python's str.splitlines) would read back
+// as more than one line, U+0085 (NEL) included, and a value that is not
+// UTF-8 (localfs reads a .env file as UTF-8).
+func TestEncodeVariablesDotenvLineBreaks(t *testing.T) {
+	for _, tc := range []struct {
+		name, value string
+		refused     bool
+	}{
+		{name: "plain", value: "one line é"},
+		{name: "LF", value: "a\nb", refused: true},
+		{name: "CR", value: "a\rb", refused: true},
+		{name: "VT", value: "a\vb", refused: true},
+		{name: "FS", value: "a\x1cb", refused: true},
+		{name: "NEL U+0085", value: "a\u0085b", refused: true},
+		{name: "LS U+2028", value: "a\u2028b", refused: true},
+		{name: "PS U+2029", value: "a\u2029b", refused: true},
+		{name: "invalid UTF-8", value: "a\x85b", refused: true},
+		{name: "empty", value: "", refused: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vars := []metastore.Variable{{Key: "k", Value: resolver.NewSecret(tc.value)}}
+			out, err := encodeVariables(vars, ".env")
+			if !tc.refused {
+				require.NoError(t, err)
+				assert.Equal(t, "k="+tc.value+"\n", string(out))
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), `variable "k" cannot be written to a .env file`)
+			assert.Nil(t, out)
+		})
+	}
 }
