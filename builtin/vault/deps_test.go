@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/secretpath/secretpath/internal/testutil"
 )
 
 // TestNoAWSSDK: the vault package links no AWS SDK package. The aws_iam
@@ -14,7 +16,7 @@ import (
 func TestNoAWSSDK(t *testing.T) {
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("the go command is not on PATH: cannot list the package's dependencies")
+		testutil.Missing(t, "the go command is not on PATH: cannot list the package's dependencies")
 	}
 	out, err := exec.Command(goCmd, "list", "-deps", "github.com/secretpath/secretpath/builtin/vault").CombinedOutput()
 	require.NoError(t, err, string(out))
