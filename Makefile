@@ -4,7 +4,7 @@ GO       ?= go
 # The approved toolchain, with the standard library's security fixes (the go
 # command fetches it from the module proxy; go.mod's go line stays 1.26.x so
 # that a machine's own Go 1.26 still builds). Override: make GOTOOLCHAIN=local.
-GOTOOLCHAIN ?= go1.27.3
+GOTOOLCHAIN ?= $(shell cat .ci/go-toolchain)
 export GOTOOLCHAIN
 FUZZTIME ?= 60s
 FUZZ_TOTAL ?=

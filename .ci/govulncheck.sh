@@ -48,7 +48,7 @@
 # Usage: .ci/govulncheck.sh [--skip MODULE_DIR]... [MODULE_DIR ...]
 #        (default: every module above)
 # Environment:
-#   GOTOOLCHAIN          default go1.27.3 (the standard library scanned is
+#   GOTOOLCHAIN          .ci/go-toolchain (the standard library scanned is
 #                        the toolchain's: CI builds and tests with it)
 #   GOVULNCHECK_VERSION  default v1.9.0
 #   VULNDB_VERSION       default latest (a pseudo-version pins the database)
@@ -61,7 +61,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-export GOTOOLCHAIN=go1.27.3
+export GOTOOLCHAIN=$(cat "$root/.ci/go-toolchain")
 export GOFLAGS=${GOFLAGS:--buildvcs=false}
 
 GOVULNCHECK_VERSION=${GOVULNCHECK_VERSION:-v1.9.0}
@@ -275,10 +275,10 @@ for t in "${targets[@]}"; do
   goos= goarch=
   if [ "$plat" = binary ]; then
     bin=${VAULTDEV_OUT:-$out}/vaultdev   # where .ci/vault.sh build puts it
-    if [ ! -x "$bin" ] || [ -n "$(find "$root/$dir" -maxdepth 1 -type f -newer "$bin" -print -quit)" ]; then
-      step "$label: building $bin (.ci/vault.sh build; cold ~10-12 min)"
-      "$root/.ci/vault.sh" build || die "$label: .ci/vault.sh build failed"
-    fi
+    # Always built (seconds when up to date): a binary left by an older Go
+    # or older sources would be scanned with their vulnerabilities.
+    step "$label: building $bin (.ci/vault.sh build; cold ~10-12 min)"
+    "$root/.ci/vault.sh" build || die "$label: .ci/vault.sh build failed"
     step "$label: govulncheck -db $dburl -mode binary -show verbose ${bin#"$root"/}  (full report: ${rep#"$root"/})"
     set +e
     (cd "$root/$dir" && env GOWORK=off "$gvc" -db "$dburl" -mode binary -show verbose "$bin") > "$rep" 2>&1

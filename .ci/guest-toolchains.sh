@@ -11,7 +11,7 @@
 #   wabt                                                                wasm-objdump (checks)
 set -euo pipefail
 # The approved Go toolchain, as in .ci/run (fetched from the module proxy).
-export GOTOOLCHAIN=go1.27.3
+export GOTOOLCHAIN=$(cat "$(dirname "$0")/go-toolchain")
 cd "$(dirname "$0")/.."
 
 missing=()

@@ -19,7 +19,7 @@
 # skip, or fail under SECRETPATH_REQUIRE_ALL=1.
 set -euo pipefail
 # The approved Go toolchain, as in .ci/run (fetched from the module proxy).
-export GOTOOLCHAIN=go1.27.3
+export GOTOOLCHAIN=$(cat "$(dirname "$0")/go-toolchain")
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${VAULTDEV_OUT:-$root/.ci/out}"
 bin="$out/vaultdev"
