@@ -106,3 +106,17 @@ func TestHostileYAMLAliasesStillWork(t *testing.T) {
 	assert.Equal(t, `{"conn_type":"postgres","host":"db","extra_dejson":{"cert":"`+cert+`"},"login":"u7"}`, got["c7"])
 	assert.Equal(t, `["`+cert+`","`+cert+`","`+cert+`"]`, got["certs"])
 }
+
+// TestJSONStringSizeMatchesEncoder: the alias budget charges a string at
+// jsonStringSize, which must be exactly what appendJSONString writes with
+// every non-ASCII character escaped (the longer of the two renderings), or
+// the budget would undercount.
+func TestJSONStringSizeMatchesEncoder(t *testing.T) {
+	cases := []string{"", "plain", `"quoted" \back\`, "\n\r\t\b\f", "\x00\x01\x1f\x7f", "é€", "😀 emoji", "\xff\xfe invalid", "a\u2028b\u0085c"}
+	for c := range 256 {
+		cases = append(cases, string(rune(c)), string([]byte{byte(c)}))
+	}
+	for _, s := range cases {
+		assert.Equal(t, len(appendJSONString(nil, s, true)), jsonStringSize(s), "%q", s)
+	}
+}
