@@ -405,11 +405,10 @@ type interpCtx struct {
 	// For validate only. shared, when set, is the context that reads
 	// [DEFAULT] alone: a [DEFAULT] option that reaches no name the section
 	// defines itself (not in affected) interpolates there exactly as in
-	// the section, so its result is computed once for every section.
-	// defaultsOnly marks that shared context.
-	shared       *interpCtx
-	affected     map[*iniOption]bool
-	defaultsOnly bool
+	// the section, so its result is computed once for every section. Its
+	// section is iniDefaultSection (no other section has that name).
+	shared   *interpCtx
+	affected map[*iniOption]bool
 }
 
 // interpFault is a failed reference found by visit: option o, the line of
@@ -461,7 +460,6 @@ func (f *iniFile) validateShared(share bool) error {
 	var shared *interpCtx
 	if share {
 		shared = f.ctx(iniDefaultSection)
-		shared.defaultsOnly = true
 	}
 	for _, s := range f.order {
 		x := f.ctx(s.name)
@@ -572,7 +570,7 @@ func (x *interpCtx) visit(o *iniOption) (int, *interpFault) {
 		x.f.steps++
 		var r *iniOption
 		var ok bool
-		if x.defaultsOnly {
+		if x.section == iniDefaultSection {
 			r, ok = x.f.defaults.opts[t.ref]
 		} else {
 			r, ok = x.f.lookup(x.section, t.ref)
