@@ -2,14 +2,16 @@ package metastore
 
 import (
 	"database/sql"
+	"fmt"
 	"strconv"
 	"strings"
 )
 
 // dialect is what differs between the SQL databases the metastore runs on.
 type dialect struct {
-	name   string // "sqlite", "postgres", "mysql"
-	driver string // database/sql driver name
+	name string // "sqlite", "postgres", "mysql"
+	// open returns a pool for a DSN of this database.
+	open func(source string) (*sql.DB, error)
 	// quote is the identifier quote: " or `.
 	quote byte
 	// dollar: placeholders are $1, $2 (PostgreSQL) rather than ?.
@@ -24,9 +26,20 @@ type dialect struct {
 	ddl []string
 }
 
+// openDriver opens DSNs with a registered database/sql driver.
+func openDriver(driver string) func(string) (*sql.DB, error) {
+	return func(source string) (*sql.DB, error) {
+		db, err := sql.Open(driver, source)
+		if err != nil {
+			return nil, fmt.Errorf("metastore: opening the %s database: %w", driver, err)
+		}
+		return db, nil
+	}
+}
+
 var (
 	dialectSQLite = &dialect{
-		name: "sqlite", driver: "sqlite", quote: '"',
+		name: "sqlite", open: openDriver("sqlite"), quote: '"',
 		ddl: []string{
 			`CREATE TABLE IF NOT EXISTS connection (
 	id INTEGER NOT NULL,
@@ -56,7 +69,7 @@ var (
 		},
 	}
 	dialectPostgres = &dialect{
-		name: "postgres", driver: "pgx", quote: '"', dollar: true, forUpdate: " FOR UPDATE",
+		name: "postgres", open: openPostgres, quote: '"', dollar: true, forUpdate: " FOR UPDATE",
 		txOptions: &sql.TxOptions{Isolation: sql.LevelReadCommitted},
 		ddl: []string{
 			`CREATE TABLE IF NOT EXISTS connection (
@@ -89,7 +102,7 @@ var (
 	// MySQL and MariaDB: ids compare byte for byte (utf8mb4_bin), as
 	// Airflow's utf8mb3_bin id columns do, so ids stay case-sensitive.
 	dialectMySQL = &dialect{
-		name: "mysql", driver: "mysql", quote: '`', forUpdate: " FOR UPDATE",
+		name: "mysql", open: openDriver("mysql"), quote: '`', forUpdate: " FOR UPDATE",
 		txOptions: &sql.TxOptions{Isolation: sql.LevelReadCommitted},
 		ddl: []string{
 			"CREATE TABLE IF NOT EXISTS connection (\n" +

@@ -12,7 +12,6 @@ import (
 
 	"github.com/fernet/fernet-go"
 	_ "github.com/go-sql-driver/mysql" // registers "mysql"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	_ "modernc.org/sqlite"             // registers "sqlite"
 
 	"github.com/secretpath/secretpath/resolver"
@@ -169,13 +168,7 @@ func (s *Store) conn(ctx context.Context, create bool) (*sql.DB, *queries, error
 				return nil, nil, err
 			}
 		}
-		var db *sql.DB
-		var err error
-		if s.t.d == dialectPostgres {
-			db, err = openPostgres(s.t.source)
-		} else if db, err = sql.Open(s.t.d.driver, s.t.source); err != nil {
-			err = fmt.Errorf("metastore: opening the %s database: %w", s.t.d.name, err)
-		}
+		db, err := s.t.d.open(s.t.source)
 		if err != nil {
 			return nil, nil, err
 		}
