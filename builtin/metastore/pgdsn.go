@@ -24,23 +24,23 @@ func openPostgres(source string) (*sql.DB, error) {
 }
 
 // pgParseReasons maps pgx's parse problems, matched by prefix, to what we
-// say instead. Every reason is static text: none quotes the DSN, a key or
-// a value. The setting at fault is named when pgx's problem names one.
+// say instead: "it ..." of the string's syntax, else the setting at fault.
+// Every reason is static text: none quotes the DSN, a key or a value.
 var pgParseReasons = []struct{ prefix, reason string }{
 	// Keyword/value syntax (the cause pgx wraps).
-	{"forbidden NUL byte", "contains a NUL byte"},
-	{"unterminated quoted string", "has an unterminated quoted value (a quote opened and never closed)"},
-	{`missing "=" after`, `has a word without "=" (quote a value holding spaces: key='a b')`},
-	{"invalid keyword/value", `is not a valid list of key=value settings`},
+	{"forbidden NUL byte", "it contains a NUL byte"},
+	{"unterminated quoted string", "it has an unterminated quoted value (a quote opened and never closed)"},
+	{`missing "=" after`, `it has a word without "=" (quote a value holding spaces: key='a b')`},
+	{"invalid keyword/value", `it is not a valid list of key=value settings`},
 	// URL syntax.
-	{`end of string reached when looking for matching "]"`, `has a "[" host with no "]"`},
-	{"IPv6 host address may not be empty", "has an empty [] host"},
-	{"unexpected character", `has an unexpected character after a [host] (expected ":" or "/")`},
-	{`missing key/value separator "="`, `has a query parameter without "="`},
-	{`extra key/value separator "="`, `has a query parameter with more than one "="`},
-	{"invalid percent-encoded token", "has an invalid %-escape"},
-	{"forbidden value %00", "has a %00 escape"},
-	{"unexpected spaces found", "has a space inside a value (percent-encode it as %20)"},
+	{`end of string reached when looking for matching "]"`, `it has a "[" host with no "]"`},
+	{"IPv6 host address may not be empty", "it has an empty [] host"},
+	{"unexpected character", `it has an unexpected character after a [host] (expected ":" or "/")`},
+	{`missing key/value separator "="`, `it has a query parameter without "="`},
+	{`extra key/value separator "="`, `it has a query parameter with more than one "="`},
+	{"invalid percent-encoded token", "it has an invalid %-escape"},
+	{"forbidden value %00", "it has a %00 escape"},
+	{"unexpected spaces found", "it has a space inside a value (percent-encode it as %20)"},
 	// Settings (pgx's own message, before any cause).
 	{"invalid port", "port is not a valid port number"},
 	{"could not match", "the number of ports does not match the number of hosts"},
@@ -57,7 +57,7 @@ var pgParseReasons = []struct{ prefix, reason string }{
 	{"cannot parse statement_cache_capacity", "statement_cache_capacity is not a whole number"},
 	{"cannot parse description_cache_capacity", "description_cache_capacity is not a whole number"},
 	{"invalid default_query_exec_mode", "default_query_exec_mode has an unknown value"},
-	{"connection string key", "has a setting that is not allowed"},
+	{"connection string key", "it has a setting that is not allowed"},
 }
 
 // pgParseError turns pgx's error for a DSN it cannot parse into ours: the
@@ -70,34 +70,18 @@ func pgParseError(err error) error {
 		// pgx.ParseConfig returns nothing else; say nothing of it.
 		return errDSN("not a valid PostgreSQL connection string")
 	}
-	if cause := errors.Unwrap(pce); cause != nil {
-		if r, ok := pgParseReason(cause.Error()); ok && isSyntaxReason(r) {
-			return errDSN("not a valid PostgreSQL connection string: it %s", r)
-		}
-	}
 	bare := *pce
 	bare.ConnString = ""
-	msg := strings.TrimPrefix(bare.Error(), "cannot parse ``: ")
-	if r, ok := pgParseReason(msg); ok {
-		if isSyntaxReason(r) {
-			return errDSN("not a valid PostgreSQL connection string: it %s", r)
+	msgs := []string{strings.TrimPrefix(bare.Error(), "cannot parse ``: ")}
+	if cause := errors.Unwrap(pce); cause != nil {
+		msgs = []string{cause.Error(), msgs[0]} // the syntax problem first
+	}
+	for _, msg := range msgs {
+		for _, r := range pgParseReasons {
+			if strings.HasPrefix(msg, r.prefix) {
+				return errDSN("not a valid PostgreSQL connection string: %s", r.reason)
+			}
 		}
-		return errDSN("not a valid PostgreSQL connection string: %s", r)
 	}
 	return errDSN("not a valid PostgreSQL connection string")
-}
-
-func pgParseReason(msg string) (string, bool) {
-	for _, r := range pgParseReasons {
-		if strings.HasPrefix(msg, r.prefix) {
-			return r.reason, true
-		}
-	}
-	return "", false
-}
-
-// isSyntaxReason reports whether r describes the string ("has ...",
-// "contains ...", "is ...") rather than a setting.
-func isSyntaxReason(r string) bool {
-	return strings.HasPrefix(r, "has ") || strings.HasPrefix(r, "contains ") || strings.HasPrefix(r, "is ")
 }
