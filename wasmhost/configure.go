@@ -62,7 +62,8 @@ func OpenConfig(ctx context.Context, ref string, kwargs *resolver.Kwargs, get Co
 	cfg.Kwargs = kwargs.JSON()
 	cfg.Name = opt("name")
 	if cfg.Name == "" {
-		cfg.Name = strings.TrimSuffix(filepath.Base(ref), filepath.Ext(ref))
+		shown := redactRef(ref) // a URL's password must not name the tenant in every log line
+		cfg.Name = strings.TrimSuffix(filepath.Base(shown), filepath.Ext(shown))
 	}
 	ints := []struct {
 		key string
@@ -127,7 +128,7 @@ func OpenConfig(ctx context.Context, ref string, kwargs *resolver.Kwargs, get Co
 	pin := strings.ToLower(opt("sha256"))
 	wasm, err := fetchModule(ctx, ref, pin, cacheDir)
 	if err != nil {
-		return nil, fmt.Errorf("%w: backend %s: %v", resolver.ErrConfig, redactRef(ref), err)
+		return nil, fmt.Errorf("%w: backend %s: %v", resolver.ErrConfig, redactRef(ref), scrubRef(err, ref))
 	}
 	h, err := New(ctx, Options{CacheDir: cacheDir, Logger: resolver.LoggerFromContext(ctx), MeterProvider: resolver.MeterProviderFromContext(ctx)})
 	if err != nil {
@@ -141,7 +142,7 @@ func OpenConfig(ctx context.Context, ref string, kwargs *resolver.Kwargs, get Co
 		}
 	}
 	_ = h.Close(ctx)
-	return nil, fmt.Errorf("%w: backend %s: %v", resolver.ErrConfig, redactRef(ref), err)
+	return nil, fmt.Errorf("%w: backend %s: %v", resolver.ErrConfig, redactRef(ref), scrubRef(err, ref))
 }
 
 // ownedTenant is a tenant that owns its host.
@@ -178,9 +179,16 @@ func list(v string) []string {
 // redactRef is ref for messages: a URL's password, if any, is replaced by
 // "xxxxx" (also when the URL does not parse).
 func redactRef(ref string) string {
+	shown, _ := splitRefPassword(ref)
+	return shown
+}
+
+// splitRefPassword returns ref with a URL password replaced by "xxxxx",
+// and the password ("" when there is none).
+func splitRefPassword(ref string) (shown, password string) {
 	scheme, rest, ok := strings.Cut(ref, "://")
 	if !ok {
-		return ref
+		return ref, ""
 	}
 	authority := rest
 	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
@@ -188,13 +196,24 @@ func redactRef(ref string) string {
 	}
 	at := strings.LastIndex(authority, "@")
 	if at < 0 {
-		return ref
+		return ref, ""
 	}
-	user, _, hasPassword := strings.Cut(authority[:at], ":")
-	if !hasPassword {
-		return ref
+	user, password, hasPassword := strings.Cut(authority[:at], ":")
+	if !hasPassword || password == "" {
+		return ref, ""
 	}
-	return scheme + "://" + user + ":xxxxx" + rest[at:]
+	return scheme + "://" + user + ":xxxxx" + rest[at:], password
+}
+
+// scrubRef removes a reference's password from an error that may repeat
+// the reference (net/url's and os's errors quote it).
+func scrubRef(err error, ref string) error {
+	shown, password := splitRefPassword(ref)
+	if password == "" {
+		return err
+	}
+	msg := strings.ReplaceAll(err.Error(), ref, shown)
+	return errors.New(strings.ReplaceAll(msg, password, "xxxxx"))
 }
 
 // fileURLPath returns the local path a file:// URL names. The host must

@@ -3,6 +3,7 @@ package wasmhost_test
 import (
 	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -45,13 +46,18 @@ func TestFileURLModuleRefs(t *testing.T) {
 		{ref: "file://user:Pl4nted-S3cret@localhost" + escaped, shown: "file://user:xxxxx@localhost" + escaped},
 		{ref: "https://user:Pl4nted-S3cret@127.0.0.1:1/m.wasm", shown: "https://user:xxxxx@127.0.0.1:1/m.wasm"},
 		{ref: "https://user:Pl4nted-S3cret@127.0.0.1:bad/m.wasm", shown: "https://user:xxxxx@127.0.0.1:bad/m.wasm"},
+		{ref: "ftp://user:Pl4nted-S3cret@example.com/m.wasm", shown: "ftp://user:xxxxx@example.com/m.wasm"},
 	}
+	pinned := getter(map[string]string{"wasm.sha256": strings.Repeat("ab", 32)}) // past the pin check, to the URL's own errors
 	for _, sr := range secretRefs {
 		t.Run("password in "+sr.shown, func(t *testing.T) {
-			_, err := wasmhost.OpenConfig(t.Context(), sr.ref, kwargs(t, `{}`), getter(nil))
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), sr.shown)
-			assert.NotContains(t, err.Error(), "Pl4nted")
+			for _, get := range []wasmhost.ConfigGetter{getter(nil), pinned} {
+				_, err := wasmhost.OpenConfig(t.Context(), sr.ref, kwargs(t, `{}`), get)
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), sr.shown)
+				assert.NotContains(t, err.Error(), "Pl4nted")
+				assert.NotContains(t, err.Error(), "S3cret")
+			}
 		})
 	}
 	for _, tt := range tests {
