@@ -481,19 +481,14 @@ func (h *Host) compiledFor(ctx context.Context, m *Module, class int) (wazero.Co
 	if m.bytes == nil {
 		return nil, fmt.Errorf("wasmhost: module %s is closed", m.ID())
 	}
-	code := m.bytes
 	if class == classMetered {
-		if m.meterErr != nil {
-			return nil, m.meterErr
+		// Load compiled the metered code, or recorded why it could not.
+		if m.meterErr == nil {
+			return nil, fmt.Errorf("wasmhost: module %s was not compiled", m.ID())
 		}
-		metered, err := fuel.Instrument(m.bytes, fuelConfig)
-		if err != nil {
-			m.meterErr = fmt.Errorf("%w: %v", errNotMetered, err)
-			return nil, m.meterErr
-		}
-		code = metered
+		return nil, m.meterErr
 	}
-	cm, err := h.rt[class].CompileModule(experimental.WithCompilationWorkers(ctx, compileWorkers), code)
+	cm, err := h.rt[class].CompileModule(experimental.WithCompilationWorkers(ctx, compileWorkers), m.bytes)
 	if err != nil {
 		return nil, fmt.Errorf("wasmhost: module %s: %w", m.ID(), err)
 	}

@@ -146,14 +146,7 @@ func (in *instance) charge(mod api.Module, n int64) {
 // hostCallFuel (see charge); a deadline-bound call whose context is done
 // stops at once, as wazero would stop it at its next loop header. Trusted
 // calls are not checked.
-func (in *instance) enter(mod api.Module) {
-	switch in.t.class {
-	case classMetered:
-		in.charge(mod, hostCallFuel)
-	case classUntrusted:
-		in.stopIfDone()
-	}
-}
+func (in *instance) enter(mod api.Module) { in.work(mod, hostCallFuel) }
 
 // work charges units of fuel for a piece of host work (see enter).
 func (in *instance) work(mod api.Module, units int64) {
