@@ -1,7 +1,6 @@
 package awssecretsmanager_test
 
 import (
-	"encoding/json"
 	"maps"
 	"testing"
 	"time"
@@ -14,17 +13,14 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/awssecretsmanager"
 	"github.com/secretpath/secretpath/internal/awsfake"
+	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/resolver"
 )
 
 // openKwargs builds the backend through the registry, as a config file does.
 func openKwargs(t *testing.T, kw map[string]any) (resolver.Backend, error) {
 	t.Helper()
-	raw, err := json.Marshal(kw)
-	require.NoError(t, err)
-	kwargs, err := resolver.ParseKwargs(raw)
-	require.NoError(t, err)
-	return resolver.Open(t.Context(), awssecretsmanager.Name, kwargs)
+	return testutil.OpenKwargs(t, awssecretsmanager.Name, kw)
 }
 
 func mustOpen(t *testing.T, kw map[string]any) resolver.Backend {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"net"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/azurekeyvault"
 	"github.com/secretpath/secretpath/internal/azurefake"
+	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/resolver"
 )
 
@@ -78,11 +78,7 @@ func fakeKwargs(t testing.TB, f *azurefake.Server, extra map[string]any) map[str
 // openKwargs builds the backend through the registry, as a config file does.
 func openKwargs(t *testing.T, kw map[string]any) (resolver.Backend, error) {
 	t.Helper()
-	raw, err := json.Marshal(kw)
-	require.NoError(t, err)
-	kwargs, err := resolver.ParseKwargs(raw)
-	require.NoError(t, err)
-	return resolver.Open(t.Context(), azurekeyvault.Name, kwargs)
+	return testutil.OpenKwargs(t, azurekeyvault.Name, kw)
 }
 
 func mustOpen(t *testing.T, kw map[string]any) *azurekeyvault.Backend {

@@ -3,7 +3,6 @@ package gcpsecretmanager_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"log/slog"
 	"maps"
 	"sync"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/gcpsecretmanager"
 	"github.com/secretpath/secretpath/internal/gcpfake"
+	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/resolver"
 )
 
@@ -32,11 +32,7 @@ func newFake(t *testing.T) *gcpfake.Server {
 // openKwargs builds the backend through the registry, as a config file does.
 func openKwargs(t *testing.T, kw map[string]any) (resolver.Backend, error) {
 	t.Helper()
-	raw, err := json.Marshal(kw)
-	require.NoError(t, err)
-	kwargs, err := resolver.ParseKwargs(raw)
-	require.NoError(t, err)
-	return resolver.Open(t.Context(), gcpsecretmanager.Name, kwargs)
+	return testutil.OpenKwargs(t, gcpsecretmanager.Name, kw)
 }
 
 func mustOpen(t *testing.T, kw map[string]any) resolver.Backend {

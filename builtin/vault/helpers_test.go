@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/builtin/vault"
+	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/internal/vaultfake"
 	"github.com/secretpath/secretpath/resolver"
 )
@@ -16,11 +17,7 @@ import (
 // openKwargs builds the backend through the registry, as a config file does.
 func openKwargs(t testing.TB, kw map[string]any) (resolver.Backend, error) {
 	t.Helper()
-	raw, err := json.Marshal(kw)
-	require.NoError(t, err)
-	kwargs, err := resolver.ParseKwargs(raw)
-	require.NoError(t, err)
-	return resolver.Open(t.Context(), vault.Name, kwargs)
+	return testutil.OpenKwargs(t, vault.Name, kw)
 }
 
 // mustOpen opens the backend and closes it when t ends.

@@ -2,10 +2,13 @@
 package testutil
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/secretpath/secretpath/resolver"
 )
 
 // RequireAllEnv is the environment variable that turns a missing
@@ -49,4 +52,19 @@ func GuardMetadata() {
 			os.Setenv(k, v)
 		}
 	}
+}
+
+// OpenKwargs builds the registered backend name from kwargs given as a
+// map, through the registry, as a config file's backend_kwargs do.
+func OpenKwargs(t testing.TB, name string, kw map[string]any) (resolver.Backend, error) {
+	t.Helper()
+	raw, err := json.Marshal(kw)
+	if err != nil {
+		t.Fatalf("backend_kwargs %v: %v", kw, err)
+	}
+	kwargs, err := resolver.ParseKwargs(raw)
+	if err != nil {
+		t.Fatalf("backend_kwargs: %v", err)
+	}
+	return resolver.Open(t.Context(), name, kwargs)
 }

@@ -1,7 +1,6 @@
 package vaultaws_test
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -9,6 +8,7 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/vault"
 	_ "github.com/secretpath/secretpath/builtin/vault/vaultaws" // registers aws_iam
+	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/internal/vaultfake"
 	"github.com/secretpath/secretpath/resolver"
 )
@@ -20,11 +20,7 @@ const loginTTL = time.Hour
 // does.
 func openKwargs(t testing.TB, kw map[string]any) (resolver.Backend, error) {
 	t.Helper()
-	raw, err := json.Marshal(kw)
-	require.NoError(t, err)
-	kwargs, err := resolver.ParseKwargs(raw)
-	require.NoError(t, err)
-	return resolver.Open(t.Context(), vault.Name, kwargs)
+	return testutil.OpenKwargs(t, vault.Name, kw)
 }
 
 // mustOpen opens the backend and closes it when t ends.
