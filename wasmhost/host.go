@@ -122,7 +122,6 @@ type Host struct {
 	mu      sync.Mutex
 	modules map[[32]byte]*Module
 	tenants map[*Tenant]struct{} // open tenants, for EvictIdle
-	closed  bool
 
 	clock bool // holds a reference to the coarse clock
 
@@ -132,10 +131,10 @@ type Host struct {
 	// watch; the one that brings calls to zero (or Close, when none runs)
 	// closes the runtimes, once, then shut.
 	calls    atomic.Int64
-	closing  atomic.Bool
+	closing  atomic.Bool // set under mu, read with or without it
 	done     context.Context
 	stop     context.CancelFunc
-	shutting atomic.Bool
+	shutOnce sync.Once
 	shut     chan struct{}
 	shutErr  error // set before shut is closed
 
@@ -242,7 +241,7 @@ func (m *Module) Close() error {
 func (h *Host) acquire(m *Module) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.closed {
+	if h.closing.Load() {
 		return fmt.Errorf("wasmhost: module %s: %w", m.ID(), ErrHostClosed)
 	}
 	if m.refs <= 0 {
@@ -322,7 +321,7 @@ func (h *Host) Load(ctx context.Context, wasm []byte) (*Module, error) {
 			return nil, err
 		}
 		h.mu.Lock()
-		if h.closed {
+		if h.closing.Load() {
 			h.mu.Unlock()
 			return nil, ErrHostClosed
 		}
@@ -554,10 +553,9 @@ func (h *Host) end() {
 
 // shutdown closes the runtimes (every instance of every tenant) and the
 // compilation cache, once, when no call is in flight.
-func (h *Host) shutdown() {
-	if !h.shutting.CompareAndSwap(false, true) {
-		return
-	}
+func (h *Host) shutdown() { h.shutOnce.Do(h.closeRuntimes) }
+
+func (h *Host) closeRuntimes() {
 	if h.clock {
 		stopCoarseClock()
 	}
@@ -587,13 +585,12 @@ func (h *Host) shutdown() {
 // returns. Closing again waits for the same end.
 func (h *Host) Close(ctx context.Context) error {
 	h.mu.Lock()
-	h.closed = true
+	h.closing.Store(true)
 	tenants := make([]*Tenant, 0, len(h.tenants))
 	for t := range h.tenants {
 		tenants = append(tenants, t)
 	}
 	h.mu.Unlock()
-	h.closing.Store(true)
 	h.stop()
 	for _, t := range tenants {
 		t.closeIdleHTTP()
