@@ -1,4 +1,4 @@
-package resolver
+package connection
 
 import (
 	"encoding/json"
@@ -40,7 +40,7 @@ func TestParseURIAirflowVectors(t *testing.T) {
 	for _, v := range vectors {
 		got, err := ParseURI("v", v.URI)
 		if v.Want.Error {
-			assert.ErrorIs(t, err, ErrInvalidConnection, "%q", v.URI)
+			assert.ErrorIs(t, err, ErrInvalid, "%q", v.URI)
 			continue
 		}
 		if !assert.NoError(t, err, "%q", v.URI) {

@@ -1,4 +1,4 @@
-package resolver
+package config
 
 import (
 	"bytes"
@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 func TestParseConfigDefaults(t *testing.T) {
@@ -28,7 +30,7 @@ func TestParseConfigDefaults(t *testing.T) {
 		{"unrelated sections", "airflow.cfg", "[core]\ndags_folder = /d\n[secrets]\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := ParseConfig(tt.file, []byte(tt.data), []string{"HOME=/root", "AIRFLOW_CONN_X=y"})
+			c, err := Parse(tt.file, []byte(tt.data), []string{"HOME=/root", "AIRFLOW_CONN_X=y"})
 			require.NoError(t, err)
 			assert.Equal(t, tt.file, c.Path)
 			assert.Equal(t, "", c.Backend)
@@ -37,8 +39,8 @@ func TestParseConfigDefaults(t *testing.T) {
 			assert.False(t, c.UseCache)
 			assert.Equal(t, DefaultCacheTTL, c.CacheTTL)
 			assert.Equal(t, 900*time.Second, c.CacheTTL)
-			assert.True(t, c.FernetKey.IsZero())
-			assert.True(t, c.SQLAlchemyConn.IsZero())
+			assert.True(t, fernetKey(t, c).IsZero())
+			assert.True(t, sqlConn(t, c).IsZero())
 		})
 	}
 }
@@ -63,7 +65,7 @@ cache_ttl_seconds = 60
 `
 
 func TestParseConfigFile(t *testing.T) {
-	c, err := ParseConfig("airflow.cfg", []byte(cfgFullConfig), nil)
+	c, err := Parse("airflow.cfg", []byte(cfgFullConfig), nil)
 	require.NoError(t, err)
 	assert.Equal(t, "airflow.providers.hashicorp.secrets.vault.VaultBackend", c.Backend)
 	assert.Equal(t, []string{"connections_path", "mount_point", "url"}, c.BackendKwargs.Keys())
@@ -73,8 +75,8 @@ func TestParseConfigFile(t *testing.T) {
 	assert.True(t, c.BackendKwargs.IsNull("mount_point"))
 	assert.True(t, c.UseCache)
 	assert.Equal(t, 60*time.Second, c.CacheTTL)
-	assert.Equal(t, "fk-"+cfgPlanted, c.FernetKey.Reveal())
-	assert.Equal(t, "postgresql://airflow:%40pw@db/airflow", c.SQLAlchemyConn.Reveal())
+	assert.Equal(t, "fk-"+cfgPlanted, fernetKey(t, c).Reveal())
+	assert.Equal(t, "postgresql://airflow:%40pw@db/airflow", sqlConn(t, c).Reveal())
 
 	v, ok := c.Get("secrets", "vault_host")
 	assert.True(t, ok)
@@ -83,15 +85,15 @@ func TestParseConfigFile(t *testing.T) {
 }
 
 func TestConfigDoesNotPrintSecrets(t *testing.T) {
-	c, err := ParseConfig("airflow.cfg", []byte(cfgFullConfig), []string{"AIRFLOW__CORE__OTHER=" + cfgPlanted})
+	c, err := Parse("airflow.cfg", []byte(cfgFullConfig), []string{"AIRFLOW__CORE__OTHER=" + cfgPlanted})
 	require.NoError(t, err)
 	for _, format := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d"} {
 		assert.NotContains(t, fmt.Sprintf(format, c), cfgPlanted, format)
 		assert.NotContains(t, fmt.Sprintf(format, *c), cfgPlanted, format)
 		assert.NotContains(t, fmt.Sprintf(format, []any{c}), cfgPlanted, format)
 	}
-	assert.Equal(t, `Config{Path: "airflow.cfg", Backend: "airflow.providers.hashicorp.secrets.vault.VaultBackend", `+
-		`BackendKwargs: [connections_path mount_point url], UseCache: true, CacheTTL: 1m0s, TierTimeout: 0s, StaleGrace: 0s, FernetKey: ***, SQLAlchemyConn: ***}`, c.String())
+	assert.Equal(t, `File{Path: "airflow.cfg", Backend: "airflow.providers.hashicorp.secrets.vault.VaultBackend", `+
+		`BackendKwargs: [connections_path mount_point url], UseCache: true, CacheTTL: 1m0s, TierTimeout: 0s, StaleGrace: 0s}`, c.String())
 
 	b, err := json.Marshal(c)
 	require.NoError(t, err)
@@ -110,54 +112,54 @@ func TestParseConfigEnvOverrides(t *testing.T) {
 	tests := []struct {
 		name  string
 		env   []string
-		check func(t *testing.T, c *Config)
+		check func(t *testing.T, c *File)
 	}{
-		{"backend", []string{"AIRFLOW__SECRETS__BACKEND= vault "}, func(t *testing.T, c *Config) {
+		{"backend", []string{"AIRFLOW__SECRETS__BACKEND= vault "}, func(t *testing.T, c *File) {
 			assert.Equal(t, "vault", c.Backend)
 		}},
-		{"empty variable still overrides", []string{"AIRFLOW__SECRETS__BACKEND="}, func(t *testing.T, c *Config) {
+		{"empty variable still overrides", []string{"AIRFLOW__SECRETS__BACKEND="}, func(t *testing.T, c *File) {
 			assert.Equal(t, "", c.Backend)
 		}},
-		{"backend_kwargs", []string{`AIRFLOW__SECRETS__BACKEND_KWARGS={"connections_file_path": "/c.json"}`}, func(t *testing.T, c *Config) {
+		{"backend_kwargs", []string{`AIRFLOW__SECRETS__BACKEND_KWARGS={"connections_file_path": "/c.json"}`}, func(t *testing.T, c *File) {
 			assert.Equal(t, []string{"connections_file_path"}, c.BackendKwargs.Keys())
 		}},
-		{"backend_kwargs set empty", []string{"AIRFLOW__SECRETS__BACKEND_KWARGS="}, func(t *testing.T, c *Config) {
+		{"backend_kwargs set empty", []string{"AIRFLOW__SECRETS__BACKEND_KWARGS="}, func(t *testing.T, c *File) {
 			assert.Empty(t, c.BackendKwargs.Keys())
 		}},
-		{"env values are not interpolated", []string{`AIRFLOW__SECRETS__BACKEND_KWARGS={"p": "100%"}`}, func(t *testing.T, c *Config) {
+		{"env values are not interpolated", []string{`AIRFLOW__SECRETS__BACKEND_KWARGS={"p": "100%"}`}, func(t *testing.T, c *File) {
 			v, err := c.BackendKwargs.String("p", "")
 			require.NoError(t, err)
 			assert.Equal(t, "100%", v)
 		}},
-		{"use_cache", []string{"AIRFLOW__SECRETS__USE_CACHE=on"}, func(t *testing.T, c *Config) {
+		{"use_cache", []string{"AIRFLOW__SECRETS__USE_CACHE=on"}, func(t *testing.T, c *File) {
 			assert.True(t, c.UseCache)
 		}},
-		{"cache_ttl_seconds", []string{"AIRFLOW__SECRETS__CACHE_TTL_SECONDS=0"}, func(t *testing.T, c *Config) {
+		{"cache_ttl_seconds", []string{"AIRFLOW__SECRETS__CACHE_TTL_SECONDS=0"}, func(t *testing.T, c *File) {
 			assert.Equal(t, time.Duration(0), c.CacheTTL)
 		}},
-		{"fernet_key", []string{"AIRFLOW__CORE__FERNET_KEY=env-key"}, func(t *testing.T, c *Config) {
-			assert.Equal(t, "env-key", c.FernetKey.Reveal())
+		{"fernet_key", []string{"AIRFLOW__CORE__FERNET_KEY=env-key"}, func(t *testing.T, c *File) {
+			assert.Equal(t, "env-key", fernetKey(t, c).Reveal())
 		}},
-		{"sql_alchemy_conn", []string{"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=postgresql://h/db"}, func(t *testing.T, c *Config) {
-			assert.Equal(t, "postgresql://h/db", c.SQLAlchemyConn.Reveal())
+		{"sql_alchemy_conn", []string{"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=postgresql://h/db"}, func(t *testing.T, c *File) {
+			assert.Equal(t, "postgresql://h/db", sqlConn(t, c).Reveal())
 		}},
-		{"names match without regard to case", []string{"airflow__Secrets__backend=vault"}, func(t *testing.T, c *Config) {
+		{"names match without regard to case", []string{"airflow__Secrets__backend=vault"}, func(t *testing.T, c *File) {
 			assert.Equal(t, "vault", c.Backend)
 		}},
-		{"the upper-case spelling wins", []string{"AIRFLOW__SECRETS__BACKEND=upper", "airflow__secrets__backend=lower"}, func(t *testing.T, c *Config) {
+		{"the upper-case spelling wins", []string{"AIRFLOW__SECRETS__BACKEND=upper", "airflow__secrets__backend=lower"}, func(t *testing.T, c *File) {
 			assert.Equal(t, "upper", c.Backend)
 			assert.Equal(t, "env AIRFLOW__SECRETS__BACKEND", c.Origin("secrets", "backend"))
 		}},
-		{"the last of equal spellings wins", []string{"AIRFLOW__SECRETS__BACKEND=first", "AIRFLOW__SECRETS__BACKEND=last"}, func(t *testing.T, c *Config) {
+		{"the last of equal spellings wins", []string{"AIRFLOW__SECRETS__BACKEND=first", "AIRFLOW__SECRETS__BACKEND=last"}, func(t *testing.T, c *File) {
 			assert.Equal(t, "last", c.Backend)
 		}},
-		{"unrelated and malformed entries are ignored", []string{"AIRFLOW_SECRETS_BACKEND=x", "NOEQUALS", "=x", "AIRFLOW__SECRETS__BACKENDS=x"}, func(t *testing.T, c *Config) {
+		{"unrelated and malformed entries are ignored", []string{"AIRFLOW_SECRETS_BACKEND=x", "NOEQUALS", "=x", "AIRFLOW__SECRETS__BACKENDS=x"}, func(t *testing.T, c *File) {
 			assert.Equal(t, "localfs", c.Backend)
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := ParseConfig("airflow.cfg", []byte(file), tt.env)
+			c, err := Parse("airflow.cfg", []byte(file), tt.env)
 			require.NoError(t, err)
 			tt.check(t, c)
 		})
@@ -184,7 +186,7 @@ func TestParseConfigKwargOverrides(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := ParseConfig("airflow.cfg", []byte(tt.file), tt.env)
+			c, err := Parse("airflow.cfg", []byte(tt.file), tt.env)
 			require.NoError(t, err)
 			got := map[string]string{}
 			for _, k := range c.BackendKwargs.Keys() {
@@ -219,9 +221,9 @@ func TestParseConfigSQLAlchemyConnPrecedence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := ParseConfig("airflow.cfg", []byte(tt.file), tt.env)
+			c, err := Parse("airflow.cfg", []byte(tt.file), tt.env)
 			require.NoError(t, err)
-			assert.Equal(t, tt.want, c.SQLAlchemyConn.Reveal())
+			assert.Equal(t, tt.want, sqlConn(t, c).Reveal())
 		})
 	}
 }
@@ -235,10 +237,10 @@ func TestParseConfigUseCache(t *testing.T) {
 		{"false", false}, {"False", false}, {"f", false}, {"0", false}, {"no", false}, {"n", false}, {"off", false},
 		{"True # cache variables", true}, {"off#", false},
 	} {
-		c, err := ParseConfig("airflow.cfg", []byte("[secrets]\nuse_cache = "+tt.in), nil)
+		c, err := Parse("airflow.cfg", []byte("[secrets]\nuse_cache = "+tt.in), nil)
 		require.NoError(t, err, tt.in)
 		assert.Equal(t, tt.want, c.UseCache, tt.in)
-		c, err = ParseConfig("", nil, []string{"AIRFLOW__SECRETS__USE_CACHE= " + tt.in + " "})
+		c, err = Parse("", nil, []string{"AIRFLOW__SECRETS__USE_CACHE= " + tt.in + " "})
 		require.NoError(t, err, tt.in)
 		assert.Equal(t, tt.want, c.UseCache, tt.in)
 	}
@@ -252,7 +254,7 @@ func TestParseConfigCacheTTL(t *testing.T) {
 		{"0", 0}, {"60", time.Minute}, {" 900 ", 900 * time.Second}, {"+5", 5 * time.Second}, {"-0", 0},
 		{"1_000", 1000 * time.Second}, {"0900", 900 * time.Second}, {"9223372036", 9223372036 * time.Second},
 	} {
-		c, err := ParseConfig("airflow.cfg", []byte("[secrets]\ncache_ttl_seconds = "+tt.in), nil)
+		c, err := Parse("airflow.cfg", []byte("[secrets]\ncache_ttl_seconds = "+tt.in), nil)
 		require.NoError(t, err, tt.in)
 		assert.Equal(t, tt.want, c.CacheTTL, tt.in)
 	}
@@ -328,10 +330,15 @@ func TestParseConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseConfig("airflow.cfg", []byte(tt.file), tt.env)
+			c, err := Parse("airflow.cfg", []byte(tt.file), tt.env)
+			if err == nil { // the metastore's options are read when it opens
+				if _, _, _, err = c.Sensitive("core", "fernet_key"); err == nil {
+					_, _, _, err = c.Sensitive("database", "sql_alchemy_conn", "core", "sql_alchemy_conn")
+				}
+			}
 			require.Error(t, err)
 			assert.Equal(t, tt.want, err.Error())
-			assert.True(t, errors.Is(err, ErrConfig))
+			assert.True(t, errors.Is(err, ErrInvalid))
 			assert.NotContains(t, err.Error(), cfgPlanted)
 		})
 	}
@@ -354,10 +361,10 @@ func TestParseConfigVariantsAirflowWouldNotUse(t *testing.T) {
 		{"unread options", "[celery]\nbroker_url_cmd = x\n[secrets]\nbackend_cmd = x", []string{"AIRFLOW__CELERY__RESULT_BACKEND_SECRET=x"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := ParseConfig("airflow.cfg", []byte(tt.file), tt.env)
+			c, err := Parse("airflow.cfg", []byte(tt.file), tt.env)
 			require.NoError(t, err)
-			if c.FernetKey.Len() > 0 {
-				assert.Equal(t, "k", c.FernetKey.Reveal())
+			if fernetKey(t, c).Len() > 0 {
+				assert.Equal(t, "k", fernetKey(t, c).Reveal())
 			}
 		})
 	}
@@ -367,7 +374,7 @@ func TestConfigGet(t *testing.T) {
 	const file = "[DEFAULT]\nhome = /opt\nshared = d\n[core]\ndags_folder = %(home)s/dags\nshared = c\n[Mixed]\nk = v\n[kubernetes.executor]\nns = file\n"
 	env := []string{"AIRFLOW__CORE__PARALLELISM=32", "AIRFLOW__WEBSERVER__SECRET_KEY=" + cfgPlanted,
 		"AIRFLOW__KUBERNETES_EXECUTOR__NS=env", "AIRFLOW__SECRETS__BACKEND_KWARG__ROLE_ID=r"}
-	c, err := ParseConfig("airflow.cfg", []byte(file), env)
+	c, err := Parse("airflow.cfg", []byte(file), env)
 	require.NoError(t, err)
 	tests := []struct {
 		section, key string
@@ -395,7 +402,7 @@ func TestConfigGet(t *testing.T) {
 		assert.Equal(t, tt.origin, c.Origin(tt.section, tt.key), "%s/%s", tt.section, tt.key)
 	}
 
-	var nilConfig *Config
+	var nilConfig *File
 	_, ok := nilConfig.Get("core", "x")
 	assert.False(t, ok)
 	assert.Equal(t, "", nilConfig.Origin("core", "x"))
@@ -406,40 +413,56 @@ func TestLoadConfig(t *testing.T) {
 	path := filepath.Join(dir, "airflow.cfg")
 	require.NoError(t, os.WriteFile(path, []byte("[secrets]\nbackend = localfs\nuse_cache = yes\n"), 0o600))
 
-	c, err := LoadConfig(path, []string{"AIRFLOW__SECRETS__CACHE_TTL_SECONDS=5"})
+	c, err := Load(path, []string{"AIRFLOW__SECRETS__CACHE_TTL_SECONDS=5"})
 	require.NoError(t, err)
 	assert.Equal(t, path, c.Path)
 	assert.Equal(t, "localfs", c.Backend)
 	assert.True(t, c.UseCache)
 	assert.Equal(t, 5*time.Second, c.CacheTTL)
 
-	c, err = LoadConfig("", []string{"AIRFLOW__SECRETS__BACKEND=vault"})
+	c, err = Load("", []string{"AIRFLOW__SECRETS__BACKEND=vault"})
 	require.NoError(t, err)
 	assert.Equal(t, "", c.Path)
 	assert.Equal(t, "vault", c.Backend)
 
 	bad := filepath.Join(dir, "bad.cfg")
 	require.NoError(t, os.WriteFile(bad, []byte("[secrets]\nuse_cache = "+cfgPlanted+"\n"), 0o600))
-	_, err = LoadConfig(bad, nil)
+	_, err = Load(bad, nil)
 	require.Error(t, err)
 	assert.Equal(t, bad+":2: [secrets] use_cache: must be a boolean (true/false, t/f, 1/0, yes/no, y/n, on/off)", err.Error())
 
 	missing := filepath.Join(dir, "missing.cfg")
-	_, err = LoadConfig(missing, nil)
+	_, err = Load(missing, nil)
 	require.Error(t, err)
-	assert.True(t, errors.Is(err, ErrConfig))
+	assert.True(t, errors.Is(err, ErrInvalid))
 	assert.True(t, errors.Is(err, fs.ErrNotExist))
 	assert.True(t, strings.HasPrefix(err.Error(), missing+": cannot read config file"), err.Error())
 
 	big := filepath.Join(dir, "big.cfg")
 	require.NoError(t, os.WriteFile(big, make([]byte, maxConfigFile+1), 0o600))
-	_, err = LoadConfig(big, nil)
+	_, err = Load(big, nil)
 	require.Error(t, err)
 	assert.Equal(t, big+": config file is larger than 16777216 bytes", err.Error())
 }
 
 func TestParseConfigUnnamedData(t *testing.T) {
-	_, err := ParseConfig("", []byte("[s]\nx"), nil)
+	_, err := Parse("", []byte("[s]\nx"), nil)
 	require.Error(t, err)
 	assert.Equal(t, `<config>:2: line is neither a [section] header nor a "key = value" option`, err.Error())
+}
+
+// fernetKey and sqlConn read the metastore's two options as package
+// metastore does.
+func fernetKey(t *testing.T, c *File) connection.Secret {
+	t.Helper()
+	v, _, _, err := c.Sensitive("core", "fernet_key")
+	require.NoError(t, err)
+	return v
+}
+
+func sqlConn(t *testing.T, c *File) connection.Secret {
+	t.Helper()
+	v, _, _, err := c.Sensitive("database", "sql_alchemy_conn", "core", "sql_alchemy_conn")
+	require.NoError(t, err)
+	return v
 }

@@ -1,4 +1,4 @@
-package resolver
+package config
 
 import (
 	"errors"
@@ -161,7 +161,7 @@ func TestParseINIErrors(t *testing.T) {
 			_, err := parseINI("airflow.cfg", []byte(tt.in))
 			require.Error(t, err)
 			assert.Equal(t, tt.want, err.Error())
-			assert.True(t, errors.Is(err, ErrConfig))
+			assert.True(t, errors.Is(err, ErrInvalid))
 			assert.NotContains(t, err.Error(), cfgPlanted)
 		})
 	}

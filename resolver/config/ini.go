@@ -1,4 +1,4 @@
-package resolver
+package config
 
 // This file reads airflow.cfg. It is our own small parser rather than a
 // library so that every error carries the file name and a 1-based line
@@ -86,7 +86,7 @@ type interpToken struct {
 
 // iniError is the error type of config loading. Its message is
 // "where: [section] key: msg" where "where" is "path:line", "path" or
-// "env NAME"; it never contains a value. It matches ErrConfig.
+// "env NAME"; it never contains a value. It matches ErrInvalid.
 type iniError struct {
 	where   string
 	section string
@@ -117,12 +117,12 @@ func (e *iniError) Error() string {
 	return b.String()
 }
 
-// Unwrap returns ErrConfig and the cause, if any.
+// Unwrap returns ErrInvalid and the cause, if any.
 func (e *iniError) Unwrap() []error {
 	if e.err != nil {
-		return []error{ErrConfig, e.err}
+		return []error{ErrInvalid, e.err}
 	}
-	return []error{ErrConfig}
+	return []error{ErrInvalid}
 }
 
 // displayName prints a section or option name as is when it is plain, and

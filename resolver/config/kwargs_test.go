@@ -1,4 +1,4 @@
-package resolver
+package config
 
 import (
 	"testing"
@@ -28,7 +28,7 @@ func TestParseKwargs(t *testing.T) {
 			k, err := ParseKwargs([]byte(tt.text))
 			if tt.wantErr != "" {
 				require.Error(t, err)
-				assert.ErrorIs(t, err, ErrConfig)
+				assert.ErrorIs(t, err, ErrInvalid)
 				assert.Contains(t, err.Error(), tt.wantErr)
 				assert.NotContains(t, err.Error(), "Pl4nted")
 				return
@@ -109,7 +109,7 @@ func TestKwargsCheckUnusedAndSet(t *testing.T) {
 	require.NoError(t, err)
 	_, _ = k.String("known", "")
 	err = k.CheckUnused("mybackend")
-	require.ErrorIs(t, err, ErrConfig)
+	require.ErrorIs(t, err, ErrInvalid)
 	assert.EqualError(t, err, "configuration error: backend mybackend: unknown backend_kwargs key(s): typo_one, typo_two")
 
 	assert.JSONEq(t, `{"known": "a", "typo_one": 1, "typo_two": 2}`, string(k.JSON()))

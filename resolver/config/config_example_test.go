@@ -1,12 +1,12 @@
-package resolver_test
+package config_test
 
 import (
 	"fmt"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
-func ExampleParseConfig() {
+func ExampleParse() {
 	const airflowCfg = `
 [core]
 fernet_key = 81HqDtbqAywKSOumSha3BhWNOdQ26slT6K0YaZeZyPs=
@@ -27,7 +27,7 @@ use_cache = True
 		"AIRFLOW__SECRETS__CACHE_TTL_SECONDS=60",
 		"AIRFLOW__SECRETS__BACKEND_KWARG__ROLE_ID=my-role",
 	}
-	cfg, err := resolver.ParseConfig("airflow.cfg", []byte(airflowCfg), environ)
+	cfg, err := config.Parse("airflow.cfg", []byte(airflowCfg), environ)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -35,11 +35,12 @@ use_cache = True
 	fmt.Println(cfg.Backend)
 	fmt.Println(cfg.BackendKwargs.Keys())
 	fmt.Println(cfg.UseCache, cfg.CacheTTL)
-	fmt.Println(cfg.FernetKey) // secrets print as ***
+	key, _, _, _ := cfg.Sensitive("core", "fernet_key")
+	fmt.Println(key) // secrets print as ***
 	fmt.Println(cfg.Origin("secrets", "backend_kwargs"))
 
 	// Errors name the file, the line and the option, never the value.
-	_, err = resolver.ParseConfig("airflow.cfg", []byte("[secrets]\nuse_cache = maybe\n"), nil)
+	_, err = config.Parse("airflow.cfg", []byte("[secrets]\nuse_cache = maybe\n"), nil)
 	fmt.Println(err)
 	// Output:
 	// airflow.providers.hashicorp.secrets.vault.VaultBackend

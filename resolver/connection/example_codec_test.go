@@ -1,13 +1,13 @@
-package resolver_test
+package connection_test
 
 import (
 	"fmt"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 func ExampleParseURI() {
-	c, err := resolver.ParseURI("my_db", "postgresql://app%40corp:s3cr%2Ft@DB.example.com:5432/orders?sslmode=require&connect_timeout=10")
+	c, err := connection.ParseURI("my_db", "postgresql://app%40corp:s3cr%2Ft@DB.example.com:5432/orders?sslmode=require&connect_timeout=10")
 	if err != nil {
 		panic(err)
 	}
@@ -23,12 +23,12 @@ func ExampleParseURI() {
 }
 
 func ExampleConnection_URI() {
-	c, err := resolver.ParseJSON("spark_k8s", `{"conn_type": "spark", "host": "k8s://10.0.0.1", "port": 443, "extra": {"deploy-mode": "cluster", "retries": 3}}`)
+	c, err := connection.ParseJSON("spark_k8s", `{"conn_type": "spark", "host": "k8s://10.0.0.1", "port": 443, "extra": {"deploy-mode": "cluster", "retries": 3}}`)
 	if err != nil {
 		panic(err)
 	}
 	fmt.Println(c.URI())
-	c, err = resolver.ParseJSON("http_api", `{"conn_type": "http", "host": "api.example.com", "login": "bot", "password": "p@ss word", "extra": {"verify": "false-ish"}}`)
+	c, err = connection.ParseJSON("http_api", `{"conn_type": "http", "host": "api.example.com", "login": "bot", "password": "p@ss word", "extra": {"verify": "false-ish"}}`)
 	if err != nil {
 		panic(err)
 	}
@@ -38,21 +38,35 @@ func ExampleConnection_URI() {
 	// http://bot:p%40ss%20word@api.example.com/?verify=false-ish
 }
 
-func ExampleParseConnection() {
+func ExampleParse() {
 	for _, value := range []string{
 		"  mysql://root@localhost/test  ",
 		`{"conn_type": "aws", "extra": {"region_name": "eu-west-1"}}`,
 		"mysql://root@localhost:99999/test",
 	} {
-		c, err := resolver.ParseConnection("conn", value)
+		c, err := connection.Parse("conn", value)
 		if err != nil {
 			fmt.Println("error:", err)
 			continue
 		}
-		fmt.Printf("type=%s host=%q region=%q\n", c.ConnType, c.Host, c.ExtraValue("region_name").String())
+		fmt.Printf("type=%s host=%q region=%q\n", c.ConnType, c.Host, extra(c, "region_name"))
 	}
 	// Output:
 	// type=mysql host="localhost" region=""
 	// type=aws host="" region="eu-west-1"
 	// error: invalid connection: connection "conn": port: out of range 0-65535
+}
+
+func extra(c connection.Connection, path string) string {
+	v, _ := c.ExtraString(path)
+	return v
+}
+
+func ExampleSecret() {
+	s := connection.NewSecret("hunter2")
+	fmt.Println(s, s.Reveal())
+	fmt.Printf("%v %+v %#v %q\n", s, s, s, s)
+	// Output:
+	// *** hunter2
+	// *** *** *** ***
 }

@@ -1,4 +1,4 @@
-package resolver
+package connection
 
 import (
 	"encoding/json"
@@ -11,11 +11,11 @@ import (
 	"unicode/utf8"
 )
 
-// ParseConnection parses a connection value as Airflow's secrets backends do
+// Parse parses a connection value as Airflow's secrets backends do
 // (BaseSecretsBackend.deserialize_connection): the value is trimmed of
 // Python whitespace, then read as Airflow's JSON form ([ParseJSON]) when it
 // starts with '{' and as a connection URI ([ParseURI]) otherwise.
-func ParseConnection(connID, value string) (Connection, error) {
+func Parse(connID, value string) (Connection, error) {
 	v := pyStrip(value)
 	if v == "" {
 		return Connection{}, (&fieldErr{"value", "empty"}).wrap(connID)
@@ -43,7 +43,7 @@ func ParseConnection(connID, value string) (Connection, error) {
 //
 // A "conn_id" key, which [Connection.RevealedJSON] writes, is accepted when
 // it is null or names the same id as connID. Extra is stored as Python's
-// json.dumps would write it. Errors wrap [ErrInvalidConnection], name the
+// json.dumps would write it. Errors wrap [ErrInvalid], name the
 // field at fault and never contain a value.
 func ParseJSON(connID, data string) (Connection, error) {
 	c, ferr := parseJSON(connID, data)
@@ -276,7 +276,7 @@ func decimalValue(r rune) (int, bool) {
 	return int(r-zero) % 10, true
 }
 
-// ConnectionFromFields builds a connection as Airflow's constructor
+// FromFields builds a connection as Airflow's constructor
 // Connection(conn_id=connID, **fields) does; the local-file backend uses it
 // for dict values and Vault for field maps. Unlike [ParseJSON] it does not
 // normalise conn_type, and an empty conn_type is kept.
@@ -288,7 +288,7 @@ func decimalValue(r rune) (int, bool) {
 // have no order), uri (exclusive with the other non-empty fields),
 // team_name (dropped) and conn_id (nil or the same id as connID). Any
 // other key is an error that names it.
-func ConnectionFromFields(connID string, fields map[string]any) (Connection, error) {
+func FromFields(connID string, fields map[string]any) (Connection, error) {
 	c, ferr := connectionFromFields(connID, fields)
 	if ferr != nil {
 		return Connection{}, ferr.wrap(connID)

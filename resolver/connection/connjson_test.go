@@ -1,4 +1,4 @@
-package resolver
+package connection
 
 import (
 	"encoding/json"
@@ -100,7 +100,7 @@ func TestParseJSON(t *testing.T) {
 			got, err := ParseJSON("cid", tc.data)
 			if tc.err != "" {
 				require.Error(t, err)
-				assert.ErrorIs(t, err, ErrInvalidConnection)
+				assert.ErrorIs(t, err, ErrInvalid)
 				assert.Contains(t, err.Error(), `connection "cid": `+tc.err)
 				return
 			}
@@ -204,10 +204,10 @@ func TestConnectionFromFields(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ConnectionFromFields("cid", tc.fields)
+			got, err := FromFields("cid", tc.fields)
 			if tc.err != "" {
 				require.Error(t, err)
-				assert.ErrorIs(t, err, ErrInvalidConnection)
+				assert.ErrorIs(t, err, ErrInvalid)
 				assert.Contains(t, err.Error(), tc.err)
 				return
 			}
@@ -223,9 +223,9 @@ func TestValidConnID(t *testing.T) {
 	valid := []string{"a", "a_valid_conn_id_!!##", "a_-.11", `x:/\()#!`, "名前", "x²", "Ⅻ", strings.Repeat("z", 250)}
 	invalid := []string{"", "<script>", "a b", "a\n", "a\u0301", "a$", strings.Repeat("z", 251), "\xff"}
 	for _, id := range valid {
-		assert.True(t, ValidConnID(id), id)
+		assert.True(t, ValidID(id), id)
 	}
 	for _, id := range invalid {
-		assert.False(t, ValidConnID(id), id)
+		assert.False(t, ValidID(id), id)
 	}
 }

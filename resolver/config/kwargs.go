@@ -1,8 +1,9 @@
-package resolver
+package config
 
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -27,7 +28,7 @@ type Kwargs struct {
 }
 
 // ParseKwargs parses backend_kwargs. Empty or blank text means no kwargs;
-// anything other than a JSON object is an ErrConfig error.
+// anything other than a JSON object is an ErrInvalid error.
 func ParseKwargs(text []byte) (*Kwargs, error) {
 	k := &Kwargs{raw: map[string]json.RawMessage{}, used: map[string]bool{}}
 	trimmed := bytes.TrimSpace(text)
@@ -36,10 +37,10 @@ func ParseKwargs(text []byte) (*Kwargs, error) {
 		return k, nil
 	}
 	if trimmed[0] != '{' {
-		return nil, fmt.Errorf("%w: backend_kwargs must be a JSON object", ErrConfig)
+		return nil, fmt.Errorf("%w: backend_kwargs must be a JSON object", ErrInvalid)
 	}
 	if err := json.Unmarshal(trimmed, &k.raw); err != nil {
-		return nil, fmt.Errorf("%w: backend_kwargs is not a valid JSON object: %s", ErrConfig, jsonErrorWhere(trimmed, err))
+		return nil, fmt.Errorf("%w: backend_kwargs is not a valid JSON object: %s", ErrInvalid, jsonErrorWhere(trimmed, err))
 	}
 	if k.raw == nil { // "null" cannot reach here, but be safe
 		k.raw = map[string]json.RawMessage{}
@@ -54,10 +55,10 @@ func jsonErrorWhere(data []byte, err error) string {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
-	case asErr(err, &se):
+	case errors.As(err, &se):
 		line, col := lineCol(data, int(se.Offset))
 		return fmt.Sprintf("syntax error at line %d, column %d", line, col)
-	case asErr(err, &te):
+	case errors.As(err, &te):
 		line, col := lineCol(data, int(te.Offset))
 		return fmt.Sprintf("unexpected %s at line %d, column %d", te.Value, line, col)
 	}
@@ -219,7 +220,7 @@ func (k *Kwargs) Decode(key string, dst any) (bool, error) {
 	return true, nil
 }
 
-// CheckUnused returns an ErrConfig error naming every key no getter read, or
+// CheckUnused returns an ErrInvalid error naming every key no getter read, or
 // nil. A backend calls it at the end of its constructor.
 func (k *Kwargs) CheckUnused(backend string) error {
 	k.mu.Lock()
@@ -234,11 +235,11 @@ func (k *Kwargs) CheckUnused(backend string) error {
 		return nil
 	}
 	sort.Strings(unknown)
-	return fmt.Errorf("%w: backend %s: unknown backend_kwargs key(s): %s", ErrConfig, backend, strings.Join(unknown, ", "))
+	return fmt.Errorf("%w: backend %s: unknown backend_kwargs key(s): %s", ErrInvalid, backend, strings.Join(unknown, ", "))
 }
 
 func kwargErr(key, msg string) error {
-	return fmt.Errorf("%w: backend_kwargs key %q %s", ErrConfig, key, msg)
+	return fmt.Errorf("%w: backend_kwargs key %q %s", ErrInvalid, key, msg)
 }
 
 // parseBool reads a boolean the way Airflow's config does.

@@ -1,4 +1,4 @@
-package resolver
+package config
 
 import (
 	"bytes"
@@ -79,11 +79,11 @@ func FuzzParseConfig(f *testing.F) {
 			data = append(append(append(bytes.Clone(data), '\n'), place.file...), secret...)
 		}
 
-		c, err := ParseConfig("f.cfg", data, environ)
+		c, err := Parse("f.cfg", data, environ)
 		if err != nil {
 			msg := err.Error()
-			if !errors.Is(err, ErrConfig) {
-				t.Fatalf("error does not match ErrConfig: %v", err)
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error does not match ErrInvalid: %v", err)
 			}
 			if strings.Contains(msg, cfgFuzzMarker) {
 				t.Fatalf("error contains the planted secret: %q", msg)

@@ -1,4 +1,4 @@
-package resolver
+package connection
 
 import (
 	"encoding/json"
@@ -43,8 +43,8 @@ const maxFuzzInput = 8 << 10
 
 func checkCodecError(t *testing.T, input string, err error) {
 	t.Helper()
-	if !errors.Is(err, ErrInvalidConnection) {
-		t.Fatalf("error does not wrap ErrInvalidConnection: %v", err)
+	if !errors.Is(err, ErrInvalid) {
+		t.Fatalf("error does not wrap ErrInvalid: %v", err)
 	}
 	prefix := `invalid connection: connection "` + fuzzID + `": `
 	msg, ok := strings.CutPrefix(err.Error(), prefix)

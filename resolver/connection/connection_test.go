@@ -1,4 +1,4 @@
-package resolver
+package connection
 
 import (
 	"bytes"
@@ -76,20 +76,32 @@ func TestRevealedJSON(t *testing.T) {
 
 	bad := Connection{Extra: "{not json"}
 	_, err = bad.RevealedJSON()
-	assert.ErrorIs(t, err, ErrInvalidConnection)
+	assert.ErrorIs(t, err, ErrInvalid)
 }
 
 func TestExtraAccess(t *testing.T) {
 	c := Connection{ConnID: "c", Extra: `{"a": {"b": [1, "two"]}, "flag": true}`}
-	assert.Equal(t, "two", c.ExtraValue("a.b.1").String())
-	assert.True(t, c.ExtraValue("flag").Bool())
-	assert.False(t, c.ExtraValue("missing").Exists())
+	for _, tc := range []struct {
+		path, want string
+		ok         bool
+	}{
+		{"a.b.1", "two", true},
+		{"a.b.0", "1", true},
+		{"flag", "true", true},
+		{"a.b", `[1, "two"]`, true},
+		{"missing", "", false},
+	} {
+		got, ok := c.ExtraString(tc.path)
+		assert.Equal(t, tc.ok, ok, tc.path)
+		assert.Equal(t, tc.want, got, tc.path)
+	}
 	m, err := c.ExtraMap()
 	require.NoError(t, err)
 	assert.Equal(t, true, m["flag"])
 
 	var none Connection
-	assert.False(t, none.ExtraValue("a").Exists())
+	_, ok := none.ExtraString("a")
+	assert.False(t, ok)
 	m, err = none.ExtraMap()
 	require.NoError(t, err)
 	assert.Empty(t, m)

@@ -1,4 +1,4 @@
-package resolver
+package connection
 
 import (
 	"strings"
@@ -9,12 +9,12 @@ import (
 // connIDMaxLen is Airflow's CONN_ID_MAX_LEN, in characters (code points).
 const connIDMaxLen = 250
 
-// ValidConnID reports whether id is a connection id Airflow keeps: one to
+// ValidID reports whether id is a connection id Airflow keeps: one to
 // 250 characters, each a Unicode letter or number (Python's \w), '_' or one
 // of # ! ( ) - . : / \ — the full match of Airflow's RE_SANITIZE_CONN_ID.
 // A parse function given an id that is not valid returns a Connection whose
 // ConnID is "", as Airflow sanitises such an id to None.
-func ValidConnID(id string) bool {
+func ValidID(id string) bool {
 	n := utf8.RuneCountInString(id)
 	return n >= 1 && n <= connIDMaxLen && allConnIDRunes(id)
 }

@@ -1,4 +1,4 @@
-package resolver
+package connection
 
 import (
 	"encoding/json"
@@ -228,7 +228,7 @@ func TestParseURI(t *testing.T) {
 			got, err := ParseURI("test_id", tc.uri)
 			if tc.err != "" {
 				require.Error(t, err)
-				assert.ErrorIs(t, err, ErrInvalidConnection)
+				assert.ErrorIs(t, err, ErrInvalid)
 				assert.Contains(t, err.Error(), `connection "test_id": `+tc.err)
 				return
 			}
@@ -292,7 +292,7 @@ func TestParseURIErrorsHideSecrets(t *testing.T) {
 	for _, uri := range errorCarriers {
 		_, err := ParseURI("id", uri)
 		require.Error(t, err, uri)
-		assert.ErrorIs(t, err, ErrInvalidConnection)
+		assert.ErrorIs(t, err, ErrInvalid)
 		msg := err.Error()
 		for _, secret := range []string{secretPassword, url.QueryEscape(secretPassword), url.PathEscape(secretPassword), uri} {
 			assert.NotContains(t, msg, secret, "error for %q", uri)
@@ -315,10 +315,10 @@ func TestParseConnection(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ParseConnection("cid", tc.value)
+			got, err := Parse("cid", tc.value)
 			if tc.err != "" {
 				require.Error(t, err)
-				assert.ErrorIs(t, err, ErrInvalidConnection)
+				assert.ErrorIs(t, err, ErrInvalid)
 				assert.Contains(t, err.Error(), tc.err)
 				return
 			}
@@ -491,7 +491,7 @@ func TestURIRoundTripBuilt(t *testing.T) {
 
 func TestFieldErrWraps(t *testing.T) {
 	err := (&fieldErr{"port", "out of range 0-65535"}).wrap("x")
-	assert.True(t, errors.Is(err, ErrInvalidConnection))
+	assert.True(t, errors.Is(err, ErrInvalid))
 	assert.Equal(t, `invalid connection: connection "x": port: out of range 0-65535`, err.Error())
 }
 

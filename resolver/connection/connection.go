@@ -1,4 +1,4 @@
-package resolver
+package connection
 
 import (
 	"encoding/json"
@@ -80,14 +80,16 @@ func (c *Connection) SetPresent(f Field) { c.empty |= f }
 // ClearPresent undoes SetPresent: empty fields in f become absent again.
 func (c *Connection) ClearPresent(f Field) { c.empty &^= f }
 
-// ExtraValue returns the extra value at path, in gjson path syntax
-// ("timeout", "a.b", "list.0"). The result's Exists is false when the
-// connection has no such extra.
-func (c *Connection) ExtraValue(path string) gjson.Result {
+// ExtraString returns the extra value at path, in gjson path syntax
+// ("timeout", "a.b", "list.0"), as text: a string's value, a number or
+// true/false as written, an object or array as its JSON. ok is false when
+// the connection has no such extra.
+func (c *Connection) ExtraString(path string) (value string, ok bool) {
 	if c.Extra == "" {
-		return gjson.Result{}
+		return "", false
 	}
-	return gjson.Get(c.Extra, path)
+	r := gjson.Get(c.Extra, path)
+	return r.String(), r.Exists()
 }
 
 // ExtraMap decodes Extra into a map (Airflow's extra_dejson). It returns an
@@ -98,7 +100,7 @@ func (c *Connection) ExtraMap() (map[string]any, error) {
 		return m, nil
 	}
 	if err := json.Unmarshal([]byte(c.Extra), &m); err != nil {
-		return nil, fmt.Errorf("%w: connection %q: field extra is not a JSON object", ErrInvalidConnection, c.ConnID)
+		return nil, fmt.Errorf("%w: connection %q: field extra is not a JSON object", ErrInvalid, c.ConnID)
 	}
 	return m, nil
 }
@@ -217,7 +219,7 @@ func (c Connection) jsonObject(reveal bool) ([]byte, error) {
 		} else if json.Valid([]byte(c.Extra)) {
 			o.Extra = json.RawMessage(c.Extra)
 		} else {
-			return nil, fmt.Errorf("%w: connection %q: field extra is not valid JSON", ErrInvalidConnection, c.ConnID)
+			return nil, fmt.Errorf("%w: connection %q: field extra is not valid JSON", ErrInvalid, c.ConnID)
 		}
 	}
 	return json.Marshal(o)

@@ -1,4 +1,4 @@
-package resolver
+package config
 
 import (
 	"math/rand/v2"
@@ -171,7 +171,7 @@ func TestHostileINIOverrideWorkBounded(t *testing.T) {
 	f.maxSteps = maxInterpolationSteps(len(data))
 	err = f.validate()
 	require.Error(t, err)
-	assert.ErrorIs(t, err, ErrConfig)
+	assert.ErrorIs(t, err, ErrInvalid)
 	assert.Contains(t, err.Error(), "f:")
 	assert.Contains(t, err.Error(), "too many sections override")
 	// One section's work past the bound at most: 2n+1 options, n refs each

@@ -1,4 +1,4 @@
-package resolver
+package config
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // maxConfigFile bounds the size of a config file LoadConfig reads.
@@ -23,7 +25,14 @@ const envPrefix = "AIRFLOW__"
 // envKwargPrefix starts a per-key backend_kwargs override (Airflow 3.2+).
 const envKwargPrefix = "AIRFLOW__SECRETS__BACKEND_KWARG__"
 
-// Config is the configuration Airflow reads from airflow.cfg and from
+// ErrInvalid is wrapped by configuration errors: a bad config file, an
+// unknown backend name, bad backend_kwargs, a backend constructor's refusal.
+var ErrInvalid = errors.New("configuration error")
+
+// DefaultCacheTTL is [secrets] cache_ttl_seconds when it is not set.
+const DefaultCacheTTL = 900 * time.Second
+
+// File is the configuration Airflow reads from airflow.cfg and from
 // AIRFLOW__{SECTION}__{KEY} environment variables, as far as secretpath uses
 // it. Load it with [LoadConfig] or [ParseConfig].
 //
@@ -53,7 +62,7 @@ const envKwargPrefix = "AIRFLOW__SECRETS__BACKEND_KWARG__"
 //     AIRFLOW__CORE__FERNET_KEY_SECRET, ...) that run a shell command or ask
 //     the secrets backend for the option: running commands named in config
 //     is a security decision we do not take silently. Where Airflow would
-//     use such a variant for an option Config reads (backend_kwargs,
+//     use such a variant for an option File reads (backend_kwargs,
 //     fernet_key, sql_alchemy_conn: the variant is set and no plain value
 //     of higher precedence is), loading fails with an error naming it.
 //   - Airflow's "$VAR" and "~" expansion of every value (expand_env_var).
@@ -67,14 +76,14 @@ const envKwargPrefix = "AIRFLOW__SECRETS__BACKEND_KWARG__"
 // object is an error (Airflow logs a warning and uses no kwargs); a bad
 // use_cache or cache_ttl_seconds is an error at load.
 //
-// Every error matches ErrConfig, starts with where the option was set
+// Every error matches ErrInvalid, starts with where the option was set
 // ("airflow.cfg:12:", the line of the key or of the faulty continuation
 // line, or "env AIRFLOW__SECRETS__USE_CACHE:"), names the option, and
 // never contains a value.
 //
-// Printing a Config (fmt, slog, encoding/json) shows neither the secrets it
+// Printing a File (fmt, slog, encoding/json) shows neither the secrets it
 // holds, nor the kwargs' values, nor the file's other values.
-type Config struct {
+type File struct {
 	// Path is the file read, "" when none.
 	Path string
 
@@ -104,15 +113,6 @@ type Config struct {
 	// whole seconds, default 0 = off; needs use_cache): see [WithStaleGrace].
 	StaleGrace time.Duration
 
-	// FernetKey is [core] fernet_key: one key or a comma list (rotation).
-	FernetKey Secret
-
-	// SQLAlchemyConn is [database] sql_alchemy_conn, falling back to the
-	// legacy [core] sql_alchemy_conn (Airflow 2.3 to 2.x; Airflow 3 dropped
-	// that fallback). Precedence follows Airflow 2: the [database] variable,
-	// the [core] variable, the [database] file option, the [core] one.
-	SQLAlchemyConn Secret
-
 	st *configState // behind a pointer so that %v prints no value
 }
 
@@ -124,26 +124,26 @@ type configState struct {
 type envVar struct{ name, value string }
 
 // String describes c without revealing a value: the path, the backend,
-// the names of the kwargs, the cache settings and "***" for each secret.
-func (c Config) String() string {
+// the names of the kwargs and the cache settings.
+func (c File) String() string {
 	var keys []string
 	if c.BackendKwargs != nil {
 		keys = c.BackendKwargs.Keys()
 	}
-	return fmt.Sprintf("Config{Path: %q, Backend: %q, BackendKwargs: [%s], UseCache: %t, CacheTTL: %s, TierTimeout: %s, StaleGrace: %s, FernetKey: %s, SQLAlchemyConn: %s}",
-		c.Path, c.Backend, strings.Join(keys, " "), c.UseCache, c.CacheTTL, c.TierTimeout, c.StaleGrace, c.FernetKey, c.SQLAlchemyConn)
+	return fmt.Sprintf("File{Path: %q, Backend: %q, BackendKwargs: [%s], UseCache: %t, CacheTTL: %s, TierTimeout: %s, StaleGrace: %s}",
+		c.Path, c.Backend, strings.Join(keys, " "), c.UseCache, c.CacheTTL, c.TierTimeout, c.StaleGrace)
 }
 
-// Format prints [Config.String] for every verb, so that no fmt verb shows
+// Format prints [File.String] for every verb, so that no fmt verb shows
 // the unexported state (the file's values, the environment) or kwargs.
-func (c Config) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+func (c File) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
 
-// LoadConfig reads the config file at path ("" for none: the environment
+// Load reads the config file at path ("" for none: the environment
 // alone) and applies the overrides in environ (KEY=value entries, as from
-// os.Environ). See [Config] for the rules.
-func LoadConfig(path string, environ []string) (*Config, error) {
+// os.Environ). See [File] for the rules.
+func Load(path string, environ []string) (*File, error) {
 	if path == "" {
-		return ParseConfig("", nil, environ)
+		return Parse("", nil, environ)
 	}
 	fh, err := os.Open(path)
 	if err != nil {
@@ -157,14 +157,14 @@ func LoadConfig(path string, environ []string) (*Config, error) {
 	if len(data) > maxConfigFile {
 		return nil, &iniError{where: path, msg: fmt.Sprintf("config file is larger than %d bytes", maxConfigFile)}
 	}
-	return ParseConfig(path, data, environ)
+	return Parse(path, data, environ)
 }
 
-// ParseConfig parses data, the text of an airflow.cfg called name in
+// Parse parses data, the text of an airflow.cfg called name in
 // messages ("<config>" when name is ""), and applies the overrides in
 // environ. With name "" and no data there is no file: the environment
-// alone. See [Config] for the rules.
-func ParseConfig(name string, data []byte, environ []string) (*Config, error) {
+// alone. See [File] for the rules.
+func Parse(name string, data []byte, environ []string) (*File, error) {
 	st := &configState{env: indexEnv(environ)}
 	if name != "" || len(data) > 0 {
 		where := name
@@ -177,7 +177,7 @@ func ParseConfig(name string, data []byte, environ []string) (*Config, error) {
 		}
 		st.file = f
 	}
-	c := &Config{Path: name, st: st, CacheTTL: DefaultCacheTTL}
+	c := &File{Path: name, st: st, CacheTTL: DefaultCacheTTL}
 
 	if v, _, ok, err := st.option("secrets", "backend", false); err != nil {
 		return nil, err
@@ -235,18 +235,29 @@ func ParseConfig(name string, data []byte, environ []string) (*Config, error) {
 		}
 	}
 
-	if v, _, ok, err := st.option("core", "fernet_key", true); err != nil {
-		return nil, err
-	} else if ok {
-		c.FernetKey = NewSecret(v)
-	}
-
-	if v, _, ok, err := st.option("database", "sql_alchemy_conn", true, "core", "sql_alchemy_conn"); err != nil {
-		return nil, err
-	} else if ok {
-		c.SQLAlchemyConn = NewSecret(v)
-	}
 	return c, nil
+}
+
+// Sensitive returns an option Airflow also reads from its "_cmd" and
+// "_secret" variants (fernet_key, sql_alchemy_conn, ...), with Airflow's
+// precedence: the environment variable, the file option; when legacy names
+// another section and key (Airflow's deprecated location of the option),
+// it is tried after each of those. A set "_cmd" or "_secret" variant that
+// would win is an error naming it: secretpath does not run commands or ask
+// a secrets backend for its own configuration. The error never contains a
+// value; where says where the value was set ("" when it was not).
+func (c *File) Sensitive(section, key string, legacy ...string) (v connection.Secret, where string, ok bool, err error) {
+	if c == nil || c.st == nil {
+		return connection.Secret{}, "", false, nil
+	}
+	if len(legacy) != 0 && len(legacy) != 2 {
+		panic("config: Sensitive's legacy is a section and a key")
+	}
+	s, src, ok, err := c.st.option(section, key, true, legacy...)
+	if err != nil || !ok {
+		return connection.Secret{}, "", false, err
+	}
+	return connection.NewSecret(s), src.where(), true, nil
 }
 
 // Get returns option key of section as Airflow's conf.get finds it (section
@@ -255,7 +266,7 @@ func ParseConfig(name string, data []byte, environ []string) (*Config, error) {
 // the one it inherits from [DEFAULT] (only for a section present in the
 // file). A file value is interpolated; "_cmd" and "_secret" variants are
 // not consulted. The value may be a secret: do not log it.
-func (c *Config) Get(section, key string) (string, bool) {
+func (c *File) Get(section, key string) (string, bool) {
 	if c == nil || c.st == nil {
 		return "", false
 	}
@@ -274,7 +285,7 @@ func (c *Config) Get(section, key string) (string, bool) {
 // file (the line of the key), "env NAME" for an environment variable, or ""
 // when the option is not set. Use it to point at the setting in errors
 // found after loading, such as an unknown backend name.
-func (c *Config) Origin(section, key string) string {
+func (c *File) Origin(section, key string) string {
 	if c == nil || c.st == nil {
 		return ""
 	}

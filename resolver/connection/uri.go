@@ -1,4 +1,4 @@
-package resolver
+package connection
 
 import (
 	"fmt"
@@ -10,10 +10,10 @@ import (
 // Airflow's reserved query parameter that carries the whole extra as JSON.
 const extraKey = "__extra__"
 
-// invalid wraps ErrInvalidConnection with the connection id and the field at
+// invalid wraps ErrInvalid with the connection id and the field at
 // fault. Messages never quote the value, the URI or the extras.
 func (e *fieldErr) wrap(connID string) error {
-	return fmt.Errorf("%w: connection %q: %s: %s", ErrInvalidConnection, connID, e.field, e.msg)
+	return fmt.Errorf("%w: connection %q: %s: %s", ErrInvalid, connID, e.field, e.msg)
 }
 
 // ParseURI parses an Airflow connection URI as Airflow's newest core model
@@ -34,8 +34,8 @@ func (e *fieldErr) wrap(connID string) error {
 //     whole extra as JSON text.
 //
 // Extra is stored as Python's json.dumps would write it. connID is sanitised
-// as Airflow does ([ValidConnID]); an invalid id gives ConnID "" rather than
-// an error. Errors wrap [ErrInvalidConnection], name the field at fault and
+// as Airflow does ([ValidID]); an invalid id gives ConnID "" rather than
+// an error. Errors wrap [ErrInvalid], name the field at fault and
 // never contain the URI, the password or an extra value.
 func ParseURI(connID, uri string) (Connection, error) {
 	c, ferr := parseURI(uri)
