@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // RequireAllEnv is the environment variable that turns a missing
@@ -62,9 +63,9 @@ func OpenKwargs(t testing.TB, name string, kw map[string]any) (resolver.Backend,
 	if err != nil {
 		t.Fatalf("backend_kwargs %v: %v", kw, err)
 	}
-	kwargs, err := resolver.ParseKwargs(raw)
+	kwargs, err := config.ParseKwargs(raw)
 	if err != nil {
 		t.Fatalf("backend_kwargs: %v", err)
 	}
-	return resolver.Open(t.Context(), name, kwargs)
+	return resolver.OpenBackend(t.Context(), name, resolver.Env{Kwargs: kwargs})
 }
