@@ -25,6 +25,11 @@ var layerRules = []struct {
 		allow: deps(under(mod + "/resolver/internal/")),
 	},
 	{
+		name:  "the codes package imports no module package",
+		pkg:   is(mod + "/resolver/codes"),
+		allow: deps(func(string) bool { return false }),
+	},
+	{
 		name:  "the config package imports only the codec",
 		pkg:   is(mod + "/resolver/config"),
 		allow: deps(anyOf(is(mod+"/resolver/connection"), under(mod+"/resolver/internal/"))),
@@ -32,7 +37,7 @@ var layerRules = []struct {
 	{
 		name:  "resolver imports only its subpackages: no backend, host, command or fake",
 		pkg:   is(mod + "/resolver"),
-		allow: deps(anyOf(is(mod+"/resolver/connection"), is(mod+"/resolver/config"), under(mod+"/resolver/internal/"))),
+		allow: deps(anyOf(is(mod+"/resolver/connection"), is(mod+"/resolver/config"), is(mod+"/resolver/codes"), under(mod+"/resolver/internal/"))),
 	},
 	{
 		name:   "the conformance suite imports only the resolver packages (and no testify)",

@@ -17,13 +17,13 @@ var ErrNotFound = errors.New("not found")
 var ErrPermissionDenied = errors.New("permission denied")
 
 // ErrInvalidID is wrapped by the error for an id that no tier is asked
-// for: one longer than MaxIDLength bytes.
+// for: a connection id, variable key, config key or team name longer than
+// 4,096 bytes. Airflow's own columns hold 250 characters; no service we
+// know takes more than 2,048.
 var ErrInvalidID = errors.New("invalid id")
 
-// MaxIDLength bounds the length in bytes of a connection id, variable key
-// or config key. Airflow's own columns hold 250 characters; no service we
-// know takes more than 2,048.
-const MaxIDLength = 4096
+// maxIDLength bounds the length in bytes of an id or team (ErrInvalidID).
+const maxIDLength = 4096
 
 // Kind is the kind of value looked up.
 type Kind uint8

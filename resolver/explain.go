@@ -38,7 +38,7 @@ func (r *Resolver) Explain(ctx context.Context, req Request) *Explanation {
 		ntiers = r.configured
 	}
 	x := &Explanation{Kind: kind, ID: id, Team: req.Team, Steps: make([]Step, ntiers)}
-	if len(id) > MaxIDLength {
+	if len(id) > maxIDLength {
 		x.ID = id[:32] + "…"
 		x.Err = idTooLong(kind, id)
 		return x

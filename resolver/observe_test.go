@@ -254,7 +254,7 @@ func TestConfigTimeoutAndGrace(t *testing.T) {
 func TestOversizedID(t *testing.T) {
 	b := &staticBackend{vars: map[string]string{}}
 	for _, r := range []*Resolver{New(WithBackend("b", b)), New(WithBackend("b", b), WithCache(time.Minute, 0))} {
-		long := strings.Repeat("k", MaxIDLength+1)
+		long := strings.Repeat("k", maxIDLength+1)
 		_, err := r.Variable(context.Background(), long)
 		require.ErrorIs(t, err, ErrInvalidID)
 		assert.NotErrorIs(t, err, ErrNotFound)
@@ -262,8 +262,8 @@ func TestOversizedID(t *testing.T) {
 		_, err = r.Connection(context.Background(), long)
 		assert.ErrorIs(t, err, ErrInvalidID)
 		assert.ErrorIs(t, r.Explain(context.Background(), Request{Kind: KindConfig, ID: long}).Err, ErrInvalidID)
-		_, err = r.Variable(context.Background(), long[:MaxIDLength])
-		assert.ErrorIs(t, err, ErrNotFound, "an id of exactly MaxIDLength bytes is asked for")
+		_, err = r.Variable(context.Background(), long[:maxIDLength])
+		assert.ErrorIs(t, err, ErrNotFound, "an id of exactly maxIDLength bytes is asked for")
 	}
 }
 

@@ -135,11 +135,11 @@ func (r *Resolver) LookupValue(ctx context.Context, req Request) (connection.Sec
 // its span, metrics and debug log record.
 func (r *Resolver) lookup(ctx context.Context, req Request, ntiers int) (result, error) {
 	kind, id := req.Kind, req.ID
-	if len(id) > MaxIDLength {
+	if len(id) > maxIDLength {
 		return result{tier: -1}, idTooLong(kind, id)
 	}
-	if len(req.Team) > MaxIDLength {
-		return result{tier: -1}, fmt.Errorf("%w: team name of %d bytes is longer than %d", ErrInvalidID, len(req.Team), MaxIDLength)
+	if len(req.Team) > maxIDLength {
+		return result{tier: -1}, fmt.Errorf("%w: team name of %d bytes is longer than %d", ErrInvalidID, len(req.Team), maxIDLength)
 	}
 	ctx, span := r.tel.startLookup(ctx, kind, id)
 	debug := r.logger.Enabled(ctx, slog.LevelDebug)
@@ -187,7 +187,7 @@ func (r *Resolver) lookup(ctx context.Context, req Request, ntiers int) (result,
 }
 
 func idTooLong(kind Kind, id string) error {
-	return fmt.Errorf("%w: %s id of %d bytes is longer than %d (it starts %q)", ErrInvalidID, kind, len(id), MaxIDLength, id[:32])
+	return fmt.Errorf("%w: %s id of %d bytes is longer than %d (it starts %q)", ErrInvalidID, kind, len(id), maxIDLength, id[:32])
 }
 
 func (r *Resolver) tierName(i int) string {
@@ -380,7 +380,8 @@ func (r *Resolver) failed(ctx context.Context, t *tier, req Request, err error, 
 	}
 	r.logger.LogAttrs(ctx, slog.LevelWarn, "secrets backend failed; trying the next tier",
 		slog.String("backend", t.name), slog.String("kind", req.Kind.String()),
-		slog.String("id", req.ID), slog.String("team", req.Team), slog.String("error", err.Error()))
+		slog.String("id", req.ID), slog.String("team", req.Team), slog.String("code", Code(err).String()),
+		slog.String("error", err.Error()))
 	*errs = append(*errs, te)
 	return false, nil
 }
