@@ -98,8 +98,10 @@ type iniError struct {
 
 func (e *iniError) Error() string {
 	var b strings.Builder
-	b.WriteString(e.where)
-	b.WriteString(": ")
+	if e.where != "" {
+		b.WriteString(e.where)
+		b.WriteString(": ")
+	}
 	if e.section != "" || e.key != "" {
 		b.WriteString("[")
 		b.WriteString(displayName(e.section))

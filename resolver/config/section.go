@@ -47,11 +47,8 @@ func (s *Section) Origin(key string) string { return s.f.Origin(s.name, key) }
 func (s *Section) Errorf(key, format string, args ...any) error {
 	key = strings.ToLower(key)
 	e := &iniError{where: s.Origin(key), section: s.name, key: key, msg: fmt.Sprintf(format, args...)}
-	if e.where == "" {
-		e.where = "[" + s.name + "]"
-		if s.f != nil && s.f.Path != "" {
-			e.where = s.f.Path
-		}
+	if e.where == "" && s.f != nil {
+		e.where = s.f.Path // "" without a file: the message starts at [section]
 	}
 	return e
 }
