@@ -366,3 +366,58 @@ func TestTransportErrors(t *testing.T) {
 func slogTo(l *logBuffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
+
+// TestEnvLogger: a backend built through the registry logs to the
+// factory's Env.Logger.
+func TestEnvLogger(t *testing.T) {
+	f := newFake(t)
+	kw, err := config.ParseKwargs([]byte(`{"endpoint": "` + f.URL + `"}`))
+	require.NoError(t, err)
+	logs := &logBuffer{}
+	b, err := resolver.OpenBackend(t.Context(), gcpsecretmanager.Name, resolver.Env{Kwargs: kw, Logger: slogTo(logs)})
+	require.NoError(t, err)
+	_, err = b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindConnection, ID: "with.dot"})
+	require.ErrorIs(t, err, resolver.ErrNotFound)
+	assert.Contains(t, logs.String(), "level=ERROR")
+	assert.Contains(t, logs.String(), "secret=airflow-connections-with.dot")
+	assert.Contains(t, logs.String(), "status=INVALID_ARGUMENT")
+
+	logs.Reset()
+	_, err = b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "missing"})
+	require.ErrorIs(t, err, resolver.ErrNotFound)
+	assert.Contains(t, logs.String(), "level=DEBUG")
+	assert.Contains(t, logs.String(), "status=NOT_FOUND")
+}
+
+// TestDescribe: Explain's line for each kind, and for each reason no
+// request is made; the team does not change it.
+func TestDescribe(t *testing.T) {
+	f := newFake(t)
+	b := mustOpen(t, fakeKwargs(f, map[string]any{"config_prefix": nil, "sep": "_"})).(resolver.Describer)
+	f.ResetRequests()
+	for _, tt := range []struct {
+		req  resolver.Request
+		want string
+	}{
+		{resolver.Request{Kind: resolver.KindConnection, ID: "smtp_default"}, "projects/" + gcpfake.ProjectID + "/secrets/airflow-connections_smtp_default/versions/latest"},
+		{resolver.Request{Kind: resolver.KindVariable, ID: "hello", Team: "team-a"}, "projects/" + gcpfake.ProjectID + "/secrets/airflow-variables_hello/versions/latest"},
+		{resolver.Request{Kind: resolver.KindConfig, ID: "k"}, "no request (config_prefix is null)"},
+		{resolver.Request{Kind: resolver.KindVariable, ID: ""}, "no request (empty id)"},
+		{resolver.Request{Kind: resolver.KindConnection, ID: "a.b"}, `no request ("airflow-connections_a.b" is not a valid secret id)`},
+		{resolver.Request{Kind: resolver.Kind(9), ID: "x"}, "no request (gcp-secret-manager holds no Kind(9))"},
+	} {
+		assert.Equal(t, tt.want, b.Describe(tt.req), "%+v", tt.req)
+	}
+	assert.Zero(t, f.Count(""), "Describe makes no request")
+}
+
+// TestUnknownKind: a kind the backend does not serve is not found, with no
+// request.
+func TestUnknownKind(t *testing.T) {
+	f := newFake(t)
+	b := mustOpen(t, fakeKwargs(f, nil))
+	f.ResetRequests()
+	_, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.Kind(9), ID: "x"})
+	require.ErrorIs(t, err, resolver.ErrNotFound)
+	assert.Zero(t, f.Count(""))
+}
