@@ -11,6 +11,7 @@ import (
 	"github.com/secretpath/secretpath/builtin/azurekeyvault"
 	"github.com/secretpath/secretpath/internal/azurefake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // TestNames: every naming and not-found rule, checked on the wire. A row
@@ -64,7 +65,7 @@ func TestNames(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f.ResetRequests()
 			b := mustOpen(t, fakeKwargs(t, f, tt.kw))
-			name, err := b.SecretName(tt.kind, tt.id)
+			name, err := b.SecretName(resolver.Request{Kind: tt.kind, ID: tt.id})
 			if tt.wantWhy != "" {
 				require.ErrorIs(t, err, resolver.ErrNotFound)
 				assert.Contains(t, err.Error(), tt.wantWhy)
@@ -90,13 +91,7 @@ func TestNames(t *testing.T) {
 }
 
 func lookup(ctx context.Context, b *azurekeyvault.Backend, k resolver.Kind, id string) (string, error) {
-	switch k {
-	case resolver.KindConnection:
-		return b.ConnectionValue(ctx, id)
-	case resolver.KindVariable:
-		return b.Variable(ctx, id)
-	}
-	return b.Config(ctx, id)
+	return b.Lookup(ctx, resolver.Request{Kind: k, ID: id})
 }
 
 // TestNamesCollide: Key Vault compares names ignoring case, and '_', '.'
@@ -107,7 +102,7 @@ func TestNamesCollide(t *testing.T) {
 	b := mustOpen(t, fakeKwargs(t, f, nil))
 	f.SetSecret("airflow-variables-my-key", "one secret")
 	for _, id := range []string{"my_key", "my-key", "my.key", "MY_KEY", "My-Key"} {
-		v, err := b.Variable(t.Context(), id)
+		v, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: id})
 		require.NoError(t, err, id)
 		assert.Equal(t, "one secret", v, id)
 	}
@@ -132,7 +127,7 @@ func TestPrefixErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := openKwargs(t, fakeKwargs(t, f, tt.kw))
-			require.ErrorIs(t, err, resolver.ErrConfig)
+			require.ErrorIs(t, err, config.ErrInvalid)
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
