@@ -104,6 +104,8 @@ func TestAliases(t *testing.T) {
 		}
 		require.NotNil(t, reg, name)
 		assert.Equal(t, "azure-key-vault", reg.Name)
+		assert.NotEmpty(t, reg.Doc)
+		assert.NotContains(t, reg.Doc, "\n", "Doc is one line")
 	}
 
 	// And each opens this backend.

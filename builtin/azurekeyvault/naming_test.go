@@ -133,3 +133,46 @@ func TestPrefixErrors(t *testing.T) {
 	}
 	assert.Zero(t, f.Count(""))
 }
+
+// TestDescribe: Explain's line is the secret SecretName gives, or why no
+// request is made; the team does not change it.
+func TestDescribe(t *testing.T) {
+	f := newFake(t)
+	b := mustOpen(t, fakeKwargs(t, f, map[string]any{"config_prefix": nil}))
+	for _, tt := range []struct {
+		req  resolver.Request
+		want string
+	}{
+		{resolver.Request{Kind: resolver.KindConnection, ID: "smtp_default"}, `secret "airflow-connections-smtp-default"`},
+		{resolver.Request{Kind: resolver.KindVariable, ID: "hello", Team: "teama"}, `secret "airflow-variables-hello"`},
+		{resolver.Request{Kind: resolver.KindConfig, ID: "k"}, `no request (not found: id "k": this kind is switched off (its prefix is null))`},
+		{resolver.Request{Kind: resolver.KindVariable, ID: ""}, `no request (not found: id "": an empty id is never looked up)`},
+		{resolver.Request{Kind: resolver.KindConnection, ID: "teama__db"}, "no request (not found: id \"teama__db\": spells a team-scoped secret name"},
+		{resolver.Request{Kind: resolver.Kind(9), ID: "x"}, "no request (not found: unknown kind Kind(9))"},
+	} {
+		assert.Contains(t, b.Describe(tt.req), tt.want, "%+v", tt.req)
+	}
+	assert.Zero(t, f.Count(""), "Describe makes no request")
+}
+
+// TestTeamIgnored: a request's team does not change the secret read
+// (team-scoped names are a later change), and an unknown kind is not
+// found without a request.
+func TestTeamIgnored(t *testing.T) {
+	f := newFake(t)
+	b := mustOpen(t, fakeKwargs(t, f, nil))
+	f.SetSecret("airflow-connections-db", "postgres://u:pw@h/db")
+	v, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindConnection, ID: "db", Team: "teama"})
+	require.NoError(t, err)
+	assert.Equal(t, "postgres://u:pw@h/db", v)
+	names := f.Names(azurefake.KindGetSecret)
+	require.NotEmpty(t, names)
+	for _, n := range names {
+		assert.Equal(t, "airflow-connections-db", n, "not teama--db nor a name with the team")
+	}
+
+	f.ResetRequests()
+	_, err = b.Lookup(t.Context(), resolver.Request{Kind: resolver.Kind(9), ID: "db"})
+	require.ErrorIs(t, err, resolver.ErrNotFound)
+	assert.Zero(t, f.Count(""))
+}
