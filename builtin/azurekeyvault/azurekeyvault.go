@@ -12,6 +12,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // Name is the backend's registered name.
@@ -32,10 +33,15 @@ const DefaultTimeout = 10 * time.Second
 const className = "AzureKeyVaultBackend"
 
 func init() {
-	resolver.Register(Name, open,
-		"airflow.providers.microsoft.azure.secrets.key_vault."+className,
-		"airflow.contrib.secrets.azure_key_vault."+className,
-	)
+	resolver.Register(resolver.Registration{
+		Name: Name,
+		Aliases: []string{
+			"airflow.providers.microsoft.azure.secrets.key_vault." + className,
+			"airflow.contrib.secrets.azure_key_vault." + className,
+		},
+		Doc:     "Azure Key Vault secrets (Airflow's AzureKeyVaultBackend)",
+		Factory: open,
+	})
 }
 
 // Kind says where one kind of value lives.
@@ -119,13 +125,13 @@ func New(o Options) (*Backend, error) {
 	cred := o.Credential
 	if cred == nil {
 		if cred, err = azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{ClientOptions: o.Client.ClientOptions}); err != nil {
-			return nil, fmt.Errorf("%w: %s: DefaultAzureCredential: %s", resolver.ErrConfig, Name, oneLine(err.Error(), 2*maxMessage))
+			return nil, fmt.Errorf("%w: %s: DefaultAzureCredential: %s", config.ErrInvalid, Name, oneLine(err.Error(), 2*maxMessage))
 		}
 	}
 	co := o.Client
 	co.PerCallPolicies = append(append([]policy.Policy(nil), co.PerCallPolicies...), statusPolicy{})
 	if b.client, err = azsecrets.NewClient(o.VaultURL, cred, &co); err != nil {
-		return nil, fmt.Errorf("%w: %s: %s", resolver.ErrConfig, Name, oneLine(err.Error(), 2*maxMessage))
+		return nil, fmt.Errorf("%w: %s: %s", config.ErrInvalid, Name, oneLine(err.Error(), 2*maxMessage))
 	}
 	return b, nil
 }
@@ -133,45 +139,40 @@ func New(o Options) (*Backend, error) {
 // Name returns "azure-key-vault".
 func (b *Backend) Name() string { return Name }
 
-// ConnectionValue returns the value of secret <connections prefix><sep>connID.
-func (b *Backend) ConnectionValue(ctx context.Context, connID string) (string, error) {
-	return b.get(ctx, &b.conns, connID)
-}
-
-// Variable returns the value of secret <variables prefix><sep>key.
-func (b *Backend) Variable(ctx context.Context, key string) (string, error) {
-	return b.get(ctx, &b.vars, key)
-}
-
-// Config returns the value of secret <config prefix><sep>key.
-func (b *Backend) Config(ctx context.Context, key string) (string, error) {
-	return b.get(ctx, &b.cfgs, key)
-}
-
-// SecretName returns the name of the secret that holds id of kind k, or an
-// error matching resolver.ErrNotFound that says why no secret is read for
-// it (the kind is off, the id is empty, spells a team-scoped name, or gives
-// a name Key Vault cannot hold). It makes no request.
-func (b *Backend) SecretName(k resolver.Kind, id string) (string, error) {
-	switch k {
-	case resolver.KindConnection:
-		return b.namer.name(&b.conns, id)
-	case resolver.KindVariable:
-		return b.namer.name(&b.vars, id)
-	case resolver.KindConfig:
-		return b.namer.name(&b.cfgs, id)
-	}
-	return "", fmt.Errorf("%w: unknown kind %v", resolver.ErrNotFound, k)
-}
-
-func (b *Backend) get(ctx context.Context, k *kind, id string) (string, error) {
+// Lookup returns the value of secret <prefix><sep>id, the prefix being
+// the connections, variables or config prefix as req.Kind says (see
+// SecretName). req.Team is not used: the secret is the one a lookup
+// without a team reads.
+func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	name, err := b.namer.name(k, id)
+	name, err := b.SecretName(req)
 	if err != nil {
 		return "", err
 	}
+	return b.get(ctx, name)
+}
+
+// SecretName returns the name of the secret a lookup of req reads, or an
+// error matching resolver.ErrNotFound that says why no secret is read for
+// it (the kind is off or unknown, the id is empty, spells a team-scoped
+// name, or gives a name Key Vault cannot hold). req.Team is not used. It
+// makes no request.
+func (b *Backend) SecretName(req resolver.Request) (string, error) {
+	switch req.Kind {
+	case resolver.KindConnection:
+		return b.namer.name(&b.conns, req.ID)
+	case resolver.KindVariable:
+		return b.namer.name(&b.vars, req.ID)
+	case resolver.KindConfig:
+		return b.namer.name(&b.cfgs, req.ID)
+	}
+	return "", fmt.Errorf("%w: unknown kind %v", resolver.ErrNotFound, req.Kind)
+}
+
+// get reads secret name's latest version.
+func (b *Backend) get(ctx context.Context, name string) (string, error) {
 	if b.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, b.timeout)

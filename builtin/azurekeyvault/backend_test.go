@@ -27,7 +27,7 @@ func TestChallengeFlow(t *testing.T) {
 	b := mustOpen(t, fakeKwargs(t, f, nil))
 
 	for range 3 {
-		v, err := b.Variable(t.Context(), "hello")
+		v, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "hello"})
 		require.NoError(t, err)
 		assert.Equal(t, "world", v)
 	}
@@ -58,7 +58,7 @@ func TestAPIVersion(t *testing.T) {
 	f := newFake(t)
 	f.SetSecret("airflow-variables-v", "x")
 	b := mustOpen(t, fakeKwargs(t, f, map[string]any{"api_version": "7.4"}))
-	_, err := b.Variable(t.Context(), "v")
+	_, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "v"})
 	require.NoError(t, err)
 	for _, r := range f.Requests() {
 		if r.Kind == azurefake.KindGetSecret {
@@ -75,7 +75,7 @@ func TestChallengeResourceVerification(t *testing.T) {
 	f := newFake(t)
 	f.SetSecret("airflow-variables-v", "x")
 	b := mustOpen(t, fakeKwargs(t, f, map[string]any{"verify_challenge_resource": absent}))
-	_, err := b.Variable(t.Context(), "v")
+	_, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "v"})
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), `challenge resource "https://vault.azure.net" doesn't match the requested domain`)
@@ -141,7 +141,7 @@ func TestServiceErrors(t *testing.T) {
 				f.SetSecret("airflow-variables-k", marker) // the fault answers instead
 				f.AddFault(*tt.fault)
 			}
-			_, err := b.Variable(t.Context(), "k")
+			_, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "k"})
 			require.Error(t, err)
 			assert.Equal(t, tt.wantNotFound, errors.Is(err, resolver.ErrNotFound), "not found: %v", err)
 			assert.Equal(t, tt.wantDenied, errors.Is(err, resolver.ErrPermissionDenied), "permission denied: %v", err)
@@ -179,7 +179,7 @@ func TestRetries(t *testing.T) {
 			f.SetSecret("airflow-variables-k", "v")
 			b := newGo(t, f, azurekeyvault.Options{})
 			f.AddFault(tt.fault)
-			v, err := b.Variable(t.Context(), "k")
+			v, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "k"})
 			require.NoError(t, err)
 			assert.Equal(t, "v", v)
 			authorized := 0
@@ -219,7 +219,7 @@ func TestCanceled(t *testing.T) {
 	b := newGo(t, f, azurekeyvault.Options{})
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := b.ConnectionValue(ctx, "x")
+	_, err := b.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "x"})
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Zero(t, f.Count(""))
 }

@@ -4,13 +4,17 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secretpath/secretpath/builtin/azurekeyvault"
 	"github.com/secretpath/secretpath/internal/azurefake"
+	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // TestKwargsErrors: every refused kwarg is a configuration error that
@@ -57,7 +61,7 @@ func TestKwargsErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := openKwargs(t, fakeKwargs(t, f, tt.kw))
-			require.ErrorIs(t, err, resolver.ErrConfig)
+			require.ErrorIs(t, err, config.ErrInvalid)
 			for _, w := range tt.want {
 				assert.Contains(t, err.Error(), w)
 			}
@@ -80,7 +84,7 @@ func TestKwargsAsStrings(t *testing.T) {
 		"timeout_seconds":            "30",
 		"sep":                        nil,
 	}))
-	v, err := b.Variable(t.Context(), "k")
+	v, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "k"})
 	require.NoError(t, err)
 	assert.Equal(t, "v", v)
 }
@@ -92,10 +96,30 @@ func TestAliases(t *testing.T) {
 		"airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend",
 		"airflow.contrib.secrets.azure_key_vault.AzureKeyVaultBackend",
 	} {
-		canon, ok := resolver.Canonical(name)
-		require.True(t, ok, name)
-		assert.Equal(t, "azure-key-vault", canon)
+		var reg *resolver.Registration
+		for _, r := range resolver.Registered() {
+			if r.Name == name || slices.Contains(r.Aliases, name) {
+				reg = &r
+			}
+		}
+		require.NotNil(t, reg, name)
+		assert.Equal(t, "azure-key-vault", reg.Name)
+		assert.NotEmpty(t, reg.Doc)
+		assert.NotContains(t, reg.Doc, "\n", "Doc is one line")
 	}
+
+	// And each opens this backend.
+	f := newFake(t)
+	for _, name := range []string{
+		"azure-key-vault",
+		"airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend",
+		"airflow.contrib.secrets.azure_key_vault.AzureKeyVaultBackend",
+	} {
+		b, err := testutil.OpenKwargs(t, name, fakeKwargs(t, f, nil))
+		require.NoError(t, err, name)
+		assert.IsType(t, &azurekeyvault.Backend{}, b, name)
+	}
+	assert.Zero(t, f.Count(""), "opening makes no request")
 }
 
 // TestTimeout: timeout_seconds bounds a lookup against a vault that never
@@ -104,7 +128,7 @@ func TestTimeout(t *testing.T) {
 	f := newFake(t)
 	f.AddFault(azurefake.Fault{Hang: true})
 	b := mustOpen(t, fakeKwargs(t, f, map[string]any{"timeout_seconds": 0.5}))
-	_, err := b.Variable(t.Context(), "k")
+	_, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "k"})
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), `secret "airflow-variables-k"`)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // MaxNameLen is the longest secret name Key Vault accepts.
@@ -42,7 +43,7 @@ type namer struct {
 // characters Key Vault accepts.
 func newNamer(sep string) (namer, error) {
 	if sep == "" || !validChars(sep) {
-		return namer{}, fmt.Errorf("%w: backend_kwargs key %q must be one or more of 0-9, a-z, A-Z and - (it is part of every Key Vault secret name)", resolver.ErrConfig, "sep")
+		return namer{}, fmt.Errorf("%w: backend_kwargs key %q must be one or more of 0-9, a-z, A-Z and - (it is part of every Key Vault secret name)", config.ErrInvalid, "sep")
 	}
 	// Airflow: rf"[^{re.escape(sep)}]+{re.escape(TEAM_SEP)}.+", full match.
 	var class strings.Builder
@@ -73,7 +74,7 @@ func (n namer) kind(k Kind, def, what string) (kind, error) {
 	}
 	p = n.mapName(strings.TrimRight(p, n.sep))
 	if !validChars(p) || len(p)+len(n.sep) >= MaxNameLen {
-		return kind{}, fmt.Errorf("%w: backend_kwargs key %q must leave a valid Key Vault secret name: 0-9, a-z, A-Z, - and _ (which becomes sep), shorter than %d characters", resolver.ErrConfig, what, MaxNameLen-len(n.sep))
+		return kind{}, fmt.Errorf("%w: backend_kwargs key %q must leave a valid Key Vault secret name: 0-9, a-z, A-Z, - and _ (which becomes sep), shorter than %d characters", config.ErrInvalid, what, MaxNameLen-len(n.sep))
 	}
 	return kind{on: true, prefix: p}, nil
 }

@@ -8,20 +8,24 @@ import (
 
 var _ resolver.Describer = (*Backend)(nil)
 
-// Describe names the secret version a lookup of id reads, or why none is
-// read, for resolver.Explain.
-func (b *Backend) Describe(kind resolver.Kind, id string) string {
-	k, kwarg := &b.cfgs, "config_prefix"
-	switch kind {
-	case resolver.KindConnection:
-		k, kwarg = &b.conns, "connections_prefix"
-	case resolver.KindVariable:
-		k, kwarg = &b.vars, "variables_prefix"
+// Describe names the secret version a lookup of req reads, or why none is
+// read, for resolver.Explain. req.Team is not used, as in Lookup.
+func (b *Backend) Describe(req resolver.Request) string {
+	k, ok := b.kindOf(req.Kind)
+	if !ok {
+		return "no request (" + Name + " holds no " + req.Kind.String() + ")"
 	}
-	switch name := k.prefix + b.sep + id; {
+	kwarg := "config_prefix"
+	switch req.Kind {
+	case resolver.KindConnection:
+		kwarg = "connections_prefix"
+	case resolver.KindVariable:
+		kwarg = "variables_prefix"
+	}
+	switch name := k.prefix + b.sep + req.ID; {
 	case !k.on:
 		return "no request (" + kwarg + " is null)"
-	case id == "":
+	case req.ID == "":
 		return "no request (empty id)"
 	case !validSecretID.MatchString(name):
 		return "no request (" + strconv.Quote(name) + " is not a valid secret id)"

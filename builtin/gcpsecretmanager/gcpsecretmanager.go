@@ -117,6 +117,7 @@ import (
 	"golang.org/x/oauth2/google"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // Name is the backend's registered name.
@@ -146,10 +147,15 @@ const (
 )
 
 func init() {
-	resolver.Register(Name, open,
-		"airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend",
-		"airflow.contrib.secrets.gcp_secrets_manager.CloudSecretsManagerBackend",
-	)
+	resolver.Register(resolver.Registration{
+		Name: Name,
+		Aliases: []string{
+			"airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend",
+			"airflow.contrib.secrets.gcp_secrets_manager.CloudSecretsManagerBackend",
+		},
+		Doc:     "Google Cloud Secret Manager (Airflow's CloudSecretManagerBackend)",
+		Factory: open,
+	})
 }
 
 // Kind says where one kind of value lives.
@@ -215,7 +221,8 @@ type Options struct {
 
 	// Logger receives the PERMISSION_DENIED and INVALID_ARGUMENT answers
 	// treated as "not found" (error level, as Airflow logs them) and
-	// NOT_FOUND (debug level); nil means slog.Default().
+	// NOT_FOUND (debug level); nil means slog.Default(). Built from
+	// backend_kwargs, the backend logs to the factory's resolver.Env.Logger.
 	Logger *slog.Logger
 }
 
@@ -262,14 +269,14 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 		b.sep = DefaultSep
 	}
 	if o.NoSep && o.Sep != "" {
-		return nil, fmt.Errorf("%w: %s: Sep and NoSep are both set", resolver.ErrConfig, Name)
+		return nil, fmt.Errorf("%w: %s: Sep and NoSep are both set", config.ErrInvalid, Name)
 	}
 	b.conns = newKind(o.Connections, DefaultConnectionsPrefix)
 	b.vars = newKind(o.Variables, DefaultVariablesPrefix)
 	b.cfgs = newKind(o.Configs, DefaultConfigPrefix)
 	if b.conns.on && !validPrefixSep.MatchString(b.conns.prefix+b.sep) {
 		return nil, fmt.Errorf("%w: %s: connections_prefix %q + sep %q must match %s (letters, digits, '-' and '_'), as Airflow requires",
-			resolver.ErrConfig, Name, b.conns.prefix, b.sep, "^[a-zA-Z0-9-_]*$")
+			config.ErrInvalid, Name, b.conns.prefix, b.sep, "^[a-zA-Z0-9-_]*$")
 	}
 	if b.client == nil {
 		b.client = defaultClient()
@@ -300,7 +307,7 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 	}
 	for _, p := range o.ImpersonationChain {
 		if strings.TrimSpace(p) == "" {
-			return nil, fmt.Errorf("%w: %s: impersonation_chain holds an empty service account", resolver.ErrConfig, Name)
+			return nil, fmt.Errorf("%w: %s: impersonation_chain holds an empty service account", config.ErrInvalid, Name)
 		}
 	}
 
@@ -308,20 +315,20 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 	switch {
 	case o.WithoutAuthentication:
 		if creds != nil || len(o.ImpersonationChain) > 0 {
-			return nil, fmt.Errorf("%w: %s: WithoutAuthentication excludes Credentials and ImpersonationChain", resolver.ErrConfig, Name)
+			return nil, fmt.Errorf("%w: %s: WithoutAuthentication excludes Credentials and ImpersonationChain", config.ErrInvalid, Name)
 		}
 	case creds == nil:
 		adc = true
 		creds, err = google.FindDefaultCredentialsWithParams(authContext(ctx, o.HTTPClient), google.CredentialsParams{Scopes: scopes})
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: no credentials: Application Default Credentials were not found or did not load: %s",
-				resolver.ErrConfig, Name, clean(err.Error()))
+				config.ErrInvalid, Name, clean(err.Error()))
 		}
 	}
 	var ts oauth2.TokenSource
 	if creds != nil {
 		if creds.TokenSource == nil {
-			return nil, fmt.Errorf("%w: %s: Credentials without a TokenSource", resolver.ErrConfig, Name)
+			return nil, fmt.Errorf("%w: %s: Credentials without a TokenSource", config.ErrInvalid, Name)
 		}
 		ts = creds.TokenSource
 	}
@@ -348,7 +355,7 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 		b.project = creds.ProjectID
 	default:
 		return nil, fmt.Errorf("%w: %s: no project: set project_id (or GOOGLE_CLOUD_PROJECT), or use credentials that name one",
-			resolver.ErrConfig, Name)
+			config.ErrInvalid, Name)
 	}
 	return b, nil
 }
@@ -385,7 +392,7 @@ func baseURL(s, def, what string) (string, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		// The text is not quoted: it could hold credentials.
 		return "", fmt.Errorf("%w: %s: %s must be an http or https URL (or host[:port]) without user info, query or fragment",
-			resolver.ErrConfig, Name, what)
+			config.ErrInvalid, Name, what)
 	}
 	return strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"), nil
 }
@@ -410,20 +417,33 @@ func (b *Backend) Name() string { return Name }
 // ProjectID returns the project the backend reads from.
 func (b *Backend) ProjectID() string { return b.project }
 
-// ConnectionValue returns the latest version of secret <connections
-// prefix><sep>connID.
-func (b *Backend) ConnectionValue(ctx context.Context, connID string) (string, error) {
-	return b.get(ctx, &b.conns, resolver.KindConnection, connID)
+// Lookup returns the latest version of secret <prefix><sep>id, the prefix
+// being the connections, variables or config prefix as req.Kind says.
+// req.Team is not used: the secret is the one a lookup without a team
+// reads.
+func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	k, ok := b.kindOf(req.Kind)
+	if !ok {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		return "", fmt.Errorf("%w: %s holds no %v", resolver.ErrNotFound, Name, req.Kind)
+	}
+	return b.get(ctx, k, req.Kind, req.ID)
 }
 
-// Variable returns the latest version of secret <variables prefix><sep>key.
-func (b *Backend) Variable(ctx context.Context, key string) (string, error) {
-	return b.get(ctx, &b.vars, resolver.KindVariable, key)
-}
-
-// Config returns the latest version of secret <config prefix><sep>key.
-func (b *Backend) Config(ctx context.Context, key string) (string, error) {
-	return b.get(ctx, &b.cfgs, resolver.KindConfig, key)
+// kindOf returns where values of kind k live, and false for a kind the
+// backend does not serve.
+func (b *Backend) kindOf(k resolver.Kind) (*kind, bool) {
+	switch k {
+	case resolver.KindConnection:
+		return &b.conns, true
+	case resolver.KindVariable:
+		return &b.vars, true
+	case resolver.KindConfig:
+		return &b.cfgs, true
+	}
+	return nil, false
 }
 
 func (b *Backend) get(ctx context.Context, k *kind, what resolver.Kind, id string) (string, error) {

@@ -15,18 +15,33 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/gcpsecretmanager"
 	"github.com/secretpath/secretpath/internal/gcpfake"
+	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 func TestRegistered(t *testing.T) {
-	for _, name := range []string{
-		"gcp-secret-manager",
+	var reg *resolver.Registration
+	for _, r := range resolver.Registered() {
+		if r.Name == gcpsecretmanager.Name {
+			reg = &r
+		}
+	}
+	require.NotNil(t, reg, "gcp-secret-manager is registered")
+	assert.Equal(t, "gcp-secret-manager", reg.Name)
+	assert.ElementsMatch(t, []string{
 		"airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend",
 		"airflow.contrib.secrets.gcp_secrets_manager.CloudSecretsManagerBackend",
-	} {
-		canon, ok := resolver.Canonical(name)
-		assert.True(t, ok, name)
-		assert.Equal(t, gcpsecretmanager.Name, canon, name)
+	}, reg.Aliases, "Airflow's class paths are aliases")
+	assert.NotEmpty(t, reg.Doc)
+	assert.NotContains(t, reg.Doc, "\n", "Doc is one line")
+
+	// Each name reaches this backend's factory (refused here by the
+	// kwargs, before any credential is looked for).
+	for _, name := range append([]string{reg.Name}, reg.Aliases...) {
+		_, err := testutil.OpenKwargs(t, name, map[string]any{"no_such_key": 1})
+		require.ErrorIs(t, err, config.ErrInvalid, name)
+		assert.Contains(t, err.Error(), "backend gcp-secret-manager: unknown backend_kwargs key(s): no_such_key", name)
 	}
 }
 
@@ -185,7 +200,7 @@ func TestAnswers(t *testing.T) {
 			if tt.fault != nil {
 				f.AddFault(*tt.fault)
 			}
-			got, err := tt.b.ConnectionValue(t.Context(), tt.id)
+			got, err := tt.b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindConnection, ID: tt.id})
 			assert.Equal(t, tt.wantAttempts, f.Count(gcpfake.APISecretManager), "attempts")
 			if tt.wantValue {
 				require.NoError(t, err)
@@ -229,7 +244,7 @@ func TestPayload(t *testing.T) {
 	b, _ := newGo(t, f, gcpsecretmanager.Options{})
 
 	for key, want := range map[string]string{"empty": "", "unicode": "grüße, 世界 ✓\nline two\n", "versions": "new", "v": value} {
-		got, err := b.Variable(t.Context(), key)
+		got, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: key})
 		require.NoError(t, err, key)
 		assert.Equal(t, want, got, key)
 	}
@@ -259,7 +274,7 @@ func TestPayload(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f.ClearFaults()
 			f.AddFault(tt.fault)
-			got, err := b.Variable(t.Context(), tt.key)
+			got, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: tt.key})
 			if tt.wantErr == "" {
 				require.NoError(t, err)
 				assert.Equal(t, tt.want, got)
@@ -307,7 +322,7 @@ func TestContext(t *testing.T) {
 	b, _ := newGo(t, f, gcpsecretmanager.Options{})
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := b.Variable(ctx, "x")
+	_, err := b.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "x"})
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Zero(t, f.Count(""))
 
@@ -324,7 +339,7 @@ func TestContext(t *testing.T) {
 		ProjectID: "p", WithoutAuthentication: true, Endpoint: stuck.URL, Timeout: 50 * time.Millisecond, MaxAttempts: 1,
 	})
 	require.NoError(t, err)
-	_, err = sb.Variable(t.Context(), "x")
+	_, err = sb.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "x"})
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), `secret "airflow-variables-x"`)
@@ -341,7 +356,7 @@ func TestTransportErrors(t *testing.T) {
 		ProjectID: "p", WithoutAuthentication: true, Endpoint: url, RetryDelay: time.Millisecond,
 	})
 	require.NoError(t, err)
-	_, err = b.ConnectionValue(t.Context(), "c")
+	_, err = b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindConnection, ID: "c"})
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), `secret "airflow-connections-c"`)
@@ -350,4 +365,59 @@ func TestTransportErrors(t *testing.T) {
 
 func slogTo(l *logBuffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// TestEnvLogger: a backend built through the registry logs to the
+// factory's Env.Logger.
+func TestEnvLogger(t *testing.T) {
+	f := newFake(t)
+	kw, err := config.ParseKwargs([]byte(`{"endpoint": "` + f.URL + `"}`))
+	require.NoError(t, err)
+	logs := &logBuffer{}
+	b, err := resolver.OpenBackend(t.Context(), gcpsecretmanager.Name, resolver.Env{Kwargs: kw, Logger: slogTo(logs)})
+	require.NoError(t, err)
+	_, err = b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindConnection, ID: "with.dot"})
+	require.ErrorIs(t, err, resolver.ErrNotFound)
+	assert.Contains(t, logs.String(), "level=ERROR")
+	assert.Contains(t, logs.String(), "secret=airflow-connections-with.dot")
+	assert.Contains(t, logs.String(), "status=INVALID_ARGUMENT")
+
+	logs.Reset()
+	_, err = b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "missing"})
+	require.ErrorIs(t, err, resolver.ErrNotFound)
+	assert.Contains(t, logs.String(), "level=DEBUG")
+	assert.Contains(t, logs.String(), "status=NOT_FOUND")
+}
+
+// TestDescribe: Explain's line for each kind, and for each reason no
+// request is made; the team does not change it.
+func TestDescribe(t *testing.T) {
+	f := newFake(t)
+	b := mustOpen(t, fakeKwargs(f, map[string]any{"config_prefix": nil, "sep": "_"})).(resolver.Describer)
+	f.ResetRequests()
+	for _, tt := range []struct {
+		req  resolver.Request
+		want string
+	}{
+		{resolver.Request{Kind: resolver.KindConnection, ID: "smtp_default"}, "projects/" + gcpfake.ProjectID + "/secrets/airflow-connections_smtp_default/versions/latest"},
+		{resolver.Request{Kind: resolver.KindVariable, ID: "hello", Team: "team-a"}, "projects/" + gcpfake.ProjectID + "/secrets/airflow-variables_hello/versions/latest"},
+		{resolver.Request{Kind: resolver.KindConfig, ID: "k"}, "no request (config_prefix is null)"},
+		{resolver.Request{Kind: resolver.KindVariable, ID: ""}, "no request (empty id)"},
+		{resolver.Request{Kind: resolver.KindConnection, ID: "a.b"}, `no request ("airflow-connections_a.b" is not a valid secret id)`},
+		{resolver.Request{Kind: resolver.Kind(9), ID: "x"}, "no request (gcp-secret-manager holds no Kind(9))"},
+	} {
+		assert.Equal(t, tt.want, b.Describe(tt.req), "%+v", tt.req)
+	}
+	assert.Zero(t, f.Count(""), "Describe makes no request")
+}
+
+// TestUnknownKind: a kind the backend does not serve is not found, with no
+// request.
+func TestUnknownKind(t *testing.T) {
+	f := newFake(t)
+	b := mustOpen(t, fakeKwargs(f, nil))
+	f.ResetRequests()
+	_, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.Kind(9), ID: "x"})
+	require.ErrorIs(t, err, resolver.ErrNotFound)
+	assert.Zero(t, f.Count(""))
 }

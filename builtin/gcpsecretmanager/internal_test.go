@@ -7,12 +7,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 func mustParse(t *testing.T, text string) settings {
 	t.Helper()
-	kw, err := resolver.ParseKwargs([]byte(text))
+	kw, err := config.ParseKwargs([]byte(text))
 	require.NoError(t, err)
 	s, err := parseKwargs(kw)
 	require.NoError(t, err, text)

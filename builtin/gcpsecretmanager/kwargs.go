@@ -11,6 +11,7 @@ import (
 	"golang.org/x/oauth2/google"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // settings are the backend_kwargs, decoded and checked, before any file
@@ -26,7 +27,7 @@ type settings struct {
 
 // parseKwargs decodes backend_kwargs (see the package doc). It reads no
 // file and makes no request.
-func parseKwargs(kw *resolver.Kwargs) (settings, error) {
+func parseKwargs(kw *config.Kwargs) (settings, error) {
 	var s settings
 	o := &s.opts
 	for _, k := range []struct {
@@ -95,7 +96,7 @@ func parseKwargs(kw *resolver.Kwargs) (settings, error) {
 		}
 	}
 	if len(given) > 1 {
-		return s, fmt.Errorf("%w: backend_kwargs keys %s are mutually exclusive: give one", resolver.ErrConfig, strings.Join(given, ", "))
+		return s, fmt.Errorf("%w: backend_kwargs keys %s are mutually exclusive: give one", config.ErrInvalid, strings.Join(given, ", "))
 	}
 	return s, kw.CheckUnused(Name)
 }
@@ -103,7 +104,7 @@ func parseKwargs(kw *resolver.Kwargs) (settings, error) {
 // stringList reads a key holding a string or a list of strings. With
 // commas, a string is split at commas (gcp_scopes: Airflow's comma-separated
 // scopes); blank elements are dropped.
-func stringList(kw *resolver.Kwargs, key string, commas bool) ([]string, error) {
+func stringList(kw *config.Kwargs, key string, commas bool) ([]string, error) {
 	var raw json.RawMessage
 	if ok, err := kw.Decode(key, &raw); err != nil || !ok {
 		return nil, err
@@ -145,7 +146,7 @@ func stringList(kw *resolver.Kwargs, key string, commas bool) ([]string, error) 
 // keyfileDict reads gcp_keyfile_dict: a JSON object, or a string holding
 // one (as Airflow's connection form stores it). Like Airflow it turns the
 // two characters `\n` in private_key into newlines.
-func keyfileDict(kw *resolver.Kwargs) ([]byte, error) {
+func keyfileDict(kw *config.Kwargs) ([]byte, error) {
 	const key = "gcp_keyfile_dict"
 	obj, err := jsonObject(kw, key)
 	if obj == nil || err != nil {
@@ -168,7 +169,7 @@ func keyfileDict(kw *resolver.Kwargs) ([]byte, error) {
 
 // credentialConfig reads gcp_credential_config_file: a path, or the
 // configuration itself as a JSON object or a string starting with "{".
-func credentialConfig(kw *resolver.Kwargs) (path string, data []byte, err error) {
+func credentialConfig(kw *config.Kwargs) (path string, data []byte, err error) {
 	const key = "gcp_credential_config_file"
 	var raw json.RawMessage
 	if ok, err := kw.Decode(key, &raw); err != nil || !ok {
@@ -188,7 +189,7 @@ func credentialConfig(kw *resolver.Kwargs) (path string, data []byte, err error)
 
 // jsonObject reads key as a JSON object, given as one or as a string
 // holding one; nil when the key is absent, null or "".
-func jsonObject(kw *resolver.Kwargs, key string) (map[string]json.RawMessage, error) {
+func jsonObject(kw *config.Kwargs, key string) (map[string]json.RawMessage, error) {
 	var raw json.RawMessage
 	if ok, err := kw.Decode(key, &raw); err != nil || !ok {
 		return nil, err
@@ -213,7 +214,7 @@ func jsonObject(kw *resolver.Kwargs, key string) (map[string]json.RawMessage, er
 }
 
 func kwargErr(key, msg string) error {
-	return fmt.Errorf("%w: backend_kwargs key %q %s", resolver.ErrConfig, key, msg)
+	return fmt.Errorf("%w: backend_kwargs key %q %s", config.ErrInvalid, key, msg)
 }
 
 // credentials loads the credentials the settings name, or returns nil for
@@ -252,15 +253,16 @@ func (s *settings) credentials(ctx context.Context) (*google.Credentials, error)
 	return nil, nil
 }
 
-// open builds a Backend from backend_kwargs (see the package doc).
-func open(ctx context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
-	s, err := parseKwargs(kw)
+// open builds a Backend from env's backend_kwargs (see the package doc);
+// it logs to env.Logger.
+func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
+	s, err := parseKwargs(env.Kwargs)
 	if err != nil {
 		return nil, err
 	}
 	if s.opts.Credentials, err = s.credentials(ctx); err != nil {
 		return nil, err
 	}
-	s.opts.Logger = resolver.LoggerFromContext(ctx)
+	s.opts.Logger = env.Logger
 	return New(ctx, s.opts)
 }
