@@ -118,7 +118,7 @@ var unsupported = map[string]string{
 	"assume_role_with_web_identity_federation_audience": "web identity comes from AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN (the default credential chain)",
 }
 
-// CheckKwargs returns an ErrConfig error for an Airflow AWS connection
+// CheckKwargs returns a config.ErrInvalid error for an Airflow AWS connection
 // option we do not support (saying so), or for any other key no getter
 // read (naming every one).
 func CheckKwargs(kw *config.Kwargs, backend string) error {
