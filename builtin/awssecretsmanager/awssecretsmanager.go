@@ -74,6 +74,13 @@
 // (config_kwargs, service_config, ...), is a configuration error that names
 // it.
 //
+// # Lookups
+//
+// The backend implements resolver.Backend (Lookup, by the request's kind)
+// and resolver.Describer. A request's Team is ignored: the id is looked up
+// as if it had none. A kind other than connection, variable and config is
+// not found, without a request.
+//
 // # Errors
 //
 // AccessDeniedException matches resolver.ErrPermissionDenied. Every error
@@ -104,6 +111,7 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/internal/awscommon"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // Name is the backend's registered name.
@@ -124,10 +132,15 @@ const DefaultTimeout = 10 * time.Second
 const className = "SecretsManagerBackend"
 
 func init() {
-	resolver.Register(Name, open,
-		"airflow.providers.amazon.aws.secrets.secrets_manager."+className,
-		"airflow.contrib.secrets.aws_secrets_manager."+className,
-	)
+	resolver.Register(resolver.Registration{
+		Name: Name,
+		Aliases: []string{
+			"airflow.providers.amazon.aws.secrets.secrets_manager." + className,
+			"airflow.contrib.secrets.aws_secrets_manager." + className,
+		},
+		Doc:     "AWS Secrets Manager (Airflow's " + className + ")",
+		Factory: open,
+	})
 }
 
 // Kind says where one kind of value lives.
@@ -172,18 +185,18 @@ type Options struct {
 // Backend reads connections, variables and configs from AWS Secrets
 // Manager. It is safe for concurrent use.
 type Backend struct {
-	client            *secretsmanager.Client
-	conns, vars, cfgs awscommon.Kind
-	sep               string
-	aliases           *aliases
-	timeout           time.Duration
-	redactor          awscommon.Redactor
+	client   *secretsmanager.Client
+	kinds    awscommon.Kinds
+	sep      string
+	aliases  *aliases
+	timeout  time.Duration
+	redactor awscommon.Redactor
 }
 
 // New returns a Backend. It makes no request.
 func New(o Options) (*Backend, error) {
 	if o.AWS.Region == "" {
-		return nil, fmt.Errorf("%w: %s: no AWS region", resolver.ErrConfig, Name)
+		return nil, fmt.Errorf("%w: %s: no AWS region", config.ErrInvalid, Name)
 	}
 	b := &Backend{
 		client:  secretsmanager.NewFromConfig(o.AWS, o.ClientOptions...),
@@ -206,9 +219,9 @@ func New(o Options) (*Backend, error) {
 		what string
 		dst  *awscommon.Kind
 	}{
-		{o.Connections, DefaultConnectionsPrefix, "connections_lookup_pattern", &b.conns},
-		{o.Variables, DefaultVariablesPrefix, "variables_lookup_pattern", &b.vars},
-		{o.Configs, DefaultConfigPrefix, "config_lookup_pattern", &b.cfgs},
+		{o.Connections, DefaultConnectionsPrefix, "connections_lookup_pattern", &b.kinds.Connections},
+		{o.Variables, DefaultVariablesPrefix, "variables_lookup_pattern", &b.kinds.Variables},
+		{o.Configs, DefaultConfigPrefix, "config_lookup_pattern", &b.kinds.Configs},
 	} {
 		kind, err := awscommon.NewKind(awscommon.KindOptions(k.o), k.def, b.sep, k.what)
 		if err != nil {
@@ -220,20 +233,21 @@ func New(o Options) (*Backend, error) {
 }
 
 // open builds a Backend from backend_kwargs (see the package doc).
-func open(ctx context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
+func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
+	kw := env.Kwargs
 	s, err := awscommon.ParseSettings(kw)
 	if err != nil {
 		return nil, err
 	}
 	if kw.IsNull("sep") {
-		return nil, fmt.Errorf("%w: backend_kwargs key %q must be a string", resolver.ErrConfig, "sep")
+		return nil, fmt.Errorf("%w: backend_kwargs key %q must be a string", config.ErrInvalid, "sep")
 	}
 	sep, err := kw.String("sep", DefaultSep)
 	if err != nil {
 		return nil, err
 	}
 	if sep == "" {
-		return nil, fmt.Errorf("%w: backend_kwargs key %q must not be empty", resolver.ErrConfig, "sep")
+		return nil, fmt.Errorf("%w: backend_kwargs key %q must not be empty", config.ErrInvalid, "sep")
 	}
 	var words map[string][]string
 	if _, err := kw.Decode("extra_conn_words", &words); err != nil {
@@ -275,11 +289,16 @@ func open(ctx context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
 // Name returns "aws-secrets-manager".
 func (b *Backend) Name() string { return Name }
 
-// ConnectionValue returns secret <connections prefix><sep>connID, with a
-// JSON secret's aliases mapped to Airflow's field names.
-func (b *Backend) ConnectionValue(ctx context.Context, connID string) (string, error) {
-	v, name, err := b.get(ctx, &b.conns, connID)
-	if err != nil || !isJSONSecret(v) {
+// Lookup returns secret <prefix of req's kind><sep>req.ID: a connection
+// with a JSON secret's aliases mapped to Airflow's field names, a variable
+// or a config value as stored.
+func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	k, _ := b.kinds.For(req.Kind)
+	if k == nil {
+		return "", awscommon.NotServed(req.Kind)
+	}
+	v, name, err := b.get(ctx, k, req.ID)
+	if err != nil || req.Kind != resolver.KindConnection || !isJSONSecret(v) {
 		return v, err
 	}
 	out, err := standardize(v, b.aliases)
@@ -287,18 +306,6 @@ func (b *Backend) ConnectionValue(ctx context.Context, connID string) (string, e
 		return "", fmt.Errorf("secret %q: %w", name, err)
 	}
 	return out, nil
-}
-
-// Variable returns secret <variables prefix><sep>key.
-func (b *Backend) Variable(ctx context.Context, key string) (string, error) {
-	v, _, err := b.get(ctx, &b.vars, key)
-	return v, err
-}
-
-// Config returns secret <config prefix><sep>key.
-func (b *Backend) Config(ctx context.Context, key string) (string, error) {
-	v, _, err := b.get(ctx, &b.cfgs, key)
-	return v, err
 }
 
 func (b *Backend) get(ctx context.Context, k *awscommon.Kind, id string) (value, name string, err error) {

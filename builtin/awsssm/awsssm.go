@@ -52,6 +52,13 @@
 // (config_kwargs, service_config, ...), is a configuration error that names
 // it.
 //
+// # Lookups
+//
+// The backend implements resolver.Backend (Lookup, by the request's kind)
+// and resolver.Describer. A request's Team is ignored: the id is looked up
+// as if it had none. A kind other than connection, variable and config is
+// not found, without a request.
+//
 // # Errors
 //
 // AccessDeniedException matches resolver.ErrPermissionDenied. Every error
@@ -83,6 +90,7 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/internal/awscommon"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // Name is the backend's registered name.
@@ -102,10 +110,15 @@ const DefaultTimeout = 10 * time.Second
 const className = "SystemsManagerParameterStoreBackend"
 
 func init() {
-	resolver.Register(Name, open,
-		"airflow.providers.amazon.aws.secrets.systems_manager."+className,
-		"airflow.contrib.secrets.aws_systems_manager."+className,
-	)
+	resolver.Register(resolver.Registration{
+		Name: Name,
+		Aliases: []string{
+			"airflow.providers.amazon.aws.secrets.systems_manager." + className,
+			"airflow.contrib.secrets.aws_systems_manager." + className,
+		},
+		Doc:     "AWS Systems Manager Parameter Store (Airflow's " + className + ")",
+		Factory: open,
+	})
 }
 
 // Kind says where one kind of value lives.
@@ -144,16 +157,16 @@ type Options struct {
 // Backend reads connections, variables and configs from SSM Parameter
 // Store. It is safe for concurrent use.
 type Backend struct {
-	client            *ssm.Client
-	conns, vars, cfgs awscommon.Kind
-	timeout           time.Duration
-	redactor          awscommon.Redactor
+	client   *ssm.Client
+	kinds    awscommon.Kinds
+	timeout  time.Duration
+	redactor awscommon.Redactor
 }
 
 // New returns a Backend. It makes no request.
 func New(o Options) (*Backend, error) {
 	if o.AWS.Region == "" {
-		return nil, fmt.Errorf("%w: %s: no AWS region", resolver.ErrConfig, Name)
+		return nil, fmt.Errorf("%w: %s: no AWS region", config.ErrInvalid, Name)
 	}
 	b := &Backend{
 		client:  ssm.NewFromConfig(o.AWS, o.ClientOptions...),
@@ -168,9 +181,9 @@ func New(o Options) (*Backend, error) {
 		what string
 		dst  *awscommon.Kind
 	}{
-		{o.Connections, DefaultConnectionsPrefix, "connections_lookup_pattern", &b.conns},
-		{o.Variables, DefaultVariablesPrefix, "variables_lookup_pattern", &b.vars},
-		{o.Configs, DefaultConfigPrefix, "config_lookup_pattern", &b.cfgs},
+		{o.Connections, DefaultConnectionsPrefix, "connections_lookup_pattern", &b.kinds.Connections},
+		{o.Variables, DefaultVariablesPrefix, "variables_lookup_pattern", &b.kinds.Variables},
+		{o.Configs, DefaultConfigPrefix, "config_lookup_pattern", &b.kinds.Configs},
 	} {
 		kind, err := awscommon.NewKind(awscommon.KindOptions(k.o), k.def, "/", k.what)
 		if err != nil {
@@ -182,13 +195,14 @@ func New(o Options) (*Backend, error) {
 }
 
 // open builds a Backend from backend_kwargs (see the package doc).
-func open(ctx context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
+func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
+	kw := env.Kwargs
 	s, err := awscommon.ParseSettings(kw)
 	if err != nil {
 		return nil, err
 	}
 	if kw.Has("extra_conn_words") {
-		return nil, fmt.Errorf("%w: backend_kwargs key %q applies to aws-secrets-manager only", resolver.ErrConfig, "extra_conn_words")
+		return nil, fmt.Errorf("%w: backend_kwargs key %q applies to aws-secrets-manager only", config.ErrInvalid, "extra_conn_words")
 	}
 	if err := awscommon.CheckKwargs(kw, Name); err != nil {
 		return nil, err
@@ -218,19 +232,14 @@ func open(ctx context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
 // Name returns "aws-ssm".
 func (b *Backend) Name() string { return Name }
 
-// ConnectionValue returns the value of parameter <connections prefix>/connID.
-func (b *Backend) ConnectionValue(ctx context.Context, connID string) (string, error) {
-	return b.get(ctx, &b.conns, connID)
-}
-
-// Variable returns the value of parameter <variables prefix>/key.
-func (b *Backend) Variable(ctx context.Context, key string) (string, error) {
-	return b.get(ctx, &b.vars, key)
-}
-
-// Config returns the value of parameter <config prefix>/key.
-func (b *Backend) Config(ctx context.Context, key string) (string, error) {
-	return b.get(ctx, &b.cfgs, key)
+// Lookup returns the value of parameter <prefix of req's kind>/req.ID:
+// a connection (URI or JSON), a variable or a config value, as stored.
+func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	k, _ := b.kinds.For(req.Kind)
+	if k == nil {
+		return "", awscommon.NotServed(req.Kind)
+	}
+	return b.get(ctx, k, req.ID)
 }
 
 // parameterName is Airflow's build_path(prefix, id) with a leading "/"

@@ -13,31 +13,36 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/awsssm"
 	"github.com/secretpath/secretpath/internal/awsfake"
+	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/resolver"
 )
 
-// lookup asks b for id of kind.
-func lookup(ctx context.Context, b resolver.Backend, kind resolver.Kind, id string) (string, error) {
-	switch kind {
-	case resolver.KindConnection:
-		return b.ConnectionValue(ctx, id)
-	case resolver.KindVariable:
-		return b.Variable(ctx, id)
-	default:
-		return b.(resolver.ConfigBackend).Config(ctx, id)
-	}
-}
-
+// TestRegistered: the backend is registered under its name with Airflow's
+// class paths as aliases and a one-line doc, and every one of those names
+// opens it.
 func TestRegistered(t *testing.T) {
+	var reg *resolver.Registration
+	for _, r := range resolver.Registered() {
+		if r.Name == awsssm.Name {
+			reg = &r
+		}
+	}
+	require.NotNil(t, reg, "registered")
+	assert.ElementsMatch(t, []string{"airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend", "airflow.contrib.secrets.aws_systems_manager.SystemsManagerParameterStoreBackend"}, reg.Aliases)
+	assert.NotEmpty(t, reg.Doc)
+	assert.NotContains(t, reg.Doc, "\n", "one line")
+	f := newFake(t)
 	for _, name := range []string{
 		"aws-ssm",
 		"airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
 		"airflow.contrib.secrets.aws_systems_manager.SystemsManagerParameterStoreBackend",
 	} {
-		canon, ok := resolver.Canonical(name)
-		assert.True(t, ok, name)
-		assert.Equal(t, awsssm.Name, canon, name)
+		b, err := testutil.OpenKwargs(t, name, fakeKwargs(f, nil))
+		require.NoError(t, err, name)
+		assert.IsType(t, (*awsssm.Backend)(nil), b, name)
+		assert.Equal(t, awsssm.Name, b.(resolver.Named).Name(), name)
 	}
+	assert.Zero(t, f.Count(""), "opening makes no request")
 }
 
 // TestNames checks which parameter each kwarg and id make the backend ask
@@ -131,13 +136,13 @@ func TestLookupPatternMatches(t *testing.T) {
 		"variables_lookup_pattern":   "(?:PROD|dev)_",
 		"config_lookup_pattern":      "",
 	}))
-	got, err := b.ConnectionValue(t.Context(), "Prod_DB")
+	got, err := lookup(t.Context(), b, resolver.KindConnection, "Prod_DB")
 	require.NoError(t, err)
 	assert.Equal(t, "mysql://h", got)
-	got, err = b.Variable(t.Context(), "prod_key")
+	got, err = lookup(t.Context(), b, resolver.KindVariable, "prod_key")
 	require.NoError(t, err)
 	assert.Equal(t, "v", got)
-	_, err = b.(resolver.ConfigBackend).Config(t.Context(), "anything")
+	_, err = lookup(t.Context(), b, resolver.KindConfig, "anything")
 	require.ErrorIs(t, err, resolver.ErrNotFound, "an empty pattern lets every id through")
 	assert.Equal(t, 3, f.Count(awsfake.TargetGetParameter))
 }
@@ -175,7 +180,7 @@ func TestErrors(t *testing.T) {
 			f.ResetRequests()
 			f.ClearFaults()
 			f.AddFault(tt.fault)
-			_, err := b.ConnectionValue(t.Context(), "c")
+			_, err := lookup(t.Context(), b, resolver.KindConnection, "c")
 			require.Error(t, err)
 			assert.Equal(t, tt.wantNotFound, errors.Is(err, resolver.ErrNotFound), "not found: %v", err)
 			assert.Equal(t, tt.wantDenied, errors.Is(err, resolver.ErrPermissionDenied), "permission denied: %v", err)
@@ -197,7 +202,7 @@ func TestRetriesThenSuccess(t *testing.T) {
 	f.PutParameter("/airflow/variables/v", "value", awsfake.String)
 	f.AddFault(awsfake.Fault{Target: awsfake.TargetGetParameter, Code: "ThrottlingException", Message: "Rate exceeded", Times: 2})
 	b := mustOpen(t, fakeKwargs(f, nil))
-	got, err := b.Variable(t.Context(), "v")
+	got, err := lookup(t.Context(), b, resolver.KindVariable, "v")
 	require.NoError(t, err)
 	assert.Equal(t, "value", got)
 
@@ -224,7 +229,7 @@ func TestMalformedResponse(t *testing.T) {
 	} {
 		f.ClearFaults()
 		f.AddFault(awsfake.Fault{Body: body})
-		_, err := b.ConnectionValue(t.Context(), "c")
+		_, err := lookup(t.Context(), b, resolver.KindConnection, "c")
 		require.Error(t, err, body)
 		assert.NotErrorIs(t, err, resolver.ErrNotFound, body)
 		assert.NotContains(t, err.Error(), "LEAKED", body)
@@ -238,7 +243,7 @@ func TestTimeout(t *testing.T) {
 	f := newFake(t)
 	f.AddFault(awsfake.Fault{Hang: true}) // never answers
 	b := mustOpen(t, fakeKwargs(f, map[string]any{"timeout_seconds": 0.3}))
-	_, err := b.Variable(t.Context(), "v")
+	_, err := lookup(t.Context(), b, resolver.KindVariable, "v")
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.DeadlineExceeded, "the lookup's own timeout ended it")
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
@@ -266,11 +271,7 @@ func TestFailClosed(t *testing.T) {
 
 type panicBackend struct{}
 
-func (panicBackend) ConnectionValue(context.Context, string) (string, error) {
-	panic("fail-closed search reached the next tier")
-}
-
-func (panicBackend) Variable(context.Context, string) (string, error) {
+func (panicBackend) Lookup(context.Context, resolver.Request) (string, error) {
 	panic("fail-closed search reached the next tier")
 }
 
@@ -285,11 +286,57 @@ func TestRedaction(t *testing.T) {
 	f.AddFault(awsfake.Fault{Code: "AccessDeniedException", Message: "key " + awsfake.Creds.AccessKeyID + " with token " + token +
 		" and secret " + awsfake.Creds.SecretAccessKey + " and role key ASIAY34FZKBOKMUTVV7A is not authorized"})
 	b := mustOpen(t, fakeKwargs(f, map[string]any{"aws_session_token": token}))
-	_, err := b.Variable(t.Context(), "v")
+	_, err := lookup(t.Context(), b, resolver.KindVariable, "v")
 	require.ErrorIs(t, err, resolver.ErrPermissionDenied)
 	msg := err.Error()
 	for _, secret := range []string{awsfake.Creds.AccessKeyID, awsfake.Creds.SecretAccessKey, token, "ASIAY34FZKBOKMUTVV7A"} {
 		assert.NotContains(t, msg, secret)
 	}
 	assert.True(t, strings.Contains(msg, "key *** with token *** and secret ***"), msg)
+}
+
+// TestRequestKinds: a request of a kind the backend does not serve is not
+// found without a request; a request's team is ignored.
+func TestRequestKinds(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter("/airflow/variables/v", "value", awsfake.String)
+	b := mustOpen(t, fakeKwargs(f, nil))
+	for _, kind := range []resolver.Kind{0, resolver.KindConfig + 1} {
+		_, err := lookup(t.Context(), b, kind, "v")
+		require.ErrorIs(t, err, resolver.ErrNotFound, kind.String())
+	}
+	assert.Zero(t, f.Count(""), "no request for a kind not served")
+	got, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "v", Team: "team_a"})
+	require.NoError(t, err)
+	assert.Equal(t, "value", got)
+	assert.Equal(t, []string{"/airflow/variables/v"}, f.Names(awsfake.TargetGetParameter))
+}
+
+// TestDescribe: what a lookup asks for, for resolver.Explain, without a
+// request.
+func TestDescribe(t *testing.T) {
+	f := newFake(t)
+	b := mustOpen(t, fakeKwargs(f, map[string]any{"variables_prefix": nil, "config_prefix": "cfg/", "connections_lookup_pattern": "db_"}))
+	d := b.(resolver.Describer)
+	for _, tt := range []struct {
+		req  resolver.Request
+		want string
+	}{
+		{resolver.Request{Kind: resolver.KindConnection, ID: "db_main"}, `parameter "/airflow/connections/db_main"`},
+		{resolver.Request{Kind: resolver.KindConnection, ID: "db_main", Team: "team_a"}, `parameter "/airflow/connections/db_main"`},
+		{resolver.Request{Kind: resolver.KindConnection, ID: "web"}, "no request (the id does not match the lookup pattern)"},
+		{resolver.Request{Kind: resolver.KindVariable, ID: "v"}, "no request (variables_prefix is null)"},
+		{resolver.Request{Kind: resolver.KindConfig, ID: "k"}, `parameter "/cfg/k"`},
+		{resolver.Request{Kind: resolver.KindConfig, ID: ""}, "no request (empty id)"},
+		{resolver.Request{Kind: 0, ID: "k"}, "no request (Kind(0) lookups are not served)"},
+	} {
+		assert.Equal(t, tt.want, d.Describe(tt.req), "%+v", tt.req)
+	}
+	assert.Zero(t, f.Count(""), "describing makes no request")
+
+	x := resolver.New(resolver.WithBackend(awsssm.Name, b)).Explain(t.Context(), resolver.Request{Kind: resolver.KindConfig, ID: "k"})
+	require.Len(t, x.Steps, 1)
+	assert.Equal(t, awsssm.Name, x.Steps[0].Tier)
+	assert.Equal(t, `parameter "/cfg/k"`, x.Steps[0].Asked)
+	assert.Equal(t, []string{"/cfg/k"}, f.Names(awsfake.TargetGetParameter))
 }

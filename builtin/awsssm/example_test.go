@@ -12,6 +12,7 @@ import (
 	"github.com/secretpath/secretpath/builtin/awsssm"
 	"github.com/secretpath/secretpath/internal/awsfake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // From Go: an aws.Config (in production, config.LoadDefaultConfig(ctx)),
@@ -57,7 +58,7 @@ func Example_kwargs() {
 	defer fake.Close()
 	fake.PutParameter("/team-a/variables/retries", "3", awsfake.String)
 
-	kwargs, err := resolver.ParseKwargs([]byte(`{
+	kwargs, err := config.ParseKwargs([]byte(`{
 		"variables_prefix": "/team-a/variables/",
 		"connections_prefix": null,
 		"region_name": "eu-west-1",
@@ -67,13 +68,13 @@ func Example_kwargs() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	b, err := resolver.Open(ctx, "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend", kwargs)
+	b, err := resolver.OpenBackend(ctx, "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend", resolver.Env{Kwargs: kwargs})
 	if err != nil {
 		log.Fatal(err)
 	}
-	v, err := b.Variable(ctx, "retries")
+	v, err := b.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "retries"})
 	fmt.Println(v, err)
-	_, err = b.ConnectionValue(ctx, "smtp_default")
+	_, err = b.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "smtp_default"})
 	fmt.Println(err, fake.Count(""))
 	// Output:
 	// 3 <nil>

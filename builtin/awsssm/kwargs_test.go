@@ -8,6 +8,7 @@ import (
 
 	"github.com/secretpath/secretpath/internal/awsfake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // TestKwargsErrors: every refused kwarg is a configuration error that
@@ -56,7 +57,7 @@ func TestKwargsErrors(t *testing.T) {
 				}
 			}
 			_, err := openKwargs(t, kw)
-			require.ErrorIs(t, err, resolver.ErrConfig)
+			require.ErrorIs(t, err, config.ErrInvalid)
 			for _, w := range tt.want {
 				assert.Contains(t, err.Error(), w)
 			}
@@ -81,7 +82,7 @@ func TestKwargsAccepted(t *testing.T) {
 	} {
 		b, err := openKwargs(t, fakeKwargs(f, kw))
 		require.NoError(t, err, kw)
-		got, err := b.Variable(t.Context(), "v")
+		got, err := lookup(t.Context(), b, resolver.KindVariable, "v")
 		require.NoError(t, err, kw)
 		assert.Equal(t, "value", got)
 	}

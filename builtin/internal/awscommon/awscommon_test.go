@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 func TestNewKind(t *testing.T) {
@@ -43,7 +44,7 @@ func TestPattern(t *testing.T) {
 		assert.Equal(t, want, re.MatchString(id), id)
 	}
 	_, err = NewKind(KindOptions{LookupPattern: "(?<=x)"}, "d", "/", "connections_lookup_pattern")
-	require.ErrorIs(t, err, resolver.ErrConfig)
+	require.ErrorIs(t, err, config.ErrInvalid)
 	assert.Contains(t, err.Error(), "connections_lookup_pattern")
 }
 
@@ -89,4 +90,38 @@ func TestKindDescribe(t *testing.T) {
 		}
 		assert.Equal(t, tt.want, tt.k.Describe("parameter", "/"+tt.k.Prefix+"/"+tt.id, tt.id, kwarg), tt.id)
 	}
+}
+
+// TestKinds: each kind of request finds its options and prefix kwarg; a
+// kind the backends do not serve is not found, without a request.
+func TestKinds(t *testing.T) {
+	var ks Kinds
+	for _, tt := range []struct {
+		kind  resolver.Kind
+		want  *Kind
+		kwarg string
+	}{
+		{resolver.KindConnection, &ks.Connections, "connections_prefix"},
+		{resolver.KindVariable, &ks.Variables, "variables_prefix"},
+		{resolver.KindConfig, &ks.Configs, "config_prefix"},
+		{0, nil, ""},
+		{resolver.Kind(9), nil, ""},
+	} {
+		k, kwarg := ks.For(tt.kind)
+		assert.Same(t, tt.want, k, tt.kind.String())
+		assert.Equal(t, tt.kwarg, kwarg, tt.kind.String())
+	}
+	err := NotServed(resolver.Kind(9))
+	require.ErrorIs(t, err, resolver.ErrNotFound)
+	assert.Equal(t, "Kind(9) lookups are not served: not found", err.Error())
+
+	on, err := NewKind(KindOptions{}, "airflow/variables", "/", "variables_lookup_pattern")
+	require.NoError(t, err)
+	ks = Kinds{Variables: on}
+	name := func(k *Kind, id string) string { return k.Prefix + "/" + id }
+	assert.Equal(t, `secret "airflow/variables/v"`, ks.Describe(resolver.Request{Kind: resolver.KindVariable, ID: "v"}, "secret", name))
+	assert.Equal(t, `secret "airflow/variables/v"`, ks.Describe(resolver.Request{Kind: resolver.KindVariable, ID: "v", Team: "team_a"}, "secret", name),
+		"the team is ignored")
+	assert.Equal(t, "no request (connections_prefix is null)", ks.Describe(resolver.Request{Kind: resolver.KindConnection, ID: "c"}, "secret", name))
+	assert.Equal(t, "no request (Kind(9) lookups are not served)", ks.Describe(resolver.Request{Kind: 9, ID: "c"}, "secret", name))
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // KindOptions say where one kind of value (connections, variables, configs)
@@ -60,11 +61,48 @@ func NewKind(o KindOptions, def, sep, what string) (Kind, error) {
 	if o.LookupPattern != "" {
 		re, err := CompilePattern(o.LookupPattern)
 		if err != nil {
-			return Kind{}, fmt.Errorf("%w: %s is not a valid regular expression: %v", resolver.ErrConfig, what, err)
+			return Kind{}, fmt.Errorf("%w: %s is not a valid regular expression: %v", config.ErrInvalid, what, err)
 		}
 		k.Pattern = re
 	}
 	return k, nil
+}
+
+// Kinds are a backend's compiled options for connections, variables and
+// configs.
+type Kinds struct {
+	Connections, Variables, Configs Kind
+}
+
+// For returns the Kind that a request of kind looks up and the name of its
+// prefix kwarg ("connections_prefix"), or nil for a kind the AWS backends
+// do not serve.
+func (ks *Kinds) For(kind resolver.Kind) (*Kind, string) {
+	switch kind {
+	case resolver.KindConnection:
+		return &ks.Connections, "connections_prefix"
+	case resolver.KindVariable:
+		return &ks.Variables, "variables_prefix"
+	case resolver.KindConfig:
+		return &ks.Configs, "config_prefix"
+	}
+	return nil, ""
+}
+
+// NotServed is the error for a request of a kind the AWS backends do not
+// serve: not found, without a request.
+func NotServed(kind resolver.Kind) error {
+	return fmt.Errorf("%s lookups are not served: %w", kind, resolver.ErrNotFound)
+}
+
+// Describe says what a lookup of req asks for, for resolver.Explain (see
+// [Kind.Describe]); name gives the remote name of an id of kind k.
+func (ks *Kinds) Describe(req resolver.Request, what string, name func(k *Kind, id string) string) string {
+	k, prefixKwarg := ks.For(req.Kind)
+	if k == nil {
+		return "no request (" + req.Kind.String() + " lookups are not served)"
+	}
+	return k.Describe(what, name(k, req.ID), req.ID, prefixKwarg)
 }
 
 // CompilePattern compiles a lookup pattern the way Airflow applies one,
