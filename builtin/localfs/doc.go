@@ -85,5 +85,6 @@
 //     the field's value; JSON and YAML syntax errors give the line (and for
 //     JSON the column) and the kind of problem only.
 //   - Team-scoped keys (<team>___<id>, Airflow 3.2 multi-team) are not
-//     supported: the lookup interfaces carry no team.
+//     supported: a request's Team is ignored, and the id is looked up as
+//     if there were none.
 package localfs

@@ -38,17 +38,17 @@ postgres_default:
 	}
 	ctx := context.Background()
 
-	c, _ := b.Connection(ctx, "postgres_default")
+	c, _ := b.Connection(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "postgres_default"})
 	fmt.Println(c) // the password and the extras are never printed
 	fmt.Println(c.Extra)
 
-	c, _ = b.Connection(ctx, "smtp_default")
+	c, _ = b.Connection(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "smtp_default"})
 	fmt.Println(c.Host, c.Port)
 
-	v, _ := b.Variable(ctx, "hello")
+	v, _ := b.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "hello"})
 	fmt.Println(v)
 
-	_, err = b.Variable(ctx, "missing")
+	_, err = b.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "missing"})
 	fmt.Println(errors.Is(err, resolver.ErrNotFound))
 	// Output:
 	// Connection(conn_id="postgres_default", conn_type="postgres", host="db.example.com", port=5432, login="airflow", password=***, extra=***)
@@ -68,7 +68,7 @@ func ExampleParseError() {
   "d": ["x://one", "x://two"]
 }`)}}
 	b, _ := localfs.New(localfs.Options{FS: fsys, ConnectionsFile: "connections.json"})
-	_, err := b.Connection(context.Background(), "a")
+	_, err := b.Connection(context.Background(), resolver.Request{Kind: resolver.KindConnection, ID: "a"})
 	fmt.Println(err)
 
 	var pe *localfs.ParseError
