@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing/fstest"
+	"time"
 
 	"github.com/secretpath/secretpath/builtin/localfs"
 	"github.com/secretpath/secretpath/resolver"
@@ -30,7 +31,8 @@ postgres_default:
 		FS:              fsys,
 		ConnectionsFile: "connections.yaml",
 		VariablesFile:   "variables.env",
-		ReloadInterval:  localfs.DefaultReloadInterval,
+		// ReloadInterval 0: a lookup checks the files at most once per
+		// DefaultReloadInterval.
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -80,4 +82,34 @@ func ExampleParseError() {
 	// connections.json:4: The object have illegal keys: passwd. The dictionary can only contain the following keys: conn_id, conn_type, description, extra, extra_dejson, host, login, password, port, schema, team_name, uri.
 	// connections.json:5: Found multiple values for d (a list of 2).
 	// 3 problems, the first on line 3
+}
+
+// With StatEveryLookup every lookup stats the file, so an edit is seen by
+// the next lookup, as in Airflow. With the default interval (ReloadInterval
+// 0) it would be seen within DefaultReloadInterval.
+func ExampleStatEveryLookup() {
+	fsys := fstest.MapFS{"variables.json": {Data: []byte(`{"region": "eu-west-1"}`), ModTime: time.Unix(1_700_000_000, 0)}}
+	b, err := localfs.New(localfs.Options{
+		FS:             fsys,
+		VariablesFile:  "variables.json",
+		ReloadInterval: localfs.StatEveryLookup,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	region := func() string {
+		v, err := b.Lookup(context.Background(), resolver.Request{Kind: resolver.KindVariable, ID: "region"})
+		if err != nil {
+			return err.Error()
+		}
+		return v
+	}
+	fmt.Println(region())
+
+	fsys["variables.json"] = &fstest.MapFile{Data: []byte(`{"region": "us-east-2"}`), ModTime: time.Unix(1_700_000_060, 0)}
+	fmt.Println(region())
+	// Output:
+	// eu-west-1
+	// us-east-2
 }

@@ -16,11 +16,28 @@ import (
 const Name = "localfs"
 
 // DefaultReloadInterval is how often, at most, a lookup checks whether a
-// file changed when the backend is built from backend_kwargs without
-// reload_interval_seconds. A check is one stat (measured at about 1 µs and
-// two allocations on Linux); a lookup that does not check costs under
-// 100 ns and allocates nothing.
+// file changed when Options.ReloadInterval is 0, or when the backend is
+// built from backend_kwargs without reload_interval_seconds. A check is
+// one stat (measured at about 1 µs and two allocations on Linux); a lookup
+// that does not check costs under 100 ns and allocates nothing.
 const DefaultReloadInterval = time.Second
+
+// The special values of Options.ReloadInterval. They are the only negative
+// intervals New accepts.
+const (
+	// StatEveryLookup stats each file on every lookup (and re-reads it
+	// when it changed), as fresh as Airflow, which re-reads the file on
+	// every lookup, at the price of one stat per lookup.
+	// reload_interval_seconds 0 means it.
+	StatEveryLookup time.Duration = -2
+
+	// NeverReload reads each file once, at the first lookup of its kind,
+	// and never looks at it again; a file that could not be read (missing,
+	// unreadable) is retried at the next lookup, one that was read is not,
+	// even when it did not parse. A negative reload_interval_seconds means
+	// it. It is -1, which read once when every negative interval did.
+	NeverReload time.Duration = -1
+)
 
 // DefaultMaxFileSize is the largest file read when Options.MaxFileSize is 0.
 const DefaultMaxFileSize = 64 << 20
@@ -41,9 +58,10 @@ type Options struct {
 
 	// ReloadInterval is how long a lookup trusts the parsed file before
 	// it stats the file again (and re-reads it if its size, modification
-	// time, mode or identity changed). 0 checks on every lookup, as Airflow
-	// re-reads on every lookup; a negative interval reads each file once
-	// (a file that could not be read is retried).
+	// time, mode or identity changed). 0 means DefaultReloadInterval;
+	// StatEveryLookup checks on every lookup, as Airflow re-reads on
+	// every lookup; NeverReload reads each file once. Any other negative
+	// value is an error.
 	ReloadInterval time.Duration
 
 	// MaxFileSize is the largest file read, in bytes; 0 means
@@ -75,7 +93,9 @@ var (
 )
 
 // New returns a Backend reading the files in o. It checks the options (an
-// unsupported extension is an error naming the file) but reads nothing: each
+// unsupported extension is an error naming the file, a negative
+// ReloadInterval other than StatEveryLookup and NeverReload an error too)
+// but reads nothing: each
 // file is read at the first lookup of its kind, so a missing file is a
 // lookup error, as in Airflow. Errors match config.ErrInvalid.
 func New(o Options) (*Backend, error) {
@@ -84,6 +104,10 @@ func New(o Options) (*Backend, error) {
 	}
 	if o.MaxFileSize == 0 {
 		o.MaxFileSize = DefaultMaxFileSize
+	}
+	interval, err := reloadInterval(o.ReloadInterval)
+	if err != nil {
+		return nil, err
 	}
 	b := &Backend{}
 	epoch := time.Now()
@@ -115,11 +139,24 @@ func New(o Options) (*Backend, error) {
 			format:   format,
 			fsys:     o.FS,
 			maxSize:  o.MaxFileSize,
-			interval: o.ReloadInterval,
+			interval: interval,
 			epoch:    epoch,
 		}
 	}
 	return b, nil
+}
+
+// reloadInterval returns the interval Options.ReloadInterval d stands for:
+// DefaultReloadInterval for 0, d itself when it is positive or one of the
+// special values, else an error.
+func reloadInterval(d time.Duration) (time.Duration, error) {
+	switch {
+	case d == 0:
+		return DefaultReloadInterval, nil
+	case d > 0, d == StatEveryLookup, d == NeverReload:
+		return d, nil
+	}
+	return 0, fmt.Errorf("%w: localfs: ReloadInterval %v is negative (use StatEveryLookup or NeverReload)", config.ErrInvalid, d)
 }
 
 func init() {
@@ -134,8 +171,9 @@ func init() {
 // open builds a Backend from backend_kwargs: connections_file_path,
 // variables_file_path, configs_file_path (a string; null or "" holds
 // nothing of that kind) and reload_interval_seconds (a number; default
-// DefaultReloadInterval, 0 checks on every lookup, negative never
-// re-reads). Any other key is an error, as it is for Airflow's constructor.
+// DefaultReloadInterval, 0 (or less than a nanosecond) checks on every
+// lookup (StatEveryLookup), negative never re-reads (NeverReload)). Any
+// other key is an error, as it is for Airflow's constructor.
 func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 	kw := env.Kwargs
 	var o Options
@@ -159,7 +197,14 @@ func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 	if math.IsNaN(secs) || math.IsInf(secs, 0) || math.Abs(secs) > float64(math.MaxInt64)/float64(time.Second) {
 		return nil, fmt.Errorf("%w: backend_kwargs key %q must be a finite number of seconds", config.ErrInvalid, "reload_interval_seconds")
 	}
-	o.ReloadInterval = time.Duration(secs * float64(time.Second))
+	switch d := time.Duration(secs * float64(time.Second)); {
+	case d == 0:
+		o.ReloadInterval = StatEveryLookup
+	case d < 0:
+		o.ReloadInterval = NeverReload
+	default:
+		o.ReloadInterval = d
+	}
 	if err := kw.CheckUnused(Name); err != nil {
 		return nil, err
 	}

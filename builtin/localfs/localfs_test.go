@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,6 +69,7 @@ func TestNewErrors(t *testing.T) {
 		{name: "invalid fs.FS path", o: Options{FS: fstest.MapFS{}, ConnectionsFile: "/abs/c.json"}, want: []string{`"/abs/c.json" is not a valid fs.FS path`}},
 		{name: "dot-dot fs.FS path", o: Options{FS: fstest.MapFS{}, ConnectionsFile: "../c.json"}, want: []string{"not a valid fs.FS path"}},
 		{name: "negative size limit", o: Options{MaxFileSize: -1}, want: []string{"MaxFileSize must not be negative"}},
+		{name: "negative reload interval", o: Options{ReloadInterval: -time.Second}, want: []string{"ReloadInterval -1s is negative (use StatEveryLookup or NeverReload)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -160,7 +162,7 @@ func TestEmbedFS(t *testing.T) {
 		ConnectionsFile: "connections.yaml",
 		VariablesFile:   "variables.env",
 		ConfigsFile:     "configs.json",
-		ReloadInterval:  -1,
+		ReloadInterval:  NeverReload,
 	})
 	c, err := b.Connection(ctx, connReq("postgres_default"))
 	require.NoError(t, err)
@@ -181,7 +183,7 @@ func TestMissingFile(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "missing.json")
-	b := newBackend(t, Options{ConnectionsFile: path, VariablesFile: path})
+	b := newBackend(t, Options{ConnectionsFile: path, VariablesFile: path, ReloadInterval: StatEveryLookup})
 	_, err := b.Connection(ctx, connReq("a"))
 	require.Error(t, err)
 	assert.ErrorIs(t, err, fs.ErrNotExist)
@@ -258,7 +260,7 @@ func TestContextDone(t *testing.T) {
 func TestReloadMapFS(t *testing.T) {
 	ctx := t.Context()
 	fsys := mapFS(map[string]string{"v.json": `{"a": "one"}`})
-	b := newBackend(t, Options{FS: fsys, VariablesFile: "v.json"}) // interval 0: check every lookup
+	b := newBackend(t, Options{FS: fsys, VariablesFile: "v.json", ReloadInterval: StatEveryLookup})
 	get := func() (string, error) { return b.Lookup(ctx, varReq("a")) }
 
 	v, err := get()
@@ -304,6 +306,53 @@ func TestReloadMapFS(t *testing.T) {
 	assert.Equal(t, "five", v)
 }
 
+// TestReloadIntervalOptions: the interval each Options.ReloadInterval
+// stands for, for every kind's file.
+func TestReloadIntervalOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		in   time.Duration
+		want time.Duration // the effective interval
+		err  string        // a substring of New's error, which matches config.ErrInvalid
+	}{
+		{name: "zero is the default", in: 0, want: DefaultReloadInterval},
+		{name: "the default", in: DefaultReloadInterval, want: DefaultReloadInterval},
+		{name: "one nanosecond", in: time.Nanosecond, want: time.Nanosecond},
+		{name: "a quarter second", in: 250 * time.Millisecond, want: 250 * time.Millisecond},
+		{name: "an hour", in: time.Hour, want: time.Hour},
+		{name: "StatEveryLookup", in: StatEveryLookup, want: StatEveryLookup},
+		{name: "NeverReload", in: NeverReload, want: NeverReload},
+		{name: "minus a second", in: -time.Second, err: "ReloadInterval -1s is negative (use StatEveryLookup or NeverReload)"},
+		{name: "minus three nanoseconds", in: -3, err: "ReloadInterval -3ns is negative"},
+		{name: "most negative", in: math.MinInt64, err: "is negative"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := mapFS(map[string]string{"c.env": "C=x://h", "v.env": "A=1", "g.env": "G=1"})
+			b, err := New(Options{FS: fsys, ConnectionsFile: "c.env", VariablesFile: "v.env", ConfigsFile: "g.env", ReloadInterval: tt.in})
+			if tt.err != "" {
+				require.Error(t, err)
+				assert.Nil(t, b)
+				assert.ErrorIs(t, err, config.ErrInvalid)
+				assert.Contains(t, err.Error(), tt.err)
+				return
+			}
+			require.NoError(t, err)
+			for _, s := range []*source{b.conns, b.vars, b.cfgs} {
+				assert.Equal(t, tt.want, s.interval, s.kind.String())
+			}
+			if tt.want >= time.Second {
+				// After a load, the next check is due one interval later.
+				_, err := b.Lookup(t.Context(), varReq("A"))
+				require.NoError(t, err)
+				due := time.Duration(b.vars.next.Load()) - time.Since(b.vars.epoch)
+				assert.Positive(t, due)
+				assert.LessOrEqual(t, due, tt.want)
+			}
+		})
+	}
+}
+
 func TestReloadInterval(t *testing.T) {
 	ctx := t.Context()
 	fsys := mapFS(map[string]string{"v.env": "A=1"})
@@ -322,8 +371,8 @@ func TestReloadInterval(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "22", v)
 
-	// A negative interval reads the file once.
-	once := newBackend(t, Options{FS: fsys, VariablesFile: "v.env", ReloadInterval: -1})
+	// NeverReload reads the file once.
+	once := newBackend(t, Options{FS: fsys, VariablesFile: "v.env", ReloadInterval: NeverReload})
 	v, err = once.Lookup(ctx, varReq("A"))
 	require.NoError(t, err)
 	assert.Equal(t, "22", v)
@@ -333,7 +382,7 @@ func TestReloadInterval(t *testing.T) {
 	assert.Equal(t, "22", v)
 
 	// ... but retries a file it could not read.
-	missing := newBackend(t, Options{FS: fsys, ConfigsFile: "c.env", ReloadInterval: -1})
+	missing := newBackend(t, Options{FS: fsys, ConfigsFile: "c.env", ReloadInterval: NeverReload})
 	_, err = missing.Lookup(ctx, cfgReq("A"))
 	assert.ErrorIs(t, err, fs.ErrNotExist)
 	fsys["c.env"] = &fstest.MapFile{Data: []byte("A=c")}
@@ -347,7 +396,7 @@ func TestReloadOSFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "conns.env")
 	require.NoError(t, os.WriteFile(path, []byte("C=mysql://one"), 0o600))
-	b := newBackend(t, Options{ConnectionsFile: path})
+	b := newBackend(t, Options{ConnectionsFile: path, ReloadInterval: StatEveryLookup})
 	host := func() string {
 		t.Helper()
 		c, err := b.Connection(ctx, connReq("C"))
@@ -373,7 +422,7 @@ func TestReloadOSFile(t *testing.T) {
 	// Through a symlink that is switched (Kubernetes ConfigMap style).
 	link := filepath.Join(dir, "link.env")
 	require.NoError(t, os.Symlink(path, link))
-	b = newBackend(t, Options{ConnectionsFile: link})
+	b = newBackend(t, Options{ConnectionsFile: link, ReloadInterval: StatEveryLookup})
 	assert.Equal(t, "seven", host())
 	other := filepath.Join(dir, "other.env")
 	require.NoError(t, os.WriteFile(other, []byte("C=mysql://eight"), 0o600))
@@ -388,7 +437,7 @@ func TestReloadDirFSRename(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "v.env")
 	require.NoError(t, os.WriteFile(path, []byte("A=one"), 0o600))
-	b := newBackend(t, Options{FS: os.DirFS(dir), VariablesFile: "v.env"})
+	b := newBackend(t, Options{FS: os.DirFS(dir), VariablesFile: "v.env", ReloadInterval: StatEveryLookup})
 	v, err := b.Lookup(ctx, varReq("A"))
 	require.NoError(t, err)
 	assert.Equal(t, "one", v)
@@ -417,7 +466,7 @@ func TestConcurrentLookups(t *testing.T) {
 		require.NoError(t, os.Rename(tmp, path))
 	}
 	write(0)
-	b := newBackend(t, Options{VariablesFile: path})
+	b := newBackend(t, Options{VariablesFile: path, ReloadInterval: StatEveryLookup})
 
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -488,8 +537,11 @@ func TestKwargs(t *testing.T) {
 		{name: "no kwargs", backend: "localfs", kwargs: ``, interval: DefaultReloadInterval},
 		{name: "reload interval", backend: "localfs", kwargs: `{"reload_interval_seconds": 0.25}`, interval: 250 * time.Millisecond},
 		{name: "reload interval as a string", backend: "localfs", kwargs: `{"reload_interval_seconds": "2"}`, interval: 2 * time.Second},
-		{name: "reload interval zero", backend: "localfs", kwargs: `{"reload_interval_seconds": 0}`, interval: 0},
-		{name: "reload interval negative", backend: "localfs", kwargs: `{"reload_interval_seconds": -1}`, interval: -time.Second},
+		{name: "reload interval zero", backend: "localfs", kwargs: `{"reload_interval_seconds": 0}`, interval: StatEveryLookup},
+		{name: "reload interval below a nanosecond", backend: "localfs", kwargs: `{"reload_interval_seconds": 1e-10}`, interval: StatEveryLookup},
+		{name: "reload interval one nanosecond", backend: "localfs", kwargs: `{"reload_interval_seconds": 1e-9}`, interval: time.Nanosecond},
+		{name: "reload interval negative", backend: "localfs", kwargs: `{"reload_interval_seconds": -1}`, interval: NeverReload},
+		{name: "reload interval negative, as a string", backend: "localfs", kwargs: `{"reload_interval_seconds": "-0.5"}`, interval: NeverReload},
 		{name: "unknown key", backend: "localfs", kwargs: `{"variables_file_path": "v.env", "variable_file_path": "x"}`, err: []string{"unknown backend_kwargs key(s): variable_file_path"}},
 		{name: "not a string", backend: "localfs", kwargs: `{"variables_file_path": 1}`, err: []string{`"variables_file_path" must be a string`}},
 		{name: "bad extension", backend: "localfs", kwargs: `{"configs_file_path": "c.toml"}`, err: []string{"c.toml", "unsupported file format"}},

@@ -31,7 +31,7 @@ type source struct {
 	format   format
 	fsys     fs.FS // nil: the OS filesystem
 	maxSize  int64
-	interval time.Duration // 0: stat on every lookup; < 0: never again once loaded
+	interval time.Duration // > 0, StatEveryLookup or NeverReload
 	epoch    time.Time     // monotonic origin for next
 
 	snap atomic.Pointer[snapshot]
@@ -51,13 +51,14 @@ type snapshot struct {
 func (s *source) current() *snapshot {
 	snap := s.snap.Load()
 	if snap != nil {
-		switch {
-		case s.interval > 0:
-			if int64(time.Since(s.epoch)) < s.next.Load() {
+		switch s.interval {
+		case StatEveryLookup: // stat now
+		case NeverReload:
+			if snap.info != nil {
 				return snap
 			}
-		case s.interval < 0:
-			if snap.info != nil {
+		default:
+			if int64(time.Since(s.epoch)) < s.next.Load() {
 				return snap
 			}
 		}
