@@ -320,6 +320,7 @@ func TestReloadIntervalOptions(t *testing.T) {
 		{name: "one nanosecond", in: time.Nanosecond, want: time.Nanosecond},
 		{name: "a quarter second", in: 250 * time.Millisecond, want: 250 * time.Millisecond},
 		{name: "an hour", in: time.Hour, want: time.Hour},
+		{name: "the longest", in: math.MaxInt64, want: math.MaxInt64},
 		{name: "StatEveryLookup", in: StatEveryLookup, want: StatEveryLookup},
 		{name: "NeverReload", in: NeverReload, want: NeverReload},
 		{name: "minus a second", in: -time.Second, err: "ReloadInterval -1s is negative (use StatEveryLookup or NeverReload)"},
@@ -370,6 +371,18 @@ func TestReloadInterval(t *testing.T) {
 	v, err = b.Lookup(ctx, varReq("A"))
 	require.NoError(t, err)
 	assert.Equal(t, "22", v)
+
+	// An interval too long to add to the clock is never due: it does not
+	// wrap around into a stat on every lookup.
+	fsys["long.env"] = &fstest.MapFile{Data: []byte("L=1"), ModTime: time.Unix(1_800_000_000, 0)}
+	long := newBackend(t, Options{FS: fsys, VariablesFile: "long.env", ReloadInterval: math.MaxInt64})
+	v, err = long.Lookup(ctx, varReq("L"))
+	require.NoError(t, err)
+	assert.Equal(t, "1", v)
+	fsys["long.env"] = &fstest.MapFile{Data: []byte("L=22"), ModTime: time.Unix(1_850_000_000, 0)}
+	v, err = long.Lookup(ctx, varReq("L"))
+	require.NoError(t, err)
+	assert.Equal(t, "1", v)
 
 	// NeverReload reads the file once.
 	once := newBackend(t, Options{FS: fsys, VariablesFile: "v.env", ReloadInterval: NeverReload})

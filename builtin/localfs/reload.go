@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -91,7 +92,12 @@ func (s *source) refresh(old *snapshot) *snapshot {
 		s.snap.Store(snap)
 	}
 	if s.interval > 0 {
-		s.next.Store(int64(time.Since(s.epoch) + s.interval))
+		now := time.Since(s.epoch)
+		next := now + s.interval
+		if next < now { // an interval of centuries: never due
+			next = math.MaxInt64
+		}
+		s.next.Store(int64(next))
 	}
 	return snap
 }
