@@ -59,6 +59,9 @@ func GuardMetadata() {
 // map, through the registry, as a config file's backend_kwargs do.
 func OpenKwargs(t testing.TB, name string, kw map[string]any) (resolver.Backend, error) {
 	t.Helper()
+	if kw == nil {
+		kw = map[string]any{}
+	}
 	raw, err := json.Marshal(kw)
 	if err != nil {
 		t.Fatalf("backend_kwargs %v: %v", kw, err)
