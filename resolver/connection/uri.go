@@ -10,10 +10,10 @@ import (
 // Airflow's reserved query parameter that carries the whole extra as JSON.
 const extraKey = "__extra__"
 
-// invalid wraps ErrInvalid with the connection id and the field at
+// wrap wraps ErrInvalid with the connection id and the field at
 // fault. Messages never quote the value, the URI or the extras.
 func (e *fieldErr) wrap(connID string) error {
-	return fmt.Errorf("%w: connection %q: %s: %s", ErrInvalid, connID, e.field, e.msg)
+	return fmt.Errorf("%w: connection %q: %s: %s", ErrInvalid, connID, e.Field, e.Msg)
 }
 
 // ParseURI parses an Airflow connection URI as Airflow's newest core model
@@ -67,11 +67,11 @@ func parseURI(uri string) (Connection, *fieldErr) {
 	if n > 2 {
 		return c, &fieldErr{"uri", `more than two "://"`}
 	}
-	p, err := pyURLSplit(uri)
-	if err != nil {
-		return c, err
+	p, perr := URLSplit(uri)
+	if perr != nil {
+		return c, (*fieldErr)(perr)
 	}
-	scheme := p.scheme
+	scheme := p.Scheme
 	c.ConnType = normalizeConnType(scheme)
 	c.empty |= FieldConnType
 
@@ -95,42 +95,42 @@ func parseURI(uri string) (Connection, *fieldErr) {
 			}
 		}
 	}
-	if p, err = pyURLSplit(rest); err != nil {
-		return c, err
+	if p, perr = URLSplit(rest); perr != nil {
+		return c, (*fieldErr)(perr)
 	}
 
-	host := hostFromNetloc(p.netloc)
-	if host != "" && n == 2 && p.scheme != "" {
-		host = p.scheme + "://" + host
+	host := hostFromNetloc(p.Netloc)
+	if host != "" && n == 2 && p.Scheme != "" {
+		host = p.Scheme + "://" + host
 	}
 	c.Host = host
 	c.empty |= FieldHost
 
-	if p.path != "" {
-		_, size := utf8.DecodeRuneInString(p.path) // path[1:] drops one character
-		c.Schema = pyUnquote(p.path[size:])
+	if p.Path != "" {
+		_, size := utf8.DecodeRuneInString(p.Path) // path[1:] drops one character
+		c.Schema = Unquote(p.Path[size:])
 	}
 	c.empty |= FieldSchema
 
-	if user, ok, pass, _ := netlocUserinfo(p.netloc); ok {
-		c.Login = pyUnquote(user)
+	if user, ok, pass, _ := NetlocUserinfo(p.Netloc); ok {
+		c.Login = Unquote(user)
 		c.empty |= FieldLogin
 		if pass != "" {
-			c.Password = NewSecret(pyUnquote(pass))
+			c.Password = NewSecret(Unquote(pass))
 		}
 	}
 
-	port, ok, err := netlocPort(p.netloc)
-	if err != nil {
-		return c, err
+	port, ok, perr := NetlocPort(p.Netloc)
+	if perr != nil {
+		return c, (*fieldErr)(perr)
 	}
 	if ok {
 		c.Port = port
 		c.empty |= FieldPort
 	}
 
-	if p.query != "" {
-		extra, err := extraFromQuery(p.query)
+	if p.Query != "" {
+		extra, err := extraFromQuery(p.Query)
 		if err != nil {
 			return c, err
 		}
@@ -141,8 +141,8 @@ func parseURI(uri string) (Connection, *fieldErr) {
 
 // hostFromNetloc is Airflow's _parse_netloc_to_hostname.
 func hostFromNetloc(netloc string) string {
-	h, _ := netlocHostname(netloc)
-	h = pyUnquote(h)
+	h, _ := NetlocHostname(netloc)
+	h = Unquote(h)
 	if strings.IndexByte(h, '/') < 0 {
 		return h
 	}
@@ -150,15 +150,15 @@ func hostFromNetloc(netloc string) string {
 	if k := strings.IndexByte(h, ':'); k >= 0 {
 		h = h[:k]
 	}
-	return pyUnquote(h)
+	return Unquote(h)
 }
 
 // extraFromQuery turns a URI query into Airflow's extra text.
 func extraFromQuery(query string) (string, *fieldErr) {
-	var buf [8]qsPair
-	pairs := parseQSLDict(buf[:0], query)
-	if k := qsIndex(pairs, extraKey); k >= 0 {
-		return canonicalExtra(pairs[k].value)
+	var buf [8]QueryPair
+	pairs := ParseQSLDict(buf[:0], query)
+	if k := QueryIndex(pairs, extraKey); k >= 0 {
+		return canonicalExtra(pairs[k].Value)
 	}
 	if len(pairs) == 0 {
 		return "", nil // Airflow: "{}"; an empty object is no extra here
@@ -170,16 +170,16 @@ func extraFromQuery(query string) (string, *fieldErr) {
 		if k > 0 {
 			w.WriteString(", ")
 		}
-		writePyString(&w, pairs[k].name)
+		WriteJSONString(&w, pairs[k].Name)
 		w.WriteString(": ")
-		v, kind := typedQueryValue(pairs[k].value)
+		v, kind := typedQueryValue(pairs[k].Value)
 		switch kind {
-		case jsonOK:
-			writePyJSON(&w, &v)
-		case jsonFatal:
+		case OK:
+			WriteJSON(&w, &v)
+		case Fatal:
 			return "", &fieldErr{"extra", "a query value is JSON with an integer of more than 4300 digits or nesting too deep"}
 		default:
-			writePyString(&w, pairs[k].value)
+			WriteJSONString(&w, pairs[k].Value)
 		}
 	}
 	w.WriteByte('}')
@@ -188,16 +188,16 @@ func extraFromQuery(query string) (string, *fieldErr) {
 
 // typedQueryValue is Airflow's json.loads of one query value (PR #59339).
 // A value that is not JSON, or JSON that Go cannot carry, stays a string.
-func typedQueryValue(s string) (jval, jsonErrKind) {
+func typedQueryValue(s string) (Value, ErrKind) {
 	i := 0
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
 		i++
 	}
 	if i == len(s) || strings.IndexByte(`"{[-0123456789tfnNI`, s[i]) < 0 {
-		return jval{}, jsonSyntax
+		return Value{}, Syntax
 	}
-	v, err := parsePyJSON(s, queryValueMaxDepth)
-	return v, err.kind
+	v, err := Loads(s, queryValueMaxDepth)
+	return v, err.Kind
 }
 
 // canonicalExtra validates extra text as Airflow's _validate_extra does (a
@@ -207,23 +207,23 @@ func canonicalExtra(text string) (string, *fieldErr) {
 	if text == "" {
 		return "", nil
 	}
-	v, err := parsePyJSON(text, extraMaxDepth)
-	switch err.kind {
-	case jsonOK:
-	case jsonSyntax:
-		return "", &fieldErr{"extra", "not valid JSON (at byte " + strconv.Itoa(err.off) + ")"}
-	case jsonUnrepresentable:
+	v, err := Loads(text, extraMaxDepth)
+	switch err.Kind {
+	case OK:
+	case Syntax:
+		return "", &fieldErr{"extra", "not valid JSON (at byte " + strconv.Itoa(err.Offset) + ")"}
+	case Unrepresentable:
 		return "", errUnrepresentable("extra")
 	default:
 		return "", &fieldErr{"extra", "JSON with an integer of more than 4300 digits or nesting too deep"}
 	}
-	if v.kind != jObject {
+	if v.Kind != Object {
 		return "", &fieldErr{"extra", "not a JSON object"}
 	}
-	if len(v.obj) == 0 {
+	if len(v.Obj) == 0 {
 		return "", nil // Airflow keeps "{}"; from_json drops {}: no extra either way
 	}
-	return pyDumps(&v), nil
+	return Dumps(&v), nil
 }
 
 func errUnrepresentable(field string) *fieldErr {
@@ -252,7 +252,7 @@ func (c Connection) URI() string {
 
 	scheme := ""
 	if c.ConnType != "" {
-		scheme = strings.ReplaceAll(pyLower(c.ConnType), "_", "-")
+		scheme = strings.ReplaceAll(Lower(c.ConnType), "_", "-")
 		w.WriteString(scheme)
 		w.WriteString("://")
 	} else {
@@ -271,12 +271,12 @@ func (c Connection) URI() string {
 
 	authority := false
 	if c.Has(FieldLogin) {
-		writeQuote(&w, c.Login, false)
+		WriteQuote(&w, c.Login, false)
 		authority = true
 	}
 	if pw := c.Password.Reveal(); pw != "" {
 		w.WriteByte(':')
-		writeQuote(&w, pw, false)
+		WriteQuote(&w, pw, false)
 		authority = true
 	}
 	if authority {
@@ -292,7 +292,7 @@ func (c Connection) URI() string {
 	}
 	if c.Schema != "" {
 		w.WriteByte('/')
-		writeQuote(&w, c.Schema, false)
+		WriteQuote(&w, c.Schema, false)
 	}
 	if c.Extra != "" {
 		if c.Schema != "" {
@@ -324,20 +324,24 @@ func protocolSurvives(proto, after, scheme, connType string) bool {
 	return true
 }
 
+// isSchemeChar reports whether urlsplit takes c as part of a scheme after
+// its first letter.
+func isSchemeChar(c byte) bool { return IsSchemeChar(c) }
+
 // writeQuoteHost is quote(host, safe="") except that an upper-case ASCII
 // letter before the first escape is escaped too: Python lowercases a
 // hostname up to its first '%' only.
 func writeQuoteHost(w *strings.Builder, host string) {
 	for i := 0; i < len(host); i++ {
 		c := host[i]
-		if isQuoteSafe(c) && (c < 'A' || c > 'Z') {
+		if QuoteSafe(c) && (c < 'A' || c > 'Z') {
 			w.WriteByte(c)
 			continue
 		}
 		w.WriteByte('%')
 		w.WriteByte(upperHex[c>>4])
 		w.WriteByte(upperHex[c&0xf])
-		writeQuote(w, host[i+1:], false)
+		WriteQuote(w, host[i+1:], false)
 		return
 	}
 }
@@ -346,35 +350,35 @@ func writeQuoteHost(w *strings.Builder, host string) {
 // them gives the same extra back, else __extra__=<the JSON text>.
 func writeExtraQuery(w *strings.Builder, extra string) {
 	if v, ok := plainExtra(extra); ok {
-		for k := range v.obj {
+		for k := range v.Obj {
 			if k > 0 {
 				w.WriteByte('&')
 			}
-			writeQuote(w, v.obj[k].key, true)
+			WriteQuote(w, v.Obj[k].Key, true)
 			w.WriteByte('=')
-			writeQuote(w, v.obj[k].val.s, true)
+			WriteQuote(w, v.Obj[k].Val.Str, true)
 		}
 		return
 	}
 	w.WriteString(extraKey)
 	w.WriteByte('=')
-	writeQuote(w, extra, true)
+	WriteQuote(w, extra, true)
 }
 
 // plainExtra reports whether extra is a non-empty JSON object whose values
 // are all strings that stay strings when parsed from a query, with no key
 // __extra__, and returns it decoded.
-func plainExtra(extra string) (jval, bool) {
-	v, err := parsePyJSON(extra, extraMaxDepth)
-	if err.kind != jsonOK || v.kind != jObject || len(v.obj) == 0 {
+func plainExtra(extra string) (Value, bool) {
+	v, err := Loads(extra, extraMaxDepth)
+	if err.Kind != OK || v.Kind != Object || len(v.Obj) == 0 {
 		return v, false
 	}
-	for k := range v.obj {
-		m := &v.obj[k]
-		if m.key == extraKey || m.val.kind != jString {
+	for k := range v.Obj {
+		m := &v.Obj[k]
+		if m.Key == extraKey || m.Val.Kind != String {
 			return v, false
 		}
-		if _, kind := typedQueryValue(m.val.s); kind != jsonSyntax {
+		if _, kind := typedQueryValue(m.Val.Str); kind != Syntax {
 			return v, false
 		}
 	}
