@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/secretpath/secretpath/resolver/internal/pycompat"
 )
 
 // Airflow's reserved query parameter that carries the whole extra as JSON.
@@ -67,7 +69,7 @@ func parseURI(uri string) (Connection, *fieldErr) {
 	if n > 2 {
 		return c, &fieldErr{"uri", `more than two "://"`}
 	}
-	p, perr := URLSplit(uri)
+	p, perr := pycompat.URLSplit(uri)
 	if perr != nil {
 		return c, (*fieldErr)(perr)
 	}
@@ -95,7 +97,7 @@ func parseURI(uri string) (Connection, *fieldErr) {
 			}
 		}
 	}
-	if p, perr = URLSplit(rest); perr != nil {
+	if p, perr = pycompat.URLSplit(rest); perr != nil {
 		return c, (*fieldErr)(perr)
 	}
 
@@ -108,19 +110,19 @@ func parseURI(uri string) (Connection, *fieldErr) {
 
 	if p.Path != "" {
 		_, size := utf8.DecodeRuneInString(p.Path) // path[1:] drops one character
-		c.Schema = Unquote(p.Path[size:])
+		c.Schema = pycompat.Unquote(p.Path[size:])
 	}
 	c.empty |= FieldSchema
 
-	if user, ok, pass, _ := NetlocUserinfo(p.Netloc); ok {
-		c.Login = Unquote(user)
+	if user, ok, pass, _ := pycompat.NetlocUserinfo(p.Netloc); ok {
+		c.Login = pycompat.Unquote(user)
 		c.empty |= FieldLogin
 		if pass != "" {
-			c.Password = NewSecret(Unquote(pass))
+			c.Password = NewSecret(pycompat.Unquote(pass))
 		}
 	}
 
-	port, ok, perr := NetlocPort(p.Netloc)
+	port, ok, perr := pycompat.NetlocPort(p.Netloc)
 	if perr != nil {
 		return c, (*fieldErr)(perr)
 	}
@@ -141,8 +143,8 @@ func parseURI(uri string) (Connection, *fieldErr) {
 
 // hostFromNetloc is Airflow's _parse_netloc_to_hostname.
 func hostFromNetloc(netloc string) string {
-	h, _ := NetlocHostname(netloc)
-	h = Unquote(h)
+	h, _ := pycompat.NetlocHostname(netloc)
+	h = pycompat.Unquote(h)
 	if strings.IndexByte(h, '/') < 0 {
 		return h
 	}
@@ -150,14 +152,14 @@ func hostFromNetloc(netloc string) string {
 	if k := strings.IndexByte(h, ':'); k >= 0 {
 		h = h[:k]
 	}
-	return Unquote(h)
+	return pycompat.Unquote(h)
 }
 
 // extraFromQuery turns a URI query into Airflow's extra text.
 func extraFromQuery(query string) (string, *fieldErr) {
-	var buf [8]QueryPair
-	pairs := ParseQSLDict(buf[:0], query)
-	if k := QueryIndex(pairs, extraKey); k >= 0 {
+	var buf [8]pycompat.QueryPair
+	pairs := pycompat.ParseQSLDict(buf[:0], query)
+	if k := pycompat.QueryIndex(pairs, extraKey); k >= 0 {
 		return canonicalExtra(pairs[k].Value)
 	}
 	if len(pairs) == 0 {
@@ -170,16 +172,16 @@ func extraFromQuery(query string) (string, *fieldErr) {
 		if k > 0 {
 			w.WriteString(", ")
 		}
-		WriteJSONString(&w, pairs[k].Name)
+		pycompat.WriteJSONString(&w, pairs[k].Name)
 		w.WriteString(": ")
 		v, kind := typedQueryValue(pairs[k].Value)
 		switch kind {
-		case OK:
-			WriteJSON(&w, &v)
-		case Fatal:
+		case pycompat.OK:
+			pycompat.WriteJSON(&w, &v)
+		case pycompat.Fatal:
 			return "", &fieldErr{"extra", "a query value is JSON with an integer of more than 4300 digits or nesting too deep"}
 		default:
-			WriteJSONString(&w, pairs[k].Value)
+			pycompat.WriteJSONString(&w, pairs[k].Value)
 		}
 	}
 	w.WriteByte('}')
@@ -188,15 +190,15 @@ func extraFromQuery(query string) (string, *fieldErr) {
 
 // typedQueryValue is Airflow's json.loads of one query value (PR #59339).
 // A value that is not JSON, or JSON that Go cannot carry, stays a string.
-func typedQueryValue(s string) (Value, ErrKind) {
+func typedQueryValue(s string) (pycompat.Value, pycompat.ErrKind) {
 	i := 0
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
 		i++
 	}
 	if i == len(s) || strings.IndexByte(`"{[-0123456789tfnNI`, s[i]) < 0 {
-		return Value{}, Syntax
+		return pycompat.Value{}, pycompat.Syntax
 	}
-	v, err := Loads(s, queryValueMaxDepth)
+	v, err := pycompat.Loads(s, queryValueMaxDepth)
 	return v, err.Kind
 }
 
@@ -207,23 +209,23 @@ func canonicalExtra(text string) (string, *fieldErr) {
 	if text == "" {
 		return "", nil
 	}
-	v, err := Loads(text, extraMaxDepth)
+	v, err := pycompat.Loads(text, extraMaxDepth)
 	switch err.Kind {
-	case OK:
-	case Syntax:
+	case pycompat.OK:
+	case pycompat.Syntax:
 		return "", &fieldErr{"extra", "not valid JSON (at byte " + strconv.Itoa(err.Offset) + ")"}
-	case Unrepresentable:
+	case pycompat.Unrepresentable:
 		return "", errUnrepresentable("extra")
 	default:
 		return "", &fieldErr{"extra", "JSON with an integer of more than 4300 digits or nesting too deep"}
 	}
-	if v.Kind != Object {
+	if v.Kind != pycompat.Object {
 		return "", &fieldErr{"extra", "not a JSON object"}
 	}
 	if len(v.Obj) == 0 {
 		return "", nil // Airflow keeps "{}"; from_json drops {}: no extra either way
 	}
-	return Dumps(&v), nil
+	return pycompat.Dumps(&v), nil
 }
 
 func errUnrepresentable(field string) *fieldErr {
@@ -252,7 +254,7 @@ func (c Connection) URI() string {
 
 	scheme := ""
 	if c.ConnType != "" {
-		scheme = strings.ReplaceAll(Lower(c.ConnType), "_", "-")
+		scheme = strings.ReplaceAll(pycompat.Lower(c.ConnType), "_", "-")
 		w.WriteString(scheme)
 		w.WriteString("://")
 	} else {
@@ -271,12 +273,12 @@ func (c Connection) URI() string {
 
 	authority := false
 	if c.Has(FieldLogin) {
-		WriteQuote(&w, c.Login, false)
+		pycompat.WriteQuote(&w, c.Login, false)
 		authority = true
 	}
 	if pw := c.Password.Reveal(); pw != "" {
 		w.WriteByte(':')
-		WriteQuote(&w, pw, false)
+		pycompat.WriteQuote(&w, pw, false)
 		authority = true
 	}
 	if authority {
@@ -292,7 +294,7 @@ func (c Connection) URI() string {
 	}
 	if c.Schema != "" {
 		w.WriteByte('/')
-		WriteQuote(&w, c.Schema, false)
+		pycompat.WriteQuote(&w, c.Schema, false)
 	}
 	if c.Extra != "" {
 		if c.Schema != "" {
@@ -326,7 +328,10 @@ func protocolSurvives(proto, after, scheme, connType string) bool {
 
 // isSchemeChar reports whether urlsplit takes c as part of a scheme after
 // its first letter.
-func isSchemeChar(c byte) bool { return IsSchemeChar(c) }
+func isSchemeChar(c byte) bool { return pycompat.IsSchemeChar(c) }
+
+// upperHex are the digits of quote's %XX escapes.
+const upperHex = "0123456789ABCDEF"
 
 // writeQuoteHost is quote(host, safe="") except that an upper-case ASCII
 // letter before the first escape is escaped too: Python lowercases a
@@ -334,14 +339,14 @@ func isSchemeChar(c byte) bool { return IsSchemeChar(c) }
 func writeQuoteHost(w *strings.Builder, host string) {
 	for i := 0; i < len(host); i++ {
 		c := host[i]
-		if QuoteSafe(c) && (c < 'A' || c > 'Z') {
+		if pycompat.QuoteSafe(c) && (c < 'A' || c > 'Z') {
 			w.WriteByte(c)
 			continue
 		}
 		w.WriteByte('%')
 		w.WriteByte(upperHex[c>>4])
 		w.WriteByte(upperHex[c&0xf])
-		WriteQuote(w, host[i+1:], false)
+		pycompat.WriteQuote(w, host[i+1:], false)
 		return
 	}
 }
@@ -354,31 +359,31 @@ func writeExtraQuery(w *strings.Builder, extra string) {
 			if k > 0 {
 				w.WriteByte('&')
 			}
-			WriteQuote(w, v.Obj[k].Key, true)
+			pycompat.WriteQuote(w, v.Obj[k].Key, true)
 			w.WriteByte('=')
-			WriteQuote(w, v.Obj[k].Val.Str, true)
+			pycompat.WriteQuote(w, v.Obj[k].Val.Str, true)
 		}
 		return
 	}
 	w.WriteString(extraKey)
 	w.WriteByte('=')
-	WriteQuote(w, extra, true)
+	pycompat.WriteQuote(w, extra, true)
 }
 
 // plainExtra reports whether extra is a non-empty JSON object whose values
 // are all strings that stay strings when parsed from a query, with no key
 // __extra__, and returns it decoded.
-func plainExtra(extra string) (Value, bool) {
-	v, err := Loads(extra, extraMaxDepth)
-	if err.Kind != OK || v.Kind != Object || len(v.Obj) == 0 {
+func plainExtra(extra string) (pycompat.Value, bool) {
+	v, err := pycompat.Loads(extra, extraMaxDepth)
+	if err.Kind != pycompat.OK || v.Kind != pycompat.Object || len(v.Obj) == 0 {
 		return v, false
 	}
 	for k := range v.Obj {
 		m := &v.Obj[k]
-		if m.Key == extraKey || m.Val.Kind != String {
+		if m.Key == extraKey || m.Val.Kind != pycompat.String {
 			return v, false
 		}
-		if _, kind := typedQueryValue(m.Val.Str); kind != Syntax {
+		if _, kind := typedQueryValue(m.Val.Str); kind != pycompat.Syntax {
 			return v, false
 		}
 	}

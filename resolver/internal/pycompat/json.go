@@ -1,4 +1,4 @@
-package connection
+package pycompat
 
 import (
 	"math"
