@@ -33,6 +33,10 @@ func sanitizeConnID(id string) string {
 	return s
 }
 
+func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
 func allConnIDRunes(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]

@@ -7,8 +7,19 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/secretpath/secretpath/resolver/internal/pycompat"
+)
+
+// Nesting limits. jsonMaxDepth is Python's as it decodes a connection's
+// JSON form. An extra sits one level down in that form, and a query value
+// one more level down in the extra, so their limits are one and two less:
+// whatever parses also parses again once nested.
+const (
+	jsonMaxDepth       = pycompat.MaxDepth
+	extraMaxDepth      = jsonMaxDepth - 1
+	queryValueMaxDepth = extraMaxDepth - 1
 )
 
 // Parse parses a connection value as Airflow's secrets backends do
@@ -16,7 +27,7 @@ import (
 // Python whitespace, then read as Airflow's JSON form ([ParseJSON]) when it
 // starts with '{' and as a connection URI ([ParseURI]) otherwise.
 func Parse(connID, value string) (Connection, error) {
-	v := pyStrip(value)
+	v := pycompat.Strip(value)
 	if v == "" {
 		return Connection{}, (&fieldErr{"value", "empty"}).wrap(connID)
 	}
@@ -93,38 +104,38 @@ func parseJSON(connID, data string) (Connection, *fieldErr) {
 	if !utf8.ValidString(data) {
 		return Connection{}, &fieldErr{"value", "not valid UTF-8"}
 	}
-	root, jerr := parsePyJSON(data, jsonMaxDepth)
-	switch jerr.kind {
-	case jsonOK:
-	case jsonSyntax:
-		return Connection{}, &fieldErr{"value", "not valid JSON (at byte " + strconv.Itoa(jerr.off) + ")"}
-	case jsonUnrepresentable:
+	root, jerr := pycompat.Loads(data, jsonMaxDepth)
+	switch jerr.Kind {
+	case pycompat.OK:
+	case pycompat.Syntax:
+		return Connection{}, &fieldErr{"value", "not valid JSON (at byte " + strconv.Itoa(jerr.Offset) + ")"}
+	case pycompat.Unrepresentable:
 		return Connection{}, errUnrepresentable("value")
 	default:
 		return Connection{}, &fieldErr{"value", "JSON with an integer of more than 4300 digits or nesting too deep"}
 	}
-	if root.kind != jObject {
+	if root.Kind != pycompat.Object {
 		return Connection{}, &fieldErr{"value", "not a JSON object"}
 	}
 
 	var a connArgs
 	var unknown []string
-	for k := range root.obj {
-		key, v := root.obj[k].key, &root.obj[k].val
+	for k := range root.Obj {
+		key, v := root.Obj[k].Key, &root.Obj[k].Val
 		dst := a.stringField(key)
 		switch {
 		case dst != nil: // set below
 		case key == "conn_id" || key == "team_name":
-			if v.kind != jNull && v.kind != jString {
+			if v.Kind != pycompat.Null && v.Kind != pycompat.String {
 				return Connection{}, &fieldErr{key, "not a string"}
 			}
-			if key == "conn_id" && v.kind == jString && sanitizeConnID(v.s) != sanitizeConnID(connID) {
+			if key == "conn_id" && v.Kind == pycompat.String && sanitizeConnID(v.Str) != sanitizeConnID(connID) {
 				return Connection{}, &fieldErr{"conn_id", "does not match the connection id"}
 			}
 			continue
 		case key == "port":
 			// from_json: a falsy port is dropped; the newest model keeps 0.
-			if v.kind == jNull || (v.kind == jString && strings.TrimFunc(v.s, isPySpace) == "") {
+			if v.Kind == pycompat.Null || (v.Kind == pycompat.String && pycompat.Strip(v.Str) == "") {
 				continue
 			}
 			p, err := portFromJSON(v)
@@ -136,25 +147,25 @@ func parseJSON(connID, data string) (Connection, *fieldErr) {
 		case key == "extra":
 			// from_json: a falsy extra is dropped, a string is kept as
 			// JSON text, anything else is json.dumps'ed.
-			if !v.truthy() {
+			if !v.Truthy() {
 				continue
 			}
-			if v.kind == jString {
-				a.extra = v.s
-			} else if v.kind != jObject {
+			if v.Kind == pycompat.String {
+				a.extra = v.Str
+			} else if v.Kind != pycompat.Object {
 				return Connection{}, &fieldErr{"extra", "not a JSON object"}
 			} else {
-				a.extra = pyDumps(v)
+				a.extra = pycompat.Dumps(v)
 			}
 			continue
 		default:
 			unknown = append(unknown, key)
 			continue
 		}
-		switch v.kind {
-		case jNull:
-		case jString:
-			*dst = optStr{v.s, true}
+		switch v.Kind {
+		case pycompat.Null:
+		case pycompat.String:
+			*dst = optStr{v.Str, true}
 		default:
 			return Connection{}, &fieldErr{key, "not a string"}
 		}
@@ -187,17 +198,17 @@ func errUnknownKeys(keys []string) *fieldErr {
 }
 
 // portFromJSON converts a JSON port as int(port) does, then checks the range.
-func portFromJSON(v *jval) (int, *fieldErr) {
-	switch v.kind {
-	case jInt:
-		return portInRange(v.s)
-	case jFloat:
-		if v.f != math.Trunc(v.f) {
+func portFromJSON(v *pycompat.Value) (int, *fieldErr) {
+	switch v.Kind {
+	case pycompat.Int:
+		return portInRange(v.Str)
+	case pycompat.Float:
+		if v.Num != math.Trunc(v.Num) {
 			return 0, &fieldErr{"port", "not an integer"}
 		}
-		return portInRange(strconv.FormatFloat(v.f, 'f', 0, 64))
-	case jString:
-		digits, ok := pyIntString(v.s)
+		return portInRange(strconv.FormatFloat(v.Num, 'f', 0, 64))
+	case pycompat.String:
+		digits, ok := pycompat.IntDigits(v.Str)
 		if !ok {
 			return 0, &fieldErr{"port", "could not be cast to integer"}
 		}
@@ -221,59 +232,6 @@ func portInRange(digits string) (int, *fieldErr) {
 		return 0, &fieldErr{"port", "out of range 0-65535"}
 	}
 	return n, nil
-}
-
-// pyIntString reads s as Python's int(s) does — surrounding whitespace, a
-// sign, Unicode decimal digits, single underscores between digits — and
-// returns the value's ASCII decimal text.
-func pyIntString(s string) (string, bool) {
-	s = strings.TrimFunc(s, isPySpace)
-	var b strings.Builder
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		if s[0] == '-' {
-			b.WriteByte('-')
-		}
-		s = s[1:]
-	}
-	if s == "" {
-		return "", false
-	}
-	prevDigit := false
-	for _, r := range s {
-		if r == '_' {
-			if !prevDigit {
-				return "", false
-			}
-			prevDigit = false
-			continue
-		}
-		d, ok := decimalValue(r)
-		if !ok {
-			return "", false
-		}
-		b.WriteByte(byte('0' + d))
-		prevDigit = true
-	}
-	if !prevDigit {
-		return "", false
-	}
-	return b.String(), true
-}
-
-// decimalValue is the digit value of a Unicode decimal digit (category Nd,
-// which Unicode lays out in runs of ten from zero).
-func decimalValue(r rune) (int, bool) {
-	if r >= '0' && r <= '9' {
-		return int(r - '0'), true
-	}
-	if !unicode.IsDigit(r) {
-		return 0, false
-	}
-	zero := r
-	for unicode.IsDigit(zero - 1) {
-		zero--
-	}
-	return int(r-zero) % 10, true
 }
 
 // FromFields builds a connection as Airflow's constructor
@@ -330,7 +288,7 @@ func connectionFromFields(connID string, fields map[string]any) (Connection, *fi
 			if err != nil {
 				return Connection{}, &fieldErr{"port", "not an integer"}
 			}
-			if v.kind == jString && strings.TrimFunc(v.s, isPySpace) == "" {
+			if v.Kind == pycompat.String && pycompat.Strip(v.Str) == "" {
 				continue
 			}
 			p, ferr := portFromJSON(&v)
@@ -352,8 +310,8 @@ func connectionFromFields(connID string, fields map[string]any) (Connection, *fi
 			if err != nil {
 				return Connection{}, err
 			}
-			if v.truthy() {
-				a.extra = pyDumps(&v)
+			if v.Truthy() {
+				a.extra = pycompat.Dumps(&v)
 			}
 			continue
 		default:
@@ -444,27 +402,27 @@ func (c *Connection) setDescription(d optStr) {
 
 // goToJSON converts a Go value (as decoded from JSON or YAML) to a JSON
 // value the way Python's json.dumps sees the equivalent Python value.
-func goToJSON(x any, depth int) (jval, *fieldErr) {
+func goToJSON(x any, depth int) (pycompat.Value, *fieldErr) {
 	if depth > jsonMaxDepth {
-		return jval{}, &fieldErr{"extra", "nested too deep"}
+		return pycompat.Value{}, &fieldErr{"extra", "nested too deep"}
 	}
 	switch v := x.(type) {
 	case nil:
-		return jval{kind: jNull}, nil
+		return pycompat.Value{Kind: pycompat.Null}, nil
 	case bool:
 		if v {
-			return jval{kind: jTrue}, nil
+			return pycompat.Value{Kind: pycompat.True}, nil
 		}
-		return jval{kind: jFalse}, nil
+		return pycompat.Value{Kind: pycompat.False}, nil
 	case string:
 		if !utf8.ValidString(v) {
-			return jval{}, &fieldErr{"extra", "not valid UTF-8"}
+			return pycompat.Value{}, &fieldErr{"extra", "not valid UTF-8"}
 		}
-		return jval{kind: jString, s: v}, nil
+		return pycompat.Value{Kind: pycompat.String, Str: v}, nil
 	case json.Number:
-		n, err := parsePyJSON(string(v), 1)
-		if err.kind != jsonOK || (n.kind != jInt && n.kind != jFloat) {
-			return jval{}, &fieldErr{"extra", "not a JSON number"}
+		n, err := pycompat.Loads(string(v), 1)
+		if err.Kind != pycompat.OK || (n.Kind != pycompat.Int && n.Kind != pycompat.Float) {
+			return pycompat.Value{}, &fieldErr{"extra", "not a JSON number"}
 		}
 		return n, nil
 	case float64:
@@ -472,33 +430,33 @@ func goToJSON(x any, depth int) (jval, *fieldErr) {
 	case float32:
 		return floatToJSON(float64(v))
 	case int:
-		return jval{kind: jInt, s: strconv.FormatInt(int64(v), 10)}, nil
+		return pycompat.Value{Kind: pycompat.Int, Str: strconv.FormatInt(int64(v), 10)}, nil
 	case int8:
-		return jval{kind: jInt, s: strconv.FormatInt(int64(v), 10)}, nil
+		return pycompat.Value{Kind: pycompat.Int, Str: strconv.FormatInt(int64(v), 10)}, nil
 	case int16:
-		return jval{kind: jInt, s: strconv.FormatInt(int64(v), 10)}, nil
+		return pycompat.Value{Kind: pycompat.Int, Str: strconv.FormatInt(int64(v), 10)}, nil
 	case int32:
-		return jval{kind: jInt, s: strconv.FormatInt(int64(v), 10)}, nil
+		return pycompat.Value{Kind: pycompat.Int, Str: strconv.FormatInt(int64(v), 10)}, nil
 	case int64:
-		return jval{kind: jInt, s: strconv.FormatInt(v, 10)}, nil
+		return pycompat.Value{Kind: pycompat.Int, Str: strconv.FormatInt(v, 10)}, nil
 	case uint:
-		return jval{kind: jInt, s: strconv.FormatUint(uint64(v), 10)}, nil
+		return pycompat.Value{Kind: pycompat.Int, Str: strconv.FormatUint(uint64(v), 10)}, nil
 	case uint8:
-		return jval{kind: jInt, s: strconv.FormatUint(uint64(v), 10)}, nil
+		return pycompat.Value{Kind: pycompat.Int, Str: strconv.FormatUint(uint64(v), 10)}, nil
 	case uint16:
-		return jval{kind: jInt, s: strconv.FormatUint(uint64(v), 10)}, nil
+		return pycompat.Value{Kind: pycompat.Int, Str: strconv.FormatUint(uint64(v), 10)}, nil
 	case uint32:
-		return jval{kind: jInt, s: strconv.FormatUint(uint64(v), 10)}, nil
+		return pycompat.Value{Kind: pycompat.Int, Str: strconv.FormatUint(uint64(v), 10)}, nil
 	case uint64:
-		return jval{kind: jInt, s: strconv.FormatUint(v, 10)}, nil
+		return pycompat.Value{Kind: pycompat.Int, Str: strconv.FormatUint(v, 10)}, nil
 	case []any:
-		out := jval{kind: jArray, arr: make([]jval, len(v))}
+		out := pycompat.Value{Kind: pycompat.Array, Arr: make([]pycompat.Value, len(v))}
 		for i := range v {
 			e, err := goToJSON(v[i], depth+1)
 			if err != nil {
-				return jval{}, err
+				return pycompat.Value{}, err
 			}
-			out.arr[i] = e
+			out.Arr[i] = e
 		}
 		return out, nil
 	case map[string]any:
@@ -507,16 +465,16 @@ func goToJSON(x any, depth int) (jval, *fieldErr) {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		out := jval{kind: jObject, obj: make([]jmember, 0, len(v))}
+		out := pycompat.Value{Kind: pycompat.Object, Obj: make([]pycompat.Member, 0, len(v))}
 		for _, k := range keys {
 			if !utf8.ValidString(k) {
-				return jval{}, &fieldErr{"extra", "not valid UTF-8"}
+				return pycompat.Value{}, &fieldErr{"extra", "not valid UTF-8"}
 			}
 			e, err := goToJSON(v[k], depth+1)
 			if err != nil {
-				return jval{}, err
+				return pycompat.Value{}, err
 			}
-			out.obj = append(out.obj, jmember{k, e})
+			out.Obj = append(out.Obj, pycompat.Member{Key: k, Val: e})
 		}
 		return out, nil
 	}
@@ -535,13 +493,13 @@ func goToJSON(x any, depth int) (jval, *fieldErr) {
 		for iter.Next() {
 			k, ok := pyJSONKey(iter.Key().Interface())
 			if !ok {
-				return jval{}, &fieldErr{"extra", "a map key is not a string, number, bool or nil"}
+				return pycompat.Value{}, &fieldErr{"extra", "a map key is not a string, number, bool or nil"}
 			}
 			m[k] = iter.Value().Interface()
 		}
 		return goToJSON(m, depth)
 	}
-	return jval{}, &fieldErr{"extra", "a value of type " + rv.Type().String() + " is not JSON serializable"}
+	return pycompat.Value{}, &fieldErr{"extra", "a value of type " + rv.Type().String() + " is not JSON serializable"}
 }
 
 // pyJSONKey converts a map key as json.dumps does for str, int, float, bool
@@ -555,8 +513,8 @@ func pyJSONKey(k any) (string, bool) {
 	case bool:
 		return strconv.FormatBool(v), true
 	}
-	if j, err := goToJSON(k, 0); err == nil && (j.kind == jInt || j.kind == jFloat) {
-		s := pyDumps(&j)
+	if j, err := goToJSON(k, 0); err == nil && (j.Kind == pycompat.Int || j.Kind == pycompat.Float) {
+		s := pycompat.Dumps(&j)
 		return s, true
 	}
 	return "", false
@@ -564,12 +522,12 @@ func pyJSONKey(k any) (string, bool) {
 
 // floatToJSON sees an integral float as a Python int (the YAML or JSON text
 // it came from most likely had no fraction) and any other as a float.
-func floatToJSON(f float64) (jval, *fieldErr) {
+func floatToJSON(f float64) (pycompat.Value, *fieldErr) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return jval{}, errUnrepresentable("extra")
+		return pycompat.Value{}, errUnrepresentable("extra")
 	}
 	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-		return jval{kind: jInt, s: strconv.FormatInt(int64(f), 10)}, nil
+		return pycompat.Value{Kind: pycompat.Int, Str: strconv.FormatInt(int64(f), 10)}, nil
 	}
-	return jval{kind: jFloat, f: f}, nil
+	return pycompat.Value{Kind: pycompat.Float, Num: f}, nil
 }

@@ -5,15 +5,17 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/secretpath/secretpath/resolver/internal/pycompat"
 )
 
 // Airflow's reserved query parameter that carries the whole extra as JSON.
 const extraKey = "__extra__"
 
-// invalid wraps ErrInvalid with the connection id and the field at
+// wrap wraps ErrInvalid with the connection id and the field at
 // fault. Messages never quote the value, the URI or the extras.
 func (e *fieldErr) wrap(connID string) error {
-	return fmt.Errorf("%w: connection %q: %s: %s", ErrInvalid, connID, e.field, e.msg)
+	return fmt.Errorf("%w: connection %q: %s: %s", ErrInvalid, connID, e.Field, e.Msg)
 }
 
 // ParseURI parses an Airflow connection URI as Airflow's newest core model
@@ -67,11 +69,11 @@ func parseURI(uri string) (Connection, *fieldErr) {
 	if n > 2 {
 		return c, &fieldErr{"uri", `more than two "://"`}
 	}
-	p, err := pyURLSplit(uri)
-	if err != nil {
-		return c, err
+	p, perr := pycompat.URLSplit(uri)
+	if perr != nil {
+		return c, (*fieldErr)(perr)
 	}
-	scheme := p.scheme
+	scheme := p.Scheme
 	c.ConnType = normalizeConnType(scheme)
 	c.empty |= FieldConnType
 
@@ -95,42 +97,42 @@ func parseURI(uri string) (Connection, *fieldErr) {
 			}
 		}
 	}
-	if p, err = pyURLSplit(rest); err != nil {
-		return c, err
+	if p, perr = pycompat.URLSplit(rest); perr != nil {
+		return c, (*fieldErr)(perr)
 	}
 
-	host := hostFromNetloc(p.netloc)
-	if host != "" && n == 2 && p.scheme != "" {
-		host = p.scheme + "://" + host
+	host := hostFromNetloc(p.Netloc)
+	if host != "" && n == 2 && p.Scheme != "" {
+		host = p.Scheme + "://" + host
 	}
 	c.Host = host
 	c.empty |= FieldHost
 
-	if p.path != "" {
-		_, size := utf8.DecodeRuneInString(p.path) // path[1:] drops one character
-		c.Schema = pyUnquote(p.path[size:])
+	if p.Path != "" {
+		_, size := utf8.DecodeRuneInString(p.Path) // path[1:] drops one character
+		c.Schema = pycompat.Unquote(p.Path[size:])
 	}
 	c.empty |= FieldSchema
 
-	if user, ok, pass, _ := netlocUserinfo(p.netloc); ok {
-		c.Login = pyUnquote(user)
+	if user, ok, pass, _ := pycompat.NetlocUserinfo(p.Netloc); ok {
+		c.Login = pycompat.Unquote(user)
 		c.empty |= FieldLogin
 		if pass != "" {
-			c.Password = NewSecret(pyUnquote(pass))
+			c.Password = NewSecret(pycompat.Unquote(pass))
 		}
 	}
 
-	port, ok, err := netlocPort(p.netloc)
-	if err != nil {
-		return c, err
+	port, ok, perr := pycompat.NetlocPort(p.Netloc)
+	if perr != nil {
+		return c, (*fieldErr)(perr)
 	}
 	if ok {
 		c.Port = port
 		c.empty |= FieldPort
 	}
 
-	if p.query != "" {
-		extra, err := extraFromQuery(p.query)
+	if p.Query != "" {
+		extra, err := extraFromQuery(p.Query)
 		if err != nil {
 			return c, err
 		}
@@ -141,8 +143,8 @@ func parseURI(uri string) (Connection, *fieldErr) {
 
 // hostFromNetloc is Airflow's _parse_netloc_to_hostname.
 func hostFromNetloc(netloc string) string {
-	h, _ := netlocHostname(netloc)
-	h = pyUnquote(h)
+	h, _ := pycompat.NetlocHostname(netloc)
+	h = pycompat.Unquote(h)
 	if strings.IndexByte(h, '/') < 0 {
 		return h
 	}
@@ -150,15 +152,15 @@ func hostFromNetloc(netloc string) string {
 	if k := strings.IndexByte(h, ':'); k >= 0 {
 		h = h[:k]
 	}
-	return pyUnquote(h)
+	return pycompat.Unquote(h)
 }
 
 // extraFromQuery turns a URI query into Airflow's extra text.
 func extraFromQuery(query string) (string, *fieldErr) {
-	var buf [8]qsPair
-	pairs := parseQSLDict(buf[:0], query)
-	if k := qsIndex(pairs, extraKey); k >= 0 {
-		return canonicalExtra(pairs[k].value)
+	var buf [8]pycompat.QueryPair
+	pairs := pycompat.ParseQSLDict(buf[:0], query)
+	if k := pycompat.QueryIndex(pairs, extraKey); k >= 0 {
+		return canonicalExtra(pairs[k].Value)
 	}
 	if len(pairs) == 0 {
 		return "", nil // Airflow: "{}"; an empty object is no extra here
@@ -170,16 +172,16 @@ func extraFromQuery(query string) (string, *fieldErr) {
 		if k > 0 {
 			w.WriteString(", ")
 		}
-		writePyString(&w, pairs[k].name)
+		pycompat.WriteJSONString(&w, pairs[k].Name)
 		w.WriteString(": ")
-		v, kind := typedQueryValue(pairs[k].value)
+		v, kind := typedQueryValue(pairs[k].Value)
 		switch kind {
-		case jsonOK:
-			writePyJSON(&w, &v)
-		case jsonFatal:
+		case pycompat.OK:
+			pycompat.WriteJSON(&w, &v)
+		case pycompat.Fatal:
 			return "", &fieldErr{"extra", "a query value is JSON with an integer of more than 4300 digits or nesting too deep"}
 		default:
-			writePyString(&w, pairs[k].value)
+			pycompat.WriteJSONString(&w, pairs[k].Value)
 		}
 	}
 	w.WriteByte('}')
@@ -188,16 +190,16 @@ func extraFromQuery(query string) (string, *fieldErr) {
 
 // typedQueryValue is Airflow's json.loads of one query value (PR #59339).
 // A value that is not JSON, or JSON that Go cannot carry, stays a string.
-func typedQueryValue(s string) (jval, jsonErrKind) {
+func typedQueryValue(s string) (pycompat.Value, pycompat.ErrKind) {
 	i := 0
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
 		i++
 	}
 	if i == len(s) || strings.IndexByte(`"{[-0123456789tfnNI`, s[i]) < 0 {
-		return jval{}, jsonSyntax
+		return pycompat.Value{}, pycompat.Syntax
 	}
-	v, err := parsePyJSON(s, queryValueMaxDepth)
-	return v, err.kind
+	v, err := pycompat.Loads(s, queryValueMaxDepth)
+	return v, err.Kind
 }
 
 // canonicalExtra validates extra text as Airflow's _validate_extra does (a
@@ -207,23 +209,23 @@ func canonicalExtra(text string) (string, *fieldErr) {
 	if text == "" {
 		return "", nil
 	}
-	v, err := parsePyJSON(text, extraMaxDepth)
-	switch err.kind {
-	case jsonOK:
-	case jsonSyntax:
-		return "", &fieldErr{"extra", "not valid JSON (at byte " + strconv.Itoa(err.off) + ")"}
-	case jsonUnrepresentable:
+	v, err := pycompat.Loads(text, extraMaxDepth)
+	switch err.Kind {
+	case pycompat.OK:
+	case pycompat.Syntax:
+		return "", &fieldErr{"extra", "not valid JSON (at byte " + strconv.Itoa(err.Offset) + ")"}
+	case pycompat.Unrepresentable:
 		return "", errUnrepresentable("extra")
 	default:
 		return "", &fieldErr{"extra", "JSON with an integer of more than 4300 digits or nesting too deep"}
 	}
-	if v.kind != jObject {
+	if v.Kind != pycompat.Object {
 		return "", &fieldErr{"extra", "not a JSON object"}
 	}
-	if len(v.obj) == 0 {
+	if len(v.Obj) == 0 {
 		return "", nil // Airflow keeps "{}"; from_json drops {}: no extra either way
 	}
-	return pyDumps(&v), nil
+	return pycompat.Dumps(&v), nil
 }
 
 func errUnrepresentable(field string) *fieldErr {
@@ -252,7 +254,7 @@ func (c Connection) URI() string {
 
 	scheme := ""
 	if c.ConnType != "" {
-		scheme = strings.ReplaceAll(pyLower(c.ConnType), "_", "-")
+		scheme = strings.ReplaceAll(pycompat.Lower(c.ConnType), "_", "-")
 		w.WriteString(scheme)
 		w.WriteString("://")
 	} else {
@@ -271,12 +273,12 @@ func (c Connection) URI() string {
 
 	authority := false
 	if c.Has(FieldLogin) {
-		writeQuote(&w, c.Login, false)
+		pycompat.WriteQuote(&w, c.Login, false)
 		authority = true
 	}
 	if pw := c.Password.Reveal(); pw != "" {
 		w.WriteByte(':')
-		writeQuote(&w, pw, false)
+		pycompat.WriteQuote(&w, pw, false)
 		authority = true
 	}
 	if authority {
@@ -292,7 +294,7 @@ func (c Connection) URI() string {
 	}
 	if c.Schema != "" {
 		w.WriteByte('/')
-		writeQuote(&w, c.Schema, false)
+		pycompat.WriteQuote(&w, c.Schema, false)
 	}
 	if c.Extra != "" {
 		if c.Schema != "" {
@@ -324,20 +326,27 @@ func protocolSurvives(proto, after, scheme, connType string) bool {
 	return true
 }
 
+// isSchemeChar reports whether urlsplit takes c as part of a scheme after
+// its first letter.
+func isSchemeChar(c byte) bool { return pycompat.IsSchemeChar(c) }
+
+// upperHex are the digits of quote's %XX escapes.
+const upperHex = "0123456789ABCDEF"
+
 // writeQuoteHost is quote(host, safe="") except that an upper-case ASCII
 // letter before the first escape is escaped too: Python lowercases a
 // hostname up to its first '%' only.
 func writeQuoteHost(w *strings.Builder, host string) {
 	for i := 0; i < len(host); i++ {
 		c := host[i]
-		if isQuoteSafe(c) && (c < 'A' || c > 'Z') {
+		if pycompat.QuoteSafe(c) && (c < 'A' || c > 'Z') {
 			w.WriteByte(c)
 			continue
 		}
 		w.WriteByte('%')
 		w.WriteByte(upperHex[c>>4])
 		w.WriteByte(upperHex[c&0xf])
-		writeQuote(w, host[i+1:], false)
+		pycompat.WriteQuote(w, host[i+1:], false)
 		return
 	}
 }
@@ -346,35 +355,35 @@ func writeQuoteHost(w *strings.Builder, host string) {
 // them gives the same extra back, else __extra__=<the JSON text>.
 func writeExtraQuery(w *strings.Builder, extra string) {
 	if v, ok := plainExtra(extra); ok {
-		for k := range v.obj {
+		for k := range v.Obj {
 			if k > 0 {
 				w.WriteByte('&')
 			}
-			writeQuote(w, v.obj[k].key, true)
+			pycompat.WriteQuote(w, v.Obj[k].Key, true)
 			w.WriteByte('=')
-			writeQuote(w, v.obj[k].val.s, true)
+			pycompat.WriteQuote(w, v.Obj[k].Val.Str, true)
 		}
 		return
 	}
 	w.WriteString(extraKey)
 	w.WriteByte('=')
-	writeQuote(w, extra, true)
+	pycompat.WriteQuote(w, extra, true)
 }
 
 // plainExtra reports whether extra is a non-empty JSON object whose values
 // are all strings that stay strings when parsed from a query, with no key
 // __extra__, and returns it decoded.
-func plainExtra(extra string) (jval, bool) {
-	v, err := parsePyJSON(extra, extraMaxDepth)
-	if err.kind != jsonOK || v.kind != jObject || len(v.obj) == 0 {
+func plainExtra(extra string) (pycompat.Value, bool) {
+	v, err := pycompat.Loads(extra, extraMaxDepth)
+	if err.Kind != pycompat.OK || v.Kind != pycompat.Object || len(v.Obj) == 0 {
 		return v, false
 	}
-	for k := range v.obj {
-		m := &v.obj[k]
-		if m.key == extraKey || m.val.kind != jString {
+	for k := range v.Obj {
+		m := &v.Obj[k]
+		if m.Key == extraKey || m.Val.Kind != pycompat.String {
 			return v, false
 		}
-		if _, kind := typedQueryValue(m.val.s); kind != jsonSyntax {
+		if _, kind := typedQueryValue(m.Val.Str); kind != pycompat.Syntax {
 			return v, false
 		}
 	}

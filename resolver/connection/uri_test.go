@@ -503,3 +503,14 @@ func TestExtraIsPythonJSON(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(c.Extra), &m))
 	assert.Equal(t, "😀", m["d"])
 }
+
+// TestNestingLimits: what parses at one level parses again one level down,
+// so the URI and RevealedJSON round trips hold at the limits.
+func TestNestingLimits(t *testing.T) {
+	nest := func(n int) string { return strings.Repeat("%5B", n) + strings.Repeat("%5D", n) }
+	c, err := ParseURI("x", "t://h?a="+nest(queryValueMaxDepth))
+	require.NoError(t, err)
+	checkParsed(t, c)
+	_, err = ParseURI("x", "t://h?a="+nest(queryValueMaxDepth+1))
+	assert.ErrorContains(t, err, "extra: a query value is JSON with an integer of more than 4300 digits or nesting too deep")
+}

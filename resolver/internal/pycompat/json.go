@@ -1,4 +1,4 @@
-package connection
+package pycompat
 
 import (
 	"math"
@@ -22,83 +22,88 @@ import (
 // range (a float overflowing to infinity, an integer of more than 308
 // digits) and strings with unpaired surrogate escapes. Go cannot carry those
 // through encoding/json, so this reader reports them as unrepresentable and
-// the callers decide (see jsonUnrepresentable).
+// the callers decide (see [Unrepresentable]).
 
-type jkind uint8
+// Kind is the type of a JSON [Value].
+type Kind uint8
 
+// The kinds of JSON value.
 const (
-	jNull jkind = iota
-	jFalse
-	jTrue
-	jInt    // s: the integer's canonical decimal digits
-	jFloat  // f: the value
-	jString // s: the decoded string
-	jArray  // arr
-	jObject // obj, in Python dict order, without repeated keys
+	Null Kind = iota
+	False
+	True
+	Int    // Str: the integer's canonical decimal digits
+	Float  // Num: the value
+	String // Str: the decoded string
+	Array  // Arr
+	Object // Obj, in Python dict order, without repeated keys
 )
 
-type jval struct {
-	kind jkind
-	s    string
-	f    float64
-	arr  []jval
-	obj  []jmember
+// Value is a decoded JSON value; Kind says which other field holds it.
+type Value struct {
+	Kind Kind
+	Str  string
+	Num  float64
+	Arr  []Value
+	Obj  []Member
 }
 
-type jmember struct {
-	key string
-	val jval
+// Member is one key and value of an [Object].
+type Member struct {
+	Key string
+	Val Value
 }
 
-// truthy reports Python's bool(value) for a decoded JSON value.
-func (v *jval) truthy() bool {
-	switch v.kind {
-	case jNull, jFalse:
+// Truthy reports Python's bool(value) for a decoded JSON value.
+func (v *Value) Truthy() bool {
+	switch v.Kind {
+	case Null, False:
 		return false
-	case jInt:
-		return v.s != "0"
-	case jFloat:
-		return v.f != 0
-	case jString:
-		return v.s != ""
-	case jArray:
-		return len(v.arr) > 0
-	case jObject:
-		return len(v.obj) > 0
+	case Int:
+		return v.Str != "0"
+	case Float:
+		return v.Num != 0
+	case String:
+		return v.Str != ""
+	case Array:
+		return len(v.Arr) > 0
+	case Object:
+		return len(v.Obj) > 0
 	}
 	return true
 }
 
-// jsonErrKind tells why a text is not accepted.
-type jsonErrKind uint8
+// ErrKind tells why a text is not accepted.
+type ErrKind uint8
 
+// The outcomes of [Loads].
 const (
-	jsonOK jsonErrKind = iota
-	// jsonSyntax: Python's json.loads raises JSONDecodeError.
-	jsonSyntax
-	// jsonUnrepresentable: Python accepts it (NaN, Infinity, a float that
+	// OK: the text is accepted.
+	OK ErrKind = iota
+	// Syntax: Python's json.loads raises JSONDecodeError.
+	Syntax
+	// Unrepresentable: Python accepts it (NaN, Infinity, a float that
 	// overflows, an unpaired surrogate escape) but Go's JSON cannot hold it.
-	jsonUnrepresentable
-	// jsonFatal: Python raises another ValueError (an integer of more than
+	Unrepresentable
+	// Fatal: Python raises another ValueError (an integer of more than
 	// 4300 digits) or RecursionError, which Airflow does not catch.
-	jsonFatal
+	Fatal
 )
 
-const (
-	// pyMaxIntDigits is sys.int_info.default_max_str_digits.
-	pyMaxIntDigits = 4300
-	// jsonMaxDepth approximates Python's recursion limit while decoding a
-	// connection's JSON form. An extra sits one level down in that form, and
-	// a query value one more level down in the extra, so their limits are
-	// one and two less: whatever parses also parses again once nested.
-	jsonMaxDepth       = 1000
-	extraMaxDepth      = jsonMaxDepth - 1
-	queryValueMaxDepth = extraMaxDepth - 1
-)
+// MaxDepth approximates Python's default recursion limit (1000) as
+// json.loads meets it: the deepest nesting of arrays and objects it decodes
+// before raising RecursionError.
+const MaxDepth = 1000
 
-type jsonError struct {
-	kind jsonErrKind
-	off  int
+// maxIntDigits is sys.int_info.default_max_str_digits.
+const maxIntDigits = 4300
+
+// JSONError is what [Loads] reports: Kind is [OK] for an accepted text;
+// otherwise Offset is the byte of s where the text was refused. It is not a
+// Go error: the caller words its own, without quoting the text.
+type JSONError struct {
+	Kind   ErrKind
+	Offset int
 }
 
 type jparser struct {
@@ -106,36 +111,38 @@ type jparser struct {
 	i        int
 	depth    int
 	maxDepth int
-	err      jsonError
+	err      JSONError
 	// unrep is where the first value Python accepts but Go cannot hold
 	// was seen; -1 while there is none. Parsing goes on past it, since a
 	// later syntax or fatal error decides what Python does.
 	unrep int
 }
 
-// parsePyJSON decodes s as Python's json.loads would, nesting at most
-// maxDepth arrays and objects.
-func parsePyJSON(s string, maxDepth int) (jval, jsonError) {
+// Loads decodes s as Python's json.loads would, nesting at most maxDepth
+// arrays and objects (deeper nesting is [Fatal], like RecursionError). A
+// Python str is always valid UTF-8: the caller checks s, whose bytes are
+// otherwise carried through as they are.
+func Loads(s string, maxDepth int) (Value, JSONError) {
 	p := jparser{s: s, unrep: -1, maxDepth: maxDepth}
 	p.ws()
 	v := p.value()
-	if p.err.kind != jsonOK {
-		return jval{}, p.err
+	if p.err.Kind != OK {
+		return Value{}, p.err
 	}
 	p.ws()
 	if p.i != len(p.s) {
-		return jval{}, jsonError{kind: jsonSyntax, off: p.i}
+		return Value{}, JSONError{Kind: Syntax, Offset: p.i}
 	}
 	if p.unrep >= 0 {
-		return jval{}, jsonError{kind: jsonUnrepresentable, off: p.unrep}
+		return Value{}, JSONError{Kind: Unrepresentable, Offset: p.unrep}
 	}
-	return v, jsonError{}
+	return v, JSONError{}
 }
 
 // fail records a syntax or fatal error; Python stops at the first one.
-func (p *jparser) fail(k jsonErrKind) {
-	if p.err.kind == jsonOK {
-		p.err = jsonError{kind: k, off: p.i}
+func (p *jparser) fail(k ErrKind) {
+	if p.err.Kind == OK {
+		p.err = JSONError{Kind: k, Offset: p.i}
 	}
 }
 
@@ -157,66 +164,66 @@ func (p *jparser) ws() {
 	}
 }
 
-func (p *jparser) value() jval {
+func (p *jparser) value() Value {
 	if p.i >= len(p.s) {
-		p.fail(jsonSyntax)
-		return jval{}
+		p.fail(Syntax)
+		return Value{}
 	}
 	switch c := p.s[p.i]; {
 	case c == '"':
 		s, ok := p.str()
 		if !ok {
-			return jval{}
+			return Value{}
 		}
-		return jval{kind: jString, s: s}
+		return Value{Kind: String, Str: s}
 	case c == '{':
 		return p.object()
 	case c == '[':
 		return p.array()
 	case c == 'n' && strings.HasPrefix(p.s[p.i:], "null"):
 		p.i += 4
-		return jval{kind: jNull}
+		return Value{Kind: Null}
 	case c == 't' && strings.HasPrefix(p.s[p.i:], "true"):
 		p.i += 4
-		return jval{kind: jTrue}
+		return Value{Kind: True}
 	case c == 'f' && strings.HasPrefix(p.s[p.i:], "false"):
 		p.i += 5
-		return jval{kind: jFalse}
+		return Value{Kind: False}
 	case c == 'N' && strings.HasPrefix(p.s[p.i:], "NaN"):
 		p.unrepresentable(p.i)
 		p.i += 3
-		return jval{kind: jNull}
+		return Value{Kind: Null}
 	case c == 'I' && strings.HasPrefix(p.s[p.i:], "Infinity"):
 		p.unrepresentable(p.i)
 		p.i += 8
-		return jval{kind: jNull}
+		return Value{Kind: Null}
 	case c == '-' && strings.HasPrefix(p.s[p.i:], "-Infinity"):
 		p.unrepresentable(p.i)
 		p.i += 9
-		return jval{kind: jNull}
+		return Value{Kind: Null}
 	case c == '-' || (c >= '0' && c <= '9'):
 		return p.number()
 	}
-	p.fail(jsonSyntax)
-	return jval{}
+	p.fail(Syntax)
+	return Value{}
 }
 
 func (p *jparser) enter() bool {
 	p.depth++
 	if p.depth > p.maxDepth {
-		p.fail(jsonFatal)
+		p.fail(Fatal)
 		return false
 	}
 	return true
 }
 
-func (p *jparser) object() jval {
+func (p *jparser) object() Value {
 	if !p.enter() {
-		return jval{}
+		return Value{}
 	}
 	defer func() { p.depth-- }()
 	p.i++ // '{'
-	v := jval{kind: jObject}
+	v := Value{Kind: Object}
 	p.ws()
 	if p.i < len(p.s) && p.s[p.i] == '}' {
 		p.i++
@@ -226,29 +233,29 @@ func (p *jparser) object() jval {
 	for {
 		p.ws()
 		if p.i >= len(p.s) || p.s[p.i] != '"' {
-			p.fail(jsonSyntax)
-			return jval{}
+			p.fail(Syntax)
+			return Value{}
 		}
 		key, ok := p.str()
 		if !ok {
-			return jval{}
+			return Value{}
 		}
 		p.ws()
 		if p.i >= len(p.s) || p.s[p.i] != ':' {
-			p.fail(jsonSyntax)
-			return jval{}
+			p.fail(Syntax)
+			return Value{}
 		}
 		p.i++
 		p.ws()
 		val := p.value()
-		if p.err.kind != jsonOK {
-			return jval{}
+		if p.err.Kind != OK {
+			return Value{}
 		}
-		v.obj, index = setMember(v.obj, index, key, val)
+		v.Obj, index = setMember(v.Obj, index, key, val)
 		p.ws()
 		if p.i >= len(p.s) {
-			p.fail(jsonSyntax)
-			return jval{}
+			p.fail(Syntax)
+			return Value{}
 		}
 		switch p.s[p.i] {
 		case ',':
@@ -257,47 +264,47 @@ func (p *jparser) object() jval {
 			p.i++
 			return v
 		default:
-			p.fail(jsonSyntax)
-			return jval{}
+			p.fail(Syntax)
+			return Value{}
 		}
 	}
 }
 
 // setMember stores key=val as a Python dict does: a new key goes last, a
 // repeated key keeps its place and takes the new value.
-func setMember(obj []jmember, index map[string]int, key string, val jval) ([]jmember, map[string]int) {
+func setMember(obj []Member, index map[string]int, key string, val Value) ([]Member, map[string]int) {
 	if index != nil {
 		if at, ok := index[key]; ok {
-			obj[at].val = val
+			obj[at].Val = val
 			return obj, index
 		}
 	} else {
 		for at := range obj {
-			if obj[at].key == key {
-				obj[at].val = val
+			if obj[at].Key == key {
+				obj[at].Val = val
 				return obj, index
 			}
 		}
 		if len(obj) >= 16 {
 			index = make(map[string]int, 2*len(obj))
 			for at := range obj {
-				index[obj[at].key] = at
+				index[obj[at].Key] = at
 			}
 		}
 	}
 	if index != nil {
 		index[key] = len(obj)
 	}
-	return append(obj, jmember{key: key, val: val}), index
+	return append(obj, Member{Key: key, Val: val}), index
 }
 
-func (p *jparser) array() jval {
+func (p *jparser) array() Value {
 	if !p.enter() {
-		return jval{}
+		return Value{}
 	}
 	defer func() { p.depth-- }()
 	p.i++ // '['
-	v := jval{kind: jArray}
+	v := Value{Kind: Array}
 	p.ws()
 	if p.i < len(p.s) && p.s[p.i] == ']' {
 		p.i++
@@ -306,14 +313,14 @@ func (p *jparser) array() jval {
 	for {
 		p.ws()
 		e := p.value()
-		if p.err.kind != jsonOK {
-			return jval{}
+		if p.err.Kind != OK {
+			return Value{}
 		}
-		v.arr = append(v.arr, e)
+		v.Arr = append(v.Arr, e)
 		p.ws()
 		if p.i >= len(p.s) {
-			p.fail(jsonSyntax)
-			return jval{}
+			p.fail(Syntax)
+			return Value{}
 		}
 		switch p.s[p.i] {
 		case ',':
@@ -322,23 +329,23 @@ func (p *jparser) array() jval {
 			p.i++
 			return v
 		default:
-			p.fail(jsonSyntax)
-			return jval{}
+			p.fail(Syntax)
+			return Value{}
 		}
 	}
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-func (p *jparser) number() jval {
+func (p *jparser) number() Value {
 	start := p.i
 	i := p.i
 	if p.s[i] == '-' {
 		i++
 	}
 	if i >= len(p.s) || !isDigit(p.s[i]) {
-		p.fail(jsonSyntax)
-		return jval{}
+		p.fail(Syntax)
+		return Value{}
 	}
 	if p.s[i] == '0' {
 		i++
@@ -375,9 +382,9 @@ func (p *jparser) number() jval {
 		if text[0] == '-' {
 			digits--
 		}
-		if digits > pyMaxIntDigits {
-			p.fail(jsonFatal)
-			return jval{}
+		if digits > maxIntDigits {
+			p.fail(Fatal)
+			return Value{}
 		}
 		if text == "-0" {
 			text = "0"
@@ -387,17 +394,17 @@ func (p *jparser) number() jval {
 			// out of its range; Python's ints have no limit.
 			if _, err := strconv.ParseFloat(text, 64); err != nil {
 				p.unrepresentable(start)
-				return jval{kind: jNull}
+				return Value{Kind: Null}
 			}
 		}
-		return jval{kind: jInt, s: text}
+		return Value{Kind: Int, Str: text}
 	}
 	f, err := strconv.ParseFloat(text, 64)
 	if err != nil && (math.IsInf(f, 0) || math.IsNaN(f)) {
 		p.unrepresentable(start)
-		return jval{kind: jNull}
+		return Value{Kind: Null}
 	}
-	return jval{kind: jFloat, f: f}
+	return Value{Kind: Float, Num: f}
 }
 
 func hexVal(c byte) (rune, bool) {
@@ -443,7 +450,7 @@ func (p *jparser) str() (string, bool) {
 		}
 		if c < 0x20 {
 			p.i = i
-			p.fail(jsonSyntax)
+			p.fail(Syntax)
 			return "", false
 		}
 	}
@@ -452,7 +459,7 @@ func (p *jparser) str() (string, bool) {
 	for {
 		if i >= len(p.s) {
 			p.i = i
-			p.fail(jsonSyntax)
+			p.fail(Syntax)
 			return "", false
 		}
 		c := p.s[i]
@@ -462,7 +469,7 @@ func (p *jparser) str() (string, bool) {
 			return b.String(), true
 		case c < 0x20:
 			p.i = i
-			p.fail(jsonSyntax)
+			p.fail(Syntax)
 			return "", false
 		case c != '\\':
 			b.WriteByte(c)
@@ -471,7 +478,7 @@ func (p *jparser) str() (string, bool) {
 		}
 		if i+1 >= len(p.s) {
 			p.i = i
-			p.fail(jsonSyntax)
+			p.fail(Syntax)
 			return "", false
 		}
 		esc := p.s[i+1]
@@ -493,7 +500,7 @@ func (p *jparser) str() (string, bool) {
 			r, ok := p.hex4(i)
 			if !ok {
 				p.i = i
-				p.fail(jsonSyntax)
+				p.fail(Syntax)
 				return "", false
 			}
 			i += 4
@@ -515,61 +522,61 @@ func (p *jparser) str() (string, bool) {
 			b.WriteRune(r)
 		default:
 			p.i = i - 1
-			p.fail(jsonSyntax)
+			p.fail(Syntax)
 			return "", false
 		}
 	}
 }
 
-// writePyJSON writes v as Python's json.dumps(v) would.
-func writePyJSON(w *strings.Builder, v *jval) {
-	switch v.kind {
-	case jNull:
+// WriteJSON writes v as Python's json.dumps(v) would.
+func WriteJSON(w *strings.Builder, v *Value) {
+	switch v.Kind {
+	case Null:
 		w.WriteString("null")
-	case jFalse:
+	case False:
 		w.WriteString("false")
-	case jTrue:
+	case True:
 		w.WriteString("true")
-	case jInt:
-		w.WriteString(v.s)
-	case jFloat:
-		writePyFloat(w, v.f)
-	case jString:
-		writePyString(w, v.s)
-	case jArray:
+	case Int:
+		w.WriteString(v.Str)
+	case Float:
+		writePyFloat(w, v.Num)
+	case String:
+		WriteJSONString(w, v.Str)
+	case Array:
 		w.WriteByte('[')
-		for k := range v.arr {
+		for k := range v.Arr {
 			if k > 0 {
 				w.WriteString(", ")
 			}
-			writePyJSON(w, &v.arr[k])
+			WriteJSON(w, &v.Arr[k])
 		}
 		w.WriteByte(']')
-	case jObject:
+	case Object:
 		w.WriteByte('{')
-		for k := range v.obj {
+		for k := range v.Obj {
 			if k > 0 {
 				w.WriteString(", ")
 			}
-			writePyString(w, v.obj[k].key)
+			WriteJSONString(w, v.Obj[k].Key)
 			w.WriteString(": ")
-			writePyJSON(w, &v.obj[k].val)
+			WriteJSON(w, &v.Obj[k].Val)
 		}
 		w.WriteByte('}')
 	}
 }
 
-// pyDumps is json.dumps(v).
-func pyDumps(v *jval) string {
+// Dumps is json.dumps(v).
+func Dumps(v *Value) string {
 	var w strings.Builder
-	writePyJSON(&w, v)
+	WriteJSON(&w, v)
 	return w.String()
 }
 
 const lowerHex = "0123456789abcdef"
 
-// writePyString writes s as a JSON string with ensure_ascii, as Python does.
-func writePyString(w *strings.Builder, s string) {
+// WriteJSONString writes s as a JSON string with ensure_ascii, as Python does.
+func WriteJSONString(w *strings.Builder, s string) {
 	w.WriteByte('"')
 	start := 0
 	for i := 0; i < len(s); {

@@ -1,4 +1,4 @@
-package connection
+package pycompat
 
 import (
 	"strings"
@@ -13,18 +13,22 @@ import (
 // differs on many inputs (it rejects what Python accepts and splits some
 // URLs elsewhere), so it is not used.
 
-// urlParts is Python's SplitResult without the fragment.
-type urlParts struct {
-	scheme, netloc, path, query string
+// SplitResult is Python's SplitResult without the fragment.
+type SplitResult struct {
+	Scheme, Netloc, Path, Query string
 }
 
-// fieldErr is a parse error before the connection id is attached: the
-// field at fault and a message that never quotes the value.
-type fieldErr struct{ field, msg string }
+// FieldError is why Python refuses a URL: Field names the part at fault as
+// Airflow's Connection does ("host", "port", or "uri" for the netloc as a
+// whole) and Msg never quotes the value. It is not a Go error: the caller
+// wraps it with its own context.
+type FieldError struct{ Field, Msg string }
 
 func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
-func isSchemeChar(c byte) bool {
+// IsSchemeChar reports whether c may follow the first letter of a URL
+// scheme (urllib.parse.scheme_chars).
+func IsSchemeChar(c byte) bool {
 	return isASCIILetter(c) || isDigit(c) || c == '+' || c == '-' || c == '.'
 }
 
@@ -44,8 +48,8 @@ func asciiLower(s string) string {
 	return s
 }
 
-// pyURLSplit is urllib.parse.urlsplit(url).
-func pyURLSplit(url string) (urlParts, *fieldErr) {
+// URLSplit is urllib.parse.urlsplit(url).
+func URLSplit(url string) (SplitResult, *FieldError) {
 	// Leading C0 controls and spaces go; tabs and newlines go everywhere.
 	i := 0
 	for i < len(url) && url[i] <= ' ' {
@@ -58,17 +62,17 @@ func pyURLSplit(url string) (urlParts, *fieldErr) {
 			break
 		}
 	}
-	var u urlParts
+	var u SplitResult
 	if c := strings.IndexByte(url, ':'); c > 0 && isASCIILetter(url[0]) {
 		ok := true
 		for j := 1; j < c; j++ {
-			if !isSchemeChar(url[j]) {
+			if !IsSchemeChar(url[j]) {
 				ok = false
 				break
 			}
 		}
 		if ok {
-			u.scheme, url = asciiLower(url[:c]), url[c+1:]
+			u.Scheme, url = asciiLower(url[:c]), url[c+1:]
 		}
 	}
 	if len(url) >= 2 && url[0] == '/' && url[1] == '/' {
@@ -76,15 +80,15 @@ func pyURLSplit(url string) (urlParts, *fieldErr) {
 		for end < len(url) && url[end] != '/' && url[end] != '?' && url[end] != '#' {
 			end++
 		}
-		u.netloc, url = url[2:end], url[end:]
-		open := strings.IndexByte(u.netloc, '[') >= 0
-		closed := strings.IndexByte(u.netloc, ']') >= 0
+		u.Netloc, url = url[2:end], url[end:]
+		open := strings.IndexByte(u.Netloc, '[') >= 0
+		closed := strings.IndexByte(u.Netloc, ']') >= 0
 		if open != closed {
-			return urlParts{}, &fieldErr{"host", "unbalanced brackets (invalid IPv6 address)"}
+			return SplitResult{}, &FieldError{"host", "unbalanced brackets (invalid IPv6 address)"}
 		}
 		if open {
-			if err := checkBracketedNetloc(u.netloc); err != nil {
-				return urlParts{}, err
+			if err := checkBracketedNetloc(u.Netloc); err != nil {
+				return SplitResult{}, err
 			}
 		}
 	}
@@ -92,29 +96,29 @@ func pyURLSplit(url string) (urlParts, *fieldErr) {
 		url = url[:k]
 	}
 	if k := strings.IndexByte(url, '?'); k >= 0 {
-		u.query = url[k+1:]
+		u.Query = url[k+1:]
 		url = url[:k]
 	}
-	u.path = url
-	if err := checkNetlocNFKC(u.netloc); err != nil {
-		return urlParts{}, err
+	u.Path = url
+	if err := checkNetlocNFKC(u.Netloc); err != nil {
+		return SplitResult{}, err
 	}
 	return u, nil
 }
 
 // checkBracketedNetloc is urllib.parse._check_bracketed_netloc.
-func checkBracketedNetloc(netloc string) *fieldErr {
+func checkBracketedNetloc(netloc string) *FieldError {
 	hp := netloc[strings.LastIndexByte(netloc, '@')+1:]
 	b := strings.IndexByte(hp, '[')
 	if b < 0 {
 		return nil
 	}
 	if b > 0 {
-		return &fieldErr{"host", "text before '[' (invalid IPv6 address)"}
+		return &FieldError{"host", "text before '[' (invalid IPv6 address)"}
 	}
 	hostname, port, _ := strings.Cut(hp[1:], "]")
 	if port != "" && port[0] != ':' {
-		return &fieldErr{"host", "text after ']' (invalid IPv6 address)"}
+		return &FieldError{"host", "text after ']' (invalid IPv6 address)"}
 	}
 	if strings.HasPrefix(hostname, "v") {
 		// \Av[a-fA-F0-9]+\..+\Z
@@ -126,12 +130,12 @@ func checkBracketedNetloc(netloc string) *fieldErr {
 			k++
 		}
 		if k == 1 || k >= len(hostname) || hostname[k] != '.' || k+1 >= len(hostname) {
-			return &fieldErr{"host", "invalid IPvFuture address"}
+			return &FieldError{"host", "invalid IPvFuture address"}
 		}
 		return nil
 	}
 	if !isPyIPv6(hostname) {
-		return &fieldErr{"host", "bracketed host is not an IPv6 address"}
+		return &FieldError{"host", "bracketed host is not an IPv6 address"}
 	}
 	return nil
 }
@@ -259,13 +263,13 @@ var nfkcDelims = [...]rune{
 
 // checkNetlocNFKC is urllib.parse._checknetloc: a non-ASCII netloc must not
 // contain characters that NFKC-normalise to a URL delimiter.
-func checkNetlocNFKC(netloc string) *fieldErr {
+func checkNetlocNFKC(netloc string) *FieldError {
 	for i := 0; i < len(netloc); i++ {
 		if netloc[i] >= utf8.RuneSelf {
 			for _, r := range netloc[i:] {
 				for _, d := range nfkcDelims {
 					if r == d {
-						return &fieldErr{"uri", "login, password or host has a character that NFKC-normalises to a URL delimiter"}
+						return &FieldError{"uri", "login, password or host has a character that NFKC-normalises to a URL delimiter"}
 					}
 				}
 			}
@@ -275,8 +279,8 @@ func checkNetlocNFKC(netloc string) *fieldErr {
 	return nil
 }
 
-// netlocUserinfo is SplitResult.username and .password.
-func netlocUserinfo(netloc string) (user string, hasUser bool, pass string, hasPass bool) {
+// NetlocUserinfo is SplitResult.username and .password.
+func NetlocUserinfo(netloc string) (user string, hasUser bool, pass string, hasPass bool) {
 	at := strings.LastIndexByte(netloc, '@')
 	if at < 0 {
 		return "", false, "", false
@@ -297,24 +301,24 @@ func netlocHostinfo(netloc string) (host, port string) {
 	return host, port
 }
 
-// netlocHostname is SplitResult.hostname (ok false for None): lowercased up
+// NetlocHostname is SplitResult.hostname (ok false for None): lowercased up
 // to the first '%', so an IPv6 zone keeps its case.
-func netlocHostname(netloc string) (string, bool) {
+func NetlocHostname(netloc string) (string, bool) {
 	h, _ := netlocHostinfo(netloc)
 	if h == "" {
 		return "", false
 	}
 	if k := strings.IndexByte(h, '%'); k >= 0 {
-		if low := pyLower(h[:k]); low != h[:k] {
+		if low := Lower(h[:k]); low != h[:k] {
 			return low + h[k:], true
 		}
 		return h, true
 	}
-	return pyLower(h), true
+	return Lower(h), true
 }
 
-// netlocPort is SplitResult.port. ok is false for None.
-func netlocPort(netloc string) (port int, ok bool, err *fieldErr) {
+// NetlocPort is SplitResult.port. ok is false for None.
+func NetlocPort(netloc string) (port int, ok bool, err *FieldError) {
 	_, p := netlocHostinfo(netloc)
 	if p == "" {
 		return 0, false, nil
@@ -322,21 +326,21 @@ func netlocPort(netloc string) (port int, ok bool, err *fieldErr) {
 	n := 0
 	for i := 0; i < len(p); i++ {
 		if !isDigit(p[i]) {
-			return 0, false, &fieldErr{"port", "could not be cast to integer"}
+			return 0, false, &FieldError{"port", "could not be cast to integer"}
 		}
 		if n <= 65535 {
 			n = n*10 + int(p[i]-'0')
 		}
 	}
 	if n > 65535 {
-		return 0, false, &fieldErr{"port", "out of range 0-65535"}
+		return 0, false, &FieldError{"port", "out of range 0-65535"}
 	}
 	return n, true, nil
 }
 
-// pyLower is Python's str.lower(): Unicode full lowercase mapping, which
+// Lower is Python's str.lower(): Unicode full lowercase mapping, which
 // differs from Go's simple mapping for U+0130 and the final sigma.
-func pyLower(s string) string {
+func Lower(s string) string {
 	ascii := true
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
@@ -410,15 +414,15 @@ func isPySpace(r rune) bool {
 	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
 }
 
-// pyStrip is Python's str.strip().
-func pyStrip(s string) string {
+// Strip is Python's str.strip().
+func Strip(s string) string {
 	return strings.TrimFunc(s, isPySpace)
 }
 
-// pyUnquote is urllib.parse.unquote(s): %XX escapes are decoded per run of
+// Unquote is urllib.parse.unquote(s): %XX escapes are decoded per run of
 // ASCII characters, and the bytes of each run are read as UTF-8 with
 // errors="replace" (one U+FFFD per maximal invalid subpart).
-func pyUnquote(s string) string {
+func Unquote(s string) string {
 	if strings.IndexByte(s, '%') < 0 {
 		return s
 	}
@@ -513,19 +517,20 @@ func appendPyUTF8Replace(b, p []byte) []byte {
 	return b
 }
 
-func isQuoteSafe(c byte) bool {
+// QuoteSafe reports whether quote(s, safe="") keeps byte c as it is.
+func QuoteSafe(c byte) bool {
 	return isASCIILetter(c) || isDigit(c) || c == '_' || c == '.' || c == '-' || c == '~'
 }
 
 const upperHex = "0123456789ABCDEF"
 
-// writeQuote writes urllib.parse.quote(s, safe=""), or quote_plus when
-// plus is set.
-func writeQuote(w *strings.Builder, s string, plus bool) {
+// WriteQuote writes urllib.parse.quote(s, safe=""), or quote_plus(s,
+// safe="") when plus is set.
+func WriteQuote(w *strings.Builder, s string, plus bool) {
 	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if isQuoteSafe(c) {
+		if QuoteSafe(c) {
 			continue
 		}
 		w.WriteString(s[start:i])
@@ -541,14 +546,14 @@ func writeQuote(w *strings.Builder, s string, plus bool) {
 	w.WriteString(s[start:])
 }
 
-// qsPair is one name=value of a query.
-type qsPair struct{ name, value string }
+// QueryPair is one name=value of a query.
+type QueryPair struct{ Name, Value string }
 
-// parseQSLDict is dict(urllib.parse.parse_qsl(qs, keep_blank_values=True)):
+// ParseQSLDict is dict(urllib.parse.parse_qsl(qs, keep_blank_values=True)):
 // '&' separates fields, a field without '=' has the value "", '+' is a
 // space, and a repeated name keeps its first place and takes its last value.
-// dst is reused.
-func parseQSLDict(dst []qsPair, qs string) []qsPair {
+// The pairs are appended to dst, so a caller can hand in a buffer.
+func ParseQSLDict(dst []QueryPair, qs string) []QueryPair {
 	var index map[string]int // for long queries
 	for qs != "" {
 		field := qs
@@ -561,25 +566,25 @@ func parseQSLDict(dst []qsPair, qs string) []qsPair {
 			continue
 		}
 		name, value, _ := strings.Cut(field, "=")
-		name = pyUnquote(plusToSpace(name))
-		value = pyUnquote(plusToSpace(value))
+		name = Unquote(plusToSpace(name))
+		value = Unquote(plusToSpace(value))
 		if index == nil && len(dst) >= 16 {
 			index = make(map[string]int, 2*len(dst))
 			for k := range dst {
-				index[dst[k].name] = k
+				index[dst[k].Name] = k
 			}
 		}
 		if index != nil {
 			if k, ok := index[name]; ok {
-				dst[k].value = value
+				dst[k].Value = value
 				continue
 			}
 			index[name] = len(dst)
-		} else if k := qsIndex(dst, name); k >= 0 {
-			dst[k].value = value
+		} else if k := QueryIndex(dst, name); k >= 0 {
+			dst[k].Value = value
 			continue
 		}
-		dst = append(dst, qsPair{name, value})
+		dst = append(dst, QueryPair{name, value})
 	}
 	return dst
 }
@@ -591,9 +596,10 @@ func plusToSpace(s string) string {
 	return strings.ReplaceAll(s, "+", " ")
 }
 
-func qsIndex(pairs []qsPair, name string) int {
+// QueryIndex returns the index of the pair named name, or -1.
+func QueryIndex(pairs []QueryPair, name string) int {
 	for k := range pairs {
-		if pairs[k].name == name {
+		if pairs[k].Name == name {
 			return k
 		}
 	}
