@@ -10,7 +10,7 @@
 //
 //	s, err := metastore.Open(metastore.Options{
 //		DSN:       "postgresql://airflow:pw@db.example.com/airflow",
-//		FernetKey: resolver.NewSecret(fernetKey),
+//		FernetKey: connection.NewSecret(fernetKey),
 //	})
 //	if err != nil { ... }
 //	defer s.Close()

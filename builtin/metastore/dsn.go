@@ -10,7 +10,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // target is a parsed DSN: the dialect and what database/sql opens. source
@@ -27,7 +27,7 @@ type target struct {
 // errDSN is a DSN problem. Its messages never contain the DSN, which may
 // hold a password.
 func errDSN(format string, args ...any) error {
-	return fmt.Errorf("%w: metastore: sql_alchemy_conn: "+format, append([]any{resolver.ErrConfig}, args...)...)
+	return fmt.Errorf("%w: metastore: sql_alchemy_conn: "+format, append([]any{config.ErrInvalid}, args...)...)
 }
 
 // parseDSN reads [database] sql_alchemy_conn: an SQLAlchemy URL

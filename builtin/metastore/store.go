@@ -15,6 +15,8 @@ import (
 	_ "modernc.org/sqlite"             // registers "sqlite"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // Name is the backend's registry name.
@@ -32,7 +34,7 @@ type Options struct {
 	// encrypts, any decrypts). Empty: with the embedded default, a key kept
 	// in Dir/fernet.key; with a DSN, values are stored in clear, as
 	// Airflow does without a key.
-	FernetKey resolver.Secret
+	FernetKey connection.Secret
 
 	// Dir is the directory of the embedded default database; "" means
 	// [DefaultDir].
@@ -73,8 +75,12 @@ const (
 )
 
 // Open returns a Store for o. It checks the DSN and the keys but does not
-// connect: the first lookup or write does. Errors match resolver.ErrConfig
+// connect: the first lookup or write does. Errors match config.ErrInvalid
 // and never contain a password or a key.
+//
+// To open the Store a config file describes ([database] sql_alchemy_conn,
+// [core] fernet_key), use the registry: resolver.OpenBackend(ctx, Name,
+// resolver.Env{Config: cfg}) returns a *Store.
 func Open(o Options) (*Store, error) {
 	s := &Store{}
 	var err error
@@ -86,7 +92,7 @@ func Open(o Options) (*Store, error) {
 		s.dir = o.Dir
 		if s.dir == "" {
 			if s.dir, err = DefaultDir(); err != nil {
-				return nil, fmt.Errorf("%w: metastore: %v", resolver.ErrConfig, err)
+				return nil, fmt.Errorf("%w: metastore: %v", config.ErrInvalid, err)
 			}
 		}
 		s.t = sqliteFile(filepath.Join(s.dir, DatabaseFile), defaultBusyTimeoutMS, true)
@@ -108,12 +114,6 @@ func Open(o Options) (*Store, error) {
 		}
 	}
 	return s, nil
-}
-
-// OpenConfig returns the Store that cfg describes: [database]
-// sql_alchemy_conn (or the embedded default) and [core] fernet_key.
-func OpenConfig(cfg *resolver.Config) (*Store, error) {
-	return Open(Options{DSN: cfg.SQLAlchemyConn.Reveal(), FernetKey: cfg.FernetKey})
 }
 
 // Name returns "metastore".
