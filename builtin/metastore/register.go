@@ -24,21 +24,22 @@ func init() {
 // it returns is a *Store, so that callers that write (the CLI's db
 // commands) can open it with resolver.OpenBackend and a type assertion.
 //
-// Errors wrap config.ErrInvalid and never hold a setting's value; a "_cmd"
-// or "_secret" variant of either setting is refused, naming where it is set.
+// Errors wrap config.ErrInvalid. One about a setting names where it was set
+// ("airflow.cfg:12", "env AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"), never its
+// value; a "_cmd" or "_secret" variant of either setting is refused.
 func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 	if err := env.Kwargs.CheckUnused(Name); err != nil {
 		return nil, fmt.Errorf("%w (the metastore takes none: it reads [database] sql_alchemy_conn and [core] fernet_key)", err)
 	}
-	dsn, _, _, err := env.Config.Sensitive("database", "sql_alchemy_conn", "core", "sql_alchemy_conn")
+	dsn, dsnWhere, _, err := env.Config.Sensitive("database", "sql_alchemy_conn", "core", "sql_alchemy_conn")
 	if err != nil {
 		return nil, err
 	}
-	key, _, _, err := env.Config.Sensitive("core", "fernet_key")
+	key, keyWhere, _, err := env.Config.Sensitive("core", "fernet_key")
 	if err != nil {
 		return nil, err
 	}
-	s, err := Open(Options{DSN: dsn.Reveal(), FernetKey: key})
+	s, err := openAt(Options{DSN: dsn.Reveal(), FernetKey: key}, dsnWhere, keyWhere)
 	if err != nil {
 		return nil, err // not s: a nil *Store in a Backend is not a nil Backend
 	}

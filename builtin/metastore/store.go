@@ -51,6 +51,7 @@ type Options struct {
 // the database and its tables (migrations) when they are missing.
 type Store struct {
 	t        target
+	dsnWhere string // where the DSN was set in a config file, "" if not
 	keys     *fernetKeys
 	dir      string // the default database's directory, "" with a DSN
 	fileKey  bool   // keys come from (or will be made in) dir/fernet.key
@@ -82,11 +83,18 @@ const (
 // [core] fernet_key), use the registry: resolver.OpenBackend(ctx, Name,
 // resolver.Env{Config: cfg}) returns a *Store.
 func Open(o Options) (*Store, error) {
-	s := &Store{}
+	return openAt(o, "", "")
+}
+
+// openAt is Open for options read from a config file: dsnWhere and keyWhere
+// say where o.DSN and o.FernetKey were set ("" when not from a file), and
+// errors about them (also those found when the store connects) start there.
+func openAt(o Options, dsnWhere, keyWhere string) (*Store, error) {
+	s := &Store{dsnWhere: dsnWhere}
 	var err error
 	if o.DSN != "" {
 		if s.t, err = parseDSN(o.DSN); err != nil {
-			return nil, err
+			return nil, settingAt(err, dsnWhere)
 		}
 	} else {
 		s.dir = o.Dir
@@ -98,7 +106,7 @@ func Open(o Options) (*Store, error) {
 		s.t = sqliteFile(filepath.Join(s.dir, DatabaseFile), defaultBusyTimeoutMS, true)
 	}
 	if s.keys, err = parseFernetKeys(o.FernetKey.Reveal()); err != nil {
-		return nil, err
+		return nil, settingAt(err, keyWhere)
 	}
 	if s.dir != "" {
 		// The default database keeps its own key, which also opens what
@@ -170,7 +178,7 @@ func (s *Store) conn(ctx context.Context, create bool) (*sql.DB, *queries, error
 		}
 		db, err := s.t.d.open(s.t.source)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, settingAt(err, s.dsnWhere) // pgx found the DSN bad
 		}
 		if s.t.memory {
 			db.SetMaxOpenConns(1) // every connection would be its own database
