@@ -152,8 +152,7 @@ func TestWritesCreateTables(t *testing.T) {
 // file's [database] and [core] (not from backend_kwargs, which it refuses,
 // whatever they are), and is a *Store.
 func TestRegistry(t *testing.T) {
-	cfg, err := config.Parse("airflow.cfg", []byte("[database]\nsql_alchemy_conn = sqlite://\n[core]\nfernet_key = "+testKey+"\n"), nil)
-	require.NoError(t, err)
+	cfg := parseConfig(t, "[database]\nsql_alchemy_conn = sqlite://\n[core]\nfernet_key = "+testKey+"\n")
 	b, err := resolver.OpenBackend(t.Context(), "airflow.secrets.metastore.MetastoreBackend", resolver.Env{Config: cfg})
 	require.NoError(t, err)
 	s := b.(*Store)
@@ -170,5 +169,43 @@ func TestRegistry(t *testing.T) {
 		}
 		assert.Contains(t, err.Error(), "[database] sql_alchemy_conn", "the error says where the settings go")
 		assert.NotContains(t, err.Error(), testKey)
+	}
+}
+
+// TestRequests: what each kind of request gets, with or without a team
+// (a team changes nothing: rows of no team are read), through Lookup, the
+// Connection fast path and Describe.
+func TestRequests(t *testing.T) {
+	ctx := t.Context()
+	s := openStore(t, "sqlite://", testKey)
+	c, err := connection.ParseURI("x", "http://h:80")
+	require.NoError(t, err)
+	require.NoError(t, s.SetConnection(ctx, c))
+	require.NoError(t, s.SetVariable(ctx, "x", "v", ""))
+
+	for _, team := range []string{"", "team_a"} {
+		got, err := s.Connection(ctx, resolver.Request{ID: "x", Team: team})
+		require.NoError(t, err, "a request without a kind is a connection request for Connection")
+		assert.Equal(t, "h", got.Host)
+		got, err = s.Connection(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "x", Team: team})
+		require.NoError(t, err)
+		assert.Equal(t, "h", got.Host)
+		raw, err := s.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "x", Team: team})
+		require.NoError(t, err)
+		assert.JSONEq(t, `{"conn_id": "x", "conn_type": "http", "description": null, "host": "h", "port": 80, "schema": "", "login": null, "password": null, "extra": null}`, raw)
+		v, err := s.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "x", Team: team})
+		require.NoError(t, err)
+		assert.Equal(t, "v", v)
+
+		_, err = s.Connection(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "x", Team: team})
+		require.ErrorIs(t, err, resolver.ErrNotFound)
+		for _, kind := range []resolver.Kind{0, resolver.KindConfig, 42} {
+			_, err = s.Lookup(ctx, resolver.Request{Kind: kind, ID: "x", Team: team})
+			require.ErrorIs(t, err, resolver.ErrNotFound, kind)
+		}
+
+		assert.Equal(t, `table connection, conn_id "x" (sqlite)`, s.Describe(resolver.Request{Kind: resolver.KindConnection, ID: "x", Team: team}))
+		assert.Equal(t, `table variable, key "x" (sqlite)`, s.Describe(resolver.Request{Kind: resolver.KindVariable, ID: "x", Team: team}))
+		assert.Equal(t, "no lookup (the metastore holds no configs)", s.Describe(resolver.Request{Kind: resolver.KindConfig, ID: "x", Team: team}))
 	}
 }
