@@ -220,8 +220,8 @@ func openReg(ctx context.Context, reg *Registration, name string, env Env) (Back
 		if reg.Match != nil && name != reg.Name {
 			return nil, err // a reference: the factory names it (without its secrets)
 		}
-		if strings.Contains(err.Error(), "backend "+reg.Name+":") {
-			return nil, err // it names the backend already
+		if strings.Contains(err.Error(), reg.Name+":") {
+			return nil, err // it names the backend already ("localfs: ...")
 		}
 		return nil, fmt.Errorf("backend %s: %w", reg.Name, err)
 	}
