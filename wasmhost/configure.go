@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // IsModuleRef reports whether a [secrets] backend value names a WebAssembly
@@ -25,7 +26,7 @@ func IsModuleRef(backend string) bool {
 		strings.HasPrefix(backend, "file://") || strings.HasPrefix(backend, "https://")
 }
 
-// ConfigGetter reads a config option, as resolver.Config.Get does.
+// ConfigGetter reads a config option, as config.File.Get does.
 type ConfigGetter func(section, key string) (string, bool)
 
 // OpenConfig is how a config file's `backend = module.wasm` becomes a
@@ -48,13 +49,13 @@ type ConfigGetter func(section, key string) (string, bool)
 //	http_timeout_seconds = 5
 //
 // The returned backend owns its Host: closing it closes both.
-func OpenConfig(ctx context.Context, ref string, kwargs *resolver.Kwargs, get ConfigGetter) (resolver.Backend, error) {
+func OpenConfig(ctx context.Context, ref string, kwargs *config.Kwargs, get ConfigGetter) (resolver.Backend, error) {
 	if get == nil {
 		get = func(string, string) (string, bool) { return "", false }
 	}
 	opt := func(key string) string { v, _ := get("wasm", key); return strings.TrimSpace(v) }
 	cerr := func(format string, args ...any) error {
-		return fmt.Errorf("%w: [wasm] %s", resolver.ErrConfig, fmt.Sprintf(format, args...))
+		return fmt.Errorf("%w: [wasm] %s", config.ErrInvalid, fmt.Sprintf(format, args...))
 	}
 
 	var cfg TenantConfig
@@ -128,9 +129,9 @@ func OpenConfig(ctx context.Context, ref string, kwargs *resolver.Kwargs, get Co
 	pin := strings.ToLower(opt("sha256"))
 	wasm, err := fetchModule(ctx, ref, pin, cacheDir)
 	if err != nil {
-		return nil, fmt.Errorf("%w: backend %s: %v", resolver.ErrConfig, redactRef(ref), scrubRef(err, ref))
+		return nil, fmt.Errorf("%w: backend %s: %v", config.ErrInvalid, redactRef(ref), scrubRef(err, ref))
 	}
-	h, err := New(ctx, Options{CacheDir: cacheDir, Logger: resolver.LoggerFromContext(ctx), MeterProvider: resolver.MeterProviderFromContext(ctx)})
+	h, err := New(ctx, Options{CacheDir: cacheDir})
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +143,7 @@ func OpenConfig(ctx context.Context, ref string, kwargs *resolver.Kwargs, get Co
 		}
 	}
 	_ = h.Close(ctx)
-	return nil, fmt.Errorf("%w: backend %s: %v", resolver.ErrConfig, redactRef(ref), scrubRef(err, ref))
+	return nil, fmt.Errorf("%w: backend %s: %v", config.ErrInvalid, redactRef(ref), scrubRef(err, ref))
 }
 
 // ownedTenant is a tenant that owns its host.

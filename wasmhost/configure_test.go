@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 	"github.com/secretpath/secretpath/wasmhost"
 )
 
@@ -25,8 +25,8 @@ func getter(m map[string]string) wasmhost.ConfigGetter {
 	}
 }
 
-func kwargs(t *testing.T, s string) *resolver.Kwargs {
-	k, err := resolver.ParseKwargs([]byte(s))
+func kwargs(t *testing.T, s string) *config.Kwargs {
+	k, err := config.ParseKwargs([]byte(s))
 	require.NoError(t, err)
 	return k
 }
@@ -77,13 +77,13 @@ func TestOpenConfig(t *testing.T) {
 			b, err := wasmhost.OpenConfig(t.Context(), tt.ref, kwargs(t, `{"c:x": "mysql://h"}`), getter(tt.opts))
 			if tt.wantErr != "" {
 				require.Error(t, err)
-				assert.ErrorIs(t, err, resolver.ErrConfig)
+				assert.ErrorIs(t, err, config.ErrInvalid)
 				assert.Contains(t, err.Error(), tt.wantErr)
 				return
 			}
 			require.NoError(t, err)
 			defer b.(interface{ Close() error }).Close()
-			v, err := b.ConnectionValue(t.Context(), "x")
+			v, err := b.Lookup(t.Context(), connReq("x"))
 			require.NoError(t, err)
 			assert.Equal(t, "mysql://h", v)
 		})

@@ -44,7 +44,7 @@ func TestFailedTenantModuleNotRetained(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, ref.Close())
 	assert.Equal(t, 1, h.HeldModules())
-	v, err := tn.Variable(t.Context(), "a")
+	v, err := tn.Lookup(t.Context(), varReq("a"))
 	require.NoError(t, err)
 	assert.Equal(t, "b", v)
 	require.NoError(t, tn.Close())
@@ -123,11 +123,11 @@ func TestDeepRecursionReturns(t *testing.T) {
 	metered, err := h.NewTenant(t.Context(), m, wasmhost.TenantConfig{Name: "metered", Limits: limits})
 	require.NoError(t, err)
 	defer metered.Close()
-	_, err = metered.ConnectionValue(t.Context(), "x")
+	_, err = metered.Lookup(t.Context(), connReq("x"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "exceeded the call depth limit")
 	assert.Contains(t, err.Error(), `wasm tenant "metered"`)
-	_, err = metered.Variable(t.Context(), "x")
+	_, err = metered.Lookup(t.Context(), varReq("x"))
 	assert.ErrorIs(t, err, resolver.ErrNotFound, "the failed instance was replaced")
 
 	for _, tc := range []struct {
@@ -144,18 +144,18 @@ func TestDeepRecursionReturns(t *testing.T) {
 			defer tn.Close()
 			// Past the threshold: the instance that ran the call is closed.
 			restore := wasmhost.SetSlowCallRecycle(0)
-			_, err = tn.ConnectionValue(t.Context(), "x")
+			_, err = tn.Lookup(t.Context(), connReq("x"))
 			restore()
 			require.ErrorIs(t, err, resolver.ErrNotFound, "the recursion returns normally")
-			_, err = tn.Variable(t.Context(), "x")
+			_, err = tn.Lookup(t.Context(), varReq("x"))
 			assert.ErrorIs(t, err, resolver.ErrNotFound, "a fresh instance answered, not the one holding the deep stack")
 			// Under the threshold (an hour): the instance is reused (what the
 			// test above tells apart).
 			restore = wasmhost.SetSlowCallRecycle(time.Hour)
-			_, err = tn.ConnectionValue(t.Context(), "x")
+			_, err = tn.Lookup(t.Context(), connReq("x"))
 			restore()
 			require.ErrorIs(t, err, resolver.ErrNotFound)
-			_, err = tn.Variable(t.Context(), "x")
+			_, err = tn.Lookup(t.Context(), varReq("x"))
 			assert.ErrorContains(t, err, "INVALID_ARGUMENT", "the same instance answered")
 		})
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 	"github.com/secretpath/secretpath/wasmhost"
 )
 
@@ -66,7 +66,7 @@ func TestFileURLModuleRefs(t *testing.T) {
 			if len(tt.wantErr) == 0 {
 				require.NoError(t, err)
 				defer b.(interface{ Close() error }).Close()
-				v, err := b.ConnectionValue(t.Context(), "x")
+				v, err := b.Lookup(t.Context(), connReq("x"))
 				require.NoError(t, err)
 				assert.Equal(t, "mysql://h", v)
 				return
@@ -75,7 +75,7 @@ func TestFileURLModuleRefs(t *testing.T) {
 			if b != nil {
 				_ = b.(interface{ Close() error }).Close()
 			}
-			assert.ErrorIs(t, err, resolver.ErrConfig)
+			assert.ErrorIs(t, err, config.ErrInvalid)
 			assert.Contains(t, err.Error(), tt.ref, "the error names the reference")
 			for _, s := range tt.wantErr {
 				assert.Contains(t, err.Error(), s)

@@ -289,23 +289,22 @@ func (t *Tenant) closeIdleHTTP() {
 	}
 }
 
-// ConnectionValue asks the guest for connection connID.
-func (t *Tenant) ConnectionValue(ctx context.Context, connID string) (string, error) {
-	return t.lookup(ctx, resolver.KindConnection, connID)
-}
-
-// Variable asks the guest for variable key.
-func (t *Tenant) Variable(ctx context.Context, key string) (string, error) {
-	return t.lookup(ctx, resolver.KindVariable, key)
-}
-
-// Config asks the guest for config key; a guest without
-// secretpath_get_config holds no configs.
-func (t *Tenant) Config(ctx context.Context, key string) (string, error) {
-	if !t.module.info.Configs {
-		return "", resolver.ErrNotFound
+// Lookup asks the guest for req.ID through the export of req.Kind
+// (secretpath_get_connection, _variable or _config). A guest without
+// secretpath_get_config holds no configs, and a kind the ABI does not
+// know is not looked up: both are not found. req.Team is not passed to the
+// guest (ABI v1 has no teams): the id is looked up as if it were "".
+func (t *Tenant) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	switch req.Kind {
+	case resolver.KindConnection, resolver.KindVariable:
+	case resolver.KindConfig:
+		if !t.module.info.Configs {
+			return "", resolver.ErrNotFound
+		}
+	default:
+		return "", fmt.Errorf("%s: no lookup of %s: %w", t.prefix(), req.Kind, resolver.ErrNotFound)
 	}
-	return t.lookup(ctx, resolver.KindConfig, key)
+	return t.lookup(ctx, req.Kind, req.ID)
 }
 
 var exportOf = [...]string{
