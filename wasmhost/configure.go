@@ -26,42 +26,98 @@ func IsModuleRef(backend string) bool {
 		strings.HasPrefix(backend, "file://") || strings.HasPrefix(backend, "https://")
 }
 
-// ConfigGetter reads a config option, as config.File.Get does.
-type ConfigGetter func(section, key string) (string, bool)
+// backendName is the name the WebAssembly backend is registered under. It
+// names no module: [secrets] backend names the module itself, which the
+// registration's Match claims.
+const backendName = "wasm"
 
-// OpenConfig is how a config file's `backend = module.wasm` becomes a
-// backend. The module is ref (a path, file:// URL, or https:// URL that
-// needs a sha256 pin); kwargs reach the guest verbatim; the tenant's
-// settings come from the config's [wasm] section:
-//
-//	[wasm]
-//	sha256 = <hex>                 # pin; required for https://
-//	cache_dir = /var/cache/secretpath/wasm   # private to this user: see Options.CacheDir
-//	name = acme                    # tenant name in errors and logs
-//	memory_pages = 256
-//	call_timeout_seconds = 1
-//	max_output_bytes = 65536
-//	pool_size = 2
-//	trusted = false                # true: no per-call deadline (audited modules only)
-//	capabilities = log, http       # log, env, clock, random, http; none by default
-//	env_allow = VAULT_ADDR, REGION
-//	http_allow_hosts = 127.0.0.1:8200, secrets.example.com
-//	http_timeout_seconds = 5
-//
-// The returned backend owns its Host: closing it closes both.
-func OpenConfig(ctx context.Context, ref string, kwargs *config.Kwargs, get ConfigGetter) (resolver.Backend, error) {
-	if get == nil {
-		get = func(string, string) (string, bool) { return "", false }
-	}
-	opt := func(key string) string { v, _ := get("wasm", key); return strings.TrimSpace(v) }
-	cerr := func(format string, args ...any) error {
-		return fmt.Errorf("%w: [wasm] %s", config.ErrInvalid, fmt.Sprintf(format, args...))
-	}
+func init() {
+	resolver.Register(resolver.Registration{
+		Name:    backendName,
+		Match:   IsModuleRef,
+		Doc:     "a WebAssembly module (ABI v1) in a sandbox: backend = path.wasm, file:// or pinned https:// URL; settings in [wasm]",
+		Factory: openModule,
+	})
+}
 
-	var cfg TenantConfig
+// wasmOptions are the options of [wasm] (see the package documentation).
+var wasmOptions = []string{
+	"sha256", "cache_dir", "name",
+	"memory_pages", "call_timeout_seconds", "max_output_bytes", "max_log_bytes", "pool_size",
+	"trusted", "capabilities", "env_allow", "http_allow_hosts", "http_timeout_seconds",
+}
+
+// openModule is the factory of the "wasm" backend: it opens the module
+// env.Name names (a path, a file:// URL, or an https:// URL that needs a
+// sha256 pin) as one tenant on a host of its own, with env.Kwargs passed
+// to the guest verbatim and the tenant's settings from the [wasm] section
+// of env.Config (see the package documentation). Every option of [wasm] is
+// read: one it does not know is an error with a hint. The backend owns its
+// host: closing it closes both.
+func openModule(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
+	ref := env.Name
+	if env.Config == nil {
+		env.Config, _ = config.Parse("", nil, nil)
+	}
+	if !IsModuleRef(ref) {
+		msg := fmt.Sprintf("%q names no module: the backend is the module itself, a path ending in .wasm, a file:// URL or an https:// URL pinned by [wasm] sha256", ref)
+		if env.Config.Backend == ref {
+			return nil, env.Config.Section("secrets").Errorf("backend", "%s", msg)
+		}
+		return nil, fmt.Errorf("%w: backend %s: %s", config.ErrInvalid, backendName, msg)
+	}
+	sec := env.Config.Section("wasm")
+	s, err := readSettings(sec, ref)
+	if err != nil {
+		return nil, err
+	}
+	if err := sec.CheckUnused(wasmOptions...); err != nil {
+		return nil, err
+	}
+	if env.Kwargs != nil {
+		s.tenant.Kwargs = env.Kwargs.JSON()
+	}
+	wasm, err := fetchModule(ctx, ref, s.pin, s.cacheDir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: backend %s: %v", config.ErrInvalid, redactRef(ref), scrubRef(err, ref))
+	}
+	h, err := New(ctx, Options{CacheDir: s.cacheDir, Logger: env.Logger, MeterProvider: env.MeterProvider})
+	if err != nil {
+		return nil, fmt.Errorf("backend %s: %w", redactRef(ref), err)
+	}
+	m, err := h.Load(ctx, wasm)
+	if err == nil {
+		var t *Tenant
+		t, err = h.NewTenant(ctx, m, s.tenant)
+		_ = m.Close() // the tenant holds the module
+		if err == nil {
+			return &ownedTenant{Tenant: t, host: h}, nil
+		}
+	}
+	_ = h.Close(ctx)
+	return nil, fmt.Errorf("%w: backend %s: %v", config.ErrInvalid, redactRef(ref), scrubRef(err, ref))
+}
+
+// settings are what [wasm] says about a tenant and its module.
+type settings struct {
+	tenant   TenantConfig
+	cacheDir string // checked (secureCacheDir), "" for none
+	pin      string // lower-case hex, "" for none
+}
+
+// readSettings reads every option of [wasm] (so that CheckUnused refuses
+// only options it does not know). Errors start with where the option is
+// set and name it; ref names the tenant when [wasm] name does not.
+func readSettings(sec *config.Section, ref string) (settings, error) {
+	opt := map[string]string{}
+	for _, k := range wasmOptions {
+		v, _ := sec.Get(k)
+		opt[k] = strings.TrimSpace(v)
+	}
+	var s settings
+	cfg := &s.tenant
 	var err error
-	cfg.Kwargs = kwargs.JSON()
-	cfg.Name = opt("name")
+	cfg.Name = opt["name"]
 	if cfg.Name == "" {
 		shown := redactRef(ref) // a URL's password must not name the tenant in every log line
 		cfg.Name = strings.TrimSuffix(filepath.Base(shown), filepath.Ext(shown))
@@ -71,28 +127,28 @@ func OpenConfig(ctx context.Context, ref string, kwargs *config.Kwargs, get Conf
 		dst *int
 	}{{"max_output_bytes", &cfg.Limits.MaxOutputBytes}, {"pool_size", &cfg.Limits.PoolSize}, {"max_log_bytes", &cfg.Limits.MaxLogBytes}}
 	for _, i := range ints {
-		if v := opt(i.key); v != "" {
+		if v := opt[i.key]; v != "" {
 			if *i.dst, err = strconv.Atoi(v); err != nil || *i.dst < 1 {
-				return nil, cerr("%s must be a positive integer", i.key)
+				return s, sec.Errorf(i.key, "must be a positive integer")
 			}
 		}
 	}
-	if v := opt("memory_pages"); v != "" {
+	if v := opt["memory_pages"]; v != "" {
 		n, err := strconv.ParseUint(v, 10, 32)
 		if err != nil || n < 1 || n > 65536 {
-			return nil, cerr("memory_pages must be an integer from 1 to 65536")
+			return s, sec.Errorf("memory_pages", "must be an integer from 1 to 65536")
 		}
 		cfg.Limits.MemoryPages = uint32(n)
 	}
-	if cfg.Limits.CallTimeout, err = seconds(opt("call_timeout_seconds")); err != nil {
-		return nil, cerr("call_timeout_seconds %v", err)
+	if cfg.Limits.CallTimeout, err = seconds(opt["call_timeout_seconds"]); err != nil {
+		return s, sec.Errorf("call_timeout_seconds", "%v", err)
 	}
-	if v := opt("trusted"); v != "" {
+	if v := opt["trusted"]; v != "" {
 		if cfg.Trusted, err = strconv.ParseBool(v); err != nil {
-			return nil, cerr("trusted must be true or false")
+			return s, sec.Errorf("trusted", "must be true or false")
 		}
 	}
-	for _, c := range list(opt("capabilities")) {
+	for _, c := range list(opt["capabilities"]) {
 		switch c {
 		case CapLog:
 			cfg.Capabilities.Log = true
@@ -101,49 +157,31 @@ func OpenConfig(ctx context.Context, ref string, kwargs *config.Kwargs, get Conf
 		case CapRandom:
 			cfg.Capabilities.Random = true
 		case CapEnv:
-			cfg.Capabilities.Env = list(opt("env_allow"))
+			cfg.Capabilities.Env = list(opt["env_allow"])
 			if len(cfg.Capabilities.Env) == 0 {
-				return nil, cerr("capability env needs env_allow, the variables the guest may read")
+				return s, sec.Errorf("capabilities", "capability env needs env_allow, the variables the guest may read")
 			}
 		case CapHTTP:
-			hc := &HTTPCapability{AllowHosts: list(opt("http_allow_hosts"))}
+			hc := &HTTPCapability{AllowHosts: list(opt["http_allow_hosts"])}
 			if len(hc.AllowHosts) == 0 {
-				return nil, cerr("capability http needs http_allow_hosts")
+				return s, sec.Errorf("capabilities", "capability http needs http_allow_hosts")
 			}
-			if hc.Timeout, err = seconds(opt("http_timeout_seconds")); err != nil {
-				return nil, cerr("http_timeout_seconds %v", err)
+			if hc.Timeout, err = seconds(opt["http_timeout_seconds"]); err != nil {
+				return s, sec.Errorf("http_timeout_seconds", "%v", err)
 			}
 			cfg.Capabilities.HTTP = hc
 		default:
-			return nil, cerr("unknown capability %q (known: log, env, clock, random, http)", c)
+			return s, sec.Errorf("capabilities", "unknown capability %q (known: log, env, clock, random, http)", c)
 		}
 	}
-
-	cacheDir := opt("cache_dir")
-	if cacheDir != "" {
+	if dir := opt["cache_dir"]; dir != "" {
 		// Checked before anything is read from or written to it.
-		if cacheDir, err = secureCacheDir(cacheDir); err != nil {
-			return nil, cerr("cache_dir %s: %v", opt("cache_dir"), err)
+		if s.cacheDir, err = secureCacheDir(dir); err != nil {
+			return s, sec.Errorf("cache_dir", "%s: %v", dir, err)
 		}
 	}
-	pin := strings.ToLower(opt("sha256"))
-	wasm, err := fetchModule(ctx, ref, pin, cacheDir)
-	if err != nil {
-		return nil, fmt.Errorf("%w: backend %s: %v", config.ErrInvalid, redactRef(ref), scrubRef(err, ref))
-	}
-	h, err := New(ctx, Options{CacheDir: cacheDir})
-	if err != nil {
-		return nil, err
-	}
-	m, err := h.Load(ctx, wasm)
-	if err == nil {
-		var t *Tenant
-		if t, err = h.NewTenant(ctx, m, cfg); err == nil {
-			return &ownedTenant{Tenant: t, host: h}, nil
-		}
-	}
-	_ = h.Close(ctx)
-	return nil, fmt.Errorf("%w: backend %s: %v", config.ErrInvalid, redactRef(ref), scrubRef(err, ref))
+	s.pin = strings.ToLower(opt["sha256"])
+	return s, nil
 }
 
 // ownedTenant is a tenant that owns its host.

@@ -1,0 +1,47 @@
+// Package wasmhost runs secrets backends compiled to WebAssembly: ABI v1
+// (see ABI.md) on wazero, many tenants per process, each in its own
+// sandbox.
+//
+// A Host compiles each module once (keyed by sha256) and creates Tenants
+// from it: each tenant has its own backend_kwargs, limits and capabilities,
+// and a small pool of initialised instances. A Tenant is a
+// resolver.Backend.
+//
+//	h, _ := wasmhost.New(ctx, wasmhost.Options{})
+//	m, _ := h.LoadFile(ctx, "backend.wasm", "")
+//	t, _ := h.NewTenant(ctx, m, wasmhost.TenantConfig{Name: "acme", Kwargs: []byte(`{"url": "..."}`)})
+//	r := resolver.New(resolver.WithBackend("", t))
+//
+// # A module as the configured backend
+//
+// Importing the package registers the backend "wasm" (see
+// resolver.Register): a [secrets] backend that names a module (a path
+// ending in .wasm, a file:// URL or an https:// URL, see [IsModuleRef]) is
+// opened as one tenant on a host of its own, by resolver.Open or
+// resolver.OpenBackend. The name "wasm" alone names no module and is
+// refused. backend_kwargs reach the guest verbatim (kwargs_read), and the
+// tenant's settings come from the [wasm] section, every one optional:
+//
+//	[wasm]
+//	sha256 = <hex>                 # pin of the module's bytes; required for https://
+//	cache_dir = /var/cache/secretpath/wasm   # private to this user: see Options.CacheDir
+//	name = acme                    # tenant name in errors and logs (default: the module's file name)
+//	memory_pages = 256             # Limits.MemoryPages: 64 KiB pages, 1 to 65536
+//	call_timeout_seconds = 1       # Limits.CallTimeout: seconds (fractions allowed), up to 3600
+//	max_output_bytes = 65536       # Limits.MaxOutputBytes: a lookup's result
+//	max_log_bytes = 4096           # Limits.MaxLogBytes: what a guest may log per call
+//	pool_size = 2                  # Limits.PoolSize: instances serving lookups at once
+//	trusted = false                # TenantConfig.Trusted: no per-call deadline (audited modules only)
+//	capabilities = log, http       # log, env, clock, random, http; none by default
+//	env_allow = VAULT_ADDR, REGION # with env: the variables the guest may read
+//	http_allow_hosts = 127.0.0.1:8200, secrets.example.com   # with http: HTTPCapability.AllowHosts
+//	http_timeout_seconds = 5       # with http: HTTPCapability.Timeout
+//
+// The defaults are those of [Limits] and ABI.md §6. An option set to a bad
+// value, or one [wasm] does not have (a misspelt memory_page), is an error
+// matching config.ErrInvalid that starts with where it is set
+// ("airflow.cfg:12:" or "env AIRFLOW__WASM__MEMORY_PAGES:"); an option of
+// a capability not granted is read and has no effect. The host logs to the
+// resolver's logger and records metrics with its meter provider (see
+// resolver.Env); closing the backend closes its host.
+package wasmhost
