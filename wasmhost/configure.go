@@ -36,8 +36,30 @@ func init() {
 		Name:    backendName,
 		Match:   IsModuleRef,
 		Doc:     "a WebAssembly module (ABI v1) in a sandbox: backend = path.wasm, file:// or pinned https:// URL; settings in [wasm]",
-		Factory: openModule,
+		Factory: NewFactory(FactoryOptions{}),
 	})
+}
+
+// FactoryOptions configure a factory of the "wasm" backend.
+type FactoryOptions struct {
+	// FetchClient downloads https:// modules. Nil means a client of its
+	// own with a one-minute timeout (and the system's TLS roots).
+	FetchClient *http.Client
+}
+
+// NewFactory returns a factory of the "wasm" backend with o. The
+// registered one is NewFactory(FactoryOptions{}); call another with a
+// resolver.Env, whose Name is the module reference, to fetch https://
+// modules with a client of your own (a proxy, private roots), and put the
+// backend in the search path with resolver.WithBackend.
+func NewFactory(o FactoryOptions) resolver.Factory {
+	client := o.FetchClient
+	if client == nil {
+		client = &http.Client{Timeout: time.Minute}
+	}
+	return func(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
+		return openModule(ctx, env, client)
+	}
 }
 
 // wasmOptions are the options of [wasm] (see the package documentation).
@@ -54,7 +76,7 @@ var wasmOptions = []string{
 // of env.Config (see the package documentation). Every option of [wasm] is
 // read: one it does not know is an error with a hint. The backend owns its
 // host: closing it closes both.
-func openModule(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
+func openModule(ctx context.Context, env resolver.Env, client *http.Client) (resolver.Backend, error) {
 	ref := env.Name
 	if env.Config == nil {
 		env.Config, _ = config.Parse("", nil, nil)
@@ -77,7 +99,7 @@ func openModule(ctx context.Context, env resolver.Env) (resolver.Backend, error)
 	if env.Kwargs != nil {
 		s.tenant.Kwargs = env.Kwargs.JSON()
 	}
-	wasm, err := fetchModule(ctx, ref, s.pin, s.cacheDir)
+	wasm, err := fetchModule(ctx, client, ref, s.pin, s.cacheDir)
 	if err != nil {
 		return nil, fmt.Errorf("%w: backend %s: %v", config.ErrInvalid, redactRef(ref), scrubRef(err, ref))
 	}
@@ -280,13 +302,10 @@ func fileURLPath(ref string) (string, error) {
 	return u.Path, nil
 }
 
-// FetchClient fetches https:// modules; tests replace it.
-var FetchClient = &http.Client{Timeout: time.Minute}
-
 // fetchModule reads a module from a path or file:// URL, or downloads an
-// https:// one (pin required), keeping it in cacheDir by digest so that it
-// is fetched once.
-func fetchModule(ctx context.Context, ref, pin, cacheDir string) ([]byte, error) {
+// https:// one with client (pin required), keeping it in cacheDir by
+// digest so that it is fetched once.
+func fetchModule(ctx context.Context, client *http.Client, ref, pin, cacheDir string) ([]byte, error) {
 	if !strings.HasPrefix(ref, "https://") {
 		path := ref
 		if strings.HasPrefix(ref, "file://") {
@@ -322,7 +341,7 @@ func fetchModule(ctx context.Context, ref, pin, cacheDir string) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := FetchClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -72,9 +73,8 @@ func TestOpenModuleRef(t *testing.T) {
 		_, _ = w.Write(refBytes)
 	}))
 	defer srv.Close()
-	old := wasmhost.FetchClient
-	wasmhost.FetchClient = srv.Client()
-	defer func() { wasmhost.FetchClient = old }()
+	// The test server's certificate is trusted by its own client only.
+	open := wasmhost.NewFactory(wasmhost.FactoryOptions{FetchClient: srv.Client()})
 	cacheDir := t.TempDir()
 
 	tests := []struct {
@@ -101,7 +101,10 @@ func TestOpenModuleRef(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, err := openRef(t, tt.ref, `{"c:x": "mysql://h"}`, wasmConfig(t, tt.opts))
+			b, err := open(t.Context(), resolver.Env{
+				Name: tt.ref, Kwargs: kwargs(t, `{"c:x": "mysql://h"}`), Config: wasmConfig(t, tt.opts),
+				Logger: slog.New(slog.DiscardHandler),
+			})
 			if tt.wantErr != "" {
 				require.Error(t, err)
 				closeBackend(b)
@@ -117,6 +120,14 @@ func TestOpenModuleRef(t *testing.T) {
 		})
 	}
 	assert.Equal(t, int64(2), fetches.Load(), "fetched once for the pinned https case (the next came from the cache), once for the wrong pin")
+
+	// The registered factory has a client of its own, which does not
+	// trust the test server.
+	b, err := openRef(t, srv.URL+"/m.wasm", `{}`, wasmConfig(t, map[string]string{"sha256": pin}))
+	closeBackend(b)
+	require.ErrorIs(t, err, config.ErrInvalid)
+	assert.Contains(t, err.Error(), "certificate")
+	assert.Equal(t, int64(2), fetches.Load(), "no module was served")
 }
 
 // TestWasmSectionUnknownOption: an option [wasm] does not have is an error

@@ -43,5 +43,7 @@
 // ("airflow.cfg:12:" or "env AIRFLOW__WASM__MEMORY_PAGES:"); an option of
 // a capability not granted is read and has no effect. The host logs to the
 // resolver's logger and records metrics with its meter provider (see
-// resolver.Env); closing the backend closes its host.
+// resolver.Env); closing the backend closes its host. An https:// module
+// is downloaded with the factory's client ([NewFactory] makes one with a
+// client of your own) and kept in cache_dir by its pin.
 package wasmhost
