@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -66,7 +67,7 @@ func NewFactory(o FactoryOptions) resolver.Factory {
 var wasmOptions = []string{
 	"sha256", "cache_dir", "name",
 	"memory_pages", "call_timeout_seconds", "max_output_bytes", "max_log_bytes", "pool_size",
-	"trusted", "capabilities", "env_allow", "http_allow_hosts", "http_timeout_seconds",
+	"fuel_per_call", "slow_call_recycle_seconds", "trusted", "capabilities", "env_allow", "http_allow_hosts", "http_timeout_seconds",
 }
 
 // openModule is the factory of the "wasm" backend: it opens the module
@@ -165,6 +166,14 @@ func readSettings(sec *config.Section, ref string) (settings, error) {
 	if cfg.Limits.CallTimeout, err = seconds(opt["call_timeout_seconds"]); err != nil {
 		return s, sec.Errorf("call_timeout_seconds", "%v", err)
 	}
+	if v := opt["fuel_per_call"]; v != "" {
+		if cfg.Limits.FuelPerCall, err = strconv.ParseInt(v, 10, 64); err != nil || cfg.Limits.FuelPerCall < 0 {
+			return s, sec.Errorf("fuel_per_call", "must be a whole number of units of fuel >= 0 (0: no budget), at most %d", int64(math.MaxInt64))
+		}
+	}
+	if cfg.Limits.SlowCallRecycle, err = seconds(opt["slow_call_recycle_seconds"]); err != nil {
+		return s, sec.Errorf("slow_call_recycle_seconds", "%v", err)
+	}
 	if v := opt["trusted"]; v != "" {
 		if cfg.Trusted, err = strconv.ParseBool(v); err != nil {
 			return s, sec.Errorf("trusted", "must be true or false")
@@ -221,8 +230,8 @@ func seconds(v string) (time.Duration, error) {
 		return 0, nil
 	}
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f <= 0 || f > 3600 {
-		return 0, errors.New("must be a number of seconds from 0 to 3600")
+	if err != nil || !(f > 0 && f <= 3600) || time.Duration(f*float64(time.Second)) <= 0 { // NaN too
+		return 0, errors.New("must be a number of seconds over 0, at most 3600")
 	}
 	return time.Duration(f * float64(time.Second)), nil
 }

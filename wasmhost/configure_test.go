@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -218,6 +219,105 @@ func TestWasmBackendRegistration(t *testing.T) {
 	_, err = resolver.Open(t.Context(), cfg)
 	require.ErrorIs(t, err, config.ErrInvalid)
 	assert.Contains(t, err.Error(), `airflow.cfg:2: [secrets] backend: "wasm" names no module`)
+}
+
+// TestWasmSectionSettings: every [wasm] option reaches the tenant, and a
+// bad value is an error that starts with where it is set and names the
+// option.
+func TestWasmSectionSettings(t *testing.T) {
+	ref, err := filepath.Abs("testdata/reference.wasm")
+	require.NoError(t, err)
+	defaults := wasmhost.Limits{
+		MemoryPages: wasmhost.DefaultMemoryPages, CallTimeout: wasmhost.DefaultCallTimeout,
+		MaxOutputBytes: wasmhost.DefaultMaxOutputBytes, MaxLogBytes: wasmhost.DefaultMaxLogBytes,
+		PoolSize: wasmhost.DefaultPoolSize, SlowCallRecycle: wasmhost.DefaultSlowCallRecycle,
+	}
+	limits := []struct {
+		key, value string
+		set        func(*wasmhost.Limits)
+	}{
+		{"memory_pages", "16", func(l *wasmhost.Limits) { l.MemoryPages = 16 }},
+		{"call_timeout_seconds", "0.5", func(l *wasmhost.Limits) { l.CallTimeout = 500 * time.Millisecond }},
+		{"max_output_bytes", "1000", func(l *wasmhost.Limits) { l.MaxOutputBytes = 1000 }},
+		{"max_log_bytes", "100", func(l *wasmhost.Limits) { l.MaxLogBytes = 100 }},
+		{"pool_size", "4", func(l *wasmhost.Limits) { l.PoolSize = 4 }},
+		{"fuel_per_call", "5000000", func(l *wasmhost.Limits) { l.FuelPerCall = 5_000_000 }},
+		{"fuel_per_call", "0", func(l *wasmhost.Limits) { l.FuelPerCall = 0 }},
+		{"slow_call_recycle_seconds", "1.5", func(l *wasmhost.Limits) { l.SlowCallRecycle = 1500 * time.Millisecond }},
+		{"slow_call_recycle_seconds", "0.05", func(l *wasmhost.Limits) { l.SlowCallRecycle = 50 * time.Millisecond }},
+	}
+	for _, tc := range limits {
+		b, err := openRef(t, ref, `{}`, wasmConfig(t, map[string]string{tc.key: tc.value}))
+		require.NoError(t, err, tc.key)
+		want := defaults
+		tc.set(&want)
+		assert.Equal(t, want, wasmhost.TenantOf(b).LimitsInForce(), "%s = %s", tc.key, tc.value)
+		closeBackend(b)
+	}
+	b, err := openRef(t, ref, `{}`, wasmConfig(t, nil))
+	require.NoError(t, err)
+	assert.Equal(t, defaults, wasmhost.TenantOf(b).LimitsInForce(), "no options: the defaults")
+	assert.False(t, wasmhost.TenantOf(b).Trusted())
+	assert.Equal(t, wasmhost.Capabilities{}, wasmhost.TenantOf(b).Granted())
+	closeBackend(b)
+
+	b, err = openRef(t, ref, `{}`, wasmConfig(t, map[string]string{
+		"name": "acme", "trusted": "true", "capabilities": "log, env, clock, random, http",
+		"env_allow": "REGION, VAULT_ADDR", "http_allow_hosts": "127.0.0.1:8200, secrets.example.com", "http_timeout_seconds": "2",
+	}))
+	require.NoError(t, err)
+	tn := wasmhost.TenantOf(b)
+	assert.Equal(t, "wasm:acme", tn.Name())
+	assert.True(t, tn.Trusted())
+	assert.Equal(t, wasmhost.Capabilities{
+		Log: true, Clock: true, Random: true, Env: []string{"REGION", "VAULT_ADDR"},
+		HTTP: &wasmhost.HTTPCapability{AllowHosts: []string{"127.0.0.1:8200", "secrets.example.com"}, Timeout: 2 * time.Second},
+	}, tn.Granted())
+	closeBackend(b)
+
+	bad := []struct {
+		opts map[string]string
+		want string
+	}{
+		{map[string]string{"memory_pages": "0"}, "airflow.cfg:2: [wasm] memory_pages: must be an integer from 1 to 65536"},
+		{map[string]string{"memory_pages": "65537"}, "airflow.cfg:2: [wasm] memory_pages: must be an integer from 1 to 65536"},
+		{map[string]string{"max_output_bytes": "-5"}, "airflow.cfg:2: [wasm] max_output_bytes: must be a positive integer"},
+		{map[string]string{"max_log_bytes": "0"}, "airflow.cfg:2: [wasm] max_log_bytes: must be a positive integer"},
+		{map[string]string{"max_log_bytes": "4k"}, "airflow.cfg:2: [wasm] max_log_bytes: must be a positive integer"},
+		{map[string]string{"pool_size": "0"}, "airflow.cfg:2: [wasm] pool_size: must be a positive integer"},
+		{map[string]string{"fuel_per_call": "-1"}, "airflow.cfg:2: [wasm] fuel_per_call: must be a whole number"},
+		{map[string]string{"fuel_per_call": "1e9"}, "airflow.cfg:2: [wasm] fuel_per_call: must be a whole number"},
+		{map[string]string{"fuel_per_call": "99999999999999999999"}, "airflow.cfg:2: [wasm] fuel_per_call: must be a whole number"},
+		{map[string]string{"slow_call_recycle_seconds": "0"}, "airflow.cfg:2: [wasm] slow_call_recycle_seconds: must be a number of seconds over 0"},
+		{map[string]string{"slow_call_recycle_seconds": "-0.2"}, "airflow.cfg:2: [wasm] slow_call_recycle_seconds: must be a number of seconds over 0"},
+		{map[string]string{"slow_call_recycle_seconds": "NaN"}, "airflow.cfg:2: [wasm] slow_call_recycle_seconds: must be a number of seconds over 0"},
+		{map[string]string{"slow_call_recycle_seconds": "3601"}, "airflow.cfg:2: [wasm] slow_call_recycle_seconds: must be a number of seconds over 0, at most 3600"},
+		{map[string]string{"slow_call_recycle_seconds": "200ms"}, "airflow.cfg:2: [wasm] slow_call_recycle_seconds: must be a number of seconds"},
+		{map[string]string{"call_timeout_seconds": "nan"}, "airflow.cfg:2: [wasm] call_timeout_seconds: must be a number of seconds"},
+		{map[string]string{"trusted": "maybe"}, "airflow.cfg:2: [wasm] trusted: must be true or false"},
+		{map[string]string{"capabilities": "http", "http_allow_hosts": "h:1", "http_timeout_seconds": "0"}, "airflow.cfg:4: [wasm] http_timeout_seconds: must be a number of seconds"},
+	}
+	for _, tc := range bad {
+		b, err := openRef(t, ref, `{}`, wasmConfig(t, tc.opts))
+		closeBackend(b)
+		require.Error(t, err, "%v", tc.opts)
+		assert.ErrorIs(t, err, config.ErrInvalid)
+		assert.True(t, strings.HasPrefix(err.Error(), tc.want), "got %q, want it to start with %q", err, tc.want)
+	}
+}
+
+// TestWasmSectionFuelBudget: fuel_per_call stops a call that loops, long
+// before its time limit.
+func TestWasmSectionFuelBudget(t *testing.T) {
+	ref, err := filepath.Abs("testdata/loop_lookup.wasm")
+	require.NoError(t, err)
+	b, err := openRef(t, ref, `{}`, wasmConfig(t, map[string]string{"fuel_per_call": "50000000", "call_timeout_seconds": "60"}))
+	require.NoError(t, err)
+	defer closeBackend(b)
+	_, err = b.Lookup(t.Context(), connReq("x"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "RESOURCE_EXHAUSTED: CPU limit exceeded")
+	assert.Contains(t, err.Error(), "units of fuel, over its budget of 50000000")
 }
 
 func TestErrorsNeverCarryKwargs(t *testing.T) {

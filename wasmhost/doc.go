@@ -23,22 +23,29 @@
 // tenant's settings come from the [wasm] section, every one optional:
 //
 //	[wasm]
-//	sha256 = <hex>                 # pin of the module's bytes; required for https://
-//	cache_dir = /var/cache/secretpath/wasm   # private to this user: see Options.CacheDir
-//	name = acme                    # tenant name in errors and logs (default: the module's file name)
-//	memory_pages = 256             # Limits.MemoryPages: 64 KiB pages, 1 to 65536
-//	call_timeout_seconds = 1       # Limits.CallTimeout: seconds (fractions allowed), up to 3600
-//	max_output_bytes = 65536       # Limits.MaxOutputBytes: a lookup's result
-//	max_log_bytes = 4096           # Limits.MaxLogBytes: what a guest may log per call
-//	pool_size = 2                  # Limits.PoolSize: instances serving lookups at once
-//	trusted = false                # TenantConfig.Trusted: no per-call deadline (audited modules only)
-//	capabilities = log, http       # log, env, clock, random, http; none by default
-//	env_allow = VAULT_ADDR, REGION # with env: the variables the guest may read
-//	http_allow_hosts = 127.0.0.1:8200, secrets.example.com   # with http: HTTPCapability.AllowHosts
-//	http_timeout_seconds = 5       # with http: HTTPCapability.Timeout
+//	sha256 = <hex>             # pin of the module's bytes; required for https://
+//	cache_dir = <dir>          # compiled modules (and https:// downloads) kept here; private to
+//	                           # this user, see Options.CacheDir
+//	name = <name>              # tenant name in errors, logs and metrics; default: the module's
+//	                           # file name without .wasm
+//	memory_pages = 256         # Limits.MemoryPages: 64 KiB pages, 1 to 65536 (Go guests need ~1024)
+//	call_timeout_seconds = 1   # Limits.CallTimeout: each call (init, lookups); up to 3600
+//	max_output_bytes = 65536   # Limits.MaxOutputBytes: a lookup's result
+//	max_log_bytes = 4096       # Limits.MaxLogBytes: what a guest may log per call
+//	pool_size = 2              # Limits.PoolSize: instances serving lookups at once
+//	fuel_per_call = 0          # Limits.FuelPerCall: fuel per call of a metered tenant; 0: no budget
+//	slow_call_recycle_seconds = 0.2   # Limits.SlowCallRecycle: a deadline-only or trusted call
+//	                           # that runs this long has its instance recycled; up to 3600
+//	trusted = false            # TenantConfig.Trusted: no per-call deadline (audited modules only)
+//	capabilities =             # Capabilities granted: log, env, clock, random, http (comma-separated)
+//	env_allow =                # with env: the variables the guest may read (comma-separated)
+//	http_allow_hosts =         # with http: HTTPCapability.AllowHosts (host or host:port, comma-separated)
+//	http_timeout_seconds = 5   # with http: HTTPCapability.Timeout, per request; up to 3600
 //
-// The defaults are those of [Limits] and ABI.md §6. An option set to a bad
-// value, or one [wasm] does not have (a misspelt memory_page), is an error
+// The values shown are the defaults. Integers are decimal and positive
+// (fuel_per_call may be 0), seconds are decimal numbers over 0 (0.5 is
+// half a second), trusted is true or false. An option set to a bad value,
+// or one [wasm] does not have (a misspelt memory_page), is an error
 // matching config.ErrInvalid that starts with where it is set
 // ("airflow.cfg:12:" or "env AIRFLOW__WASM__MEMORY_PAGES:"); an option of
 // a capability not granted is read and has no effect. The host logs to the

@@ -113,7 +113,8 @@ func TestLoadHonoursContext(t *testing.T) {
 // returns normally left ~82 MB of wazero stack with each pooled instance.
 // A metered tenant stops it at the call-depth counter; deadline-only and
 // trusted tenants recycle the instance after a call that ran past the
-// slow-call threshold (lowered to 0 here: the mechanism, not the clock).
+// slow-call threshold (Limits.SlowCallRecycle, 200 ms by default; lowered
+// to 0 here, the mechanism, not the clock).
 func TestDeepRecursionReturns(t *testing.T) {
 	h := newHost(t)
 	m, err := h.Load(t.Context(), wasmhost.DeepRecursion(1_500_000))
@@ -139,21 +140,20 @@ func TestDeepRecursionReturns(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.cfg.Name, tc.cfg.Limits = tc.name, limits
+			tc.cfg.Limits.SlowCallRecycle = time.Hour
 			tn, err := h.NewTenant(t.Context(), m, tc.cfg)
 			require.NoError(t, err)
 			defer tn.Close()
 			// Past the threshold: the instance that ran the call is closed.
-			restore := wasmhost.SetSlowCallRecycle(0)
+			restore := wasmhost.SetSlowCallRecycle(tn, 0)
 			_, err = tn.Lookup(t.Context(), connReq("x"))
 			restore()
 			require.ErrorIs(t, err, resolver.ErrNotFound, "the recursion returns normally")
 			_, err = tn.Lookup(t.Context(), varReq("x"))
 			assert.ErrorIs(t, err, resolver.ErrNotFound, "a fresh instance answered, not the one holding the deep stack")
-			// Under the threshold (an hour): the instance is reused (what the
-			// test above tells apart).
-			restore = wasmhost.SetSlowCallRecycle(time.Hour)
+			// Under the threshold (an hour, the tenant's Limits): the instance
+			// is reused (what the test above tells apart).
 			_, err = tn.Lookup(t.Context(), connReq("x"))
-			restore()
 			require.ErrorIs(t, err, resolver.ErrNotFound)
 			_, err = tn.Lookup(t.Context(), varReq("x"))
 			assert.ErrorContains(t, err, "INVALID_ARGUMENT", "the same instance answered")
