@@ -17,6 +17,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
@@ -318,6 +320,44 @@ func TestWasmSectionFuelBudget(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "RESOURCE_EXHAUSTED: CPU limit exceeded")
 	assert.Contains(t, err.Error(), "units of fuel, over its budget of 50000000")
+}
+
+// TestWasmBackendUsesEnv: the backend's host logs to the Env's logger
+// (a guest granted log, cut at max_log_bytes) and records metrics with the
+// Env's meter provider.
+func TestWasmBackendUsesEnv(t *testing.T) {
+	ref, err := filepath.Abs("testdata/reference.wasm")
+	require.NoError(t, err)
+	var logs syncBuffer
+	reader := sdkmetric.NewManualReader()
+	b, err := resolver.OpenBackend(t.Context(), ref, resolver.Env{
+		Kwargs: kwargs(t, `{"v:k": "v", "log": "reference lookup"}`),
+		Config: wasmConfig(t, map[string]string{"name": "acme", "capabilities": "log", "max_log_bytes": "9"}),
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)), MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)),
+	})
+	require.NoError(t, err)
+	defer closeBackend(b)
+	v, err := b.Lookup(t.Context(), varReq("k"))
+	require.NoError(t, err)
+	assert.Equal(t, "v", v)
+	assert.Contains(t, logs.String(), "level=INFO msg=reference tenant=acme ", "the guest's line, cut at 9 bytes")
+	assert.NotContains(t, logs.String(), "reference lookup")
+
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, reader.Collect(t.Context(), &rm))
+	created := int64(0)
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if sum, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == "secretpath.wasm.instances.created" {
+				for _, p := range sum.DataPoints {
+					if tn, _ := p.Attributes.Value("secretpath.tenant"); tn.AsString() == "acme" {
+						created += p.Value
+					}
+				}
+			}
+		}
+	}
+	assert.Equal(t, int64(1), created, "the tenant's first instance, recorded with the Env's meter provider")
 }
 
 func TestErrorsNeverCarryKwargs(t *testing.T) {
