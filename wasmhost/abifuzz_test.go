@@ -179,10 +179,10 @@ func (e *abiFuzzEnv) run(t *testing.T, tn *wasmhost.Tenant, name string, kind re
 		t.Fatalf("the tenant holds %d bytes of linear memory, over %d instances of %d pages", n, fuzzPoolSize, fuzzMemPages)
 	}
 	// A tenant whose instance failed gets a fresh one.
-	if v, err := tn.ConnectionValue(ctx, pingProg); err != nil || v != "pong" {
+	if v, err := tn.Lookup(ctx, connReq(pingProg)); err != nil || v != "pong" {
 		t.Fatalf("the fuzzed tenant no longer answers: %q, %v", v, err)
 	}
-	if v, err := e.bystander.ConnectionValue(ctx, "pg"); err != nil || v != bystanderURI {
+	if v, err := e.bystander.Lookup(ctx, connReq("pg")); err != nil || v != bystanderURI {
 		t.Fatalf("the bystander no longer answers: %v", err)
 	}
 }
@@ -349,7 +349,7 @@ func FuzzGuestSetup(f *testing.F) {
 			if n := logs.Load() - logs0; n > fuzzMaxLog {
 				t.Fatalf("init logged %d bytes; the budget is %d", n, fuzzMaxLog)
 			}
-			if v, err := e.bystander.ConnectionValue(ctx, "pg"); err != nil || v != bystanderURI {
+			if v, err := e.bystander.Lookup(ctx, connReq("pg")); err != nil || v != bystanderURI {
 				t.Fatalf("the bystander no longer answers: %v", err)
 			}
 			return

@@ -37,8 +37,16 @@ type Limits struct {
 	// FuelPerCall bounds each call of a metered tenant by the work it does
 	// (about one unit per WebAssembly instruction; deterministic across
 	// machines), on top of CallTimeout. 0 = no fuel budget, the wall
-	// deadline only.
+	// deadline only. Deadline-only and trusted tenants are not metered.
 	FuelPerCall int64
+	// SlowCallRecycle is how long a call of a deadline-only or trusted
+	// tenant may run before its instance is recycled rather than reused
+	// (default 200 ms): such a call may have recursed deep, and wazero
+	// keeps the grown stack with the instance (1.5M frames: ~82 MB);
+	// metered tenants' call-depth counter bounds them instead, so it does
+	// not apply to them. Measured on a coarse clock (100 ms ticks): a call
+	// is seen as slow up to 100 ms after it passes the threshold.
+	SlowCallRecycle time.Duration
 }
 
 // Default limits.
@@ -48,6 +56,8 @@ const (
 	DefaultMaxOutputBytes = 64 << 10
 	DefaultMaxLogBytes    = 4 << 10
 	DefaultPoolSize       = 2
+	// DefaultSlowCallRecycle is Limits.SlowCallRecycle when it is not set.
+	DefaultSlowCallRecycle = 200 * time.Millisecond
 )
 
 func (l Limits) withDefaults() Limits {
@@ -65,6 +75,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.PoolSize <= 0 {
 		l.PoolSize = DefaultPoolSize
+	}
+	if l.SlowCallRecycle <= 0 {
+		l.SlowCallRecycle = DefaultSlowCallRecycle
 	}
 	return l
 }
@@ -289,23 +302,22 @@ func (t *Tenant) closeIdleHTTP() {
 	}
 }
 
-// ConnectionValue asks the guest for connection connID.
-func (t *Tenant) ConnectionValue(ctx context.Context, connID string) (string, error) {
-	return t.lookup(ctx, resolver.KindConnection, connID)
-}
-
-// Variable asks the guest for variable key.
-func (t *Tenant) Variable(ctx context.Context, key string) (string, error) {
-	return t.lookup(ctx, resolver.KindVariable, key)
-}
-
-// Config asks the guest for config key; a guest without
-// secretpath_get_config holds no configs.
-func (t *Tenant) Config(ctx context.Context, key string) (string, error) {
-	if !t.module.info.Configs {
-		return "", resolver.ErrNotFound
+// Lookup asks the guest for req.ID through the export of req.Kind
+// (secretpath_get_connection, _variable or _config). A guest without
+// secretpath_get_config holds no configs, and a kind the ABI does not
+// know is not looked up: both are not found. req.Team is not passed to the
+// guest (ABI v1 has no teams): the id is looked up as if it were "".
+func (t *Tenant) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	switch req.Kind {
+	case resolver.KindConnection, resolver.KindVariable:
+	case resolver.KindConfig:
+		if !t.module.info.Configs {
+			return "", resolver.ErrNotFound
+		}
+	default:
+		return "", fmt.Errorf("%s: no lookup of %s: %w", t.prefix(), req.Kind, resolver.ErrNotFound)
 	}
-	return t.lookup(ctx, resolver.KindConfig, key)
+	return t.lookup(ctx, req.Kind, req.ID)
 }
 
 var exportOf = [...]string{
@@ -382,16 +394,9 @@ func (t *Tenant) get(ctx context.Context) (*instance, error) {
 	}
 }
 
-// slowCallRecycle is how long a call of a deadline-only or trusted tenant
-// may run before its instance is recycled rather than reused: such a call
-// may have recursed deep (wazero keeps the grown stack with the instance;
-// 1.5M frames: ~82 MB), and metered tenants' depth counter does not bound
-// them. Measured on the coarse clock (100 ms ticks), so a call is seen as
-// slow after 200-300 ms. A variable so that tests can lower it.
-var slowCallRecycle = 200 * time.Millisecond
-
 // put returns an instance to the pool, or discards it when it failed, is
-// due for recycling, or the tenant or its host is closed.
+// due for recycling (MaxCallsPerInstance, SlowCallRecycle), or the tenant
+// or its host is closed.
 func (t *Tenant) put(in *instance) {
 	t.touch()
 	in.calls++

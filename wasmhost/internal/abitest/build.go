@@ -1,7 +1,9 @@
 // Package abitest is the conformance kit for WebAssembly guests: it builds
 // the example backends from source in every SDK language and runs them,
 // through the host, against the shared example vectors
-// (examples/custom-backend/testdata) and the backendtest suite.
+// (examples/custom-backend/testdata) and the backendtest suite. It needs
+// this repository's examples and SDKs, so it is internal: run it with
+// go test ./wasmhost/internal/abitest.
 package abitest
 
 import (

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/wasmhost"
 )
 
@@ -59,7 +60,7 @@ func RunJSONDocEdgeCases(t *testing.T, h *wasmhost.Host, m *wasmhost.Module, cfg
 	defer tn.Close()
 
 	for id, want := range vars {
-		got, err := tn.Variable(ctx, id)
+		got, err := tn.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: id})
 		if id == "too-long" {
 			if s := statusOf(err); s != "RESOURCE_EXHAUSTED" {
 				t.Errorf("variable %q (80 KiB): got %s (%v), want RESOURCE_EXHAUSTED", id[:min(len(id), 20)], s, err)
@@ -70,19 +71,19 @@ func RunJSONDocEdgeCases(t *testing.T, h *wasmhost.Host, m *wasmhost.Module, cfg
 			t.Errorf("variable %q: got %d bytes %q… (%v), want %d bytes", id[:min(len(id), 20)], len(got), got[:min(len(got), 20)], err, len(want))
 		}
 	}
-	if _, err := tn.Variable(ctx, long(ExchangeBufferSize+1, "k")); statusOf(err) != "INVALID_ARGUMENT" {
+	if _, err := tn.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: long(ExchangeBufferSize+1, "k")}); statusOf(err) != "INVALID_ARGUMENT" {
 		t.Errorf("an id over the buffer: got %v, want INVALID_ARGUMENT", err)
 	}
-	if _, err := tn.Variable(ctx, "absent"); statusOf(err) != "NOT_FOUND" {
+	if _, err := tn.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "absent"}); statusOf(err) != "NOT_FOUND" {
 		t.Errorf("absent: got %v, want NOT_FOUND", err)
 	}
-	if v, err := tn.ConnectionValue(ctx, "uri"); err != nil || v != conns["uri"] {
+	if v, err := tn.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "uri"}); err != nil || v != conns["uri"] {
 		t.Errorf("connection uri: got %q, %v", v, err)
 	}
-	if v, err := tn.ConnectionValue(ctx, "json"); err != nil || !json.Valid([]byte(v)) || !strings.Contains(v, `"conn_type":"http"`) {
+	if v, err := tn.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "json"}); err != nil || !json.Valid([]byte(v)) || !strings.Contains(v, `"conn_type":"http"`) {
 		t.Errorf("connection json: got %q, %v", v, err)
 	}
-	if v, err := tn.Config(ctx, "pad/"+strings.Repeat("p", 8)+"o"+itoa(1990)); err != nil || v != long(1000, "z") {
+	if v, err := tn.Lookup(ctx, resolver.Request{Kind: resolver.KindConfig, ID: "pad/" + strings.Repeat("p", 8) + "o" + itoa(1990)}); err != nil || v != long(1000, "z") {
 		t.Errorf("config pad: got %d bytes, %v", len(v), err)
 	}
 
@@ -95,7 +96,7 @@ func RunJSONDocEdgeCases(t *testing.T, h *wasmhost.Host, m *wasmhost.Module, cfg
 			defer wg.Done()
 			for i := 0; i < 50; i++ {
 				for _, id := range []string{"fits", "over", "long", "ünïcödé ✓ 🔑", ""} {
-					if got, err := tn.Variable(ctx, id); err != nil || got != vars[id] {
+					if got, err := tn.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: id}); err != nil || got != vars[id] {
 						select {
 						case errs <- id + ": " + statusOf(err):
 						default:

@@ -94,18 +94,18 @@ func RunVectors(t *testing.T, h *wasmhost.Host, m *wasmhost.Module, f VectorFile
 			}
 			defer tn.Close()
 			for _, l := range c.Lookups {
-				var v string
-				var err error
+				req := resolver.Request{ID: l.ID}
 				switch l.Kind {
 				case "connection":
-					v, err = tn.ConnectionValue(ctx, l.ID)
+					req.Kind = resolver.KindConnection
 				case "variable":
-					v, err = tn.Variable(ctx, l.ID)
+					req.Kind = resolver.KindVariable
 				case "config":
-					v, err = tn.Config(ctx, l.ID)
+					req.Kind = resolver.KindConfig
 				default:
 					t.Fatalf("unknown kind %q", l.Kind)
 				}
+				v, err := tn.Lookup(ctx, req)
 				want := l.Status
 				if want == "UNIMPLEMENTED" {
 					want = "NOT_FOUND" // the host reports both as not found

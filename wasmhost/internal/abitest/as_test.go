@@ -3,7 +3,7 @@ package abitest_test
 import (
 	"testing"
 
-	"github.com/secretpath/secretpath/wasmhost/abitest"
+	"github.com/secretpath/secretpath/wasmhost/internal/abitest"
 )
 
 // TestASGuest runs the AssemblyScript examples (guest-sdk/assemblyscript)
