@@ -88,7 +88,7 @@ var layerRules = []struct {
 
 func isTestOnly(dep string) bool {
 	for _, s := range []string{"/internal/awsfake", "/internal/azurefake", "/internal/gcpfake", "/internal/vaultfake",
-		"/internal/testutil", "/internal/testinfra", "/wasmhost/internal/abitest", "/resolver/backendtest"} {
+		"/internal/testutil", "/internal/testinfra", "/internal/abitest", "/resolver/backendtest"} {
 		if strings.HasPrefix(dep, mod+s) {
 			return true
 		}

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/secretpath/secretpath/wasmhost/abitest"
+	"github.com/secretpath/secretpath/internal/abitest"
 )
 
 // repoRoot is where the quickstart's relative paths resolve from.

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/wasmhost"
-	"github.com/secretpath/secretpath/wasmhost/internal/abitest"
+	"github.com/secretpath/secretpath/internal/abitest"
 )
 
 // TestGuestsFitModuleLimits measures every example guest, in every SDK

@@ -3,7 +3,7 @@ package abitest_test
 import (
 	"testing"
 
-	"github.com/secretpath/secretpath/wasmhost/internal/abitest"
+	"github.com/secretpath/secretpath/internal/abitest"
 )
 
 // TestCGuest runs the C examples (guest-sdk/c) through the kit.

@@ -3,7 +3,7 @@
 // through the host, against the shared example vectors
 // (examples/custom-backend/testdata) and the backendtest suite. It needs
 // this repository's examples and SDKs, so it is internal: run it with
-// go test ./wasmhost/internal/abitest.
+// go test ./internal/abitest.
 package abitest
 
 import (

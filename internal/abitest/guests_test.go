@@ -11,7 +11,7 @@ import (
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/backendtest"
 	"github.com/secretpath/secretpath/wasmhost"
-	"github.com/secretpath/secretpath/wasmhost/internal/abitest"
+	"github.com/secretpath/secretpath/internal/abitest"
 )
 
 // smallGuestLimits are the default limits (16 MiB of memory: C, Rust and

@@ -12,7 +12,7 @@ import (
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/backendtest"
 	"github.com/secretpath/secretpath/wasmhost"
-	"github.com/secretpath/secretpath/wasmhost/internal/abitest"
+	"github.com/secretpath/secretpath/internal/abitest"
 )
 
 func TestMain(m *testing.M) {
