@@ -14,6 +14,7 @@ import (
 	"github.com/secretpath/secretpath/internal/awsfake"
 	"github.com/secretpath/secretpath/internal/vaultfake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // TestAWSIAMAuth: aws_iam logs in with a SigV4-signed STS
@@ -64,7 +65,7 @@ func TestAWSIAMAuth(t *testing.T) {
 				kw[k] = v
 			}
 			b := mustOpen(t, kw)
-			v, err := b.Variable(t.Context(), "hello")
+			v, err := b.Lookup(t.Context(), varReq("hello"))
 			if tt.wantErr != "" {
 				require.Error(t, err)
 				assert.NotErrorIs(t, err, resolver.ErrNotFound)
@@ -113,7 +114,7 @@ func TestAWSIAMKwargs(t *testing.T) {
 		{assume: map[string]any{"RoleArn": "arn", "DurationSeconds": 1.5}, want: "DurationSeconds must be a whole number"},
 	} {
 		_, err := openKwargs(t, map[string]any{"url": f.URL, "auth_type": "aws_iam", "assume_role_kwargs": tt.assume})
-		require.ErrorIs(t, err, resolver.ErrConfig)
+		require.ErrorIs(t, err, config.ErrInvalid)
 		assert.Contains(t, err.Error(), tt.want)
 	}
 }
