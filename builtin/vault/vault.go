@@ -86,14 +86,24 @@
 //
 // The backend authenticates at its first lookup, once: token auth checks
 // the token with lookup-self, the other types log in. A renewable token
-// with a TTL is renewed in the background (api.LifetimeWatcher); when it
-// can no longer be renewed, the next lookup logs in again first. A lookup
-// refused with 403 logs in again once (token auth: re-reads token_path) and
-// retries; a second 403 is an error matching resolver.ErrPermissionDenied.
-// Close stops the renewal and revokes the tokens our logins created. Token
-// and credential files are read at each login, so rotated files are picked
-// up. Failed requests are retried by the client on 412 and 5xx
-// (VAULT_MAX_RETRIES, default 2).
+// with a TTL is renewed in the background (api.LifetimeWatcher); a failed
+// renewal is tried again after 10 s, then 20 s, ... up to 5 min, while the
+// lease leaves room for it. When the token can no longer be renewed (not
+// renewable, its max TTL reached, renewals failing or refused), the next
+// lookup logs in again first. A lookup refused with 403 logs in again once
+// (token auth: re-reads token_path) and retries; a second 403 is an error
+// matching resolver.ErrPermissionDenied. Close stops the renewal and
+// revokes the tokens our logins created. Token and credential files are
+// read at each login, so rotated files are picked up. Failed requests are
+// retried by the client on 412 and 5xx (VAULT_MAX_RETRIES, default 2).
+//
+// # Logging
+//
+// The backend logs to Options.Logger (the resolver's logger when a config
+// file opens it), with the auth type: the first authentication and each
+// renewal (debug); a login again and why, and a token lease ending
+// (info); a renewal that failed or was refused, and a failed login again
+// (warning). Records hold no token, credential, secret value or id.
 //
 // # Errors
 //
