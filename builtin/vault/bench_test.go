@@ -129,12 +129,12 @@ func benchPair(b *testing.B, cfg func() *api.Config, token, mountData, rel strin
 	callBackend := func() time.Duration {
 		t0 := time.Now()
 		if conn {
-			c, err := backend.Connection(ctx, id)
+			c, err := backend.Connection(ctx, connReq(id))
 			if err != nil || c.Host == "" {
 				b.Fatal(err)
 			}
 		} else {
-			v, err := backend.Variable(ctx, id)
+			v, err := backend.Lookup(ctx, varReq(id))
 			if err != nil || v != benchValue {
 				b.Fatal(err, v)
 			}
@@ -231,7 +231,7 @@ func BenchmarkInMemorySeparate(b *testing.B) {
 	b.Run("backend/variable", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if v, err := backend.Variable(ctx, "region"); err != nil || v != benchValue {
+			if v, err := backend.Lookup(ctx, varReq("region")); err != nil || v != benchValue {
 				b.Fatal(err)
 			}
 		}
@@ -239,7 +239,7 @@ func BenchmarkInMemorySeparate(b *testing.B) {
 	b.Run("backend/connection", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if c, err := backend.Connection(ctx, "smtp_default"); err != nil || c.Host == "" {
+			if c, err := backend.Connection(ctx, connReq("smtp_default")); err != nil || c.Host == "" {
 				b.Fatal(err)
 			}
 		}

@@ -7,7 +7,8 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // FuzzKVData: any response body of a KV read decodes to data or an error,
@@ -54,7 +55,7 @@ func FuzzKVData(f *testing.F) {
 		}
 		c, err := connectionFromData(connID, data)
 		if err != nil {
-			if !errors.Is(err, resolver.ErrInvalidConnection) {
+			if !errors.Is(err, connection.ErrInvalid) {
 				t.Fatalf("a connection error that is not ErrInvalidConnection: %v", err)
 			}
 			for _, k := range []string{"password", "conn_uri"} {
@@ -96,13 +97,13 @@ func FuzzKwargs(f *testing.F) {
 		f.Add(s, "airflow/smtp_default")
 	}
 	f.Fuzz(func(t *testing.T, text, id string) {
-		kw, err := resolver.ParseKwargs([]byte(text))
+		kw, err := config.ParseKwargs([]byte(text))
 		if err != nil {
 			return
 		}
 		o, _, err := optionsFromKwargs(kw)
 		if err != nil {
-			if !errors.Is(err, resolver.ErrConfig) {
+			if !errors.Is(err, config.ErrInvalid) {
 				t.Fatalf("not a configuration error: %v", err)
 			}
 			return

@@ -12,21 +12,22 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/vault"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // lookup runs one lookup of kind ("conn", "var", "cfg") through b.
 func lookup(ctx context.Context, b *vault.Backend, kind, id string) (string, error) {
 	switch kind {
 	case "conn":
-		c, err := b.Connection(ctx, id)
+		c, err := b.Connection(ctx, connReq(id))
 		if err != nil {
 			return "", err
 		}
 		return c.URI(), nil
 	case "var":
-		return b.Variable(ctx, id)
+		return b.Lookup(ctx, varReq(id))
 	case "cfg":
-		return b.Config(ctx, id)
+		return b.Lookup(ctx, cfgReq(id))
 	}
 	panic(kind)
 }
@@ -157,7 +158,7 @@ func TestKwargsErrors(t *testing.T) {
 			}
 			_, err := openKwargs(t, kw)
 			require.Error(t, err)
-			assert.ErrorIs(t, err, resolver.ErrConfig)
+			assert.ErrorIs(t, err, config.ErrInvalid)
 			assert.Contains(t, err.Error(), tt.want)
 			assert.Empty(t, f.Requests())
 		})
@@ -199,7 +200,7 @@ func TestKwargsAccepted(t *testing.T) {
 				t.Setenv(k, v)
 			}
 			b := mustOpen(t, tt.kw)
-			v, err := b.Variable(t.Context(), "hello")
+			v, err := b.Lookup(t.Context(), varReq("hello"))
 			require.NoError(t, err)
 			assert.Equal(t, "world", v)
 		})
@@ -210,10 +211,10 @@ func TestKwargsAccepted(t *testing.T) {
 func TestNoAddress(t *testing.T) {
 	newFake(t)
 	_, err := openKwargs(t, map[string]any{"token": "t"})
-	require.ErrorIs(t, err, resolver.ErrConfig)
+	require.ErrorIs(t, err, config.ErrInvalid)
 	assert.Contains(t, err.Error(), "no Vault address")
 	_, err = vault.New(vault.Options{Auth: vault.Auth{Token: "t"}})
-	assert.ErrorIs(t, err, resolver.ErrConfig)
+	assert.ErrorIs(t, err, config.ErrInvalid)
 }
 
 // TestAliases: Airflow's class paths open the backend.
@@ -224,9 +225,9 @@ func TestAliases(t *testing.T) {
 		"airflow.providers.hashicorp.secrets.vault.VaultBackend",
 		"airflow.contrib.secrets.hashicorp_vault.VaultBackend",
 	} {
-		kw, err := resolver.ParseKwargs([]byte(fmt.Sprintf(`{"url": %q, "token": %q}`, f.URL, f.root)))
+		kw, err := config.ParseKwargs([]byte(fmt.Sprintf(`{"url": %q, "token": %q}`, f.URL, f.root)))
 		require.NoError(t, err)
-		b, err := resolver.Open(t.Context(), name, kw)
+		b, err := resolver.OpenBackend(t.Context(), name, resolver.Env{Kwargs: kw})
 		require.NoError(t, err, name)
 		assert.Equal(t, vault.Name, b.(resolver.Named).Name())
 		require.NoError(t, b.(*vault.Backend).Close())

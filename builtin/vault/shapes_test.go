@@ -17,6 +17,7 @@ import (
 	"github.com/secretpath/secretpath/builtin/vault"
 	"github.com/secretpath/secretpath/internal/vaultfake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // TestConnectionShapes: a connection secret is a conn_uri or Airflow's
@@ -25,20 +26,21 @@ func TestConnectionShapes(t *testing.T) {
 	tests := []struct {
 		name    string
 		data    map[string]any
-		check   func(t *testing.T, c resolver.Connection)
+		check   func(t *testing.T, c connection.Connection)
 		wantErr string // "" = no error; errors wrap ErrInvalidConnection
 		secret  string // must not appear in an error
 	}{
 		{name: "conn_uri", data: map[string]any{"conn_uri": "postgresql://u:p%40ss@db.example.com:5432/prod?sslmode=require"},
-			check: func(t *testing.T, c resolver.Connection) {
+			check: func(t *testing.T, c connection.Connection) {
 				assert.Equal(t, "postgres", c.ConnType, "a URI's scheme is normalised")
 				assert.Equal(t, "p@ss", c.Password.Reveal())
-				assert.Equal(t, "require", c.ExtraValue("sslmode").String())
+				sslmode, _ := c.ExtraString("sslmode")
+				assert.Equal(t, "require", sslmode)
 			}},
 		{name: "fields", data: map[string]any{
 			"conn_type": "postgresql", "host": "db.example.com", "login": "u", "password": "pw",
 			"port": "5432", "schema": "prod", "extra": map[string]any{"sslmode": "require", "n": 1}, "description": "the db",
-		}, check: func(t *testing.T, c resolver.Connection) {
+		}, check: func(t *testing.T, c connection.Connection) {
 			assert.Equal(t, "postgresql", c.ConnType, "fields are not normalised (Airflow)")
 			assert.Equal(t, 5432, c.Port, "port as a string")
 			assert.Equal(t, "pw", c.Password.Reveal())
@@ -47,12 +49,12 @@ func TestConnectionShapes(t *testing.T) {
 			assert.Equal(t, `{"n": 1, "sslmode": "require"}`, c.Extra, "integers stay integers")
 		}},
 		{name: "fields, port a number, extra a string", data: map[string]any{"conn_type": "http", "host": "h", "port": 8080, "extra": `{"a": "b"}`},
-			check: func(t *testing.T, c resolver.Connection) {
+			check: func(t *testing.T, c connection.Connection) {
 				assert.Equal(t, 8080, c.Port)
 				assert.JSONEq(t, `{"a": "b"}`, c.Extra)
 			}},
 		{name: "fields without conn_type", data: map[string]any{"host": "h"},
-			check: func(t *testing.T, c resolver.Connection) { assert.Equal(t, "h", c.Host) }},
+			check: func(t *testing.T, c connection.Connection) { assert.Equal(t, "h", c.Host) }},
 		{name: "empty conn_uri is a field", data: map[string]any{"conn_uri": "", "host": "h"}, wantErr: "conn_uri"},
 		{name: "conn_uri not a string", data: map[string]any{"conn_uri": 5}, wantErr: "conn_uri is not a string"},
 		{name: "unknown field", data: map[string]any{"conn_type": "http", "user": "u", "password": "pw-SECRET"}, wantErr: "user", secret: "pw-SECRET"},
@@ -67,11 +69,11 @@ func TestConnectionShapes(t *testing.T) {
 				mount := map[int]string{1: "kv1", 2: "secret"}[kv]
 				f.Put(mount, "connections/c", tt.data)
 				b := mustOpen(t, f.kwargs(map[string]any{"mount_point": mount, "kv_engine_version": kv}))
-				c, err := b.Connection(t.Context(), "c")
-				raw, rawErr := b.ConnectionValue(t.Context(), "c")
+				c, err := b.Connection(t.Context(), connReq("c"))
+				raw, rawErr := b.Lookup(t.Context(), connReq("c"))
 				if tt.wantErr != "" {
 					require.Error(t, err)
-					assert.ErrorIs(t, err, resolver.ErrInvalidConnection)
+					assert.ErrorIs(t, err, connection.ErrInvalid)
 					assert.NotErrorIs(t, err, resolver.ErrNotFound)
 					assert.Contains(t, err.Error(), tt.wantErr)
 					assert.Contains(t, err.Error(), "connections/c", "the error names the secret")
@@ -87,7 +89,7 @@ func TestConnectionShapes(t *testing.T) {
 				assert.Equal(t, "c", c.ConnID)
 				tt.check(t, c)
 				require.NoError(t, rawErr)
-				viaRaw, err := resolver.ParseConnection("c", raw)
+				viaRaw, err := connection.Parse("c", raw)
 				require.NoError(t, err, "ConnectionValue parses")
 				assert.Equal(t, c.Host, viaRaw.Host)
 				assert.Equal(t, c.Password.Reveal(), viaRaw.Password.Reveal())
@@ -123,8 +125,8 @@ func TestValueShapes(t *testing.T) {
 				f.Put(mount, "config/v", tt.data)
 				b := mustOpen(t, f.kwargs(map[string]any{"mount_point": mount, "kv_engine_version": kv}))
 				for _, get := range []func() (string, error){
-					func() (string, error) { return b.Variable(t.Context(), "v") },
-					func() (string, error) { return b.Config(t.Context(), "v") },
+					func() (string, error) { return b.Lookup(t.Context(), varReq("v")) },
+					func() (string, error) { return b.Lookup(t.Context(), cfgReq("v")) },
 				} {
 					v, err := get()
 					if !tt.found {
@@ -186,7 +188,7 @@ func TestResponses(t *testing.T) {
 			f := newFake(t)
 			tt.setup(f)
 			b := mustOpen(t, f.kwargs(nil))
-			_, err := b.Variable(t.Context(), "v")
+			_, err := b.Lookup(t.Context(), varReq("v"))
 			require.Error(t, err)
 			assert.Equal(t, tt.notFound, errorsIs(err, resolver.ErrNotFound), "not found: %v", err)
 			assert.Equal(t, tt.denied, errorsIs(err, resolver.ErrPermissionDenied), "denied: %v", err)
@@ -209,7 +211,7 @@ func TestUnreachable(t *testing.T) {
 	url := f.URL
 	f.Close()
 	b := mustOpen(t, map[string]any{"url": url, "token": "t", "timeout": 5})
-	_, err := b.Variable(t.Context(), "hello")
+	_, err := b.Lookup(t.Context(), varReq("hello"))
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), "connection refused")
@@ -218,10 +220,10 @@ func TestUnreachable(t *testing.T) {
 	f2 := newFake(t)
 	f2.Put("secret", "variables/hello", map[string]any{"value": "world"})
 	b2 := mustOpen(t, f2.kwargs(nil))
-	_, err = b2.Variable(t.Context(), "hello")
+	_, err = b2.Lookup(t.Context(), varReq("hello"))
 	require.NoError(t, err)
 	f2.Close()
-	_, err = b2.Variable(t.Context(), "hello")
+	_, err = b2.Lookup(t.Context(), varReq("hello"))
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), `reading "secret/data/variables/hello"`)
@@ -236,12 +238,11 @@ func TestUnreachable(t *testing.T) {
 // envBackend is a minimal second tier.
 type envBackend struct{}
 
-func (envBackend) ConnectionValue(context.Context, string) (string, error) {
-	return "", resolver.ErrNotFound
-}
-
-func (envBackend) Variable(_ context.Context, key string) (string, error) {
-	if v, ok := os.LookupEnv("AIRFLOW_VAR_" + strings.ToUpper(key)); ok {
+func (envBackend) Lookup(_ context.Context, req resolver.Request) (string, error) {
+	if req.Kind != resolver.KindVariable {
+		return "", resolver.ErrNotFound
+	}
+	if v, ok := os.LookupEnv("AIRFLOW_VAR_" + strings.ToUpper(req.ID)); ok {
 		return v, nil
 	}
 	return "", resolver.ErrNotFound
@@ -271,7 +272,7 @@ func TestProxies(t *testing.T) {
 	}))
 	t.Cleanup(proxy.Close)
 	b := mustOpen(t, f.kwargs(map[string]any{"proxies": map[string]any{"http": proxy.URL}}))
-	v, err := b.Variable(t.Context(), "hello")
+	v, err := b.Lookup(t.Context(), varReq("hello"))
 	require.NoError(t, err)
 	assert.Equal(t, "world", v)
 	mu.Lock()

@@ -86,14 +86,24 @@
 //
 // The backend authenticates at its first lookup, once: token auth checks
 // the token with lookup-self, the other types log in. A renewable token
-// with a TTL is renewed in the background (api.LifetimeWatcher); when it
-// can no longer be renewed, the next lookup logs in again first. A lookup
-// refused with 403 logs in again once (token auth: re-reads token_path) and
-// retries; a second 403 is an error matching resolver.ErrPermissionDenied.
-// Close stops the renewal and revokes the tokens our logins created. Token
-// and credential files are read at each login, so rotated files are picked
-// up. Failed requests are retried by the client on 412 and 5xx
-// (VAULT_MAX_RETRIES, default 2).
+// with a TTL is renewed in the background (api.LifetimeWatcher); a failed
+// renewal is tried again after 10 s, then 20 s, ... up to 5 min, while the
+// lease leaves room for it. When the token can no longer be renewed (not
+// renewable, its max TTL reached, renewals failing or refused), the next
+// lookup logs in again first. A lookup refused with 403 logs in again once
+// (token auth: re-reads token_path) and retries; a second 403 is an error
+// matching resolver.ErrPermissionDenied. Close stops the renewal and
+// revokes the tokens our logins created. Token and credential files are
+// read at each login, so rotated files are picked up. Failed requests are
+// retried by the client on 412 and 5xx (VAULT_MAX_RETRIES, default 2).
+//
+// # Logging
+//
+// The backend logs to Options.Logger (the resolver's logger when a config
+// file opens it), with the auth type: the first authentication and each
+// renewal (debug); a login again and why, and a token lease ending
+// (info); a renewal that failed or was refused, and a failed login again
+// (warning). Records hold no token, credential, secret value or id.
 //
 // # Errors
 //
@@ -128,6 +138,8 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // Name is the backend's registered name.
@@ -149,10 +161,15 @@ const DefaultTimeout = 30 * time.Second
 const className = "VaultBackend"
 
 func init() {
-	resolver.Register(Name, open,
-		"airflow.providers.hashicorp.secrets.vault."+className,
-		"airflow.contrib.secrets.hashicorp_vault."+className,
-	)
+	resolver.Register(resolver.Registration{
+		Name: Name,
+		Aliases: []string{
+			"airflow.providers.hashicorp.secrets.vault." + className,
+			"airflow.contrib.secrets.hashicorp_vault." + className,
+		},
+		Doc:     "HashiCorp Vault's KV secrets engine, version 1 or 2 (Airflow's VaultBackend)",
+		Factory: open,
+	})
 }
 
 // Kind says where one kind of value lives.
@@ -202,8 +219,14 @@ type Options struct {
 	// DefaultTimeout, a negative value no bound but the caller's context.
 	Timeout time.Duration
 
-	settings *settings    // from backend_kwargs: applied to the default Config
-	logger   *slog.Logger // from the constructor's context; nil: discard
+	// Logger receives the backend's own records: logins, token renewals
+	// (renewed, failed, lease ending) and logins again; never a token, a
+	// credential or a secret's value. A registered AuthMethod's Login gets
+	// it too. nil discards them. The registry's factory sets it to the
+	// resolver's logger (resolver.Env.Logger).
+	Logger *slog.Logger
+
+	settings *settings // from backend_kwargs: applied to the default Config
 }
 
 // kind is a compiled Kind: the request path is prefix + id (fixed mount),
@@ -240,17 +263,17 @@ func newBackend(o Options, getenv func(string) string) (*Backend, error) {
 		o.KVVersion = DefaultKVVersion
 	case 1, 2:
 	default:
-		return nil, fmt.Errorf("%w: %s: the version is not supported: %d; it should be one of [1, 2]", resolver.ErrConfig, Name, o.KVVersion)
+		return nil, fmt.Errorf("%w: %s: the version is not supported: %d; it should be one of [1, 2]", config.ErrInvalid, Name, o.KVVersion)
 	}
 	cfg := o.Config
 	b := &Backend{v2: o.KVVersion == 2, mountFromID: o.MountFromID, timeout: o.Timeout}
 	if cfg == nil {
 		if o.Address == "" && getenv("VAULT_ADDR") == "" {
-			return nil, fmt.Errorf("%w: %s: no Vault address: set url (or VAULT_ADDR)", resolver.ErrConfig, Name)
+			return nil, fmt.Errorf("%w: %s: no Vault address: set url (or VAULT_ADDR)", config.ErrInvalid, Name)
 		}
 		cfg = api.DefaultConfig()
 		if cfg.Error != nil {
-			return nil, fmt.Errorf("%w: %s: Vault's environment: %v", resolver.ErrConfig, Name, cfg.Error)
+			return nil, fmt.Errorf("%w: %s: Vault's environment: %v", config.ErrInvalid, Name, cfg.Error)
 		}
 		if o.settings != nil {
 			if err := o.settings.apply(cfg); err != nil {
@@ -263,7 +286,7 @@ func newBackend(o Options, getenv func(string) string) (*Backend, error) {
 		cfg.Address = o.Address
 	}
 	if cfg.Address == "" {
-		return nil, fmt.Errorf("%w: %s: no Vault address", resolver.ErrConfig, Name)
+		return nil, fmt.Errorf("%w: %s: no Vault address", config.ErrInvalid, Name)
 	}
 	if b.timeout == 0 {
 		b.timeout = DefaultTimeout
@@ -277,7 +300,7 @@ func newBackend(o Options, getenv func(string) string) (*Backend, error) {
 	}
 	client, err := api.NewClient(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", resolver.ErrConfig, Name, err)
+		return nil, fmt.Errorf("%w: %s: %v", config.ErrInvalid, Name, err)
 	}
 	client.ClearToken() // set by the first authentication, never from VAULT_TOKEN behind our back
 	if o.Namespace != "" {
@@ -285,11 +308,11 @@ func newBackend(o Options, getenv func(string) string) (*Backend, error) {
 	}
 	login, err := client.CloneWithHeaders()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", resolver.ErrConfig, Name, err)
+		return nil, fmt.Errorf("%w: %s: %v", config.ErrInvalid, Name, err)
 	}
 	login.ClearToken()
 	b.logical = client.Logical()
-	b.sess = &session{auth: o.Auth, client: client, login: login, timeout: b.withTimeout, logger: o.logger}
+	b.sess = &session{auth: o.Auth, client: client, login: login, timeout: b.withTimeout, logger: o.Logger}
 	if ext, ok := lookupAuthMethod(o.Auth.Type); ok {
 		b.sess.ext = ext
 	}
@@ -372,25 +395,51 @@ func hasDotSegment(id string) bool {
 // Name returns "vault".
 func (b *Backend) Name() string { return Name }
 
-// Connection returns connection connID: its conn_uri parsed, or its fields.
-// The resolver calls it rather than ConnectionValue.
-func (b *Backend) Connection(ctx context.Context, connID string) (resolver.Connection, error) {
+var (
+	_ resolver.Backend           = (*Backend)(nil)
+	_ resolver.ConnectionBackend = (*Backend)(nil)
+	_ resolver.Named             = (*Backend)(nil)
+)
+
+// Lookup returns the value req asks for: a variable's or config's key
+// value, or a connection as a string (see connectionValue). Another kind
+// is not found. req.Team is ignored: secrets are not scoped by team.
+func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	switch req.Kind {
+	case resolver.KindConnection:
+		return b.connectionValue(ctx, req.ID)
+	case resolver.KindVariable:
+		return b.value(ctx, &b.vars, req.ID)
+	case resolver.KindConfig:
+		return b.value(ctx, &b.cfgs, req.ID)
+	}
+	return "", fmt.Errorf("%s: %s lookups are not served: %w", Name, req.Kind, resolver.ErrNotFound)
+}
+
+// Connection returns connection req.ID: its conn_uri parsed, or its
+// fields. The resolver calls it rather than Lookup for connections.
+// req.Kind must be resolver.KindConnection (or zero).
+func (b *Backend) Connection(ctx context.Context, req resolver.Request) (connection.Connection, error) {
+	if req.Kind != resolver.KindConnection && req.Kind != 0 {
+		return connection.Connection{}, fmt.Errorf("%s: Connection of a %s request: %w", Name, req.Kind, resolver.ErrNotFound)
+	}
+	connID := req.ID
 	data, path, err := b.data(ctx, &b.conns, connID)
 	if err != nil {
-		return resolver.Connection{}, err
+		return connection.Connection{}, err
 	}
 	c, err := connectionFromData(connID, data)
 	if err != nil {
-		return resolver.Connection{}, fmt.Errorf("%s: secret %q: %w", Name, path, err)
+		return connection.Connection{}, fmt.Errorf("%s: secret %q: %w", Name, path, err)
 	}
 	return c, nil
 }
 
-// ConnectionValue returns connection connID as a string: its conn_uri, or
+// connectionValue returns connection connID as a string: its conn_uri, or
 // the URI of the connection its fields make (Airflow's get_uri, which is
 // how Airflow caches one: the description is dropped and conn_type is
 // normalised when the URI is parsed). Connection returns the exact value.
-func (b *Backend) ConnectionValue(ctx context.Context, connID string) (string, error) {
+func (b *Backend) connectionValue(ctx context.Context, connID string) (string, error) {
 	data, path, err := b.data(ctx, &b.conns, connID)
 	if err != nil {
 		return "", err
@@ -405,16 +454,8 @@ func (b *Backend) ConnectionValue(ctx context.Context, connID string) (string, e
 	return c.URI(), nil
 }
 
-// Variable returns the value key of secret <variables_path>/key.
-func (b *Backend) Variable(ctx context.Context, key string) (string, error) {
-	return b.value(ctx, &b.vars, key)
-}
-
-// Config returns the value key of secret <config_path>/key.
-func (b *Backend) Config(ctx context.Context, key string) (string, error) {
-	return b.value(ctx, &b.cfgs, key)
-}
-
+// value returns the key value of secret <path>/id, the path being
+// variables_path or config_path.
 func (b *Backend) value(ctx context.Context, k *kind, id string) (string, error) {
 	data, path, err := b.data(ctx, k, id)
 	if err != nil {
