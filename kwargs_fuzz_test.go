@@ -65,8 +65,8 @@ func FuzzBackendKwargs(f *testing.F) {
 			}
 			return
 		}
-		name := names[int(pick)%len(names)]
-		b, err := resolver.Open(t.Context(), name, kw)
+		name := names[int(pick)%len(names)].Name
+		b, err := resolver.OpenBackend(t.Context(), name, resolver.Env{Kwargs: kw})
 		if err != nil {
 			if !errors.Is(err, config.ErrInvalid) {
 				t.Fatalf("%s: a refusal that is not a configuration error: %v", name, err)

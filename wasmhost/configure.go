@@ -208,6 +208,9 @@ func readSettings(sec *config.Section, ref string) (settings, error) {
 	if dir := opt["cache_dir"]; dir != "" {
 		// Checked before anything is read from or written to it.
 		if s.cacheDir, err = secureCacheDir(dir); err != nil {
+			if msg := err.Error(); strings.Contains(msg, filepath.Clean(dir)) {
+				return s, sec.Errorf("cache_dir", "%v", err) // it names the directory
+			}
 			return s, sec.Errorf("cache_dir", "%s: %v", dir, err)
 		}
 	}
