@@ -100,7 +100,7 @@ var wasmCases = inGroup(GroupWASM, []Case{
 	{Name: "ABIFloorDeadline", What: "diagnostic: the same on a WithCloseOnContextDone runtime with a per-call context.WithTimeout(1s)",
 		Baseline: "FloorDeadline",
 		Setup:    setup(abiFloorDeadline), F: lookupBench(abiFloorDeadline, (*abiFloorCaller).lookup)},
-	{Name: "Ours/untrusted", What: "Tenant.ConnectionValue on bench_guest.wat through ABI v1, default tenant (untrusted: fuel-metered module, 1 s deadline and fuel budget checked at refills, runtime without context checks)",
+	{Name: "Ours/untrusted", What: "Tenant.Lookup on bench_guest.wat through ABI v1, default tenant (untrusted: fuel-metered module, 1 s deadline and fuel budget checked at refills, runtime without context checks)",
 		Baseline: "Ours/trusted", Targets: []Target{ratioAtMost(1.2)},
 		Setup: setup(benchUntrusted), F: tenantBench(benchUntrusted)},
 	{Name: "Ours/trusted", What: "the same, tenant marked Trusted (no deadline, runtime without context checks)",
@@ -124,7 +124,7 @@ var wasmCases = inGroup(GroupWASM, []Case{
 	{Name: "Resolver/trusted", What: "the same over the trusted tenant",
 		Baseline: "Ours/trusted",
 		Setup:    setup(resolverTrusted), F: resolverBench(resolverTrusted)},
-	{Name: "OursGo/untrusted", What: "Tenant.ConnectionValue on the std-Go example jsondoc (guest SDK; map lookup in the guest), untrusted. Not the same guest work: for reference",
+	{Name: "OursGo/untrusted", What: "Tenant.Lookup on the std-Go example jsondoc (guest SDK; map lookup in the guest), untrusted. Not the same guest work: for reference",
 		Baseline: "Floor",
 		Setup:    setup(jsondocUntrusted), F: tenantBench(jsondocUntrusted)},
 	{Name: "OursGo/trusted", What: "the same, trusted",
@@ -211,7 +211,7 @@ func tenantBench(l *lazy[*wasmhost.Tenant]) func(b *testing.B) {
 		var got string
 		var err error
 		for b.Loop() {
-			got, err = t.ConnectionValue(ctx, ID)
+			got, err = t.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: ID})
 		}
 		check(b, got, err)
 	}

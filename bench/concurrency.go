@@ -197,3 +197,13 @@ func singleflightBench(b *testing.B) {
 	b.ReportMetric(before, "callers-before-return")
 	b.ReportMetric(singleflightCallers, "callers")
 }
+
+func (s *slowBackend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	switch req.Kind {
+	case resolver.KindConnection:
+		return s.ConnectionValue(ctx, req.ID)
+	case resolver.KindVariable:
+		return s.Variable(ctx, req.ID)
+	}
+	return "", resolver.ErrNotFound
+}
