@@ -114,7 +114,7 @@ func quantile(sorted []int64, q float64) float64 {
 
 // ---- singleflight ----
 
-// singleflightCallers concurrent misses on one key (DESIGN.md §6).
+// singleflightCallers concurrent misses on one key (bench/README.md, "Targets").
 const singleflightCallers = 1000
 
 // singleflightDelay is how long the backend takes to answer: long enough

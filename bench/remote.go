@@ -68,7 +68,7 @@ var remotes = []remote{
 	{name: azurekeyvault.Name, double: "internal/azurefake (GetSecret over TLS, client-secret credential)", start: startAzure},
 }
 
-// plannedRemotes are the remote backends DESIGN.md plans (the registry
+// plannedRemotes are the remote backends the design plans (the registry
 // names of secretpath.go's planned map). One without an entry in remotes
 // shows as "not built in this tree" while no package registers it.
 var plannedRemotes = []string{"vault", "gcp-secret-manager", "azure-key-vault"}
@@ -76,7 +76,7 @@ var plannedRemotes = []string{"vault", "gcp-secret-manager", "azure-key-vault"}
 // errNoRow: a backend this build registers has no row in remotes yet.
 var errNoRow = errors.New("no benchmark row yet")
 
-// remoteOverhead is DESIGN.md §6's target: ≤ 5% over the raw SDK call.
+// remoteOverhead is the target in bench/README.md: ≤ 5% over the raw SDK call.
 const remoteOverhead = 1.05
 
 func remoteCases() []Case {

@@ -37,7 +37,7 @@ func benchFiles(b *testing.B, n int) (conns, vars string) {
 	return conns, vars
 }
 
-// BenchmarkLookup measures lookups after the first parse (the DESIGN target
+// BenchmarkLookup measures lookups after the first parse (the target in bench/README.md
 // is 1 µs): with the default reload interval (ReloadInterval 0), no stat
 // happens on the hot path. StatEveryLookup shows the cost of Airflow-like
 // freshness: one os.Stat per lookup.
