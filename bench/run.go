@@ -607,7 +607,7 @@ func (rep *Report) Print(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %-48s %8.2f×  %-18s %s ÷ %s\n", r.Name, r.Value, "["+strings.Join(per, " ")+"]", r.A, r.B)
 	}
-	fmt.Fprintf(w, "\ntargets (bench/README.md, "Targets")\n")
+	fmt.Fprintf(w, "\ntargets (bench/README.md, Targets)\n")
 	met, all := 0, 0
 	for _, t := range rep.Targets {
 		verdict := "NOT MET"
