@@ -1,6 +1,10 @@
 package wasmhost
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/secretpath/secretpath/resolver/codes"
+)
 
 // Names of ABI v1 (see ABI.md).
 const (
@@ -46,6 +50,66 @@ func (s Status) String() string {
 		return statusNames[s]
 	}
 	return fmt.Sprintf("INTERNAL(%d)", uint32(s))
+}
+
+// statusCodes is the Status -> codes.Code half of the mapping between ABI
+// statuses and codes (package codes gives codes 0-7 the statuses'
+// numbers); StatusFor is the other half.
+var statusCodes = [...]codes.Code{
+	StatusOK:                codes.OK,
+	StatusNotFound:          codes.NotFound,
+	StatusInvalidArgument:   codes.InvalidArgument,
+	StatusUnavailable:       codes.Unavailable,
+	StatusPermissionDenied:  codes.PermissionDenied,
+	StatusInternal:          codes.Internal,
+	StatusUnimplemented:     codes.Unimplemented,
+	StatusResourceExhausted: codes.ResourceExhausted,
+	StatusOKInBuffer:        codes.OK,
+}
+
+// Code returns the code a status means: statuses 0-7 are the codes of the
+// same number, OK_IN_BUFFER is OK, and any other value is Internal (as the
+// host treats it, ABI.md §4).
+func (s Status) Code() codes.Code {
+	if int(s) < len(statusCodes) {
+		return statusCodes[s]
+	}
+	return codes.Internal
+}
+
+// StatusFor returns the ABI status that says code c: codes 0-7 are the
+// statuses of the same number; DeadlineExceeded is RESOURCE_EXHAUSTED (a
+// guest's time limit is a limit hit, ABI.md §6); Canceled is UNAVAILABLE
+// (what http_request reports for a request it abandoned); any other code
+// is INTERNAL.
+func StatusFor(c codes.Code) Status {
+	switch c {
+	case codes.DeadlineExceeded:
+		return StatusResourceExhausted
+	case codes.Canceled:
+		return StatusUnavailable
+	}
+	for s, sc := range statusCodes[:StatusOKInBuffer] {
+		if sc == c {
+			return Status(s)
+		}
+	}
+	return StatusInternal
+}
+
+// errorCode is the code of a *GuestError with status s (see statusError):
+// the status's code, except that an error never means OK, and NOT_FOUND and
+// UNIMPLEMENTED send the search to the next tier only as a lookup's answer
+// (Tenant.Lookup returns resolver.ErrNotFound for them, with no
+// GuestError): from init they are a failure the guest did not say more
+// about, Internal.
+func errorCode(s Status) codes.Code {
+	switch c := s.Code(); c {
+	case codes.OK, codes.NotFound, codes.Unimplemented:
+		return codes.Internal
+	default:
+		return c
+	}
 }
 
 // Log levels of the log import.
