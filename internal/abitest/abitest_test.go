@@ -9,10 +9,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/secretpath/secretpath/internal/abitest"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/backendtest"
 	"github.com/secretpath/secretpath/wasmhost"
-	"github.com/secretpath/secretpath/internal/abitest"
 )
 
 func TestMain(m *testing.M) {

@@ -8,10 +8,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/secretpath/secretpath/internal/abitest"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/backendtest"
 	"github.com/secretpath/secretpath/wasmhost"
-	"github.com/secretpath/secretpath/internal/abitest"
 )
 
 // smallGuestLimits are the default limits (16 MiB of memory: C, Rust and

@@ -7,8 +7,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/secretpath/secretpath/wasmhost"
 	"github.com/secretpath/secretpath/internal/abitest"
+	"github.com/secretpath/secretpath/wasmhost"
 )
 
 // TestGuestsFitModuleLimits measures every example guest, in every SDK
