@@ -351,10 +351,10 @@ func (t *Tenant) lookup(ctx context.Context, kind resolver.Kind, id string) (str
 	if err != nil {
 		return "", err
 	}
-	switch status {
-	case StatusOK:
+	switch status.Code() {
+	case codes.OK:
 		return string(in.result), nil
-	case StatusNotFound, StatusUnimplemented:
+	case codes.NotFound, codes.Unimplemented: // "ask the next tier" (ABI.md §4)
 		return "", resolver.ErrNotFound
 	}
 	return "", t.statusError(exportOf[kind], status, string(in.errMsg))
