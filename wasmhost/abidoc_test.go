@@ -11,15 +11,21 @@ import (
 	"testing"
 	"time"
 	"unicode"
+
+	"github.com/secretpath/secretpath/resolver"
 )
 
 // The ABI is written down in three kinds of place: the host (abi.go, the
-// hostFunctions table, http.go's failure results), the specification
+// hostFunctions table, http.go's failure results, tenant.go's export of
+// each lookup kind, configure.go's [wasm] options), the specification
 // (ABI.md's tables) and every guest SDK (Go, C, Rust, AssemblyScript). The
 // test below reads ABI.md's tables and the SDKs' sources as text (no guest
 // toolchain is needed), and checks ABI.md against the host and every SDK
-// against ABI.md. A mismatch names the file, the constant or function, and
-// both values.
+// against ABI.md: statuses, log levels, HTTP failures, the imports'
+// signatures (with their parameter names in ABI.md), capabilities and
+// charges, the exports' signatures and the kind each looks up, and the
+// limits' defaults. A mismatch names the file, the constant or function,
+// and both values. ABI v1 numbers no kinds: a kind is its lookup export.
 
 // abiSourcePaths are the files the check reads, relative to the repository
 // root.
@@ -64,6 +70,7 @@ type hostSpec struct {
 	httpFails map[string]hostConst // "BAD_REQUEST" -> httpBadRequest = -2
 	funcs     []hostFunction
 	exports   map[string]guestExport
+	kinds     map[string]string // lookup export -> the kind it looks up (exportOf)
 	options   []string
 	limits    map[string]int64 // ABI.md §6's limit rows with a checked default, by the row's name
 }
@@ -114,6 +121,12 @@ func currentHostSpec() hostSpec {
 	}
 	for name, e := range guestExports {
 		h.exports[name] = e
+	}
+	h.kinds = map[string]string{}
+	for k, name := range exportOf {
+		if name != "" {
+			h.kinds[name] = resolver.Kind(k).String()
+		}
 	}
 	return h
 }
@@ -196,6 +209,7 @@ type docExport struct {
 	sig      abiSig
 	memory   bool
 	required bool
+	kind     string // "connection" when called "per connection lookup"
 }
 
 // abiSig is a function's type; names are nil when the source gives none.
@@ -409,6 +423,9 @@ func parseDoc(text string, p *problems) docSpec {
 					continue
 				}
 				e := docExport{required: r[2] == "yes"}
+				if m := regexp.MustCompile(`^per (\w+) lookup`).FindStringSubmatch(r[3]); m != nil {
+					e.kind = m[1]
+				}
 				if r[2] != "yes" && r[2] != "no" {
 					bad("required is %q, want yes or no", r[2])
 				}
@@ -532,6 +549,8 @@ func checkDocAgainstHost(h hostSpec, d docSpec, p *problems) {
 			p.add("%s: export %s is %s; wasmhost/abi.go guestExports: %s", where, name, de.sig, want)
 		case de.required != he.required:
 			p.add("%s: export %s required %t; wasmhost/abi.go guestExports: required %t", where, name, de.required, he.required)
+		case de.kind != h.kinds[name]:
+			p.add("%s: export %s is called per %q lookup; wasmhost/tenant.go exportOf: per %q lookup", where, name, de.kind, h.kinds[name])
 		}
 	}
 	for _, name := range sortedKeys(d.exports) {
@@ -1036,6 +1055,9 @@ func TestABIDocumentationCatchesMismatches(t *testing.T) {
 			want: []string{abiDocPath, `import clock_now needs capability "env"`, `hostFunctions: "clock"`}},
 		{name: "ABI.md export", file: abiDocPath, old: "| `secretpath_get_config` | `(id_len i32) -> i32` | no |", new: "| `secretpath_get_config` | `(id_len i32) -> i32` | yes |",
 			want: []string{abiDocPath, "export secretpath_get_config required true", "guestExports: required false"}},
+		{name: "ABI.md lookup kind", file: abiDocPath, old: "| `secretpath_get_variable` | `(id_len i32) -> i32` | yes | per variable lookup |",
+			new:  "| `secretpath_get_variable` | `(id_len i32) -> i32` | yes | per config lookup |",
+			want: []string{abiDocPath, `export secretpath_get_variable is called per "config" lookup`, `exportOf: per "variable" lookup`}},
 		{name: "ABI.md limit default", file: abiDocPath, old: "| result size | 64 KiB |", new: "| result size | 32 KiB |",
 			want: []string{abiDocPath, `limit "result size" defaults to 32768`, "wasmhost: 65536"}},
 		{name: "ABI.md [wasm] option", file: abiDocPath, old: "| `memory_pages` |", new: "| `memory_page` |",
