@@ -202,7 +202,7 @@ func readSettings(sec *config.Section, ref string) (settings, error) {
 			}
 			cfg.Capabilities.HTTP = hc
 		default:
-			return s, sec.Errorf("capabilities", "unknown capability %q (known: log, env, clock, random, http)", c)
+			return s, sec.Errorf("capabilities", "unknown capability %q (known: %s)", c, strings.Join(capabilityNames[:], ", "))
 		}
 	}
 	if dir := opt["cache_dir"]; dir != "" {

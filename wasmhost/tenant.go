@@ -14,6 +14,7 @@ import (
 	"github.com/tetratelabs/wazero"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/codes"
 )
 
 // Limits bound what one tenant's guest may use. Zero fields take the
@@ -182,7 +183,7 @@ func (h *Host) NewTenant(ctx context.Context, m *Module, cfg TenantConfig) (_ *T
 	if max := uint64(t.limits.MemoryPages) * pageSize; uint64(len(cfg.Kwargs)) > max {
 		// kwargs_read writes only into guest memory: the guest could never
 		// read them, and the host would keep them for nothing.
-		return nil, t.errorf("kwargs of %d bytes exceed the tenant's memory limit of %d bytes (%d pages)", len(cfg.Kwargs), max, t.limits.MemoryPages)
+		return nil, t.refusef("kwargs of %d bytes exceed the tenant's memory limit of %d bytes (%d pages)", len(cfg.Kwargs), max, t.limits.MemoryPages)
 	}
 	t.kwargs = append([]byte(nil), cfg.Kwargs...)
 	if len(strings.TrimSpace(string(t.kwargs))) == 0 {
@@ -200,11 +201,11 @@ func (h *Host) NewTenant(ctx context.Context, m *Module, cfg TenantConfig) (_ *T
 	}
 	for _, c := range m.info.Capabilities {
 		if !t.caps.granted(c) {
-			return nil, t.errorf("module imports %s functions but the tenant is not granted %q", c, c)
+			return nil, t.refusef("module imports %s functions but the tenant is not granted %q", c, c)
 		}
 	}
 	if m.info.MinMemory > t.limits.MemoryPages {
-		return nil, t.errorf("module's memory starts at %d pages, over the tenant's limit of %d", m.info.MinMemory, t.limits.MemoryPages)
+		return nil, t.refusef("module's memory starts at %d pages, over the tenant's limit of %d", m.info.MinMemory, t.limits.MemoryPages)
 	}
 	cm, err := h.compiledFor(ctx, m, t.class)
 	if errors.Is(err, errNotMetered) {
@@ -350,10 +351,10 @@ func (t *Tenant) lookup(ctx context.Context, kind resolver.Kind, id string) (str
 	if err != nil {
 		return "", err
 	}
-	switch status {
-	case StatusOK:
+	switch status.Code() {
+	case codes.OK:
 		return string(in.result), nil
-	case StatusNotFound, StatusUnimplemented:
+	case codes.NotFound, codes.Unimplemented: // "ask the next tier" (ABI.md §4)
 		return "", resolver.ErrNotFound
 	}
 	return "", t.statusError(exportOf[kind], status, string(in.errMsg))
@@ -363,7 +364,7 @@ func (t *Tenant) lookup(ctx context.Context, kind resolver.Kind, id string) (str
 // else waiting for one (bounded by ctx).
 func (t *Tenant) get(ctx context.Context) (*instance, error) {
 	if t.closed.Load() {
-		return nil, t.errorf("tenant is closed")
+		return nil, codes.Wrap(codes.Unavailable, t.errorf("tenant is closed"))
 	}
 	if in := t.hot.Swap(nil); in != nil {
 		return in, nil
@@ -430,20 +431,29 @@ func (t *Tenant) prefix() string {
 }
 
 // hostClosed is the error of a lookup refused, or of a call (an export,
-// or "instantiate") stopped, because the host is closing.
+// or "instantiate") stopped, because the host is closing: Unavailable, as
+// a service shutting down is.
 func (t *Tenant) hostClosed(call string) error {
 	if call == "" {
-		return fmt.Errorf("%s: %w", t.prefix(), ErrHostClosed)
+		return codes.Wrap(codes.Unavailable, fmt.Errorf("%s: %w", t.prefix(), ErrHostClosed))
 	}
-	return fmt.Errorf("%s: %s: stopped, the host closed during the call: %w", t.prefix(), call, ErrHostClosed)
+	return codes.Wrap(codes.Unavailable, fmt.Errorf("%s: %s: stopped, the host closed during the call: %w", t.prefix(), call, ErrHostClosed))
 }
 
 func (t *Tenant) errorf(format string, args ...any) error {
 	return fmt.Errorf("%s: %s", t.prefix(), fmt.Sprintf(format, args...))
 }
 
+// refusef is the error of a tenant NewTenant refuses to create for its
+// configuration (its kwargs, limits or grants): InvalidArgument.
+func (t *Tenant) refusef(format string, args ...any) error {
+	return codes.Wrap(codes.InvalidArgument, t.errorf(format, args...))
+}
+
 // GuestError is a lookup or init that the guest answered with a failure
 // status, or that failed in the host (trap, time limit, ABI violation).
+// The host returns it marked with its code (codes.Wrap; see errorCode), so
+// that resolver.Code classifies it; errors.As finds the *GuestError.
 type GuestError struct {
 	Tenant string
 	Module string // "sha256:" and 12 hex digits
@@ -465,11 +475,13 @@ func (e *GuestError) Is(target error) bool {
 	return target == resolver.ErrPermissionDenied && e.Status == StatusPermissionDenied
 }
 
+// statusError is the error of call with status s: a *GuestError, marked
+// with the code s means for an error (errorCode).
 func (t *Tenant) statusError(call string, s Status, msg string) error {
 	if !strings.HasPrefix(call, "secretpath_") && call != exportReactor {
 		call = "secretpath_" + call
 	}
-	return &GuestError{Tenant: t.name, Module: t.module.ID(), Call: call, Status: s, Msg: sanitize(msg)}
+	return codes.Wrap(errorCode(s), &GuestError{Tenant: t.name, Module: t.module.ID(), Call: call, Status: s, Msg: sanitize(msg)})
 }
 
 // sanitize keeps a guest's message printable, valid UTF-8 and at most

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -89,6 +90,7 @@ func RunVectors(t *testing.T, h *wasmhost.Host, m *wasmhost.Module, f VectorFile
 			if got := statusOf(err); got != c.Init {
 				t.Fatalf("init: got %s (%v), want %s", got, err, c.Init)
 			}
+			checkCode(t, "init", err, c.Init)
 			if err != nil {
 				return
 			}
@@ -113,6 +115,7 @@ func RunVectors(t *testing.T, h *wasmhost.Host, m *wasmhost.Module, f VectorFile
 				if got := statusOf(err); got != want || v != l.Value {
 					t.Errorf("%s %q: got %s %q (%v), want %s %q", l.Kind, l.ID, got, v, err, want, l.Value)
 				}
+				checkCode(t, l.Kind+" "+strconv.Quote(l.ID), err, want)
 				for _, s := range l.MessageExcludes {
 					if err != nil && strings.Contains(err.Error(), replace.Replace(s)) {
 						t.Errorf("%s %q: error %q contains %q", l.Kind, l.ID, err, s)
@@ -135,6 +138,22 @@ func statusOf(err error) string {
 		return ge.Status.String()
 	}
 	return "ERROR: " + err.Error()
+}
+
+// checkCode checks that resolver.Code classifies err as the ABI status
+// named status: the code of the same number (the host marks its errors;
+// see wasmhost.Status.Code).
+func checkCode(t *testing.T, what string, err error, status string) {
+	t.Helper()
+	for s := wasmhost.StatusOK; s <= wasmhost.StatusResourceExhausted; s++ {
+		if s.String() == status {
+			if got := resolver.Code(err); got != s.Code() {
+				t.Errorf("%s: resolver.Code = %v, want %v (%v)", what, got, s.Code(), err)
+			}
+			return
+		}
+	}
+	t.Errorf("%s: %q is not an ABI status", what, status)
 }
 
 func serveRoutes(t *testing.T, f VectorFile) *httptest.Server {
