@@ -96,6 +96,12 @@ func FuzzKwargs(f *testing.F) {
 	} {
 		f.Add(s, "airflow/smtp_default")
 	}
+	// Regressions: CI's fuzzing found connections_path ".." making the request
+	// path secret/data/../0, outside the configured path (fixed in a47cb57: a
+	// configured path or mount point with a "." or ".." segment is a
+	// configuration error). The second guards the mount point half of the fix.
+	f.Add(`{"connections_path":".."}`, "0")
+	f.Add(`{"mount_point":".."}`, "0")
 	f.Fuzz(func(t *testing.T, text, id string) {
 		kw, err := config.ParseKwargs([]byte(text))
 		if err != nil {
