@@ -14,6 +14,7 @@ import (
 	"github.com/secretpath/secretpath/internal/awsfake"
 	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/codes"
 	"github.com/secretpath/secretpath/resolver/config"
 	"github.com/secretpath/secretpath/resolver/connection"
 )
@@ -133,18 +134,19 @@ func TestNotFoundMapping(t *testing.T) {
 		fault        awsfake.Fault
 		wantNotFound bool
 		wantDenied   bool
+		wantClass    codes.Code // resolver.Code: "not found" first, then the AWS table
 		wantAttempts int
 	}{
-		{name: "ResourceNotFoundException", fault: awsfake.Fault{Code: "ResourceNotFoundException", Message: "Secrets Manager can't find the specified secret."}, wantNotFound: true, wantAttempts: 1},
-		{name: "ResourceNotFoundException as 404", fault: awsfake.Fault{Code: "ResourceNotFoundException", Status: http.StatusNotFound}, wantNotFound: true, wantAttempts: 1},
-		{name: "InvalidParameterException", fault: awsfake.Fault{Code: "InvalidParameterException", Message: "Invalid name"}, wantNotFound: true, wantAttempts: 1},
-		{name: "InvalidRequestException", fault: awsfake.Fault{Code: "InvalidRequestException", Message: "You can't perform this operation on the secret because it was marked for deletion."}, wantNotFound: true, wantAttempts: 1},
-		{name: "DecryptionFailure", fault: awsfake.Fault{Code: "DecryptionFailure", Message: "Secrets Manager can't decrypt the protected secret text using the provided KMS key."}, wantNotFound: true, wantAttempts: 1},
-		{name: "InternalServiceError after retries", fault: awsfake.Fault{Code: "InternalServiceError", Status: http.StatusInternalServerError}, wantNotFound: true, wantAttempts: 3},
-		{name: "AccessDeniedException", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "not authorized to perform: secretsmanager:GetSecretValue"}, wantDenied: true, wantAttempts: 1},
-		{name: "KMS access denied", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "Access to KMS is not allowed"}, wantDenied: true, wantAttempts: 1},
-		{name: "throttling is an error after retries", fault: awsfake.Fault{Code: "ThrottlingException", Message: "Rate exceeded"}, wantAttempts: 3},
-		{name: "unknown code is an error", fault: awsfake.Fault{Code: "UnrecognizedClientException", Status: http.StatusForbidden}, wantAttempts: 1},
+		{name: "ResourceNotFoundException", fault: awsfake.Fault{Code: "ResourceNotFoundException", Message: "Secrets Manager can't find the specified secret."}, wantNotFound: true, wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "ResourceNotFoundException as 404", fault: awsfake.Fault{Code: "ResourceNotFoundException", Status: http.StatusNotFound}, wantNotFound: true, wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "InvalidParameterException", fault: awsfake.Fault{Code: "InvalidParameterException", Message: "Invalid name"}, wantNotFound: true, wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "InvalidRequestException", fault: awsfake.Fault{Code: "InvalidRequestException", Message: "You can't perform this operation on the secret because it was marked for deletion."}, wantNotFound: true, wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "DecryptionFailure", fault: awsfake.Fault{Code: "DecryptionFailure", Message: "Secrets Manager can't decrypt the protected secret text using the provided KMS key."}, wantNotFound: true, wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "InternalServiceError after retries", fault: awsfake.Fault{Code: "InternalServiceError", Status: http.StatusInternalServerError}, wantNotFound: true, wantClass: codes.NotFound, wantAttempts: 3},
+		{name: "AccessDeniedException", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "not authorized to perform: secretsmanager:GetSecretValue"}, wantDenied: true, wantClass: codes.PermissionDenied, wantAttempts: 1},
+		{name: "KMS access denied", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "Access to KMS is not allowed"}, wantDenied: true, wantClass: codes.PermissionDenied, wantAttempts: 1},
+		{name: "throttling is an error after retries", fault: awsfake.Fault{Code: "ThrottlingException", Message: "Rate exceeded"}, wantClass: codes.Unavailable, wantAttempts: 3},
+		{name: "unknown code is an error", fault: awsfake.Fault{Code: "UnrecognizedClientException", Status: http.StatusForbidden}, wantClass: codes.Internal, wantAttempts: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,6 +160,7 @@ func TestNotFoundMapping(t *testing.T) {
 			var ae smithy.APIError
 			require.ErrorAs(t, err, &ae, "the service's code stays reachable")
 			assert.Equal(t, tt.fault.Code, ae.ErrorCode())
+			assert.Equal(t, tt.wantClass, resolver.Code(err))
 			assert.Equal(t, tt.wantAttempts, f.Count(awsfake.TargetGetSecretValue))
 			assert.Contains(t, err.Error(), `secret "airflow/connections/c"`)
 			assert.NotContains(t, err.Error(), "SECRET-VALUE")

@@ -3,6 +3,7 @@ package awsssm_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/secretpath/secretpath/internal/awsfake"
 	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/codes"
 )
 
 // TestRegistered: the backend is registered under its name with Airflow's
@@ -149,7 +151,8 @@ func TestLookupPatternMatches(t *testing.T) {
 
 // TestErrors maps the service's answers: only ParameterNotFound is not
 // found; AccessDeniedException is permission denied; everything else is an
-// error that the resolver logs. Retryable answers are retried.
+// error that the resolver logs, marked unavailable when the AWS table says
+// so. Retryable answers are retried.
 func TestErrors(t *testing.T) {
 	f := newFake(t)
 	f.PutParameter("/airflow/connections/c", "mysql://user:SECRET-VALUE@h", awsfake.SecureString)
@@ -160,20 +163,21 @@ func TestErrors(t *testing.T) {
 		wantNotFound bool
 		wantDenied   bool
 		wantCode     string
+		wantClass    codes.Code // resolver.Code: the AWS table
 		wantAttempts int
 	}{
-		{name: "ParameterNotFound", fault: awsfake.Fault{Code: "ParameterNotFound"}, wantNotFound: true, wantCode: "ParameterNotFound", wantAttempts: 1},
-		{name: "ParameterNotFound with a suffix", fault: awsfake.Fault{Code: "ParameterNotFound:http://internal.amazon.com/coral/com.amazonaws.ssm/"}, wantNotFound: true, wantCode: "ParameterNotFound", wantAttempts: 1},
-		{name: "ParameterVersionNotFound is an error", fault: awsfake.Fault{Code: "ParameterVersionNotFound"}, wantCode: "ParameterVersionNotFound", wantAttempts: 1},
+		{name: "ParameterNotFound", fault: awsfake.Fault{Code: "ParameterNotFound"}, wantNotFound: true, wantCode: "ParameterNotFound", wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "ParameterNotFound with a suffix", fault: awsfake.Fault{Code: "ParameterNotFound:http://internal.amazon.com/coral/com.amazonaws.ssm/"}, wantNotFound: true, wantCode: "ParameterNotFound", wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "ParameterVersionNotFound is an error", fault: awsfake.Fault{Code: "ParameterVersionNotFound"}, wantCode: "ParameterVersionNotFound", wantClass: codes.Internal, wantAttempts: 1},
 		{name: "AccessDenied", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "User: arn:aws:iam::123456789012:user/x is not authorized to perform: ssm:GetParameter"},
-			wantDenied: true, wantCode: "AccessDeniedException", wantAttempts: 1},
-		{name: "KMS key disabled", fault: awsfake.Fault{Code: "InvalidKeyId", Message: "The KMS key is disabled."}, wantCode: "InvalidKeyId", wantAttempts: 1},
+			wantDenied: true, wantCode: "AccessDeniedException", wantClass: codes.PermissionDenied, wantAttempts: 1},
+		{name: "KMS key disabled", fault: awsfake.Fault{Code: "InvalidKeyId", Message: "The KMS key is disabled."}, wantCode: "InvalidKeyId", wantClass: codes.Internal, wantAttempts: 1},
 		{name: "KMS access denied", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access."},
-			wantDenied: true, wantCode: "AccessDeniedException", wantAttempts: 1},
-		{name: "validation", fault: awsfake.Fault{Code: "ValidationException", Message: "Parameter name: can't be prefixed with \"aws\""}, wantCode: "ValidationException", wantAttempts: 1},
-		{name: "internal error is retried", fault: awsfake.Fault{Code: "InternalServerError", Status: http.StatusInternalServerError}, wantCode: "InternalServerError", wantAttempts: 3},
-		{name: "throttling is retried", fault: awsfake.Fault{Code: "ThrottlingException", Message: "Rate exceeded"}, wantCode: "ThrottlingException", wantAttempts: 3},
-		{name: "503 is retried", fault: awsfake.Fault{Code: "ServiceUnavailable", Status: http.StatusServiceUnavailable}, wantCode: "ServiceUnavailable", wantAttempts: 3},
+			wantDenied: true, wantCode: "AccessDeniedException", wantClass: codes.PermissionDenied, wantAttempts: 1},
+		{name: "validation", fault: awsfake.Fault{Code: "ValidationException", Message: "Parameter name: can't be prefixed with \"aws\""}, wantCode: "ValidationException", wantClass: codes.Internal, wantAttempts: 1},
+		{name: "internal error is retried", fault: awsfake.Fault{Code: "InternalServerError", Status: http.StatusInternalServerError}, wantCode: "InternalServerError", wantClass: codes.Unavailable, wantAttempts: 3},
+		{name: "throttling is retried", fault: awsfake.Fault{Code: "ThrottlingException", Message: "Rate exceeded"}, wantCode: "ThrottlingException", wantClass: codes.Unavailable, wantAttempts: 3},
+		{name: "503 is retried", fault: awsfake.Fault{Code: "ServiceUnavailable", Status: http.StatusServiceUnavailable}, wantCode: "ServiceUnavailable", wantClass: codes.Unavailable, wantAttempts: 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,11 +191,29 @@ func TestErrors(t *testing.T) {
 			var ae smithy.APIError
 			require.ErrorAs(t, err, &ae, "the SDK's error stays reachable")
 			assert.Equal(t, tt.wantCode, ae.ErrorCode())
+			assert.Equal(t, tt.wantClass, resolver.Code(err))
 			assert.Equal(t, tt.wantAttempts, f.Count(awsfake.TargetGetParameter), "attempts")
 			assert.Contains(t, err.Error(), `parameter "/airflow/connections/c"`)
 			assert.NotContains(t, err.Error(), "SECRET-VALUE")
 		})
 	}
+}
+
+// TestRefused: a service that refuses the connection is unavailable
+// (resolver.Code), and the text still names the parameter.
+func TestRefused(t *testing.T) {
+	awsfake.Isolate(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	endpoint := "http://" + l.Addr().String()
+	require.NoError(t, l.Close())
+	b := mustOpen(t, map[string]any{"endpoint_url": endpoint, "region_name": awsfake.Region,
+		"aws_access_key_id": awsfake.Creds.AccessKeyID, "aws_secret_access_key": awsfake.Creds.SecretAccessKey})
+	_, err = lookup(t.Context(), b, resolver.KindVariable, "v")
+	require.Error(t, err)
+	assert.Equal(t, codes.Unavailable, resolver.Code(err), "%v", err)
+	assert.NotErrorIs(t, err, resolver.ErrNotFound)
+	assert.Contains(t, err.Error(), `parameter "/airflow/variables/v"`)
 }
 
 // TestRetriesThenSuccess: throttling twice, then the value, through the
