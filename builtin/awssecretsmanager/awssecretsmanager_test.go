@@ -12,40 +12,11 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/awssecretsmanager"
 	"github.com/secretpath/secretpath/internal/awsfake"
-	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/codes"
 	"github.com/secretpath/secretpath/resolver/config"
 	"github.com/secretpath/secretpath/resolver/connection"
 )
-
-// TestRegistered: the backend is registered under its name with Airflow's
-// class paths as aliases and a one-line doc, and every one of those names
-// opens it.
-func TestRegistered(t *testing.T) {
-	var reg *resolver.Registration
-	for _, r := range resolver.Registered() {
-		if r.Name == awssecretsmanager.Name {
-			reg = &r
-		}
-	}
-	require.NotNil(t, reg, "registered")
-	assert.ElementsMatch(t, []string{"airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend", "airflow.contrib.secrets.aws_secrets_manager.SecretsManagerBackend"}, reg.Aliases)
-	assert.NotEmpty(t, reg.Doc)
-	assert.NotContains(t, reg.Doc, "\n", "one line")
-	f := newFake(t)
-	for _, name := range []string{
-		"aws-secrets-manager",
-		"airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
-		"airflow.contrib.secrets.aws_secrets_manager.SecretsManagerBackend",
-	} {
-		b, err := testutil.OpenKwargs(t, name, fakeKwargs(f, nil))
-		require.NoError(t, err, name)
-		assert.IsType(t, (*awssecretsmanager.Backend)(nil), b, name)
-		assert.Equal(t, awssecretsmanager.Name, b.(resolver.Named).Name(), name)
-	}
-	assert.Zero(t, f.Count(""), "opening makes no request")
-}
 
 // TestNames checks which secret each kwarg and id make the backend ask for
 // (Airflow: prefix.rstrip(sep) + sep + id, or the bare id when the prefix
@@ -86,41 +57,6 @@ func TestNames(t *testing.T) {
 			assert.Equal(t, []string{tt.want}, f.Names(awsfake.TargetGetSecretValue))
 		})
 	}
-}
-
-// TestNoRequest: a kind switched off, an empty id and an id the lookup
-// pattern refuses are not found, and no request is made.
-func TestNoRequest(t *testing.T) {
-	f := newFake(t)
-	tests := []struct {
-		name string
-		kw   map[string]any
-		kind resolver.Kind
-		id   string
-	}{
-		{name: "connections off", kw: map[string]any{"connections_prefix": nil}, kind: resolver.KindConnection, id: "prod_db"},
-		{name: "variables off", kw: map[string]any{"variables_prefix": nil}, kind: resolver.KindVariable, id: "prod_db"},
-		{name: "configs off", kw: map[string]any{"config_prefix": nil}, kind: resolver.KindConfig, id: "prod_db"},
-		{name: "empty id", kind: resolver.KindConnection, id: ""},
-		{name: "pattern refuses", kw: map[string]any{"connections_lookup_pattern": "prod_"}, kind: resolver.KindConnection, id: "dev_db"},
-		{name: "pattern anchored at the start", kw: map[string]any{"variables_lookup_pattern": "db"}, kind: resolver.KindVariable, id: "prod_db"},
-		{name: "config pattern", kw: map[string]any{"config_lookup_pattern": "sql_"}, kind: resolver.KindConfig, id: "fernet_key"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f.ResetRequests()
-			b := mustOpen(t, fakeKwargs(f, tt.kw))
-			_, err := lookup(t.Context(), b, tt.kind, tt.id)
-			require.ErrorIs(t, err, resolver.ErrNotFound)
-			assert.Zero(t, f.Count(""), "no request may be made")
-		})
-	}
-
-	f.PutSecret("airflow/connections/PROD_db", "mysql://h")
-	b := mustOpen(t, fakeKwargs(f, map[string]any{"connections_lookup_pattern": "prod_"}))
-	got, err := lookup(t.Context(), b, resolver.KindConnection, "PROD_db")
-	require.NoError(t, err, "the pattern ignores case")
-	assert.Equal(t, "mysql://h", got)
 }
 
 // TestNotFoundMapping: the five codes Airflow treats as "not found", and
@@ -308,7 +244,7 @@ func TestAssumeRoleSessionName(t *testing.T) {
 	assert.Equal(t, "Airflow_SecretsManagerBackend__connection", sts.Form.Get("RoleSessionName"))
 }
 
-// TestKwargs: the keys only this backend has.
+// TestKwargs: the keys only this backend has (the kit's: TestKit).
 func TestKwargs(t *testing.T) {
 	f := newFake(t)
 	f.PutSecret("airflow/variables/v", "value")
@@ -343,19 +279,14 @@ func TestKwargs(t *testing.T) {
 	}
 }
 
-// TestRequestKinds: a request of a kind the backend does not serve is not
-// found without a request; a request's team is ignored, and a JSON
-// connection secret is mapped whatever the team.
-func TestRequestKinds(t *testing.T) {
+// TestTeamIgnored: a request's team is ignored, and a JSON connection
+// secret is mapped whatever the team (a kind the backend does not serve:
+// TestKit).
+func TestTeamIgnored(t *testing.T) {
 	f := newFake(t)
 	f.PutSecret("airflow/variables/v", "value")
 	f.PutSecret("airflow/connections/c", `{"user": "u", "conn_type": "http"}`)
 	b := mustOpen(t, fakeKwargs(f, nil))
-	for _, kind := range []resolver.Kind{0, resolver.KindConfig + 1} {
-		_, err := lookup(t.Context(), b, kind, "v")
-		require.ErrorIs(t, err, resolver.ErrNotFound, kind.String())
-	}
-	assert.Zero(t, f.Count(""), "no request for a kind not served")
 	got, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "v", Team: "team_a"})
 	require.NoError(t, err)
 	assert.Equal(t, "value", got)

@@ -15,36 +15,10 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/gcpsecretmanager"
 	"github.com/secretpath/secretpath/internal/gcpfake"
-	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/codes"
 	"github.com/secretpath/secretpath/resolver/config"
 )
-
-func TestRegistered(t *testing.T) {
-	var reg *resolver.Registration
-	for _, r := range resolver.Registered() {
-		if r.Name == gcpsecretmanager.Name {
-			reg = &r
-		}
-	}
-	require.NotNil(t, reg, "gcp-secret-manager is registered")
-	assert.Equal(t, "gcp-secret-manager", reg.Name)
-	assert.ElementsMatch(t, []string{
-		"airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend",
-		"airflow.contrib.secrets.gcp_secrets_manager.CloudSecretsManagerBackend",
-	}, reg.Aliases, "Airflow's class paths are aliases")
-	assert.NotEmpty(t, reg.Doc)
-	assert.NotContains(t, reg.Doc, "\n", "Doc is one line")
-
-	// Each name reaches this backend's factory (refused here by the
-	// kwargs, before any credential is looked for).
-	for _, name := range append([]string{reg.Name}, reg.Aliases...) {
-		_, err := testutil.OpenKwargs(t, name, map[string]any{"no_such_key": 1})
-		require.ErrorIs(t, err, config.ErrInvalid, name)
-		assert.Contains(t, err.Error(), "backend gcp-secret-manager: unknown backend_kwargs key(s): no_such_key", name)
-	}
-}
 
 // TestNames checks which secret each kwarg and id make the backend read
 // (Airflow: prefix + sep + id, with no special case for an empty prefix),
@@ -97,8 +71,8 @@ func TestNames(t *testing.T) {
 	}
 }
 
-// TestNoRequest: a kind switched off, an empty id, and a name the service
-// would refuse are not found, and no request is made.
+// TestNoRequest: a name the service would refuse is not found, and no
+// request is made (a kind switched off and an empty id: TestKit).
 func TestNoRequest(t *testing.T) {
 	f := newFake(t)
 	tests := []struct {
@@ -108,11 +82,7 @@ func TestNoRequest(t *testing.T) {
 		id      string
 		wantLog string // logged at error level, as Airflow logs INVALID_ARGUMENT
 	}{
-		{name: "connections off", kw: map[string]any{"connections_prefix": nil}, kind: resolver.KindConnection, id: "prod_db"},
-		{name: "variables off", kw: map[string]any{"variables_prefix": nil}, kind: resolver.KindVariable, id: "prod_db"},
-		{name: "configs off", kw: map[string]any{"config_prefix": nil}, kind: resolver.KindConfig, id: "prod_db"},
 		{name: "connections off skips the prefix check", kw: map[string]any{"connections_prefix": nil, "sep": ":"}, kind: resolver.KindConnection, id: "x"},
-		{name: "empty id", kind: resolver.KindConnection, id: ""},
 		{name: "id with a dot", kind: resolver.KindConnection, id: "with.dot", wantLog: "airflow-connections-with.dot"},
 		{name: "id with a slash", kind: resolver.KindVariable, id: "a/b", wantLog: "airflow-variables-a/b"},
 		{name: "id with a space", kind: resolver.KindConfig, id: "a b", wantLog: `"airflow-config-a b"`},
