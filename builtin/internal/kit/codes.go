@@ -22,12 +22,16 @@ func Unavailable(err error) error {
 	return codes.Wrap(codes.Unavailable, err)
 }
 
+// unanswered are the errors of a dial or a read that got no answer; a
+// platform adds its own (unanswered_windows.go).
+var unanswered = append([]syscall.Errno{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.EHOSTUNREACH, syscall.ENETUNREACH}, platformUnanswered...)
+
 // Unanswered reports whether err says that a request got no answer because
 // the service could not be reached: the connection was refused or reset,
 // or the host or network was unreachable. A timeout is not one (it is the
 // context's, or the client's own).
 func Unanswered(err error) bool {
-	for _, errno := range []syscall.Errno{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.EHOSTUNREACH, syscall.ENETUNREACH} {
+	for _, errno := range unanswered {
 		if errors.Is(err, errno) {
 			return true
 		}
