@@ -86,7 +86,10 @@
 // AccessDeniedException matches resolver.ErrPermissionDenied. Every error
 // unwraps to the SDK's; its text names the secret and masks access key ids
 // and the kwargs' credentials. No error contains a secret's value: a JSON
-// secret that does not decode is reported by byte offset.
+// secret that does not decode is reported by byte offset. Throttling, an
+// HTTP 429 or 5xx answer and a refused connection (after the SDK's retries)
+// are marked codes.Unavailable, which resolver.Code reports, unless Airflow
+// takes the code for "not found" (InternalServiceError).
 //
 // # Deliberate differences from Airflow
 //

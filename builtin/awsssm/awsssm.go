@@ -64,7 +64,9 @@
 // AccessDeniedException matches resolver.ErrPermissionDenied. Every error
 // unwraps to the SDK's (errors.As finds smithy.APIError); its text names the
 // parameter and masks access key ids and the kwargs' credentials. No error
-// contains a parameter's value.
+// contains a parameter's value. Throttling, an HTTP 429 or 5xx answer and a
+// refused connection (after the SDK's retries) are marked
+// codes.Unavailable, which resolver.Code reports.
 //
 // # Deliberate differences from Airflow
 //

@@ -82,7 +82,9 @@
 // resolver.WithFailClosed does not apply. A lookup is bounded by a 10 s
 // timeout; it retries UNAVAILABLE and RESOURCE_EXHAUSTED answers (as
 // Google's client libraries do) and requests that got no answer, 3
-// attempts in all.
+// attempts in all. UNAVAILABLE, RESOURCE_EXHAUSTED, any HTTP 429 or 5xx
+// answer and a refused connection are marked codes.Unavailable, which
+// resolver.Code reports.
 //
 // # Deliberate differences from Airflow
 //

@@ -109,7 +109,10 @@
 //
 // Errors name the path and Vault's message and unwrap to the API's
 // *api.ResponseError; none contains a token, a password or a secret's value
-// (a malformed response is reported without quoting it).
+// (a malformed response is reported without quoting it). HTTP 412 (a
+// standby not yet consistent), 429 (a rate limit quota) and 5xx answers (a
+// sealed or failing server) and a refused connection, at a read or a login,
+// are marked codes.Unavailable, which resolver.Code reports.
 //
 // # Deliberate differences from Airflow
 //
