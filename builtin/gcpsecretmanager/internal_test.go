@@ -28,6 +28,8 @@ func TestParseKwargs(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, [3]string{DefaultConnectionsPrefix, DefaultVariablesPrefix, DefaultConfigPrefix},
 		[3]string{b.places.Connections.Prefix, b.places.Variables.Prefix, b.places.Configs.Prefix})
+	_, err = New(t.Context(), Options{ProjectID: "p", WithoutAuthentication: true, Configs: location.Location{LookupPattern: "x"}})
+	assert.ErrorIs(t, err, config.ErrInvalid, "Airflow's GCP backend has no lookup patterns")
 
 	s = mustParse(t, `{"connections_prefix": null, "variables_prefix": "", "config_prefix": "cfg", "sep": ""}`)
 	assert.Equal(t, location.Location{Off: true}, s.opts.Connections)

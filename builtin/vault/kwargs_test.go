@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/builtin/vault"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
@@ -209,4 +210,13 @@ func TestNoAddress(t *testing.T) {
 	assert.Contains(t, err.Error(), "no Vault address")
 	_, err = vault.New(vault.Options{Auth: vault.Auth{Token: "t"}})
 	assert.ErrorIs(t, err, config.ErrInvalid)
+}
+
+// TestNoLookupPattern: Airflow's Vault backend has no lookup patterns; a
+// Location with one is a configuration error.
+func TestNoLookupPattern(t *testing.T) {
+	f := newFake(t)
+	_, err := vault.New(vault.Options{Address: f.URL, Auth: vault.Auth{Token: f.root}, Variables: location.Location{LookupPattern: "x"}})
+	require.ErrorIs(t, err, config.ErrInvalid)
+	assert.Contains(t, err.Error(), "variables_lookup_pattern")
 }
