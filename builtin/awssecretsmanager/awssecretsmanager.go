@@ -86,7 +86,10 @@
 // AccessDeniedException matches resolver.ErrPermissionDenied. Every error
 // unwraps to the SDK's; its text names the secret and masks access key ids
 // and the kwargs' credentials. No error contains a secret's value: a JSON
-// secret that does not decode is reported by byte offset.
+// secret that does not decode is reported by byte offset. Throttling, an
+// HTTP 429 or 5xx answer and a refused connection (after the SDK's retries)
+// are marked codes.Unavailable, which resolver.Code reports, unless Airflow
+// takes the code for "not found" (InternalServiceError).
 //
 // # Deliberate differences from Airflow
 //
@@ -110,6 +113,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/secretpath/secretpath/builtin/internal/awscommon"
+	"github.com/secretpath/secretpath/builtin/internal/kit"
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
 )
@@ -143,21 +148,10 @@ func init() {
 	})
 }
 
-// Kind says where one kind of value lives.
-type Kind struct {
-	// Off: never look this kind up; no request is made (Airflow's prefix
-	// None).
-	Off bool
-	// Prefix is put before sep + id; "" means the default prefix unless
-	// NoPrefix is set. Trailing characters of sep are stripped.
-	Prefix string
-	// NoPrefix: the secret's name is the id alone (Airflow's prefix "").
-	NoPrefix bool
-	// LookupPattern, when not "", is a regular expression (RE2) that an id
-	// must match, at its start and ignoring case, to be looked up; other
-	// ids are not found without a request.
-	LookupPattern string
-}
+// Kind is the former name of location.Location.
+//
+// Deprecated: use location.Location; Kind goes in the next release.
+type Kind = location.Location
 
 // Options configure a Backend built with New.
 type Options struct {
@@ -168,9 +162,11 @@ type Options struct {
 	// BaseEndpoint).
 	ClientOptions []func(*secretsmanager.Options)
 
-	// Where connections, variables and configs live. The zero Kind is
-	// Airflow's default.
-	Connections, Variables, Configs Kind
+	// Where connections, variables and configs live: the zero Location is
+	// Airflow's default prefix; a prefix is put before Sep + id, with the
+	// characters of Sep stripped from its end; NoPrefix makes the secret's
+	// name the id alone.
+	Connections, Variables, Configs location.Location
 	// Sep joins prefix and id; "" means DefaultSep.
 	Sep string
 	// ExtraConnWords adds aliases for JSON connection secrets, by field
@@ -186,7 +182,7 @@ type Options struct {
 // Manager. It is safe for concurrent use.
 type Backend struct {
 	client   *secretsmanager.Client
-	kinds    awscommon.Kinds
+	places   kit.Places
 	sep      string
 	aliases  *aliases
 	timeout  time.Duration
@@ -213,21 +209,9 @@ func New(o Options) (*Backend, error) {
 	if b.aliases, err = newAliases(o.ExtraConnWords); err != nil {
 		return nil, err
 	}
-	for _, k := range []struct {
-		o    Kind
-		def  string
-		what string
-		dst  *awscommon.Kind
-	}{
-		{o.Connections, DefaultConnectionsPrefix, "connections_lookup_pattern", &b.kinds.Connections},
-		{o.Variables, DefaultVariablesPrefix, "variables_lookup_pattern", &b.kinds.Variables},
-		{o.Configs, DefaultConfigPrefix, "config_lookup_pattern", &b.kinds.Configs},
-	} {
-		kind, err := awscommon.NewKind(awscommon.KindOptions(k.o), k.def, b.sep, k.what)
-		if err != nil {
-			return nil, err
-		}
-		*k.dst = kind
+	scheme := awscommon.Scheme(Name, b.sep, [3]string{DefaultConnectionsPrefix, DefaultVariablesPrefix, DefaultConfigPrefix})
+	if b.places, err = scheme.Compile(kit.Locations{Connections: o.Connections, Variables: o.Variables, Configs: o.Configs}); err != nil {
+		return nil, err
 	}
 	return b, nil
 }
@@ -268,9 +252,9 @@ func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
 	}
 	o := Options{
 		AWS:            cfg,
-		Connections:    Kind(s.Connections),
-		Variables:      Kind(s.Variables),
-		Configs:        Kind(s.Configs),
+		Connections:    s.Locations.Connections,
+		Variables:      s.Locations.Variables,
+		Configs:        s.Locations.Configs,
 		Sep:            sep,
 		ExtraConnWords: words,
 		Timeout:        s.Timeout,
@@ -293,11 +277,11 @@ func (b *Backend) Name() string { return Name }
 // with a JSON secret's aliases mapped to Airflow's field names, a variable
 // or a config value as stored.
 func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
-	k, _ := b.kinds.For(req.Kind)
-	if k == nil {
-		return "", awscommon.NotServed(req.Kind)
+	p, ok := b.places.For(req.Kind)
+	if !ok {
+		return "", kit.NotServed(req.Kind)
 	}
-	v, name, err := b.get(ctx, k, req.ID)
+	v, name, err := b.get(ctx, p, req.ID)
 	if err != nil || req.Kind != resolver.KindConnection || !isJSONSecret(v) {
 		return v, err
 	}
@@ -308,14 +292,14 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 	return out, nil
 }
 
-func (b *Backend) get(ctx context.Context, k *awscommon.Kind, id string) (value, name string, err error) {
+func (b *Backend) get(ctx context.Context, p *kit.Place, id string) (value, name string, err error) {
 	if err := ctx.Err(); err != nil {
 		return "", "", err
 	}
-	if !k.Match(id) {
+	if !p.Match(id) {
 		return "", "", resolver.ErrNotFound
 	}
-	name = b.secretName(k, id)
+	name = b.secretName(p, id)
 	if b.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, b.timeout)

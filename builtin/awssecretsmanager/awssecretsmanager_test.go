@@ -12,39 +12,11 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/awssecretsmanager"
 	"github.com/secretpath/secretpath/internal/awsfake"
-	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/codes"
 	"github.com/secretpath/secretpath/resolver/config"
 	"github.com/secretpath/secretpath/resolver/connection"
 )
-
-// TestRegistered: the backend is registered under its name with Airflow's
-// class paths as aliases and a one-line doc, and every one of those names
-// opens it.
-func TestRegistered(t *testing.T) {
-	var reg *resolver.Registration
-	for _, r := range resolver.Registered() {
-		if r.Name == awssecretsmanager.Name {
-			reg = &r
-		}
-	}
-	require.NotNil(t, reg, "registered")
-	assert.ElementsMatch(t, []string{"airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend", "airflow.contrib.secrets.aws_secrets_manager.SecretsManagerBackend"}, reg.Aliases)
-	assert.NotEmpty(t, reg.Doc)
-	assert.NotContains(t, reg.Doc, "\n", "one line")
-	f := newFake(t)
-	for _, name := range []string{
-		"aws-secrets-manager",
-		"airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
-		"airflow.contrib.secrets.aws_secrets_manager.SecretsManagerBackend",
-	} {
-		b, err := testutil.OpenKwargs(t, name, fakeKwargs(f, nil))
-		require.NoError(t, err, name)
-		assert.IsType(t, (*awssecretsmanager.Backend)(nil), b, name)
-		assert.Equal(t, awssecretsmanager.Name, b.(resolver.Named).Name(), name)
-	}
-	assert.Zero(t, f.Count(""), "opening makes no request")
-}
 
 // TestNames checks which secret each kwarg and id make the backend ask for
 // (Airflow: prefix.rstrip(sep) + sep + id, or the bare id when the prefix
@@ -87,41 +59,6 @@ func TestNames(t *testing.T) {
 	}
 }
 
-// TestNoRequest: a kind switched off, an empty id and an id the lookup
-// pattern refuses are not found, and no request is made.
-func TestNoRequest(t *testing.T) {
-	f := newFake(t)
-	tests := []struct {
-		name string
-		kw   map[string]any
-		kind resolver.Kind
-		id   string
-	}{
-		{name: "connections off", kw: map[string]any{"connections_prefix": nil}, kind: resolver.KindConnection, id: "prod_db"},
-		{name: "variables off", kw: map[string]any{"variables_prefix": nil}, kind: resolver.KindVariable, id: "prod_db"},
-		{name: "configs off", kw: map[string]any{"config_prefix": nil}, kind: resolver.KindConfig, id: "prod_db"},
-		{name: "empty id", kind: resolver.KindConnection, id: ""},
-		{name: "pattern refuses", kw: map[string]any{"connections_lookup_pattern": "prod_"}, kind: resolver.KindConnection, id: "dev_db"},
-		{name: "pattern anchored at the start", kw: map[string]any{"variables_lookup_pattern": "db"}, kind: resolver.KindVariable, id: "prod_db"},
-		{name: "config pattern", kw: map[string]any{"config_lookup_pattern": "sql_"}, kind: resolver.KindConfig, id: "fernet_key"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f.ResetRequests()
-			b := mustOpen(t, fakeKwargs(f, tt.kw))
-			_, err := lookup(t.Context(), b, tt.kind, tt.id)
-			require.ErrorIs(t, err, resolver.ErrNotFound)
-			assert.Zero(t, f.Count(""), "no request may be made")
-		})
-	}
-
-	f.PutSecret("airflow/connections/PROD_db", "mysql://h")
-	b := mustOpen(t, fakeKwargs(f, map[string]any{"connections_lookup_pattern": "prod_"}))
-	got, err := lookup(t.Context(), b, resolver.KindConnection, "PROD_db")
-	require.NoError(t, err, "the pattern ignores case")
-	assert.Equal(t, "mysql://h", got)
-}
-
 // TestNotFoundMapping: the five codes Airflow treats as "not found", and
 // the rest.
 func TestNotFoundMapping(t *testing.T) {
@@ -133,18 +70,19 @@ func TestNotFoundMapping(t *testing.T) {
 		fault        awsfake.Fault
 		wantNotFound bool
 		wantDenied   bool
+		wantClass    codes.Code // resolver.Code: "not found" first, then the AWS table
 		wantAttempts int
 	}{
-		{name: "ResourceNotFoundException", fault: awsfake.Fault{Code: "ResourceNotFoundException", Message: "Secrets Manager can't find the specified secret."}, wantNotFound: true, wantAttempts: 1},
-		{name: "ResourceNotFoundException as 404", fault: awsfake.Fault{Code: "ResourceNotFoundException", Status: http.StatusNotFound}, wantNotFound: true, wantAttempts: 1},
-		{name: "InvalidParameterException", fault: awsfake.Fault{Code: "InvalidParameterException", Message: "Invalid name"}, wantNotFound: true, wantAttempts: 1},
-		{name: "InvalidRequestException", fault: awsfake.Fault{Code: "InvalidRequestException", Message: "You can't perform this operation on the secret because it was marked for deletion."}, wantNotFound: true, wantAttempts: 1},
-		{name: "DecryptionFailure", fault: awsfake.Fault{Code: "DecryptionFailure", Message: "Secrets Manager can't decrypt the protected secret text using the provided KMS key."}, wantNotFound: true, wantAttempts: 1},
-		{name: "InternalServiceError after retries", fault: awsfake.Fault{Code: "InternalServiceError", Status: http.StatusInternalServerError}, wantNotFound: true, wantAttempts: 3},
-		{name: "AccessDeniedException", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "not authorized to perform: secretsmanager:GetSecretValue"}, wantDenied: true, wantAttempts: 1},
-		{name: "KMS access denied", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "Access to KMS is not allowed"}, wantDenied: true, wantAttempts: 1},
-		{name: "throttling is an error after retries", fault: awsfake.Fault{Code: "ThrottlingException", Message: "Rate exceeded"}, wantAttempts: 3},
-		{name: "unknown code is an error", fault: awsfake.Fault{Code: "UnrecognizedClientException", Status: http.StatusForbidden}, wantAttempts: 1},
+		{name: "ResourceNotFoundException", fault: awsfake.Fault{Code: "ResourceNotFoundException", Message: "Secrets Manager can't find the specified secret."}, wantNotFound: true, wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "ResourceNotFoundException as 404", fault: awsfake.Fault{Code: "ResourceNotFoundException", Status: http.StatusNotFound}, wantNotFound: true, wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "InvalidParameterException", fault: awsfake.Fault{Code: "InvalidParameterException", Message: "Invalid name"}, wantNotFound: true, wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "InvalidRequestException", fault: awsfake.Fault{Code: "InvalidRequestException", Message: "You can't perform this operation on the secret because it was marked for deletion."}, wantNotFound: true, wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "DecryptionFailure", fault: awsfake.Fault{Code: "DecryptionFailure", Message: "Secrets Manager can't decrypt the protected secret text using the provided KMS key."}, wantNotFound: true, wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "InternalServiceError after retries", fault: awsfake.Fault{Code: "InternalServiceError", Status: http.StatusInternalServerError}, wantNotFound: true, wantClass: codes.NotFound, wantAttempts: 3},
+		{name: "AccessDeniedException", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "not authorized to perform: secretsmanager:GetSecretValue"}, wantDenied: true, wantClass: codes.PermissionDenied, wantAttempts: 1},
+		{name: "KMS access denied", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "Access to KMS is not allowed"}, wantDenied: true, wantClass: codes.PermissionDenied, wantAttempts: 1},
+		{name: "throttling is an error after retries", fault: awsfake.Fault{Code: "ThrottlingException", Message: "Rate exceeded"}, wantClass: codes.Unavailable, wantAttempts: 3},
+		{name: "unknown code is an error", fault: awsfake.Fault{Code: "UnrecognizedClientException", Status: http.StatusForbidden}, wantClass: codes.Internal, wantAttempts: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,6 +96,7 @@ func TestNotFoundMapping(t *testing.T) {
 			var ae smithy.APIError
 			require.ErrorAs(t, err, &ae, "the service's code stays reachable")
 			assert.Equal(t, tt.fault.Code, ae.ErrorCode())
+			assert.Equal(t, tt.wantClass, resolver.Code(err))
 			assert.Equal(t, tt.wantAttempts, f.Count(awsfake.TargetGetSecretValue))
 			assert.Contains(t, err.Error(), `secret "airflow/connections/c"`)
 			assert.NotContains(t, err.Error(), "SECRET-VALUE")
@@ -305,7 +244,7 @@ func TestAssumeRoleSessionName(t *testing.T) {
 	assert.Equal(t, "Airflow_SecretsManagerBackend__connection", sts.Form.Get("RoleSessionName"))
 }
 
-// TestKwargs: the keys only this backend has.
+// TestKwargs: the keys only this backend has (the kit's: TestKit).
 func TestKwargs(t *testing.T) {
 	f := newFake(t)
 	f.PutSecret("airflow/variables/v", "value")
@@ -340,19 +279,14 @@ func TestKwargs(t *testing.T) {
 	}
 }
 
-// TestRequestKinds: a request of a kind the backend does not serve is not
-// found without a request; a request's team is ignored, and a JSON
-// connection secret is mapped whatever the team.
-func TestRequestKinds(t *testing.T) {
+// TestTeamIgnored: a request's team is ignored, and a JSON connection
+// secret is mapped whatever the team (a kind the backend does not serve:
+// TestKit).
+func TestTeamIgnored(t *testing.T) {
 	f := newFake(t)
 	f.PutSecret("airflow/variables/v", "value")
 	f.PutSecret("airflow/connections/c", `{"user": "u", "conn_type": "http"}`)
 	b := mustOpen(t, fakeKwargs(f, nil))
-	for _, kind := range []resolver.Kind{0, resolver.KindConfig + 1} {
-		_, err := lookup(t.Context(), b, kind, "v")
-		require.ErrorIs(t, err, resolver.ErrNotFound, kind.String())
-	}
-	assert.Zero(t, f.Count(""), "no request for a kind not served")
 	got, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "v", Team: "team_a"})
 	require.NoError(t, err)
 	assert.Equal(t, "value", got)

@@ -1,7 +1,7 @@
 package awssecretsmanager
 
 import (
-	"github.com/secretpath/secretpath/builtin/internal/awscommon"
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver"
 )
 
@@ -13,12 +13,12 @@ var (
 
 // Describe names the secret a lookup of req reads, for resolver.Explain.
 func (b *Backend) Describe(req resolver.Request) string {
-	return b.kinds.Describe(req, "secret", b.secretName)
+	return b.places.Describe(req, "secret", b.secretName)
 }
 
-func (b *Backend) secretName(k *awscommon.Kind, id string) string {
-	if k.Prefix == "" {
+func (b *Backend) secretName(p *kit.Place, id string) string {
+	if p.Prefix == "" {
 		return id
 	}
-	return k.Prefix + b.sep + id
+	return p.Prefix + b.sep + id
 }

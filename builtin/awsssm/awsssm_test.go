@@ -3,6 +3,7 @@ package awsssm_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,37 +14,9 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/awsssm"
 	"github.com/secretpath/secretpath/internal/awsfake"
-	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/codes"
 )
-
-// TestRegistered: the backend is registered under its name with Airflow's
-// class paths as aliases and a one-line doc, and every one of those names
-// opens it.
-func TestRegistered(t *testing.T) {
-	var reg *resolver.Registration
-	for _, r := range resolver.Registered() {
-		if r.Name == awsssm.Name {
-			reg = &r
-		}
-	}
-	require.NotNil(t, reg, "registered")
-	assert.ElementsMatch(t, []string{"airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend", "airflow.contrib.secrets.aws_systems_manager.SystemsManagerParameterStoreBackend"}, reg.Aliases)
-	assert.NotEmpty(t, reg.Doc)
-	assert.NotContains(t, reg.Doc, "\n", "one line")
-	f := newFake(t)
-	for _, name := range []string{
-		"aws-ssm",
-		"airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
-		"airflow.contrib.secrets.aws_systems_manager.SystemsManagerParameterStoreBackend",
-	} {
-		b, err := testutil.OpenKwargs(t, name, fakeKwargs(f, nil))
-		require.NoError(t, err, name)
-		assert.IsType(t, (*awsssm.Backend)(nil), b, name)
-		assert.Equal(t, awsssm.Name, b.(resolver.Named).Name(), name)
-	}
-	assert.Zero(t, f.Count(""), "opening makes no request")
-}
 
 // TestNames checks which parameter each kwarg and id make the backend ask
 // for (Airflow: build_path(prefix, id), then a leading "/").
@@ -91,65 +64,10 @@ func TestNames(t *testing.T) {
 	}
 }
 
-// TestNoRequest: a kind switched off, an empty id and an id the lookup
-// pattern refuses are not found, and no request is made.
-func TestNoRequest(t *testing.T) {
-	f := newFake(t)
-	for _, p := range []string{"/airflow/connections/prod_db", "/airflow/variables/prod_db", "/airflow/config/prod_db"} {
-		f.PutParameter(p, "v", awsfake.String)
-	}
-	tests := []struct {
-		name string
-		kw   map[string]any
-		kind resolver.Kind
-		id   string
-	}{
-		{name: "connections off", kw: map[string]any{"connections_prefix": nil}, kind: resolver.KindConnection, id: "prod_db"},
-		{name: "variables off", kw: map[string]any{"variables_prefix": nil}, kind: resolver.KindVariable, id: "prod_db"},
-		{name: "configs off", kw: map[string]any{"config_prefix": nil}, kind: resolver.KindConfig, id: "prod_db"},
-		{name: "empty connection id", kind: resolver.KindConnection, id: ""},
-		{name: "empty variable key", kind: resolver.KindVariable, id: ""},
-		{name: "connection pattern refuses", kw: map[string]any{"connections_lookup_pattern": "prod_"}, kind: resolver.KindConnection, id: "dev_db"},
-		{name: "pattern anchored at the start", kw: map[string]any{"variables_lookup_pattern": "db"}, kind: resolver.KindVariable, id: "prod_db"},
-		{name: "config pattern refuses", kw: map[string]any{"config_lookup_pattern": "^sql"}, kind: resolver.KindConfig, id: "prod_db"},
-		{name: "pattern alternation stays anchored", kw: map[string]any{"connections_lookup_pattern": "a|db"}, kind: resolver.KindConnection, id: "prod_db"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f.ResetRequests()
-			b := mustOpen(t, fakeKwargs(f, tt.kw))
-			_, err := lookup(t.Context(), b, tt.kind, tt.id)
-			require.ErrorIs(t, err, resolver.ErrNotFound)
-			assert.Zero(t, f.Count(""), "no request may be made")
-		})
-	}
-}
-
-// TestLookupPatternMatches: a matching id is looked up; matching ignores
-// case and needs only a prefix of the id.
-func TestLookupPatternMatches(t *testing.T) {
-	f := newFake(t)
-	f.PutParameter("/airflow/connections/Prod_DB", "mysql://h", awsfake.String)
-	f.PutParameter("/airflow/variables/prod_key", "v", awsfake.String)
-	b := mustOpen(t, fakeKwargs(f, map[string]any{
-		"connections_lookup_pattern": "prod_",
-		"variables_lookup_pattern":   "(?:PROD|dev)_",
-		"config_lookup_pattern":      "",
-	}))
-	got, err := lookup(t.Context(), b, resolver.KindConnection, "Prod_DB")
-	require.NoError(t, err)
-	assert.Equal(t, "mysql://h", got)
-	got, err = lookup(t.Context(), b, resolver.KindVariable, "prod_key")
-	require.NoError(t, err)
-	assert.Equal(t, "v", got)
-	_, err = lookup(t.Context(), b, resolver.KindConfig, "anything")
-	require.ErrorIs(t, err, resolver.ErrNotFound, "an empty pattern lets every id through")
-	assert.Equal(t, 3, f.Count(awsfake.TargetGetParameter))
-}
-
 // TestErrors maps the service's answers: only ParameterNotFound is not
 // found; AccessDeniedException is permission denied; everything else is an
-// error that the resolver logs. Retryable answers are retried.
+// error that the resolver logs, marked unavailable when the AWS table says
+// so. Retryable answers are retried.
 func TestErrors(t *testing.T) {
 	f := newFake(t)
 	f.PutParameter("/airflow/connections/c", "mysql://user:SECRET-VALUE@h", awsfake.SecureString)
@@ -160,20 +78,21 @@ func TestErrors(t *testing.T) {
 		wantNotFound bool
 		wantDenied   bool
 		wantCode     string
+		wantClass    codes.Code // resolver.Code: the AWS table
 		wantAttempts int
 	}{
-		{name: "ParameterNotFound", fault: awsfake.Fault{Code: "ParameterNotFound"}, wantNotFound: true, wantCode: "ParameterNotFound", wantAttempts: 1},
-		{name: "ParameterNotFound with a suffix", fault: awsfake.Fault{Code: "ParameterNotFound:http://internal.amazon.com/coral/com.amazonaws.ssm/"}, wantNotFound: true, wantCode: "ParameterNotFound", wantAttempts: 1},
-		{name: "ParameterVersionNotFound is an error", fault: awsfake.Fault{Code: "ParameterVersionNotFound"}, wantCode: "ParameterVersionNotFound", wantAttempts: 1},
+		{name: "ParameterNotFound", fault: awsfake.Fault{Code: "ParameterNotFound"}, wantNotFound: true, wantCode: "ParameterNotFound", wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "ParameterNotFound with a suffix", fault: awsfake.Fault{Code: "ParameterNotFound:http://internal.amazon.com/coral/com.amazonaws.ssm/"}, wantNotFound: true, wantCode: "ParameterNotFound", wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "ParameterVersionNotFound is an error", fault: awsfake.Fault{Code: "ParameterVersionNotFound"}, wantCode: "ParameterVersionNotFound", wantClass: codes.Internal, wantAttempts: 1},
 		{name: "AccessDenied", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "User: arn:aws:iam::123456789012:user/x is not authorized to perform: ssm:GetParameter"},
-			wantDenied: true, wantCode: "AccessDeniedException", wantAttempts: 1},
-		{name: "KMS key disabled", fault: awsfake.Fault{Code: "InvalidKeyId", Message: "The KMS key is disabled."}, wantCode: "InvalidKeyId", wantAttempts: 1},
+			wantDenied: true, wantCode: "AccessDeniedException", wantClass: codes.PermissionDenied, wantAttempts: 1},
+		{name: "KMS key disabled", fault: awsfake.Fault{Code: "InvalidKeyId", Message: "The KMS key is disabled."}, wantCode: "InvalidKeyId", wantClass: codes.Internal, wantAttempts: 1},
 		{name: "KMS access denied", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access."},
-			wantDenied: true, wantCode: "AccessDeniedException", wantAttempts: 1},
-		{name: "validation", fault: awsfake.Fault{Code: "ValidationException", Message: "Parameter name: can't be prefixed with \"aws\""}, wantCode: "ValidationException", wantAttempts: 1},
-		{name: "internal error is retried", fault: awsfake.Fault{Code: "InternalServerError", Status: http.StatusInternalServerError}, wantCode: "InternalServerError", wantAttempts: 3},
-		{name: "throttling is retried", fault: awsfake.Fault{Code: "ThrottlingException", Message: "Rate exceeded"}, wantCode: "ThrottlingException", wantAttempts: 3},
-		{name: "503 is retried", fault: awsfake.Fault{Code: "ServiceUnavailable", Status: http.StatusServiceUnavailable}, wantCode: "ServiceUnavailable", wantAttempts: 3},
+			wantDenied: true, wantCode: "AccessDeniedException", wantClass: codes.PermissionDenied, wantAttempts: 1},
+		{name: "validation", fault: awsfake.Fault{Code: "ValidationException", Message: "Parameter name: can't be prefixed with \"aws\""}, wantCode: "ValidationException", wantClass: codes.Internal, wantAttempts: 1},
+		{name: "internal error is retried", fault: awsfake.Fault{Code: "InternalServerError", Status: http.StatusInternalServerError}, wantCode: "InternalServerError", wantClass: codes.Unavailable, wantAttempts: 3},
+		{name: "throttling is retried", fault: awsfake.Fault{Code: "ThrottlingException", Message: "Rate exceeded"}, wantCode: "ThrottlingException", wantClass: codes.Unavailable, wantAttempts: 3},
+		{name: "503 is retried", fault: awsfake.Fault{Code: "ServiceUnavailable", Status: http.StatusServiceUnavailable}, wantCode: "ServiceUnavailable", wantClass: codes.Unavailable, wantAttempts: 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,11 +106,29 @@ func TestErrors(t *testing.T) {
 			var ae smithy.APIError
 			require.ErrorAs(t, err, &ae, "the SDK's error stays reachable")
 			assert.Equal(t, tt.wantCode, ae.ErrorCode())
+			assert.Equal(t, tt.wantClass, resolver.Code(err))
 			assert.Equal(t, tt.wantAttempts, f.Count(awsfake.TargetGetParameter), "attempts")
 			assert.Contains(t, err.Error(), `parameter "/airflow/connections/c"`)
 			assert.NotContains(t, err.Error(), "SECRET-VALUE")
 		})
 	}
+}
+
+// TestRefused: a service that refuses the connection is unavailable
+// (resolver.Code), and the text still names the parameter.
+func TestRefused(t *testing.T) {
+	awsfake.Isolate(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	endpoint := "http://" + l.Addr().String()
+	require.NoError(t, l.Close())
+	b := mustOpen(t, map[string]any{"endpoint_url": endpoint, "region_name": awsfake.Region,
+		"aws_access_key_id": awsfake.Creds.AccessKeyID, "aws_secret_access_key": awsfake.Creds.SecretAccessKey})
+	_, err = lookup(t.Context(), b, resolver.KindVariable, "v")
+	require.Error(t, err)
+	assert.Equal(t, codes.Unavailable, resolver.Code(err), "%v", err)
+	assert.NotErrorIs(t, err, resolver.ErrNotFound)
+	assert.Contains(t, err.Error(), `parameter "/airflow/variables/v"`)
 }
 
 // TestRetriesThenSuccess: throttling twice, then the value, through the
@@ -237,26 +174,6 @@ func TestMalformedResponse(t *testing.T) {
 	}
 }
 
-// TestTimeout: timeout_seconds bounds a lookup, retries included; the
-// error is the deadline's, not "not found".
-func TestTimeout(t *testing.T) {
-	f := newFake(t)
-	f.AddFault(awsfake.Fault{Hang: true}) // never answers
-	b := mustOpen(t, fakeKwargs(f, map[string]any{"timeout_seconds": 0.3}))
-	_, err := lookup(t.Context(), b, resolver.KindVariable, "v")
-	require.Error(t, err)
-	assert.ErrorIs(t, err, context.DeadlineExceeded, "the lookup's own timeout ended it")
-	assert.NotErrorIs(t, err, resolver.ErrNotFound)
-
-	// Through a resolver the failure is logged and the search goes on.
-	r := resolver.New(resolver.WithBackend(awsssm.Name, b))
-	_, err = r.Variable(t.Context(), "v")
-	var nf *resolver.NotFoundError
-	require.ErrorAs(t, err, &nf)
-	require.Len(t, nf.Errs, 1)
-	assert.Equal(t, awsssm.Name, nf.Errs[0].Tier)
-}
-
 // TestFailClosed: with resolver.WithFailClosed, AccessDenied stops the
 // search before the next tier.
 func TestFailClosed(t *testing.T) {
@@ -295,17 +212,12 @@ func TestRedaction(t *testing.T) {
 	assert.True(t, strings.Contains(msg, "key *** with token *** and secret ***"), msg)
 }
 
-// TestRequestKinds: a request of a kind the backend does not serve is not
-// found without a request; a request's team is ignored.
-func TestRequestKinds(t *testing.T) {
+// TestTeamIgnored: a request's team is ignored (a kind the backend does
+// not serve: TestKit).
+func TestTeamIgnored(t *testing.T) {
 	f := newFake(t)
 	f.PutParameter("/airflow/variables/v", "value", awsfake.String)
 	b := mustOpen(t, fakeKwargs(f, nil))
-	for _, kind := range []resolver.Kind{0, resolver.KindConfig + 1} {
-		_, err := lookup(t.Context(), b, kind, "v")
-		require.ErrorIs(t, err, resolver.ErrNotFound, kind.String())
-	}
-	assert.Zero(t, f.Count(""), "no request for a kind not served")
 	got, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "v", Team: "team_a"})
 	require.NoError(t, err)
 	assert.Equal(t, "value", got)

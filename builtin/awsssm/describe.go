@@ -1,7 +1,7 @@
 package awsssm
 
 import (
-	"github.com/secretpath/secretpath/builtin/internal/awscommon"
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver"
 )
 
@@ -13,5 +13,5 @@ var (
 
 // Describe names the parameter a lookup of req reads, for resolver.Explain.
 func (b *Backend) Describe(req resolver.Request) string {
-	return b.kinds.Describe(req, "parameter", func(k *awscommon.Kind, id string) string { return parameterName(k.Prefix, id) })
+	return b.places.Describe(req, "parameter", func(p *kit.Place, id string) string { return parameterName(p.Prefix, id) })
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/secretpath/secretpath/builtin/awsssm"
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/internal/awsfake"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
@@ -31,9 +32,9 @@ func Example() {
 	b, err := awsssm.New(awsssm.Options{
 		AWS:           cfg,
 		ClientOptions: []func(*ssm.Options){func(o *ssm.Options) { o.BaseEndpoint = aws.String(fake.URL) }},
-		Variables:     awsssm.Kind{Off: true},                               // variables live elsewhere: never asked
-		Configs:       awsssm.Kind{Prefix: "/prod/airflow/config"},          // instead of /airflow/config
-		Connections:   awsssm.Kind{LookupPattern: "smtp_|postgres_|mysql_"}, // other ids: no request
+		Variables:     location.Location{Off: true},                               // variables live elsewhere: never asked
+		Configs:       location.Location{Prefix: "/prod/airflow/config"},          // instead of /airflow/config
+		Connections:   location.Location{LookupPattern: "smtp_|postgres_|mysql_"}, // other ids: no request
 	})
 	if err != nil {
 		log.Fatal(err)

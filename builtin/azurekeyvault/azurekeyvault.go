@@ -11,6 +11,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
 )
@@ -44,18 +46,10 @@ func init() {
 	})
 }
 
-// Kind says where one kind of value lives.
-type Kind struct {
-	// Off: never look this kind up; no request is made (Airflow's prefix
-	// None).
-	Off bool
-	// Prefix is put before sep + id; "" means the default prefix unless
-	// NoPrefix is set. Trailing characters of sep are stripped, and '_'
-	// and '.' become sep.
-	Prefix string
-	// NoPrefix: the secret name is the id alone (Airflow's prefix "").
-	NoPrefix bool
-}
+// Kind is the former name of location.Location.
+//
+// Deprecated: use location.Location; Kind goes in the next release.
+type Kind = location.Location
 
 // Options configure a Backend built with New.
 type Options struct {
@@ -69,9 +63,12 @@ type Options struct {
 	// endpoint whose host does not end in the resource's domain, or a
 	// local test server).
 	Client azsecrets.ClientOptions
-	// Where connections, variables and configs live. The zero Kind is
-	// Airflow's default.
-	Connections, Variables, Configs Kind
+	// Where connections, variables and configs live: the zero Location is
+	// Airflow's default prefix; a prefix is put before sep + id, with the
+	// characters of sep stripped from its end and '_' and '.' becoming
+	// sep; NoPrefix makes the secret name the id alone. LookupPattern is
+	// not supported (an error).
+	Connections, Variables, Configs location.Location
 	// Sep joins prefix and id and replaces '_' and '.'; "" means "-". It
 	// must be made of 0-9, a-z, A-Z and '-'.
 	Sep string
@@ -84,11 +81,22 @@ type Options struct {
 // Backend reads connections, variables and configs from Azure Key Vault
 // secrets. It is safe for concurrent use.
 type Backend struct {
-	client            *azsecrets.Client
-	namer             namer
-	conns, vars, cfgs kind
-	timeout           time.Duration
-	secrets           []string // credentials to mask in errors
+	client  *azsecrets.Client
+	namer   namer
+	places  kit.Places // prefixes mapped (see namer.place)
+	timeout time.Duration
+	secrets []string // credentials to mask in errors
+}
+
+// scheme: connections_prefix etc. and Airflow's defaults, the characters
+// of sep stripped from a prefix's end; no lookup patterns.
+func scheme(sep string) kit.Scheme {
+	return kit.Scheme{
+		Backend:  Name,
+		Suffix:   "_prefix",
+		Defaults: [3]string{DefaultConnectionsPrefix, DefaultVariablesPrefix, DefaultConfigPrefix},
+		Trim:     sep,
+	}
 }
 
 // New returns a Backend. It makes no request.
@@ -108,17 +116,11 @@ func New(o Options) (*Backend, error) {
 	if b.timeout == 0 {
 		b.timeout = DefaultTimeout
 	}
-	for _, k := range []struct {
-		o    Kind
-		def  string
-		what string
-		dst  *kind
-	}{
-		{o.Connections, DefaultConnectionsPrefix, "connections_prefix", &b.conns},
-		{o.Variables, DefaultVariablesPrefix, "variables_prefix", &b.vars},
-		{o.Configs, DefaultConfigPrefix, "config_prefix", &b.cfgs},
-	} {
-		if *k.dst, err = n.kind(k.o, k.def, k.what); err != nil {
+	if b.places, err = scheme(sep).Compile(kit.Locations{Connections: o.Connections, Variables: o.Variables, Configs: o.Configs}); err != nil {
+		return nil, err
+	}
+	for _, p := range []*kit.Place{&b.places.Connections, &b.places.Variables, &b.places.Configs} {
+		if err := n.place(p); err != nil {
 			return nil, err
 		}
 	}
@@ -160,15 +162,11 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 // name, or gives a name Key Vault cannot hold). req.Team is not used. It
 // makes no request.
 func (b *Backend) SecretName(req resolver.Request) (string, error) {
-	switch req.Kind {
-	case resolver.KindConnection:
-		return b.namer.name(&b.conns, req.ID)
-	case resolver.KindVariable:
-		return b.namer.name(&b.vars, req.ID)
-	case resolver.KindConfig:
-		return b.namer.name(&b.cfgs, req.ID)
+	p, ok := b.places.For(req.Kind)
+	if !ok {
+		return "", fmt.Errorf("%w: unknown kind %v", resolver.ErrNotFound, req.Kind)
 	}
-	return "", fmt.Errorf("%w: unknown kind %v", resolver.ErrNotFound, req.Kind)
+	return b.namer.name(p, req.ID)
 }
 
 // get reads secret name's latest version.

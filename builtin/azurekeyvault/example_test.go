@@ -11,6 +11,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
 	"github.com/secretpath/secretpath/builtin/azurekeyvault"
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/internal/azurefake"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
@@ -40,7 +41,7 @@ func Example() {
 		VaultURL:   fake.URL, // https://<vault-name>.vault.azure.net/
 		Credential: cred,
 		Client:     azsecrets.ClientOptions{ClientOptions: local, DisableChallengeResourceVerification: true},
-		Variables:  azurekeyvault.Kind{Off: true}, // variables live elsewhere: never asked
+		Variables:  location.Location{Off: true}, // variables live elsewhere: never asked
 	})
 	if err != nil {
 		log.Fatal(err)

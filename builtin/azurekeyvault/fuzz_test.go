@@ -12,6 +12,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/secretpath/secretpath/builtin/azurekeyvault"
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/internal/azurefake"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
@@ -87,7 +88,7 @@ func FuzzSecretName(f *testing.F) {
 		b, err := azurekeyvault.New(azurekeyvault.Options{
 			VaultURL:    "https://kv.vault.azure.net/",
 			Credential:  cred,
-			Connections: azurekeyvault.Kind{Prefix: prefix, NoPrefix: prefix == ""},
+			Connections: location.Location{Prefix: prefix, NoPrefix: prefix == ""},
 			Sep:         sep,
 		})
 		if err != nil {

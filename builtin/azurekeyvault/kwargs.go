@@ -14,15 +14,16 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // settings are the backend_kwargs, read.
 type settings struct {
-	vaultURL          string
-	sep               string
-	conns, vars, cfgs Kind
+	vaultURL  string
+	sep       string
+	locations kit.Locations
 
 	// tenant_id, client_id, client_secret: a client-secret credential.
 	tenantID, clientID, clientSecret string
@@ -43,15 +44,8 @@ type settings struct {
 func parseSettings(kw *config.Kwargs) (settings, error) {
 	var s settings
 	var err error
-	for _, k := range []struct {
-		key string
-		dst *Kind
-	}{{"connections_prefix", &s.conns}, {"variables_prefix", &s.vars}, {"config_prefix", &s.cfgs}} {
-		prefix, on, err := kw.OptString(k.key, "")
-		if err != nil {
-			return settings{}, err
-		}
-		*k.dst = Kind{Off: !on, Prefix: prefix, NoPrefix: on && kw.Has(k.key) && prefix == ""}
+	if s.locations, err = scheme(DefaultSep).Parse(kw); err != nil {
+		return settings{}, err
 	}
 	strs := []struct {
 		key string
@@ -99,10 +93,12 @@ func parseSettings(kw *config.Kwargs) (settings, error) {
 	if s.disableInstanceDiscovery, err = kw.Bool("disable_instance_discovery", false); err != nil {
 		return settings{}, err
 	}
-	if err := parseVerify(kw, &s); err != nil {
+	v, err := verify.Parse(kw)
+	if err != nil {
 		return settings{}, err
 	}
-	if s.timeout, err = parseTimeout(kw); err != nil {
+	s.insecure, s.caBundle = v.Insecure, v.CABundle
+	if s.timeout, err = kit.Timeout(kw); err != nil {
 		return settings{}, err
 	}
 	return s, nil
@@ -131,44 +127,9 @@ func checkVaultURL(s string) error {
 	return nil
 }
 
-// parseVerify reads connection_verify as azure-core's transport takes it: a
-// boolean, or the path of a CA bundle. A string that reads as a boolean (a
-// per-key environment override is always a string) is one.
-func parseVerify(kw *config.Kwargs, s *settings) error {
-	const key = "connection_verify"
-	if !kw.Has(key) || kw.IsNull(key) {
-		_, _ = kw.String(key, "") // marks the key read
-		return nil
-	}
-	if v, err := kw.Bool(key, true); err == nil {
-		s.insecure = !v
-		return nil
-	}
-	path, err := kw.String(key, "")
-	if err != nil || path == "" {
-		return fmt.Errorf("%w: backend_kwargs key %q must be a boolean or the path of a CA bundle", config.ErrInvalid, key)
-	}
-	s.caBundle = path
-	return nil
-}
-
-// parseTimeout reads timeout_seconds: absent or null gives 0 (the
-// default), 0 gives -1 (no bound).
-func parseTimeout(kw *config.Kwargs) (time.Duration, error) {
-	const key = "timeout_seconds"
-	secs, err := kw.Float(key, 0)
-	switch {
-	case err != nil:
-		return 0, err
-	case !kw.Has(key) || kw.IsNull(key):
-		return 0, nil
-	case !(secs >= 0 && secs <= 24*3600): // NaN included
-		return 0, fmt.Errorf("%w: backend_kwargs key %q must be between 0 (no timeout) and 86400", config.ErrInvalid, key)
-	case secs == 0:
-		return -1, nil
-	}
-	return time.Duration(secs * float64(time.Second)), nil
-}
+// verify is connection_verify, as azure-core's transport takes it: a
+// boolean, or the path of a CA bundle ("" is refused).
+var verify = kit.VerifyKwarg{Key: "connection_verify", RefuseEmpty: true}
 
 // transportHook, when set (by tests), adjusts every transport the backend
 // builds from kwargs.
@@ -312,9 +273,9 @@ func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 		VaultURL:    s.vaultURL,
 		Credential:  cred,
 		Client:      sco,
-		Connections: s.conns,
-		Variables:   s.vars,
-		Configs:     s.cfgs,
+		Connections: s.locations.Connections,
+		Variables:   s.locations.Variables,
+		Configs:     s.locations.Configs,
 		Sep:         s.sep,
 		Timeout:     s.timeout,
 	})

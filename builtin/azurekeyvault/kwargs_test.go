@@ -1,24 +1,21 @@
 package azurekeyvault_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/secretpath/secretpath/builtin/azurekeyvault"
 	"github.com/secretpath/secretpath/internal/azurefake"
-	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // TestKwargsErrors: every refused kwarg is a configuration error that
-// names it and never echoes the client secret. No request is made.
+// names it and never echoes the client secret. No request is made. (The
+// kit's kwargs: TestKit.)
 func TestKwargsErrors(t *testing.T) {
 	f := newFake(t)
 	notPEM := filepath.Join(t.TempDir(), "not.pem")
@@ -47,15 +44,8 @@ func TestKwargsErrors(t *testing.T) {
 			want: []string{"client_secret", "managed_identity_client_id"}},
 		{name: "verify_challenge_resource not a boolean", kw: map[string]any{"verify_challenge_resource": "maybe"}, want: []string{"verify_challenge_resource"}},
 		{name: "disable_instance_discovery not a boolean", kw: map[string]any{"disable_instance_discovery": 2}, want: []string{"disable_instance_discovery"}},
-		{name: "connection_verify not a boolean or path", kw: map[string]any{"connection_verify": 3}, want: []string{"connection_verify"}},
-		{name: "connection_verify empty", kw: map[string]any{"connection_verify": ""}, want: []string{"connection_verify"}},
-		{name: "missing CA bundle", kw: map[string]any{"connection_verify": "/nonexistent/ca.pem"}, want: []string{"connection_verify", "/nonexistent/ca.pem"}},
 		{name: "CA bundle without a certificate", kw: map[string]any{"connection_verify": notPEM}, want: []string{"connection_verify", "no PEM certificate"}},
-		{name: "timeout negative", kw: map[string]any{"timeout_seconds": -1}, want: []string{"timeout_seconds"}},
-		{name: "timeout not a number", kw: map[string]any{"timeout_seconds": "soon"}, want: []string{"timeout_seconds"}},
-		{name: "timeout NaN", kw: map[string]any{"timeout_seconds": "NaN"}, want: []string{"timeout_seconds"}},
 		{name: "api_version not a string", kw: map[string]any{"api_version": 7.4}, want: []string{"api_version"}},
-		{name: "prefix not a string", kw: map[string]any{"connections_prefix": 3}, want: []string{"connections_prefix"}},
 		{name: "sep not a string", kw: map[string]any{"sep": 1}, want: []string{"sep"}},
 	}
 	for _, tt := range tests {
@@ -87,49 +77,4 @@ func TestKwargsAsStrings(t *testing.T) {
 	v, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "k"})
 	require.NoError(t, err)
 	assert.Equal(t, "v", v)
-}
-
-// TestAliases: Airflow's class paths open the backend.
-func TestAliases(t *testing.T) {
-	for _, name := range []string{
-		"azure-key-vault",
-		"airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend",
-		"airflow.contrib.secrets.azure_key_vault.AzureKeyVaultBackend",
-	} {
-		var reg *resolver.Registration
-		for _, r := range resolver.Registered() {
-			if r.Name == name || slices.Contains(r.Aliases, name) {
-				reg = &r
-			}
-		}
-		require.NotNil(t, reg, name)
-		assert.Equal(t, "azure-key-vault", reg.Name)
-		assert.NotEmpty(t, reg.Doc)
-		assert.NotContains(t, reg.Doc, "\n", "Doc is one line")
-	}
-
-	// And each opens this backend.
-	f := newFake(t)
-	for _, name := range []string{
-		"azure-key-vault",
-		"airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend",
-		"airflow.contrib.secrets.azure_key_vault.AzureKeyVaultBackend",
-	} {
-		b, err := testutil.OpenKwargs(t, name, fakeKwargs(t, f, nil))
-		require.NoError(t, err, name)
-		assert.IsType(t, &azurekeyvault.Backend{}, b, name)
-	}
-	assert.Zero(t, f.Count(""), "opening makes no request")
-}
-
-// TestTimeout: timeout_seconds bounds a lookup against a vault that never
-// answers.
-func TestTimeout(t *testing.T) {
-	f := newFake(t)
-	f.AddFault(azurefake.Fault{Hang: true})
-	b := mustOpen(t, fakeKwargs(t, f, map[string]any{"timeout_seconds": 0.5}))
-	_, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "k"})
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.NotErrorIs(t, err, resolver.ErrNotFound)
-	assert.Contains(t, err.Error(), `secret "airflow-variables-k"`)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/builtin/azurekeyvault"
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/internal/azurefake"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
@@ -131,6 +132,9 @@ func TestPrefixErrors(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+	_, err := azurekeyvault.New(azurekeyvault.Options{VaultURL: f.URL, Credential: staticToken{}, Connections: location.Location{LookupPattern: "x"}})
+	require.ErrorIs(t, err, config.ErrInvalid, "Airflow's Key Vault backend has no lookup patterns")
+	assert.Contains(t, err.Error(), "connections_lookup_pattern")
 	assert.Zero(t, f.Count(""))
 }
 

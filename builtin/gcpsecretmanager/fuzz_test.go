@@ -50,8 +50,8 @@ func FuzzParseKwargs(f *testing.F) {
 			}
 			var b *Backend
 			if b, err = New(t.Context(), o); err == nil {
-				if b.conns.on && !validPrefixSep.MatchString(b.conns.prefix+b.sep) {
-					t.Fatalf("connections prefix %q + sep %q accepted", b.conns.prefix, b.sep)
+				if c := b.places.Connections; c.On && !validPrefixSep.MatchString(c.Prefix+b.sep) {
+					t.Fatalf("connections prefix %q + sep %q accepted", c.Prefix, b.sep)
 				}
 				if !strings.HasPrefix(b.endpoint, "http") || strings.HasSuffix(b.endpoint, "/") {
 					t.Fatalf("endpoint %q", b.endpoint)

@@ -82,7 +82,9 @@
 // resolver.WithFailClosed does not apply. A lookup is bounded by a 10 s
 // timeout; it retries UNAVAILABLE and RESOURCE_EXHAUSTED answers (as
 // Google's client libraries do) and requests that got no answer, 3
-// attempts in all.
+// attempts in all. UNAVAILABLE, RESOURCE_EXHAUSTED, any HTTP 429 or 5xx
+// answer and a refused connection are marked codes.Unavailable, which
+// resolver.Code reports.
 //
 // # Deliberate differences from Airflow
 //
@@ -116,6 +118,8 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/google"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
 )
@@ -158,17 +162,10 @@ func init() {
 	})
 }
 
-// Kind says where one kind of value lives.
-type Kind struct {
-	// Off: never look this kind up; no request is made (Airflow's prefix
-	// None).
-	Off bool
-	// Prefix is put before sep + id; "" means the default prefix unless
-	// NoPrefix is set.
-	Prefix string
-	// NoPrefix: the prefix is "" (Airflow's prefix ""): the name is sep + id.
-	NoPrefix bool
-}
+// Kind is the former name of location.Location.
+//
+// Deprecated: use location.Location; Kind goes in the next release.
+type Kind = location.Location
 
 // Options configure a Backend built with New.
 type Options struct {
@@ -201,9 +198,11 @@ type Options struct {
 	// connections; token requests time out after 30 s).
 	HTTPClient *http.Client
 
-	// Where connections, variables and configs live. The zero Kind is
-	// Airflow's default.
-	Connections, Variables, Configs Kind
+	// Where connections, variables and configs live: the zero Location is
+	// Airflow's default prefix; the secret is prefix + sep + id, the
+	// prefix as given (nothing stripped); NoPrefix makes it sep + id.
+	// LookupPattern is not supported (an error).
+	Connections, Variables, Configs location.Location
 	// Sep joins prefix and id; "" means DefaultSep unless NoSep is set.
 	Sep string
 	// NoSep joins prefix and id with nothing between (Airflow's sep "").
@@ -229,21 +228,24 @@ type Options struct {
 // Backend reads connections, variables and configs from Google Cloud
 // Secret Manager. It is safe for concurrent use.
 type Backend struct {
-	endpoint          string // base URL, no trailing slash
-	project           string
-	conns, vars, cfgs kind
-	sep               string
-	client            *http.Client
-	tokens            *tokenCache // nil: no authentication
-	timeout           time.Duration
-	attempts          int
-	retryDelay        time.Duration
-	logger            *slog.Logger
+	endpoint   string // base URL, no trailing slash
+	project    string
+	places     kit.Places
+	sep        string
+	client     *http.Client
+	tokens     *tokenCache // nil: no authentication
+	timeout    time.Duration
+	attempts   int
+	retryDelay time.Duration
+	logger     *slog.Logger
 }
 
-type kind struct {
-	on     bool
-	prefix string
+// scheme: connections_prefix etc. and Airflow's defaults; nothing is
+// stripped from a prefix, and there are no lookup patterns.
+var scheme = kit.Scheme{
+	Backend:  Name,
+	Suffix:   "_prefix",
+	Defaults: [3]string{DefaultConnectionsPrefix, DefaultVariablesPrefix, DefaultConfigPrefix},
 }
 
 // validPrefixSep is Airflow's SECRET_ID_PATTERN, which connections_prefix
@@ -271,12 +273,13 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 	if o.NoSep && o.Sep != "" {
 		return nil, fmt.Errorf("%w: %s: Sep and NoSep are both set", config.ErrInvalid, Name)
 	}
-	b.conns = newKind(o.Connections, DefaultConnectionsPrefix)
-	b.vars = newKind(o.Variables, DefaultVariablesPrefix)
-	b.cfgs = newKind(o.Configs, DefaultConfigPrefix)
-	if b.conns.on && !validPrefixSep.MatchString(b.conns.prefix+b.sep) {
+	var err error
+	if b.places, err = scheme.Compile(kit.Locations{Connections: o.Connections, Variables: o.Variables, Configs: o.Configs}); err != nil {
+		return nil, err
+	}
+	if c := b.places.Connections; c.On && !validPrefixSep.MatchString(c.Prefix+b.sep) {
 		return nil, fmt.Errorf("%w: %s: connections_prefix %q + sep %q must match %s (letters, digits, '-' and '_'), as Airflow requires",
-			config.ErrInvalid, Name, b.conns.prefix, b.sep, "^[a-zA-Z0-9-_]*$")
+			config.ErrInvalid, Name, c.Prefix, b.sep, "^[a-zA-Z0-9-_]*$")
 	}
 	if b.client == nil {
 		b.client = defaultClient()
@@ -293,7 +296,6 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 	if b.logger == nil {
 		b.logger = slog.Default()
 	}
-	var err error
 	if b.endpoint, err = baseURL(o.Endpoint, DefaultEndpoint, "endpoint"); err != nil {
 		return nil, err
 	}
@@ -368,18 +370,6 @@ func defaultClient() *http.Client {
 	return &http.Client{Transport: t}
 }
 
-func newKind(k Kind, def string) kind {
-	switch {
-	case k.Off:
-		return kind{}
-	case k.NoPrefix:
-		return kind{on: true}
-	case k.Prefix == "":
-		return kind{on: true, prefix: def}
-	}
-	return kind{on: true, prefix: k.Prefix}
-}
-
 // baseURL checks an endpoint and returns it without a trailing slash.
 func baseURL(s, def, what string) (string, error) {
 	if s == "" {
@@ -422,38 +412,24 @@ func (b *Backend) ProjectID() string { return b.project }
 // req.Team is not used: the secret is the one a lookup without a team
 // reads.
 func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
-	k, ok := b.kindOf(req.Kind)
+	p, ok := b.places.For(req.Kind)
 	if !ok {
 		if err := ctx.Err(); err != nil {
 			return "", err
 		}
 		return "", fmt.Errorf("%w: %s holds no %v", resolver.ErrNotFound, Name, req.Kind)
 	}
-	return b.get(ctx, k, req.Kind, req.ID)
+	return b.get(ctx, p, req.Kind, req.ID)
 }
 
-// kindOf returns where values of kind k live, and false for a kind the
-// backend does not serve.
-func (b *Backend) kindOf(k resolver.Kind) (*kind, bool) {
-	switch k {
-	case resolver.KindConnection:
-		return &b.conns, true
-	case resolver.KindVariable:
-		return &b.vars, true
-	case resolver.KindConfig:
-		return &b.cfgs, true
-	}
-	return nil, false
-}
-
-func (b *Backend) get(ctx context.Context, k *kind, what resolver.Kind, id string) (string, error) {
+func (b *Backend) get(ctx context.Context, p *kit.Place, what resolver.Kind, id string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	if !k.on || id == "" {
+	if !p.Match(id) {
 		return "", resolver.ErrNotFound
 	}
-	name := k.prefix + b.sep + id
+	name := p.Prefix + b.sep + id
 	if !validSecretID.MatchString(name) {
 		// Airflow sends it and the service answers INVALID_ARGUMENT: same
 		// outcome and log, without the request.
@@ -472,6 +448,9 @@ func (b *Backend) get(ctx context.Context, k *kind, what resolver.Kind, id strin
 		return v, nil
 	}
 	e := &Error{Secret: name, err: err}
+	if unavailable(err) {
+		e.err = kit.Unavailable(err)
+	}
 	// Only Secret Manager's own answer can mean "not found" (not, say, IAM's
 	// refusal to impersonate while getting a token).
 	if ae, ok := err.(*APIError); ok && ae.notFound() {

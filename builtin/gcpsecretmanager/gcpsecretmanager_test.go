@@ -15,35 +15,10 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/gcpsecretmanager"
 	"github.com/secretpath/secretpath/internal/gcpfake"
-	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/codes"
 	"github.com/secretpath/secretpath/resolver/config"
 )
-
-func TestRegistered(t *testing.T) {
-	var reg *resolver.Registration
-	for _, r := range resolver.Registered() {
-		if r.Name == gcpsecretmanager.Name {
-			reg = &r
-		}
-	}
-	require.NotNil(t, reg, "gcp-secret-manager is registered")
-	assert.Equal(t, "gcp-secret-manager", reg.Name)
-	assert.ElementsMatch(t, []string{
-		"airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend",
-		"airflow.contrib.secrets.gcp_secrets_manager.CloudSecretsManagerBackend",
-	}, reg.Aliases, "Airflow's class paths are aliases")
-	assert.NotEmpty(t, reg.Doc)
-	assert.NotContains(t, reg.Doc, "\n", "Doc is one line")
-
-	// Each name reaches this backend's factory (refused here by the
-	// kwargs, before any credential is looked for).
-	for _, name := range append([]string{reg.Name}, reg.Aliases...) {
-		_, err := testutil.OpenKwargs(t, name, map[string]any{"no_such_key": 1})
-		require.ErrorIs(t, err, config.ErrInvalid, name)
-		assert.Contains(t, err.Error(), "backend gcp-secret-manager: unknown backend_kwargs key(s): no_such_key", name)
-	}
-}
 
 // TestNames checks which secret each kwarg and id make the backend read
 // (Airflow: prefix + sep + id, with no special case for an empty prefix),
@@ -96,8 +71,8 @@ func TestNames(t *testing.T) {
 	}
 }
 
-// TestNoRequest: a kind switched off, an empty id, and a name the service
-// would refuse are not found, and no request is made.
+// TestNoRequest: a name the service would refuse is not found, and no
+// request is made (a kind switched off and an empty id: TestKit).
 func TestNoRequest(t *testing.T) {
 	f := newFake(t)
 	tests := []struct {
@@ -107,11 +82,7 @@ func TestNoRequest(t *testing.T) {
 		id      string
 		wantLog string // logged at error level, as Airflow logs INVALID_ARGUMENT
 	}{
-		{name: "connections off", kw: map[string]any{"connections_prefix": nil}, kind: resolver.KindConnection, id: "prod_db"},
-		{name: "variables off", kw: map[string]any{"variables_prefix": nil}, kind: resolver.KindVariable, id: "prod_db"},
-		{name: "configs off", kw: map[string]any{"config_prefix": nil}, kind: resolver.KindConfig, id: "prod_db"},
 		{name: "connections off skips the prefix check", kw: map[string]any{"connections_prefix": nil, "sep": ":"}, kind: resolver.KindConnection, id: "x"},
-		{name: "empty id", kind: resolver.KindConnection, id: ""},
 		{name: "id with a dot", kind: resolver.KindConnection, id: "with.dot", wantLog: "airflow-connections-with.dot"},
 		{name: "id with a slash", kind: resolver.KindVariable, id: "a/b", wantLog: "airflow-variables-a/b"},
 		{name: "id with a space", kind: resolver.KindConfig, id: "a b", wantLog: `"airflow-config-a b"`},
@@ -172,24 +143,25 @@ func TestAnswers(t *testing.T) {
 		wantHTTP     int
 		wantNotFound bool
 		wantLevel    string
+		wantClass    codes.Code // resolver.Code: "not found" first, then the Google table
 		wantAttempts int
 		wantValue    bool
 	}{
-		{name: "NOT_FOUND", b: b, id: "missing", wantStatus: "NOT_FOUND", wantHTTP: 404, wantNotFound: true, wantLevel: "level=DEBUG", wantAttempts: 1},
-		{name: "PERMISSION_DENIED for another project", b: other, id: "c", wantStatus: "PERMISSION_DENIED", wantHTTP: 403, wantNotFound: true, wantLevel: "level=ERROR", wantAttempts: 1},
-		{name: "PERMISSION_DENIED", b: b, id: "c", fault: &gcpfake.Fault{Status: "PERMISSION_DENIED", Message: "Permission 'secretmanager.versions.access' denied"}, wantStatus: "PERMISSION_DENIED", wantHTTP: 403, wantNotFound: true, wantLevel: "level=ERROR", wantAttempts: 1},
-		{name: "INVALID_ARGUMENT", b: b, id: "c", fault: &gcpfake.Fault{Status: "INVALID_ARGUMENT", Message: "Invalid resource field value in the request."}, wantStatus: "INVALID_ARGUMENT", wantHTTP: 400, wantNotFound: true, wantLevel: "level=ERROR", wantAttempts: 1},
-		{name: "FAILED_PRECONDITION: disabled version", b: b, id: "disabled", wantStatus: "FAILED_PRECONDITION", wantHTTP: 400, wantAttempts: 1},
-		{name: "FAILED_PRECONDITION: destroyed version", b: b, id: "destroyed", wantStatus: "FAILED_PRECONDITION", wantHTTP: 400, wantAttempts: 1},
-		{name: "RESOURCE_EXHAUSTED after retries", b: b, id: "c", fault: &gcpfake.Fault{Status: "RESOURCE_EXHAUSTED", Message: "Quota exceeded for quota metric 'Access requests'"}, wantStatus: "RESOURCE_EXHAUSTED", wantHTTP: 429, wantAttempts: 3},
-		{name: "UNAVAILABLE after retries", b: b, id: "c", fault: &gcpfake.Fault{Status: "UNAVAILABLE", Message: "The service is currently unavailable."}, wantStatus: "UNAVAILABLE", wantHTTP: 503, wantAttempts: 3},
+		{name: "NOT_FOUND", b: b, id: "missing", wantStatus: "NOT_FOUND", wantHTTP: 404, wantNotFound: true, wantLevel: "level=DEBUG", wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "PERMISSION_DENIED for another project", b: other, id: "c", wantStatus: "PERMISSION_DENIED", wantHTTP: 403, wantNotFound: true, wantLevel: "level=ERROR", wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "PERMISSION_DENIED", b: b, id: "c", fault: &gcpfake.Fault{Status: "PERMISSION_DENIED", Message: "Permission 'secretmanager.versions.access' denied"}, wantStatus: "PERMISSION_DENIED", wantHTTP: 403, wantNotFound: true, wantLevel: "level=ERROR", wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "INVALID_ARGUMENT", b: b, id: "c", fault: &gcpfake.Fault{Status: "INVALID_ARGUMENT", Message: "Invalid resource field value in the request."}, wantStatus: "INVALID_ARGUMENT", wantHTTP: 400, wantNotFound: true, wantLevel: "level=ERROR", wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "FAILED_PRECONDITION: disabled version", b: b, id: "disabled", wantStatus: "FAILED_PRECONDITION", wantHTTP: 400, wantClass: codes.Internal, wantAttempts: 1},
+		{name: "FAILED_PRECONDITION: destroyed version", b: b, id: "destroyed", wantStatus: "FAILED_PRECONDITION", wantHTTP: 400, wantClass: codes.Internal, wantAttempts: 1},
+		{name: "RESOURCE_EXHAUSTED after retries", b: b, id: "c", fault: &gcpfake.Fault{Status: "RESOURCE_EXHAUSTED", Message: "Quota exceeded for quota metric 'Access requests'"}, wantStatus: "RESOURCE_EXHAUSTED", wantHTTP: 429, wantClass: codes.Unavailable, wantAttempts: 3},
+		{name: "UNAVAILABLE after retries", b: b, id: "c", fault: &gcpfake.Fault{Status: "UNAVAILABLE", Message: "The service is currently unavailable."}, wantStatus: "UNAVAILABLE", wantHTTP: 503, wantClass: codes.Unavailable, wantAttempts: 3},
 		{name: "UNAVAILABLE once, then the value", b: b, id: "c", fault: &gcpfake.Fault{Status: "UNAVAILABLE", Times: 1}, wantAttempts: 2, wantValue: true},
-		{name: "INTERNAL is not retried", b: b, id: "c", fault: &gcpfake.Fault{Status: "INTERNAL", Message: "Internal error encountered."}, wantStatus: "INTERNAL", wantHTTP: 500, wantAttempts: 1},
-		{name: "UNAUTHENTICATED", b: bad, id: "c", wantStatus: "UNAUTHENTICATED", wantHTTP: 401, wantAttempts: 1},
-		{name: "status from the code when there is none", b: b, id: "c", fault: &gcpfake.Fault{Body: `{"error": {"code": 404, "message": "gone"}}`, HTTPStatus: 404}, wantStatus: "NOT_FOUND", wantHTTP: 404, wantNotFound: true, wantLevel: "level=DEBUG", wantAttempts: 1},
-		{name: "a 404 page is not a miss", b: b, id: "c", fault: &gcpfake.Fault{Body: "<html>Not Found</html>", HTTPStatus: 404, ContentType: "text/html"}, wantStatus: "", wantHTTP: 404, wantAttempts: 1},
-		{name: "a 403 page is not a miss", b: b, id: "c", fault: &gcpfake.Fault{Body: `{"error": "forbidden"}`, HTTPStatus: 403}, wantStatus: "", wantHTTP: 403, wantAttempts: 1},
-		{name: "a proxy's 503 page is retried", b: b, id: "c", fault: &gcpfake.Fault{Body: "upstream connect error", HTTPStatus: 503, ContentType: "text/plain"}, wantStatus: "", wantHTTP: 503, wantAttempts: 3},
+		{name: "INTERNAL is not retried", b: b, id: "c", fault: &gcpfake.Fault{Status: "INTERNAL", Message: "Internal error encountered."}, wantStatus: "INTERNAL", wantHTTP: 500, wantClass: codes.Unavailable, wantAttempts: 1},
+		{name: "UNAUTHENTICATED", b: bad, id: "c", wantStatus: "UNAUTHENTICATED", wantHTTP: 401, wantClass: codes.Internal, wantAttempts: 1},
+		{name: "status from the code when there is none", b: b, id: "c", fault: &gcpfake.Fault{Body: `{"error": {"code": 404, "message": "gone"}}`, HTTPStatus: 404}, wantStatus: "NOT_FOUND", wantHTTP: 404, wantNotFound: true, wantLevel: "level=DEBUG", wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "a 404 page is not a miss", b: b, id: "c", fault: &gcpfake.Fault{Body: "<html>Not Found</html>", HTTPStatus: 404, ContentType: "text/html"}, wantStatus: "", wantHTTP: 404, wantClass: codes.Internal, wantAttempts: 1},
+		{name: "a 403 page is not a miss", b: b, id: "c", fault: &gcpfake.Fault{Body: `{"error": "forbidden"}`, HTTPStatus: 403}, wantStatus: "", wantHTTP: 403, wantClass: codes.Internal, wantAttempts: 1},
+		{name: "a proxy's 503 page is retried", b: b, id: "c", fault: &gcpfake.Fault{Body: "upstream connect error", HTTPStatus: 503, ContentType: "text/plain"}, wantStatus: "", wantHTTP: 503, wantClass: codes.Unavailable, wantAttempts: 3},
 		{name: "a proxy's 502 page once", b: b, id: "c", fault: &gcpfake.Fault{Body: "bad gateway", HTTPStatus: 502, ContentType: "text/plain", Times: 1}, wantAttempts: 2, wantValue: true},
 	}
 	for _, tt := range tests {
@@ -214,6 +186,7 @@ func TestAnswers(t *testing.T) {
 			require.ErrorAs(t, err, &ae, "the service's answer stays reachable")
 			assert.Equal(t, tt.wantStatus, ae.Status)
 			assert.Equal(t, tt.wantHTTP, ae.HTTPStatus)
+			assert.Equal(t, tt.wantClass, resolver.Code(err))
 			var ge *gcpsecretmanager.Error
 			require.ErrorAs(t, err, &ge)
 			assert.Equal(t, "airflow-connections-"+tt.id, ge.Secret)
@@ -343,10 +316,11 @@ func TestContext(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), `secret "airflow-variables-x"`)
+	assert.Equal(t, codes.DeadlineExceeded, resolver.Code(err), "a timeout is the deadline's, not the service's")
 }
 
 // TestTransportErrors: an endpoint that does not answer is retried, then
-// an error naming the secret.
+// an error naming the secret, marked unavailable.
 func TestTransportErrors(t *testing.T) {
 	gcpfake.Isolate(t, nil)
 	down := httptest.NewServer(http.NotFoundHandler())
@@ -361,6 +335,7 @@ func TestTransportErrors(t *testing.T) {
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), `secret "airflow-connections-c"`)
 	assert.Contains(t, err.Error(), "connection refused")
+	assert.Equal(t, codes.Unavailable, resolver.Code(err))
 }
 
 func slogTo(l *logBuffer) *slog.Logger {

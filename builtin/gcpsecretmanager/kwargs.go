@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/oauth2/google"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
 )
@@ -30,20 +31,11 @@ type settings struct {
 func parseKwargs(kw *config.Kwargs) (settings, error) {
 	var s settings
 	o := &s.opts
-	for _, k := range []struct {
-		key, def string
-		dst      *Kind
-	}{
-		{"connections_prefix", DefaultConnectionsPrefix, &o.Connections},
-		{"variables_prefix", DefaultVariablesPrefix, &o.Variables},
-		{"config_prefix", DefaultConfigPrefix, &o.Configs},
-	} {
-		v, on, err := kw.OptString(k.key, k.def)
-		if err != nil {
-			return s, err
-		}
-		*k.dst = Kind{Off: !on, Prefix: v, NoPrefix: on && v == ""}
+	ls, err := scheme.Parse(kw)
+	if err != nil {
+		return s, err
 	}
+	o.Connections, o.Variables, o.Configs = ls.Connections, ls.Variables, ls.Configs
 	if kw.IsNull("sep") {
 		return s, kwargErr("sep", "must be a string")
 	}
@@ -213,9 +205,7 @@ func jsonObject(kw *config.Kwargs, key string) (map[string]json.RawMessage, erro
 	return obj, nil
 }
 
-func kwargErr(key, msg string) error {
-	return fmt.Errorf("%w: backend_kwargs key %q %s", config.ErrInvalid, key, msg)
-}
+func kwargErr(key, msg string) error { return kit.KwargError(key, msg) }
 
 // credentials loads the credentials the settings name, or returns nil for
 // Application Default Credentials.

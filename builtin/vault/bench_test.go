@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/builtin/vault"
 	"github.com/secretpath/secretpath/internal/vaultfake"
 )
@@ -86,9 +87,9 @@ func newConfig(addr string, rt http.RoundTripper) func() *api.Config {
 func benchPair(b *testing.B, cfg func() *api.Config, token, mountData, rel string, conn bool) {
 	mount, prefix, _ := strings.Cut(mountData, "/data")
 	prefix = strings.TrimPrefix(prefix, "/")
-	kind := vault.Kind{Path: strings.TrimSuffix(prefix+"/"+rel[:strings.IndexByte(rel, '/')], "/")}
+	kind := location.Location{Prefix: strings.TrimSuffix(prefix+"/"+rel[:strings.IndexByte(rel, '/')], "/")}
 	if prefix == "" {
-		kind = vault.Kind{Path: rel[:strings.IndexByte(rel, '/')]}
+		kind = location.Location{Prefix: rel[:strings.IndexByte(rel, '/')]}
 	}
 	id := rel[strings.IndexByte(rel, '/')+1:]
 	o := vault.Options{Config: cfg(), MountPoint: mount, Auth: vault.Auth{Token: token}}

@@ -3,6 +3,7 @@ package vault
 import (
 	"strconv"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver"
 )
 
@@ -11,23 +12,16 @@ var _ resolver.Describer = (*Backend)(nil)
 // Describe names the API path a lookup of req reads, or why none is read,
 // for resolver.Explain. req.Team is ignored, as Lookup ignores it.
 func (b *Backend) Describe(req resolver.Request) string {
-	var k *kind
-	switch req.Kind {
-	case resolver.KindConnection:
-		k = &b.conns
-	case resolver.KindVariable:
-		k = &b.vars
-	case resolver.KindConfig:
-		k = &b.cfgs
-	default:
-		return "no request (" + req.Kind.String() + " lookups are not served)"
-	}
-	if !k.on {
-		return "no request (this kind's path is null)"
-	}
-	p, ok := b.path(k, req.ID)
+	p, ok := b.places.For(req.Kind)
 	if !ok {
-		return "no request (" + strconv.Quote(req.ID) + " cannot name a secret here)"
+		return kit.DescribeNotServed(req.Kind)
 	}
-	return "GET /v1/" + p
+	if !p.On {
+		return kit.NoRequest("this kind's path is null")
+	}
+	path, ok := b.path(p, req.ID)
+	if !ok {
+		return kit.NoRequest(strconv.Quote(req.ID) + " cannot name a secret here")
+	}
+	return "GET /v1/" + path
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/resolver/config"
 	"github.com/secretpath/secretpath/resolver/connection"
 )
@@ -122,9 +124,12 @@ func FuzzKwargs(f *testing.F) {
 		}
 		mount := strings.Trim(o.MountPoint, "/")
 		b := &Backend{v2: o.KVVersion == 2, mountFromID: o.MountFromID}
-		for _, k := range []Kind{o.Connections, o.Variables, o.Configs} {
-			ck := compileKind(k, "connections", mount, b.v2, o.MountFromID)
-			p, ok := b.path(&ck, id)
+		ps, err := compilePlaces(kit.Locations{Connections: o.Connections, Variables: o.Variables, Configs: o.Configs}, mount, b.v2, o.MountFromID)
+		if err != nil {
+			t.Fatalf("decoded Options that do not compile: %v", err)
+		}
+		for i, k := range []location.Location{o.Connections, o.Variables, o.Configs} {
+			p, ok := b.path([]*kit.Place{&ps.Connections, &ps.Variables, &ps.Configs}[i], id)
 			if !ok {
 				continue
 			}

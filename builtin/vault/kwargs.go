@@ -3,14 +3,13 @@ package vault
 import (
 	"context"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/vault/api"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
 )
@@ -60,32 +59,11 @@ func optionsFromKwargs(kw *config.Kwargs) (Options, settings, error) {
 			*dst, err = kw.String(key, *dst)
 		}
 	}
-	kinds := []struct {
-		key string
-		dst *Kind
-	}{
-		{"connections_path", &o.Connections},
-		{"variables_path", &o.Variables},
-		{"config_path", &o.Configs},
+	ls, err := scheme.Parse(kw)
+	if err != nil {
+		return o, s, err
 	}
-	for _, k := range kinds {
-		v, on, e := kw.OptString(k.key, "\x00default")
-		if e != nil {
-			return o, s, e
-		}
-		switch {
-		case !on:
-			k.dst.Off = true
-		case v == "\x00default":
-		case strings.TrimRight(v, "/") == "":
-			k.dst.NoPath = true
-		default:
-			if hasDotSegment(v) {
-				return o, s, fmt.Errorf("%w: %s: backend_kwargs key %s has a \".\" or \"..\" path segment", config.ErrInvalid, Name, k.key)
-			}
-			k.dst.Path = v
-		}
-	}
+	o.Connections, o.Variables, o.Configs = ls.Connections, ls.Variables, ls.Configs
 
 	mount, on, err := kw.OptString("mount_point", DefaultMountPoint)
 	if err != nil {
@@ -147,16 +125,12 @@ func optionsFromKwargs(kw *config.Kwargs) (Options, settings, error) {
 		}
 	}
 
-	timeout, err := kw.Float("timeout", DefaultTimeout.Seconds())
-	switch {
-	case err != nil:
+	// hvac's timeout, in seconds (default 30; 0: no bound).
+	if o.Timeout, err = kit.Seconds(kw, "timeout", 1e9, "must be a number of seconds >= 0"); err != nil {
 		return o, s, err
-	case timeout < 0 || math.IsNaN(timeout) || timeout > 1e9:
-		return o, s, fmt.Errorf("%w: backend_kwargs key %q must be a number of seconds >= 0", config.ErrInvalid, "timeout")
-	case timeout == 0:
-		o.Timeout = -1
-	default:
-		o.Timeout = time.Duration(timeout * float64(time.Second))
+	}
+	if o.Timeout == 0 {
+		o.Timeout = DefaultTimeout
 	}
 
 	if err := s.decode(kw); err != nil {
@@ -180,27 +154,18 @@ func isTokenFromEnv(a *Auth) bool {
 	return a.Type == AuthToken && a.Token == "" && a.TokenPath == ""
 }
 
+// verify is read as requests (under hvac) takes it: a boolean, or the path
+// of a CA bundle ("" is as if absent: Vault's environment decides).
+var verify = kit.VerifyKwarg{Key: "verify", Want: "must be a boolean or a CA bundle path"}
+
 func (s *settings) decode(kw *config.Kwargs) error {
-	if kw.Has("verify") && !kw.IsNull("verify") {
-		var v any
-		if _, err := kw.Decode("verify", &v); err != nil {
-			return err
-		}
-		switch v := v.(type) {
-		case bool:
-			s.verify = &v
-		case string:
-			if b, ok := parseBool(v); ok {
-				s.verify = &b
-			} else if v != "" {
-				t := true
-				s.verify, s.caCert = &t, v
-			}
-		default:
-			return fmt.Errorf("%w: backend_kwargs key %q must be a boolean or a CA bundle path", config.ErrInvalid, "verify")
-		}
-	} else {
-		_, _ = kw.Decode("verify", new(any)) // null: marks the key used
+	v, err := verify.Parse(kw)
+	if err != nil {
+		return err
+	}
+	if v.Given {
+		ok := !v.Insecure
+		s.verify, s.caCert = &ok, v.CABundle
 	}
 
 	if kw.Has("cert") && !kw.IsNull("cert") {
@@ -287,18 +252,6 @@ func (s *settings) apply(cfg *api.Config) error {
 		cfg.DisableRedirects = !*s.allowRedirects
 	}
 	return nil
-}
-
-// parseBool reads a boolean given as a string (a per-key environment
-// override), as Airflow's config does.
-func parseBool(s string) (bool, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "true", "t", "1", "yes", "y", "on":
-		return true, true
-	case "false", "f", "0", "no", "n", "off":
-		return false, true
-	}
-	return false, false
 }
 
 // AssumeRole is Airflow's assume_role_kwargs for aws_iam auth: the role

@@ -17,6 +17,7 @@ import (
 	"github.com/secretpath/secretpath/builtin/vault"
 	"github.com/secretpath/secretpath/internal/vaultfake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/codes"
 	"github.com/secretpath/secretpath/resolver/connection"
 )
 
@@ -142,7 +143,7 @@ func TestValueShapes(t *testing.T) {
 }
 
 // TestResponses: how Vault's answers other than a plain 200 map onto
-// not found and errors.
+// not found, permission denied, unavailable (the Vault table) and errors.
 func TestResponses(t *testing.T) {
 	const path = "secret/data/variables/v"
 	tests := []struct {
@@ -150,38 +151,45 @@ func TestResponses(t *testing.T) {
 		setup    func(f *fake)
 		notFound bool
 		denied   bool
+		class    codes.Code // resolver.Code: 404 and 403 first, then the Vault table
 		wantErr  string
 		leak     string // must not appear in the error
 	}{
-		{name: "missing", setup: func(*fake) {}, notFound: true},
+		{name: "missing", setup: func(*fake) {}, notFound: true, class: codes.NotFound},
 		{name: "soft-deleted KV v2 version", setup: func(f *fake) {
 			f.Put("secret", "variables/v", map[string]any{"value": "gone"})
 			f.SoftDelete("secret", "variables/v")
-		}, notFound: true},
+		}, notFound: true, class: codes.NotFound},
 		{name: "data null", setup: func(f *fake) {
 			f.Fail(vaultfake.Fault{Path: path, Status: 200, Body: `{"data":{"data":null,"metadata":{}}}`})
-		}, notFound: true},
+		}, notFound: true, class: codes.NotFound},
 		{name: "sealed", setup: func(f *fake) {
 			f.Fail(vaultfake.Fault{Path: path, Status: http.StatusServiceUnavailable, Errors: []string{"Vault is sealed"}})
-		}, wantErr: "Vault is sealed"},
+		}, class: codes.Unavailable, wantErr: "Vault is sealed"},
 		{name: "internal error", setup: func(f *fake) {
 			f.Fail(vaultfake.Fault{Path: path, Status: 500, Errors: []string{"internal error"}})
-		}, wantErr: "Code: 500"},
+		}, class: codes.Unavailable, wantErr: "Code: 500"},
+		{name: "rate limit quota", setup: func(f *fake) {
+			f.Fail(vaultfake.Fault{Path: path, Status: http.StatusTooManyRequests, Errors: []string{"request path \"secret/data/variables/v\": rate limit quota exceeded"}})
+		}, class: codes.Unavailable, wantErr: "rate limit quota exceeded"},
+		{name: "standby not yet consistent", setup: func(f *fake) {
+			f.Fail(vaultfake.Fault{Path: path, Status: http.StatusPreconditionFailed, Errors: []string{"required index state not present"}})
+		}, class: codes.Unavailable, wantErr: "required index state not present"},
 		{name: "bad request", setup: func(f *fake) {
 			f.Fail(vaultfake.Fault{Path: path, Status: 400, Errors: []string{"invalid path"}})
-		}, wantErr: "invalid path"},
+		}, class: codes.Internal, wantErr: "invalid path"},
 		{name: "403 twice with token auth", setup: func(f *fake) {
 			f.Fail(vaultfake.Fault{Path: path, Status: 403, Errors: []string{"permission denied"}})
-		}, denied: true, wantErr: "permission denied"},
+		}, denied: true, class: codes.PermissionDenied, wantErr: "permission denied"},
 		{name: "malformed body", setup: func(f *fake) {
 			f.Fail(vaultfake.Fault{Path: path, Status: 200, Body: `{"data":{"data":{"value":"LEAKED-VALUE"`})
-		}, wantErr: "malformed response", leak: "LEAKED-VALUE"},
+		}, class: codes.Internal, wantErr: "malformed response", leak: "LEAKED-VALUE"},
 		{name: "data not an object", setup: func(f *fake) {
 			f.Fail(vaultfake.Fault{Path: path, Status: 200, Body: `{"data":{"data":"LEAKED-VALUE"}}`})
-		}, wantErr: "data is not an object", leak: "LEAKED-VALUE"},
+		}, class: codes.Internal, wantErr: "data is not an object", leak: "LEAKED-VALUE"},
 		{name: "not JSON", setup: func(f *fake) {
 			f.Fail(vaultfake.Fault{Path: path, Status: 200, Body: `LEAKED-VALUE`})
-		}, wantErr: "malformed response", leak: "LEAKED-VALUE"},
+		}, class: codes.Internal, wantErr: "malformed response", leak: "LEAKED-VALUE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -192,6 +200,7 @@ func TestResponses(t *testing.T) {
 			require.Error(t, err)
 			assert.Equal(t, tt.notFound, errorsIs(err, resolver.ErrNotFound), "not found: %v", err)
 			assert.Equal(t, tt.denied, errorsIs(err, resolver.ErrPermissionDenied), "denied: %v", err)
+			assert.Equal(t, tt.class, resolver.Code(err), "%v", err)
 			assert.Contains(t, err.Error(), tt.wantErr)
 			assert.NotContains(t, err.Error(), f.root, "never the token")
 			if tt.leak != "" {
@@ -205,7 +214,7 @@ func TestResponses(t *testing.T) {
 }
 
 // TestUnreachable: a server that does not answer is an error, not a miss,
-// and the resolver falls through to the next tier.
+// marked unavailable, and the resolver falls through to the next tier.
 func TestUnreachable(t *testing.T) {
 	f := newFake(t)
 	url := f.URL
@@ -215,6 +224,7 @@ func TestUnreachable(t *testing.T) {
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), "connection refused")
+	assert.Equal(t, codes.Unavailable, resolver.Code(err), "refused at the first authentication")
 
 	// Down after the first lookup: the read fails the same way.
 	f2 := newFake(t)
@@ -227,6 +237,7 @@ func TestUnreachable(t *testing.T) {
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), `reading "secret/data/variables/hello"`)
+	assert.Equal(t, codes.Unavailable, resolver.Code(err), "refused at the read")
 
 	t.Setenv("AIRFLOW_VAR_HELLO", "from env")
 	r := resolver.New(resolver.WithBackend(vault.Name, b), resolver.WithFallback("env", envBackend{}))

@@ -109,7 +109,10 @@
 //
 // Errors name the path and Vault's message and unwrap to the API's
 // *api.ResponseError; none contains a token, a password or a secret's value
-// (a malformed response is reported without quoting it).
+// (a malformed response is reported without quoting it). HTTP 412 (a
+// standby not yet consistent), 429 (a rate limit quota) and 5xx answers (a
+// sealed or failing server) and a refused connection, at a read or a login,
+// are marked codes.Unavailable, which resolver.Code reports.
 //
 // # Deliberate differences from Airflow
 //
@@ -137,6 +140,8 @@ import (
 	"github.com/hashicorp/vault/api"
 	"github.com/tidwall/gjson"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
 	"github.com/secretpath/secretpath/resolver/connection"
@@ -172,17 +177,11 @@ func init() {
 	})
 }
 
-// Kind says where one kind of value lives.
-type Kind struct {
-	// Off: never look this kind up; no request is made (Airflow's path
-	// None).
-	Off bool
-	// Path is the path under the mount; "" means the default path unless
-	// NoPath is set. Trailing "/" are dropped.
-	Path string
-	// NoPath: the id alone is the secret's path (Airflow's path "").
-	NoPath bool
-}
+// Kind is the former name of location.Location. Its fields were Path and
+// NoPath; they are location.Location's Prefix and NoPrefix.
+//
+// Deprecated: use location.Location; Kind goes in the next release.
+type Kind = location.Location
 
 // Options configure a Backend built with New.
 type Options struct {
@@ -207,9 +206,12 @@ type Options struct {
 	// KVVersion is 1 or 2; 0 means 2.
 	KVVersion int
 
-	// Where connections, variables and configs live. The zero Kind is
-	// Airflow's default.
-	Connections, Variables, Configs Kind
+	// Where connections, variables and configs live: the zero Location is
+	// Airflow's default path (DefaultConnectionsPath, ...); Prefix is the
+	// path under the mount, trailing "/" dropped; NoPrefix makes the id
+	// alone the secret's path (Airflow's path ""). LookupPattern is not
+	// supported (an error).
+	Connections, Variables, Configs location.Location
 
 	// Auth says how to authenticate; the zero Auth is token auth with
 	// VAULT_TOKEN.
@@ -229,23 +231,36 @@ type Options struct {
 	settings *settings // from backend_kwargs: applied to the default Config
 }
 
-// kind is a compiled Kind: the request path is prefix + id (fixed mount),
-// or mount + mid + path + id (mount from the id).
-type kind struct {
-	on     bool
-	prefix string // fixed mount: "secret/data/connections/"; mount from id: "connections/" or ""
-}
-
 // Backend reads connections, variables and configs from Vault's KV engine.
 // It is safe for concurrent use.
 type Backend struct {
-	logical           *api.Logical
-	sess              *session
-	conns, vars, cfgs kind
-	v2                bool
-	mountFromID       bool
-	timeout           time.Duration
-	ownConfig         *api.Config // closed (idle connections) by Close when New made it
+	logical *api.Logical
+	sess    *session
+	// places are compiled for Vault: the request path is Prefix + id (a
+	// fixed mount: "secret/data/connections/"), or mount + "/data/" +
+	// Prefix + the id's key (mount from the id: Prefix "connections/" or
+	// ""); see placeOnMount.
+	places      kit.Places
+	v2          bool
+	mountFromID bool
+	timeout     time.Duration
+	ownConfig   *api.Config // closed (idle connections) by Close when New made it
+}
+
+// scheme: connections_path etc., Airflow's default paths, trailing "/"
+// dropped; no lookup patterns. backend_kwargs paths with a "." or ".."
+// segment are refused.
+var scheme = kit.Scheme{
+	Backend:  Name,
+	Suffix:   "_path",
+	Defaults: [3]string{DefaultConnectionsPath, DefaultVariablesPath, DefaultConfigPath},
+	Trim:     "/",
+	Check: func(key, path string) error {
+		if hasDotSegment(path) {
+			return fmt.Errorf("%w: %s: backend_kwargs key %s has a \".\" or \"..\" path segment", config.ErrInvalid, Name, key)
+		}
+		return nil
+	},
 }
 
 // New returns a Backend. It makes no request: authentication happens at the
@@ -324,61 +339,60 @@ func newBackend(o Options, getenv func(string) string) (*Backend, error) {
 	if !o.MountFromID && mount == "" {
 		mount = DefaultMountPoint
 	}
-	for _, k := range []struct {
-		o   Kind
-		def string
-		dst *kind
-	}{
-		{o.Connections, DefaultConnectionsPath, &b.conns},
-		{o.Variables, DefaultVariablesPath, &b.vars},
-		{o.Configs, DefaultConfigPath, &b.cfgs},
-	} {
-		*k.dst = compileKind(k.o, k.def, mount, b.v2, o.MountFromID)
+	if b.places, err = compilePlaces(kit.Locations{Connections: o.Connections, Variables: o.Variables, Configs: o.Configs}, mount, b.v2, o.MountFromID); err != nil {
+		return nil, err
 	}
 	return b, nil
 }
 
-func compileKind(o Kind, def, mount string, v2, fromID bool) kind {
-	if o.Off {
-		return kind{}
+// compilePlaces compiles ls and puts each prefix on the mount (see
+// placeOnMount).
+func compilePlaces(ls kit.Locations, mount string, v2, fromID bool) (kit.Places, error) {
+	ps, err := scheme.Compile(ls)
+	if err != nil {
+		return kit.Places{}, err
 	}
-	p := o.Path
+	for _, p := range []*kit.Place{&ps.Connections, &ps.Variables, &ps.Configs} {
+		if p.On {
+			p.Prefix = placeOnMount(p.Prefix, mount, v2, fromID)
+		}
+	}
+	return ps, nil
+}
+
+// placeOnMount returns the start of the request paths under path ("" for
+// none): with a fixed mount, mount + "/data/" (KV v2) or "/" + path + "/";
+// with the mount from the id, path + "/" (the mount is added per id).
+func placeOnMount(path, mount string, v2, fromID bool) string {
+	if path != "" {
+		path += "/"
+	}
 	switch {
-	case o.NoPath:
-		p = ""
-	case p == "":
-		p = def
+	case fromID:
+		return path
+	case v2:
+		return mount + "/data/" + path
 	}
-	p = strings.TrimRight(p, "/")
-	if p != "" {
-		p += "/"
-	}
-	if fromID {
-		return kind{on: true, prefix: p}
-	}
-	if v2 {
-		return kind{on: true, prefix: mount + "/data/" + p}
-	}
-	return kind{on: true, prefix: mount + "/" + p}
+	return mount + "/" + path
 }
 
 // path returns the API path (without /v1/) of id, or false when id cannot
 // name a secret (the lookup is then not found without a request).
-func (b *Backend) path(k *kind, id string) (string, bool) {
-	if !k.on || id == "" || hasDotSegment(id) {
+func (b *Backend) path(p *kit.Place, id string) (string, bool) {
+	if !p.Match(id) || hasDotSegment(id) {
 		return "", false
 	}
 	if !b.mountFromID {
-		return k.prefix + id, true
+		return p.Prefix + id, true
 	}
 	mount, key, ok := strings.Cut(id, "/")
 	if !ok || mount == "" || key == "" {
 		return "", false
 	}
 	if b.v2 {
-		return mount + "/data/" + k.prefix + key, true
+		return mount + "/data/" + p.Prefix + key, true
 	}
-	return mount + "/" + k.prefix + key, true
+	return mount + "/" + p.Prefix + key, true
 }
 
 // hasDotSegment reports whether id has a "." or ".." path segment, which
@@ -409,11 +423,11 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 	case resolver.KindConnection:
 		return b.connectionValue(ctx, req.ID)
 	case resolver.KindVariable:
-		return b.value(ctx, &b.vars, req.ID)
+		return b.value(ctx, &b.places.Variables, req.ID)
 	case resolver.KindConfig:
-		return b.value(ctx, &b.cfgs, req.ID)
+		return b.value(ctx, &b.places.Configs, req.ID)
 	}
-	return "", fmt.Errorf("%s: %s lookups are not served: %w", Name, req.Kind, resolver.ErrNotFound)
+	return "", fmt.Errorf("%s: %w", Name, kit.NotServed(req.Kind))
 }
 
 // Connection returns connection req.ID: its conn_uri parsed, or its
@@ -424,7 +438,7 @@ func (b *Backend) Connection(ctx context.Context, req resolver.Request) (connect
 		return connection.Connection{}, fmt.Errorf("%s: Connection of a %s request: %w", Name, req.Kind, resolver.ErrNotFound)
 	}
 	connID := req.ID
-	data, path, err := b.data(ctx, &b.conns, connID)
+	data, path, err := b.data(ctx, &b.places.Connections, connID)
 	if err != nil {
 		return connection.Connection{}, err
 	}
@@ -440,7 +454,7 @@ func (b *Backend) Connection(ctx context.Context, req resolver.Request) (connect
 // how Airflow caches one: the description is dropped and conn_type is
 // normalised when the URI is parsed). Connection returns the exact value.
 func (b *Backend) connectionValue(ctx context.Context, connID string) (string, error) {
-	data, path, err := b.data(ctx, &b.conns, connID)
+	data, path, err := b.data(ctx, &b.places.Connections, connID)
 	if err != nil {
 		return "", err
 	}
@@ -456,8 +470,8 @@ func (b *Backend) connectionValue(ctx context.Context, connID string) (string, e
 
 // value returns the key value of secret <path>/id, the path being
 // variables_path or config_path.
-func (b *Backend) value(ctx context.Context, k *kind, id string) (string, error) {
-	data, path, err := b.data(ctx, k, id)
+func (b *Backend) value(ctx context.Context, p *kit.Place, id string) (string, error) {
+	data, path, err := b.data(ctx, p, id)
 	if err != nil {
 		return "", err
 	}
@@ -489,11 +503,11 @@ func (b *Backend) withTimeout(ctx context.Context) (context.Context, context.Can
 
 // data reads the secret of id and returns its data object (KV v1: data;
 // v2: data.data), and the API path read.
-func (b *Backend) data(ctx context.Context, k *kind, id string) (gjson.Result, string, error) {
+func (b *Backend) data(ctx context.Context, p *kit.Place, id string) (gjson.Result, string, error) {
 	if err := ctx.Err(); err != nil {
 		return gjson.Result{}, "", err
 	}
-	path, ok := b.path(k, id)
+	path, ok := b.path(p, id)
 	if !ok {
 		return gjson.Result{}, "", resolver.ErrNotFound
 	}
@@ -501,7 +515,7 @@ func (b *Backend) data(ctx context.Context, k *kind, id string) (gjson.Result, s
 	defer cancel()
 	st, err := b.sess.current(ctx)
 	if err != nil {
-		return gjson.Result{}, path, b.ctxErr(ctx, err)
+		return gjson.Result{}, path, markUnavailable(b.ctxErr(ctx, err))
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer putBuf(buf)
@@ -512,7 +526,7 @@ func (b *Backend) data(ctx context.Context, k *kind, id string) (gjson.Result, s
 			buf.Reset()
 			status, err = b.read(ctx, path, buf)
 		} else if !errors.Is(aerr, errSameToken) {
-			return gjson.Result{}, path, b.ctxErr(ctx, aerr)
+			return gjson.Result{}, path, markUnavailable(b.ctxErr(ctx, aerr))
 		}
 	}
 	switch {
@@ -521,7 +535,7 @@ func (b *Backend) data(ctx context.Context, k *kind, id string) (gjson.Result, s
 	case status == http.StatusForbidden:
 		return gjson.Result{}, path, fmt.Errorf("%s: reading %q: %w: %w", Name, path, resolver.ErrPermissionDenied, err)
 	case err != nil:
-		return gjson.Result{}, path, b.ctxErr(ctx, fmt.Errorf("%s: reading %q: %w", Name, path, err))
+		return gjson.Result{}, path, markUnavailable(b.ctxErr(ctx, fmt.Errorf("%s: reading %q: %w", Name, path, err)))
 	}
 	data, found, err := kvData(buf.Bytes(), b.v2)
 	if err != nil {
@@ -554,6 +568,20 @@ func (b *Backend) read(ctx context.Context, path string, buf *bytes.Buffer) (int
 		return resp.StatusCode, fmt.Errorf("the response exceeds %d bytes", maxBody)
 	}
 	return resp.StatusCode, nil
+}
+
+// markUnavailable marks err codes.Unavailable when the Vault table says it
+// is Vault's unavailability: a 412 (a standby not yet consistent, which
+// the client retries), 429 (a rate limit quota) or 5xx answer (a sealed
+// or failing server), or a request that got no answer because the
+// connection was refused. A 404 or 403 answer never gets here (not found,
+// permission denied); the context's errors are left to the resolver.
+func markUnavailable(err error) error {
+	switch s := statusOf(err); {
+	case s == http.StatusPreconditionFailed, s == http.StatusTooManyRequests, s >= 500, s == 0 && kit.Unanswered(err):
+		return kit.Unavailable(err)
+	}
+	return err
 }
 
 // ctxErr prefers the context's error when it is done, so that a canceled

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver/config"
 )
 
@@ -16,9 +17,7 @@ type Settings struct {
 	Session     Session
 	EndpointURL string        // endpoint_url: the service client's endpoint ("" = AWS's)
 	Timeout     time.Duration // 0: the backend's default; < 0: none
-	Connections KindOptions
-	Variables   KindOptions
-	Configs     KindOptions
+	Locations   kit.Locations
 }
 
 // ParseSettings reads the kwargs both AWS backends share. The caller reads
@@ -26,13 +25,8 @@ type Settings struct {
 func ParseSettings(kw *config.Kwargs) (Settings, error) {
 	var s Settings
 	var err error
-	for _, k := range []struct {
-		name string
-		dst  *KindOptions
-	}{{"connections", &s.Connections}, {"variables", &s.Variables}, {"config", &s.Configs}} {
-		if *k.dst, err = parseKind(kw, k.name); err != nil {
-			return Settings{}, err
-		}
+	if s.Locations, err = Scheme("", "", [3]string{}).Parse(kw); err != nil {
+		return Settings{}, err
 	}
 	if s.Session, err = parseSession(kw); err != nil {
 		return Settings{}, err
@@ -47,7 +41,7 @@ func ParseSettings(kw *config.Kwargs) (Settings, error) {
 			return Settings{}, fmt.Errorf("%w: backend_kwargs key %q must be an http:// or https:// URL with a host", config.ErrInvalid, "endpoint_url")
 		}
 	}
-	if s.Timeout, err = parseTimeout(kw); err != nil {
+	if s.Timeout, err = kit.Timeout(kw); err != nil {
 		return Settings{}, err
 	}
 	// boto3 client arguments Airflow passes on: api_version has no meaning
@@ -64,39 +58,6 @@ func ParseSettings(kw *config.Kwargs) (Settings, error) {
 		return Settings{}, fmt.Errorf("%w: backend_kwargs key %q: false is not supported; give an http:// endpoint_url instead", config.ErrInvalid, "use_ssl")
 	}
 	return s, nil
-}
-
-// parseTimeout reads timeout_seconds: absent or null gives 0 (the
-// backend's default), 0 gives -1 (no bound).
-func parseTimeout(kw *config.Kwargs) (time.Duration, error) {
-	const key = "timeout_seconds"
-	secs, err := kw.Float(key, 0)
-	switch {
-	case err != nil:
-		return 0, err
-	case !kw.Has(key) || kw.IsNull(key):
-		return 0, nil
-	case !(secs >= 0 && secs <= 24*3600): // NaN included
-		return 0, fmt.Errorf("%w: backend_kwargs key %q must be between 0 (no timeout) and 86400", config.ErrInvalid, key)
-	case secs == 0:
-		return -1, nil
-	}
-	return time.Duration(secs * float64(time.Second)), nil
-}
-
-// parseKind reads <kind>_prefix (absent: default; null: off; "": none) and
-// <kind>_lookup_pattern (absent, null or "": every id).
-func parseKind(kw *config.Kwargs, kind string) (KindOptions, error) {
-	key := kind + "_prefix"
-	prefix, on, err := kw.OptString(key, "")
-	if err != nil {
-		return KindOptions{}, err
-	}
-	o := KindOptions{Off: !on, Prefix: prefix, NoPrefix: on && kw.Has(key) && prefix == ""}
-	if o.LookupPattern, err = kw.String(kind+"_lookup_pattern", ""); err != nil {
-		return KindOptions{}, err
-	}
-	return o, nil
 }
 
 // unsupported are options of Airflow's AWS connection (which Airflow's AWS

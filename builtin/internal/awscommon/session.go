@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver/config"
 )
 
@@ -129,24 +130,16 @@ func parseAssumeRoleKwargs(kw *config.Kwargs, s *Session) error {
 	return nil
 }
 
-// parseVerify reads verify as boto3 takes it: a boolean, or the path of a CA
-// bundle. A string that reads as a boolean (a per-key environment override
-// is always a string) is one.
+// verify is read as boto3 takes it: a boolean, or the path of a CA bundle
+// ("" is as if absent).
+var verify = kit.VerifyKwarg{Key: "verify"}
+
 func parseVerify(kw *config.Kwargs, s *Session) error {
-	const key = "verify"
-	if !kw.Has(key) || kw.IsNull(key) {
-		_, _ = kw.String(key, "") // marks the key read
-		return nil
-	}
-	if b, err := kw.Bool(key, true); err == nil {
-		s.InsecureSkipVerify = !b
-		return nil
-	}
-	path, err := kw.String(key, "")
+	v, err := verify.Parse(kw)
 	if err != nil {
-		return fmt.Errorf("%w: backend_kwargs key %q must be a boolean or the path of a CA bundle", config.ErrInvalid, key)
+		return err
 	}
-	s.CABundle = path
+	s.InsecureSkipVerify, s.CABundle = v.Insecure, v.CABundle
 	return nil
 }
 
