@@ -46,16 +46,21 @@ var layerRules = []struct {
 		banned: []string{"github.com/stretchr/"},
 	},
 	{
-		name: "a backend imports the resolver packages and builtin/internal, never another backend",
+		name: "a backend imports the resolver packages, builtin/location and builtin/internal, never another backend",
 		pkg:  anyOf(under(mod+"/builtin/"), is(mod+"/builtin")),
 		allow: func(p, dep string) bool {
-			if strings.HasPrefix(dep, mod+"/resolver") || strings.HasPrefix(dep, mod+"/builtin/internal/") {
+			if strings.HasPrefix(dep, mod+"/resolver") || strings.HasPrefix(dep, mod+"/builtin/internal/") || dep == mod+"/builtin/location" {
 				return true
 			}
 			// A backend's own subpackages (builtin/vault/vaultaws is vault's).
 			own := strings.Join(strings.SplitN(strings.TrimPrefix(p, mod+"/builtin/"), "/", 2)[:1], "")
 			return strings.HasPrefix(dep, mod+"/builtin/"+own+"/") || dep == mod+"/builtin/"+own
 		},
+	},
+	{
+		name:  "the location type imports no module package",
+		pkg:   is(mod + "/builtin/location"),
+		allow: deps(func(string) bool { return false }),
 	},
 	{
 		name:   "builtin/vault links no AWS SDK (its aws_iam login is builtin/vault/vaultaws)",
@@ -88,7 +93,7 @@ var layerRules = []struct {
 
 func isTestOnly(dep string) bool {
 	for _, s := range []string{"/internal/awsfake", "/internal/azurefake", "/internal/gcpfake", "/internal/vaultfake",
-		"/internal/testutil", "/internal/testinfra", "/internal/abitest", "/resolver/backendtest"} {
+		"/internal/testutil", "/internal/testinfra", "/internal/abitest", "/resolver/backendtest", "/builtin/internal/kit/kittest"} {
 		if strings.HasPrefix(dep, mod+s) {
 			return true
 		}
