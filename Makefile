@@ -15,7 +15,7 @@ STATICCHECK_VERSION ?= v0.8.2
 GOBIN_DIR = $(or $(shell $(GO) env GOBIN),$(firstword $(subst :, ,$(shell $(GO) env GOPATH)))/bin)
 STATICCHECK = $(GOBIN_DIR)/staticcheck
 
-.PHONY: test check fmt vet staticcheck tidy bench bench-quick bench-go fuzz build
+.PHONY: test check fmt vet staticcheck tidy bench bench-quick bench-go fuzz build modules
 
 build:
 	$(GO) build ./...
@@ -47,7 +47,13 @@ tidy:
 	$(GO) mod tidy
 	@git diff --exit-code -- go.mod go.sum || { echo "go mod tidy changed go.mod/go.sum: commit the result"; exit 1; }
 
-check: fmt vet staticcheck tidy build
+# Each link profile builds and links the modules committed in
+# .ci/modules/<profile>.txt (see .ci/modules.sh; --update after a reviewed
+# dependency change).
+modules:
+	GO=$(GO) .ci/modules.sh
+
+check: fmt vet staticcheck tidy build modules
 	$(GO) test -race -count=1 ./...
 
 # Every benchmark side by side in one process (bench/, its own module): a

@@ -1,9 +1,8 @@
+//go:build !secretpath_no_vault
+
 package secretpath
 
 // The HashiCorp Vault backend, available to config files and the CLI by
-// name ("vault") and by Airflow's class paths, with its aws_iam auth
-// method (which needs the AWS SDK, so it lives in a package of its own).
-import (
-	_ "github.com/secretpath/secretpath/builtin/vault"          // registers "vault"
-	_ "github.com/secretpath/secretpath/builtin/vault/vaultaws" // registers vault's auth_type aws_iam
-)
+// name ("vault") and by Airflow's class paths. Build with -tags
+// secretpath_no_vault to leave it out.
+import _ "github.com/secretpath/secretpath/builtin/vault" // registers "vault"

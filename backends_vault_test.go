@@ -11,6 +11,7 @@ import (
 	"github.com/secretpath/secretpath/internal/awsfake"
 	"github.com/secretpath/secretpath/internal/vaultfake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // TestVaultAWSIAMLinked: the root package links the vault backend's
@@ -28,12 +29,12 @@ func TestVaultAWSIAMLinked(t *testing.T) {
 	f.AddCredential("aws", akid, secret)
 	raw, err := json.Marshal(map[string]any{"url": f.URL, "auth_type": "aws_iam", "key_id": akid, "secret_id": secret})
 	require.NoError(t, err)
-	kw, err := resolver.ParseKwargs(raw)
+	kw, err := config.ParseKwargs(raw)
 	require.NoError(t, err)
-	b, err := resolver.Open(t.Context(), "vault", kw)
+	b, err := resolver.OpenBackend(t.Context(), "vault", resolver.Env{Kwargs: kw})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = b.(interface{ Close() error }).Close() })
-	v, err := b.Variable(t.Context(), "hello")
+	v, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "hello"})
 	require.NoError(t, err)
 	assert.Equal(t, "world", v)
 	assert.Equal(t, "auth/aws/login", f.Requests()[0].Path)

@@ -20,10 +20,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/secretpath/secretpath"
 	"github.com/secretpath/secretpath/internal/awsfake"
 	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // noLeak checks, after every other cleanup of the test has run, that the
@@ -85,8 +85,8 @@ const faultSecret = "Pl4nted-remote-pw"
 
 // ssmConfig is a config file whose configured backend is AWS SSM at
 // endpoint, with extra lines appended to [secrets].
-func ssmConfig(t *testing.T, endpoint, extra string) *resolver.Config {
-	cfg, err := resolver.ParseConfig("faults.cfg", []byte(fmt.Sprintf(`[secrets]
+func ssmConfig(t *testing.T, endpoint, extra string) *config.File {
+	cfg, err := config.Parse("faults.cfg", []byte(fmt.Sprintf(`[secrets]
 backend = aws-ssm
 backend_kwargs = {"endpoint_url": %q, "region_name": "us-east-1",
                   "aws_access_key_id": "AKIDFAULTS", "aws_secret_access_key": "faults-key"}
@@ -133,7 +133,7 @@ func TestRemoteFaultsFallThrough(t *testing.T) {
 			f.PutParameter("/airflow/connections/both", "postgres://u:"+faultSecret+"@remote/x", awsfake.SecureString)
 			t.Setenv("AIRFLOW_CONN_BOTH", "http://env-host")
 			var logs bytes.Buffer
-			r, err := secretpath.Open(t.Context(), ssmConfig(t, tt.endpoint(t, f), tt.extra),
+			r, err := resolver.Open(t.Context(), ssmConfig(t, tt.endpoint(t, f), tt.extra),
 				resolver.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 			require.NoError(t, err)
 			t.Cleanup(func() { r.Close() })
@@ -167,7 +167,7 @@ func TestStaleWhileDown(t *testing.T) {
 	f := awsfake.New(t)
 	f.PutParameter("/airflow/connections/db", "postgres://u:"+faultSecret+"@db-v1/x", awsfake.SecureString)
 	var logs bytes.Buffer
-	r, err := secretpath.Open(t.Context(), ssmConfig(t, f.URL, "use_cache = true\ncache_ttl_seconds = 1\nstale_grace_seconds = 600"),
+	r, err := resolver.Open(t.Context(), ssmConfig(t, f.URL, "use_cache = true\ncache_ttl_seconds = 1\nstale_grace_seconds = 600"),
 		resolver.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	require.NoError(t, err)
 	t.Cleanup(func() { r.Close() })
@@ -201,7 +201,7 @@ func TestFailClosedStops(t *testing.T) {
 	f := awsfake.New(t)
 	f.AddFault(awsfake.Fault{Code: "AccessDeniedException", Message: "not authorized to perform: ssm:GetParameter"})
 	t.Setenv("AIRFLOW_CONN_BOTH", "http://env-host")
-	r, err := secretpath.Open(t.Context(), ssmConfig(t, f.URL, ""), resolver.WithFailClosed(), resolver.WithLogger(slog.New(slog.DiscardHandler)))
+	r, err := resolver.Open(t.Context(), ssmConfig(t, f.URL, ""), resolver.WithFailClosed(), resolver.WithLogger(slog.New(slog.DiscardHandler)))
 	require.NoError(t, err)
 	t.Cleanup(func() { r.Close() })
 	_, err = r.Connection(t.Context(), "both")
@@ -209,7 +209,7 @@ func TestFailClosedStops(t *testing.T) {
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.ErrorContains(t, err, "aws-ssm")
 
-	r2, err := secretpath.Open(t.Context(), ssmConfig(t, f.URL, ""), resolver.WithLogger(slog.New(slog.DiscardHandler)))
+	r2, err := resolver.Open(t.Context(), ssmConfig(t, f.URL, ""), resolver.WithLogger(slog.New(slog.DiscardHandler)))
 	require.NoError(t, err)
 	t.Cleanup(func() { r2.Close() })
 	c, err := r2.Connection(t.Context(), "both")
@@ -251,9 +251,9 @@ backend_kwargs = {"endpoint_url": %q, "region_name": "us-east-1", "aws_access_ke
 		t.Run(tt.name, func(t *testing.T) {
 			noLeak(t)
 			awsfake.Isolate(t)
-			cfg, err := resolver.ParseConfig("c.cfg", []byte(tt.config(t)), nil)
+			cfg, err := config.Parse("c.cfg", []byte(tt.config(t)), nil)
 			require.NoError(t, err)
-			r, err := secretpath.Open(t.Context(), cfg, resolver.WithLogger(slog.New(slog.DiscardHandler)))
+			r, err := resolver.Open(t.Context(), cfg, resolver.WithLogger(slog.New(slog.DiscardHandler)))
 			require.NoError(t, err)
 			t.Cleanup(func() { r.Close() })
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // isolateClouds keeps every cloud SDK's credential chain on loopback and
@@ -57,17 +58,17 @@ func FuzzBackendKwargs(f *testing.F) {
 	}
 	isolateClouds(f)
 	f.Fuzz(func(t *testing.T, pick byte, data []byte) {
-		kw, err := resolver.ParseKwargs(data)
+		kw, err := config.ParseKwargs(data)
 		if err != nil {
-			if !errors.Is(err, resolver.ErrConfig) {
+			if !errors.Is(err, config.ErrInvalid) {
 				t.Fatalf("ParseKwargs: not a configuration error: %v", err)
 			}
 			return
 		}
-		name := names[int(pick)%len(names)]
-		b, err := resolver.Open(t.Context(), name, kw)
+		name := names[int(pick)%len(names)].Name
+		b, err := resolver.OpenBackend(t.Context(), name, resolver.Env{Kwargs: kw})
 		if err != nil {
-			if !errors.Is(err, resolver.ErrConfig) {
+			if !errors.Is(err, config.ErrInvalid) {
 				t.Fatalf("%s: a refusal that is not a configuration error: %v", name, err)
 			}
 			return

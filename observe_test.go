@@ -19,9 +19,10 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
-	"github.com/secretpath/secretpath"
 	"github.com/secretpath/secretpath/builtin/metastore"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // TestNoSecretInLogsOrTelemetry looks known secrets up through every local
@@ -57,9 +58,9 @@ func TestNoSecretInLogsOrTelemetry(t *testing.T) {
 
 	const key = "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4="
 	dbPath := filepath.Join(dir, "airflow.db")
-	ms, err := metastore.Open(metastore.Options{DSN: "sqlite:///" + dbPath, FernetKey: resolver.NewSecret(key)})
+	ms, err := metastore.Open(metastore.Options{DSN: "sqlite:///" + dbPath, FernetKey: connection.NewSecret(key)})
 	require.NoError(t, err)
-	c, err := resolver.ConnectionFromFields("db_conn", map[string]any{"conn_type": "mysql", "host": "h", "login": "l", "password": secrets[2]})
+	c, err := connection.FromFields("db_conn", map[string]any{"conn_type": "mysql", "host": "h", "login": "l", "password": secrets[2]})
 	require.NoError(t, err)
 	require.NoError(t, ms.SetConnection(ctx, c))
 	require.NoError(t, ms.SetVariable(ctx, "db_var", secrets[5], ""))
@@ -68,7 +69,7 @@ func TestNoSecretInLogsOrTelemetry(t *testing.T) {
 	t.Setenv("AIRFLOW_CONN_ENV_CONN", "http://bob:"+url.QueryEscape(secrets[1])+"@env-host")
 	t.Setenv("AIRFLOW_VAR_ENV_VAR", secrets[4])
 	t.Setenv("AIRFLOW_CONN_BROKEN", "postgres://u:"+secrets[6]+"@host:99999/db") // fails to parse
-	cfg, err := resolver.ParseConfig("s.cfg", []byte(fmt.Sprintf(`[secrets]
+	cfg, err := config.Parse("s.cfg", []byte(fmt.Sprintf(`[secrets]
 backend = localfs
 backend_kwargs = {"connections_file_path": %q, "variables_file_path": %q}
 use_cache = true
@@ -84,7 +85,7 @@ fernet_key = %s
 	var logs bytes.Buffer
 	spans := tracetest.NewSpanRecorder()
 	reader := sdkmetric.NewManualReader()
-	r, err := secretpath.Open(ctx, cfg,
+	r, err := resolver.Open(ctx, cfg,
 		resolver.WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 		resolver.WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))),
 		resolver.WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))))
@@ -117,7 +118,7 @@ fernet_key = %s
 		show(err)
 	}
 	for _, id := range []string{"files_conn", "broken", "env_conn", "db_conn"} {
-		x := r.Explain(ctx, resolver.KindConnection, id)
+		x := r.Explain(ctx, resolver.Request{Kind: resolver.KindConnection, ID: id})
 		show(x)
 		for _, s := range x.Steps {
 			show(s)

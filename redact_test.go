@@ -17,7 +17,8 @@ import (
 	"github.com/secretpath/secretpath/builtin/awsssm"
 	"github.com/secretpath/secretpath/builtin/metastore"
 	"github.com/secretpath/secretpath/builtin/vault"
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
+	"github.com/secretpath/secretpath/resolver/connection"
 	"github.com/secretpath/secretpath/wasmhost"
 )
 
@@ -27,20 +28,20 @@ import (
 // secret never shows.
 func TestExportedTypesDoNotPrintSecrets(t *testing.T) {
 	const secret = "Pl4nted-type-secret"
-	kw, err := resolver.ParseKwargs([]byte(`{"client_secret": "` + secret + `", "region": "x"}`))
+	kw, err := config.ParseKwargs([]byte(`{"client_secret": "` + secret + `", "region": "x"}`))
 	require.NoError(t, err)
-	conn, err := resolver.ParseURI("c", "postgres://u:"+secret+"@h/db?token="+secret)
+	conn, err := connection.ParseURI("c", "postgres://u:"+secret+"@h/db?token="+secret)
 	require.NoError(t, err)
-	cfg, err := resolver.ParseConfig("a.cfg", []byte("[secrets]\nbackend_kwargs = {\"token\": \""+secret+"\"}\n[core]\nfernet_key = "+secret+"\n"), nil)
+	cfg, err := config.Parse("a.cfg", []byte("[secrets]\nbackend_kwargs = {\"token\": \""+secret+"\"}\n[core]\nfernet_key = "+secret+"\n"), nil)
 	require.NoError(t, err)
 	awsCfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", secret, secret)}
 	values := map[string]any{
-		"resolver.Secret":           resolver.NewSecret(secret),
-		"resolver.Connection":       conn,
-		"*resolver.Kwargs":          kw,
-		"resolver.Config":           *cfg,
+		"connection.Secret":         connection.NewSecret(secret),
+		"connection.Connection":     conn,
+		"*config.Kwargs":            kw,
+		"config.File":               *cfg,
 		"wasmhost.TenantConfig":     wasmhost.TenantConfig{Name: "t", Kwargs: []byte(`{"token": "` + secret + `"}`)},
-		"metastore.Options":         metastore.Options{DSN: "postgres://u:" + secret + "@h/db", FernetKey: resolver.NewSecret(secret)},
+		"metastore.Options":         metastore.Options{DSN: "postgres://u:" + secret + "@h/db", FernetKey: connection.NewSecret(secret)},
 		"vault.Auth":                vault.Auth{Type: "approle", RoleID: "r", SecretID: secret, Token: secret, Password: secret, JWT: secret},
 		"vault.Options":             vault.Options{Address: "http://127.0.0.1:9", Auth: vault.Auth{Token: secret}},
 		"awsssm.Options":            awsssm.Options{AWS: awsCfg},

@@ -15,6 +15,8 @@ import (
 	"github.com/secretpath/secretpath/builtin/metastore"
 	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // TestMain keeps the embedded default metastore out of the user's home.
@@ -51,50 +53,55 @@ func ExampleOpenFile() {
 
 func TestOpen(t *testing.T) {
 	ctx := t.Context()
-	kw := func(s string) *resolver.Kwargs {
-		k, err := resolver.ParseKwargs([]byte(s))
-		require.NoError(t, err)
-		return k
-	}
+	dir := t.TempDir()
 	tests := []struct {
 		name      string
-		cfg       resolver.Config
+		cfg       string
 		wantTiers []string
 		wantErr   string
 	}{
-		{name: "no backend: environment only", cfg: resolver.Config{BackendKwargs: kw("")}, wantTiers: []string{"env", "metastore"}},
-		{name: "localfs by class path", cfg: resolver.Config{Backend: "airflow.secrets.local_filesystem.LocalFilesystemBackend", BackendKwargs: kw("")},
+		{name: "no backend: environment only", wantTiers: []string{"env", "metastore"}},
+		{name: "localfs by class path", cfg: "[secrets]\nbackend = airflow.secrets.local_filesystem.LocalFilesystemBackend\n",
 			wantTiers: []string{"localfs", "env", "metastore"}},
-		{name: "env configured is not repeated", cfg: resolver.Config{Backend: "env", BackendKwargs: kw("")}, wantTiers: []string{"env", "metastore"}},
-		{name: "metastore configured is not repeated", cfg: resolver.Config{Backend: "airflow.secrets.metastore.MetastoreBackend", BackendKwargs: kw("")},
+		{name: "env configured is not repeated", cfg: "[secrets]\nbackend = env\n", wantTiers: []string{"env", "metastore"}},
+		{name: "metastore configured is not repeated", cfg: "[secrets]\nbackend = airflow.secrets.metastore.MetastoreBackend\n",
 			wantTiers: []string{"metastore", "env"}},
-		{name: "metastore takes no kwargs", cfg: resolver.Config{Backend: "metastore", BackendKwargs: kw(`{"sql_alchemy_conn": "sqlite://"}`)},
+		{name: "metastore takes no kwargs", cfg: "[secrets]\nbackend = metastore\nbackend_kwargs = {\"sql_alchemy_conn\": \"sqlite://\"}\n",
 			wantErr: "unknown backend_kwargs key(s): sql_alchemy_conn"},
-		{name: "bad fernet key", cfg: resolver.Config{BackendKwargs: kw(""), FernetKey: resolver.NewSecret("Pl4nted-not-a-key")},
+		{name: "bad fernet key", cfg: "[core]\nfernet_key = Pl4nted-not-a-key\n",
 			wantErr: "fernet_key: key 1 of 1 is not URL-safe base64"},
-		{name: "bad sql_alchemy_conn", cfg: resolver.Config{BackendKwargs: kw(""), SQLAlchemyConn: resolver.NewSecret("mssql://u:Pl4nted@h/db")},
+		{name: "bad sql_alchemy_conn", cfg: "[database]\nsql_alchemy_conn = mssql://u:Pl4nted@h/db\n",
 			wantErr: `unsupported scheme "mssql"`},
-		{name: "azure by class path", cfg: resolver.Config{Backend: "airflow.contrib.secrets.azure_key_vault.AzureKeyVaultBackend",
-			BackendKwargs: kw(`{"vault_url": "https://kv.vault.azure.net/", "tenant_id": "t", "client_id": "c", "client_secret": "Pl4nted-secret"}`)},
+		{name: "azure by class path", cfg: "[secrets]\nbackend = airflow.contrib.secrets.azure_key_vault.AzureKeyVaultBackend\n" +
+			`backend_kwargs = {"vault_url": "https://kv.vault.azure.net/", "tenant_id": "t", "client_id": "c", "client_secret": "Pl4nted-secret"}` + "\n",
 			wantTiers: []string{"azure-key-vault", "env", "metastore"}},
-		{name: "azure needs vault_url", cfg: resolver.Config{Backend: "azure-key-vault", BackendKwargs: kw("")}, wantErr: `"vault_url" is required`},
-		{name: "unknown", cfg: resolver.Config{Backend: "my.module.Backend", BackendKwargs: kw("")}, wantErr: `unknown backend "my.module.Backend"`},
+		{name: "azure needs vault_url", cfg: "[secrets]\nbackend = azure-key-vault\n", wantErr: `"vault_url" is required`},
+		{name: "unknown", cfg: "[secrets]\nbackend = my.module.Backend\n", wantErr: `secretpath.cfg:2: [secrets] backend: unknown backend "my.module.Backend"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := secretpath.Open(ctx, &tt.cfg)
+			// The metastore's default SQLite file goes to a temporary home.
+			t.Setenv("HOME", dir)
+			cfg, err := config.Parse("secretpath.cfg", []byte(tt.cfg), nil)
+			require.NoError(t, err)
+			r, err := resolver.Open(ctx, cfg)
 			if tt.wantErr != "" {
 				require.Error(t, err)
-				assert.True(t, errors.Is(err, resolver.ErrConfig), "configuration errors wrap ErrConfig: %v", err)
+				assert.True(t, errors.Is(err, config.ErrInvalid), "configuration errors wrap config.ErrInvalid: %v", err)
 				assert.Contains(t, err.Error(), tt.wantErr)
 				assert.NotContains(t, err.Error(), "Pl4nted")
 				return
 			}
 			require.NoError(t, err)
+			defer r.Close()
 			assert.Equal(t, tt.wantTiers, r.Tiers())
 		})
 	}
-	assert.Subset(t, secretpath.KnownBackends(), []string{"localfs", "env", "metastore", "vault", "aws-ssm", "aws-secrets-manager", "gcp-secret-manager", "azure-key-vault"})
+	var names []string
+	for _, reg := range resolver.Registered() {
+		names = append(names, reg.Name)
+	}
+	assert.Subset(t, names, []string{"localfs", "env", "metastore", "vault", "aws-ssm", "aws-secrets-manager", "gcp-secret-manager", "azure-key-vault", "wasm"})
 }
 
 // TestMetastoreTier: the metastore answers after the environment, from
@@ -103,9 +110,9 @@ func TestMetastoreTier(t *testing.T) {
 	ctx := t.Context()
 	const key = "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4="
 	dbPath := filepath.Join(t.TempDir(), "airflow.db")
-	ms, err := metastore.Open(metastore.Options{DSN: "sqlite:///" + dbPath, FernetKey: resolver.NewSecret(key)})
+	ms, err := metastore.Open(metastore.Options{DSN: "sqlite:///" + dbPath, FernetKey: connection.NewSecret(key)})
 	require.NoError(t, err)
-	c, err := resolver.ParseURI("from_db", "postgres://u:db-pw@db-host:5432/app")
+	c, err := connection.ParseURI("from_db", "postgres://u:db-pw@db-host:5432/app")
 	require.NoError(t, err)
 	require.NoError(t, ms.SetConnection(ctx, c))
 	c.ConnID = "shadowed"
@@ -113,11 +120,11 @@ func TestMetastoreTier(t *testing.T) {
 	require.NoError(t, ms.SetVariable(ctx, "region", "eu-west-1", ""))
 	require.NoError(t, ms.Close())
 
-	cfg, err := resolver.ParseConfig("airflow.cfg", []byte("[database]\nsql_alchemy_conn = sqlite:///"+dbPath+"\n[core]\nfernet_key = "+key+"\n"),
+	cfg, err := config.Parse("airflow.cfg", []byte("[database]\nsql_alchemy_conn = sqlite:///"+dbPath+"\n[core]\nfernet_key = "+key+"\n"),
 		[]string{"AIRFLOW_CONN_SHADOWED=http://env-host"})
 	require.NoError(t, err)
 	t.Setenv("AIRFLOW_CONN_SHADOWED", "http://env-host")
-	r, err := secretpath.Open(ctx, cfg)
+	r, err := resolver.Open(ctx, cfg)
 	require.NoError(t, err)
 	defer r.Close()
 	assert.Equal(t, []string{"env", "metastore"}, r.Tiers())
@@ -139,9 +146,9 @@ func TestMetastoreTier(t *testing.T) {
 
 	// The wrong key: the metastore fails, the failure is reported, no
 	// value leaks.
-	cfg, err = resolver.ParseConfig("airflow.cfg", []byte("[database]\nsql_alchemy_conn = sqlite:///"+dbPath+"\n[core]\nfernet_key = Xj6kcdvl4TYbSmA5yBVgmPgMq1ZKm0UpHvR5T0XZ1n0=\n"), nil)
+	cfg, err = config.Parse("airflow.cfg", []byte("[database]\nsql_alchemy_conn = sqlite:///"+dbPath+"\n[core]\nfernet_key = Xj6kcdvl4TYbSmA5yBVgmPgMq1ZKm0UpHvR5T0XZ1n0=\n"), nil)
 	require.NoError(t, err)
-	r2, err := secretpath.Open(ctx, cfg)
+	r2, err := resolver.Open(ctx, cfg)
 	require.NoError(t, err)
 	defer r2.Close()
 	_, err = r2.Connection(ctx, "from_db")

@@ -2,7 +2,7 @@
 # Installs the guest toolchains of the C, Rust and AssemblyScript SDKs
 # (guest-sdk/) and builds every example backend of examples/custom-backend
 # from source, so that a failure to build shows here, before the tests
-# (wasmhost/abitest builds them again, into a temporary directory).
+# (internal/abitest builds them again, into a temporary directory).
 # Idempotent: installs only what is missing. Run as root from the repo root
 # or anywhere: .ci/guest-toolchains.sh
 #   clang 14 + lld (wasm-ld) + wasi-libc + libclang-rt-14-dev-wasm32  C

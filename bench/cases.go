@@ -7,7 +7,7 @@
 // the raw SDK call on the same loopback double; concurrency, singleflight
 // and 10,000 tenants. The same functions run under `go test -bench .`
 // (bench_test.go) and in one process under cmd/bench (Run), which prints
-// the ratios, checks the targets of DESIGN.md §6 and writes JSON. See
+// the ratios, checks the targets of bench/README.md and writes JSON. See
 // README.md.
 //
 // It is a module of its own so that Extism and waPC never enter
@@ -65,7 +65,7 @@ type Case struct {
 	// MetricBaseAllocs, MetricBaseBytes) for it. Used where the difference
 	// is a few percent of a noisy figure (remote calls).
 	Paired string
-	// Targets are what the row is checked against (DESIGN.md §6).
+	// Targets are what the row is checked against (bench/README.md, "Targets").
 	Targets []Target
 	// Setup makes what F needs (building and compiling guests) so that
 	// errors are reported before timing, with their message.
@@ -100,7 +100,7 @@ var wasmCases = inGroup(GroupWASM, []Case{
 	{Name: "ABIFloorDeadline", What: "diagnostic: the same on a WithCloseOnContextDone runtime with a per-call context.WithTimeout(1s)",
 		Baseline: "FloorDeadline",
 		Setup:    setup(abiFloorDeadline), F: lookupBench(abiFloorDeadline, (*abiFloorCaller).lookup)},
-	{Name: "Ours/untrusted", What: "Tenant.ConnectionValue on bench_guest.wat through ABI v1, default tenant (untrusted: fuel-metered module, 1 s deadline and fuel budget checked at refills, runtime without context checks)",
+	{Name: "Ours/untrusted", What: "Tenant.Lookup on bench_guest.wat through ABI v1, default tenant (untrusted: fuel-metered module, 1 s deadline and fuel budget checked at refills, runtime without context checks)",
 		Baseline: "Ours/trusted", Targets: []Target{ratioAtMost(1.2)},
 		Setup: setup(benchUntrusted), F: tenantBench(benchUntrusted)},
 	{Name: "Ours/trusted", What: "the same, tenant marked Trusted (no deadline, runtime without context checks)",
@@ -124,7 +124,7 @@ var wasmCases = inGroup(GroupWASM, []Case{
 	{Name: "Resolver/trusted", What: "the same over the trusted tenant",
 		Baseline: "Ours/trusted",
 		Setup:    setup(resolverTrusted), F: resolverBench(resolverTrusted)},
-	{Name: "OursGo/untrusted", What: "Tenant.ConnectionValue on the std-Go example jsondoc (guest SDK; map lookup in the guest), untrusted. Not the same guest work: for reference",
+	{Name: "OursGo/untrusted", What: "Tenant.Lookup on the std-Go example jsondoc (guest SDK; map lookup in the guest), untrusted. Not the same guest work: for reference",
 		Baseline: "Floor",
 		Setup:    setup(jsondocUntrusted), F: tenantBench(jsondocUntrusted)},
 	{Name: "OursGo/trusted", What: "the same, trusted",
@@ -133,7 +133,7 @@ var wasmCases = inGroup(GroupWASM, []Case{
 	{Name: "Extism", What: "Extism go-sdk v1.7.1 Plugin.Call(\"lookup\", id) on a std-Go Go-PDK guest (same work), instance from CompiledPlugin.Instance, no timeout",
 		Baseline: "Ours/trusted", Targets: []Target{slowerThanBaseline(50)},
 		Setup: setup(extismPlugin), F: extismBench(extismPlugin)},
-	// DESIGN.md §6 sets the Extism target on the no-deadline row; with
+	// bench/README.md sets the Extism target on the no-deadline row; with
 	// deadlines both pay wazero's per-call context watch, so this one is a
 	// ratio only.
 	{Name: "ExtismTimeout", What: "the same with Manifest.Timeout = 1000 ms (Extism then sets WithCloseOnContextDone and a per-call context.WithTimeout)",
@@ -211,7 +211,7 @@ func tenantBench(l *lazy[*wasmhost.Tenant]) func(b *testing.B) {
 		var got string
 		var err error
 		for b.Loop() {
-			got, err = t.ConnectionValue(ctx, ID)
+			got, err = t.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: ID})
 		}
 		check(b, got, err)
 	}

@@ -114,7 +114,7 @@ func quantile(sorted []int64, q float64) float64 {
 
 // ---- singleflight ----
 
-// singleflightCallers concurrent misses on one key (DESIGN.md §6).
+// singleflightCallers concurrent misses on one key (bench/README.md, "Targets").
 const singleflightCallers = 1000
 
 // singleflightDelay is how long the backend takes to answer: long enough
@@ -196,4 +196,14 @@ func singleflightBench(b *testing.B) {
 	b.ReportMetric(wrong, "wrong-answers")
 	b.ReportMetric(before, "callers-before-return")
 	b.ReportMetric(singleflightCallers, "callers")
+}
+
+func (s *slowBackend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	switch req.Kind {
+	case resolver.KindConnection:
+		return s.ConnectionValue(ctx, req.ID)
+	case resolver.KindVariable:
+		return s.Variable(ctx, req.ID)
+	}
+	return "", resolver.ErrNotFound
 }

@@ -13,12 +13,13 @@ import (
 	"github.com/secretpath/secretpath/builtin/env"
 	"github.com/secretpath/secretpath/builtin/localfs"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // The core rows: the resolver's cache, the localfs and env backends, each
 // against the least Go can do for the same answer.
 var coreCases = inGroup(GroupCore, []Case{
-	{Name: "Floor/map", What: "the floor of a cached lookup: a plain Go map[string]resolver.Connection lookup of the id, the Connection copied out",
+	{Name: "Floor/map", What: "the floor of a cached lookup: a plain Go map[string]connection.Connection lookup of the id, the Connection copied out",
 		Setup: setup(connMap), F: mapFloorBench(false)},
 	{Name: "Floor/map-rlock", What: "the same map read under sync.RWMutex.RLock: the least a cache that is safe for concurrent use does",
 		Baseline: "Floor/map",
@@ -40,7 +41,7 @@ var coreCases = inGroup(GroupCore, []Case{
 	{Name: "Env/variable", What: "resolver.Resolver (no cache) over the env backend: Variable reads AIRFLOW_VAR_<KEY upper-cased>",
 		Baseline: "Floor/getenv",
 		Setup:    setup(envResolver), F: variableBench(envResolver, benchVarKey, benchVarValue)},
-	{Name: "Floor/parse-uri", What: "the floor of any lookup that returns a parsed connection from a string: resolver.ParseURI of the 60-byte URI",
+	{Name: "Floor/parse-uri", What: "the floor of any lookup that returns a parsed connection from a string: connection.ParseURI of the 60-byte URI",
 		F: parseURIBench},
 	{Name: "Env/connection", What: "the same for Connection: AIRFLOW_CONN_<ID upper-cased> read and parsed as an Airflow URI",
 		Baseline: "Floor/parse-uri",
@@ -76,17 +77,17 @@ func (memBackend) Variable(_ context.Context, key string) (string, error) {
 
 // connMap is the map floors' map: 1,000 parsed connections keyed by id,
 // ID among them.
-var connMap = newLazy(func() (map[string]resolver.Connection, error) {
-	m := make(map[string]resolver.Connection, 1000)
+var connMap = newLazy(func() (map[string]connection.Connection, error) {
+	m := make(map[string]connection.Connection, 1000)
 	for i := range 999 {
 		id := fmt.Sprintf("conn_%d", i)
-		c, err := resolver.ParseURI(id, fmt.Sprintf("postgres://user:pw@db%d.example.com:5432/app", i))
+		c, err := connection.ParseURI(id, fmt.Sprintf("postgres://user:pw@db%d.example.com:5432/app", i))
 		if err != nil {
 			return nil, err
 		}
 		m[id] = c
 	}
-	c, err := resolver.ParseURI(ID, URI)
+	c, err := connection.ParseURI(ID, URI)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +99,7 @@ func mapFloorBench(locked bool) func(b *testing.B) {
 	return func(b *testing.B) {
 		m := must(b, connMap)
 		var mu sync.RWMutex
-		var c resolver.Connection
+		var c connection.Connection
 		var ok bool
 		b.ReportAllocs()
 		for b.Loop() {
@@ -217,11 +218,11 @@ func getenvBench(b *testing.B) {
 }
 
 func parseURIBench(b *testing.B) {
-	var c resolver.Connection
+	var c connection.Connection
 	var err error
 	b.ReportAllocs()
 	for b.Loop() {
-		c, err = resolver.ParseURI(ID, URI)
+		c, err = connection.ParseURI(ID, URI)
 	}
 	if err != nil || c.Host != "db.example.com" {
 		b.Fatal(c.Host, err)
@@ -231,7 +232,7 @@ func parseURIBench(b *testing.B) {
 func connectionBench(l *lazy[*resolver.Resolver], id string) func(b *testing.B) {
 	return func(b *testing.B) {
 		r := must(b, l)
-		var c resolver.Connection
+		var c connection.Connection
 		var err error
 		b.ReportAllocs()
 		for b.Loop() {
@@ -246,7 +247,7 @@ func connectionBench(l *lazy[*resolver.Resolver], id string) func(b *testing.B) 
 func variableBench(l *lazy[*resolver.Resolver], key, want string) func(b *testing.B) {
 	return func(b *testing.B) {
 		r := must(b, l)
-		var v resolver.Secret
+		var v connection.Secret
 		var err error
 		b.ReportAllocs()
 		for b.Loop() {
@@ -256,4 +257,14 @@ func variableBench(l *lazy[*resolver.Resolver], key, want string) func(b *testin
 			b.Fatalf("variable %q: %v (value differs: %t)", key, err, err == nil)
 		}
 	}
+}
+
+func (m memBackend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	switch req.Kind {
+	case resolver.KindConnection:
+		return m.ConnectionValue(ctx, req.ID)
+	case resolver.KindVariable:
+		return m.Variable(ctx, req.ID)
+	}
+	return "", resolver.ErrNotFound
 }

@@ -306,7 +306,7 @@ func newTenantMode(g guest, trusted, deadlineOnly bool) func() (*wasmhost.Tenant
 			return nil, err
 		}
 		onClose(func() { _ = t.Close() })
-		if got, err := t.ConnectionValue(ctx, ID); err != nil || got != URI {
+		if got, err := t.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: ID}); err != nil || got != URI {
 			return nil, fmt.Errorf("bench: %s lookup returned %q, %v", g.name, got, err)
 		}
 		return t, nil

@@ -113,7 +113,7 @@ func langCases(g langGuest) []Case {
 	}
 	src := "examples/custom-backend/" + g.dir + " jsondoc (" + g.lang + " guest SDK)"
 	return []Case{
-		{Name: "Ours" + g.lang + "/untrusted", What: "Tenant.ConnectionValue on the " + src + ", untrusted; moduleB is the .wasm size",
+		{Name: "Ours" + g.lang + "/untrusted", What: "Tenant.Lookup on the " + src + ", untrusted; moduleB is the .wasm size",
 			Baseline: "Floor",
 			Setup:    setup(untrusted), F: withSize(tenantBench(untrusted))},
 		{Name: "Ours" + g.lang + "/trusted", What: "the same, trusted",

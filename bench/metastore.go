@@ -9,6 +9,7 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/metastore"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // The metastore rows: the embedded SQLite database (metastore.Open's
@@ -52,15 +53,15 @@ var metastoreDB = newLazy(func() (*metaDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := metastore.Open(metastore.Options{Dir: dir, FernetKey: resolver.NewSecret(key)})
+	s, err := metastore.Open(metastore.Options{Dir: dir, FernetKey: connection.NewSecret(key)})
 	if err != nil {
 		return nil, err
 	}
 	onClose(func() { _ = s.Close() })
-	conns := make([]resolver.Connection, 0, 1000)
+	conns := make([]connection.Connection, 0, 1000)
 	vars := make(map[string]string, 1000)
 	for i := range 1000 {
-		c, err := resolver.ParseURI(fmt.Sprintf("conn_%d", i), fmt.Sprintf("postgres://u:pw-%d@host%d:5432/db?sslmode=require", i, i))
+		c, err := connection.ParseURI(fmt.Sprintf("conn_%d", i), fmt.Sprintf("postgres://u:pw-%d@host%d:5432/db?sslmode=require", i, i))
 		if err != nil {
 			return nil, err
 		}
@@ -92,7 +93,7 @@ var metastoreDB = newLazy(func() (*metaDB, error) {
 	if _, enc, err := m.rawVar(metaVarKey); err != nil || !enc.Bool {
 		return nil, fmt.Errorf("bench: metastore: %s is not stored encrypted (%v)", metaVarKey, err)
 	}
-	if c, err := s.Connection(ctx, metaConnID); err != nil || c.Host != metaConnHost || c.Password.Reveal() != "pw-500" {
+	if c, err := s.Connection(ctx, resolver.Request{Kind: resolver.KindConnection, ID: metaConnID}); err != nil || c.Host != metaConnHost || c.Password.Reveal() != "pw-500" {
 		return nil, fmt.Errorf("bench: metastore: %s: host %q, %v", metaConnID, c.Host, err)
 	}
 	if v, err := s.Variable(ctx, metaVarKey); err != nil || v != metaVarValue {
@@ -135,11 +136,11 @@ func sqlConnBench(b *testing.B) {
 
 func storeConnBench(b *testing.B) {
 	m := must(b, metastoreDB)
-	var c resolver.Connection
+	var c connection.Connection
 	var err error
 	b.ReportAllocs()
 	for b.Loop() {
-		c, err = m.store.Connection(ctx, metaConnID)
+		c, err = m.store.Connection(ctx, resolver.Request{Kind: resolver.KindConnection, ID: metaConnID})
 	}
 	if err != nil || c.Host != metaConnHost {
 		b.Fatal(c.Host, err)

@@ -68,7 +68,7 @@ var remotes = []remote{
 	{name: azurekeyvault.Name, double: "internal/azurefake (GetSecret over TLS, client-secret credential)", start: startAzure},
 }
 
-// plannedRemotes are the remote backends DESIGN.md plans (the registry
+// plannedRemotes are the remote backends the design plans (the registry
 // names of secretpath.go's planned map). One without an entry in remotes
 // shows as "not built in this tree" while no package registers it.
 var plannedRemotes = []string{"vault", "gcp-secret-manager", "azure-key-vault"}
@@ -76,7 +76,7 @@ var plannedRemotes = []string{"vault", "gcp-secret-manager", "azure-key-vault"}
 // errNoRow: a backend this build registers has no row in remotes yet.
 var errNoRow = errors.New("no benchmark row yet")
 
-// remoteOverhead is DESIGN.md §6's target: ≤ 5% over the raw SDK call.
+// remoteOverhead is the target in bench/README.md: ≤ 5% over the raw SDK call.
 const remoteOverhead = 1.05
 
 func remoteCases() []Case {
@@ -85,12 +85,15 @@ func remoteCases() []Case {
 		l := newLazy(r.start)
 		sdk := "Remote/" + r.name + "/sdk"
 		cs = append(cs, Case{Name: "Remote/" + r.name,
-			What: "our " + r.name + " backend's ConnectionValue(ctx, id) against " + r.double + " on loopback, alternating in blocks of 8 with " + sdk +
+			What: "our " + r.name + " backend's Lookup(ctx, connection request) against " + r.double + " on loopback, alternating in blocks of 8 with " + sdk +
 				", the same request made directly with the service's client (AWS, Azure: its SDK client; Vault: api.Client.Logical().ReadWithContext; GCP: an oauth2 HTTP client's GET and the payload decoded) from the same configuration, credentials and endpoint; allocs include the in-process double's",
 			Paired: sdk, Baseline: sdk, Targets: []Target{ratioAtMost(remoteOverhead)},
 			Setup: setup(l), F: pairedBench(l)})
 	}
-	registered := resolver.Registered()
+	var registered []string
+	for _, reg := range resolver.Registered() {
+		registered = append(registered, reg.Name)
+	}
 	for _, name := range plannedRemotes {
 		if slices.ContainsFunc(remotes, func(r remote) bool { return r.name == name }) {
 			continue
@@ -128,7 +131,9 @@ func startSSM() (*remotePair, error) {
 	}
 	client := ssm.NewFromConfig(awsConfig(), endpoint)
 	p := &remotePair{
-		ours: func(ctx context.Context) (string, error) { return be.ConnectionValue(ctx, ID) },
+		ours: func(ctx context.Context) (string, error) {
+			return be.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: ID})
+		},
 		sdk: func(ctx context.Context) (string, error) {
 			out, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
 			if err != nil {
@@ -153,7 +158,9 @@ func startSecretsManager() (*remotePair, error) {
 	}
 	client := secretsmanager.NewFromConfig(awsConfig(), endpoint)
 	p := &remotePair{
-		ours: func(ctx context.Context) (string, error) { return be.ConnectionValue(ctx, ID) },
+		ours: func(ctx context.Context) (string, error) {
+			return be.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: ID})
+		},
 		sdk: func(ctx context.Context) (string, error) {
 			out, err := client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
 			if err != nil {
@@ -203,7 +210,9 @@ func startVault() (*remotePair, error) {
 	client.SetNamespace("") // NewClient reads VAULT_NAMESPACE; the backend was given none
 	path := vault.DefaultMountPoint + "/data/" + vault.DefaultConnectionsPath + "/" + ID
 	p := &remotePair{
-		ours: func(ctx context.Context) (string, error) { return be.ConnectionValue(ctx, ID) },
+		ours: func(ctx context.Context) (string, error) {
+			return be.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: ID})
+		},
 		sdk: func(ctx context.Context) (string, error) {
 			s, err := client.Logical().ReadWithContext(ctx, path)
 			if err != nil {
@@ -247,7 +256,9 @@ func startGCP() (*remotePair, error) {
 	raw := &http.Client{Transport: &oauth2.Transport{Source: ts, Base: http.DefaultTransport.(*http.Transport).Clone()}}
 	url := f.URL + "/v1/projects/" + gcpfake.ProjectID + "/secrets/" + secret + "/versions/latest:access"
 	p := &remotePair{
-		ours: func(ctx context.Context) (string, error) { return be.ConnectionValue(ctx, ID) },
+		ours: func(ctx context.Context) (string, error) {
+			return be.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: ID})
+		},
 		sdk: func(ctx context.Context) (string, error) {
 			req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 			if err != nil {
@@ -312,7 +323,9 @@ func startAzure() (*remotePair, error) {
 		return nil, err
 	}
 	p := &remotePair{
-		ours: func(ctx context.Context) (string, error) { return be.ConnectionValue(ctx, ID) },
+		ours: func(ctx context.Context) (string, error) {
+			return be.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: ID})
+		},
 		sdk: func(ctx context.Context) (string, error) {
 			resp, err := client.GetSecret(ctx, secret, "", nil)
 			if err != nil {

@@ -33,7 +33,7 @@ type Options struct {
 	// Groups, when set, keeps only the rows of these groups.
 	Groups []string
 	// Tenants is how many tenants the multi-tenancy row creates; 0 means
-	// 10,000 (DESIGN.md §6).
+	// 10,000 (bench/README.md, "Targets").
 	Tenants int
 	// Quick marks a smoke run in the report.
 	Quick bool
@@ -607,7 +607,7 @@ func (rep *Report) Print(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %-48s %8.2f×  %-18s %s ÷ %s\n", r.Name, r.Value, "["+strings.Join(per, " ")+"]", r.A, r.B)
 	}
-	fmt.Fprintf(w, "\ntargets (DESIGN.md §6)\n")
+	fmt.Fprintf(w, "\ntargets (bench/README.md, Targets)\n")
 	met, all := 0, 0
 	for _, t := range rep.Targets {
 		verdict := "NOT MET"

@@ -111,7 +111,7 @@ var tenancyModules = newLazy(func() ([]tenancyModule, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bench: tenancy module %s: %w", m.name, err)
 		}
-		if got, err := t.ConnectionValue(ctx, "warm"); err != nil || got != URI {
+		if got, err := t.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "warm"}); err != nil || got != URI {
 			return nil, fmt.Errorf("bench: tenancy module %s answered %q, %v", m.name, got, err)
 		}
 		_ = t.Close()
@@ -202,14 +202,14 @@ func MeasureTenancy(h *wasmhost.Host, mods []tenancyModule, n int) (TenancyResul
 	for i, t := range tenants {
 		id, uri := tenantConn(i)
 		t0 := time.Now()
-		got, err := t.ConnectionValue(ctx, id)
+		got, err := t.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: id})
 		lookups += time.Since(t0)
 		if err != nil || got != uri {
 			r.Wrong++
 			continue
 		}
 		other, _ := tenantConn(i + 1)
-		if _, err := t.ConnectionValue(ctx, other); !errors.Is(err, resolver.ErrNotFound) {
+		if _, err := t.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: other}); !errors.Is(err, resolver.ErrNotFound) {
 			r.Wrong++
 		}
 	}

@@ -1,36 +1,50 @@
 package resolver
 
-import "context"
+import (
+	"context"
 
-// Backend is a source of connections and variables: one tier of the search
-// path. A backend only fetches; parsing, caching, redaction and fall-through
-// are the resolver's.
-//
-// Each method returns the raw value, or an error wrapping ErrNotFound when the
-// backend does not hold the id (the search goes on), or another error (logged
-// by name, and the search goes on unless fail-closed applies). Methods must be
-// safe for concurrent use and should return promptly with ctx.Err() once ctx
-// is done. Errors must never contain a secret value.
-type Backend interface {
-	// ConnectionValue returns connection connID as an Airflow connection
-	// URI or Airflow's JSON form (first non-blank character '{').
-	ConnectionValue(ctx context.Context, connID string) (string, error)
-	// Variable returns variable key's value.
-	Variable(ctx context.Context, key string) (string, error)
+	"github.com/secretpath/secretpath/resolver/connection"
+)
+
+// Request is one lookup: what a [Backend] is asked for. New fields may be
+// added; a backend must look up only what it understands and treat the
+// zero value of a field it does not know as "no constraint".
+type Request struct {
+	// Kind is what is looked up: a connection, a variable or a config value.
+	Kind Kind
+	// ID is the connection id, variable key or config key.
+	ID string
+	// Team is the Airflow 3 team the lookup is for ("" for none). The
+	// resolver caches answers per team, so one team's answer is never
+	// served to another. Backends that do not scope secrets by team look
+	// the id up as if Team were "".
+	Team string
 }
 
-// ConfigBackend is implemented by backends that serve Airflow config values
-// (`[section] option_secret = key`). A backend without it holds no configs.
-type ConfigBackend interface {
-	Config(ctx context.Context, key string) (string, error)
+// Backend is a source of connections, variables and configs: one tier of
+// the search path. A backend only fetches; parsing, caching, redaction and
+// fall-through are the resolver's.
+//
+// Lookup returns the raw value for req: a connection as an Airflow
+// connection URI or Airflow's JSON form (first non-blank character '{'),
+// a variable's or config's value as is. It returns an error wrapping
+// ErrNotFound when the backend does not hold the id or does not serve that
+// kind (the search goes on), or another error (logged by name, and the
+// search goes on unless fail-closed applies). Only the tiers set with
+// [WithBackend] are asked for configs.
+//
+// Lookup must be safe for concurrent use and should return promptly with
+// ctx.Err() once ctx is done. Errors must never contain a secret value.
+type Backend interface {
+	Lookup(ctx context.Context, req Request) (string, error)
 }
 
 // ConnectionBackend is implemented by backends that hold connections as
-// fields rather than as one string (a Vault secret without conn_uri, a local
-// file already parsed). The resolver calls it instead of ConnectionValue. The
-// returned Connection is the caller's to keep.
+// fields rather than as one string (a Vault secret without conn_uri, a
+// local file already parsed). The resolver calls it instead of Lookup for
+// connections. The returned Connection is the caller's to keep.
 type ConnectionBackend interface {
-	Connection(ctx context.Context, connID string) (Connection, error)
+	Connection(ctx context.Context, req Request) (connection.Connection, error)
 }
 
 // Named is implemented by backends that know their name, used in logs and
@@ -39,11 +53,11 @@ type Named interface {
 	Name() string
 }
 
-// Describer is implemented by backends that can say where they look an id
+// Describer is implemented by backends that can say where they look req
 // up, for [Resolver.Explain]: a remote secret name, a path, an environment
 // variable, a file and key. It must not do I/O or reveal a value. A
 // backend that does not look up that kind (its prefix is switched off)
 // says so, e.g. "(variables_prefix is null: no request)".
 type Describer interface {
-	Describe(kind Kind, id string) string
+	Describe(req Request) string
 }

@@ -1,22 +1,33 @@
 package resolver
 
 import (
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
+// cacheKey is a lookup request as the cache and singleflight see it: the
+// team is part of it, so that one team's answer is never another's.
 type cacheKey struct {
 	kind Kind
+	team string
 	id   string
 }
 
-// String is the singleflight key.
-func (k cacheKey) String() string { return string(rune('0'+k.kind)) + k.id }
+func keyOf(req Request) cacheKey { return cacheKey{kind: req.Kind, team: req.Team, id: req.ID} }
+
+// String is the singleflight key: kind, team length, team, id (the
+// length keeps team "a" + id "bc" apart from team "ab" + id "c").
+func (k cacheKey) String() string {
+	return string(rune('0'+k.kind)) + strconv.Itoa(len(k.team)) + ":" + k.team + k.id
+}
 
 type cacheEntry struct {
-	conn    Connection
-	val     Secret
+	conn    connection.Connection
+	val     connection.Secret
 	found   bool
 	tier    int32       // the tier that answered; -1 for a miss
 	saved   int64       // the cache clock when saved
@@ -51,7 +62,7 @@ func monotonic() int64 { return int64(time.Since(clockBase)) }
 
 func newCache(ttl time.Duration, size int, now func() int64) *cache {
 	if size <= 0 {
-		size = DefaultCacheSize
+		size = defaultCacheSize
 	}
 	if now == nil {
 		now = monotonic

@@ -129,7 +129,7 @@ func TestCacheKindsAndInvalidate(t *testing.T) {
 	assert.Equal(t, int64(2), b.calls.Load(), "a connection and a variable with one id are separate entries")
 
 	b.value.Store("new")
-	r.Invalidate(KindVariable, "c")
+	r.Invalidate(Request{Kind: KindVariable, ID: "c"})
 	v, err := r.Variable(ctx, "c")
 	require.NoError(t, err)
 	assert.Equal(t, "new", v.Reveal())
@@ -223,7 +223,7 @@ func TestCacheHammer(t *testing.T) {
 					return
 				}
 				if i%97 == 0 {
-					r.Invalidate(KindVariable, key)
+					r.Invalidate(Request{Kind: KindVariable, ID: key})
 				}
 				if i%501 == 0 {
 					r.InvalidateAll()
@@ -295,4 +295,14 @@ func TestCachedHitAllocatesNothing(t *testing.T) {
 		_, _ = r.Variable(ctx, "k")
 	})
 	assert.Zero(t, allocs)
+}
+
+func (b *countingBackend) Lookup(ctx context.Context, req Request) (string, error) {
+	switch req.Kind {
+	case KindConnection:
+		return b.ConnectionValue(ctx, req.ID)
+	case KindVariable:
+		return b.Variable(ctx, req.ID)
+	}
+	return "", ErrNotFound
 }

@@ -16,22 +16,14 @@ var ErrNotFound = errors.New("not found")
 // with [WithFailClosed] it stops the search and returns it.
 var ErrPermissionDenied = errors.New("permission denied")
 
-// ErrInvalidConnection is wrapped by every error that a connection value fails
-// to parse with. The message names the field at fault, never a secret.
-var ErrInvalidConnection = errors.New("invalid connection")
-
 // ErrInvalidID is wrapped by the error for an id that no tier is asked
-// for: one longer than MaxIDLength bytes.
+// for: a connection id, variable key, config key or team name longer than
+// 4,096 bytes. Airflow's own columns hold 250 characters; no service we
+// know takes more than 2,048.
 var ErrInvalidID = errors.New("invalid id")
 
-// MaxIDLength bounds the length in bytes of a connection id, variable key
-// or config key. Airflow's own columns hold 250 characters; no service we
-// know takes more than 2,048.
-const MaxIDLength = 4096
-
-// ErrConfig is wrapped by configuration errors: a bad config file, an unknown
-// backend name, bad backend_kwargs, a backend constructor's refusal.
-var ErrConfig = errors.New("configuration error")
+// maxIDLength bounds the length in bytes of an id or team (ErrInvalidID).
+const maxIDLength = 4096
 
 // Kind is the kind of value looked up.
 type Kind uint8

@@ -69,10 +69,11 @@ func ExampleResolver_Connection() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(conn)                                // secrets print as ***
-	fmt.Println(conn.Password.Reveal())              // explicit access
-	fmt.Println(conn.ExtraValue("sslmode").String()) // typed access to extras
-	fmt.Println(conn.URI())                          // Airflow's get_uri
+	fmt.Println(conn)                   // secrets print as ***
+	fmt.Println(conn.Password.Reveal()) // explicit access
+	sslmode, _ := conn.ExtraString("sslmode")
+	fmt.Println(sslmode)    // one extra by its path
+	fmt.Println(conn.URI()) // Airflow's get_uri
 	// Output:
 	// Connection(conn_id="pg", conn_type="postgres", host="db", port=5432, login="app", password=***, extra=***)
 	// s3cret
@@ -88,7 +89,7 @@ func ExampleWithCache() {
 		_, _ = r.Variable(context.Background(), "k")
 	}
 	fmt.Println("backend calls:", calls)
-	r.Invalidate(resolver.KindVariable, "k")
+	r.Invalidate(resolver.Request{Kind: resolver.KindVariable, ID: "k"})
 	_, _ = r.Variable(context.Background(), "k")
 	fmt.Println("after Invalidate:", calls)
 	// Output:
@@ -107,11 +108,22 @@ func (c countingExample) Variable(context.Context, string) (string, error) {
 	return "v", nil
 }
 
-func ExampleSecret() {
-	s := resolver.NewSecret("hunter2")
-	fmt.Println(s, s.Reveal())
-	fmt.Printf("%v %+v %#v %q\n", s, s, s, s)
-	// Output:
-	// *** hunter2
-	// *** *** *** ***
+func (b staticBackend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	switch req.Kind {
+	case resolver.KindConnection:
+		return b.ConnectionValue(ctx, req.ID)
+	case resolver.KindVariable:
+		return b.Variable(ctx, req.ID)
+	}
+	return "", resolver.ErrNotFound
+}
+
+func (b countingExample) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	switch req.Kind {
+	case resolver.KindConnection:
+		return b.ConnectionValue(ctx, req.ID)
+	case resolver.KindVariable:
+		return b.Variable(ctx, req.ID)
+	}
+	return "", resolver.ErrNotFound
 }

@@ -47,16 +47,22 @@ func (m *memBackend) get(ctx context.Context, src map[string]string, id string) 
 	return v, nil
 }
 
-func (m *memBackend) ConnectionValue(ctx context.Context, id string) (string, error) {
-	return m.get(ctx, m.conns, id)
-}
-
-func (m *memBackend) Variable(ctx context.Context, key string) (string, error) {
-	return m.get(ctx, m.vars, key)
-}
-
-func (m *memBackend) Config(ctx context.Context, key string) (string, error) {
-	return m.get(ctx, m.cfgs, key)
+// Lookup answers from the map of req's kind. A team's ids are kept under
+// "team/id", so a team-aware store can be simulated.
+func (m *memBackend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	id := req.ID
+	if req.Team != "" {
+		id = req.Team + "/" + id
+	}
+	switch req.Kind {
+	case resolver.KindConnection:
+		return m.get(ctx, m.conns, id)
+	case resolver.KindVariable:
+		return m.get(ctx, m.vars, id)
+	case resolver.KindConfig:
+		return m.get(ctx, m.cfgs, id)
+	}
+	return "", resolver.ErrNotFound
 }
 
 func newMem(name string) *memBackend {

@@ -15,6 +15,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // stallBackend never answers: every call waits for its context.
@@ -50,8 +52,8 @@ func (s *staticBackend) Variable(_ context.Context, key string) (string, error) 
 	return "", ErrNotFound
 }
 
-func (s *staticBackend) Describe(kind Kind, id string) string {
-	return "static " + kind.String() + " " + id
+func (s *staticBackend) Describe(req Request) string {
+	return "static " + req.Kind.String() + " " + req.ID
 }
 
 func TestTierTimeoutFallsThrough(t *testing.T) {
@@ -214,7 +216,7 @@ func TestExplain(t *testing.T) {
 		WithCache(time.Minute, 0),
 		WithLogger(slog.New(slog.DiscardHandler)),
 	)
-	x := r.Explain(context.Background(), KindVariable, "k")
+	x := r.Explain(context.Background(), Request{Kind: KindVariable, ID: "k"})
 	require.NoError(t, x.Err)
 	assert.Equal(t, "second", x.AnsweredBy)
 	assert.False(t, x.Cached)
@@ -230,21 +232,21 @@ func TestExplain(t *testing.T) {
 	// Explain neither reads nor fills the cache.
 	_, err := r.Variable(context.Background(), "k")
 	require.NoError(t, err)
-	assert.True(t, r.Explain(context.Background(), KindVariable, "k").Cached)
+	assert.True(t, r.Explain(context.Background(), Request{Kind: KindVariable, ID: "k"}).Cached)
 
-	x = r.Explain(context.Background(), KindConfig, "k")
+	x = r.Explain(context.Background(), Request{Kind: KindConfig, ID: "k"})
 	require.Len(t, x.Steps, 2, "configs come from the configured backends only")
 	assert.ErrorIs(t, x.Err, ErrNotFound, "these backends hold no configs")
 }
 
 func TestConfigTimeoutAndGrace(t *testing.T) {
-	c, err := ParseConfig("a.cfg", []byte("[secrets]\nuse_cache = true\ntier_timeout_seconds = 3\n"), []string{"AIRFLOW__SECRETS__STALE_GRACE_SECONDS=600"})
+	c, err := config.Parse("a.cfg", []byte("[secrets]\nuse_cache = true\ntier_timeout_seconds = 3\n"), []string{"AIRFLOW__SECRETS__STALE_GRACE_SECONDS=600"})
 	require.NoError(t, err)
 	assert.Equal(t, 3*time.Second, c.TierTimeout)
 	assert.Equal(t, 10*time.Minute, c.StaleGrace)
 
-	_, err = ParseConfig("a.cfg", []byte("[secrets]\n\ntier_timeout_seconds = soon\n"), nil)
-	require.ErrorIs(t, err, ErrConfig)
+	_, err = config.Parse("a.cfg", []byte("[secrets]\n\ntier_timeout_seconds = soon\n"), nil)
+	require.ErrorIs(t, err, config.ErrInvalid)
 	assert.ErrorContains(t, err, "a.cfg:3:")
 	assert.ErrorContains(t, err, "tier_timeout_seconds")
 }
@@ -252,15 +254,35 @@ func TestConfigTimeoutAndGrace(t *testing.T) {
 func TestOversizedID(t *testing.T) {
 	b := &staticBackend{vars: map[string]string{}}
 	for _, r := range []*Resolver{New(WithBackend("b", b)), New(WithBackend("b", b), WithCache(time.Minute, 0))} {
-		long := strings.Repeat("k", MaxIDLength+1)
+		long := strings.Repeat("k", maxIDLength+1)
 		_, err := r.Variable(context.Background(), long)
 		require.ErrorIs(t, err, ErrInvalidID)
 		assert.NotErrorIs(t, err, ErrNotFound)
 		assert.Less(t, len(err.Error()), 200, "the error does not repeat the id")
 		_, err = r.Connection(context.Background(), long)
 		assert.ErrorIs(t, err, ErrInvalidID)
-		assert.ErrorIs(t, r.Explain(context.Background(), KindConfig, long).Err, ErrInvalidID)
-		_, err = r.Variable(context.Background(), long[:MaxIDLength])
-		assert.ErrorIs(t, err, ErrNotFound, "an id of exactly MaxIDLength bytes is asked for")
+		assert.ErrorIs(t, r.Explain(context.Background(), Request{Kind: KindConfig, ID: long}).Err, ErrInvalidID)
+		_, err = r.Variable(context.Background(), long[:maxIDLength])
+		assert.ErrorIs(t, err, ErrNotFound, "an id of exactly maxIDLength bytes is asked for")
 	}
+}
+
+func (b *stallBackend) Lookup(ctx context.Context, req Request) (string, error) {
+	switch req.Kind {
+	case KindConnection:
+		return b.ConnectionValue(ctx, req.ID)
+	case KindVariable:
+		return b.Variable(ctx, req.ID)
+	}
+	return "", ErrNotFound
+}
+
+func (b *staticBackend) Lookup(ctx context.Context, req Request) (string, error) {
+	switch req.Kind {
+	case KindConnection:
+		return b.ConnectionValue(ctx, req.ID)
+	case KindVariable:
+		return b.Variable(ctx, req.ID)
+	}
+	return "", ErrNotFound
 }

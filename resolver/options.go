@@ -8,11 +8,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// DefaultCacheTTL is Airflow's [secrets] cache_ttl_seconds default.
-const DefaultCacheTTL = 900 * time.Second
-
-// DefaultCacheSize is the most entries a cache holds unless told otherwise.
-const DefaultCacheSize = 10_000
+// defaultCacheSize is the most entries a cache holds unless told otherwise.
+const defaultCacheSize = 10_000
 
 // Option configures a Resolver.
 type Option func(*options)
@@ -65,7 +62,7 @@ func WithLogger(l *slog.Logger) Option {
 // WithCache turns on the lookup cache: answers and "not found" outcomes are
 // kept for ttl (Airflow's use_cache and cache_ttl_seconds; an entry expires
 // once it is older than ttl), at most maxEntries of them (<= 0 means
-// DefaultCacheSize), and concurrent misses on one key make one backend call.
+// 10,000), and concurrent misses on one key make one backend call.
 // A ttl <= 0 leaves the cache off.
 func WithCache(ttl time.Duration, maxEntries int) Option {
 	return func(o *options) {

@@ -10,6 +10,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // Resolver looks connections, variables and configs up through an ordered
@@ -62,30 +64,25 @@ func (r *Resolver) Tiers() []string { return append([]string(nil), r.names...) }
 
 // result is one lookup's answer.
 type result struct {
-	conn  Connection
-	val   Secret
+	conn  connection.Connection
+	val   connection.Secret
 	tier  int  // index of the tier that answered; -1 for none
 	hit   bool // answered from the cache
 	stale bool // a cached answer past its TTL, served because every tier failed
 }
 
-// Connection returns connection connID from the first tier that holds it.
-// When no tier does, the error matches ErrNotFound and is a *NotFoundError
-// carrying every tier's failure. A context error is returned as is.
-func (r *Resolver) Connection(ctx context.Context, connID string) (Connection, error) {
-	if r.cache != nil && r.tel == nil { // the hot path: no closure, no allocation
-		if e, ok := r.cache.get(cacheKey{kind: KindConnection, id: connID}); ok && e.found {
-			return e.conn, nil
-		}
-	}
-	res, err := r.lookup(ctx, KindConnection, connID, len(r.tiers))
-	return res.conn, err
+// Connection returns connection connID (for no team) from the first tier
+// that holds it. When no tier does, the error matches ErrNotFound and is a
+// *NotFoundError carrying every tier's failure. A context error is
+// returned as is.
+func (r *Resolver) Connection(ctx context.Context, connID string) (connection.Connection, error) {
+	return r.LookupConnection(ctx, Request{Kind: KindConnection, ID: connID})
 }
 
-// Variable returns variable key from the first tier that holds it.
-// Errors are as for Connection.
-func (r *Resolver) Variable(ctx context.Context, key string) (Secret, error) {
-	return r.value(ctx, KindVariable, key, len(r.tiers))
+// Variable returns variable key (for no team) from the first tier that
+// holds it. Errors are as for Connection.
+func (r *Resolver) Variable(ctx context.Context, key string) (connection.Secret, error) {
+	return r.LookupValue(ctx, Request{Kind: KindVariable, ID: key})
 }
 
 // Config returns the config value key (Airflow's `[section] option_secret =
@@ -93,25 +90,56 @@ func (r *Resolver) Variable(ctx context.Context, key string) (Secret, error) {
 // variables, a configured backend's failure stops the search and is
 // returned: config has defaults, and silently falling back to them is
 // dangerous.
-func (r *Resolver) Config(ctx context.Context, key string) (Secret, error) {
-	return r.value(ctx, KindConfig, key, r.configured)
+func (r *Resolver) Config(ctx context.Context, key string) (connection.Secret, error) {
+	return r.LookupValue(ctx, Request{Kind: KindConfig, ID: key})
 }
 
-func (r *Resolver) value(ctx context.Context, kind Kind, id string, ntiers int) (Secret, error) {
+// LookupConnection is Connection for a full request (a team, ...).
+// req.Kind must be KindConnection or zero.
+func (r *Resolver) LookupConnection(ctx context.Context, req Request) (connection.Connection, error) {
+	if req.Kind == 0 {
+		req.Kind = KindConnection
+	}
+	if r.cache != nil && r.tel == nil && req.Kind == KindConnection { // the hot path: no closure, no allocation
+		if e, ok := r.cache.get(keyOf(req)); ok && e.found {
+			return e.conn, nil
+		}
+	}
+	if req.Kind != KindConnection {
+		return connection.Connection{}, fmt.Errorf("resolver: LookupConnection of a %s request", req.Kind)
+	}
+	res, err := r.lookup(ctx, req, len(r.tiers))
+	return res.conn, err
+}
+
+// LookupValue is Variable or Config (as req.Kind says) for a full request.
+func (r *Resolver) LookupValue(ctx context.Context, req Request) (connection.Secret, error) {
 	if r.cache != nil && r.tel == nil {
-		if e, ok := r.cache.get(cacheKey{kind: kind, id: id}); ok && e.found {
+		if e, ok := r.cache.get(keyOf(req)); ok && e.found && req.Kind != KindConnection {
 			return e.val, nil
 		}
 	}
-	res, err := r.lookup(ctx, kind, id, ntiers)
+	ntiers := len(r.tiers)
+	switch req.Kind {
+	case KindVariable:
+	case KindConfig:
+		ntiers = r.configured
+	default:
+		return connection.Secret{}, fmt.Errorf("resolver: LookupValue of a %s request", req.Kind)
+	}
+	res, err := r.lookup(ctx, req, ntiers)
 	return res.val, err
 }
 
 // lookup runs one lookup through the cache (when on) and the tiers, with
 // its span, metrics and debug log record.
-func (r *Resolver) lookup(ctx context.Context, kind Kind, id string, ntiers int) (result, error) {
-	if len(id) > MaxIDLength {
+func (r *Resolver) lookup(ctx context.Context, req Request, ntiers int) (result, error) {
+	kind, id := req.Kind, req.ID
+	if len(id) > maxIDLength {
 		return result{tier: -1}, idTooLong(kind, id)
+	}
+	if len(req.Team) > maxIDLength {
+		return result{tier: -1}, fmt.Errorf("%w: team name of %d bytes is longer than %d", ErrInvalidID, len(req.Team), maxIDLength)
 	}
 	ctx, span := r.tel.startLookup(ctx, kind, id)
 	debug := r.logger.Enabled(ctx, slog.LevelDebug)
@@ -122,9 +150,9 @@ func (r *Resolver) lookup(ctx context.Context, kind Kind, id string, ntiers int)
 	var res result
 	var err error
 	if r.cache == nil {
-		res, err = r.find(ctx, kind, id, ntiers, nil)
+		res, err = r.find(ctx, req, ntiers, nil)
 	} else {
-		res, err = r.cached(ctx, kind, id, ntiers)
+		res, err = r.cached(ctx, req, ntiers)
 	}
 	o := outcomeOf(err)
 	if res.stale {
@@ -148,7 +176,7 @@ func (r *Resolver) lookup(ctx context.Context, kind Kind, id string, ntiers int)
 	}
 	if debug && !res.hit {
 		r.logger.LogAttrs(ctx, slog.LevelDebug, "secret lookup",
-			slog.String("kind", kind.String()), slog.String("id", id),
+			slog.String("kind", kind.String()), slog.String("id", id), slog.String("team", req.Team),
 			slog.String("outcome", o.String()), slog.String("answered_by", r.tierName(res.tier)),
 			slog.Duration("took", time.Since(start)))
 	}
@@ -159,7 +187,7 @@ func (r *Resolver) lookup(ctx context.Context, kind Kind, id string, ntiers int)
 }
 
 func idTooLong(kind Kind, id string) error {
-	return fmt.Errorf("%w: %s id of %d bytes is longer than %d (it starts %q)", ErrInvalidID, kind, len(id), MaxIDLength, id[:32])
+	return fmt.Errorf("%w: %s id of %d bytes is longer than %d (it starts %q)", ErrInvalidID, kind, len(id), maxIDLength, id[:32])
 }
 
 func (r *Resolver) tierName(i int) string {
@@ -182,8 +210,9 @@ type flight struct {
 // not fail the others; each caller still returns as soon as its own ctx is
 // done. With a stale grace, a search in which every tier failed serves the
 // last answer if it expired less than the grace ago.
-func (r *Resolver) cached(ctx context.Context, kind Kind, id string, ntiers int) (result, error) {
-	key := cacheKey{kind: kind, id: id}
+func (r *Resolver) cached(ctx context.Context, req Request, ntiers int) (result, error) {
+	kind, id := req.Kind, req.ID
+	key := keyOf(req)
 	if e, ok := r.cache.get(key); ok {
 		if !e.found {
 			return result{tier: -1, hit: true}, r.notFound(kind, id, nil)
@@ -200,7 +229,7 @@ func (r *Resolver) cached(ctx context.Context, kind Kind, id string, ntiers int)
 		if e, ok := r.cache.get(key); ok {
 			return flight{e: e}, nil
 		}
-		res, err := r.find(detached, kind, id, ntiers, nil)
+		res, err := r.find(detached, req, ntiers, nil)
 		switch {
 		case err == nil:
 			e := &cacheEntry{found: true, conn: res.conn, val: res.val, tier: int32(res.tier)}
@@ -213,7 +242,7 @@ func (r *Resolver) cached(ctx context.Context, kind Kind, id string, ntiers int)
 		case r.staleGrace > 0 && staleable(err):
 			if old, age, ok := r.cache.getStale(key); ok {
 				r.logger.LogAttrs(detached, slog.LevelWarn, "every tier failed; serving the cached answer past its TTL",
-					slog.String("kind", kind.String()), slog.String("id", id),
+					slog.String("kind", kind.String()), slog.String("id", id), slog.String("team", req.Team),
 					slog.Duration("age", time.Duration(age)), slog.String("error", err.Error()))
 				return flight{e: old, stale: true}, nil
 			}
@@ -254,14 +283,15 @@ func staleable(err error) bool {
 
 // find asks the first ntiers tiers in order. rec, when not nil, gets one
 // Step per tier (for Explain).
-func (r *Resolver) find(ctx context.Context, kind Kind, id string, ntiers int, rec []Step) (result, error) {
+func (r *Resolver) find(ctx context.Context, req Request, ntiers int, rec []Step) (result, error) {
+	kind, id := req.Kind, req.ID
 	var errs []*TierError
 	for i := range r.tiers[:ntiers] {
 		t := &r.tiers[i]
 		if err := ctx.Err(); err != nil {
 			return result{tier: -1}, err
 		}
-		res, err := r.ask(ctx, i, kind, id, rec)
+		res, err := r.ask(ctx, i, req, rec)
 		if err == nil {
 			res.tier = i
 			return res, nil
@@ -272,7 +302,7 @@ func (r *Resolver) find(ctx context.Context, kind Kind, id string, ntiers int, r
 		if kind == KindConfig && !errors.Is(err, ErrNotFound) {
 			return result{tier: -1}, &TierError{Tier: t.name, Err: err}
 		}
-		if stop, err := r.failed(ctx, t, kind, id, err, &errs); stop {
+		if stop, err := r.failed(ctx, t, req, err, &errs); stop {
 			return result{tier: -1}, err
 		}
 	}
@@ -280,7 +310,8 @@ func (r *Resolver) find(ctx context.Context, kind Kind, id string, ntiers int, r
 }
 
 // ask asks tier i, within the tier timeout when one is set.
-func (r *Resolver) ask(ctx context.Context, i int, kind Kind, id string, rec []Step) (result, error) {
+func (r *Resolver) ask(ctx context.Context, i int, req Request, rec []Step) (result, error) {
+	kind := req.Kind
 	t := &r.tiers[i]
 	timed := r.tel != nil || rec != nil
 	var start time.Time
@@ -295,11 +326,11 @@ func (r *Resolver) ask(ctx context.Context, i int, kind Kind, id string, rec []S
 	var res result
 	var err error
 	if kind == KindConnection {
-		res.conn, err = t.connection(tctx, id)
+		res.conn, err = t.connection(tctx, req)
 	} else {
 		var v string
-		if v, err = t.value(tctx, kind, id); err == nil {
-			res.val = NewSecret(v)
+		if v, err = t.b.Lookup(tctx, req); err == nil {
+			res.val = connection.NewSecret(v)
 		}
 	}
 	if err != nil && r.tierTimeout > 0 && tctx.Err() != nil && ctx.Err() == nil {
@@ -312,7 +343,7 @@ func (r *Resolver) ask(ctx context.Context, i int, kind Kind, id string, rec []S
 		r.tel.tierDone(ctx, kind, i, o, d)
 		endSpan(span, o, err)
 		if rec != nil {
-			rec[i] = Step{Tier: t.name, Asked: t.describe(kind, id), Outcome: o, Err: err, Took: d}
+			rec[i] = Step{Tier: t.name, Asked: t.describe(req), Outcome: o, Err: err, Took: d}
 			if o == OutcomeNotFound {
 				rec[i].Err = nil
 			}
@@ -336,7 +367,7 @@ func (e *tierTimeoutError) Error() string {
 // failed handles a tier's error: not found goes on silently; a context error
 // stops; permission denied stops when fail-closed; anything else is logged
 // and recorded, and the search goes on.
-func (r *Resolver) failed(ctx context.Context, t *tier, kind Kind, id string, err error, errs *[]*TierError) (stop bool, _ error) {
+func (r *Resolver) failed(ctx context.Context, t *tier, req Request, err error, errs *[]*TierError) (stop bool, _ error) {
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
@@ -348,8 +379,9 @@ func (r *Resolver) failed(ctx context.Context, t *tier, kind Kind, id string, er
 		return true, te
 	}
 	r.logger.LogAttrs(ctx, slog.LevelWarn, "secrets backend failed; trying the next tier",
-		slog.String("backend", t.name), slog.String("kind", kind.String()),
-		slog.String("id", id), slog.String("error", err.Error()))
+		slog.String("backend", t.name), slog.String("kind", req.Kind.String()),
+		slog.String("id", req.ID), slog.String("team", req.Team), slog.String("code", Code(err).String()),
+		slog.String("error", err.Error()))
 	*errs = append(*errs, te)
 	return false, nil
 }
@@ -358,11 +390,11 @@ func (r *Resolver) notFound(kind Kind, id string, errs []*TierError) error {
 	return &NotFoundError{Kind: kind, ID: id, Searched: r.names, Errs: errs}
 }
 
-// Invalidate drops the cached answer for one id of one kind, so the next
-// lookup asks the backends again.
-func (r *Resolver) Invalidate(kind Kind, id string) {
+// Invalidate drops the cached answer to req (its kind, id and team), so
+// the next such lookup asks the backends again.
+func (r *Resolver) Invalidate(req Request) {
 	if r.cache != nil {
-		r.cache.remove(cacheKey{kind: kind, id: id})
+		r.cache.remove(keyOf(req))
 	}
 }
 

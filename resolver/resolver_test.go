@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 const planted = "Pl4nted-S3cret"
@@ -196,7 +198,7 @@ func TestContextCanceledStopsSearch(t *testing.T) {
 	for _, cached := range []bool{false, true} {
 		opts := []resolver.Option{resolver.WithBackend("", one), resolver.WithFallback("", two)}
 		if cached {
-			opts = append(opts, resolver.WithCache(resolver.DefaultCacheTTL, 0))
+			opts = append(opts, resolver.WithCache(config.DefaultCacheTTL, 0))
 		}
 		_, err := resolver.New(opts...).Variable(ctx, "k")
 		assert.ErrorIs(t, err, context.Canceled)
@@ -222,3 +224,93 @@ type closer struct {
 }
 
 func (c *closer) Close() error { c.closed = true; return c.err }
+
+// TestCacheKeepsTeamsApart: with the cache on, an answer for one team is
+// never served to another, nor to a lookup without a team, whether it
+// comes from the cache, from a shared in-flight lookup or as a cached miss.
+func TestCacheKeepsTeamsApart(t *testing.T) {
+	ctx := t.Context()
+	m := newMem("store")
+	m.vars["k"] = "no-team"
+	m.vars["a/k"] = "team-a"
+	m.vars["b/k"] = "team-b"
+	m.vars["ab/c"] = "ab+c"
+	m.vars["a/bc"] = "a+bc"
+	m.conns["a/pg"] = "postgres://a@db-a/x"
+	m.conns["b/pg"] = "postgres://b@db-b/x"
+	r := resolver.New(resolver.WithBackend("", m), resolver.WithCache(time.Hour, 0))
+
+	get := func(team, id string) string {
+		t.Helper()
+		v, err := r.LookupValue(ctx, resolver.Request{Kind: resolver.KindVariable, ID: id, Team: team})
+		if errors.Is(err, resolver.ErrNotFound) {
+			return "<not found>"
+		}
+		require.NoError(t, err)
+		return v.Reveal()
+	}
+	tests := []struct{ team, id, want string }{
+		{"a", "k", "team-a"},
+		{"b", "k", "team-b"},
+		{"", "k", "no-team"},
+		{"c", "k", "<not found>"},
+		{"ab", "c", "ab+c"},
+		{"a", "bc", "a+bc"},
+		{"a", "c", "<not found>"},
+	}
+	for round := range 2 { // the second round is served from the cache
+		for _, tt := range tests {
+			assert.Equal(t, tt.want, get(tt.team, tt.id), "round %d: team %q id %q", round, tt.team, tt.id)
+		}
+	}
+	assert.EqualValues(t, len(tests), m.calls.Load(), "the second round came from the cache")
+
+	for _, team := range []string{"a", "b"} {
+		c, err := r.LookupConnection(ctx, resolver.Request{ID: "pg", Team: team})
+		require.NoError(t, err)
+		assert.Equal(t, "db-"+team, c.Host)
+	}
+	_, err := r.Connection(ctx, "pg")
+	assert.ErrorIs(t, err, resolver.ErrNotFound, "no team: team a's and b's connections are not answered")
+
+	r.Invalidate(resolver.Request{Kind: resolver.KindVariable, ID: "k", Team: "a"})
+	m.mu.Lock()
+	m.vars["a/k"] = "team-a-2"
+	m.vars["b/k"] = "team-b-2"
+	m.mu.Unlock()
+	assert.Equal(t, "team-a-2", get("a", "k"), "invalidated for team a")
+	assert.Equal(t, "team-b", get("b", "k"), "team b's entry is its own")
+}
+
+// TestSharedLookupKeepsTeamsApart: concurrent misses for one id from two
+// teams make two backend calls, one per team, each answered its own.
+func TestSharedLookupKeepsTeamsApart(t *testing.T) {
+	ctx := t.Context()
+	m := newMem("store")
+	m.gate = make(chan struct{})
+	m.vars["a/k"] = "team-a"
+	m.vars["b/k"] = "team-b"
+	r := resolver.New(resolver.WithBackend("", m), resolver.WithCache(time.Hour, 0))
+	const perTeam = 20
+	type answer struct{ team, got string }
+	answers := make(chan answer, 2*perTeam)
+	for i := range 2 * perTeam {
+		team := []string{"a", "b"}[i%2]
+		go func() {
+			v, err := r.LookupValue(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "k", Team: team})
+			if err != nil {
+				answers <- answer{team, err.Error()}
+				return
+			}
+			answers <- answer{team, v.Reveal()}
+		}()
+	}
+	require.Eventually(t, func() bool { return m.calls.Load() == 2 }, 10*time.Second, time.Millisecond,
+		"one in-flight backend call per team")
+	close(m.gate)
+	for range 2 * perTeam {
+		a := <-answers
+		assert.Equal(t, "team-"+a.team, a.got)
+	}
+	assert.EqualValues(t, 2, m.calls.Load())
+}

@@ -3,6 +3,8 @@ package resolver
 import (
 	"context"
 	"fmt"
+
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // tier is one backend of the search path with its optional interfaces
@@ -11,7 +13,6 @@ type tier struct {
 	name  string
 	b     Backend
 	conns ConnectionBackend // nil unless b implements it
-	cfgs  ConfigBackend     // nil unless b implements it
 }
 
 func newTier(name string, b Backend) tier {
@@ -27,42 +28,28 @@ func newTier(name string, b Backend) tier {
 	}
 	t := tier{name: name, b: b}
 	t.conns, _ = b.(ConnectionBackend)
-	t.cfgs, _ = b.(ConfigBackend)
 	return t
 }
 
-func (t *tier) connection(ctx context.Context, id string) (Connection, error) {
+func (t *tier) connection(ctx context.Context, req Request) (connection.Connection, error) {
 	if t.conns != nil {
-		return t.conns.Connection(ctx, id)
+		return t.conns.Connection(ctx, req)
 	}
-	v, err := t.b.ConnectionValue(ctx, id)
+	v, err := t.b.Lookup(ctx, req)
 	if err != nil {
-		return Connection{}, err
+		return connection.Connection{}, err
 	}
 	if v == "" { // Airflow: a falsy value is no connection
-		return Connection{}, ErrNotFound
+		return connection.Connection{}, ErrNotFound
 	}
-	return ParseConnection(id, v)
+	return connection.Parse(req.ID, v)
 }
 
-func (t *tier) value(ctx context.Context, kind Kind, key string) (string, error) {
-	switch kind {
-	case KindVariable:
-		return t.b.Variable(ctx, key)
-	case KindConfig:
-		if t.cfgs == nil {
-			return "", ErrNotFound
-		}
-		return t.cfgs.Config(ctx, key)
-	}
-	return "", fmt.Errorf("resolver: %s is not a value kind", kind)
-}
-
-// describe is what the tier asks for (kind, id), or "" when the backend
-// does not say.
-func (t *tier) describe(kind Kind, id string) string {
+// describe is what the tier asks for req, or "" when the backend does not
+// say.
+func (t *tier) describe(req Request) string {
 	if d, ok := t.b.(Describer); ok {
-		return d.Describe(kind, id)
+		return d.Describe(req)
 	}
 	return ""
 }

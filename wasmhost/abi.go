@@ -1,6 +1,10 @@
 package wasmhost
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/secretpath/secretpath/resolver/codes"
+)
 
 // Names of ABI v1 (see ABI.md).
 const (
@@ -48,6 +52,66 @@ func (s Status) String() string {
 	return fmt.Sprintf("INTERNAL(%d)", uint32(s))
 }
 
+// statusCodes is the Status -> codes.Code half of the mapping between ABI
+// statuses and codes (package codes gives codes 0-7 the statuses'
+// numbers); StatusFor is the other half.
+var statusCodes = [...]codes.Code{
+	StatusOK:                codes.OK,
+	StatusNotFound:          codes.NotFound,
+	StatusInvalidArgument:   codes.InvalidArgument,
+	StatusUnavailable:       codes.Unavailable,
+	StatusPermissionDenied:  codes.PermissionDenied,
+	StatusInternal:          codes.Internal,
+	StatusUnimplemented:     codes.Unimplemented,
+	StatusResourceExhausted: codes.ResourceExhausted,
+	StatusOKInBuffer:        codes.OK,
+}
+
+// Code returns the code a status means: statuses 0-7 are the codes of the
+// same number, OK_IN_BUFFER is OK, and any other value is Internal (as the
+// host treats it, ABI.md §4).
+func (s Status) Code() codes.Code {
+	if int(s) < len(statusCodes) {
+		return statusCodes[s]
+	}
+	return codes.Internal
+}
+
+// StatusFor returns the ABI status that says code c: codes 0-7 are the
+// statuses of the same number; DeadlineExceeded is RESOURCE_EXHAUSTED (a
+// guest's time limit is a limit hit, ABI.md §6); Canceled is UNAVAILABLE
+// (what http_request reports for a request it abandoned); any other code
+// is INTERNAL.
+func StatusFor(c codes.Code) Status {
+	switch c {
+	case codes.DeadlineExceeded:
+		return StatusResourceExhausted
+	case codes.Canceled:
+		return StatusUnavailable
+	}
+	for s, sc := range statusCodes[:StatusOKInBuffer] {
+		if sc == c {
+			return Status(s)
+		}
+	}
+	return StatusInternal
+}
+
+// errorCode is the code of a *GuestError with status s (see statusError):
+// the status's code, except that an error never means OK, and NOT_FOUND and
+// UNIMPLEMENTED send the search to the next tier only as a lookup's answer
+// (Tenant.Lookup returns resolver.ErrNotFound for them, with no
+// GuestError): from init they are a failure the guest did not say more
+// about, Internal.
+func errorCode(s Status) codes.Code {
+	switch c := s.Code(); c {
+	case codes.OK, codes.NotFound, codes.Unimplemented:
+		return codes.Internal
+	default:
+		return c
+	}
+}
+
 // Log levels of the log import.
 const (
 	levelDebug = 0
@@ -65,12 +129,8 @@ const (
 	CapHTTP   = "http"
 )
 
-// hostFunc describes one import of module secretpath_v1: its signature and
-// the capability that must be granted to use it ("" = always available).
-type hostFunc struct {
-	params, results []valType
-	capability      string
-}
+// capabilityNames lists every capability, as [wasm] capabilities takes them.
+var capabilityNames = [...]string{CapLog, CapEnv, CapClock, CapRandom, CapHTTP}
 
 type valType byte
 
@@ -79,18 +139,92 @@ const (
 	i64 valType = 0x7e
 )
 
-// hostFuncs is the whole secretpath_v1 import module.
-var hostFuncs = map[string]hostFunc{
-	"kwargs_read":          {params: []valType{i32, i32}, results: []valType{i32}},
-	"result_set":           {params: []valType{i32, i32}},
-	"error_set":            {params: []valType{i32, i32}},
-	"log":                  {params: []valType{i32, i32, i32}},
-	"log_enabled":          {params: []valType{i32}, results: []valType{i32}},
-	"env_get":              {params: []valType{i32, i32, i32, i32}, results: []valType{i32}, capability: CapEnv},
-	"clock_now":            {results: []valType{i64}, capability: CapClock},
-	"http_request":         {params: []valType{i32, i32, i32, i32, i32, i32, i32, i32}, results: []valType{i32}, capability: CapHTTP},
-	"http_response_body":   {params: []valType{i32, i32}, results: []valType{i32}, capability: CapHTTP},
-	"http_response_header": {params: []valType{i32, i32, i32, i32}, results: []valType{i32}, capability: CapHTTP},
+// chargeClass is what a metered call pays for a host function (ABI.md §6,
+// "Host work by function"): every call pays hostCallFuel on entry
+// (hostEntry), before the function runs; the classes say what the function
+// charges on top, by the bytes the guest makes it handle, each piece charged
+// before it is handled (SECURITY.md, "Host work is guest work").
+type chargeClass uint8
+
+const (
+	// chargeCall: the entry charge only; the function's work does not
+	// depend on what the guest passes.
+	chargeCall chargeClass = iota
+	// chargeCopy: plus hostByteFuel per byte copied or compared (in.input,
+	// in.readInto, in.copyIn).
+	chargeCopy
+	// chargeParse: plus hostWorkByteFuel per byte parsed, and hostByteFuel
+	// per byte only copied.
+	chargeParse
+)
+
+// String says the class as ABI.md §6's host work table does.
+func (c chargeClass) String() string {
+	switch c {
+	case chargeCall:
+		return fmt.Sprintf("%d per call", hostCallFuel)
+	case chargeCopy:
+		return fmt.Sprintf("%d per call + %d per byte copied or compared", hostCallFuel, hostByteFuel)
+	case chargeParse:
+		return fmt.Sprintf("%d per call + %d per byte parsed + %d per byte copied", hostCallFuel, hostWorkByteFuel, hostByteFuel)
+	}
+	return fmt.Sprintf("chargeClass(%d)", uint8(c))
+}
+
+// hostFunction is one function of the import module secretpath_v1.
+type hostFunction struct {
+	name       string
+	params     []valType
+	paramNames []string // as ABI.md §5 names them
+	results    []valType
+	// capability must be granted to a tenant whose module imports the
+	// function ("" = any module may import it; the function may still do
+	// nothing without a grant, as log does without "log").
+	capability string
+	charge     chargeClass
+	// impl does the work, after the entry check (hostEntry).
+	impl hostImplFunc
+}
+
+// hostFunctions is the whole secretpath_v1 import module, in ABI.md §5's
+// order: the one table that registration (instantiateHostModule),
+// validation (validate: what a module may import, with which signature,
+// and the capabilities that needs, which NewTenant checks and `secretpath
+// wasm check` prints) and the documentation test (abidoc_test.go: ABI.md
+// and every guest SDK) read. To add a function, see README.md, "Adding a
+// host function".
+var hostFunctions = []hostFunction{
+	{name: "kwargs_read", params: []valType{i32, i32}, paramNames: []string{"buf", "limit"}, results: []valType{i32},
+		charge: chargeCopy, impl: hostKwargsRead},
+	{name: "result_set", params: []valType{i32, i32}, paramNames: []string{"ptr", "len"},
+		charge: chargeCopy, impl: hostResultSet},
+	{name: "error_set", params: []valType{i32, i32}, paramNames: []string{"ptr", "len"},
+		charge: chargeCopy, impl: hostErrorSet},
+	{name: "log", params: []valType{i32, i32, i32}, paramNames: []string{"level", "ptr", "len"},
+		charge: chargeCopy, impl: hostLog},
+	{name: "log_enabled", params: []valType{i32}, paramNames: []string{"level"}, results: []valType{i32},
+		charge: chargeCall, impl: hostLogEnabled},
+	{name: "env_get", params: []valType{i32, i32, i32, i32}, paramNames: []string{"name_ptr", "name_len", "buf", "limit"}, results: []valType{i32},
+		capability: CapEnv, charge: chargeCopy, impl: hostEnvGet},
+	{name: "clock_now", results: []valType{i64},
+		capability: CapClock, charge: chargeCall, impl: hostClockNow},
+	{name: "http_request", params: []valType{i32, i32, i32, i32, i32, i32, i32, i32},
+		paramNames: []string{"method_ptr", "method_len", "url_ptr", "url_len", "headers_ptr", "headers_len", "body_ptr", "body_len"}, results: []valType{i32},
+		capability: CapHTTP, charge: chargeParse, impl: httpRequest},
+	{name: "http_response_body", params: []valType{i32, i32}, paramNames: []string{"buf", "limit"}, results: []valType{i32},
+		capability: CapHTTP, charge: chargeCopy, impl: httpResponseBody},
+	{name: "http_response_header", params: []valType{i32, i32, i32, i32}, paramNames: []string{"name_ptr", "name_len", "buf", "limit"}, results: []valType{i32},
+		capability: CapHTTP, charge: chargeCopy, impl: httpResponseHeader},
+}
+
+// hostFunctionNamed returns the row of hostFunctions named name.
+func hostFunctionNamed(name string) (*hostFunction, bool) {
+	for i := range hostFunctions {
+		if hostFunctions[i].name == name {
+			return &hostFunctions[i], true
+		}
+	}
+	return nil, false
 }
 
 // guestExport describes an export of the guest.

@@ -179,10 +179,10 @@ func (e *abiFuzzEnv) run(t *testing.T, tn *wasmhost.Tenant, name string, kind re
 		t.Fatalf("the tenant holds %d bytes of linear memory, over %d instances of %d pages", n, fuzzPoolSize, fuzzMemPages)
 	}
 	// A tenant whose instance failed gets a fresh one.
-	if v, err := tn.ConnectionValue(ctx, pingProg); err != nil || v != "pong" {
+	if v, err := tn.Lookup(ctx, connReq(pingProg)); err != nil || v != "pong" {
 		t.Fatalf("the fuzzed tenant no longer answers: %q, %v", v, err)
 	}
-	if v, err := e.bystander.ConnectionValue(ctx, "pg"); err != nil || v != bystanderURI {
+	if v, err := e.bystander.Lookup(ctx, connReq("pg")); err != nil || v != bystanderURI {
 		t.Fatalf("the bystander no longer answers: %v", err)
 	}
 }
@@ -237,6 +237,10 @@ func abiSeeds() [][]byte {
 		return p.op(opHTTPRequest, method, n, reg(rURL), reg(rURLLen), reg(rHeaders), reg(rHdrLen), 0, 0)
 	}
 	redirect := get(prog(), reg(rGET), 1)
+	noColon := prog()
+	noColon.op(opHTTPRequest, reg(rGET), reg(rGETLen), reg(rURL), reg(rURLLen), noColon.lit("X-Fuzz 1"), 8, 0, 0)
+	euros := prog()
+	euros.op(opErrorSet, euros.lit(strings.Repeat("€", 400)), 1200)
 	tooMany := prog()
 	for range fuzzMaxReqs + 1 {
 		get(tooMany, reg(rGET), reg(rGETLen))
@@ -277,6 +281,25 @@ func abiSeeds() [][]byte {
 		prog().op(opStore, reg(rBuf), 0x7FFFFFFF).ret(8),
 		prog().op(opStore, reg(rBuf), -4).ret(8),
 		prog().op(opStore, 0xFFFFFFFE, 0).ret(0),
+		// Host paths that only the fuzzer's generated corpus reached:
+		// a trap after a refused memory.grow is reported as the memory limit;
+		prog().op(opGrow, 1000).op(opStore, 0xFFFFFFF0, 0).ret(0),
+		// memory.grow by 0, and by -1 (wazero refuses it before the host's
+		// allocator sees it);
+		prog().op(opGrow, 0).op(opGrow, -1).ret(1),
+		// a method, a URL and headers over their caps are refused (-2) unparsed;
+		prog().op(opGrow, 20).
+			op(opHTTPRequest, 0, 65, reg(rURL), reg(rURLLen), 0, 0, 0, 0).
+			op(opHTTPRequest, reg(rGET), reg(rGETLen), 0, 64<<10+1, 0, 0, 0, 0).
+			op(opHTTPRequest, reg(rGET), reg(rGETLen), reg(rURL), reg(rURLLen), 0, 1<<20+1, 0, 0).ret(1),
+		// a header line without ':' is refused (-2).
+		noColon.ret(1),
+		// Regression (1fe36de): a message of 400 "€" (3 bytes each). The host
+		// keeps its first 1 KiB, which ends in a partial "€" that becomes
+		// U+FFFD, and cuts that to 1 KiB again: the cut falls inside the
+		// U+FFFD and must move back to the character's start. Fails when the
+		// cut is by bytes.
+		euros.ret(5),
 	}
 	out := make([][]byte, len(seeds))
 	for i, s := range seeds {
@@ -330,6 +353,50 @@ func FuzzGuestSetup(f *testing.F) {
 	f.Add(uint32(guestDefBuf), uint32(guestDefBufN), true, prog().op(opResultSet, 0, -1).ret(0).bytes(), []byte(pingProg))
 	f.Add(uint32(guestDefBuf), uint32(guestDefBufN), false,
 		prog().op(opHTTPRequest, reg(rGET), reg(rGETLen), reg(rURL), reg(rURLLen), 0, 0, 0, 0).ret(0).bytes(), []byte(pingProg))
+	// Setups that only the fuzzer's generated corpus reached.
+	// An init that calls every import: a log line over the budget at a level
+	// below debug, of control bytes and invalid UTF-8 that make it longer
+	// still, log_enabled, env_get of a granted and a hidden name, clock_now,
+	// a request, its body, a header and an absent one ("GET"); then a lookup
+	// with an unknown status.
+	everyImport := prog()
+	f.Add(uint32(guestDefBuf), uint32(guestDefBufN), false, everyImport.
+		op(opLog, -5, everyImport.lit(strings.Repeat("\x1b\xff", 300)), 600).
+		op(opLogEnabled, 7).
+		op(opEnvGet, reg(rEnv), reg(rEnvLen), reg(rScratch), 64).op(opEnvGet, guestHidden, guestHiddenN, reg(rScratch), 64).
+		op(opClockNow).
+		op(opHTTPRequest, reg(rGET), reg(rGETLen), reg(rURL), reg(rURLLen), reg(rHeaders), reg(rHdrLen), 0, 0).
+		op(opHTTPBody, reg(rScratch), 64).
+		op(opHTTPHeader, reg(rXSecret), reg(rXSecretN), reg(rScratch), 64).op(opHTTPHeader, reg(rGET), reg(rGETLen), reg(rScratch), 64).
+		ret(0).bytes(), prog().ret(99).bytes())
+	// Requests in init that are refused: a method over its cap and an
+	// invalid one ("Accept:", -2), a header line without ':' ("GET", -2), a
+	// header name the client refuses ("A B:", -3); then a lookup that traps,
+	// so that init runs again on a fresh instance.
+	f.Add(uint32(guestDefBuf), uint32(guestDefBufN), false, prog().
+		op(opHTTPRequest, 0, 65, reg(rURL), reg(rURLLen), 0, 0, 0, 0).
+		op(opHTTPRequest, 16, 7, reg(rURL), reg(rURLLen), 0, 0, 0, 0).
+		op(opHTTPRequest, reg(rGET), reg(rGETLen), reg(rURL), reg(rURLLen), 0, 3, 0, 0).
+		op(opStore, reg(rScratch), 0x3a422041).
+		op(opHTTPRequest, reg(rGET), reg(rGETLen), reg(rURL), reg(rURLLen), reg(rScratch), 4, 0, 0).
+		ret(0).bytes(), prog().op(opTrap).bytes())
+	// A buffer as large as memory allows, and an OK_IN_BUFFER result that
+	// fits it but not the output limit (RESOURCE_EXHAUSTED).
+	f.Add(uint32(guestScratch), uint32(fuzzMemPages*guestPageSize-guestScratch), false,
+		[]byte(nil), prog().op(opStore, reg(rBuf), fuzzMaxOutput+1).ret(8).bytes())
+	// An init whose result_set is over the output limit, then OK; a lookup
+	// not found.
+	f.Add(uint32(guestDefBuf), uint32(guestDefBufN), true, prog().op(opResultSet, 0, fuzzMaxOutput+1).ret(0).bytes(), []byte(nil))
+	// An init failing with an unknown status and 400 "€" as its message (cut
+	// to 1 KiB between characters, as in FuzzHostFunctions).
+	initEuros := prog()
+	f.Add(uint32(guestDefBuf), uint32(guestDefBufN), false,
+		initEuros.op(opErrorSet, initEuros.lit(strings.Repeat("€", 400)), 1200).ret(99).bytes(), []byte(pingProg))
+	// A metered init that grows memory by 0 and by -1, then traps after a
+	// refused memory.grow (the memory limit; growing also makes it ask for
+	// more fuel).
+	f.Add(uint32(guestDefBuf), uint32(guestDefBufN), false,
+		prog().op(opGrow, 0).op(opGrow, -1).op(opGrow, 1000).op(opStore, 0xFFFFFFF0, 0).bytes(), []byte(pingProg))
 	f.Fuzz(func(t *testing.T, bufPtr, bufSize uint32, deadline bool, initProg, id []byte) {
 		const name = "setup"
 		mode := modeMetered
@@ -349,7 +416,7 @@ func FuzzGuestSetup(f *testing.F) {
 			if n := logs.Load() - logs0; n > fuzzMaxLog {
 				t.Fatalf("init logged %d bytes; the budget is %d", n, fuzzMaxLog)
 			}
-			if v, err := e.bystander.ConnectionValue(ctx, "pg"); err != nil || v != bystanderURI {
+			if v, err := e.bystander.Lookup(ctx, connReq("pg")); err != nil || v != bystanderURI {
 				t.Fatalf("the bystander no longer answers: %v", err)
 			}
 			return

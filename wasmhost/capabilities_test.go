@@ -130,9 +130,9 @@ func TestCapabilityClockAndWASISandbox(t *testing.T) {
 		Name: "clock", Capabilities: wasmhost.Capabilities{Clock: true},
 	})
 	require.NoError(t, err)
-	a, err := clock.Variable(t.Context(), "x")
+	a, err := clock.Lookup(t.Context(), varReq("x"))
 	require.NoError(t, err)
-	b, err := clock.Variable(t.Context(), "x")
+	b, err := clock.Lookup(t.Context(), varReq("x"))
 	require.NoError(t, err)
 	an, _ := strconv.ParseUint(a, 10, 64)
 	bn, _ := strconv.ParseUint(b, 10, 64)
@@ -143,7 +143,7 @@ func TestCapabilityClockAndWASISandbox(t *testing.T) {
 		tn, err := h.NewTenant(t.Context(), m, wasmhost.TenantConfig{Name: "wasi", Capabilities: caps})
 		require.NoError(t, err)
 		defer tn.Close()
-		v, err := tn.ConnectionValue(t.Context(), id)
+		v, err := tn.Lookup(t.Context(), connReq(id))
 		require.NoError(t, err)
 		return v
 	}
@@ -166,7 +166,7 @@ func TestCapabilityLog(t *testing.T) {
 			Name: "logger", Kwargs: []byte(`{"log": "` + long + `"}`), Capabilities: wasmhost.Capabilities{Log: granted},
 		})
 		require.NoError(t, err)
-		_, err = tn.ConnectionValue(t.Context(), "absent")
+		_, err = tn.Lookup(t.Context(), connReq("absent"))
 		require.ErrorIs(t, err, resolver.ErrNotFound)
 	}
 	out := logs.String()
@@ -180,7 +180,7 @@ func TestCapabilityLog(t *testing.T) {
 	logs.mu.Unlock()
 	tn, err := h.NewTenant(t.Context(), loadFixture(t, h, "wasi.wasm"), wasmhost.TenantConfig{Name: "stdio", Capabilities: wasmhost.Capabilities{Log: true}})
 	require.NoError(t, err)
-	_, err = tn.ConnectionValue(t.Context(), "write")
+	_, err = tn.Lookup(t.Context(), connReq("write"))
 	require.NoError(t, err)
 	assert.Contains(t, logs.String(), "hello from wasi stdout")
 	assert.Contains(t, logs.String(), "level=DEBUG")

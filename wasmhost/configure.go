@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // IsModuleRef reports whether a [secrets] backend value names a WebAssembly
@@ -25,42 +27,120 @@ func IsModuleRef(backend string) bool {
 		strings.HasPrefix(backend, "file://") || strings.HasPrefix(backend, "https://")
 }
 
-// ConfigGetter reads a config option, as resolver.Config.Get does.
-type ConfigGetter func(section, key string) (string, bool)
+// backendName is the name the WebAssembly backend is registered under. It
+// names no module: [secrets] backend names the module itself, which the
+// registration's Match claims.
+const backendName = "wasm"
 
-// OpenConfig is how a config file's `backend = module.wasm` becomes a
-// backend. The module is ref (a path, file:// URL, or https:// URL that
-// needs a sha256 pin); kwargs reach the guest verbatim; the tenant's
-// settings come from the config's [wasm] section:
-//
-//	[wasm]
-//	sha256 = <hex>                 # pin; required for https://
-//	cache_dir = /var/cache/secretpath/wasm   # private to this user: see Options.CacheDir
-//	name = acme                    # tenant name in errors and logs
-//	memory_pages = 256
-//	call_timeout_seconds = 1
-//	max_output_bytes = 65536
-//	pool_size = 2
-//	trusted = false                # true: no per-call deadline (audited modules only)
-//	capabilities = log, http       # log, env, clock, random, http; none by default
-//	env_allow = VAULT_ADDR, REGION
-//	http_allow_hosts = 127.0.0.1:8200, secrets.example.com
-//	http_timeout_seconds = 5
-//
-// The returned backend owns its Host: closing it closes both.
-func OpenConfig(ctx context.Context, ref string, kwargs *resolver.Kwargs, get ConfigGetter) (resolver.Backend, error) {
-	if get == nil {
-		get = func(string, string) (string, bool) { return "", false }
-	}
-	opt := func(key string) string { v, _ := get("wasm", key); return strings.TrimSpace(v) }
-	cerr := func(format string, args ...any) error {
-		return fmt.Errorf("%w: [wasm] %s", resolver.ErrConfig, fmt.Sprintf(format, args...))
-	}
+func init() {
+	resolver.Register(resolver.Registration{
+		Name:    backendName,
+		Match:   IsModuleRef,
+		Doc:     "a WebAssembly module (ABI v1) in a sandbox: backend = path.wasm, file:// or pinned https:// URL; settings in [wasm]",
+		Factory: NewFactory(FactoryOptions{}),
+	})
+}
 
-	var cfg TenantConfig
+// FactoryOptions configure a factory of the "wasm" backend.
+type FactoryOptions struct {
+	// FetchClient downloads https:// modules. Nil means a client of its
+	// own with a one-minute timeout (and the system's TLS roots).
+	FetchClient *http.Client
+}
+
+// NewFactory returns a factory of the "wasm" backend with o. The
+// registered one is NewFactory(FactoryOptions{}); call another with a
+// resolver.Env, whose Name is the module reference, to fetch https://
+// modules with a client of your own (a proxy, private roots), and put the
+// backend in the search path with resolver.WithBackend.
+func NewFactory(o FactoryOptions) resolver.Factory {
+	client := o.FetchClient
+	if client == nil {
+		client = &http.Client{Timeout: time.Minute}
+	}
+	return func(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
+		return openModule(ctx, env, client)
+	}
+}
+
+// wasmOptions are the options of [wasm] (see the package documentation).
+var wasmOptions = []string{
+	"sha256", "cache_dir", "name",
+	"memory_pages", "call_timeout_seconds", "max_output_bytes", "max_log_bytes", "pool_size",
+	"fuel_per_call", "slow_call_recycle_seconds", "trusted", "capabilities", "env_allow", "http_allow_hosts", "http_timeout_seconds",
+}
+
+// openModule is the factory of the "wasm" backend: it opens the module
+// env.Name names (a path, a file:// URL, or an https:// URL that needs a
+// sha256 pin) as one tenant on a host of its own, with env.Kwargs passed
+// to the guest verbatim and the tenant's settings from the [wasm] section
+// of env.Config (see the package documentation). Every option of [wasm] is
+// read: one it does not know is an error with a hint. The backend owns its
+// host: closing it closes both.
+func openModule(ctx context.Context, env resolver.Env, client *http.Client) (resolver.Backend, error) {
+	ref := env.Name
+	if env.Config == nil {
+		env.Config, _ = config.Parse("", nil, nil)
+	}
+	if !IsModuleRef(ref) {
+		msg := fmt.Sprintf("%q names no module: the backend is the module itself, a path ending in .wasm, a file:// URL or an https:// URL pinned by [wasm] sha256", ref)
+		if env.Config.Backend == ref {
+			return nil, env.Config.Section("secrets").Errorf("backend", "%s", msg)
+		}
+		return nil, fmt.Errorf("%w: backend %s: %s", config.ErrInvalid, backendName, msg)
+	}
+	sec := env.Config.Section("wasm")
+	s, err := readSettings(sec, ref)
+	if err != nil {
+		return nil, err
+	}
+	if err := sec.CheckUnused(wasmOptions...); err != nil {
+		return nil, err
+	}
+	if env.Kwargs != nil {
+		s.tenant.Kwargs = env.Kwargs.JSON()
+	}
+	wasm, err := fetchModule(ctx, client, ref, s.pin, s.cacheDir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: backend %s: %v", config.ErrInvalid, redactRef(ref), scrubRef(err, ref))
+	}
+	h, err := New(ctx, Options{CacheDir: s.cacheDir, Logger: env.Logger, MeterProvider: env.MeterProvider})
+	if err != nil {
+		return nil, fmt.Errorf("backend %s: %w", redactRef(ref), err)
+	}
+	m, err := h.Load(ctx, wasm)
+	if err == nil {
+		var t *Tenant
+		t, err = h.NewTenant(ctx, m, s.tenant)
+		_ = m.Close() // the tenant holds the module
+		if err == nil {
+			return &ownedTenant{Tenant: t, host: h}, nil
+		}
+	}
+	_ = h.Close(ctx)
+	return nil, fmt.Errorf("%w: backend %s: %v", config.ErrInvalid, redactRef(ref), scrubRef(err, ref))
+}
+
+// settings are what [wasm] says about a tenant and its module.
+type settings struct {
+	tenant   TenantConfig
+	cacheDir string // checked (secureCacheDir), "" for none
+	pin      string // lower-case hex, "" for none
+}
+
+// readSettings reads every option of [wasm] (so that CheckUnused refuses
+// only options it does not know). Errors start with where the option is
+// set and name it; ref names the tenant when [wasm] name does not.
+func readSettings(sec *config.Section, ref string) (settings, error) {
+	opt := map[string]string{}
+	for _, k := range wasmOptions {
+		v, _ := sec.Get(k)
+		opt[k] = strings.TrimSpace(v)
+	}
+	var s settings
+	cfg := &s.tenant
 	var err error
-	cfg.Kwargs = kwargs.JSON()
-	cfg.Name = opt("name")
+	cfg.Name = opt["name"]
 	if cfg.Name == "" {
 		shown := redactRef(ref) // a URL's password must not name the tenant in every log line
 		cfg.Name = strings.TrimSuffix(filepath.Base(shown), filepath.Ext(shown))
@@ -70,28 +150,36 @@ func OpenConfig(ctx context.Context, ref string, kwargs *resolver.Kwargs, get Co
 		dst *int
 	}{{"max_output_bytes", &cfg.Limits.MaxOutputBytes}, {"pool_size", &cfg.Limits.PoolSize}, {"max_log_bytes", &cfg.Limits.MaxLogBytes}}
 	for _, i := range ints {
-		if v := opt(i.key); v != "" {
+		if v := opt[i.key]; v != "" {
 			if *i.dst, err = strconv.Atoi(v); err != nil || *i.dst < 1 {
-				return nil, cerr("%s must be a positive integer", i.key)
+				return s, sec.Errorf(i.key, "must be a positive integer")
 			}
 		}
 	}
-	if v := opt("memory_pages"); v != "" {
+	if v := opt["memory_pages"]; v != "" {
 		n, err := strconv.ParseUint(v, 10, 32)
 		if err != nil || n < 1 || n > 65536 {
-			return nil, cerr("memory_pages must be an integer from 1 to 65536")
+			return s, sec.Errorf("memory_pages", "must be an integer from 1 to 65536")
 		}
 		cfg.Limits.MemoryPages = uint32(n)
 	}
-	if cfg.Limits.CallTimeout, err = seconds(opt("call_timeout_seconds")); err != nil {
-		return nil, cerr("call_timeout_seconds %v", err)
+	if cfg.Limits.CallTimeout, err = seconds(opt["call_timeout_seconds"]); err != nil {
+		return s, sec.Errorf("call_timeout_seconds", "%v", err)
 	}
-	if v := opt("trusted"); v != "" {
-		if cfg.Trusted, err = strconv.ParseBool(v); err != nil {
-			return nil, cerr("trusted must be true or false")
+	if v := opt["fuel_per_call"]; v != "" {
+		if cfg.Limits.FuelPerCall, err = strconv.ParseInt(v, 10, 64); err != nil || cfg.Limits.FuelPerCall < 0 {
+			return s, sec.Errorf("fuel_per_call", "must be a whole number of units of fuel >= 0 (0: no budget), at most %d", int64(math.MaxInt64))
 		}
 	}
-	for _, c := range list(opt("capabilities")) {
+	if cfg.Limits.SlowCallRecycle, err = seconds(opt["slow_call_recycle_seconds"]); err != nil {
+		return s, sec.Errorf("slow_call_recycle_seconds", "%v", err)
+	}
+	if v := opt["trusted"]; v != "" {
+		if cfg.Trusted, err = strconv.ParseBool(v); err != nil {
+			return s, sec.Errorf("trusted", "must be true or false")
+		}
+	}
+	for _, c := range list(opt["capabilities"]) {
 		switch c {
 		case CapLog:
 			cfg.Capabilities.Log = true
@@ -100,49 +188,34 @@ func OpenConfig(ctx context.Context, ref string, kwargs *resolver.Kwargs, get Co
 		case CapRandom:
 			cfg.Capabilities.Random = true
 		case CapEnv:
-			cfg.Capabilities.Env = list(opt("env_allow"))
+			cfg.Capabilities.Env = list(opt["env_allow"])
 			if len(cfg.Capabilities.Env) == 0 {
-				return nil, cerr("capability env needs env_allow, the variables the guest may read")
+				return s, sec.Errorf("capabilities", "capability env needs env_allow, the variables the guest may read")
 			}
 		case CapHTTP:
-			hc := &HTTPCapability{AllowHosts: list(opt("http_allow_hosts"))}
+			hc := &HTTPCapability{AllowHosts: list(opt["http_allow_hosts"])}
 			if len(hc.AllowHosts) == 0 {
-				return nil, cerr("capability http needs http_allow_hosts")
+				return s, sec.Errorf("capabilities", "capability http needs http_allow_hosts")
 			}
-			if hc.Timeout, err = seconds(opt("http_timeout_seconds")); err != nil {
-				return nil, cerr("http_timeout_seconds %v", err)
+			if hc.Timeout, err = seconds(opt["http_timeout_seconds"]); err != nil {
+				return s, sec.Errorf("http_timeout_seconds", "%v", err)
 			}
 			cfg.Capabilities.HTTP = hc
 		default:
-			return nil, cerr("unknown capability %q (known: log, env, clock, random, http)", c)
+			return s, sec.Errorf("capabilities", "unknown capability %q (known: %s)", c, strings.Join(capabilityNames[:], ", "))
 		}
 	}
-
-	cacheDir := opt("cache_dir")
-	if cacheDir != "" {
+	if dir := opt["cache_dir"]; dir != "" {
 		// Checked before anything is read from or written to it.
-		if cacheDir, err = secureCacheDir(cacheDir); err != nil {
-			return nil, cerr("cache_dir %s: %v", opt("cache_dir"), err)
+		if s.cacheDir, err = secureCacheDir(dir); err != nil {
+			if msg := err.Error(); strings.Contains(msg, filepath.Clean(dir)) {
+				return s, sec.Errorf("cache_dir", "%v", err) // it names the directory
+			}
+			return s, sec.Errorf("cache_dir", "%s: %v", dir, err)
 		}
 	}
-	pin := strings.ToLower(opt("sha256"))
-	wasm, err := fetchModule(ctx, ref, pin, cacheDir)
-	if err != nil {
-		return nil, fmt.Errorf("%w: backend %s: %v", resolver.ErrConfig, redactRef(ref), scrubRef(err, ref))
-	}
-	h, err := New(ctx, Options{CacheDir: cacheDir, Logger: resolver.LoggerFromContext(ctx), MeterProvider: resolver.MeterProviderFromContext(ctx)})
-	if err != nil {
-		return nil, err
-	}
-	m, err := h.Load(ctx, wasm)
-	if err == nil {
-		var t *Tenant
-		if t, err = h.NewTenant(ctx, m, cfg); err == nil {
-			return &ownedTenant{Tenant: t, host: h}, nil
-		}
-	}
-	_ = h.Close(ctx)
-	return nil, fmt.Errorf("%w: backend %s: %v", resolver.ErrConfig, redactRef(ref), scrubRef(err, ref))
+	s.pin = strings.ToLower(opt["sha256"])
+	return s, nil
 }
 
 // ownedTenant is a tenant that owns its host.
@@ -160,8 +233,8 @@ func seconds(v string) (time.Duration, error) {
 		return 0, nil
 	}
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f <= 0 || f > 3600 {
-		return 0, errors.New("must be a number of seconds from 0 to 3600")
+	if err != nil || !(f > 0 && f <= 3600) || time.Duration(f*float64(time.Second)) <= 0 { // NaN too
+		return 0, errors.New("must be a number of seconds over 0, at most 3600")
 	}
 	return time.Duration(f * float64(time.Second)), nil
 }
@@ -241,13 +314,10 @@ func fileURLPath(ref string) (string, error) {
 	return u.Path, nil
 }
 
-// FetchClient fetches https:// modules; tests replace it.
-var FetchClient = &http.Client{Timeout: time.Minute}
-
 // fetchModule reads a module from a path or file:// URL, or downloads an
-// https:// one (pin required), keeping it in cacheDir by digest so that it
-// is fetched once.
-func fetchModule(ctx context.Context, ref, pin, cacheDir string) ([]byte, error) {
+// https:// one with client (pin required), keeping it in cacheDir by
+// digest so that it is fetched once.
+func fetchModule(ctx context.Context, client *http.Client, ref, pin, cacheDir string) ([]byte, error) {
 	if !strings.HasPrefix(ref, "https://") {
 		path := ref
 		if strings.HasPrefix(ref, "file://") {
@@ -283,7 +353,7 @@ func fetchModule(ctx context.Context, ref, pin, cacheDir string) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := FetchClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}

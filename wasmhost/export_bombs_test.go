@@ -1,8 +1,6 @@
 package wasmhost
 
 import (
-	"time"
-
 	"github.com/secretpath/secretpath/wasmhost/internal/wasmbin"
 )
 
@@ -252,12 +250,4 @@ func DeepRecursion(depth int32) []byte {
 	conn = append(conn, 0x24, 0, 0x41, 1, 0x24, 1, 0x10, 6, 0x41, 1, 0x0b)
 	vari := []byte{0, 0x23, 1, 0x41, 1, 0x6a, 0x0b} // used + 1
 	return BombSpec{MemPages: 1, Globals: 2, Extra: [][]byte{rec}, ConnBody: conn, VarBody: vari}.Bytes()
-}
-
-// SetSlowCallRecycle sets how long a deadline-only or trusted call may run
-// before its instance is recycled, and returns a func restoring it.
-func SetSlowCallRecycle(d time.Duration) func() {
-	old := slowCallRecycle
-	slowCallRecycle = d
-	return func() { slowCallRecycle = old }
 }

@@ -1,16 +1,3 @@
-// Package wasmhost runs secrets backends compiled to WebAssembly: ABI v1
-// (see ABI.md) on wazero, many tenants per process, each in its own
-// sandbox.
-//
-// A Host compiles each module once (keyed by sha256) and creates Tenants
-// from it: each tenant has its own backend_kwargs, limits and capabilities,
-// and a small pool of initialised instances. A Tenant is a
-// resolver.Backend.
-//
-//	h, _ := wasmhost.New(ctx, wasmhost.Options{})
-//	m, _ := h.LoadFile(ctx, "backend.wasm", "")
-//	t, _ := h.NewTenant(ctx, m, wasmhost.TenantConfig{Name: "acme", Kwargs: []byte(`{"url": "..."}`)})
-//	r := resolver.New(resolver.WithBackend("", t))
 package wasmhost
 
 import (
@@ -19,12 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"go.opentelemetry.io/otel/metric"
 	"log/slog"
 	"os"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"

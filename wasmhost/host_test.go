@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/resolver"
@@ -31,6 +32,16 @@ func loadFixture(t testing.TB, h *wasmhost.Host, name string) *wasmhost.Module {
 	require.NoError(t, err, name)
 	return m
 }
+
+// connReq, varReq and cfgReq are the requests for a connection, a variable
+// and a config.
+func connReq(id string) resolver.Request {
+	return resolver.Request{Kind: resolver.KindConnection, ID: id}
+}
+
+func varReq(id string) resolver.Request { return resolver.Request{Kind: resolver.KindVariable, ID: id} }
+
+func cfgReq(id string) resolver.Request { return resolver.Request{Kind: resolver.KindConfig, ID: id} }
 
 // referenceKwargs encodes a seed in the reference guest's kwargs format
 // ("c:<id>", "v:<key>", "g:<key>": see testdata/reference.wat).
@@ -85,7 +96,7 @@ func TestCompilationCacheDir(t *testing.T) {
 		require.Same(t, m, again, "the same bytes are compiled once")
 		tn, err := h.NewTenant(context.Background(), m, wasmhost.TenantConfig{Kwargs: []byte(`{"v:k": "v"}`)})
 		require.NoError(t, err)
-		v, err := tn.Variable(context.Background(), "k")
+		v, err := tn.Lookup(context.Background(), varReq("k"))
 		require.NoError(t, err)
 		require.Equal(t, "v", v)
 		require.NoError(t, h.Close(context.Background()))
@@ -93,4 +104,43 @@ func TestCompilationCacheDir(t *testing.T) {
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	require.NotEmpty(t, entries, "compiled code is kept on disk")
+}
+
+// TestLookupKinds: Lookup calls the export of the request's kind; a config
+// lookup of a module without secretpath_get_config, and a kind ABI v1 does
+// not know, make no call and are not found. Describe says where each goes.
+func TestLookupKinds(t *testing.T) {
+	h := newHost(t)
+	ref, err := h.NewTenant(t.Context(), loadFixture(t, h, "reference.wasm"), wasmhost.TenantConfig{
+		Name: "ref", Kwargs: []byte(`{"c:x": "mysql://h", "v:x": "var", "g:x": "cfg"}`),
+	})
+	require.NoError(t, err)
+	defer ref.Close()
+	for _, tc := range []struct {
+		kind resolver.Kind
+		want string
+	}{{resolver.KindConnection, "mysql://h"}, {resolver.KindVariable, "var"}, {resolver.KindConfig, "cfg"}} {
+		v, err := ref.Lookup(t.Context(), resolver.Request{Kind: tc.kind, ID: "x"})
+		require.NoError(t, err, tc.kind)
+		assert.Equal(t, tc.want, v, tc.kind)
+		v, err = ref.Lookup(t.Context(), resolver.Request{Kind: tc.kind, ID: "x", Team: "team_a"})
+		require.NoError(t, err, "a team is not passed to the guest: %s", tc.kind)
+		assert.Equal(t, tc.want, v, tc.kind)
+	}
+	for _, k := range []resolver.Kind{0, resolver.KindConfig + 1, 255} {
+		_, err := ref.Lookup(t.Context(), resolver.Request{Kind: k, ID: "x"})
+		assert.ErrorIs(t, err, resolver.ErrNotFound, k)
+		assert.Contains(t, ref.Describe(resolver.Request{Kind: k, ID: "x"}), "no call", k)
+	}
+	assert.Regexp(t, `^module sha256:[0-9a-f]{12}, tenant "ref", connection "x"$`, ref.Describe(connReq("x")))
+	assert.Regexp(t, `^module sha256:[0-9a-f]{12}, tenant "ref", config "x"$`, ref.Describe(cfgReq("x")))
+
+	clock, err := h.NewTenant(t.Context(), loadFixture(t, h, "cap_clock.wasm"), wasmhost.TenantConfig{
+		Name: "clock", Capabilities: wasmhost.Capabilities{Clock: true},
+	})
+	require.NoError(t, err)
+	defer clock.Close()
+	_, err = clock.Lookup(t.Context(), cfgReq("x"))
+	assert.ErrorIs(t, err, resolver.ErrNotFound)
+	assert.Contains(t, clock.Describe(cfgReq("x")), "exports no secretpath_get_config: no call")
 }

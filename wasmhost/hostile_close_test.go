@@ -216,7 +216,7 @@ func closeDuringCalls(t *testing.T) {
 		r := &result{done: make(chan struct{})}
 		go func() {
 			defer close(r.done)
-			_, r.err = tn.ConnectionValue(context.Background(), id)
+			_, r.err = tn.Lookup(context.Background(), connReq(id))
 		}()
 		return r
 	}
@@ -283,7 +283,7 @@ func closeDuringCalls(t *testing.T) {
 		assert.ErrorIs(t, w, wasmhost.ErrHostClosed, "%s: a lookup waiting for an instance", c.tenant)
 	}
 	for i, c := range calls {
-		_, err := tenants[i].Variable(t.Context(), "1")
+		_, err := tenants[i].Lookup(t.Context(), varReq("1"))
 		require.Error(t, err, "%s after Close", c.tenant)
 		if i == 2 {
 			continue // closed before: "tenant is closed"
@@ -320,7 +320,7 @@ func TestHostCloseGivesUpWithItsContext(t *testing.T) {
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() {
-		_, err := tn.ConnectionValue(context.Background(), id)
+		_, err := tn.Lookup(context.Background(), connReq(id))
 		done <- err
 	}()
 	s.wait(t, "trusted")
@@ -330,7 +330,7 @@ func TestHostCloseGivesUpWithItsContext(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Contains(t, err.Error(), "1 call still running")
-	_, err = tn.Variable(t.Context(), "")
+	_, err = tn.Lookup(t.Context(), varReq(""))
 	assert.ErrorIs(t, err, wasmhost.ErrHostClosed, "refused while the close waits")
 	openGate()
 	select {

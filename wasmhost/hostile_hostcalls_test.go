@@ -74,7 +74,7 @@ func callWithin(t *testing.T, ctx context.Context, tn *wasmhost.Tenant, id strin
 	done := make(chan result, 1)
 	start := time.Now()
 	go func() {
-		_, err := tn.ConnectionValue(ctx, id)
+		_, err := tn.Lookup(ctx, connReq(id))
 		done <- result{err, time.Since(start)}
 	}()
 	select {
@@ -144,7 +144,7 @@ func TestHostCallsBoundedByCallLimits(t *testing.T) {
 						took, err := callWithin(t, ctx, tn, tg.id)
 						t.Logf("stopped after %v: %v", took.Round(time.Millisecond), err)
 						l.check(t, err)
-						_, err = tn.Variable(t.Context(), "x")
+						_, err = tn.Lookup(t.Context(), varReq("x"))
 						assert.ErrorIs(t, err, resolver.ErrNotFound, "the tenant serves the next call")
 					})
 				}
@@ -230,7 +230,7 @@ func TestHTTPRequestBodyChargedBeforeSent(t *testing.T) {
 	assert.Zero(t, hits.Load(), "the request was not sent")
 
 	small := prog().op(opHTTPRequest, reg(rGET), reg(rGETLen), reg(rURL), reg(rURLLen), 0, 0, 0, 16).ret(1).String()
-	_, err = tn.ConnectionValue(t.Context(), small)
+	_, err = tn.Lookup(t.Context(), connReq(small))
 	assert.ErrorIs(t, err, resolver.ErrNotFound, "a small body fits the budget")
 	assert.Equal(t, int64(1), hits.Load())
 }
@@ -257,13 +257,13 @@ func TestSmallFuelBudget(t *testing.T) {
 	kw := []byte(`{"c:a": "mysql://h"}`)
 	poor, err := h.NewTenant(t.Context(), m, wasmhost.TenantConfig{Name: "poor", Kwargs: kw, Limits: wasmhost.Limits{FuelPerCall: 50}})
 	if err == nil { // init may already need more than 50 units
-		_, err = poor.ConnectionValue(t.Context(), "a")
+		_, err = poor.Lookup(t.Context(), connReq("a"))
 	}
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "CPU limit exceeded")
 	enough, err := h.NewTenant(t.Context(), m, wasmhost.TenantConfig{Name: "enough", Kwargs: kw, Limits: wasmhost.Limits{FuelPerCall: 100_000}})
 	require.NoError(t, err)
-	v, err := enough.ConnectionValue(t.Context(), "a")
+	v, err := enough.Lookup(t.Context(), connReq("a"))
 	require.NoError(t, err)
 	assert.Equal(t, "mysql://h", v)
 }
@@ -353,7 +353,7 @@ func TestGuestLogCannotForgeLines(t *testing.T) {
 		forged := "ok\ntime=2026-01-01T00:00:00Z level=ERROR msg=forged tenant=other\r\x1b[2K\x00\u2028end"
 		p := prog()
 		p.op(opLog, 3, p.lit(forged), len(forged))
-		_, err = tn.ConnectionValue(t.Context(), p.String())
+		_, err = tn.Lookup(t.Context(), connReq(p.String()))
 		require.ErrorIs(t, err, resolver.ErrNotFound)
 	}
 	var guest []slog.Record

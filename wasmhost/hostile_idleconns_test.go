@@ -130,7 +130,7 @@ func TestHTTPIdleConnectionsBounded(t *testing.T) {
 	}
 	visitAll := func(tn *wasmhost.Tenant) {
 		for _, p := range srv.ports {
-			v, err := tn.ConnectionValue(t.Context(), "http://127.0.0.1:"+strconv.Itoa(p)+"/")
+			v, err := tn.Lookup(t.Context(), connReq("http://127.0.0.1:"+strconv.Itoa(p)+"/"))
 			require.NoError(t, err)
 			require.Equal(t, "ok", v)
 		}
@@ -171,7 +171,7 @@ func TestHTTPIdleConnectionsBounded(t *testing.T) {
 	twoRequests := p.op(opResultSet, reg(rScratch), 4).ret(0).String()
 	done := make(chan string, 1)
 	go func() {
-		v, err := busy.ConnectionValue(context.Background(), twoRequests)
+		v, err := busy.Lookup(context.Background(), connReq(twoRequests))
 		assert.NoError(t, err)
 		done <- v
 	}()

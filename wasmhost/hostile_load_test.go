@@ -44,7 +44,7 @@ func TestFailedTenantModuleNotRetained(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, ref.Close())
 	assert.Equal(t, 1, h.HeldModules())
-	v, err := tn.Variable(t.Context(), "a")
+	v, err := tn.Lookup(t.Context(), varReq("a"))
 	require.NoError(t, err)
 	assert.Equal(t, "b", v)
 	require.NoError(t, tn.Close())
@@ -113,7 +113,8 @@ func TestLoadHonoursContext(t *testing.T) {
 // returns normally left ~82 MB of wazero stack with each pooled instance.
 // A metered tenant stops it at the call-depth counter; deadline-only and
 // trusted tenants recycle the instance after a call that ran past the
-// slow-call threshold (lowered to 0 here: the mechanism, not the clock).
+// slow-call threshold (Limits.SlowCallRecycle, 200 ms by default; lowered
+// to 0 here, the mechanism, not the clock).
 func TestDeepRecursionReturns(t *testing.T) {
 	h := newHost(t)
 	m, err := h.Load(t.Context(), wasmhost.DeepRecursion(1_500_000))
@@ -123,11 +124,11 @@ func TestDeepRecursionReturns(t *testing.T) {
 	metered, err := h.NewTenant(t.Context(), m, wasmhost.TenantConfig{Name: "metered", Limits: limits})
 	require.NoError(t, err)
 	defer metered.Close()
-	_, err = metered.ConnectionValue(t.Context(), "x")
+	_, err = metered.Lookup(t.Context(), connReq("x"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "exceeded the call depth limit")
 	assert.Contains(t, err.Error(), `wasm tenant "metered"`)
-	_, err = metered.Variable(t.Context(), "x")
+	_, err = metered.Lookup(t.Context(), varReq("x"))
 	assert.ErrorIs(t, err, resolver.ErrNotFound, "the failed instance was replaced")
 
 	for _, tc := range []struct {
@@ -139,23 +140,22 @@ func TestDeepRecursionReturns(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.cfg.Name, tc.cfg.Limits = tc.name, limits
+			tc.cfg.Limits.SlowCallRecycle = time.Hour
 			tn, err := h.NewTenant(t.Context(), m, tc.cfg)
 			require.NoError(t, err)
 			defer tn.Close()
 			// Past the threshold: the instance that ran the call is closed.
-			restore := wasmhost.SetSlowCallRecycle(0)
-			_, err = tn.ConnectionValue(t.Context(), "x")
+			restore := wasmhost.SetSlowCallRecycle(tn, 0)
+			_, err = tn.Lookup(t.Context(), connReq("x"))
 			restore()
 			require.ErrorIs(t, err, resolver.ErrNotFound, "the recursion returns normally")
-			_, err = tn.Variable(t.Context(), "x")
+			_, err = tn.Lookup(t.Context(), varReq("x"))
 			assert.ErrorIs(t, err, resolver.ErrNotFound, "a fresh instance answered, not the one holding the deep stack")
-			// Under the threshold (an hour): the instance is reused (what the
-			// test above tells apart).
-			restore = wasmhost.SetSlowCallRecycle(time.Hour)
-			_, err = tn.ConnectionValue(t.Context(), "x")
-			restore()
+			// Under the threshold (an hour, the tenant's Limits): the instance
+			// is reused (what the test above tells apart).
+			_, err = tn.Lookup(t.Context(), connReq("x"))
 			require.ErrorIs(t, err, resolver.ErrNotFound)
-			_, err = tn.Variable(t.Context(), "x")
+			_, err = tn.Lookup(t.Context(), varReq("x"))
 			assert.ErrorContains(t, err, "INVALID_ARGUMENT", "the same instance answered")
 		})
 	}

@@ -9,8 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/secretpath/secretpath/resolver"
-	"github.com/secretpath/secretpath/wasmhost"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // TestFileURLModuleRefs: a file:// reference loads exactly the file it
@@ -48,11 +47,12 @@ func TestFileURLModuleRefs(t *testing.T) {
 		{ref: "https://user:Pl4nted-S3cret@127.0.0.1:bad/m.wasm", shown: "https://user:xxxxx@127.0.0.1:bad/m.wasm"},
 		{ref: "ftp://user:Pl4nted-S3cret@example.com/m.wasm", shown: "ftp://user:xxxxx@example.com/m.wasm"},
 	}
-	pinned := getter(map[string]string{"wasm.sha256": strings.Repeat("ab", 32)}) // past the pin check, to the URL's own errors
+	pinned := wasmConfig(t, map[string]string{"sha256": strings.Repeat("ab", 32)}) // past the pin check, to the URL's own errors
 	for _, sr := range secretRefs {
 		t.Run("password in "+sr.shown, func(t *testing.T) {
-			for _, get := range []wasmhost.ConfigGetter{getter(nil), pinned} {
-				_, err := wasmhost.OpenConfig(t.Context(), sr.ref, kwargs(t, `{}`), get)
+			for _, cfg := range []*config.File{wasmConfig(t, nil), pinned} {
+				b, err := openRef(t, sr.ref, `{}`, cfg)
+				closeBackend(b)
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), sr.shown)
 				assert.NotContains(t, err.Error(), "Pl4nted")
@@ -62,20 +62,18 @@ func TestFileURLModuleRefs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, err := wasmhost.OpenConfig(t.Context(), tt.ref, kwargs(t, `{"c:x": "mysql://h"}`), getter(nil))
+			b, err := openRef(t, tt.ref, `{"c:x": "mysql://h"}`, wasmConfig(t, nil))
 			if len(tt.wantErr) == 0 {
 				require.NoError(t, err)
-				defer b.(interface{ Close() error }).Close()
-				v, err := b.ConnectionValue(t.Context(), "x")
+				defer closeBackend(b)
+				v, err := b.Lookup(t.Context(), connReq("x"))
 				require.NoError(t, err)
 				assert.Equal(t, "mysql://h", v)
 				return
 			}
 			require.Error(t, err)
-			if b != nil {
-				_ = b.(interface{ Close() error }).Close()
-			}
-			assert.ErrorIs(t, err, resolver.ErrConfig)
+			closeBackend(b)
+			assert.ErrorIs(t, err, config.ErrInvalid)
 			assert.Contains(t, err.Error(), tt.ref, "the error names the reference")
 			for _, s := range tt.wantErr {
 				assert.Contains(t, err.Error(), s)

@@ -51,7 +51,7 @@ func startBystander(t *testing.T, h *wasmhost.Host) *bystander {
 				return
 			default:
 			}
-			v, err := tn.ConnectionValue(context.Background(), "pg")
+			v, err := tn.Lookup(context.Background(), connReq("pg"))
 			if err != nil || v != "postgres://u:p@db:5432/x" {
 				b.failed.Add(1)
 				b.lastErr.Store(fmt.Sprintf("%q %v", v, err))
@@ -174,13 +174,7 @@ type lookupCase struct {
 }
 
 func lookup(ctx context.Context, tn *wasmhost.Tenant, kind resolver.Kind, id string) (string, error) {
-	switch kind {
-	case resolver.KindVariable:
-		return tn.Variable(ctx, id)
-	case resolver.KindConfig:
-		return tn.Config(ctx, id)
-	}
-	return tn.ConnectionValue(ctx, id)
+	return tn.Lookup(ctx, resolver.Request{Kind: kind, ID: id})
 }
 
 func runLookups(t *testing.T, tn *wasmhost.Tenant, cases []lookupCase) {
@@ -303,7 +297,7 @@ func testFailingLookups(t *testing.T, h *wasmhost.Host) {
 	t.Run("statuses permission denied", func(t *testing.T) {
 		tn, err := h.NewTenant(t.Context(), loadFixture(t, h, "statuses.wasm"), wasmhost.TenantConfig{Name: "st"})
 		require.NoError(t, err)
-		_, err = tn.ConnectionValue(t.Context(), "4")
+		_, err = tn.Lookup(t.Context(), connReq("4"))
 		assert.ErrorIs(t, err, resolver.ErrPermissionDenied)
 		var ge *wasmhost.GuestError
 		require.True(t, errors.As(err, &ge))
@@ -374,8 +368,8 @@ func TestCallerCancelsLoopingLookup(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(50*time.Millisecond, cancel)
-	_, err = tn.ConnectionValue(ctx, "x")
+	_, err = tn.Lookup(ctx, connReq("x"))
 	assert.ErrorIs(t, err, context.Canceled)
-	_, err = tn.Variable(t.Context(), "x")
+	_, err = tn.Lookup(t.Context(), varReq("x"))
 	assert.ErrorIs(t, err, resolver.ErrNotFound, "a fresh instance answers")
 }

@@ -32,14 +32,14 @@ func TestPollOneoffSubscriptionsCapped(t *testing.T) {
 			{174_762, "28 0"}, // as many as fit 8 MiB
 			{0, "28 0"},       // wazero's own refusal
 		} {
-			got, err := tn.Variable(t.Context(), strconv.Itoa(tc.n))
+			got, err := tn.Lookup(t.Context(), varReq(strconv.Itoa(tc.n)))
 			require.NoError(t, err, "deadline-only %v, %d subscriptions", deadline, tc.n)
 			assert.Equal(t, tc.want, got, "deadline-only %v, %d subscriptions", deadline, tc.n)
 		}
 		// A refused poll is refused before wazero allocates per
 		// subscription (it allocated ~349k objects for this one).
 		allocs := testing.AllocsPerRun(3, func() {
-			_, _ = tn.Variable(t.Context(), "174762")
+			_, _ = tn.Lookup(t.Context(), varReq("174762"))
 		})
 		assert.Less(t, allocs, 1000.0, "deadline-only %v: allocations of a refused poll", deadline)
 		require.NoError(t, tn.Close())

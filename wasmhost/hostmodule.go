@@ -78,66 +78,75 @@ func (in *instance) readInto(mod api.Module, fn string, data []byte, buf, limit 
 	return uint64(uint32(len(data)))
 }
 
-// hostImplFunc implements a secretpath_v1 function: called with the call's instance,
-// after the entry check (instance.enter).
+// hostImplFunc implements a secretpath_v1 function (a row of hostFunctions):
+// called with the call's instance, after the entry check (hostEntry).
 type hostImplFunc = func(in *instance, ctx context.Context, mod api.Module, stack []uint64)
 
-var hostImpl = map[string]hostImplFunc{
-	"kwargs_read": func(in *instance, _ context.Context, mod api.Module, s []uint64) {
-		s[0] = in.readInto(mod, "kwargs_read", in.t.kwargs, uint32(s[0]), uint32(s[1]))
-	},
-	"result_set": func(in *instance, _ context.Context, mod api.Module, s []uint64) {
-		b := in.region(mod, "result_set", uint32(s[0]), uint32(s[1]))
-		if len(b) > in.t.limits.MaxOutputBytes {
-			in.exhausted = fmt.Sprintf("result of %d bytes exceeds the %d-byte output limit", len(b), in.t.limits.MaxOutputBytes)
-			return
-		}
-		in.work(mod, int64(len(b))*hostByteFuel)
-		in.result = append(in.result[:0], b...)
-		in.resultSet = true
-		in.exhausted = "" // a second result_set replaces the first
-	},
-	"error_set": func(in *instance, _ context.Context, mod api.Module, s []uint64) {
-		b := in.region(mod, "error_set", uint32(s[0]), uint32(s[1]))
-		b = b[:min(len(b), maxErrorBytes)]
-		in.work(mod, int64(len(b))*hostByteFuel)
-		in.errMsg = append(in.errMsg[:0], b...)
-	},
-	"log": func(in *instance, ctx context.Context, mod api.Module, s []uint64) {
-		b := in.input(mod, "log", uint32(s[1]), uint32(s[2]))
-		in.log(ctx, int32(s[0]), b)
-	},
-	"log_enabled": func(in *instance, ctx context.Context, _ api.Module, s []uint64) {
-		level := int32(s[0])
-		s[0] = 0
-		if in.t.caps.Log && in.t.logger.Enabled(ctx, slogLevel(level)) {
-			s[0] = 1
-		}
-	},
-	"env_get": func(in *instance, _ context.Context, mod api.Module, s []uint64) {
-		name := in.input(mod, "env_get", uint32(s[0]), uint32(s[1]))
-		v, ok := "", false
-		// Compared without copying: a guest's name may be as long as its memory.
-		if i := slices.IndexFunc(in.t.caps.Env, func(e string) bool { return e == string(name) }); i >= 0 {
-			v, ok = os.LookupEnv(in.t.caps.Env[i])
-		}
-		if !ok {
-			in.region(mod, "env_get", uint32(s[2]), uint32(s[3])) // still bounds-check the buffer
-			s[0] = uint64(uint32(0xffffffff))                     // -1
-			return
-		}
-		s[0] = in.readInto(mod, "env_get", []byte(v), uint32(s[2]), uint32(s[3]))
-	},
-	"clock_now": func(in *instance, _ context.Context, _ api.Module, s []uint64) {
-		s[0] = uint64(time.Since(in.origin).Nanoseconds())
-	},
-	"http_request":         httpRequest,
-	"http_response_body":   httpResponseBody,
-	"http_response_header": httpResponseHeader,
+// hostKwargsRead implements kwargs_read(buf, limit) -> len.
+func hostKwargsRead(in *instance, _ context.Context, mod api.Module, s []uint64) {
+	s[0] = in.readInto(mod, "kwargs_read", in.t.kwargs, uint32(s[0]), uint32(s[1]))
+}
+
+// hostResultSet implements result_set(ptr, len).
+func hostResultSet(in *instance, _ context.Context, mod api.Module, s []uint64) {
+	b := in.region(mod, "result_set", uint32(s[0]), uint32(s[1]))
+	if len(b) > in.t.limits.MaxOutputBytes {
+		in.exhausted = fmt.Sprintf("result of %d bytes exceeds the %d-byte output limit", len(b), in.t.limits.MaxOutputBytes)
+		return
+	}
+	in.work(mod, int64(len(b))*hostByteFuel)
+	in.result = append(in.result[:0], b...)
+	in.resultSet = true
+	in.exhausted = "" // a second result_set replaces the first
+}
+
+// hostErrorSet implements error_set(ptr, len).
+func hostErrorSet(in *instance, _ context.Context, mod api.Module, s []uint64) {
+	b := in.region(mod, "error_set", uint32(s[0]), uint32(s[1]))
+	b = b[:min(len(b), maxErrorBytes)]
+	in.work(mod, int64(len(b))*hostByteFuel)
+	in.errMsg = append(in.errMsg[:0], b...)
+}
+
+// hostLog implements log(level, ptr, len).
+func hostLog(in *instance, ctx context.Context, mod api.Module, s []uint64) {
+	b := in.input(mod, "log", uint32(s[1]), uint32(s[2]))
+	in.log(ctx, int32(s[0]), b)
+}
+
+// hostLogEnabled implements log_enabled(level) -> 0 or 1.
+func hostLogEnabled(in *instance, ctx context.Context, _ api.Module, s []uint64) {
+	level := int32(s[0])
+	s[0] = 0
+	if in.t.caps.Log && in.t.logger.Enabled(ctx, slogLevel(level)) {
+		s[0] = 1
+	}
+}
+
+// hostEnvGet implements env_get(name_ptr, name_len, buf, limit) -> len or -1.
+func hostEnvGet(in *instance, _ context.Context, mod api.Module, s []uint64) {
+	name := in.input(mod, "env_get", uint32(s[0]), uint32(s[1]))
+	v, ok := "", false
+	// Compared without copying: a guest's name may be as long as its memory.
+	if i := slices.IndexFunc(in.t.caps.Env, func(e string) bool { return e == string(name) }); i >= 0 {
+		v, ok = os.LookupEnv(in.t.caps.Env[i])
+	}
+	if !ok {
+		in.region(mod, "env_get", uint32(s[2]), uint32(s[3])) // still bounds-check the buffer
+		s[0] = uint64(uint32(0xffffffff))                     // -1
+		return
+	}
+	s[0] = in.readInto(mod, "env_get", []byte(v), uint32(s[2]), uint32(s[3]))
+}
+
+// hostClockNow implements clock_now() -> nanoseconds.
+func hostClockNow(in *instance, _ context.Context, _ api.Module, s []uint64) {
+	s[0] = uint64(time.Since(in.origin).Nanoseconds())
 }
 
 // hostEntry wraps a host function with what every call of it does first:
-// find the call's instance and check the call's limits (instance.enter).
+// find the call's instance and check the call's limits (instance.enter,
+// which charges a metered call hostCallFuel).
 func hostEntry(impl hostImplFunc) api.GoModuleFunc {
 	return func(ctx context.Context, mod api.Module, stack []uint64) {
 		in := instanceOf(ctx)
@@ -146,20 +155,20 @@ func hostEntry(impl hostImplFunc) api.GoModuleFunc {
 	}
 }
 
-// instantiateHostModule defines module secretpath_v1 in rt. Its functions
-// are shared by every instance in the runtime; each call finds its instance
-// in the call's context. Capability functions exist for every module but
-// NewTenant refuses a module that imports one its tenant is not granted.
+// instantiateHostModule defines module secretpath_v1 in rt, one function
+// per row of hostFunctions. Its functions are shared by every instance in
+// the runtime; each call finds its instance in the call's context.
+// Capability functions exist for every module but NewTenant refuses a
+// module that imports one its tenant is not granted.
 func instantiateHostModule(ctx context.Context, rt wazero.Runtime) error {
 	b := rt.NewHostModuleBuilder(importModule)
-	for name, hf := range hostFuncs {
-		impl, ok := hostImpl[name]
-		if !ok {
-			return fmt.Errorf("no implementation of %s", name)
+	for _, hf := range hostFunctions {
+		if hf.impl == nil {
+			return fmt.Errorf("no implementation of %s", hf.name)
 		}
 		b.NewFunctionBuilder().
-			WithGoModuleFunction(hostEntry(impl), apiTypes(hf.params), apiTypes(hf.results)).
-			Export(name)
+			WithGoModuleFunction(hostEntry(hf.impl), apiTypes(hf.params), apiTypes(hf.results)).
+			Export(hf.name)
 	}
 	_, err := b.Instantiate(ctx)
 	return err

@@ -49,11 +49,12 @@ const (
 	maxIdleHTTPConnsPerHost = 2
 )
 
-// HTTP results returned to the guest as negated status codes.
+// HTTP results returned to the guest as negated status codes (ABI.md §5,
+// "HTTP failures"; named as the SDKs name them).
 const (
 	httpBadRequest = -int32(StatusInvalidArgument)
-	httpFailed     = -int32(StatusUnavailable)
-	httpDenied     = -int32(StatusPermissionDenied)
+	httpNetwork    = -int32(StatusUnavailable)
+	httpNotAllowed = -int32(StatusPermissionDenied)
 )
 
 type httpState struct {
@@ -190,12 +191,12 @@ func (in *instance) doHTTP(ctx context.Context, mod api.Module, method, rawURL, 
 	t := in.t
 	c := t.httpCap
 	if c == nil {
-		return httpDenied
+		return httpNotAllowed
 	}
 	in.http.status, in.http.body, in.http.header = 0, nil, nil
 	if in.http.requests >= c.MaxRequestsPerCall {
 		in.httpRefused(ctx, fmt.Sprintf("request refused: more than %d requests in one call", c.MaxRequestsPerCall))
-		return httpDenied
+		return httpNotAllowed
 	}
 	in.http.requests++
 	if len(method) > maxHTTPMethodBytes || len(rawURL) > maxHTTPURLBytes || len(headers) > maxHTTPHeaderBytes {
@@ -212,7 +213,7 @@ func (in *instance) doHTTP(ctx context.Context, mod api.Module, method, rawURL, 
 	}
 	if c.allowEntry(u.Hostname(), port) == "" {
 		in.httpRefused(ctx, "request refused: host "+u.Host+" is not on the allow-list")
-		return httpDenied
+		return httpNotAllowed
 	}
 	in.work(mod, int64(len(body))*hostByteFuel)
 	body = bytes.Clone(body)
@@ -247,18 +248,18 @@ func (in *instance) doHTTP(ctx context.Context, mod api.Module, method, rawURL, 
 	if err != nil {
 		if errors.Is(err, errDenied) {
 			in.httpRefused(ctx, "request refused: "+u.Hostname()+" resolves to an address that is not allowed")
-			return httpDenied
+			return httpNotAllowed
 		}
-		return httpFailed
+		return httpNetwork
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, int64(c.MaxResponseBytes)+1))
 	if err != nil {
-		return httpFailed
+		return httpNetwork
 	}
 	if len(b) > c.MaxResponseBytes {
 		in.httpRefused(ctx, fmt.Sprintf("response refused: body over %d bytes", c.MaxResponseBytes))
-		return httpFailed
+		return httpNetwork
 	}
 	in.http.status, in.http.body, in.http.header = resp.StatusCode, b, resp.Header
 	return int32(resp.StatusCode)

@@ -31,7 +31,7 @@ type instance struct {
 	origin  time.Time
 	calls   int
 	broken  bool // discard instead of reuse
-	slow    bool // the last call ran past slowCallRecycle (not metered)
+	slow    bool // the last call ran past Limits.SlowCallRecycle (not metered)
 	// trustedCtx carries the instance for trusted calls made without a
 	// cancellable context, so that they allocate nothing.
 	trustedCtx context.Context
@@ -195,10 +195,10 @@ func (in *instance) callGuest(ctx context.Context, fn api.Function) error {
 	}
 	// A deadline-bound or trusted call may leave its instance holding the
 	// stack of a deep recursion (wazero keeps it): put recycles an instance
-	// whose call ran past slowCallRecycle (on the coarse clock: free to
-	// read).
+	// whose call ran past Limits.SlowCallRecycle (on the coarse clock: free
+	// to read).
 	start := coarseNow.Load()
-	defer func() { in.slow = coarseNow.Load()-start >= int64(slowCallRecycle) }()
+	defer func() { in.slow = coarseNow.Load()-start >= int64(in.t.limits.SlowCallRecycle) }()
 	if in.t.class == classTrusted {
 		if ctx.Done() == nil {
 			return fn.CallWithStack(in.trustedCtx, in.stack)

@@ -99,27 +99,27 @@ func TestTenantIsolation(t *testing.T) {
 	for i, self := range ts {
 		other := ts[1-i]
 		t.Run(self.name, func(t *testing.T) {
-			v, err := self.tn.ConnectionValue(ctx, kwargsProg)
+			v, err := self.tn.Lookup(ctx, connReq(kwargsProg))
 			require.NoError(t, err)
 			assert.Equal(t, string(self.kwargs), v, "kwargs_read gives the tenant's own kwargs, verbatim")
 
-			v, err = self.tn.ConnectionValue(ctx, envProg(self.envVar))
+			v, err = self.tn.Lookup(ctx, connReq(envProg(self.envVar)))
 			require.NoError(t, err)
 			n, val := statusWord(t, v)
 			assert.Equal(t, int32(len(self.envValue)), n)
 			assert.Equal(t, self.envValue, val)
-			v, err = self.tn.ConnectionValue(ctx, envProg(other.envVar))
+			v, err = self.tn.Lookup(ctx, connReq(envProg(other.envVar)))
 			require.NoError(t, err)
 			n, val = statusWord(t, v)
 			assert.Equal(t, int32(-1), n, "another tenant's env variable is unset for this one")
 			assert.Empty(t, val)
 
-			v, err = self.tn.ConnectionValue(ctx, httpProg(self.srv.URL+"/"))
+			v, err = self.tn.Lookup(ctx, connReq(httpProg(self.srv.URL+"/")))
 			require.NoError(t, err)
 			n, val = statusWord(t, v)
 			assert.Equal(t, int32(200), n)
 			assert.Equal(t, "served "+self.name, val)
-			v, err = self.tn.ConnectionValue(ctx, httpProg(other.srv.URL+"/"))
+			v, err = self.tn.Lookup(ctx, connReq(httpProg(other.srv.URL+"/")))
 			require.NoError(t, err)
 			n, val = statusWord(t, v)
 			assert.Equal(t, int32(-4), n, "another tenant's allow-list does not apply")
@@ -143,12 +143,12 @@ func TestTenantIsolation(t *testing.T) {
 		noResult := prog().ret(0).String()
 		wg.Go(func() {
 			for range 200 {
-				v, err := self.tn.ConnectionValue(ctx, write.String())
+				v, err := self.tn.Lookup(ctx, connReq(write.String()))
 				if err != nil || v != secretResult {
 					fail("%s: %q %v", self.name, v, err)
 					return
 				}
-				dump, err := self.tn.Variable(ctx, memDumpProg)
+				dump, err := self.tn.Lookup(ctx, varReq(memDumpProg))
 				if err != nil || len(dump) != guestPageSize {
 					fail("%s: dump of %d bytes, %v", self.name, len(dump), err)
 					return
@@ -159,7 +159,7 @@ func TestTenantIsolation(t *testing.T) {
 						return
 					}
 				}
-				_, err = self.tn.Config(ctx, noResult)
+				_, err = self.tn.Lookup(ctx, cfgReq(noResult))
 				if err == nil || strings.Contains(err.Error(), "S3cret") {
 					fail("%s: OK without result_set answered %v", self.name, err)
 					return
@@ -199,7 +199,7 @@ func TestNoDataCarriedAcrossTenants(t *testing.T) {
 		var wg sync.WaitGroup
 		for range 2 { // both pooled instances
 			wg.Go(func() {
-				v, err := a.ConnectionValue(t.Context(), fill)
+				v, err := a.Lookup(t.Context(), connReq(fill))
 				assert.NoError(t, err)
 				assert.Equal(t, "filled", v)
 			})
@@ -211,7 +211,7 @@ func TestNoDataCarriedAcrossTenants(t *testing.T) {
 		b, err := h.NewTenant(t.Context(), m, cfg("reader"))
 		require.NoError(t, err)
 		for range 2 {
-			v, err := b.ConnectionValue(t.Context(), dump)
+			v, err := b.Lookup(t.Context(), connReq(dump))
 			require.NoError(t, err)
 			require.Len(t, v, pages*guestPageSize)
 			assert.False(t, strings.Contains(v, marker), "round %d: the new tenant's memory holds the previous tenant's bytes", round)
@@ -264,7 +264,7 @@ func TestCapabilitiesDenyByDefault(t *testing.T) {
 	tn, err := h.NewTenant(t.Context(), m, wasmhost.TenantConfig{Name: "granted", Kwargs: kwargs, Capabilities: all()})
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), hits.Load(), "with every grant, init ran and made its request")
-	v, err := tn.ConnectionValue(t.Context(), pingProg)
+	v, err := tn.Lookup(t.Context(), connReq(pingProg))
 	require.NoError(t, err)
 	assert.Equal(t, "pong", v)
 }
@@ -340,7 +340,7 @@ func TestHTTPAllowListAfterDNS(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			before := hits.Load()
 			tn := tenant(tt.answers, tt.allow)
-			v, err := tn.ConnectionValue(t.Context(), tt.url)
+			v, err := tn.Lookup(t.Context(), connReq(tt.url))
 			if tt.want != "" {
 				require.NoError(t, err)
 				assert.Equal(t, tt.want, v)
@@ -381,7 +381,7 @@ func TestHTTPRequestBoundedByCall(t *testing.T) {
 			})
 			require.NoError(t, err)
 			assert.Equal(t, !deadline, tn.Metered())
-			_, err = tn.ConnectionValue(t.Context(), srv.URL+"/hang")
+			_, err = tn.Lookup(t.Context(), connReq(srv.URL+"/hang"))
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "RESOURCE_EXHAUSTED: exceeded the 300ms time limit")
 
@@ -394,9 +394,9 @@ func TestHTTPRequestBoundedByCall(t *testing.T) {
 			require.NoError(t, err)
 			ctx, cancel := context.WithCancel(t.Context())
 			time.AfterFunc(50*time.Millisecond, cancel)
-			_, err = slow.ConnectionValue(ctx, srv.URL+"/hang")
+			_, err = slow.Lookup(ctx, connReq(srv.URL+"/hang"))
 			assert.ErrorIs(t, err, context.Canceled)
-			_, err = slow.Variable(t.Context(), "ftp://x")
+			_, err = slow.Lookup(t.Context(), varReq("ftp://x"))
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "bad request (-2)", "the tenant serves the next call")
 		})

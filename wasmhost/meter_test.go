@@ -21,12 +21,12 @@ func TestFuelBudget(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.True(t, tn.Metered())
-	_, err = tn.ConnectionValue(t.Context(), "x")
+	_, err = tn.Lookup(t.Context(), connReq("x"))
 	require.Error(t, err)
 	// Stopped by fuel, not by the 1-minute deadline: the error says which.
 	assert.Contains(t, err.Error(), "RESOURCE_EXHAUSTED: CPU limit exceeded: the call used 5000")
 	assert.Contains(t, err.Error(), "units of fuel, over its budget of 50000000")
-	_, err = tn.Variable(t.Context(), "x")
+	_, err = tn.Lookup(t.Context(), varReq("x"))
 	assert.ErrorIs(t, err, resolver.ErrNotFound, "a fresh instance and budget")
 
 	// A lookup well within the budget is untouched by it.
@@ -35,7 +35,7 @@ func TestFuelBudget(t *testing.T) {
 	})
 	require.NoError(t, err)
 	for range 100 {
-		v, err := ref.ConnectionValue(t.Context(), "a")
+		v, err := ref.Lookup(t.Context(), connReq("a"))
 		require.NoError(t, err)
 		require.Equal(t, "mysql://h", v)
 	}
@@ -57,7 +57,7 @@ func TestMeteringModes(t *testing.T) {
 		tn, err := h.NewTenant(t.Context(), m, tc.cfg)
 		require.NoError(t, err)
 		assert.Equal(t, tc.metered, tn.Metered(), "%+v", tc.cfg)
-		v, err := tn.ConnectionValue(t.Context(), "some-id")
+		v, err := tn.Lookup(t.Context(), connReq("some-id"))
 		require.NoError(t, err)
 		assert.Equal(t, "postgres://user:password@db.example.com:5432/analytics?x=123", v)
 	}
@@ -69,7 +69,7 @@ func TestMeteringModes(t *testing.T) {
 	require.True(t, loop.Metered())
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(50*time.Millisecond, cancel)
-	_, err = loop.ConnectionValue(ctx, "x")
+	_, err = loop.Lookup(ctx, connReq("x"))
 	assert.ErrorIs(t, err, context.Canceled, "refill notices the caller gave up")
 }
 

@@ -39,17 +39,17 @@ func TestMetrics(t *testing.T) {
 	good := tenant("good", "bench_guest.wasm", wasmhost.TenantConfig{Limits: wasmhost.Limits{MaxCallsPerInstance: 2}})
 
 	for range 2 {
-		_, err = trapper.ConnectionValue(ctx, "x")
+		_, err = trapper.Lookup(ctx, connReq("x"))
 		require.Error(t, err)
-		_, err = looperFuel.ConnectionValue(ctx, "x")
+		_, err = looperFuel.Lookup(ctx, connReq("x"))
 		require.ErrorContains(t, err, "fuel")
-		_, err = looperTime.ConnectionValue(ctx, "x")
+		_, err = looperTime.Lookup(ctx, connReq("x"))
 		require.ErrorContains(t, err, "time limit")
-		_, err = bomber.ConnectionValue(ctx, "x")
+		_, err = bomber.Lookup(ctx, connReq("x"))
 		require.ErrorContains(t, err, "memory limit")
 	}
 	for range 5 {
-		_, _ = good.ConnectionValue(ctx, "c1")
+		_, _ = good.Lookup(ctx, connReq("c1"))
 	}
 
 	var rm metricdata.ResourceMetrics

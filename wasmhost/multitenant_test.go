@@ -74,7 +74,7 @@ func TestThousandTenants(t *testing.T) {
 		wg.Go(func() {
 			for i := g; i < n; i += 16 {
 				tn := tenants[i]
-				v, err := tn.ConnectionValue(context.Background(), "db")
+				v, err := tn.Lookup(context.Background(), connReq("db"))
 				want := "postgres://user:password@db.example.com:5432/analytics?x=123"
 				if i%2 == 0 {
 					want = fmt.Sprintf("postgres://tenant%d:pw%d@db%d:5432/x", i, i, i)
@@ -84,7 +84,7 @@ func TestThousandTenants(t *testing.T) {
 					return
 				}
 				if i%2 == 0 {
-					if v, err := tn.Variable(context.Background(), "who"); err != nil || v != fmt.Sprintf("tenant-%d", i) {
+					if v, err := tn.Lookup(context.Background(), varReq("who")); err != nil || v != fmt.Sprintf("tenant-%d", i) {
 						errs <- fmt.Errorf("tenant %d variable: got %q, %v", i, v, err)
 						return
 					}
@@ -117,7 +117,7 @@ func TestThousandTenants(t *testing.T) {
 		after += tn.MemoryBytes()
 	}
 	assert.Zero(t, after, "evicting idle instances gives their memory back")
-	v, err := tenants[0].ConnectionValue(context.Background(), "db")
+	v, err := tenants[0].Lookup(context.Background(), connReq("db"))
 	require.NoError(t, err, "an evicted tenant comes back on its next lookup")
 	assert.Equal(t, "postgres://tenant0:pw0@db0:5432/x", v)
 }
@@ -137,7 +137,7 @@ func TestEvictIdle(t *testing.T) {
 		assert.Zero(t, tn.MemoryBytes())
 	}
 	require.NoError(t, tenants[0].Close())
-	_, err := tenants[1].ConnectionValue(t.Context(), "x")
+	_, err := tenants[1].Lookup(t.Context(), connReq("x"))
 	require.NoError(t, err, "an evicted tenant comes back")
 	assert.Equal(t, 1, h.EvictIdle(t.Context(), 0), "closed tenants are forgotten; the used one is evicted again")
 }

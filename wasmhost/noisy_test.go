@@ -63,7 +63,7 @@ func startNeighbours(tb testing.TB, h *wasmhost.Host, k noisyKind, n, callsEach 
 					nb.gate.RUnlock()
 					return
 				}
-				_, err := tn.ConnectionValue(context.Background(), "x")
+				_, err := tn.Lookup(context.Background(), connReq("x"))
 				nb.gate.RUnlock()
 				nb.calls.Add(1)
 				if err == nil || !strings.Contains(err.Error(), k.want) || !strings.Contains(err.Error(), cfg.Name) {
@@ -122,11 +122,11 @@ func TestBystanderUnaffectedByNoisyNeighbours(t *testing.T) {
 				return
 			default:
 			}
-			_, err := trapper.ConnectionValue(context.Background(), trapProg)
+			_, err := trapper.Lookup(context.Background(), connReq(trapProg))
 			if assert.Error(t, err) && assert.Contains(t, err.Error(), `wasm tenant "trapper"`) {
 				trapperFailed.Add(1)
 			}
-			v, err := sibling.ConnectionValue(context.Background(), pingProg)
+			v, err := sibling.Lookup(context.Background(), connReq(pingProg))
 			if assert.NoError(t, err) && assert.Equal(t, "pong", v) {
 				siblingOK.Add(1)
 			}
@@ -177,7 +177,7 @@ func BenchmarkIsolation(b *testing.B) {
 			measure := func(into *[]time.Duration) {
 				for range per {
 					t0 := time.Now()
-					v, err := by.ConnectionValue(ctx, "pg")
+					v, err := by.Lookup(ctx, connReq("pg"))
 					*into = append(*into, time.Since(t0))
 					if err != nil || v != "postgres://u:p@db:5432/x" {
 						b.Fatalf("the bystander failed: %q %v", v, err)

@@ -75,7 +75,7 @@ func TestOversizedKwargs(t *testing.T) {
 
 	tn, err := h.NewTenant(t.Context(), m, wasmhost.TenantConfig{Name: "big", Kwargs: kwargs(512 << 10), Limits: limits})
 	require.NoError(t, err, "512 KiB of kwargs in 1 MiB of memory")
-	v, err := tn.Variable(t.Context(), "big")
+	v, err := tn.Lookup(t.Context(), varReq("big"))
 	require.NoError(t, err)
 	assert.Len(t, v, 512<<10-len(`{"v:big":""}`))
 
@@ -126,7 +126,7 @@ func TestOversizedResults(t *testing.T) {
 			{kind: conn, id: kept, wantOK: true, want: "TPEK"},
 		})
 	}
-	v, err := tn.ConnectionValue(t.Context(), inBuffer(limit))
+	v, err := tn.Lookup(t.Context(), connReq(inBuffer(limit)))
 	require.NoError(t, err)
 	assert.Len(t, v, limit, "a result at the limit passes")
 	runLookups(t, tn, []lookupCase{
@@ -167,7 +167,7 @@ func TestOversizedLogsAndMessages(t *testing.T) {
 		})
 		require.NoError(t, err)
 		for call := 1; call <= 3; call++ {
-			_, err := tn.ConnectionValue(t.Context(), floodProg)
+			_, err := tn.Lookup(t.Context(), connReq(floodProg))
 			require.ErrorIs(t, err, resolver.ErrNotFound)
 			want := int64(0)
 			if granted {
@@ -176,7 +176,7 @@ func TestOversizedLogsAndMessages(t *testing.T) {
 			assert.Equal(t, want, logs.counter(name).Load(), "call %d: the budget per call, and nothing without the grant", call)
 		}
 		for _, p := range []string{bigError, straddle} {
-			_, err = tn.ConnectionValue(t.Context(), p)
+			_, err = tn.Lookup(t.Context(), connReq(p))
 			require.Error(t, err)
 			var ge *wasmhost.GuestError
 			require.ErrorAs(t, err, &ge)
@@ -209,14 +209,14 @@ func TestOversizedArgumentsAllocateLittle(t *testing.T) {
 		p.op(opErrorSet, 0, reg(rMemSize))
 	}
 	big := p.ret(5).String()
-	_, err = tn.ConnectionValue(t.Context(), big) // grows the instance's memory once
+	_, err = tn.Lookup(t.Context(), connReq(big)) // grows the instance's memory once
 	require.Error(t, err)
 
 	const runs = 10
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	for range runs {
-		_, err := tn.ConnectionValue(t.Context(), big)
+		_, err := tn.Lookup(t.Context(), connReq(big))
 		require.Error(t, err)
 		require.Contains(t, err.Error(), "INTERNAL")
 	}

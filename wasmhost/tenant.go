@@ -14,6 +14,7 @@ import (
 	"github.com/tetratelabs/wazero"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/codes"
 )
 
 // Limits bound what one tenant's guest may use. Zero fields take the
@@ -37,8 +38,16 @@ type Limits struct {
 	// FuelPerCall bounds each call of a metered tenant by the work it does
 	// (about one unit per WebAssembly instruction; deterministic across
 	// machines), on top of CallTimeout. 0 = no fuel budget, the wall
-	// deadline only.
+	// deadline only. Deadline-only and trusted tenants are not metered.
 	FuelPerCall int64
+	// SlowCallRecycle is how long a call of a deadline-only or trusted
+	// tenant may run before its instance is recycled rather than reused
+	// (default 200 ms): such a call may have recursed deep, and wazero
+	// keeps the grown stack with the instance (1.5M frames: ~82 MB);
+	// metered tenants' call-depth counter bounds them instead, so it does
+	// not apply to them. Measured on a coarse clock (100 ms ticks): a call
+	// is seen as slow up to 100 ms after it passes the threshold.
+	SlowCallRecycle time.Duration
 }
 
 // Default limits.
@@ -48,6 +57,8 @@ const (
 	DefaultMaxOutputBytes = 64 << 10
 	DefaultMaxLogBytes    = 4 << 10
 	DefaultPoolSize       = 2
+	// DefaultSlowCallRecycle is Limits.SlowCallRecycle when it is not set.
+	DefaultSlowCallRecycle = 200 * time.Millisecond
 )
 
 func (l Limits) withDefaults() Limits {
@@ -65,6 +76,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.PoolSize <= 0 {
 		l.PoolSize = DefaultPoolSize
+	}
+	if l.SlowCallRecycle <= 0 {
+		l.SlowCallRecycle = DefaultSlowCallRecycle
 	}
 	return l
 }
@@ -169,7 +183,7 @@ func (h *Host) NewTenant(ctx context.Context, m *Module, cfg TenantConfig) (_ *T
 	if max := uint64(t.limits.MemoryPages) * pageSize; uint64(len(cfg.Kwargs)) > max {
 		// kwargs_read writes only into guest memory: the guest could never
 		// read them, and the host would keep them for nothing.
-		return nil, t.errorf("kwargs of %d bytes exceed the tenant's memory limit of %d bytes (%d pages)", len(cfg.Kwargs), max, t.limits.MemoryPages)
+		return nil, t.refusef("kwargs of %d bytes exceed the tenant's memory limit of %d bytes (%d pages)", len(cfg.Kwargs), max, t.limits.MemoryPages)
 	}
 	t.kwargs = append([]byte(nil), cfg.Kwargs...)
 	if len(strings.TrimSpace(string(t.kwargs))) == 0 {
@@ -187,11 +201,11 @@ func (h *Host) NewTenant(ctx context.Context, m *Module, cfg TenantConfig) (_ *T
 	}
 	for _, c := range m.info.Capabilities {
 		if !t.caps.granted(c) {
-			return nil, t.errorf("module imports %s functions but the tenant is not granted %q", c, c)
+			return nil, t.refusef("module imports %s functions but the tenant is not granted %q", c, c)
 		}
 	}
 	if m.info.MinMemory > t.limits.MemoryPages {
-		return nil, t.errorf("module's memory starts at %d pages, over the tenant's limit of %d", m.info.MinMemory, t.limits.MemoryPages)
+		return nil, t.refusef("module's memory starts at %d pages, over the tenant's limit of %d", m.info.MinMemory, t.limits.MemoryPages)
 	}
 	cm, err := h.compiledFor(ctx, m, t.class)
 	if errors.Is(err, errNotMetered) {
@@ -289,23 +303,22 @@ func (t *Tenant) closeIdleHTTP() {
 	}
 }
 
-// ConnectionValue asks the guest for connection connID.
-func (t *Tenant) ConnectionValue(ctx context.Context, connID string) (string, error) {
-	return t.lookup(ctx, resolver.KindConnection, connID)
-}
-
-// Variable asks the guest for variable key.
-func (t *Tenant) Variable(ctx context.Context, key string) (string, error) {
-	return t.lookup(ctx, resolver.KindVariable, key)
-}
-
-// Config asks the guest for config key; a guest without
-// secretpath_get_config holds no configs.
-func (t *Tenant) Config(ctx context.Context, key string) (string, error) {
-	if !t.module.info.Configs {
-		return "", resolver.ErrNotFound
+// Lookup asks the guest for req.ID through the export of req.Kind
+// (secretpath_get_connection, _variable or _config). A guest without
+// secretpath_get_config holds no configs, and a kind the ABI does not
+// know is not looked up: both are not found. req.Team is not passed to the
+// guest (ABI v1 has no teams): the id is looked up as if it were "".
+func (t *Tenant) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	switch req.Kind {
+	case resolver.KindConnection, resolver.KindVariable:
+	case resolver.KindConfig:
+		if !t.module.info.Configs {
+			return "", resolver.ErrNotFound
+		}
+	default:
+		return "", fmt.Errorf("%s: no lookup of %s: %w", t.prefix(), req.Kind, resolver.ErrNotFound)
 	}
-	return t.lookup(ctx, resolver.KindConfig, key)
+	return t.lookup(ctx, req.Kind, req.ID)
 }
 
 var exportOf = [...]string{
@@ -338,10 +351,10 @@ func (t *Tenant) lookup(ctx context.Context, kind resolver.Kind, id string) (str
 	if err != nil {
 		return "", err
 	}
-	switch status {
-	case StatusOK:
+	switch status.Code() {
+	case codes.OK:
 		return string(in.result), nil
-	case StatusNotFound, StatusUnimplemented:
+	case codes.NotFound, codes.Unimplemented: // "ask the next tier" (ABI.md §4)
 		return "", resolver.ErrNotFound
 	}
 	return "", t.statusError(exportOf[kind], status, string(in.errMsg))
@@ -351,7 +364,7 @@ func (t *Tenant) lookup(ctx context.Context, kind resolver.Kind, id string) (str
 // else waiting for one (bounded by ctx).
 func (t *Tenant) get(ctx context.Context) (*instance, error) {
 	if t.closed.Load() {
-		return nil, t.errorf("tenant is closed")
+		return nil, codes.Wrap(codes.Unavailable, t.errorf("tenant is closed"))
 	}
 	if in := t.hot.Swap(nil); in != nil {
 		return in, nil
@@ -382,16 +395,9 @@ func (t *Tenant) get(ctx context.Context) (*instance, error) {
 	}
 }
 
-// slowCallRecycle is how long a call of a deadline-only or trusted tenant
-// may run before its instance is recycled rather than reused: such a call
-// may have recursed deep (wazero keeps the grown stack with the instance;
-// 1.5M frames: ~82 MB), and metered tenants' depth counter does not bound
-// them. Measured on the coarse clock (100 ms ticks), so a call is seen as
-// slow after 200-300 ms. A variable so that tests can lower it.
-var slowCallRecycle = 200 * time.Millisecond
-
 // put returns an instance to the pool, or discards it when it failed, is
-// due for recycling, or the tenant or its host is closed.
+// due for recycling (MaxCallsPerInstance, SlowCallRecycle), or the tenant
+// or its host is closed.
 func (t *Tenant) put(in *instance) {
 	t.touch()
 	in.calls++
@@ -425,20 +431,29 @@ func (t *Tenant) prefix() string {
 }
 
 // hostClosed is the error of a lookup refused, or of a call (an export,
-// or "instantiate") stopped, because the host is closing.
+// or "instantiate") stopped, because the host is closing: Unavailable, as
+// a service shutting down is.
 func (t *Tenant) hostClosed(call string) error {
 	if call == "" {
-		return fmt.Errorf("%s: %w", t.prefix(), ErrHostClosed)
+		return codes.Wrap(codes.Unavailable, fmt.Errorf("%s: %w", t.prefix(), ErrHostClosed))
 	}
-	return fmt.Errorf("%s: %s: stopped, the host closed during the call: %w", t.prefix(), call, ErrHostClosed)
+	return codes.Wrap(codes.Unavailable, fmt.Errorf("%s: %s: stopped, the host closed during the call: %w", t.prefix(), call, ErrHostClosed))
 }
 
 func (t *Tenant) errorf(format string, args ...any) error {
 	return fmt.Errorf("%s: %s", t.prefix(), fmt.Sprintf(format, args...))
 }
 
+// refusef is the error of a tenant NewTenant refuses to create for its
+// configuration (its kwargs, limits or grants): InvalidArgument.
+func (t *Tenant) refusef(format string, args ...any) error {
+	return codes.Wrap(codes.InvalidArgument, t.errorf(format, args...))
+}
+
 // GuestError is a lookup or init that the guest answered with a failure
 // status, or that failed in the host (trap, time limit, ABI violation).
+// The host returns it marked with its code (codes.Wrap; see errorCode), so
+// that resolver.Code classifies it; errors.As finds the *GuestError.
 type GuestError struct {
 	Tenant string
 	Module string // "sha256:" and 12 hex digits
@@ -460,11 +475,13 @@ func (e *GuestError) Is(target error) bool {
 	return target == resolver.ErrPermissionDenied && e.Status == StatusPermissionDenied
 }
 
+// statusError is the error of call with status s: a *GuestError, marked
+// with the code s means for an error (errorCode).
 func (t *Tenant) statusError(call string, s Status, msg string) error {
 	if !strings.HasPrefix(call, "secretpath_") && call != exportReactor {
 		call = "secretpath_" + call
 	}
-	return &GuestError{Tenant: t.name, Module: t.module.ID(), Call: call, Status: s, Msg: sanitize(msg)}
+	return codes.Wrap(errorCode(s), &GuestError{Tenant: t.name, Module: t.module.ID(), Call: call, Status: s, Msg: sanitize(msg)})
 }
 
 // sanitize keeps a guest's message printable, valid UTF-8 and at most

@@ -102,7 +102,7 @@ func validate(cm wazero.CompiledModule, wasi map[string]api.FunctionDefinition, 
 				add("import %s.%s: want %s, have %s", mod, name, defSig(w), defSig(def))
 			}
 		case importModule:
-			hf, ok := hostFuncs[name]
+			hf, ok := hostFunctionNamed(name)
 			if !ok {
 				add("it imports %s.%s, which this host does not provide", mod, name)
 				continue

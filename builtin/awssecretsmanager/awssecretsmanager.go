@@ -74,12 +74,22 @@
 // (config_kwargs, service_config, ...), is a configuration error that names
 // it.
 //
+// # Lookups
+//
+// The backend implements resolver.Backend (Lookup, by the request's kind)
+// and resolver.Describer. A request's Team is ignored: the id is looked up
+// as if it had none. A kind other than connection, variable and config is
+// not found, without a request.
+//
 // # Errors
 //
 // AccessDeniedException matches resolver.ErrPermissionDenied. Every error
 // unwraps to the SDK's; its text names the secret and masks access key ids
 // and the kwargs' credentials. No error contains a secret's value: a JSON
-// secret that does not decode is reported by byte offset.
+// secret that does not decode is reported by byte offset. Throttling, an
+// HTTP 429 or 5xx answer and a refused connection (after the SDK's retries)
+// are marked codes.Unavailable, which resolver.Code reports, unless Airflow
+// takes the code for "not found" (InternalServiceError).
 //
 // # Deliberate differences from Airflow
 //
@@ -103,7 +113,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/secretpath/secretpath/builtin/internal/awscommon"
+	"github.com/secretpath/secretpath/builtin/internal/kit"
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // Name is the backend's registered name.
@@ -124,27 +137,21 @@ const DefaultTimeout = 10 * time.Second
 const className = "SecretsManagerBackend"
 
 func init() {
-	resolver.Register(Name, open,
-		"airflow.providers.amazon.aws.secrets.secrets_manager."+className,
-		"airflow.contrib.secrets.aws_secrets_manager."+className,
-	)
+	resolver.Register(resolver.Registration{
+		Name: Name,
+		Aliases: []string{
+			"airflow.providers.amazon.aws.secrets.secrets_manager." + className,
+			"airflow.contrib.secrets.aws_secrets_manager." + className,
+		},
+		Doc:     "AWS Secrets Manager (Airflow's " + className + ")",
+		Factory: open,
+	})
 }
 
-// Kind says where one kind of value lives.
-type Kind struct {
-	// Off: never look this kind up; no request is made (Airflow's prefix
-	// None).
-	Off bool
-	// Prefix is put before sep + id; "" means the default prefix unless
-	// NoPrefix is set. Trailing characters of sep are stripped.
-	Prefix string
-	// NoPrefix: the secret's name is the id alone (Airflow's prefix "").
-	NoPrefix bool
-	// LookupPattern, when not "", is a regular expression (RE2) that an id
-	// must match, at its start and ignoring case, to be looked up; other
-	// ids are not found without a request.
-	LookupPattern string
-}
+// Kind is the former name of location.Location.
+//
+// Deprecated: use location.Location; Kind goes in the next release.
+type Kind = location.Location
 
 // Options configure a Backend built with New.
 type Options struct {
@@ -155,9 +162,11 @@ type Options struct {
 	// BaseEndpoint).
 	ClientOptions []func(*secretsmanager.Options)
 
-	// Where connections, variables and configs live. The zero Kind is
-	// Airflow's default.
-	Connections, Variables, Configs Kind
+	// Where connections, variables and configs live: the zero Location is
+	// Airflow's default prefix; a prefix is put before Sep + id, with the
+	// characters of Sep stripped from its end; NoPrefix makes the secret's
+	// name the id alone.
+	Connections, Variables, Configs location.Location
 	// Sep joins prefix and id; "" means DefaultSep.
 	Sep string
 	// ExtraConnWords adds aliases for JSON connection secrets, by field
@@ -172,18 +181,18 @@ type Options struct {
 // Backend reads connections, variables and configs from AWS Secrets
 // Manager. It is safe for concurrent use.
 type Backend struct {
-	client            *secretsmanager.Client
-	conns, vars, cfgs awscommon.Kind
-	sep               string
-	aliases           *aliases
-	timeout           time.Duration
-	redactor          awscommon.Redactor
+	client   *secretsmanager.Client
+	places   kit.Places
+	sep      string
+	aliases  *aliases
+	timeout  time.Duration
+	redactor awscommon.Redactor
 }
 
 // New returns a Backend. It makes no request.
 func New(o Options) (*Backend, error) {
 	if o.AWS.Region == "" {
-		return nil, fmt.Errorf("%w: %s: no AWS region", resolver.ErrConfig, Name)
+		return nil, fmt.Errorf("%w: %s: no AWS region", config.ErrInvalid, Name)
 	}
 	b := &Backend{
 		client:  secretsmanager.NewFromConfig(o.AWS, o.ClientOptions...),
@@ -200,40 +209,29 @@ func New(o Options) (*Backend, error) {
 	if b.aliases, err = newAliases(o.ExtraConnWords); err != nil {
 		return nil, err
 	}
-	for _, k := range []struct {
-		o    Kind
-		def  string
-		what string
-		dst  *awscommon.Kind
-	}{
-		{o.Connections, DefaultConnectionsPrefix, "connections_lookup_pattern", &b.conns},
-		{o.Variables, DefaultVariablesPrefix, "variables_lookup_pattern", &b.vars},
-		{o.Configs, DefaultConfigPrefix, "config_lookup_pattern", &b.cfgs},
-	} {
-		kind, err := awscommon.NewKind(awscommon.KindOptions(k.o), k.def, b.sep, k.what)
-		if err != nil {
-			return nil, err
-		}
-		*k.dst = kind
+	scheme := awscommon.Scheme(Name, b.sep, [3]string{DefaultConnectionsPrefix, DefaultVariablesPrefix, DefaultConfigPrefix})
+	if b.places, err = scheme.Compile(kit.Locations{Connections: o.Connections, Variables: o.Variables, Configs: o.Configs}); err != nil {
+		return nil, err
 	}
 	return b, nil
 }
 
 // open builds a Backend from backend_kwargs (see the package doc).
-func open(ctx context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
+func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
+	kw := env.Kwargs
 	s, err := awscommon.ParseSettings(kw)
 	if err != nil {
 		return nil, err
 	}
 	if kw.IsNull("sep") {
-		return nil, fmt.Errorf("%w: backend_kwargs key %q must be a string", resolver.ErrConfig, "sep")
+		return nil, fmt.Errorf("%w: backend_kwargs key %q must be a string", config.ErrInvalid, "sep")
 	}
 	sep, err := kw.String("sep", DefaultSep)
 	if err != nil {
 		return nil, err
 	}
 	if sep == "" {
-		return nil, fmt.Errorf("%w: backend_kwargs key %q must not be empty", resolver.ErrConfig, "sep")
+		return nil, fmt.Errorf("%w: backend_kwargs key %q must not be empty", config.ErrInvalid, "sep")
 	}
 	var words map[string][]string
 	if _, err := kw.Decode("extra_conn_words", &words); err != nil {
@@ -254,9 +252,9 @@ func open(ctx context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
 	}
 	o := Options{
 		AWS:            cfg,
-		Connections:    Kind(s.Connections),
-		Variables:      Kind(s.Variables),
-		Configs:        Kind(s.Configs),
+		Connections:    s.Locations.Connections,
+		Variables:      s.Locations.Variables,
+		Configs:        s.Locations.Configs,
 		Sep:            sep,
 		ExtraConnWords: words,
 		Timeout:        s.Timeout,
@@ -275,11 +273,16 @@ func open(ctx context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
 // Name returns "aws-secrets-manager".
 func (b *Backend) Name() string { return Name }
 
-// ConnectionValue returns secret <connections prefix><sep>connID, with a
-// JSON secret's aliases mapped to Airflow's field names.
-func (b *Backend) ConnectionValue(ctx context.Context, connID string) (string, error) {
-	v, name, err := b.get(ctx, &b.conns, connID)
-	if err != nil || !isJSONSecret(v) {
+// Lookup returns secret <prefix of req's kind><sep>req.ID: a connection
+// with a JSON secret's aliases mapped to Airflow's field names, a variable
+// or a config value as stored.
+func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	p, ok := b.places.For(req.Kind)
+	if !ok {
+		return "", kit.NotServed(req.Kind)
+	}
+	v, name, err := b.get(ctx, p, req.ID)
+	if err != nil || req.Kind != resolver.KindConnection || !isJSONSecret(v) {
 		return v, err
 	}
 	out, err := standardize(v, b.aliases)
@@ -289,26 +292,14 @@ func (b *Backend) ConnectionValue(ctx context.Context, connID string) (string, e
 	return out, nil
 }
 
-// Variable returns secret <variables prefix><sep>key.
-func (b *Backend) Variable(ctx context.Context, key string) (string, error) {
-	v, _, err := b.get(ctx, &b.vars, key)
-	return v, err
-}
-
-// Config returns secret <config prefix><sep>key.
-func (b *Backend) Config(ctx context.Context, key string) (string, error) {
-	v, _, err := b.get(ctx, &b.cfgs, key)
-	return v, err
-}
-
-func (b *Backend) get(ctx context.Context, k *awscommon.Kind, id string) (value, name string, err error) {
+func (b *Backend) get(ctx context.Context, p *kit.Place, id string) (value, name string, err error) {
 	if err := ctx.Err(); err != nil {
 		return "", "", err
 	}
-	if !k.Match(id) {
+	if !p.Match(id) {
 		return "", "", resolver.ErrNotFound
 	}
-	name = b.secretName(k, id)
+	name = b.secretName(p, id)
 	if b.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, b.timeout)

@@ -1,7 +1,6 @@
 package awssecretsmanager_test
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"testing"
@@ -14,30 +13,10 @@ import (
 	"github.com/secretpath/secretpath/builtin/awssecretsmanager"
 	"github.com/secretpath/secretpath/internal/awsfake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/codes"
+	"github.com/secretpath/secretpath/resolver/config"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
-
-func lookup(ctx context.Context, b resolver.Backend, kind resolver.Kind, id string) (string, error) {
-	switch kind {
-	case resolver.KindConnection:
-		return b.ConnectionValue(ctx, id)
-	case resolver.KindVariable:
-		return b.Variable(ctx, id)
-	default:
-		return b.(resolver.ConfigBackend).Config(ctx, id)
-	}
-}
-
-func TestRegistered(t *testing.T) {
-	for _, name := range []string{
-		"aws-secrets-manager",
-		"airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
-		"airflow.contrib.secrets.aws_secrets_manager.SecretsManagerBackend",
-	} {
-		canon, ok := resolver.Canonical(name)
-		assert.True(t, ok, name)
-		assert.Equal(t, awssecretsmanager.Name, canon, name)
-	}
-}
 
 // TestNames checks which secret each kwarg and id make the backend ask for
 // (Airflow: prefix.rstrip(sep) + sep + id, or the bare id when the prefix
@@ -80,41 +59,6 @@ func TestNames(t *testing.T) {
 	}
 }
 
-// TestNoRequest: a kind switched off, an empty id and an id the lookup
-// pattern refuses are not found, and no request is made.
-func TestNoRequest(t *testing.T) {
-	f := newFake(t)
-	tests := []struct {
-		name string
-		kw   map[string]any
-		kind resolver.Kind
-		id   string
-	}{
-		{name: "connections off", kw: map[string]any{"connections_prefix": nil}, kind: resolver.KindConnection, id: "prod_db"},
-		{name: "variables off", kw: map[string]any{"variables_prefix": nil}, kind: resolver.KindVariable, id: "prod_db"},
-		{name: "configs off", kw: map[string]any{"config_prefix": nil}, kind: resolver.KindConfig, id: "prod_db"},
-		{name: "empty id", kind: resolver.KindConnection, id: ""},
-		{name: "pattern refuses", kw: map[string]any{"connections_lookup_pattern": "prod_"}, kind: resolver.KindConnection, id: "dev_db"},
-		{name: "pattern anchored at the start", kw: map[string]any{"variables_lookup_pattern": "db"}, kind: resolver.KindVariable, id: "prod_db"},
-		{name: "config pattern", kw: map[string]any{"config_lookup_pattern": "sql_"}, kind: resolver.KindConfig, id: "fernet_key"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f.ResetRequests()
-			b := mustOpen(t, fakeKwargs(f, tt.kw))
-			_, err := lookup(t.Context(), b, tt.kind, tt.id)
-			require.ErrorIs(t, err, resolver.ErrNotFound)
-			assert.Zero(t, f.Count(""), "no request may be made")
-		})
-	}
-
-	f.PutSecret("airflow/connections/PROD_db", "mysql://h")
-	b := mustOpen(t, fakeKwargs(f, map[string]any{"connections_lookup_pattern": "prod_"}))
-	got, err := b.ConnectionValue(t.Context(), "PROD_db")
-	require.NoError(t, err, "the pattern ignores case")
-	assert.Equal(t, "mysql://h", got)
-}
-
 // TestNotFoundMapping: the five codes Airflow treats as "not found", and
 // the rest.
 func TestNotFoundMapping(t *testing.T) {
@@ -126,31 +70,33 @@ func TestNotFoundMapping(t *testing.T) {
 		fault        awsfake.Fault
 		wantNotFound bool
 		wantDenied   bool
+		wantClass    codes.Code // resolver.Code: "not found" first, then the AWS table
 		wantAttempts int
 	}{
-		{name: "ResourceNotFoundException", fault: awsfake.Fault{Code: "ResourceNotFoundException", Message: "Secrets Manager can't find the specified secret."}, wantNotFound: true, wantAttempts: 1},
-		{name: "ResourceNotFoundException as 404", fault: awsfake.Fault{Code: "ResourceNotFoundException", Status: http.StatusNotFound}, wantNotFound: true, wantAttempts: 1},
-		{name: "InvalidParameterException", fault: awsfake.Fault{Code: "InvalidParameterException", Message: "Invalid name"}, wantNotFound: true, wantAttempts: 1},
-		{name: "InvalidRequestException", fault: awsfake.Fault{Code: "InvalidRequestException", Message: "You can't perform this operation on the secret because it was marked for deletion."}, wantNotFound: true, wantAttempts: 1},
-		{name: "DecryptionFailure", fault: awsfake.Fault{Code: "DecryptionFailure", Message: "Secrets Manager can't decrypt the protected secret text using the provided KMS key."}, wantNotFound: true, wantAttempts: 1},
-		{name: "InternalServiceError after retries", fault: awsfake.Fault{Code: "InternalServiceError", Status: http.StatusInternalServerError}, wantNotFound: true, wantAttempts: 3},
-		{name: "AccessDeniedException", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "not authorized to perform: secretsmanager:GetSecretValue"}, wantDenied: true, wantAttempts: 1},
-		{name: "KMS access denied", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "Access to KMS is not allowed"}, wantDenied: true, wantAttempts: 1},
-		{name: "throttling is an error after retries", fault: awsfake.Fault{Code: "ThrottlingException", Message: "Rate exceeded"}, wantAttempts: 3},
-		{name: "unknown code is an error", fault: awsfake.Fault{Code: "UnrecognizedClientException", Status: http.StatusForbidden}, wantAttempts: 1},
+		{name: "ResourceNotFoundException", fault: awsfake.Fault{Code: "ResourceNotFoundException", Message: "Secrets Manager can't find the specified secret."}, wantNotFound: true, wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "ResourceNotFoundException as 404", fault: awsfake.Fault{Code: "ResourceNotFoundException", Status: http.StatusNotFound}, wantNotFound: true, wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "InvalidParameterException", fault: awsfake.Fault{Code: "InvalidParameterException", Message: "Invalid name"}, wantNotFound: true, wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "InvalidRequestException", fault: awsfake.Fault{Code: "InvalidRequestException", Message: "You can't perform this operation on the secret because it was marked for deletion."}, wantNotFound: true, wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "DecryptionFailure", fault: awsfake.Fault{Code: "DecryptionFailure", Message: "Secrets Manager can't decrypt the protected secret text using the provided KMS key."}, wantNotFound: true, wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "InternalServiceError after retries", fault: awsfake.Fault{Code: "InternalServiceError", Status: http.StatusInternalServerError}, wantNotFound: true, wantClass: codes.NotFound, wantAttempts: 3},
+		{name: "AccessDeniedException", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "not authorized to perform: secretsmanager:GetSecretValue"}, wantDenied: true, wantClass: codes.PermissionDenied, wantAttempts: 1},
+		{name: "KMS access denied", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "Access to KMS is not allowed"}, wantDenied: true, wantClass: codes.PermissionDenied, wantAttempts: 1},
+		{name: "throttling is an error after retries", fault: awsfake.Fault{Code: "ThrottlingException", Message: "Rate exceeded"}, wantClass: codes.Unavailable, wantAttempts: 3},
+		{name: "unknown code is an error", fault: awsfake.Fault{Code: "UnrecognizedClientException", Status: http.StatusForbidden}, wantClass: codes.Internal, wantAttempts: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f.ResetRequests()
 			f.ClearFaults()
 			f.AddFault(tt.fault)
-			_, err := b.ConnectionValue(t.Context(), "c")
+			_, err := lookup(t.Context(), b, resolver.KindConnection, "c")
 			require.Error(t, err)
 			assert.Equal(t, tt.wantNotFound, errors.Is(err, resolver.ErrNotFound), "not found: %v", err)
 			assert.Equal(t, tt.wantDenied, errors.Is(err, resolver.ErrPermissionDenied), "permission denied: %v", err)
 			var ae smithy.APIError
 			require.ErrorAs(t, err, &ae, "the service's code stays reachable")
 			assert.Equal(t, tt.fault.Code, ae.ErrorCode())
+			assert.Equal(t, tt.wantClass, resolver.Code(err))
 			assert.Equal(t, tt.wantAttempts, f.Count(awsfake.TargetGetSecretValue))
 			assert.Contains(t, err.Error(), `secret "airflow/connections/c"`)
 			assert.NotContains(t, err.Error(), "SECRET-VALUE")
@@ -194,7 +140,7 @@ func TestFunctional(t *testing.T) {
 	assert.Equal(t, "h", c.Host)
 
 	for _, key := range []string{"binary", "deleted", "missing"} {
-		_, err := b.Variable(t.Context(), key)
+		_, err := lookup(t.Context(), b, resolver.KindVariable, key)
 		assert.ErrorIs(t, err, resolver.ErrNotFound, key)
 		_, err = r.Variable(t.Context(), key)
 		var nf *resolver.NotFoundError
@@ -207,7 +153,7 @@ func TestFunctional(t *testing.T) {
 func TestBinarySecret(t *testing.T) {
 	f := newFake(t)
 	f.PutSecretBinary("airflow/variables/b", []byte("binary"))
-	_, err := mustOpen(t, fakeKwargs(f, nil)).Variable(t.Context(), "b")
+	_, err := lookup(t.Context(), mustOpen(t, fakeKwargs(f, nil)), resolver.KindVariable, "b")
 	require.ErrorIs(t, err, resolver.ErrNotFound)
 	assert.Equal(t, 1, f.Count(awsfake.TargetGetSecretValue))
 }
@@ -224,18 +170,18 @@ func TestJSONSecrets(t *testing.T) {
 	f.PutSecret("airflow/connections/broken", `{"password": "SECRET-VALUE", }`)
 	b := mustOpen(t, fakeKwargs(f, nil))
 
-	got, err := b.ConnectionValue(t.Context(), "ssh")
+	got, err := lookup(t.Context(), b, resolver.KindConnection, "ssh")
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"login": "u", "password": "k", "host": "h", "port": null, "schema": null, "conn_type": "ssh", "extra": null}`, got)
-	v, err := b.Variable(t.Context(), "ssh")
+	v, err := lookup(t.Context(), b, resolver.KindVariable, "ssh")
 	require.NoError(t, err)
 	assert.Equal(t, secret, v)
-	v, err = b.(resolver.ConfigBackend).Config(t.Context(), "ssh")
+	v, err = lookup(t.Context(), b, resolver.KindConfig, "ssh")
 	require.NoError(t, err)
 	assert.Equal(t, secret, v)
 
-	_, err = b.ConnectionValue(t.Context(), "broken")
-	require.ErrorIs(t, err, resolver.ErrInvalidConnection)
+	_, err = lookup(t.Context(), b, resolver.KindConnection, "broken")
+	require.ErrorIs(t, err, connection.ErrInvalid)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), `secret "airflow/connections/broken"`)
 	assert.NotContains(t, err.Error(), "SECRET-VALUE")
@@ -247,7 +193,7 @@ func TestRetriesThenSuccess(t *testing.T) {
 	f := newFake(t)
 	f.PutSecret("airflow/variables/v", "value")
 	f.AddFault(awsfake.Fault{Target: awsfake.TargetGetSecretValue, Code: "ThrottlingException", Times: 1})
-	got, err := mustOpen(t, fakeKwargs(f, nil)).Variable(t.Context(), "v")
+	got, err := lookup(t.Context(), mustOpen(t, fakeKwargs(f, nil)), resolver.KindVariable, "v")
 	require.NoError(t, err)
 	assert.Equal(t, "value", got)
 	reqs := f.Requests()
@@ -266,7 +212,7 @@ func TestSigV4AndContainerCredentials(t *testing.T) {
 	t.Setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "container-auth")
 	f.PutSecret("airflow/variables/v", "value")
 
-	got, err := mustOpen(t, map[string]any{"endpoint_url": f.URL}).Variable(t.Context(), "v")
+	got, err := lookup(t.Context(), mustOpen(t, map[string]any{"endpoint_url": f.URL}), resolver.KindVariable, "v")
 	require.NoError(t, err)
 	assert.Equal(t, "value", got)
 	var sm awsfake.Request
@@ -291,14 +237,14 @@ func TestAssumeRoleSessionName(t *testing.T) {
 	f.SetAssumeRoleCredentials(aws.Credentials{AccessKeyID: "ASIAASSUMEDEXAMPLE00", SecretAccessKey: "assumed-secret", SessionToken: "assumed-token"})
 	t.Setenv("AWS_ENDPOINT_URL_STS", f.URL)
 	f.PutSecret("airflow/variables/v", "value")
-	_, err := mustOpen(t, fakeKwargs(f, map[string]any{"role_arn": "arn:aws:iam::123456789012:role/r"})).Variable(t.Context(), "v")
+	_, err := lookup(t.Context(), mustOpen(t, fakeKwargs(f, map[string]any{"role_arn": "arn:aws:iam::123456789012:role/r"})), resolver.KindVariable, "v")
 	require.NoError(t, err)
 	sts := f.Requests()[0]
 	require.Equal(t, awsfake.TargetAssumeRole, sts.Target)
 	assert.Equal(t, "Airflow_SecretsManagerBackend__connection", sts.Form.Get("RoleSessionName"))
 }
 
-// TestKwargs: the keys only this backend has.
+// TestKwargs: the keys only this backend has (the kit's: TestKit).
 func TestKwargs(t *testing.T) {
 	f := newFake(t)
 	f.PutSecret("airflow/variables/v", "value")
@@ -308,7 +254,7 @@ func TestKwargs(t *testing.T) {
 		{"extra_conn_words": map[string]any{"password": []string{"pwd"}}},
 		{"sep": "/"},
 	} {
-		got, err := mustOpen(t, fakeKwargs(f, kw)).Variable(t.Context(), "v")
+		got, err := lookup(t.Context(), mustOpen(t, fakeKwargs(f, kw)), resolver.KindVariable, "v")
 		require.NoError(t, err, kw)
 		assert.Equal(t, "value", got)
 	}
@@ -327,8 +273,54 @@ func TestKwargs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := openKwargs(t, fakeKwargs(f, tt.kw))
-			require.ErrorIs(t, err, resolver.ErrConfig)
+			require.ErrorIs(t, err, config.ErrInvalid)
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+// TestTeamIgnored: a request's team is ignored, and a JSON connection
+// secret is mapped whatever the team (a kind the backend does not serve:
+// TestKit).
+func TestTeamIgnored(t *testing.T) {
+	f := newFake(t)
+	f.PutSecret("airflow/variables/v", "value")
+	f.PutSecret("airflow/connections/c", `{"user": "u", "conn_type": "http"}`)
+	b := mustOpen(t, fakeKwargs(f, nil))
+	got, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "v", Team: "team_a"})
+	require.NoError(t, err)
+	assert.Equal(t, "value", got)
+	got, err = b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindConnection, ID: "c", Team: "team_a"})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"login": "u", "password": null, "host": null, "port": null, "schema": null, "conn_type": "http", "extra": null}`, got)
+	assert.Equal(t, []string{"airflow/variables/v", "airflow/connections/c"}, f.Names(awsfake.TargetGetSecretValue))
+}
+
+// TestDescribe: what a lookup asks for, for resolver.Explain, without a
+// request.
+func TestDescribe(t *testing.T) {
+	f := newFake(t)
+	b := mustOpen(t, fakeKwargs(f, map[string]any{"sep": ":", "variables_prefix": nil, "config_prefix": "", "connections_lookup_pattern": "db_"}))
+	d := b.(resolver.Describer)
+	for _, tt := range []struct {
+		req  resolver.Request
+		want string
+	}{
+		{resolver.Request{Kind: resolver.KindConnection, ID: "db_main"}, `secret "airflow/connections:db_main"`},
+		{resolver.Request{Kind: resolver.KindConnection, ID: "db_main", Team: "team_a"}, `secret "airflow/connections:db_main"`},
+		{resolver.Request{Kind: resolver.KindConnection, ID: "web"}, "no request (the id does not match the lookup pattern)"},
+		{resolver.Request{Kind: resolver.KindVariable, ID: "v"}, "no request (variables_prefix is null)"},
+		{resolver.Request{Kind: resolver.KindConfig, ID: "k"}, `secret "k"`},
+		{resolver.Request{Kind: resolver.KindConfig, ID: ""}, "no request (empty id)"},
+		{resolver.Request{Kind: 0, ID: "k"}, "no request (Kind(0) lookups are not served)"},
+	} {
+		assert.Equal(t, tt.want, d.Describe(tt.req), "%+v", tt.req)
+	}
+	assert.Zero(t, f.Count(""), "describing makes no request")
+
+	x := resolver.New(resolver.WithBackend(awssecretsmanager.Name, b)).Explain(t.Context(), resolver.Request{Kind: resolver.KindConnection, ID: "db_main"})
+	require.Len(t, x.Steps, 1)
+	assert.Equal(t, awssecretsmanager.Name, x.Steps[0].Tier)
+	assert.Equal(t, `secret "airflow/connections:db_main"`, x.Steps[0].Asked)
+	assert.Equal(t, []string{"airflow/connections:db_main"}, f.Names(awsfake.TargetGetSecretValue))
 }

@@ -1,27 +1,24 @@
 package awssecretsmanager
 
 import (
-	"github.com/secretpath/secretpath/builtin/internal/awscommon"
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver"
 )
 
-var _ resolver.Describer = (*Backend)(nil)
+var (
+	_ resolver.Backend   = (*Backend)(nil)
+	_ resolver.Named     = (*Backend)(nil)
+	_ resolver.Describer = (*Backend)(nil)
+)
 
-// Describe names the secret a lookup of id reads, for resolver.Explain.
-func (b *Backend) Describe(kind resolver.Kind, id string) string {
-	k, kwarg := &b.cfgs, "config_prefix"
-	switch kind {
-	case resolver.KindConnection:
-		k, kwarg = &b.conns, "connections_prefix"
-	case resolver.KindVariable:
-		k, kwarg = &b.vars, "variables_prefix"
-	}
-	return k.Describe("secret", b.secretName(k, id), id, kwarg)
+// Describe names the secret a lookup of req reads, for resolver.Explain.
+func (b *Backend) Describe(req resolver.Request) string {
+	return b.places.Describe(req, "secret", b.secretName)
 }
 
-func (b *Backend) secretName(k *awscommon.Kind, id string) string {
-	if k.Prefix == "" {
+func (b *Backend) secretName(p *kit.Place, id string) string {
+	if p.Prefix == "" {
 		return id
 	}
-	return k.Prefix + b.sep + id
+	return p.Prefix + b.sep + id
 }

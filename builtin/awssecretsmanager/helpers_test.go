@@ -1,6 +1,7 @@
 package awssecretsmanager_test
 
 import (
+	"context"
 	"maps"
 	"testing"
 	"time"
@@ -21,6 +22,11 @@ import (
 func openKwargs(t *testing.T, kw map[string]any) (resolver.Backend, error) {
 	t.Helper()
 	return testutil.OpenKwargs(t, awssecretsmanager.Name, kw)
+}
+
+// lookup asks b for id of kind, without a team.
+func lookup(ctx context.Context, b resolver.Backend, kind resolver.Kind, id string) (string, error) {
+	return b.Lookup(ctx, resolver.Request{Kind: kind, ID: id})
 }
 
 func mustOpen(t *testing.T, kw map[string]any) resolver.Backend {

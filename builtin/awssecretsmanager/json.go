@@ -9,7 +9,8 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // The connection fields of Airflow's JSON secret form, in the order
@@ -47,7 +48,7 @@ func newAliases(extra map[string][]string) (*aliases, error) {
 		i := indexOf(field)
 		if i < 0 {
 			return nil, fmt.Errorf("%w: backend_kwargs key %q: %q is not a connection field (login or user, password, host, port, schema, conn_type, extra)",
-				resolver.ErrConfig, "extra_conn_words", field)
+				config.ErrInvalid, "extra_conn_words", field)
 		}
 		for _, w := range words {
 			a[i][w] = true
@@ -79,7 +80,7 @@ func isPySpace(r rune) bool { return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x
 
 // errJSONSecret is wrapped by every error a JSON secret fails to decode
 // with. The messages give a byte offset, never a value.
-var errJSONSecret = fmt.Errorf("%w: the JSON secret is not a valid JSON object", resolver.ErrInvalidConnection)
+var errJSONSecret = fmt.Errorf("%w: the JSON secret is not a valid JSON object", connection.ErrInvalid)
 
 // standardize rewrites a JSON connection secret the way Airflow's
 // SecretsManagerBackend does before parsing it: for each connection field

@@ -10,7 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 func defaultAliases(t testing.TB) *aliases {
@@ -84,7 +85,7 @@ func TestStandardize(t *testing.T) {
 func TestStandardizeThenParse(t *testing.T) {
 	got, err := standardize(`{"user": "app", "pass": "s3cret", "server": "DB.example.com", "port": "5432", "database": "prod", "engine": "postgresql", "extra": {"sslmode": "require"}, "description": "dropped"}`, defaultAliases(t))
 	require.NoError(t, err)
-	c, err := resolver.ParseConnection("pg", got)
+	c, err := connection.Parse("pg", got)
 	require.NoError(t, err)
 	assert.Equal(t, "postgres", c.ConnType)
 	assert.Equal(t, "app", c.Login)
@@ -114,7 +115,7 @@ func TestStandardizeErrors(t *testing.T) {
 	} {
 		_, err := standardize(secret, defaultAliases(t))
 		require.Error(t, err, secret)
-		assert.ErrorIs(t, err, resolver.ErrInvalidConnection, secret)
+		assert.ErrorIs(t, err, connection.ErrInvalid, secret)
 		assert.Regexp(t, errShape, err.Error(), secret)
 		assert.NotContains(t, err.Error(), "SECRET", secret)
 	}
@@ -131,7 +132,7 @@ func TestIsJSONSecret(t *testing.T) {
 
 func TestAliasesErrors(t *testing.T) {
 	_, err := newAliases(map[string][]string{"username": {"u"}})
-	require.ErrorIs(t, err, resolver.ErrConfig)
+	require.ErrorIs(t, err, config.ErrInvalid)
 	assert.Contains(t, err.Error(), "extra_conn_words")
 	assert.Contains(t, err.Error(), `"username"`)
 }

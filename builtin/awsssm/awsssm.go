@@ -52,12 +52,21 @@
 // (config_kwargs, service_config, ...), is a configuration error that names
 // it.
 //
+// # Lookups
+//
+// The backend implements resolver.Backend (Lookup, by the request's kind)
+// and resolver.Describer. A request's Team is ignored: the id is looked up
+// as if it had none. A kind other than connection, variable and config is
+// not found, without a request.
+//
 // # Errors
 //
 // AccessDeniedException matches resolver.ErrPermissionDenied. Every error
 // unwraps to the SDK's (errors.As finds smithy.APIError); its text names the
 // parameter and masks access key ids and the kwargs' credentials. No error
-// contains a parameter's value.
+// contains a parameter's value. Throttling, an HTTP 429 or 5xx answer and a
+// refused connection (after the SDK's retries) are marked
+// codes.Unavailable, which resolver.Code reports.
 //
 // # Deliberate differences from Airflow
 //
@@ -82,7 +91,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/secretpath/secretpath/builtin/internal/awscommon"
+	"github.com/secretpath/secretpath/builtin/internal/kit"
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // Name is the backend's registered name.
@@ -102,27 +114,21 @@ const DefaultTimeout = 10 * time.Second
 const className = "SystemsManagerParameterStoreBackend"
 
 func init() {
-	resolver.Register(Name, open,
-		"airflow.providers.amazon.aws.secrets.systems_manager."+className,
-		"airflow.contrib.secrets.aws_systems_manager."+className,
-	)
+	resolver.Register(resolver.Registration{
+		Name: Name,
+		Aliases: []string{
+			"airflow.providers.amazon.aws.secrets.systems_manager." + className,
+			"airflow.contrib.secrets.aws_systems_manager." + className,
+		},
+		Doc:     "AWS Systems Manager Parameter Store (Airflow's " + className + ")",
+		Factory: open,
+	})
 }
 
-// Kind says where one kind of value lives.
-type Kind struct {
-	// Off: never look this kind up; no request is made (Airflow's prefix
-	// None).
-	Off bool
-	// Prefix is put before "/" + id; "" means the default prefix unless
-	// NoPrefix is set. Trailing "/" characters are stripped.
-	Prefix string
-	// NoPrefix: the parameter is "/" + id (Airflow's prefix "").
-	NoPrefix bool
-	// LookupPattern, when not "", is a regular expression (RE2) that an id
-	// must match, at its start and ignoring case, to be looked up; other
-	// ids are not found without a request.
-	LookupPattern string
-}
+// Kind is the former name of location.Location.
+//
+// Deprecated: use location.Location; Kind goes in the next release.
+type Kind = location.Location
 
 // Options configure a Backend built with New.
 type Options struct {
@@ -132,9 +138,11 @@ type Options struct {
 	// ClientOptions adjust the SSM client (for instance BaseEndpoint).
 	ClientOptions []func(*ssm.Options)
 
-	// Where connections, variables and configs live. The zero Kind is
-	// Airflow's default.
-	Connections, Variables, Configs Kind
+	// Where connections, variables and configs live: the zero Location is
+	// Airflow's default prefix; a prefix is put before "/" + id, with a
+	// leading "/" added and trailing "/" characters stripped; NoPrefix
+	// makes the parameter "/" + id.
+	Connections, Variables, Configs location.Location
 
 	// Timeout bounds one lookup, the SDK's retries included: 0 means
 	// DefaultTimeout, a negative value no bound but the caller's context.
@@ -144,16 +152,19 @@ type Options struct {
 // Backend reads connections, variables and configs from SSM Parameter
 // Store. It is safe for concurrent use.
 type Backend struct {
-	client            *ssm.Client
-	conns, vars, cfgs awscommon.Kind
-	timeout           time.Duration
-	redactor          awscommon.Redactor
+	client   *ssm.Client
+	places   kit.Places
+	timeout  time.Duration
+	redactor awscommon.Redactor
 }
+
+// scheme: connections_prefix etc., Airflow's defaults, "/" stripped.
+var scheme = awscommon.Scheme(Name, "/", [3]string{DefaultConnectionsPrefix, DefaultVariablesPrefix, DefaultConfigPrefix})
 
 // New returns a Backend. It makes no request.
 func New(o Options) (*Backend, error) {
 	if o.AWS.Region == "" {
-		return nil, fmt.Errorf("%w: %s: no AWS region", resolver.ErrConfig, Name)
+		return nil, fmt.Errorf("%w: %s: no AWS region", config.ErrInvalid, Name)
 	}
 	b := &Backend{
 		client:  ssm.NewFromConfig(o.AWS, o.ClientOptions...),
@@ -162,33 +173,22 @@ func New(o Options) (*Backend, error) {
 	if b.timeout == 0 {
 		b.timeout = DefaultTimeout
 	}
-	for _, k := range []struct {
-		o    Kind
-		def  string
-		what string
-		dst  *awscommon.Kind
-	}{
-		{o.Connections, DefaultConnectionsPrefix, "connections_lookup_pattern", &b.conns},
-		{o.Variables, DefaultVariablesPrefix, "variables_lookup_pattern", &b.vars},
-		{o.Configs, DefaultConfigPrefix, "config_lookup_pattern", &b.cfgs},
-	} {
-		kind, err := awscommon.NewKind(awscommon.KindOptions(k.o), k.def, "/", k.what)
-		if err != nil {
-			return nil, err
-		}
-		*k.dst = kind
+	var err error
+	if b.places, err = scheme.Compile(kit.Locations{Connections: o.Connections, Variables: o.Variables, Configs: o.Configs}); err != nil {
+		return nil, err
 	}
 	return b, nil
 }
 
 // open builds a Backend from backend_kwargs (see the package doc).
-func open(ctx context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
+func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
+	kw := env.Kwargs
 	s, err := awscommon.ParseSettings(kw)
 	if err != nil {
 		return nil, err
 	}
 	if kw.Has("extra_conn_words") {
-		return nil, fmt.Errorf("%w: backend_kwargs key %q applies to aws-secrets-manager only", resolver.ErrConfig, "extra_conn_words")
+		return nil, fmt.Errorf("%w: backend_kwargs key %q applies to aws-secrets-manager only", config.ErrInvalid, "extra_conn_words")
 	}
 	if err := awscommon.CheckKwargs(kw, Name); err != nil {
 		return nil, err
@@ -199,9 +199,9 @@ func open(ctx context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
 	}
 	o := Options{
 		AWS:         cfg,
-		Connections: Kind(s.Connections),
-		Variables:   Kind(s.Variables),
-		Configs:     Kind(s.Configs),
+		Connections: s.Locations.Connections,
+		Variables:   s.Locations.Variables,
+		Configs:     s.Locations.Configs,
 		Timeout:     s.Timeout,
 	}
 	if s.EndpointURL != "" {
@@ -218,19 +218,14 @@ func open(ctx context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
 // Name returns "aws-ssm".
 func (b *Backend) Name() string { return Name }
 
-// ConnectionValue returns the value of parameter <connections prefix>/connID.
-func (b *Backend) ConnectionValue(ctx context.Context, connID string) (string, error) {
-	return b.get(ctx, &b.conns, connID)
-}
-
-// Variable returns the value of parameter <variables prefix>/key.
-func (b *Backend) Variable(ctx context.Context, key string) (string, error) {
-	return b.get(ctx, &b.vars, key)
-}
-
-// Config returns the value of parameter <config prefix>/key.
-func (b *Backend) Config(ctx context.Context, key string) (string, error) {
-	return b.get(ctx, &b.cfgs, key)
+// Lookup returns the value of parameter <prefix of req's kind>/req.ID:
+// a connection (URI or JSON), a variable or a config value, as stored.
+func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	p, ok := b.places.For(req.Kind)
+	if !ok {
+		return "", kit.NotServed(req.Kind)
+	}
+	return b.get(ctx, p, req.ID)
 }
 
 // parameterName is Airflow's build_path(prefix, id) with a leading "/"
@@ -245,14 +240,14 @@ func parameterName(prefix, id string) string {
 
 var errNoValue = errors.New("the response carries no value")
 
-func (b *Backend) get(ctx context.Context, k *awscommon.Kind, id string) (string, error) {
+func (b *Backend) get(ctx context.Context, p *kit.Place, id string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	if !k.Match(id) {
+	if !p.Match(id) {
 		return "", resolver.ErrNotFound
 	}
-	name := parameterName(k.Prefix, id)
+	name := parameterName(p.Prefix, id)
 	if b.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, b.timeout)

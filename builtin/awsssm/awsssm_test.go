@@ -3,6 +3,7 @@ package awsssm_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,31 +15,8 @@ import (
 	"github.com/secretpath/secretpath/builtin/awsssm"
 	"github.com/secretpath/secretpath/internal/awsfake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/codes"
 )
-
-// lookup asks b for id of kind.
-func lookup(ctx context.Context, b resolver.Backend, kind resolver.Kind, id string) (string, error) {
-	switch kind {
-	case resolver.KindConnection:
-		return b.ConnectionValue(ctx, id)
-	case resolver.KindVariable:
-		return b.Variable(ctx, id)
-	default:
-		return b.(resolver.ConfigBackend).Config(ctx, id)
-	}
-}
-
-func TestRegistered(t *testing.T) {
-	for _, name := range []string{
-		"aws-ssm",
-		"airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
-		"airflow.contrib.secrets.aws_systems_manager.SystemsManagerParameterStoreBackend",
-	} {
-		canon, ok := resolver.Canonical(name)
-		assert.True(t, ok, name)
-		assert.Equal(t, awsssm.Name, canon, name)
-	}
-}
 
 // TestNames checks which parameter each kwarg and id make the backend ask
 // for (Airflow: build_path(prefix, id), then a leading "/").
@@ -86,65 +64,10 @@ func TestNames(t *testing.T) {
 	}
 }
 
-// TestNoRequest: a kind switched off, an empty id and an id the lookup
-// pattern refuses are not found, and no request is made.
-func TestNoRequest(t *testing.T) {
-	f := newFake(t)
-	for _, p := range []string{"/airflow/connections/prod_db", "/airflow/variables/prod_db", "/airflow/config/prod_db"} {
-		f.PutParameter(p, "v", awsfake.String)
-	}
-	tests := []struct {
-		name string
-		kw   map[string]any
-		kind resolver.Kind
-		id   string
-	}{
-		{name: "connections off", kw: map[string]any{"connections_prefix": nil}, kind: resolver.KindConnection, id: "prod_db"},
-		{name: "variables off", kw: map[string]any{"variables_prefix": nil}, kind: resolver.KindVariable, id: "prod_db"},
-		{name: "configs off", kw: map[string]any{"config_prefix": nil}, kind: resolver.KindConfig, id: "prod_db"},
-		{name: "empty connection id", kind: resolver.KindConnection, id: ""},
-		{name: "empty variable key", kind: resolver.KindVariable, id: ""},
-		{name: "connection pattern refuses", kw: map[string]any{"connections_lookup_pattern": "prod_"}, kind: resolver.KindConnection, id: "dev_db"},
-		{name: "pattern anchored at the start", kw: map[string]any{"variables_lookup_pattern": "db"}, kind: resolver.KindVariable, id: "prod_db"},
-		{name: "config pattern refuses", kw: map[string]any{"config_lookup_pattern": "^sql"}, kind: resolver.KindConfig, id: "prod_db"},
-		{name: "pattern alternation stays anchored", kw: map[string]any{"connections_lookup_pattern": "a|db"}, kind: resolver.KindConnection, id: "prod_db"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f.ResetRequests()
-			b := mustOpen(t, fakeKwargs(f, tt.kw))
-			_, err := lookup(t.Context(), b, tt.kind, tt.id)
-			require.ErrorIs(t, err, resolver.ErrNotFound)
-			assert.Zero(t, f.Count(""), "no request may be made")
-		})
-	}
-}
-
-// TestLookupPatternMatches: a matching id is looked up; matching ignores
-// case and needs only a prefix of the id.
-func TestLookupPatternMatches(t *testing.T) {
-	f := newFake(t)
-	f.PutParameter("/airflow/connections/Prod_DB", "mysql://h", awsfake.String)
-	f.PutParameter("/airflow/variables/prod_key", "v", awsfake.String)
-	b := mustOpen(t, fakeKwargs(f, map[string]any{
-		"connections_lookup_pattern": "prod_",
-		"variables_lookup_pattern":   "(?:PROD|dev)_",
-		"config_lookup_pattern":      "",
-	}))
-	got, err := b.ConnectionValue(t.Context(), "Prod_DB")
-	require.NoError(t, err)
-	assert.Equal(t, "mysql://h", got)
-	got, err = b.Variable(t.Context(), "prod_key")
-	require.NoError(t, err)
-	assert.Equal(t, "v", got)
-	_, err = b.(resolver.ConfigBackend).Config(t.Context(), "anything")
-	require.ErrorIs(t, err, resolver.ErrNotFound, "an empty pattern lets every id through")
-	assert.Equal(t, 3, f.Count(awsfake.TargetGetParameter))
-}
-
 // TestErrors maps the service's answers: only ParameterNotFound is not
 // found; AccessDeniedException is permission denied; everything else is an
-// error that the resolver logs. Retryable answers are retried.
+// error that the resolver logs, marked unavailable when the AWS table says
+// so. Retryable answers are retried.
 func TestErrors(t *testing.T) {
 	f := newFake(t)
 	f.PutParameter("/airflow/connections/c", "mysql://user:SECRET-VALUE@h", awsfake.SecureString)
@@ -155,38 +78,57 @@ func TestErrors(t *testing.T) {
 		wantNotFound bool
 		wantDenied   bool
 		wantCode     string
+		wantClass    codes.Code // resolver.Code: the AWS table
 		wantAttempts int
 	}{
-		{name: "ParameterNotFound", fault: awsfake.Fault{Code: "ParameterNotFound"}, wantNotFound: true, wantCode: "ParameterNotFound", wantAttempts: 1},
-		{name: "ParameterNotFound with a suffix", fault: awsfake.Fault{Code: "ParameterNotFound:http://internal.amazon.com/coral/com.amazonaws.ssm/"}, wantNotFound: true, wantCode: "ParameterNotFound", wantAttempts: 1},
-		{name: "ParameterVersionNotFound is an error", fault: awsfake.Fault{Code: "ParameterVersionNotFound"}, wantCode: "ParameterVersionNotFound", wantAttempts: 1},
+		{name: "ParameterNotFound", fault: awsfake.Fault{Code: "ParameterNotFound"}, wantNotFound: true, wantCode: "ParameterNotFound", wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "ParameterNotFound with a suffix", fault: awsfake.Fault{Code: "ParameterNotFound:http://internal.amazon.com/coral/com.amazonaws.ssm/"}, wantNotFound: true, wantCode: "ParameterNotFound", wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "ParameterVersionNotFound is an error", fault: awsfake.Fault{Code: "ParameterVersionNotFound"}, wantCode: "ParameterVersionNotFound", wantClass: codes.Internal, wantAttempts: 1},
 		{name: "AccessDenied", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "User: arn:aws:iam::123456789012:user/x is not authorized to perform: ssm:GetParameter"},
-			wantDenied: true, wantCode: "AccessDeniedException", wantAttempts: 1},
-		{name: "KMS key disabled", fault: awsfake.Fault{Code: "InvalidKeyId", Message: "The KMS key is disabled."}, wantCode: "InvalidKeyId", wantAttempts: 1},
+			wantDenied: true, wantCode: "AccessDeniedException", wantClass: codes.PermissionDenied, wantAttempts: 1},
+		{name: "KMS key disabled", fault: awsfake.Fault{Code: "InvalidKeyId", Message: "The KMS key is disabled."}, wantCode: "InvalidKeyId", wantClass: codes.Internal, wantAttempts: 1},
 		{name: "KMS access denied", fault: awsfake.Fault{Code: "AccessDeniedException", Message: "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access."},
-			wantDenied: true, wantCode: "AccessDeniedException", wantAttempts: 1},
-		{name: "validation", fault: awsfake.Fault{Code: "ValidationException", Message: "Parameter name: can't be prefixed with \"aws\""}, wantCode: "ValidationException", wantAttempts: 1},
-		{name: "internal error is retried", fault: awsfake.Fault{Code: "InternalServerError", Status: http.StatusInternalServerError}, wantCode: "InternalServerError", wantAttempts: 3},
-		{name: "throttling is retried", fault: awsfake.Fault{Code: "ThrottlingException", Message: "Rate exceeded"}, wantCode: "ThrottlingException", wantAttempts: 3},
-		{name: "503 is retried", fault: awsfake.Fault{Code: "ServiceUnavailable", Status: http.StatusServiceUnavailable}, wantCode: "ServiceUnavailable", wantAttempts: 3},
+			wantDenied: true, wantCode: "AccessDeniedException", wantClass: codes.PermissionDenied, wantAttempts: 1},
+		{name: "validation", fault: awsfake.Fault{Code: "ValidationException", Message: "Parameter name: can't be prefixed with \"aws\""}, wantCode: "ValidationException", wantClass: codes.Internal, wantAttempts: 1},
+		{name: "internal error is retried", fault: awsfake.Fault{Code: "InternalServerError", Status: http.StatusInternalServerError}, wantCode: "InternalServerError", wantClass: codes.Unavailable, wantAttempts: 3},
+		{name: "throttling is retried", fault: awsfake.Fault{Code: "ThrottlingException", Message: "Rate exceeded"}, wantCode: "ThrottlingException", wantClass: codes.Unavailable, wantAttempts: 3},
+		{name: "503 is retried", fault: awsfake.Fault{Code: "ServiceUnavailable", Status: http.StatusServiceUnavailable}, wantCode: "ServiceUnavailable", wantClass: codes.Unavailable, wantAttempts: 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f.ResetRequests()
 			f.ClearFaults()
 			f.AddFault(tt.fault)
-			_, err := b.ConnectionValue(t.Context(), "c")
+			_, err := lookup(t.Context(), b, resolver.KindConnection, "c")
 			require.Error(t, err)
 			assert.Equal(t, tt.wantNotFound, errors.Is(err, resolver.ErrNotFound), "not found: %v", err)
 			assert.Equal(t, tt.wantDenied, errors.Is(err, resolver.ErrPermissionDenied), "permission denied: %v", err)
 			var ae smithy.APIError
 			require.ErrorAs(t, err, &ae, "the SDK's error stays reachable")
 			assert.Equal(t, tt.wantCode, ae.ErrorCode())
+			assert.Equal(t, tt.wantClass, resolver.Code(err))
 			assert.Equal(t, tt.wantAttempts, f.Count(awsfake.TargetGetParameter), "attempts")
 			assert.Contains(t, err.Error(), `parameter "/airflow/connections/c"`)
 			assert.NotContains(t, err.Error(), "SECRET-VALUE")
 		})
 	}
+}
+
+// TestRefused: a service that refuses the connection is unavailable
+// (resolver.Code), and the text still names the parameter.
+func TestRefused(t *testing.T) {
+	awsfake.Isolate(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	endpoint := "http://" + l.Addr().String()
+	require.NoError(t, l.Close())
+	b := mustOpen(t, map[string]any{"endpoint_url": endpoint, "region_name": awsfake.Region,
+		"aws_access_key_id": awsfake.Creds.AccessKeyID, "aws_secret_access_key": awsfake.Creds.SecretAccessKey})
+	_, err = lookup(t.Context(), b, resolver.KindVariable, "v")
+	require.Error(t, err)
+	assert.Equal(t, codes.Unavailable, resolver.Code(err), "%v", err)
+	assert.NotErrorIs(t, err, resolver.ErrNotFound)
+	assert.Contains(t, err.Error(), `parameter "/airflow/variables/v"`)
 }
 
 // TestRetriesThenSuccess: throttling twice, then the value, through the
@@ -197,7 +139,7 @@ func TestRetriesThenSuccess(t *testing.T) {
 	f.PutParameter("/airflow/variables/v", "value", awsfake.String)
 	f.AddFault(awsfake.Fault{Target: awsfake.TargetGetParameter, Code: "ThrottlingException", Message: "Rate exceeded", Times: 2})
 	b := mustOpen(t, fakeKwargs(f, nil))
-	got, err := b.Variable(t.Context(), "v")
+	got, err := lookup(t.Context(), b, resolver.KindVariable, "v")
 	require.NoError(t, err)
 	assert.Equal(t, "value", got)
 
@@ -224,32 +166,12 @@ func TestMalformedResponse(t *testing.T) {
 	} {
 		f.ClearFaults()
 		f.AddFault(awsfake.Fault{Body: body})
-		_, err := b.ConnectionValue(t.Context(), "c")
+		_, err := lookup(t.Context(), b, resolver.KindConnection, "c")
 		require.Error(t, err, body)
 		assert.NotErrorIs(t, err, resolver.ErrNotFound, body)
 		assert.NotContains(t, err.Error(), "LEAKED", body)
 		assert.NotContains(t, err.Error(), "98765432123", body)
 	}
-}
-
-// TestTimeout: timeout_seconds bounds a lookup, retries included; the
-// error is the deadline's, not "not found".
-func TestTimeout(t *testing.T) {
-	f := newFake(t)
-	f.AddFault(awsfake.Fault{Hang: true}) // never answers
-	b := mustOpen(t, fakeKwargs(f, map[string]any{"timeout_seconds": 0.3}))
-	_, err := b.Variable(t.Context(), "v")
-	require.Error(t, err)
-	assert.ErrorIs(t, err, context.DeadlineExceeded, "the lookup's own timeout ended it")
-	assert.NotErrorIs(t, err, resolver.ErrNotFound)
-
-	// Through a resolver the failure is logged and the search goes on.
-	r := resolver.New(resolver.WithBackend(awsssm.Name, b))
-	_, err = r.Variable(t.Context(), "v")
-	var nf *resolver.NotFoundError
-	require.ErrorAs(t, err, &nf)
-	require.Len(t, nf.Errs, 1)
-	assert.Equal(t, awsssm.Name, nf.Errs[0].Tier)
 }
 
 // TestFailClosed: with resolver.WithFailClosed, AccessDenied stops the
@@ -266,11 +188,7 @@ func TestFailClosed(t *testing.T) {
 
 type panicBackend struct{}
 
-func (panicBackend) ConnectionValue(context.Context, string) (string, error) {
-	panic("fail-closed search reached the next tier")
-}
-
-func (panicBackend) Variable(context.Context, string) (string, error) {
+func (panicBackend) Lookup(context.Context, resolver.Request) (string, error) {
 	panic("fail-closed search reached the next tier")
 }
 
@@ -285,11 +203,52 @@ func TestRedaction(t *testing.T) {
 	f.AddFault(awsfake.Fault{Code: "AccessDeniedException", Message: "key " + awsfake.Creds.AccessKeyID + " with token " + token +
 		" and secret " + awsfake.Creds.SecretAccessKey + " and role key ASIAY34FZKBOKMUTVV7A is not authorized"})
 	b := mustOpen(t, fakeKwargs(f, map[string]any{"aws_session_token": token}))
-	_, err := b.Variable(t.Context(), "v")
+	_, err := lookup(t.Context(), b, resolver.KindVariable, "v")
 	require.ErrorIs(t, err, resolver.ErrPermissionDenied)
 	msg := err.Error()
 	for _, secret := range []string{awsfake.Creds.AccessKeyID, awsfake.Creds.SecretAccessKey, token, "ASIAY34FZKBOKMUTVV7A"} {
 		assert.NotContains(t, msg, secret)
 	}
 	assert.True(t, strings.Contains(msg, "key *** with token *** and secret ***"), msg)
+}
+
+// TestTeamIgnored: a request's team is ignored (a kind the backend does
+// not serve: TestKit).
+func TestTeamIgnored(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter("/airflow/variables/v", "value", awsfake.String)
+	b := mustOpen(t, fakeKwargs(f, nil))
+	got, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "v", Team: "team_a"})
+	require.NoError(t, err)
+	assert.Equal(t, "value", got)
+	assert.Equal(t, []string{"/airflow/variables/v"}, f.Names(awsfake.TargetGetParameter))
+}
+
+// TestDescribe: what a lookup asks for, for resolver.Explain, without a
+// request.
+func TestDescribe(t *testing.T) {
+	f := newFake(t)
+	b := mustOpen(t, fakeKwargs(f, map[string]any{"variables_prefix": nil, "config_prefix": "cfg/", "connections_lookup_pattern": "db_"}))
+	d := b.(resolver.Describer)
+	for _, tt := range []struct {
+		req  resolver.Request
+		want string
+	}{
+		{resolver.Request{Kind: resolver.KindConnection, ID: "db_main"}, `parameter "/airflow/connections/db_main"`},
+		{resolver.Request{Kind: resolver.KindConnection, ID: "db_main", Team: "team_a"}, `parameter "/airflow/connections/db_main"`},
+		{resolver.Request{Kind: resolver.KindConnection, ID: "web"}, "no request (the id does not match the lookup pattern)"},
+		{resolver.Request{Kind: resolver.KindVariable, ID: "v"}, "no request (variables_prefix is null)"},
+		{resolver.Request{Kind: resolver.KindConfig, ID: "k"}, `parameter "/cfg/k"`},
+		{resolver.Request{Kind: resolver.KindConfig, ID: ""}, "no request (empty id)"},
+		{resolver.Request{Kind: 0, ID: "k"}, "no request (Kind(0) lookups are not served)"},
+	} {
+		assert.Equal(t, tt.want, d.Describe(tt.req), "%+v", tt.req)
+	}
+	assert.Zero(t, f.Count(""), "describing makes no request")
+
+	x := resolver.New(resolver.WithBackend(awsssm.Name, b)).Explain(t.Context(), resolver.Request{Kind: resolver.KindConfig, ID: "k"})
+	require.Len(t, x.Steps, 1)
+	assert.Equal(t, awsssm.Name, x.Steps[0].Tier)
+	assert.Equal(t, `parameter "/cfg/k"`, x.Steps[0].Asked)
+	assert.Equal(t, []string{"/cfg/k"}, f.Names(awsfake.TargetGetParameter))
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/awsssm"
 	"github.com/secretpath/secretpath/internal/awsfake"
+	"github.com/secretpath/secretpath/resolver"
 )
 
 // The benchmarks compare a lookup through the backend with the same
@@ -61,9 +62,10 @@ func benchPair(b *testing.B, cfg aws.Config, url string) {
 		}
 		return time.Since(t0)
 	}
+	req := resolver.Request{Kind: resolver.KindConnection, ID: "smtp_default"}
 	callBackend := func() time.Duration {
 		t0 := time.Now()
-		v, err := backend.ConnectionValue(ctx, "smtp_default")
+		v, err := backend.Lookup(ctx, req)
 		if err != nil || v == "" {
 			b.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/secretpath/secretpath/internal/awsfake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 var (
@@ -32,7 +33,7 @@ func TestSigV4(t *testing.T) {
 	f.PutParameter("/airflow/variables/v", "value", awsfake.String)
 	b := mustOpen(t, fakeKwargs(f, map[string]any{"region_name": "eu-central-1", "aws_session_token": creds.SessionToken}))
 	before := time.Now().UTC()
-	got, err := b.Variable(t.Context(), "v")
+	got, err := lookup(t.Context(), b, resolver.KindVariable, "v")
 	require.NoError(t, err)
 	assert.Equal(t, "value", got)
 
@@ -61,7 +62,7 @@ func TestSigV4(t *testing.T) {
 	// A wrong secret key is refused by the signature check: an error, not
 	// "not found".
 	wrong := fakeKwargs(f, map[string]any{"aws_secret_access_key": "not-the-right-secret-access-key-0000000"})
-	_, err = mustOpen(t, wrong).Variable(t.Context(), "v")
+	_, err = lookup(t.Context(), mustOpen(t, wrong), resolver.KindVariable, "v")
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.NotContains(t, err.Error(), awsfake.Creds.AccessKeyID)
@@ -79,7 +80,7 @@ func TestDefaultChainContainer(t *testing.T) {
 
 	b := mustOpen(t, map[string]any{"endpoint_url": f.URL})
 	for range 3 {
-		got, err := b.ConnectionValue(t.Context(), "c")
+		got, err := lookup(t.Context(), b, resolver.KindConnection, "c")
 		require.NoError(t, err)
 		assert.Equal(t, "mysql://h", got)
 	}
@@ -102,9 +103,9 @@ func TestDefaultChainEnvironment(t *testing.T) {
 	t.Setenv("AWS_DEFAULT_REGION", awsfake.Region)
 	f.PutParameter("/airflow/variables/v", "value", awsfake.String)
 
-	_, err := mustOpen(t, map[string]any{"endpoint_url": f.URL}).Variable(t.Context(), "v")
+	_, err := lookup(t.Context(), mustOpen(t, map[string]any{"endpoint_url": f.URL}), resolver.KindVariable, "v")
 	require.NoError(t, err)
-	_, err = mustOpen(t, fakeKwargs(f, nil)).Variable(t.Context(), "v")
+	_, err = lookup(t.Context(), mustOpen(t, fakeKwargs(f, nil)), resolver.KindVariable, "v")
 	require.NoError(t, err)
 	reqs := f.Requests()
 	require.Len(t, reqs, 2)
@@ -123,13 +124,13 @@ func TestProfile(t *testing.T) {
 	f.PutParameter("/airflow/variables/v", "value", awsfake.String)
 
 	b := mustOpen(t, map[string]any{"endpoint_url": f.URL, "profile_name": "airflow"})
-	got, err := b.Variable(t.Context(), "v")
+	got, err := lookup(t.Context(), b, resolver.KindVariable, "v")
 	require.NoError(t, err)
 	assert.Equal(t, "value", got)
 	assert.Equal(t, profileCreds.AccessKeyID, f.Requests()[0].AccessKeyID)
 
 	_, err = openKwargs(t, map[string]any{"endpoint_url": f.URL, "profile_name": "nosuch"})
-	require.ErrorIs(t, err, resolver.ErrConfig)
+	require.ErrorIs(t, err, config.ErrInvalid)
 	assert.Contains(t, err.Error(), "nosuch")
 }
 
@@ -147,7 +148,7 @@ func TestAssumeRole(t *testing.T) {
 		"assume_role_kwargs": map[string]any{"ExternalId": "ext-123", "DurationSeconds": 1800},
 	}))
 	for range 2 {
-		got, err := b.Variable(t.Context(), "v")
+		got, err := lookup(t.Context(), b, resolver.KindVariable, "v")
 		require.NoError(t, err)
 		assert.Equal(t, "value", got)
 	}
@@ -172,7 +173,7 @@ func TestAssumeRole(t *testing.T) {
 		"role_arn":           "arn:aws:iam::123456789012:role/airflow-secrets",
 		"assume_role_kwargs": map[string]any{"RoleSessionName": "mine"},
 	}))
-	_, err := b.Variable(t.Context(), "v")
+	_, err := lookup(t.Context(), b, resolver.KindVariable, "v")
 	require.NoError(t, err)
 	assert.Equal(t, "mine", f.Requests()[0].Form.Get("RoleSessionName"))
 }
@@ -184,7 +185,7 @@ func TestNoCredentials(t *testing.T) {
 	f := newFake(t)
 	t.Setenv("AWS_REGION", awsfake.Region)
 	b := mustOpen(t, map[string]any{"endpoint_url": f.URL})
-	_, err := b.Variable(t.Context(), "v")
+	_, err := lookup(t.Context(), b, resolver.KindVariable, "v")
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Zero(t, f.Count(""), "nothing reached the service")
@@ -216,7 +217,7 @@ func TestVerify(t *testing.T) {
 			if tt.verify != nil {
 				kw["verify"] = tt.verify
 			}
-			got, err := mustOpen(t, kw).Variable(t.Context(), "v")
+			got, err := lookup(t.Context(), mustOpen(t, kw), resolver.KindVariable, "v")
 			if !tt.wantOK {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), "certificate")

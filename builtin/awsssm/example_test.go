@@ -10,8 +10,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/secretpath/secretpath/builtin/awsssm"
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/internal/awsfake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // From Go: an aws.Config (in production, config.LoadDefaultConfig(ctx)),
@@ -30,9 +32,9 @@ func Example() {
 	b, err := awsssm.New(awsssm.Options{
 		AWS:           cfg,
 		ClientOptions: []func(*ssm.Options){func(o *ssm.Options) { o.BaseEndpoint = aws.String(fake.URL) }},
-		Variables:     awsssm.Kind{Off: true},                               // variables live elsewhere: never asked
-		Configs:       awsssm.Kind{Prefix: "/prod/airflow/config"},          // instead of /airflow/config
-		Connections:   awsssm.Kind{LookupPattern: "smtp_|postgres_|mysql_"}, // other ids: no request
+		Variables:     location.Location{Off: true},                               // variables live elsewhere: never asked
+		Configs:       location.Location{Prefix: "/prod/airflow/config"},          // instead of /airflow/config
+		Connections:   location.Location{LookupPattern: "smtp_|postgres_|mysql_"}, // other ids: no request
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -57,7 +59,7 @@ func Example_kwargs() {
 	defer fake.Close()
 	fake.PutParameter("/team-a/variables/retries", "3", awsfake.String)
 
-	kwargs, err := resolver.ParseKwargs([]byte(`{
+	kwargs, err := config.ParseKwargs([]byte(`{
 		"variables_prefix": "/team-a/variables/",
 		"connections_prefix": null,
 		"region_name": "eu-west-1",
@@ -67,13 +69,13 @@ func Example_kwargs() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	b, err := resolver.Open(ctx, "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend", kwargs)
+	b, err := resolver.OpenBackend(ctx, "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend", resolver.Env{Kwargs: kwargs})
 	if err != nil {
 		log.Fatal(err)
 	}
-	v, err := b.Variable(ctx, "retries")
+	v, err := b.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "retries"})
 	fmt.Println(v, err)
-	_, err = b.ConnectionValue(ctx, "smtp_default")
+	_, err = b.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "smtp_default"})
 	fmt.Println(err, fake.Count(""))
 	// Output:
 	// 3 <nil>

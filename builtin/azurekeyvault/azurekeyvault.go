@@ -11,7 +11,10 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // Name is the backend's registered name.
@@ -32,24 +35,21 @@ const DefaultTimeout = 10 * time.Second
 const className = "AzureKeyVaultBackend"
 
 func init() {
-	resolver.Register(Name, open,
-		"airflow.providers.microsoft.azure.secrets.key_vault."+className,
-		"airflow.contrib.secrets.azure_key_vault."+className,
-	)
+	resolver.Register(resolver.Registration{
+		Name: Name,
+		Aliases: []string{
+			"airflow.providers.microsoft.azure.secrets.key_vault." + className,
+			"airflow.contrib.secrets.azure_key_vault." + className,
+		},
+		Doc:     "Azure Key Vault secrets (Airflow's AzureKeyVaultBackend)",
+		Factory: open,
+	})
 }
 
-// Kind says where one kind of value lives.
-type Kind struct {
-	// Off: never look this kind up; no request is made (Airflow's prefix
-	// None).
-	Off bool
-	// Prefix is put before sep + id; "" means the default prefix unless
-	// NoPrefix is set. Trailing characters of sep are stripped, and '_'
-	// and '.' become sep.
-	Prefix string
-	// NoPrefix: the secret name is the id alone (Airflow's prefix "").
-	NoPrefix bool
-}
+// Kind is the former name of location.Location.
+//
+// Deprecated: use location.Location; Kind goes in the next release.
+type Kind = location.Location
 
 // Options configure a Backend built with New.
 type Options struct {
@@ -63,9 +63,12 @@ type Options struct {
 	// endpoint whose host does not end in the resource's domain, or a
 	// local test server).
 	Client azsecrets.ClientOptions
-	// Where connections, variables and configs live. The zero Kind is
-	// Airflow's default.
-	Connections, Variables, Configs Kind
+	// Where connections, variables and configs live: the zero Location is
+	// Airflow's default prefix; a prefix is put before sep + id, with the
+	// characters of sep stripped from its end and '_' and '.' becoming
+	// sep; NoPrefix makes the secret name the id alone. LookupPattern is
+	// not supported (an error).
+	Connections, Variables, Configs location.Location
 	// Sep joins prefix and id and replaces '_' and '.'; "" means "-". It
 	// must be made of 0-9, a-z, A-Z and '-'.
 	Sep string
@@ -78,11 +81,22 @@ type Options struct {
 // Backend reads connections, variables and configs from Azure Key Vault
 // secrets. It is safe for concurrent use.
 type Backend struct {
-	client            *azsecrets.Client
-	namer             namer
-	conns, vars, cfgs kind
-	timeout           time.Duration
-	secrets           []string // credentials to mask in errors
+	client  *azsecrets.Client
+	namer   namer
+	places  kit.Places // prefixes mapped (see namer.place)
+	timeout time.Duration
+	secrets []string // credentials to mask in errors
+}
+
+// scheme: connections_prefix etc. and Airflow's defaults, the characters
+// of sep stripped from a prefix's end; no lookup patterns.
+func scheme(sep string) kit.Scheme {
+	return kit.Scheme{
+		Backend:  Name,
+		Suffix:   "_prefix",
+		Defaults: [3]string{DefaultConnectionsPrefix, DefaultVariablesPrefix, DefaultConfigPrefix},
+		Trim:     sep,
+	}
 }
 
 // New returns a Backend. It makes no request.
@@ -102,30 +116,24 @@ func New(o Options) (*Backend, error) {
 	if b.timeout == 0 {
 		b.timeout = DefaultTimeout
 	}
-	for _, k := range []struct {
-		o    Kind
-		def  string
-		what string
-		dst  *kind
-	}{
-		{o.Connections, DefaultConnectionsPrefix, "connections_prefix", &b.conns},
-		{o.Variables, DefaultVariablesPrefix, "variables_prefix", &b.vars},
-		{o.Configs, DefaultConfigPrefix, "config_prefix", &b.cfgs},
-	} {
-		if *k.dst, err = n.kind(k.o, k.def, k.what); err != nil {
+	if b.places, err = scheme(sep).Compile(kit.Locations{Connections: o.Connections, Variables: o.Variables, Configs: o.Configs}); err != nil {
+		return nil, err
+	}
+	for _, p := range []*kit.Place{&b.places.Connections, &b.places.Variables, &b.places.Configs} {
+		if err := n.place(p); err != nil {
 			return nil, err
 		}
 	}
 	cred := o.Credential
 	if cred == nil {
 		if cred, err = azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{ClientOptions: o.Client.ClientOptions}); err != nil {
-			return nil, fmt.Errorf("%w: %s: DefaultAzureCredential: %s", resolver.ErrConfig, Name, oneLine(err.Error(), 2*maxMessage))
+			return nil, fmt.Errorf("%w: %s: DefaultAzureCredential: %s", config.ErrInvalid, Name, oneLine(err.Error(), 2*maxMessage))
 		}
 	}
 	co := o.Client
 	co.PerCallPolicies = append(append([]policy.Policy(nil), co.PerCallPolicies...), statusPolicy{})
 	if b.client, err = azsecrets.NewClient(o.VaultURL, cred, &co); err != nil {
-		return nil, fmt.Errorf("%w: %s: %s", resolver.ErrConfig, Name, oneLine(err.Error(), 2*maxMessage))
+		return nil, fmt.Errorf("%w: %s: %s", config.ErrInvalid, Name, oneLine(err.Error(), 2*maxMessage))
 	}
 	return b, nil
 }
@@ -133,45 +141,36 @@ func New(o Options) (*Backend, error) {
 // Name returns "azure-key-vault".
 func (b *Backend) Name() string { return Name }
 
-// ConnectionValue returns the value of secret <connections prefix><sep>connID.
-func (b *Backend) ConnectionValue(ctx context.Context, connID string) (string, error) {
-	return b.get(ctx, &b.conns, connID)
-}
-
-// Variable returns the value of secret <variables prefix><sep>key.
-func (b *Backend) Variable(ctx context.Context, key string) (string, error) {
-	return b.get(ctx, &b.vars, key)
-}
-
-// Config returns the value of secret <config prefix><sep>key.
-func (b *Backend) Config(ctx context.Context, key string) (string, error) {
-	return b.get(ctx, &b.cfgs, key)
-}
-
-// SecretName returns the name of the secret that holds id of kind k, or an
-// error matching resolver.ErrNotFound that says why no secret is read for
-// it (the kind is off, the id is empty, spells a team-scoped name, or gives
-// a name Key Vault cannot hold). It makes no request.
-func (b *Backend) SecretName(k resolver.Kind, id string) (string, error) {
-	switch k {
-	case resolver.KindConnection:
-		return b.namer.name(&b.conns, id)
-	case resolver.KindVariable:
-		return b.namer.name(&b.vars, id)
-	case resolver.KindConfig:
-		return b.namer.name(&b.cfgs, id)
-	}
-	return "", fmt.Errorf("%w: unknown kind %v", resolver.ErrNotFound, k)
-}
-
-func (b *Backend) get(ctx context.Context, k *kind, id string) (string, error) {
+// Lookup returns the value of secret <prefix><sep>id, the prefix being
+// the connections, variables or config prefix as req.Kind says (see
+// SecretName). req.Team is not used: the secret is the one a lookup
+// without a team reads.
+func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	name, err := b.namer.name(k, id)
+	name, err := b.SecretName(req)
 	if err != nil {
 		return "", err
 	}
+	return b.get(ctx, name)
+}
+
+// SecretName returns the name of the secret a lookup of req reads, or an
+// error matching resolver.ErrNotFound that says why no secret is read for
+// it (the kind is off or unknown, the id is empty, spells a team-scoped
+// name, or gives a name Key Vault cannot hold). req.Team is not used. It
+// makes no request.
+func (b *Backend) SecretName(req resolver.Request) (string, error) {
+	p, ok := b.places.For(req.Kind)
+	if !ok {
+		return "", fmt.Errorf("%w: unknown kind %v", resolver.ErrNotFound, req.Kind)
+	}
+	return b.namer.name(p, req.ID)
+}
+
+// get reads secret name's latest version.
+func (b *Backend) get(ctx context.Context, name string) (string, error) {
 	if b.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, b.timeout)

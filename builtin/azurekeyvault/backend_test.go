@@ -4,17 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/builtin/azurekeyvault"
 	"github.com/secretpath/secretpath/internal/azurefake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/codes"
 )
 
 // TestChallengeFlow: the first request goes out without Authorization and
@@ -27,7 +30,7 @@ func TestChallengeFlow(t *testing.T) {
 	b := mustOpen(t, fakeKwargs(t, f, nil))
 
 	for range 3 {
-		v, err := b.Variable(t.Context(), "hello")
+		v, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "hello"})
 		require.NoError(t, err)
 		assert.Equal(t, "world", v)
 	}
@@ -58,7 +61,7 @@ func TestAPIVersion(t *testing.T) {
 	f := newFake(t)
 	f.SetSecret("airflow-variables-v", "x")
 	b := mustOpen(t, fakeKwargs(t, f, map[string]any{"api_version": "7.4"}))
-	_, err := b.Variable(t.Context(), "v")
+	_, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "v"})
 	require.NoError(t, err)
 	for _, r := range f.Requests() {
 		if r.Kind == azurefake.KindGetSecret {
@@ -75,7 +78,7 @@ func TestChallengeResourceVerification(t *testing.T) {
 	f := newFake(t)
 	f.SetSecret("airflow-variables-v", "x")
 	b := mustOpen(t, fakeKwargs(t, f, map[string]any{"verify_challenge_resource": absent}))
-	_, err := b.Variable(t.Context(), "v")
+	_, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "v"})
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), `challenge resource "https://vault.azure.net" doesn't match the requested domain`)
@@ -85,8 +88,8 @@ func TestChallengeResourceVerification(t *testing.T) {
 }
 
 // TestServiceErrors: how each answer of the vault comes out of a lookup.
-// Only 404 is "not found"; 403 is permission denied; nothing quotes a
-// secret's value or the client secret.
+// Only 404 is "not found"; 403 is permission denied; 429 and 5xx are
+// unavailable; nothing quotes a secret's value or the client secret.
 func TestServiceErrors(t *testing.T) {
 	const marker = "VALUE-MARKER-s3cr3t"
 	tests := []struct {
@@ -95,40 +98,41 @@ func TestServiceErrors(t *testing.T) {
 		secret       *azurefake.Secret
 		wantNotFound bool
 		wantDenied   bool
-		wantStatus   int // the *azcore.ResponseError's, 0: none
+		wantStatus   int        // the *azcore.ResponseError's, 0: none
+		wantClass    codes.Code // resolver.Code: 404 and 403 first, then the Azure table
 		want         []string
 	}{
-		{name: "404 SecretNotFound", wantNotFound: true, wantStatus: 404,
+		{name: "404 SecretNotFound", wantClass: codes.NotFound, wantNotFound: true, wantStatus: 404,
 			want: []string{`secret "airflow-variables-k"`, "HTTP 404 Not Found (SecretNotFound): A secret with (name/id) airflow-variables-k was not found"}},
-		{name: "404 of another code is not found too", fault: &azurefake.Fault{Status: 404, Code: "NotFound", Message: "gone"}, wantNotFound: true, wantStatus: 404,
+		{name: "404 of another code is not found too", wantClass: codes.NotFound, fault: &azurefake.Fault{Status: 404, Code: "NotFound", Message: "gone"}, wantNotFound: true, wantStatus: 404,
 			want: []string{"HTTP 404 Not Found (NotFound): gone"}},
-		{name: "403 access policy", fault: &azurefake.Fault{Status: 403, Code: "Forbidden", Inner: "AccessDenied",
+		{name: "403 access policy", wantClass: codes.PermissionDenied, fault: &azurefake.Fault{Status: 403, Code: "Forbidden", Inner: "AccessDenied",
 			Message: "The user, group or application 'appid=" + azurefake.ClientID + "' does not have secrets get permission on key vault 'kv'."},
 			wantDenied: true, wantStatus: 403, want: []string{"HTTP 403 Forbidden (Forbidden/AccessDenied): The user, group or application", "secrets get permission"}},
-		{name: "403 RBAC", fault: &azurefake.Fault{Status: 403, Code: "Forbidden", Inner: "ForbiddenByRbac", Message: "Caller is not authorized to perform action on resource."},
+		{name: "403 RBAC", wantClass: codes.PermissionDenied, fault: &azurefake.Fault{Status: 403, Code: "Forbidden", Inner: "ForbiddenByRbac", Message: "Caller is not authorized to perform action on resource."},
 			wantDenied: true, wantStatus: 403, want: []string{"(Forbidden/ForbiddenByRbac)"}},
-		{name: "403 firewall", fault: &azurefake.Fault{Status: 403, Code: "Forbidden", Inner: "ForbiddenByFirewall", Message: "Client address is not authorized and caller is not a trusted service."},
+		{name: "403 firewall", wantClass: codes.PermissionDenied, fault: &azurefake.Fault{Status: 403, Code: "Forbidden", Inner: "ForbiddenByFirewall", Message: "Client address is not authorized and caller is not a trusted service."},
 			wantDenied: true, wantStatus: 403, want: []string{"ForbiddenByFirewall"}},
-		{name: "disabled secret", secret: &azurefake.Secret{Value: marker, Disabled: true}, wantDenied: true, wantStatus: 403,
+		{name: "disabled secret", wantClass: codes.PermissionDenied, secret: &azurefake.Secret{Value: marker, Disabled: true}, wantDenied: true, wantStatus: 403,
 			want: []string{"(Forbidden/SecretDisabled): Operation get is not allowed on a disabled secret."}},
-		{name: "429 throttled every time", fault: &azurefake.Fault{Status: 429, Code: "Throttled", Message: "Request was not processed because too many requests were received."},
+		{name: "429 throttled every time", wantClass: codes.Unavailable, fault: &azurefake.Fault{Status: 429, Code: "Throttled", Message: "Request was not processed because too many requests were received."},
 			wantStatus: 429, want: []string{"HTTP 429 Too Many Requests (Throttled)"}},
-		{name: "401 after a token", fault: &azurefake.Fault{Status: 401, Code: "Unauthorized", Message: "AKV10032: Invalid issuer."},
+		{name: "401 after a token", wantClass: codes.Internal, fault: &azurefake.Fault{Status: 401, Code: "Unauthorized", Message: "AKV10032: Invalid issuer."},
 			wantStatus: 401, want: []string{"HTTP 401 Unauthorized (Unauthorized): AKV10032"}},
-		{name: "500", fault: &azurefake.Fault{Status: 500, Code: "InternalServerError", Message: "oops"}, wantStatus: 500, want: []string{"HTTP 500"}},
-		{name: "400 bad parameter", fault: &azurefake.Fault{Status: 400, Code: "BadParameter", Message: "The request URI contains an invalid name: x"}, wantStatus: 400,
+		{name: "500", wantClass: codes.Unavailable, fault: &azurefake.Fault{Status: 500, Code: "InternalServerError", Message: "oops"}, wantStatus: 500, want: []string{"HTTP 500"}},
+		{name: "400 bad parameter", wantClass: codes.Internal, fault: &azurefake.Fault{Status: 400, Code: "BadParameter", Message: "The request URI contains an invalid name: x"}, wantStatus: 400,
 			want: []string{"HTTP 400 Bad Request (BadParameter)"}},
-		{name: "error body not JSON", fault: &azurefake.Fault{Status: 502, Body: "<html>bad gateway\n\t" + marker + "</html>"}, wantStatus: 502,
+		{name: "error body not JSON", wantClass: codes.Unavailable, fault: &azurefake.Fault{Status: 502, Body: "<html>bad gateway\n\t" + marker + "</html>"}, wantStatus: 502,
 			want: []string{"HTTP 502 Bad Gateway"}},
-		{name: "error message on many lines", fault: &azurefake.Fault{Status: 409, Code: "Conflict", Message: "line one\nline two\r\n\tthree"}, wantStatus: 409,
+		{name: "error message on many lines", wantClass: codes.Internal, fault: &azurefake.Fault{Status: 409, Code: "Conflict", Message: "line one\nline two\r\n\tthree"}, wantStatus: 409,
 			want: []string{"(Conflict): line one line two three"}},
-		{name: "200 not JSON", fault: &azurefake.Fault{Body: `{"value": "` + marker + `", oops`},
+		{name: "200 not JSON", wantClass: codes.Internal, fault: &azurefake.Fault{Body: `{"value": "` + marker + `", oops`},
 			want: []string{"could not be decoded", "details withheld"}},
-		{name: "200 value of the wrong type", fault: &azurefake.Fault{Body: `{"value": ["` + marker + `"]}`},
+		{name: "200 value of the wrong type", wantClass: codes.Internal, fault: &azurefake.Fault{Body: `{"value": ["` + marker + `"]}`},
 			want: []string{"could not be decoded"}},
-		{name: "200 without a value", fault: &azurefake.Fault{Body: `{"id": "https://x.vault.azure.net/secrets/k/1", "attributes": {"enabled": true}}`},
+		{name: "200 without a value", wantClass: codes.Internal, fault: &azurefake.Fault{Body: `{"id": "https://x.vault.azure.net/secrets/k/1", "attributes": {"enabled": true}}`},
 			want: []string{"the response carries no value"}},
-		{name: "200 null value", fault: &azurefake.Fault{Body: `{"value": null}`}, want: []string{"the response carries no value"}},
+		{name: "200 null value", wantClass: codes.Internal, fault: &azurefake.Fault{Body: `{"value": null}`}, want: []string{"the response carries no value"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -141,10 +145,11 @@ func TestServiceErrors(t *testing.T) {
 				f.SetSecret("airflow-variables-k", marker) // the fault answers instead
 				f.AddFault(*tt.fault)
 			}
-			_, err := b.Variable(t.Context(), "k")
+			_, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "k"})
 			require.Error(t, err)
 			assert.Equal(t, tt.wantNotFound, errors.Is(err, resolver.ErrNotFound), "not found: %v", err)
 			assert.Equal(t, tt.wantDenied, errors.Is(err, resolver.ErrPermissionDenied), "permission denied: %v", err)
+			assert.Equal(t, tt.wantClass, resolver.Code(err))
 			var re *azcore.ResponseError
 			if tt.wantStatus != 0 {
 				require.ErrorAs(t, err, &re, "the SDK's error is kept")
@@ -179,7 +184,7 @@ func TestRetries(t *testing.T) {
 			f.SetSecret("airflow-variables-k", "v")
 			b := newGo(t, f, azurekeyvault.Options{})
 			f.AddFault(tt.fault)
-			v, err := b.Variable(t.Context(), "k")
+			v, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "k"})
 			require.NoError(t, err)
 			assert.Equal(t, "v", v)
 			authorized := 0
@@ -213,13 +218,35 @@ func TestFailClosed(t *testing.T) {
 	assert.ErrorIs(t, nf.Errs[0], resolver.ErrPermissionDenied)
 }
 
+// TestRefused: a vault that refuses the connection is unavailable
+// (resolver.Code), after the SDK's retries.
+func TestRefused(t *testing.T) {
+	f := newFake(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	vaultURL := "https://" + l.Addr().String() + "/"
+	require.NoError(t, l.Close())
+	b, err := azurekeyvault.New(azurekeyvault.Options{
+		VaultURL:   vaultURL,
+		Credential: staticToken{},
+		Client: azsecrets.ClientOptions{ClientOptions: azcore.ClientOptions{Transport: fakeClient(f), Retry: fastRetries},
+			DisableChallengeResourceVerification: true},
+	})
+	require.NoError(t, err)
+	_, err = b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "k"})
+	require.Error(t, err)
+	assert.Equal(t, codes.Unavailable, resolver.Code(err), "%v", err)
+	assert.NotErrorIs(t, err, resolver.ErrNotFound)
+	assert.Contains(t, err.Error(), `secret "airflow-variables-k"`)
+}
+
 // TestCanceled: a canceled context makes no request.
 func TestCanceled(t *testing.T) {
 	f := newFake(t)
 	b := newGo(t, f, azurekeyvault.Options{})
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := b.ConnectionValue(ctx, "x")
+	_, err := b.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "x"})
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Zero(t, f.Count(""))
 }

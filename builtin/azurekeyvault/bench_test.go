@@ -16,6 +16,7 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/azurekeyvault"
 	"github.com/secretpath/secretpath/internal/azurefake"
+	"github.com/secretpath/secretpath/resolver"
 )
 
 // The benchmarks compare a lookup through the backend with the same
@@ -66,7 +67,7 @@ func benchPair(b *testing.B, vaultURL string, cred azcore.TokenCredential, co az
 	}
 	callBackend := func() time.Duration {
 		t0 := time.Now()
-		v, err := backend.ConnectionValue(ctx, "smtp_default")
+		v, err := backend.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "smtp_default"})
 		if err != nil || v == "" {
 			b.Fatal(err)
 		}

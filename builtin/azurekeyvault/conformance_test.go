@@ -30,7 +30,7 @@ func (harness) Backend(_ context.Context, t *testing.T, seed backendtest.Seed) r
 		resolver.KindConfig:     seed.Configs,
 	} {
 		for id, v := range values {
-			name, err := b.SecretName(k, id)
+			name, err := b.SecretName(resolver.Request{Kind: k, ID: id})
 			require.NoError(t, err, id)
 			f.SetSecret(name, v)
 		}

@@ -60,7 +60,7 @@ func TestCredentials(t *testing.T) {
 			}
 			f.SetSecret("airflow-connections-smtp-default", "smtps://user:pw@relay.example.com:465")
 			b := mustOpen(t, fakeKwargs(t, f, tt.kw))
-			v, err := b.ConnectionValue(t.Context(), "smtp_default")
+			v, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindConnection, ID: "smtp_default"})
 			require.NoError(t, err)
 			assert.Equal(t, "smtps://user:pw@relay.example.com:465", v)
 
@@ -105,7 +105,7 @@ func TestCredentialFailures(t *testing.T) {
 			f := newFake(t)
 			f.SetSecret("airflow-variables-k", "v")
 			b := mustOpen(t, fakeKwargs(t, f, tt.kw))
-			_, err := b.Variable(t.Context(), "k")
+			_, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "k"})
 			require.Error(t, err)
 			assert.NotErrorIs(t, err, resolver.ErrNotFound)
 			assert.NotErrorIs(t, err, resolver.ErrPermissionDenied)

@@ -6,10 +6,16 @@ import (
 	"github.com/secretpath/secretpath/resolver"
 )
 
-// Describe names the secret a lookup of id reads, or why none is read, for
-// resolver.Explain.
-func (b *Backend) Describe(kind resolver.Kind, id string) string {
-	name, err := b.SecretName(kind, id)
+var _ interface {
+	resolver.Backend
+	resolver.Named
+	resolver.Describer
+} = (*Backend)(nil)
+
+// Describe names the secret a lookup of req reads, or why none is read,
+// for resolver.Explain.
+func (b *Backend) Describe(req resolver.Request) string {
+	name, err := b.SecretName(req)
 	if err != nil {
 		return "no request (" + err.Error() + ")"
 	}

@@ -93,7 +93,9 @@
 // *azidentity.AuthenticationFailedError); its text is one line naming the
 // secret, the HTTP status, Key Vault's error code and message, with the
 // client secret masked. No error contains a secret's value: a 200 answer
-// that cannot be decoded is reported without details.
+// that cannot be decoded is reported without details. HTTP 429 and 5xx
+// answers and a refused connection (after the SDK's retries) are marked
+// codes.Unavailable, which resolver.Code reports.
 //
 // # Deliberate differences from Airflow
 //

@@ -13,6 +13,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver"
 )
 
@@ -24,7 +25,8 @@ const maxMessage = 300
 // masked; it unwraps to the SDK's error (errors.As finds
 // *azcore.ResponseError and *azidentity.AuthenticationFailedError) and to
 // resolver.ErrNotFound (HTTP 404) or resolver.ErrPermissionDenied (HTTP
-// 403).
+// 403); what the Azure table (unavailable) says is the vault's
+// unavailability is marked codes.Unavailable.
 type lookupError struct {
 	sentinel error
 	err      error
@@ -42,6 +44,14 @@ func (e *lookupError) Unwrap() []error {
 
 var errNoValue = errors.New("the response carries no value")
 
+// unavailable is the Azure table of the vault's answers marked
+// codes.Unavailable (after 404, not found, and 403, permission denied):
+// 429, throttling, and 5xx. A request that got no answer because the
+// connection was refused is marked too. The SDK has retried them all.
+func unavailable(status int) bool {
+	return status == http.StatusTooManyRequests || status >= 500
+}
+
 // wrap turns the SDK's error from GetSecret(name) into a lookupError.
 // status is the vault's last HTTP status (0 when none was seen).
 func (b *Backend) wrap(name string, status int, err error) error {
@@ -51,11 +61,13 @@ func (b *Backend) wrap(name string, status int, err error) error {
 	var af *azidentity.AuthenticationFailedError
 	switch {
 	case errors.As(err, &re):
-		switch re.StatusCode {
-		case http.StatusNotFound:
+		switch {
+		case re.StatusCode == http.StatusNotFound:
 			e.sentinel = resolver.ErrNotFound
-		case http.StatusForbidden:
+		case re.StatusCode == http.StatusForbidden:
 			e.sentinel = resolver.ErrPermissionDenied
+		case unavailable(re.StatusCode):
+			e.err = kit.Unavailable(err)
 		}
 		var body []byte
 		if re.RawResponse != nil {
@@ -70,6 +82,9 @@ func (b *Backend) wrap(name string, status int, err error) error {
 		e.msg = what + ": the response could not be decoded (details withheld: they can quote the secret)"
 		return e
 	default:
+		if kit.Unanswered(err) {
+			e.err = kit.Unavailable(err)
+		}
 		e.msg = what + ": " + oneLine(err.Error(), 2*maxMessage)
 		if strings.Contains(e.msg, "DisableChallengeResourceVerification") {
 			e.msg += " (backend_kwargs: \"verify_challenge_resource\": false)"

@@ -11,8 +11,10 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
 	"github.com/secretpath/secretpath/builtin/azurekeyvault"
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/internal/azurefake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // From Go: a credential (in production azidentity.NewDefaultAzureCredential
@@ -39,7 +41,7 @@ func Example() {
 		VaultURL:   fake.URL, // https://<vault-name>.vault.azure.net/
 		Credential: cred,
 		Client:     azsecrets.ClientOptions{ClientOptions: local, DisableChallengeResourceVerification: true},
-		Variables:  azurekeyvault.Kind{Off: true}, // variables live elsewhere: never asked
+		Variables:  location.Location{Off: true}, // variables live elsewhere: never asked
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -61,7 +63,7 @@ func Example() {
 // Vault name, or that spell a team-scoped one, are not found without a
 // request. Building the backend makes no request.
 func ExampleBackend_SecretName() {
-	kwargs, err := resolver.ParseKwargs([]byte(`{
+	kwargs, err := config.ParseKwargs([]byte(`{
 		"vault_url": "https://myvault.vault.azure.net/",
 		"tenant_id": "00000000-0000-4000-8000-0000000000aa",
 		"client_id": "00000000-0000-4000-8000-0000000000cc",
@@ -71,7 +73,7 @@ func ExampleBackend_SecretName() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	rb, err := resolver.Open(context.Background(), "airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend", kwargs)
+	rb, err := resolver.OpenBackend(context.Background(), "airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend", resolver.Env{Kwargs: kwargs})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -87,7 +89,7 @@ func ExampleBackend_SecretName() {
 		{resolver.KindConnection, "teama__db"},
 		{resolver.KindVariable, "a:b"},
 	} {
-		fmt.Println(b.SecretName(q.kind, q.id))
+		fmt.Println(b.SecretName(resolver.Request{Kind: q.kind, ID: q.id}))
 	}
 	// Output:
 	// airflow-conns-smtp-default <nil>

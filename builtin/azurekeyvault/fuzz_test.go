@@ -12,8 +12,10 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/secretpath/secretpath/builtin/azurekeyvault"
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/internal/azurefake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 const fuzzSecret = "FUZZ-client-secret-never-echoed"
@@ -31,13 +33,13 @@ func FuzzKwargs(f *testing.F) {
 	f.Add([]byte(`{"vault_url": "https://kv.vault.azure.net/", "connection_verify": false, "verify_challenge_resource": "false", "api_version": "7.4"}`))
 	f.Add([]byte(`{"vault_url": "http://u:` + fuzzSecret + `@h/", "client_secret": "` + fuzzSecret + `"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		kw, err := resolver.ParseKwargs(data)
+		kw, err := config.ParseKwargs(data)
 		if err != nil {
 			return
 		}
-		b, err := resolver.Open(t.Context(), azurekeyvault.Name, kw)
+		b, err := resolver.OpenBackend(t.Context(), azurekeyvault.Name, resolver.Env{Kwargs: kw})
 		if err != nil {
-			if !errors.Is(err, resolver.ErrConfig) {
+			if !errors.Is(err, config.ErrInvalid) {
 				t.Fatalf("not a configuration error: %v", err)
 			}
 			if strings.Contains(err.Error(), fuzzSecret) {
@@ -57,7 +59,7 @@ func checkNames(t *testing.T, b *azurekeyvault.Backend, ids ...string) {
 	t.Helper()
 	for _, k := range []resolver.Kind{resolver.KindConnection, resolver.KindVariable, resolver.KindConfig} {
 		for _, id := range ids {
-			name, err := b.SecretName(k, id)
+			name, err := b.SecretName(resolver.Request{Kind: k, ID: id})
 			switch {
 			case err != nil && !errors.Is(err, resolver.ErrNotFound):
 				t.Fatalf("%v %q: %v", k, id, err)
@@ -86,17 +88,17 @@ func FuzzSecretName(f *testing.F) {
 		b, err := azurekeyvault.New(azurekeyvault.Options{
 			VaultURL:    "https://kv.vault.azure.net/",
 			Credential:  cred,
-			Connections: azurekeyvault.Kind{Prefix: prefix, NoPrefix: prefix == ""},
+			Connections: location.Location{Prefix: prefix, NoPrefix: prefix == ""},
 			Sep:         sep,
 		})
 		if err != nil {
-			if !errors.Is(err, resolver.ErrConfig) {
+			if !errors.Is(err, config.ErrInvalid) {
 				t.Fatalf("not a configuration error: %v", err)
 			}
 			return
 		}
 		checkNames(t, b, id)
-		name, err := b.SecretName(resolver.KindConnection, id)
+		name, err := b.SecretName(resolver.Request{Kind: resolver.KindConnection, ID: id})
 		if err == nil && strings.ContainsAny(id, "_.") && strings.ContainsAny(name, "_.") {
 			t.Fatalf("%q: '_' and '.' must become sep: %q", id, name)
 		}
@@ -130,7 +132,7 @@ func FuzzResponse(f *testing.F) {
 		}
 		srv.ClearFaults()
 		srv.AddFault(azurefake.Fault{Status: status, Body: string(body) + " "})
-		v, err := b.Variable(t.Context(), "k")
+		v, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "k"})
 		if err == nil {
 			// The SDK reads the "value" member, exactly so named.
 			var doc map[string]json.RawMessage

@@ -14,14 +14,16 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // settings are the backend_kwargs, read.
 type settings struct {
-	vaultURL          string
-	sep               string
-	conns, vars, cfgs Kind
+	vaultURL  string
+	sep       string
+	locations kit.Locations
 
 	// tenant_id, client_id, client_secret: a client-secret credential.
 	tenantID, clientID, clientSecret string
@@ -39,18 +41,11 @@ type settings struct {
 
 // parseSettings reads every key the backend knows; the caller then calls
 // CheckUnused.
-func parseSettings(kw *resolver.Kwargs) (settings, error) {
+func parseSettings(kw *config.Kwargs) (settings, error) {
 	var s settings
 	var err error
-	for _, k := range []struct {
-		key string
-		dst *Kind
-	}{{"connections_prefix", &s.conns}, {"variables_prefix", &s.vars}, {"config_prefix", &s.cfgs}} {
-		prefix, on, err := kw.OptString(k.key, "")
-		if err != nil {
-			return settings{}, err
-		}
-		*k.dst = Kind{Off: !on, Prefix: prefix, NoPrefix: on && kw.Has(k.key) && prefix == ""}
+	if s.locations, err = scheme(DefaultSep).Parse(kw); err != nil {
+		return settings{}, err
 	}
 	strs := []struct {
 		key string
@@ -77,20 +72,20 @@ func parseSettings(kw *resolver.Kwargs) (settings, error) {
 	case !on: // null: Airflow's default
 		sep = DefaultSep
 	case sep == "":
-		return settings{}, fmt.Errorf("%w: backend_kwargs key %q must not be empty (it is part of every Key Vault secret name)", resolver.ErrConfig, "sep")
+		return settings{}, fmt.Errorf("%w: backend_kwargs key %q must not be empty (it is part of every Key Vault secret name)", config.ErrInvalid, "sep")
 	}
 	s.sep = sep
 	if err := checkVaultURL(s.vaultURL); err != nil {
 		return settings{}, err
 	}
 	if n := count(s.tenantID, s.clientID, s.clientSecret); n != 0 && n != 3 {
-		return settings{}, fmt.Errorf("%w: backend_kwargs keys %q, %q and %q go together (a client-secret credential)", resolver.ErrConfig, "tenant_id", "client_id", "client_secret")
+		return settings{}, fmt.Errorf("%w: backend_kwargs keys %q, %q and %q go together (a client-secret credential)", config.ErrInvalid, "tenant_id", "client_id", "client_secret")
 	}
 	if n := count(s.miClientID, s.wiTenantID); n == 1 {
-		return settings{}, fmt.Errorf("%w: backend_kwargs keys %q and %q go together (Airflow ignores one without the other)", resolver.ErrConfig, "managed_identity_client_id", "workload_identity_tenant_id")
+		return settings{}, fmt.Errorf("%w: backend_kwargs keys %q and %q go together (Airflow ignores one without the other)", config.ErrInvalid, "managed_identity_client_id", "workload_identity_tenant_id")
 	}
 	if s.clientSecret != "" && s.miClientID != "" {
-		return settings{}, fmt.Errorf("%w: backend_kwargs keys %q and %q are two different credentials: give one", resolver.ErrConfig, "client_secret", "managed_identity_client_id")
+		return settings{}, fmt.Errorf("%w: backend_kwargs keys %q and %q are two different credentials: give one", config.ErrInvalid, "client_secret", "managed_identity_client_id")
 	}
 	if s.verifyChallenge, err = kw.Bool("verify_challenge_resource", true); err != nil {
 		return settings{}, err
@@ -98,10 +93,12 @@ func parseSettings(kw *resolver.Kwargs) (settings, error) {
 	if s.disableInstanceDiscovery, err = kw.Bool("disable_instance_discovery", false); err != nil {
 		return settings{}, err
 	}
-	if err := parseVerify(kw, &s); err != nil {
+	v, err := verify.Parse(kw)
+	if err != nil {
 		return settings{}, err
 	}
-	if s.timeout, err = parseTimeout(kw); err != nil {
+	s.insecure, s.caBundle = v.Insecure, v.CABundle
+	if s.timeout, err = kit.Timeout(kw); err != nil {
 		return settings{}, err
 	}
 	return s, nil
@@ -121,53 +118,18 @@ func count(vals ...string) int {
 // is not echoed: it may carry user information.
 func checkVaultURL(s string) error {
 	if s == "" {
-		return fmt.Errorf("%w: backend_kwargs key %q is required (https://<vault-name>.vault.azure.net/)", resolver.ErrConfig, "vault_url")
+		return fmt.Errorf("%w: backend_kwargs key %q is required (https://<vault-name>.vault.azure.net/)", config.ErrInvalid, "vault_url")
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("%w: backend_kwargs key %q must be an https:// URL with a host and no user, query or fragment", resolver.ErrConfig, "vault_url")
+		return fmt.Errorf("%w: backend_kwargs key %q must be an https:// URL with a host and no user, query or fragment", config.ErrInvalid, "vault_url")
 	}
 	return nil
 }
 
-// parseVerify reads connection_verify as azure-core's transport takes it: a
-// boolean, or the path of a CA bundle. A string that reads as a boolean (a
-// per-key environment override is always a string) is one.
-func parseVerify(kw *resolver.Kwargs, s *settings) error {
-	const key = "connection_verify"
-	if !kw.Has(key) || kw.IsNull(key) {
-		_, _ = kw.String(key, "") // marks the key read
-		return nil
-	}
-	if v, err := kw.Bool(key, true); err == nil {
-		s.insecure = !v
-		return nil
-	}
-	path, err := kw.String(key, "")
-	if err != nil || path == "" {
-		return fmt.Errorf("%w: backend_kwargs key %q must be a boolean or the path of a CA bundle", resolver.ErrConfig, key)
-	}
-	s.caBundle = path
-	return nil
-}
-
-// parseTimeout reads timeout_seconds: absent or null gives 0 (the
-// default), 0 gives -1 (no bound).
-func parseTimeout(kw *resolver.Kwargs) (time.Duration, error) {
-	const key = "timeout_seconds"
-	secs, err := kw.Float(key, 0)
-	switch {
-	case err != nil:
-		return 0, err
-	case !kw.Has(key) || kw.IsNull(key):
-		return 0, nil
-	case !(secs >= 0 && secs <= 24*3600): // NaN included
-		return 0, fmt.Errorf("%w: backend_kwargs key %q must be between 0 (no timeout) and 86400", resolver.ErrConfig, key)
-	case secs == 0:
-		return -1, nil
-	}
-	return time.Duration(secs * float64(time.Second)), nil
-}
+// verify is connection_verify, as azure-core's transport takes it: a
+// boolean, or the path of a CA bundle ("" is refused).
+var verify = kit.VerifyKwarg{Key: "connection_verify", RefuseEmpty: true}
 
 // transportHook, when set (by tests), adjusts every transport the backend
 // builds from kwargs.
@@ -188,14 +150,14 @@ func (s *settings) transport() (*http.Client, error) {
 	if s.caBundle != "" {
 		pem, err := os.ReadFile(s.caBundle)
 		if err != nil {
-			return nil, fmt.Errorf("%w: backend_kwargs key %q: %v", resolver.ErrConfig, "connection_verify", err)
+			return nil, fmt.Errorf("%w: backend_kwargs key %q: %v", config.ErrInvalid, "connection_verify", err)
 		}
 		pool, err := x509.SystemCertPool()
 		if err != nil || pool == nil {
 			pool = x509.NewCertPool()
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%w: backend_kwargs key %q: %s holds no PEM certificate", resolver.ErrConfig, "connection_verify", s.caBundle)
+			return nil, fmt.Errorf("%w: backend_kwargs key %q: %s holds no PEM certificate", config.ErrInvalid, "connection_verify", s.caBundle)
 		}
 		tr.TLSClientConfig.RootCAs = pool
 	}
@@ -213,7 +175,7 @@ func (s *settings) transport() (*http.Client, error) {
 // else gives DefaultAzureCredential. No request is made.
 func (s *settings) credential(co azcore.ClientOptions) (azcore.TokenCredential, error) {
 	wrap := func(what string, err error) error {
-		return fmt.Errorf("%w: %s: %s: %s", resolver.ErrConfig, Name, what, oneLine(err.Error(), 2*maxMessage))
+		return fmt.Errorf("%w: %s: %s: %s", config.ErrInvalid, Name, what, oneLine(err.Error(), 2*maxMessage))
 	}
 	switch {
 	case s.clientSecret != "":
@@ -264,7 +226,7 @@ func (s *settings) identityChain(co azcore.ClientOptions) (azcore.TokenCredentia
 			DisableInstanceDiscovery:   s.disableInstanceDiscovery,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: workload identity credential: %s", resolver.ErrConfig, Name, oneLine(err.Error(), 2*maxMessage))
+			return nil, fmt.Errorf("%w: %s: workload identity credential: %s", config.ErrInvalid, Name, oneLine(err.Error(), 2*maxMessage))
 		}
 		creds = append(creds, wi)
 	}
@@ -273,18 +235,19 @@ func (s *settings) identityChain(co azcore.ClientOptions) (azcore.TokenCredentia
 		ID:            azidentity.ClientID(s.miClientID),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: managed identity credential: %s", resolver.ErrConfig, Name, oneLine(err.Error(), 2*maxMessage))
+		return nil, fmt.Errorf("%w: %s: managed identity credential: %s", config.ErrInvalid, Name, oneLine(err.Error(), 2*maxMessage))
 	}
 	creds = append(creds, mi)
 	chain, err := azidentity.NewChainedTokenCredential(creds, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %s", resolver.ErrConfig, Name, oneLine(err.Error(), 2*maxMessage))
+		return nil, fmt.Errorf("%w: %s: %s", config.ErrInvalid, Name, oneLine(err.Error(), 2*maxMessage))
 	}
 	return chain, nil
 }
 
-// open builds a Backend from backend_kwargs (see the package doc).
-func open(_ context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
+// open builds a Backend from env's backend_kwargs (see the package doc).
+func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
+	kw := env.Kwargs
 	s, err := parseSettings(kw)
 	if err != nil {
 		return nil, err
@@ -310,9 +273,9 @@ func open(_ context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
 		VaultURL:    s.vaultURL,
 		Credential:  cred,
 		Client:      sco,
-		Connections: s.conns,
-		Variables:   s.vars,
-		Configs:     s.cfgs,
+		Connections: s.locations.Connections,
+		Variables:   s.locations.Variables,
+		Configs:     s.locations.Configs,
 		Sep:         s.sep,
 		Timeout:     s.timeout,
 	})

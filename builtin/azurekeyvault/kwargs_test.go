@@ -1,7 +1,6 @@
 package azurekeyvault_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,10 +10,12 @@ import (
 
 	"github.com/secretpath/secretpath/internal/azurefake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // TestKwargsErrors: every refused kwarg is a configuration error that
-// names it and never echoes the client secret. No request is made.
+// names it and never echoes the client secret. No request is made. (The
+// kit's kwargs: TestKit.)
 func TestKwargsErrors(t *testing.T) {
 	f := newFake(t)
 	notPEM := filepath.Join(t.TempDir(), "not.pem")
@@ -43,21 +44,14 @@ func TestKwargsErrors(t *testing.T) {
 			want: []string{"client_secret", "managed_identity_client_id"}},
 		{name: "verify_challenge_resource not a boolean", kw: map[string]any{"verify_challenge_resource": "maybe"}, want: []string{"verify_challenge_resource"}},
 		{name: "disable_instance_discovery not a boolean", kw: map[string]any{"disable_instance_discovery": 2}, want: []string{"disable_instance_discovery"}},
-		{name: "connection_verify not a boolean or path", kw: map[string]any{"connection_verify": 3}, want: []string{"connection_verify"}},
-		{name: "connection_verify empty", kw: map[string]any{"connection_verify": ""}, want: []string{"connection_verify"}},
-		{name: "missing CA bundle", kw: map[string]any{"connection_verify": "/nonexistent/ca.pem"}, want: []string{"connection_verify", "/nonexistent/ca.pem"}},
 		{name: "CA bundle without a certificate", kw: map[string]any{"connection_verify": notPEM}, want: []string{"connection_verify", "no PEM certificate"}},
-		{name: "timeout negative", kw: map[string]any{"timeout_seconds": -1}, want: []string{"timeout_seconds"}},
-		{name: "timeout not a number", kw: map[string]any{"timeout_seconds": "soon"}, want: []string{"timeout_seconds"}},
-		{name: "timeout NaN", kw: map[string]any{"timeout_seconds": "NaN"}, want: []string{"timeout_seconds"}},
 		{name: "api_version not a string", kw: map[string]any{"api_version": 7.4}, want: []string{"api_version"}},
-		{name: "prefix not a string", kw: map[string]any{"connections_prefix": 3}, want: []string{"connections_prefix"}},
 		{name: "sep not a string", kw: map[string]any{"sep": 1}, want: []string{"sep"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := openKwargs(t, fakeKwargs(t, f, tt.kw))
-			require.ErrorIs(t, err, resolver.ErrConfig)
+			require.ErrorIs(t, err, config.ErrInvalid)
 			for _, w := range tt.want {
 				assert.Contains(t, err.Error(), w)
 			}
@@ -80,32 +74,7 @@ func TestKwargsAsStrings(t *testing.T) {
 		"timeout_seconds":            "30",
 		"sep":                        nil,
 	}))
-	v, err := b.Variable(t.Context(), "k")
+	v, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "k"})
 	require.NoError(t, err)
 	assert.Equal(t, "v", v)
-}
-
-// TestAliases: Airflow's class paths open the backend.
-func TestAliases(t *testing.T) {
-	for _, name := range []string{
-		"azure-key-vault",
-		"airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend",
-		"airflow.contrib.secrets.azure_key_vault.AzureKeyVaultBackend",
-	} {
-		canon, ok := resolver.Canonical(name)
-		require.True(t, ok, name)
-		assert.Equal(t, "azure-key-vault", canon)
-	}
-}
-
-// TestTimeout: timeout_seconds bounds a lookup against a vault that never
-// answers.
-func TestTimeout(t *testing.T) {
-	f := newFake(t)
-	f.AddFault(azurefake.Fault{Hang: true})
-	b := mustOpen(t, fakeKwargs(t, f, map[string]any{"timeout_seconds": 0.5}))
-	_, err := b.Variable(t.Context(), "k")
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.NotErrorIs(t, err, resolver.ErrNotFound)
-	assert.Contains(t, err.Error(), `secret "airflow-variables-k"`)
 }

@@ -6,7 +6,9 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // MaxNameLen is the longest secret name Key Vault accepts.
@@ -25,13 +27,6 @@ var (
 	errTeamScoped  = errors.New("spells a team-scoped secret name (<team>--<id>), which newest Airflow never reads without a team")
 )
 
-// kind is one kind's resolved naming: off, or a prefix ("" = none) already
-// stripped of trailing separator characters and mapped.
-type kind struct {
-	on     bool
-	prefix string
-}
-
 // namer builds secret names the way Airflow's AzureKeyVaultBackend does.
 type namer struct {
 	sep  string
@@ -42,7 +37,7 @@ type namer struct {
 // characters Key Vault accepts.
 func newNamer(sep string) (namer, error) {
 	if sep == "" || !validChars(sep) {
-		return namer{}, fmt.Errorf("%w: backend_kwargs key %q must be one or more of 0-9, a-z, A-Z and - (it is part of every Key Vault secret name)", resolver.ErrConfig, "sep")
+		return namer{}, fmt.Errorf("%w: backend_kwargs key %q must be one or more of 0-9, a-z, A-Z and - (it is part of every Key Vault secret name)", config.ErrInvalid, "sep")
 	}
 	// Airflow: rf"[^{re.escape(sep)}]+{re.escape(TEAM_SEP)}.+", full match.
 	var class strings.Builder
@@ -56,33 +51,26 @@ func newNamer(sep string) (namer, error) {
 	return namer{sep: sep, team: regexp.MustCompile(`^[^` + class.String() + `]+` + teamSep + `.+$`)}, nil
 }
 
-// kind resolves a kind's prefix: Airflow strips trailing characters of sep
-// (Python's str.rstrip(sep), a set of characters) from a non-empty prefix.
+// place maps a compiled prefix (the characters of sep already stripped
+// from its end, as Airflow's str.rstrip(sep) does) as names are mapped.
 // The mapped prefix must be made of characters Key Vault accepts and leave
-// room for an id. what names the kwarg in errors.
-func (n namer) kind(k Kind, def, what string) (kind, error) {
-	if k.Off {
-		return kind{}, nil
+// room for an id; the error names the kind's kwarg.
+func (n namer) place(p *kit.Place) error {
+	if !p.On {
+		return nil
 	}
-	p := k.Prefix
-	switch {
-	case k.NoPrefix:
-		p = ""
-	case p == "":
-		p = def
+	p.Prefix = n.mapName(p.Prefix)
+	if !validChars(p.Prefix) || len(p.Prefix)+len(n.sep) >= MaxNameLen {
+		return fmt.Errorf("%w: backend_kwargs key %q must leave a valid Key Vault secret name: 0-9, a-z, A-Z, - and _ (which becomes sep), shorter than %d characters", config.ErrInvalid, p.Kwarg, MaxNameLen-len(n.sep))
 	}
-	p = n.mapName(strings.TrimRight(p, n.sep))
-	if !validChars(p) || len(p)+len(n.sep) >= MaxNameLen {
-		return kind{}, fmt.Errorf("%w: backend_kwargs key %q must leave a valid Key Vault secret name: 0-9, a-z, A-Z, - and _ (which becomes sep), shorter than %d characters", resolver.ErrConfig, what, MaxNameLen-len(n.sep))
-	}
-	return kind{on: true, prefix: p}, nil
+	return nil
 }
 
 // name returns the secret name for id, or an error wrapping
 // resolver.ErrNotFound when no request is to be made.
-func (n namer) name(k *kind, id string) (string, error) {
+func (n namer) name(p *kit.Place, id string) (string, error) {
 	switch {
-	case !k.on:
+	case !p.On:
 		return "", notFound(id, errKindOff)
 	case id == "":
 		return "", notFound(id, errEmptyID)
@@ -92,8 +80,8 @@ func (n namer) name(k *kind, id string) (string, error) {
 		return "", notFound(id, errTeamScoped)
 	}
 	name := mapped
-	if k.prefix != "" {
-		name = k.prefix + n.sep + mapped
+	if p.Prefix != "" {
+		name = p.Prefix + n.sep + mapped
 	}
 	if len(name) > MaxNameLen || !validChars(name) {
 		return "", fmt.Errorf("%w: id %q: secret name %q %w", resolver.ErrNotFound, id, truncate(name, 140), errInvalidName)

@@ -9,8 +9,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/builtin/azurekeyvault"
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/internal/azurefake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // TestNames: every naming and not-found rule, checked on the wire. A row
@@ -64,7 +66,7 @@ func TestNames(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f.ResetRequests()
 			b := mustOpen(t, fakeKwargs(t, f, tt.kw))
-			name, err := b.SecretName(tt.kind, tt.id)
+			name, err := b.SecretName(resolver.Request{Kind: tt.kind, ID: tt.id})
 			if tt.wantWhy != "" {
 				require.ErrorIs(t, err, resolver.ErrNotFound)
 				assert.Contains(t, err.Error(), tt.wantWhy)
@@ -90,13 +92,7 @@ func TestNames(t *testing.T) {
 }
 
 func lookup(ctx context.Context, b *azurekeyvault.Backend, k resolver.Kind, id string) (string, error) {
-	switch k {
-	case resolver.KindConnection:
-		return b.ConnectionValue(ctx, id)
-	case resolver.KindVariable:
-		return b.Variable(ctx, id)
-	}
-	return b.Config(ctx, id)
+	return b.Lookup(ctx, resolver.Request{Kind: k, ID: id})
 }
 
 // TestNamesCollide: Key Vault compares names ignoring case, and '_', '.'
@@ -107,7 +103,7 @@ func TestNamesCollide(t *testing.T) {
 	b := mustOpen(t, fakeKwargs(t, f, nil))
 	f.SetSecret("airflow-variables-my-key", "one secret")
 	for _, id := range []string{"my_key", "my-key", "my.key", "MY_KEY", "My-Key"} {
-		v, err := b.Variable(t.Context(), id)
+		v, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: id})
 		require.NoError(t, err, id)
 		assert.Equal(t, "one secret", v, id)
 	}
@@ -132,9 +128,55 @@ func TestPrefixErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := openKwargs(t, fakeKwargs(t, f, tt.kw))
-			require.ErrorIs(t, err, resolver.ErrConfig)
+			require.ErrorIs(t, err, config.ErrInvalid)
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+	_, err := azurekeyvault.New(azurekeyvault.Options{VaultURL: f.URL, Credential: staticToken{}, Connections: location.Location{LookupPattern: "x"}})
+	require.ErrorIs(t, err, config.ErrInvalid, "Airflow's Key Vault backend has no lookup patterns")
+	assert.Contains(t, err.Error(), "connections_lookup_pattern")
+	assert.Zero(t, f.Count(""))
+}
+
+// TestDescribe: Explain's line is the secret SecretName gives, or why no
+// request is made; the team does not change it.
+func TestDescribe(t *testing.T) {
+	f := newFake(t)
+	b := mustOpen(t, fakeKwargs(t, f, map[string]any{"config_prefix": nil}))
+	for _, tt := range []struct {
+		req  resolver.Request
+		want string
+	}{
+		{resolver.Request{Kind: resolver.KindConnection, ID: "smtp_default"}, `secret "airflow-connections-smtp-default"`},
+		{resolver.Request{Kind: resolver.KindVariable, ID: "hello", Team: "teama"}, `secret "airflow-variables-hello"`},
+		{resolver.Request{Kind: resolver.KindConfig, ID: "k"}, `no request (not found: id "k": this kind is switched off (its prefix is null))`},
+		{resolver.Request{Kind: resolver.KindVariable, ID: ""}, `no request (not found: id "": an empty id is never looked up)`},
+		{resolver.Request{Kind: resolver.KindConnection, ID: "teama__db"}, "no request (not found: id \"teama__db\": spells a team-scoped secret name"},
+		{resolver.Request{Kind: resolver.Kind(9), ID: "x"}, "no request (not found: unknown kind Kind(9))"},
+	} {
+		assert.Contains(t, b.Describe(tt.req), tt.want, "%+v", tt.req)
+	}
+	assert.Zero(t, f.Count(""), "Describe makes no request")
+}
+
+// TestTeamIgnored: a request's team does not change the secret read
+// (team-scoped names are a later change), and an unknown kind is not
+// found without a request.
+func TestTeamIgnored(t *testing.T) {
+	f := newFake(t)
+	b := mustOpen(t, fakeKwargs(t, f, nil))
+	f.SetSecret("airflow-connections-db", "postgres://u:pw@h/db")
+	v, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindConnection, ID: "db", Team: "teama"})
+	require.NoError(t, err)
+	assert.Equal(t, "postgres://u:pw@h/db", v)
+	names := f.Names(azurefake.KindGetSecret)
+	require.NotEmpty(t, names)
+	for _, n := range names {
+		assert.Equal(t, "airflow-connections-db", n, "not teama--db nor a name with the team")
+	}
+
+	f.ResetRequests()
+	_, err = b.Lookup(t.Context(), resolver.Request{Kind: resolver.Kind(9), ID: "db"})
+	require.ErrorIs(t, err, resolver.ErrNotFound)
 	assert.Zero(t, f.Count(""))
 }

@@ -6,17 +6,28 @@ import (
 	"github.com/secretpath/secretpath/resolver"
 )
 
-var _ resolver.Describer = (*Backend)(nil)
+// Interface checks.
+var (
+	_ resolver.Backend   = (*Backend)(nil)
+	_ resolver.Named     = (*Backend)(nil)
+	_ resolver.Describer = (*Backend)(nil)
+)
 
-// Describe names the environment variable a lookup of id reads, for
+// Describe names the environment variable a lookup of req reads, for
 // resolver.Explain.
-func (b *Backend) Describe(kind resolver.Kind, id string) string {
-	on, prefix, what := b.connOn, b.conn, "connections"
-	switch kind {
+func (b *Backend) Describe(req resolver.Request) string {
+	id := req.ID
+	var on bool
+	var prefix, what string
+	switch req.Kind {
+	case resolver.KindConnection:
+		on, prefix, what = b.connOn, b.conn, "connections"
 	case resolver.KindVariable:
 		on, prefix, what = b.varsOn, b.vars, "variables"
 	case resolver.KindConfig:
 		on, prefix, what = b.cfgOn, b.cfg, "configs"
+	default:
+		return "no lookup (" + req.Kind.String() + " is not a kind env serves)"
 	}
 	switch {
 	case !on:

@@ -5,9 +5,9 @@
 // ("my-conn" is AIRFLOW_CONN_MY-CONN).
 //
 // Importing the package registers it as "env" (alias
-// airflow.secrets.environment_variables.EnvironmentVariablesBackend). The
-// root package secretpath puts it in every search path after the configured
-// backends.
+// airflow.secrets.environment_variables.EnvironmentVariablesBackend) for
+// the environment role: resolver.Open puts it in every search path after
+// the configured backend, as Airflow does.
 package env
 
 import (
@@ -21,6 +21,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // The prefixes Airflow uses.
@@ -71,13 +72,20 @@ func New(o Options) *Backend {
 }
 
 func init() {
-	resolver.Register("env", open, "airflow.secrets.environment_variables.EnvironmentVariablesBackend")
+	resolver.Register(resolver.Registration{
+		Name:    "env",
+		Aliases: []string{"airflow.secrets.environment_variables.EnvironmentVariablesBackend"},
+		Role:    resolver.RoleEnvironment,
+		Doc:     "environment variables: AIRFLOW_CONN_<CONN_ID>, AIRFLOW_VAR_<KEY> (Airflow's EnvironmentVariablesBackend)",
+		Factory: open,
+	})
 }
 
 // open builds a Backend from backend_kwargs: connections_prefix,
 // variables_prefix (null switches the kind off) and config_prefix (off unless
 // given).
-func open(_ context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
+func open(_ context.Context, e resolver.Env) (resolver.Backend, error) {
+	kw := e.Kwargs
 	var o Options
 	var on bool
 	var err error
@@ -95,8 +103,18 @@ func open(_ context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
 	if !kw.Has("config_prefix") {
 		o.ConfigsOn = false
 	}
-	if (!o.ConnectionsOff && o.ConnectionsPrefix == "") || (!o.VariablesOff && o.VariablesPrefix == "") || (o.ConfigsOn && o.ConfigPrefix == "") {
-		return nil, fmt.Errorf("%w: env: a prefix must not be empty (use null to switch a kind off)", resolver.ErrConfig)
+	for _, p := range []struct {
+		key   string
+		on    bool
+		value string
+	}{
+		{"connections_prefix", !o.ConnectionsOff, o.ConnectionsPrefix},
+		{"variables_prefix", !o.VariablesOff, o.VariablesPrefix},
+		{"config_prefix", o.ConfigsOn, o.ConfigPrefix},
+	} {
+		if p.on && p.value == "" {
+			return nil, fmt.Errorf("%w: backend env: backend_kwargs key %q must not be empty (use null to switch a kind off)", config.ErrInvalid, p.key)
+		}
 	}
 	if err := kw.CheckUnused("env"); err != nil {
 		return nil, err
@@ -107,24 +125,28 @@ func open(_ context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
 // Name returns "env".
 func (b *Backend) Name() string { return "env" }
 
-// ConnectionValue returns $<prefix><CONN_ID>. An empty value counts as absent.
-func (b *Backend) ConnectionValue(ctx context.Context, connID string) (string, error) {
-	v, err := b.get(ctx, b.connOn, b.conn, connID)
-	if err == nil && v == "" {
-		return "", resolver.ErrNotFound
+// Lookup returns $<prefix><ID upper-cased> for req's kind: a connection's
+// value (an empty one counts as absent), a variable's (an empty value is a
+// value: Airflow checks only for None) or, when configs are on, a config's.
+// A kind that is off, an empty id or an unset variable is
+// resolver.ErrNotFound. req.Team is ignored.
+func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	switch req.Kind {
+	case resolver.KindConnection:
+		v, err := b.get(ctx, b.connOn, b.conn, req.ID)
+		if err == nil && v == "" {
+			return "", resolver.ErrNotFound
+		}
+		return v, err
+	case resolver.KindVariable:
+		return b.get(ctx, b.varsOn, b.vars, req.ID)
+	case resolver.KindConfig:
+		return b.get(ctx, b.cfgOn, b.cfg, req.ID)
 	}
-	return v, err
-}
-
-// Variable returns $<prefix><KEY>. An empty value is a value (Airflow checks
-// only for None).
-func (b *Backend) Variable(ctx context.Context, key string) (string, error) {
-	return b.get(ctx, b.varsOn, b.vars, key)
-}
-
-// Config returns $<config prefix><KEY> when configs are on.
-func (b *Backend) Config(ctx context.Context, key string) (string, error) {
-	return b.get(ctx, b.cfgOn, b.cfg, key)
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	return "", resolver.ErrNotFound
 }
 
 func (b *Backend) get(ctx context.Context, on bool, prefix, id string) (string, error) {

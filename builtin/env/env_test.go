@@ -7,8 +7,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/backendtest"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // harness serves the suite from a map standing in for the environment, so
@@ -72,16 +74,7 @@ func TestNames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var got string
-			var err error
-			switch tt.kind {
-			case resolver.KindConnection:
-				got, err = b.ConnectionValue(ctx, tt.id)
-			case resolver.KindVariable:
-				got, err = b.Variable(ctx, tt.id)
-			case resolver.KindConfig:
-				got, err = b.Config(ctx, tt.id)
-			}
+			got, err := b.Lookup(ctx, resolver.Request{Kind: tt.kind, ID: tt.id})
 			if tt.notFound {
 				assert.ErrorIs(t, err, resolver.ErrNotFound)
 				return
@@ -99,28 +92,27 @@ func TestKwargs(t *testing.T) {
 	t.Setenv("CFG_X", "cfg")
 	tests := []struct {
 		name     string
-		kwargs   string
+		kwargs   map[string]any
 		wantConn string // "" = not found
 		wantVar  string
 		wantCfg  string
 		wantErr  string
 	}{
-		{name: "defaults", kwargs: ``, wantConn: "http://default-prefix", wantVar: "default-var"},
-		{name: "custom prefix", kwargs: `{"connections_prefix": "MY_CONN_"}`, wantConn: "http://custom-prefix", wantVar: "default-var"},
-		{name: "null switches off", kwargs: `{"connections_prefix": null, "variables_prefix": null}`},
-		{name: "config prefix", kwargs: `{"config_prefix": "CFG_"}`, wantConn: "http://default-prefix", wantVar: "default-var", wantCfg: "cfg"},
-		{name: "unknown key", kwargs: `{"connection_prefix": "X_"}`, wantErr: `unknown backend_kwargs key(s): connection_prefix`},
-		{name: "empty prefix", kwargs: `{"variables_prefix": ""}`, wantErr: "must not be empty"},
-		{name: "wrong type", kwargs: `{"variables_prefix": 3}`, wantErr: `"variables_prefix" must be a string`},
+		{name: "defaults", kwargs: map[string]any{}, wantConn: "http://default-prefix", wantVar: "default-var"},
+		{name: "custom prefix", kwargs: map[string]any{"connections_prefix": "MY_CONN_"}, wantConn: "http://custom-prefix", wantVar: "default-var"},
+		{name: "null switches off", kwargs: map[string]any{"connections_prefix": nil, "variables_prefix": nil}},
+		{name: "config prefix", kwargs: map[string]any{"config_prefix": "CFG_"}, wantConn: "http://default-prefix", wantVar: "default-var", wantCfg: "cfg"},
+		{name: "unknown key", kwargs: map[string]any{"connection_prefix": "X_"}, wantErr: `unknown backend_kwargs key(s): connection_prefix`},
+		{name: "empty prefix", kwargs: map[string]any{"variables_prefix": ""}, wantErr: `"variables_prefix" must not be empty`},
+		{name: "empty config prefix", kwargs: map[string]any{"config_prefix": ""}, wantErr: `"config_prefix" must not be empty`},
+		{name: "wrong type", kwargs: map[string]any{"variables_prefix": 3}, wantErr: `"variables_prefix" must be a string`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			kw, err := resolver.ParseKwargs([]byte(tt.kwargs))
-			require.NoError(t, err)
-			b, err := resolver.Open(t.Context(), "airflow.secrets.environment_variables.EnvironmentVariablesBackend", kw)
+			b, err := testutil.OpenKwargs(t, "airflow.secrets.environment_variables.EnvironmentVariablesBackend", tt.kwargs)
 			if tt.wantErr != "" {
 				require.Error(t, err)
-				assert.ErrorIs(t, err, resolver.ErrConfig)
+				assert.ErrorIs(t, err, config.ErrInvalid)
 				assert.Contains(t, err.Error(), tt.wantErr)
 				return
 			}
@@ -134,12 +126,89 @@ func TestKwargs(t *testing.T) {
 				require.NoError(t, err)
 				assert.Equal(t, want, got)
 			}
-			v, err := b.ConnectionValue(t.Context(), "x")
+			v, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindConnection, ID: "x"})
 			check(v, err, tt.wantConn)
-			v, err = b.Variable(t.Context(), "x")
+			v, err = b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "x"})
 			check(v, err, tt.wantVar)
-			v, err = b.(resolver.ConfigBackend).Config(t.Context(), "x")
+			v, err = b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindConfig, ID: "x"})
 			check(v, err, tt.wantCfg)
 		})
 	}
+}
+
+func TestRegistration(t *testing.T) {
+	var reg *resolver.Registration
+	for _, r := range resolver.Registered() {
+		if r.Name == "env" {
+			reg = &r
+		}
+	}
+	require.NotNil(t, reg, "env is registered")
+	assert.Equal(t, resolver.RoleEnvironment, reg.Role)
+	assert.Equal(t, []string{"airflow.secrets.environment_variables.EnvironmentVariablesBackend"}, reg.Aliases)
+	assert.NotEmpty(t, reg.Doc)
+	assert.NotContains(t, reg.Doc, "\n", "Doc is one line")
+}
+
+// resolver.Open puts env at the environment role's place without it being
+// named in [secrets] backend; when it is the configured backend, it is not
+// asked twice.
+func TestRole(t *testing.T) {
+	t.Setenv("AIRFLOW_VAR_ENV_ROLE_TEST", "from-env")
+	ctx := t.Context()
+
+	cfg, err := config.Parse("airflow.cfg", nil, nil)
+	require.NoError(t, err)
+	r, err := resolver.Open(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = r.Close() })
+	assert.Contains(t, r.Tiers(), "env")
+	v, err := r.Variable(ctx, "env_role_test")
+	require.NoError(t, err)
+	assert.Equal(t, "from-env", v.Reveal())
+
+	cfg, err = config.Parse("airflow.cfg", []byte("[secrets]\nbackend = airflow.secrets.environment_variables.EnvironmentVariablesBackend\nbackend_kwargs = {\"variables_prefix\": \"AIRFLOW_VAR_ENV_\"}\n"), nil)
+	require.NoError(t, err)
+	r, err = resolver.Open(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = r.Close() })
+	n := 0
+	for _, tier := range r.Tiers() {
+		if tier == "env" {
+			n++
+		}
+	}
+	assert.Equal(t, 1, n, "env is one tier: %v", r.Tiers())
+	v, err = r.Variable(ctx, "role_test")
+	require.NoError(t, err)
+	assert.Equal(t, "from-env", v.Reveal(), "the configured env's kwargs apply")
+}
+
+func TestDescribe(t *testing.T) {
+	b := New(Options{VariablesOff: true, LookupEnv: mapEnv(nil)})
+	for _, tt := range []struct {
+		req  resolver.Request
+		want string
+	}{
+		{resolver.Request{Kind: resolver.KindConnection, ID: "my-conn"}, `$AIRFLOW_CONN_MY-CONN ("my-conn" upper-cased)`},
+		{resolver.Request{Kind: resolver.KindConnection, ID: "c", Team: "t"}, `$AIRFLOW_CONN_C ("c" upper-cased)`},
+		{resolver.Request{Kind: resolver.KindConnection}, "no lookup (empty id)"},
+		{resolver.Request{Kind: resolver.KindVariable, ID: "v"}, "no lookup (variables are off)"},
+		{resolver.Request{Kind: resolver.KindConfig, ID: "c"}, "no lookup (configs are off)"},
+		{resolver.Request{ID: "c"}, "no lookup (Kind(0) is not a kind env serves)"},
+	} {
+		assert.Equal(t, tt.want, b.Describe(tt.req), "%+v", tt.req)
+	}
+}
+
+// A kind env does not serve is not found, and a done context is still
+// reported.
+func TestUnknownKind(t *testing.T) {
+	b := New(Options{LookupEnv: mapEnv(map[string]string{"AIRFLOW_CONN_X": "http://x"})})
+	_, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.Kind(99), ID: "x"})
+	assert.ErrorIs(t, err, resolver.ErrNotFound)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err = b.Lookup(ctx, resolver.Request{Kind: resolver.Kind(99), ID: "x"})
+	assert.ErrorIs(t, err, context.Canceled)
 }

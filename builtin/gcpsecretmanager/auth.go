@@ -16,7 +16,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/google"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // defaultTokenClient fetches tokens when Options.HTTPClient is nil: a
@@ -204,5 +204,5 @@ func checkPrivateKey(text string) error {
 }
 
 func credErr(what, msg string) error {
-	return fmt.Errorf("%w: %s: %s %s", resolver.ErrConfig, Name, what, msg)
+	return fmt.Errorf("%w: %s: %s %s", config.ErrInvalid, Name, what, msg)
 }

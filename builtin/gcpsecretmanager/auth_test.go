@@ -12,6 +12,7 @@ import (
 	"github.com/secretpath/secretpath/builtin/gcpsecretmanager"
 	"github.com/secretpath/secretpath/internal/gcpfake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 const (
@@ -38,7 +39,7 @@ func TestApplicationDefaultCredentials(t *testing.T) {
 
 	b := mustOpen(t, fakeKwargs(f, nil))
 	assert.Equal(t, gcpfake.ProjectID, b.(*gcpsecretmanager.Backend).ProjectID(), "the project comes from the metadata server")
-	got, err := b.ConnectionValue(t.Context(), "smtp_default")
+	got, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindConnection, ID: "smtp_default"})
 	require.NoError(t, err)
 	assert.Equal(t, "smtps://user:pw@relay.example.com:465", got)
 	assertBearer(t, f, gcpfake.MetadataToken)
@@ -56,14 +57,14 @@ func TestApplicationDefaultCredentials(t *testing.T) {
 	assert.Equal(t, 1, tokenReqs)
 
 	// The token is reused.
-	_, err = b.ConnectionValue(t.Context(), "smtp_default")
+	_, err = b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindConnection, ID: "smtp_default"})
 	require.NoError(t, err)
 	assert.Len(t, f.RequestsTo(gcpfake.APIMetadata), len(md))
 
 	// gcp_scopes reach the metadata server.
 	f.ResetRequests()
 	b = mustOpen(t, fakeKwargs(f, map[string]any{"gcp_scopes": "https://www.googleapis.com/auth/a, https://www.googleapis.com/auth/b"}))
-	_, err = b.ConnectionValue(t.Context(), "smtp_default")
+	_, err = b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindConnection, ID: "smtp_default"})
 	require.NoError(t, err)
 	last := f.RequestsTo(gcpfake.APIMetadata)
 	assert.Equal(t, []string{"https://www.googleapis.com/auth/a", "https://www.googleapis.com/auth/b"}, last[len(last)-1].Scopes)
@@ -90,7 +91,7 @@ func TestProjectID(t *testing.T) {
 	// project it read for the process, so a key stands in here).
 	noProject := strings.Replace(string(f.ServiceAccountKey(saEmail)), `"project_id"`, `"project"`, 1)
 	_, err := openKwargs(t, fakeKwargs(f, map[string]any{"gcp_keyfile_dict": noProject}))
-	require.ErrorIs(t, err, resolver.ErrConfig)
+	require.ErrorIs(t, err, config.ErrInvalid)
 	assert.Contains(t, err.Error(), "no project: set project_id")
 	assert.Equal(t, "from-kwarg", project(map[string]any{"gcp_keyfile_dict": noProject, "project_id": "from-kwarg"}))
 }
@@ -127,7 +128,7 @@ func TestServiceAccountKey(t *testing.T) {
 			}
 			b := mustOpen(t, fakeKwargs(f, tt.kw))
 			assert.Equal(t, gcpfake.ProjectID, b.(*gcpsecretmanager.Backend).ProjectID(), "the key's project_id")
-			got, err := b.Variable(t.Context(), "hello")
+			got, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "hello"})
 			require.NoError(t, err)
 			assert.Equal(t, "world", got)
 			assertBearer(t, f, gcpfake.ServiceAccountToken(saEmail))
@@ -149,7 +150,7 @@ func TestAuthorizedUser(t *testing.T) {
 	cfg := f.AuthorizedUser("cli-1")
 
 	b := mustOpen(t, fakeKwargs(f, map[string]any{"gcp_credential_config_file": rawJSON(cfg), "project_id": gcpfake.ProjectID}))
-	got, err := b.Variable(t.Context(), "hello")
+	got, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "hello"})
 	require.NoError(t, err)
 	assert.Equal(t, "world", got)
 	assertBearer(t, f, gcpfake.UserToken("cli-1"))
@@ -160,9 +161,9 @@ func TestAuthorizedUser(t *testing.T) {
 	require.NoError(t, os.MkdirAll(gcloud, 0o700))
 	require.NoError(t, os.WriteFile(filepath.Join(gcloud, "application_default_credentials.json"), cfg, 0o600))
 	_, err = openKwargs(t, fakeKwargs(f, nil))
-	require.ErrorIs(t, err, resolver.ErrConfig, "user credentials name no project")
+	require.ErrorIs(t, err, config.ErrInvalid, "user credentials name no project")
 	b = mustOpen(t, fakeKwargs(f, map[string]any{"project_id": gcpfake.ProjectID}))
-	_, err = b.Variable(t.Context(), "hello")
+	_, err = b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "hello"})
 	require.NoError(t, err)
 	assertBearer(t, f, gcpfake.UserToken("cli-1"))
 	assert.Zero(t, f.Count(gcpfake.APIMetadata))
@@ -189,7 +190,7 @@ func TestImpersonation(t *testing.T) {
 	})
 	require.NoError(t, err)
 	assert.Equal(t, "other-project", b.ProjectID(), "the impersonated account's project")
-	got, err := b.Variable(t.Context(), "hello")
+	got, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "hello"})
 	require.NoError(t, err)
 	assert.Equal(t, "from other-project", got)
 	assertBearer(t, f, gcpfake.ImpersonatedToken(target))
@@ -208,7 +209,7 @@ func TestImpersonation(t *testing.T) {
 		ImpersonationChain: []string{"stranger@secretpath-test.iam.gserviceaccount.com"},
 	})
 	require.NoError(t, err)
-	_, err = b.Variable(t.Context(), "hello")
+	_, err = b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "hello"})
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), "getting an access token: impersonating stranger@secretpath-test.iam.gserviceaccount.com: PERMISSION_DENIED (HTTP 403)")
@@ -224,7 +225,7 @@ func TestTokenErrors(t *testing.T) {
 
 	f.AddFault(gcpfake.Fault{API: gcpfake.APIOAuth2, Body: `{"error": "invalid_grant", "error_description": "Invalid JWT Signature.", "debug": "LEAKED-BODY"}`, HTTPStatus: 400})
 	b := mustOpen(t, fakeKwargs(f, map[string]any{"gcp_keyfile_dict": string(key)}))
-	_, err := b.Variable(t.Context(), "hello")
+	_, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "hello"})
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), `secret "airflow-variables-hello": getting an access token: the token endpoint answered HTTP 400: invalid_grant (Invalid JWT Signature.)`)
@@ -235,7 +236,7 @@ func TestTokenErrors(t *testing.T) {
 	f.ClearFaults()
 	f.AddFault(gcpfake.Fault{API: gcpfake.APIMetadata, Body: "metadata server is sad", HTTPStatus: 418, ContentType: "text/plain"})
 	b = mustOpen(t, fakeKwargs(f, map[string]any{"project_id": "p"}))
-	_, err = b.Variable(t.Context(), "hello")
+	_, err = b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "hello"})
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), "getting an access token")
@@ -247,7 +248,7 @@ func TestWithoutAuthentication(t *testing.T) {
 	f.AllowUnauthenticated()
 	f.PutSecret("airflow-config-k", "v")
 	b, _ := newGo(t, f, gcpsecretmanager.Options{WithoutAuthentication: true})
-	got, err := b.Config(t.Context(), "k")
+	got, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindConfig, ID: "k"})
 	require.NoError(t, err)
 	assert.Equal(t, "v", got)
 	assert.Empty(t, f.RequestsTo(gcpfake.APISecretManager)[0].Header.Get("Authorization"))

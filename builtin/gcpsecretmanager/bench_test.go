@@ -15,6 +15,7 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/gcpsecretmanager"
 	"github.com/secretpath/secretpath/internal/gcpfake"
+	"github.com/secretpath/secretpath/resolver"
 )
 
 // The benchmarks compare a lookup through the backend with the bare call a
@@ -80,7 +81,7 @@ func benchPair(b *testing.B, endpoint string, rt http.RoundTripper) {
 	}
 	callBackend := func() time.Duration {
 		t0 := time.Now()
-		v, err := backend.ConnectionValue(ctx, "smtp_default")
+		v, err := backend.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "smtp_default"})
 		if err != nil || v != benchValue {
 			b.Fatal(err)
 		}

@@ -3,29 +3,25 @@ package gcpsecretmanager
 import (
 	"strconv"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver"
 )
 
 var _ resolver.Describer = (*Backend)(nil)
 
-// Describe names the secret version a lookup of id reads, or why none is
-// read, for resolver.Explain.
-func (b *Backend) Describe(kind resolver.Kind, id string) string {
-	k, kwarg := &b.cfgs, "config_prefix"
-	switch kind {
-	case resolver.KindConnection:
-		k, kwarg = &b.conns, "connections_prefix"
-	case resolver.KindVariable:
-		k, kwarg = &b.vars, "variables_prefix"
+// Describe names the secret version a lookup of req reads, or why none is
+// read, for resolver.Explain. req.Team is not used, as in Lookup.
+func (b *Backend) Describe(req resolver.Request) string {
+	p, ok := b.places.For(req.Kind)
+	if !ok {
+		return kit.NoRequest(Name + " holds no " + req.Kind.String())
 	}
-	switch name := k.prefix + b.sep + id; {
-	case !k.on:
-		return "no request (" + kwarg + " is null)"
-	case id == "":
-		return "no request (empty id)"
-	case !validSecretID.MatchString(name):
-		return "no request (" + strconv.Quote(name) + " is not a valid secret id)"
-	default:
-		return "projects/" + b.project + "/secrets/" + name + "/versions/latest"
+	if why := p.Skip(req.ID); why != "" {
+		return kit.NoRequest(why)
 	}
+	name := p.Prefix + b.sep + req.ID
+	if !validSecretID.MatchString(name) {
+		return kit.NoRequest(strconv.Quote(name) + " is not a valid secret id")
+	}
+	return "projects/" + b.project + "/secrets/" + name + "/versions/latest"
 }

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // marker starts every payload the fuzz targets build, so that a payload
@@ -37,7 +37,7 @@ func FuzzParseKwargs(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, text []byte) {
-		kw, err := resolver.ParseKwargs(text)
+		kw, err := config.ParseKwargs(text)
 		if err != nil {
 			return
 		}
@@ -50,8 +50,8 @@ func FuzzParseKwargs(f *testing.F) {
 			}
 			var b *Backend
 			if b, err = New(t.Context(), o); err == nil {
-				if b.conns.on && !validPrefixSep.MatchString(b.conns.prefix+b.sep) {
-					t.Fatalf("connections prefix %q + sep %q accepted", b.conns.prefix, b.sep)
+				if c := b.places.Connections; c.On && !validPrefixSep.MatchString(c.Prefix+b.sep) {
+					t.Fatalf("connections prefix %q + sep %q accepted", c.Prefix, b.sep)
 				}
 				if !strings.HasPrefix(b.endpoint, "http") || strings.HasSuffix(b.endpoint, "/") {
 					t.Fatalf("endpoint %q", b.endpoint)
@@ -59,7 +59,7 @@ func FuzzParseKwargs(f *testing.F) {
 				return
 			}
 		}
-		if !errors.Is(err, resolver.ErrConfig) {
+		if !errors.Is(err, config.ErrInvalid) {
 			t.Fatalf("not a configuration error: %v", err)
 		}
 		if strings.Contains(err.Error(), marker) {

@@ -82,7 +82,9 @@
 // resolver.WithFailClosed does not apply. A lookup is bounded by a 10 s
 // timeout; it retries UNAVAILABLE and RESOURCE_EXHAUSTED answers (as
 // Google's client libraries do) and requests that got no answer, 3
-// attempts in all.
+// attempts in all. UNAVAILABLE, RESOURCE_EXHAUSTED, any HTTP 429 or 5xx
+// answer and a refused connection are marked codes.Unavailable, which
+// resolver.Code reports.
 //
 // # Deliberate differences from Airflow
 //
@@ -116,7 +118,10 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/google"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // Name is the backend's registered name.
@@ -146,23 +151,21 @@ const (
 )
 
 func init() {
-	resolver.Register(Name, open,
-		"airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend",
-		"airflow.contrib.secrets.gcp_secrets_manager.CloudSecretsManagerBackend",
-	)
+	resolver.Register(resolver.Registration{
+		Name: Name,
+		Aliases: []string{
+			"airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend",
+			"airflow.contrib.secrets.gcp_secrets_manager.CloudSecretsManagerBackend",
+		},
+		Doc:     "Google Cloud Secret Manager (Airflow's CloudSecretManagerBackend)",
+		Factory: open,
+	})
 }
 
-// Kind says where one kind of value lives.
-type Kind struct {
-	// Off: never look this kind up; no request is made (Airflow's prefix
-	// None).
-	Off bool
-	// Prefix is put before sep + id; "" means the default prefix unless
-	// NoPrefix is set.
-	Prefix string
-	// NoPrefix: the prefix is "" (Airflow's prefix ""): the name is sep + id.
-	NoPrefix bool
-}
+// Kind is the former name of location.Location.
+//
+// Deprecated: use location.Location; Kind goes in the next release.
+type Kind = location.Location
 
 // Options configure a Backend built with New.
 type Options struct {
@@ -195,9 +198,11 @@ type Options struct {
 	// connections; token requests time out after 30 s).
 	HTTPClient *http.Client
 
-	// Where connections, variables and configs live. The zero Kind is
-	// Airflow's default.
-	Connections, Variables, Configs Kind
+	// Where connections, variables and configs live: the zero Location is
+	// Airflow's default prefix; the secret is prefix + sep + id, the
+	// prefix as given (nothing stripped); NoPrefix makes it sep + id.
+	// LookupPattern is not supported (an error).
+	Connections, Variables, Configs location.Location
 	// Sep joins prefix and id; "" means DefaultSep unless NoSep is set.
 	Sep string
 	// NoSep joins prefix and id with nothing between (Airflow's sep "").
@@ -215,28 +220,32 @@ type Options struct {
 
 	// Logger receives the PERMISSION_DENIED and INVALID_ARGUMENT answers
 	// treated as "not found" (error level, as Airflow logs them) and
-	// NOT_FOUND (debug level); nil means slog.Default().
+	// NOT_FOUND (debug level); nil means slog.Default(). Built from
+	// backend_kwargs, the backend logs to the factory's resolver.Env.Logger.
 	Logger *slog.Logger
 }
 
 // Backend reads connections, variables and configs from Google Cloud
 // Secret Manager. It is safe for concurrent use.
 type Backend struct {
-	endpoint          string // base URL, no trailing slash
-	project           string
-	conns, vars, cfgs kind
-	sep               string
-	client            *http.Client
-	tokens            *tokenCache // nil: no authentication
-	timeout           time.Duration
-	attempts          int
-	retryDelay        time.Duration
-	logger            *slog.Logger
+	endpoint   string // base URL, no trailing slash
+	project    string
+	places     kit.Places
+	sep        string
+	client     *http.Client
+	tokens     *tokenCache // nil: no authentication
+	timeout    time.Duration
+	attempts   int
+	retryDelay time.Duration
+	logger     *slog.Logger
 }
 
-type kind struct {
-	on     bool
-	prefix string
+// scheme: connections_prefix etc. and Airflow's defaults; nothing is
+// stripped from a prefix, and there are no lookup patterns.
+var scheme = kit.Scheme{
+	Backend:  Name,
+	Suffix:   "_prefix",
+	Defaults: [3]string{DefaultConnectionsPrefix, DefaultVariablesPrefix, DefaultConfigPrefix},
 }
 
 // validPrefixSep is Airflow's SECRET_ID_PATTERN, which connections_prefix
@@ -262,14 +271,15 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 		b.sep = DefaultSep
 	}
 	if o.NoSep && o.Sep != "" {
-		return nil, fmt.Errorf("%w: %s: Sep and NoSep are both set", resolver.ErrConfig, Name)
+		return nil, fmt.Errorf("%w: %s: Sep and NoSep are both set", config.ErrInvalid, Name)
 	}
-	b.conns = newKind(o.Connections, DefaultConnectionsPrefix)
-	b.vars = newKind(o.Variables, DefaultVariablesPrefix)
-	b.cfgs = newKind(o.Configs, DefaultConfigPrefix)
-	if b.conns.on && !validPrefixSep.MatchString(b.conns.prefix+b.sep) {
+	var err error
+	if b.places, err = scheme.Compile(kit.Locations{Connections: o.Connections, Variables: o.Variables, Configs: o.Configs}); err != nil {
+		return nil, err
+	}
+	if c := b.places.Connections; c.On && !validPrefixSep.MatchString(c.Prefix+b.sep) {
 		return nil, fmt.Errorf("%w: %s: connections_prefix %q + sep %q must match %s (letters, digits, '-' and '_'), as Airflow requires",
-			resolver.ErrConfig, Name, b.conns.prefix, b.sep, "^[a-zA-Z0-9-_]*$")
+			config.ErrInvalid, Name, c.Prefix, b.sep, "^[a-zA-Z0-9-_]*$")
 	}
 	if b.client == nil {
 		b.client = defaultClient()
@@ -286,7 +296,6 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 	if b.logger == nil {
 		b.logger = slog.Default()
 	}
-	var err error
 	if b.endpoint, err = baseURL(o.Endpoint, DefaultEndpoint, "endpoint"); err != nil {
 		return nil, err
 	}
@@ -300,7 +309,7 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 	}
 	for _, p := range o.ImpersonationChain {
 		if strings.TrimSpace(p) == "" {
-			return nil, fmt.Errorf("%w: %s: impersonation_chain holds an empty service account", resolver.ErrConfig, Name)
+			return nil, fmt.Errorf("%w: %s: impersonation_chain holds an empty service account", config.ErrInvalid, Name)
 		}
 	}
 
@@ -308,20 +317,20 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 	switch {
 	case o.WithoutAuthentication:
 		if creds != nil || len(o.ImpersonationChain) > 0 {
-			return nil, fmt.Errorf("%w: %s: WithoutAuthentication excludes Credentials and ImpersonationChain", resolver.ErrConfig, Name)
+			return nil, fmt.Errorf("%w: %s: WithoutAuthentication excludes Credentials and ImpersonationChain", config.ErrInvalid, Name)
 		}
 	case creds == nil:
 		adc = true
 		creds, err = google.FindDefaultCredentialsWithParams(authContext(ctx, o.HTTPClient), google.CredentialsParams{Scopes: scopes})
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: no credentials: Application Default Credentials were not found or did not load: %s",
-				resolver.ErrConfig, Name, clean(err.Error()))
+				config.ErrInvalid, Name, clean(err.Error()))
 		}
 	}
 	var ts oauth2.TokenSource
 	if creds != nil {
 		if creds.TokenSource == nil {
-			return nil, fmt.Errorf("%w: %s: Credentials without a TokenSource", resolver.ErrConfig, Name)
+			return nil, fmt.Errorf("%w: %s: Credentials without a TokenSource", config.ErrInvalid, Name)
 		}
 		ts = creds.TokenSource
 	}
@@ -348,7 +357,7 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 		b.project = creds.ProjectID
 	default:
 		return nil, fmt.Errorf("%w: %s: no project: set project_id (or GOOGLE_CLOUD_PROJECT), or use credentials that name one",
-			resolver.ErrConfig, Name)
+			config.ErrInvalid, Name)
 	}
 	return b, nil
 }
@@ -359,18 +368,6 @@ func defaultClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 64
 	return &http.Client{Transport: t}
-}
-
-func newKind(k Kind, def string) kind {
-	switch {
-	case k.Off:
-		return kind{}
-	case k.NoPrefix:
-		return kind{on: true}
-	case k.Prefix == "":
-		return kind{on: true, prefix: def}
-	}
-	return kind{on: true, prefix: k.Prefix}
 }
 
 // baseURL checks an endpoint and returns it without a trailing slash.
@@ -385,7 +382,7 @@ func baseURL(s, def, what string) (string, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		// The text is not quoted: it could hold credentials.
 		return "", fmt.Errorf("%w: %s: %s must be an http or https URL (or host[:port]) without user info, query or fragment",
-			resolver.ErrConfig, Name, what)
+			config.ErrInvalid, Name, what)
 	}
 	return strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"), nil
 }
@@ -410,30 +407,29 @@ func (b *Backend) Name() string { return Name }
 // ProjectID returns the project the backend reads from.
 func (b *Backend) ProjectID() string { return b.project }
 
-// ConnectionValue returns the latest version of secret <connections
-// prefix><sep>connID.
-func (b *Backend) ConnectionValue(ctx context.Context, connID string) (string, error) {
-	return b.get(ctx, &b.conns, resolver.KindConnection, connID)
+// Lookup returns the latest version of secret <prefix><sep>id, the prefix
+// being the connections, variables or config prefix as req.Kind says.
+// req.Team is not used: the secret is the one a lookup without a team
+// reads.
+func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	p, ok := b.places.For(req.Kind)
+	if !ok {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		return "", fmt.Errorf("%w: %s holds no %v", resolver.ErrNotFound, Name, req.Kind)
+	}
+	return b.get(ctx, p, req.Kind, req.ID)
 }
 
-// Variable returns the latest version of secret <variables prefix><sep>key.
-func (b *Backend) Variable(ctx context.Context, key string) (string, error) {
-	return b.get(ctx, &b.vars, resolver.KindVariable, key)
-}
-
-// Config returns the latest version of secret <config prefix><sep>key.
-func (b *Backend) Config(ctx context.Context, key string) (string, error) {
-	return b.get(ctx, &b.cfgs, resolver.KindConfig, key)
-}
-
-func (b *Backend) get(ctx context.Context, k *kind, what resolver.Kind, id string) (string, error) {
+func (b *Backend) get(ctx context.Context, p *kit.Place, what resolver.Kind, id string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	if !k.on || id == "" {
+	if !p.Match(id) {
 		return "", resolver.ErrNotFound
 	}
-	name := k.prefix + b.sep + id
+	name := p.Prefix + b.sep + id
 	if !validSecretID.MatchString(name) {
 		// Airflow sends it and the service answers INVALID_ARGUMENT: same
 		// outcome and log, without the request.
@@ -452,6 +448,9 @@ func (b *Backend) get(ctx context.Context, k *kind, what resolver.Kind, id strin
 		return v, nil
 	}
 	e := &Error{Secret: name, err: err}
+	if unavailable(err) {
+		e.err = kit.Unavailable(err)
+	}
 	// Only Secret Manager's own answer can mean "not found" (not, say, IAM's
 	// refusal to impersonate while getting a token).
 	if ae, ok := err.(*APIError); ok && ae.notFound() {

@@ -16,19 +16,9 @@ import (
 	"github.com/secretpath/secretpath/builtin/gcpsecretmanager"
 	"github.com/secretpath/secretpath/internal/gcpfake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/codes"
+	"github.com/secretpath/secretpath/resolver/config"
 )
-
-func TestRegistered(t *testing.T) {
-	for _, name := range []string{
-		"gcp-secret-manager",
-		"airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend",
-		"airflow.contrib.secrets.gcp_secrets_manager.CloudSecretsManagerBackend",
-	} {
-		canon, ok := resolver.Canonical(name)
-		assert.True(t, ok, name)
-		assert.Equal(t, gcpsecretmanager.Name, canon, name)
-	}
-}
 
 // TestNames checks which secret each kwarg and id make the backend read
 // (Airflow: prefix + sep + id, with no special case for an empty prefix),
@@ -81,8 +71,8 @@ func TestNames(t *testing.T) {
 	}
 }
 
-// TestNoRequest: a kind switched off, an empty id, and a name the service
-// would refuse are not found, and no request is made.
+// TestNoRequest: a name the service would refuse is not found, and no
+// request is made (a kind switched off and an empty id: TestKit).
 func TestNoRequest(t *testing.T) {
 	f := newFake(t)
 	tests := []struct {
@@ -92,11 +82,7 @@ func TestNoRequest(t *testing.T) {
 		id      string
 		wantLog string // logged at error level, as Airflow logs INVALID_ARGUMENT
 	}{
-		{name: "connections off", kw: map[string]any{"connections_prefix": nil}, kind: resolver.KindConnection, id: "prod_db"},
-		{name: "variables off", kw: map[string]any{"variables_prefix": nil}, kind: resolver.KindVariable, id: "prod_db"},
-		{name: "configs off", kw: map[string]any{"config_prefix": nil}, kind: resolver.KindConfig, id: "prod_db"},
 		{name: "connections off skips the prefix check", kw: map[string]any{"connections_prefix": nil, "sep": ":"}, kind: resolver.KindConnection, id: "x"},
-		{name: "empty id", kind: resolver.KindConnection, id: ""},
 		{name: "id with a dot", kind: resolver.KindConnection, id: "with.dot", wantLog: "airflow-connections-with.dot"},
 		{name: "id with a slash", kind: resolver.KindVariable, id: "a/b", wantLog: "airflow-variables-a/b"},
 		{name: "id with a space", kind: resolver.KindConfig, id: "a b", wantLog: `"airflow-config-a b"`},
@@ -157,24 +143,25 @@ func TestAnswers(t *testing.T) {
 		wantHTTP     int
 		wantNotFound bool
 		wantLevel    string
+		wantClass    codes.Code // resolver.Code: "not found" first, then the Google table
 		wantAttempts int
 		wantValue    bool
 	}{
-		{name: "NOT_FOUND", b: b, id: "missing", wantStatus: "NOT_FOUND", wantHTTP: 404, wantNotFound: true, wantLevel: "level=DEBUG", wantAttempts: 1},
-		{name: "PERMISSION_DENIED for another project", b: other, id: "c", wantStatus: "PERMISSION_DENIED", wantHTTP: 403, wantNotFound: true, wantLevel: "level=ERROR", wantAttempts: 1},
-		{name: "PERMISSION_DENIED", b: b, id: "c", fault: &gcpfake.Fault{Status: "PERMISSION_DENIED", Message: "Permission 'secretmanager.versions.access' denied"}, wantStatus: "PERMISSION_DENIED", wantHTTP: 403, wantNotFound: true, wantLevel: "level=ERROR", wantAttempts: 1},
-		{name: "INVALID_ARGUMENT", b: b, id: "c", fault: &gcpfake.Fault{Status: "INVALID_ARGUMENT", Message: "Invalid resource field value in the request."}, wantStatus: "INVALID_ARGUMENT", wantHTTP: 400, wantNotFound: true, wantLevel: "level=ERROR", wantAttempts: 1},
-		{name: "FAILED_PRECONDITION: disabled version", b: b, id: "disabled", wantStatus: "FAILED_PRECONDITION", wantHTTP: 400, wantAttempts: 1},
-		{name: "FAILED_PRECONDITION: destroyed version", b: b, id: "destroyed", wantStatus: "FAILED_PRECONDITION", wantHTTP: 400, wantAttempts: 1},
-		{name: "RESOURCE_EXHAUSTED after retries", b: b, id: "c", fault: &gcpfake.Fault{Status: "RESOURCE_EXHAUSTED", Message: "Quota exceeded for quota metric 'Access requests'"}, wantStatus: "RESOURCE_EXHAUSTED", wantHTTP: 429, wantAttempts: 3},
-		{name: "UNAVAILABLE after retries", b: b, id: "c", fault: &gcpfake.Fault{Status: "UNAVAILABLE", Message: "The service is currently unavailable."}, wantStatus: "UNAVAILABLE", wantHTTP: 503, wantAttempts: 3},
+		{name: "NOT_FOUND", b: b, id: "missing", wantStatus: "NOT_FOUND", wantHTTP: 404, wantNotFound: true, wantLevel: "level=DEBUG", wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "PERMISSION_DENIED for another project", b: other, id: "c", wantStatus: "PERMISSION_DENIED", wantHTTP: 403, wantNotFound: true, wantLevel: "level=ERROR", wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "PERMISSION_DENIED", b: b, id: "c", fault: &gcpfake.Fault{Status: "PERMISSION_DENIED", Message: "Permission 'secretmanager.versions.access' denied"}, wantStatus: "PERMISSION_DENIED", wantHTTP: 403, wantNotFound: true, wantLevel: "level=ERROR", wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "INVALID_ARGUMENT", b: b, id: "c", fault: &gcpfake.Fault{Status: "INVALID_ARGUMENT", Message: "Invalid resource field value in the request."}, wantStatus: "INVALID_ARGUMENT", wantHTTP: 400, wantNotFound: true, wantLevel: "level=ERROR", wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "FAILED_PRECONDITION: disabled version", b: b, id: "disabled", wantStatus: "FAILED_PRECONDITION", wantHTTP: 400, wantClass: codes.Internal, wantAttempts: 1},
+		{name: "FAILED_PRECONDITION: destroyed version", b: b, id: "destroyed", wantStatus: "FAILED_PRECONDITION", wantHTTP: 400, wantClass: codes.Internal, wantAttempts: 1},
+		{name: "RESOURCE_EXHAUSTED after retries", b: b, id: "c", fault: &gcpfake.Fault{Status: "RESOURCE_EXHAUSTED", Message: "Quota exceeded for quota metric 'Access requests'"}, wantStatus: "RESOURCE_EXHAUSTED", wantHTTP: 429, wantClass: codes.Unavailable, wantAttempts: 3},
+		{name: "UNAVAILABLE after retries", b: b, id: "c", fault: &gcpfake.Fault{Status: "UNAVAILABLE", Message: "The service is currently unavailable."}, wantStatus: "UNAVAILABLE", wantHTTP: 503, wantClass: codes.Unavailable, wantAttempts: 3},
 		{name: "UNAVAILABLE once, then the value", b: b, id: "c", fault: &gcpfake.Fault{Status: "UNAVAILABLE", Times: 1}, wantAttempts: 2, wantValue: true},
-		{name: "INTERNAL is not retried", b: b, id: "c", fault: &gcpfake.Fault{Status: "INTERNAL", Message: "Internal error encountered."}, wantStatus: "INTERNAL", wantHTTP: 500, wantAttempts: 1},
-		{name: "UNAUTHENTICATED", b: bad, id: "c", wantStatus: "UNAUTHENTICATED", wantHTTP: 401, wantAttempts: 1},
-		{name: "status from the code when there is none", b: b, id: "c", fault: &gcpfake.Fault{Body: `{"error": {"code": 404, "message": "gone"}}`, HTTPStatus: 404}, wantStatus: "NOT_FOUND", wantHTTP: 404, wantNotFound: true, wantLevel: "level=DEBUG", wantAttempts: 1},
-		{name: "a 404 page is not a miss", b: b, id: "c", fault: &gcpfake.Fault{Body: "<html>Not Found</html>", HTTPStatus: 404, ContentType: "text/html"}, wantStatus: "", wantHTTP: 404, wantAttempts: 1},
-		{name: "a 403 page is not a miss", b: b, id: "c", fault: &gcpfake.Fault{Body: `{"error": "forbidden"}`, HTTPStatus: 403}, wantStatus: "", wantHTTP: 403, wantAttempts: 1},
-		{name: "a proxy's 503 page is retried", b: b, id: "c", fault: &gcpfake.Fault{Body: "upstream connect error", HTTPStatus: 503, ContentType: "text/plain"}, wantStatus: "", wantHTTP: 503, wantAttempts: 3},
+		{name: "INTERNAL is not retried", b: b, id: "c", fault: &gcpfake.Fault{Status: "INTERNAL", Message: "Internal error encountered."}, wantStatus: "INTERNAL", wantHTTP: 500, wantClass: codes.Unavailable, wantAttempts: 1},
+		{name: "UNAUTHENTICATED", b: bad, id: "c", wantStatus: "UNAUTHENTICATED", wantHTTP: 401, wantClass: codes.Internal, wantAttempts: 1},
+		{name: "status from the code when there is none", b: b, id: "c", fault: &gcpfake.Fault{Body: `{"error": {"code": 404, "message": "gone"}}`, HTTPStatus: 404}, wantStatus: "NOT_FOUND", wantHTTP: 404, wantNotFound: true, wantLevel: "level=DEBUG", wantClass: codes.NotFound, wantAttempts: 1},
+		{name: "a 404 page is not a miss", b: b, id: "c", fault: &gcpfake.Fault{Body: "<html>Not Found</html>", HTTPStatus: 404, ContentType: "text/html"}, wantStatus: "", wantHTTP: 404, wantClass: codes.Internal, wantAttempts: 1},
+		{name: "a 403 page is not a miss", b: b, id: "c", fault: &gcpfake.Fault{Body: `{"error": "forbidden"}`, HTTPStatus: 403}, wantStatus: "", wantHTTP: 403, wantClass: codes.Internal, wantAttempts: 1},
+		{name: "a proxy's 503 page is retried", b: b, id: "c", fault: &gcpfake.Fault{Body: "upstream connect error", HTTPStatus: 503, ContentType: "text/plain"}, wantStatus: "", wantHTTP: 503, wantClass: codes.Unavailable, wantAttempts: 3},
 		{name: "a proxy's 502 page once", b: b, id: "c", fault: &gcpfake.Fault{Body: "bad gateway", HTTPStatus: 502, ContentType: "text/plain", Times: 1}, wantAttempts: 2, wantValue: true},
 	}
 	for _, tt := range tests {
@@ -185,7 +172,7 @@ func TestAnswers(t *testing.T) {
 			if tt.fault != nil {
 				f.AddFault(*tt.fault)
 			}
-			got, err := tt.b.ConnectionValue(t.Context(), tt.id)
+			got, err := tt.b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindConnection, ID: tt.id})
 			assert.Equal(t, tt.wantAttempts, f.Count(gcpfake.APISecretManager), "attempts")
 			if tt.wantValue {
 				require.NoError(t, err)
@@ -199,6 +186,7 @@ func TestAnswers(t *testing.T) {
 			require.ErrorAs(t, err, &ae, "the service's answer stays reachable")
 			assert.Equal(t, tt.wantStatus, ae.Status)
 			assert.Equal(t, tt.wantHTTP, ae.HTTPStatus)
+			assert.Equal(t, tt.wantClass, resolver.Code(err))
 			var ge *gcpsecretmanager.Error
 			require.ErrorAs(t, err, &ge)
 			assert.Equal(t, "airflow-connections-"+tt.id, ge.Secret)
@@ -229,7 +217,7 @@ func TestPayload(t *testing.T) {
 	b, _ := newGo(t, f, gcpsecretmanager.Options{})
 
 	for key, want := range map[string]string{"empty": "", "unicode": "grüße, 世界 ✓\nline two\n", "versions": "new", "v": value} {
-		got, err := b.Variable(t.Context(), key)
+		got, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: key})
 		require.NoError(t, err, key)
 		assert.Equal(t, want, got, key)
 	}
@@ -259,7 +247,7 @@ func TestPayload(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f.ClearFaults()
 			f.AddFault(tt.fault)
-			got, err := b.Variable(t.Context(), tt.key)
+			got, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: tt.key})
 			if tt.wantErr == "" {
 				require.NoError(t, err)
 				assert.Equal(t, tt.want, got)
@@ -307,7 +295,7 @@ func TestContext(t *testing.T) {
 	b, _ := newGo(t, f, gcpsecretmanager.Options{})
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := b.Variable(ctx, "x")
+	_, err := b.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "x"})
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Zero(t, f.Count(""))
 
@@ -324,14 +312,15 @@ func TestContext(t *testing.T) {
 		ProjectID: "p", WithoutAuthentication: true, Endpoint: stuck.URL, Timeout: 50 * time.Millisecond, MaxAttempts: 1,
 	})
 	require.NoError(t, err)
-	_, err = sb.Variable(t.Context(), "x")
+	_, err = sb.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "x"})
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), `secret "airflow-variables-x"`)
+	assert.Equal(t, codes.DeadlineExceeded, resolver.Code(err), "a timeout is the deadline's, not the service's")
 }
 
 // TestTransportErrors: an endpoint that does not answer is retried, then
-// an error naming the secret.
+// an error naming the secret, marked unavailable.
 func TestTransportErrors(t *testing.T) {
 	gcpfake.Isolate(t, nil)
 	down := httptest.NewServer(http.NotFoundHandler())
@@ -341,13 +330,69 @@ func TestTransportErrors(t *testing.T) {
 		ProjectID: "p", WithoutAuthentication: true, Endpoint: url, RetryDelay: time.Millisecond,
 	})
 	require.NoError(t, err)
-	_, err = b.ConnectionValue(t.Context(), "c")
+	_, err = b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindConnection, ID: "c"})
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), `secret "airflow-connections-c"`)
 	assert.Contains(t, err.Error(), "connection refused")
+	assert.Equal(t, codes.Unavailable, resolver.Code(err))
 }
 
 func slogTo(l *logBuffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// TestEnvLogger: a backend built through the registry logs to the
+// factory's Env.Logger.
+func TestEnvLogger(t *testing.T) {
+	f := newFake(t)
+	kw, err := config.ParseKwargs([]byte(`{"endpoint": "` + f.URL + `"}`))
+	require.NoError(t, err)
+	logs := &logBuffer{}
+	b, err := resolver.OpenBackend(t.Context(), gcpsecretmanager.Name, resolver.Env{Kwargs: kw, Logger: slogTo(logs)})
+	require.NoError(t, err)
+	_, err = b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindConnection, ID: "with.dot"})
+	require.ErrorIs(t, err, resolver.ErrNotFound)
+	assert.Contains(t, logs.String(), "level=ERROR")
+	assert.Contains(t, logs.String(), "secret=airflow-connections-with.dot")
+	assert.Contains(t, logs.String(), "status=INVALID_ARGUMENT")
+
+	logs.Reset()
+	_, err = b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "missing"})
+	require.ErrorIs(t, err, resolver.ErrNotFound)
+	assert.Contains(t, logs.String(), "level=DEBUG")
+	assert.Contains(t, logs.String(), "status=NOT_FOUND")
+}
+
+// TestDescribe: Explain's line for each kind, and for each reason no
+// request is made; the team does not change it.
+func TestDescribe(t *testing.T) {
+	f := newFake(t)
+	b := mustOpen(t, fakeKwargs(f, map[string]any{"config_prefix": nil, "sep": "_"})).(resolver.Describer)
+	f.ResetRequests()
+	for _, tt := range []struct {
+		req  resolver.Request
+		want string
+	}{
+		{resolver.Request{Kind: resolver.KindConnection, ID: "smtp_default"}, "projects/" + gcpfake.ProjectID + "/secrets/airflow-connections_smtp_default/versions/latest"},
+		{resolver.Request{Kind: resolver.KindVariable, ID: "hello", Team: "team-a"}, "projects/" + gcpfake.ProjectID + "/secrets/airflow-variables_hello/versions/latest"},
+		{resolver.Request{Kind: resolver.KindConfig, ID: "k"}, "no request (config_prefix is null)"},
+		{resolver.Request{Kind: resolver.KindVariable, ID: ""}, "no request (empty id)"},
+		{resolver.Request{Kind: resolver.KindConnection, ID: "a.b"}, `no request ("airflow-connections_a.b" is not a valid secret id)`},
+		{resolver.Request{Kind: resolver.Kind(9), ID: "x"}, "no request (gcp-secret-manager holds no Kind(9))"},
+	} {
+		assert.Equal(t, tt.want, b.Describe(tt.req), "%+v", tt.req)
+	}
+	assert.Zero(t, f.Count(""), "Describe makes no request")
+}
+
+// TestUnknownKind: a kind the backend does not serve is not found, with no
+// request.
+func TestUnknownKind(t *testing.T) {
+	f := newFake(t)
+	b := mustOpen(t, fakeKwargs(f, nil))
+	f.ResetRequests()
+	_, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.Kind(9), ID: "x"})
+	require.ErrorIs(t, err, resolver.ErrNotFound)
+	assert.Zero(t, f.Count(""))
 }

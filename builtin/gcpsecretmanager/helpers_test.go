@@ -74,14 +74,7 @@ func newGo(t *testing.T, f *gcpfake.Server, o gcpsecretmanager.Options) (*gcpsec
 }
 
 func lookup(ctx context.Context, b resolver.Backend, kind resolver.Kind, id string) (string, error) {
-	switch kind {
-	case resolver.KindConnection:
-		return b.ConnectionValue(ctx, id)
-	case resolver.KindVariable:
-		return b.Variable(ctx, id)
-	default:
-		return b.(resolver.ConfigBackend).Config(ctx, id)
-	}
+	return b.Lookup(ctx, resolver.Request{Kind: kind, ID: id})
 }
 
 // logBuffer collects log output; safe for concurrent use.

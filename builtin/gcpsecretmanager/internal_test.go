@@ -7,12 +7,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/builtin/location"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 func mustParse(t *testing.T, text string) settings {
 	t.Helper()
-	kw, err := resolver.ParseKwargs([]byte(text))
+	kw, err := config.ParseKwargs([]byte(text))
 	require.NoError(t, err)
 	s, err := parseKwargs(kw)
 	require.NoError(t, err, text)
@@ -22,12 +23,18 @@ func mustParse(t *testing.T, text string) settings {
 // TestParseKwargs: how each kwarg lands in Options and settings.
 func TestParseKwargs(t *testing.T) {
 	s := mustParse(t, `{}`)
-	assert.Equal(t, Options{Sep: "-", Connections: Kind{Prefix: DefaultConnectionsPrefix}, Variables: Kind{Prefix: DefaultVariablesPrefix}, Configs: Kind{Prefix: DefaultConfigPrefix}}, s.opts)
+	assert.Equal(t, Options{Sep: "-"}, s.opts, "the zero Locations: Airflow's default prefixes")
+	b, err := New(t.Context(), Options{ProjectID: "p", WithoutAuthentication: true, Connections: s.opts.Connections, Variables: s.opts.Variables, Configs: s.opts.Configs})
+	require.NoError(t, err)
+	assert.Equal(t, [3]string{DefaultConnectionsPrefix, DefaultVariablesPrefix, DefaultConfigPrefix},
+		[3]string{b.places.Connections.Prefix, b.places.Variables.Prefix, b.places.Configs.Prefix})
+	_, err = New(t.Context(), Options{ProjectID: "p", WithoutAuthentication: true, Configs: location.Location{LookupPattern: "x"}})
+	assert.ErrorIs(t, err, config.ErrInvalid, "Airflow's GCP backend has no lookup patterns")
 
 	s = mustParse(t, `{"connections_prefix": null, "variables_prefix": "", "config_prefix": "cfg", "sep": ""}`)
-	assert.Equal(t, Kind{Off: true}, s.opts.Connections)
-	assert.Equal(t, Kind{NoPrefix: true}, s.opts.Variables)
-	assert.Equal(t, Kind{Prefix: "cfg"}, s.opts.Configs)
+	assert.Equal(t, location.Location{Off: true}, s.opts.Connections)
+	assert.Equal(t, location.Location{NoPrefix: true}, s.opts.Variables)
+	assert.Equal(t, location.Location{Prefix: "cfg"}, s.opts.Configs)
 	assert.True(t, s.opts.NoSep)
 
 	tests := []struct {

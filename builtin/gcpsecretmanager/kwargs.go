@@ -10,7 +10,9 @@ import (
 
 	"golang.org/x/oauth2/google"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // settings are the backend_kwargs, decoded and checked, before any file
@@ -26,23 +28,14 @@ type settings struct {
 
 // parseKwargs decodes backend_kwargs (see the package doc). It reads no
 // file and makes no request.
-func parseKwargs(kw *resolver.Kwargs) (settings, error) {
+func parseKwargs(kw *config.Kwargs) (settings, error) {
 	var s settings
 	o := &s.opts
-	for _, k := range []struct {
-		key, def string
-		dst      *Kind
-	}{
-		{"connections_prefix", DefaultConnectionsPrefix, &o.Connections},
-		{"variables_prefix", DefaultVariablesPrefix, &o.Variables},
-		{"config_prefix", DefaultConfigPrefix, &o.Configs},
-	} {
-		v, on, err := kw.OptString(k.key, k.def)
-		if err != nil {
-			return s, err
-		}
-		*k.dst = Kind{Off: !on, Prefix: v, NoPrefix: on && v == ""}
+	ls, err := scheme.Parse(kw)
+	if err != nil {
+		return s, err
 	}
+	o.Connections, o.Variables, o.Configs = ls.Connections, ls.Variables, ls.Configs
 	if kw.IsNull("sep") {
 		return s, kwargErr("sep", "must be a string")
 	}
@@ -95,7 +88,7 @@ func parseKwargs(kw *resolver.Kwargs) (settings, error) {
 		}
 	}
 	if len(given) > 1 {
-		return s, fmt.Errorf("%w: backend_kwargs keys %s are mutually exclusive: give one", resolver.ErrConfig, strings.Join(given, ", "))
+		return s, fmt.Errorf("%w: backend_kwargs keys %s are mutually exclusive: give one", config.ErrInvalid, strings.Join(given, ", "))
 	}
 	return s, kw.CheckUnused(Name)
 }
@@ -103,7 +96,7 @@ func parseKwargs(kw *resolver.Kwargs) (settings, error) {
 // stringList reads a key holding a string or a list of strings. With
 // commas, a string is split at commas (gcp_scopes: Airflow's comma-separated
 // scopes); blank elements are dropped.
-func stringList(kw *resolver.Kwargs, key string, commas bool) ([]string, error) {
+func stringList(kw *config.Kwargs, key string, commas bool) ([]string, error) {
 	var raw json.RawMessage
 	if ok, err := kw.Decode(key, &raw); err != nil || !ok {
 		return nil, err
@@ -145,7 +138,7 @@ func stringList(kw *resolver.Kwargs, key string, commas bool) ([]string, error) 
 // keyfileDict reads gcp_keyfile_dict: a JSON object, or a string holding
 // one (as Airflow's connection form stores it). Like Airflow it turns the
 // two characters `\n` in private_key into newlines.
-func keyfileDict(kw *resolver.Kwargs) ([]byte, error) {
+func keyfileDict(kw *config.Kwargs) ([]byte, error) {
 	const key = "gcp_keyfile_dict"
 	obj, err := jsonObject(kw, key)
 	if obj == nil || err != nil {
@@ -168,7 +161,7 @@ func keyfileDict(kw *resolver.Kwargs) ([]byte, error) {
 
 // credentialConfig reads gcp_credential_config_file: a path, or the
 // configuration itself as a JSON object or a string starting with "{".
-func credentialConfig(kw *resolver.Kwargs) (path string, data []byte, err error) {
+func credentialConfig(kw *config.Kwargs) (path string, data []byte, err error) {
 	const key = "gcp_credential_config_file"
 	var raw json.RawMessage
 	if ok, err := kw.Decode(key, &raw); err != nil || !ok {
@@ -188,7 +181,7 @@ func credentialConfig(kw *resolver.Kwargs) (path string, data []byte, err error)
 
 // jsonObject reads key as a JSON object, given as one or as a string
 // holding one; nil when the key is absent, null or "".
-func jsonObject(kw *resolver.Kwargs, key string) (map[string]json.RawMessage, error) {
+func jsonObject(kw *config.Kwargs, key string) (map[string]json.RawMessage, error) {
 	var raw json.RawMessage
 	if ok, err := kw.Decode(key, &raw); err != nil || !ok {
 		return nil, err
@@ -212,9 +205,7 @@ func jsonObject(kw *resolver.Kwargs, key string) (map[string]json.RawMessage, er
 	return obj, nil
 }
 
-func kwargErr(key, msg string) error {
-	return fmt.Errorf("%w: backend_kwargs key %q %s", resolver.ErrConfig, key, msg)
-}
+func kwargErr(key, msg string) error { return kit.KwargError(key, msg) }
 
 // credentials loads the credentials the settings name, or returns nil for
 // Application Default Credentials.
@@ -252,15 +243,16 @@ func (s *settings) credentials(ctx context.Context) (*google.Credentials, error)
 	return nil, nil
 }
 
-// open builds a Backend from backend_kwargs (see the package doc).
-func open(ctx context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
-	s, err := parseKwargs(kw)
+// open builds a Backend from env's backend_kwargs (see the package doc);
+// it logs to env.Logger.
+func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
+	s, err := parseKwargs(env.Kwargs)
 	if err != nil {
 		return nil, err
 	}
 	if s.opts.Credentials, err = s.credentials(ctx); err != nil {
 		return nil, err
 	}
-	s.opts.Logger = resolver.LoggerFromContext(ctx)
+	s.opts.Logger = env.Logger
 	return New(ctx, s.opts)
 }

@@ -9,14 +9,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // planted is a value that must never appear in an error.
 const planted = "PLANTED-SECRET-9f2c"
 
 // TestKwargsErrors: every refusal is a configuration error that names the
-// key at fault and never quotes a credential.
+// key at fault and never quotes a credential (the kit's kwargs: TestKit).
 func TestKwargsErrors(t *testing.T) {
 	f := newFake(t)
 	dir := t.TempDir()
@@ -46,7 +46,6 @@ func TestKwargsErrors(t *testing.T) {
 		{name: "prefix with a space", kw: map[string]any{"connections_prefix": "a b", "sep": ""}, want: []string{`connections_prefix "a b"`}},
 		{name: "prefix of a space", kw: map[string]any{"connections_prefix": " ", "sep": ""}, want: []string{`connections_prefix " "`}},
 		{name: "default prefix with a bad sep", kw: map[string]any{"sep": "."}, want: []string{`connections_prefix "airflow-connections" + sep "."`}},
-		{name: "prefix not a string", kw: map[string]any{"variables_prefix": []string{"a"}}, want: []string{`"variables_prefix" must be a string`}},
 		{name: "project_id not a string", kw: map[string]any{"project_id": 5}, want: []string{`"project_id" must be a string`}},
 		{name: "gcp_scopes not a string", kw: map[string]any{"gcp_scopes": 5}, want: []string{`"gcp_scopes" must be a string or a list of strings`}},
 		{name: "impersonation_chain not a string", kw: map[string]any{"impersonation_chain": map[string]any{}}, want: []string{`"impersonation_chain" must be a string or a list of strings`}},
@@ -80,7 +79,7 @@ func TestKwargsErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := openKwargs(t, fakeKwargs(f, tt.kw))
 			require.Error(t, err)
-			assert.ErrorIs(t, err, resolver.ErrConfig)
+			assert.ErrorIs(t, err, config.ErrInvalid)
 			for _, w := range tt.want {
 				assert.Contains(t, err.Error(), w)
 			}

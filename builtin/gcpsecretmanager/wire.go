@@ -18,6 +18,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/oauth2"
+
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 )
 
 const userAgent = "secretpath/" + Name
@@ -314,6 +316,26 @@ func retryable(ctx context.Context, err error) bool {
 	}
 	var ue *url.Error
 	return errors.As(err, &ue)
+}
+
+// unavailable is the Google table of errors marked codes.Unavailable: an
+// answer saying the service is unavailable or throttling (UNAVAILABLE,
+// RESOURCE_EXHAUSTED), any HTTP 429 or 5xx answer (Google's own error
+// document or a front end's page), and a request that got no answer
+// because the connection was refused (Secret Manager's, or a token
+// endpoint's). The answers Airflow takes for "not found" are never 5xx.
+func unavailable(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		switch {
+		case ae.Status == "UNAVAILABLE", ae.Status == "RESOURCE_EXHAUSTED":
+			return true
+		case ae.HTTPStatus == http.StatusTooManyRequests, ae.HTTPStatus >= 500:
+			return true
+		}
+		return false
+	}
+	return kit.Unanswered(err)
 }
 
 // clean puts a service's message on one line of at most 300 characters.

@@ -9,7 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // format is a secrets file's format, chosen by extension.
@@ -155,7 +155,7 @@ func buildConfigs(entries []member, f format, p *problems) map[string]string {
 
 // connEntry is a parsed connection and the value ConnectionValue returns.
 type connEntry struct {
-	conn  resolver.Connection
+	conn  connection.Connection
 	value string
 }
 
@@ -213,7 +213,7 @@ func createConnection(connID string, v *value) (ce connEntry, ok bool, msg strin
 		// A string is what every other backend returns, so it is parsed
 		// the same way: Airflow's JSON form when it starts with '{', else
 		// a URI (Airflow's Connection(uri=...)).
-		c, err := resolver.ParseConnection(connID, v.s)
+		c, err := connection.Parse(connID, v.s)
 		if err != nil {
 			return connEntry{}, false, err.Error()
 		}
@@ -223,7 +223,7 @@ func createConnection(connID string, v *value) (ce connEntry, ok bool, msg strin
 		if msg != "" {
 			return connEntry{}, false, msg
 		}
-		c, err := resolver.ConnectionFromFields(connID, fields)
+		c, err := connection.FromFields(connID, fields)
 		if err != nil {
 			return connEntry{}, false, err.Error()
 		}
@@ -238,7 +238,7 @@ func createConnection(connID string, v *value) (ce connEntry, ok bool, msg strin
 }
 
 // connectionFields checks a connection object's keys and turns it into the
-// fields of resolver.ConnectionFromFields, as Airflow does before calling
+// fields of connection.FromFields, as Airflow does before calling
 // Connection(**value): extra_dejson becomes extra (json.dumps of it), an
 // extra that is not a string becomes json.dumps of it when it is truthy and
 // nothing when it is not, and conn_id must equal the key.

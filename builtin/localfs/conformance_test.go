@@ -15,6 +15,7 @@ import (
 	"github.com/secretpath/secretpath/builtin/localfs"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/backendtest"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // harness writes the seed into files of one format and opens a backend on
@@ -51,9 +52,9 @@ func (h harness) Backend(ctx context.Context, t *testing.T, seed backendtest.See
 	write("configs", seed.Configs)
 	raw, err := json.Marshal(kw)
 	require.NoError(t, err)
-	kwargs, err := resolver.ParseKwargs(raw)
+	kwargs, err := config.ParseKwargs(raw)
 	require.NoError(t, err)
-	b, err := resolver.Open(ctx, localfs.Name, kwargs)
+	b, err := resolver.OpenBackend(ctx, localfs.Name, resolver.Env{Kwargs: kwargs})
 	require.NoError(t, err)
 	return b
 }

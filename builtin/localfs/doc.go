@@ -6,12 +6,13 @@
 // airflow.secrets.local_filesystem.LocalFilesystemBackend), with the
 // backend_kwargs connections_file_path, variables_file_path and
 // configs_file_path (null or "" switch a kind off) and our
-// reload_interval_seconds. Other keys are errors. In Go:
+// reload_interval_seconds (default 1; 0 stats the files on every lookup, a
+// negative number reads them once). Other keys are errors. In Go:
 //
 //	b, err := localfs.New(localfs.Options{
 //		ConnectionsFile: "/etc/airflow/connections.yaml",
 //		VariablesFile:   "/etc/airflow/variables.env",
-//		ReloadInterval:  localfs.DefaultReloadInterval,
+//		// ReloadInterval 0: DefaultReloadInterval
 //	})
 //
 // # Files
@@ -49,8 +50,12 @@
 //
 // Airflow reads and parses the file on every lookup. This backend parses a
 // file once and keeps the result; a lookup stats the file at most once per
-// Options.ReloadInterval and re-reads it when its size, modification time,
-// mode or (for OS files) device and inode changed. An edit that keeps the
+// Options.ReloadInterval (DefaultReloadInterval, 1 s, when it is 0) and
+// re-reads it when its size, modification time, mode or (for OS files)
+// device and inode changed. Two special values change that:
+// [StatEveryLookup] stats the file on every lookup, so an edit is seen by
+// the next lookup, as in Airflow, for one stat per lookup; [NeverReload]
+// reads each file once and never looks at it again. An edit that keeps the
 // size and the modification time (a same-size rewrite within the
 // filesystem's timestamp granularity) is not seen. A file that turns bad
 // after a good load makes lookups fail with its error rather than serve the
@@ -85,5 +90,6 @@
 //     the field's value; JSON and YAML syntax errors give the line (and for
 //     JSON the column) and the kind of problem only.
 //   - Team-scoped keys (<team>___<id>, Airflow 3.2 multi-team) are not
-//     supported: the lookup interfaces carry no team.
+//     supported: a request's Team is ignored, and the id is looked up as
+//     if there were none.
 package localfs

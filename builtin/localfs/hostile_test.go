@@ -68,9 +68,9 @@ func TestHostileYAMLAliasBytes(t *testing.T) {
 			runtime.ReadMemStats(&before)
 			var err error
 			if tt.kind == resolver.KindConnection {
-				_, err = b.Connection(context.Background(), "other")
+				_, err = b.Connection(context.Background(), connReq("other"))
 			} else {
-				_, err = b.Variable(context.Background(), "other")
+				_, err = b.Lookup(context.Background(), varReq("other"))
 			}
 			runtime.ReadMemStats(&after)
 			alloc := after.TotalAlloc - before.TotalAlloc

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 func loadValues(t *testing.T, kind resolver.Kind, path, content string) (map[string]string, error) {
@@ -212,7 +213,7 @@ func TestConnectionsYAMLFields(t *testing.T) {
 	assert.JSONEq(t, `{"arbitrary_dict": {"a": "b"}, "keyfile_dict": "{\"a\": \"b\"}", "keyfile_path": "asaa"}`, b.Extra)
 	// An object is returned in Airflow's JSON form, which parses back to
 	// the same connection.
-	back, err := resolver.ParseConnection("conn_b", conns["conn_b"].value)
+	back, err := connection.Parse("conn_b", conns["conn_b"].value)
 	require.NoError(t, err)
 	assert.Equal(t, b, back)
 
@@ -281,16 +282,16 @@ func TestConnectionFieldsConversion(t *testing.T) {
 	tests := []struct {
 		name    string
 		content string
-		check   func(t *testing.T, c resolver.Connection)
+		check   func(t *testing.T, c connection.Connection)
 	}{
-		{"port as string", `{"C": {"conn_type": "x", "port": "5432"}}`, func(t *testing.T, c resolver.Connection) { assert.Equal(t, 5432, c.Port) }},
-		{"port as integral float", `{"C": {"conn_type": "x", "port": 5432.0}}`, func(t *testing.T, c resolver.Connection) { assert.Equal(t, 5432, c.Port) }},
-		{"falsy extra is no extra", `{"C": {"conn_type": "x", "extra": {}}}`, func(t *testing.T, c resolver.Connection) { assert.Empty(t, c.Extra) }},
-		{"extra string kept", `{"C": {"conn_type": "x", "extra": "{\"a\": 1}"}}`, func(t *testing.T, c resolver.Connection) { assert.JSONEq(t, `{"a": 1}`, c.Extra) }},
-		{"extra order kept", `{"C": {"conn_type": "x", "extra_dejson": {"z": 1, "a": 2}}}`, func(t *testing.T, c resolver.Connection) { assert.Equal(t, `{"z": 1, "a": 2}`, c.Extra) }},
-		{"conn_id equal to the key", `{"C": {"conn_id": "C", "conn_type": "x"}}`, func(t *testing.T, c resolver.Connection) { assert.Equal(t, "C", c.ConnID) }},
-		{"team_name dropped", `{"C": {"conn_type": "x", "team_name": "t"}}`, func(t *testing.T, c resolver.Connection) { assert.Equal(t, "x", c.ConnType) }},
-		{"description", `{"C": {"conn_type": "x", "description": "d"}}`, func(t *testing.T, c resolver.Connection) { assert.Equal(t, "d", c.Description) }},
+		{"port as string", `{"C": {"conn_type": "x", "port": "5432"}}`, func(t *testing.T, c connection.Connection) { assert.Equal(t, 5432, c.Port) }},
+		{"port as integral float", `{"C": {"conn_type": "x", "port": 5432.0}}`, func(t *testing.T, c connection.Connection) { assert.Equal(t, 5432, c.Port) }},
+		{"falsy extra is no extra", `{"C": {"conn_type": "x", "extra": {}}}`, func(t *testing.T, c connection.Connection) { assert.Empty(t, c.Extra) }},
+		{"extra string kept", `{"C": {"conn_type": "x", "extra": "{\"a\": 1}"}}`, func(t *testing.T, c connection.Connection) { assert.JSONEq(t, `{"a": 1}`, c.Extra) }},
+		{"extra order kept", `{"C": {"conn_type": "x", "extra_dejson": {"z": 1, "a": 2}}}`, func(t *testing.T, c connection.Connection) { assert.Equal(t, `{"z": 1, "a": 2}`, c.Extra) }},
+		{"conn_id equal to the key", `{"C": {"conn_id": "C", "conn_type": "x"}}`, func(t *testing.T, c connection.Connection) { assert.Equal(t, "C", c.ConnID) }},
+		{"team_name dropped", `{"C": {"conn_type": "x", "team_name": "t"}}`, func(t *testing.T, c connection.Connection) { assert.Equal(t, "x", c.ConnType) }},
+		{"description", `{"C": {"conn_type": "x", "description": "d"}}`, func(t *testing.T, c connection.Connection) { assert.Equal(t, "d", c.Description) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

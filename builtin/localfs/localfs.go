@@ -8,17 +8,36 @@ import (
 	"time"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // Name is the backend's registry name.
 const Name = "localfs"
 
 // DefaultReloadInterval is how often, at most, a lookup checks whether a
-// file changed when the backend is built from backend_kwargs without
-// reload_interval_seconds. A check is one stat (measured at about 1 µs and
-// two allocations on Linux); a lookup that does not check costs under
-// 100 ns and allocates nothing.
+// file changed when Options.ReloadInterval is 0, or when the backend is
+// built from backend_kwargs without reload_interval_seconds. A check is
+// one stat (measured at about 1 µs and two allocations on Linux); a lookup
+// that does not check costs under 100 ns and allocates nothing.
 const DefaultReloadInterval = time.Second
+
+// The special values of Options.ReloadInterval. They are the only negative
+// intervals New accepts.
+const (
+	// StatEveryLookup stats each file on every lookup (and re-reads it
+	// when it changed), as fresh as Airflow, which re-reads the file on
+	// every lookup, at the price of one stat per lookup.
+	// reload_interval_seconds 0 means it.
+	StatEveryLookup time.Duration = -2
+
+	// NeverReload reads each file once, at the first lookup of its kind,
+	// and never looks at it again; a file that could not be read (missing,
+	// unreadable) is retried at the next lookup, one that was read is not,
+	// even when it did not parse. A negative reload_interval_seconds means
+	// it. It is -1, which read once when every negative interval did.
+	NeverReload time.Duration = -1
+)
 
 // DefaultMaxFileSize is the largest file read when Options.MaxFileSize is 0.
 const DefaultMaxFileSize = 64 << 20
@@ -39,9 +58,10 @@ type Options struct {
 
 	// ReloadInterval is how long a lookup trusts the parsed file before
 	// it stats the file again (and re-reads it if its size, modification
-	// time, mode or identity changed). 0 checks on every lookup, as Airflow
-	// re-reads on every lookup; a negative interval reads each file once
-	// (a file that could not be read is retried).
+	// time, mode or identity changed). 0 means DefaultReloadInterval;
+	// StatEveryLookup checks on every lookup, as Airflow re-reads on
+	// every lookup; NeverReload reads each file once. Any other negative
+	// value is an error.
 	ReloadInterval time.Duration
 
 	// MaxFileSize is the largest file read, in bytes; 0 means
@@ -68,20 +88,26 @@ var (
 var (
 	_ resolver.Backend           = (*Backend)(nil)
 	_ resolver.ConnectionBackend = (*Backend)(nil)
-	_ resolver.ConfigBackend     = (*Backend)(nil)
 	_ resolver.Named             = (*Backend)(nil)
+	_ resolver.Describer         = (*Backend)(nil)
 )
 
 // New returns a Backend reading the files in o. It checks the options (an
-// unsupported extension is an error naming the file) but reads nothing: each
+// unsupported extension is an error naming the file, a negative
+// ReloadInterval other than StatEveryLookup and NeverReload an error too)
+// but reads nothing: each
 // file is read at the first lookup of its kind, so a missing file is a
-// lookup error, as in Airflow. Errors match resolver.ErrConfig.
+// lookup error, as in Airflow. Errors match config.ErrInvalid.
 func New(o Options) (*Backend, error) {
 	if o.MaxFileSize < 0 {
-		return nil, fmt.Errorf("%w: localfs: MaxFileSize must not be negative", resolver.ErrConfig)
+		return nil, fmt.Errorf("%w: localfs: MaxFileSize must not be negative", config.ErrInvalid)
 	}
 	if o.MaxFileSize == 0 {
 		o.MaxFileSize = DefaultMaxFileSize
+	}
+	interval, err := reloadInterval(o.ReloadInterval)
+	if err != nil {
+		return nil, err
 	}
 	b := &Backend{}
 	epoch := time.Now()
@@ -100,11 +126,11 @@ func New(o Options) (*Backend, error) {
 		format, ok := formatOf(f.path)
 		if !ok {
 			return nil, fmt.Errorf("%w: localfs: %s file %s: unsupported file format, the file must have one of the following extensions: %s",
-				resolver.ErrConfig, f.kind, f.path, extensions)
+				config.ErrInvalid, f.kind, f.path, extensions)
 		}
 		if o.FS != nil && !fs.ValidPath(f.path) {
 			return nil, fmt.Errorf("%w: localfs: %s file %q is not a valid fs.FS path (slash-separated, unrooted, no . or .. elements)",
-				resolver.ErrConfig, f.kind, f.path)
+				config.ErrInvalid, f.kind, f.path)
 		}
 		*f.src = &source{
 			notFound: fmt.Errorf("localfs: %s not in %s: %w", f.kind, f.path, resolver.ErrNotFound),
@@ -113,23 +139,43 @@ func New(o Options) (*Backend, error) {
 			format:   format,
 			fsys:     o.FS,
 			maxSize:  o.MaxFileSize,
-			interval: o.ReloadInterval,
+			interval: interval,
 			epoch:    epoch,
 		}
 	}
 	return b, nil
 }
 
+// reloadInterval returns the interval Options.ReloadInterval d stands for:
+// DefaultReloadInterval for 0, d itself when it is positive or one of the
+// special values, else an error.
+func reloadInterval(d time.Duration) (time.Duration, error) {
+	switch {
+	case d == 0:
+		return DefaultReloadInterval, nil
+	case d > 0, d == StatEveryLookup, d == NeverReload:
+		return d, nil
+	}
+	return 0, fmt.Errorf("%w: localfs: ReloadInterval %v is negative (use StatEveryLookup or NeverReload)", config.ErrInvalid, d)
+}
+
 func init() {
-	resolver.Register(Name, open, "airflow.secrets.local_filesystem.LocalFilesystemBackend")
+	resolver.Register(resolver.Registration{
+		Name:    Name,
+		Aliases: []string{"airflow.secrets.local_filesystem.LocalFilesystemBackend"},
+		Doc:     "local .env, JSON and YAML files of connections, variables and configs (Airflow's LocalFilesystemBackend)",
+		Factory: open,
+	})
 }
 
 // open builds a Backend from backend_kwargs: connections_file_path,
 // variables_file_path, configs_file_path (a string; null or "" holds
 // nothing of that kind) and reload_interval_seconds (a number; default
-// DefaultReloadInterval, 0 checks on every lookup, negative never
-// re-reads). Any other key is an error, as it is for Airflow's constructor.
-func open(_ context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
+// DefaultReloadInterval, 0 (or less than a nanosecond) checks on every
+// lookup (StatEveryLookup), negative never re-reads (NeverReload)). Any
+// other key is an error, as it is for Airflow's constructor.
+func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
+	kw := env.Kwargs
 	var o Options
 	var err error
 	for _, k := range []struct {
@@ -149,9 +195,16 @@ func open(_ context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
 		return nil, err
 	}
 	if math.IsNaN(secs) || math.IsInf(secs, 0) || math.Abs(secs) > float64(math.MaxInt64)/float64(time.Second) {
-		return nil, fmt.Errorf("%w: backend_kwargs key %q must be a finite number of seconds", resolver.ErrConfig, "reload_interval_seconds")
+		return nil, fmt.Errorf("%w: backend_kwargs key %q must be a finite number of seconds", config.ErrInvalid, "reload_interval_seconds")
 	}
-	o.ReloadInterval = time.Duration(secs * float64(time.Second))
+	switch d := time.Duration(secs * float64(time.Second)); {
+	case d == 0:
+		o.ReloadInterval = StatEveryLookup
+	case d < 0:
+		o.ReloadInterval = NeverReload
+	default:
+		o.ReloadInterval = d
+	}
 	if err := kw.CheckUnused(Name); err != nil {
 		return nil, err
 	}
@@ -161,57 +214,53 @@ func open(_ context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
 // Name returns "localfs".
 func (b *Backend) Name() string { return Name }
 
-// Connection returns connection connID, parsed when its file was loaded.
-// This is the resolver's fast path: a lookup that does not stat the file
-// copies a struct and allocates nothing.
-func (b *Backend) Connection(ctx context.Context, connID string) (resolver.Connection, error) {
-	if err := ctx.Err(); err != nil {
-		return resolver.Connection{}, ctxError(err)
+// Lookup returns req's value from the file of req's kind: for a connection
+// its value as written in the file (a URI, or Airflow's JSON form) or, for
+// an object, Airflow's JSON form of the parsed connection (password
+// included); for a variable or a config a string as written, any other
+// JSON or YAML value as compact JSON text (null is absent). An id the file
+// does not define, or a kind without a file, is resolver.ErrNotFound.
+// req.Team is ignored.
+func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	switch req.Kind {
+	case resolver.KindConnection:
+		e, err := b.connEntry(ctx, req.ID)
+		return e.value, err
+	case resolver.KindVariable:
+		return lookup(ctx, b.vars, req.ID, errNoVarFile)
+	case resolver.KindConfig:
+		return lookup(ctx, b.cfgs, req.ID, errNoConfigFile)
 	}
-	if b.conns == nil {
-		return resolver.Connection{}, errNoConnFile
-	}
-	snap := b.conns.current()
-	if snap.err != nil {
-		return resolver.Connection{}, snap.err
-	}
-	e, ok := snap.conns[connID]
-	if !ok {
-		return resolver.Connection{}, b.conns.notFound
-	}
-	return e.conn, nil
-}
-
-// ConnectionValue returns connection connID's value: a string as written in
-// the file (a URI, or Airflow's JSON form), or for an object Airflow's JSON
-// form of the parsed connection (password included).
-func (b *Backend) ConnectionValue(ctx context.Context, connID string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", ctxError(err)
 	}
+	return "", fmt.Errorf("localfs: %s lookups are not served: %w", req.Kind, resolver.ErrNotFound)
+}
+
+// Connection returns connection req.ID, parsed when its file was loaded.
+// This is the resolver's fast path: a lookup that does not stat the file
+// copies a struct and allocates nothing. req.Team is ignored.
+func (b *Backend) Connection(ctx context.Context, req resolver.Request) (connection.Connection, error) {
+	e, err := b.connEntry(ctx, req.ID)
+	return e.conn, err
+}
+
+func (b *Backend) connEntry(ctx context.Context, connID string) (connEntry, error) {
+	if err := ctx.Err(); err != nil {
+		return connEntry{}, ctxError(err)
+	}
 	if b.conns == nil {
-		return "", errNoConnFile
+		return connEntry{}, errNoConnFile
 	}
 	snap := b.conns.current()
 	if snap.err != nil {
-		return "", snap.err
+		return connEntry{}, snap.err
 	}
 	e, ok := snap.conns[connID]
 	if !ok {
-		return "", b.conns.notFound
+		return connEntry{}, b.conns.notFound
 	}
-	return e.value, nil
-}
-
-// Variable returns variable key's value: a string as written, any other
-// JSON or YAML value as compact JSON text. A null value is absent.
-func (b *Backend) Variable(ctx context.Context, key string) (string, error) {
-	return lookup(ctx, b.vars, key, errNoVarFile)
-}
-
-// Config returns config key's value, read like a variable's.
-func (b *Backend) Config(ctx context.Context, key string) (string, error) {
-	return lookup(ctx, b.cfgs, key, errNoConfigFile)
+	return e, nil
 }
 
 func lookup(ctx context.Context, s *source, key string, noFile error) (string, error) {

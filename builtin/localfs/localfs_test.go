@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 //go:embed testdata/embed
@@ -29,6 +32,19 @@ func mapFS(files map[string]string) fstest.MapFS {
 		m[name] = &fstest.MapFile{Data: []byte(data), ModTime: time.Unix(1_700_000_000, 0)}
 	}
 	return m
+}
+
+// connReq, varReq and cfgReq are lookups of one kind, without a team.
+func connReq(id string) resolver.Request {
+	return resolver.Request{Kind: resolver.KindConnection, ID: id}
+}
+
+func varReq(key string) resolver.Request {
+	return resolver.Request{Kind: resolver.KindVariable, ID: key}
+}
+
+func cfgReq(key string) resolver.Request {
+	return resolver.Request{Kind: resolver.KindConfig, ID: key}
 }
 
 func newBackend(t *testing.T, o Options) *Backend {
@@ -53,13 +69,14 @@ func TestNewErrors(t *testing.T) {
 		{name: "invalid fs.FS path", o: Options{FS: fstest.MapFS{}, ConnectionsFile: "/abs/c.json"}, want: []string{`"/abs/c.json" is not a valid fs.FS path`}},
 		{name: "dot-dot fs.FS path", o: Options{FS: fstest.MapFS{}, ConnectionsFile: "../c.json"}, want: []string{"not a valid fs.FS path"}},
 		{name: "negative size limit", o: Options{MaxFileSize: -1}, want: []string{"MaxFileSize must not be negative"}},
+		{name: "negative reload interval", o: Options{ReloadInterval: -time.Second}, want: []string{"ReloadInterval -1s is negative (use StatEveryLookup or NeverReload)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b, err := New(tt.o)
 			require.Error(t, err)
 			assert.Nil(t, b)
-			assert.ErrorIs(t, err, resolver.ErrConfig)
+			assert.ErrorIs(t, err, config.ErrInvalid)
 			for _, w := range tt.want {
 				assert.Contains(t, err.Error(), w)
 			}
@@ -77,42 +94,42 @@ func TestLookups(t *testing.T) {
 	b := newBackend(t, Options{FS: fsys, ConnectionsFile: "conns.json", VariablesFile: "vars.yaml", ConfigsFile: "cfgs.env"})
 	assert.Equal(t, "localfs", b.Name())
 
-	c, err := b.Connection(ctx, "uri")
+	c, err := b.Connection(ctx, connReq("uri"))
 	require.NoError(t, err)
 	assert.Equal(t, "mysql", c.ConnType)
 	assert.Equal(t, "p", c.Password.Reveal())
-	v, err := b.ConnectionValue(ctx, "uri")
+	v, err := b.Lookup(ctx, connReq("uri"))
 	require.NoError(t, err)
 	assert.Equal(t, "mysql://u:p@h:3306/s", v)
 
-	c, err = b.Connection(ctx, "obj")
+	c, err = b.Connection(ctx, connReq("obj"))
 	require.NoError(t, err)
 	assert.Equal(t, "obj", c.ConnID)
 	assert.Equal(t, 5432, c.Port)
-	v, err = b.ConnectionValue(ctx, "obj")
+	v, err = b.Lookup(ctx, connReq("obj"))
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"conn_id": "obj", "conn_type": "postgres", "description": null, "host": "db", "schema": null, "login": null, "password": "pw", "port": 5432, "extra": null}`, v)
-	back, err := resolver.ParseConnection("obj", v)
+	back, err := connection.Parse("obj", v)
 	require.NoError(t, err)
 	assert.Equal(t, c, back)
 
 	for id, want := range map[string]string{"plain": "text", "num": "1", "obj": `{"a":[1,2]}`} {
-		got, err := b.Variable(ctx, id)
+		got, err := b.Lookup(ctx, varReq(id))
 		require.NoError(t, err, id)
 		assert.Equal(t, want, got, id)
 	}
-	got, err := b.Config(ctx, "sql_alchemy_conn")
+	got, err := b.Lookup(ctx, cfgReq("sql_alchemy_conn"))
 	require.NoError(t, err)
 	assert.Equal(t, "postgresql://x", got)
 
 	// Not found, in every kind; null is absent.
 	for _, f := range []func() error{
-		func() error { _, err := b.Connection(ctx, "nope"); return err },
-		func() error { _, err := b.ConnectionValue(ctx, "nope"); return err },
-		func() error { _, err := b.Variable(ctx, "nope"); return err },
-		func() error { _, err := b.Variable(ctx, "nothing"); return err },
-		func() error { _, err := b.Config(ctx, "nope"); return err },
-		func() error { _, err := b.Variable(ctx, "uri"); return err }, // kinds are separate
+		func() error { _, err := b.Connection(ctx, connReq("nope")); return err },
+		func() error { _, err := b.Lookup(ctx, connReq("nope")); return err },
+		func() error { _, err := b.Lookup(ctx, varReq("nope")); return err },
+		func() error { _, err := b.Lookup(ctx, varReq("nothing")); return err },
+		func() error { _, err := b.Lookup(ctx, cfgReq("nope")); return err },
+		func() error { _, err := b.Lookup(ctx, varReq("uri")); return err }, // kinds are separate
 	} {
 		err := f()
 		assert.ErrorIs(t, err, resolver.ErrNotFound)
@@ -122,16 +139,16 @@ func TestLookups(t *testing.T) {
 func TestKindsSwitchedOff(t *testing.T) {
 	ctx := t.Context()
 	var zero Backend // holds nothing, like New(Options{})
-	_, err := zero.Variable(ctx, "a")
+	_, err := zero.Lookup(ctx, varReq("a"))
 	assert.ErrorIs(t, err, resolver.ErrNotFound)
 	b := newBackend(t, Options{})
-	_, err = b.Connection(ctx, "a")
+	_, err = b.Connection(ctx, connReq("a"))
 	assert.ErrorIs(t, err, resolver.ErrNotFound)
-	_, err = b.ConnectionValue(ctx, "a")
+	_, err = b.Lookup(ctx, connReq("a"))
 	assert.ErrorIs(t, err, resolver.ErrNotFound)
-	_, err = b.Variable(ctx, "a")
+	_, err = b.Lookup(ctx, varReq("a"))
 	assert.ErrorIs(t, err, resolver.ErrNotFound)
-	_, err = b.Config(ctx, "a")
+	_, err = b.Lookup(ctx, cfgReq("a"))
 	assert.ErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), "no configs file configured")
 }
@@ -145,19 +162,19 @@ func TestEmbedFS(t *testing.T) {
 		ConnectionsFile: "connections.yaml",
 		VariablesFile:   "variables.env",
 		ConfigsFile:     "configs.json",
-		ReloadInterval:  -1,
+		ReloadInterval:  NeverReload,
 	})
-	c, err := b.Connection(ctx, "postgres_default")
+	c, err := b.Connection(ctx, connReq("postgres_default"))
 	require.NoError(t, err)
 	assert.Equal(t, "embed-db-pass", c.Password.Reveal())
 	assert.JSONEq(t, `{"sslmode": "require"}`, c.Extra)
-	c, err = b.Connection(ctx, "smtp_default")
+	c, err = b.Connection(ctx, connReq("smtp_default"))
 	require.NoError(t, err)
 	assert.Equal(t, "relay.example.com", c.Host)
-	v, err := b.Variable(ctx, "hello")
+	v, err := b.Lookup(ctx, varReq("hello"))
 	require.NoError(t, err)
 	assert.Equal(t, "world", v)
-	v, err = b.Config(ctx, "sql_alchemy_conn")
+	v, err = b.Lookup(ctx, cfgReq("sql_alchemy_conn"))
 	require.NoError(t, err)
 	assert.Equal(t, "postgresql://airflow@db/airflow", v)
 }
@@ -166,22 +183,22 @@ func TestMissingFile(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "missing.json")
-	b := newBackend(t, Options{ConnectionsFile: path, VariablesFile: path})
-	_, err := b.Connection(ctx, "a")
+	b := newBackend(t, Options{ConnectionsFile: path, VariablesFile: path, ReloadInterval: StatEveryLookup})
+	_, err := b.Connection(ctx, connReq("a"))
 	require.Error(t, err)
 	assert.ErrorIs(t, err, fs.ErrNotExist)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), path)
-	_, err = b.Variable(ctx, "a")
+	_, err = b.Lookup(ctx, varReq("a"))
 	assert.ErrorIs(t, err, fs.ErrNotExist)
 
 	// The file appears: the next check reads it.
 	require.NoError(t, os.WriteFile(path, []byte(`{"a": "x://h"}`), 0o600))
-	_, err = b.Connection(ctx, "a")
+	_, err = b.Connection(ctx, connReq("a"))
 	require.NoError(t, err)
 
 	b = newBackend(t, Options{FS: fstest.MapFS{}, VariablesFile: "v.env"})
-	_, err = b.Variable(ctx, "a")
+	_, err = b.Lookup(ctx, varReq("a"))
 	assert.ErrorIs(t, err, fs.ErrNotExist)
 	assert.Contains(t, err.Error(), "v.env")
 }
@@ -189,7 +206,7 @@ func TestMissingFile(t *testing.T) {
 func TestLookupReturnsParseError(t *testing.T) {
 	ctx := t.Context()
 	b := newBackend(t, Options{FS: mapFS(map[string]string{"dir/v.env": "A=1\nbroken\n=x"}), VariablesFile: "dir/v.env"})
-	_, err := b.Variable(ctx, "A")
+	_, err := b.Lookup(ctx, varReq("A"))
 	require.Error(t, err)
 	var pe *ParseError
 	require.ErrorAs(t, err, &pe)
@@ -202,12 +219,12 @@ func TestLookupReturnsParseError(t *testing.T) {
 func TestSizeLimit(t *testing.T) {
 	ctx := t.Context()
 	b := newBackend(t, Options{FS: mapFS(map[string]string{"v.env": "A=123456789"}), VariablesFile: "v.env", MaxFileSize: 10})
-	_, err := b.Variable(ctx, "A")
+	_, err := b.Lookup(ctx, varReq("A"))
 	require.Error(t, err)
 	assert.Equal(t, "localfs: variable file v.env is larger than the limit of 10 bytes", err.Error())
 
 	b = newBackend(t, Options{FS: mapFS(map[string]string{"v.env": "A=12345678"}), VariablesFile: "v.env", MaxFileSize: 10})
-	v, err := b.Variable(ctx, "A")
+	v, err := b.Lookup(ctx, varReq("A"))
 	require.NoError(t, err)
 	assert.Equal(t, "12345678", v)
 }
@@ -216,7 +233,7 @@ func TestDirectoryIsAnError(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "d.env"), 0o700))
 	b := newBackend(t, Options{VariablesFile: filepath.Join(dir, "d.env")})
-	_, err := b.Variable(t.Context(), "a")
+	_, err := b.Lookup(t.Context(), varReq("a"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "is a directory")
 }
@@ -225,26 +242,26 @@ func TestContextDone(t *testing.T) {
 	b := newBackend(t, Options{FS: mapFS(map[string]string{"v.env": "A=1", "c.env": "C=x://h"}), VariablesFile: "v.env", ConnectionsFile: "c.env", ConfigsFile: "v.env"})
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := b.Variable(ctx, "A")
+	_, err := b.Lookup(ctx, varReq("A"))
 	assert.ErrorIs(t, err, context.Canceled)
-	_, err = b.Config(ctx, "A")
+	_, err = b.Lookup(ctx, cfgReq("A"))
 	assert.ErrorIs(t, err, context.Canceled)
-	_, err = b.Connection(ctx, "C")
+	_, err = b.Connection(ctx, connReq("C"))
 	assert.ErrorIs(t, err, context.Canceled)
-	_, err = b.ConnectionValue(ctx, "C")
+	_, err = b.Lookup(ctx, connReq("C"))
 	assert.ErrorIs(t, err, context.Canceled)
 
 	dctx, dcancel := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
 	defer dcancel()
-	_, err = b.Variable(dctx, "A")
+	_, err = b.Lookup(dctx, varReq("A"))
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 }
 
 func TestReloadMapFS(t *testing.T) {
 	ctx := t.Context()
 	fsys := mapFS(map[string]string{"v.json": `{"a": "one"}`})
-	b := newBackend(t, Options{FS: fsys, VariablesFile: "v.json"}) // interval 0: check every lookup
-	get := func() (string, error) { return b.Variable(ctx, "a") }
+	b := newBackend(t, Options{FS: fsys, VariablesFile: "v.json", ReloadInterval: StatEveryLookup})
+	get := func() (string, error) { return b.Lookup(ctx, varReq("a")) }
 
 	v, err := get()
 	require.NoError(t, err)
@@ -289,40 +306,100 @@ func TestReloadMapFS(t *testing.T) {
 	assert.Equal(t, "five", v)
 }
 
+// TestReloadIntervalOptions: the interval each Options.ReloadInterval
+// stands for, for every kind's file.
+func TestReloadIntervalOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		in   time.Duration
+		want time.Duration // the effective interval
+		err  string        // a substring of New's error, which matches config.ErrInvalid
+	}{
+		{name: "zero is the default", in: 0, want: DefaultReloadInterval},
+		{name: "the default", in: DefaultReloadInterval, want: DefaultReloadInterval},
+		{name: "one nanosecond", in: time.Nanosecond, want: time.Nanosecond},
+		{name: "a quarter second", in: 250 * time.Millisecond, want: 250 * time.Millisecond},
+		{name: "an hour", in: time.Hour, want: time.Hour},
+		{name: "the longest", in: math.MaxInt64, want: math.MaxInt64},
+		{name: "StatEveryLookup", in: StatEveryLookup, want: StatEveryLookup},
+		{name: "NeverReload", in: NeverReload, want: NeverReload},
+		{name: "minus a second", in: -time.Second, err: "ReloadInterval -1s is negative (use StatEveryLookup or NeverReload)"},
+		{name: "minus three nanoseconds", in: -3, err: "ReloadInterval -3ns is negative"},
+		{name: "most negative", in: math.MinInt64, err: "is negative"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := mapFS(map[string]string{"c.env": "C=x://h", "v.env": "A=1", "g.env": "G=1"})
+			b, err := New(Options{FS: fsys, ConnectionsFile: "c.env", VariablesFile: "v.env", ConfigsFile: "g.env", ReloadInterval: tt.in})
+			if tt.err != "" {
+				require.Error(t, err)
+				assert.Nil(t, b)
+				assert.ErrorIs(t, err, config.ErrInvalid)
+				assert.Contains(t, err.Error(), tt.err)
+				return
+			}
+			require.NoError(t, err)
+			for _, s := range []*source{b.conns, b.vars, b.cfgs} {
+				assert.Equal(t, tt.want, s.interval, s.kind.String())
+			}
+			if tt.want >= time.Second {
+				// After a load, the next check is due one interval later.
+				_, err := b.Lookup(t.Context(), varReq("A"))
+				require.NoError(t, err)
+				due := time.Duration(b.vars.next.Load()) - time.Since(b.vars.epoch)
+				assert.Positive(t, due)
+				assert.LessOrEqual(t, due, tt.want)
+			}
+		})
+	}
+}
+
 func TestReloadInterval(t *testing.T) {
 	ctx := t.Context()
 	fsys := mapFS(map[string]string{"v.env": "A=1"})
 	b := newBackend(t, Options{FS: fsys, VariablesFile: "v.env", ReloadInterval: time.Hour})
-	v, err := b.Variable(ctx, "A")
+	v, err := b.Lookup(ctx, varReq("A"))
 	require.NoError(t, err)
 	assert.Equal(t, "1", v)
 
 	fsys["v.env"] = &fstest.MapFile{Data: []byte("A=22"), ModTime: time.Unix(1_800_000_000, 0)}
-	v, err = b.Variable(ctx, "A")
+	v, err = b.Lookup(ctx, varReq("A"))
 	require.NoError(t, err)
 	assert.Equal(t, "1", v, "within the interval the file is not looked at")
 
 	b.vars.next.Store(0) // the interval has passed
-	v, err = b.Variable(ctx, "A")
+	v, err = b.Lookup(ctx, varReq("A"))
 	require.NoError(t, err)
 	assert.Equal(t, "22", v)
 
-	// A negative interval reads the file once.
-	once := newBackend(t, Options{FS: fsys, VariablesFile: "v.env", ReloadInterval: -1})
-	v, err = once.Variable(ctx, "A")
+	// An interval too long to add to the clock is never due: it does not
+	// wrap around into a stat on every lookup.
+	fsys["long.env"] = &fstest.MapFile{Data: []byte("L=1"), ModTime: time.Unix(1_800_000_000, 0)}
+	long := newBackend(t, Options{FS: fsys, VariablesFile: "long.env", ReloadInterval: math.MaxInt64})
+	v, err = long.Lookup(ctx, varReq("L"))
+	require.NoError(t, err)
+	assert.Equal(t, "1", v)
+	fsys["long.env"] = &fstest.MapFile{Data: []byte("L=22"), ModTime: time.Unix(1_850_000_000, 0)}
+	v, err = long.Lookup(ctx, varReq("L"))
+	require.NoError(t, err)
+	assert.Equal(t, "1", v)
+
+	// NeverReload reads the file once.
+	once := newBackend(t, Options{FS: fsys, VariablesFile: "v.env", ReloadInterval: NeverReload})
+	v, err = once.Lookup(ctx, varReq("A"))
 	require.NoError(t, err)
 	assert.Equal(t, "22", v)
 	fsys["v.env"] = &fstest.MapFile{Data: []byte("A=333"), ModTime: time.Unix(1_900_000_000, 0)}
-	v, err = once.Variable(ctx, "A")
+	v, err = once.Lookup(ctx, varReq("A"))
 	require.NoError(t, err)
 	assert.Equal(t, "22", v)
 
 	// ... but retries a file it could not read.
-	missing := newBackend(t, Options{FS: fsys, ConfigsFile: "c.env", ReloadInterval: -1})
-	_, err = missing.Config(ctx, "A")
+	missing := newBackend(t, Options{FS: fsys, ConfigsFile: "c.env", ReloadInterval: NeverReload})
+	_, err = missing.Lookup(ctx, cfgReq("A"))
 	assert.ErrorIs(t, err, fs.ErrNotExist)
 	fsys["c.env"] = &fstest.MapFile{Data: []byte("A=c")}
-	v, err = missing.Config(ctx, "A")
+	v, err = missing.Lookup(ctx, cfgReq("A"))
 	require.NoError(t, err)
 	assert.Equal(t, "c", v)
 }
@@ -332,10 +409,10 @@ func TestReloadOSFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "conns.env")
 	require.NoError(t, os.WriteFile(path, []byte("C=mysql://one"), 0o600))
-	b := newBackend(t, Options{ConnectionsFile: path})
+	b := newBackend(t, Options{ConnectionsFile: path, ReloadInterval: StatEveryLookup})
 	host := func() string {
 		t.Helper()
-		c, err := b.Connection(ctx, "C")
+		c, err := b.Connection(ctx, connReq("C"))
 		require.NoError(t, err)
 		return c.Host
 	}
@@ -358,7 +435,7 @@ func TestReloadOSFile(t *testing.T) {
 	// Through a symlink that is switched (Kubernetes ConfigMap style).
 	link := filepath.Join(dir, "link.env")
 	require.NoError(t, os.Symlink(path, link))
-	b = newBackend(t, Options{ConnectionsFile: link})
+	b = newBackend(t, Options{ConnectionsFile: link, ReloadInterval: StatEveryLookup})
 	assert.Equal(t, "seven", host())
 	other := filepath.Join(dir, "other.env")
 	require.NoError(t, os.WriteFile(other, []byte("C=mysql://eight"), 0o600))
@@ -373,8 +450,8 @@ func TestReloadDirFSRename(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "v.env")
 	require.NoError(t, os.WriteFile(path, []byte("A=one"), 0o600))
-	b := newBackend(t, Options{FS: os.DirFS(dir), VariablesFile: "v.env"})
-	v, err := b.Variable(ctx, "A")
+	b := newBackend(t, Options{FS: os.DirFS(dir), VariablesFile: "v.env", ReloadInterval: StatEveryLookup})
+	v, err := b.Lookup(ctx, varReq("A"))
 	require.NoError(t, err)
 	assert.Equal(t, "one", v)
 
@@ -384,7 +461,7 @@ func TestReloadDirFSRename(t *testing.T) {
 	require.NoError(t, os.WriteFile(tmp, []byte("A=two"), 0o600))
 	require.NoError(t, os.Chtimes(tmp, info.ModTime(), info.ModTime()))
 	require.NoError(t, os.Rename(tmp, path))
-	v, err = b.Variable(ctx, "A")
+	v, err = b.Lookup(ctx, varReq("A"))
 	require.NoError(t, err)
 	assert.Equal(t, "two", v)
 }
@@ -402,7 +479,7 @@ func TestConcurrentLookups(t *testing.T) {
 		require.NoError(t, os.Rename(tmp, path))
 	}
 	write(0)
-	b := newBackend(t, Options{VariablesFile: path})
+	b := newBackend(t, Options{VariablesFile: path, ReloadInterval: StatEveryLookup})
 
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -414,7 +491,7 @@ func TestConcurrentLookups(t *testing.T) {
 					return
 				default:
 				}
-				a, err := b.Variable(ctx, "a")
+				a, err := b.Lookup(ctx, varReq("a"))
 				if !assert.NoError(t, err) {
 					return
 				}
@@ -427,7 +504,7 @@ func TestConcurrentLookups(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
-	v, err := b.Variable(ctx, "a")
+	v, err := b.Lookup(ctx, varReq("a"))
 	require.NoError(t, err)
 	assert.Equal(t, "v200", v)
 }
@@ -440,7 +517,7 @@ func TestConcurrentFirstLoad(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 32 {
 		wg.Go(func() {
-			c, err := b.Connection(ctx, "c")
+			c, err := b.Connection(ctx, connReq("c"))
 			assert.NoError(t, err)
 			assert.Equal(t, "h", c.Host)
 		})
@@ -464,7 +541,7 @@ func TestKwargs(t *testing.T) {
 		interval time.Duration
 		conns    bool
 		vars     bool
-		err      []string // substrings; the error matches ErrConfig
+		err      []string // substrings; the error matches config.ErrInvalid
 	}{
 		{name: "both", backend: "localfs", kwargs: `{"connections_file_path": ` + q(conns) + `, "variables_file_path": ` + q(vars) + `}`, interval: DefaultReloadInterval, conns: true, vars: true},
 		{name: "Airflow class path", backend: "airflow.secrets.local_filesystem.LocalFilesystemBackend", kwargs: `{"variables_file_path": ` + q(vars) + `}`, interval: DefaultReloadInterval, vars: true},
@@ -473,8 +550,11 @@ func TestKwargs(t *testing.T) {
 		{name: "no kwargs", backend: "localfs", kwargs: ``, interval: DefaultReloadInterval},
 		{name: "reload interval", backend: "localfs", kwargs: `{"reload_interval_seconds": 0.25}`, interval: 250 * time.Millisecond},
 		{name: "reload interval as a string", backend: "localfs", kwargs: `{"reload_interval_seconds": "2"}`, interval: 2 * time.Second},
-		{name: "reload interval zero", backend: "localfs", kwargs: `{"reload_interval_seconds": 0}`, interval: 0},
-		{name: "reload interval negative", backend: "localfs", kwargs: `{"reload_interval_seconds": -1}`, interval: -time.Second},
+		{name: "reload interval zero", backend: "localfs", kwargs: `{"reload_interval_seconds": 0}`, interval: StatEveryLookup},
+		{name: "reload interval below a nanosecond", backend: "localfs", kwargs: `{"reload_interval_seconds": 1e-10}`, interval: StatEveryLookup},
+		{name: "reload interval one nanosecond", backend: "localfs", kwargs: `{"reload_interval_seconds": 1e-9}`, interval: time.Nanosecond},
+		{name: "reload interval negative", backend: "localfs", kwargs: `{"reload_interval_seconds": -1}`, interval: NeverReload},
+		{name: "reload interval negative, as a string", backend: "localfs", kwargs: `{"reload_interval_seconds": "-0.5"}`, interval: NeverReload},
 		{name: "unknown key", backend: "localfs", kwargs: `{"variables_file_path": "v.env", "variable_file_path": "x"}`, err: []string{"unknown backend_kwargs key(s): variable_file_path"}},
 		{name: "not a string", backend: "localfs", kwargs: `{"variables_file_path": 1}`, err: []string{`"variables_file_path" must be a string`}},
 		{name: "bad extension", backend: "localfs", kwargs: `{"configs_file_path": "c.toml"}`, err: []string{"c.toml", "unsupported file format"}},
@@ -484,12 +564,12 @@ func TestKwargs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			kw, err := resolver.ParseKwargs([]byte(tt.kwargs))
+			kw, err := config.ParseKwargs([]byte(tt.kwargs))
 			require.NoError(t, err)
-			rb, err := resolver.Open(ctx, tt.backend, kw)
+			rb, err := resolver.OpenBackend(ctx, tt.backend, resolver.Env{Kwargs: kw})
 			if tt.err != nil {
 				require.Error(t, err)
-				assert.ErrorIs(t, err, resolver.ErrConfig)
+				assert.ErrorIs(t, err, config.ErrInvalid)
 				for _, w := range tt.err {
 					assert.Contains(t, err.Error(), w)
 				}
@@ -503,19 +583,19 @@ func TestKwargs(t *testing.T) {
 					assert.Equal(t, tt.interval, s.interval)
 				}
 			}
-			_, err = b.Connection(ctx, "c")
+			_, err = b.Connection(ctx, connReq("c"))
 			if tt.conns {
 				assert.NoError(t, err)
 			} else {
 				assert.ErrorIs(t, err, resolver.ErrNotFound)
 			}
-			_, err = b.Variable(ctx, "v")
+			_, err = b.Lookup(ctx, varReq("v"))
 			if tt.vars {
 				assert.NoError(t, err)
 			} else {
 				assert.ErrorIs(t, err, resolver.ErrNotFound)
 			}
-			_, err = b.Config(ctx, "x")
+			_, err = b.Lookup(ctx, cfgReq("x"))
 			assert.ErrorIs(t, err, resolver.ErrNotFound)
 		})
 	}
@@ -561,10 +641,10 @@ func TestErrorsNeverContainValues(t *testing.T) {
 			b := newBackend(t, Options{FS: fsys, ConnectionsFile: name, VariablesFile: name, ConfigsFile: name})
 			failed := 0
 			for _, f := range []func() error{
-				func() error { _, err := b.Connection(ctx, "a"); return err },
-				func() error { _, err := b.ConnectionValue(ctx, "a"); return err },
-				func() error { _, err := b.Variable(ctx, "a"); return err },
-				func() error { _, err := b.Config(ctx, "a"); return err },
+				func() error { _, err := b.Connection(ctx, connReq("a")); return err },
+				func() error { _, err := b.Lookup(ctx, connReq("a")); return err },
+				func() error { _, err := b.Lookup(ctx, varReq("a")); return err },
+				func() error { _, err := b.Lookup(ctx, cfgReq("a")); return err },
 			} {
 				err := f()
 				if err == nil || errors.Is(err, resolver.ErrNotFound) {
@@ -577,4 +657,47 @@ func TestErrorsNeverContainValues(t *testing.T) {
 			assert.NotZero(t, failed, "the file should be broken for some kind")
 		})
 	}
+}
+
+func TestRegistration(t *testing.T) {
+	var reg *resolver.Registration
+	for _, r := range resolver.Registered() {
+		if r.Name == Name {
+			reg = &r
+		}
+	}
+	require.NotNil(t, reg, "localfs is registered")
+	assert.Equal(t, []string{"airflow.secrets.local_filesystem.LocalFilesystemBackend"}, reg.Aliases)
+	assert.Zero(t, reg.Role, "localfs fills no role: it is asked only when configured")
+	assert.NotEmpty(t, reg.Doc)
+	assert.NotContains(t, reg.Doc, "\n", "Doc is one line")
+}
+
+func TestDescribe(t *testing.T) {
+	b := newBackend(t, Options{ConnectionsFile: "/etc/airflow/conns.yaml", ConfigsFile: "cfg.env"})
+	for _, tt := range []struct {
+		req  resolver.Request
+		want string
+	}{
+		{connReq("pg"), `file "/etc/airflow/conns.yaml", key "pg"`},
+		{resolver.Request{Kind: resolver.KindConnection, ID: "pg", Team: "t"}, `file "/etc/airflow/conns.yaml", key "pg"`},
+		{varReq("v"), "no lookup (no variables_file_path)"},
+		{cfgReq("c"), `file "cfg.env", key "c"`},
+		{resolver.Request{ID: "x"}, "no lookup (Kind(0) is not a kind localfs serves)"},
+	} {
+		assert.Equal(t, tt.want, b.Describe(tt.req), "%+v", tt.req)
+	}
+}
+
+// A kind localfs does not serve is not found, without reading a file; a
+// done context is still reported.
+func TestUnknownKind(t *testing.T) {
+	b := newBackend(t, Options{FS: fstest.MapFS{}, ConnectionsFile: "c.env", VariablesFile: "v.env", ConfigsFile: "g.env"})
+	_, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.Kind(99), ID: "a"})
+	assert.ErrorIs(t, err, resolver.ErrNotFound)
+	assert.NotErrorIs(t, err, fs.ErrNotExist)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err = b.Lookup(ctx, resolver.Request{Kind: resolver.Kind(99), ID: "a"})
+	assert.ErrorIs(t, err, context.Canceled)
 }

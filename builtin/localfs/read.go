@@ -5,13 +5,15 @@ import (
 	"os"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // ReadConnections reads a connections file (.env, .json, .yaml or .yml) once,
 // as the backend reads it, and returns its connections by id. Problems are
 // reported as the backend reports them: a *ParseError listing every one as
 // "path:line: message", never with a value. The metastore's import uses it.
-func ReadConnections(path string) (map[string]resolver.Connection, error) {
+func ReadConnections(path string) (map[string]connection.Connection, error) {
 	data, f, err := readOnce(path, resolver.KindConnection)
 	if err != nil {
 		return nil, err
@@ -20,7 +22,7 @@ func ReadConnections(path string) (map[string]resolver.Connection, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]resolver.Connection, len(entries))
+	out := make(map[string]connection.Connection, len(entries))
 	for id, e := range entries {
 		c := e.conn
 		c.ConnID = id
@@ -45,7 +47,7 @@ func readOnce(path string, kind resolver.Kind) ([]byte, format, error) {
 	f, ok := formatOf(path)
 	if !ok {
 		return nil, 0, fmt.Errorf("%w: localfs: %s file %s: unsupported file format, the file must have one of the following extensions: %s",
-			resolver.ErrConfig, kind, path, extensions)
+			config.ErrInvalid, kind, path, extensions)
 	}
 	info, err := os.Stat(path)
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/builtin/localfs"
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 func TestReadFiles(t *testing.T) {
@@ -42,7 +42,7 @@ func TestReadFiles(t *testing.T) {
 			p := write(tt.file, tt.content)
 			var err error
 			if tt.wantConns != nil {
-				var conns map[string]resolver.Connection
+				var conns map[string]connection.Connection
 				conns, err = localfs.ReadConnections(p)
 				if tt.wantErr == "" {
 					require.NoError(t, err)

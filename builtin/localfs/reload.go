@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -31,7 +32,7 @@ type source struct {
 	format   format
 	fsys     fs.FS // nil: the OS filesystem
 	maxSize  int64
-	interval time.Duration // 0: stat on every lookup; < 0: never again once loaded
+	interval time.Duration // > 0, StatEveryLookup or NeverReload
 	epoch    time.Time     // monotonic origin for next
 
 	snap atomic.Pointer[snapshot]
@@ -51,13 +52,14 @@ type snapshot struct {
 func (s *source) current() *snapshot {
 	snap := s.snap.Load()
 	if snap != nil {
-		switch {
-		case s.interval > 0:
-			if int64(time.Since(s.epoch)) < s.next.Load() {
+		switch s.interval {
+		case StatEveryLookup: // stat now
+		case NeverReload:
+			if snap.info != nil {
 				return snap
 			}
-		case s.interval < 0:
-			if snap.info != nil {
+		default:
+			if int64(time.Since(s.epoch)) < s.next.Load() {
 				return snap
 			}
 		}
@@ -90,7 +92,12 @@ func (s *source) refresh(old *snapshot) *snapshot {
 		s.snap.Store(snap)
 	}
 	if s.interval > 0 {
-		s.next.Store(int64(time.Since(s.epoch) + s.interval))
+		now := time.Since(s.epoch)
+		next := now + s.interval
+		if next < now { // an interval of centuries: never due
+			next = math.MaxInt64
+		}
+		s.next.Store(int64(next))
 	}
 	return snap
 }

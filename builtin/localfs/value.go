@@ -225,7 +225,7 @@ func appendU4(b []byte, r rune) []byte {
 	return append(b, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
 }
 
-// goValue converts v for resolver.ConnectionFromFields: string, int (or
+// goValue converts v for connection.FromFields: string, int (or
 // float64 when it does not fit or is a float), bool, nil, []any and
 // map[string]any.
 func goValue(v *value) any {

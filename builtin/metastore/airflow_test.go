@@ -13,6 +13,7 @@ import (
 
 	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // pythonCryptography returns Debian's python3 when it has the cryptography
@@ -148,15 +149,15 @@ func checkAirflowData(t *testing.T, r *resolver.Resolver) {
 	c, err = r.Connection(ctx, "old_key_conn")
 	require.NoError(t, err)
 	assert.Equal(t, "old-key-P4ss", c.Password.Reveal())
-	assert.True(t, c.Has(resolver.FieldSchema), `schema "" is present`)
-	assert.False(t, c.Has(resolver.FieldPort))
+	assert.True(t, c.Has(connection.FieldSchema), `schema "" is present`)
+	assert.False(t, c.Has(connection.FieldPort))
 	assert.JSONEq(t, `{"timeout": 30}`, c.Extra)
 
 	c, err = r.Connection(ctx, "clear_conn")
 	require.NoError(t, err)
 	assert.Equal(t, "clear-pw", c.Password.Reveal())
-	assert.False(t, c.Has(resolver.FieldSchema), "NULL schema is absent")
-	assert.True(t, c.Has(resolver.FieldDescription))
+	assert.False(t, c.Has(connection.FieldSchema), "NULL schema is absent")
+	assert.True(t, c.Has(connection.FieldDescription))
 	js, err := c.RevealedJSON()
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"conn_id": "clear_conn", "conn_type": "mysql", "description": "", "host": "mysql.example.com", "schema": null,
@@ -192,7 +193,7 @@ func TestPythonReadsOurTokens(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "m.db")
 	s := openStore(t, "sqlite:///"+path, newKey+","+oldKey)
 	ctx := t.Context()
-	c, err := resolver.ParseURI("ours", "postgres://u:our-P4ss%21@h:5432/db?sslmode=require")
+	c, err := connection.ParseURI("ours", "postgres://u:our-P4ss%21@h:5432/db?sslmode=require")
 	require.NoError(t, err)
 	require.NoError(t, s.SetConnection(ctx, c))
 	require.NoError(t, s.SetVariable(ctx, "ours", "our value ✓", ""))

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/builtin/localfs"
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // BenchmarkLookup: one connection or variable lookup (an indexed SELECT and
@@ -23,10 +23,10 @@ func BenchmarkLookup(b *testing.B) {
 		b.Run(db.name, func(b *testing.B) {
 			ctx := b.Context()
 			s := openStore(b, db.dsn(b), testKey)
-			var conns []resolver.Connection
+			var conns []connection.Connection
 			vars := map[string]string{}
 			for i := range 1000 {
-				c, err := resolver.ParseURI(fmt.Sprintf("conn_%d", i), fmt.Sprintf("postgres://u:pw-%d@host%d:5432/db?sslmode=require", i, i))
+				c, err := connection.ParseURI(fmt.Sprintf("conn_%d", i), fmt.Sprintf("postgres://u:pw-%d@host%d:5432/db?sslmode=require", i, i))
 				require.NoError(b, err)
 				conns = append(conns, c)
 				vars[fmt.Sprintf("var_%d", i)] = fmt.Sprintf("value-%d", i)
@@ -37,7 +37,7 @@ func BenchmarkLookup(b *testing.B) {
 			require.NoError(b, err)
 			b.Run("connection", func(b *testing.B) {
 				for b.Loop() {
-					if _, err := s.Connection(ctx, "conn_500"); err != nil {
+					if _, err := s.Connection(ctx, connReq("conn_500")); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -92,7 +92,7 @@ func BenchmarkImport100k(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				list := make([]resolver.Connection, 0, len(conns))
+				list := make([]connection.Connection, 0, len(conns))
 				for _, c := range conns {
 					list = append(list, c)
 				}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/backendtest"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // harness seeds a new database of one kind through the store's import.
@@ -23,9 +24,9 @@ func (h harness) Capabilities() backendtest.Capabilities {
 func (h harness) Backend(ctx context.Context, t *testing.T, seed backendtest.Seed) resolver.Backend {
 	t.Helper()
 	s := openStore(t, h.db.dsn(t), h.key)
-	var conns []resolver.Connection
+	var conns []connection.Connection
 	for id, v := range seed.Connections {
-		c, err := resolver.ParseConnection(id, v)
+		c, err := connection.Parse(id, v)
 		require.NoError(t, err)
 		conns = append(conns, c)
 	}
@@ -43,7 +44,7 @@ func (h harness) Mutator(_ *testing.T, b resolver.Backend) backendtest.Mutator {
 type mutator struct{ s *Store }
 
 func (m mutator) SetConnection(ctx context.Context, connID, value string) error {
-	c, err := resolver.ParseConnection(connID, value)
+	c, err := connection.Parse(connID, value)
 	if err != nil {
 		return err
 	}

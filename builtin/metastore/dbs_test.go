@@ -14,6 +14,7 @@ import (
 
 	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // The servers the tests use; the environment may point elsewhere.
@@ -97,8 +98,13 @@ const testKey = "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4="
 
 func openStore(t testing.TB, dsn string, key string) *Store {
 	t.Helper()
-	s, err := Open(Options{DSN: dsn, FernetKey: resolver.NewSecret(key), Dir: t.TempDir()})
+	s, err := Open(Options{DSN: dsn, FernetKey: connection.NewSecret(key), Dir: t.TempDir()})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// connReq is the request for connection connID, without a team.
+func connReq(connID string) resolver.Request {
+	return resolver.Request{Kind: resolver.KindConnection, ID: connID}
 }

@@ -6,11 +6,26 @@
 // reads an existing Airflow metadata database.
 //
 // Importing the package registers it as "metastore" (alias
-// airflow.secrets.metastore.MetastoreBackend). In Go:
+// airflow.secrets.metastore.MetastoreBackend) for the database role:
+// resolver.Open puts it last in the search path. Like Airflow's
+// MetastoreBackend it takes no backend_kwargs (any is an error) and reads
+// the config file instead: [database] sql_alchemy_conn (else the legacy
+// [core] sql_alchemy_conn, else the embedded default) and [core]
+// fernet_key. A "_cmd" or "_secret" variant of either is refused, and an
+// error about either names where it was set ("airflow.cfg:12", "env
+// AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"), never its value. The registry
+// builds a *Store, so a program that writes opens the one a config file
+// describes with:
+//
+//	b, err := resolver.OpenBackend(ctx, metastore.Name, resolver.Env{Config: cfg})
+//	if err != nil { ... }
+//	s := b.(*metastore.Store)
+//
+// In Go, without a config file:
 //
 //	s, err := metastore.Open(metastore.Options{
 //		DSN:       "postgresql://airflow:pw@db.example.com/airflow",
-//		FernetKey: resolver.NewSecret(fernetKey),
+//		FernetKey: connection.NewSecret(fernetKey),
 //	})
 //	if err != nil { ... }
 //	defer s.Close()

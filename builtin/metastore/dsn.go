@@ -1,6 +1,7 @@
 package metastore
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -10,7 +11,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // target is a parsed DSN: the dialect and what database/sql opens. source
@@ -24,10 +25,47 @@ type target struct {
 	memory bool
 }
 
+// settingError is a problem with the value of a setting (sql_alchemy_conn,
+// fernet_key). It matches config.ErrInvalid, and its message never holds
+// the value, which may be (or hold) a secret.
+type settingError struct {
+	// where the value was set, as config.File.Sensitive says
+	// ("airflow.cfg:12", "env AIRFLOW__CORE__FERNET_KEY"); "" when it was
+	// given in Go (Options).
+	where   string
+	setting string // "sql_alchemy_conn" or "fernet_key"
+	reason  string
+}
+
+// Error starts with where the value was set, as config errors do, else
+// with "configuration error".
+func (e *settingError) Error() string {
+	lead := e.where
+	if lead == "" {
+		lead = config.ErrInvalid.Error()
+	}
+	return lead + ": metastore: " + e.setting + ": " + e.reason
+}
+
+// Unwrap returns config.ErrInvalid.
+func (e *settingError) Unwrap() error { return config.ErrInvalid }
+
+// settingAt returns err naming where as the place its setting was set,
+// when err is a settingError not placed yet and where is known.
+func settingAt(err error, where string) error {
+	var se *settingError
+	if where == "" || !errors.As(err, &se) || se.where != "" {
+		return err
+	}
+	placed := *se
+	placed.where = where
+	return &placed
+}
+
 // errDSN is a DSN problem. Its messages never contain the DSN, which may
 // hold a password.
 func errDSN(format string, args ...any) error {
-	return fmt.Errorf("%w: metastore: sql_alchemy_conn: "+format, append([]any{resolver.ErrConfig}, args...)...)
+	return &settingError{setting: "sql_alchemy_conn", reason: fmt.Sprintf(format, args...)}
 }
 
 // parseDSN reads [database] sql_alchemy_conn: an SQLAlchemy URL

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 func TestParseDSN(t *testing.T) {
@@ -57,7 +57,7 @@ func TestParseDSN(t *testing.T) {
 		t.Run(fmt.Sprintf("dsn%02d", i), func(t *testing.T) {
 			got, err := parseDSN(tt.in)
 			if tt.wantErr != "" {
-				require.ErrorIs(t, err, resolver.ErrConfig)
+				require.ErrorIs(t, err, config.ErrInvalid)
 				assert.Contains(t, err.Error(), tt.wantErr)
 				assert.NotContains(t, err.Error(), "S3cret")
 				return

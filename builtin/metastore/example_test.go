@@ -8,6 +8,7 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/metastore"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 func Example() {
@@ -17,14 +18,14 @@ func Example() {
 
 	s, err := metastore.Open(metastore.Options{
 		DSN:       "sqlite:///" + filepath.Join(dir, "airflow.db"), // or postgresql://..., mysql://...
-		FernetKey: resolver.NewSecret("cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4="),
+		FernetKey: connection.NewSecret("cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4="),
 	})
 	if err != nil {
 		panic(err)
 	}
 	defer s.Close()
 
-	c, _ := resolver.ParseURI("smtp_default", "smtps://user:pw@relay.example.com:465")
+	c, _ := connection.ParseURI("smtp_default", "smtps://user:pw@relay.example.com:465")
 	if err := s.SetConnection(ctx, c); err != nil {
 		panic(err)
 	}

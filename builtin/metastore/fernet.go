@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/fernet/fernet-go"
-
-	"github.com/secretpath/secretpath/resolver"
 )
 
 // fernetKeys is Airflow's MultiFernet over [core] fernet_key: a comma list
@@ -38,7 +36,7 @@ func parseFernetKeys(s string) (*fernetKeys, error) {
 	for i, p := range parts {
 		k, err := decodeFernetKey(strings.TrimSpace(p))
 		if err != nil {
-			return nil, fmt.Errorf("%w: metastore: fernet_key: key %d of %d %v", resolver.ErrConfig, i+1, len(parts), err)
+			return nil, &settingError{setting: "fernet_key", reason: fmt.Sprintf("key %d of %d %v", i+1, len(parts), err)}
 		}
 		fk.keys = append(fk.keys, k)
 	}

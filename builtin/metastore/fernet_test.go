@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // vector is one case of the Fernet spec's test vectors.
@@ -101,7 +101,7 @@ func TestFernetKeys(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			k, err := parseFernetKeys(tt.keys)
 			if tt.wantErr != "" {
-				require.ErrorIs(t, err, resolver.ErrConfig)
+				require.ErrorIs(t, err, config.ErrInvalid)
 				assert.Contains(t, err.Error(), tt.wantErr)
 				assert.NotContains(t, err.Error(), testKey)
 				return

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // hostilePassword is the password planted in malformed PostgreSQL DSNs. Its
@@ -69,7 +69,7 @@ func TestHostilePostgresDSNErrorsQuoteNoPassword(t *testing.T) {
 		t.Run(fmt.Sprintf("dsn%02d", i), func(t *testing.T) {
 			err := hostileDSNError(t, tt.dsn)
 			require.Error(t, err)
-			assert.ErrorIs(t, err, resolver.ErrConfig)
+			assert.ErrorIs(t, err, config.ErrInvalid)
 			msg := err.Error()
 			// Failures print the message with the password's pieces
 			// masked, and name a piece by its position only.

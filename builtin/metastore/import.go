@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // OnExisting says what an import does with an id the database already has.
@@ -40,7 +40,7 @@ const importBatch = 500
 
 // ImportConnections writes conns in one transaction: all or nothing, even
 // if the process dies midway. A later connection with the same id wins.
-func (s *Store) ImportConnections(ctx context.Context, conns []resolver.Connection, o ImportOptions) (ImportResult, error) {
+func (s *Store) ImportConnections(ctx context.Context, conns []connection.Connection, o ImportOptions) (ImportResult, error) {
 	if err := s.beginWrite(ctx); err != nil {
 		return ImportResult{}, err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // queries are the statements lookups use, prepared once per pool.
@@ -96,25 +97,50 @@ func (r *connRow) scanTargets() []any {
 	return []any{&r.connType, &r.description, &r.host, &r.schema, &r.login, &r.password, &r.port, &r.isEncrypted, &r.isExtraEncrypted, &r.extra}
 }
 
-// Connection returns connection connID, its password and extra decrypted.
-func (s *Store) Connection(ctx context.Context, connID string) (resolver.Connection, error) {
+// Lookup returns what req asks for: a connection in Airflow's JSON form, or
+// a variable's value, decrypted. The metastore holds no configs: a config
+// request is an error wrapping resolver.ErrNotFound. req.Team is not used
+// (rows of a team are never visible, see the package documentation).
+func (s *Store) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	switch req.Kind {
+	case resolver.KindConnection:
+		return s.connectionValue(ctx, req.ID)
+	case resolver.KindVariable:
+		return s.Variable(ctx, req.ID)
+	}
+	return "", fmt.Errorf("metastore: no %s lookups (it holds connections and variables): %w", req.Kind, resolver.ErrNotFound)
+}
+
+// Connection returns connection req.ID, its password and extra decrypted:
+// the resolver's fast path (resolver.ConnectionBackend), which skips
+// encoding the row as JSON and parsing it again. req.Kind must be
+// resolver.KindConnection, or zero (a Go caller's
+// resolver.Request{ID: connID}); another kind is not found.
+func (s *Store) Connection(ctx context.Context, req resolver.Request) (connection.Connection, error) {
+	if req.Kind != resolver.KindConnection && req.Kind != 0 {
+		return connection.Connection{}, fmt.Errorf("metastore: a connection lookup of a %s request: %w", req.Kind, resolver.ErrNotFound)
+	}
+	return s.connection(ctx, req.ID)
+}
+
+func (s *Store) connection(ctx context.Context, connID string) (connection.Connection, error) {
 	q, err := s.lookupConn(ctx, errConnNotFound)
 	if err != nil {
-		return resolver.Connection{}, err
+		return connection.Connection{}, err
 	}
 	r := connRow{connID: connID}
 	switch err := q.conn.QueryRowContext(ctx, connID).Scan(r.scanTargets()...); {
 	case errors.Is(err, sql.ErrNoRows):
-		return resolver.Connection{}, errConnNotFound
+		return connection.Connection{}, errConnNotFound
 	case err != nil:
-		return resolver.Connection{}, s.queryError(ctx, "looking up a connection", err)
+		return connection.Connection{}, s.queryError(ctx, "looking up a connection", err)
 	}
 	return s.decodeConn(&r)
 }
 
 // decodeConn decrypts a row and builds the Connection as Airflow's model
 // would load it: NULL columns are absent, extra must be a JSON object.
-func (s *Store) decodeConn(r *connRow) (resolver.Connection, error) {
+func (s *Store) decodeConn(r *connRow) (connection.Connection, error) {
 	fields := map[string]any{"conn_type": r.connType}
 	opt := func(key string, v sql.NullString) {
 		if v.Valid {
@@ -133,7 +159,7 @@ func (s *Store) decodeConn(r *connRow) (resolver.Connection, error) {
 		if r.isEncrypted.Bool {
 			var err error
 			if pw, err = s.keysNow().decrypt(pw); err != nil {
-				return resolver.Connection{}, fmt.Errorf("metastore: connection %q: password: %w", r.connID, err)
+				return connection.Connection{}, fmt.Errorf("metastore: connection %q: password: %w", r.connID, err)
 			}
 		}
 		fields["password"] = pw
@@ -143,22 +169,22 @@ func (s *Store) decodeConn(r *connRow) (resolver.Connection, error) {
 		if r.isExtraEncrypted.Bool {
 			var err error
 			if extra, err = s.keysNow().decrypt(extra); err != nil {
-				return resolver.Connection{}, fmt.Errorf("metastore: connection %q: extra: %w", r.connID, err)
+				return connection.Connection{}, fmt.Errorf("metastore: connection %q: extra: %w", r.connID, err)
 			}
 		}
 		fields["extra"] = extra
 	}
-	c, err := resolver.ConnectionFromFields(r.connID, fields)
+	c, err := connection.FromFields(r.connID, fields)
 	if err != nil {
-		return resolver.Connection{}, fmt.Errorf("metastore: stored %w", err)
+		return connection.Connection{}, fmt.Errorf("metastore: stored %w", err)
 	}
 	c.ConnID = r.connID
 	return c, nil
 }
 
-// ConnectionValue returns connection connID in Airflow's JSON form.
-func (s *Store) ConnectionValue(ctx context.Context, connID string) (string, error) {
-	c, err := s.Connection(ctx, connID)
+// connectionValue returns connection connID in Airflow's JSON form.
+func (s *Store) connectionValue(ctx context.Context, connID string) (string, error) {
+	c, err := s.connection(ctx, connID)
 	if err != nil {
 		return "", err
 	}
@@ -169,7 +195,8 @@ func (s *Store) ConnectionValue(ctx context.Context, connID string) (string, err
 	return string(b), nil
 }
 
-// Variable returns variable key's value, decrypted. A NULL value is absent,
+// Variable returns variable key's value, decrypted: Lookup of a
+// resolver.KindVariable request, for Go callers. A NULL value is absent,
 // as it is for Airflow's Variable.get.
 func (s *Store) Variable(ctx context.Context, key string) (string, error) {
 	q, err := s.lookupConn(ctx, errVarNotFound)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/fernet/fernet-go"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // HomeEnv names the environment variable that, when set, is the directory
@@ -59,11 +59,11 @@ func readKeyFile(dir string) (*fernet.Key, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: metastore: reading the key file: %v", resolver.ErrConfig, err)
+		return nil, fmt.Errorf("%w: metastore: reading the key file: %v", config.ErrInvalid, err)
 	}
 	k, err := decodeFernetKey(strings.TrimSpace(string(b)))
 	if err != nil {
-		return nil, fmt.Errorf("%w: metastore: key file %s %v", resolver.ErrConfig, p, err)
+		return nil, fmt.Errorf("%w: metastore: key file %s %v", config.ErrInvalid, p, err)
 	}
 	return k, nil
 }

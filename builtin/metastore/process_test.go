@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // The helper process: the test binary re-executed with helperEnv set runs
@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 
 func helperMain(mode string) int {
 	ctx := context.Background()
-	s, err := Open(Options{DSN: os.Getenv("HELPER_DSN"), FernetKey: resolver.NewSecret(os.Getenv("HELPER_KEY"))})
+	s, err := Open(Options{DSN: os.Getenv("HELPER_DSN"), FernetKey: connection.NewSecret(os.Getenv("HELPER_KEY"))})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -57,9 +57,9 @@ func helperMain(mode string) int {
 		}
 		return 0
 	case "import-and-hang":
-		conns := make([]resolver.Connection, n)
+		conns := make([]connection.Connection, n)
 		for i := range conns {
-			c, _ := resolver.ParseURI("", fmt.Sprintf("postgres://u:new-pw-%d@host%d/db", i, i))
+			c, _ := connection.ParseURI("", fmt.Sprintf("postgres://u:new-pw-%d@host%d/db", i, i))
 			c.ConnID = fmt.Sprintf("conn_%06d", i)
 			conns[i] = c
 		}
@@ -120,7 +120,7 @@ func TestImportKilledMidway(t *testing.T) {
 			dsn := db.dsn(t)
 			s := openStore(t, dsn, testKey)
 			ctx := t.Context()
-			old, err := resolver.ParseURI("existing", "http://old-host")
+			old, err := connection.ParseURI("existing", "http://old-host")
 			require.NoError(t, err)
 			require.NoError(t, s.SetConnection(ctx, old))
 

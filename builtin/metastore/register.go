@@ -2,29 +2,46 @@ package metastore
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/secretpath/secretpath/resolver"
 )
 
 func init() {
-	resolver.Register(Name, open, "airflow.secrets.metastore.MetastoreBackend")
+	resolver.Register(resolver.Registration{
+		Name:    Name,
+		Aliases: []string{"airflow.secrets.metastore.MetastoreBackend"},
+		Role:    resolver.RoleDatabase,
+		Doc:     "Airflow's connection and variable tables (SQLite, PostgreSQL, MySQL/MariaDB), Fernet-encrypted",
+		Factory: open,
+	})
 }
 
-// open builds a Store from backend_kwargs: sql_alchemy_conn and fernet_key
-// (both optional, as in Options). secretpath.Open does not come here for a
-// config file's metastore: it uses OpenConfig, which reads [database]
-// sql_alchemy_conn and [core] fernet_key.
-func open(_ context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
-	dsn, err := kw.String("sql_alchemy_conn", "")
+// open builds the Store env.Config describes, as Airflow's
+// MetastoreBackend reads its database: [database] sql_alchemy_conn (the
+// legacy [core] sql_alchemy_conn as a fallback; unset means the embedded
+// default) and [core] fernet_key. It takes no backend_kwargs. The backend
+// it returns is a *Store, so that callers that write (the CLI's db
+// commands) can open it with resolver.OpenBackend and a type assertion.
+//
+// Errors wrap config.ErrInvalid. One about a setting names where it was set
+// ("airflow.cfg:12", "env AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"), never its
+// value; a "_cmd" or "_secret" variant of either setting is refused.
+func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
+	if err := env.Kwargs.CheckUnused(Name); err != nil {
+		return nil, fmt.Errorf("%w (the metastore takes none: it reads [database] sql_alchemy_conn and [core] fernet_key)", err)
+	}
+	dsn, dsnWhere, _, err := env.Config.Sensitive("database", "sql_alchemy_conn", "core", "sql_alchemy_conn")
 	if err != nil {
 		return nil, err
 	}
-	key, err := kw.String("fernet_key", "")
+	key, keyWhere, _, err := env.Config.Sensitive("core", "fernet_key")
 	if err != nil {
 		return nil, err
 	}
-	if err := kw.CheckUnused(Name); err != nil {
-		return nil, err
+	s, err := openAt(Options{DSN: dsn.Reveal(), FernetKey: key}, dsnWhere, keyWhere)
+	if err != nil {
+		return nil, err // not s: a nil *Store in a Backend is not a nil Backend
 	}
-	return Open(Options{DSN: dsn, FernetKey: resolver.NewSecret(key)})
+	return s, nil
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/internal/testutil"
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // restartClusterEnv names a PostgreSQL cluster that
@@ -59,11 +59,11 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	})
 
 	const secret = "Pl4nted-restart-pw"
-	s, err := Open(Options{DSN: base + "&search_path=" + schema, FernetKey: resolver.NewSecret(testKey)})
+	s, err := Open(Options{DSN: base + "&search_path=" + schema, FernetKey: connection.NewSecret(testKey)})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	ctx := context.Background()
-	c, err := resolver.ParseURI("db", "postgres://app:"+secret+"@db.example:5432/app")
+	c, err := connection.ParseURI("db", "postgres://app:"+secret+"@db.example:5432/app")
 	require.NoError(t, err)
 	require.NoError(t, s.SetConnection(ctx, c))
 	before := startTime()
@@ -81,7 +81,7 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 				default:
 				}
 				lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				got, err := s.Connection(lctx, "db")
+				got, err := s.Connection(lctx, connReq("db"))
 				cancel()
 				switch {
 				case err != nil:
@@ -108,7 +108,7 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	// timing assertion), then require a run of successes.
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		if _, err := s.Connection(ctx, "db"); err == nil {
+		if _, err := s.Connection(ctx, connReq("db")); err == nil {
 			break
 		}
 		require.True(t, time.Now().Before(deadline), "lookups did not recover after the restart")
@@ -117,7 +117,7 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	for i := range 50 {
-		_, err := s.Connection(ctx, "db")
+		_, err := s.Connection(ctx, connReq("db"))
 		require.NoError(t, err, "lookup %d after recovery", i)
 	}
 	after := startTime()

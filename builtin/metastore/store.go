@@ -15,6 +15,8 @@ import (
 	_ "modernc.org/sqlite"             // registers "sqlite"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // Name is the backend's registry name.
@@ -32,7 +34,7 @@ type Options struct {
 	// encrypts, any decrypts). Empty: with the embedded default, a key kept
 	// in Dir/fernet.key; with a DSN, values are stored in clear, as
 	// Airflow does without a key.
-	FernetKey resolver.Secret
+	FernetKey connection.Secret
 
 	// Dir is the directory of the embedded default database; "" means
 	// [DefaultDir].
@@ -49,6 +51,7 @@ type Options struct {
 // the database and its tables (migrations) when they are missing.
 type Store struct {
 	t        target
+	dsnWhere string // where the DSN was set in a config file, "" if not
 	keys     *fernetKeys
 	dir      string // the default database's directory, "" with a DSN
 	fileKey  bool   // keys come from (or will be made in) dir/fernet.key
@@ -73,26 +76,37 @@ const (
 )
 
 // Open returns a Store for o. It checks the DSN and the keys but does not
-// connect: the first lookup or write does. Errors match resolver.ErrConfig
+// connect: the first lookup or write does. Errors match config.ErrInvalid
 // and never contain a password or a key.
+//
+// To open the Store a config file describes ([database] sql_alchemy_conn,
+// [core] fernet_key), use the registry: resolver.OpenBackend(ctx, Name,
+// resolver.Env{Config: cfg}) returns a *Store.
 func Open(o Options) (*Store, error) {
-	s := &Store{}
+	return openAt(o, "", "")
+}
+
+// openAt is Open for options read from a config file: dsnWhere and keyWhere
+// say where o.DSN and o.FernetKey were set ("" when not from a file), and
+// errors about them (also those found when the store connects) start there.
+func openAt(o Options, dsnWhere, keyWhere string) (*Store, error) {
+	s := &Store{dsnWhere: dsnWhere}
 	var err error
 	if o.DSN != "" {
 		if s.t, err = parseDSN(o.DSN); err != nil {
-			return nil, err
+			return nil, settingAt(err, dsnWhere)
 		}
 	} else {
 		s.dir = o.Dir
 		if s.dir == "" {
 			if s.dir, err = DefaultDir(); err != nil {
-				return nil, fmt.Errorf("%w: metastore: %v", resolver.ErrConfig, err)
+				return nil, fmt.Errorf("%w: metastore: %v", config.ErrInvalid, err)
 			}
 		}
 		s.t = sqliteFile(filepath.Join(s.dir, DatabaseFile), defaultBusyTimeoutMS, true)
 	}
 	if s.keys, err = parseFernetKeys(o.FernetKey.Reveal()); err != nil {
-		return nil, err
+		return nil, settingAt(err, keyWhere)
 	}
 	if s.dir != "" {
 		// The default database keeps its own key, which also opens what
@@ -108,12 +122,6 @@ func Open(o Options) (*Store, error) {
 		}
 	}
 	return s, nil
-}
-
-// OpenConfig returns the Store that cfg describes: [database]
-// sql_alchemy_conn (or the embedded default) and [core] fernet_key.
-func OpenConfig(cfg *resolver.Config) (*Store, error) {
-	return Open(Options{DSN: cfg.SQLAlchemyConn.Reveal(), FernetKey: cfg.FernetKey})
 }
 
 // Name returns "metastore".
@@ -170,7 +178,7 @@ func (s *Store) conn(ctx context.Context, create bool) (*sql.DB, *queries, error
 		}
 		db, err := s.t.d.open(s.t.source)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, settingAt(err, s.dsnWhere) // pgx found the DSN bad
 		}
 		if s.t.memory {
 			db.SetMaxOpenConns(1) // every connection would be its own database

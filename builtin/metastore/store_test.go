@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 func TestDefaultDir(t *testing.T) {
@@ -39,7 +41,7 @@ func TestDefaultDatabase(t *testing.T) {
 	defer reader.Close()
 	_, err = reader.Variable(ctx, "k")
 	require.ErrorIs(t, err, resolver.ErrNotFound)
-	_, err = reader.Connection(ctx, "c")
+	_, err = reader.Connection(ctx, connReq("c"))
 	require.ErrorIs(t, err, resolver.ErrNotFound)
 	conns, err := reader.Connections(ctx)
 	require.NoError(t, err)
@@ -72,14 +74,14 @@ func TestDefaultDatabase(t *testing.T) {
 	// opens the old ones.
 	key, err := NewFernetKey()
 	require.NoError(t, err)
-	configured, err := Open(Options{Dir: dir, FernetKey: resolver.NewSecret(key)})
+	configured, err := Open(Options{Dir: dir, FernetKey: connection.NewSecret(key)})
 	require.NoError(t, err)
 	defer configured.Close()
 	v, err = configured.Variable(ctx, "k")
 	require.NoError(t, err)
 	assert.Equal(t, "v", v)
 	require.NoError(t, configured.SetVariable(ctx, "k2", "v2", ""))
-	onlyKey, err := Open(Options{DSN: "sqlite:///" + filepath.Join(dir, DatabaseFile), FernetKey: resolver.NewSecret(key)})
+	onlyKey, err := Open(Options{DSN: "sqlite:///" + filepath.Join(dir, DatabaseFile), FernetKey: connection.NewSecret(key)})
 	require.NoError(t, err)
 	defer onlyKey.Close()
 	v, err = onlyKey.Variable(ctx, "k2")
@@ -126,14 +128,14 @@ func TestWritesCreateTables(t *testing.T) {
 		t.Run(db.name, func(t *testing.T) {
 			ctx := t.Context()
 			s := openStore(t, db.dsn(t), testKey)
-			c, err := resolver.ParseJSON("j", `{"conn_type": "http", "host": "", "description": "d", "extra": {"a": "1"}}`)
+			c, err := connection.ParseJSON("j", `{"conn_type": "http", "host": "", "description": "d", "extra": {"a": "1"}}`)
 			require.NoError(t, err)
 			require.NoError(t, s.AddConnection(ctx, c))
 			require.ErrorIs(t, s.AddConnection(ctx, c), ErrExists)
-			got, err := s.Connection(ctx, "j")
+			got, err := s.Connection(ctx, connReq("j"))
 			require.NoError(t, err)
-			assert.True(t, got.Has(resolver.FieldHost), `host "" stays present`)
-			assert.False(t, got.Has(resolver.FieldSchema))
+			assert.True(t, got.Has(connection.FieldHost), `host "" stays present`)
+			assert.False(t, got.Has(connection.FieldSchema))
 			assert.Equal(t, "d", got.Description)
 			assert.JSONEq(t, `{"a": "1"}`, got.Extra)
 
@@ -141,21 +143,69 @@ func TestWritesCreateTables(t *testing.T) {
 			require.NoError(t, err)
 			clear := openStore(t, "sqlite://", "")
 			_, err = clear.RotateFernetKey(ctx)
-			require.ErrorIs(t, err, resolver.ErrConfig)
+			require.ErrorIs(t, err, config.ErrInvalid)
 		})
 	}
 }
 
+// TestRegistry: the metastore opens by its Airflow class path from a config
+// file's [database] and [core] (not from backend_kwargs, which it refuses,
+// whatever they are), and is a *Store.
 func TestRegistry(t *testing.T) {
-	kw, err := resolver.ParseKwargs([]byte(`{"sql_alchemy_conn": "sqlite://", "fernet_key": "` + testKey + `"}`))
-	require.NoError(t, err)
-	b, err := resolver.Open(t.Context(), "airflow.secrets.metastore.MetastoreBackend", kw)
+	cfg := parseConfig(t, "[database]\nsql_alchemy_conn = sqlite://\n[core]\nfernet_key = "+testKey+"\n")
+	b, err := resolver.OpenBackend(t.Context(), "airflow.secrets.metastore.MetastoreBackend", resolver.Env{Config: cfg})
 	require.NoError(t, err)
 	s := b.(*Store)
 	defer s.Close()
 	require.NoError(t, s.SetVariable(t.Context(), "k", "v", ""))
-	kw, _ = resolver.ParseKwargs([]byte(`{"dsn": "sqlite://"}`))
-	_, err = resolver.Open(t.Context(), Name, kw)
-	require.ErrorIs(t, err, resolver.ErrConfig)
-	assert.Contains(t, err.Error(), "dsn")
+	assert.True(t, s.keysNow().enabled(), "[core] fernet_key is read")
+	for _, kw := range []string{`{"dsn": "sqlite://"}`, `{"sql_alchemy_conn": "sqlite://", "fernet_key": "` + testKey + `"}`} {
+		k, err := config.ParseKwargs([]byte(kw))
+		require.NoError(t, err)
+		_, err = resolver.OpenBackend(t.Context(), Name, resolver.Env{Kwargs: k, Config: cfg})
+		require.ErrorIs(t, err, config.ErrInvalid, kw)
+		for _, key := range k.Keys() {
+			assert.Contains(t, err.Error(), key)
+		}
+		assert.Contains(t, err.Error(), "[database] sql_alchemy_conn", "the error says where the settings go")
+		assert.NotContains(t, err.Error(), testKey)
+	}
+}
+
+// TestRequests: what each kind of request gets, with or without a team
+// (a team changes nothing: rows of no team are read), through Lookup, the
+// Connection fast path and Describe.
+func TestRequests(t *testing.T) {
+	ctx := t.Context()
+	s := openStore(t, "sqlite://", testKey)
+	c, err := connection.ParseURI("x", "http://h:80")
+	require.NoError(t, err)
+	require.NoError(t, s.SetConnection(ctx, c))
+	require.NoError(t, s.SetVariable(ctx, "x", "v", ""))
+
+	for _, team := range []string{"", "team_a"} {
+		got, err := s.Connection(ctx, resolver.Request{ID: "x", Team: team})
+		require.NoError(t, err, "a request without a kind is a connection request for Connection")
+		assert.Equal(t, "h", got.Host)
+		got, err = s.Connection(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "x", Team: team})
+		require.NoError(t, err)
+		assert.Equal(t, "h", got.Host)
+		raw, err := s.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "x", Team: team})
+		require.NoError(t, err)
+		assert.JSONEq(t, `{"conn_id": "x", "conn_type": "http", "description": null, "host": "h", "port": 80, "schema": "", "login": null, "password": null, "extra": null}`, raw)
+		v, err := s.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "x", Team: team})
+		require.NoError(t, err)
+		assert.Equal(t, "v", v)
+
+		_, err = s.Connection(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "x", Team: team})
+		require.ErrorIs(t, err, resolver.ErrNotFound)
+		for _, kind := range []resolver.Kind{0, resolver.KindConfig, 42} {
+			_, err = s.Lookup(ctx, resolver.Request{Kind: kind, ID: "x", Team: team})
+			require.ErrorIs(t, err, resolver.ErrNotFound, kind)
+		}
+
+		assert.Equal(t, `table connection, conn_id "x" (sqlite)`, s.Describe(resolver.Request{Kind: resolver.KindConnection, ID: "x", Team: team}))
+		assert.Equal(t, `table variable, key "x" (sqlite)`, s.Describe(resolver.Request{Kind: resolver.KindVariable, ID: "x", Team: team}))
+		assert.Equal(t, "no lookup (the metastore holds no configs)", s.Describe(resolver.Request{Kind: resolver.KindConfig, ID: "x", Team: team}))
+	}
 }

@@ -6,7 +6,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // ErrExists is returned by AddConnection when the id is taken.
@@ -58,18 +59,18 @@ func (s *Store) beginWrite(ctx context.Context) error {
 
 // connArgs returns c's row in connWriteColumns order: absent fields are
 // NULL, the password and the extra encrypted.
-func (s *Store) connArgs(c *resolver.Connection) ([]any, error) {
+func (s *Store) connArgs(c *connection.Connection) ([]any, error) {
 	if c.ConnID == "" {
-		return nil, fmt.Errorf("%w: metastore: a connection needs a conn_id", resolver.ErrInvalidConnection)
+		return nil, fmt.Errorf("%w: metastore: a connection needs a conn_id", connection.ErrInvalid)
 	}
-	opt := func(f resolver.Field, v string) any {
+	opt := func(f connection.Field, v string) any {
 		if !c.Has(f) {
 			return nil
 		}
 		return v
 	}
 	var port any
-	if c.Has(resolver.FieldPort) {
+	if c.Has(connection.FieldPort) {
 		port = c.Port
 	}
 	var pw, extra any
@@ -88,8 +89,8 @@ func (s *Store) connArgs(c *resolver.Connection) ([]any, error) {
 		}
 		extra, extraEnc = v, enc
 	}
-	return []any{c.ConnID, c.ConnType, opt(resolver.FieldDescription, c.Description), opt(resolver.FieldHost, c.Host),
-		opt(resolver.FieldSchema, c.Schema), opt(resolver.FieldLogin, c.Login), pw, port, pwEnc, extraEnc, extra}, nil
+	return []any{c.ConnID, c.ConnType, opt(connection.FieldDescription, c.Description), opt(connection.FieldHost, c.Host),
+		opt(connection.FieldSchema, c.Schema), opt(connection.FieldLogin, c.Login), pw, port, pwEnc, extraEnc, extra}, nil
 }
 
 func (s *Store) varArgs(key, value, description string) ([]any, error) {
@@ -109,7 +110,7 @@ func (s *Store) varArgs(key, value, description string) ([]any, error) {
 
 // SetConnection stores c under c.ConnID, replacing any connection with that
 // id.
-func (s *Store) SetConnection(ctx context.Context, c resolver.Connection) error {
+func (s *Store) SetConnection(ctx context.Context, c connection.Connection) error {
 	if err := s.beginWrite(ctx); err != nil {
 		return err
 	}
@@ -128,7 +129,7 @@ func (s *Store) SetConnection(ctx context.Context, c resolver.Connection) error 
 
 // AddConnection stores c unless its id is taken (an error wrapping
 // ErrExists), as `airflow connections add` does.
-func (s *Store) AddConnection(ctx context.Context, c resolver.Connection) error {
+func (s *Store) AddConnection(ctx context.Context, c connection.Connection) error {
 	if err := s.beginWrite(ctx); err != nil {
 		return err
 	}
@@ -262,7 +263,7 @@ var errRaced = errors.New("metastore: concurrent insert, retrying")
 
 // Connections returns every connection (of no team), sorted by id, with
 // passwords and extras decrypted.
-func (s *Store) Connections(ctx context.Context) ([]resolver.Connection, error) {
+func (s *Store) Connections(ctx context.Context) ([]connection.Connection, error) {
 	q, err := s.lookupConn(ctx, nil)
 	if err != nil || q == nil {
 		return nil, err
@@ -276,7 +277,7 @@ func (s *Store) Connections(ctx context.Context) ([]resolver.Connection, error) 
 		return nil, s.queryError(ctx, "listing connections", err)
 	}
 	defer rows.Close()
-	var out []resolver.Connection
+	var out []connection.Connection
 	for rows.Next() {
 		var r connRow
 		if err := rows.Scan(append([]any{&r.connID}, r.scanTargets()...)...); err != nil {
@@ -297,7 +298,7 @@ func (s *Store) Connections(ctx context.Context) ([]resolver.Connection, error) 
 // Variable is one row of the variable table.
 type Variable struct {
 	Key         string
-	Value       resolver.Secret
+	Value       connection.Secret
 	Description string
 }
 
@@ -330,7 +331,7 @@ func (s *Store) Variables(ctx context.Context) ([]Variable, error) {
 				return nil, fmt.Errorf("metastore: variable %q: %w", key, err)
 			}
 		}
-		out = append(out, Variable{Key: key, Value: resolver.NewSecret(val), Description: desc.String})
+		out = append(out, Variable{Key: key, Value: connection.NewSecret(val), Description: desc.String})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.queryError(ctx, "listing variables", err)
@@ -351,7 +352,7 @@ type Rotated struct {
 func (s *Store) RotateFernetKey(ctx context.Context) (Rotated, error) {
 	var n Rotated
 	if !s.keysNow().enabled() {
-		return n, fmt.Errorf("%w: metastore: rotate-fernet-key needs [core] fernet_key", resolver.ErrConfig)
+		return n, fmt.Errorf("%w: metastore: rotate-fernet-key needs [core] fernet_key", config.ErrInvalid)
 	}
 	d := s.t.d
 	err := s.tx(ctx, func(tx *sql.Tx) error {

@@ -9,7 +9,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // The auth types (Airflow's auth_type values, plus cert).
@@ -91,7 +91,7 @@ func (a *Auth) validate(getenv func(string) string) error {
 		a.Type = AuthToken
 	}
 	req := func(what string) error {
-		return fmt.Errorf("%w: %s: the '%s' authentication type requires %s", resolver.ErrConfig, Name, a.Type, what)
+		return fmt.Errorf("%w: %s: the '%s' authentication type requires %s", config.ErrInvalid, Name, a.Type, what)
 	}
 	switch a.Type {
 	case AuthToken:
@@ -139,12 +139,12 @@ func (a *Auth) validate(getenv func(string) string) error {
 			return err
 		}
 		if unsupportedAuth[a.Type] {
-			return fmt.Errorf("%w: %s: auth_type %q is not supported by this build (supported: %s)", resolver.ErrConfig, Name, a.Type, supportedAuth())
+			return fmt.Errorf("%w: %s: auth_type %q is not supported by this build (supported: %s)", config.ErrInvalid, Name, a.Type, supportedAuth())
 		}
-		return fmt.Errorf("%w: %s: the auth_type is not supported: %q; it should be one of %s", resolver.ErrConfig, Name, a.Type, supportedAuth())
+		return fmt.Errorf("%w: %s: the auth_type is not supported: %q; it should be one of %s", config.ErrInvalid, Name, a.Type, supportedAuth())
 	}
 	if a.MountPoint != "" && strings.Trim(a.MountPoint, "/") == "" {
-		return fmt.Errorf("%w: %s: auth_mount_point must name a path", resolver.ErrConfig, Name)
+		return fmt.Errorf("%w: %s: auth_mount_point must name a path", config.ErrInvalid, Name)
 	}
 	return nil
 }

@@ -91,7 +91,7 @@ func TestAuthMethods(t *testing.T) {
 			b := mustOpen(t, kw)
 			assert.Empty(t, f.Requests(), "authentication is lazy")
 			for range 3 {
-				v, err := b.Variable(t.Context(), "hello")
+				v, err := b.Lookup(t.Context(), varReq("hello"))
 				require.NoError(t, err)
 				assert.Equal(t, "world", v)
 			}
@@ -154,27 +154,27 @@ func TestCertAuth(t *testing.T) {
 				kw[k] = v
 			}
 			b := mustOpen(t, kw)
-			c, err := b.Connection(t.Context(), "db")
+			c, err := b.Connection(t.Context(), connReq("db"))
 			require.NoError(t, err)
 			assert.Equal(t, "db", c.Host)
 		})
 	}
 	t.Run("without a client certificate", func(t *testing.T) {
 		b := mustOpen(t, map[string]any{"url": f.URL, "auth_type": "cert", "verify": ca})
-		_, err := b.Connection(t.Context(), "db")
+		_, err := b.Connection(t.Context(), connReq("db"))
 		require.Error(t, err)
 		assert.NotErrorIs(t, err, resolver.ErrNotFound)
 		assert.Contains(t, err.Error(), "client certificate must be supplied")
 	})
 	t.Run("untrusted server", func(t *testing.T) {
 		b := mustOpen(t, map[string]any{"url": f.URL, "auth_type": "cert", "cert": both})
-		_, err := b.Connection(t.Context(), "db")
+		_, err := b.Connection(t.Context(), connReq("db"))
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "certificate")
 	})
 	t.Run("verify false", func(t *testing.T) {
 		b := mustOpen(t, map[string]any{"url": f.URL, "auth_type": "cert", "cert": both, "verify": false})
-		_, err := b.Connection(t.Context(), "db")
+		_, err := b.Connection(t.Context(), connReq("db"))
 		require.NoError(t, err)
 	})
 }
@@ -219,7 +219,7 @@ func TestLoginFailures(t *testing.T) {
 			}
 			b := mustOpen(t, kw)
 			r := resolver.New(resolver.WithBackend(vault.Name, b))
-			_, err := b.Variable(t.Context(), "hello")
+			_, err := b.Lookup(t.Context(), varReq("hello"))
 			require.Error(t, err)
 			assert.NotErrorIs(t, err, resolver.ErrNotFound)
 			assert.Contains(t, err.Error(), tt.wantMsg)
@@ -248,7 +248,7 @@ func TestAuthenticateOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 32 {
 		wg.Go(func() {
-			v, err := b.Variable(t.Context(), "hello")
+			v, err := b.Lookup(t.Context(), varReq("hello"))
 			assert.NoError(t, err)
 			assert.Equal(t, "world", v)
 		})
@@ -280,11 +280,11 @@ func TestReauthentication(t *testing.T) {
 				kw[k] = v
 			}
 			b := mustOpen(t, kw)
-			_, err := b.Connection(t.Context(), "db")
+			_, err := b.Connection(t.Context(), connReq("db"))
 			require.NoError(t, err)
 			require.Equal(t, 1, f.RevokeLoginTokens())
 
-			c, err := b.Connection(t.Context(), "db")
+			c, err := b.Connection(t.Context(), connReq("db"))
 			require.NoError(t, err, "the backend logs in again")
 			assert.Equal(t, "db", c.Host)
 			tokens := f.LoginTokens()
@@ -299,7 +299,7 @@ func TestReauthentication(t *testing.T) {
 			assert.Equal(t, tokens[0], reads[1].Token)
 			assert.Equal(t, tokens[1], reads[2].Token)
 
-			_, err = b.Connection(t.Context(), "db")
+			_, err = b.Connection(t.Context(), connReq("db"))
 			require.NoError(t, err)
 			assert.Len(t, f.LoginTokens(), 2, "no login while the new token works")
 		})
@@ -317,7 +317,7 @@ func TestPermissionDenied(t *testing.T) {
 	f.AddCredential("approle", "role", "secret")
 	b := mustOpen(t, map[string]any{"url": f.URL, "auth_type": "approle", "role_id": "role", "secret_id": "secret"})
 
-	_, err := b.Connection(t.Context(), "db")
+	_, err := b.Connection(t.Context(), connReq("db"))
 	require.ErrorIs(t, err, resolver.ErrPermissionDenied)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), `"secret/data/connections/db"`)
@@ -327,7 +327,7 @@ func TestPermissionDenied(t *testing.T) {
 		assert.NotContains(t, err.Error(), tok)
 	}
 
-	_, err = b.Connection(t.Context(), "other")
+	_, err = b.Connection(t.Context(), connReq("other"))
 	require.NoError(t, err, "other paths still work")
 
 	t.Setenv("AIRFLOW_CONN_DB", "mysql://from-env")
@@ -345,12 +345,12 @@ func TestTokenAuth(t *testing.T) {
 		tok := f.CreateToken(vaultfake.TokenOptions{})
 		b := mustOpen(t, map[string]any{"url": f.URL, "token": tok})
 		for range 2 {
-			_, err := b.Variable(t.Context(), "hello")
+			_, err := b.Lookup(t.Context(), varReq("hello"))
 			require.NoError(t, err)
 		}
 		assert.Equal(t, 1, f.Count("auth/token/lookup-self"))
 		f.RevokeToken(tok)
-		_, err := b.Variable(t.Context(), "hello")
+		_, err := b.Lookup(t.Context(), varReq("hello"))
 		require.ErrorIs(t, err, resolver.ErrPermissionDenied)
 		assert.NotContains(t, err.Error(), tok)
 		require.NoError(t, b.Close())
@@ -363,15 +363,15 @@ func TestTokenAuth(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "token")
 		require.NoError(t, os.WriteFile(path, []byte(first+"\n"), 0o600))
 		b := mustOpen(t, map[string]any{"url": f.URL, "token_path": path})
-		_, err := b.Variable(t.Context(), "hello")
+		_, err := b.Lookup(t.Context(), varReq("hello"))
 		require.NoError(t, err)
 		f.RevokeToken(first)
 
-		_, err = b.Variable(t.Context(), "hello")
+		_, err = b.Lookup(t.Context(), varReq("hello"))
 		require.ErrorIs(t, err, resolver.ErrPermissionDenied, "the file still holds the refused token")
 
 		require.NoError(t, os.WriteFile(path, []byte(second+"\n"), 0o600)) // an agent rewrote it
-		v, err := b.Variable(t.Context(), "hello")
+		v, err := b.Lookup(t.Context(), varReq("hello"))
 		require.NoError(t, err)
 		assert.Equal(t, "world", v)
 		reqs := f.Requests()
@@ -390,7 +390,7 @@ func TestRenewal(t *testing.T) {
 		f.EnableAuth("", vaultfake.AppRole, vaultfake.TokenOptions{TTL: 2 * time.Second, Renewable: true})
 		f.AddCredential("approle", "role", "")
 		b := mustOpen(t, map[string]any{"url": f.URL, "auth_type": "approle", "role_id": "role"})
-		_, err := b.Variable(t.Context(), "hello")
+		_, err := b.Lookup(t.Context(), varReq("hello"))
 		require.NoError(t, err)
 		tok := f.LoginTokens()[0]
 		require.Eventually(t, func() bool { return f.Renewals(tok) >= 2 }, time.Minute, 50*time.Millisecond)
@@ -399,7 +399,7 @@ func TestRenewal(t *testing.T) {
 				assert.Equal(t, tok, r.Token)
 			}
 		}
-		_, err = b.Variable(t.Context(), "hello")
+		_, err = b.Lookup(t.Context(), varReq("hello"))
 		require.NoError(t, err)
 		assert.Len(t, f.LoginTokens(), 1, "a renewed token needs no new login")
 	})
@@ -408,7 +408,7 @@ func TestRenewal(t *testing.T) {
 		f.Put("secret", "variables/hello", map[string]any{"value": "world"})
 		tok := f.CreateToken(vaultfake.TokenOptions{TTL: 2 * time.Second, Renewable: true})
 		b := mustOpen(t, map[string]any{"url": f.URL, "token": tok})
-		_, err := b.Variable(t.Context(), "hello")
+		_, err := b.Lookup(t.Context(), varReq("hello"))
 		require.NoError(t, err)
 		require.Eventually(t, func() bool { return f.Renewals(tok) >= 1 }, time.Minute, 50*time.Millisecond)
 	})
@@ -420,10 +420,10 @@ func TestRenewal(t *testing.T) {
 		f.EnableAuth("", vaultfake.AppRole, vaultfake.TokenOptions{TTL: 2 * time.Second, Unenforced: true})
 		f.AddCredential("approle", "role", "")
 		b := mustOpen(t, map[string]any{"url": f.URL, "auth_type": "approle", "role_id": "role"})
-		_, err := b.Variable(t.Context(), "hello")
+		_, err := b.Lookup(t.Context(), varReq("hello"))
 		require.NoError(t, err)
 		require.Eventually(t, func() bool {
-			_, err := b.Variable(t.Context(), "hello")
+			_, err := b.Lookup(t.Context(), varReq("hello"))
 			require.NoError(t, err)
 			return len(f.LoginTokens()) >= 2
 		}, time.Minute, 100*time.Millisecond)
@@ -443,7 +443,7 @@ func TestClose(t *testing.T) {
 	assert.Empty(t, f.Requests())
 
 	b = mustOpen(t, map[string]any{"url": f.URL, "auth_type": "approle", "role_id": "role"})
-	_, err := b.Variable(t.Context(), "hello")
+	_, err := b.Lookup(t.Context(), varReq("hello"))
 	require.NoError(t, err)
 	require.NoError(t, b.Close())
 	require.NoError(t, b.Close(), "twice")
@@ -451,7 +451,7 @@ func TestClose(t *testing.T) {
 	tok := f.LoginTokens()[0]
 	assert.True(t, f.Revoked(tok))
 	n := len(f.Requests())
-	_, err = b.Variable(t.Context(), "hello")
+	_, err = b.Lookup(t.Context(), varReq("hello"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "closed")
 	assert.Len(t, f.Requests(), n)
@@ -467,7 +467,7 @@ func TestNamespace(t *testing.T) {
 	f.EnableAuth("team1/approle", vaultfake.AppRole, vaultfake.TokenOptions{TTL: loginTTL})
 	f.AddCredential("team1/approle", "role", "secret")
 	b := mustOpen(t, map[string]any{"url": f.URL, "namespace": "team1", "auth_type": "approle", "role_id": "role", "secret_id": "secret"})
-	c, err := b.Connection(t.Context(), "db")
+	c, err := b.Connection(t.Context(), connReq("db"))
 	require.NoError(t, err)
 	assert.Equal(t, "team1-db", c.Host)
 	for _, r := range f.Requests() {
@@ -476,7 +476,7 @@ func TestNamespace(t *testing.T) {
 
 	t.Setenv("VAULT_NAMESPACE", "team1")
 	b = mustOpen(t, map[string]any{"url": f.URL, "token": f.root})
-	c, err = b.Connection(t.Context(), "db")
+	c, err = b.Connection(t.Context(), connReq("db"))
 	require.NoError(t, err)
 	assert.Equal(t, "team1-db", c.Host, "VAULT_NAMESPACE when the kwarg is absent")
 }

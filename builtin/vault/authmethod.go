@@ -10,7 +10,7 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // AuthMethod is an auth method implemented in a package of its own because
@@ -44,8 +44,10 @@ type LoginRequest struct {
 	// method may read from it (its address, its HTTP client) but must not
 	// change it.
 	Client *api.Client
-	// Logger is the backend's logger (the constructor context's, see
-	// resolver.LoggerFromContext); never nil.
+	// Logger is the backend's logger (Options.Logger; the factory's
+	// resolver.Env.Logger for a backend a config file opened), for what
+	// the method wants to say about its login (where its credentials came
+	// from, say). Never nil. Records must hold no credential.
 	Logger *slog.Logger
 }
 
@@ -102,7 +104,7 @@ func lookupAuthMethod(authType string) (*AuthMethod, bool) {
 // linked, or nil.
 func notLinked(authType string) error {
 	if pkg, ok := authPackages[authType]; ok {
-		return fmt.Errorf("%w: %s auth_type %s needs package %s linked: import it", resolver.ErrConfig, Name, authType, pkg)
+		return fmt.Errorf("%w: %s auth_type %s needs package %s linked: import it", config.ErrInvalid, Name, authType, pkg)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/secretpath/secretpath/builtin/vault"
 	"github.com/secretpath/secretpath/internal/vaultfake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // hookMethod is an AuthMethod registered by this test, as a cloud auth
@@ -61,7 +62,7 @@ func init() {
 // TestRegisteredAuthMethod: an auth type registered with RegisterAuthMethod
 // logs in at its default mount with the body its Login returns; Login gets
 // the Auth decoded from the kwargs, the login client (no token) and the
-// constructor context's logger; its errors and Vault's refusals go
+// factory's logger (resolver.Env.Logger); its errors and Vault's refusals go
 // through its Redact.
 func TestRegisteredAuthMethod(t *testing.T) {
 	const secretID = "hook-secret-id-0123"
@@ -74,9 +75,9 @@ func TestRegisteredAuthMethod(t *testing.T) {
 		t.Helper()
 		raw, err := json.Marshal(kw)
 		require.NoError(t, err)
-		kwargs, err := resolver.ParseKwargs(raw)
+		kwargs, err := config.ParseKwargs(raw)
 		require.NoError(t, err)
-		b, err := resolver.Open(resolver.ContextWithLogger(t.Context(), logger), vault.Name, kwargs)
+		b, err := resolver.OpenBackend(t.Context(), vault.Name, resolver.Env{Kwargs: kwargs, Logger: logger})
 		require.NoError(t, err)
 		vb, ok := b.(*vault.Backend)
 		require.True(t, ok, "%T", b)
@@ -93,7 +94,7 @@ func TestRegisteredAuthMethod(t *testing.T) {
 	t.Run("login", func(t *testing.T) {
 		reset(nil)
 		b := open(t, map[string]any{"url": f.URL, "auth_type": "hooktest", "role_id": "hook-role", "secret_id": secretID})
-		v, err := b.Variable(t.Context(), "hello")
+		v, err := b.Lookup(t.Context(), varReq("hello"))
 		require.NoError(t, err)
 		assert.Equal(t, "world", v)
 		reqs := f.Requests()
@@ -113,7 +114,7 @@ func TestRegisteredAuthMethod(t *testing.T) {
 	t.Run("auth_mount_point wins", func(t *testing.T) {
 		reset(nil)
 		b := open(t, map[string]any{"url": f.URL, "auth_type": "hooktest", "auth_mount_point": "elsewhere", "role_id": "hook-role"})
-		_, err := b.Variable(t.Context(), "hello")
+		_, err := b.Lookup(t.Context(), varReq("hello"))
 		require.Error(t, err)
 		assert.Equal(t, "auth/elsewhere/login", f.Requests()[0].Path)
 	})
@@ -121,7 +122,7 @@ func TestRegisteredAuthMethod(t *testing.T) {
 		cause := errors.New("cloud said no to " + secretID)
 		reset(cause)
 		b := open(t, map[string]any{"url": f.URL, "auth_type": "hooktest", "role_id": "hook-role", "secret_id": secretID})
-		_, err := b.Variable(t.Context(), "hello")
+		_, err := b.Lookup(t.Context(), varReq("hello"))
 		require.Error(t, err)
 		assert.ErrorIs(t, err, cause)
 		assert.NotContains(t, err.Error(), secretID)
@@ -132,7 +133,7 @@ func TestRegisteredAuthMethod(t *testing.T) {
 	t.Run("Vault's refusal is redacted", func(t *testing.T) {
 		reset(nil)
 		b := open(t, map[string]any{"url": f.URL, "auth_type": "hooktest", "role_id": "hook-role", "secret_id": "wrong-" + secretID})
-		_, err := b.Variable(t.Context(), "hello")
+		_, err := b.Lookup(t.Context(), varReq("hello"))
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "invalid secret id")
 		assert.Equal(t, 1, hook.redacts)
@@ -142,7 +143,7 @@ func TestRegisteredAuthMethod(t *testing.T) {
 		b, err := vault.New(vault.Options{Address: f.URL, Auth: vault.Auth{Type: "hooktest", RoleID: "hook-role", SecretID: secretID}})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = b.Close() })
-		v, err := b.Variable(t.Context(), "hello")
+		v, err := b.Lookup(t.Context(), varReq("hello"))
 		require.NoError(t, err)
 		assert.Equal(t, "world", v)
 		hook.mu.Lock()
@@ -178,12 +179,12 @@ func TestRegisterAuthMethodRefusals(t *testing.T) {
 func TestAWSIAMNotLinked(t *testing.T) {
 	_, err := vault.New(vault.Options{Address: "http://127.0.0.1:1", Auth: vault.Auth{Type: vault.AuthAWSIAM, KeyID: "AKIAIOSFODNN7EXAMPLE", SecretID: "not-printed-secret"}})
 	require.Error(t, err)
-	assert.ErrorIs(t, err, resolver.ErrConfig)
+	assert.ErrorIs(t, err, config.ErrInvalid)
 	assert.Contains(t, err.Error(), "vault auth_type aws_iam needs package github.com/secretpath/secretpath/builtin/vault/vaultaws linked: import it")
 	assert.NotContains(t, err.Error(), "not-printed-secret")
 
 	_, err = vault.New(vault.Options{Address: "http://127.0.0.1:1", Auth: vault.Auth{Type: "kerberos"}})
-	require.ErrorIs(t, err, resolver.ErrConfig)
+	require.ErrorIs(t, err, config.ErrInvalid)
 	assert.Contains(t, err.Error(), "hooktest", "registered types are listed")
 	assert.NotContains(t, err.Error(), "aws_iam")
 }

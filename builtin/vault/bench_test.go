@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/builtin/vault"
 	"github.com/secretpath/secretpath/internal/vaultfake"
 )
@@ -86,9 +87,9 @@ func newConfig(addr string, rt http.RoundTripper) func() *api.Config {
 func benchPair(b *testing.B, cfg func() *api.Config, token, mountData, rel string, conn bool) {
 	mount, prefix, _ := strings.Cut(mountData, "/data")
 	prefix = strings.TrimPrefix(prefix, "/")
-	kind := vault.Kind{Path: strings.TrimSuffix(prefix+"/"+rel[:strings.IndexByte(rel, '/')], "/")}
+	kind := location.Location{Prefix: strings.TrimSuffix(prefix+"/"+rel[:strings.IndexByte(rel, '/')], "/")}
 	if prefix == "" {
-		kind = vault.Kind{Path: rel[:strings.IndexByte(rel, '/')]}
+		kind = location.Location{Prefix: rel[:strings.IndexByte(rel, '/')]}
 	}
 	id := rel[strings.IndexByte(rel, '/')+1:]
 	o := vault.Options{Config: cfg(), MountPoint: mount, Auth: vault.Auth{Token: token}}
@@ -129,12 +130,12 @@ func benchPair(b *testing.B, cfg func() *api.Config, token, mountData, rel strin
 	callBackend := func() time.Duration {
 		t0 := time.Now()
 		if conn {
-			c, err := backend.Connection(ctx, id)
+			c, err := backend.Connection(ctx, connReq(id))
 			if err != nil || c.Host == "" {
 				b.Fatal(err)
 			}
 		} else {
-			v, err := backend.Variable(ctx, id)
+			v, err := backend.Lookup(ctx, varReq(id))
 			if err != nil || v != benchValue {
 				b.Fatal(err, v)
 			}
@@ -231,7 +232,7 @@ func BenchmarkInMemorySeparate(b *testing.B) {
 	b.Run("backend/variable", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if v, err := backend.Variable(ctx, "region"); err != nil || v != benchValue {
+			if v, err := backend.Lookup(ctx, varReq("region")); err != nil || v != benchValue {
 				b.Fatal(err)
 			}
 		}
@@ -239,7 +240,7 @@ func BenchmarkInMemorySeparate(b *testing.B) {
 	b.Run("backend/connection", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if c, err := backend.Connection(ctx, "smtp_default"); err != nil || c.Host == "" {
+			if c, err := backend.Connection(ctx, connReq("smtp_default")); err != nil || c.Host == "" {
 				b.Fatal(err)
 			}
 		}

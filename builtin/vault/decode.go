@@ -9,7 +9,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // kvData returns the data object of a KV read response body: data (v1) or
@@ -40,22 +40,22 @@ var errMalformed = errors.New("malformed response (not shown: it may hold secret
 
 // connectionFromData builds connection connID from a secret's data object,
 // as Airflow's VaultBackend.get_connection does.
-func connectionFromData(connID string, data gjson.Result) (resolver.Connection, error) {
+func connectionFromData(connID string, data gjson.Result) (connection.Connection, error) {
 	uri := data.Get("conn_uri")
 	if uri.Type == gjson.String && uri.Str != "" {
 		// A copy, so that the connection does not pin the response.
-		return resolver.ParseURI(connID, strings.Clone(uri.Str))
+		return connection.ParseURI(connID, strings.Clone(uri.Str))
 	}
 	if uri.Exists() && uri.Type != gjson.String && uri.Type != gjson.Null {
-		return resolver.Connection{}, fmt.Errorf("%w: connection %q: field conn_uri is not a string", resolver.ErrInvalidConnection, connID)
+		return connection.Connection{}, fmt.Errorf("%w: connection %q: field conn_uri is not a string", connection.ErrInvalid, connID)
 	}
 	fields := map[string]any{}
 	dec := json.NewDecoder(strings.NewReader(data.Raw))
 	dec.UseNumber()
 	if err := dec.Decode(&fields); err != nil {
-		return resolver.Connection{}, fmt.Errorf("%w: connection %q: the secret's fields do not decode", resolver.ErrInvalidConnection, connID)
+		return connection.Connection{}, fmt.Errorf("%w: connection %q: the secret's fields do not decode", connection.ErrInvalid, connID)
 	}
-	return resolver.ConnectionFromFields(connID, fields)
+	return connection.FromFields(connID, fields)
 }
 
 // valueFromData returns a variable or config secret's key value: a string

@@ -3,27 +3,25 @@ package vault
 import (
 	"strconv"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver"
 )
 
 var _ resolver.Describer = (*Backend)(nil)
 
-// Describe names the API path a lookup of id reads, or why none is read,
-// for resolver.Explain.
-func (b *Backend) Describe(kind resolver.Kind, id string) string {
-	k := &b.cfgs
-	switch kind {
-	case resolver.KindConnection:
-		k = &b.conns
-	case resolver.KindVariable:
-		k = &b.vars
-	}
-	if !k.on {
-		return "no request (this kind's path is null)"
-	}
-	p, ok := b.path(k, id)
+// Describe names the API path a lookup of req reads, or why none is read,
+// for resolver.Explain. req.Team is ignored, as Lookup ignores it.
+func (b *Backend) Describe(req resolver.Request) string {
+	p, ok := b.places.For(req.Kind)
 	if !ok {
-		return "no request (" + strconv.Quote(id) + " cannot name a secret here)"
+		return kit.DescribeNotServed(req.Kind)
 	}
-	return "GET /v1/" + p
+	if !p.On {
+		return kit.NoRequest("this kind's path is null")
+	}
+	path, ok := b.path(p, req.ID)
+	if !ok {
+		return kit.NoRequest(strconv.Quote(req.ID) + " cannot name a secret here")
+	}
+	return "GET /v1/" + path
 }

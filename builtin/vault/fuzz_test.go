@@ -7,7 +7,10 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/builtin/internal/kit"
+	"github.com/secretpath/secretpath/builtin/location"
+	"github.com/secretpath/secretpath/resolver/config"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // FuzzKVData: any response body of a KV read decodes to data or an error,
@@ -54,7 +57,7 @@ func FuzzKVData(f *testing.F) {
 		}
 		c, err := connectionFromData(connID, data)
 		if err != nil {
-			if !errors.Is(err, resolver.ErrInvalidConnection) {
+			if !errors.Is(err, connection.ErrInvalid) {
 				t.Fatalf("a connection error that is not ErrInvalidConnection: %v", err)
 			}
 			for _, k := range []string{"password", "conn_uri"} {
@@ -95,14 +98,20 @@ func FuzzKwargs(f *testing.F) {
 	} {
 		f.Add(s, "airflow/smtp_default")
 	}
+	// Regressions: CI's fuzzing found connections_path ".." making the request
+	// path secret/data/../0, outside the configured path (fixed in a47cb57: a
+	// configured path or mount point with a "." or ".." segment is a
+	// configuration error). The second guards the mount point half of the fix.
+	f.Add(`{"connections_path":".."}`, "0")
+	f.Add(`{"mount_point":".."}`, "0")
 	f.Fuzz(func(t *testing.T, text, id string) {
-		kw, err := resolver.ParseKwargs([]byte(text))
+		kw, err := config.ParseKwargs([]byte(text))
 		if err != nil {
 			return
 		}
 		o, _, err := optionsFromKwargs(kw)
 		if err != nil {
-			if !errors.Is(err, resolver.ErrConfig) {
+			if !errors.Is(err, config.ErrInvalid) {
 				t.Fatalf("not a configuration error: %v", err)
 			}
 			return
@@ -115,9 +124,12 @@ func FuzzKwargs(f *testing.F) {
 		}
 		mount := strings.Trim(o.MountPoint, "/")
 		b := &Backend{v2: o.KVVersion == 2, mountFromID: o.MountFromID}
-		for _, k := range []Kind{o.Connections, o.Variables, o.Configs} {
-			ck := compileKind(k, "connections", mount, b.v2, o.MountFromID)
-			p, ok := b.path(&ck, id)
+		ps, err := compilePlaces(kit.Locations{Connections: o.Connections, Variables: o.Variables, Configs: o.Configs}, mount, b.v2, o.MountFromID)
+		if err != nil {
+			t.Fatalf("decoded Options that do not compile: %v", err)
+		}
+		for i, k := range []location.Location{o.Connections, o.Variables, o.Configs} {
+			p, ok := b.path([]*kit.Place{&ps.Connections, &ps.Variables, &ps.Configs}[i], id)
 			if !ok {
 				continue
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/internal/vaultfake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // openKwargs builds the backend through the registry, as a config file does.
@@ -69,20 +70,20 @@ func (f *fake) reads() []string {
 // secret holds for it (conn_type normalised as the JSON form reads it).
 func connFields(t testing.TB, connID, value string) map[string]any {
 	t.Helper()
-	c, err := resolver.ParseConnection(connID, value)
+	c, err := connection.Parse(connID, value)
 	require.NoError(t, err)
 	m := map[string]any{}
-	put := func(f resolver.Field, k, v string) {
+	put := func(f connection.Field, k, v string) {
 		if c.Has(f) {
 			m[k] = v
 		}
 	}
-	put(resolver.FieldConnType, "conn_type", c.ConnType)
-	put(resolver.FieldHost, "host", c.Host)
-	put(resolver.FieldLogin, "login", c.Login)
-	put(resolver.FieldSchema, "schema", c.Schema)
-	put(resolver.FieldDescription, "description", c.Description)
-	if c.Has(resolver.FieldPort) {
+	put(connection.FieldConnType, "conn_type", c.ConnType)
+	put(connection.FieldHost, "host", c.Host)
+	put(connection.FieldLogin, "login", c.Login)
+	put(connection.FieldSchema, "schema", c.Schema)
+	put(connection.FieldDescription, "description", c.Description)
+	if c.Has(connection.FieldPort) {
 		m["port"] = c.Port
 	}
 	if !c.Password.IsZero() {
@@ -107,3 +108,17 @@ func secretFor(t testing.TB, connID, value string) map[string]any {
 }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+// connReq, varReq and cfgReq are the requests for a connection, a variable
+// and a config, without a team.
+func connReq(id string) resolver.Request {
+	return resolver.Request{Kind: resolver.KindConnection, ID: id}
+}
+
+func varReq(key string) resolver.Request {
+	return resolver.Request{Kind: resolver.KindVariable, ID: key}
+}
+
+func cfgReq(key string) resolver.Request {
+	return resolver.Request{Kind: resolver.KindConfig, ID: key}
+}

@@ -3,15 +3,15 @@ package vault
 import (
 	"context"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/vault/api"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // settings are the kwargs that configure the HTTP client rather than
@@ -25,18 +25,19 @@ type settings struct {
 	allowRedirects *bool
 }
 
-// open builds a Backend from backend_kwargs (see the package doc). ctx
-// carries the logger a registered AuthMethod's logins get.
-func open(ctx context.Context, kw *resolver.Kwargs) (resolver.Backend, error) {
-	o, s, err := optionsFromKwargs(kw)
+// open is the registered Factory: it builds a Backend from env.Kwargs
+// (see the package doc) that logs to env.Logger (token renewals,
+// re-logins, and a registered AuthMethod's logins).
+func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
+	o, s, err := optionsFromKwargs(env.Kwargs)
 	if err != nil {
 		return nil, err
 	}
-	if err := kw.CheckUnused(Name); err != nil {
+	if err := env.Kwargs.CheckUnused(Name); err != nil {
 		return nil, err
 	}
 	o.settings = &s
-	o.logger = resolver.LoggerFromContext(ctx)
+	o.Logger = env.Logger
 	return New(o)
 }
 
@@ -49,7 +50,7 @@ var airflowOnly = []string{
 
 // optionsFromKwargs decodes backend_kwargs. It reads no file and no
 // environment and makes no request.
-func optionsFromKwargs(kw *resolver.Kwargs) (Options, settings, error) {
+func optionsFromKwargs(kw *config.Kwargs) (Options, settings, error) {
 	var o Options
 	var s settings
 	var err error
@@ -58,32 +59,11 @@ func optionsFromKwargs(kw *resolver.Kwargs) (Options, settings, error) {
 			*dst, err = kw.String(key, *dst)
 		}
 	}
-	kinds := []struct {
-		key string
-		dst *Kind
-	}{
-		{"connections_path", &o.Connections},
-		{"variables_path", &o.Variables},
-		{"config_path", &o.Configs},
+	ls, err := scheme.Parse(kw)
+	if err != nil {
+		return o, s, err
 	}
-	for _, k := range kinds {
-		v, on, e := kw.OptString(k.key, "\x00default")
-		if e != nil {
-			return o, s, e
-		}
-		switch {
-		case !on:
-			k.dst.Off = true
-		case v == "\x00default":
-		case strings.TrimRight(v, "/") == "":
-			k.dst.NoPath = true
-		default:
-			if hasDotSegment(v) {
-				return o, s, fmt.Errorf("%w: %s: backend_kwargs key %s has a \".\" or \"..\" path segment", resolver.ErrConfig, Name, k.key)
-			}
-			k.dst.Path = v
-		}
-	}
+	o.Connections, o.Variables, o.Configs = ls.Connections, ls.Variables, ls.Configs
 
 	mount, on, err := kw.OptString("mount_point", DefaultMountPoint)
 	if err != nil {
@@ -92,7 +72,7 @@ func optionsFromKwargs(kw *resolver.Kwargs) (Options, settings, error) {
 	if !on || strings.Trim(mount, "/") == "" {
 		o.MountFromID = true // Airflow: `if not self.mount_point`
 	} else if hasDotSegment(mount) {
-		return o, s, fmt.Errorf("%w: %s: backend_kwargs key mount_point has a \".\" or \"..\" path segment", resolver.ErrConfig, Name)
+		return o, s, fmt.Errorf("%w: %s: backend_kwargs key mount_point has a \".\" or \"..\" path segment", config.ErrInvalid, Name)
 	} else {
 		o.MountPoint = mount
 	}
@@ -100,7 +80,7 @@ func optionsFromKwargs(kw *resolver.Kwargs) (Options, settings, error) {
 		return o, s, err
 	}
 	if o.KVVersion != 1 && o.KVVersion != 2 {
-		return o, s, fmt.Errorf("%w: %s: the version is not supported: %d; it should be one of [1, 2]", resolver.ErrConfig, Name, o.KVVersion)
+		return o, s, fmt.Errorf("%w: %s: the version is not supported: %d; it should be one of [1, 2]", config.ErrInvalid, Name, o.KVVersion)
 	}
 	str("url", &o.Address)
 	str("namespace", &o.Namespace)
@@ -145,16 +125,12 @@ func optionsFromKwargs(kw *resolver.Kwargs) (Options, settings, error) {
 		}
 	}
 
-	timeout, err := kw.Float("timeout", DefaultTimeout.Seconds())
-	switch {
-	case err != nil:
+	// hvac's timeout, in seconds (default 30; 0: no bound).
+	if o.Timeout, err = kit.Seconds(kw, "timeout", 1e9, "must be a number of seconds >= 0"); err != nil {
 		return o, s, err
-	case timeout < 0 || math.IsNaN(timeout) || timeout > 1e9:
-		return o, s, fmt.Errorf("%w: backend_kwargs key %q must be a number of seconds >= 0", resolver.ErrConfig, "timeout")
-	case timeout == 0:
-		o.Timeout = -1
-	default:
-		o.Timeout = time.Duration(timeout * float64(time.Second))
+	}
+	if o.Timeout == 0 {
+		o.Timeout = DefaultTimeout
 	}
 
 	if err := s.decode(kw); err != nil {
@@ -163,7 +139,7 @@ func optionsFromKwargs(kw *resolver.Kwargs) (Options, settings, error) {
 	for _, key := range []string{"session", "adapter"} {
 		if kw.Has(key) {
 			_, _ = kw.Decode(key, new(any)) // marks the key used; the error is ours
-			return o, s, fmt.Errorf("%w: %s: backend_kwargs key %q (a Python object) is not supported", resolver.ErrConfig, Name, key)
+			return o, s, fmt.Errorf("%w: %s: backend_kwargs key %q (a Python object) is not supported", config.ErrInvalid, Name, key)
 		}
 	}
 	if err := o.Auth.validate(func(string) string { return "" }); err != nil && !isTokenFromEnv(&o.Auth) {
@@ -178,27 +154,18 @@ func isTokenFromEnv(a *Auth) bool {
 	return a.Type == AuthToken && a.Token == "" && a.TokenPath == ""
 }
 
-func (s *settings) decode(kw *resolver.Kwargs) error {
-	if kw.Has("verify") && !kw.IsNull("verify") {
-		var v any
-		if _, err := kw.Decode("verify", &v); err != nil {
-			return err
-		}
-		switch v := v.(type) {
-		case bool:
-			s.verify = &v
-		case string:
-			if b, ok := parseBool(v); ok {
-				s.verify = &b
-			} else if v != "" {
-				t := true
-				s.verify, s.caCert = &t, v
-			}
-		default:
-			return fmt.Errorf("%w: backend_kwargs key %q must be a boolean or a CA bundle path", resolver.ErrConfig, "verify")
-		}
-	} else {
-		_, _ = kw.Decode("verify", new(any)) // null: marks the key used
+// verify is read as requests (under hvac) takes it: a boolean, or the path
+// of a CA bundle ("" is as if absent: Vault's environment decides).
+var verify = kit.VerifyKwarg{Key: "verify", Want: "must be a boolean or a CA bundle path"}
+
+func (s *settings) decode(kw *config.Kwargs) error {
+	v, err := verify.Parse(kw)
+	if err != nil {
+		return err
+	}
+	if v.Given {
+		ok := !v.Insecure
+		s.verify, s.caCert = &ok, v.CABundle
 	}
 
 	if kw.Has("cert") && !kw.IsNull("cert") {
@@ -206,7 +173,7 @@ func (s *settings) decode(kw *resolver.Kwargs) error {
 		if _, err := kw.Decode("cert", &v); err != nil {
 			return err
 		}
-		bad := fmt.Errorf("%w: backend_kwargs key %q must be a file path or [cert_file, key_file]", resolver.ErrConfig, "cert")
+		bad := fmt.Errorf("%w: backend_kwargs key %q must be a file path or [cert_file, key_file]", config.ErrInvalid, "cert")
 		switch v := v.(type) {
 		case string:
 			if v == "" {
@@ -236,7 +203,7 @@ func (s *settings) decode(kw *resolver.Kwargs) error {
 	}
 	for scheme, u := range proxies {
 		if _, err := url.Parse(u); err != nil || u == "" {
-			return fmt.Errorf("%w: backend_kwargs key %q: the %q proxy is not a URL", resolver.ErrConfig, "proxies", scheme)
+			return fmt.Errorf("%w: backend_kwargs key %q: the %q proxy is not a URL", config.ErrInvalid, "proxies", scheme)
 		}
 	}
 	s.proxies = proxies
@@ -261,13 +228,13 @@ func (s *settings) apply(cfg *api.Config) error {
 			t.Insecure = !*s.verify
 		}
 		if err := cfg.ConfigureTLS(t); err != nil {
-			return fmt.Errorf("%w: %s: TLS (verify, cert): %v", resolver.ErrConfig, Name, err)
+			return fmt.Errorf("%w: %s: TLS (verify, cert): %v", config.ErrInvalid, Name, err)
 		}
 	}
 	if len(s.proxies) > 0 {
 		tr, ok := cfg.HttpClient.Transport.(*http.Transport)
 		if !ok {
-			return fmt.Errorf("%w: %s: proxies need an *http.Transport", resolver.ErrConfig, Name)
+			return fmt.Errorf("%w: %s: proxies need an *http.Transport", config.ErrInvalid, Name)
 		}
 		proxies := s.proxies
 		tr.Proxy = func(r *http.Request) (*url.URL, error) {
@@ -287,18 +254,6 @@ func (s *settings) apply(cfg *api.Config) error {
 	return nil
 }
 
-// parseBool reads a boolean given as a string (a per-key environment
-// override), as Airflow's config does.
-func parseBool(s string) (bool, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "true", "t", "1", "yes", "y", "on":
-		return true, true
-	case "false", "f", "0", "no", "n", "off":
-		return false, true
-	}
-	return false, false
-}
-
 // AssumeRole is Airflow's assume_role_kwargs for aws_iam auth: the role
 // the default credentials assume (STS AssumeRole) before logging in.
 type AssumeRole struct {
@@ -315,7 +270,7 @@ func parseAssumeRole(raw map[string]any) (*AssumeRole, error) {
 		return nil, nil
 	}
 	bad := func(key, want string) error {
-		return fmt.Errorf("%w: backend_kwargs key %q: %s %s", resolver.ErrConfig, "assume_role_kwargs", key, want)
+		return fmt.Errorf("%w: backend_kwargs key %q: %s %s", config.ErrInvalid, "assume_role_kwargs", key, want)
 	}
 	ar := &AssumeRole{}
 	for k, v := range raw {

@@ -2,7 +2,6 @@ package vault_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,29 +9,31 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/builtin/vault"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // lookup runs one lookup of kind ("conn", "var", "cfg") through b.
 func lookup(ctx context.Context, b *vault.Backend, kind, id string) (string, error) {
 	switch kind {
 	case "conn":
-		c, err := b.Connection(ctx, id)
+		c, err := b.Connection(ctx, connReq(id))
 		if err != nil {
 			return "", err
 		}
 		return c.URI(), nil
 	case "var":
-		return b.Variable(ctx, id)
+		return b.Lookup(ctx, varReq(id))
 	case "cfg":
-		return b.Config(ctx, id)
+		return b.Lookup(ctx, cfgReq(id))
 	}
 	panic(kind)
 }
 
 // TestPaths: which path each kwarg combination reads, and which lookups
-// make no request at all.
+// make no request at all (a kind switched off and an empty id: TestKit).
 func TestPaths(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -59,11 +60,7 @@ func TestPaths(t *testing.T) {
 		{name: "mount from the id, no slash", kw: map[string]any{"mount_point": nil}, kind: "conn", id: "smtp"},
 		{name: "mount from the id, empty key", kw: map[string]any{"mount_point": nil}, kind: "conn", id: "airflow/"},
 		{name: "mount from the id, empty mount", kw: map[string]any{"mount_point": nil}, kind: "conn", id: "/smtp"},
-		{name: "connections off", kw: map[string]any{"connections_path": nil}, kind: "conn", id: "smtp"},
-		{name: "variables off", kw: map[string]any{"variables_path": nil}, kind: "var", id: "hello"},
-		{name: "config off", kw: map[string]any{"config_path": nil}, kind: "cfg", id: "sql"},
 		{name: "other kinds stay on", kw: map[string]any{"config_path": nil, "variables_path": nil}, kind: "conn", id: "smtp", wantPath: "secret/data/connections/smtp", found: true},
-		{name: "empty id", kind: "conn", id: ""},
 		{name: "dot-dot segment", kind: "conn", id: "../variables/hello"},
 		{name: "dot segment", kind: "var", id: "a/./hello"},
 		{name: "dots inside a segment are fine", kind: "conn", id: "with..dots", wantPath: "secret/data/connections/with..dots"},
@@ -105,7 +102,8 @@ func TestPaths(t *testing.T) {
 }
 
 // TestKwargsErrors: every construction-time refusal is a configuration
-// error that says what is wrong, and no request is made.
+// error that says what is wrong, and no request is made (the kit's kwargs:
+// TestKit).
 func TestKwargsErrors(t *testing.T) {
 	f := newFake(t)
 	tests := []struct {
@@ -135,11 +133,10 @@ func TestKwargsErrors(t *testing.T) {
 		{name: "jwt without token", kw: map[string]any{"auth_type": "jwt", "jwt_role": "r"}, want: "requires 'jwt_token' or 'jwt_token_path'"},
 		{name: "auth mount of slashes", kw: map[string]any{"auth_type": "approle", "role_id": "r", "auth_mount_point": "/"}, want: "auth_mount_point must name a path"},
 		{name: "unknown key", kw: map[string]any{"token": "t", "connection_path": "x"}, want: "unknown backend_kwargs key(s): connection_path"},
-		{name: "path not a string", kw: map[string]any{"token": "t", "connections_path": 5}, want: `"connections_path" must be a string`},
+		{name: "path with a dot-dot segment", kw: map[string]any{"token": "t", "variables_path": "a/../b"}, want: `vault: backend_kwargs key variables_path has a "." or ".." path segment`},
+		{name: "path of a dot segment", kw: map[string]any{"token": "t", "config_path": "./"}, want: `backend_kwargs key config_path has a "." or ".." path segment`},
+		{name: "mount with a dot-dot segment", kw: map[string]any{"token": "t", "mount_point": "../sys"}, want: `backend_kwargs key mount_point has a "." or ".." path segment`},
 		{name: "token not a string", kw: map[string]any{"token": 5}, want: `"token" must be a string`},
-		{name: "negative timeout", kw: map[string]any{"token": "t", "timeout": -1}, want: `"timeout" must be a number of seconds`},
-		{name: "timeout not a number", kw: map[string]any{"token": "t", "timeout": "soon"}, want: `"timeout" must be a number`},
-		{name: "verify of the wrong type", kw: map[string]any{"token": "t", "verify": 5}, want: `"verify" must be a boolean or a CA bundle path`},
 		{name: "verify file missing", kw: map[string]any{"token": "t", "verify": "/no/such/ca.pem"}, want: "TLS (verify, cert)"},
 		{name: "cert of the wrong shape", kw: map[string]any{"token": "t", "cert": []any{"a"}}, want: `"cert" must be a file path or [cert_file, key_file]`},
 		{name: "cert files missing", kw: map[string]any{"token": "t", "cert": []any{"/no/cert.pem", "/no/key.pem"}}, want: "TLS (verify, cert)"},
@@ -157,7 +154,7 @@ func TestKwargsErrors(t *testing.T) {
 			}
 			_, err := openKwargs(t, kw)
 			require.Error(t, err)
-			assert.ErrorIs(t, err, resolver.ErrConfig)
+			assert.ErrorIs(t, err, config.ErrInvalid)
 			assert.Contains(t, err.Error(), tt.want)
 			assert.Empty(t, f.Requests())
 		})
@@ -191,7 +188,6 @@ func TestKwargsAccepted(t *testing.T) {
 		}},
 		{name: "client kwargs", kw: map[string]any{"url": f.URL, "token": f.root, "verify": true, "timeout": 5, "allow_redirects": false, "proxies": map[string]any{}, "cert": nil}},
 		{name: "values as strings (per-key overrides)", kw: map[string]any{"url": f.URL, "token": f.root, "verify": "true", "timeout": "2.5", "kv_engine_version": "2"}},
-		{name: "timeout 0", kw: map[string]any{"url": f.URL, "token": f.root, "timeout": 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -199,7 +195,7 @@ func TestKwargsAccepted(t *testing.T) {
 				t.Setenv(k, v)
 			}
 			b := mustOpen(t, tt.kw)
-			v, err := b.Variable(t.Context(), "hello")
+			v, err := b.Lookup(t.Context(), varReq("hello"))
 			require.NoError(t, err)
 			assert.Equal(t, "world", v)
 		})
@@ -210,25 +206,17 @@ func TestKwargsAccepted(t *testing.T) {
 func TestNoAddress(t *testing.T) {
 	newFake(t)
 	_, err := openKwargs(t, map[string]any{"token": "t"})
-	require.ErrorIs(t, err, resolver.ErrConfig)
+	require.ErrorIs(t, err, config.ErrInvalid)
 	assert.Contains(t, err.Error(), "no Vault address")
 	_, err = vault.New(vault.Options{Auth: vault.Auth{Token: "t"}})
-	assert.ErrorIs(t, err, resolver.ErrConfig)
+	assert.ErrorIs(t, err, config.ErrInvalid)
 }
 
-// TestAliases: Airflow's class paths open the backend.
-func TestAliases(t *testing.T) {
+// TestNoLookupPattern: Airflow's Vault backend has no lookup patterns; a
+// Location with one is a configuration error.
+func TestNoLookupPattern(t *testing.T) {
 	f := newFake(t)
-	for _, name := range []string{
-		"vault",
-		"airflow.providers.hashicorp.secrets.vault.VaultBackend",
-		"airflow.contrib.secrets.hashicorp_vault.VaultBackend",
-	} {
-		kw, err := resolver.ParseKwargs([]byte(fmt.Sprintf(`{"url": %q, "token": %q}`, f.URL, f.root)))
-		require.NoError(t, err)
-		b, err := resolver.Open(t.Context(), name, kw)
-		require.NoError(t, err, name)
-		assert.Equal(t, vault.Name, b.(resolver.Named).Name())
-		require.NoError(t, b.(*vault.Backend).Close())
-	}
+	_, err := vault.New(vault.Options{Address: f.URL, Auth: vault.Auth{Token: f.root}, Variables: location.Location{LookupPattern: "x"}})
+	require.ErrorIs(t, err, config.ErrInvalid)
+	assert.Contains(t, err.Error(), "variables_lookup_pattern")
 }

@@ -175,21 +175,21 @@ func TestRealShapes(t *testing.T) {
 	kw["connections_path"] = ns + "/connections"
 	kw["variables_path"] = ns + "/variables"
 	b := mustOpen(t, kw)
-	c, err := b.Connection(t.Context(), "fields")
+	c, err := b.Connection(t.Context(), connReq("fields"))
 	require.NoError(t, err)
 	assert.Equal(t, "postgresql", c.ConnType)
 	assert.Equal(t, 5432, c.Port)
 	assert.Equal(t, `{"n": 1}`, c.Extra)
-	_, err = b.Variable(t.Context(), "deleted")
+	_, err = b.Lookup(t.Context(), varReq("deleted"))
 	assert.ErrorIs(t, err, resolver.ErrNotFound, "soft-deleted")
-	_, err = b.Variable(t.Context(), "absent")
+	_, err = b.Lookup(t.Context(), varReq("absent"))
 	assert.ErrorIs(t, err, resolver.ErrNotFound)
 
 	// mount_point null: the id's first segment is the mount.
 	kw["mount_point"] = nil
 	kw["kv_engine_version"] = 1
 	b = mustOpen(t, kw)
-	got, err := b.Variable(t.Context(), v.KV1Mount+"/number")
+	got, err := b.Lookup(t.Context(), varReq(v.KV1Mount+"/number"))
 	require.NoError(t, err)
 	assert.Equal(t, "42", got)
 
@@ -197,7 +197,7 @@ func TestRealShapes(t *testing.T) {
 	kw["mount_point"] = "not-in-the-policy"
 	kw["kv_engine_version"] = 1
 	b = mustOpen(t, kw)
-	_, err = b.Variable(t.Context(), "x")
+	_, err = b.Lookup(t.Context(), varReq("x"))
 	require.ErrorIs(t, err, resolver.ErrPermissionDenied)
 	assert.Contains(t, err.Error(), "permission denied")
 }
@@ -229,14 +229,14 @@ func TestRealReauthentication(t *testing.T) {
 		roleID, secretID := role("long", map[string]any{"token_ttl": "1h"})
 		b := mustOpen(t, map[string]any{"url": v.Addr, "auth_type": "approle", "auth_mount_point": mount,
 			"role_id": roleID, "secret_id": secretID, "variables_path": ns + "/variables"})
-		got, err := b.Variable(ctx, "hello")
+		got, err := b.Lookup(ctx, varReq("hello"))
 		require.NoError(t, err)
 		require.Equal(t, "world", got)
 
 		_, err = v.root.Logical().WriteWithContext(ctx, "sys/leases/revoke-prefix/auth/"+mount, nil)
 		require.NoError(t, err, "revoke every token of the mount")
 
-		got, err = b.Variable(ctx, "hello")
+		got, err = b.Lookup(ctx, varReq("hello"))
 		require.NoError(t, err, "the backend logs in again")
 		assert.Equal(t, "world", got)
 	})
@@ -247,7 +247,7 @@ func TestRealReauthentication(t *testing.T) {
 		deadline := time.Now().Add(6 * time.Second) // three token lifetimes
 		n := 0
 		for time.Now().Before(deadline) {
-			got, err := b.Variable(ctx, "hello")
+			got, err := b.Lookup(ctx, varReq("hello"))
 			require.NoError(t, err, "lookup %d", n)
 			require.Equal(t, "world", got)
 			n++

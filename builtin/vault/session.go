@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/vault/api"
 	"golang.org/x/sync/singleflight"
@@ -19,11 +20,46 @@ import (
 type authState struct {
 	token string // kept in memory only: revoked on Close when owned
 	owned bool   // created by a login of ours: revoked on Close
-	// stale is set when the token's lifetime watcher gave up (it can no
-	// longer be renewed and is about to expire): the next lookup logs in
-	// again first.
-	stale   atomic.Bool
+	// stale is set when the token's renewal ended (it can no longer be
+	// renewed and is about to expire): the next lookup logs in again
+	// first.
+	stale atomic.Bool
+
+	// The renewal of a token with a TTL (see watch). stop is closed and
+	// the current watcher stopped when the state is retired: replaced by
+	// a new token, or the backend closed.
+	wmu     sync.Mutex
+	stop    chan struct{} // nil: the token is not watched
 	watcher *api.LifetimeWatcher
+	retired bool
+}
+
+// retire stops st's renewal for good.
+func (st *authState) retire() {
+	st.wmu.Lock()
+	defer st.wmu.Unlock()
+	if st.retired {
+		return
+	}
+	st.retired = true
+	if st.stop != nil {
+		close(st.stop)
+	}
+	if st.watcher != nil {
+		st.watcher.Stop()
+	}
+}
+
+// setWatcher makes w st's current watcher; false when st is retired (w
+// must not be started).
+func (st *authState) setWatcher(w *api.LifetimeWatcher) bool {
+	st.wmu.Lock()
+	defer st.wmu.Unlock()
+	if st.retired {
+		return false
+	}
+	st.watcher = w
+	return true
 }
 
 // session authenticates lazily, once, and again when a request is refused
@@ -32,7 +68,7 @@ type authState struct {
 type session struct {
 	auth    Auth
 	ext     *AuthMethod  // auth's registered AuthMethod, nil for a built-in type
-	logger  *slog.Logger // for ext's logins
+	logger  *slog.Logger // never nil: logins, renewals (see watch), ext's logins
 	client  *api.Client  // the lookups' client; its token is the current one
 	login   *api.Client  // the same configuration without a token, for logins
 	timeout func(context.Context) (context.Context, context.CancelFunc)
@@ -97,31 +133,99 @@ func (s *session) loginLocked(ctx context.Context, failed *authState) (*authStat
 	if closed {
 		return nil, errClosed
 	}
-	st := &authState{}
-	var renew *api.Secret // what the lifetime watcher renews
+	// Why a token is needed again, for the log: "" for the first login.
+	var reason string
+	switch prev := s.cur.Load(); {
+	case failed != nil:
+		reason = "a request was refused (403)"
+	case prev != nil && prev.stale.Load():
+		reason = "the token can no longer be renewed"
+	}
+	st, renew, err := s.newToken(ctx, failed)
+	if err != nil {
+		if reason != "" && !errors.Is(err, errSameToken) {
+			s.logAttrs(ctx, slog.LevelWarn, "vault: logging in again failed",
+				slog.String("reason", reason), slog.String("error", err.Error()))
+		}
+		return nil, err
+	}
+	if st == s.cur.Load() {
+		return st, nil // token auth: the same token, still in use
+	}
+
+	if err := s.install(ctx, st, renew); err != nil {
+		return nil, err
+	}
+	attrs := []slog.Attr{slog.Bool("renewable", renew != nil && renew.Auth.Renewable)}
+	if renew != nil {
+		attrs = append(attrs, slog.Duration("ttl", time.Duration(renew.Auth.LeaseDuration)*time.Second))
+	}
+	switch {
+	case reason == "":
+		s.logAttrs(ctx, slog.LevelDebug, "vault: authenticated", attrs...)
+	case s.auth.Type == AuthToken:
+		s.logAttrs(ctx, slog.LevelInfo, "vault: new token read from token_path", append(attrs, slog.String("reason", reason))...)
+	default:
+		s.logAttrs(ctx, slog.LevelInfo, "vault: logged in again", append(attrs, slog.String("reason", reason))...)
+	}
+	return st, nil
+}
+
+// install makes st the current token, retires the previous one and starts
+// st's renewal when renew is not nil. After Close it revokes st (when ours)
+// instead and returns errClosed.
+func (s *session) install(ctx context.Context, st *authState, renew *api.Secret) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		if st.owned {
+			s.revoke(ctx, st.token)
+		}
+		return errClosed
+	}
+	s.client.SetToken(st.token)
+	if renew != nil {
+		st.stop = make(chan struct{})
+	}
+	old := s.cur.Swap(st)
+	if old != nil {
+		old.retire()
+	}
+	if renew != nil {
+		go s.watch(st, time.Duration(renew.Auth.LeaseDuration)*time.Second, renew.Auth.Renewable)
+	}
+	return nil
+}
+
+// newToken gets a token: token auth reads it (and checks it with
+// lookup-self), other methods log in. renew, when not nil, is what the
+// lifetime watcher is to renew. For token auth whose source still holds
+// the current (stale) token, it returns the current state.
+func (s *session) newToken(ctx context.Context, failed *authState) (st *authState, renew *api.Secret, _ error) {
+	st = &authState{}
 	if s.auth.Type == AuthToken {
 		tok, err := s.auth.token()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if failed != nil && tok == failed.token {
-			return nil, errSameToken
+			return nil, nil, errSameToken
 		}
 		if cur := s.cur.Load(); failed == nil && cur != nil && tok == cur.token {
 			// Stale, and the file still holds the same token: keep using
 			// it until Vault refuses it.
 			cur.stale.Store(false)
-			return cur, nil
+			return cur, nil, nil
 		}
 		// Airflow checks the token (lookup-self) before the first read;
 		// its TTL and renewability drive the watcher.
 		c, err := s.withToken(tok)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		self, err := c.Auth().Token().LookupSelfWithContext(ctx)
 		if err != nil {
-			return nil, authError("token lookup-self", err)
+			return nil, nil, authError("token lookup-self", err)
 		}
 		st.token = tok
 		if self != nil {
@@ -134,17 +238,17 @@ func (s *session) loginLocked(ctx context.Context, failed *authState) (*authStat
 	} else {
 		path, body, err := s.auth.loginRequest(ctx, s.ext, LoginRequest{Auth: s.auth, Client: s.login, Logger: s.logger})
 		if err != nil {
-			return nil, s.auth.redact(s.ext, err)
+			return nil, nil, s.auth.redact(s.ext, err)
 		}
 		secret, err := s.login.Logical().WriteWithContext(ctx, path, body)
 		if err != nil {
-			return nil, s.auth.redact(s.ext, authError(s.auth.Type+" login at "+path, err))
+			return nil, nil, s.auth.redact(s.ext, authError(s.auth.Type+" login at "+path, err))
 		}
 		if secret == nil || secret.Auth == nil || secret.Auth.ClientToken == "" {
 			if secret != nil && secret.Auth != nil && secret.Auth.MFARequirement != nil {
-				return nil, fmt.Errorf("%s: %s login at %s requires MFA, which is not supported", Name, s.auth.Type, path)
+				return nil, nil, fmt.Errorf("%s: %s login at %s requires MFA, which is not supported", Name, s.auth.Type, path)
 			}
-			return nil, fmt.Errorf("%s: %s login at %s returned no token", Name, s.auth.Type, path)
+			return nil, nil, fmt.Errorf("%s: %s login at %s returned no token", Name, s.auth.Type, path)
 		}
 		st.token, st.owned = secret.Auth.ClientToken, true
 		if secret.Auth.LeaseDuration > 0 {
@@ -155,31 +259,7 @@ func (s *session) loginLocked(ctx context.Context, failed *authState) (*authStat
 			}}
 		}
 	}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		if st.owned {
-			s.revoke(ctx, st.token)
-		}
-		return nil, errClosed
-	}
-	s.client.SetToken(st.token)
-	old := s.cur.Swap(st)
-	if old != nil && old.watcher != nil {
-		old.watcher.Stop()
-	}
-	if renew != nil {
-		if w, err := s.client.NewLifetimeWatcher(&api.LifetimeWatcherInput{Secret: renew}); err == nil {
-			st.watcher = w
-			go func() {
-				w.Start() // returns once the token cannot be renewed any more, or on Stop
-				<-w.DoneCh()
-				st.stale.Store(true)
-			}()
-		}
-	}
-	return st, nil
+	return st, renew, nil
 }
 
 // withToken returns a client with the lookups' configuration and token tok.
@@ -216,9 +296,7 @@ func (s *session) close(ctx context.Context) {
 	if st == nil {
 		return
 	}
-	if st.watcher != nil {
-		st.watcher.Stop()
-	}
+	st.retire()
 	if st.owned {
 		s.revoke(ctx, st.token)
 	}

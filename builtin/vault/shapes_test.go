@@ -17,6 +17,8 @@ import (
 	"github.com/secretpath/secretpath/builtin/vault"
 	"github.com/secretpath/secretpath/internal/vaultfake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/codes"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // TestConnectionShapes: a connection secret is a conn_uri or Airflow's
@@ -25,20 +27,21 @@ func TestConnectionShapes(t *testing.T) {
 	tests := []struct {
 		name    string
 		data    map[string]any
-		check   func(t *testing.T, c resolver.Connection)
+		check   func(t *testing.T, c connection.Connection)
 		wantErr string // "" = no error; errors wrap ErrInvalidConnection
 		secret  string // must not appear in an error
 	}{
 		{name: "conn_uri", data: map[string]any{"conn_uri": "postgresql://u:p%40ss@db.example.com:5432/prod?sslmode=require"},
-			check: func(t *testing.T, c resolver.Connection) {
+			check: func(t *testing.T, c connection.Connection) {
 				assert.Equal(t, "postgres", c.ConnType, "a URI's scheme is normalised")
 				assert.Equal(t, "p@ss", c.Password.Reveal())
-				assert.Equal(t, "require", c.ExtraValue("sslmode").String())
+				sslmode, _ := c.ExtraString("sslmode")
+				assert.Equal(t, "require", sslmode)
 			}},
 		{name: "fields", data: map[string]any{
 			"conn_type": "postgresql", "host": "db.example.com", "login": "u", "password": "pw",
 			"port": "5432", "schema": "prod", "extra": map[string]any{"sslmode": "require", "n": 1}, "description": "the db",
-		}, check: func(t *testing.T, c resolver.Connection) {
+		}, check: func(t *testing.T, c connection.Connection) {
 			assert.Equal(t, "postgresql", c.ConnType, "fields are not normalised (Airflow)")
 			assert.Equal(t, 5432, c.Port, "port as a string")
 			assert.Equal(t, "pw", c.Password.Reveal())
@@ -47,12 +50,12 @@ func TestConnectionShapes(t *testing.T) {
 			assert.Equal(t, `{"n": 1, "sslmode": "require"}`, c.Extra, "integers stay integers")
 		}},
 		{name: "fields, port a number, extra a string", data: map[string]any{"conn_type": "http", "host": "h", "port": 8080, "extra": `{"a": "b"}`},
-			check: func(t *testing.T, c resolver.Connection) {
+			check: func(t *testing.T, c connection.Connection) {
 				assert.Equal(t, 8080, c.Port)
 				assert.JSONEq(t, `{"a": "b"}`, c.Extra)
 			}},
 		{name: "fields without conn_type", data: map[string]any{"host": "h"},
-			check: func(t *testing.T, c resolver.Connection) { assert.Equal(t, "h", c.Host) }},
+			check: func(t *testing.T, c connection.Connection) { assert.Equal(t, "h", c.Host) }},
 		{name: "empty conn_uri is a field", data: map[string]any{"conn_uri": "", "host": "h"}, wantErr: "conn_uri"},
 		{name: "conn_uri not a string", data: map[string]any{"conn_uri": 5}, wantErr: "conn_uri is not a string"},
 		{name: "unknown field", data: map[string]any{"conn_type": "http", "user": "u", "password": "pw-SECRET"}, wantErr: "user", secret: "pw-SECRET"},
@@ -67,11 +70,11 @@ func TestConnectionShapes(t *testing.T) {
 				mount := map[int]string{1: "kv1", 2: "secret"}[kv]
 				f.Put(mount, "connections/c", tt.data)
 				b := mustOpen(t, f.kwargs(map[string]any{"mount_point": mount, "kv_engine_version": kv}))
-				c, err := b.Connection(t.Context(), "c")
-				raw, rawErr := b.ConnectionValue(t.Context(), "c")
+				c, err := b.Connection(t.Context(), connReq("c"))
+				raw, rawErr := b.Lookup(t.Context(), connReq("c"))
 				if tt.wantErr != "" {
 					require.Error(t, err)
-					assert.ErrorIs(t, err, resolver.ErrInvalidConnection)
+					assert.ErrorIs(t, err, connection.ErrInvalid)
 					assert.NotErrorIs(t, err, resolver.ErrNotFound)
 					assert.Contains(t, err.Error(), tt.wantErr)
 					assert.Contains(t, err.Error(), "connections/c", "the error names the secret")
@@ -87,7 +90,7 @@ func TestConnectionShapes(t *testing.T) {
 				assert.Equal(t, "c", c.ConnID)
 				tt.check(t, c)
 				require.NoError(t, rawErr)
-				viaRaw, err := resolver.ParseConnection("c", raw)
+				viaRaw, err := connection.Parse("c", raw)
 				require.NoError(t, err, "ConnectionValue parses")
 				assert.Equal(t, c.Host, viaRaw.Host)
 				assert.Equal(t, c.Password.Reveal(), viaRaw.Password.Reveal())
@@ -123,8 +126,8 @@ func TestValueShapes(t *testing.T) {
 				f.Put(mount, "config/v", tt.data)
 				b := mustOpen(t, f.kwargs(map[string]any{"mount_point": mount, "kv_engine_version": kv}))
 				for _, get := range []func() (string, error){
-					func() (string, error) { return b.Variable(t.Context(), "v") },
-					func() (string, error) { return b.Config(t.Context(), "v") },
+					func() (string, error) { return b.Lookup(t.Context(), varReq("v")) },
+					func() (string, error) { return b.Lookup(t.Context(), cfgReq("v")) },
 				} {
 					v, err := get()
 					if !tt.found {
@@ -140,7 +143,7 @@ func TestValueShapes(t *testing.T) {
 }
 
 // TestResponses: how Vault's answers other than a plain 200 map onto
-// not found and errors.
+// not found, permission denied, unavailable (the Vault table) and errors.
 func TestResponses(t *testing.T) {
 	const path = "secret/data/variables/v"
 	tests := []struct {
@@ -148,48 +151,56 @@ func TestResponses(t *testing.T) {
 		setup    func(f *fake)
 		notFound bool
 		denied   bool
+		class    codes.Code // resolver.Code: 404 and 403 first, then the Vault table
 		wantErr  string
 		leak     string // must not appear in the error
 	}{
-		{name: "missing", setup: func(*fake) {}, notFound: true},
+		{name: "missing", setup: func(*fake) {}, notFound: true, class: codes.NotFound},
 		{name: "soft-deleted KV v2 version", setup: func(f *fake) {
 			f.Put("secret", "variables/v", map[string]any{"value": "gone"})
 			f.SoftDelete("secret", "variables/v")
-		}, notFound: true},
+		}, notFound: true, class: codes.NotFound},
 		{name: "data null", setup: func(f *fake) {
 			f.Fail(vaultfake.Fault{Path: path, Status: 200, Body: `{"data":{"data":null,"metadata":{}}}`})
-		}, notFound: true},
+		}, notFound: true, class: codes.NotFound},
 		{name: "sealed", setup: func(f *fake) {
 			f.Fail(vaultfake.Fault{Path: path, Status: http.StatusServiceUnavailable, Errors: []string{"Vault is sealed"}})
-		}, wantErr: "Vault is sealed"},
+		}, class: codes.Unavailable, wantErr: "Vault is sealed"},
 		{name: "internal error", setup: func(f *fake) {
 			f.Fail(vaultfake.Fault{Path: path, Status: 500, Errors: []string{"internal error"}})
-		}, wantErr: "Code: 500"},
+		}, class: codes.Unavailable, wantErr: "Code: 500"},
+		{name: "rate limit quota", setup: func(f *fake) {
+			f.Fail(vaultfake.Fault{Path: path, Status: http.StatusTooManyRequests, Errors: []string{"request path \"secret/data/variables/v\": rate limit quota exceeded"}})
+		}, class: codes.Unavailable, wantErr: "rate limit quota exceeded"},
+		{name: "standby not yet consistent", setup: func(f *fake) {
+			f.Fail(vaultfake.Fault{Path: path, Status: http.StatusPreconditionFailed, Errors: []string{"required index state not present"}})
+		}, class: codes.Unavailable, wantErr: "required index state not present"},
 		{name: "bad request", setup: func(f *fake) {
 			f.Fail(vaultfake.Fault{Path: path, Status: 400, Errors: []string{"invalid path"}})
-		}, wantErr: "invalid path"},
+		}, class: codes.Internal, wantErr: "invalid path"},
 		{name: "403 twice with token auth", setup: func(f *fake) {
 			f.Fail(vaultfake.Fault{Path: path, Status: 403, Errors: []string{"permission denied"}})
-		}, denied: true, wantErr: "permission denied"},
+		}, denied: true, class: codes.PermissionDenied, wantErr: "permission denied"},
 		{name: "malformed body", setup: func(f *fake) {
 			f.Fail(vaultfake.Fault{Path: path, Status: 200, Body: `{"data":{"data":{"value":"LEAKED-VALUE"`})
-		}, wantErr: "malformed response", leak: "LEAKED-VALUE"},
+		}, class: codes.Internal, wantErr: "malformed response", leak: "LEAKED-VALUE"},
 		{name: "data not an object", setup: func(f *fake) {
 			f.Fail(vaultfake.Fault{Path: path, Status: 200, Body: `{"data":{"data":"LEAKED-VALUE"}}`})
-		}, wantErr: "data is not an object", leak: "LEAKED-VALUE"},
+		}, class: codes.Internal, wantErr: "data is not an object", leak: "LEAKED-VALUE"},
 		{name: "not JSON", setup: func(f *fake) {
 			f.Fail(vaultfake.Fault{Path: path, Status: 200, Body: `LEAKED-VALUE`})
-		}, wantErr: "malformed response", leak: "LEAKED-VALUE"},
+		}, class: codes.Internal, wantErr: "malformed response", leak: "LEAKED-VALUE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t)
 			tt.setup(f)
 			b := mustOpen(t, f.kwargs(nil))
-			_, err := b.Variable(t.Context(), "v")
+			_, err := b.Lookup(t.Context(), varReq("v"))
 			require.Error(t, err)
 			assert.Equal(t, tt.notFound, errorsIs(err, resolver.ErrNotFound), "not found: %v", err)
 			assert.Equal(t, tt.denied, errorsIs(err, resolver.ErrPermissionDenied), "denied: %v", err)
+			assert.Equal(t, tt.class, resolver.Code(err), "%v", err)
 			assert.Contains(t, err.Error(), tt.wantErr)
 			assert.NotContains(t, err.Error(), f.root, "never the token")
 			if tt.leak != "" {
@@ -203,28 +214,30 @@ func TestResponses(t *testing.T) {
 }
 
 // TestUnreachable: a server that does not answer is an error, not a miss,
-// and the resolver falls through to the next tier.
+// marked unavailable, and the resolver falls through to the next tier.
 func TestUnreachable(t *testing.T) {
 	f := newFake(t)
 	url := f.URL
 	f.Close()
 	b := mustOpen(t, map[string]any{"url": url, "token": "t", "timeout": 5})
-	_, err := b.Variable(t.Context(), "hello")
+	_, err := b.Lookup(t.Context(), varReq("hello"))
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), "connection refused")
+	assert.Equal(t, codes.Unavailable, resolver.Code(err), "refused at the first authentication")
 
 	// Down after the first lookup: the read fails the same way.
 	f2 := newFake(t)
 	f2.Put("secret", "variables/hello", map[string]any{"value": "world"})
 	b2 := mustOpen(t, f2.kwargs(nil))
-	_, err = b2.Variable(t.Context(), "hello")
+	_, err = b2.Lookup(t.Context(), varReq("hello"))
 	require.NoError(t, err)
 	f2.Close()
-	_, err = b2.Variable(t.Context(), "hello")
+	_, err = b2.Lookup(t.Context(), varReq("hello"))
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, resolver.ErrNotFound)
 	assert.Contains(t, err.Error(), `reading "secret/data/variables/hello"`)
+	assert.Equal(t, codes.Unavailable, resolver.Code(err), "refused at the read")
 
 	t.Setenv("AIRFLOW_VAR_HELLO", "from env")
 	r := resolver.New(resolver.WithBackend(vault.Name, b), resolver.WithFallback("env", envBackend{}))
@@ -236,12 +249,11 @@ func TestUnreachable(t *testing.T) {
 // envBackend is a minimal second tier.
 type envBackend struct{}
 
-func (envBackend) ConnectionValue(context.Context, string) (string, error) {
-	return "", resolver.ErrNotFound
-}
-
-func (envBackend) Variable(_ context.Context, key string) (string, error) {
-	if v, ok := os.LookupEnv("AIRFLOW_VAR_" + strings.ToUpper(key)); ok {
+func (envBackend) Lookup(_ context.Context, req resolver.Request) (string, error) {
+	if req.Kind != resolver.KindVariable {
+		return "", resolver.ErrNotFound
+	}
+	if v, ok := os.LookupEnv("AIRFLOW_VAR_" + strings.ToUpper(req.ID)); ok {
 		return v, nil
 	}
 	return "", resolver.ErrNotFound
@@ -271,7 +283,7 @@ func TestProxies(t *testing.T) {
 	}))
 	t.Cleanup(proxy.Close)
 	b := mustOpen(t, f.kwargs(map[string]any{"proxies": map[string]any{"http": proxy.URL}}))
-	v, err := b.Variable(t.Context(), "hello")
+	v, err := b.Lookup(t.Context(), varReq("hello"))
 	require.NoError(t, err)
 	assert.Equal(t, "world", v)
 	mu.Lock()

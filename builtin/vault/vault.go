@@ -86,20 +86,33 @@
 //
 // The backend authenticates at its first lookup, once: token auth checks
 // the token with lookup-self, the other types log in. A renewable token
-// with a TTL is renewed in the background (api.LifetimeWatcher); when it
-// can no longer be renewed, the next lookup logs in again first. A lookup
-// refused with 403 logs in again once (token auth: re-reads token_path) and
-// retries; a second 403 is an error matching resolver.ErrPermissionDenied.
-// Close stops the renewal and revokes the tokens our logins created. Token
-// and credential files are read at each login, so rotated files are picked
-// up. Failed requests are retried by the client on 412 and 5xx
-// (VAULT_MAX_RETRIES, default 2).
+// with a TTL is renewed in the background (api.LifetimeWatcher); a failed
+// renewal is tried again after 10 s, then 20 s, ... up to 5 min, while the
+// lease leaves room for it. When the token can no longer be renewed (not
+// renewable, its max TTL reached, renewals failing or refused), the next
+// lookup logs in again first. A lookup refused with 403 logs in again once
+// (token auth: re-reads token_path) and retries; a second 403 is an error
+// matching resolver.ErrPermissionDenied. Close stops the renewal and
+// revokes the tokens our logins created. Token and credential files are
+// read at each login, so rotated files are picked up. Failed requests are
+// retried by the client on 412 and 5xx (VAULT_MAX_RETRIES, default 2).
+//
+// # Logging
+//
+// The backend logs to Options.Logger (the resolver's logger when a config
+// file opens it), with the auth type: the first authentication and each
+// renewal (debug); a login again and why, and a token lease ending
+// (info); a renewal that failed or was refused, and a failed login again
+// (warning). Records hold no token, credential, secret value or id.
 //
 // # Errors
 //
 // Errors name the path and Vault's message and unwrap to the API's
 // *api.ResponseError; none contains a token, a password or a secret's value
-// (a malformed response is reported without quoting it).
+// (a malformed response is reported without quoting it). HTTP 412 (a
+// standby not yet consistent), 429 (a rate limit quota) and 5xx answers (a
+// sealed or failing server) and a refused connection, at a read or a login,
+// are marked codes.Unavailable, which resolver.Code reports.
 //
 // # Deliberate differences from Airflow
 //
@@ -127,7 +140,11 @@ import (
 	"github.com/hashicorp/vault/api"
 	"github.com/tidwall/gjson"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // Name is the backend's registered name.
@@ -149,23 +166,22 @@ const DefaultTimeout = 30 * time.Second
 const className = "VaultBackend"
 
 func init() {
-	resolver.Register(Name, open,
-		"airflow.providers.hashicorp.secrets.vault."+className,
-		"airflow.contrib.secrets.hashicorp_vault."+className,
-	)
+	resolver.Register(resolver.Registration{
+		Name: Name,
+		Aliases: []string{
+			"airflow.providers.hashicorp.secrets.vault." + className,
+			"airflow.contrib.secrets.hashicorp_vault." + className,
+		},
+		Doc:     "HashiCorp Vault's KV secrets engine, version 1 or 2 (Airflow's VaultBackend)",
+		Factory: open,
+	})
 }
 
-// Kind says where one kind of value lives.
-type Kind struct {
-	// Off: never look this kind up; no request is made (Airflow's path
-	// None).
-	Off bool
-	// Path is the path under the mount; "" means the default path unless
-	// NoPath is set. Trailing "/" are dropped.
-	Path string
-	// NoPath: the id alone is the secret's path (Airflow's path "").
-	NoPath bool
-}
+// Kind is the former name of location.Location. Its fields were Path and
+// NoPath; they are location.Location's Prefix and NoPrefix.
+//
+// Deprecated: use location.Location; Kind goes in the next release.
+type Kind = location.Location
 
 // Options configure a Backend built with New.
 type Options struct {
@@ -190,9 +206,12 @@ type Options struct {
 	// KVVersion is 1 or 2; 0 means 2.
 	KVVersion int
 
-	// Where connections, variables and configs live. The zero Kind is
-	// Airflow's default.
-	Connections, Variables, Configs Kind
+	// Where connections, variables and configs live: the zero Location is
+	// Airflow's default path (DefaultConnectionsPath, ...); Prefix is the
+	// path under the mount, trailing "/" dropped; NoPrefix makes the id
+	// alone the secret's path (Airflow's path ""). LookupPattern is not
+	// supported (an error).
+	Connections, Variables, Configs location.Location
 
 	// Auth says how to authenticate; the zero Auth is token auth with
 	// VAULT_TOKEN.
@@ -202,27 +221,46 @@ type Options struct {
 	// DefaultTimeout, a negative value no bound but the caller's context.
 	Timeout time.Duration
 
-	settings *settings    // from backend_kwargs: applied to the default Config
-	logger   *slog.Logger // from the constructor's context; nil: discard
-}
+	// Logger receives the backend's own records: logins, token renewals
+	// (renewed, failed, lease ending) and logins again; never a token, a
+	// credential or a secret's value. A registered AuthMethod's Login gets
+	// it too. nil discards them. The registry's factory sets it to the
+	// resolver's logger (resolver.Env.Logger).
+	Logger *slog.Logger
 
-// kind is a compiled Kind: the request path is prefix + id (fixed mount),
-// or mount + mid + path + id (mount from the id).
-type kind struct {
-	on     bool
-	prefix string // fixed mount: "secret/data/connections/"; mount from id: "connections/" or ""
+	settings *settings // from backend_kwargs: applied to the default Config
 }
 
 // Backend reads connections, variables and configs from Vault's KV engine.
 // It is safe for concurrent use.
 type Backend struct {
-	logical           *api.Logical
-	sess              *session
-	conns, vars, cfgs kind
-	v2                bool
-	mountFromID       bool
-	timeout           time.Duration
-	ownConfig         *api.Config // closed (idle connections) by Close when New made it
+	logical *api.Logical
+	sess    *session
+	// places are compiled for Vault: the request path is Prefix + id (a
+	// fixed mount: "secret/data/connections/"), or mount + "/data/" +
+	// Prefix + the id's key (mount from the id: Prefix "connections/" or
+	// ""); see placeOnMount.
+	places      kit.Places
+	v2          bool
+	mountFromID bool
+	timeout     time.Duration
+	ownConfig   *api.Config // closed (idle connections) by Close when New made it
+}
+
+// scheme: connections_path etc., Airflow's default paths, trailing "/"
+// dropped; no lookup patterns. backend_kwargs paths with a "." or ".."
+// segment are refused.
+var scheme = kit.Scheme{
+	Backend:  Name,
+	Suffix:   "_path",
+	Defaults: [3]string{DefaultConnectionsPath, DefaultVariablesPath, DefaultConfigPath},
+	Trim:     "/",
+	Check: func(key, path string) error {
+		if hasDotSegment(path) {
+			return fmt.Errorf("%w: %s: backend_kwargs key %s has a \".\" or \"..\" path segment", config.ErrInvalid, Name, key)
+		}
+		return nil
+	},
 }
 
 // New returns a Backend. It makes no request: authentication happens at the
@@ -240,17 +278,17 @@ func newBackend(o Options, getenv func(string) string) (*Backend, error) {
 		o.KVVersion = DefaultKVVersion
 	case 1, 2:
 	default:
-		return nil, fmt.Errorf("%w: %s: the version is not supported: %d; it should be one of [1, 2]", resolver.ErrConfig, Name, o.KVVersion)
+		return nil, fmt.Errorf("%w: %s: the version is not supported: %d; it should be one of [1, 2]", config.ErrInvalid, Name, o.KVVersion)
 	}
 	cfg := o.Config
 	b := &Backend{v2: o.KVVersion == 2, mountFromID: o.MountFromID, timeout: o.Timeout}
 	if cfg == nil {
 		if o.Address == "" && getenv("VAULT_ADDR") == "" {
-			return nil, fmt.Errorf("%w: %s: no Vault address: set url (or VAULT_ADDR)", resolver.ErrConfig, Name)
+			return nil, fmt.Errorf("%w: %s: no Vault address: set url (or VAULT_ADDR)", config.ErrInvalid, Name)
 		}
 		cfg = api.DefaultConfig()
 		if cfg.Error != nil {
-			return nil, fmt.Errorf("%w: %s: Vault's environment: %v", resolver.ErrConfig, Name, cfg.Error)
+			return nil, fmt.Errorf("%w: %s: Vault's environment: %v", config.ErrInvalid, Name, cfg.Error)
 		}
 		if o.settings != nil {
 			if err := o.settings.apply(cfg); err != nil {
@@ -263,7 +301,7 @@ func newBackend(o Options, getenv func(string) string) (*Backend, error) {
 		cfg.Address = o.Address
 	}
 	if cfg.Address == "" {
-		return nil, fmt.Errorf("%w: %s: no Vault address", resolver.ErrConfig, Name)
+		return nil, fmt.Errorf("%w: %s: no Vault address", config.ErrInvalid, Name)
 	}
 	if b.timeout == 0 {
 		b.timeout = DefaultTimeout
@@ -277,7 +315,7 @@ func newBackend(o Options, getenv func(string) string) (*Backend, error) {
 	}
 	client, err := api.NewClient(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", resolver.ErrConfig, Name, err)
+		return nil, fmt.Errorf("%w: %s: %v", config.ErrInvalid, Name, err)
 	}
 	client.ClearToken() // set by the first authentication, never from VAULT_TOKEN behind our back
 	if o.Namespace != "" {
@@ -285,11 +323,11 @@ func newBackend(o Options, getenv func(string) string) (*Backend, error) {
 	}
 	login, err := client.CloneWithHeaders()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", resolver.ErrConfig, Name, err)
+		return nil, fmt.Errorf("%w: %s: %v", config.ErrInvalid, Name, err)
 	}
 	login.ClearToken()
 	b.logical = client.Logical()
-	b.sess = &session{auth: o.Auth, client: client, login: login, timeout: b.withTimeout, logger: o.logger}
+	b.sess = &session{auth: o.Auth, client: client, login: login, timeout: b.withTimeout, logger: o.Logger}
 	if ext, ok := lookupAuthMethod(o.Auth.Type); ok {
 		b.sess.ext = ext
 	}
@@ -301,61 +339,60 @@ func newBackend(o Options, getenv func(string) string) (*Backend, error) {
 	if !o.MountFromID && mount == "" {
 		mount = DefaultMountPoint
 	}
-	for _, k := range []struct {
-		o   Kind
-		def string
-		dst *kind
-	}{
-		{o.Connections, DefaultConnectionsPath, &b.conns},
-		{o.Variables, DefaultVariablesPath, &b.vars},
-		{o.Configs, DefaultConfigPath, &b.cfgs},
-	} {
-		*k.dst = compileKind(k.o, k.def, mount, b.v2, o.MountFromID)
+	if b.places, err = compilePlaces(kit.Locations{Connections: o.Connections, Variables: o.Variables, Configs: o.Configs}, mount, b.v2, o.MountFromID); err != nil {
+		return nil, err
 	}
 	return b, nil
 }
 
-func compileKind(o Kind, def, mount string, v2, fromID bool) kind {
-	if o.Off {
-		return kind{}
+// compilePlaces compiles ls and puts each prefix on the mount (see
+// placeOnMount).
+func compilePlaces(ls kit.Locations, mount string, v2, fromID bool) (kit.Places, error) {
+	ps, err := scheme.Compile(ls)
+	if err != nil {
+		return kit.Places{}, err
 	}
-	p := o.Path
+	for _, p := range []*kit.Place{&ps.Connections, &ps.Variables, &ps.Configs} {
+		if p.On {
+			p.Prefix = placeOnMount(p.Prefix, mount, v2, fromID)
+		}
+	}
+	return ps, nil
+}
+
+// placeOnMount returns the start of the request paths under path ("" for
+// none): with a fixed mount, mount + "/data/" (KV v2) or "/" + path + "/";
+// with the mount from the id, path + "/" (the mount is added per id).
+func placeOnMount(path, mount string, v2, fromID bool) string {
+	if path != "" {
+		path += "/"
+	}
 	switch {
-	case o.NoPath:
-		p = ""
-	case p == "":
-		p = def
+	case fromID:
+		return path
+	case v2:
+		return mount + "/data/" + path
 	}
-	p = strings.TrimRight(p, "/")
-	if p != "" {
-		p += "/"
-	}
-	if fromID {
-		return kind{on: true, prefix: p}
-	}
-	if v2 {
-		return kind{on: true, prefix: mount + "/data/" + p}
-	}
-	return kind{on: true, prefix: mount + "/" + p}
+	return mount + "/" + path
 }
 
 // path returns the API path (without /v1/) of id, or false when id cannot
 // name a secret (the lookup is then not found without a request).
-func (b *Backend) path(k *kind, id string) (string, bool) {
-	if !k.on || id == "" || hasDotSegment(id) {
+func (b *Backend) path(p *kit.Place, id string) (string, bool) {
+	if !p.Match(id) || hasDotSegment(id) {
 		return "", false
 	}
 	if !b.mountFromID {
-		return k.prefix + id, true
+		return p.Prefix + id, true
 	}
 	mount, key, ok := strings.Cut(id, "/")
 	if !ok || mount == "" || key == "" {
 		return "", false
 	}
 	if b.v2 {
-		return mount + "/data/" + k.prefix + key, true
+		return mount + "/data/" + p.Prefix + key, true
 	}
-	return mount + "/" + k.prefix + key, true
+	return mount + "/" + p.Prefix + key, true
 }
 
 // hasDotSegment reports whether id has a "." or ".." path segment, which
@@ -372,26 +409,52 @@ func hasDotSegment(id string) bool {
 // Name returns "vault".
 func (b *Backend) Name() string { return Name }
 
-// Connection returns connection connID: its conn_uri parsed, or its fields.
-// The resolver calls it rather than ConnectionValue.
-func (b *Backend) Connection(ctx context.Context, connID string) (resolver.Connection, error) {
-	data, path, err := b.data(ctx, &b.conns, connID)
+var (
+	_ resolver.Backend           = (*Backend)(nil)
+	_ resolver.ConnectionBackend = (*Backend)(nil)
+	_ resolver.Named             = (*Backend)(nil)
+)
+
+// Lookup returns the value req asks for: a variable's or config's key
+// value, or a connection as a string (see connectionValue). Another kind
+// is not found. req.Team is ignored: secrets are not scoped by team.
+func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	switch req.Kind {
+	case resolver.KindConnection:
+		return b.connectionValue(ctx, req.ID)
+	case resolver.KindVariable:
+		return b.value(ctx, &b.places.Variables, req.ID)
+	case resolver.KindConfig:
+		return b.value(ctx, &b.places.Configs, req.ID)
+	}
+	return "", fmt.Errorf("%s: %w", Name, kit.NotServed(req.Kind))
+}
+
+// Connection returns connection req.ID: its conn_uri parsed, or its
+// fields. The resolver calls it rather than Lookup for connections.
+// req.Kind must be resolver.KindConnection (or zero).
+func (b *Backend) Connection(ctx context.Context, req resolver.Request) (connection.Connection, error) {
+	if req.Kind != resolver.KindConnection && req.Kind != 0 {
+		return connection.Connection{}, fmt.Errorf("%s: Connection of a %s request: %w", Name, req.Kind, resolver.ErrNotFound)
+	}
+	connID := req.ID
+	data, path, err := b.data(ctx, &b.places.Connections, connID)
 	if err != nil {
-		return resolver.Connection{}, err
+		return connection.Connection{}, err
 	}
 	c, err := connectionFromData(connID, data)
 	if err != nil {
-		return resolver.Connection{}, fmt.Errorf("%s: secret %q: %w", Name, path, err)
+		return connection.Connection{}, fmt.Errorf("%s: secret %q: %w", Name, path, err)
 	}
 	return c, nil
 }
 
-// ConnectionValue returns connection connID as a string: its conn_uri, or
+// connectionValue returns connection connID as a string: its conn_uri, or
 // the URI of the connection its fields make (Airflow's get_uri, which is
 // how Airflow caches one: the description is dropped and conn_type is
 // normalised when the URI is parsed). Connection returns the exact value.
-func (b *Backend) ConnectionValue(ctx context.Context, connID string) (string, error) {
-	data, path, err := b.data(ctx, &b.conns, connID)
+func (b *Backend) connectionValue(ctx context.Context, connID string) (string, error) {
+	data, path, err := b.data(ctx, &b.places.Connections, connID)
 	if err != nil {
 		return "", err
 	}
@@ -405,18 +468,10 @@ func (b *Backend) ConnectionValue(ctx context.Context, connID string) (string, e
 	return c.URI(), nil
 }
 
-// Variable returns the value key of secret <variables_path>/key.
-func (b *Backend) Variable(ctx context.Context, key string) (string, error) {
-	return b.value(ctx, &b.vars, key)
-}
-
-// Config returns the value key of secret <config_path>/key.
-func (b *Backend) Config(ctx context.Context, key string) (string, error) {
-	return b.value(ctx, &b.cfgs, key)
-}
-
-func (b *Backend) value(ctx context.Context, k *kind, id string) (string, error) {
-	data, path, err := b.data(ctx, k, id)
+// value returns the key value of secret <path>/id, the path being
+// variables_path or config_path.
+func (b *Backend) value(ctx context.Context, p *kit.Place, id string) (string, error) {
+	data, path, err := b.data(ctx, p, id)
 	if err != nil {
 		return "", err
 	}
@@ -448,11 +503,11 @@ func (b *Backend) withTimeout(ctx context.Context) (context.Context, context.Can
 
 // data reads the secret of id and returns its data object (KV v1: data;
 // v2: data.data), and the API path read.
-func (b *Backend) data(ctx context.Context, k *kind, id string) (gjson.Result, string, error) {
+func (b *Backend) data(ctx context.Context, p *kit.Place, id string) (gjson.Result, string, error) {
 	if err := ctx.Err(); err != nil {
 		return gjson.Result{}, "", err
 	}
-	path, ok := b.path(k, id)
+	path, ok := b.path(p, id)
 	if !ok {
 		return gjson.Result{}, "", resolver.ErrNotFound
 	}
@@ -460,7 +515,7 @@ func (b *Backend) data(ctx context.Context, k *kind, id string) (gjson.Result, s
 	defer cancel()
 	st, err := b.sess.current(ctx)
 	if err != nil {
-		return gjson.Result{}, path, b.ctxErr(ctx, err)
+		return gjson.Result{}, path, markUnavailable(b.ctxErr(ctx, err))
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer putBuf(buf)
@@ -471,7 +526,7 @@ func (b *Backend) data(ctx context.Context, k *kind, id string) (gjson.Result, s
 			buf.Reset()
 			status, err = b.read(ctx, path, buf)
 		} else if !errors.Is(aerr, errSameToken) {
-			return gjson.Result{}, path, b.ctxErr(ctx, aerr)
+			return gjson.Result{}, path, markUnavailable(b.ctxErr(ctx, aerr))
 		}
 	}
 	switch {
@@ -480,7 +535,7 @@ func (b *Backend) data(ctx context.Context, k *kind, id string) (gjson.Result, s
 	case status == http.StatusForbidden:
 		return gjson.Result{}, path, fmt.Errorf("%s: reading %q: %w: %w", Name, path, resolver.ErrPermissionDenied, err)
 	case err != nil:
-		return gjson.Result{}, path, b.ctxErr(ctx, fmt.Errorf("%s: reading %q: %w", Name, path, err))
+		return gjson.Result{}, path, markUnavailable(b.ctxErr(ctx, fmt.Errorf("%s: reading %q: %w", Name, path, err)))
 	}
 	data, found, err := kvData(buf.Bytes(), b.v2)
 	if err != nil {
@@ -513,6 +568,20 @@ func (b *Backend) read(ctx context.Context, path string, buf *bytes.Buffer) (int
 		return resp.StatusCode, fmt.Errorf("the response exceeds %d bytes", maxBody)
 	}
 	return resp.StatusCode, nil
+}
+
+// markUnavailable marks err codes.Unavailable when the Vault table says it
+// is Vault's unavailability: a 412 (a standby not yet consistent, which
+// the client retries), 429 (a rate limit quota) or 5xx answer (a sealed
+// or failing server), or a request that got no answer because the
+// connection was refused. A 404 or 403 answer never gets here (not found,
+// permission denied); the context's errors are left to the resolver.
+func markUnavailable(err error) error {
+	switch s := statusOf(err); {
+	case s == http.StatusPreconditionFailed, s == http.StatusTooManyRequests, s >= 500, s == 0 && kit.Unanswered(err):
+		return kit.Unavailable(err)
+	}
+	return err
 }
 
 // ctxErr prefers the context's error when it is done, so that a canceled

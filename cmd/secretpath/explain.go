@@ -14,7 +14,7 @@ import (
 // explain prints, per tier, what a lookup asked, its outcome and the time
 // it took; never a value. It returns a lookupError when no tier answered.
 func explain(ctx context.Context, w io.Writer, r *resolver.Resolver, kind resolver.Kind, id string) error {
-	x := r.Explain(ctx, kind, id)
+	x := r.Explain(ctx, resolver.Request{Kind: kind, ID: id})
 	head := fmt.Sprintf("%s %q: ", kind, id)
 	switch {
 	case x.AnsweredBy != "":

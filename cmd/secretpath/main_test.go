@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/secretpath/secretpath/wasmhost/abitest"
+	"github.com/secretpath/secretpath/internal/abitest"
 )
 
 // repoRoot is where the quickstart's relative paths resolve from.
@@ -262,4 +262,31 @@ func TestExplain(t *testing.T) {
 	assert.Contains(t, res.stdout, "  1 localfs: ")
 	assert.Contains(t, res.stdout, "port")
 	assert.NotContains(t, res.stdout+res.stderr, "Pl4nted-S3cret")
+}
+
+func TestBackendsList(t *testing.T) {
+	res := runCLI(t, nil, "backends", "list")
+	require.Equal(t, 0, res.code, res.stderr)
+	lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
+	require.NotEmpty(t, lines)
+	assert.Equal(t, []string{"NAME", "ROLE", "DESCRIPTION"}, strings.Fields(lines[0]))
+	rows := map[string]string{}
+	for _, l := range lines[1:] {
+		f := strings.Fields(l)
+		require.GreaterOrEqual(t, len(f), 3, l)
+		rows[f[0]] = f[1]
+	}
+	assert.Equal(t, map[string]string{
+		"aws-secrets-manager": "-", "aws-ssm": "-", "azure-key-vault": "-", "env": "environment",
+		"gcp-secret-manager": "-", "localfs": "-", "metastore": "database", "vault": "-", "wasm": "-",
+	}, rows, "every backend this build links, with its role")
+	assert.NotContains(t, res.stdout, "airflow.providers", "aliases only with --aliases")
+
+	res = runCLI(t, nil, "backends", "list", "--aliases")
+	require.Equal(t, 0, res.code, res.stderr)
+	assert.Contains(t, res.stdout, "  alias")
+	assert.Contains(t, res.stdout, "airflow.providers.hashicorp.secrets.vault.VaultBackend")
+
+	res = runCLI(t, nil, "backends", "list", "extra")
+	assert.Equal(t, 2, res.code)
 }

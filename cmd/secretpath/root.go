@@ -12,6 +12,7 @@ import (
 
 	"github.com/secretpath/secretpath"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // defaultConfigFile is read from the working directory when neither
@@ -46,7 +47,7 @@ when it exists, else none.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
 	})
-	root.AddCommand(a.connectionsCmd(), a.variablesCmd(), a.wasmCmd())
+	root.AddCommand(a.connectionsCmd(), a.variablesCmd(), a.wasmCmd(), a.backendsCmd())
 	a.addMetastoreCommands(root)
 	return root
 }
@@ -66,7 +67,7 @@ func (a *app) configFile() (string, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return "", nil
 	default:
-		return "", fmt.Errorf("%w: %v", resolver.ErrConfig, err)
+		return "", fmt.Errorf("%w: %v", config.ErrInvalid, err)
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/metastore"
 	"github.com/secretpath/secretpath/internal/testutil"
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // TestMain keeps every test's embedded default metastore out of the user's
@@ -340,7 +340,7 @@ func TestEncodeVariablesDotenvLineBreaks(t *testing.T) {
 		{name: "empty", value: "", refused: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			vars := []metastore.Variable{{Key: "k", Value: resolver.NewSecret(tc.value)}}
+			vars := []metastore.Variable{{Key: "k", Value: connection.NewSecret(tc.value)}}
 			out, err := encodeVariables(vars, ".env")
 			if !tc.refused {
 				require.NoError(t, err)

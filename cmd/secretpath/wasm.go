@@ -1,3 +1,5 @@
+//go:build !secretpath_no_wasm
+
 package main
 
 import (

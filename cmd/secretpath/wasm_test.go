@@ -61,7 +61,7 @@ func TestWasmCacheDirRefused(t *testing.T) {
 	res := runCLI(t, nil, "--config", cfg, "variables", "get", "hello")
 	assert.NotEqual(t, 0, res.code)
 	assert.Empty(t, res.stdout)
-	assert.Contains(t, res.stderr, "[wasm] cache_dir "+cacheDir)
+	assert.Contains(t, res.stderr, "s.cfg:6: [wasm] cache_dir: "+cacheDir+": mode 0777")
 	assert.Contains(t, res.stderr, "mode 0777")
 	entries, err := os.ReadDir(cacheDir)
 	require.NoError(t, err)

@@ -72,11 +72,11 @@ func HTTPRequest(method, url string, headers []Header, body []byte) (*Response, 
 		unsafe.Pointer(unsafe.SliceData(body)), int32(len(body)))
 	callSeq++
 	switch {
-	case status == -2:
+	case status == httpBadRequest:
 		return nil, errHTTPBadRequest
-	case status == -3:
+	case status == httpNetwork:
 		return nil, errHTTPNetwork
-	case status == -4:
+	case status == httpNotAllowed:
 		return nil, errHTTPNotAllowed
 	case status < 100 || status > 599:
 		return nil, newError("secretpath: http_request returned "+itoa(int64(status)), nil)
@@ -87,6 +87,14 @@ func HTTPRequest(method, url string, headers []Header, body []byte) (*Response, 
 	}
 	return &Response{Status: int(status), Body: b, seq: callSeq}, nil
 }
+
+// What http_request returns when it makes no request or gets no response:
+// a status code, negated (ABI.md §5, "HTTP failures").
+const (
+	httpBadRequest int32 = -2 // -INVALID_ARGUMENT: the request is malformed
+	httpNetwork    int32 = -3 // -UNAVAILABLE: network failure or timeout
+	httpNotAllowed int32 = -4 // -PERMISSION_DENIED: the URL's host is not allowed
+)
 
 var (
 	errHTTPBadRequest = newError("secretpath: the host refused the HTTP request as malformed", ErrInvalidArgument)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // RequireAllEnv is the environment variable that turns a missing
@@ -58,13 +59,16 @@ func GuardMetadata() {
 // map, through the registry, as a config file's backend_kwargs do.
 func OpenKwargs(t testing.TB, name string, kw map[string]any) (resolver.Backend, error) {
 	t.Helper()
+	if kw == nil {
+		kw = map[string]any{}
+	}
 	raw, err := json.Marshal(kw)
 	if err != nil {
 		t.Fatalf("backend_kwargs %v: %v", kw, err)
 	}
-	kwargs, err := resolver.ParseKwargs(raw)
+	kwargs, err := config.ParseKwargs(raw)
 	if err != nil {
 		t.Fatalf("backend_kwargs: %v", err)
 	}
-	return resolver.Open(t.Context(), name, kwargs)
+	return resolver.OpenBackend(t.Context(), name, resolver.Env{Kwargs: kwargs})
 }

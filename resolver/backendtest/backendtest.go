@@ -36,7 +36,7 @@ type Seed struct {
 
 // Capabilities say what a backend can hold; the suite skips what it cannot.
 type Capabilities struct {
-	// Configs: the backend serves configs (resolver.ConfigBackend).
+	// Configs: the backend serves configs (lookups of resolver.KindConfig).
 	Configs bool
 	// JSONConnections: connections may be stored in Airflow's JSON form
 	// (a .env file cannot hold them).

@@ -8,8 +8,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/secretpath/secretpath/resolver"
+	sp "github.com/secretpath/secretpath/resolver/connection"
 )
 
 type testCase struct {
@@ -37,6 +39,7 @@ var suite = []testCase{
 	{name: "KindsAreSeparate", run: testKindsAreSeparate},
 	{name: "Config", needs: func(c Capabilities) bool { return c.Configs }, run: testConfig},
 	{name: "ConfigAbsent", needs: func(c Capabilities) bool { return !c.Configs }, run: testConfigAbsent},
+	{name: "TeamRequest", run: testTeamRequest},
 	{name: "Concurrency", run: testConcurrency},
 	{name: "ContextCanceled", run: testContextCanceled},
 }
@@ -45,15 +48,21 @@ func ctxFor(t *testing.T) context.Context { return t.Context() }
 
 // connection looks connID up through the backend's optional fast path or
 // its raw value, exactly as the resolver does.
-func connection(ctx context.Context, b resolver.Backend, connID string) (resolver.Connection, error) {
+func connection(ctx context.Context, b resolver.Backend, connID string) (sp.Connection, error) {
+	req := resolver.Request{Kind: resolver.KindConnection, ID: connID}
 	if cb, ok := b.(resolver.ConnectionBackend); ok {
-		return cb.Connection(ctx, connID)
+		return cb.Connection(ctx, req)
 	}
-	v, err := b.ConnectionValue(ctx, connID)
+	v, err := b.Lookup(ctx, req)
 	if err != nil {
-		return resolver.Connection{}, err
+		return sp.Connection{}, err
 	}
-	return resolver.ParseConnection(connID, v)
+	return sp.Parse(connID, v)
+}
+
+// lookup asks b for one id of one kind, without a team.
+func lookup(ctx context.Context, b resolver.Backend, kind resolver.Kind, id string) (string, error) {
+	return b.Lookup(ctx, resolver.Request{Kind: kind, ID: id})
 }
 
 func newResolver(b resolver.Backend) *resolver.Resolver {
@@ -63,7 +72,7 @@ func newResolver(b resolver.Backend) *resolver.Resolver {
 // assertSameConnection compares everything Airflow keeps, with extras
 // compared as JSON; what says which lookup it checks. The password and the
 // extras are not printed.
-func assertSameConnection(t reporter, what string, want, got resolver.Connection) {
+func assertSameConnection(t reporter, what string, want, got sp.Connection) {
 	t.Helper()
 	equal(t, false, what+": conn_type", want.ConnType, got.ConnType)
 	equal(t, false, what+": host", want.Host, got.Host)
@@ -78,9 +87,9 @@ func assertSameConnection(t reporter, what string, want, got resolver.Connection
 	}
 }
 
-func mustParse(t reporter, id, v string) resolver.Connection {
+func mustParse(t reporter, id, v string) sp.Connection {
 	t.Helper()
-	c, err := resolver.ParseConnection(id, v)
+	c, err := sp.Parse(id, v)
 	noError(t, true, fmt.Sprintf("parsing the value of connection %q", id), err)
 	return c
 }
@@ -94,7 +103,7 @@ func testConnectionURI(t *testing.T, h Harness, _ Capabilities) {
 	noError(t, true, `direct lookup of connection "smtp_default"`, err)
 	assertSameConnection(t, `direct lookup of connection "smtp_default"`, want, got)
 
-	raw, err := b.ConnectionValue(ctx, "smtp_default")
+	raw, err := lookup(ctx, b, resolver.KindConnection, "smtp_default")
 	noError(t, true, `ConnectionValue("smtp_default")`, err)
 	assertSameConnection(t, `ConnectionValue("smtp_default") parsed`, want, mustParse(t, "smtp_default", raw))
 
@@ -118,7 +127,8 @@ func testConnectionJSON(t *testing.T, h Harness, _ Capabilities) {
 	got, err := newResolver(b).Connection(ctx, "pg")
 	noError(t, true, `resolver lookup of connection "pg"`, err)
 	assertSameConnection(t, `resolver lookup of connection "pg"`, want, got)
-	equal(t, false, `connection "pg": ExtraValue("options.a.1").Int()`, int64(2), got.ExtraValue("options.a.1").Int())
+	extra, _ := got.ExtraString("options.a.1")
+	equal(t, false, `connection "pg": ExtraString("options.a.1")`, "2", extra)
 }
 
 func testConnectionNotFound(t *testing.T, h Harness, _ Capabilities) {
@@ -130,7 +140,7 @@ func testConnectionNotFound(t *testing.T, h Harness, _ Capabilities) {
 	for _, id := range []string{"absent_conn", "presen", "present_", "missing"} {
 		_, err := connection(ctx, b, id)
 		errorIs(t, false, fmt.Sprintf("direct lookup of connection %q", id), err, resolver.ErrNotFound)
-		_, err = b.ConnectionValue(ctx, id)
+		_, err = lookup(ctx, b, resolver.KindConnection, id)
 		errorIs(t, false, fmt.Sprintf("raw lookup of connection %q", id), err, resolver.ErrNotFound)
 
 		_, err = newResolver(b).Connection(ctx, id)
@@ -183,7 +193,7 @@ func testConnectionIDs(t *testing.T, h Harness, caps Capabilities) {
 func testVariable(t *testing.T, h Harness, _ Capabilities) {
 	ctx := ctxFor(t)
 	b := h.Backend(ctx, t, Seed{Variables: map[string]string{"hello": "world"}})
-	v, err := b.Variable(ctx, "hello")
+	v, err := lookup(ctx, b, resolver.KindVariable, "hello")
 	noError(t, true, `Variable("hello")`, err)
 	equalSecret(t, false, `Variable("hello")`, "world", v)
 
@@ -235,7 +245,7 @@ func testVariableNotFound(t *testing.T, h Harness, _ Capabilities) {
 	ctx := ctxFor(t)
 	b := h.Backend(ctx, t, Seed{Variables: map[string]string{"present": "x"}})
 	for _, key := range []string{"absent", "presen", "present_"} {
-		_, err := b.Variable(ctx, key)
+		_, err := lookup(ctx, b, resolver.KindVariable, key)
 		errorIs(t, false, fmt.Sprintf("Variable(%q)", key), err, resolver.ErrNotFound)
 		_, err = newResolver(b).Variable(ctx, key)
 		errorIs(t, false, fmt.Sprintf("resolver lookup of variable %q", key), err, resolver.ErrNotFound)
@@ -252,18 +262,16 @@ func testKindsAreSeparate(t *testing.T, h Harness, caps Capabilities) {
 		seed.Configs = map[string]string{"only_cfg": "cfg-value"}
 	}
 	b := h.Backend(ctx, t, seed)
-	_, err := b.Variable(ctx, "only_conn")
+	_, err := lookup(ctx, b, resolver.KindVariable, "only_conn")
 	errorIs(t, false, `Variable("only_conn"), an id only a connection has`, err, resolver.ErrNotFound)
 	_, err = connection(ctx, b, "only_var")
 	errorIs(t, false, `connection lookup of "only_var", an id only a variable has`, err, resolver.ErrNotFound)
-	if cb, ok := b.(resolver.ConfigBackend); ok {
-		_, err = cb.Config(ctx, "only_var")
-		errorIs(t, false, `Config("only_var"), an id only a variable has`, err, resolver.ErrNotFound)
-		_, err = cb.Config(ctx, "only_conn")
-		errorIs(t, false, `Config("only_conn"), an id only a connection has`, err, resolver.ErrNotFound)
-	}
+	_, err = lookup(ctx, b, resolver.KindConfig, "only_var")
+	errorIs(t, false, `config lookup of "only_var", an id only a variable has`, err, resolver.ErrNotFound)
+	_, err = lookup(ctx, b, resolver.KindConfig, "only_conn")
+	errorIs(t, false, `config lookup of "only_conn", an id only a connection has`, err, resolver.ErrNotFound)
 	if caps.Configs {
-		_, err = b.Variable(ctx, "only_cfg")
+		_, err = lookup(ctx, b, resolver.KindVariable, "only_cfg")
 		errorIs(t, false, `Variable("only_cfg"), an id only a config has`, err, resolver.ErrNotFound)
 	}
 }
@@ -271,11 +279,7 @@ func testKindsAreSeparate(t *testing.T, h Harness, caps Capabilities) {
 func testConfig(t *testing.T, h Harness, _ Capabilities) {
 	ctx := ctxFor(t)
 	b := h.Backend(ctx, t, Seed{Configs: map[string]string{"sql_alchemy_conn": "postgresql://u:cfg-P4ss@db/airflow"}})
-	cb, ok := b.(resolver.ConfigBackend)
-	if !ok {
-		t.Fatalf("Capabilities.Configs but %T has no Config method (resolver.ConfigBackend)", b)
-	}
-	v, err := cb.Config(ctx, "sql_alchemy_conn")
+	v, err := lookup(ctx, b, resolver.KindConfig, "sql_alchemy_conn")
 	noError(t, true, `Config("sql_alchemy_conn")`, err)
 	equalSecret(t, false, `Config("sql_alchemy_conn")`, "postgresql://u:cfg-P4ss@db/airflow", v)
 
@@ -344,7 +348,7 @@ func testContextCanceled(t *testing.T, h Harness, _ Capabilities) {
 
 	_, err := connection(ctx, b, "c")
 	errorIs(t, false, "connection lookup with a canceled context", err, context.Canceled)
-	_, err = b.Variable(ctx, "v")
+	_, err = lookup(ctx, b, resolver.KindVariable, "v")
 	errorIs(t, false, "variable lookup with a canceled context", err, context.Canceled)
 
 	r := newResolver(b)
@@ -353,4 +357,31 @@ func testContextCanceled(t *testing.T, h Harness, _ Capabilities) {
 	notErrorIs(t, false, "resolver connection lookup with a canceled context", err, resolver.ErrNotFound)
 	_, err = r.Variable(ctx, "v")
 	errorIs(t, false, "resolver variable lookup with a canceled context", err, context.Canceled)
+}
+
+// testTeamRequest: a request with a team is answered by a backend that
+// does not scope secrets by team as the same request without one (the
+// contract of resolver.Request.Team), and through a caching resolver a
+// team's answer comes from its own lookup.
+func testTeamRequest(t *testing.T, h Harness, _ Capabilities) {
+	ctx := ctxFor(t)
+	b := h.Backend(ctx, t, Seed{
+		Connections: map[string]string{"smtp_default": uriValue},
+		Variables:   map[string]string{"hello": "world"},
+	})
+	for _, team := range []string{"", "team_a", "team-b"} {
+		v, err := b.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "hello", Team: team})
+		noError(t, true, fmt.Sprintf("variable lookup of \"hello\" for team %q", team), err)
+		equalSecret(t, false, fmt.Sprintf("variable lookup of \"hello\" for team %q", team), "world", v)
+		_, err = b.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "absent", Team: team})
+		errorIs(t, false, fmt.Sprintf("variable lookup of \"absent\" for team %q", team), err, resolver.ErrNotFound)
+	}
+	r := resolver.New(resolver.WithBackend("conformance", b), resolver.WithCache(time.Hour, 0))
+	want := mustParse(t, "smtp_default", uriValue)
+	for _, team := range []string{"team_a", "", "team_a"} {
+		got, err := r.LookupConnection(ctx, resolver.Request{ID: "smtp_default", Team: team})
+		what := fmt.Sprintf("cached resolver lookup of connection \"smtp_default\" for team %q", team)
+		noError(t, true, what, err)
+		assertSameConnection(t, what, want, got)
+	}
 }

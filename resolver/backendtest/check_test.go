@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/secretpath/secretpath/resolver"
+	sp "github.com/secretpath/secretpath/resolver/connection"
 )
 
 // recorder is a reporter that keeps the messages instead of failing.
@@ -124,8 +125,8 @@ func TestChecksMessages(t *testing.T) {
 // TestSameConnectionMessages: comparing two connections names every field
 // that differs, prints the plain ones and neither password nor extras.
 func TestSameConnectionMessages(t *testing.T) {
-	want := resolver.Connection{ConnType: "postgres", Host: "db.example.com", Login: "app", Password: resolver.NewSecret(secretWant), Port: 5432, Extra: `{"token": "` + secretWant + `"}`}
-	got := resolver.Connection{ConnType: "mysql", Host: "db.example.com", Login: "app", Password: resolver.NewSecret(secretGot), Port: 3306, Extra: `{"token": "` + secretGot + `"}`}
+	want := sp.Connection{ConnType: "postgres", Host: "db.example.com", Login: "app", Password: sp.NewSecret(secretWant), Port: 5432, Extra: `{"token": "` + secretWant + `"}`}
+	got := sp.Connection{ConnType: "mysql", Host: "db.example.com", Login: "app", Password: sp.NewSecret(secretGot), Port: 3306, Extra: `{"token": "` + secretGot + `"}`}
 	r := &recorder{}
 	assertSameConnection(r, `lookup of "pg"`, want, got)
 	if len(r.fatals) != 0 || len(r.errors) != 4 {

@@ -75,14 +75,14 @@ func testMutableVariables(t *testing.T, h Harness, caps Capabilities) {
 	for i, v := range vals {
 		what := fmt.Sprintf(`variable "hello" after write %d of %d`, i+1, len(vals))
 		noError(t, true, what+": SetVariable", m.SetVariable(ctx, "hello", v))
-		got, err := b.Variable(ctx, "hello")
+		got, err := lookup(ctx, b, resolver.KindVariable, "hello")
 		noError(t, true, what+": Variable", err)
 		equalSecret(t, false, what, v, got)
 	}
 	noError(t, true, `DeleteVariable("hello")`, m.DeleteVariable(ctx, "hello"))
-	_, err := b.Variable(ctx, "hello")
+	_, err := lookup(ctx, b, resolver.KindVariable, "hello")
 	errorIs(t, false, `Variable("hello") after DeleteVariable`, err, resolver.ErrNotFound)
-	got, err := b.Variable(ctx, "kept")
+	got, err := lookup(ctx, b, resolver.KindVariable, "kept")
 	noError(t, true, `Variable("kept") after deleting another`, err)
 	equalSecret(t, false, `Variable("kept") after deleting another`, "x", got)
 }
@@ -126,13 +126,13 @@ func testMutableConcurrentWriters(t *testing.T, h Harness, _ Capabilities) {
 	for w := range writers {
 		for i := range each {
 			what := fmt.Sprintf("Variable(%q) after concurrent writes", fmt.Sprintf("v_%d_%d", w, i))
-			got, err := b.Variable(ctx, fmt.Sprintf("v_%d_%d", w, i))
+			got, err := lookup(ctx, b, resolver.KindVariable, fmt.Sprintf("v_%d_%d", w, i))
 			if noError(t, false, what, err) {
 				equalSecret(t, false, what, fmt.Sprintf("value-%d-%d", w, i), got)
 			}
 		}
 	}
-	shared, err := b.Variable(ctx, "shared")
+	shared, err := lookup(ctx, b, resolver.KindVariable, "shared")
 	noError(t, true, `Variable("shared") after concurrent writes`, err)
 	if !sharedValue.MatchString(shared) {
 		t.Errorf(`Variable("shared") after concurrent writes: got %s, want one writer's value (matching %s)`, redact(shared, ""), sharedValue)

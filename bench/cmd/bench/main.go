@@ -1,6 +1,6 @@
 // Command bench runs every secretpath benchmark side by side in one process
 // and prints a table: each row's time and allocations per op, its ratio to
-// its baseline measured in the same run, its target (DESIGN.md §6) and
+// its baseline measured in the same run, its target (bench/README.md, "Targets") and
 // whether it is met, with the machine and the date. It writes the same as
 // JSON (default bench/results/<UTC time>.json).
 //

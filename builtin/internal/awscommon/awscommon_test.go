@@ -1,51 +1,25 @@
 package awscommon
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"syscall"
 	"testing"
+
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/codes"
 )
-
-func TestNewKind(t *testing.T) {
-	tests := []struct {
-		name       string
-		o          KindOptions
-		def, sep   string
-		wantOn     bool
-		wantPrefix string
-	}{
-		{name: "default", def: "airflow/connections", sep: "/", wantOn: true, wantPrefix: "airflow/connections"},
-		{name: "off", o: KindOptions{Off: true, Prefix: "x"}, def: "d", sep: "/"},
-		{name: "no prefix", o: KindOptions{NoPrefix: true}, def: "d", sep: "/", wantOn: true},
-		{name: "trailing sep", o: KindOptions{Prefix: "a/b//"}, def: "d", sep: "/", wantOn: true, wantPrefix: "a/b"},
-		{name: "only seps", o: KindOptions{Prefix: "///"}, def: "d", sep: "/", wantOn: true},
-		{name: "character set", o: KindOptions{Prefix: "a-_-_"}, def: "d", sep: "_-", wantOn: true, wantPrefix: "a"},
-		{name: "default stripped too", def: "airflow/connections", sep: "s", wantOn: true, wantPrefix: "airflow/connection"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			k, err := NewKind(tt.o, tt.def, tt.sep, "p")
-			require.NoError(t, err)
-			assert.Equal(t, tt.wantOn, k.On)
-			assert.Equal(t, tt.wantPrefix, k.Prefix)
-		})
-	}
-}
-
-func TestPattern(t *testing.T) {
-	re, err := CompilePattern("prod_|dev_")
-	require.NoError(t, err)
-	for id, want := range map[string]bool{"prod_db": true, "PROD_db": true, "Dev_x": true, "my_prod_db": false, "prod": false} {
-		assert.Equal(t, want, re.MatchString(id), id)
-	}
-	_, err = NewKind(KindOptions{LookupPattern: "(?<=x)"}, "d", "/", "connections_lookup_pattern")
-	require.ErrorIs(t, err, resolver.ErrConfig)
-	assert.Contains(t, err.Error(), "connections_lookup_pattern")
-}
 
 func TestRoleSessionName(t *testing.T) {
 	assert.Equal(t, "Airflow_SecretsManagerBackend__connection", RoleSessionName("SecretsManagerBackend"))
@@ -67,26 +41,45 @@ func TestWrapNonAPIError(t *testing.T) {
 	assert.Equal(t, `parameter "/x": dial tcp: connection refused`, err.Error())
 }
 
-func TestKindDescribe(t *testing.T) {
-	on, err := NewKind(KindOptions{Prefix: "airflow/connections/", LookupPattern: "^db"}, "", "/", "connections_lookup_pattern")
-	require.NoError(t, err)
-	off, err := NewKind(KindOptions{Off: true}, "", "/", "variables_lookup_pattern")
-	require.NoError(t, err)
+// TestUnavailableTable: the AWS table of errors marked codes.Unavailable
+// (throttling codes, 429 and 5xx answers, a refused connection), after
+// "not found" and "access denied", which keep their sentinels.
+func TestUnavailableTable(t *testing.T) {
+	apiErr := func(code string, status int) error {
+		e := &smithy.GenericAPIError{Code: code, Message: "m"}
+		if status == 0 {
+			return e
+		}
+		return &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status}}, Err: e}
+	}
+	refused := &url.Error{Op: "Post", URL: "https://ssm", Err: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}}
+	notFound := func(code string) bool { return code == "ParameterNotFound" || code == "InternalServiceError" }
 	tests := []struct {
-		k    Kind
-		id   string
-		want string
+		name string
+		err  error
+		want codes.Code
 	}{
-		{on, "db_main", `parameter "/airflow/connections/db_main"`},
-		{on, "web", "no request (the id does not match the lookup pattern)"},
-		{on, "", "no request (empty id)"},
-		{off, "x", "no request (variables_prefix is null)"},
+		{"throttling", apiErr("ThrottlingException", 400), codes.Unavailable},
+		{"throttling without a status", apiErr("Throttling", 0), codes.Unavailable},
+		{"too many requests", apiErr("TooManyRequestsException", 400), codes.Unavailable},
+		{"request limit", apiErr("RequestLimitExceeded", 400), codes.Unavailable},
+		{"internal failure", apiErr("InternalFailure", 500), codes.Unavailable},
+		{"service unavailable", apiErr("ServiceUnavailable", 503), codes.Unavailable},
+		{"any 5xx", apiErr("SomethingNew", 502), codes.Unavailable},
+		{"429", apiErr("SomethingNew", 429), codes.Unavailable},
+		{"refused", refused, codes.Unavailable},
+		{"not found first", apiErr("ParameterNotFound", 400), codes.NotFound},
+		{"a 5xx that means not found (Airflow's InternalServiceError) stays not found", apiErr("InternalServiceError", 500), codes.NotFound},
+		{"access denied", apiErr("AccessDeniedException", 400), codes.PermissionDenied},
+		{"validation", apiErr("ValidationException", 400), codes.Internal},
+		{"a 4xx", apiErr("UnrecognizedClientException", 403), codes.Internal},
+		{"deadline", fmt.Errorf("operation error: %w", context.DeadlineExceeded), codes.DeadlineExceeded},
+		{"other transport", errors.New("tls: bad certificate"), codes.Internal},
 	}
 	for _, tt := range tests {
-		kwarg := "connections_prefix"
-		if !tt.k.On {
-			kwarg = "variables_prefix"
-		}
-		assert.Equal(t, tt.want, tt.k.Describe("parameter", "/"+tt.k.Prefix+"/"+tt.id, tt.id, kwarg), tt.id)
+		err := Redactor{}.Wrap(`parameter "/x"`, tt.err, notFound)
+		assert.Equal(t, tt.want, resolver.Code(err), tt.name)
+		assert.ErrorIs(t, err, tt.err, "%s: the SDK's error stays reachable", tt.name)
+		assert.Equal(t, `parameter "/x": `+tt.err.Error(), err.Error(), "%s: the text is unchanged", tt.name)
 	}
 }

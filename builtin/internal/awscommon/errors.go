@@ -3,11 +3,13 @@ package awscommon
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
 
 	"github.com/aws/smithy-go"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver"
 )
 
@@ -42,11 +44,52 @@ func IsAccessDenied(code string) bool {
 	return code == "AccessDeniedException" || code == "AccessDenied"
 }
 
+// unavailableCodes are the AWS error codes saying that the service did
+// not serve the request now: it throttled it (the SDK's
+// retry.DefaultThrottleErrorCodes a read can get) or failed. With an HTTP
+// 429 or 5xx answer and a request that got no answer (refused), they are
+// the AWS table of errors marked codes.Unavailable; a service's code that
+// means "not found" or "access denied" comes first.
+var unavailableCodes = map[string]bool{
+	"Throttling":                true,
+	"ThrottlingException":       true,
+	"ThrottledException":        true,
+	"RequestThrottledException": true,
+	"TooManyRequestsException":  true,
+	"RequestLimitExceeded":      true,
+	"RequestThrottled":          true,
+	"SlowDown":                  true,
+	"PriorRequestNotComplete":   true,
+	"InternalFailure":           true,
+	"InternalServerError":       true,
+	"InternalError":             true,
+	"ServiceUnavailable":        true,
+	"RequestTimeout":            true,
+	"RequestTimeoutException":   true,
+}
+
+// unavailable reports whether err, with the service's error code (""
+// when there was no API error), is in the AWS table of unavailability.
+func unavailable(err error, code string) bool {
+	if unavailableCodes[code] {
+		return true
+	}
+	var resp interface{ HTTPStatusCode() int }
+	if errors.As(err, &resp) {
+		if s := resp.HTTPStatusCode(); s == http.StatusTooManyRequests || s >= 500 {
+			return true
+		}
+	}
+	return kit.Unanswered(err)
+}
+
 // Error is a failed request to an AWS service. Its text names the request
 // and quotes the SDK's error with credentials masked; it unwraps to the
 // SDK's error (errors.As finds smithy.APIError and the service's typed
 // errors) and to resolver.ErrNotFound or resolver.ErrPermissionDenied when
-// the service's error means one.
+// the service's error means one. An error the AWS table says is the
+// service's unavailability is marked codes.Unavailable (see
+// resolver.Code).
 type Error struct {
 	Code     string // the service's error code, "" when the request got no API error
 	sentinel error
@@ -66,7 +109,8 @@ func (e *Error) Unwrap() []error {
 
 // Wrap turns an SDK error from a request about what (`parameter
 // "/airflow/connections/x"`) into an *Error. notFound says which error
-// codes mean "not found"; AccessDeniedException means permission denied.
+// codes mean "not found"; AccessDeniedException means permission denied;
+// the AWS table of unavailability marks the rest.
 func (r Redactor) Wrap(what string, err error, notFound func(code string) bool) error {
 	e := &Error{err: err}
 	var ae smithy.APIError
@@ -78,6 +122,9 @@ func (r Redactor) Wrap(what string, err error, notFound func(code string) bool) 
 		case IsAccessDenied(e.Code):
 			e.sentinel = resolver.ErrPermissionDenied
 		}
+	}
+	if e.sentinel == nil && unavailable(err, e.Code) {
+		e.err = kit.Unavailable(err)
 	}
 	var de *smithy.DeserializationError
 	if errors.As(err, &de) {

@@ -1,98 +1,23 @@
 // Package awscommon holds what the AWS backends (builtin/awsssm and
-// builtin/awssecretsmanager) share: Airflow's prefix and lookup-pattern
-// rules, the AWS session kwargs and how they become an aws.Config, and the
-// mapping of service errors onto the resolver's sentinels.
+// builtin/awssecretsmanager) share beyond builtin/internal/kit: the AWS
+// session kwargs and how they become an aws.Config, and the mapping of
+// service errors onto the resolver's sentinels and codes.
 package awscommon
 
 import (
 	"fmt"
-	"regexp"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 )
 
-// KindOptions say where one kind of value (connections, variables, configs)
-// lives. Each backend package exports a struct with the same fields, so that
-// a conversion turns one into the other.
-type KindOptions struct {
-	// Off: this kind is never looked up and no request is made (Airflow's
-	// prefix None).
-	Off bool
-	// Prefix is put before the id; "" means the backend's default prefix
-	// unless NoPrefix is set. Trailing separator characters are stripped.
-	Prefix string
-	// NoPrefix: the name is the id alone (Airflow's prefix "").
-	NoPrefix bool
-	// LookupPattern, when not "", is a regular expression (Go RE2 syntax)
-	// that an id must match, at its start and ignoring case, to be looked
-	// up; other ids are not found without a request.
-	LookupPattern string
-}
-
-// Kind is a compiled KindOptions.
-type Kind struct {
-	On      bool
-	Prefix  string         // trailing separator characters stripped; "" = no prefix
-	Pattern *regexp.Regexp // nil: every id
-}
-
-// NewKind compiles o. def is the default prefix, sep the separator whose
-// characters are stripped from the end of the prefix (Python's
-// str.rstrip(sep): a set of characters, not a suffix). what names the
-// pattern's origin in errors ("connections_lookup_pattern").
-func NewKind(o KindOptions, def, sep, what string) (Kind, error) {
-	if o.Off {
-		return Kind{}, nil
-	}
-	k := Kind{On: true}
-	switch {
-	case o.NoPrefix:
-	case o.Prefix == "":
-		k.Prefix = strings.TrimRight(def, sep)
-	default:
-		k.Prefix = strings.TrimRight(o.Prefix, sep)
-	}
-	if o.LookupPattern != "" {
-		re, err := CompilePattern(o.LookupPattern)
-		if err != nil {
-			return Kind{}, fmt.Errorf("%w: %s is not a valid regular expression: %v", resolver.ErrConfig, what, err)
-		}
-		k.Pattern = re
-	}
-	return k, nil
-}
-
-// CompilePattern compiles a lookup pattern the way Airflow applies one,
-// re.match(pattern, id, re.IGNORECASE): anchored at the start of the id
-// only, case-insensitive.
-func CompilePattern(p string) (*regexp.Regexp, error) {
-	return regexp.Compile(`(?i)^(?:` + p + `)`)
-}
-
-// Match reports whether id is to be looked up: the kind is on, the id is
-// not empty and it matches the lookup pattern, if any.
-func (k *Kind) Match(id string) bool {
-	return k.On && id != "" && (k.Pattern == nil || k.Pattern.MatchString(id))
-}
-
-// Describe says what a lookup of id asks for, for resolver.Explain: what
-// ("parameter", "secret") followed by name, or why no request is made.
-// prefixKwarg names the kind's prefix kwarg ("connections_prefix").
-func (k *Kind) Describe(what, name, id, prefixKwarg string) string {
-	switch {
-	case !k.On:
-		return "no request (" + prefixKwarg + " is null)"
-	case id == "":
-		return "no request (empty id)"
-	case k.Pattern != nil && !k.Pattern.MatchString(id):
-		return "no request (the id does not match the lookup pattern)"
-	}
-	return what + " " + strconv.Quote(name)
+// Scheme is where the AWS backends' values live: <kind>_prefix and
+// <kind>_lookup_pattern kwargs, as Airflow's; the characters of sep are
+// stripped from the end of a prefix (Python's str.rstrip(sep)).
+func Scheme(backend, sep string, defaults [3]string) kit.Scheme {
+	return kit.Scheme{Backend: backend, Suffix: "_prefix", Defaults: defaults, Trim: sep, Patterns: true}
 }
 
 // DescribeOptions describes an AWS backend's options without credentials

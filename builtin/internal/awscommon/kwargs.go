@@ -8,7 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/builtin/internal/kit"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // Settings are the backend_kwargs both AWS backends read.
@@ -16,23 +17,16 @@ type Settings struct {
 	Session     Session
 	EndpointURL string        // endpoint_url: the service client's endpoint ("" = AWS's)
 	Timeout     time.Duration // 0: the backend's default; < 0: none
-	Connections KindOptions
-	Variables   KindOptions
-	Configs     KindOptions
+	Locations   kit.Locations
 }
 
 // ParseSettings reads the kwargs both AWS backends share. The caller reads
 // its own keys, then calls [CheckKwargs].
-func ParseSettings(kw *resolver.Kwargs) (Settings, error) {
+func ParseSettings(kw *config.Kwargs) (Settings, error) {
 	var s Settings
 	var err error
-	for _, k := range []struct {
-		name string
-		dst  *KindOptions
-	}{{"connections", &s.Connections}, {"variables", &s.Variables}, {"config", &s.Configs}} {
-		if *k.dst, err = parseKind(kw, k.name); err != nil {
-			return Settings{}, err
-		}
+	if s.Locations, err = Scheme("", "", [3]string{}).Parse(kw); err != nil {
+		return Settings{}, err
 	}
 	if s.Session, err = parseSession(kw); err != nil {
 		return Settings{}, err
@@ -44,10 +38,10 @@ func ParseSettings(kw *resolver.Kwargs) (Settings, error) {
 		u, perr := url.Parse(s.EndpointURL)
 		if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			// The URL is not echoed: it may carry user information.
-			return Settings{}, fmt.Errorf("%w: backend_kwargs key %q must be an http:// or https:// URL with a host", resolver.ErrConfig, "endpoint_url")
+			return Settings{}, fmt.Errorf("%w: backend_kwargs key %q must be an http:// or https:// URL with a host", config.ErrInvalid, "endpoint_url")
 		}
 	}
-	if s.Timeout, err = parseTimeout(kw); err != nil {
+	if s.Timeout, err = kit.Timeout(kw); err != nil {
 		return Settings{}, err
 	}
 	// boto3 client arguments Airflow passes on: api_version has no meaning
@@ -61,42 +55,9 @@ func ParseSettings(kw *resolver.Kwargs) (Settings, error) {
 		return Settings{}, err
 	}
 	if !useSSL {
-		return Settings{}, fmt.Errorf("%w: backend_kwargs key %q: false is not supported; give an http:// endpoint_url instead", resolver.ErrConfig, "use_ssl")
+		return Settings{}, fmt.Errorf("%w: backend_kwargs key %q: false is not supported; give an http:// endpoint_url instead", config.ErrInvalid, "use_ssl")
 	}
 	return s, nil
-}
-
-// parseTimeout reads timeout_seconds: absent or null gives 0 (the
-// backend's default), 0 gives -1 (no bound).
-func parseTimeout(kw *resolver.Kwargs) (time.Duration, error) {
-	const key = "timeout_seconds"
-	secs, err := kw.Float(key, 0)
-	switch {
-	case err != nil:
-		return 0, err
-	case !kw.Has(key) || kw.IsNull(key):
-		return 0, nil
-	case !(secs >= 0 && secs <= 24*3600): // NaN included
-		return 0, fmt.Errorf("%w: backend_kwargs key %q must be between 0 (no timeout) and 86400", resolver.ErrConfig, key)
-	case secs == 0:
-		return -1, nil
-	}
-	return time.Duration(secs * float64(time.Second)), nil
-}
-
-// parseKind reads <kind>_prefix (absent: default; null: off; "": none) and
-// <kind>_lookup_pattern (absent, null or "": every id).
-func parseKind(kw *resolver.Kwargs, kind string) (KindOptions, error) {
-	key := kind + "_prefix"
-	prefix, on, err := kw.OptString(key, "")
-	if err != nil {
-		return KindOptions{}, err
-	}
-	o := KindOptions{Off: !on, Prefix: prefix, NoPrefix: on && kw.Has(key) && prefix == ""}
-	if o.LookupPattern, err = kw.String(kind+"_lookup_pattern", ""); err != nil {
-		return KindOptions{}, err
-	}
-	return o, nil
 }
 
 // unsupported are options of Airflow's AWS connection (which Airflow's AWS
@@ -118,10 +79,10 @@ var unsupported = map[string]string{
 	"assume_role_with_web_identity_federation_audience": "web identity comes from AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN (the default credential chain)",
 }
 
-// CheckKwargs returns an ErrConfig error for an Airflow AWS connection
+// CheckKwargs returns a config.ErrInvalid error for an Airflow AWS connection
 // option we do not support (saying so), or for any other key no getter
 // read (naming every one).
-func CheckKwargs(kw *resolver.Kwargs, backend string) error {
+func CheckKwargs(kw *config.Kwargs, backend string) error {
 	var msgs []string
 	for _, key := range kw.Keys() {
 		if why, ok := unsupported[key]; ok {
@@ -130,14 +91,14 @@ func CheckKwargs(kw *resolver.Kwargs, backend string) error {
 	}
 	if len(msgs) > 0 {
 		sort.Strings(msgs)
-		return fmt.Errorf("%w: backend %s: backend_kwargs key %s", resolver.ErrConfig, backend, strings.Join(msgs, "; "))
+		return fmt.Errorf("%w: backend %s: backend_kwargs key %s", config.ErrInvalid, backend, strings.Join(msgs, "; "))
 	}
 	return kw.CheckUnused(backend)
 }
 
 // decodeObject decodes key's JSON object into its members, or returns nil
 // when the key is absent or null.
-func decodeObject(kw *resolver.Kwargs, key string) (map[string]json.RawMessage, error) {
+func decodeObject(kw *config.Kwargs, key string) (map[string]json.RawMessage, error) {
 	var m map[string]json.RawMessage
 	if _, err := kw.Decode(key, &m); err != nil {
 		return nil, err

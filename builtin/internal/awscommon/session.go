@@ -14,12 +14,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/builtin/internal/kit"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // Session is how the backend authenticates: Airflow's AWS connection
@@ -45,7 +46,7 @@ type Session struct {
 	CABundle           string
 }
 
-func parseSession(kw *resolver.Kwargs) (Session, error) {
+func parseSession(kw *config.Kwargs) (Session, error) {
 	var s Session
 	strs := []struct {
 		key string
@@ -66,17 +67,17 @@ func parseSession(kw *resolver.Kwargs) (Session, error) {
 		*f.dst = v
 	}
 	if (s.AccessKeyID == "") != (s.SecretAccessKey == "") {
-		return Session{}, fmt.Errorf("%w: backend_kwargs keys %q and %q go together", resolver.ErrConfig, "aws_access_key_id", "aws_secret_access_key")
+		return Session{}, fmt.Errorf("%w: backend_kwargs keys %q and %q go together", config.ErrInvalid, "aws_access_key_id", "aws_secret_access_key")
 	}
 	if s.SessionToken != "" && s.AccessKeyID == "" {
-		return Session{}, fmt.Errorf("%w: backend_kwargs key %q needs aws_access_key_id and aws_secret_access_key", resolver.ErrConfig, "aws_session_token")
+		return Session{}, fmt.Errorf("%w: backend_kwargs key %q needs aws_access_key_id and aws_secret_access_key", config.ErrInvalid, "aws_session_token")
 	}
 	method, err := kw.String("assume_role_method", "assume_role")
 	if err != nil {
 		return Session{}, err
 	}
 	if method != "assume_role" {
-		return Session{}, fmt.Errorf("%w: backend_kwargs key %q: only \"assume_role\" is supported (web identity works through the default credential chain: AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)", resolver.ErrConfig, "assume_role_method")
+		return Session{}, fmt.Errorf("%w: backend_kwargs key %q: only \"assume_role\" is supported (web identity works through the default credential chain: AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)", config.ErrInvalid, "assume_role_method")
 	}
 	if err := parseAssumeRoleKwargs(kw, &s); err != nil {
 		return Session{}, err
@@ -90,7 +91,7 @@ func parseSession(kw *resolver.Kwargs) (Session, error) {
 // parseAssumeRoleKwargs reads assume_role_kwargs, Airflow's extra arguments
 // of sts.assume_role, of which we take ExternalId, RoleSessionName and
 // DurationSeconds.
-func parseAssumeRoleKwargs(kw *resolver.Kwargs, s *Session) error {
+func parseAssumeRoleKwargs(kw *config.Kwargs, s *Session) error {
 	const key = "assume_role_kwargs"
 	m, err := decodeObject(kw, key)
 	if err != nil {
@@ -112,41 +113,33 @@ func parseAssumeRoleKwargs(kw *resolver.Kwargs, s *Session) error {
 			var secs int
 			if err = json.Unmarshal(m[k], &secs); err == nil {
 				if secs < 900 || secs > 43200 {
-					return fmt.Errorf("%w: backend_kwargs key %s.%s must be between 900 and 43200", resolver.ErrConfig, key, k)
+					return fmt.Errorf("%w: backend_kwargs key %s.%s must be between 900 and 43200", config.ErrInvalid, key, k)
 				}
 				s.RoleDuration = time.Duration(secs) * time.Second
 			}
 		default:
-			return fmt.Errorf("%w: backend_kwargs key %s.%s is not supported (supported: DurationSeconds, ExternalId, RoleSessionName)", resolver.ErrConfig, key, k)
+			return fmt.Errorf("%w: backend_kwargs key %s.%s is not supported (supported: DurationSeconds, ExternalId, RoleSessionName)", config.ErrInvalid, key, k)
 		}
 		if err != nil {
-			return fmt.Errorf("%w: backend_kwargs key %s.%s has the wrong type", resolver.ErrConfig, key, k)
+			return fmt.Errorf("%w: backend_kwargs key %s.%s has the wrong type", config.ErrInvalid, key, k)
 		}
 	}
 	if len(m) > 0 && s.RoleARN == "" {
-		return fmt.Errorf("%w: backend_kwargs key %q needs role_arn", resolver.ErrConfig, key)
+		return fmt.Errorf("%w: backend_kwargs key %q needs role_arn", config.ErrInvalid, key)
 	}
 	return nil
 }
 
-// parseVerify reads verify as boto3 takes it: a boolean, or the path of a CA
-// bundle. A string that reads as a boolean (a per-key environment override
-// is always a string) is one.
-func parseVerify(kw *resolver.Kwargs, s *Session) error {
-	const key = "verify"
-	if !kw.Has(key) || kw.IsNull(key) {
-		_, _ = kw.String(key, "") // marks the key read
-		return nil
-	}
-	if b, err := kw.Bool(key, true); err == nil {
-		s.InsecureSkipVerify = !b
-		return nil
-	}
-	path, err := kw.String(key, "")
+// verify is read as boto3 takes it: a boolean, or the path of a CA bundle
+// ("" is as if absent).
+var verify = kit.VerifyKwarg{Key: "verify"}
+
+func parseVerify(kw *config.Kwargs, s *Session) error {
+	v, err := verify.Parse(kw)
 	if err != nil {
-		return fmt.Errorf("%w: backend_kwargs key %q must be a boolean or the path of a CA bundle", resolver.ErrConfig, key)
+		return err
 	}
-	s.CABundle = path
+	s.InsecureSkipVerify, s.CABundle = v.Insecure, v.CABundle
 	return nil
 }
 
@@ -167,19 +160,19 @@ func (s *Session) Secrets() []string {
 // leave open. No request is made: credentials are fetched at the first
 // lookup. roleSessionName is used when assume_role_kwargs does not give one.
 func (s *Session) Config(ctx context.Context, roleSessionName string) (aws.Config, error) {
-	var opts []func(*config.LoadOptions) error
+	var opts []func(*awsconfig.LoadOptions) error
 	if s.Profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(s.Profile))
+		opts = append(opts, awsconfig.WithSharedConfigProfile(s.Profile))
 	}
 	if s.Region != "" {
-		opts = append(opts, config.WithRegion(s.Region))
+		opts = append(opts, awsconfig.WithRegion(s.Region))
 	}
 	if s.AccessKeyID != "" {
-		opts = append(opts, config.WithCredentialsProvider(
+		opts = append(opts, awsconfig.WithCredentialsProvider(
 			credentials.NewStaticCredentialsProvider(s.AccessKeyID, s.SecretAccessKey, s.SessionToken)))
 	}
 	if s.InsecureSkipVerify {
-		opts = append(opts, config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		opts = append(opts, awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
 			if tr.TLSClientConfig == nil {
 				tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 			}
@@ -189,16 +182,16 @@ func (s *Session) Config(ctx context.Context, roleSessionName string) (aws.Confi
 	if s.CABundle != "" {
 		pem, err := os.ReadFile(s.CABundle)
 		if err != nil {
-			return aws.Config{}, fmt.Errorf("%w: backend_kwargs key %q: %v", resolver.ErrConfig, "verify", err)
+			return aws.Config{}, fmt.Errorf("%w: backend_kwargs key %q: %v", config.ErrInvalid, "verify", err)
 		}
-		opts = append(opts, config.WithCustomCABundle(bytes.NewReader(pem)))
+		opts = append(opts, awsconfig.WithCustomCABundle(bytes.NewReader(pem)))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return aws.Config{}, fmt.Errorf("%w: loading the AWS configuration: %s", resolver.ErrConfig, Redactor{s.Secrets()}.Redact(err.Error()))
+		return aws.Config{}, fmt.Errorf("%w: loading the AWS configuration: %s", config.ErrInvalid, Redactor{s.Secrets()}.Redact(err.Error()))
 	}
 	if cfg.Region == "" {
-		return aws.Config{}, fmt.Errorf("%w: no AWS region: set region_name in backend_kwargs, AWS_REGION, or a profile's region", resolver.ErrConfig)
+		return aws.Config{}, fmt.Errorf("%w: no AWS region: set region_name in backend_kwargs, AWS_REGION, or a profile's region", config.ErrInvalid)
 	}
 	if s.RoleARN != "" {
 		// As in Airflow, the STS client never uses endpoint_url (that is the

@@ -39,6 +39,11 @@ type fake struct {
 	*vaultfake.Server
 }
 
+// varReq is the request for variable key, without a team.
+func varReq(key string) resolver.Request {
+	return resolver.Request{Kind: resolver.KindVariable, ID: key}
+}
+
 func newFake(t testing.TB) *fake {
 	t.Helper()
 	vaultfake.Isolate(t)

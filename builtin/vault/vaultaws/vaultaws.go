@@ -19,7 +19,9 @@
 // assuming AssumeRole when set. Region signs the request (default
 // us-east-1). RoleID is the Vault role. The default mount is "aws". Login
 // errors (the SDK's and Vault's) have the AWS access key ids and the
-// configured credentials masked.
+// configured credentials masked. Each login logs (debug, to the backend's
+// logger) where its AWS credentials came from and the signing region,
+// never a key.
 package vaultaws
 
 import (
@@ -29,6 +31,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -86,9 +89,11 @@ func login(ctx context.Context, req vault.LoginRequest) (map[string]any, error) 
 	a := &req.Auth
 	region := a.Region
 	var provider aws.CredentialsProvider
+	attrs := []slog.Attr{slog.String("credentials", "static key_id and secret_id")}
 	if a.KeyID != "" && a.SecretID != "" {
 		provider = credentials.NewStaticCredentialsProvider(a.KeyID, a.SecretID, "")
 	} else {
+		attrs[0] = slog.String("credentials", "the AWS default chain")
 		var opts []func(*config.LoadOptions) error
 		if region != "" {
 			opts = append(opts, config.WithRegion(region))
@@ -102,6 +107,7 @@ func login(ctx context.Context, req vault.LoginRequest) (map[string]any, error) 
 		}
 		provider = cfg.Credentials
 		if ar := a.AssumeRole; ar != nil {
+			attrs = []slog.Attr{slog.String("credentials", "a role assumed with the AWS default chain"), slog.String("role_arn", ar.RoleArn)}
 			if cfg.Region == "" {
 				cfg.Region = stsRegion
 			}
@@ -128,6 +134,10 @@ func login(ctx context.Context, req vault.LoginRequest) (map[string]any, error) 
 	creds, err := provider.Retrieve(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s: aws_iam: AWS credentials: %w", vault.Name, err)
+	}
+	if req.Logger != nil {
+		req.Logger.LogAttrs(ctx, slog.LevelDebug, "vault: aws_iam login",
+			append(attrs, slog.String("source", creds.Source), slog.String("region", region))...)
 	}
 	sr, err := http.NewRequestWithContext(ctx, http.MethodPost, stsURL, strings.NewReader(stsBody))
 	if err != nil {

@@ -1,9 +1,13 @@
 package vaultaws_test
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"log/slog"
+	"maps"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,9 +15,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secretpath/secretpath/builtin/vault"
 	"github.com/secretpath/secretpath/internal/awsfake"
 	"github.com/secretpath/secretpath/internal/vaultfake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // TestAWSIAMAuth: aws_iam logs in with a SigV4-signed STS
@@ -64,7 +70,7 @@ func TestAWSIAMAuth(t *testing.T) {
 				kw[k] = v
 			}
 			b := mustOpen(t, kw)
-			v, err := b.Variable(t.Context(), "hello")
+			v, err := b.Lookup(t.Context(), varReq("hello"))
 			if tt.wantErr != "" {
 				require.Error(t, err)
 				assert.NotErrorIs(t, err, resolver.ErrNotFound)
@@ -113,7 +119,95 @@ func TestAWSIAMKwargs(t *testing.T) {
 		{assume: map[string]any{"RoleArn": "arn", "DurationSeconds": 1.5}, want: "DurationSeconds must be a whole number"},
 	} {
 		_, err := openKwargs(t, map[string]any{"url": f.URL, "auth_type": "aws_iam", "assume_role_kwargs": tt.assume})
-		require.ErrorIs(t, err, resolver.ErrConfig)
+		require.ErrorIs(t, err, config.ErrInvalid)
 		assert.Contains(t, err.Error(), tt.want)
 	}
+}
+
+// TestAWSIAMLogs: a login says, to the logger the factory is given, where
+// its AWS credentials came from and the signing region, without a key.
+func TestAWSIAMLogs(t *testing.T) {
+	const akid, secret = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	assumed := aws.Credentials{AccessKeyID: "ASIAASSUMEDEXAMPLE01", SecretAccessKey: "assumed-secret-key-example", SessionToken: "assumed-session", CanExpire: true, Expires: time.Now().Add(time.Hour)}
+	for _, tt := range []struct {
+		name string
+		kw   map[string]any
+		env  map[string]string
+		sts  bool // serve STS AssumeRole from awsfake
+		want []string
+	}{
+		{name: "static keys", kw: map[string]any{"key_id": akid, "secret_id": secret},
+			want: []string{`credentials="static key_id and secret_id"`, "source=StaticCredentials", "region=us-east-1"}},
+		{name: "default chain", env: map[string]string{"AWS_ACCESS_KEY_ID": akid, "AWS_SECRET_ACCESS_KEY": secret, "AWS_REGION": "eu-central-1"},
+			want: []string{`credentials="the AWS default chain"`, "source=EnvConfigCredentials", "region=eu-central-1"}},
+		{name: "assumed role", env: map[string]string{"AWS_ACCESS_KEY_ID": akid, "AWS_SECRET_ACCESS_KEY": secret, "AWS_REGION": "us-east-1"}, sts: true,
+			kw:   map[string]any{"assume_role_kwargs": map[string]any{"RoleArn": "arn:aws:iam::123456789012:role/vault"}},
+			want: []string{`credentials="a role assumed with the AWS default chain"`, "role_arn=arn:aws:iam::123456789012:role/vault", "source=AssumeRoleProvider", "region=us-east-1"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			awsfake.Isolate(t)
+			f := newFake(t)
+			f.Put("secret", "variables/hello", map[string]any{"value": "world"})
+			f.EnableAuth("", vaultfake.AWS, vaultfake.TokenOptions{TTL: loginTTL})
+			f.AddCredential("aws", akid, secret)
+			f.AddCredential("aws", assumed.AccessKeyID, assumed.SecretAccessKey)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			if tt.sts {
+				a := awsfake.New(t)
+				a.SetAssumeRoleCredentials(assumed)
+				t.Setenv("AWS_ENDPOINT_URL_STS", a.URL)
+			}
+			kw := map[string]any{"url": f.URL, "auth_type": "aws_iam"}
+			maps.Copy(kw, tt.kw)
+			raw, err := json.Marshal(kw)
+			require.NoError(t, err)
+			kwargs, err := config.ParseKwargs(raw)
+			require.NoError(t, err)
+			log := &syncBuffer{}
+			logger := slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			b, err := resolver.OpenBackend(t.Context(), vault.Name, resolver.Env{Kwargs: kwargs, Logger: logger})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = b.(*vault.Backend).Close() })
+			v, err := b.Lookup(t.Context(), varReq("hello"))
+			require.NoError(t, err)
+			assert.Equal(t, "world", v)
+			var line string
+			for l := range strings.SplitSeq(log.String(), "\n") {
+				if strings.Contains(l, `msg="vault: aws_iam login"`) {
+					line = l
+				}
+			}
+			require.NotEmpty(t, line, log.String())
+			assert.Contains(t, line, "level=DEBUG")
+			for _, w := range tt.want {
+				assert.Contains(t, line, w)
+			}
+			for _, key := range []string{akid, secret, assumed.AccessKeyID, assumed.SecretAccessKey, assumed.SessionToken} {
+				assert.NotContains(t, log.String(), key)
+			}
+			for _, tok := range f.LoginTokens() {
+				assert.NotContains(t, log.String(), tok)
+			}
+		})
+	}
+}
+
+// syncBuffer is a log the backend's goroutines may write to.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

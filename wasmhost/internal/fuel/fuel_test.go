@@ -11,7 +11,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
-	"github.com/secretpath/secretpath/wasmhost/abitest"
+	"github.com/secretpath/secretpath/internal/abitest"
 	"github.com/secretpath/secretpath/wasmhost/internal/fuel"
 )
 

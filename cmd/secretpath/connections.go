@@ -1,0 +1,284 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/secretpath/secretpath/builtin/localfs"
+	"github.com/secretpath/secretpath/builtin/metastore"
+	"github.com/secretpath/secretpath/resolver/connection"
+)
+
+func (a *app) connAddCmd() *cobra.Command {
+	var uri, js, connType, host, login, password, schema, port, extra, description string
+	cmd := &cobra.Command{
+		Use:   "add CONN_ID (--conn-uri URI | --conn-json JSON | --conn-type TYPE [--conn-host ...])",
+		Short: "Add a connection to the metastore (an existing id is an error)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id := args[0]
+			f := cmd.Flags()
+			fieldFlags := []string{"conn-type", "conn-host", "conn-login", "conn-password", "conn-schema", "conn-port", "conn-extra"}
+			var fields []string
+			for _, n := range fieldFlags {
+				if f.Changed(n) {
+					fields = append(fields, "--"+n)
+				}
+			}
+			var c connection.Connection
+			var err error
+			switch {
+			case f.Changed("conn-uri") && f.Changed("conn-json"):
+				return usageError{"--conn-uri and --conn-json cannot be combined"}
+			case (f.Changed("conn-uri") || f.Changed("conn-json")) && len(fields) > 0:
+				return usageError{"--conn-uri and --conn-json cannot be combined with " + strings.Join(fields, ", ")}
+			case f.Changed("conn-uri"):
+				c, err = connection.ParseURI(id, uri)
+				if err == nil && f.Changed("conn-description") {
+					c.Description = description
+					c.SetPresent(connection.FieldDescription)
+				}
+			case f.Changed("conn-json"):
+				if f.Changed("conn-description") {
+					return usageError{"--conn-json carries its own description"}
+				}
+				c, err = connection.ParseJSON(id, js)
+			case !f.Changed("conn-type"):
+				return usageError{"one of --conn-uri, --conn-json or --conn-type is required"}
+			default:
+				m := map[string]any{}
+				for _, p := range []struct {
+					flag, key string
+					v         *string
+				}{
+					{"conn-type", "conn_type", &connType}, {"conn-host", "host", &host}, {"conn-login", "login", &login},
+					{"conn-password", "password", &password}, {"conn-schema", "schema", &schema},
+					{"conn-port", "port", &port}, {"conn-extra", "extra", &extra}, {"conn-description", "description", &description},
+				} {
+					if f.Changed(p.flag) {
+						m[p.key] = *p.v
+					}
+				}
+				c, err = connection.FromFields(id, m)
+			}
+			if err != nil {
+				return usageError{err.Error()}
+			}
+			if !connection.ValidID(id) {
+				return usageError{fmt.Sprintf("connection id %q is not one Airflow keeps (1-250 letters, digits and _#!()-.:/\\)", id)}
+			}
+			c.ConnID = id
+			return a.withStore(cmd, func(s *metastore.Store) error {
+				if err := s.AddConnection(cmd.Context(), c); err != nil {
+					return err
+				}
+				_, err := fmt.Fprintf(a.stdout, "added connection %s\n", id)
+				return err
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&uri, "conn-uri", "", "the connection as an Airflow URI")
+	f.StringVar(&js, "conn-json", "", "the connection in Airflow's JSON form")
+	f.StringVar(&connType, "conn-type", "", "connection type")
+	f.StringVar(&host, "conn-host", "", "host")
+	f.StringVar(&login, "conn-login", "", "login")
+	f.StringVar(&password, "conn-password", "", "password (prefer --conn-uri or --conn-json from a file: flags show in ps)")
+	f.StringVar(&schema, "conn-schema", "", "schema")
+	f.StringVar(&port, "conn-port", "", "port")
+	f.StringVar(&extra, "conn-extra", "", "extra, a JSON object")
+	f.StringVar(&description, "conn-description", "", "description")
+	return cmd
+}
+
+func (a *app) connDeleteCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "delete CONN_ID",
+		Short: "Delete a connection from the metastore",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withStore(cmd, func(s *metastore.Store) error {
+				if err := s.DeleteConnection(cmd.Context(), args[0]); err != nil {
+					return fmt.Errorf("connection %q: %w", args[0], err)
+				}
+				_, err := fmt.Fprintf(a.stdout, "deleted connection %s\n", args[0])
+				return err
+			})
+		},
+	}
+}
+
+func (a *app) connListCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "list [--output table|json]",
+		Short: "List the metastore's connections (passwords and extras hidden)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if output != "table" && output != "json" {
+				return fmt.Errorf("--output must be table or json, not %q", output)
+			}
+			return a.withStore(cmd, func(s *metastore.Store) error {
+				conns, err := s.Connections(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if output == "json" {
+					if conns == nil {
+						conns = []connection.Connection{}
+					}
+					return writeJSON(a.stdout, conns) // MarshalJSON hides password and extra
+				}
+				w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(w, "CONN_ID\tCONN_TYPE\tHOST\tPORT\tSCHEMA\tLOGIN\tPASSWORD\tDESCRIPTION")
+				for _, c := range conns {
+					port, pw := "", ""
+					if c.Has(connection.FieldPort) {
+						port = strconv.Itoa(c.Port)
+					}
+					if !c.Password.IsZero() {
+						pw = "***"
+					}
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ConnID, c.ConnType, c.Host, port, c.Schema, c.Login, pw, oneLine(c.Description))
+				}
+				return w.Flush()
+			})
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	return cmd
+}
+
+func (a *app) connImportCmd() *cobra.Command {
+	var overwrite bool
+	cmd := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Import connections from a .json, .env or .yaml file (as localfs reads it), all or nothing",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			conns, err := localfs.ReadConnections(args[0])
+			if err != nil {
+				return &lookupError{err}
+			}
+			list := make([]connection.Connection, 0, len(conns))
+			for _, c := range conns {
+				list = append(list, c)
+			}
+			mode := metastore.Skip
+			if overwrite {
+				mode = metastore.Overwrite
+			}
+			return a.withStore(cmd, func(s *metastore.Store) error {
+				res, err := s.ImportConnections(cmd.Context(), list, metastore.ImportOptions{OnExisting: mode, Progress: a.progress("connections")})
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprintf(a.stdout, "imported %d connection(s), skipped %d existing\n", res.Written, res.Skipped)
+				return err
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "replace connections that exist (default: keep them)")
+	return cmd
+}
+
+func (a *app) connExportCmd() *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "export FILE",
+		Short: "Export the metastore's connections to a .json, .env or .yaml file (mode 0600; it holds passwords)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ext, err := exportFormat(args[0])
+			if err != nil {
+				return err
+			}
+			if format != "uri" && format != "json" {
+				return fmt.Errorf("--serialization-format must be uri or json, not %q", format)
+			}
+			return a.withStore(cmd, func(s *metastore.Store) error {
+				conns, err := s.Connections(cmd.Context())
+				if err != nil {
+					return err
+				}
+				data, err := encodeConnections(conns, ext, format)
+				if err != nil {
+					return err
+				}
+				if err := writeSecretFile(args[0], data); err != nil {
+					return err
+				}
+				_, err = fmt.Fprintf(a.stdout, "exported %d connection(s) to %s\n", len(conns), args[0])
+				return err
+			})
+		},
+	}
+	cmd.Flags().StringVar(&format, "serialization-format", "uri", "in a .env file: each connection as an Airflow URI (uri) or its JSON form (json)")
+	return cmd
+}
+
+// encodeConnections writes connections the way localfs reads them back.
+func encodeConnections(conns []connection.Connection, ext, envFormat string) ([]byte, error) {
+	if ext == ".env" {
+		var b strings.Builder
+		for _, c := range conns {
+			v := c.URI()
+			if envFormat == "json" {
+				js, err := c.RevealedJSON()
+				if err != nil {
+					return nil, err
+				}
+				v = string(js)
+			}
+			b.WriteString(c.ConnID + "=" + v + "\n")
+		}
+		return []byte(b.String()), nil
+	}
+	objs := make(map[string]any, len(conns))
+	for _, c := range conns {
+		js, err := c.RevealedJSON()
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]any
+		dec := json.NewDecoder(strings.NewReader(string(js)))
+		dec.UseNumber()
+		if err := dec.Decode(&m); err != nil {
+			return nil, err
+		}
+		delete(m, "conn_id")
+		objs[c.ConnID] = plainNumbers(m)
+	}
+	if ext == ".json" {
+		b, err := json.MarshalIndent(objs, "", "  ")
+		return append(b, '\n'), err
+	}
+	return yaml.Marshal(objs)
+}
+
+// plainNumbers turns json.Numbers into int64 or float64 for YAML.
+func plainNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if n, err := x.Int64(); err == nil {
+			return n
+		}
+		f, _ := x.Float64()
+		return f
+	case map[string]any:
+		for k, e := range x {
+			x[k] = plainNumbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = plainNumbers(e)
+		}
+	}
+	return v
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/secretpath/secretpath/builtin/localfs"
+	"github.com/secretpath/secretpath/builtin/metastore"
+)
+
+func (a *app) varSetCmd() *cobra.Command {
+	var description string
+	cmd := &cobra.Command{
+		Use:   "set KEY VALUE",
+		Short: "Set a variable in the metastore",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withStore(cmd, func(s *metastore.Store) error {
+				if err := s.SetVariable(cmd.Context(), args[0], args[1], description); err != nil {
+					return err
+				}
+				_, err := fmt.Fprintf(a.stdout, "set variable %s\n", args[0])
+				return err
+			})
+		},
+	}
+	cmd.Flags().StringVar(&description, "description", "", "the variable's description")
+	return cmd
+}
+
+func (a *app) varDeleteCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "delete KEY",
+		Short: "Delete a variable from the metastore",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withStore(cmd, func(s *metastore.Store) error {
+				if err := s.DeleteVariable(cmd.Context(), args[0]); err != nil {
+					return fmt.Errorf("variable %q: %w", args[0], err)
+				}
+				_, err := fmt.Fprintf(a.stdout, "deleted variable %s\n", args[0])
+				return err
+			})
+		},
+	}
+}
+
+func (a *app) varListCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "list [--output table|json]",
+		Short: "List the metastore's variable keys (values hidden)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if output != "table" && output != "json" {
+				return fmt.Errorf("--output must be table or json, not %q", output)
+			}
+			return a.withStore(cmd, func(s *metastore.Store) error {
+				vars, err := s.Variables(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if output == "json" {
+					type row struct {
+						Key         string `json:"key"`
+						Description string `json:"description"`
+					}
+					rows := make([]row, 0, len(vars))
+					for _, v := range vars {
+						rows = append(rows, row{v.Key, v.Description})
+					}
+					return writeJSON(a.stdout, rows)
+				}
+				w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(w, "KEY\tDESCRIPTION")
+				for _, v := range vars {
+					fmt.Fprintf(w, "%s\t%s\n", v.Key, oneLine(v.Description))
+				}
+				return w.Flush()
+			})
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	return cmd
+}
+
+func (a *app) varImportCmd() *cobra.Command {
+	var action string
+	cmd := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Import variables from a .json, .env or .yaml file (as localfs reads it), all or nothing",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			modes := map[string]metastore.OnExisting{"overwrite": metastore.Overwrite, "skip": metastore.Skip, "fail": metastore.Fail}
+			mode, ok := modes[action]
+			if !ok {
+				return fmt.Errorf("--action-on-existing-key must be overwrite, skip or fail, not %q", action)
+			}
+			vars, err := localfs.ReadVariables(args[0])
+			if err != nil {
+				return &lookupError{err}
+			}
+			return a.withStore(cmd, func(s *metastore.Store) error {
+				res, err := s.ImportVariables(cmd.Context(), vars, metastore.ImportOptions{OnExisting: mode, Progress: a.progress("variables")})
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprintf(a.stdout, "imported %d variable(s), skipped %d existing\n", res.Written, res.Skipped)
+				return err
+			})
+		},
+	}
+	cmd.Flags().StringVar(&action, "action-on-existing-key", "overwrite", "overwrite, skip or fail (then nothing is imported)")
+	return cmd
+}
+
+func (a *app) varExportCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "export FILE",
+		Short: "Export the metastore's variables to a .json, .env or .yaml file (mode 0600)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ext, err := exportFormat(args[0])
+			if err != nil {
+				return err
+			}
+			return a.withStore(cmd, func(s *metastore.Store) error {
+				vars, err := s.Variables(cmd.Context())
+				if err != nil {
+					return err
+				}
+				data, err := encodeVariables(vars, ext)
+				if err != nil {
+					return err
+				}
+				if err := writeSecretFile(args[0], data); err != nil {
+					return err
+				}
+				_, err = fmt.Fprintf(a.stdout, "exported %d variable(s) to %s\n", len(vars), args[0])
+				return err
+			})
+		},
+	}
+}
+
+// encodeVariables writes values as strings, so that localfs reads each back
+// exactly.
+func encodeVariables(vars []metastore.Variable, ext string) ([]byte, error) {
+	m := make(map[string]string, len(vars))
+	keys := make([]string, 0, len(vars))
+	for _, v := range vars {
+		m[v.Key] = v.Value.Reveal()
+		keys = append(keys, v.Key)
+	}
+	sort.Strings(keys)
+	switch ext {
+	case ".json":
+		b, err := json.MarshalIndent(m, "", "  ")
+		return append(b, '\n'), err
+	case ".env":
+		var b strings.Builder
+		for _, k := range keys {
+			v := m[k]
+			if v == "" || strings.ContainsAny(v, "\r\n\v\f\x1c\x1d\x1e\u0085\u2028\u2029") || !utf8.ValidString(v) || strings.ContainsAny(k, "=\n") {
+				return nil, fmt.Errorf("variable %q cannot be written to a .env file (empty, multi-line or not UTF-8 value): export to .json or .yaml", k)
+			}
+			b.WriteString(k + "=" + v + "\n")
+		}
+		return []byte(b.String()), nil
+	}
+	return yaml.Marshal(m)
+}

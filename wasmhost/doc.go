@@ -1,0 +1,56 @@
+// Package wasmhost runs secrets backends compiled to WebAssembly: ABI v1
+// (see ABI.md) on wazero, many tenants per process, each in its own
+// sandbox.
+//
+// A Host compiles each module once (keyed by sha256) and creates Tenants
+// from it: each tenant has its own backend_kwargs, limits and capabilities,
+// and a small pool of initialised instances. A Tenant is a
+// resolver.Backend.
+//
+//	h, _ := wasmhost.New(ctx, wasmhost.Options{})
+//	m, _ := h.LoadFile(ctx, "backend.wasm", "")
+//	t, _ := h.NewTenant(ctx, m, wasmhost.TenantConfig{Name: "acme", Kwargs: []byte(`{"url": "..."}`)})
+//	r := resolver.New(resolver.WithBackend("", t))
+//
+// # A module as the configured backend
+//
+// Importing the package registers the backend "wasm" (see
+// resolver.Register): a [secrets] backend that names a module (a path
+// ending in .wasm, a file:// URL or an https:// URL, see [IsModuleRef]) is
+// opened as one tenant on a host of its own, by resolver.Open or
+// resolver.OpenBackend. The name "wasm" alone names no module and is
+// refused. backend_kwargs reach the guest verbatim (kwargs_read), and the
+// tenant's settings come from the [wasm] section, every one optional:
+//
+//	[wasm]
+//	sha256 = <hex>             # pin of the module's bytes; required for https://
+//	cache_dir = <dir>          # compiled modules (and https:// downloads) kept here; private to
+//	                           # this user, see Options.CacheDir
+//	name = <name>              # tenant name in errors, logs and metrics; default: the module's
+//	                           # file name without .wasm
+//	memory_pages = 256         # Limits.MemoryPages: 64 KiB pages, 1 to 65536 (Go guests need ~1024)
+//	call_timeout_seconds = 1   # Limits.CallTimeout: each call (init, lookups); up to 3600
+//	max_output_bytes = 65536   # Limits.MaxOutputBytes: a lookup's result
+//	max_log_bytes = 4096       # Limits.MaxLogBytes: what a guest may log per call
+//	pool_size = 2              # Limits.PoolSize: instances serving lookups at once
+//	fuel_per_call = 0          # Limits.FuelPerCall: fuel per call of a metered tenant; 0: no budget
+//	slow_call_recycle_seconds = 0.2   # Limits.SlowCallRecycle: a deadline-only or trusted call
+//	                           # that runs this long has its instance recycled; up to 3600
+//	trusted = false            # TenantConfig.Trusted: no per-call deadline (audited modules only)
+//	capabilities =             # Capabilities granted: log, env, clock, random, http (comma-separated)
+//	env_allow =                # with env: the variables the guest may read (comma-separated)
+//	http_allow_hosts =         # with http: HTTPCapability.AllowHosts (host or host:port, comma-separated)
+//	http_timeout_seconds = 5   # with http: HTTPCapability.Timeout, per request; up to 3600
+//
+// The values shown are the defaults. Integers are decimal and positive
+// (fuel_per_call may be 0), seconds are decimal numbers over 0 (0.5 is
+// half a second), trusted is true or false. An option set to a bad value,
+// or one [wasm] does not have (a misspelt memory_page), is an error
+// matching config.ErrInvalid that starts with where it is set
+// ("airflow.cfg:12:" or "env AIRFLOW__WASM__MEMORY_PAGES:"); an option of
+// a capability not granted is read and has no effect. The host logs to the
+// resolver's logger and records metrics with its meter provider (see
+// resolver.Env); closing the backend closes its host. An https:// module
+// is downloaded with the factory's client ([NewFactory] makes one with a
+// client of your own) and kept in cache_dir by its pin.
+package wasmhost
