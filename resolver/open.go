@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"context"
+	"sort"
 
 	"github.com/secretpath/secretpath/resolver/config"
 )
@@ -26,6 +27,9 @@ import (
 func Open(ctx context.Context, cfg *config.File, opts ...Option) (_ *Resolver, err error) {
 	if cfg == nil {
 		cfg, _ = config.Parse("", nil, nil)
+	}
+	if err := checkOwnedSections(cfg); err != nil {
+		return nil, err
 	}
 	o := collect(opts)
 	env := Env{Config: cfg, Logger: o.logger, MeterProvider: o.meterProvider}
@@ -107,4 +111,27 @@ func closeBackend(b Backend) {
 	if c, ok := b.(interface{ Close() error }); ok {
 		_ = c.Close()
 	}
+}
+
+// checkOwnedSections refuses options that no linked backend owning their
+// section knows (Registration.Sections).
+func checkOwnedSections(cfg *config.File) error {
+	for _, reg := range Registered() {
+		names := make([]string, 0, len(reg.Sections))
+		for name := range reg.Sections {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			known := reg.Sections[name]
+			sec := cfg.Section(name)
+			for _, k := range known {
+				sec.Get(k)
+			}
+			if err := sec.CheckUnused(known...); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -100,6 +101,13 @@ type Registration struct {
 	Role Role
 	// Doc is one line on what the backend is, for listings.
 	Doc string
+	// Sections are the config file's sections this backend owns (such as
+	// [wasm]), each with every option it reads. [Open] refuses an option a
+	// section does not list (a misspelling would otherwise be ignored),
+	// naming it and where it is set, whatever backend is configured.
+	// Airflow's own sections are nobody's: they may hold options
+	// secretpath does not use.
+	Sections map[string][]string
 	// Factory builds the backend.
 	Factory Factory
 }
@@ -141,8 +149,16 @@ func Register(reg Registration) {
 			}
 		}
 	}
+	for sec := range reg.Sections {
+		for _, o := range registry.ordered {
+			if _, taken := o.Sections[sec]; taken {
+				panic("resolver: backends " + o.Name + " and " + reg.Name + " both own config section [" + sec + "]")
+			}
+		}
+	}
 	r := reg
 	r.Aliases = slices.Clone(reg.Aliases)
+	r.Sections = maps.Clone(reg.Sections)
 	for _, n := range append([]string{r.Name}, r.Aliases...) {
 		registry.regs[n] = &r
 	}
@@ -158,6 +174,7 @@ func Registered() []Registration {
 	for i, r := range registry.ordered {
 		out[i] = *r
 		out[i].Aliases = slices.Clone(r.Aliases)
+		out[i].Sections = maps.Clone(r.Sections)
 	}
 	return out
 }

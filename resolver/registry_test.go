@@ -189,3 +189,42 @@ func TestOpenGivesBackendsTheConfigAndLogger(t *testing.T) {
 	assert.Equal(t, "1", v)
 	assert.NotNil(t, got.Logger, "a nil logger becomes one that discards")
 }
+
+func TestOpenRefusesUnknownOptionsInOwnedSections(t *testing.T) {
+	owner := Registration{Name: "t-owner", Sections: map[string][]string{"mine": {"sha256", "memory_pages"}}, Factory: factoryOf("t-owner", nil)}
+	other := Registration{Name: "t-conf", Factory: factoryOf("t-conf", nil)}
+	tests := []struct {
+		name, cfg, err string
+	}{
+		{"known options", "[mine]\nsha256 = ab\nmemory_pages = 2\n", ""},
+		{"a misspelt option, another backend configured", "[secrets]\nbackend = t-conf\n[mine]\nsha265 = Pl4nted\n",
+			"configuration error: a.cfg:4: [mine] sha265 is not an option secretpath knows (did you mean sha256?)"},
+		{"set by the environment", "", "configuration error: env AIRFLOW__MINE__PAGES: [mine] pages is not an option secretpath knows"},
+		{"a section nobody owns may hold anything", "[core]\nanything = 1\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			withRegistry(t, owner, other)
+			var environ []string
+			if tt.name == "set by the environment" {
+				environ = []string{"AIRFLOW__MINE__PAGES=3"}
+			}
+			cfg, err := config.Parse("a.cfg", []byte(tt.cfg), environ)
+			require.NoError(t, err)
+			r, err := Open(t.Context(), cfg)
+			if tt.err == "" {
+				require.NoError(t, err)
+				r.Close()
+				return
+			}
+			require.Error(t, err)
+			assert.ErrorIs(t, err, config.ErrInvalid)
+			assert.Equal(t, tt.err, err.Error())
+			assert.NotContains(t, err.Error(), "Pl4nted")
+		})
+	}
+	withRegistry(t, owner)
+	assert.Panics(t, func() {
+		Register(Registration{Name: "t-second", Sections: map[string][]string{"mine": nil}, Factory: factoryOf("x", nil)})
+	}, "one owner per section")
+}
