@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/secretpath/secretpath/internal/abitest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -28,6 +30,7 @@ func TestMain(m *testing.M) {
 	os.Setenv(metastore.HomeEnv, dir)
 	testutil.GuardMetadata()
 	code := m.Run()
+	abitest.Cleanup() // the guests TestREADMEConfigBlocks built
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
