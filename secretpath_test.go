@@ -28,6 +28,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Setenv(metastore.HomeEnv, dir)
+	os.Setenv("SECRETPATH_CACHE_DIR", filepath.Join(dir, "wasm-cache"))
 	testutil.GuardMetadata()
 	code := m.Run()
 	abitest.Cleanup() // the guests TestREADMEConfigBlocks built
