@@ -37,7 +37,10 @@ func init() {
 		Name:    backendName,
 		Match:   IsModuleRef,
 		Doc:     "a WebAssembly module (ABI v1) in a sandbox: backend = path.wasm, file:// or pinned https:// URL; settings in [wasm]",
-		Factory: NewFactory(FactoryOptions{}),
+		// [wasm] is ours: a misspelt option is an error whatever backend
+		// is configured.
+		Sections: map[string][]string{"wasm": wasmOptions},
+		Factory:  NewFactory(FactoryOptions{}),
 	})
 }
 

@@ -131,3 +131,12 @@ func bomb(t *testing.T, name string, wasm []byte) string {
 	require.NoError(t, os.WriteFile(p, wasm, 0o644))
 	return p
 }
+
+// TestWasmSectionStrictWithAnyBackend: a misspelt [wasm] option is a
+// configuration error even when no module is the configured backend.
+func TestWasmSectionStrictWithAnyBackend(t *testing.T) {
+	cfg := writeFile(t, t.TempDir(), "s.cfg", "[secrets]\nbackend = env\n\n[wasm]\nsha265 = abc\n")
+	res := runCLI(t, nil, "--config", cfg, "variables", "get", "x")
+	assert.Equal(t, 2, res.code)
+	assert.Contains(t, res.stderr, "s.cfg:5: [wasm] sha265 is not an option secretpath knows (did you mean sha256?)")
+}
