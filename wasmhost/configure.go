@@ -34,9 +34,9 @@ const backendName = "wasm"
 
 func init() {
 	resolver.Register(resolver.Registration{
-		Name:    backendName,
-		Match:   IsModuleRef,
-		Doc:     "a WebAssembly module (ABI v1) in a sandbox: backend = path.wasm, file:// or pinned https:// URL; settings in [wasm]",
+		Name:  backendName,
+		Match: IsModuleRef,
+		Doc:   "a WebAssembly module (ABI v1) in a sandbox: backend = path.wasm, file:// or pinned https:// URL; settings in [wasm]",
 		// [wasm] is ours: a misspelt option is an error whatever backend
 		// is configured.
 		Sections: map[string][]string{"wasm": wasmOptions},
