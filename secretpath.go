@@ -28,10 +28,13 @@ import (
 	"github.com/secretpath/secretpath/resolver/config"
 )
 
-// OpenFile loads the config file at path ("" = no file: the environment
-// alone), applies the AIRFLOW__SECTION__KEY overrides from the process
-// environment, and opens the search path it describes with
-// resolver.Open. Errors wrap config.ErrInvalid.
+// OpenFile loads the config file at path, applies the
+// AIRFLOW__SECTION__KEY overrides from the process environment, and opens
+// the search path it describes with resolver.Open. With path "" there is
+// no file: the search path is the environment variables, then the
+// metastore (the embedded default SQLite file unless
+// AIRFLOW__DATABASE__SQL_ALCHEMY_CONN says otherwise). Errors wrap
+// config.ErrInvalid.
 func OpenFile(ctx context.Context, path string, opts ...resolver.Option) (*resolver.Resolver, error) {
 	cfg, err := config.Load(path, os.Environ())
 	if err != nil {

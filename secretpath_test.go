@@ -64,7 +64,7 @@ func TestOpen(t *testing.T) {
 		wantTiers []string
 		wantErr   string
 	}{
-		{name: "no backend: environment only", wantTiers: []string{"env", "metastore"}},
+		{name: "no backend: environment, then the metastore", wantTiers: []string{"env", "metastore"}},
 		{name: "localfs by class path", cfg: "[secrets]\nbackend = airflow.secrets.local_filesystem.LocalFilesystemBackend\n",
 			wantTiers: []string{"localfs", "env", "metastore"}},
 		{name: "env configured is not repeated", cfg: "[secrets]\nbackend = env\n", wantTiers: []string{"env", "metastore"}},
