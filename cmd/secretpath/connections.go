@@ -40,7 +40,15 @@ func (a *app) connAddCmd() *cobra.Command {
 				return usageError{"--conn-uri and --conn-json cannot be combined with " + strings.Join(fields, ", ")}
 			case f.Changed("conn-uri"):
 				c, err = connection.ParseURI(id, uri)
-				if err == nil && f.Changed("conn-description") {
+				if err != nil {
+					return usageError{"--conn-uri: " + err.Error()}
+				}
+				// Airflow's connections_add refuses a URI without a
+				// scheme (_valid_uri: urlsplit(uri).scheme != "").
+				if c.ConnType == "" {
+					return usageError{noSchemeMsg("--conn-uri")}
+				}
+				if f.Changed("conn-description") {
 					c.Description = description
 					c.SetPresent(connection.FieldDescription)
 				}
@@ -49,6 +57,13 @@ func (a *app) connAddCmd() *cobra.Command {
 					return usageError{"--conn-json carries its own description"}
 				}
 				c, err = connection.ParseJSON(id, js)
+				if err != nil {
+					return usageError{"--conn-json: " + err.Error()}
+				}
+				// Airflow: "conn-json is invalid; must supply conn-type".
+				if c.ConnType == "" {
+					return usageError{"--conn-json: the connection has no conn_type (nor a uri with a scheme)"}
+				}
 			case !f.Changed("conn-type"):
 				return usageError{"one of --conn-uri, --conn-json or --conn-type is required"}
 			default:
@@ -65,10 +80,14 @@ func (a *app) connAddCmd() *cobra.Command {
 						m[p.key] = *p.v
 					}
 				}
+				if connType == "" {
+					// Airflow: an empty --conn-type is no --conn-type.
+					return usageError{"--conn-type is empty: give a connection type, or --conn-uri or --conn-json"}
+				}
 				c, err = connection.FromFields(id, m)
-			}
-			if err != nil {
-				return usageError{err.Error()}
+				if err != nil {
+					return usageError{err.Error()}
+				}
 			}
 			if !connection.ValidID(id) {
 				return usageError{fmt.Sprintf("connection id %q is not one Airflow keeps (1-250 letters, digits and _#!()-.:/\\)", id)}
@@ -221,6 +240,13 @@ func (a *app) connExportCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&format, "serialization-format", "uri", "in a .env file: each connection as an Airflow URI (uri) or its JSON form (json)")
 	return cmd
+}
+
+// noSchemeMsg is the error for a connection URI without a scheme; it
+// never quotes the URI, which may hold a password.
+func noSchemeMsg(source string) string {
+	return source + ": the URI has no scheme: write conn-type://[login[:password]@]host[:port][/schema][?extra], " +
+		"with a conn-type that starts with a letter and holds only letters, digits, '+', '-' and '.'"
 }
 
 // encodeConnections writes connections the way localfs reads them back.
