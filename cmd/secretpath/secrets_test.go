@@ -1,9 +1,13 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestConnectionsAddRefusesWhatAirflowRefuses: a URI without a scheme (the
@@ -44,5 +48,152 @@ func TestConnectionsAddRefusesWhatAirflowRefuses(t *testing.T) {
 		res := runCLI(t, nil, "connections", "add", "ok", "--conn-uri", uri)
 		assert.Equal(t, 0, res.code, "%q: %s", uri, res.stderr)
 		assert.Equal(t, 0, runCLI(t, nil, "connections", "delete", "ok").code)
+	}
+}
+
+// runCLIStdin runs the CLI with in as its standard input.
+func runCLIStdin(t *testing.T, in string, args ...string) result {
+	t.Helper()
+	old := stdin
+	stdin = strings.NewReader(in)
+	defer func() { stdin = old }()
+	return runCLI(t, nil, args...)
+}
+
+// TestSecretsOffTheCommandLine: "-" reads standard input for --conn-uri,
+// --conn-json, --conn-password and variables set KEY; the -file flags read
+// a file. One trailing newline goes, "@" stays literal, standard input is
+// read once, what is read is bounded, and errors name the flag or file
+// without the value.
+func TestSecretsOffTheCommandLine(t *testing.T) {
+	freshHome(t)
+	dir := t.TempDir()
+	file := func(content string) string {
+		f, err := os.CreateTemp(dir, "secret-*")
+		require.NoError(t, err)
+		_, err = f.WriteString(content)
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+		return f.Name()
+	}
+	const pgJSON = `{"conn_id": "c", "conn_type": "postgres", "description": null, "host": "db", "schema": "", "login": "app",
+		"password": "Pl4nted pw", "port": null, "extra": null}`
+	const httpJSON = `{"conn_id": "c", "conn_type": "http", "description": null, "host": "h", "schema": null, "login": null,
+		"password": "Pl4nted pw", "port": null, "extra": null}`
+	big := strings.Repeat("x", 1<<20)
+	atFile := writeFile(t, dir, "at.txt", "Pl4nted")
+	tests := []struct {
+		name       string
+		stdin      string
+		args       []string // after "connections add c" or as given when they start with "variables"
+		wantCode   int
+		wantConn   string // the connection's JSON after the command
+		wantVar    *string
+		wantStderr string
+	}{
+		{name: "uri from stdin", stdin: "postgres://app:Pl4nted%20pw@db\n", args: []string{"--conn-uri", "-"}, wantConn: pgJSON},
+		{name: "uri from a file", args: []string{"--conn-uri-file", file("postgres://app:Pl4nted%20pw@db\n")}, wantConn: pgJSON},
+		{name: "uri file from stdin", stdin: "postgres://app:Pl4nted%20pw@db", args: []string{"--conn-uri-file", "-"}, wantConn: pgJSON},
+		{name: "json from stdin", stdin: `{"conn_type": "http", "host": "h", "password": "Pl4nted pw"}` + "\n", args: []string{"--conn-json", "-"}, wantConn: httpJSON},
+		{name: "json from a file", args: []string{"--conn-json-file", file(`{"conn_type": "http", "host": "h", "password": "Pl4nted pw"}`)}, wantConn: httpJSON},
+		{name: "password from stdin", stdin: "Pl4nted pw\n", args: []string{"--conn-type", "http", "--conn-host", "h", "--conn-password", "-"}, wantConn: httpJSON},
+		{name: "password from a file, CRLF", args: []string{"--conn-type", "http", "--conn-host", "h", "--conn-password-file", file("Pl4nted pw\r\n")}, wantConn: httpJSON},
+		{name: "password starting with @ is literal", args: []string{"--conn-type", "http", "--conn-host", "h", "--conn-password", "@pw"},
+			wantConn: `{"conn_id": "c", "conn_type": "http", "description": null, "host": "h", "schema": null, "login": null, "password": "@pw", "port": null, "extra": null}`},
+
+		{name: "var from stdin", stdin: "Pl4nted value\n", args: []string{"variables", "set", "k", "-"}, wantVar: ptr("Pl4nted value")},
+		{name: "var keeps all but one newline", stdin: "line one\nline two\n\n", args: []string{"variables", "set", "k", "-"}, wantVar: ptr("line one\nline two\n")},
+		{name: "var empty from stdin", stdin: "", args: []string{"variables", "set", "k", "-"}, wantVar: ptr("")},
+		{name: "var from a file", args: []string{"variables", "set", "k", "--value-file", file("Pl4nted value\n")}, wantVar: ptr("Pl4nted value")},
+		{name: "var @ is literal", args: []string{"variables", "set", "k", "@" + atFile}, wantVar: ptr("@" + atFile)},
+		{name: "var of exactly 1 MiB", stdin: big, args: []string{"variables", "set", "k", "-"}, wantVar: ptr(big)},
+
+		{name: "uri and uri file", stdin: "x", args: []string{"--conn-uri", "-", "--conn-uri-file", file("x")}, wantCode: 2,
+			wantStderr: "--conn-uri and --conn-uri-file cannot be combined"},
+		{name: "password file with uri", args: []string{"--conn-uri", "http://h", "--conn-password-file", file("Pl4nted")}, wantCode: 2,
+			wantStderr: "cannot be combined with --conn-password-file"},
+		{name: "uri file without a scheme", args: []string{"--conn-uri-file", file("//u:Pl4nted@h\n")}, wantCode: 2,
+			wantStderr: "--conn-uri-file: the URI has no scheme"},
+		{name: "stdin uri without a scheme", stdin: "//u:Pl4nted@h", args: []string{"--conn-uri", "-"}, wantCode: 2},
+		{name: "bad json from stdin", stdin: `{"conn_type": "http", "password": "Pl4nted"`, args: []string{"--conn-json", "-"}, wantCode: 2,
+			wantStderr: "--conn-json: "},
+		{name: "missing file", args: []string{"--conn-password-file", filepath.Join(dir, "nope"), "--conn-type", "http"}, wantCode: 2,
+			wantStderr: "--conn-password-file: open " + filepath.Join(dir, "nope")},
+		{name: "too large", stdin: big + "xx", args: []string{"--conn-type", "http", "--conn-password", "-"}, wantCode: 2,
+			wantStderr: "--conn-password: standard input is larger than the limit of 1 MiB (1048576 bytes)"},
+		{name: "file too large", args: []string{"variables", "set", "k", "--value-file", file(big + "xx")}, wantCode: 2,
+			wantStderr: "is larger than the limit of 1 MiB"},
+		{name: "not UTF-8", stdin: "Pl4nted\xff", args: []string{"variables", "set", "k", "-"}, wantCode: 2,
+			wantStderr: "variables set KEY -: standard input is not UTF-8 text"},
+		{name: "value and value file", args: []string{"variables", "set", "k", "v", "--value-file", file("w")}, wantCode: 2,
+			wantStderr: "VALUE and --value-file cannot be combined"},
+		{name: "no value", args: []string{"variables", "set", "k"}, wantCode: 2,
+			wantStderr: "variables set needs KEY and VALUE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := tt.args
+			if args[0] != "variables" {
+				args = append([]string{"connections", "add", "c"}, args...)
+			}
+			res := runCLIStdin(t, tt.stdin, args...)
+			assert.Equal(t, tt.wantCode, res.code, res.stderr)
+			assert.NotContains(t, res.stderr, "Pl4nted")
+			assert.NotContains(t, res.stdout, "Pl4nted")
+			if tt.wantStderr != "" {
+				assert.Contains(t, res.stderr, tt.wantStderr)
+			}
+			switch {
+			case tt.wantConn != "":
+				res := runCLI(t, nil, "connections", "get", "c", "-o", "json")
+				require.Equal(t, 0, res.code, res.stderr)
+				assert.JSONEq(t, tt.wantConn, res.stdout)
+			case tt.wantVar != nil:
+				res := runCLI(t, nil, "variables", "get", "k")
+				require.Equal(t, 0, res.code, res.stderr)
+				assert.True(t, *tt.wantVar+"\n" == res.stdout, "got %d bytes %.40q, want %d bytes %.40q", len(res.stdout), res.stdout, len(*tt.wantVar)+1, *tt.wantVar+"\n")
+			}
+			if tt.wantCode != 0 {
+				assert.Equal(t, 1, runCLI(t, nil, "connections", "get", "c").code, "nothing stored")
+				assert.Equal(t, 1, runCLI(t, nil, "variables", "get", "k").code, "nothing stored")
+			}
+			runCLI(t, nil, "connections", "delete", "c")
+			runCLI(t, nil, "variables", "delete", "k")
+		})
+	}
+}
+
+func ptr(s string) *string { return &s }
+
+// TestStdinIsReadOnce: a second value from standard input in one command
+// is an error naming both flags.
+func TestStdinIsReadOnce(t *testing.T) {
+	old := stdin
+	stdin = strings.NewReader("Pl4nted")
+	defer func() { stdin = old }()
+	var in secretInput
+	v, err := in.read("--conn-uri", "-")
+	require.NoError(t, err)
+	assert.Equal(t, "Pl4nted", v)
+	_, err = in.read("--conn-password", "-")
+	require.Error(t, err)
+	assert.Equal(t, "--conn-password: standard input was already read for --conn-uri: only one value per command can come from it", err.Error())
+	var ue usageError
+	assert.ErrorAs(t, err, &ue)
+}
+
+// TestSecretHelp: the help texts say how to keep secrets off the command
+// line, and no longer point to an option that does not exist.
+func TestSecretHelp(t *testing.T) {
+	res := runCLI(t, nil, "connections", "add", "--help")
+	require.Equal(t, 0, res.code, res.stderr)
+	for _, s := range []string{"standard input", "--conn-uri-file", "--conn-json-file", "--conn-password-file", "trailing newline", "1 MiB", `"@"`} {
+		assert.Contains(t, res.stdout, s)
+	}
+	assert.NotContains(t, res.stdout, "from a file: flags show in ps")
+	res = runCLI(t, nil, "variables", "set", "--help")
+	require.Equal(t, 0, res.code, res.stderr)
+	for _, s := range []string{"standard input", "--value-file", "trailing newline", "1 MiB", `"@"`} {
+		assert.Contains(t, res.stdout, s)
 	}
 }

@@ -16,22 +16,55 @@ import (
 )
 
 func (a *app) varSetCmd() *cobra.Command {
-	var description string
+	var description, valueFile string
 	cmd := &cobra.Command{
-		Use:   "set KEY VALUE",
+		Use:   "set KEY (VALUE | - | --value-file FILE) [--description D]",
 		Short: "Set a variable in the metastore",
-		Args:  cobra.ExactArgs(2),
+		Long: `Set a variable in the metastore, replacing any value it has.
+
+VALUE "-" reads the value from standard input; --value-file FILE reads it
+from FILE.
+
+` + secretInputHelp + ``,
+		Example: `  secretpath variables set api_token - < token.txt
+  secretpath variables set tls_cert --value-file cert.pem`,
+		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(s *metastore.Store) error {
-				if err := s.SetVariable(cmd.Context(), args[0], args[1], description); err != nil {
+			key := args[0]
+			fromFile := cmd.Flags().Changed("value-file")
+			var in secretInput
+			var value string
+			switch {
+			case len(args) == 2 && fromFile:
+				return usageError{"variables set: VALUE and --value-file cannot be combined"}
+			case len(args) == 1 && !fromFile:
+				return usageError{"variables set needs KEY and VALUE (\"-\" for standard input), or KEY and --value-file FILE"}
+			case fromFile:
+				v, err := in.read("--value-file", valueFile)
+				if err != nil {
 					return err
 				}
-				_, err := fmt.Fprintf(a.stdout, "set variable %s\n", args[0])
+				value = v
+			case args[1] == "-":
+				v, err := in.read("variables set KEY -", "-")
+				if err != nil {
+					return err
+				}
+				value = v
+			default:
+				value = args[1]
+			}
+			return a.withStore(cmd, func(s *metastore.Store) error {
+				if err := s.SetVariable(cmd.Context(), key, value, description); err != nil {
+					return err
+				}
+				_, err := fmt.Fprintf(a.stdout, "set variable %s\n", key)
 				return err
 			})
 		},
 	}
 	cmd.Flags().StringVar(&description, "description", "", "the variable's description")
+	cmd.Flags().StringVar(&valueFile, "value-file", "", "read the value from `FILE` (\"-\": standard input)")
 	return cmd
 }
 
