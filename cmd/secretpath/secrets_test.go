@@ -193,7 +193,49 @@ func TestSecretHelp(t *testing.T) {
 	assert.NotContains(t, res.stdout, "from a file: flags show in ps")
 	res = runCLI(t, nil, "variables", "set", "--help")
 	require.Equal(t, 0, res.code, res.stderr)
-	for _, s := range []string{"standard input", "--value-file", "trailing newline", "1 MiB", `"@"`} {
+	for _, s := range []string{"standard input", "--value-file", "trailing newline", "1 MiB", `"@"`, "--json"} {
 		assert.Contains(t, res.stdout, s)
 	}
+}
+
+// TestVariablesSetJSON: --json checks that the value is JSON and stores it
+// with the whitespace between tokens removed; an error says where, never
+// what.
+func TestVariablesSetJSON(t *testing.T) {
+	freshHome(t)
+	tests := []struct {
+		name, value, stdin string
+		wantCode           int
+		want, wantStderr   string
+	}{
+		{name: "object", value: "{\n  \"a\": 1,\n  \"b\": [true, null, \"x y\"]\n}", want: `{"a":1,"b":[true,null,"x y"]}`},
+		{name: "kept as written", value: ` {"é": "\u00e9", "n": 1.50, "big": 12345678901234567890} `, want: `{"é":"\u00e9","n":1.50,"big":12345678901234567890}`},
+		{name: "scalar", value: "3", want: "3"},
+		{name: "string", value: `"Pl4nted"`, want: `"Pl4nted"`},
+		{name: "from stdin", value: "-", stdin: "[1, 2]\n", want: "[1,2]"},
+		{name: "not JSON", value: "{'Pl4nted': 1}", wantCode: 2, wantStderr: `--json: the value of variable "k" is not JSON (at byte 2)`},
+		{name: "NaN is not JSON", value: "NaN", wantCode: 2, wantStderr: "is not JSON"},
+		{name: "trailing data", value: `{"a": 1} Pl4nted`, wantCode: 2, wantStderr: "is not JSON"},
+		{name: "empty", value: "", wantCode: 2, wantStderr: "is not JSON"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runCLIStdin(t, tt.stdin, "variables", "set", "k", "--json", tt.value)
+			assert.Equal(t, tt.wantCode, res.code, res.stderr)
+			assert.NotContains(t, res.stderr, "Pl4nted")
+			if tt.wantStderr != "" {
+				assert.Contains(t, res.stderr, tt.wantStderr)
+			}
+			res = runCLI(t, nil, "variables", "get", "k")
+			if tt.wantCode != 0 {
+				assert.Equal(t, 1, res.code, "nothing stored")
+				return
+			}
+			require.Equal(t, 0, res.code, res.stderr)
+			assert.Equal(t, tt.want+"\n", res.stdout)
+			require.Equal(t, 0, runCLI(t, nil, "variables", "delete", "k").code)
+		})
+	}
+	res := runCLI(t, nil, "variables", "set", "--help")
+	assert.Contains(t, res.stdout, "--json")
 }

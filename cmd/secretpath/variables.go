@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -17,16 +19,24 @@ import (
 
 func (a *app) varSetCmd() *cobra.Command {
 	var description, valueFile string
+	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "set KEY (VALUE | - | --value-file FILE) [--description D]",
+		Use:   "set KEY (VALUE | - | --value-file FILE) [--json] [--description D]",
 		Short: "Set a variable in the metastore",
 		Long: `Set a variable in the metastore, replacing any value it has.
 
 VALUE "-" reads the value from standard input; --value-file FILE reads it
 from FILE.
 
-` + secretInputHelp + ``,
+` + secretInputHelp + `
+
+With --json the value must be JSON (RFC 8259); it is stored with the
+whitespace between tokens removed (keys, strings and numbers as written), so
+that Airflow's Variable.get(key, deserialize_json=True) reads it back. Airflow's
+own CLI stores the text as one JSON string instead; secretpath does not copy
+that.`,
 		Example: `  secretpath variables set api_token - < token.txt
+  secretpath variables set retry_policy --json '{"attempts": 3}'
   secretpath variables set tls_cert --value-file cert.pem`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -54,6 +64,20 @@ from FILE.
 			default:
 				value = args[1]
 			}
+			if asJSON {
+				var b bytes.Buffer
+				if err := json.Compact(&b, []byte(value)); err != nil {
+					// The decoder's message may quote a character of the
+					// value: give only where it went wrong.
+					msg := fmt.Sprintf("--json: the value of variable %q is not JSON", key)
+					var se *json.SyntaxError
+					if errors.As(err, &se) {
+						msg += fmt.Sprintf(" (at byte %d)", se.Offset)
+					}
+					return usageError{msg}
+				}
+				value = b.String()
+			}
 			return a.withStore(cmd, func(s *metastore.Store) error {
 				if err := s.SetVariable(cmd.Context(), key, value, description); err != nil {
 					return err
@@ -65,6 +89,7 @@ from FILE.
 	}
 	cmd.Flags().StringVar(&description, "description", "", "the variable's description")
 	cmd.Flags().StringVar(&valueFile, "value-file", "", "read the value from `FILE` (\"-\": standard input)")
+	cmd.Flags().BoolVarP(&asJSON, "json", "j", false, "the value is JSON: check it and store it compact")
 	return cmd
 }
 
