@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -253,13 +254,19 @@ func (a *app) connImportCmd() *cobra.Command {
 }
 
 func (a *app) connExportCmd() *cobra.Command {
-	var format string
+	var format, fileFormat string
 	cmd := &cobra.Command{
-		Use:   "export FILE",
-		Short: "Export the metastore's connections to a .json, .env or .yaml file (mode 0600; it holds passwords)",
-		Args:  cobra.ExactArgs(1),
+		Use:   "export (FILE | -) [--file-format json|yaml|env] [--serialization-format uri|json]",
+		Short: "Export the metastore's connections to a .json, .env or .yaml file (mode 0600; it holds passwords), or to standard output",
+		Long: `Export the metastore's connections, passwords included, as localfs and
+connections import read them: to FILE (written with mode 0600, replaced
+atomically) or, with "-", to standard output.
+
+The format is --file-format when given, else FILE's extension (.json, .env,
+.yaml or .yml); "-" needs --file-format.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ext, err := exportFormat(args[0])
+			ext, err := exportTarget(args[0], fileFormat)
 			if err != nil {
 				return err
 			}
@@ -275,16 +282,49 @@ func (a *app) connExportCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if err := writeSecretFile(args[0], data); err != nil {
-					return err
-				}
-				_, err = fmt.Fprintf(a.stdout, "exported %d connection(s) to %s\n", len(conns), args[0])
-				return err
+				return a.writeExport(args[0], data, fmt.Sprintf("%d connection(s)", len(conns)))
 			})
 		},
 	}
 	cmd.Flags().StringVar(&format, "serialization-format", "uri", "in a .env file: each connection as an Airflow URI (uri) or its JSON form (json)")
+	cmd.Flags().StringVar(&fileFormat, "file-format", "", "json, yaml or env: the format, whatever FILE's extension (required with -)")
 	return cmd
+}
+
+// exportTarget returns the format an export writes, as an extension
+// (".json", ".env", ".yaml" or ".yml"): fileFormat when given, else the
+// extension of path; "-" (standard output) needs fileFormat. Errors are
+// usage errors.
+func exportTarget(path, fileFormat string) (string, error) {
+	switch fileFormat {
+	case "json", "yaml", "env":
+		return "." + fileFormat, nil
+	case "":
+	default:
+		return "", fmt.Errorf("--file-format must be json, yaml or env, not %q", fileFormat)
+	}
+	if path == "-" {
+		return "", errors.New("export to - (standard output) needs --file-format json, yaml or env")
+	}
+	return exportFormat(path)
+}
+
+// writeExport writes an export's data to path, "-" for standard output,
+// and says what it wrote: on standard error when the data went to standard
+// output.
+func (a *app) writeExport(path string, data []byte, what string) error {
+	if path == "-" {
+		if _, err := a.stdout.Write(data); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintf(a.stderr, "exported %s to standard output\n", what)
+		return err
+	}
+	if err := writeSecretFile(path, data); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(a.stdout, "exported %s to %s\n", what, path)
+	return err
 }
 
 // stdin is what a "-" value reads. The app (root.go) has no reader of its

@@ -239,3 +239,73 @@ func TestVariablesSetJSON(t *testing.T) {
 	res := runCLI(t, nil, "variables", "set", "--help")
 	assert.Contains(t, res.stdout, "--json")
 }
+
+// TestExportToStdoutAndFileFormat: export - writes to standard output and
+// needs --file-format; --file-format also overrides a file's extension.
+func TestExportToStdoutAndFileFormat(t *testing.T) {
+	freshHome(t)
+	dir := t.TempDir()
+	require.Equal(t, 0, runCLI(t, nil, "connections", "add", "pg", "--conn-uri", "postgres://app:pw@db:5432/x").code)
+	require.Equal(t, 0, runCLI(t, nil, "variables", "set", "k", "v").code)
+
+	files := map[string]string{}
+	for _, kind := range []string{"connections", "variables"} {
+		for _, ext := range []string{"json", "yaml", "env"} {
+			out := filepath.Join(dir, kind+"."+ext)
+			res := runCLI(t, nil, kind, "export", out)
+			require.Equal(t, 0, res.code, res.stderr)
+			b, err := os.ReadFile(out)
+			require.NoError(t, err)
+			files[kind+" "+ext] = string(b)
+		}
+	}
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStdout string // a key of files
+		wantFile   string // path written, and the key of files it must equal
+		wantStderr string
+	}{
+		{name: "connections json to stdout", args: []string{"connections", "export", "-", "--file-format", "json"}, wantStdout: "connections json",
+			wantStderr: "exported 1 connection(s) to standard output"},
+		{name: "connections yaml to stdout", args: []string{"connections", "export", "-", "--file-format", "yaml"}, wantStdout: "connections yaml"},
+		{name: "connections env to stdout", args: []string{"connections", "export", "-", "--file-format", "env"}, wantStdout: "connections env"},
+		{name: "variables json to stdout", args: []string{"variables", "export", "-", "--file-format", "json"}, wantStdout: "variables json",
+			wantStderr: "exported 1 variable(s) to standard output"},
+		{name: "variables env to stdout", args: []string{"variables", "export", "-", "--file-format", "env"}, wantStdout: "variables env"},
+		{name: "format over extension", args: []string{"connections", "export", filepath.Join(dir, "c.txt"), "--file-format", "yaml"},
+			wantFile: "connections yaml"},
+		{name: "format over another extension", args: []string{"variables", "export", filepath.Join(dir, "v.json"), "--file-format", "env"},
+			wantFile: "variables env"},
+		{name: "stdout needs a format", args: []string{"connections", "export", "-"}, wantCode: 2,
+			wantStderr: "export to - (standard output) needs --file-format json, yaml or env"},
+		{name: "variables stdout needs a format", args: []string{"variables", "export", "-"}, wantCode: 2, wantStderr: "needs --file-format"},
+		{name: "unknown format", args: []string{"connections", "export", "-", "--file-format", "xml"}, wantCode: 2,
+			wantStderr: `--file-format must be json, yaml or env, not "xml"`},
+		{name: "extension still checked", args: []string{"variables", "export", filepath.Join(dir, "v.txt")}, wantCode: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runCLI(t, nil, tt.args...)
+			assert.Equal(t, tt.wantCode, res.code, res.stderr)
+			if tt.wantStderr != "" {
+				assert.Contains(t, res.stderr, tt.wantStderr)
+			}
+			switch {
+			case tt.wantStdout != "":
+				assert.Equal(t, files[tt.wantStdout], res.stdout)
+			case tt.wantFile != "":
+				out := tt.args[2]
+				b, err := os.ReadFile(out)
+				require.NoError(t, err)
+				assert.Equal(t, files[tt.wantFile], string(b))
+				fi, err := os.Stat(out)
+				require.NoError(t, err)
+				assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+			case tt.wantCode != 0:
+				assert.Empty(t, res.stdout)
+			}
+		})
+	}
+}

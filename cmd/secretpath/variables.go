@@ -180,12 +180,19 @@ func (a *app) varImportCmd() *cobra.Command {
 }
 
 func (a *app) varExportCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "export FILE",
-		Short: "Export the metastore's variables to a .json, .env or .yaml file (mode 0600)",
-		Args:  cobra.ExactArgs(1),
+	var fileFormat string
+	cmd := &cobra.Command{
+		Use:   "export (FILE | -) [--file-format json|yaml|env]",
+		Short: "Export the metastore's variables to a .json, .env or .yaml file (mode 0600), or to standard output",
+		Long: `Export the metastore's variables, values as strings, as localfs and
+variables import read them: to FILE (written with mode 0600, replaced
+atomically) or, with "-", to standard output.
+
+The format is --file-format when given, else FILE's extension (.json, .env,
+.yaml or .yml); "-" needs --file-format.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ext, err := exportFormat(args[0])
+			ext, err := exportTarget(args[0], fileFormat)
 			if err != nil {
 				return err
 			}
@@ -198,14 +205,12 @@ func (a *app) varExportCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if err := writeSecretFile(args[0], data); err != nil {
-					return err
-				}
-				_, err = fmt.Fprintf(a.stdout, "exported %d variable(s) to %s\n", len(vars), args[0])
-				return err
+				return a.writeExport(args[0], data, fmt.Sprintf("%d variable(s)", len(vars)))
 			})
 		},
 	}
+	cmd.Flags().StringVar(&fileFormat, "file-format", "", "json, yaml or env: the format, whatever FILE's extension (required with -)")
+	return cmd
 }
 
 // encodeVariables writes values as strings, so that localfs reads each back
