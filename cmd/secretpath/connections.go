@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -180,9 +181,9 @@ func (a *app) connDeleteCmd() *cobra.Command {
 }
 
 func (a *app) connListCmd() *cobra.Command {
-	var output string
+	var output, connID string
 	cmd := &cobra.Command{
-		Use:   "list [--output table|json]",
+		Use:   "list [--conn-id CONN_ID] [--output table|json]",
 		Short: "List the metastore's connections (passwords and extras hidden)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -193,6 +194,10 @@ func (a *app) connListCmd() *cobra.Command {
 				conns, err := s.Connections(cmd.Context())
 				if err != nil {
 					return err
+				}
+				if cmd.Flags().Changed("conn-id") {
+					// Airflow's filter: that id exactly, or nothing.
+					conns = slices.DeleteFunc(conns, func(c connection.Connection) bool { return c.ConnID != connID })
 				}
 				if output == "json" {
 					if conns == nil {
@@ -217,6 +222,7 @@ func (a *app) connListCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	cmd.Flags().StringVar(&connID, "conn-id", "", "list only the connection with this id")
 	return cmd
 }
 

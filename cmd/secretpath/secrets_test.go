@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -307,5 +308,39 @@ func TestExportToStdoutAndFileFormat(t *testing.T) {
 				assert.Empty(t, res.stdout)
 			}
 		})
+	}
+}
+
+// TestConnectionsListConnID: --conn-id lists that connection only, as
+// Airflow's filter does; an id that is not there lists nothing.
+func TestConnectionsListConnID(t *testing.T) {
+	freshHome(t)
+	for _, id := range []string{"a", "ab", "b"} {
+		require.Equal(t, 0, runCLI(t, nil, "connections", "add", id, "--conn-uri", "http://"+id+"-host").code)
+	}
+	res := runCLI(t, nil, "connections", "list", "--conn-id", "a")
+	require.Equal(t, 0, res.code, res.stderr)
+	assert.Contains(t, res.stdout, "a-host")
+	assert.NotContains(t, res.stdout, "ab-host")
+	assert.NotContains(t, res.stdout, "b-host")
+
+	res = runCLI(t, nil, "connections", "list", "--conn-id", "ab", "-o", "json")
+	require.Equal(t, 0, res.code, res.stderr)
+	var listed []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(res.stdout), &listed))
+	require.Len(t, listed, 1)
+	assert.Equal(t, "ab", listed[0]["conn_id"])
+
+	res = runCLI(t, nil, "connections", "list", "--conn-id", "nope", "-o", "json")
+	require.Equal(t, 0, res.code, res.stderr)
+	assert.JSONEq(t, "[]", res.stdout)
+	res = runCLI(t, nil, "connections", "list", "--conn-id", "A")
+	require.Equal(t, 0, res.code, res.stderr)
+	assert.NotContains(t, res.stdout, "a-host", "ids are case-sensitive")
+
+	res = runCLI(t, nil, "connections", "list")
+	require.Equal(t, 0, res.code, res.stderr)
+	for _, id := range []string{"a-host", "ab-host", "b-host"} {
+		assert.Contains(t, res.stdout, id)
 	}
 }
