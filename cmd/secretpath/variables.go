@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -16,22 +18,78 @@ import (
 )
 
 func (a *app) varSetCmd() *cobra.Command {
-	var description string
+	var description, valueFile string
+	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "set KEY VALUE",
+		Use:   "set KEY (VALUE | - | --value-file FILE) [--json] [--description D]",
 		Short: "Set a variable in the metastore",
-		Args:  cobra.ExactArgs(2),
+		Long: `Set a variable in the metastore, replacing any value it has.
+
+VALUE "-" reads the value from standard input; --value-file FILE reads it
+from FILE.
+
+` + secretInputHelp + `
+
+With --json the value must be JSON (RFC 8259); it is stored with the
+whitespace between tokens removed (keys, strings and numbers as written), so
+that Airflow's Variable.get(key, deserialize_json=True) reads it back. Airflow's
+own CLI stores the text as one JSON string instead; secretpath does not copy
+that.`,
+		Example: `  secretpath variables set api_token - < token.txt
+  secretpath variables set retry_policy --json '{"attempts": 3}'
+  secretpath variables set tls_cert --value-file cert.pem`,
+		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(s *metastore.Store) error {
-				if err := s.SetVariable(cmd.Context(), args[0], args[1], description); err != nil {
+			key := args[0]
+			fromFile := cmd.Flags().Changed("value-file")
+			var in secretInput
+			var value string
+			switch {
+			case len(args) == 2 && fromFile:
+				return usageError{"variables set: VALUE and --value-file cannot be combined"}
+			case len(args) == 1 && !fromFile:
+				return usageError{"variables set needs KEY and VALUE (\"-\" for standard input), or KEY and --value-file FILE"}
+			case fromFile:
+				v, err := in.read("--value-file", valueFile)
+				if err != nil {
 					return err
 				}
-				_, err := fmt.Fprintf(a.stdout, "set variable %s\n", args[0])
+				value = v
+			case args[1] == "-":
+				v, err := in.read("variables set KEY -", "-")
+				if err != nil {
+					return err
+				}
+				value = v
+			default:
+				value = args[1]
+			}
+			if asJSON {
+				var b bytes.Buffer
+				if err := json.Compact(&b, []byte(value)); err != nil {
+					// The decoder's message may quote a character of the
+					// value: give only where it went wrong.
+					msg := fmt.Sprintf("--json: the value of variable %q is not JSON", key)
+					var se *json.SyntaxError
+					if errors.As(err, &se) {
+						msg += fmt.Sprintf(" (at byte %d)", se.Offset)
+					}
+					return usageError{msg}
+				}
+				value = b.String()
+			}
+			return a.withStore(cmd, func(s *metastore.Store) error {
+				if err := s.SetVariable(cmd.Context(), key, value, description); err != nil {
+					return err
+				}
+				_, err := fmt.Fprintf(a.stdout, "set variable %s\n", key)
 				return err
 			})
 		},
 	}
 	cmd.Flags().StringVar(&description, "description", "", "the variable's description")
+	cmd.Flags().StringVar(&valueFile, "value-file", "", "read the value from `FILE` (\"-\": standard input)")
+	cmd.Flags().BoolVarP(&asJSON, "json", "j", false, "the value is JSON: check it and store it compact")
 	return cmd
 }
 
@@ -122,12 +180,19 @@ func (a *app) varImportCmd() *cobra.Command {
 }
 
 func (a *app) varExportCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "export FILE",
-		Short: "Export the metastore's variables to a .json, .env or .yaml file (mode 0600)",
-		Args:  cobra.ExactArgs(1),
+	var fileFormat string
+	cmd := &cobra.Command{
+		Use:   "export (FILE | -) [--file-format json|yaml|env]",
+		Short: "Export the metastore's variables to a .json, .env or .yaml file (mode 0600), or to standard output",
+		Long: `Export the metastore's variables, values as strings, as localfs and
+variables import read them: to FILE (written with mode 0600, replaced
+atomically) or, with "-", to standard output.
+
+The format is --file-format when given, else FILE's extension (.json, .env,
+.yaml or .yml); "-" needs --file-format.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ext, err := exportFormat(args[0])
+			ext, err := exportTarget(args[0], fileFormat)
 			if err != nil {
 				return err
 			}
@@ -140,14 +205,12 @@ func (a *app) varExportCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if err := writeSecretFile(args[0], data); err != nil {
-					return err
-				}
-				_, err = fmt.Fprintf(a.stdout, "exported %d variable(s) to %s\n", len(vars), args[0])
-				return err
+				return a.writeExport(args[0], data, fmt.Sprintf("%d variable(s)", len(vars)))
 			})
 		},
 	}
+	cmd.Flags().StringVar(&fileFormat, "file-format", "", "json, yaml or env: the format, whatever FILE's extension (required with -)")
+	return cmd
 }
 
 // encodeVariables writes values as strings, so that localfs reads each back
