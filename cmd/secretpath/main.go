@@ -13,9 +13,9 @@
 // The config file is --config, else $SECRETPATH_CONFIG, else ./secretpath.cfg
 // when it exists, else none (environment variables only).
 //
-// Exit status: 0 found (or done); 1 not found in any tier, a failed lookup
-// or metastore operation, or an invalid module; 2 usage or configuration
-// error.
+// Exit status: 0 found (or done, or help); 1 not found in any tier, a
+// failed lookup or metastore operation, or an invalid module; 2 usage or
+// configuration error, an unknown command at any depth included.
 package main
 
 import (
@@ -50,7 +50,7 @@ func main() {
 
 // run executes the CLI and returns its exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	cmd := newRootCmd(stdout, stderr, getenv)
+	cmd := newApp(stdout, stderr, getenv).rootCmd()
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
 	if err == nil {

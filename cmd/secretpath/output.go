@@ -65,3 +65,20 @@ func writeSecretFile(path string, data []byte) error {
 	}
 	return os.Rename(tmp.Name(), path)
 }
+
+func oneOf(s string, list []string) bool {
+	for _, x := range list {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// orList spells ["a", "b", "c"] as "a, b or c".
+func orList(list []string) string {
+	if len(list) < 2 {
+		return strings.Join(list, "")
+	}
+	return strings.Join(list[:len(list)-1], ", ") + " or " + list[len(list)-1]
+}

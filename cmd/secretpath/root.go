@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -25,8 +27,11 @@ type app struct {
 	configPath     string
 }
 
-func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Command {
-	a := &app{stdout: stdout, stderr: stderr, getenv: getenv}
+func newApp(stdout, stderr io.Writer, getenv func(string) string) *app {
+	return &app{stdout: stdout, stderr: stderr, getenv: getenv}
+}
+
+func (a *app) rootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "secretpath",
 		Short: "Resolve Airflow connections and variables through a search path of secrets backends",
@@ -41,15 +46,141 @@ when it exists, else none.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "config file (Airflow INI: [secrets] backend, backend_kwargs, ...)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
+		// A flag the group does not know, after a misspelt command
+		// (`variables sett K V --description d`): the command is the mistake.
+		if c.HasAvailableSubCommands() {
+			if args := c.Flags().Args(); len(args) > 0 {
+				return unknownCommand(c, args[0])
+			}
+		}
+		return usageError{fmt.Sprintf("%v (see '%s --help')", err, c.CommandPath())}
 	})
 	root.AddCommand(a.connectionsCmd(), a.variablesCmd(), a.wasmCmd(), a.backendsCmd())
 	a.addMetastoreCommands(root)
+	root.InitDefaultCompletionCmd()
+	root.SetHelpCommand(helpCmd())
+	root.SetUsageTemplate(groupUsageTemplate(root.UsageTemplate()))
+	strictGroups(root)
 	return root
+}
+
+// strictGroups makes every command that only groups others (the root,
+// connections, variables, db, ...) fail with exit status 2 when run with
+// an unknown command or with none; cobra would print the group's help and
+// succeed, so that a script with a typo reports success.
+func strictGroups(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		strictGroups(sub)
+	}
+	if !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	c.Args = cobra.ArbitraryArgs
+	c.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return unknownCommand(c, args[0])
+		}
+		fmt.Fprint(c.ErrOrStderr(), c.UsageString())
+		return usageError{fmt.Sprintf("%q needs a command (see '%s --help')", c.CommandPath(), c.CommandPath())}
+	}
+}
+
+// unknownCommand is the usage error for a command name that c does not
+// have, with the nearest of cobra's suggestions (edit distance 2 or less,
+// or a prefix).
+func unknownCommand(c *cobra.Command, name string) error {
+	msg := fmt.Sprintf("unknown command %q for %q", name, c.CommandPath())
+	if c.SuggestionsMinimumDistance <= 0 {
+		c.SuggestionsMinimumDistance = 2
+	}
+	if s := nearest(name, c.SuggestionsFor(name)); len(s) > 0 {
+		for i := range s {
+			s[i] = fmt.Sprintf("%q", s[i])
+		}
+		msg += "; did you mean " + orList(s) + "?"
+	}
+	return usageError{msg + fmt.Sprintf(" (see '%s --help')", c.CommandPath())}
+}
+
+// nearest keeps the candidates closest to typed, sorted: a name that
+// typed begins counts as distance 0 ("co": completion, connections), so
+// "sett" suggests set rather than also get.
+func nearest(typed string, candidates []string) []string {
+	best := -1
+	var out []string
+	for _, c := range candidates {
+		d := editDistance(strings.ToLower(typed), strings.ToLower(c))
+		if strings.HasPrefix(strings.ToLower(c), strings.ToLower(typed)) {
+			d = 0
+		}
+		switch {
+		case best < 0 || d < best:
+			best, out = d, []string{c}
+		case d == best && !oneOf(c, out):
+			out = append(out, c)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// helpCmd is cobra's help command, except that an unknown topic is a
+// usage error (exit 2) rather than a usage text and success.
+func helpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		Long:  "Help provides help for any command: secretpath help [path to command].",
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := c.Root().Find(args)
+			if err != nil {
+				return usageError{err.Error()}
+			}
+			if len(rest) > 0 && target.HasAvailableSubCommands() {
+				return unknownCommand(target, rest[0])
+			}
+			target.InitDefaultHelpFlag()
+			target.InitDefaultVersionFlag()
+			return target.Help()
+		},
+	}
+}
+
+// groupUsageTemplate is cobra's usage template without the "secretpath
+// variables [flags]" line for a command that only groups others: running
+// one alone is a usage error.
+func groupUsageTemplate(t string) string {
+	const runnable = "Usage:{{if .Runnable}}"
+	if !strings.HasPrefix(t, runnable) {
+		return t // a newer cobra: its own template is still right, with one line too many
+	}
+	return "Usage:{{if and .Runnable (not .HasAvailableSubCommands)}}" + strings.TrimPrefix(t, runnable)
 }
 
 // configFile finds the config file: --config, $SECRETPATH_CONFIG, or
