@@ -9,6 +9,7 @@
 //	secretpath db migrate|check
 //	secretpath rotate-fernet-key
 //	secretpath wasm check MODULE.wasm
+//	secretpath --version
 //
 // The config file is --config, else $SECRETPATH_CONFIG, else ./secretpath.cfg
 // when it exists, else none (environment variables only).
@@ -25,6 +26,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strings"
 )
 
 // Exit statuses.
@@ -62,4 +66,75 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return exitNotFound
 	}
 	return exitUsage
+}
+
+// The module paths --version reports.
+const (
+	modulePath = "github.com/secretpath/secretpath"
+	wazeroPath = "github.com/tetratelabs/wazero"
+)
+
+// readBuildInfo is debug.ReadBuildInfo, nil when the binary has none.
+func readBuildInfo() *debug.BuildInfo {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return nil
+	}
+	return bi
+}
+
+// versionText is what --version prints: the module's version ("devel" when
+// built from a checkout without one), the VCS revision when the build
+// recorded it, and the versions of Go and of wazero ("not linked" in a
+// build with -tags secretpath_no_wasm).
+func versionText(bi *debug.BuildInfo) string {
+	version, revision, goVersion, wazero := "devel", "", runtime.Version(), "not linked"
+	if bi != nil {
+		if bi.Main.Path == modulePath && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			version = bi.Main.Version
+		}
+		if bi.GoVersion != "" {
+			goVersion = bi.GoVersion
+		}
+		var rev, at string
+		modified := false
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.time":
+				at = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+		if rev != "" {
+			revision = rev
+			if at != "" {
+				revision += " " + at
+			}
+			if modified {
+				revision += " (modified)"
+			}
+		}
+		for _, d := range bi.Deps {
+			if d.Path != wazeroPath {
+				continue
+			}
+			wazero = d.Version
+			if d.Replace != nil {
+				wazero += " => " + d.Replace.Path
+				if d.Replace.Version != "" {
+					wazero += " " + d.Replace.Version
+				}
+			}
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "secretpath %s\n", version)
+	if revision != "" {
+		fmt.Fprintf(&b, "revision: %s\n", revision)
+	}
+	fmt.Fprintf(&b, "go: %s\nwazero: %s", goVersion, wazero)
+	return b.String()
 }

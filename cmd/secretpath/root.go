@@ -43,12 +43,15 @@ metastore is also where connections add and variables set write.
 
 The config file is --config, else $SECRETPATH_CONFIG, else ./secretpath.cfg
 when it exists, else none.`,
+		Version:       versionText(readBuildInfo()),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "config file (Airflow INI: [secrets] backend, backend_kwargs, ...)")
+	root.Flags().BoolP("version", "v", false, "print the version of secretpath, its VCS revision, Go and wazero, and exit")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		// A flag the group does not know, after a misspelt command
 		// (`variables sett K V --description d`): the command is the mistake.

@@ -2,11 +2,17 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestCommandTreeExitCodes walks the whole command tree: every group run
@@ -113,4 +119,64 @@ func TestNearest(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, nearest(tt.typed, tt.candidates), tt.typed)
 	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"--version"}, {"-v"}} {
+		res := runCLI(t, nil, args...)
+		require.Equal(t, 0, res.code, res.stderr)
+		lines := strings.Split(strings.TrimSuffix(res.stdout, "\n"), "\n")
+		assert.True(t, strings.HasPrefix(lines[0], "secretpath "), res.stdout)
+		assert.Contains(t, lines, "go: "+runtime.Version())
+		assert.Regexp(t, `(?m)^wazero: (v\d+\.\d+\.\d+\S*|not linked)$`, res.stdout)
+		assert.Empty(t, res.stderr)
+	}
+
+	wazero := &debug.Module{Path: "github.com/tetratelabs/wazero", Version: "v1.12.0"}
+	tests := []struct {
+		name string
+		bi   *debug.BuildInfo
+		want string
+	}{
+		{name: "no build info", want: "secretpath devel\ngo: " + runtime.Version() + "\nwazero: not linked"},
+		{name: "a checkout without VCS stamps", bi: &debug.BuildInfo{GoVersion: "go1.27.3", Main: debug.Module{Path: modulePath, Version: "(devel)"},
+			Deps: []*debug.Module{wazero}}, want: "secretpath devel\ngo: go1.27.3\nwazero: v1.12.0"},
+		{name: "go install of a release", bi: &debug.BuildInfo{GoVersion: "go1.27.3", Main: debug.Module{Path: modulePath, Version: "v1.0.0"},
+			Deps: []*debug.Module{{Path: "golang.org/x/sys", Version: "v0.1.0"}, wazero}}, want: "secretpath v1.0.0\ngo: go1.27.3\nwazero: v1.12.0"},
+		{name: "a stamped dirty checkout", bi: &debug.BuildInfo{GoVersion: "go1.27.3",
+			Main: debug.Module{Path: modulePath, Version: "v0.0.0-20261206165154-45110d767322+dirty"},
+			Settings: []debug.BuildSetting{{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: "45110d767322d79ff5c9a76ec8aeed18afa810d4"},
+				{Key: "vcs.time", Value: "2026-12-06T16:51:54Z"}, {Key: "vcs.modified", Value: "true"}},
+			Deps: []*debug.Module{wazero}},
+			want: "secretpath v0.0.0-20261206165154-45110d767322+dirty\nrevision: 45110d767322d79ff5c9a76ec8aeed18afa810d4 2026-12-06T16:51:54Z (modified)\ngo: go1.27.3\nwazero: v1.12.0"},
+		{name: "secretpath_no_wasm: wazero not linked", bi: &debug.BuildInfo{GoVersion: "go1.27.3", Main: debug.Module{Path: modulePath, Version: "(devel)"},
+			Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "abc"}, {Key: "vcs.modified", Value: "false"}}},
+			want: "secretpath devel\nrevision: abc\ngo: go1.27.3\nwazero: not linked"},
+		{name: "wazero replaced", bi: &debug.BuildInfo{GoVersion: "go1.27.3", Main: debug.Module{Path: modulePath},
+			Deps: []*debug.Module{{Path: wazero.Path, Version: "v1.12.0", Replace: &debug.Module{Path: "../wazero"}}}},
+			want: "secretpath devel\ngo: go1.27.3\nwazero: v1.12.0 => ../wazero"},
+		{name: "another main module (a test binary)", bi: &debug.BuildInfo{GoVersion: "go1.27.3", Main: debug.Module{Path: "example.com/x", Version: "v9.9.9"}},
+			want: "secretpath devel\ngo: go1.27.3\nwazero: not linked"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, versionText(tt.bi))
+		})
+	}
+}
+
+// TestVersionWithoutWASM builds the slimmest CLI: wazero is not linked,
+// and --version says so.
+func TestVersionWithoutWASM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "secretpath")
+	build := exec.Command("go", "build", "-o", bin, "-tags",
+		"secretpath_no_aws,secretpath_no_azure,secretpath_no_gcp,secretpath_no_vault,secretpath_no_wasm", ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+	out, err := exec.Command(bin, "--version").CombinedOutput()
+	require.NoError(t, err, string(out))
+	assert.Contains(t, string(out), "\nwazero: not linked\n")
 }
