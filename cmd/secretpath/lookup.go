@@ -30,7 +30,7 @@ how it answered and how long it took, without the connection itself.`,
 			}
 			defer r.Close()
 			if explainFlag {
-				return explain(cmd.Context(), a.stdout, r, resolver.KindConnection, args[0])
+				return a.explain(cmd.Context(), r, resolver.KindConnection, args[0])
 			}
 			c, err := r.Connection(cmd.Context(), args[0])
 			if err != nil {
@@ -68,7 +68,7 @@ func (a *app) variablesCmd() *cobra.Command {
 			}
 			defer r.Close()
 			if explainFlag {
-				return explain(cmd.Context(), a.stdout, r, resolver.KindVariable, args[0])
+				return a.explain(cmd.Context(), r, resolver.KindVariable, args[0])
 			}
 			v, err := r.Variable(cmd.Context(), args[0])
 			if err != nil {

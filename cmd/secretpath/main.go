@@ -24,11 +24,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 )
 
 // Exit statuses.
@@ -52,20 +54,115 @@ func main() {
 	os.Exit(code)
 }
 
-// run executes the CLI and returns its exit status.
+// run executes the CLI and returns its exit status. The command's error is
+// printed once, after the warnings it does not already contain.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	cmd := newApp(stdout, stderr, getenv).rootCmd()
+	a := newApp(stdout, stderr, getenv)
+	cmd := a.rootCmd()
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
 	if err == nil {
+		a.logs.flush("")
 		return exitOK
 	}
+	a.logs.flush(err.Error())
 	fmt.Fprintf(stderr, "secretpath: %v\n", err)
 	var le *lookupError
 	if errors.As(err, &le) {
 		return exitNotFound
 	}
 	return exitUsage
+}
+
+// heldLogs keeps the warnings of a command until it ends, so that a tier's
+// error is printed once: a warning whose error the command's final error
+// (or --explain's table) already shows is dropped. The resolver warns of
+// each failing tier as it goes on, and its not-found error names them all.
+type heldLogs struct {
+	mu    sync.Mutex
+	held  []heldRecord
+	shown []string // error texts the command printed itself
+}
+
+type heldRecord struct {
+	h slog.Handler
+	r slog.Record
+}
+
+// maxHeldLogs bounds the memory held; later warnings are printed at once.
+const maxHeldLogs = 1000
+
+// show records an error text the command printed (--explain's).
+func (l *heldLogs) show(text string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.shown = append(l.shown, text)
+}
+
+// flush prints the held warnings whose "error" is in neither final (the
+// command's error text) nor what the command showed.
+func (l *heldLogs) flush(final string) {
+	l.mu.Lock()
+	held, shown := l.held, l.shown
+	l.held = nil
+	l.mu.Unlock()
+	for _, hr := range held {
+		if e := errorAttr(hr.r); e != "" && (strings.Contains(final, e) || containsAny(shown, e)) {
+			continue
+		}
+		_ = hr.h.Handle(context.Background(), hr.r)
+	}
+}
+
+func containsAny(texts []string, s string) bool {
+	for _, t := range texts {
+		if strings.Contains(t, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// errorAttr returns the text of a record's "error" attribute, "" when none.
+func errorAttr(r slog.Record) string {
+	var text string
+	r.Attrs(func(at slog.Attr) bool {
+		if at.Key == "error" {
+			text = at.Value.Resolve().String()
+			return false
+		}
+		return true
+	})
+	return text
+}
+
+// holdHandler hands records to heldLogs instead of writing them.
+type holdHandler struct {
+	inner slog.Handler
+	logs  *heldLogs
+}
+
+func (h *holdHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.inner.Enabled(ctx, l)
+}
+
+func (h *holdHandler) Handle(ctx context.Context, r slog.Record) error {
+	h.logs.mu.Lock()
+	if len(h.logs.held) < maxHeldLogs {
+		h.logs.held = append(h.logs.held, heldRecord{h.inner, r.Clone()})
+		h.logs.mu.Unlock()
+		return nil
+	}
+	h.logs.mu.Unlock()
+	return h.inner.Handle(ctx, r)
+}
+
+func (h *holdHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &holdHandler{inner: h.inner.WithAttrs(as), logs: h.logs}
+}
+
+func (h *holdHandler) WithGroup(name string) slog.Handler {
+	return &holdHandler{inner: h.inner.WithGroup(name), logs: h.logs}
 }
 
 // The module paths --version reports.

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secretpath/secretpath/builtin/metastore"
 	"github.com/secretpath/secretpath/internal/abitest"
 )
 
@@ -289,4 +290,33 @@ func TestBackendsList(t *testing.T) {
 
 	res = runCLI(t, nil, "backends", "list", "extra")
 	assert.Equal(t, 2, res.code)
+}
+
+// TestErrorsPrintedOnce: a tier's error is printed once: in the final
+// error when nothing answered, in --explain's table with --explain, and
+// as a warning only when a later tier answered (nothing else shows it).
+func TestErrorsPrintedOnce(t *testing.T) {
+	t.Setenv(metastore.HomeEnv, t.TempDir())
+	missing := filepath.Join(t.TempDir(), "missing.json")
+	cfg := writeFile(t, t.TempDir(), "s.cfg", "[secrets]\nbackend = localfs\nbackend_kwargs = {\"connections_file_path\": \""+missing+"\"}\n")
+
+	res := runCLI(t, nil, "--config", cfg, "connections", "get", "x")
+	assert.Equal(t, 1, res.code)
+	assert.Equal(t, 1, strings.Count(res.stderr, "no such file"), res.stderr)
+	assert.Equal(t, 1, strings.Count(res.stderr, "\n"), "one line: the error")
+	assert.True(t, strings.HasPrefix(res.stderr, `secretpath: connection "x" not found (searched: localfs, env, metastore); localfs: `), res.stderr)
+
+	res = runCLI(t, nil, "--config", cfg, "connections", "get", "x", "--explain")
+	assert.Equal(t, 1, res.code)
+	assert.Equal(t, 1, strings.Count(res.stdout, "no such file"), res.stdout)
+	assert.NotContains(t, res.stderr, "no such file")
+	assert.Contains(t, res.stderr, `secretpath: connection "x" not found (searched: localfs, env, metastore); failed: localfs (see above)`)
+
+	t.Setenv("AIRFLOW_CONN_X", "http://from-env")
+	res = runCLI(t, nil, "--config", cfg, "connections", "get", "x")
+	assert.Equal(t, 0, res.code)
+	assert.Equal(t, "http://from-env\n", res.stdout)
+	assert.Equal(t, 1, strings.Count(res.stderr, "no such file"), res.stderr)
+	assert.Contains(t, res.stderr, "level=WARN")
+	assert.NotContains(t, res.stderr, "time=", "a command line's warnings need no clock")
 }

@@ -25,10 +25,11 @@ type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	configPath     string
+	logs           *heldLogs
 }
 
 func newApp(stdout, stderr io.Writer, getenv func(string) string) *app {
-	return &app{stdout: stdout, stderr: stderr, getenv: getenv}
+	return &app{stdout: stdout, stderr: stderr, getenv: getenv, logs: &heldLogs{}}
 }
 
 func (a *app) rootCmd() *cobra.Command {
@@ -211,6 +212,19 @@ func (a *app) open(cmd *cobra.Command) (*resolver.Resolver, error) {
 	if err != nil {
 		return nil, err
 	}
-	logger := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return secretpath.OpenFile(cmd.Context(), path, resolver.WithLogger(logger))
+	return secretpath.OpenFile(cmd.Context(), path, resolver.WithLogger(a.logger()))
+}
+
+// logger logs warnings to stderr once the command has ended (see heldLogs).
+func (a *app) logger() *slog.Logger {
+	text := slog.NewTextHandler(a.stderr, &slog.HandlerOptions{
+		Level: slog.LevelWarn,
+		ReplaceAttr: func(groups []string, at slog.Attr) slog.Attr {
+			if len(groups) == 0 && at.Key == slog.TimeKey {
+				return slog.Attr{} // a command line's warnings need no clock
+			}
+			return at
+		},
+	})
+	return slog.New(&holdHandler{inner: text, logs: a.logs})
 }
