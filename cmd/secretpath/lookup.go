@@ -24,7 +24,7 @@ how it answered and how long it took, without the connection itself.`,
 			if output != "uri" && output != "json" {
 				return fmt.Errorf("--output must be uri or json, not %q", output)
 			}
-			r, err := a.open(cmd)
+			r, err := a.open(cmd, explainFlag)
 			if err != nil {
 				return err
 			}
@@ -62,7 +62,7 @@ func (a *app) variablesCmd() *cobra.Command {
 		Short: "Print a variable's value (JSON values as compact JSON)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := a.open(cmd)
+			r, err := a.open(cmd, explainFlag)
 			if err != nil {
 				return err
 			}

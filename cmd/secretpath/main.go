@@ -11,8 +11,10 @@
 //	secretpath wasm check MODULE.wasm
 //	secretpath --version
 //
-// The config file is --config, else $SECRETPATH_CONFIG, else ./secretpath.cfg
-// when it exists, else none (environment variables only).
+// The config file is the first of: --config, $SECRETPATH_CONFIG,
+// ./secretpath.cfg when it exists, $AIRFLOW_CONFIG, $AIRFLOW_HOME/airflow.cfg
+// when AIRFLOW_HOME is set and the file exists; else none (environment
+// variables and the metastore).
 //
 // Exit status: 0 found (or done, or help); 1 not found in any tier, a
 // failed lookup or metastore operation, or an invalid module; 2 usage or

@@ -147,52 +147,6 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
-func TestConfigDiscovery(t *testing.T) {
-	dir := t.TempDir()
-	conns := writeFile(t, dir, "c.env", "from_file=http://from-file\n")
-	cfgText := "[secrets]\nbackend = localfs\nbackend_kwargs = {\"connections_file_path\": \"" + conns + "\"}\n"
-	named := writeFile(t, dir, "named.cfg", cfgText)
-
-	t.Run("SECRETPATH_CONFIG", func(t *testing.T) {
-		t.Chdir(t.TempDir())
-		res := runCLI(t, map[string]string{"SECRETPATH_CONFIG": named}, "connections", "get", "from_file")
-		assert.Equal(t, 0, res.code, res.stderr)
-		assert.Equal(t, "http://from-file\n", res.stdout)
-	})
-	t.Run("--config wins over SECRETPATH_CONFIG", func(t *testing.T) {
-		res := runCLI(t, map[string]string{"SECRETPATH_CONFIG": "/nonexistent.cfg"}, "--config", named, "connections", "get", "from_file")
-		assert.Equal(t, 0, res.code, res.stderr)
-	})
-	t.Run("./secretpath.cfg", func(t *testing.T) {
-		cwd := t.TempDir()
-		writeFile(t, cwd, "secretpath.cfg", cfgText)
-		t.Chdir(cwd)
-		res := runCLI(t, nil, "connections", "get", "from_file")
-		assert.Equal(t, 0, res.code, res.stderr)
-	})
-	t.Run("no config: environment only", func(t *testing.T) {
-		t.Chdir(t.TempDir())
-		t.Setenv("AIRFLOW_CONN_FROM_ENV", "mysql://u:p@env-host:3306/db")
-		t.Setenv("AIRFLOW_VAR_GREETING", "hi")
-		res := runCLI(t, nil, "connections", "get", "from_env")
-		assert.Equal(t, 0, res.code, res.stderr)
-		assert.Equal(t, "mysql://u:p@env-host:3306/db\n", res.stdout)
-		res = runCLI(t, nil, "variables", "get", "greeting")
-		assert.Equal(t, "hi\n", res.stdout)
-		res = runCLI(t, nil, "connections", "get", "from_file")
-		assert.Equal(t, 1, res.code)
-		assert.Contains(t, res.stderr, "(searched: env, metastore)")
-	})
-	t.Run("env overrides the file's backend", func(t *testing.T) {
-		t.Setenv("AIRFLOW__SECRETS__BACKEND", "env")
-		t.Setenv("AIRFLOW__SECRETS__BACKEND_KWARGS", "")
-		t.Setenv("AIRFLOW_CONN_FROM_FILE", "http://from-env")
-		res := runCLI(t, nil, "--config", named, "connections", "get", "from_file")
-		assert.Equal(t, 0, res.code, res.stderr)
-		assert.Equal(t, "http://from-env\n", res.stdout)
-	})
-}
-
 func TestNoSecretOnStderr(t *testing.T) {
 	dir := t.TempDir()
 	// A value that fails to parse: the error must name the field, not the value.

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -42,8 +43,10 @@ module), then environment variables (AIRFLOW_CONN_<ID>, AIRFLOW_VAR_<KEY>), then
 the metastore ([database] sql_alchemy_conn, or an embedded SQLite file). The
 metastore is also where connections add and variables set write.
 
-The config file is --config, else $SECRETPATH_CONFIG, else ./secretpath.cfg
-when it exists, else none.`,
+The config file is the first of: --config, $SECRETPATH_CONFIG, ./secretpath.cfg
+when it exists, $AIRFLOW_CONFIG, $AIRFLOW_HOME/airflow.cfg when AIRFLOW_HOME is
+set and the file exists; else none (environment variables and the metastore).
+--explain and the commands that write say on stderr which file they used.`,
 		Version:       versionText(readBuildInfo()),
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -187,32 +190,93 @@ func groupUsageTemplate(t string) string {
 	return "Usage:{{if and .Runnable (not .HasAvailableSubCommands)}}" + strings.TrimPrefix(t, runnable)
 }
 
-// configFile finds the config file: --config, $SECRETPATH_CONFIG, or
-// ./secretpath.cfg when present; "" means none.
-func (a *app) configFile() (string, error) {
+// configSource is the config file a command uses and why.
+type configSource struct {
+	path string // "" for none
+	from string // the flag or variable that named it
+}
+
+func (s configSource) String() string {
+	if s.path == "" {
+		return "config: none (no --config, $SECRETPATH_CONFIG, ./secretpath.cfg, $AIRFLOW_CONFIG or $AIRFLOW_HOME/airflow.cfg)"
+	}
+	return fmt.Sprintf("config: %s (from %s)", s.path, s.from)
+}
+
+// configFile finds the config file, the first of: --config,
+// $SECRETPATH_CONFIG, ./secretpath.cfg when it exists, $AIRFLOW_CONFIG,
+// $AIRFLOW_HOME/airflow.cfg when AIRFLOW_HOME is set and the file exists.
+// A file named by the flag or a variable other than AIRFLOW_HOME must
+// exist (loading it says so); there is no implicit ~/airflow.
+func (a *app) configFile() (configSource, error) {
 	if a.configPath != "" {
-		return a.configPath, nil
+		return configSource{a.configPath, "--config"}, nil
 	}
 	if p := a.getenv("SECRETPATH_CONFIG"); p != "" {
-		return p, nil
+		return configSource{p, "$SECRETPATH_CONFIG"}, nil
 	}
-	switch _, err := os.Stat(defaultConfigFile); {
+	if ok, err := exists(defaultConfigFile); err != nil || ok {
+		return configSource{defaultConfigFile, "./" + defaultConfigFile}, err
+	}
+	if p := a.airflowPath("AIRFLOW_CONFIG"); p != "" {
+		return configSource{p, "$AIRFLOW_CONFIG"}, nil
+	}
+	if home := a.airflowPath("AIRFLOW_HOME"); home != "" {
+		p := filepath.Join(home, "airflow.cfg")
+		if ok, err := exists(p); err != nil || ok {
+			return configSource{p, "$AIRFLOW_HOME/airflow.cfg"}, err
+		}
+	}
+	return configSource{}, nil
+}
+
+// airflowPath reads a path from the environment variable name as Airflow
+// does (expand_env_var): $VARIABLES and a leading ~ are expanded, until
+// nothing changes; a variable that is not set stays as written.
+func (a *app) airflowPath(name string) string {
+	p := a.getenv(name)
+	for range 8 {
+		next := os.Expand(p, func(v string) string {
+			if x := a.getenv(v); x != "" {
+				return x
+			}
+			return "${" + v + "}"
+		})
+		if home := a.getenv("HOME"); home != "" && (next == "~" || strings.HasPrefix(next, "~/")) {
+			next = home + next[1:]
+		}
+		if next == p {
+			break
+		}
+		p = next
+	}
+	return p
+}
+
+// exists reports whether path exists; an error other than "does not
+// exist" (a permission problem) is a configuration error naming path.
+func exists(path string) (bool, error) {
+	switch _, err := os.Stat(path); {
 	case err == nil:
-		return defaultConfigFile, nil
+		return true, nil
 	case errors.Is(err, fs.ErrNotExist):
-		return "", nil
+		return false, nil
 	default:
-		return "", fmt.Errorf("%w: %v", config.ErrInvalid, err)
+		return false, fmt.Errorf("%w: %v", config.ErrInvalid, err)
 	}
 }
 
-// open builds the resolver from the config. Errors are configuration errors.
-func (a *app) open(cmd *cobra.Command) (*resolver.Resolver, error) {
-	path, err := a.configFile()
+// open builds the resolver from the config. Errors are configuration
+// errors. With say, it first tells stderr which config file it reads.
+func (a *app) open(cmd *cobra.Command, say bool) (*resolver.Resolver, error) {
+	src, err := a.configFile()
 	if err != nil {
 		return nil, err
 	}
-	return secretpath.OpenFile(cmd.Context(), path, resolver.WithLogger(a.logger()))
+	if say {
+		fmt.Fprintln(a.stderr, src)
+	}
+	return secretpath.OpenFile(cmd.Context(), src.path, resolver.WithLogger(a.logger()))
 }
 
 // logger logs warnings to stderr once the command has ended (see heldLogs).
