@@ -2,13 +2,14 @@
 // search path a config file describes (configured backend, environment,
 // metastore), manages the metastore, and checks WebAssembly backends.
 //
-//	secretpath [--config FILE] connections get CONN_ID [--output uri|json]
-//	secretpath [--config FILE] variables get KEY
+//	secretpath [--config FILE] connections get CONN_ID [-o uri|json|yaml|table|plain]
+//	secretpath [--config FILE] variables get KEY [--default V] [--json]
 //	secretpath connections add|delete|list|import|export ...
 //	secretpath variables set|delete|list|import|export ...
 //	secretpath db migrate|check
 //	secretpath rotate-fernet-key
 //	secretpath wasm check MODULE.wasm
+//	secretpath backends list
 //	secretpath --version
 //
 // The config file is the first of: --config, $SECRETPATH_CONFIG,

@@ -62,8 +62,9 @@ func TestQuickstart(t *testing.T) {
 			wantStderr: []string{`connection "nope" not found (searched: localfs, env, metastore)`}},
 		{name: "variable not found names a failing tier", args: []string{"--config", cfg, "variables", "get", "nope"}, wantCode: 1,
 			wantStderr: []string{`variable "nope" not found (searched: localfs, env, metastore)`}},
-		{name: "bad output", args: []string{"--config", cfg, "connections", "get", "x", "--output", "yaml"}, wantCode: 2,
-			wantStderr: []string{"--output must be uri or json"}},
+		// yaml, table and plain joined uri and json (issue 15): xml is still refused.
+		{name: "bad output", args: []string{"--config", cfg, "connections", "get", "x", "--output", "xml"}, wantCode: 2,
+			wantStderr: []string{`--output must be uri, json, yaml, table or plain, not "xml"`}},
 		{name: "unknown flag", args: []string{"--config", cfg, "connections", "get", "x", "--bogus"}, wantCode: 2,
 			wantStderr: []string{"unknown flag: --bogus"}},
 		{name: "missing id", args: []string{"--config", cfg, "connections", "get"}, wantCode: 2},
