@@ -21,42 +21,88 @@ func (a *app) addMetastoreCommands(root *cobra.Command) {
 		switch c.Name() {
 		case "connections":
 			c.Short = "Look up connections, and write them to the metastore"
-			c.AddCommand(a.connAddCmd(), a.connDeleteCmd(), a.connListCmd(), a.connImportCmd(), a.connExportCmd())
+			c.AddCommand(writes(a.connAddCmd()), writes(a.connDeleteCmd()), a.connListCmd(), writes(a.connImportCmd()), a.connExportCmd())
 		case "variables":
 			c.Short = "Look up variables, and write them to the metastore"
-			c.AddCommand(a.varSetCmd(), a.varDeleteCmd(), a.varListCmd(), a.varImportCmd(), a.varExportCmd())
+			c.AddCommand(writes(a.varSetCmd()), writes(a.varDeleteCmd()), a.varListCmd(), writes(a.varImportCmd()), a.varExportCmd())
 		}
 	}
 	root.AddCommand(a.dbCmd(), a.rotateCmd())
 }
 
+// writesAnnotation marks a command that writes to the metastore: withStore
+// says on stderr which config file and which database it uses.
+const writesAnnotation = "secretpath/writes-metastore"
+
+func writes(c *cobra.Command) *cobra.Command {
+	if c.Annotations == nil {
+		c.Annotations = map[string]string{}
+	}
+	c.Annotations[writesAnnotation] = "true"
+	return c
+}
+
+// opened is the metastore a command opened and where its settings came from.
+type opened struct {
+	store *metastore.Store
+	src   configSource
+	dsnAt string // where [database] sql_alchemy_conn is set, "" for the default database
+}
+
+// say tells stderr which config file and which database a command uses
+// (never the DSN: it may hold a password).
+func (a *app) say(o opened) {
+	db := o.store.Dialect()
+	if p := o.store.Path(); p != "" {
+		db += " " + p
+	}
+	switch {
+	case o.dsnAt != "":
+		db += " ([database] sql_alchemy_conn at " + o.dsnAt + ")"
+	case o.store.Path() != "":
+		db += " (the default database)"
+	}
+	fmt.Fprintf(a.stderr, "%s\ndatabase: %s\n", o.src, db)
+}
+
 // openStore opens the metastore the config describes: [database]
 // sql_alchemy_conn, else the embedded default; [core] fernet_key.
-func (a *app) openStore(ctx context.Context) (*metastore.Store, error) {
-	path, err := a.configFile()
+func (a *app) openStore(ctx context.Context) (opened, error) {
+	src, err := a.configFile()
 	if err != nil {
-		return nil, err
+		return opened{}, err
 	}
-	cfg, err := config.Load(path, os.Environ())
+	cfg, err := config.Load(src.path, os.Environ())
 	if err != nil {
-		return nil, err
+		return opened{}, err
 	}
 	b, err := resolver.OpenBackend(ctx, metastore.Name, resolver.Env{Config: cfg})
 	if err != nil {
-		return nil, err
+		return opened{}, err
 	}
-	return b.(*metastore.Store), nil
+	return opened{store: b.(*metastore.Store), src: src, dsnAt: cfg.Origin("database", "sql_alchemy_conn")}, nil
 }
 
 // withStore runs fn with the metastore; fn's errors are operation failures
-// (exit 1), the store's opening errors configuration errors (exit 2).
+// (exit 1), the store's opening errors configuration errors (exit 2). A
+// command marked by writes first says which config and database it uses.
 func (a *app) withStore(cmd *cobra.Command, fn func(s *metastore.Store) error) error {
-	s, err := a.openStore(cmd.Context())
+	return a.withOpened(cmd, func(o opened) error {
+		if cmd.Annotations[writesAnnotation] != "" {
+			a.say(o)
+		}
+		return fn(o.store)
+	})
+}
+
+// withOpened is withStore for a command that reports where itself.
+func (a *app) withOpened(cmd *cobra.Command, fn func(o opened) error) error {
+	o, err := a.openStore(cmd.Context())
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	if err := fn(s); err != nil {
+	defer o.store.Close()
+	if err := fn(o); err != nil {
 		var ue usageError
 		if errors.As(err, &ue) {
 			return err
@@ -74,9 +120,10 @@ func (e usageError) Error() string { return e.msg }
 func (a *app) dbCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "db", Short: "Create or check the metastore's database"}
 	cmd.AddCommand(&cobra.Command{
-		Use:   "migrate",
-		Short: "Create the metastore's tables, or bring them up to date",
-		Args:  cobra.NoArgs,
+		Use:         "migrate",
+		Short:       "Create the metastore's tables, or bring them up to date",
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{writesAnnotation: "true"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.withStore(cmd, func(s *metastore.Store) error {
 				if err := s.Migrate(cmd.Context()); err != nil {
@@ -95,8 +142,9 @@ func (a *app) dbCmd() *cobra.Command {
 		Short: "Check that the metastore's database is reachable and its schema current (exit 1 if not)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.withStore(cmd, func(s *metastore.Store) error {
-				st, err := s.Check(cmd.Context())
+			return a.withOpened(cmd, func(o opened) error {
+				fmt.Fprintln(a.stderr, o.src) // the database is on stdout
+				st, err := o.store.Check(cmd.Context())
 				where := st.Dialect
 				if st.Path != "" {
 					where += " " + st.Path
@@ -123,11 +171,13 @@ func (a *app) rotateCmd() *cobra.Command {
 		Short: "Re-encrypt every encrypted value with the first key of [core] fernet_key, in one transaction",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.openStore(cmd.Context())
+			o, err := a.openStore(cmd.Context())
 			if err != nil {
 				return err
 			}
+			s := o.store
 			defer s.Close()
+			a.say(o)
 			n, err := s.RotateFernetKey(cmd.Context())
 			if errors.Is(err, config.ErrInvalid) {
 				return err

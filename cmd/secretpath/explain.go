@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,7 +13,9 @@ import (
 
 // explain prints, per tier, what a lookup asked, its outcome and the time
 // it took; never a value. It returns a lookupError when no tier answered.
-func explain(ctx context.Context, w io.Writer, r *resolver.Resolver, kind resolver.Kind, id string) error {
+// The tiers' errors it prints are not printed again as warnings.
+func (a *app) explain(ctx context.Context, r *resolver.Resolver, kind resolver.Kind, id string) error {
+	w := a.stdout
 	x := r.Explain(ctx, resolver.Request{Kind: kind, ID: id})
 	head := fmt.Sprintf("%s %q: ", kind, id)
 	switch {
@@ -46,16 +48,41 @@ func explain(ctx context.Context, w io.Writer, r *resolver.Resolver, kind resolv
 	}
 	for i, s := range x.Steps {
 		if s.Err != nil {
+			a.logs.show(s.Err.Error())
 			if _, err := fmt.Fprintf(w, "  %d %s: %v\n", i+1, s.Tier, s.Err); err != nil {
 				return err
 			}
 		}
 	}
 	if x.Err != nil {
-		return &lookupError{x.Err}
+		return &lookupError{summarized(x.Err)}
 	}
 	return nil
 }
+
+// summarized is a not-found error that names its failed tiers without
+// their errors, which the explanation printed.
+func summarized(err error) error {
+	var nf *resolver.NotFoundError
+	if !errors.As(err, &nf) || len(nf.Errs) == 0 {
+		return err
+	}
+	short := *nf
+	short.Errs = nil
+	failed := make([]string, len(nf.Errs))
+	for i, te := range nf.Errs {
+		failed[i] = te.Tier
+	}
+	return &summary{text: short.Error() + "; failed: " + strings.Join(failed, ", ") + " (see above)", err: err}
+}
+
+type summary struct {
+	text string
+	err  error
+}
+
+func (s *summary) Error() string { return s.text }
+func (s *summary) Unwrap() error { return s.err }
 
 func formatTook(d time.Duration) string {
 	switch {

@@ -7,6 +7,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -23,10 +26,14 @@ type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	configPath     string
+	logs           *heldLogs
 }
 
-func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Command {
-	a := &app{stdout: stdout, stderr: stderr, getenv: getenv}
+func newApp(stdout, stderr io.Writer, getenv func(string) string) *app {
+	return &app{stdout: stdout, stderr: stderr, getenv: getenv, logs: &heldLogs{}}
+}
+
+func (a *app) rootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "secretpath",
 		Short: "Resolve Airflow connections and variables through a search path of secrets backends",
@@ -36,47 +43,252 @@ module), then environment variables (AIRFLOW_CONN_<ID>, AIRFLOW_VAR_<KEY>), then
 the metastore ([database] sql_alchemy_conn, or an embedded SQLite file). The
 metastore is also where connections add and variables set write.
 
-The config file is --config, else $SECRETPATH_CONFIG, else ./secretpath.cfg
-when it exists, else none.`,
+The config file is the first of: --config, $SECRETPATH_CONFIG, ./secretpath.cfg
+when it exists, $AIRFLOW_CONFIG, $AIRFLOW_HOME/airflow.cfg when AIRFLOW_HOME is
+set and the file exists; else none (environment variables and the metastore).
+--explain and the commands that write say on stderr which file they used.`,
+		Version:       versionText(readBuildInfo()),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "config file (Airflow INI: [secrets] backend, backend_kwargs, ...)")
+	root.Flags().BoolP("version", "v", false, "print the version of secretpath, its VCS revision, Go and wazero, and exit")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
+		// A flag the group does not know, after a misspelt command
+		// (`variables sett K V --description d`): the command is the mistake.
+		if c.HasAvailableSubCommands() {
+			if args := c.Flags().Args(); len(args) > 0 {
+				return unknownCommand(c, args[0])
+			}
+		}
+		return usageError{fmt.Sprintf("%v (see '%s --help')", err, c.CommandPath())}
 	})
 	root.AddCommand(a.connectionsCmd(), a.variablesCmd(), a.wasmCmd(), a.backendsCmd())
 	a.addMetastoreCommands(root)
+	root.InitDefaultCompletionCmd()
+	root.SetHelpCommand(helpCmd())
+	root.SetUsageTemplate(groupUsageTemplate(root.UsageTemplate()))
+	strictGroups(root)
 	return root
 }
 
-// configFile finds the config file: --config, $SECRETPATH_CONFIG, or
-// ./secretpath.cfg when present; "" means none.
-func (a *app) configFile() (string, error) {
-	if a.configPath != "" {
-		return a.configPath, nil
+// strictGroups makes every command that only groups others (the root,
+// connections, variables, db, ...) fail with exit status 2 when run with
+// an unknown command or with none; cobra would print the group's help and
+// succeed, so that a script with a typo reports success.
+func strictGroups(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		strictGroups(sub)
 	}
-	if p := a.getenv("SECRETPATH_CONFIG"); p != "" {
-		return p, nil
+	if !c.HasSubCommands() || c.Runnable() {
+		return
 	}
-	switch _, err := os.Stat(defaultConfigFile); {
-	case err == nil:
-		return defaultConfigFile, nil
-	case errors.Is(err, fs.ErrNotExist):
-		return "", nil
-	default:
-		return "", fmt.Errorf("%w: %v", config.ErrInvalid, err)
+	c.Args = cobra.ArbitraryArgs
+	c.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return unknownCommand(c, args[0])
+		}
+		fmt.Fprint(c.ErrOrStderr(), c.UsageString())
+		return usageError{fmt.Sprintf("%q needs a command (see '%s --help')", c.CommandPath(), c.CommandPath())}
 	}
 }
 
-// open builds the resolver from the config. Errors are configuration errors.
-func (a *app) open(cmd *cobra.Command) (*resolver.Resolver, error) {
-	path, err := a.configFile()
+// unknownCommand is the usage error for a command name that c does not
+// have, with the nearest of cobra's suggestions (edit distance 2 or less,
+// or a prefix).
+func unknownCommand(c *cobra.Command, name string) error {
+	msg := fmt.Sprintf("unknown command %q for %q", name, c.CommandPath())
+	if c.SuggestionsMinimumDistance <= 0 {
+		c.SuggestionsMinimumDistance = 2
+	}
+	if s := nearest(name, c.SuggestionsFor(name)); len(s) > 0 {
+		for i := range s {
+			s[i] = fmt.Sprintf("%q", s[i])
+		}
+		msg += "; did you mean " + orList(s) + "?"
+	}
+	return usageError{msg + fmt.Sprintf(" (see '%s --help')", c.CommandPath())}
+}
+
+// nearest keeps the candidates closest to typed, sorted: a name that
+// typed begins counts as distance 0 ("co": completion, connections), so
+// "sett" suggests set rather than also get.
+func nearest(typed string, candidates []string) []string {
+	best := -1
+	var out []string
+	for _, c := range candidates {
+		d := editDistance(strings.ToLower(typed), strings.ToLower(c))
+		if strings.HasPrefix(strings.ToLower(c), strings.ToLower(typed)) {
+			d = 0
+		}
+		switch {
+		case best < 0 || d < best:
+			best, out = d, []string{c}
+		case d == best && !oneOf(c, out):
+			out = append(out, c)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// helpCmd is cobra's help command, except that an unknown topic is a
+// usage error (exit 2) rather than a usage text and success.
+func helpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		Long:  "Help provides help for any command: secretpath help [path to command].",
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := c.Root().Find(args)
+			if err != nil {
+				return usageError{err.Error()}
+			}
+			if len(rest) > 0 && target.HasAvailableSubCommands() {
+				return unknownCommand(target, rest[0])
+			}
+			target.InitDefaultHelpFlag()
+			target.InitDefaultVersionFlag()
+			return target.Help()
+		},
+	}
+}
+
+// groupUsageTemplate is cobra's usage template without the "secretpath
+// variables [flags]" line for a command that only groups others: running
+// one alone is a usage error.
+func groupUsageTemplate(t string) string {
+	const runnable = "Usage:{{if .Runnable}}"
+	if !strings.HasPrefix(t, runnable) {
+		return t // a newer cobra: its own template is still right, with one line too many
+	}
+	return "Usage:{{if and .Runnable (not .HasAvailableSubCommands)}}" + strings.TrimPrefix(t, runnable)
+}
+
+// configSource is the config file a command uses and why.
+type configSource struct {
+	path string // "" for none
+	from string // the flag or variable that named it
+}
+
+func (s configSource) String() string {
+	if s.path == "" {
+		return "config: none (no --config, $SECRETPATH_CONFIG, ./secretpath.cfg, $AIRFLOW_CONFIG or $AIRFLOW_HOME/airflow.cfg)"
+	}
+	return fmt.Sprintf("config: %s (from %s)", s.path, s.from)
+}
+
+// configFile finds the config file, the first of: --config,
+// $SECRETPATH_CONFIG, ./secretpath.cfg when it exists, $AIRFLOW_CONFIG,
+// $AIRFLOW_HOME/airflow.cfg when AIRFLOW_HOME is set and the file exists.
+// A file named by the flag or a variable other than AIRFLOW_HOME must
+// exist (loading it says so); there is no implicit ~/airflow.
+func (a *app) configFile() (configSource, error) {
+	if a.configPath != "" {
+		return configSource{a.configPath, "--config"}, nil
+	}
+	if p := a.getenv("SECRETPATH_CONFIG"); p != "" {
+		return configSource{p, "$SECRETPATH_CONFIG"}, nil
+	}
+	if ok, err := exists(defaultConfigFile); err != nil || ok {
+		return configSource{defaultConfigFile, "./" + defaultConfigFile}, err
+	}
+	if p := a.airflowPath("AIRFLOW_CONFIG"); p != "" {
+		return configSource{p, "$AIRFLOW_CONFIG"}, nil
+	}
+	if home := a.airflowPath("AIRFLOW_HOME"); home != "" {
+		p := filepath.Join(home, "airflow.cfg")
+		if ok, err := exists(p); err != nil || ok {
+			return configSource{p, "$AIRFLOW_HOME/airflow.cfg"}, err
+		}
+	}
+	return configSource{}, nil
+}
+
+// airflowPath reads a path from the environment variable name as Airflow
+// does (expand_env_var): $VARIABLES and a leading ~ are expanded, until
+// nothing changes; a variable that is not set stays as written.
+func (a *app) airflowPath(name string) string {
+	p := a.getenv(name)
+	for range 8 {
+		next := os.Expand(p, func(v string) string {
+			if x := a.getenv(v); x != "" {
+				return x
+			}
+			return "${" + v + "}"
+		})
+		if home := a.getenv("HOME"); home != "" && (next == "~" || strings.HasPrefix(next, "~/")) {
+			next = home + next[1:]
+		}
+		if next == p {
+			break
+		}
+		p = next
+	}
+	return p
+}
+
+// exists reports whether path exists; an error other than "does not
+// exist" (a permission problem) is a configuration error naming path.
+func exists(path string) (bool, error) {
+	switch _, err := os.Stat(path); {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	default:
+		return false, fmt.Errorf("%w: %v", config.ErrInvalid, err)
+	}
+}
+
+// open builds the resolver from the config. Errors are configuration
+// errors. With say, it first tells stderr which config file it reads.
+func (a *app) open(cmd *cobra.Command, say bool) (*resolver.Resolver, error) {
+	src, err := a.configFile()
 	if err != nil {
 		return nil, err
 	}
-	logger := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return secretpath.OpenFile(cmd.Context(), path, resolver.WithLogger(logger))
+	if say {
+		fmt.Fprintln(a.stderr, src)
+	}
+	return secretpath.OpenFile(cmd.Context(), src.path, resolver.WithLogger(a.logger()))
+}
+
+// logger logs warnings to stderr once the command has ended (see heldLogs).
+func (a *app) logger() *slog.Logger {
+	text := slog.NewTextHandler(a.stderr, &slog.HandlerOptions{
+		Level: slog.LevelWarn,
+		ReplaceAttr: func(groups []string, at slog.Attr) slog.Attr {
+			if len(groups) == 0 && at.Key == slog.TimeKey {
+				return slog.Attr{} // a command line's warnings need no clock
+			}
+			return at
+		},
+	})
+	return slog.New(&holdHandler{inner: text, logs: a.logs})
 }
