@@ -39,3 +39,13 @@ func TestCode(t *testing.T) {
 		assert.Equal(t, tt.want, Code(tt.err), tt.name)
 	}
 }
+
+func TestTierErrorNamesTheTierOnce(t *testing.T) {
+	for _, tt := range []struct{ tier, err, want string }{
+		{"localfs", "localfs: reading c.json: no such file", "localfs: reading c.json: no such file"},
+		{"vault", "permission denied", "vault: permission denied"},
+		{"env", "envelope: x", "env: envelope: x"},
+	} {
+		assert.Equal(t, tt.want, (&TierError{Tier: tt.tier, Err: errors.New(tt.err)}).Error())
+	}
+}

@@ -54,7 +54,15 @@ type TierError struct {
 	Err  error
 }
 
-func (e *TierError) Error() string { return e.Tier + ": " + e.Err.Error() }
+// Error is "tier: error", or the backend's error alone when it already
+// starts with the tier's name ("localfs: ...").
+func (e *TierError) Error() string {
+	msg := e.Err.Error()
+	if strings.HasPrefix(msg, e.Tier+": ") {
+		return msg
+	}
+	return e.Tier + ": " + msg
+}
 
 // Unwrap returns the backend's error.
 func (e *TierError) Unwrap() error { return e.Err }
