@@ -413,7 +413,7 @@ func (h *Host) compile(ctx context.Context, m *Module) error {
 		}
 		return fmt.Errorf("wasmhost: module %s does not compile: %w", m.ID(), err)
 	}
-	if err := validate(cm, h.wasiFuncs, &m.info, metered); err != nil {
+	if err := validate(cm, h.wasiFuncs, &m.info, metered, toolchainOf(m.bytes)); err != nil {
 		_ = cm.Close(ctx)
 		return fmt.Errorf("wasmhost: module %s: %w", m.ID(), err)
 	}
