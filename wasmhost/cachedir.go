@@ -12,6 +12,9 @@ import (
 	"syscall"
 )
 
+// cacheDirsCheckable says that secureCacheDir can accept a directory here.
+const cacheDirsCheckable = true
+
 // errUnsafeCacheDir is why a compilation cache directory is refused.
 var errUnsafeCacheDir = errors.New("a compilation cache holds native code that the host runs unverified (a module's sha256 pin does not cover it): " +
 	"the directory, wazero's files in it and every parent must be owned by this user or root and not writable by group or others (a sticky parent such as /tmp excepted)")

@@ -77,7 +77,20 @@ type Options struct {
 	// group or others (a sticky parent such as /tmp may be). A missing
 	// directory is created 0700. Symbolic links are resolved once, at New.
 	// On systems other than Unix a cache directory is refused.
+	//
+	// The host prunes the directory to CacheMaxBytes when it opens and
+	// after each compile. "" keeps compiled code in memory only: a Host
+	// made from Go has no cache on disk unless given one (a module opened
+	// from a config file has one by default, see the package
+	// documentation).
 	CacheDir string
+	// CacheMaxBytes caps CacheDir: when its compiled code and downloaded
+	// modules together pass it, the oldest files (by modification time)
+	// are removed until they fit. 0 means DefaultCacheMaxBytes (1 GiB); a
+	// negative value never prunes. Unfinished writes younger than an hour
+	// are not counted, and files that are not the cache's are never
+	// touched.
+	CacheMaxBytes int64
 	// Logger receives guests' log calls and host events; nil means
 	// slog.Default().
 	Logger *slog.Logger
@@ -106,6 +119,9 @@ type Host struct {
 	metrics *hostMetrics // nil without a MeterProvider
 	cache   wazero.CompilationCache
 	rt      [3]wazero.Runtime // indexed by trust class
+
+	cacheDir string // the cache directory (symbolic links resolved), "" for none
+	cacheMax int64  // its cap in bytes; < 0: never pruned
 
 	mu      sync.Mutex
 	modules map[[32]byte]*Module
@@ -152,6 +168,11 @@ func New(ctx context.Context, o Options) (*Host, error) {
 		if err != nil {
 			return nil, fmt.Errorf("wasmhost: compilation cache %s: %w", o.CacheDir, err)
 		}
+		h.cacheDir, h.cacheMax = dir, o.CacheMaxBytes
+		if h.cacheMax == 0 {
+			h.cacheMax = DefaultCacheMaxBytes
+		}
+		h.prune()
 		c, err := wazero.NewCompilationCacheWithDir(dir)
 		if err != nil {
 			return nil, fmt.Errorf("wasmhost: compilation cache %s: %w", o.CacheDir, err)
@@ -383,6 +404,7 @@ func (h *Host) compileCall(ctx context.Context, m *Module) error {
 	defer cancel()
 	defer context.AfterFunc(h.done, cancel)()
 	err := h.compile(ctx, m)
+	h.prune()
 	if err != nil && h.closing.Load() {
 		return fmt.Errorf("wasmhost: module %s: %w", m.ID(), ErrHostClosed)
 	}
@@ -476,6 +498,7 @@ func (h *Host) compiledFor(ctx context.Context, m *Module, class int) (wazero.Co
 		return nil, m.meterErr
 	}
 	cm, err := h.rt[class].CompileModule(experimental.WithCompilationWorkers(ctx, compileWorkers), m.bytes)
+	h.prune()
 	if err != nil {
 		return nil, fmt.Errorf("wasmhost: module %s: %w", m.ID(), err)
 	}
