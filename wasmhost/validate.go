@@ -49,13 +49,6 @@ func validate(cm wazero.CompiledModule, wasi map[string]api.FunctionDefinition, 
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
 	exports := cm.ExportedFunctions()
-	// A WASI command: its exports cannot run before _start, which the host
-	// never calls (ABI.md §2). Said first: it is the mistake to fix.
-	if _, start := exports[exportStart]; start {
-		if _, reactor := exports[exportReactor]; !reactor {
-			add("%s", commandHint(tc))
-		}
-	}
 
 	mems := cm.ExportedMemories()
 	if m, ok := mems["memory"]; !ok {
@@ -238,6 +231,33 @@ func toolchainOf(wasm []byte) string {
 		}
 	}
 	return ""
+}
+
+// isCommand reports whether a module is a WASI command: it exports a
+// function _start and no function _initialize. Its exports cannot run
+// before _start, which the host never calls (ABI.md §2): prescan refuses
+// it before compiling anything.
+func isCommand(wasm []byte) bool {
+	r := wasmbin.Reader{B: wasm, Off: 8}
+	for !r.Done() {
+		id := r.Byte()
+		payload := r.Bytes(uint64(r.U32()))
+		if r.Err != nil || id != 7 {
+			continue
+		}
+		start, reactor := false, false
+		pr := wasmbin.Reader{B: payload}
+		for n := pr.U32(); n > 0 && pr.Err == nil; n-- {
+			name, kind := pr.Name(), pr.Byte()
+			pr.U32()
+			if kind == 0 {
+				start = start || name == exportStart
+				reactor = reactor || name == exportReactor
+			}
+		}
+		return pr.Err == nil && start && !reactor
+	}
+	return false
 }
 
 // producersToolchain reads a producers section's fields (tool-conventions'
