@@ -131,6 +131,9 @@ func TestDefaultCompilationCache(t *testing.T) {
 			if tt.wantLog != "" {
 				assert.Contains(t, logs.String(), tt.wantLog)
 				assert.Contains(t, logs.String(), base+"/shared", "the warning names the directory")
+				entries, err := os.ReadDir(base + "/shared")
+				require.NoError(t, err)
+				assert.Empty(t, entries, "nothing was created in the directory another user could write to")
 			} else {
 				assert.Empty(t, logs.String())
 			}
