@@ -205,10 +205,10 @@ func missingHint(name, tc string) string {
 }
 
 // toolchainOf returns the toolchain a module says built it: Go (its
-// go:buildid section, or the producers section's language), Rust or C
-// (the producers section's language or processed-by); "" when the module
-// does not say (a stripped module: wasm-ld --strip-all drops the producers
-// section; Go keeps both).
+// section named "go:buildid", or the producers section's language), Rust
+// or C (the producers section's language or processed-by); "" when the
+// module does not say (a stripped module: wasm-ld --strip-all drops the
+// producers section; Go keeps both).
 func toolchainOf(wasm []byte) string {
 	if len(wasm) < 8 {
 		return ""
