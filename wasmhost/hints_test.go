@@ -125,7 +125,7 @@ func TestValidationHints(t *testing.T) {
 		{name: "rust command", wasm: withCustom(editExports(t, ref, renameExport("_initialize", "_start")), "producers", producers([3]string{"language", "Rust", ""}, [3]string{"processed-by", "rustc", "1.63.0"})),
 			want: []string{`built as a command: rebuild as a library (crate-type = ["cdylib"]`}},
 		{name: "command, toolchain unknown", wasm: editExports(t, ref, renameExport("_initialize", "_start")),
-			want: []string{"built as a command: rebuild as a reactor or library (Go: -buildmode=c-shared; C: -mexec-model=reactor or wasm-ld --no-entry; Rust: crate-type cdylib)"}},
+			want: []string{"built as a command: rebuild as a reactor or library (Go: -buildmode=c-shared; C: -mexec-model=reactor or wasm-ld --no-entry; Rust: crate-type cdylib; AssemblyScript: --exportStart _initialize)"}},
 		{name: "c without marker", wasm: withCustom(editExports(t, ref, dropExports("secretpath_abi_v1")), "producers", producers([3]string{"processed-by", "clang", "14.0.6"})),
 			want: []string{"lacks the marker export secretpath_abi_v1: not a secretpath ABI v1 module (it exports some of ABI v1's functions but not the marker", "a C guest compiles and links guest-sdk/c/secretpath.c"}},
 		{name: "no marker, toolchain unknown", wasm: editExports(t, ref, dropExports("secretpath_abi_v1")),

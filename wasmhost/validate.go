@@ -160,7 +160,7 @@ func commandHint(tc string) string {
 	case toolchainRust:
 		return "built as a command: rebuild as a library (crate-type = [\"cdylib\"], as guest-sdk/rust builds) (" + why + ")"
 	}
-	return "built as a command: rebuild as a reactor or library (Go: -buildmode=c-shared; C: -mexec-model=reactor or wasm-ld --no-entry; Rust: crate-type cdylib) (" + why + ")"
+	return "built as a command: rebuild as a reactor or library (Go: -buildmode=c-shared; C: -mexec-model=reactor or wasm-ld --no-entry; Rust: crate-type cdylib; AssemblyScript: --exportStart _initialize) (" + why + ")"
 }
 
 // markerHint says that the marker export is missing and, when the module
