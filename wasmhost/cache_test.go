@@ -244,6 +244,36 @@ func TestCachePrune(t *testing.T) {
 	})
 }
 
+// TestCacheWriteFails: a cache directory wazero cannot write to any more
+// (here its subdirectory is removed after the host opened; a full disk
+// fails the same way) costs the cache, not the module: the host logs a
+// warning naming the directory and runs the code compiled in memory.
+func TestCacheWriteFails(t *testing.T) {
+	dir := realTempDir(t)
+	var logs bytes.Buffer
+	h, err := wasmhost.New(context.Background(), wasmhost.Options{CacheDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	require.NoError(t, err)
+	defer h.Close(context.Background())
+	subs, err := filepath.Glob(filepath.Join(dir, "wazero-*"))
+	require.NoError(t, err)
+	require.Len(t, subs, 1)
+	require.NoError(t, os.RemoveAll(subs[0]))
+	m, err := h.Load(t.Context(), readFixture(t, "reference"))
+	require.NoError(t, err)
+	defer m.Close()
+	for _, cfg := range []wasmhost.TenantConfig{{Name: "metered"}, {Name: "trusted", Trusted: true}} {
+		cfg.Kwargs = []byte(`{"v:k": "value"}`)
+		tn, err := h.NewTenant(t.Context(), m, cfg)
+		require.NoError(t, err, cfg.Name)
+		v, err := tn.Lookup(t.Context(), varReq("k"))
+		require.NoError(t, err, cfg.Name)
+		assert.Equal(t, "value", v)
+		require.NoError(t, tn.Close())
+	}
+	assert.Contains(t, logs.String(), "the compilation cache could not be written")
+	assert.Contains(t, logs.String(), "dir="+dir)
+}
+
 // TestCacheKeys: the cache holds one entry per trust class of a module
 // (wazero's key covers the bytes compiled, which for metered tenants are
 // the fuel rewriter's output, and the runtime's context checks, which

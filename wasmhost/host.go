@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -422,12 +425,12 @@ func (h *Host) compile(ctx context.Context, m *Module) error {
 	} else {
 		m.meterErr = fmt.Errorf("%w: %v", errNotMetered, err)
 	}
-	cm, err := h.rt[class].CompileModule(cctx, code)
+	cm, err := h.compileOn(cctx, class, code)
 	if err != nil && metered && !isContextErr(err) {
 		// Say what is wrong in the guest's own terms: compile it as given.
 		m.meterErr = fmt.Errorf("%w: the metered module does not compile: %v", errNotMetered, err)
 		class, metered = classUntrusted, false
-		cm, err = h.rt[class].CompileModule(cctx, m.bytes)
+		cm, err = h.compileOn(cctx, class, m.bytes)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -443,6 +446,33 @@ func (h *Host) compile(ctx context.Context, m *Module) error {
 	m.compiled[class] = cm
 	m.mu.Unlock()
 	return nil
+}
+
+// compileOn compiles code on a trust class's runtime. wazero fails a
+// compile whose code it cannot write to the cache directory (a full disk,
+// the directory removed meanwhile), after keeping the code in memory: the
+// host then logs a warning and compiles again, which finds it there. (That
+// code stays in memory until the host closes: wazero counts the failed
+// compile as a reference.)
+func (h *Host) compileOn(ctx context.Context, class int, code []byte) (wazero.CompiledModule, error) {
+	cm, err := h.rt[class].CompileModule(ctx, code)
+	if err != nil && h.cacheIOError(err) {
+		h.logger.Warn("wasmhost: the compilation cache could not be written; the module runs compiled in memory", "dir", h.cacheDir, "error", err.Error())
+		cm, err = h.rt[class].CompileModule(ctx, code)
+	}
+	return cm, err
+}
+
+// cacheIOError reports whether err is wazero failing to use a file of the
+// host's cache directory rather than the module failing to compile.
+func (h *Host) cacheIOError(err error) bool {
+	if h.cacheDir == "" {
+		return false
+	}
+	in := func(p string) bool { return strings.HasPrefix(p, h.cacheDir+string(filepath.Separator)) }
+	var pe *fs.PathError
+	var le *os.LinkError
+	return errors.As(err, &pe) && in(pe.Path) || errors.As(err, &le) && in(le.New)
 }
 
 // LoadFile reads and loads a module file. When pin is not empty, it is the
@@ -497,7 +527,7 @@ func (h *Host) compiledFor(ctx context.Context, m *Module, class int) (wazero.Co
 		}
 		return nil, m.meterErr
 	}
-	cm, err := h.rt[class].CompileModule(experimental.WithCompilationWorkers(ctx, compileWorkers), m.bytes)
+	cm, err := h.compileOn(experimental.WithCompilationWorkers(ctx, compileWorkers), class, m.bytes)
 	h.prune()
 	if err != nil {
 		return nil, fmt.Errorf("wasmhost: module %s: %w", m.ID(), err)
