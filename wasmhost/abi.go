@@ -18,6 +18,7 @@ const (
 	exportVar     = "secretpath_get_variable"
 	exportConfig  = "secretpath_get_config"
 	exportReactor = "_initialize"
+	exportStart   = "_start" // a WASI command's entry point: never called
 
 	minBufferSize = 256
 	maxErrorBytes = 1024

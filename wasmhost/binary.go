@@ -124,8 +124,14 @@ type ModuleLimits struct {
 // (see the limits above), and returns the bytes to compile: the same
 // bytes, or a copy whose data segments are merged and whose table maxima
 // are capped so that table.grow cannot pass MaxTableElements.
+//
+// It also refuses a WASI command (see isCommand), saying how the module's
+// toolchain builds a reactor: compiling it would only delay that verdict.
 func prescan(wasm []byte) ([]byte, error) {
 	code, _, err := scanModule(wasm, defaultModuleLimits)
+	if err == nil && isCommand(wasm) {
+		return nil, errors.New(commandHint(toolchainOf(wasm)))
+	}
 	return code, err
 }
 

@@ -12,6 +12,9 @@ import (
 	"syscall"
 )
 
+// cacheDirsCheckable says that secureCacheDir can accept a directory here.
+const cacheDirsCheckable = true
+
 // errUnsafeCacheDir is why a compilation cache directory is refused.
 var errUnsafeCacheDir = errors.New("a compilation cache holds native code that the host runs unverified (a module's sha256 pin does not cover it): " +
 	"the directory, wazero's files in it and every parent must be owned by this user or root and not writable by group or others (a sticky parent such as /tmp excepted)")
@@ -37,6 +40,10 @@ func secureCacheDir(dir string) (string, error) {
 		return "", err
 	}
 	if _, err := os.Lstat(abs); errors.Is(err, fs.ErrNotExist) {
+		// Nothing is created under a parent that fails the checks.
+		if err := checkParents(abs); err != nil {
+			return "", err
+		}
 		if err := os.MkdirAll(abs, 0o700); err != nil {
 			return "", err
 		}
@@ -83,6 +90,41 @@ func secureCacheDir(dir string) (string, error) {
 		}
 	}
 	return real, nil
+}
+
+// checkParents checks, before a missing dir is created, its nearest
+// existing ancestor and every parent of that (symbolic links resolved),
+// as secureCacheDir checks the parents of dir.
+func checkParents(dir string) error {
+	p := filepath.Dir(dir)
+	for {
+		if _, err := os.Lstat(p); err == nil {
+			break
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if filepath.Dir(p) == p {
+			return nil
+		}
+		p = filepath.Dir(p)
+	}
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return err
+	}
+	euid := os.Geteuid()
+	for p := real; ; p = filepath.Dir(p) {
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		if err := checkPrivate(p, fi, euid, true); err != nil {
+			return err
+		}
+		if filepath.Dir(p) == p {
+			return nil
+		}
+	}
 }
 
 // checkEntry checks one of wazero's entries and, for a directory, the

@@ -7,6 +7,10 @@ import (
 	"runtime"
 )
 
+// cacheDirsCheckable says that secureCacheDir refuses every directory
+// here: a module opened from a config runs without a cache by default.
+const cacheDirsCheckable = false
+
 // secureCacheDir refuses every compilation cache directory: on this
 // system the host cannot check who may write to it (see cachedir.go).
 func secureCacheDir(dir string) (string, error) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
@@ -68,7 +69,7 @@ func NewFactory(o FactoryOptions) resolver.Factory {
 
 // wasmOptions are the options of [wasm] (see the package documentation).
 var wasmOptions = []string{
-	"sha256", "cache_dir", "name",
+	"sha256", "cache_dir", "cache_max_bytes", "name",
 	"memory_pages", "call_timeout_seconds", "max_output_bytes", "max_log_bytes", "pool_size",
 	"fuel_per_call", "slow_call_recycle_seconds", "trusted", "capabilities", "env_allow", "http_allow_hosts", "http_timeout_seconds",
 }
@@ -103,11 +104,20 @@ func openModule(ctx context.Context, env resolver.Env, client *http.Client) (res
 	if env.Kwargs != nil {
 		s.tenant.Kwargs = env.Kwargs.JSON()
 	}
+	if s.cacheDefault {
+		logger := env.Logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		if s.cacheDir, err = defaultCacheDir(logger); err != nil {
+			return nil, err
+		}
+	}
 	wasm, err := fetchModule(ctx, client, ref, s.pin, s.cacheDir)
 	if err != nil {
 		return nil, fmt.Errorf("%w: backend %s: %v", config.ErrInvalid, redactRef(ref), scrubRef(err, ref))
 	}
-	h, err := New(ctx, Options{CacheDir: s.cacheDir, Logger: env.Logger, MeterProvider: env.MeterProvider})
+	h, err := New(ctx, Options{CacheDir: s.cacheDir, CacheMaxBytes: s.cacheMax, Logger: env.Logger, MeterProvider: env.MeterProvider})
 	if err != nil {
 		return nil, fmt.Errorf("backend %s: %w", redactRef(ref), err)
 	}
@@ -126,9 +136,11 @@ func openModule(ctx context.Context, env resolver.Env, client *http.Client) (res
 
 // settings are what [wasm] says about a tenant and its module.
 type settings struct {
-	tenant   TenantConfig
-	cacheDir string // checked (secureCacheDir), "" for none
-	pin      string // lower-case hex, "" for none
+	tenant       TenantConfig
+	cacheDir     string // checked (secureCacheDir), "" for none
+	cacheDefault bool   // cache_dir not set: the default (defaultCacheDir)
+	cacheMax     int64  // cache_max_bytes; 0: DefaultCacheMaxBytes
+	pin          string // lower-case hex, "" for none
 }
 
 // readSettings reads every option of [wasm] (so that CheckUnused refuses
@@ -208,7 +220,16 @@ func readSettings(sec *config.Section, ref string) (settings, error) {
 			return s, sec.Errorf("capabilities", "unknown capability %q (known: %s)", c, strings.Join(capabilityNames[:], ", "))
 		}
 	}
-	if dir := opt["cache_dir"]; dir != "" {
+	if v := opt["cache_max_bytes"]; v != "" {
+		if s.cacheMax, err = strconv.ParseInt(v, 10, 64); err != nil || s.cacheMax < 1 {
+			return s, sec.Errorf("cache_max_bytes", "must be a whole number of bytes over 0, at most %d", int64(math.MaxInt64))
+		}
+	}
+	switch dir := opt["cache_dir"]; {
+	case dir == "":
+		s.cacheDefault = true
+	case strings.EqualFold(dir, cacheNone):
+	default:
 		// Checked before anything is read from or written to it.
 		if s.cacheDir, err = secureCacheDir(dir); err != nil {
 			if msg := err.Error(); strings.Contains(msg, filepath.Clean(dir)) {

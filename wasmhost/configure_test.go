@@ -63,6 +63,8 @@ func closeBackend(b resolver.Backend) {
 }
 
 func TestOpenModuleRef(t *testing.T) {
+	// Downloads without a cache_dir go to the default cache: this test's own.
+	t.Setenv(wasmhost.CacheDirEnv, t.TempDir())
 	ref, err := filepath.Abs("testdata/reference.wasm")
 	require.NoError(t, err)
 	refBytes, err := os.ReadFile(ref)

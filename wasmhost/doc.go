@@ -24,8 +24,9 @@
 //
 //	[wasm]
 //	sha256 = <hex>             # pin of the module's bytes; required for https://
-//	cache_dir = <dir>          # compiled modules (and https:// downloads) kept here; private to
-//	                           # this user, see Options.CacheDir
+//	cache_dir = <default>      # compiled modules (and https:// downloads) kept here; private to
+//	                           # this user, see Options.CacheDir; none: no cache on disk
+//	cache_max_bytes = 1073741824   # Options.CacheMaxBytes: pruned to this, oldest files first
 //	name = <name>              # tenant name in errors, logs and metrics; default: the module's
 //	                           # file name without .wasm
 //	memory_pages = 256         # Limits.MemoryPages: 64 KiB pages, 1 to 65536 (Go guests need ~1024)
@@ -53,4 +54,29 @@
 // resolver.Env); closing the backend closes its host. An https:// module
 // is downloaded with the factory's client ([NewFactory] makes one with a
 // client of your own) and kept in cache_dir by its pin.
+//
+// # The compilation cache
+//
+// The default cache_dir is $SECRETPATH_CACHE_DIR ([CacheDirEnv]; "none":
+// no cache on disk), else secretpath/wasm in the user's cache directory
+// (os.UserCacheDir: ~/.cache/secretpath/wasm on Linux,
+// ~/Library/Caches/secretpath/wasm on macOS), so that a process that opens
+// a module again (each CLI lookup) does not compile it again. A directory
+// that fails the ownership checks of Options.CacheDir is an error when
+// cache_dir or $SECRETPATH_CACHE_DIR names it; the default one is then not
+// used, with a warning, and neither is it without a home directory
+// (os.UserCacheDir fails) or on systems other than Unix: the module runs,
+// compiled at every start. cache_max_bytes caps the directory: when the
+// host opens and after each compile, its oldest files go first until the
+// rest fit (Options.CacheMaxBytes).
+//
+// What the cache keeps is wazero's: compiled code under a key of the exact
+// bytes compiled, the CPU's features and whether the runtime checks
+// contexts, in a subdirectory per wazero version. The bytes are the
+// prescan's output and, for metered tenants, the fuel rewriter's, so a
+// change to either makes a new key, and deadline-only and trusted tenants'
+// code (the same bytes, with and without context checks) never share an
+// entry. The host keeps nothing of its own there but https:// downloads,
+// checked against their pin when read: a module's validation, prescan and
+// rewrite run at every start.
 package wasmhost

@@ -70,3 +70,13 @@ func FuelOfLastCall(t *Tenant) int64 {
 	}
 	return in.fuelSpent + in.fuelGiven - int64(in.fuelGlobal.Get())
 }
+
+// CacheOf returns the compilation cache directory of the host of b, a
+// backend the "wasm" factory opened ("" for none), and its cap.
+func CacheOf(b resolver.Backend) (dir string, max int64) {
+	h := b.(*ownedTenant).host
+	return h.cacheDir, h.cacheMax
+}
+
+// CacheDirOfHost returns h's compilation cache directory ("" for none).
+func CacheDirOfHost(h *Host) string { return h.cacheDir }

@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -77,7 +80,20 @@ type Options struct {
 	// group or others (a sticky parent such as /tmp may be). A missing
 	// directory is created 0700. Symbolic links are resolved once, at New.
 	// On systems other than Unix a cache directory is refused.
+	//
+	// The host prunes the directory to CacheMaxBytes when it opens and
+	// after each compile. "" keeps compiled code in memory only: a Host
+	// made from Go has no cache on disk unless given one (a module opened
+	// from a config file has one by default, see the package
+	// documentation).
 	CacheDir string
+	// CacheMaxBytes caps CacheDir: when its compiled code and downloaded
+	// modules together pass it, the oldest files (by modification time)
+	// are removed until they fit. 0 means DefaultCacheMaxBytes (1 GiB); a
+	// negative value never prunes. Unfinished writes younger than an hour
+	// are not counted, and files that are not the cache's are never
+	// touched.
+	CacheMaxBytes int64
 	// Logger receives guests' log calls and host events; nil means
 	// slog.Default().
 	Logger *slog.Logger
@@ -106,6 +122,9 @@ type Host struct {
 	metrics *hostMetrics // nil without a MeterProvider
 	cache   wazero.CompilationCache
 	rt      [3]wazero.Runtime // indexed by trust class
+
+	cacheDir string // the cache directory (symbolic links resolved), "" for none
+	cacheMax int64  // its cap in bytes; < 0: never pruned
 
 	mu      sync.Mutex
 	modules map[[32]byte]*Module
@@ -152,6 +171,11 @@ func New(ctx context.Context, o Options) (*Host, error) {
 		if err != nil {
 			return nil, fmt.Errorf("wasmhost: compilation cache %s: %w", o.CacheDir, err)
 		}
+		h.cacheDir, h.cacheMax = dir, o.CacheMaxBytes
+		if h.cacheMax == 0 {
+			h.cacheMax = DefaultCacheMaxBytes
+		}
+		h.prune()
 		c, err := wazero.NewCompilationCacheWithDir(dir)
 		if err != nil {
 			return nil, fmt.Errorf("wasmhost: compilation cache %s: %w", o.CacheDir, err)
@@ -383,6 +407,7 @@ func (h *Host) compileCall(ctx context.Context, m *Module) error {
 	defer cancel()
 	defer context.AfterFunc(h.done, cancel)()
 	err := h.compile(ctx, m)
+	h.prune()
 	if err != nil && h.closing.Load() {
 		return fmt.Errorf("wasmhost: module %s: %w", m.ID(), ErrHostClosed)
 	}
@@ -400,12 +425,12 @@ func (h *Host) compile(ctx context.Context, m *Module) error {
 	} else {
 		m.meterErr = fmt.Errorf("%w: %v", errNotMetered, err)
 	}
-	cm, err := h.rt[class].CompileModule(cctx, code)
+	cm, err := h.compileOn(cctx, class, code)
 	if err != nil && metered && !isContextErr(err) {
 		// Say what is wrong in the guest's own terms: compile it as given.
 		m.meterErr = fmt.Errorf("%w: the metered module does not compile: %v", errNotMetered, err)
 		class, metered = classUntrusted, false
-		cm, err = h.rt[class].CompileModule(cctx, m.bytes)
+		cm, err = h.compileOn(cctx, class, m.bytes)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -413,7 +438,7 @@ func (h *Host) compile(ctx context.Context, m *Module) error {
 		}
 		return fmt.Errorf("wasmhost: module %s does not compile: %w", m.ID(), err)
 	}
-	if err := validate(cm, h.wasiFuncs, &m.info, metered); err != nil {
+	if err := validate(cm, h.wasiFuncs, &m.info, metered, toolchainOf(m.bytes)); err != nil {
 		_ = cm.Close(ctx)
 		return fmt.Errorf("wasmhost: module %s: %w", m.ID(), err)
 	}
@@ -421,6 +446,33 @@ func (h *Host) compile(ctx context.Context, m *Module) error {
 	m.compiled[class] = cm
 	m.mu.Unlock()
 	return nil
+}
+
+// compileOn compiles code on a trust class's runtime. wazero fails a
+// compile whose code it cannot write to the cache directory (a full disk,
+// the directory removed meanwhile), after keeping the code in memory: the
+// host then logs a warning and compiles again, which finds it there. (That
+// code stays in memory until the host closes: wazero counts the failed
+// compile as a reference.)
+func (h *Host) compileOn(ctx context.Context, class int, code []byte) (wazero.CompiledModule, error) {
+	cm, err := h.rt[class].CompileModule(ctx, code)
+	if err != nil && h.cacheIOError(err) {
+		h.logger.Warn("wasmhost: the compilation cache could not be written; the module runs compiled in memory", "dir", h.cacheDir, "error", err.Error())
+		cm, err = h.rt[class].CompileModule(ctx, code)
+	}
+	return cm, err
+}
+
+// cacheIOError reports whether err is wazero failing to use a file of the
+// host's cache directory rather than the module failing to compile.
+func (h *Host) cacheIOError(err error) bool {
+	if h.cacheDir == "" {
+		return false
+	}
+	in := func(p string) bool { return strings.HasPrefix(p, h.cacheDir+string(filepath.Separator)) }
+	var pe *fs.PathError
+	var le *os.LinkError
+	return errors.As(err, &pe) && in(pe.Path) || errors.As(err, &le) && in(le.New)
 }
 
 // LoadFile reads and loads a module file. When pin is not empty, it is the
@@ -475,7 +527,8 @@ func (h *Host) compiledFor(ctx context.Context, m *Module, class int) (wazero.Co
 		}
 		return nil, m.meterErr
 	}
-	cm, err := h.rt[class].CompileModule(experimental.WithCompilationWorkers(ctx, compileWorkers), m.bytes)
+	cm, err := h.compileOn(experimental.WithCompilationWorkers(ctx, compileWorkers), class, m.bytes)
+	h.prune()
 	if err != nil {
 		return nil, fmt.Errorf("wasmhost: module %s: %w", m.ID(), err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/secretpath/secretpath/wasmhost/internal/fuel"
+	"github.com/secretpath/secretpath/wasmhost/internal/wasmbin"
 )
 
 // ModuleInfo is what validation learned about a module: what it exports
@@ -41,10 +42,13 @@ func (e *ValidationError) Error() string {
 
 // validate checks a compiled module against ABI v1 (ABI.md §7). metered
 // says cm is the fuel rewriter's output: its refill import is the host's,
-// not the guest's.
-func validate(cm wazero.CompiledModule, wasi map[string]api.FunctionDefinition, info *ModuleInfo, metered bool) error {
+// not the guest's. tc is the toolchain the module says built it (see
+// toolchainOf), for hints about mistakes a toolchain makes likely.
+func validate(cm wazero.CompiledModule, wasi map[string]api.FunctionDefinition, info *ModuleInfo, metered bool, tc string) error {
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+
+	exports := cm.ExportedFunctions()
 
 	mems := cm.ExportedMemories()
 	if m, ok := mems["memory"]; !ok {
@@ -59,9 +63,8 @@ func validate(cm wazero.CompiledModule, wasi map[string]api.FunctionDefinition, 
 		add("it imports a memory; a guest must define and export its own")
 	}
 
-	exports := cm.ExportedFunctions()
 	if _, ok := exports[exportMarker]; !ok {
-		add("it lacks the marker export %s: not a secretpath ABI v1 module", exportMarker)
+		add("%s", markerHint(exports, tc))
 	}
 	names := make([]string, 0, len(guestExports))
 	for name := range guestExports {
@@ -72,8 +75,8 @@ func validate(cm wazero.CompiledModule, wasi map[string]api.FunctionDefinition, 
 		want := guestExports[name]
 		def, ok := exports[name]
 		if !ok {
-			if want.required {
-				add("missing export %s %s", name, sigString(want.params, want.results))
+			if want.required && name != exportMarker { // said above
+				add("missing export %s %s%s", name, sigString(want.params, want.results), missingHint(name, tc))
 			}
 			continue
 		}
@@ -86,6 +89,7 @@ func validate(cm wazero.CompiledModule, wasi map[string]api.FunctionDefinition, 
 	info.Configs = slices.Contains(info.Exports, exportConfig)
 
 	caps := map[string]bool{}
+	gojs := false // said once: a GOOS=js module imports dozens
 	for _, def := range cm.ImportedFunctions() {
 		mod, name, _ := def.Import()
 		if metered && mod == fuel.DefaultImportModule && name == fuel.DefaultImportName {
@@ -113,6 +117,11 @@ func validate(cm wazero.CompiledModule, wasi map[string]api.FunctionDefinition, 
 			if hf.capability != "" {
 				caps[hf.capability] = true
 			}
+		case goJSModule:
+			if !gojs {
+				gojs = true
+				add("it imports %s.%s: built for GOOS=js; rebuild with GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared", mod, name)
+			}
 		default:
 			add("it imports %s.%s: only %s and %s are provided", mod, name, importModule, wasiModule)
 		}
@@ -126,6 +135,154 @@ func validate(cm wazero.CompiledModule, wasi map[string]api.FunctionDefinition, 
 		return &ValidationError{Problems: problems}
 	}
 	return nil
+}
+
+// Toolchains toolchainOf recognises.
+const (
+	toolchainGo   = "Go"
+	toolchainC    = "C"
+	toolchainRust = "Rust"
+)
+
+// goJSModule is the import module of Go's GOOS=js port.
+const goJSModule = "gojs"
+
+// commandHint says that a module is a WASI command, and how its toolchain
+// builds a reactor instead. For Go the wording is fixed (issue 15): "built
+// as a command: rebuild with -buildmode=c-shared".
+func commandHint(tc string) string {
+	const why = "it exports _start and no _initialize; the host never calls _start, so the guest's runtime is never initialised and its first call traps"
+	switch tc {
+	case toolchainGo:
+		return "built as a command: rebuild with -buildmode=c-shared (" + why + ")"
+	case toolchainC:
+		return "built as a command: rebuild as a reactor (-mexec-model=reactor) or freestanding (wasm-ld --no-entry, as guest-sdk/c builds) (" + why + ")"
+	case toolchainRust:
+		return "built as a command: rebuild as a library (crate-type = [\"cdylib\"], as guest-sdk/rust builds) (" + why + ")"
+	}
+	return "built as a command: rebuild as a reactor or library (Go: -buildmode=c-shared; C: -mexec-model=reactor or wasm-ld --no-entry; Rust: crate-type cdylib; AssemblyScript: --exportStart _initialize) (" + why + ")"
+}
+
+// markerHint says that the marker export is missing and, when the module
+// exports none of ABI v1's functions either, that it is no secretpath
+// guest at all; with how the module's toolchain gets the marker.
+func markerHint(exports map[string]api.FunctionDefinition, tc string) string {
+	abi := false
+	for name := range guestExports {
+		if _, ok := exports[name]; ok && name != exportReactor {
+			abi = true
+		}
+	}
+	msg := fmt.Sprintf("it lacks the marker export %s: not a secretpath ABI v1 module", exportMarker)
+	if !abi {
+		msg += " (it exports none of ABI v1's functions"
+	} else {
+		msg += " (it exports some of ABI v1's functions but not the marker, () -> (), that says it speaks ABI v1"
+	}
+	switch tc {
+	case toolchainGo:
+		return msg + "; a Go guest imports github.com/secretpath/secretpath/guest-sdk/go and calls secretpath.Register from an init function)"
+	case toolchainRust:
+		return msg + "; a Rust guest calls guest-sdk/rust's export_backend! macro once, which defines it)"
+	case toolchainC:
+		return msg + "; a C guest compiles and links guest-sdk/c/secretpath.c, which defines it, with its own code)"
+	}
+	return msg + "; every guest SDK defines it: a C guest compiles and links guest-sdk/c/secretpath.c with its own code, a guest without an SDK exports an empty function of that name)"
+}
+
+// missingHint adds to a missing export's problem what a guest that lacks
+// it should do.
+func missingHint(name, tc string) string {
+	switch name {
+	case exportConn, exportVar:
+		hint := ": every guest exports both lookups; one that serves no such values returns UNIMPLEMENTED (6) or NOT_FOUND (1)"
+		if tc == toolchainC {
+			hint += " (guest-sdk/c/secretpath.c defines it, over a weak default: link it)"
+		}
+		return hint
+	}
+	return ""
+}
+
+// toolchainOf returns the toolchain a module says built it: Go (its
+// section named "go:buildid", or the producers section's language), Rust
+// or C (the producers section's language or processed-by); "" when the
+// module does not say (a stripped module: wasm-ld --strip-all drops the
+// producers section; Go keeps both).
+func toolchainOf(wasm []byte) string {
+	if len(wasm) < 8 {
+		return ""
+	}
+	r := wasmbin.Reader{B: wasm, Off: 8}
+	for !r.Done() {
+		id := r.Byte()
+		payload := r.Bytes(uint64(r.U32()))
+		if r.Err != nil || id != 0 {
+			continue
+		}
+		pr := wasmbin.Reader{B: payload}
+		switch pr.Name() {
+		case "go:buildid":
+			return toolchainGo
+		case "producers":
+			if tc := producersToolchain(&pr); tc != "" {
+				return tc
+			}
+		}
+	}
+	return ""
+}
+
+// isCommand reports whether a module is a WASI command: it exports a
+// function _start and no function _initialize. Its exports cannot run
+// before _start, which the host never calls (ABI.md §2): prescan refuses
+// it before compiling anything.
+func isCommand(wasm []byte) bool {
+	r := wasmbin.Reader{B: wasm, Off: 8}
+	for !r.Done() {
+		id := r.Byte()
+		payload := r.Bytes(uint64(r.U32()))
+		if r.Err != nil || id != 7 {
+			continue
+		}
+		start, reactor := false, false
+		pr := wasmbin.Reader{B: payload}
+		for n := pr.U32(); n > 0 && pr.Err == nil; n-- {
+			name, kind := pr.Name(), pr.Byte()
+			pr.U32()
+			if kind == 0 {
+				start = start || name == exportStart
+				reactor = reactor || name == exportReactor
+			}
+		}
+		return pr.Err == nil && start && !reactor
+	}
+	return false
+}
+
+// producersToolchain reads a producers section's fields (tool-conventions'
+// ProducersSection.md): language and processed-by name the toolchain.
+func producersToolchain(r *wasmbin.Reader) string {
+	tc := ""
+	for n := r.U32(); n > 0 && r.Err == nil; n-- {
+		field := r.Name()
+		for m := r.U32(); m > 0 && r.Err == nil; m-- {
+			name, _ := r.Name(), r.Name()
+			if r.Err != nil {
+				return ""
+			}
+			switch {
+			case field == "language" && name == "Go", field == "processed-by" && strings.HasPrefix(name, "Go "):
+				return toolchainGo
+			case field == "language" && name == "Rust", field == "processed-by" && name == "rustc":
+				tc = toolchainRust
+			case tc == "" && (field == "language" && strings.HasPrefix(name, "C") ||
+				field == "processed-by" && strings.Contains(name, "clang")): // "clang", "Debian clang", C11, C_plus_plus_14
+				tc = toolchainC
+			}
+		}
+	}
+	return tc
 }
 
 func sameSig(def api.FunctionDefinition, params, results []valType) bool {

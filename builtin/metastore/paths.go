@@ -23,7 +23,8 @@ const HomeEnv = "SECRETPATH_HOME"
 // $SECRETPATH_HOME when set; else, per user, $XDG_DATA_HOME/secretpath
 // (default ~/.local/share/secretpath) on Linux and other Unix systems,
 // ~/Library/Application Support/secretpath on macOS and
-// %LocalAppData%\secretpath on Windows.
+// %LocalAppData%\secretpath on Windows. Without a home directory it has
+// none: the error says which variable to set.
 func DefaultDir() (string, error) {
 	if d := os.Getenv(HomeEnv); d != "" {
 		return d, nil
@@ -33,11 +34,11 @@ func DefaultDir() (string, error) {
 		if d := os.Getenv("LocalAppData"); d != "" {
 			return filepath.Join(d, "secretpath"), nil
 		}
-		return "", errors.New("%LocalAppData% is not set (set " + HomeEnv + ")")
+		return "", errors.New("%LocalAppData% is not set (set " + HomeEnv + ", or [database] sql_alchemy_conn)")
 	case "darwin", "ios":
 		home, err := os.UserHomeDir()
 		if err != nil {
-			return "", fmt.Errorf("%w (set %s)", err, HomeEnv)
+			return "", fmt.Errorf("%w (set %s, or [database] sql_alchemy_conn)", err, HomeEnv)
 		}
 		return filepath.Join(home, "Library", "Application Support", "secretpath"), nil
 	}
@@ -46,7 +47,7 @@ func DefaultDir() (string, error) {
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return "", fmt.Errorf("%w (set %s)", err, HomeEnv)
+		return "", fmt.Errorf("%w (set %s, or [database] sql_alchemy_conn)", err, HomeEnv)
 	}
 	return filepath.Join(home, ".local", "share", "secretpath"), nil
 }

@@ -15,7 +15,6 @@ import (
 	_ "modernc.org/sqlite"             // registers "sqlite"
 
 	"github.com/secretpath/secretpath/resolver"
-	"github.com/secretpath/secretpath/resolver/config"
 	"github.com/secretpath/secretpath/resolver/connection"
 )
 
@@ -37,7 +36,11 @@ type Options struct {
 	FernetKey connection.Secret
 
 	// Dir is the directory of the embedded default database; "" means
-	// [DefaultDir].
+	// [DefaultDir]. When DefaultDir has none (no $HOME and no
+	// $SECRETPATH_HOME), Open still succeeds: a search path that never
+	// reaches the metastore works without a home directory, and the first
+	// lookup or write fails saying why (a lookup's failure is logged as
+	// the tier's, and the search goes on).
 	Dir string
 }
 
@@ -54,6 +57,7 @@ type Store struct {
 	dsnWhere string // where the DSN was set in a config file, "" if not
 	keys     *fernetKeys
 	dir      string // the default database's directory, "" with a DSN
+	dirErr   error  // why the default database has no directory (no $HOME)
 	fileKey  bool   // keys come from (or will be made in) dir/fernet.key
 	openOnce sync.Mutex
 	db       *sql.DB // nil until connected
@@ -100,10 +104,14 @@ func openAt(o Options, dsnWhere, keyWhere string) (*Store, error) {
 		s.dir = o.Dir
 		if s.dir == "" {
 			if s.dir, err = DefaultDir(); err != nil {
-				return nil, fmt.Errorf("%w: metastore: %v", config.ErrInvalid, err)
+				// Only an error if the store is used (see Options.Dir).
+				s.dirErr = fmt.Errorf("metastore: the embedded default database has no directory: %w", err)
+				s.t = target{d: dialectSQLite}
 			}
 		}
-		s.t = sqliteFile(filepath.Join(s.dir, DatabaseFile), defaultBusyTimeoutMS, true)
+		if s.dir != "" {
+			s.t = sqliteFile(filepath.Join(s.dir, DatabaseFile), defaultBusyTimeoutMS, true)
+		}
 	}
 	if s.keys, err = parseFernetKeys(o.FernetKey.Reveal()); err != nil {
 		return nil, settingAt(err, keyWhere)
@@ -159,6 +167,9 @@ func (s *Store) conn(ctx context.Context, create bool) (*sql.DB, *queries, error
 	defer s.openOnce.Unlock()
 	if s.closed {
 		return nil, nil, errors.New("metastore: closed")
+	}
+	if s.dirErr != nil {
+		return nil, nil, s.dirErr
 	}
 	if s.db == nil {
 		if s.t.path != "" {

@@ -2,12 +2,27 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/secretpath/secretpath/internal/testutil"
 )
+
+// init keeps the CLI tests' modules out of the user's compilation cache:
+// with SECRETPATH_CACHE_DIR unset, a module opened from a config would
+// keep its compiled code in ~/.cache/secretpath/wasm. "none" keeps none on
+// disk (an init, not the package's TestMain, which another file holds);
+// the tests of the cache set their own directory.
+func init() {
+	if os.Getenv("SECRETPATH_CACHE_DIR") == "" {
+		os.Setenv("SECRETPATH_CACHE_DIR", "none")
+	}
+}
 
 func TestWasmCheck(t *testing.T) {
 	fixture := func(name string) string { return filepath.Join(repoRoot, "wasmhost", "testdata", name+".wasm") }
@@ -66,6 +81,123 @@ func TestWasmCacheDirRefused(t *testing.T) {
 	entries, err := os.ReadDir(cacheDir)
 	require.NoError(t, err)
 	assert.Empty(t, entries, "nothing was written to the refused directory")
+}
+
+// buildJSONDoc builds the jsondoc Go example (examples/custom-backend/go)
+// for wasip1 with extra go build flags into a temporary directory, as
+// internal/abitest's BuildGoExample does (which always builds a reactor).
+func buildJSONDoc(t *testing.T, flags ...string) string {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		testutil.Missing(t, "the go toolchain is not on PATH (needed to build Go guests)")
+	}
+	out := filepath.Join(t.TempDir(), "jsondoc.wasm")
+	args := append(append([]string{"build"}, flags...), "-trimpath", "-ldflags=-s -w", "-o", out, "./jsondoc")
+	cmd := exec.Command(goBin, args...)
+	cmd.Dir = filepath.Join(repoRoot, "examples", "custom-backend", "go")
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOFLAGS=-buildvcs=false")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %v: %v\n%s", flags, err, b)
+	}
+	return out
+}
+
+// TestWasmCheckGoCommand (issue 15): the jsondoc Go example built with a
+// plain `GOOS=wasip1 GOARCH=wasm go build` is a command; `wasm check` said
+// OK and a lookup then trapped ("unreachable") with no hint. Now both name
+// -buildmode=c-shared; built that way, it checks OK and answers.
+func TestWasmCheckGoCommand(t *testing.T) {
+	t.Setenv("SECRETPATH_CACHE_DIR", t.TempDir())
+	tests := []struct {
+		name       string
+		flags      []string
+		checkCode  int
+		checkOut   []string
+		lookupCode int
+		lookupOut  string
+		lookupErr  []string
+	}{
+		{name: "go build", checkCode: 1,
+			checkOut:   []string{"INVALID", "built as a command: rebuild with -buildmode=c-shared"},
+			lookupCode: 2, lookupErr: []string{"built as a command: rebuild with -buildmode=c-shared", "jsondoc.wasm"}},
+		{name: "go build -buildmode=c-shared", flags: []string{"-buildmode=c-shared"},
+			checkOut:  []string{"OK, secretpath ABI v1", "exports:       _initialize, secretpath_abi_v1"},
+			lookupOut: "smtps://user:pw@relay.example.com:465\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			module := buildJSONDoc(t, tt.flags...)
+			res := runCLI(t, nil, "wasm", "check", module)
+			assert.Equal(t, tt.checkCode, res.code, res.stderr)
+			for _, s := range tt.checkOut {
+				assert.Contains(t, res.stdout, s)
+			}
+			cfg := writeFile(t, t.TempDir(), "s.cfg", "[secrets]\nbackend = "+module+"\n"+
+				`backend_kwargs = {"connections": {"smtp_default": "smtps://user:pw@relay.example.com:465"}}`+"\n")
+			res = runCLI(t, nil, "--config", cfg, "connections", "get", "smtp_default")
+			assert.Equal(t, tt.lookupCode, res.code, res.stderr)
+			assert.Equal(t, tt.lookupOut, res.stdout)
+			for _, s := range tt.lookupErr {
+				assert.Contains(t, res.stderr, s)
+			}
+			assert.NotContains(t, res.stderr, "unreachable")
+		})
+	}
+}
+
+// TestWasmDefaultCache: a CLI lookup through a module keeps its compiled
+// code in the default cache, $SECRETPATH_CACHE_DIR or else the user's
+// cache directory, unless [wasm] cache_dir = none; a second lookup finds
+// it there.
+func TestWasmDefaultCache(t *testing.T) {
+	module := filepath.Join(repoRoot, "wasmhost/testdata/reference.wasm")
+	tests := []struct {
+		name    string
+		env     func(base string) map[string]string
+		extra   string
+		wantDir func(base string) string // "" = no cache on disk
+	}{
+		{name: "SECRETPATH_CACHE_DIR", env: func(base string) map[string]string {
+			return map[string]string{"SECRETPATH_CACHE_DIR": base + "/env-cache", "XDG_CACHE_HOME": base + "/xdg"}
+		}, wantDir: func(base string) string { return base + "/env-cache" }},
+		{name: "the user cache directory", env: func(base string) map[string]string {
+			return map[string]string{"SECRETPATH_CACHE_DIR": "", "XDG_CACHE_HOME": base + "/xdg"}
+		}, wantDir: func(base string) string { return base + "/xdg/secretpath/wasm" }},
+		{name: "cache_dir = none", env: func(base string) map[string]string {
+			return map[string]string{"SECRETPATH_CACHE_DIR": base + "/env-cache", "XDG_CACHE_HOME": base + "/xdg"}
+		}, extra: "[wasm]\ncache_dir = none\n", wantDir: func(string) string { return "" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base, err := filepath.EvalSymlinks(t.TempDir())
+			require.NoError(t, err)
+			for k, v := range tt.env(base) {
+				t.Setenv(k, v)
+			}
+			cfg := writeFile(t, t.TempDir(), "s.cfg", "[secrets]\nbackend = "+module+"\n"+
+				`backend_kwargs = {"v:hello": "world"}`+"\n"+tt.extra)
+			for range 2 {
+				res := runCLI(t, nil, "--config", cfg, "variables", "get", "hello")
+				require.Equal(t, 0, res.code, res.stderr)
+				assert.Equal(t, "world\n", res.stdout)
+				assert.Empty(t, res.stderr)
+			}
+			var compiled []string // files in wazero's directories, anywhere under base
+			require.NoError(t, filepath.WalkDir(base, func(p string, d os.DirEntry, err error) error {
+				if err == nil && !d.IsDir() && strings.HasPrefix(filepath.Base(filepath.Dir(p)), "wazero-") {
+					compiled = append(compiled, p)
+				}
+				return err
+			}))
+			if want := tt.wantDir(base); want == "" {
+				assert.Empty(t, compiled)
+			} else {
+				require.Len(t, compiled, 1, "compiled once, found the second time")
+				assert.Equal(t, want, filepath.Dir(filepath.Dir(compiled[0])))
+			}
+		})
+	}
 }
 
 // uleb appends v as an unsigned LEB128.
