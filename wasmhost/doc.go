@@ -29,7 +29,7 @@
 //	cache_max_bytes = 1073741824   # Options.CacheMaxBytes: pruned to this, oldest files first
 //	name = <name>              # tenant name in errors, logs and metrics; default: the module's
 //	                           # file name without .wasm
-//	memory_pages = 256         # Limits.MemoryPages: 64 KiB pages, 1 to 65536 (Go guests need ~1024)
+//	memory_pages = 256         # Limits.MemoryPages: 64 KiB pages, 1 to 65536 (the std-Go jsondoc example runs in 60)
 //	call_timeout_seconds = 1   # Limits.CallTimeout: each call (init, lookups); up to 3600
 //	max_output_bytes = 65536   # Limits.MaxOutputBytes: a lookup's result
 //	max_log_bytes = 4096       # Limits.MaxLogBytes: what a guest may log per call

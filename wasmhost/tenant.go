@@ -21,7 +21,7 @@ import (
 // defaults of ABI.md §6.
 type Limits struct {
 	// MemoryPages caps each instance's linear memory, in 64 KiB pages
-	// (default 256 = 16 MiB; Go guests need about 1024).
+	// (default 256 = 16 MiB; the std-Go jsondoc example starts and answers in 60).
 	MemoryPages uint32
 	// CallTimeout bounds each call into the guest: init and every lookup
 	// (default 1 s). Trusted tenants have no deadline.

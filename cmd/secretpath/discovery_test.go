@@ -103,7 +103,7 @@ func TestConfigDiscovery(t *testing.T) {
 func TestConfigFromTheEnvironment(t *testing.T) {
 	t.Setenv(metastore.HomeEnv, t.TempDir())
 	named := localfsConfig(t, t.TempDir(), "named.cfg", "from-file")
-	t.Run("no config: environment only", func(t *testing.T) {
+	t.Run("no config: the environment, then the metastore", func(t *testing.T) {
 		t.Chdir(t.TempDir())
 		t.Setenv("AIRFLOW_CONN_FROM_ENV", "mysql://u:p@env-host:3306/db")
 		t.Setenv("AIRFLOW_VAR_GREETING", "hi")

@@ -25,6 +25,10 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Setenv(metastore.HomeEnv, dir)
+	// Compiled modules go to a cache of this run, never the user's.
+	if os.Getenv("SECRETPATH_CACHE_DIR") == "" {
+		os.Setenv("SECRETPATH_CACHE_DIR", filepath.Join(dir, "wasm-cache"))
+	}
 	testutil.GuardMetadata()
 	code := m.Run()
 	os.RemoveAll(dir)

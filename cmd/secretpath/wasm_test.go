@@ -18,12 +18,6 @@ import (
 // keep its compiled code in ~/.cache/secretpath/wasm. "none" keeps none on
 // disk (an init, not the package's TestMain, which another file holds);
 // the tests of the cache set their own directory.
-func init() {
-	if os.Getenv("SECRETPATH_CACHE_DIR") == "" {
-		os.Setenv("SECRETPATH_CACHE_DIR", "none")
-	}
-}
-
 func TestWasmCheck(t *testing.T) {
 	fixture := func(name string) string { return filepath.Join(repoRoot, "wasmhost", "testdata", name+".wasm") }
 	tests := []struct {
