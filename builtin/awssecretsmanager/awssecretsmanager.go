@@ -36,6 +36,14 @@
 // aliases: {"login": ["db_user"], "host": ["endpoint"]} ("user" is accepted
 // for "login"). Variables and configs are returned as stored.
 //
+// Lookup returns the standardized form Airflow's get_conn_value returns:
+// the seven fields in that order, null where absent. Connection (the
+// resolver's path) builds the connection Airflow's Connection.from_json
+// builds from it. A secret without a conn_type, or with a falsy one (null,
+// "", false, 0, [], {}), is a connection without conn_type, as in Airflow:
+// its URI starts with "//" and its JSON form has "conn_type": null. Every
+// other field is parsed and checked as in a secret with a conn_type.
+//
 // # backend_kwargs
 //
 //	connections_prefix, variables_prefix, config_prefix
@@ -117,6 +125,7 @@ import (
 	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // Name is the backend's registered name.
@@ -277,19 +286,47 @@ func (b *Backend) Name() string { return Name }
 // with a JSON secret's aliases mapped to Airflow's field names, a variable
 // or a config value as stored.
 func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	v, std, err := b.lookup(ctx, req)
+	if err != nil || std == nil {
+		return v, err
+	}
+	return std.String(), nil
+}
+
+// Connection returns connection req.ID as Airflow builds it from what
+// Lookup returns (resolver.ConnectionBackend): a URI secret is parsed as
+// the resolver parses any; a JSON secret without a conn_type, or with a
+// falsy one, is a connection without conn_type, as Airflow's
+// Connection.from_json makes it.
+func (b *Backend) Connection(ctx context.Context, req resolver.Request) (connection.Connection, error) {
+	v, std, err := b.lookup(ctx, req)
+	switch {
+	case err != nil:
+		return connection.Connection{}, err
+	case std != nil:
+		return connectionFrom(req.ID, std)
+	case v == "": // Airflow: a falsy value is no connection
+		return connection.Connection{}, resolver.ErrNotFound
+	}
+	return connection.Parse(req.ID, v)
+}
+
+// lookup reads req's secret; a JSON connection secret comes back
+// standardized, in std.
+func (b *Backend) lookup(ctx context.Context, req resolver.Request) (v string, std *stdSecret, err error) {
 	p, ok := b.places.For(req.Kind)
 	if !ok {
-		return "", kit.NotServed(req.Kind)
+		return "", nil, kit.NotServed(req.Kind)
 	}
 	v, name, err := b.get(ctx, p, req.ID)
 	if err != nil || req.Kind != resolver.KindConnection || !isJSONSecret(v) {
-		return v, err
+		return v, nil, err
 	}
-	out, err := standardize(v, b.aliases)
+	std, err = standardizeFields(v, b.aliases)
 	if err != nil {
-		return "", fmt.Errorf("secret %q: %w", name, err)
+		return "", nil, fmt.Errorf("secret %q: %w", name, err)
 	}
-	return out, nil
+	return "", std, nil
 }
 
 func (b *Backend) get(ctx context.Context, p *kit.Place, id string) (value, name string, err error) {

@@ -324,3 +324,113 @@ func TestDescribe(t *testing.T) {
 	assert.Equal(t, `secret "airflow/connections:db_main"`, x.Steps[0].Asked)
 	assert.Equal(t, []string{"airflow/connections:db_main"}, f.Names(awsfake.TargetGetSecretValue))
 }
+
+// TestJSONSecretConnType: a JSON secret builds the connection Airflow's
+// Connection.from_json builds from get_conn_value's standardized form. The
+// vectors with a conn_type are Airflow's own (test_secrets_manager.py,
+// "broken field mode"); the others are the same secrets without their
+// conn_type, and falsy conn_types, which Airflow drops (conn_type None,
+// get_uri starting "//").
+func TestJSONSecretConnType(t *testing.T) {
+	const airflowSecret = `{"user": "airflow", "pass": "airflow", "host": "host", "port": 5432, "schema": "airflow"`
+	tests := []struct {
+		name, secret string
+		words        map[string]any // extra_conn_words
+		wantURI      string
+		wantJSON     string // RevealedJSON, Airflow's to_dict
+	}{
+		{name: "Airflow: broken field mode", secret: airflowSecret + `, "engine": "postgresql"}`,
+			wantURI:  "postgres://airflow:airflow@host:5432/airflow",
+			wantJSON: `{"conn_id": "c", "conn_type": "postgres", "description": null, "host": "host", "schema": "airflow", "login": "airflow", "password": "airflow", "port": 5432, "extra": null}`},
+		{name: "Airflow: extra words added", secret: `{"usuario": "airflow", "pass": "airflow", "host": "host", "port": 5432, "schema": "airflow", "engine": "postgresql"}`,
+			words:    map[string]any{"user": []string{"usuario"}},
+			wantURI:  "postgres://airflow:airflow@host:5432/airflow",
+			wantJSON: `{"conn_id": "c", "conn_type": "postgres", "description": null, "host": "host", "schema": "airflow", "login": "airflow", "password": "airflow", "port": 5432, "extra": null}`},
+		{name: "Airflow: extra allows nested JSON", secret: `{"conn_type": "postgresql", "user": "airflow", "password": "airflow", "host": "airflow", "extra": {"foo": "bar"}}`,
+			wantURI:  "postgres://airflow:airflow@airflow/?foo=bar",
+			wantJSON: `{"conn_id": "c", "conn_type": "postgres", "description": null, "host": "airflow", "schema": null, "login": "airflow", "password": "airflow", "port": null, "extra": {"foo": "bar"}}`},
+		{name: "Airflow: url encoding (values are verbatim)", secret: `{"conn_type": "postgresql", "user": "is%20url%20encoded", "password": "not url encoded", "host": "not%2520idempotent", "extra": "{\"foo\": \"bar\"}"}`,
+			wantURI:  "postgres://is%2520url%2520encoded:not%20url%20encoded@not%252520idempotent/?foo=bar",
+			wantJSON: `{"conn_id": "c", "conn_type": "postgres", "description": null, "host": "not%2520idempotent", "schema": null, "login": "is%20url%20encoded", "password": "not url encoded", "port": null, "extra": {"foo": "bar"}}`},
+		{name: "url encoding without conn_type", secret: `{"user": "is%20url%20encoded", "password": "not url encoded", "host": "not%2520idempotent", "extra": "{\"foo\": \"bar\"}"}`,
+			wantURI:  "//is%2520url%2520encoded:not%20url%20encoded@not%252520idempotent/?foo=bar",
+			wantJSON: `{"conn_id": "c", "conn_type": null, "description": null, "host": "not%2520idempotent", "schema": null, "login": "is%20url%20encoded", "password": "not url encoded", "port": null, "extra": {"foo": "bar"}}`},
+		{name: "broken field mode without conn_type", secret: airflowSecret + `}`,
+			wantURI:  "//airflow:airflow@host:5432/airflow",
+			wantJSON: `{"conn_id": "c", "conn_type": null, "description": null, "host": "host", "schema": "airflow", "login": "airflow", "password": "airflow", "port": 5432, "extra": null}`},
+		{name: "extra words without conn_type", secret: `{"usuario": "airflow", "pass": "airflow", "endpoint": "host", "port": "5432", "database": "airflow"}`,
+			words:    map[string]any{"user": []string{"usuario"}, "host": []string{"endpoint"}},
+			wantURI:  "//airflow:airflow@host:5432/airflow",
+			wantJSON: `{"conn_id": "c", "conn_type": null, "description": null, "host": "host", "schema": "airflow", "login": "airflow", "password": "airflow", "port": 5432, "extra": null}`},
+		{name: "nested extra without conn_type", secret: `{"user": "airflow", "password": "airflow", "host": "airflow", "extra": {"foo": "bar", "a": 1}}`,
+			wantURI:  "//airflow:airflow@airflow/?__extra__=%7B%22foo%22%3A+%22bar%22%2C+%22a%22%3A+1%7D", // 1 would come back as "1"
+			wantJSON: `{"conn_id": "c", "conn_type": null, "description": null, "host": "airflow", "schema": null, "login": "airflow", "password": "airflow", "port": null, "extra": {"foo": "bar", "a": 1}}`},
+		{name: "string extra without conn_type", secret: `{"username": "u", "extra": "{\"foo\": \"bar\"}"}`,
+			wantURI:  "//u@/?foo=bar",
+			wantJSON: `{"conn_id": "c", "conn_type": null, "description": null, "host": null, "schema": null, "login": "u", "password": null, "port": null, "extra": {"foo": "bar"}}`},
+		{name: "password alone", secret: `{"key": "k"}`,
+			wantURI:  "//:k@",
+			wantJSON: `{"conn_id": "c", "conn_type": null, "description": null, "host": null, "schema": null, "login": null, "password": "k", "port": null, "extra": null}`},
+		{name: "empty object", secret: `{}`,
+			wantURI:  "//",
+			wantJSON: `{"conn_id": "c", "conn_type": null, "description": null, "host": null, "schema": null, "login": null, "password": null, "port": null, "extra": null}`},
+		{name: "keys that stand for nothing are dropped", secret: `{"server": "h", "description": "d", "uri": "x://y"}`,
+			wantURI:  "//h",
+			wantJSON: `{"conn_id": "c", "conn_type": null, "description": null, "host": "h", "schema": null, "login": null, "password": null, "port": null, "extra": null}`},
+	}
+	// Python's falsy values: from_json drops the conn_type.
+	for _, falsy := range []string{`null`, `""`, `false`, `0`, `0.0`, `-0`, `1e-400`, `[]`, `{ }`} {
+		tests = append(tests, struct {
+			name, secret string
+			words        map[string]any
+			wantURI      string
+			wantJSON     string
+		}{name: "falsy conn_type " + falsy, secret: `{"connection_type": ` + falsy + `, "remote_host": "h", "port": 22}`,
+			wantURI:  "//h:22",
+			wantJSON: `{"conn_id": "c", "conn_type": null, "description": null, "host": "h", "schema": null, "login": null, "password": null, "port": 22, "extra": null}`})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t)
+			f.PutSecret("airflow/connections/c", tt.secret)
+			kw := fakeKwargs(f, nil)
+			if tt.words != nil {
+				kw["extra_conn_words"] = tt.words
+			}
+			r := resolver.New(resolver.WithBackend(awssecretsmanager.Name, mustOpen(t, kw)))
+			c, err := r.Connection(t.Context(), "c")
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantURI, c.URI())
+			got, err := c.RevealedJSON()
+			require.NoError(t, err)
+			assert.JSONEq(t, tt.wantJSON, string(got))
+		})
+	}
+}
+
+// TestJSONSecretConnTypeErrors: without a conn_type the other fields are
+// checked as with one; a conn_type that is truthy but not a string is
+// still refused. Errors name the field, never its value.
+func TestJSONSecretConnTypeErrors(t *testing.T) {
+	tests := []struct {
+		name, secret, wantField string
+	}{
+		{"port not an integer", `{"host": "h", "port": "SECRET-VALUE"}`, "port"},
+		{"port out of range", `{"host": "h", "port": 70000}`, "port"},
+		{"extra not an object", `{"host": "h", "extra": "[\"SECRET-VALUE\"]"}`, "extra"},
+		{"login not a string", `{"user": ["SECRET-VALUE"]}`, "login"},
+		{"conn_type a number", `{"engine": 5, "host": "SECRET-VALUE"}`, "conn_type"},
+		{"conn_type true", `{"conn_type": true, "host": "SECRET-VALUE"}`, "conn_type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t)
+			f.PutSecret("airflow/connections/c", tt.secret)
+			r := resolver.New(resolver.WithBackend(awssecretsmanager.Name, mustOpen(t, fakeKwargs(f, nil))))
+			_, err := r.Connection(t.Context(), "c")
+			require.ErrorIs(t, err, connection.ErrInvalid)
+			assert.Contains(t, err.Error(), tt.wantField)
+			assert.NotContains(t, err.Error(), "SECRET-VALUE")
+		})
+	}
+}

@@ -6,9 +6,10 @@ import (
 )
 
 var (
-	_ resolver.Backend   = (*Backend)(nil)
-	_ resolver.Named     = (*Backend)(nil)
-	_ resolver.Describer = (*Backend)(nil)
+	_ resolver.Backend           = (*Backend)(nil)
+	_ resolver.ConnectionBackend = (*Backend)(nil)
+	_ resolver.Named             = (*Backend)(nil)
+	_ resolver.Describer         = (*Backend)(nil)
 )
 
 // Describe names the secret a lookup of req reads, for resolver.Explain.

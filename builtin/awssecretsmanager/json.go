@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -90,13 +91,27 @@ var errJSONSecret = fmt.Errorf("%w: the JSON secret is not a valid JSON object",
 // dropped. Values are copied verbatim, so the resolver's parser sees them
 // as Airflow's Connection.from_json would.
 func standardize(secret string, a *aliases) (string, error) {
+	s, err := standardizeFields(secret, a)
+	if err != nil {
+		return "", err
+	}
+	return s.String(), nil
+}
+
+// stdSecret is a standardized JSON secret: the raw JSON value of each field
+// of fieldOrder, nil for null.
+type stdSecret [len(fieldOrder)]json.RawMessage
+
+var connTypeIndex = indexOf("conn_type")
+
+func standardizeFields(secret string, a *aliases) (*stdSecret, error) {
 	dec := json.NewDecoder(strings.NewReader(secret))
 	tok, err := dec.Token()
 	if err != nil {
-		return "", jsonErr(dec, err)
+		return nil, jsonErr(dec, err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return "", fmt.Errorf("%w: it does not start with '{'", errJSONSecret)
+		return nil, fmt.Errorf("%w: it does not start with '{'", errJSONSecret)
 	}
 	type member struct {
 		key string
@@ -107,12 +122,12 @@ func standardize(secret string, a *aliases) (string, error) {
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return "", jsonErr(dec, err)
+			return nil, jsonErr(dec, err)
 		}
 		key, _ := tok.(string) // an object's tokens here are always keys
 		var val json.RawMessage
 		if err := dec.Decode(&val); err != nil {
-			return "", jsonErr(dec, err)
+			return nil, jsonErr(dec, err)
 		}
 		if i, dup := pos[key]; dup {
 			members[i].val = val
@@ -122,14 +137,33 @@ func standardize(secret string, a *aliases) (string, error) {
 		members = append(members, member{key, val})
 	}
 	if _, err := dec.Token(); err != nil { // the closing '}'
-		return "", jsonErr(dec, err)
+		return nil, jsonErr(dec, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return "", fmt.Errorf("%w: extra data after the object at offset %d", errJSONSecret, dec.InputOffset())
+		return nil, fmt.Errorf("%w: extra data after the object at offset %d", errJSONSecret, dec.InputOffset())
 	}
 
+	var s stdSecret
+	for i := range fieldOrder {
+		for _, m := range members {
+			if a[i][m.key] {
+				s[i] = m.val
+				break
+			}
+		}
+	}
+	return &s, nil
+}
+
+// String is the standardized secret as Airflow's get_conn_value returns it
+// (json.dumps of the dict, in fieldOrder).
+func (s *stdSecret) String() string {
 	var b bytes.Buffer
-	b.Grow(len(secret) + 80)
+	n := 80
+	for _, v := range s {
+		n += len(v)
+	}
+	b.Grow(n)
 	b.WriteByte('{')
 	for i, field := range fieldOrder {
 		if i > 0 {
@@ -138,21 +172,69 @@ func standardize(secret string, a *aliases) (string, error) {
 		b.WriteByte('"')
 		b.WriteString(field)
 		b.WriteString(`": `)
-		var val json.RawMessage
-		for _, m := range members {
-			if a[i][m.key] {
-				val = m.val
-				break
-			}
-		}
-		if val == nil {
+		if s[i] == nil {
 			b.WriteString("null")
 		} else {
-			b.Write(val)
+			b.Write(s[i])
 		}
 	}
 	b.WriteByte('}')
-	return b.String(), nil
+	return b.String()
+}
+
+// hasConnType reports whether conn_type is truthy in Python's sense:
+// Connection.from_json drops a falsy conn_type (null, false, "", 0, [], {})
+// and builds the connection without one.
+func (s *stdSecret) hasConnType() bool {
+	return pyTruthy(s[connTypeIndex])
+}
+
+// pyTruthy is Python's bool() of a JSON value as json.loads reads it.
+func pyTruthy(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return false
+	}
+	switch raw[0] {
+	case 'n', 'f':
+		return false
+	case 't':
+		return true
+	case '"':
+		return len(raw) > 2 // "" is the only spelling of the empty string
+	case '[', '{':
+		var b bytes.Buffer
+		if json.Compact(&b, raw) != nil {
+			return true
+		}
+		return b.Len() > 2
+	}
+	// A number: Python reads an integer exactly and a float rounded, so
+	// both are zero exactly when Go's nearest float64 is (1e-400 is 0.0).
+	f, _ := strconv.ParseFloat(string(raw), 64)
+	return f != 0
+}
+
+// connectionFrom builds the connection Airflow's Connection.from_json
+// builds from a standardized secret. With a truthy conn_type that is the
+// resolver's ParseJSON of the secret's standardized form. Without one,
+// Airflow builds a connection whose conn_type is None; the resolver's
+// ParseJSON insists on conn_type (a JSON connection written by hand needs
+// one), so the form is parsed with a stand-in conn_type, which is then
+// removed: every other field goes through the same parser either way.
+func connectionFrom(connID string, s *stdSecret) (connection.Connection, error) {
+	if s.hasConnType() {
+		return connection.ParseJSON(connID, s.String())
+	}
+	t := *s
+	t[connTypeIndex] = json.RawMessage(`"x"`)
+	c, err := connection.ParseJSON(connID, t.String())
+	if err != nil {
+		return connection.Connection{}, err
+	}
+	c.ConnType = ""
+	c.ClearPresent(connection.FieldConnType)
+	return c, nil
 }
 
 // jsonErr describes a decoding error by offset only: encoding/json's

@@ -204,3 +204,22 @@ func compact(raw []byte) string {
 	}
 	return b.String()
 }
+
+// TestPyTruthy: Python's bool() of a conn_type as json.loads reads it.
+func TestPyTruthy(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want bool
+	}{
+		{`null`, false}, {`false`, false}, {`true`, true},
+		{`""`, false}, {`" "`, true}, {`"0"`, true}, {`"\u0000"`, true}, {`"x"`, true},
+		{`0`, false}, {`-0`, false}, {`0.0`, false}, {`-0.0e5`, false}, {`1e-400`, false},
+		{`1`, true}, {`-1`, true}, {`0.5`, true}, {`1e400`, true}, {`100000000000000000000000`, true},
+		{`[]`, false}, {`[ ]`, false}, {`[0]`, true}, {`[[]]`, true},
+		{`{}`, false}, {"{\n}", false}, {`{"a": null}`, true},
+		{` null `, false}, {` "x" `, true},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, pyTruthy(json.RawMessage(tt.raw)), tt.raw)
+	}
+}
