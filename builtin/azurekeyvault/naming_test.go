@@ -1,7 +1,6 @@
 package azurekeyvault_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -105,10 +104,6 @@ func TestNames(t *testing.T) {
 			}
 		})
 	}
-}
-
-func lookup(ctx context.Context, b *azurekeyvault.Backend, k resolver.Kind, id string) (string, error) {
-	return b.Lookup(ctx, resolver.Request{Kind: k, ID: id})
 }
 
 // TestNamesCollide: Key Vault compares names ignoring case, and '_', '.'
