@@ -1,8 +1,14 @@
 package vault_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"time"
 	"testing"
 
 	"github.com/hashicorp/vault/api"
@@ -207,4 +213,32 @@ func TestPathListsOptions(t *testing.T) {
 		require.ErrorIs(t, err, config.ErrInvalid, tt.name)
 		assert.Contains(t, err.Error(), tt.want, tt.name)
 	}
+}
+
+// TestPathListsTimeout: timeout bounds the whole lookup, every path of
+// the list included, not each path: two reads that each take 60% of it
+// end in the deadline.
+func TestPathListsTimeout(t *testing.T) {
+	f := newFake(t)
+	f.Put("secret", "c/x", map[string]any{"value": "too late"})
+	target, err := url.Parse(f.URL)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v1/secret/data/") {
+			select {
+			case <-time.After(600 * time.Millisecond):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(slow.Close)
+	b := mustOpen(t, f.kwargs(map[string]any{"url": slow.URL, "timeout": 1, "variables_path": []string{"a", "b", "c"}}))
+	start := time.Now()
+	_, err = b.Lookup(t.Context(), varReq("x"))
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.NotErrorIs(t, err, resolver.ErrNotFound)
+	assert.Less(t, time.Since(start), 1500*time.Millisecond, "one timeout for the lookup, not one per path")
 }
