@@ -8,8 +8,8 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/vault/api"
 	"github.com/stretchr/testify/assert"
