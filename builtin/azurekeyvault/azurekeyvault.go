@@ -76,6 +76,13 @@ type Options struct {
 	// included: 0 means DefaultTimeout, a negative value no bound but the
 	// caller's context.
 	Timeout time.Duration
+	// MultiTeam is Airflow's [core] multi_team. When true, an id that
+	// spells a team-scoped name once mapped (<team>--<id>, as teama__db
+	// gives) is not found without a request when the lookup carries no
+	// team, as newest Airflow does; when false (the default, and
+	// Airflow's), such an id is an ordinary id: aws__prod is read from
+	// airflow-connections-aws--prod.
+	MultiTeam bool
 }
 
 // Backend reads connections, variables and configs from Azure Key Vault
@@ -108,7 +115,7 @@ func New(o Options) (*Backend, error) {
 	if sep == "" {
 		sep = DefaultSep
 	}
-	n, err := newNamer(sep)
+	n, err := newNamer(sep, o.MultiTeam)
 	if err != nil {
 		return nil, err
 	}
@@ -143,8 +150,8 @@ func (b *Backend) Name() string { return Name }
 
 // Lookup returns the value of secret <prefix><sep>id, the prefix being
 // the connections, variables or config prefix as req.Kind says (see
-// SecretName). req.Team is not used: the secret is the one a lookup
-// without a team reads.
+// SecretName). req.Team does not change the secret read: it is the one a
+// lookup without a team reads (team-scoped names are not read yet).
 func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
@@ -159,14 +166,15 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 // SecretName returns the name of the secret a lookup of req reads, or an
 // error matching resolver.ErrNotFound that says why no secret is read for
 // it (the kind is off or unknown, the id is empty, spells a team-scoped
-// name, or gives a name Key Vault cannot hold). req.Team is not used. It
+// name while Options.MultiTeam is on and req.Team is empty, or gives a
+// name Key Vault cannot hold). req.Team does not change the name. It
 // makes no request.
 func (b *Backend) SecretName(req resolver.Request) (string, error) {
 	p, ok := b.places.For(req.Kind)
 	if !ok {
 		return "", fmt.Errorf("%w: unknown kind %v", resolver.ErrNotFound, req.Kind)
 	}
-	return b.namer.name(p, req.ID)
+	return b.namer.name(p, req.ID, req.Team)
 }
 
 // get reads secret name's latest version.

@@ -32,10 +32,14 @@
 //     search goes on to the next tier;
 //   - answers "not found" without a request for an empty id.
 //
-// As newest Airflow does, an id that spells a team-scoped name once
-// mapped (<team>--<id>: a first segment without sep followed by "--", as
-// my__db gives) is never looked up: lookups carry no team, and such a
-// secret belongs to a team.
+// As newest Airflow does (PR #71078), when [core] multi_team is on in the
+// config file (Options.MultiTeam in Go; off by default), an id that spells
+// a team-scoped name once mapped (<team>--<id>: a first segment without
+// sep followed by "--", as my__db gives) is not found without a request
+// when the lookup carries no team: such a secret belongs to a team. With
+// multi_team off, it is an ordinary id: aws__prod is read from
+// airflow-connections-aws--prod. A lookup's team does not change the
+// secret read (team-scoped names are not read yet).
 //
 // # backend_kwargs
 //

@@ -60,8 +60,8 @@ func Example() {
 
 // The secret each id is read from, as backend_kwargs configure it: '_'
 // (and '.') become sep over the whole name; ids that cannot make a Key
-// Vault name, or that spell a team-scoped one, are not found without a
-// request. Building the backend makes no request.
+// Vault name are not found without a request; teama__db is an ordinary id
+// ([core] multi_team is off). Building the backend makes no request.
 func ExampleBackend_SecretName() {
 	kwargs, err := config.ParseKwargs([]byte(`{
 		"vault_url": "https://myvault.vault.azure.net/",
@@ -96,6 +96,6 @@ func ExampleBackend_SecretName() {
 	// airflow-conns-reporting-db <nil>
 	// retry-policy <nil>
 	// airflow-config-sql-alchemy-conn <nil>
-	//  not found: id "teama__db": spells a team-scoped secret name (<team>--<id>), which newest Airflow never reads without a team
+	// airflow-conns-teama--db <nil>
 	//  not found: id "a:b": secret name "a:b" is not a valid Key Vault secret name (1-127 of 0-9, a-z, A-Z and -), so no such secret can exist
 }

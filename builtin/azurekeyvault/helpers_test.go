@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net"
@@ -22,6 +23,7 @@ import (
 	"github.com/secretpath/secretpath/internal/azurefake"
 	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // loopbackDial refuses every address but a loopback IP: no test can reach
@@ -79,6 +81,35 @@ func fakeKwargs(t testing.TB, f *azurefake.Server, extra map[string]any) map[str
 func openKwargs(t *testing.T, kw map[string]any) (resolver.Backend, error) {
 	t.Helper()
 	return testutil.OpenKwargs(t, azurekeyvault.Name, kw)
+}
+
+// openConfig builds the backend through the registry with cfg as the
+// text of the config file airflow.cfg ("" and no environ: no file) and
+// environ as the process environment.
+func openConfig(t *testing.T, kw map[string]any, cfg string, environ []string) (*azurekeyvault.Backend, error) {
+	t.Helper()
+	raw, err := json.Marshal(kw)
+	require.NoError(t, err)
+	kwargs, err := config.ParseKwargs(raw)
+	require.NoError(t, err)
+	name := ""
+	if cfg != "" {
+		name = "airflow.cfg"
+	}
+	file, err := config.Parse(name, []byte(cfg), environ)
+	require.NoError(t, err)
+	b, err := resolver.OpenBackend(t.Context(), azurekeyvault.Name, resolver.Env{Kwargs: kwargs, Config: file})
+	if err != nil {
+		return nil, err
+	}
+	return b.(*azurekeyvault.Backend), nil
+}
+
+func mustOpenConfig(t *testing.T, kw map[string]any, cfg string, environ []string) *azurekeyvault.Backend {
+	t.Helper()
+	b, err := openConfig(t, kw, cfg, environ)
+	require.NoError(t, err)
+	return b
 }
 
 func mustOpen(t *testing.T, kw map[string]any) *azurekeyvault.Backend {

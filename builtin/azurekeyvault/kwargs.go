@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -245,6 +246,31 @@ func (s *settings) identityChain(co azcore.ClientOptions) (azcore.TokenCredentia
 	return chain, nil
 }
 
+// multiTeam reads [core] multi_team (AIRFLOW__CORE__MULTI_TEAM first) as
+// Airflow's conf.getboolean(..., fallback=False) does: absent is false;
+// the text is lower-cased, cut at '#' and trimmed, then
+// true/t/1/yes/y/on or false/f/0/no/n/off (resolver/config exports no
+// helper for this; it is the rule its own [secrets] use_cache follows).
+// Anything else is a configuration error naming where the option is set,
+// never its value.
+func multiTeam(c *config.File) (bool, error) {
+	v, ok := c.Get("core", "multi_team")
+	if !ok {
+		return false, nil
+	}
+	s := strings.ToLower(v)
+	if i := strings.IndexByte(s, '#'); i >= 0 {
+		s = s[:i]
+	}
+	switch strings.TrimSpace(s) {
+	case "true", "t", "1", "yes", "y", "on":
+		return true, nil
+	case "false", "f", "0", "no", "n", "off":
+		return false, nil
+	}
+	return false, c.Section("core").Errorf("multi_team", "must be a boolean (true/false, t/f, 1/0, yes/no, y/n, on/off)")
+}
+
 // open builds a Backend from env's backend_kwargs (see the package doc).
 func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 	kw := env.Kwargs
@@ -267,6 +293,10 @@ func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
+	multiTeam, err := multiTeam(env.Config)
+	if err != nil {
+		return nil, err
+	}
 	sco := azsecrets.ClientOptions{ClientOptions: co, DisableChallengeResourceVerification: !s.verifyChallenge}
 	sco.APIVersion = s.apiVersion
 	b, err := New(Options{
@@ -278,6 +308,7 @@ func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 		Configs:     s.locations.Configs,
 		Sep:         s.sep,
 		Timeout:     s.timeout,
+		MultiTeam:   multiTeam,
 	})
 	if err != nil {
 		return nil, err

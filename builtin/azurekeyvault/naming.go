@@ -24,18 +24,21 @@ var (
 	errKindOff     = errors.New("this kind is switched off (its prefix is null)")
 	errEmptyID     = errors.New("an empty id is never looked up")
 	errInvalidName = errors.New("is not a valid Key Vault secret name (1-127 of 0-9, a-z, A-Z and -), so no such secret can exist")
-	errTeamScoped  = errors.New("spells a team-scoped secret name (<team>--<id>), which newest Airflow never reads without a team")
+	errTeamScoped  = errors.New("spells a team-scoped secret name (<team>--<id>), which newest Airflow never reads without a team when [core] multi_team is on")
 )
 
 // namer builds secret names the way Airflow's AzureKeyVaultBackend does.
 type namer struct {
 	sep  string
 	team *regexp.Regexp // Airflow's _is_team_specific_accessed_as_global pattern
+	// multiTeam is [core] multi_team: only then is an id that spells a
+	// team-scoped name refused (Airflow PR #71078).
+	multiTeam bool
 }
 
 // newNamer checks sep: it is part of every name, so it must be made of
 // characters Key Vault accepts.
-func newNamer(sep string) (namer, error) {
+func newNamer(sep string, multiTeam bool) (namer, error) {
 	if sep == "" || !validChars(sep) {
 		return namer{}, fmt.Errorf("%w: backend_kwargs key %q must be one or more of 0-9, a-z, A-Z and - (it is part of every Key Vault secret name)", config.ErrInvalid, "sep")
 	}
@@ -48,7 +51,7 @@ func newNamer(sep string) (namer, error) {
 			class.WriteByte(c)
 		}
 	}
-	return namer{sep: sep, team: regexp.MustCompile(`^[^` + class.String() + `]+` + teamSep + `.+$`)}, nil
+	return namer{sep: sep, team: regexp.MustCompile(`^[^` + class.String() + `]+` + teamSep + `.+$`), multiTeam: multiTeam}, nil
 }
 
 // place maps a compiled prefix (the characters of sep already stripped
@@ -66,9 +69,10 @@ func (n namer) place(p *kit.Place) error {
 	return nil
 }
 
-// name returns the secret name for id, or an error wrapping
-// resolver.ErrNotFound when no request is to be made.
-func (n namer) name(p *kit.Place, id string) (string, error) {
+// name returns the secret name for id, looked up with team (or without
+// one: ""), or an error wrapping resolver.ErrNotFound when no request is
+// to be made.
+func (n namer) name(p *kit.Place, id, team string) (string, error) {
 	switch {
 	case !p.On:
 		return "", notFound(id, errKindOff)
@@ -76,7 +80,7 @@ func (n namer) name(p *kit.Place, id string) (string, error) {
 		return "", notFound(id, errEmptyID)
 	}
 	mapped := n.mapName(id)
-	if n.team.MatchString(mapped) {
+	if n.multiTeam && team == "" && n.team.MatchString(mapped) {
 		return "", notFound(id, errTeamScoped)
 	}
 	name := mapped

@@ -1,7 +1,6 @@
 package azurekeyvault_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -18,16 +17,19 @@ import (
 // TestNames: every naming and not-found rule, checked on the wire. A row
 // with wantName stores a secret under that name and expects the lookup to
 // ask for exactly it and return its value; a row with wantWhy expects "not
-// found" without any request to the vault.
+// found" without any request to the vault. multiTeam sets [core]
+// multi_team = True in the config file the backend is opened with.
 func TestNames(t *testing.T) {
 	long := strings.Repeat("a", azurekeyvault.MaxNameLen-len("airflow-variables-"))
 	tests := []struct {
-		name     string
-		kw       map[string]any
-		kind     resolver.Kind
-		id       string
-		wantName string
-		wantWhy  string
+		name      string
+		kw        map[string]any
+		multiTeam bool
+		kind      resolver.Kind
+		id        string
+		team      string
+		wantName  string
+		wantWhy   string
 	}{
 		// Airflow's rules.
 		{name: "default connection", kind: resolver.KindConnection, id: "smtp_default", wantName: "airflow-connections-smtp-default"},
@@ -51,9 +53,17 @@ func TestNames(t *testing.T) {
 		{name: "variables prefix null", kw: map[string]any{"variables_prefix": nil}, kind: resolver.KindVariable, id: "hello", wantWhy: "switched off"},
 		{name: "config prefix null", kw: map[string]any{"config_prefix": nil}, kind: resolver.KindConfig, id: "k", wantWhy: "switched off"},
 		{name: "empty id", kind: resolver.KindVariable, id: "", wantWhy: "empty id"},
-		{name: "team-scoped by double underscore", kind: resolver.KindConnection, id: "teama__my_db", wantWhy: "team-scoped"},
-		{name: "team-scoped as written", kind: resolver.KindVariable, id: "teama--hello", wantWhy: "team-scoped"},
-		{name: "team-scoped with an empty prefix", kw: map[string]any{"variables_prefix": ""}, kind: resolver.KindVariable, id: "t__k", wantWhy: "team-scoped"},
+		// [core] multi_team off (Airflow's default, PR #71078): an id with
+		// "__" is an ordinary id.
+		{name: "double underscore without multi_team", kind: resolver.KindConnection, id: "aws__prod", wantName: "airflow-connections-aws--prod"},
+		{name: "team-scoped as written without multi_team", kind: resolver.KindVariable, id: "teama--hello", wantName: "airflow-variables-teama--hello"},
+		{name: "empty prefix without multi_team", kw: map[string]any{"variables_prefix": ""}, kind: resolver.KindVariable, id: "t__k", wantName: "t--k"},
+		// multi_team on: refused without a team; with one, the global name.
+		{name: "team-scoped by double underscore", multiTeam: true, kind: resolver.KindConnection, id: "aws__prod", wantWhy: "team-scoped"},
+		{name: "team-scoped as written", multiTeam: true, kind: resolver.KindVariable, id: "teama--hello", wantWhy: "team-scoped"},
+		{name: "team-scoped with an empty prefix", multiTeam: true, kw: map[string]any{"variables_prefix": ""}, kind: resolver.KindVariable, id: "t__k", wantWhy: "team-scoped"},
+		{name: "multi_team with a team: the global name", multiTeam: true, kind: resolver.KindConnection, id: "aws__prod", team: "teama", wantName: "airflow-connections-aws--prod"},
+		{name: "multi_team, no team-scoped spelling", multiTeam: true, kind: resolver.KindConnection, id: "a-b__c", wantName: "airflow-connections-a-b--c"},
 		{name: "colon", kind: resolver.KindConnection, id: "a:b", wantWhy: "not a valid Key Vault secret name"},
 		{name: "slash cannot reach a version", kind: resolver.KindConnection, id: "db/0123456789abcdef0123456789abcdef", wantWhy: "not a valid Key Vault secret name"},
 		{name: "space", kind: resolver.KindVariable, id: "my var", wantWhy: "not a valid Key Vault secret name"},
@@ -65,12 +75,17 @@ func TestNames(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f.ResetRequests()
-			b := mustOpen(t, fakeKwargs(t, f, tt.kw))
-			name, err := b.SecretName(resolver.Request{Kind: tt.kind, ID: tt.id})
+			cfg := ""
+			if tt.multiTeam {
+				cfg = "[core]\nmulti_team = True\n"
+			}
+			b := mustOpenConfig(t, fakeKwargs(t, f, tt.kw), cfg, nil)
+			req := resolver.Request{Kind: tt.kind, ID: tt.id, Team: tt.team}
+			name, err := b.SecretName(req)
 			if tt.wantWhy != "" {
 				require.ErrorIs(t, err, resolver.ErrNotFound)
 				assert.Contains(t, err.Error(), tt.wantWhy)
-				_, err = lookup(t.Context(), b, tt.kind, tt.id)
+				_, err = b.Lookup(t.Context(), req)
 				require.ErrorIs(t, err, resolver.ErrNotFound)
 				assert.Contains(t, err.Error(), tt.wantWhy)
 				assert.Zero(t, f.Count(""), "no request")
@@ -79,7 +94,7 @@ func TestNames(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.wantName, name)
 			f.SetSecret(tt.wantName, "value of "+tt.name)
-			v, err := lookup(t.Context(), b, tt.kind, tt.id)
+			v, err := b.Lookup(t.Context(), req)
 			require.NoError(t, err)
 			assert.Equal(t, "value of "+tt.name, v)
 			names := f.Names(azurefake.KindGetSecret)
@@ -89,10 +104,6 @@ func TestNames(t *testing.T) {
 			}
 		})
 	}
-}
-
-func lookup(ctx context.Context, b *azurekeyvault.Backend, k resolver.Kind, id string) (string, error) {
-	return b.Lookup(ctx, resolver.Request{Kind: k, ID: id})
 }
 
 // TestNamesCollide: Key Vault compares names ignoring case, and '_', '.'
@@ -151,12 +162,104 @@ func TestDescribe(t *testing.T) {
 		{resolver.Request{Kind: resolver.KindVariable, ID: "hello", Team: "teama"}, `secret "airflow-variables-hello"`},
 		{resolver.Request{Kind: resolver.KindConfig, ID: "k"}, `no request (not found: id "k": this kind is switched off (its prefix is null))`},
 		{resolver.Request{Kind: resolver.KindVariable, ID: ""}, `no request (not found: id "": an empty id is never looked up)`},
-		{resolver.Request{Kind: resolver.KindConnection, ID: "teama__db"}, "no request (not found: id \"teama__db\": spells a team-scoped secret name"},
+		{resolver.Request{Kind: resolver.KindConnection, ID: "teama__db"}, `secret "airflow-connections-teama--db"`},
 		{resolver.Request{Kind: resolver.Kind(9), ID: "x"}, "no request (not found: unknown kind Kind(9))"},
 	} {
 		assert.Contains(t, b.Describe(tt.req), tt.want, "%+v", tt.req)
 	}
+	multi := mustOpenConfig(t, fakeKwargs(t, f, nil), "[core]\nmulti_team = true\n", nil)
+	assert.Contains(t, multi.Describe(resolver.Request{Kind: resolver.KindConnection, ID: "teama__db"}),
+		"no request (not found: id \"teama__db\": spells a team-scoped secret name", "multi_team on")
 	assert.Zero(t, f.Count(""), "Describe makes no request")
+}
+
+// TestMultiTeamConfig: [core] multi_team is read as Airflow's getboolean
+// reads it (the environment first, '#' cuts), is off when absent, and a
+// value that is no boolean is a configuration error naming where it is
+// set and never the value. Each row asks for aws__prod: on, it is refused
+// without a request; off, the vault is asked for
+// airflow-connections-aws--prod.
+func TestMultiTeamConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     string
+		environ []string
+		want    bool   // multi_team on
+		wantErr string // a configuration error containing this
+	}{
+		{name: "no config file", want: false},
+		{name: "no [core] multi_team", cfg: "[core]\ndags_folder = /x\n", want: false},
+		{name: "True", cfg: "[core]\nmulti_team = True\n", want: true},
+		{name: "1", cfg: "[core]\nmulti_team = 1\n", want: true},
+		{name: "t", cfg: "[core]\nmulti_team = t\n", want: true},
+		{name: "yes", cfg: "[core]\nmulti_team = yes\n", want: true},
+		{name: "ON with a comment", cfg: "[core]\nmulti_team = ON # teams\n", want: true},
+		{name: "False", cfg: "[core]\nmulti_team = False\n", want: false},
+		{name: "0", cfg: "[core]\nmulti_team = 0\n", want: false},
+		{name: "off", cfg: "[core]\nmulti_team = off\n", want: false},
+		{name: "environment wins over the file", cfg: "[core]\nmulti_team = False\n", environ: []string{"AIRFLOW__CORE__MULTI_TEAM=true"}, want: true},
+		{name: "environment alone", environ: []string{"AIRFLOW__CORE__MULTI_TEAM=false"}, want: false},
+		{name: "not a boolean", cfg: "[core]\nmulti_team = s3cr3t-ish\n", wantErr: "airflow.cfg:2: [core] multi_team: must be a boolean"},
+		{name: "not a boolean in the environment", environ: []string{"AIRFLOW__CORE__MULTI_TEAM=maybe"}, wantErr: "env AIRFLOW__CORE__MULTI_TEAM: [core] multi_team: must be a boolean"},
+	}
+	f := newFake(t)
+	f.SetSecret("airflow-connections-aws--prod", "aws://")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.ResetRequests()
+			b, err := openConfig(t, fakeKwargs(t, f, nil), tt.cfg, tt.environ)
+			if tt.wantErr != "" {
+				require.ErrorIs(t, err, config.ErrInvalid)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				assert.NotContains(t, err.Error(), "s3cr3t")
+				assert.NotContains(t, err.Error(), "maybe")
+				return
+			}
+			require.NoError(t, err)
+			v, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindConnection, ID: "aws__prod"})
+			if tt.want {
+				require.ErrorIs(t, err, resolver.ErrNotFound)
+				assert.Contains(t, err.Error(), "team-scoped")
+				assert.Zero(t, f.Count(""), "no request")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, "aws://", v)
+			assert.Equal(t, []string{"airflow-connections-aws--prod"}, unique(f.Names(azurefake.KindGetSecret)))
+		})
+	}
+}
+
+// TestMultiTeamOption: Options.MultiTeam is the Go form of [core]
+// multi_team; the zero value is off.
+func TestMultiTeamOption(t *testing.T) {
+	f := newFake(t)
+	f.SetSecret("airflow-connections-aws--prod", "aws://")
+	for _, multi := range []bool{false, true} {
+		f.ResetRequests()
+		b := newGo(t, f, azurekeyvault.Options{MultiTeam: multi})
+		v, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindConnection, ID: "aws__prod"})
+		if multi {
+			require.ErrorIs(t, err, resolver.ErrNotFound)
+			assert.Zero(t, f.Count(""), "no request")
+			continue
+		}
+		require.NoError(t, err)
+		assert.Equal(t, "aws://", v)
+		assert.Equal(t, []string{"airflow-connections-aws--prod"}, unique(f.Names(azurefake.KindGetSecret)))
+	}
+}
+
+// unique drops repeated names (the challenge, then the authorized request
+// ask for the same secret).
+func unique(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if len(out) == 0 || out[len(out)-1] != n {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // TestTeamIgnored: a request's team does not change the secret read

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/vault/api"
 
 	"github.com/secretpath/secretpath/builtin/internal/kit"
+	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
 )
@@ -59,11 +60,15 @@ func optionsFromKwargs(kw *config.Kwargs) (Options, settings, error) {
 			*dst, err = kw.String(key, *dst)
 		}
 	}
-	ls, err := scheme.Parse(kw)
-	if err != nil {
-		return o, s, err
+	var lists [3][]location.Location
+	for i, key := range pathKwargs {
+		var l location.Location
+		if l, lists[i], err = parsePath(kw, key); err != nil {
+			return o, s, err
+		}
+		*[3]*location.Location{&o.Connections, &o.Variables, &o.Configs}[i] = l
 	}
-	o.Connections, o.Variables, o.Configs = ls.Connections, ls.Variables, ls.Configs
+	o.ConnectionsPaths, o.VariablesPaths, o.ConfigsPaths = lists[0], lists[1], lists[2]
 
 	mount, on, err := kw.OptString("mount_point", DefaultMountPoint)
 	if err != nil {
@@ -146,6 +151,57 @@ func optionsFromKwargs(kw *config.Kwargs) (Options, settings, error) {
 		return o, s, err
 	}
 	return o, s, nil
+}
+
+// pathKwargs are the kinds' path kwargs: connections, variables, configs.
+var pathKwargs = [3]string{"connections_path", "variables_path", "config_path"}
+
+// parsePath reads path kwarg key: absent, the default (the zero
+// Location); null, off; a string, that path ("" = the id alone); a list
+// of strings, those paths tried in order (newest Airflow, PR #70006),
+// returned as the list. A path with a "." or ".." segment, an empty list
+// and an element that is not a string (null included) are configuration
+// errors naming the key.
+func parsePath(kw *config.Kwargs, key string) (location.Location, []location.Location, error) {
+	if !kw.Has(key) {
+		return location.Location{}, nil, nil
+	}
+	var v any
+	if _, err := kw.Decode(key, &v); err != nil {
+		return location.Location{}, nil, err
+	}
+	switch v := v.(type) {
+	case nil:
+		return location.Location{Off: true}, nil, nil
+	case string:
+		l, err := pathLocation(key, v)
+		return l, nil, err
+	case []any:
+		if len(v) == 0 {
+			return location.Location{}, nil, fmt.Errorf("%w: %s: backend_kwargs key %s is an empty list (null switches the kind off)", config.ErrInvalid, Name, key)
+		}
+		list := make([]location.Location, len(v))
+		for i, e := range v {
+			p, ok := e.(string)
+			if !ok {
+				return location.Location{}, nil, fmt.Errorf("%w: %s: backend_kwargs key %s[%d] must be a string (a path; \"\" for the id alone)", config.ErrInvalid, Name, key, i)
+			}
+			var err error
+			if list[i], err = pathLocation(fmt.Sprintf("%s[%d]", key, i), p); err != nil {
+				return location.Location{}, nil, err
+			}
+		}
+		return location.Location{}, list, nil
+	}
+	return location.Location{}, nil, fmt.Errorf("%w: %s: backend_kwargs key %s must be a string, a list of strings or null", config.ErrInvalid, Name, key)
+}
+
+// pathLocation is the Location of path p, given as key.
+func pathLocation(key, p string) (location.Location, error) {
+	if err := scheme.Check(key, p); err != nil {
+		return location.Location{}, err
+	}
+	return location.Location{Prefix: p, NoPrefix: p == ""}, nil
 }
 
 // isTokenFromEnv: token auth without token or token_path, which New

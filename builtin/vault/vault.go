@@ -14,10 +14,29 @@
 // GET /v1/secret/connections/smtp_default with version 1). Variables and
 // configs live under variables_path and config_path. A trailing "/" of a
 // path is dropped; a path of "" means the id alone is the secret's path;
-// null switches that kind off (no request is made). With mount_point null
+// null switches that kind off (no request is made). A path may also be a
+// list of paths, tried in order (Airflow PR #70006): the first that holds
+// the secret wins (see Paths lists). With mount_point null
 // the id's first segment is the mount: with mount_point null, id
 // airflow/hello is connections/hello in mount airflow, and an id without
 // "/" is not found without a request.
+//
+// # Paths lists
+//
+// connections_path, variables_path or config_path given as a list of
+// paths (Options.ConnectionsPaths, ... in Go) makes a lookup read the id
+// under each path in turn, as newest Airflow's VaultBackend does: a path
+// where Vault answers 404 (or a secret without data) is a miss and the
+// next path is read; the first secret found is the answer, even when it
+// then turns out not found (a variable without key value) or malformed:
+// later paths are not read, as Airflow decodes the secret its loop
+// returned. Any other failure (403, 5xx, a refused connection, the
+// timeout) ends the lookup with that error, as hvac's exception ends
+// Airflow's; the timeout bounds the whole lookup, every path included.
+// Each element is a path as above ("" = the id alone, a trailing "/"
+// dropped); an element that is not a string (null included) and an empty
+// list are configuration errors naming the key. When every path misses,
+// the not-found error names each path read.
 //
 // # Secrets
 //
@@ -35,7 +54,7 @@
 //
 //	connections_path, variables_path, config_path
 //	    defaults connections, variables, config; null: that kind is off;
-//	    "": the id is the path.
+//	    "": the id is the path; a list of paths: tried in order.
 //	mount_point        the KV mount (default secret); null or "": the
 //	                   id's first segment.
 //	kv_engine_version  1 or 2 (default 2).
@@ -133,6 +152,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -213,6 +233,13 @@ type Options struct {
 	// supported (an error).
 	Connections, Variables, Configs location.Location
 
+	// ConnectionsPaths, VariablesPaths and ConfigsPaths, when not empty,
+	// are the kind's paths, tried in order (see Paths lists in the package
+	// doc), instead of Connections, Variables or Configs, which must then
+	// be the zero Location. An element may not be Off nor have a
+	// LookupPattern; its Prefix and NoPrefix mean what they mean above.
+	ConnectionsPaths, VariablesPaths, ConfigsPaths []location.Location
+
 	// Auth says how to authenticate; the zero Auth is token auth with
 	// VAULT_TOKEN.
 	Auth Auth
@@ -240,7 +267,11 @@ type Backend struct {
 	// fixed mount: "secret/data/connections/"), or mount + "/data/" +
 	// Prefix + the id's key (mount from the id: Prefix "connections/" or
 	// ""); see placeOnMount.
-	places      kit.Places
+	places kit.Places
+	// paths are each kind's places in the order they are tried
+	// (connections, variables, configs): the place above alone, or
+	// Options' paths lists.
+	paths       [3][]kit.Place
 	v2          bool
 	mountFromID bool
 	timeout     time.Duration
@@ -342,7 +373,63 @@ func newBackend(o Options, getenv func(string) string) (*Backend, error) {
 	if b.places, err = compilePlaces(kit.Locations{Connections: o.Connections, Variables: o.Variables, Configs: o.Configs}, mount, b.v2, o.MountFromID); err != nil {
 		return nil, err
 	}
+	if b.paths, err = compilePaths(&o, b.places, mount, b.v2); err != nil {
+		return nil, err
+	}
 	return b, nil
+}
+
+// pathOptions name Options' paths lists, for errors.
+var pathOptions = [3]string{"ConnectionsPaths", "VariablesPaths", "ConfigsPaths"}
+
+// compilePaths returns each kind's places in the order they are tried:
+// the kind's place in ps alone, or its paths list compiled.
+func compilePaths(o *Options, ps kit.Places, mount string, v2 bool) ([3][]kit.Place, error) {
+	var out [3][]kit.Place
+	single := [3]location.Location{o.Connections, o.Variables, o.Configs}
+	lists := [3][]location.Location{o.ConnectionsPaths, o.VariablesPaths, o.ConfigsPaths}
+	for i := range out {
+		if len(lists[i]) == 0 {
+			out[i] = []kit.Place{*placeAt(&ps, i)}
+			continue
+		}
+		if single[i] != (location.Location{}) {
+			return out, fmt.Errorf("%w: %s: Options.%s and %s are both set: give one", config.ErrInvalid, Name, pathOptions[i], [3]string{"Connections", "Variables", "Configs"}[i])
+		}
+		for j, l := range lists[i] {
+			if l.Off {
+				return out, fmt.Errorf("%w: %s: Options.%s[%d] is Off: a kind is switched off by its Location, not in a list", config.ErrInvalid, Name, pathOptions[i], j)
+			}
+			var ls kit.Locations
+			*[3]*location.Location{&ls.Connections, &ls.Variables, &ls.Configs}[i] = l
+			cp, err := compilePlaces(ls, mount, v2, o.MountFromID)
+			if err != nil {
+				return out, fmt.Errorf("%s[%d]: %w", pathOptions[i], j, err)
+			}
+			p := *placeAt(&cp, i)
+			p.Kwarg = placeAt(&ps, i).Kwarg
+			out[i] = append(out[i], p)
+		}
+	}
+	return out, nil
+}
+
+func placeAt(ps *kit.Places, i int) *kit.Place {
+	return [3]*kit.Place{&ps.Connections, &ps.Variables, &ps.Configs}[i]
+}
+
+// pathsFor returns the places a lookup of kind reads, in order, and false
+// for a kind the backend does not serve.
+func (b *Backend) pathsFor(kind resolver.Kind) ([]kit.Place, bool) {
+	switch kind {
+	case resolver.KindConnection:
+		return b.paths[0], true
+	case resolver.KindVariable:
+		return b.paths[1], true
+	case resolver.KindConfig:
+		return b.paths[2], true
+	}
+	return nil, false
 }
 
 // compilePlaces compiles ls and puts each prefix on the mount (see
@@ -423,9 +510,9 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 	case resolver.KindConnection:
 		return b.connectionValue(ctx, req.ID)
 	case resolver.KindVariable:
-		return b.value(ctx, &b.places.Variables, req.ID)
+		return b.value(ctx, b.paths[1], req.ID)
 	case resolver.KindConfig:
-		return b.value(ctx, &b.places.Configs, req.ID)
+		return b.value(ctx, b.paths[2], req.ID)
 	}
 	return "", fmt.Errorf("%s: %w", Name, kit.NotServed(req.Kind))
 }
@@ -438,7 +525,7 @@ func (b *Backend) Connection(ctx context.Context, req resolver.Request) (connect
 		return connection.Connection{}, fmt.Errorf("%s: Connection of a %s request: %w", Name, req.Kind, resolver.ErrNotFound)
 	}
 	connID := req.ID
-	data, path, err := b.data(ctx, &b.places.Connections, connID)
+	data, path, err := b.data(ctx, b.paths[0], connID)
 	if err != nil {
 		return connection.Connection{}, err
 	}
@@ -454,7 +541,7 @@ func (b *Backend) Connection(ctx context.Context, req resolver.Request) (connect
 // how Airflow caches one: the description is dropped and conn_type is
 // normalised when the URI is parsed). Connection returns the exact value.
 func (b *Backend) connectionValue(ctx context.Context, connID string) (string, error) {
-	data, path, err := b.data(ctx, &b.places.Connections, connID)
+	data, path, err := b.data(ctx, b.paths[0], connID)
 	if err != nil {
 		return "", err
 	}
@@ -469,9 +556,9 @@ func (b *Backend) connectionValue(ctx context.Context, connID string) (string, e
 }
 
 // value returns the key value of secret <path>/id, the path being
-// variables_path or config_path.
-func (b *Backend) value(ctx context.Context, p *kit.Place, id string) (string, error) {
-	data, path, err := b.data(ctx, p, id)
+// variables_path or config_path (the first that holds it).
+func (b *Backend) value(ctx context.Context, ps []kit.Place, id string) (string, error) {
+	data, path, err := b.data(ctx, ps, id)
 	if err != nil {
 		return "", err
 	}
@@ -501,9 +588,37 @@ func (b *Backend) withTimeout(ctx context.Context) (context.Context, context.Can
 	return context.WithCancel(ctx)
 }
 
-// data reads the secret of id and returns its data object (KV v1: data;
-// v2: data.data), and the API path read.
-func (b *Backend) data(ctx context.Context, p *kit.Place, id string) (gjson.Result, string, error) {
+// data reads the secret of id under each of ps in turn and returns the
+// data object (KV v1: data; v2: data.data) of the first found, and the API
+// path read. A miss (not found) goes on to the next place; any other
+// error ends the lookup. The timeout bounds the whole of it.
+func (b *Backend) data(ctx context.Context, ps []kit.Place, id string) (gjson.Result, string, error) {
+	if err := ctx.Err(); err != nil {
+		return gjson.Result{}, "", err
+	}
+	if len(ps) == 1 {
+		return b.dataAt(ctx, &ps[0], id)
+	}
+	ctx, cancel := b.withTimeout(ctx)
+	defer cancel()
+	var tried []string
+	for i := range ps {
+		data, path, err := b.dataAt(ctx, &ps[i], id)
+		if err == nil || !errors.Is(err, resolver.ErrNotFound) {
+			return data, path, err
+		}
+		if path != "" {
+			tried = append(tried, strconv.Quote(path))
+		}
+	}
+	if len(tried) == 0 {
+		return gjson.Result{}, "", resolver.ErrNotFound
+	}
+	return gjson.Result{}, "", fmt.Errorf("%s: no secret at %s: %w", Name, strings.Join(tried, ", "), resolver.ErrNotFound)
+}
+
+// dataAt reads the secret of id under p (see data).
+func (b *Backend) dataAt(ctx context.Context, p *kit.Place, id string) (gjson.Result, string, error) {
 	if err := ctx.Err(); err != nil {
 		return gjson.Result{}, "", err
 	}
