@@ -25,15 +25,9 @@ func TestKit(t *testing.T) {
 			"airflow.providers.hashicorp.secrets.vault.VaultBackend",
 			"airflow.contrib.secrets.hashicorp_vault.VaultBackend",
 		},
-		Type: (*vault.Backend)(nil),
+		Type:          (*vault.Backend)(nil),
+		LocationLists: true, // PR #70006: paths tried in order (TestPathLists)
 		Open: func(t *testing.T, name string, kw map[string]any) (resolver.Backend, error) {
-			for _, key := range []string{"connections_path", "variables_path", "config_path"} {
-				if _, ok := kw[key].([]string); ok {
-					// kittest's "<kind>_path a list" row expects a refusal;
-					// Vault's paths may be lists (PR #70006): TestPathLists.
-					t.Skip("vault takes a list of paths (TestPathLists); kittest has no switch for it yet")
-				}
-			}
 			b, err := testutil.OpenKwargs(t, name, f.kwargs(kw))
 			if err == nil {
 				t.Cleanup(func() { _ = b.(*vault.Backend).Close() })

@@ -50,6 +50,9 @@ type Backend struct {
 	LocationSuffix string
 	// Patterns: the backend takes <kind>_lookup_pattern kwargs.
 	Patterns bool
+	// LocationLists: a location kwarg may be a list of locations tried in
+	// order (Vault's paths); a list must then hold strings only.
+	LocationLists bool
 	// Timeout is the kwarg bounding a lookup ("timeout_seconds", Vault's
 	// "timeout"); TimeoutMax its largest value.
 	Timeout    string
@@ -133,9 +136,12 @@ func KwargErrors(t *testing.T, b Backend) {
 	var tests []kwargError
 	for _, k := range kinds {
 		key := k.stem + b.LocationSuffix
-		tests = append(tests,
-			kwargError{name: key + " not a string", kw: map[string]any{key: 3}, want: []string{key, "must be a string"}},
-			kwargError{name: key + " a list", kw: map[string]any{key: []string{"a"}}, want: []string{key, "must be a string"}})
+		tests = append(tests, kwargError{name: key + " not a string", kw: map[string]any{key: 3}, want: []string{key, "must be a string"}})
+		if b.LocationLists {
+			tests = append(tests, kwargError{name: key + " a list with a number", kw: map[string]any{key: []any{"a", 3}}, want: []string{key + "[1]", "must be a string"}})
+		} else {
+			tests = append(tests, kwargError{name: key + " a list", kw: map[string]any{key: []string{"a"}}, want: []string{key, "must be a string"}})
+		}
 		pattern := k.stem + "_lookup_pattern"
 		if !b.Patterns {
 			tests = append(tests, kwargError{name: pattern + " not taken", kw: map[string]any{pattern: "x"}, want: []string{"unknown backend_kwargs key(s): " + pattern}})
