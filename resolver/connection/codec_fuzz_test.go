@@ -97,6 +97,9 @@ func checkParsed(t *testing.T, c Connection) {
 		if d := sameConnection(uriCanonical(c), back); d != "" {
 			t.Fatalf("URI %q round trip differs: %s", uri, d)
 		}
+		if again := back.URI(); again != uri {
+			t.Fatalf("URI %q parses back to a connection whose URI is %q", uri, again)
+		}
 	}
 	if c.ConnType != "" {
 		data, err := c.RevealedJSON()

@@ -241,11 +241,16 @@ func errUnrepresentable(field string) *fieldErr {
 //     survive parsing (Airflow does this only when it equals conn_type);
 //   - an upper-case ASCII letter of the host that parsing would lowercase
 //     is percent-encoded (%4D), which keeps the host's case;
-//   - an empty login is written as "@" and a lone port as ":port" (Airflow
-//     writes "@:port", which parses back with an empty login);
 //   - the extras go in one __extra__ parameter unless every value is a
 //     string that does not itself read as JSON and no key is __extra__
 //     (parsing turns "1" into 1).
+//
+// Login, password, host and port are written exactly as Airflow does,
+// for every combination of them, although Airflow's URI does not always
+// parse back to the same connection: an empty login alone is left out (it
+// parses back absent), and a port with neither host nor login nor password
+// is written "@:port" (it parses back with an empty login). The URI of a
+// parsed URI is stable: ParseURI(id, c.URI()).URI() == c.URI().
 //
 // The URI holds the password: treat it as a secret.
 func (c Connection) URI() string {
@@ -271,10 +276,11 @@ func (c Connection) URI() string {
 		}
 	}
 
-	authority := false
-	if c.Has(FieldLogin) {
+	// Airflow writes the login when it is not None, but an empty login
+	// alone makes an empty authority block, which gets no '@'.
+	authority := c.Login != ""
+	if authority {
 		pycompat.WriteQuote(&w, c.Login, false)
-		authority = true
 	}
 	if pw := c.Password.Reveal(); pw != "" {
 		w.WriteByte(':')
@@ -288,6 +294,9 @@ func (c Connection) URI() string {
 		writeQuoteHost(&w, host)
 	}
 	if c.Port != 0 {
+		if host == "" && !authority {
+			w.WriteByte('@') // Airflow: "@:port" when there is neither host nor authority
+		}
 		w.WriteByte(':')
 		var b [20]byte
 		w.Write(strconv.AppendInt(b[:0], int64(c.Port), 10))
