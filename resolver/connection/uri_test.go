@@ -153,7 +153,16 @@ var uriCases = []struct {
 	{name: "scheme lowercased", uri: "MYSQL://Host/DB", want: u("mysql", "host", "DB")},
 	{name: "postgresql becomes postgres", uri: "postgresql://u@h/d", want: u("postgres", "h", "d").login("u")},
 	{name: "dashes become underscores", uri: "google-cloud-platform://h", want: u("google_cloud_platform", "h", "")},
-	{name: "underscore is not a scheme", uri: "a_b://host", want: u("", "", "_b//host")},
+	// A '_' scheme: Python finds no scheme and Airflow makes the URI a
+	// schema ("a_b://host" gives schema "_b//host"); refused here.
+	{name: "underscore scheme", uri: "a_b://host", err: "conn_type:"},
+	{name: "underscore scheme without slashes", uri: "my_type:host", err: "conn_type:"},
+	{name: "underscore scheme after controls", uri: " \tgoogle_\ncloud://h", err: "conn_type:"},
+	{name: "underscore scheme upper case", uri: "A_B://u:pw@h", err: "conn_type:"},
+	{name: "underscore after the scheme", uri: "type://a_b:pw@h_1/s_2?k_3=v_4", want: u("type", "h_1", "s_2").login("a_b").pass("pw"), extra: `{"k_3": "v_4"}`},
+	{name: "underscore before a non-scheme character", uri: "a_b/c:d", want: u("", "", "_b/c:d")},
+	{name: "underscore starts the uri", uri: "_ab://host", want: u("", "", "ab//host")},
+	{name: "underscore without colon", uri: "a_b", want: u("", "", "_b")},
 	{name: "scheme must start with a letter", uri: "1abc://host", want: u("", "", "abc//host")},
 	{name: "no scheme", uri: "//abc", want: u("", "abc", "")},
 	{name: "scheme without slashes", uri: "mysql:host", want: u("mysql", "", "ost")},
@@ -287,6 +296,7 @@ var errorCarriers = []string{
 	"type://" + secretPassword + "@p://host",
 	"type://user:" + secretPassword + "\u2100@host/",
 	"type://user:" + secretPassword + "@host/\xff",
+	"my_type://user:" + secretPassword + "@host/db?k=" + secretPassword, // '_' scheme
 }
 
 func TestParseURIErrorsHideSecrets(t *testing.T) {
@@ -299,6 +309,16 @@ func TestParseURIErrorsHideSecrets(t *testing.T) {
 			assert.NotContains(t, msg, secret, "error for %q", uri)
 		}
 	}
+}
+
+func TestParseURIUnderscoreSchemeError(t *testing.T) {
+	_, err := ParseURI("my_db", "google_cloud_platform://user:"+secretPassword+"@host/?key_path=%2Fk.json")
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Equal(t, `invalid connection: connection "my_db": conn_type: the URI scheme contains '_', `+
+		`which Python's urlsplit does not read as a scheme (Airflow would take the whole URI as a path): `+
+		`write '-' instead (conn_type a_b is written a-b://)`, err.Error())
+	_, err = ParseURI("my_db", "google-cloud-platform://user:"+secretPassword+"@host/?key_path=%2Fk.json")
+	require.NoError(t, err)
 }
 
 func TestParseConnection(t *testing.T) {
