@@ -14,6 +14,7 @@ import (
 // input; nothing else of a value may appear.
 var codecErrText = regexp.MustCompile(`^(` + strings.Join([]string{
 	`conn_id: does not match the connection id`,
+	`conn_type: the URI scheme contains '_', which Python's urlsplit does not read as a scheme \(Airflow would take the whole URI as a path\): write '-' instead \(conn_type a_b is written a-b://\)`,
 	`conn_type: missing: a non-empty conn_type or uri is required`,
 	`(extra|value): JSON with an integer of more than 4300 digits or nesting too deep`,
 	`extra: a query value is JSON with an integer of more than 4300 digits or nesting too deep`,
@@ -96,6 +97,9 @@ func checkParsed(t *testing.T, c Connection) {
 		}
 		if d := sameConnection(uriCanonical(c), back); d != "" {
 			t.Fatalf("URI %q round trip differs: %s", uri, d)
+		}
+		if again := back.URI(); again != uri {
+			t.Fatalf("URI %q parses back to a connection whose URI is %q", uri, again)
 		}
 	}
 	if c.ConnType != "" {

@@ -23,7 +23,11 @@ func (e *fieldErr) wrap(connID string) error {
 // Python's urllib.parse on which it is built:
 //
 //   - conn_type is the scheme, lowercased, with postgresql → postgres and
-//     every other '-' → '_' (a scheme with '_' is no scheme at all);
+//     every other '-' → '_';
+//   - a scheme with '_' is an error, a deliberate difference: Python's
+//     urlsplit finds no scheme there and Airflow silently makes the whole
+//     URI a schema ("a_b://h" gives conn_type "" and schema "_b//h"), so
+//     the error says to write '-', which becomes '_' in conn_type;
 //   - host is percent-decoded and lowercased, except a host that decodes to
 //     something with '/' (a socket path), whose case is kept; IPv6 brackets
 //     go; a second "://" makes a protocol host (spark://k8s://h:443 gives
@@ -64,6 +68,9 @@ func parseURI(uri string) (Connection, *fieldErr) {
 	var c Connection
 	if !utf8.ValidString(uri) {
 		return c, &fieldErr{"uri", "not valid UTF-8"}
+	}
+	if underscoreScheme(uri) {
+		return c, &fieldErr{"conn_type", errUnderscoreScheme}
 	}
 	n := strings.Count(uri, "://")
 	if n > 2 {
@@ -139,6 +146,42 @@ func parseURI(uri string) (Connection, *fieldErr) {
 		c.Extra = extra
 	}
 	return c, nil
+}
+
+// errUnderscoreScheme is the message for a URI whose scheme has '_'.
+const errUnderscoreScheme = "the URI scheme contains '_', which Python's urlsplit does not read as a scheme " +
+	"(Airflow would take the whole URI as a path): write '-' instead (conn_type a_b is written a-b://)"
+
+// underscoreScheme reports whether uri starts with what would be a scheme
+// but for a '_' in it: an ASCII letter, then letters, digits, '+', '-', '.'
+// and at least one '_', then ':'. It reads uri as urlsplit does: leading
+// C0 controls and spaces skipped, tabs and newlines ignored. Python finds no
+// scheme there and Airflow turns the rest into a schema; ParseURI refuses
+// such a URI instead.
+func underscoreScheme(uri string) bool {
+	i := 0
+	for i < len(uri) && uri[i] <= ' ' {
+		i++
+	}
+	first, underscore := true, false
+	for ; i < len(uri); i++ {
+		c := uri[i]
+		switch {
+		case c == '\t' || c == '\r' || c == '\n':
+		case first:
+			if c|0x20 < 'a' || c|0x20 > 'z' {
+				return false
+			}
+			first = false
+		case c == '_':
+			underscore = true
+		case c == ':':
+			return underscore
+		case !isSchemeChar(c):
+			return false
+		}
+	}
+	return false
 }
 
 // hostFromNetloc is Airflow's _parse_netloc_to_hostname.
@@ -241,11 +284,16 @@ func errUnrepresentable(field string) *fieldErr {
 //     survive parsing (Airflow does this only when it equals conn_type);
 //   - an upper-case ASCII letter of the host that parsing would lowercase
 //     is percent-encoded (%4D), which keeps the host's case;
-//   - an empty login is written as "@" and a lone port as ":port" (Airflow
-//     writes "@:port", which parses back with an empty login);
 //   - the extras go in one __extra__ parameter unless every value is a
 //     string that does not itself read as JSON and no key is __extra__
 //     (parsing turns "1" into 1).
+//
+// Login, password, host and port are written exactly as Airflow does,
+// for every combination of them, although Airflow's URI does not always
+// parse back to the same connection: an empty login alone is left out (it
+// parses back absent), and a port with neither host nor login nor password
+// is written "@:port" (it parses back with an empty login). The URI of a
+// parsed URI is stable: ParseURI(id, c.URI()).URI() == c.URI().
 //
 // The URI holds the password: treat it as a secret.
 func (c Connection) URI() string {
@@ -271,10 +319,11 @@ func (c Connection) URI() string {
 		}
 	}
 
-	authority := false
-	if c.Has(FieldLogin) {
+	// Airflow writes the login when it is not None, but an empty login
+	// alone makes an empty authority block, which gets no '@'.
+	authority := c.Login != ""
+	if authority {
 		pycompat.WriteQuote(&w, c.Login, false)
-		authority = true
 	}
 	if pw := c.Password.Reveal(); pw != "" {
 		w.WriteByte(':')
@@ -288,6 +337,9 @@ func (c Connection) URI() string {
 		writeQuoteHost(&w, host)
 	}
 	if c.Port != 0 {
+		if host == "" && !authority {
+			w.WriteByte('@') // Airflow: "@:port" when there is neither host nor authority
+		}
 		w.WriteByte(':')
 		var b [20]byte
 		w.Write(strconv.AppendInt(b[:0], int64(c.Port), 10))

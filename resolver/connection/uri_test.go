@@ -3,6 +3,7 @@ package connection
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -152,7 +153,16 @@ var uriCases = []struct {
 	{name: "scheme lowercased", uri: "MYSQL://Host/DB", want: u("mysql", "host", "DB")},
 	{name: "postgresql becomes postgres", uri: "postgresql://u@h/d", want: u("postgres", "h", "d").login("u")},
 	{name: "dashes become underscores", uri: "google-cloud-platform://h", want: u("google_cloud_platform", "h", "")},
-	{name: "underscore is not a scheme", uri: "a_b://host", want: u("", "", "_b//host")},
+	// A '_' scheme: Python finds no scheme and Airflow makes the URI a
+	// schema ("a_b://host" gives schema "_b//host"); refused here.
+	{name: "underscore scheme", uri: "a_b://host", err: "conn_type:"},
+	{name: "underscore scheme without slashes", uri: "my_type:host", err: "conn_type:"},
+	{name: "underscore scheme after controls", uri: " \tgoogle_\ncloud://h", err: "conn_type:"},
+	{name: "underscore scheme upper case", uri: "A_B://u:pw@h", err: "conn_type:"},
+	{name: "underscore after the scheme", uri: "type://a_b:pw@h_1/s_2?k_3=v_4", want: u("type", "h_1", "s_2").login("a_b").pass("pw"), extra: `{"k_3": "v_4"}`},
+	{name: "underscore before a non-scheme character", uri: "a_b/c:d", want: u("", "", "_b/c:d")},
+	{name: "underscore starts the uri", uri: "_ab://host", want: u("", "", "ab//host")},
+	{name: "underscore without colon", uri: "a_b", want: u("", "", "_b")},
 	{name: "scheme must start with a letter", uri: "1abc://host", want: u("", "", "abc//host")},
 	{name: "no scheme", uri: "//abc", want: u("", "abc", "")},
 	{name: "scheme without slashes", uri: "mysql:host", want: u("mysql", "", "ost")},
@@ -286,6 +296,7 @@ var errorCarriers = []string{
 	"type://" + secretPassword + "@p://host",
 	"type://user:" + secretPassword + "\u2100@host/",
 	"type://user:" + secretPassword + "@host/\xff",
+	"my_type://user:" + secretPassword + "@host/db?k=" + secretPassword, // '_' scheme
 }
 
 func TestParseURIErrorsHideSecrets(t *testing.T) {
@@ -298,6 +309,16 @@ func TestParseURIErrorsHideSecrets(t *testing.T) {
 			assert.NotContains(t, msg, secret, "error for %q", uri)
 		}
 	}
+}
+
+func TestParseURIUnderscoreSchemeError(t *testing.T) {
+	_, err := ParseURI("my_db", "google_cloud_platform://user:"+secretPassword+"@host/?key_path=%2Fk.json")
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Equal(t, `invalid connection: connection "my_db": conn_type: the URI scheme contains '_', `+
+		`which Python's urlsplit does not read as a scheme (Airflow would take the whole URI as a path): `+
+		`write '-' instead (conn_type a_b is written a-b://)`, err.Error())
+	_, err = ParseURI("my_db", "google-cloud-platform://user:"+secretPassword+"@host/?key_path=%2Fk.json")
+	require.NoError(t, err)
 }
 
 func TestParseConnection(t *testing.T) {
@@ -330,16 +351,21 @@ func TestParseConnection(t *testing.T) {
 }
 
 // uriCanonical is what a URI can carry of c: URIs always yield host and
-// schema (so absent becomes ""), a password needs a login delimiter (so an
-// absent login becomes "" when there is a password), the core model's
-// get_uri drops port 0, and description is not part of a URI.
+// schema (so absent becomes ""), the core model's get_uri drops port 0, and
+// description is not part of a URI. An empty login is what Airflow's
+// authority block makes of it: present ("") when there is a password (a
+// login delimiter) or when the URI is "@:port", absent otherwise.
 func uriCanonical(c Connection) Connection {
 	c.SetPresent(FieldConnType | FieldHost | FieldSchema)
-	if !c.Password.IsZero() {
-		c.SetPresent(FieldLogin)
-	}
 	if c.Port == 0 {
 		c.ClearPresent(FieldPort)
+	}
+	if c.Login == "" {
+		if !c.Password.IsZero() || (c.Host == "" && c.Port != 0) {
+			c.SetPresent(FieldLogin)
+		} else {
+			c.ClearPresent(FieldLogin)
+		}
 	}
 	c.Description = ""
 	c.ClearPresent(FieldDescription)
@@ -381,6 +407,7 @@ func checkRoundTrip(t *testing.T, c Connection) {
 	if !assert.Equal(t, want, back, "via %q", uri) {
 		return
 	}
+	assert.Equal(t, uri, back.URI(), "URI -> parse -> URI")
 }
 
 func TestURIRoundTripParsed(t *testing.T) {
@@ -445,8 +472,6 @@ func TestURI(t *testing.T) {
 		{"string that reads as JSON", j("t").extra(`{"port": "5432", "ok": "x"}`).c,
 			"t:///?__extra__=%7B%22port%22%3A+%225432%22%2C+%22ok%22%3A+%22x%22%7D"},
 		{"key __extra__", j("t").extra(`{"__extra__": "x"}`).c, "t:///?__extra__=%7B%22__extra__%22%3A+%22x%22%7D"},
-		{"empty login kept", j("t").login("").host("h").c, "t://@h"},
-		{"lone port", j("t").port(5432).c, "t://:5432"},
 		{"upper-case host keeps case", j("t").host("MyHost.Example").c, "t://%4DyHost.Example"},
 		{"upper-case after an escape", j("t").host("a b/C").c, "t://a%20b%2FC"},
 		{"protocol that would be lowercased", j("t").host("K8S://h").c, "t://%4B8S%3A%2F%2Fh"},
@@ -461,6 +486,86 @@ func TestURI(t *testing.T) {
 	}
 }
 
+// TestURIAuthorityAsAirflow: login, password, host and port in every
+// combination of absent, empty and set, written byte for byte as newest
+// Airflow's Connection.get_uri writes them (airflow-core/src/airflow/
+// models/connection.py: the authority block is quote(login) when login is
+// not None, then ":" + quote(password) when there is a password, then "@"
+// when that block is not empty; a port with neither host nor authority
+// block is "@:port"). Airflow's model keeps no empty password (set_password
+// stores only a truthy value), so a password is absent or set.
+func TestURIAuthorityAsAirflow(t *testing.T) {
+	const absent = "<absent>"
+	cases := []struct {
+		login, pass, host string
+		port              int
+		want              string
+	}{
+		{absent, absent, absent, 0, "t://"},
+		{absent, absent, absent, 5432, "t://@:5432"},
+		{absent, absent, "", 0, "t://"},
+		{absent, absent, "", 5432, "t://@:5432"},
+		{absent, absent, "h", 0, "t://h"},
+		{absent, absent, "h", 5432, "t://h:5432"},
+		{absent, "p", absent, 0, "t://:p@"},
+		{absent, "p", absent, 5432, "t://:p@:5432"},
+		{absent, "p", "", 0, "t://:p@"},
+		{absent, "p", "", 5432, "t://:p@:5432"},
+		{absent, "p", "h", 0, "t://:p@h"},
+		{absent, "p", "h", 5432, "t://:p@h:5432"},
+		{"", absent, absent, 0, "t://"},
+		{"", absent, absent, 5432, "t://@:5432"},
+		{"", absent, "", 0, "t://"},
+		{"", absent, "", 5432, "t://@:5432"},
+		{"", absent, "h", 0, "t://h"},
+		{"", absent, "h", 5432, "t://h:5432"},
+		{"", "p", absent, 0, "t://:p@"},
+		{"", "p", absent, 5432, "t://:p@:5432"},
+		{"", "p", "", 0, "t://:p@"},
+		{"", "p", "", 5432, "t://:p@:5432"},
+		{"", "p", "h", 0, "t://:p@h"},
+		{"", "p", "h", 5432, "t://:p@h:5432"},
+		{"u", absent, absent, 0, "t://u@"},
+		{"u", absent, absent, 5432, "t://u@:5432"},
+		{"u", absent, "", 0, "t://u@"},
+		{"u", absent, "", 5432, "t://u@:5432"},
+		{"u", absent, "h", 0, "t://u@h"},
+		{"u", absent, "h", 5432, "t://u@h:5432"},
+		{"u", "p", absent, 0, "t://u:p@"},
+		{"u", "p", absent, 5432, "t://u:p@:5432"},
+		{"u", "p", "", 0, "t://u:p@"},
+		{"u", "p", "", 5432, "t://u:p@:5432"},
+		{"u", "p", "h", 0, "t://u:p@h"},
+		{"u", "p", "h", 5432, "t://u:p@h:5432"},
+	}
+	for _, tc := range cases {
+		b := j("t")
+		if tc.login != absent {
+			b = b.login(tc.login)
+		}
+		if tc.pass != absent {
+			b = b.pass(tc.pass)
+		}
+		if tc.host != absent {
+			b = b.host(tc.host)
+		}
+		if tc.port != 0 {
+			b = b.port(tc.port)
+		}
+		for _, schema := range []string{"", "db"} {
+			c, want := b.c, tc.want
+			if schema != "" {
+				c.Schema, want = schema, want+"/"+schema
+			}
+			name := fmt.Sprintf("login=%s pass=%s host=%s port=%d schema=%s", tc.login, tc.pass, tc.host, tc.port, schema)
+			t.Run(name, func(t *testing.T) {
+				assert.Equal(t, want, c.URI())
+				checkRoundTrip(t, c)
+			})
+		}
+	}
+}
+
 // TestURIRoundTripBuilt runs the round trip on connections built field by
 // field (as from JSON), including the cases Airflow's get_uri loses.
 func TestURIRoundTripBuilt(t *testing.T) {
@@ -469,6 +574,9 @@ func TestURIRoundTripBuilt(t *testing.T) {
 		j("t").login("").c,
 		j("t").pass("only").c,
 		j("t").port(1).c,
+		j("t").login("").port(1).c,
+		j("t").login("").host("h").c,
+		j("t").login("").schema("db").port(1).c,
 		j("t").port(0).c,
 		j("t").host("K8S://x").c,
 		j("http").host("http://x").c,
