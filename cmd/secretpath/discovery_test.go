@@ -165,7 +165,7 @@ func TestWritesSayWhere(t *testing.T) {
 		{args: []string{"--config", cfg, "rotate-fernet-key"}, wantStderr: configured},
 	}
 	for _, tt := range tests {
-		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+		t.Run(argsName(tt.args), func(t *testing.T) {
 			res := runCLI(t, nil, tt.args...)
 			require.Equal(t, 0, res.code, res.stderr)
 			if tt.wantStderr == "" {

@@ -275,3 +275,16 @@ func TestErrorsPrintedOnce(t *testing.T) {
 	assert.Contains(t, res.stderr, "level=WARN")
 	assert.NotContains(t, res.stderr, "time=", "a command line's warnings need no clock")
 }
+
+// argsName names a subtest after its command line, with the value of
+// every flag that may carry a secret left out: test names are printed.
+func argsName(args []string) string {
+	out := make([]string, 0, len(args))
+	for i, a := range args {
+		if i > 0 && strings.HasPrefix(args[i-1], "--conn-") && args[i-1] != "--conn-type" && args[i-1] != "--conn-host" {
+			a = "…"
+		}
+		out = append(out, a)
+	}
+	return strings.Join(out, " ")
+}

@@ -93,7 +93,7 @@ func TestMisspeltCommands(t *testing.T) {
 		{[]string{"backends", "list", "extra"}, `unknown command "extra" for "secretpath backends list"`},
 	}
 	for _, tt := range tests {
-		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+		t.Run(argsName(tt.args), func(t *testing.T) {
 			res := runCLI(t, nil, tt.args...)
 			assert.Equal(t, 2, res.code)
 			assert.Empty(t, res.stdout)
