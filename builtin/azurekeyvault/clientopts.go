@@ -8,12 +8,14 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver/config"
 )
 
@@ -312,4 +314,69 @@ func (p headerPolicy) Do(req *policy.Request) (*http.Response, error) {
 		h.Set("User-Agent", ua)
 	}
 	return req.Next()
+}
+
+// knownKeys are every backend_kwargs key the backend reads.
+var knownKeys = append([]string{
+	"connections_prefix", "variables_prefix", "config_prefix", "vault_url", "sep",
+	"tenant_id", "client_id", "client_secret", "managed_identity_client_id", "workload_identity_tenant_id",
+	"verify_challenge_resource", "disable_instance_discovery", "connection_verify", "api_version", kit.TimeoutKey,
+}, clientOptionKeys...)
+
+// withHints adds a "did you mean" hint to CheckUnused's error for each
+// unknown key within two edits of a known one. (resolver/config's
+// Kwargs.CheckUnused has no hint yet; its Section.CheckUnused does.)
+func withHints(err error, kw *config.Kwargs) error {
+	var hints []string
+	for _, k := range kw.Keys() {
+		if slices.Contains(knownKeys, k) {
+			continue
+		}
+		if h := closest(k, knownKeys); h != "" {
+			hints = append(hints, fmt.Sprintf("%s: did you mean %s?", k, h))
+		}
+	}
+	if len(hints) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w (%s)", err, strings.Join(hints, "; "))
+}
+
+// closest returns the name in known nearest to k by edit distance
+// (optimal string alignment), when at most 2 edits away, else "".
+func closest(k string, known []string) string {
+	best, bestD := "", 3
+	for _, c := range known {
+		if d := editDistance(k, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 64
+	}
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
 }

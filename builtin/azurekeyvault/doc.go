@@ -119,7 +119,8 @@
 // Azure PowerShell; AZURE_TOKEN_CREDENTIALS selects one of them or "prod"
 // / "dev". AZURE_AUTHORITY_HOST selects a sovereign cloud's authority. The
 // SDK retries 408, 429 (honouring Retry-After) and 5xx answers. Any other
-// key is a configuration error that names it (azure-core keywords not
+// key is a configuration error that names it, with a "did you mean" hint
+// when it is two edits or fewer from a known key (azure-core keywords not
 // listed above, such as retry_on_status_codes or user_agent_overwrite,
 // included).
 //

@@ -288,7 +288,7 @@ func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 		return nil, err
 	}
 	if err := kw.CheckUnused(Name); err != nil {
-		return nil, err
+		return nil, withHints(err, kw)
 	}
 	var co azcore.ClientOptions
 	client, err := s.transport(false)
