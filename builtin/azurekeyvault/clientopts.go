@@ -116,7 +116,9 @@ func parseClientOpts(kw *config.Kwargs) (clientOpts, error) {
 		if d == 0 {
 			d = 800 * time.Millisecond // azcore's default, and azure-core's (0.8)
 		}
-		c.retry.MaxRetryDelay = d
+		if !maxSet || d < c.retry.MaxRetryDelay {
+			c.retry.MaxRetryDelay = d // retry_backoff_max still caps it
+		}
 	default:
 		return clientOpts{}, optErr("retry_mode", `must be "exponential" or "fixed"`)
 	}

@@ -55,6 +55,7 @@ func TestClientOptionsRetries(t *testing.T) {
 		{name: "backoff factor 0: no delay", kw: map[string]any{"retry_total": 4, "retry_backoff_factor": 0}, attempts: 5, maxElapse: 2 * time.Second},
 		// exponential with 0.3 s would wait ~0.3+0.9+2.1 s; fixed waits at most 0.3 s each time.
 		{name: "fixed mode", kw: map[string]any{"retry_total": 3, "retry_backoff_factor": 0.3, "retry_mode": "Fixed"}, attempts: 4, maxElapse: 2 * time.Second},
+		{name: "fixed mode capped by retry_backoff_max", kw: map[string]any{"retry_total": 3, "retry_backoff_factor": 5, "retry_mode": "fixed", "retry_backoff_max": 0.01}, attempts: 4, maxElapse: 2 * time.Second},
 		{name: "retry_backoff_max 0: no delay", kw: map[string]any{"retry_total": 3, "retry_backoff_factor": 5, "retry_backoff_max": 0}, attempts: 4, maxElapse: 2 * time.Second},
 		{name: "retry_backoff_max caps the delay", kw: map[string]any{"retry_total": 3, "retry_backoff_factor": 0.3, "retry_backoff_max": 0.05}, attempts: 4, maxElapse: 2 * time.Second},
 	}
