@@ -78,6 +78,40 @@
 //	    bounds one lookup, token acquisition and retries included (default
 //	    10; 0: no bound but the caller's context).
 //
+// The azure-core client options Airflow passes on to SecretClient are
+// mapped onto azcore's options of the vault's client (the credential gets
+// none of them, as in Airflow):
+//
+//	retry_total
+//	    0 to 100 retries (RetryOptions.MaxRetries; 0: none). Default: the
+//	    SDK's 3 (azure-core's is 10).
+//	retry_backoff_factor, retry_backoff_max
+//	    seconds (RetryOptions.RetryDelay, MaxRetryDelay; 0: no delay).
+//	    azcore waits about factor*(2^n-1), jittered, where azure-core waits
+//	    factor*2^(n-1): close, not equal.
+//	retry_mode
+//	    "exponential" (default) or "fixed" (any case): fixed caps every
+//	    delay at the first.
+//	connection_timeout
+//	    seconds bounding the connect and the TLS handshake.
+//	read_timeout
+//	    seconds bounding the wait for the answer's headers.
+//	proxies
+//	    {"http": URL, "https": URL, "all": URL} as requests takes it (a URL
+//	    without a scheme is http://; http, https, socks5, socks5h); a scheme
+//	    not given falls back to HTTP_PROXY / HTTPS_PROXY / NO_PROXY.
+//	headers
+//	    an object of header names to strings, set on every vault request
+//	    (not Authorization).
+//	user_agent
+//	    put before the SDK's User-Agent, as azure-core does.
+//	logging_enable
+//	    accepted and ignored with a warning: it would log response bodies,
+//	    i.e. secret values.
+//
+// Bad types or values are configuration errors naming the key, never its
+// value.
+//
 // Without client_secret or managed_identity_client_id, the credential is
 // azidentity's DefaultAzureCredential: environment (AZURE_TENANT_ID,
 // AZURE_CLIENT_ID, AZURE_CLIENT_SECRET or a certificate), workload
@@ -85,9 +119,10 @@
 // Azure PowerShell; AZURE_TOKEN_CREDENTIALS selects one of them or "prod"
 // / "dev". AZURE_AUTHORITY_HOST selects a sovereign cloud's authority. The
 // SDK retries 408, 429 (honouring Retry-After) and 5xx answers. Any other
-// key, including keywords of the Python SDK that Airflow would pass on to
-// SecretClient (logging_enable, retry_total, ...), is a configuration error
-// that names it.
+// key is a configuration error that names it, with a "did you mean" hint
+// when it is two edits or fewer from a known key (azure-core keywords not
+// listed above, such as retry_on_status_codes or user_agent_overwrite,
+// included).
 //
 // # Errors
 //
@@ -113,4 +148,7 @@
 //   - Every lookup is bounded by timeout_seconds.
 //   - A connection_verify bundle is added to the system roots (requests,
 //     under azure-core, trusts the bundle alone).
+//   - logging_enable is ignored (with a warning); retry delays follow
+//     azcore's curve; read_timeout bounds the wait for headers, not each
+//     read of the body.
 package azurekeyvault

@@ -38,6 +38,7 @@ type settings struct {
 	caBundle                 string // connection_verify: a path
 	apiVersion               string // api_version
 	timeout                  time.Duration
+	client                   clientOpts // the azure-core client options
 }
 
 // parseSettings reads every key the backend knows; the caller then calls
@@ -102,6 +103,9 @@ func parseSettings(kw *config.Kwargs) (settings, error) {
 	if s.timeout, err = kit.Timeout(kw); err != nil {
 		return settings{}, err
 	}
+	if s.client, err = parseClientOpts(kw); err != nil {
+		return settings{}, err
+	}
 	return s, nil
 }
 
@@ -137,9 +141,11 @@ var verify = kit.VerifyKwarg{Key: "connection_verify", RefuseEmpty: true}
 var transportHook func(*http.Transport)
 
 // transport returns the HTTP client connection_verify asks for, or nil for
-// the SDK's default.
-func (s *settings) transport() (*http.Client, error) {
-	if !s.insecure && s.caBundle == "" && transportHook == nil {
+// the SDK's default. With vault set, it is the vault client's: the
+// azure-core client options (proxies, timeouts) apply too.
+func (s *settings) transport(vault bool) (*http.Client, error) {
+	opts := vault && s.client.needsTransport()
+	if !s.insecure && s.caBundle == "" && transportHook == nil && !opts {
 		return nil, nil
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -164,6 +170,9 @@ func (s *settings) transport() (*http.Client, error) {
 	}
 	if transportHook != nil {
 		transportHook(tr)
+	}
+	if vault {
+		s.client.applyTransport(tr)
 	}
 	return &http.Client{Transport: tr}, nil
 }
@@ -279,10 +288,10 @@ func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 		return nil, err
 	}
 	if err := kw.CheckUnused(Name); err != nil {
-		return nil, err
+		return nil, withHints(err, kw)
 	}
 	var co azcore.ClientOptions
-	client, err := s.transport()
+	client, err := s.transport(false)
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +306,22 @@ func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	sco := azsecrets.ClientOptions{ClientOptions: co, DisableChallengeResourceVerification: !s.verifyChallenge}
+	// The vault's client alone gets the azure-core client options, as
+	// SecretClient(**kwargs) does in Airflow.
+	vco := co
+	if vco.Transport == nil || s.client.needsTransport() {
+		vclient, err := s.transport(true)
+		if err != nil {
+			return nil, err
+		}
+		if vclient != nil {
+			vco.Transport = vclient
+		}
+	}
+	vco.Retry = s.client.retry
+	vco.PerCallPolicies = s.client.policies()
+	s.client.warn(env.Logger)
+	sco := azsecrets.ClientOptions{ClientOptions: vco, DisableChallengeResourceVerification: !s.verifyChallenge}
 	sco.APIVersion = s.apiVersion
 	b, err := New(Options{
 		VaultURL:    s.vaultURL,

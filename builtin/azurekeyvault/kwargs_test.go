@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secretpath/secretpath/builtin/azurekeyvault"
 	"github.com/secretpath/secretpath/internal/azurefake"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
@@ -25,8 +26,32 @@ func TestKwargsErrors(t *testing.T) {
 		kw   map[string]any
 		want []string
 	}{
-		{name: "unknown keys", kw: map[string]any{"bogus": 1, "logging_enable": true}, want: []string{"bogus", "logging_enable"}},
-		{name: "Python SDK retry keyword", kw: map[string]any{"retry_total": 3}, want: []string{"retry_total"}},
+		{name: "unknown keys", kw: map[string]any{"bogus": 1, "retry_totl": 3}, want: []string{"bogus", "retry_totl: did you mean retry_total?"}},
+		{name: "misspelt keys", kw: map[string]any{"conection_timeout": 3, "vault_ulr": "x", "user_agent_overwrite": true},
+			want: []string{"conection_timeout: did you mean connection_timeout?", "vault_ulr: did you mean vault_url?", "user_agent_overwrite"}},
+		{name: "retry_total not an integer", kw: map[string]any{"retry_total": "many"}, want: []string{"retry_total", "integer"}},
+		{name: "retry_total negative", kw: map[string]any{"retry_total": -1}, want: []string{"retry_total", "0 to 100"}},
+		{name: "retry_backoff_factor not a number", kw: map[string]any{"retry_backoff_factor": []int{1}}, want: []string{"retry_backoff_factor", "number"}},
+		{name: "retry_backoff_factor negative", kw: map[string]any{"retry_backoff_factor": -0.5}, want: []string{"retry_backoff_factor", "0 or more"}},
+		{name: "retry_backoff_max negative", kw: map[string]any{"retry_backoff_max": -1}, want: []string{"retry_backoff_max"}},
+		{name: "retry_mode unknown", kw: map[string]any{"retry_mode": "linear"}, want: []string{"retry_mode", "exponential", "fixed"}},
+		{name: "retry_mode not a string", kw: map[string]any{"retry_mode": 1}, want: []string{"retry_mode", "string"}},
+		{name: "connection_timeout zero", kw: map[string]any{"connection_timeout": 0}, want: []string{"connection_timeout", "above 0"}},
+		{name: "connection_timeout not a number", kw: map[string]any{"connection_timeout": "soon"}, want: []string{"connection_timeout", "number"}},
+		{name: "read_timeout negative", kw: map[string]any{"read_timeout": -3}, want: []string{"read_timeout", "above 0"}},
+		{name: "read_timeout a pair", kw: map[string]any{"read_timeout": []int{1, 2}}, want: []string{"read_timeout", "number"}},
+		{name: "proxies not an object", kw: map[string]any{"proxies": "http://u:pw@proxy:3128"}, want: []string{"proxies", "object"}},
+		{name: "proxies unknown scheme key", kw: map[string]any{"proxies": map[string]any{"ftp": "http://proxy:3128"}}, want: []string{"proxies", `"ftp"`, "http, https and all"}},
+		{name: "proxies bad URL", kw: map[string]any{"proxies": map[string]any{"https": "ftp://u:pw@proxy:21"}}, want: []string{"proxies", `"https"`, "socks5"}},
+		{name: "proxies without host", kw: map[string]any{"proxies": map[string]any{"https": "http://"}}, want: []string{"proxies", `"https"`, "host"}},
+		{name: "proxies value not a string", kw: map[string]any{"proxies": map[string]any{"https": 3128}}, want: []string{"proxies", "object"}},
+		{name: "headers not an object", kw: map[string]any{"headers": []string{"X-A: pw@"}}, want: []string{"headers", "object"}},
+		{name: "headers bad name", kw: map[string]any{"headers": map[string]any{"X A": "v"}}, want: []string{"headers", `"X A"`}},
+		{name: "headers bad value", kw: map[string]any{"headers": map[string]any{"X-A": "pw@\r\nX-B: 1"}}, want: []string{"headers", `"X-A"`, "control"}},
+		{name: "headers Authorization", kw: map[string]any{"headers": map[string]any{"authorization": "Bearer pw@"}}, want: []string{"headers", "Authorization"}},
+		{name: "user_agent not a string", kw: map[string]any{"user_agent": 1}, want: []string{"user_agent", "string"}},
+		{name: "user_agent control characters", kw: map[string]any{"user_agent": "a\nb"}, want: []string{"user_agent", "control"}},
+		{name: "logging_enable not a boolean", kw: map[string]any{"logging_enable": "loud"}, want: []string{"logging_enable", "boolean"}},
 		{name: "no vault_url", kw: map[string]any{"vault_url": absent}, want: []string{"vault_url", "required"}},
 		{name: "vault_url null", kw: map[string]any{"vault_url": nil}, want: []string{"vault_url", "required"}},
 		{name: "vault_url over http", kw: map[string]any{"vault_url": "http://127.0.0.1:1/"}, want: []string{"vault_url", "https://"}},
@@ -77,4 +102,18 @@ func TestKwargsAsStrings(t *testing.T) {
 	v, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "k"})
 	require.NoError(t, err)
 	assert.Equal(t, "v", v)
+}
+
+// TestKnownKeys: every key the "did you mean" hint may suggest is one the
+// backend reads (never reported unknown, whatever its value).
+func TestKnownKeys(t *testing.T) {
+	f := newFake(t)
+	for _, k := range azurekeyvault.KnownKeys {
+		for _, v := range []any{map[string]any{}, "x", 1} {
+			_, err := openKwargs(t, fakeKwargs(t, f, map[string]any{k: v}))
+			if err != nil {
+				assert.NotContains(t, err.Error(), "unknown", "%s = %v", k, v)
+			}
+		}
+	}
 }
