@@ -58,10 +58,21 @@
 //	region_name, profile_name, endpoint_url
 //	aws_access_key_id, aws_secret_access_key, aws_session_token
 //	    static credentials instead of the SDK's default chain.
-//	role_arn, assume_role_method ("assume_role"), assume_role_kwargs
-//	    assume this role through STS (assume_role_kwargs: ExternalId,
-//	    RoleSessionName, DurationSeconds). The default session name is
-//	    Airflow's, Airflow_SecretsManagerBackend__connection.
+//	role_arn, assume_role_method, assume_role_kwargs
+//	    assume this role through STS. assume_role_method "assume_role"
+//	    (default) calls AssumeRole; assume_role_kwargs takes every input
+//	    of it as STS names them (ExternalId, DurationSeconds, Policy,
+//	    PolicyArns, Tags, TransitiveTagKeys, SourceIdentity, SerialNumber,
+//	    TokenCode, ProvidedContexts, RoleSessionName, ...); the default
+//	    session name is Airflow's, Airflow_SecretsManagerBackend__connection.
+//	    "assume_role_with_web_identity" calls AssumeRoleWithWebIdentity
+//	    with the token read, at each call, from
+//	    assume_role_with_web_identity_token_file (else
+//	    AWS_WEB_IDENTITY_TOKEN_FILE); assume_role_with_web_identity_federation
+//	    must be "file", as Airflow requires ("google" is refused);
+//	    assume_role_kwargs takes that call's inputs (ProviderId, Policy,
+//	    PolicyArns, DurationSeconds, RoleSessionName; default
+//	    botocore-session-<unix time>, botocore's).
 //	verify
 //	    false: do not verify TLS certificates; a string: a CA bundle file.
 //	timeout_seconds

@@ -14,6 +14,7 @@ import (
 // TestKwargsErrors: every refused kwarg is a configuration error that
 // names it and never echoes a credential (the kit's kwargs: TestKit).
 func TestKwargsErrors(t *testing.T) {
+	t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", "")
 	f := newFake(t)
 	const secret = "do-not-echo-this-secret-access-key-00000"
 	tests := []struct {
@@ -32,7 +33,19 @@ func TestKwargsErrors(t *testing.T) {
 		{name: "endpoint not http", kw: map[string]any{"endpoint_url": "ftp://u:pw@host"}, want: []string{"endpoint_url"}},
 		{name: "use_ssl false", kw: map[string]any{"use_ssl": false}, want: []string{"use_ssl"}},
 		{name: "saml", kw: map[string]any{"role_arn": "arn:aws:iam::1:role/r", "assume_role_method": "assume_role_with_saml"}, want: []string{"assume_role_method"}},
-		{name: "assume_role_kwargs key", kw: map[string]any{"role_arn": "arn:aws:iam::1:role/r", "assume_role_kwargs": map[string]any{"Policy": "{}"}}, want: []string{"assume_role_kwargs.Policy"}},
+		{name: "assume_role_kwargs unknown key", kw: map[string]any{"role_arn": "arn:aws:iam::1:role/r", "assume_role_kwargs": map[string]any{"PolicyArn": "x"}}, want: []string{"assume_role_kwargs.PolicyArn", "did you mean PolicyArns?"}},
+		{name: "assume_role_kwargs RoleArn", kw: map[string]any{"role_arn": "arn:aws:iam::1:role/r", "assume_role_kwargs": map[string]any{"RoleArn": "x"}}, want: []string{"assume_role_kwargs.RoleArn", "role_arn"}},
+		{name: "assume_role_kwargs wrong shape", kw: map[string]any{"role_arn": "arn:aws:iam::1:role/r", "assume_role_kwargs": map[string]any{"Tags": map[string]any{"Key": secret}}}, want: []string{"assume_role_kwargs.Tags", "wrong type"}},
+		{name: "assume_role_kwargs nested unknown", kw: map[string]any{"role_arn": "arn:aws:iam::1:role/r", "assume_role_kwargs": map[string]any{"Tags": []any{map[string]any{"Name": secret}}}}, want: []string{"assume_role_kwargs.Tags"}},
+		{name: "web identity input not AssumeRole's", kw: map[string]any{"role_arn": "arn:aws:iam::1:role/r", "assume_role_kwargs": map[string]any{"ProviderId": "x"}}, want: []string{"assume_role_kwargs.ProviderId", "AssumeRole"}},
+		{name: "AssumeRole input not web identity's", kw: map[string]any{"role_arn": "arn:aws:iam::1:role/r", "assume_role_method": "assume_role_with_web_identity", "assume_role_with_web_identity_federation": "file", "assume_role_with_web_identity_token_file": "/t", "assume_role_kwargs": map[string]any{"ExternalId": "x"}}, want: []string{"assume_role_kwargs.ExternalId", "AssumeRoleWithWebIdentity"}},
+		{name: "web identity token in kwargs", kw: map[string]any{"role_arn": "arn:aws:iam::1:role/r", "assume_role_method": "assume_role_with_web_identity", "assume_role_with_web_identity_federation": "file", "assume_role_with_web_identity_token_file": "/t", "assume_role_kwargs": map[string]any{"WebIdentityToken": secret}}, want: []string{"assume_role_kwargs.WebIdentityToken", "assume_role_with_web_identity_token_file"}},
+		{name: "web identity without federation", kw: map[string]any{"role_arn": "arn:aws:iam::1:role/r", "assume_role_method": "assume_role_with_web_identity", "assume_role_with_web_identity_token_file": "/t"}, want: []string{"assume_role_with_web_identity_federation", "file"}},
+		{name: "web identity google", kw: map[string]any{"role_arn": "arn:aws:iam::1:role/r", "assume_role_method": "assume_role_with_web_identity", "assume_role_with_web_identity_federation": "google"}, want: []string{"assume_role_with_web_identity_federation", "google"}},
+		{name: "web identity without role", kw: map[string]any{"assume_role_method": "assume_role_with_web_identity", "assume_role_with_web_identity_federation": "file", "assume_role_with_web_identity_token_file": "/t"}, want: []string{"assume_role_method", "role_arn"}},
+		{name: "web identity without token file", kw: map[string]any{"role_arn": "arn:aws:iam::1:role/r", "assume_role_method": "assume_role_with_web_identity", "assume_role_with_web_identity_federation": "file"}, want: []string{"assume_role_with_web_identity_token_file", "AWS_WEB_IDENTITY_TOKEN_FILE"}},
+		{name: "token file without web identity", kw: map[string]any{"role_arn": "arn:aws:iam::1:role/r", "assume_role_with_web_identity_token_file": "/t"}, want: []string{"assume_role_with_web_identity_*", "assume_role_method"}},
+		{name: "method typo", kw: map[string]any{"role_arn": "arn:aws:iam::1:role/r", "assume_role_method": "assume_role_with_web_identiy"}, want: []string{"assume_role_method", "did you mean assume_role_with_web_identity?"}},
 		{name: "assume_role_kwargs duration", kw: map[string]any{"role_arn": "arn:aws:iam::1:role/r", "assume_role_kwargs": map[string]any{"DurationSeconds": 60}}, want: []string{"DurationSeconds"}},
 		{name: "assume_role_kwargs without role", kw: map[string]any{"assume_role_kwargs": map[string]any{"ExternalId": "x"}}, want: []string{"role_arn"}},
 		{name: "no region", kw: map[string]any{"region_name": nil}, want: []string{"region"}},

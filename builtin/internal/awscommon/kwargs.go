@@ -74,9 +74,6 @@ var unsupported = map[string]string{
 	"aws_account_id":        "SAML federation",
 	"aws_iam_role":          "SAML federation; use role_arn",
 	"host":                  "use endpoint_url",
-	"assume_role_with_web_identity_federation":          "web identity comes from AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN (the default credential chain)",
-	"assume_role_with_web_identity_token_file":          "web identity comes from AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN (the default credential chain)",
-	"assume_role_with_web_identity_federation_audience": "web identity comes from AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN (the default credential chain)",
 }
 
 // CheckKwargs returns a config.ErrInvalid error for an Airflow AWS connection
