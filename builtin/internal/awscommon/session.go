@@ -42,6 +42,11 @@ type Session struct {
 	// AWS_WEB_IDENTITY_TOKEN_FILE (read at each STS call).
 	WebIdentityTokenFile string
 
+	// Client: config_kwargs. STSEndpointURL: service_config.sts.endpoint_url
+	// (as in Airflow, endpoint_url itself never applies to STS).
+	Client         ClientConfig
+	STSEndpointURL string
+
 	// verify: false skips TLS verification; a string is a CA bundle file.
 	InsecureSkipVerify bool
 	CABundle           string
@@ -197,20 +202,28 @@ func (s *Session) Config(ctx context.Context, roleSessionName string) (aws.Confi
 	if s.Profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(s.Profile))
 	}
-	if s.Region != "" {
+	switch {
+	case s.Region != "":
 		opts = append(opts, awsconfig.WithRegion(s.Region))
+	case s.Client.Region != "":
+		opts = append(opts, awsconfig.WithRegion(s.Client.Region))
 	}
+	opts = append(opts, s.Client.loadOptions()...)
 	if s.AccessKeyID != "" {
 		opts = append(opts, awsconfig.WithCredentialsProvider(
 			credentials.NewStaticCredentialsProvider(s.AccessKeyID, s.SecretAccessKey, s.SessionToken)))
 	}
-	if s.InsecureSkipVerify {
-		opts = append(opts, awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
-			if tr.TLSClientConfig == nil {
-				tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	if s.InsecureSkipVerify || s.Client.hasTransport() {
+		client := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+			if s.InsecureSkipVerify {
+				if tr.TLSClientConfig == nil {
+					tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+				}
+				tr.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // the user asked for verify=false
 			}
-			tr.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // the user asked for verify=false
-		})))
+			s.Client.transport(tr)
+		}).WithDialerOptions(s.Client.dialer)
+		opts = append(opts, awsconfig.WithHTTPClient(client))
 	}
 	if s.CABundle != "" {
 		pem, err := os.ReadFile(s.CABundle)
@@ -228,8 +241,13 @@ func (s *Session) Config(ctx context.Context, roleSessionName string) (aws.Confi
 	}
 	if s.RoleARN != "" {
 		// As in Airflow, the STS client never uses endpoint_url (that is the
-		// service's); AWS_ENDPOINT_URL_STS and profiles still apply.
-		client := sts.NewFromConfig(cfg)
+		// service's) but service_config's sts.endpoint_url;
+		// AWS_ENDPOINT_URL_STS and profiles still apply.
+		client := sts.NewFromConfig(cfg, func(o *sts.Options) {
+			if s.STSEndpointURL != "" {
+				o.BaseEndpoint = aws.String(s.STSEndpointURL)
+			}
+		})
 		var provider aws.CredentialsProvider
 		if s.Method == "assume_role_with_web_identity" {
 			in := s.WebIdentity
