@@ -284,7 +284,7 @@ func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
 			return nil, err
 		}
 	}
-	if err := awscommon.CheckKwargs(kw, Name); err != nil {
+	if err := awscommon.CheckKwargs(kw, Name, "sep", "extra_conn_words", "full_url_mode", "are_secret_values_urlencoded"); err != nil {
 		return nil, err
 	}
 	for _, w := range s.Warnings {

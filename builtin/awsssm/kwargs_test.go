@@ -23,6 +23,7 @@ func TestKwargsErrors(t *testing.T) {
 		want []string
 	}{
 		{name: "unknown key", kw: map[string]any{"bogus": 1, "other": "x"}, want: []string{"bogus", "other"}},
+		{name: "unknown key near a known one", kw: map[string]any{"config_kwarg": map[string]any{}, "rolearn": "x"}, want: []string{"config_kwarg", "did you mean config_kwargs for config_kwarg, role_arn for rolearn?"}},
 		{name: "sep is Secrets Manager's", kw: map[string]any{"sep": "-"}, want: []string{"sep"}},
 		{name: "extra_conn_words is Secrets Manager's", kw: map[string]any{"extra_conn_words": map[string]any{}}, want: []string{"extra_conn_words", "aws-secrets-manager"}},
 		{name: "unsupported Airflow option", kw: map[string]any{"session_kwargs": map[string]any{}}, want: []string{"session_kwargs", "does not support"}},
