@@ -58,10 +58,21 @@
 //	region_name, profile_name, endpoint_url
 //	aws_access_key_id, aws_secret_access_key, aws_session_token
 //	    static credentials instead of the SDK's default chain.
-//	role_arn, assume_role_method ("assume_role"), assume_role_kwargs
-//	    assume this role through STS (assume_role_kwargs: ExternalId,
-//	    RoleSessionName, DurationSeconds). The default session name is
-//	    Airflow's, Airflow_SecretsManagerBackend__connection.
+//	role_arn, assume_role_method, assume_role_kwargs
+//	    assume this role through STS. assume_role_method "assume_role"
+//	    (default) calls AssumeRole; assume_role_kwargs takes every input
+//	    of it as STS names them (ExternalId, DurationSeconds, Policy,
+//	    PolicyArns, Tags, TransitiveTagKeys, SourceIdentity, SerialNumber,
+//	    TokenCode, ProvidedContexts, RoleSessionName, ...); the default
+//	    session name is Airflow's, Airflow_SecretsManagerBackend__connection.
+//	    "assume_role_with_web_identity" calls AssumeRoleWithWebIdentity
+//	    with the token read, at each call, from
+//	    assume_role_with_web_identity_token_file (else
+//	    AWS_WEB_IDENTITY_TOKEN_FILE); assume_role_with_web_identity_federation
+//	    must be "file", as Airflow requires ("google" is refused);
+//	    assume_role_kwargs takes that call's inputs (ProviderId, Policy,
+//	    PolicyArns, DurationSeconds, RoleSessionName; default
+//	    botocore-session-<unix time>, botocore's).
 //	verify
 //	    false: do not verify TLS certificates; a string: a CA bundle file.
 //	timeout_seconds
@@ -70,6 +81,27 @@
 //	api_version, use_ssl
 //	    boto3 client arguments Airflow passes on: api_version is accepted and
 //	    ignored, use_ssl must be true.
+//	config_kwargs
+//	    botocore Config options, mapped onto the SDK: retries
+//	    (max_attempts counts retries, total_max_attempts every attempt;
+//	    mode standard, adaptive, legacy as standard), connect_timeout,
+//	    read_timeout (the wait for the response headers),
+//	    max_pool_connections (idle connections kept per host), proxies
+//	    ({"http"|"https": URL}), tcp_keepalive, region_name (when
+//	    region_name is not given), user_agent_appid, defaults_mode,
+//	    use_dualstack_endpoint, use_fips_endpoint, signature_version ("v4"
+//	    only). Options with no meaning for these calls (user_agent,
+//	    user_agent_extra, parameter_validation, inject_host_prefix,
+//	    endpoint_discovery_enabled, s3, request compression and checksum
+//	    options, account_id_endpoint_mode, sigv4a_signing_region_set,
+//	    auth_scheme_preference) are accepted with a warning naming them;
+//	    client_cert and proxies_config are refused; any other key is an
+//	    error with a "did you mean".
+//	service_config
+//	    per-service client options, as Airflow's AWS connection reads
+//	    them: secretsmanager.endpoint_url wins over endpoint_url, sts.endpoint_url
+//	    is where a role is assumed. Other services' sections and other
+//	    options are accepted with a warning naming them.
 //	full_url_mode, are_secret_values_urlencoded
 //	    options Airflow deprecated and now ignores: accepted and ignored.
 //
@@ -77,10 +109,10 @@
 // default chain: environment variables, the shared config and credentials
 // files (AWS_PROFILE), web identity, container credentials, then the EC2
 // instance metadata service. Throttling and 5xx answers are retried by the
-// SDK's standard retryer (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE). Any other key,
-// including Airflow AWS connection options we do not implement
-// (config_kwargs, service_config, ...), is a configuration error that names
-// it.
+// SDK's standard retryer (config_kwargs.retries, else AWS_MAX_ATTEMPTS,
+// AWS_RETRY_MODE). Any other key, including Airflow AWS connection options
+// we do not implement (session_kwargs, assume_role_with_saml, ...), is a
+// configuration error that names it.
 //
 // # Lookups
 //
@@ -252,8 +284,11 @@ func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
 			return nil, err
 		}
 	}
-	if err := awscommon.CheckKwargs(kw, Name); err != nil {
+	if err := awscommon.CheckKwargs(kw, Name, "sep", "extra_conn_words", "full_url_mode", "are_secret_values_urlencoded"); err != nil {
 		return nil, err
+	}
+	for _, w := range s.Warnings {
+		env.Logger.Warn(w, "backend", Name)
 	}
 	cfg, err := s.Session.Config(ctx, awscommon.RoleSessionName(className))
 	if err != nil {
@@ -268,8 +303,8 @@ func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
 		ExtraConnWords: words,
 		Timeout:        s.Timeout,
 	}
-	if s.EndpointURL != "" {
-		o.ClientOptions = append(o.ClientOptions, func(so *secretsmanager.Options) { so.BaseEndpoint = aws.String(s.EndpointURL) })
+	if u := s.Endpoint("secretsmanager"); u != "" {
+		o.ClientOptions = append(o.ClientOptions, func(so *secretsmanager.Options) { so.BaseEndpoint = aws.String(u) })
 	}
 	b, err := New(o)
 	if err != nil {

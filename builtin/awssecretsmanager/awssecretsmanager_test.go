@@ -253,6 +253,9 @@ func TestKwargs(t *testing.T) {
 		{"are_secret_values_urlencoded": false},
 		{"extra_conn_words": map[string]any{"password": []string{"pwd"}}},
 		{"sep": "/"},
+		// service_config's secretsmanager section wins over endpoint_url.
+		{"endpoint_url": "http://127.0.0.1:1", "service_config": map[string]any{"secretsmanager": map[string]any{"endpoint_url": f.URL}}},
+		{"config_kwargs": map[string]any{"retries": map[string]any{"max_attempts": 2, "mode": "standard"}, "connect_timeout": 5, "read_timeout": 5}},
 	} {
 		got, err := lookup(t.Context(), mustOpen(t, fakeKwargs(f, kw)), resolver.KindVariable, "v")
 		require.NoError(t, err, kw)
@@ -268,7 +271,8 @@ func TestKwargs(t *testing.T) {
 		{name: "extra_conn_words not a connection field", kw: map[string]any{"extra_conn_words": map[string]any{"username": []string{"u"}}}, want: "extra_conn_words"},
 		{name: "extra_conn_words not lists", kw: map[string]any{"extra_conn_words": map[string]any{"login": "u"}}, want: "extra_conn_words"},
 		{name: "unknown key", kw: map[string]any{"bogus": true}, want: "bogus"},
-		{name: "unsupported Airflow option", kw: map[string]any{"config_kwargs": map[string]any{}}, want: "config_kwargs"},
+		{name: "unsupported Airflow option", kw: map[string]any{"session_kwargs": map[string]any{}}, want: "session_kwargs"},
+		{name: "config_kwargs unknown key", kw: map[string]any{"config_kwargs": map[string]any{"retry": 3}}, want: "config_kwargs.retry"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

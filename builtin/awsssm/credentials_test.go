@@ -228,3 +228,129 @@ func TestVerify(t *testing.T) {
 		})
 	}
 }
+
+// TestAssumeRoleKwargsOnTheWire: every STS AssumeRole input given in
+// assume_role_kwargs reaches STS, as boto3 would send it.
+func TestAssumeRoleKwargsOnTheWire(t *testing.T) {
+	f := newFake(t)
+	f.SetAssumeRoleCredentials(assumedCreds)
+	t.Setenv("AWS_ENDPOINT_URL_STS", f.URL)
+	f.PutParameter("/airflow/variables/v", "value", awsfake.String)
+
+	b := mustOpen(t, fakeKwargs(f, map[string]any{
+		"role_arn": "arn:aws:iam::123456789012:role/airflow-secrets",
+		"assume_role_kwargs": map[string]any{
+			"ExternalId":              "ext-123",
+			"DurationSeconds":         1800,
+			"Policy":                  `{"Version":"2012-10-17"}`,
+			"PolicyArns":              []any{map[string]any{"arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}},
+			"Tags":                    []any{map[string]any{"Key": "team", "Value": "data"}, map[string]any{"Key": "env", "Value": "prod"}},
+			"TransitiveTagKeys":       []any{"team"},
+			"SourceIdentity":          "alice",
+			"SerialNumber":            "arn:aws:iam::123456789012:mfa/alice",
+			"TokenCode":               "123456",
+			"ProvidedContexts":        []any{map[string]any{"ProviderArn": "arn:aws:iam::aws:contextProvider/IdentityCenter", "ContextAssertion": "abc"}},
+			"MinimumSessionTokenSize": 1024,
+		},
+	}))
+	_, err := lookup(t.Context(), b, resolver.KindVariable, "v")
+	require.NoError(t, err)
+	require.Equal(t, 1, f.Count(awsfake.TargetAssumeRole))
+	form := f.Requests()[0].Form
+	for k, want := range map[string]string{
+		"RoleArn":                               "arn:aws:iam::123456789012:role/airflow-secrets",
+		"RoleSessionName":                       "Airflow_SystemsManagerParameterStoreBackend__connection",
+		"ExternalId":                            "ext-123",
+		"DurationSeconds":                       "1800",
+		"Policy":                                `{"Version":"2012-10-17"}`,
+		"PolicyArns.member.1.arn":               "arn:aws:iam::aws:policy/ReadOnlyAccess",
+		"Tags.member.1.Key":                     "team",
+		"Tags.member.1.Value":                   "data",
+		"Tags.member.2.Key":                     "env",
+		"Tags.member.2.Value":                   "prod",
+		"TransitiveTagKeys.member.1":            "team",
+		"SourceIdentity":                        "alice",
+		"SerialNumber":                          "arn:aws:iam::123456789012:mfa/alice",
+		"TokenCode":                             "123456",
+		"ProvidedContexts.member.1.ProviderArn": "arn:aws:iam::aws:contextProvider/IdentityCenter",
+		"ProvidedContexts.member.1.ContextAssertion": "abc",
+		"MinimumSessionTokenSize":                    "1024",
+	} {
+		assert.Equal(t, want, form.Get(k), k)
+	}
+}
+
+// TestAssumeRoleWithWebIdentity: assume_role_method
+// assume_role_with_web_identity reads the token file at each STS call
+// (unsigned, as STS takes it) and signs with the role's credentials.
+func TestAssumeRoleWithWebIdentity(t *testing.T) {
+	f := newFake(t)
+	f.SetAssumeRoleCredentials(assumedCreds)
+	t.Setenv("AWS_ENDPOINT_URL_STS", f.URL)
+	f.PutParameter("/airflow/variables/v", "value", awsfake.String)
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	require.NoError(t, os.WriteFile(tokenFile, []byte("eyJ.token-one\n"), 0o600))
+	envFile := filepath.Join(dir, "env-token")
+	require.NoError(t, os.WriteFile(envFile, []byte("eyJ.token-env"), 0o600))
+
+	tests := []struct {
+		name      string
+		kw        map[string]any
+		env       string
+		wantToken string
+		wantForm  map[string]string
+	}{
+		{
+			name: "token file kwarg and every input",
+			kw: map[string]any{
+				"assume_role_with_web_identity_token_file": tokenFile,
+				"assume_role_kwargs": map[string]any{
+					"RoleSessionName": "mine", "DurationSeconds": 3600, "ProviderId": "www.amazon.com",
+					"Policy": "{}", "PolicyArns": []any{map[string]any{"arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}},
+				},
+			},
+			env:       envFile,
+			wantToken: "eyJ.token-one",
+			wantForm: map[string]string{
+				"RoleSessionName": "mine", "DurationSeconds": "3600", "ProviderId": "www.amazon.com",
+				"Policy": "{}", "PolicyArns.member.1.arn": "arn:aws:iam::aws:policy/ReadOnlyAccess",
+			},
+		},
+		{name: "AWS_WEB_IDENTITY_TOKEN_FILE", env: envFile, wantToken: "eyJ.token-env"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.ResetRequests()
+			t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", tt.env)
+			kw := fakeKwargs(f, map[string]any{
+				"role_arn":           "arn:aws:iam::123456789012:role/web",
+				"assume_role_method": "assume_role_with_web_identity",
+				"assume_role_with_web_identity_federation": "file",
+			})
+			for k, v := range tt.kw {
+				kw[k] = v
+			}
+			b := mustOpen(t, kw)
+			got, err := lookup(t.Context(), b, resolver.KindVariable, "v")
+			require.NoError(t, err)
+			assert.Equal(t, "value", got)
+			reqs := f.Requests()
+			require.Equal(t, 1, f.Count(awsfake.TargetAssumeRoleWithWebIdentity))
+			sts := reqs[0]
+			assert.Equal(t, awsfake.TargetAssumeRoleWithWebIdentity, sts.Target)
+			assert.Empty(t, sts.Header.Get("Authorization"), "unsigned")
+			assert.Equal(t, "arn:aws:iam::123456789012:role/web", sts.Form.Get("RoleArn"))
+			assert.Equal(t, tt.wantToken, sts.Form.Get("WebIdentityToken"))
+			if tt.wantForm == nil {
+				assert.Regexp(t, `^botocore-session-\d+$`, sts.Form.Get("RoleSessionName"))
+			}
+			for k, want := range tt.wantForm {
+				assert.Equal(t, want, sts.Form.Get(k), k)
+			}
+			for _, r := range reqs[1:] {
+				assert.Equal(t, assumedCreds.AccessKeyID, r.AccessKeyID)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 // Package awsfake is a wire-level fake of the AWS APIs secretpath's AWS
 // backends call, for tests: SSM GetParameter and Secrets Manager
-// GetSecretValue (awsJson1_1: POST / with X-Amz-Target), STS AssumeRole
+// GetSecretValue (awsJson1_1: POST / with X-Amz-Target), STS AssumeRole and
+// AssumeRoleWithWebIdentity
 // (awsQuery) and a container credentials endpoint. It listens on
 // 127.0.0.1 only.
 //
@@ -31,10 +32,11 @@ import (
 
 // The requests the fake serves, as recorded in Request.Target.
 const (
-	TargetGetParameter         = "AmazonSSM.GetParameter"
-	TargetGetSecretValue       = "secretsmanager.GetSecretValue"
-	TargetAssumeRole           = "STS.AssumeRole"
-	TargetContainerCredentials = "container-credentials"
+	TargetGetParameter              = "AmazonSSM.GetParameter"
+	TargetGetSecretValue            = "secretsmanager.GetSecretValue"
+	TargetAssumeRole                = "STS.AssumeRole"
+	TargetAssumeRoleWithWebIdentity = "STS.AssumeRoleWithWebIdentity"
+	TargetContainerCredentials      = "container-credentials"
 )
 
 // ContainerCredentialsPath is the path of the container credentials endpoint
@@ -254,7 +256,8 @@ func (s *Server) RequireSignatures(region string, creds ...aws.Credentials) {
 	}
 }
 
-// SetAssumeRoleCredentials makes STS AssumeRole answer with c.
+// SetAssumeRoleCredentials makes STS AssumeRole and AssumeRoleWithWebIdentity
+// answer with c.
 func (s *Server) SetAssumeRoleCredentials(c aws.Credentials) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -416,13 +419,20 @@ func (s *Server) getSecretValue(w http.ResponseWriter, id string) {
 	writeJSON(w, out)
 }
 
-// serveQuery serves STS AssumeRole (awsQuery: a form in, XML out).
+// serveQuery serves STS AssumeRole and AssumeRoleWithWebIdentity (awsQuery:
+// a form in, XML out). AssumeRoleWithWebIdentity is unsigned, as STS takes
+// it; the form records every input (Request.Form).
 func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, body []byte) {
 	form, _ := url.ParseQuery(string(body))
 	req := Request{Target: "STS." + form.Get("Action"), Name: form.Get("RoleArn"), Body: body, Form: form, Header: r.Header.Clone()}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	req.AccessKeyID, req.SignatureError = s.checkSignature(r, body, "sts")
+	if req.Target == TargetAssumeRoleWithWebIdentity {
+		// Unsigned, as STS takes it: the token is the proof.
+		req.AccessKeyID = ""
+	} else {
+		req.AccessKeyID, req.SignatureError = s.checkSignature(r, body, "sts")
+	}
 	s.reqs = append(s.reqs, req)
 	if req.SignatureError != "" {
 		writeXMLError(w, http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
@@ -432,17 +442,22 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, body []byte)
 		writeFault(w, f, "text/xml", writeXMLError)
 		return
 	}
-	if req.Target != TargetAssumeRole || s.assumed.AccessKeyID == "" {
+	if (req.Target != TargetAssumeRole && req.Target != TargetAssumeRoleWithWebIdentity) || s.assumed.AccessKeyID == "" {
 		writeXMLError(w, http.StatusBadRequest, "InvalidAction", "awsfake does not serve this action")
 		return
 	}
+	if req.Target == TargetAssumeRoleWithWebIdentity && form.Get("WebIdentityToken") == "" {
+		writeXMLError(w, http.StatusBadRequest, "InvalidIdentityToken", "missing WebIdentityToken")
+		return
+	}
+	op := strings.TrimPrefix(req.Target, "STS.")
 	c := s.assumed
 	w.Header().Set("Content-Type", "text/xml")
-	fmt.Fprintf(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>`+
+	fmt.Fprintf(w, `<`+op+`Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><`+op+`Result>`+
 		`<AssumedRoleUser><Arn>%s/%s</Arn><AssumedRoleId>AROAEXAMPLEID:%s</AssumedRoleId></AssumedRoleUser>`+
 		`<Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>%s</SecretAccessKey><SessionToken>%s</SessionToken>`+
-		`<Expiration>%s</Expiration></Credentials></AssumeRoleResult>`+
-		`<ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+		`<Expiration>%s</Expiration></Credentials></`+op+`Result>`+
+		`<ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ResponseMetadata></`+op+`Response>`,
 		xmlEscape(form.Get("RoleArn")), xmlEscape(form.Get("RoleSessionName")), xmlEscape(form.Get("RoleSessionName")),
 		c.AccessKeyID, c.SecretAccessKey, c.SessionToken, time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
 }

@@ -18,6 +18,21 @@ type Settings struct {
 	EndpointURL string        // endpoint_url: the service client's endpoint ("" = AWS's)
 	Timeout     time.Duration // 0: the backend's default; < 0: none
 	Locations   kit.Locations
+
+	// ServiceEndpoints: service_config's <service>.endpoint_url, by
+	// service name (ssm, secretsmanager, sts).
+	ServiceEndpoints map[string]string
+	// Warnings name the keys accepted but ignored; the backend logs them.
+	Warnings []string
+}
+
+// Endpoint is the endpoint of service's client: service_config's, else
+// endpoint_url, as Airflow's AWS connection resolves it.
+func (s *Settings) Endpoint(service string) string {
+	if u, ok := s.ServiceEndpoints[service]; ok {
+		return u
+	}
+	return s.EndpointURL
 }
 
 // ParseSettings reads the kwargs both AWS backends share. The caller reads
@@ -34,13 +49,18 @@ func ParseSettings(kw *config.Kwargs) (Settings, error) {
 	if s.EndpointURL, err = kw.String("endpoint_url", ""); err != nil {
 		return Settings{}, err
 	}
-	if s.EndpointURL != "" {
-		u, perr := url.Parse(s.EndpointURL)
-		if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			// The URL is not echoed: it may carry user information.
-			return Settings{}, fmt.Errorf("%w: backend_kwargs key %q must be an http:// or https:// URL with a host", config.ErrInvalid, "endpoint_url")
-		}
+	if err := checkEndpoint("endpoint_url", s.EndpointURL); err != nil {
+		return Settings{}, err
 	}
+	if err := parseServiceConfig(kw, &s); err != nil {
+		return Settings{}, err
+	}
+	s.Session.STSEndpointURL = s.ServiceEndpoints["sts"]
+	var warnings []string
+	if s.Session.Client, warnings, err = parseClientConfig(kw); err != nil {
+		return Settings{}, err
+	}
+	s.Warnings = append(s.Warnings, warnings...)
 	if s.Timeout, err = kit.Timeout(kw); err != nil {
 		return Settings{}, err
 	}
@@ -60,11 +80,87 @@ func ParseSettings(kw *config.Kwargs) (Settings, error) {
 	return s, nil
 }
 
+func checkEndpoint(key, v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		// The URL is not echoed: it may carry user information.
+		return fmt.Errorf("%w: backend_kwargs key %q must be an http:// or https:// URL with a host", config.ErrInvalid, key)
+	}
+	return nil
+}
+
+// services are the clients these backends make: their service_config
+// sections are read; other services' are ignored with a warning.
+var services = []string{"secretsmanager", "ssm", "sts"}
+
+// parseServiceConfig reads service_config, Airflow's per-service client
+// options: {"<service>": {"endpoint_url": ...}}. Airflow reads only
+// endpoint_url there for these clients; other keys are ignored with a
+// warning.
+func parseServiceConfig(kw *config.Kwargs, s *Settings) error {
+	const key = "service_config"
+	m, err := decodeObject(kw, key)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, svc := range names {
+		var sc map[string]json.RawMessage
+		if json.Unmarshal(m[svc], &sc) != nil {
+			return fmt.Errorf("%w: backend_kwargs key %s.%s must be an object", config.ErrInvalid, key, svc)
+		}
+		known := false
+		for _, v := range services {
+			known = known || v == svc
+		}
+		if !known {
+			msg := fmt.Sprintf("backend_kwargs key %s.%s ignored: this backend's clients are %s", key, svc, strings.Join(services, ", "))
+			if hint := closest(svc, services); hint != "" {
+				msg += fmt.Sprintf(" (did you mean %s?)", hint)
+			}
+			s.Warnings = append(s.Warnings, msg)
+			continue
+		}
+		opts := make([]string, 0, len(sc))
+		for k := range sc {
+			opts = append(opts, k)
+		}
+		sort.Strings(opts)
+		for _, k := range opts {
+			if k != "endpoint_url" {
+				s.Warnings = append(s.Warnings, fmt.Sprintf("backend_kwargs key %s.%s.%s ignored: Airflow reads only endpoint_url for this client", key, svc, k))
+				continue
+			}
+			var u string
+			if string(sc[k]) == "null" {
+				continue
+			}
+			name := key + "." + svc + "." + k
+			if json.Unmarshal(sc[k], &u) != nil {
+				return fmt.Errorf("%w: backend_kwargs key %s must be a string", config.ErrInvalid, name)
+			}
+			if err := checkEndpoint(name, u); err != nil {
+				return err
+			}
+			if s.ServiceEndpoints == nil {
+				s.ServiceEndpoints = map[string]string{}
+			}
+			s.ServiceEndpoints[svc] = u
+		}
+	}
+	return nil
+}
+
 // unsupported are options of Airflow's AWS connection (which Airflow's AWS
 // backends forward their unknown kwargs to) that we do not implement.
 var unsupported = map[string]string{
-	"config_kwargs":         "botocore Config options; use AWS_MAX_ATTEMPTS, AWS_RETRY_MODE and timeout_seconds",
-	"service_config":        "per-service options",
 	"session_kwargs":        "deprecated in Airflow; use aws_access_key_id, aws_secret_access_key, profile_name",
 	"assume_role_with_saml": "SAML federation",
 	"external_id":           "removed from Airflow; use assume_role_kwargs {\"ExternalId\": ...}",
@@ -74,15 +170,13 @@ var unsupported = map[string]string{
 	"aws_account_id":        "SAML federation",
 	"aws_iam_role":          "SAML federation; use role_arn",
 	"host":                  "use endpoint_url",
-	"assume_role_with_web_identity_federation":          "web identity comes from AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN (the default credential chain)",
-	"assume_role_with_web_identity_token_file":          "web identity comes from AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN (the default credential chain)",
-	"assume_role_with_web_identity_federation_audience": "web identity comes from AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN (the default credential chain)",
 }
 
 // CheckKwargs returns a config.ErrInvalid error for an Airflow AWS connection
 // option we do not support (saying so), or for any other key no getter
-// read (naming every one).
-func CheckKwargs(kw *config.Kwargs, backend string) error {
+// read (naming every one, with a "did you mean" among the shared keys and
+// the backend's own).
+func CheckKwargs(kw *config.Kwargs, backend string, own ...string) error {
 	var msgs []string
 	for _, key := range kw.Keys() {
 		if why, ok := unsupported[key]; ok {
@@ -93,7 +187,35 @@ func CheckKwargs(kw *config.Kwargs, backend string) error {
 		sort.Strings(msgs)
 		return fmt.Errorf("%w: backend %s: backend_kwargs key %s", config.ErrInvalid, backend, strings.Join(msgs, "; "))
 	}
-	return kw.CheckUnused(backend)
+	err := kw.CheckUnused(backend)
+	if err == nil {
+		return nil
+	}
+	known := append(append([]string{}, sharedKeys...), own...)
+	var hints []string
+	for _, key := range kw.Keys() {
+		if contains(known, key) {
+			continue
+		}
+		if hint := closest(key, known); hint != "" {
+			hints = append(hints, fmt.Sprintf("%s for %s", hint, key))
+		}
+	}
+	if len(hints) > 0 {
+		return fmt.Errorf("%w (did you mean %s?)", err, strings.Join(hints, ", "))
+	}
+	return err
+}
+
+// sharedKeys are the backend_kwargs both AWS backends read, for the "did
+// you mean" hint of an unknown key.
+var sharedKeys = []string{
+	"connections_prefix", "variables_prefix", "config_prefix",
+	"connections_lookup_pattern", "variables_lookup_pattern", "config_lookup_pattern",
+	"profile_name", "region_name", "aws_access_key_id", "aws_secret_access_key", "aws_session_token",
+	"role_arn", "assume_role_method", "assume_role_kwargs", "assume_role_with_web_identity_federation",
+	"assume_role_with_web_identity_token_file", "assume_role_with_web_identity_federation_audience",
+	"verify", "endpoint_url", "timeout_seconds", "api_version", "use_ssl", "config_kwargs", "service_config",
 }
 
 // decodeObject decodes key's JSON object into its members, or returns nil

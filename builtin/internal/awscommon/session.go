@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -16,7 +14,6 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/secretpath/secretpath/builtin/internal/kit"
@@ -34,12 +31,21 @@ type Session struct {
 	AccessKeyID, SecretAccessKey, SessionToken string
 
 	// role_arn: assume this role through STS with the credentials above (or
-	// the default chain's). assume_role_kwargs: ExternalId,
-	// RoleSessionName, DurationSeconds.
-	RoleARN         string
-	RoleSessionName string // "" = the backend's default
-	ExternalID      string
-	RoleDuration    time.Duration
+	// the default chain's). assume_role_method picks the STS call;
+	// assume_role_kwargs are that call's inputs, as STS names them.
+	RoleARN     string
+	Method      string // "assume_role" or "assume_role_with_web_identity"
+	AssumeRole  sts.AssumeRoleInput
+	WebIdentity sts.AssumeRoleWithWebIdentityInput
+
+	// WebIdentityTokenFile: assume_role_with_web_identity_token_file, else
+	// AWS_WEB_IDENTITY_TOKEN_FILE (read at each STS call).
+	WebIdentityTokenFile string
+
+	// Client: config_kwargs. STSEndpointURL: service_config.sts.endpoint_url
+	// (as in Airflow, endpoint_url itself never applies to STS).
+	Client         ClientConfig
+	STSEndpointURL string
 
 	// verify: false skips TLS verification; a string is a CA bundle file.
 	InsecureSkipVerify bool
@@ -72,14 +78,7 @@ func parseSession(kw *config.Kwargs) (Session, error) {
 	if s.SessionToken != "" && s.AccessKeyID == "" {
 		return Session{}, fmt.Errorf("%w: backend_kwargs key %q needs aws_access_key_id and aws_secret_access_key", config.ErrInvalid, "aws_session_token")
 	}
-	method, err := kw.String("assume_role_method", "assume_role")
-	if err != nil {
-		return Session{}, err
-	}
-	if method != "assume_role" {
-		return Session{}, fmt.Errorf("%w: backend_kwargs key %q: only \"assume_role\" is supported (web identity works through the default credential chain: AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)", config.ErrInvalid, "assume_role_method")
-	}
-	if err := parseAssumeRoleKwargs(kw, &s); err != nil {
+	if err := parseAssumeRole(kw, &s); err != nil {
 		return Session{}, err
 	}
 	if err := parseVerify(kw, &s); err != nil {
@@ -88,41 +87,80 @@ func parseSession(kw *config.Kwargs) (Session, error) {
 	return s, nil
 }
 
-// parseAssumeRoleKwargs reads assume_role_kwargs, Airflow's extra arguments
-// of sts.assume_role, of which we take ExternalId, RoleSessionName and
-// DurationSeconds.
-func parseAssumeRoleKwargs(kw *config.Kwargs, s *Session) error {
+// parseAssumeRole reads assume_role_method, assume_role_kwargs (the extra
+// arguments Airflow passes to sts.assume_role or, through botocore's
+// web-identity fetcher, to sts.assume_role_with_web_identity) and the web
+// identity keys.
+func parseAssumeRole(kw *config.Kwargs, s *Session) error {
 	const key = "assume_role_kwargs"
+	var err error
+	if s.Method, err = kw.String("assume_role_method", "assume_role"); err != nil {
+		return err
+	}
+	federation, err := kw.String("assume_role_with_web_identity_federation", "")
+	if err != nil {
+		return err
+	}
+	tokenFile, err := kw.String("assume_role_with_web_identity_token_file", "")
+	if err != nil {
+		return err
+	}
+	audience, err := kw.String("assume_role_with_web_identity_federation_audience", "")
+	if err != nil {
+		return err
+	}
 	m, err := decodeObject(kw, key)
 	if err != nil {
 		return err
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		var err error
-		switch k {
-		case "ExternalId":
-			err = json.Unmarshal(m[k], &s.ExternalID)
-		case "RoleSessionName":
-			err = json.Unmarshal(m[k], &s.RoleSessionName)
-		case "DurationSeconds":
-			var secs int
-			if err = json.Unmarshal(m[k], &secs); err == nil {
-				if secs < 900 || secs > 43200 {
-					return fmt.Errorf("%w: backend_kwargs key %s.%s must be between 900 and 43200", config.ErrInvalid, key, k)
-				}
-				s.RoleDuration = time.Duration(secs) * time.Second
-			}
+	switch s.Method {
+	case "assume_role":
+		if err := decodeSTSInput(m, assumeRoleKeys, "AssumeRole", &s.AssumeRole); err != nil {
+			return err
+		}
+		if err := checkDuration(s.AssumeRole.DurationSeconds); err != nil {
+			return err
+		}
+	case "assume_role_with_web_identity":
+		if s.RoleARN == "" {
+			return fmt.Errorf("%w: backend_kwargs key %q = %q needs role_arn", config.ErrInvalid, "assume_role_method", s.Method)
+		}
+		switch federation {
+		case "file":
+		case "google":
+			return fmt.Errorf("%w: backend_kwargs key %q: \"google\" (a Google ID token) is not supported; write the token to a file and use \"file\" with assume_role_with_web_identity_token_file", config.ErrInvalid, "assume_role_with_web_identity_federation")
+		case "":
+			return fmt.Errorf("%w: backend_kwargs key %q must be set with assume_role_method %q (as in Airflow): \"file\"", config.ErrInvalid, "assume_role_with_web_identity_federation", s.Method)
 		default:
-			return fmt.Errorf("%w: backend_kwargs key %s.%s is not supported (supported: DurationSeconds, ExternalId, RoleSessionName)", config.ErrInvalid, key, k)
+			return fmt.Errorf("%w: backend_kwargs key %q: unsupported federation (supported: \"file\")", config.ErrInvalid, "assume_role_with_web_identity_federation")
 		}
-		if err != nil {
-			return fmt.Errorf("%w: backend_kwargs key %s.%s has the wrong type", config.ErrInvalid, key, k)
+		if audience != "" {
+			return fmt.Errorf("%w: backend_kwargs key %q applies only to the \"google\" federation", config.ErrInvalid, "assume_role_with_web_identity_federation_audience")
 		}
+		s.WebIdentityTokenFile = tokenFile
+		if s.WebIdentityTokenFile == "" {
+			s.WebIdentityTokenFile = os.Getenv("AWS_WEB_IDENTITY_TOKEN_FILE")
+		}
+		if s.WebIdentityTokenFile == "" {
+			return fmt.Errorf("%w: backend_kwargs key %q (or AWS_WEB_IDENTITY_TOKEN_FILE) must name the web identity token file", config.ErrInvalid, "assume_role_with_web_identity_token_file")
+		}
+		if err := decodeSTSInput(m, webIdentityKeys, "AssumeRoleWithWebIdentity", &s.WebIdentity); err != nil {
+			return err
+		}
+		if err := checkDuration(s.WebIdentity.DurationSeconds); err != nil {
+			return err
+		}
+	case "assume_role_with_saml":
+		return fmt.Errorf("%w: backend_kwargs key %q: SAML federation is not supported (supported: \"assume_role\", \"assume_role_with_web_identity\")", config.ErrInvalid, "assume_role_method")
+	default:
+		msg := fmt.Sprintf("backend_kwargs key %q: unknown method (supported: \"assume_role\", \"assume_role_with_web_identity\")", "assume_role_method")
+		if hint := closest(s.Method, []string{"assume_role", "assume_role_with_web_identity"}); hint != "" {
+			msg += fmt.Sprintf(" (did you mean %s?)", hint)
+		}
+		return fmt.Errorf("%w: %s", config.ErrInvalid, msg)
+	}
+	if s.Method != "assume_role_with_web_identity" && (federation != "" || tokenFile != "" || audience != "") {
+		return fmt.Errorf("%w: backend_kwargs keys assume_role_with_web_identity_* need assume_role_method %q", config.ErrInvalid, "assume_role_with_web_identity")
 	}
 	if len(m) > 0 && s.RoleARN == "" {
 		return fmt.Errorf("%w: backend_kwargs key %q needs role_arn", config.ErrInvalid, key)
@@ -164,20 +202,28 @@ func (s *Session) Config(ctx context.Context, roleSessionName string) (aws.Confi
 	if s.Profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(s.Profile))
 	}
-	if s.Region != "" {
+	switch {
+	case s.Region != "":
 		opts = append(opts, awsconfig.WithRegion(s.Region))
+	case s.Client.Region != "":
+		opts = append(opts, awsconfig.WithRegion(s.Client.Region))
 	}
+	opts = append(opts, s.Client.loadOptions()...)
 	if s.AccessKeyID != "" {
 		opts = append(opts, awsconfig.WithCredentialsProvider(
 			credentials.NewStaticCredentialsProvider(s.AccessKeyID, s.SecretAccessKey, s.SessionToken)))
 	}
-	if s.InsecureSkipVerify {
-		opts = append(opts, awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
-			if tr.TLSClientConfig == nil {
-				tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	if s.InsecureSkipVerify || s.Client.hasTransport() {
+		client := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+			if s.InsecureSkipVerify {
+				if tr.TLSClientConfig == nil {
+					tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+				}
+				tr.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // the user asked for verify=false
 			}
-			tr.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // the user asked for verify=false
-		})))
+			s.Client.transport(tr)
+		}).WithDialerOptions(s.Client.dialer)
+		opts = append(opts, awsconfig.WithHTTPClient(client))
 	}
 	if s.CABundle != "" {
 		pem, err := os.ReadFile(s.CABundle)
@@ -195,21 +241,30 @@ func (s *Session) Config(ctx context.Context, roleSessionName string) (aws.Confi
 	}
 	if s.RoleARN != "" {
 		// As in Airflow, the STS client never uses endpoint_url (that is the
-		// service's); AWS_ENDPOINT_URL_STS and profiles still apply.
-		client := sts.NewFromConfig(cfg)
-		name := s.RoleSessionName
-		if name == "" {
-			name = roleSessionName
-		}
-		provider := stscreds.NewAssumeRoleProvider(client, s.RoleARN, func(o *stscreds.AssumeRoleOptions) {
-			o.RoleSessionName = name
-			if s.ExternalID != "" {
-				o.ExternalID = aws.String(s.ExternalID)
-			}
-			if s.RoleDuration > 0 {
-				o.Duration = s.RoleDuration
+		// service's) but service_config's sts.endpoint_url;
+		// AWS_ENDPOINT_URL_STS and profiles still apply.
+		client := sts.NewFromConfig(cfg, func(o *sts.Options) {
+			if s.STSEndpointURL != "" {
+				o.BaseEndpoint = aws.String(s.STSEndpointURL)
 			}
 		})
+		var provider aws.CredentialsProvider
+		if s.Method == "assume_role_with_web_identity" {
+			in := s.WebIdentity
+			in.RoleArn = aws.String(s.RoleARN)
+			if in.RoleSessionName == nil {
+				// botocore's web identity fetcher's default.
+				in.RoleSessionName = aws.String(fmt.Sprintf("botocore-session-%d", time.Now().Unix()))
+			}
+			provider = &webIdentityProvider{client: client, input: in, tokenFile: s.WebIdentityTokenFile}
+		} else {
+			in := s.AssumeRole
+			in.RoleArn = aws.String(s.RoleARN)
+			if in.RoleSessionName == nil {
+				in.RoleSessionName = aws.String(roleSessionName)
+			}
+			provider = &assumeRoleProvider{client: client, input: in}
+		}
 		cfg.Credentials = aws.NewCredentialsCache(provider)
 	}
 	return cfg, nil

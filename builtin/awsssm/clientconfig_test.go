@@ -1,0 +1,158 @@
+package awsssm_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secretpath/secretpath/builtin/awsssm"
+	"github.com/secretpath/secretpath/internal/awsfake"
+	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
+)
+
+// TestConfigKwargsRetries: config_kwargs.retries sets how many attempts a
+// failing request gets (botocore's max_attempts counts retries,
+// total_max_attempts every attempt; total wins).
+func TestConfigKwargsRetries(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter("/airflow/variables/v", "value", awsfake.String)
+	tests := []struct {
+		name    string
+		retries map[string]any
+		want    int
+	}{
+		{name: "max_attempts counts retries", retries: map[string]any{"max_attempts": 1}, want: 2},
+		{name: "total_max_attempts", retries: map[string]any{"total_max_attempts": 1, "mode": "standard"}, want: 1},
+		{name: "total wins", retries: map[string]any{"total_max_attempts": 2, "max_attempts": 5, "mode": "legacy"}, want: 2},
+		{name: "adaptive", retries: map[string]any{"total_max_attempts": 2, "mode": "adaptive"}, want: 2},
+		{name: "no retries", retries: map[string]any{"max_attempts": 0}, want: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.ClearFaults()
+			f.ResetRequests()
+			f.AddFault(awsfake.Fault{Target: awsfake.TargetGetParameter, Code: "InternalServerError", Status: 500})
+			b := mustOpen(t, fakeKwargs(f, map[string]any{"config_kwargs": map[string]any{"retries": tt.retries}}))
+			_, err := lookup(t.Context(), b, resolver.KindVariable, "v")
+			require.Error(t, err)
+			assert.Equal(t, tt.want, f.Count(awsfake.TargetGetParameter), "attempts")
+		})
+	}
+}
+
+// TestConfigKwargsReadTimeout: read_timeout bounds the wait for an answer
+// (a hanging service fails fast although timeout_seconds is long).
+func TestConfigKwargsReadTimeout(t *testing.T) {
+	f := newFake(t)
+	f.AddFault(awsfake.Fault{Target: awsfake.TargetGetParameter, Hang: true})
+	b := mustOpen(t, fakeKwargs(f, map[string]any{
+		"timeout_seconds": 60,
+		"config_kwargs":   map[string]any{"read_timeout": 0.2, "connect_timeout": 1, "retries": map[string]any{"total_max_attempts": 1}},
+	}))
+	start := time.Now()
+	_, err := lookup(t.Context(), b, resolver.KindVariable, "v")
+	require.Error(t, err)
+	assert.Less(t, time.Since(start), 5*time.Second)
+}
+
+// TestConfigKwargsProxies: proxies sends the requests through the proxy of
+// the endpoint's scheme.
+func TestConfigKwargsProxies(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter("/airflow/variables/v", "value", awsfake.String)
+	var proxied atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		proxied.Add(1)
+		out := r.Clone(r.Context())
+		out.RequestURI = ""
+		resp, err := http.DefaultTransport.RoundTrip(out)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(resp.StatusCode)
+		var buf bytes.Buffer
+		_, _ = buf.ReadFrom(resp.Body)
+		_, _ = w.Write(buf.Bytes())
+	}))
+	t.Cleanup(proxy.Close)
+
+	b := mustOpen(t, fakeKwargs(f, map[string]any{"config_kwargs": map[string]any{"proxies": map[string]any{"http": proxy.URL}}}))
+	got, err := lookup(t.Context(), b, resolver.KindVariable, "v")
+	require.NoError(t, err)
+	assert.Equal(t, "value", got)
+	assert.Equal(t, int32(1), proxied.Load())
+}
+
+// TestConfigKwargsRegion: config_kwargs.region_name is the region when
+// region_name is not given.
+func TestConfigKwargsRegion(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter("/airflow/variables/v", "value", awsfake.String)
+	kw := fakeKwargs(f, map[string]any{"config_kwargs": map[string]any{"region_name": awsfake.Region, "signature_version": "v4"}})
+	delete(kw, "region_name")
+	got, err := lookup(t.Context(), mustOpen(t, kw), resolver.KindVariable, "v")
+	require.NoError(t, err)
+	assert.Equal(t, "value", got)
+}
+
+// TestServiceConfig: service_config.ssm.endpoint_url wins over
+// endpoint_url; service_config.sts.endpoint_url is where the role is
+// assumed (endpoint_url never is).
+func TestServiceConfig(t *testing.T) {
+	f := newFake(t)
+	f.SetAssumeRoleCredentials(assumedCreds)
+	f.PutParameter("/airflow/variables/v", "value", awsfake.String)
+	b := mustOpen(t, fakeKwargs(f, map[string]any{
+		"endpoint_url": "http://127.0.0.1:1",
+		"role_arn":     "arn:aws:iam::123456789012:role/airflow-secrets",
+		"service_config": map[string]any{
+			"ssm": map[string]any{"endpoint_url": f.URL},
+			"sts": map[string]any{"endpoint_url": f.URL},
+		},
+	}))
+	got, err := lookup(t.Context(), b, resolver.KindVariable, "v")
+	require.NoError(t, err)
+	assert.Equal(t, "value", got)
+	assert.Equal(t, 1, f.Count(awsfake.TargetAssumeRole))
+	assert.Equal(t, 1, f.Count(awsfake.TargetGetParameter))
+}
+
+// TestKwargsIgnoredWarn: keys Airflow forwards that mean nothing here are
+// accepted, and a warning names each.
+func TestKwargsIgnoredWarn(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter("/airflow/variables/v", "value", awsfake.String)
+	raw, err := json.Marshal(fakeKwargs(f, map[string]any{
+		"config_kwargs":  map[string]any{"parameter_validation": false, "user_agent_extra": "x", "s3": map[string]any{"addressing_style": "path"}, "tcp_keepalive": true, "max_pool_connections": 5, "user_agent_appid": "airflow", "connect_timeout": nil},
+		"service_config": map[string]any{"s3": map[string]any{"bucket_name": "b"}, "ssm": map[string]any{"verify": false}},
+	}))
+	require.NoError(t, err)
+	kw, err := config.ParseKwargs(raw)
+	require.NoError(t, err)
+	var logs bytes.Buffer
+	b, err := resolver.OpenBackend(t.Context(), awsssm.Name, resolver.Env{Kwargs: kw, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	require.NoError(t, err)
+	got, err := lookup(t.Context(), b, resolver.KindVariable, "v")
+	require.NoError(t, err)
+	assert.Equal(t, "value", got)
+	for _, want := range []string{"config_kwargs.parameter_validation", "config_kwargs.user_agent_extra", "config_kwargs.s3", "service_config.s3", "service_config.ssm.verify"} {
+		assert.Contains(t, logs.String(), want)
+	}
+	for _, not := range []string{"tcp_keepalive", "max_pool_connections", "config_kwargs.user_agent_appid", "connect_timeout"} {
+		assert.NotContains(t, logs.String(), not, "mapped keys are not warned about")
+	}
+}
