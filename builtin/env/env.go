@@ -4,16 +4,16 @@
 // AIRFLOW_VAR_<KEY upper-cased>; nothing else about the id is changed
 // ("my-conn" is AIRFLOW_CONN_MY-CONN).
 //
-// Teams (Airflow 3.2+): with [core] multi_team on (Options.MultiTeam in Go),
-// a lookup for a team first reads the team's name,
+// Teams (Airflow 3.2+): with [core] multi_team on (Options.MultiTeam in
+// Go), a lookup for a team first reads the team's name,
 // AIRFLOW_CONN__<TEAM upper-cased>___<CONN_ID upper-cased> (one '_' before
-// the team, three after it; AIRFLOW_VAR__<TEAM>___<KEY> for variables), and
-// falls back to the global name when that is unset or, for a connection,
-// empty. An id spelled like a team namespace, _<TEAM>___<rest> with a valid
-// team name (see ValidTeam), is then never read from the global name (it would land in some team's
-// namespace): it is not found. With multi_team off, req.Team is ignored and
-// such an id is an ordinary one, as newest Airflow does. Configs have no
-// team names.
+// the team, three after it; AIRFLOW_VAR__<TEAM>___<KEY> for variables),
+// and falls back to the global name when that is unset or empty. An id
+// spelled like a team namespace, _<TEAM>___<rest> with a valid team name
+// (see ValidTeam), is then never read from the global name (it would land
+// in some team's namespace): it is not found. With multi_team off,
+// req.Team is ignored and such an id is an ordinary one, as newest Airflow
+// does (PR #71079). Configs have no team names.
 //
 // Importing the package registers it as "env" (alias
 // airflow.secrets.environment_variables.EnvironmentVariablesBackend) for
