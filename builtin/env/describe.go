@@ -35,5 +35,15 @@ func (b *Backend) Describe(req resolver.Request) string {
 	case id == "":
 		return "no lookup (empty id)"
 	}
-	return "$" + prefix + upper(id) + " (" + strconv.Quote(id) + " upper-cased)"
+	global := "$" + prefix + upper(id) + " (" + strconv.Quote(id) + " upper-cased)"
+	if !b.multiTeam || req.Kind == resolver.KindConfig {
+		return global
+	}
+	if namesTeamNamespace(id) {
+		global = "no global lookup (" + strconv.Quote(id) + " spells a team namespace, _<TEAM>" + TeamSep + "<ID>)"
+	}
+	if req.Team == "" {
+		return global
+	}
+	return "$" + teamName(prefix, req.Team, id) + " (team " + strconv.Quote(req.Team) + "), then " + global
 }

@@ -4,6 +4,17 @@
 // AIRFLOW_VAR_<KEY upper-cased>; nothing else about the id is changed
 // ("my-conn" is AIRFLOW_CONN_MY-CONN).
 //
+// Teams (Airflow 3.2+): with [core] multi_team on (Options.MultiTeam in
+// Go), a lookup for a team first reads the team's name,
+// AIRFLOW_CONN__<TEAM upper-cased>___<CONN_ID upper-cased> (one '_' before
+// the team, three after it; AIRFLOW_VAR__<TEAM>___<KEY> for variables),
+// and falls back to the global name when that is unset or empty. An id
+// spelled like a team namespace, _<TEAM>___<rest> with a valid team name
+// (see ValidTeam), is then never read from the global name (it would land
+// in some team's namespace): it is not found. With multi_team off,
+// req.Team is ignored and such an id is an ordinary one, as newest Airflow
+// does (PR #71079). Configs have no team names.
+//
 // Importing the package registers it as "env" (alias
 // airflow.secrets.environment_variables.EnvironmentVariablesBackend) for
 // the environment role: resolver.Open puts it in every search path after
@@ -41,14 +52,55 @@ type Options struct {
 	VariablesOff   bool // hold no variables
 	ConfigsOn      bool // serve configs from ConfigPrefix + KEY upper-cased
 
+	// MultiTeam is Airflow's [core] multi_team: only then are a request's
+	// team names read and ids spelled like a team namespace refused.
+	MultiTeam bool
+
 	// LookupEnv reads a variable; nil means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
+}
+
+// TeamSep separates the team from the id in a team's name:
+// AIRFLOW_CONN__<TEAM>___<ID>.
+const TeamSep = "___"
+
+// ValidTeam reports whether name is a team name newest Airflow accepts
+// (airflow teams create, teams sync): 3-50 of [A-Za-z0-9_-] with no two
+// underscores in a row (Airflow's TEAM_NAME_PATTERN,
+// "(?!.*__)[a-zA-Z0-9_-]{3,50}"), so "team_a" and "team-a" are names
+// and none can hold the "___" separator.
+func ValidTeam(name string) bool {
+	if len(name) < 3 || len(name) > 50 || strings.Contains(name, "__") {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// namesTeamNamespace reports whether id spells a team's namespace,
+// _<TEAM>___<REST> with a valid team name and a non-empty rest, as
+// Airflow's EnvironmentVariablesBackend._names_a_team_namespace: split at
+// the first "___" (a team name cannot hold one, so the split is the only
+// reading). "_ab___x" names no team (too short) and stays an ordinary id.
+func namesTeamNamespace(id string) bool {
+	rest, ok := strings.CutPrefix(id, "_")
+	if !ok {
+		return false
+	}
+	team, rest, ok := strings.Cut(rest, TeamSep)
+	return ok && rest != "" && ValidTeam(team)
 }
 
 // Backend reads connections and variables from environment variables.
 type Backend struct {
 	conn, vars, cfg       string
 	connOn, varsOn, cfgOn bool
+	multiTeam             bool
 	lookup                func(string) (string, bool)
 }
 
@@ -57,7 +109,7 @@ func New(o Options) *Backend {
 	b := &Backend{
 		conn: o.ConnectionsPrefix, vars: o.VariablesPrefix, cfg: o.ConfigPrefix,
 		connOn: !o.ConnectionsOff, varsOn: !o.VariablesOff, cfgOn: o.ConfigsOn,
-		lookup: o.LookupEnv,
+		multiTeam: o.MultiTeam, lookup: o.LookupEnv,
 	}
 	if b.conn == "" && !o.ConnectionsOff {
 		b.conn = DefaultConnectionsPrefix
@@ -119,6 +171,9 @@ func open(_ context.Context, e resolver.Env) (resolver.Backend, error) {
 	if err := kw.CheckUnused("env"); err != nil {
 		return nil, err
 	}
+	if o.MultiTeam, err = e.Config.Bool("core", "multi_team", false); err != nil {
+		return nil, err
+	}
 	return New(o), nil
 }
 
@@ -129,17 +184,15 @@ func (b *Backend) Name() string { return "env" }
 // value (an empty one counts as absent), a variable's (an empty value is a
 // value: Airflow checks only for None) or, when configs are on, a config's.
 // A kind that is off, an empty id or an unset variable is
-// resolver.ErrNotFound. req.Team is ignored.
+// resolver.ErrNotFound. With multi_team on, a connection or variable is
+// first read from req.Team's name (see the package doc).
 func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
 	switch req.Kind {
 	case resolver.KindConnection:
-		v, err := b.get(ctx, b.connOn, b.conn, req.ID)
-		if err == nil && v == "" {
-			return "", resolver.ErrNotFound
-		}
-		return v, err
+		// Airflow tests each name for truth: an empty one is absent.
+		return b.teamGet(ctx, b.connOn, b.conn, req, false)
 	case resolver.KindVariable:
-		return b.get(ctx, b.varsOn, b.vars, req.ID)
+		return b.teamGet(ctx, b.varsOn, b.vars, req, true)
 	case resolver.KindConfig:
 		return b.get(ctx, b.cfgOn, b.cfg, req.ID)
 	}
@@ -147,6 +200,38 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 		return "", err
 	}
 	return "", resolver.ErrNotFound
+}
+
+// teamGet reads the team's name first (multi_team on, a team given), then
+// the global one unless the id spells a team namespace. emptyOK says
+// whether an empty global value is a value (variables) or absent
+// (connections); an empty team value is absent for both, as Airflow's
+// walrus test is.
+func (b *Backend) teamGet(ctx context.Context, on bool, prefix string, req resolver.Request, emptyOK bool) (string, error) {
+	if b.multiTeam && req.Team != "" && on && req.ID != "" {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		if v, ok := b.lookup(teamName(prefix, req.Team, req.ID)); ok && v != "" {
+			return v, nil
+		}
+	}
+	if b.multiTeam && namesTeamNamespace(req.ID) {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		return "", resolver.ErrNotFound
+	}
+	v, err := b.get(ctx, on, prefix, req.ID)
+	if err == nil && v == "" && !emptyOK {
+		return "", resolver.ErrNotFound
+	}
+	return v, err
+}
+
+// teamName is the variable holding team's id: <prefix>_<TEAM>___<ID>.
+func teamName(prefix, team, id string) string {
+	return prefix + "_" + upper(team) + TeamSep + upper(id)
 }
 
 func (b *Backend) get(ctx context.Context, on bool, prefix, id string) (string, error) {

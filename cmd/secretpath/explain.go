@@ -14,10 +14,13 @@ import (
 // explain prints, per tier, what a lookup asked, its outcome and the time
 // it took; never a value. It returns a lookupError when no tier answered.
 // The tiers' errors it prints are not printed again as warnings.
-func (a *app) explain(ctx context.Context, r *resolver.Resolver, kind resolver.Kind, id string) error {
+func (a *app) explain(ctx context.Context, r *resolver.Resolver, req resolver.Request) error {
 	w := a.stdout
-	x := r.Explain(ctx, resolver.Request{Kind: kind, ID: id})
-	head := fmt.Sprintf("%s %q: ", kind, id)
+	x := r.Explain(ctx, req)
+	head := fmt.Sprintf("%s %q: ", req.Kind, req.ID)
+	if req.Team != "" {
+		head = fmt.Sprintf("%s %q for team %q: ", req.Kind, req.ID, req.Team)
+	}
 	switch {
 	case x.AnsweredBy != "":
 		head += "found in " + x.AnsweredBy

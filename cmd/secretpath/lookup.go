@@ -5,12 +5,66 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/secretpath/secretpath/builtin/env"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
+
+// teamHelp is the --team flag's usage, on connections get and variables get.
+const teamHelp = "the Airflow team the lookup is for (needs [core] multi_team = True): the environment tier reads AIRFLOW_CONN__<TEAM>___<ID> / AIRFLOW_VAR__<TEAM>___<KEY> first; other tiers ignore it"
+
+// teamLong is the --team paragraph of the get commands' help.
+const teamLong = `
+
+With --team NAME (a team name as Airflow accepts it: 3-50 letters, digits,
+'-' or '_', never two '_' in a row), the lookup is that team's: with
+[core] multi_team = True the environment tier reads
+AIRFLOW_CONN__<NAME upper-cased>___<ID> (AIRFLOW_VAR__<NAME>___<KEY>) first,
+then the global name; other tiers do not scope by team yet and look up the
+id as without --team. Without multi_team, --team is a usage error (exit 2):
+Airflow has no teams then.`
+
+// team checks the --team flag: "" when not given; else a name Airflow
+// accepts, and [core] multi_team on in the config the lookup reads
+// (usage error, exit 2, otherwise: a team without multi_team must not
+// read team secrets, nor be silently dropped).
+func (a *app) team(cmd *cobra.Command, name string) (string, error) {
+	if !cmd.Flags().Changed("team") {
+		return "", nil
+	}
+	if !env.ValidTeam(name) {
+		return "", usageError{fmt.Sprintf("--team %q is not a team name Airflow accepts (3-50 of A-Z, a-z, 0-9, '-', '_', no \"__\")", name)}
+	}
+	src, err := a.configFile()
+	if err != nil {
+		return "", err
+	}
+	cfg, err := config.Load(src.path, os.Environ())
+	if err != nil {
+		return "", err
+	}
+	on, err := cfg.Bool("core", "multi_team", false)
+	if err != nil {
+		return "", err
+	}
+	if !on {
+		why := "it is off at " + cfg.Origin("core", "multi_team")
+		switch {
+		case cfg.Origin("core", "multi_team") != "":
+		case src.path == "":
+			why = "no config file is read and AIRFLOW__CORE__MULTI_TEAM is not set"
+		default:
+			why = src.path + " does not set it and AIRFLOW__CORE__MULTI_TEAM is not set"
+		}
+		return "", usageError{"--team needs [core] multi_team = True (Airflow has no teams without it): " + why}
+	}
+	return name, nil
+}
 
 // connOutputs are the formats of connections get: Airflow's (json, yaml,
 // table, plain) and uri, the default.
@@ -18,7 +72,7 @@ var connOutputs = []string{"uri", "json", "yaml", "table", "plain"}
 
 func (a *app) connectionsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "connections", Short: "Look up connections"}
-	var output string
+	var output, teamName string
 	var explainFlag bool
 	get := &cobra.Command{
 		Use:   "get CONN_ID",
@@ -37,21 +91,26 @@ func (a *app) connectionsCmd() *cobra.Command {
 
 With --explain, print instead what each tier of the search path was asked,
 how it answered and how long it took, without the connection itself; stderr
-says which config file was read.`,
+says which config file was read.` + teamLong,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !oneOf(output, connOutputs) {
 				return usageError{fmt.Sprintf("--output must be %s, not %q", orList(connOutputs), output)}
+			}
+			team, err := a.team(cmd, teamName)
+			if err != nil {
+				return err
 			}
 			r, err := a.open(cmd, explainFlag)
 			if err != nil {
 				return err
 			}
 			defer r.Close()
+			req := resolver.Request{Kind: resolver.KindConnection, ID: args[0], Team: team}
 			if explainFlag {
-				return a.explain(cmd.Context(), r, resolver.KindConnection, args[0])
+				return a.explain(cmd.Context(), r, req)
 			}
-			c, err := r.Connection(cmd.Context(), args[0])
+			c, err := r.LookupConnection(cmd.Context(), req)
 			if err != nil {
 				return &lookupError{err}
 			}
@@ -63,6 +122,7 @@ says which config file was read.`,
 	}
 	get.Flags().StringVarP(&output, "output", "o", "uri", "output format: "+strings.Join(connOutputs, ", "))
 	get.Flags().BoolVar(&explainFlag, "explain", false, "print each tier's part in the lookup (no value) instead of the connection")
+	get.Flags().StringVar(&teamName, "team", "", teamHelp)
 	cmd.AddCommand(get)
 	return cmd
 }
@@ -70,7 +130,7 @@ says which config file was read.`,
 func (a *app) variablesCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "variables", Short: "Look up variables"}
 	var explainFlag, asJSON bool
-	var def string
+	var def, teamName string
 	get := &cobra.Command{
 		Use:   "get KEY",
 		Short: "Print a variable's value (JSON values as they are stored)",
@@ -83,18 +143,23 @@ func (a *app) variablesCmd() *cobra.Command {
 
 With --explain, print instead what each tier of the search path was asked,
 how it answered and how long it took, without the value; stderr says which
-config file was read.`,
+config file was read.` + teamLong,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			team, err := a.team(cmd, teamName)
+			if err != nil {
+				return err
+			}
 			r, err := a.open(cmd, explainFlag)
 			if err != nil {
 				return err
 			}
 			defer r.Close()
+			req := resolver.Request{Kind: resolver.KindVariable, ID: args[0], Team: team}
 			if explainFlag {
-				return a.explain(cmd.Context(), r, resolver.KindVariable, args[0])
+				return a.explain(cmd.Context(), r, req)
 			}
-			v, err := r.Variable(cmd.Context(), args[0])
+			v, err := r.LookupValue(cmd.Context(), req)
 			switch {
 			case err != nil && cmd.Flags().Changed("default") && errors.Is(err, resolver.ErrNotFound):
 				_, err = fmt.Fprintln(a.stdout, def)
@@ -116,6 +181,7 @@ config file was read.`,
 	get.Flags().StringVarP(&def, "default", "d", "", "the value to print when the variable is not found (exit 0)")
 	get.Flags().BoolVarP(&asJSON, "json", "j", false, "parse the value as JSON and print it indented (error if it is not JSON)")
 	get.Flags().BoolVar(&explainFlag, "explain", false, "print each tier's part in the lookup (no value) instead of the value")
+	get.Flags().StringVar(&teamName, "team", "", teamHelp)
 	cmd.AddCommand(get)
 	return cmd
 }

@@ -515,3 +515,20 @@ func parseSeconds(s string) (int64, string) {
 	}
 	return n, ""
 }
+
+// Bool returns option key of section (found as Get finds it) as Airflow's
+// conf.getboolean(section, key, fallback=def) reads it: def when the option
+// is unset; else the text lower-cased and cut at '#', then true/t/1/yes/y/on
+// or false/f/0/no/n/off. Anything else is a configuration error (ErrInvalid)
+// naming where the option is set, never its value.
+func (c *File) Bool(section, key string, def bool) (bool, error) {
+	v, ok := c.Get(section, key)
+	if !ok {
+		return def, nil
+	}
+	b, good := airflowBool(v)
+	if !good {
+		return def, c.Section(section).Errorf(key, "must be a boolean (true/false, t/f, 1/0, yes/no, y/n, on/off)")
+	}
+	return b, nil
+}
