@@ -302,9 +302,12 @@ func (a *app) open(cmd *cobra.Command, say bool) (*resolver.Resolver, error) {
 		if say {
 			fmt.Fprintln(a.stderr, workerSearchPath(cfg, from))
 		}
+	}
+	r, err := resolver.Open(cmd.Context(), cfg, resolver.WithLogger(log))
+	if err == nil && worker {
 		log.Warn(workerWarning)
 	}
-	return resolver.Open(cmd.Context(), cfg, resolver.WithLogger(log))
+	return r, err
 }
 
 // workerWarning is logged by every lookup in worker mode: the third tier

@@ -123,6 +123,7 @@ func TestWorkerModeBadKwargs(t *testing.T) {
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, cfg+":3: [workers] secrets_backend_kwargs: must be a JSON object")
 	assert.NotContains(t, r.stderr, "s3cr3t")
+	assert.NotContains(t, r.stderr, "worker mode", "a configuration error needs no warning")
 
 	r = runCLI(t, nil, "--config", cfg, "variables", "get", "wk")
 	assert.Equal(t, 1, r.code, r.stderr)
