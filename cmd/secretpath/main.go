@@ -2,8 +2,8 @@
 // search path a config file describes (configured backend, environment,
 // metastore), manages the metastore, and checks WebAssembly backends.
 //
-//	secretpath [--config FILE] connections get CONN_ID [-o uri|json|yaml|table|plain]
-//	secretpath [--config FILE] variables get KEY [--default V] [--json]
+//	secretpath [--config FILE] [--worker] connections get CONN_ID [-o uri|json|yaml|table|plain]
+//	secretpath [--config FILE] [--worker] variables get KEY [--default V] [--json]
 //	secretpath connections add|delete|list|import|export ...
 //	secretpath variables set|delete|list|import|export ...
 //	secretpath db migrate|check
@@ -16,6 +16,12 @@
 // ./secretpath.cfg when it exists, $AIRFLOW_CONFIG, $AIRFLOW_HOME/airflow.cfg
 // when AIRFLOW_HOME is set and the file exists; else none (environment
 // variables and the metastore).
+//
+// --worker, or SECRETPATH_COMPONENT=worker (also dag-processor or
+// triggerer; api-server and scheduler keep the server's search path), looks
+// up as an Airflow 3 worker: [workers] secrets_backend with its kwargs,
+// else [secrets] backend with its own (config.File.Worker). The third tier
+// stays the metastore, with a warning: a worker would ask the API server.
 //
 // Exit status: 0 found (or done, or help); 1 not found in any tier, a
 // failed lookup or metastore operation, or an invalid module; 2 usage or

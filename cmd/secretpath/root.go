@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/secretpath/secretpath"
+	_ "github.com/secretpath/secretpath" // links every built-in backend
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
 )
@@ -26,6 +26,7 @@ type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	configPath     string
+	worker         bool // --worker
 	logs           *heldLogs
 }
 
@@ -46,7 +47,14 @@ metastore is also where connections add and variables set write.
 The config file is the first of: --config, $SECRETPATH_CONFIG, ./secretpath.cfg
 when it exists, $AIRFLOW_CONFIG, $AIRFLOW_HOME/airflow.cfg when AIRFLOW_HOME is
 set and the file exists; else none (environment variables and the metastore).
---explain and the commands that write say on stderr which file they used.`,
+--explain and the commands that write say on stderr which file they used.
+
+--worker (or SECRETPATH_COMPONENT=worker) looks up as an Airflow 3 worker:
+the configured backend is [workers] secrets_backend with its
+secrets_backend_kwargs and AIRFLOW__WORKERS__SECRETS_BACKEND_KWARG__<KEY>
+overrides, else [secrets] backend with its own kwargs. A worker would then ask
+the API server (the Execution API); secretpath has no such tier yet and reads
+the metastore, with a warning.`,
 		Version:       versionText(readBuildInfo()),
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -55,6 +63,7 @@ set and the file exists; else none (environment variables and the metastore).
 	root.SetErr(a.stderr)
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "config file (Airflow INI: [secrets] backend, backend_kwargs, ...)")
+	root.PersistentFlags().BoolVar(&a.worker, "worker", false, "look up as an Airflow 3 worker: [workers] secrets_backend first (also SECRETPATH_COMPONENT=worker)")
 	root.Flags().BoolP("version", "v", false, "print the version of secretpath, its VCS revision, Go and wazero, and exit")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		// A flag the group does not know, after a misspelt command
@@ -273,10 +282,86 @@ func (a *app) open(cmd *cobra.Command, say bool) (*resolver.Resolver, error) {
 	if err != nil {
 		return nil, err
 	}
+	worker, from, err := a.component()
+	if err != nil {
+		return nil, err
+	}
 	if say {
 		fmt.Fprintln(a.stderr, src)
 	}
-	return secretpath.OpenFile(cmd.Context(), src.path, resolver.WithLogger(a.logger()))
+	// As secretpath.OpenFile does, with the worker's view when asked.
+	cfg, err := config.Load(src.path, os.Environ())
+	if err != nil {
+		return nil, err
+	}
+	log := a.logger()
+	if worker {
+		if cfg, err = cfg.Worker(); err != nil {
+			return nil, err
+		}
+		if say {
+			fmt.Fprintln(a.stderr, workerSearchPath(cfg, from))
+		}
+	}
+	r, err := resolver.Open(cmd.Context(), cfg, resolver.WithLogger(log))
+	if err == nil && worker {
+		log.Warn(workerWarning)
+	}
+	return r, err
+}
+
+// workerWarning is logged by every lookup in worker mode: the third tier
+// is not the one an Airflow 3 worker uses.
+const workerWarning = "worker mode: an Airflow 3 worker would ask the API server (the Execution API) for what the first tiers do not hold; " +
+	"secretpath has no Execution API tier yet and reads the metastore instead"
+
+// components are the values of $SECRETPATH_COMPONENT: Airflow's components,
+// true for those that read the worker's search path.
+var components = map[string]bool{
+	"api-server": false, "scheduler": false,
+	"worker": true, "dag-processor": true, "triggerer": true,
+}
+
+// component says whether to look up as a worker, and why: --worker, else
+// $SECRETPATH_COMPONENT (unset or empty: the server's search path). An
+// unknown component is a configuration error naming the variable.
+func (a *app) component() (worker bool, from string, err error) {
+	if a.worker {
+		return true, "--worker", nil
+	}
+	v := a.getenv("SECRETPATH_COMPONENT")
+	if v == "" {
+		return false, "", nil
+	}
+	w, ok := components[v]
+	if !ok {
+		names := make([]string, 0, len(components))
+		for n := range components {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		msg := fmt.Sprintf("$SECRETPATH_COMPONENT: unknown component %q", v)
+		if s := nearest(v, names); len(s) > 0 && editDistance(strings.ToLower(v), strings.ToLower(s[0])) <= 3 {
+			for i := range s {
+				s[i] = fmt.Sprintf("%q", s[i])
+			}
+			msg += "; did you mean " + orList(s) + "?"
+		}
+		return false, "", fmt.Errorf("%w: %s (one of: %s)", config.ErrInvalid, msg, strings.Join(names, ", "))
+	}
+	return w, "$SECRETPATH_COMPONENT=" + v, nil
+}
+
+// workerSearchPath is what --explain says of a worker's search path.
+func workerSearchPath(cfg *config.File, from string) string {
+	first := "no configured backend"
+	if section, key, where := cfg.BackendOrigin(); section != "" {
+		first = fmt.Sprintf("[%s] %s", section, key)
+		if where != "" {
+			first += " (" + where + ")"
+		}
+	}
+	return fmt.Sprintf("search path: worker (from %s): %s, then environment, then metastore (a worker would ask the API server; no Execution API tier yet)", from, first)
 }
 
 // logger logs warnings to stderr once the command has ended (see heldLogs).

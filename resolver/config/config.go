@@ -25,6 +25,10 @@ const envPrefix = "AIRFLOW__"
 // envKwargPrefix starts a per-key backend_kwargs override (Airflow 3.2+).
 const envKwargPrefix = "AIRFLOW__SECRETS__BACKEND_KWARG__"
 
+// envWorkerKwargPrefix starts a per-key [workers] secrets_backend_kwargs
+// override (Airflow 3.2+).
+const envWorkerKwargPrefix = "AIRFLOW__WORKERS__SECRETS_BACKEND_KWARG__"
+
 // ErrInvalid is wrapped by configuration errors: a bad config file, an
 // unknown backend name, bad backend_kwargs, a backend constructor's refusal.
 var ErrInvalid = errors.New("configuration error")
@@ -66,7 +70,11 @@ const DefaultCacheTTL = 900 * time.Second
 //     fernet_key, sql_alchemy_conn: the variant is set and no plain value
 //     of higher precedence is), loading fails with an error naming it.
 //   - Airflow's "$VAR" and "~" expansion of every value (expand_env_var).
-//   - Team-scoped sections ("[team=secrets]") and [workers] secrets_backend.
+//   - Team-scoped sections ("[team=secrets]").
+//
+// Parse and Load read the search path of Airflow's API server and
+// scheduler; [File.Worker] returns the one an Airflow 3 worker reads
+// ([workers] secrets_backend).
 //
 // Stricter than Airflow, on purpose: every option's interpolation is checked
 // at load, not when the option is read (an interpolated value is at most
@@ -113,7 +121,72 @@ type File struct {
 	// whole seconds, default 0 = off; needs use_cache): see [WithStaleGrace].
 	StaleGrace time.Duration
 
+	// worker is set on the File [File.Worker] returns.
+	worker bool
+
 	st *configState // behind a pointer so that %v prints no value
+}
+
+// Worker returns the configuration as an Airflow 3 worker reads it (the
+// DAG processor and the triggerer read it so too): when [workers]
+// secrets_backend is set (not blank), Backend is it and BackendKwargs is
+// [workers] secrets_backend_kwargs with the per-key overrides
+// AIRFLOW__WORKERS__SECRETS_BACKEND_KWARG__<KEY> (raw strings, as for
+// [secrets]); otherwise Backend is [secrets] backend and BackendKwargs
+// [secrets] backend_kwargs with AIRFLOW__SECRETS__BACKEND_KWARG__<KEY>.
+// This is Airflow's _get_custom_secret_backend(worker_mode=True): the
+// kwargs go with the section the backend came from, so [workers]
+// secrets_backend_kwargs is never used with [secrets] backend, nor
+// [secrets] backend_kwargs with [workers] secrets_backend. The other
+// fields are c's. Errors are as for [secrets] (they match ErrInvalid, name
+// file:line or the variable, and "[workers] secrets_backend_kwargs").
+//
+// c is not changed; Worker of a worker configuration returns an equal copy.
+// Use [File.IsWorker] to tell them apart.
+func (c *File) Worker() (*File, error) {
+	if c == nil {
+		c, _ = Parse("", nil, nil)
+	}
+	w := *c
+	w.worker = true
+	if c.st == nil {
+		return &w, nil
+	}
+	o := serverBackend
+	if v, _, ok, err := c.st.option(workerBackend.section, workerBackend.backend, false); err != nil {
+		return nil, err
+	} else if ok && strings.TrimSpace(v) != "" {
+		o = workerBackend
+	}
+	v, _, _, err := c.st.option(o.section, o.backend, false)
+	if err != nil {
+		return nil, err
+	}
+	w.Backend = strings.TrimSpace(v)
+	// Fresh kwargs even for [secrets]: a backend marks the keys it reads.
+	if w.BackendKwargs, err = c.st.backendKwargs(o); err != nil {
+		return nil, err
+	}
+	return &w, nil
+}
+
+// IsWorker reports whether c was returned by [File.Worker].
+func (c *File) IsWorker() bool { return c != nil && c.worker }
+
+// BackendOrigin says where Backend was set, as [File.Origin] does:
+// "[workers] secrets_backend" on a worker configuration that uses it, else
+// "[secrets] backend"; "" when Backend is "".
+func (c *File) BackendOrigin() (section, key, where string) {
+	if c == nil || c.Backend == "" {
+		return "", "", ""
+	}
+	o := serverBackend
+	if c.worker {
+		if v, ok := c.Get(workerBackend.section, workerBackend.backend); ok && strings.TrimSpace(v) != "" {
+			o = workerBackend
+		}
+	}
+	return o.section, o.backend, c.Origin(o.section, o.backend)
 }
 
 type configState struct {
@@ -179,26 +252,17 @@ func Parse(name string, data []byte, environ []string) (*File, error) {
 	}
 	c := &File{Path: name, st: st, CacheTTL: DefaultCacheTTL}
 
-	if v, _, ok, err := st.option("secrets", "backend", false); err != nil {
+	if v, _, ok, err := st.option(serverBackend.section, serverBackend.backend, false); err != nil {
 		return nil, err
 	} else if ok {
 		c.Backend = strings.TrimSpace(v)
 	}
 
-	if v, src, ok, err := st.option("secrets", "backend_kwargs", true); err != nil {
-		return nil, err
-	} else if ok {
-		k, err := parseConfigKwargs(v, src)
-		if err != nil {
-			return nil, err
-		}
-		c.BackendKwargs = k
-	} else {
-		c.BackendKwargs, _ = ParseKwargs(nil)
-	}
-	if err := st.applyKwargOverrides(c.BackendKwargs); err != nil {
+	k, err := st.backendKwargs(serverBackend)
+	if err != nil {
 		return nil, err
 	}
+	c.BackendKwargs = k
 
 	if v, src, ok, err := st.option("secrets", "use_cache", false); err != nil {
 		return nil, err
@@ -417,22 +481,58 @@ func unsupportedVariant(section, key string) string {
 	return fmt.Sprintf("not supported: secretpath does not run commands or ask a secrets backend for its own configuration; set [%s] %s directly", section, key)
 }
 
-// applyKwargOverrides applies AIRFLOW__SECRETS__BACKEND_KWARG__<KEY>
-// variables, in name order, as raw strings under the lower-cased <KEY>.
-func (st *configState) applyKwargOverrides(k *Kwargs) error {
+// backendOptions names where a component's configured backend is set: the
+// section, the backend and kwargs options, and the prefix of the per-key
+// kwargs environment variables.
+type backendOptions struct {
+	section, backend, kwargs, envPrefix string
+}
+
+var (
+	// serverBackend is what the API server and the scheduler read.
+	serverBackend = backendOptions{"secrets", "backend", "backend_kwargs", envKwargPrefix}
+	// workerBackend is what a worker, the DAG processor and the
+	// triggerer read first (Airflow 3).
+	workerBackend = backendOptions{"workers", "secrets_backend", "secrets_backend_kwargs", envWorkerKwargPrefix}
+)
+
+// backendKwargs reads the kwargs option of o (a JSON object; unset or
+// blank is no kwargs) and applies o's per-key environment overrides. The
+// result is never nil.
+func (st *configState) backendKwargs(o backendOptions) (*Kwargs, error) {
+	var k *Kwargs
+	if v, src, ok, err := st.option(o.section, o.kwargs, true); err != nil {
+		return nil, err
+	} else if ok {
+		if k, err = parseConfigKwargs(v, src); err != nil {
+			return nil, err
+		}
+	} else {
+		k, _ = ParseKwargs(nil)
+	}
+	if err := st.applyKwargOverrides(k, o); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// applyKwargOverrides applies the variables named o.envPrefix<KEY>
+// (AIRFLOW__SECRETS__BACKEND_KWARG__<KEY>, ...), in name order, as raw
+// strings under the lower-cased <KEY>.
+func (st *configState) applyKwargOverrides(k *Kwargs, o backendOptions) error {
 	var names []string
 	for up := range st.env {
-		if strings.HasPrefix(up, envKwargPrefix) {
+		if strings.HasPrefix(up, o.envPrefix) {
 			names = append(names, up)
 		}
 	}
 	sort.Strings(names)
 	for _, up := range names {
 		e := st.env[up]
-		kw := strings.ToLower(e.name[len(envKwargPrefix):]) // asciiUpper kept the length
+		kw := strings.ToLower(e.name[len(o.envPrefix):]) // asciiUpper kept the length
 		if kw == "" {
-			return &iniError{where: "env " + e.name, section: "secrets", key: "backend_kwargs",
-				msg: "empty kwarg name after BACKEND_KWARG__"}
+			return &iniError{where: "env " + e.name, section: o.section, key: o.kwargs,
+				msg: "empty kwarg name after " + strings.TrimPrefix(o.envPrefix, envName(o.section, ""))}
 		}
 		k.Set(kw, e.value)
 	}
