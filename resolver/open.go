@@ -47,7 +47,8 @@ func Open(ctx context.Context, cfg *config.File, opts ...Option) (_ *Resolver, e
 	if cfg.Backend != "" {
 		reg, ok := lookupReg(cfg.Backend)
 		if !ok {
-			return nil, cfg.Section("secrets").Errorf("backend", "unknown backend %q (forgotten import?); registered: %s",
+			sec, key, _ := cfg.BackendOrigin() // [secrets] backend, or a worker's [workers] secrets_backend
+			return nil, cfg.Section(sec).Errorf(key, "unknown backend %q (forgotten import?); registered: %s",
 				cfg.Backend, registeredNames())
 		}
 		e := env

@@ -228,3 +228,14 @@ func TestOpenRefusesUnknownOptionsInOwnedSections(t *testing.T) {
 		Register(Registration{Name: "t-second", Sections: map[string][]string{"mine": nil}, Factory: factoryOf("x", nil)})
 	}, "one owner per section")
 }
+
+func TestOpenNamesTheWorkersBackendOption(t *testing.T) {
+	withRegistry(t, Registration{Name: "t-conf", Factory: factoryOf("t-conf", nil)})
+	cfg, err := config.Parse("a.cfg", []byte("[secrets]\nbackend = t-conf\n\n[workers]\nsecrets_backend = nosuch\n"), nil)
+	require.NoError(t, err)
+	w, err := cfg.Worker()
+	require.NoError(t, err)
+	_, err = Open(t.Context(), w)
+	require.Error(t, err)
+	assert.Equal(t, `a.cfg:5: [workers] secrets_backend: unknown backend "nosuch" (forgotten import?); registered: t-conf`, err.Error())
+}

@@ -88,10 +88,10 @@ backend_kwargs = {"connections_prefix": "%s/connections",
 func TestAWSConfigErrors(t *testing.T) {
 	awsfake.Isolate(t)
 	dir := t.TempDir()
-	bad := writeFile(t, dir, "bad.cfg", "[secrets]\nbackend = aws-ssm\nbackend_kwargs = {\"region_name\": \"us-east-1\", \"config_kwargs\": {}}\n")
+	bad := writeFile(t, dir, "bad.cfg", "[secrets]\nbackend = aws-ssm\nbackend_kwargs = {\"region_name\": \"us-east-1\", \"session_kwargs\": {}}\n")
 	res := runCLI(t, nil, "--config", bad, "connections", "get", "x")
 	assert.Equal(t, 2, res.code)
-	assert.Contains(t, res.stderr, "config_kwargs")
+	assert.Contains(t, res.stderr, "session_kwargs")
 
 	f := awsfake.New(t)
 	f.RequireSignatures(awsfake.Region, awsfake.Creds)
