@@ -351,6 +351,12 @@ func (t *Tenant) lookup(ctx context.Context, kind resolver.Kind, id string) (str
 	if err != nil {
 		return "", err
 	}
+	if status.Code() != codes.OK && t.class != classTrusted && t.host.closing.Load() {
+		// Host.Close may have cut the guest's host calls short (an HTTP
+		// request failed under it): its miss or failure is not an answer.
+		// (Close waits for a trusted call: what it answers stands.)
+		return "", t.hostClosed(exportOf[kind])
+	}
 	switch status.Code() {
 	case codes.OK:
 		return string(in.result), nil

@@ -90,10 +90,11 @@ func TestAzureKeyVaultErrors(t *testing.T) {
 	f := azurefake.New(t)
 	azurefake.Isolate(t, f)
 	dir := t.TempDir()
-	bad := writeFile(t, dir, "bad.cfg", "[secrets]\nbackend = azure-key-vault\nbackend_kwargs = {\"vault_url\": \"https://kv.vault.azure.net/\", \"logging_enable\": true}\n")
+	bad := writeFile(t, dir, "bad.cfg", "[secrets]\nbackend = azure-key-vault\nbackend_kwargs = {\"vault_url\": \"https://kv.vault.azure.net/\", \"logging_enabled\": true}\n")
 	res := runCLI(t, nil, "--config", bad, "connections", "get", "x")
 	assert.Equal(t, 2, res.code)
-	assert.Contains(t, res.stderr, "logging_enable")
+	assert.Contains(t, res.stderr, "logging_enabled")
+	assert.Contains(t, res.stderr, "did you mean logging_enable")
 
 	f.AddFault(azurefake.Fault{Status: 403, Code: "Forbidden", Inner: "AccessDenied",
 		Message: "The user, group or application 'appid=" + azurefake.ClientID + "' does not have secrets get permission on key vault 'kv'."})
