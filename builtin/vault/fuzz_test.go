@@ -38,6 +38,9 @@ func FuzzKVData(f *testing.F) {
 	} {
 		f.Add([]byte(s.body), s.v2, "conn_id")
 	}
+	// An id with a trailing newline: Airflow's sanitize_conn_id keeps
+	// "0" (found by CI's fuzzing).
+	f.Add([]byte(`{"data":{"data":{}}}`), true, "0\n")
 	f.Fuzz(func(t *testing.T, body []byte, v2 bool, connID string) {
 		data, found, err := kvData(body, v2)
 		if err != nil {
@@ -66,7 +69,9 @@ func FuzzKVData(f *testing.F) {
 					t.Fatalf("the error quotes %s: %v", k, err)
 				}
 			}
-		} else if c.ConnID != "" && c.ConnID != connID {
+		} else if c.ConnID != "" && c.ConnID != connID && c.ConnID != strings.TrimSuffix(connID, "\n") {
+			// Airflow's sanitize_conn_id drops one trailing newline
+			// (Python's "$" matches before it).
 			t.Fatalf("conn_id %q for %q", c.ConnID, connID)
 		}
 		v, ok := valueFromData(data)
