@@ -334,7 +334,7 @@ func withHints(err error, kw *config.Kwargs) error {
 		if slices.Contains(knownKeys, k) {
 			continue
 		}
-		if h := closest(k, knownKeys); h != "" {
+		if h := config.Closest(k, knownKeys); h != "" {
 			hints = append(hints, fmt.Sprintf("%s: did you mean %s?", k, h))
 		}
 	}
@@ -342,43 +342,4 @@ func withHints(err error, kw *config.Kwargs) error {
 		return err
 	}
 	return fmt.Errorf("%w (%s)", err, strings.Join(hints, "; "))
-}
-
-// closest returns the name in known nearest to k by edit distance
-// (optimal string alignment), when at most 2 edits away, else "".
-func closest(k string, known []string) string {
-	best, bestD := "", 3
-	for _, c := range known {
-		if d := editDistance(k, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 64
-	}
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
 }

@@ -95,7 +95,7 @@ func (s *Section) CheckUnused(known ...string) error {
 			continue
 		}
 		msg := fmt.Sprintf("%s: [%s] %s is not an option secretpath knows", s.Origin(k), s.name, k)
-		if hint := closest(k, known); hint != "" {
+		if hint := Closest(k, known); hint != "" {
 			msg += fmt.Sprintf(" (did you mean %s?)", hint)
 		}
 		bad = append(bad, msg)
@@ -106,12 +106,14 @@ func (s *Section) CheckUnused(known ...string) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(bad, "; "))
 }
 
-// closest returns the name in known nearest to k by edit distance, when it
-// is at most 2 edits away, else "".
-func closest(k string, known []string) string {
+// Closest returns the name in known nearest to k by edit distance
+// (optimal string alignment, ASCII case folded), when it is at most 2
+// edits away, else "": the "did you mean" of an unknown option or kwarg.
+// Names longer than 64 bytes are never near anything.
+func Closest(k string, known []string) string {
 	best, bestD := "", 3
 	for _, c := range known {
-		if d := editDistance(k, c); d < bestD {
+		if d := editDistance(strings.ToLower(k), strings.ToLower(c)); d < bestD {
 			best, bestD = c, d
 		}
 	}

@@ -60,5 +60,6 @@ func TestEditDistance(t *testing.T) {
 	}{{"sha265", "sha256", 1}, {"memory_page", "memory_pages", 1}, {"", "abc", 3}, {"abc", "abc", 0}, {"ab", "ba", 1}} {
 		assert.Equal(t, tt.want, editDistance(tt.a, tt.b), "%s/%s", tt.a, tt.b)
 	}
-	assert.Equal(t, "", closest("zzzzzz", []string{"sha256"}))
+	assert.Equal(t, "", Closest("zzzzzz", []string{"sha256"}))
+	assert.Equal(t, "PolicyArns", Closest("policyarn", []string{"Policy", "PolicyArns"}), "case folded")
 }

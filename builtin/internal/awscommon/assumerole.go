@@ -50,7 +50,7 @@ func decodeSTSInput(m map[string]json.RawMessage, known []string, method string,
 		}
 		if !contains(known, k) {
 			msg := fmt.Sprintf("backend_kwargs key %s.%s is not an input of STS %s", key, k, method)
-			if hint := closest(k, known); hint != "" {
+			if hint := config.Closest(k, known); hint != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", hint)
 			}
 			return fmt.Errorf("%w: %s", config.ErrInvalid, msg)
@@ -140,36 +140,4 @@ func stsCredentials(id, secret, token *string, exp *time.Time, source string) (a
 		c.CanExpire, c.Expires = true, *exp
 	}
 	return c, nil
-}
-
-// closest returns the name in known nearest to k by edit distance (case
-// folded), when it is at most 2 edits away, else "".
-func closest(k string, known []string) string {
-	best, bestD := "", 3
-	for _, c := range known {
-		if d := editDistance(strings.ToLower(k), strings.ToLower(c)); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

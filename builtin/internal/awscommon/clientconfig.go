@@ -96,7 +96,7 @@ func parseClientConfig(kw *config.Kwargs) (ClientConfig, []string, error) {
 		switch {
 		case !known:
 			msg := fmt.Sprintf("backend_kwargs key %s.%s is not a botocore Config option", key, k)
-			if hint := closest(k, configKeyNames()); hint != "" {
+			if hint := config.Closest(k, configKeyNames()); hint != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", hint)
 			}
 			return ClientConfig{}, nil, fmt.Errorf("%w: %s", config.ErrInvalid, msg)
@@ -223,7 +223,7 @@ func parseRetries(raw json.RawMessage, c *ClientConfig) error {
 			}
 		default:
 			msg := fmt.Sprintf("backend_kwargs key config_kwargs.retries.%s is not a botocore retries option", k)
-			if hint := closest(k, known); hint != "" {
+			if hint := config.Closest(k, known); hint != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", hint)
 			}
 			return fmt.Errorf("%w: %s", config.ErrInvalid, msg)

@@ -122,7 +122,7 @@ func parseServiceConfig(kw *config.Kwargs, s *Settings) error {
 		}
 		if !known {
 			msg := fmt.Sprintf("backend_kwargs key %s.%s ignored: this backend's clients are %s", key, svc, strings.Join(services, ", "))
-			if hint := closest(svc, services); hint != "" {
+			if hint := config.Closest(svc, services); hint != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", hint)
 			}
 			s.Warnings = append(s.Warnings, msg)
@@ -197,7 +197,7 @@ func CheckKwargs(kw *config.Kwargs, backend string, own ...string) error {
 		if contains(known, key) {
 			continue
 		}
-		if hint := closest(key, known); hint != "" {
+		if hint := config.Closest(key, known); hint != "" {
 			hints = append(hints, fmt.Sprintf("%s for %s", hint, key))
 		}
 	}

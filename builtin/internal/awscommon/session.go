@@ -154,7 +154,7 @@ func parseAssumeRole(kw *config.Kwargs, s *Session) error {
 		return fmt.Errorf("%w: backend_kwargs key %q: SAML federation is not supported (supported: \"assume_role\", \"assume_role_with_web_identity\")", config.ErrInvalid, "assume_role_method")
 	default:
 		msg := fmt.Sprintf("backend_kwargs key %q: unknown method (supported: \"assume_role\", \"assume_role_with_web_identity\")", "assume_role_method")
-		if hint := closest(s.Method, []string{"assume_role", "assume_role_with_web_identity"}); hint != "" {
+		if hint := config.Closest(s.Method, []string{"assume_role", "assume_role_with_web_identity"}); hint != "" {
 			msg += fmt.Sprintf(" (did you mean %s?)", hint)
 		}
 		return fmt.Errorf("%w: %s", config.ErrInvalid, msg)
