@@ -16,6 +16,21 @@ var ErrNotFound = errors.New("not found")
 // with [WithFailClosed] it stops the search and returns it.
 var ErrPermissionDenied = errors.New("permission denied")
 
+// ErrAccessDenied is returned (wrapped) by a Backend whose refusal ends the
+// whole lookup, as Airflow's AirflowSecretsBackendAccessDenied does (the
+// Execution API's 401 and 403): the resolver asks no further tier
+// whatever [WithFailClosed] says, never caches the refusal and never
+// serves a stale answer in its place. It matches [ErrPermissionDenied]
+// too. Other backends' permission errors wrap ErrPermissionDenied.
+var ErrAccessDenied error = accessDenied{}
+
+type accessDenied struct{}
+
+func (accessDenied) Error() string { return "access denied" }
+
+// Is makes ErrAccessDenied match ErrPermissionDenied.
+func (accessDenied) Is(target error) bool { return target == ErrPermissionDenied }
+
 // ErrInvalidID is wrapped by the error for an id that no tier is asked
 // for: a connection id, variable key, config key or team name longer than
 // 4,096 bytes. Airflow's own columns hold 250 characters; no service we

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/secretpath/secretpath/resolver/codes"
 	"github.com/secretpath/secretpath/resolver/config"
 )
 
@@ -133,6 +135,23 @@ func TestStaleGrace(t *testing.T) {
 	b.err = ErrPermissionDenied
 	_, err = rc.Variable(ctx, "k")
 	assert.ErrorIs(t, err, ErrPermissionDenied)
+
+	// Nor is an access-denied answer, fail-closed or not; and it is not
+	// cached: the next lookup asks again.
+	b.err = nil
+	b.vars["k"] = "v4"
+	_, err = r.Variable(ctx, "k")
+	require.NoError(t, err)
+	clock.advance(11 * time.Second)
+	b.err = fmt.Errorf("403: %w", ErrAccessDenied)
+	_, err = r.Variable(ctx, "k")
+	assert.ErrorIs(t, err, ErrAccessDenied)
+	assert.NotErrorIs(t, err, ErrNotFound)
+	b.err = nil
+	v, err = r.Variable(ctx, "k")
+	require.NoError(t, err, "the refusal was not cached")
+	assert.Equal(t, "v4", v.Reveal())
+	assert.Equal(t, codes.PermissionDenied, Code(fmt.Errorf("x: %w", ErrAccessDenied)))
 }
 
 func TestTracesAndMetrics(t *testing.T) {

@@ -2,6 +2,8 @@ package resolver
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"sort"
 
 	"github.com/secretpath/secretpath/resolver/config"
@@ -10,7 +12,9 @@ import (
 // Open returns the search path cfg describes, built from the registered
 // backends: [secrets] backend (when set) with its backend_kwargs, then the
 // backend registered for [RoleEnvironment], then the one for
-// [RoleDatabase]; with the cache when [secrets] use_cache is on (and its
+// [RoleDatabase]; in a worker's view of the config ([config.File.Worker])
+// the third is the one for [RoleExecutionAPI], or the database's with a
+// warning when that is not linked or has no token; with the cache when [secrets] use_cache is on (and its
 // stale grace) and cfg's tier timeout. A role's backend that is also the
 // configured one is not repeated. Options are applied after those from
 // cfg; the logger and meter provider they set are also given to the
@@ -66,10 +70,32 @@ func Open(ctx context.Context, cfg *config.File, opts ...Option) (_ *Resolver, e
 		built = append(built, t)
 		base = append(base, WithBackend(t.name, b))
 	}
-	for _, role := range []Role{RoleEnvironment, RoleDatabase} {
+	roles := []Role{RoleEnvironment, RoleDatabase}
+	if cfg.IsWorker() {
+		roles[1] = RoleExecutionAPI
+	}
+	for _, role := range roles {
 		reg, linked := byRole(role)
 		if linked && reg == configured {
 			continue
+		}
+		if role == RoleExecutionAPI {
+			b, why, err := openExecutionAPI(ctx, reg, linked, env)
+			if err != nil {
+				return nil, err
+			}
+			if b != nil {
+				t := newTier(reg.Name, b)
+				built = append(built, t)
+				base = append(base, WithFallback(t.name, b))
+				continue
+			}
+			o.logger.LogAttrs(ctx, slog.LevelWarn, "worker search path: reading the metastore in place of the Execution API",
+				slog.String("reason", why))
+			role = RoleDatabase
+			if reg, linked = byRole(role); linked && reg == configured {
+				continue
+			}
 		}
 		if !linked {
 			if role == RoleDatabase {
@@ -96,6 +122,20 @@ func Open(ctx context.Context, cfg *config.File, opts ...Option) (_ *Resolver, e
 		base = append(base, WithTierTimeout(cfg.TierTimeout))
 	}
 	return New(append(base, opts...)...), nil
+}
+
+// openExecutionAPI opens a worker's third tier: the backend registered for
+// RoleExecutionAPI, or nil and why not when it is not linked or has no
+// token (its factory's ErrNotFound).
+func openExecutionAPI(ctx context.Context, reg *Registration, linked bool, env Env) (Backend, string, error) {
+	if !linked {
+		return nil, "the Execution API backend is not linked (import " + roleInfo[RoleExecutionAPI].pkg + ")", nil
+	}
+	b, err := openReg(ctx, reg, reg.Name, env)
+	if errors.Is(err, ErrNotFound) {
+		return nil, err.Error(), nil
+	}
+	return b, "", err
 }
 
 // notLinked stands for a role whose backend is not linked: it holds nothing

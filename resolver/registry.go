@@ -67,21 +67,31 @@ const (
 	RoleEnvironment Role = iota + 1
 	// RoleDatabase: Airflow's metastore (package builtin/metastore).
 	RoleDatabase
+	// RoleExecutionAPI: an Airflow 3 API server's Execution API (package
+	// builtin/executionapi), the third tier of a worker's search path
+	// (see [config.File.Worker]) in place of the database. Its factory
+	// returns an error matching [ErrNotFound] when it has no token to
+	// call the API with; [Open] then uses the database's backend and
+	// logs a warning saying so.
+	RoleExecutionAPI
 )
 
 // roleInfo is what Open says about a role whose backend is not linked.
 var roleInfo = map[Role]struct{ name, pkg string }{
-	RoleEnvironment: {"env", "github.com/secretpath/secretpath/builtin/env"},
-	RoleDatabase:    {"metastore", "github.com/secretpath/secretpath/builtin/metastore"},
+	RoleEnvironment:  {"env", "github.com/secretpath/secretpath/builtin/env"},
+	RoleDatabase:     {"metastore", "github.com/secretpath/secretpath/builtin/metastore"},
+	RoleExecutionAPI: {"execution-api", "github.com/secretpath/secretpath/builtin/executionapi"},
 }
 
-// String returns "environment" or "database".
+// String returns "environment", "database" or "execution API".
 func (r Role) String() string {
 	switch r {
 	case RoleEnvironment:
 		return "environment"
 	case RoleDatabase:
 		return "database"
+	case RoleExecutionAPI:
+		return "execution API"
 	}
 	return fmt.Sprintf("Role(%d)", uint8(r))
 }

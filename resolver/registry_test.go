@@ -3,6 +3,9 @@ package resolver
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -238,4 +241,64 @@ func TestOpenNamesTheWorkersBackendOption(t *testing.T) {
 	_, err = Open(t.Context(), w)
 	require.Error(t, err)
 	assert.Equal(t, `a.cfg:5: [workers] secrets_backend: unknown backend "nosuch" (forgotten import?); registered: t-conf`, err.Error())
+}
+
+func TestOpenWorkerAsksTheExecutionAPI(t *testing.T) {
+	envVals := map[string]string{"variable:k": "from-env"}
+	apiVals := map[string]string{"variable:a": "from-api"}
+	tokenless := func(context.Context, Env) (Backend, error) {
+		return nil, fmt.Errorf("no token: SECRETPATH_EXECUTION_API_TOKEN is unset: %w", ErrNotFound)
+	}
+	env := Registration{Name: "t-env", Role: RoleEnvironment, Factory: factoryOf("t-env", envVals)}
+	db := Registration{Name: "t-db", Role: RoleDatabase, Factory: factoryOf("t-db", nil)}
+	api := Registration{Name: "t-api", Role: RoleExecutionAPI, Factory: factoryOf("t-api", apiVals)}
+	tests := []struct {
+		name   string
+		worker bool
+		regs   []Registration
+		tiers  []string
+		warned string // the reason the warning gives, "" for none
+	}{
+		{"worker with a token", true, []Registration{env, db, api}, []string{"t-env", "t-api"}, ""},
+		{"server never asks the API", false, []Registration{env, db, api}, []string{"t-env", "t-db"}, ""},
+		{"worker without a token", true, []Registration{env, db, {Name: "t-api", Role: RoleExecutionAPI, Factory: tokenless}},
+			[]string{"t-env", "t-db"}, "backend t-api: no token: SECRETPATH_EXECUTION_API_TOKEN is unset: not found"},
+		{"worker, API not linked", true, []Registration{env, db}, []string{"t-env", "t-db"},
+			"the Execution API backend is not linked (import github.com/secretpath/secretpath/builtin/executionapi)"},
+		{"worker, neither linked", true, []Registration{env}, []string{"t-env", "metastore (not linked)"},
+			"the Execution API backend is not linked (import github.com/secretpath/secretpath/builtin/executionapi)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			withRegistry(t, tt.regs...)
+			cfg, err := config.Parse("a.cfg", nil, nil)
+			require.NoError(t, err)
+			if tt.worker {
+				cfg, err = cfg.Worker()
+				require.NoError(t, err)
+			}
+			var logs strings.Builder
+			r, err := Open(t.Context(), cfg, WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+			require.NoError(t, err)
+			defer r.Close()
+			assert.Equal(t, tt.tiers, r.Tiers())
+			if tt.warned == "" {
+				assert.Empty(t, logs.String())
+			} else {
+				assert.Contains(t, logs.String(), "reading the metastore in place of the Execution API")
+				assert.Contains(t, logs.String(), strconv.Quote(tt.warned))
+			}
+		})
+	}
+
+	// A factory error other than a missing token is Open's error.
+	withRegistry(t, env, db, Registration{Name: "t-api", Role: RoleExecutionAPI, Factory: func(context.Context, Env) (Backend, error) {
+		return nil, errors.New("bad execution_api_server_url")
+	}})
+	cfg, err := config.Parse("a.cfg", nil, nil)
+	require.NoError(t, err)
+	cfg, err = cfg.Worker()
+	require.NoError(t, err)
+	_, err = Open(t.Context(), cfg)
+	assert.EqualError(t, err, "backend t-api: bad execution_api_server_url")
 }

@@ -365,8 +365,8 @@ func (e *tierTimeoutError) Error() string {
 }
 
 // failed handles a tier's error: not found goes on silently; a context error
-// stops; permission denied stops when fail-closed; anything else is logged
-// and recorded, and the search goes on.
+// stops; access denied stops, and so does permission denied when
+// fail-closed; anything else is logged and recorded, and the search goes on.
 func (r *Resolver) failed(ctx context.Context, t *tier, req Request, err error, errs *[]*TierError) (stop bool, _ error) {
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
@@ -375,7 +375,7 @@ func (r *Resolver) failed(ctx context.Context, t *tier, req Request, err error, 
 		return true, ctxErr
 	}
 	te := &TierError{Tier: t.name, Err: err}
-	if r.failClosed && errors.Is(err, ErrPermissionDenied) {
+	if errors.Is(err, ErrAccessDenied) || r.failClosed && errors.Is(err, ErrPermissionDenied) {
 		return true, te
 	}
 	r.logger.LogAttrs(ctx, slog.LevelWarn, "secrets backend failed; trying the next tier",

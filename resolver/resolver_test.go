@@ -68,6 +68,14 @@ func TestSearchOrder(t *testing.T) {
 			wantInErr:  []string{"one: access to the store: permission denied"},
 		},
 		{
+			name:      "access denied stops the search even when not fail-closed",
+			first:     func(m *memBackend) { m.err = fmt.Errorf("execution API: 403 from the server: %w", resolver.ErrAccessDenied) },
+			second:    func(m *memBackend) { m.conns["c"] = "http://second" },
+			wantErrIs: []error{resolver.ErrAccessDenied, resolver.ErrPermissionDenied},
+			wantCalls: [2]int64{1, 0},
+			wantInErr: []string{"one: execution API: 403 from the server: access denied"},
+		},
+		{
 			name:      "nobody has it: not found naming the tiers",
 			wantErrIs: []error{resolver.ErrNotFound},
 			wantCalls: [2]int64{1, 1},
