@@ -411,6 +411,9 @@ func decodeCloudAuth(kw *config.Kwargs, a *Auth) error {
 	switch v := keyfile.(type) {
 	case nil:
 	case string:
+		if strings.TrimSpace(v) == "" {
+			break // as if absent
+		}
 		var m map[string]any
 		if json.Unmarshal([]byte(v), &m) != nil || m == nil {
 			return fmt.Errorf("%w: %s: backend_kwargs key gcp_keyfile_dict is a string that does not hold a JSON object", config.ErrInvalid, Name)

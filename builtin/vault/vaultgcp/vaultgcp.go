@@ -211,7 +211,11 @@ func credentials(ctx context.Context, a *vault.Auth) (*account, error) {
 		}
 		return serviceAccount(ctx, data, fmt.Sprintf("gcp_key_path %q", a.GCPKeyPath), params)
 	case a.GCPKeyfileJSON != "":
-		return serviceAccount(ctx, []byte(a.GCPKeyfileJSON), "gcp_keyfile_dict", params)
+		data, err := keyfileDict(a.GCPKeyfileJSON)
+		if err != nil {
+			return nil, err
+		}
+		return serviceAccount(ctx, data, "gcp_keyfile_dict", params)
 	}
 	creds, err := google.FindDefaultCredentialsWithParams(ctx, params)
 	if err != nil {
@@ -249,6 +253,28 @@ func credentials(ctx context.Context, a *vault.Auth) (*account, error) {
 		return nil, fmt.Errorf("%s: gcp: could not determine the service account email from Application Default Credentials of type %q: the iam login signs a JWT for a service account (use gcp_key_path, gcp_keyfile_dict, or a service account's credentials)", vault.Name, head.Type)
 	}
 	return acct, nil
+}
+
+// keyfileDict is gcp_keyfile_dict as Airflow's credentials provider reads
+// it: the two characters `\n` in private_key become newlines (a key pasted
+// into one line), and a key without "type" is a service account's
+// (google-auth's from_service_account_info does not ask; x/oauth2 does).
+func keyfileDict(text string) ([]byte, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(text), &obj); err != nil || obj == nil {
+		return nil, fmt.Errorf("%s: gcp: gcp_keyfile_dict is not a JSON object", vault.Name)
+	}
+	if pk, ok := obj["private_key"]; ok {
+		var s string
+		if json.Unmarshal(pk, &s) != nil {
+			return nil, fmt.Errorf("%s: gcp: gcp_keyfile_dict has a private_key that is not a string", vault.Name)
+		}
+		obj["private_key"], _ = json.Marshal(strings.ReplaceAll(s, `\n`, "\n"))
+	}
+	if _, ok := obj["type"]; !ok {
+		obj["type"] = json.RawMessage(`"service_account"`)
+	}
+	return json.Marshal(obj)
 }
 
 // serviceAccount loads a service-account key (what names where it came

@@ -61,6 +61,14 @@ func TestGCPAuth(t *testing.T) {
 			}},
 		{name: "gcp_keyfile_dict as a JSON string", role: "airflow", account: sa, bearer: gcpfake.ServiceAccountToken(sa), oauthScopes: scopes,
 			kw: func(e env) map[string]any { return map[string]any{"gcp_keyfile_dict": string(e.key)} }},
+		{name: "gcp_keyfile_dict on one line, without type", role: "airflow", account: sa, bearer: gcpfake.ServiceAccountToken(sa), oauthScopes: scopes,
+			kw: func(e env) map[string]any {
+				var m map[string]any
+				require.NoError(t, json.Unmarshal(e.key, &m))
+				delete(m, "type")
+				m["private_key"] = strings.ReplaceAll(m["private_key"].(string), "\n", `\n`)
+				return map[string]any{"gcp_keyfile_dict": m}
+			}},
 		{name: "ADC: GOOGLE_APPLICATION_CREDENTIALS", role: "airflow", account: sa, bearer: gcpfake.ServiceAccountToken(sa), oauthScopes: scopes,
 			env: func(e env) map[string]string { return map[string]string{"GOOGLE_APPLICATION_CREDENTIALS": e.keyPath} }},
 		{name: "ADC: the metadata server", role: "md", account: "default@" + gcpfake.ProjectID + ".iam.gserviceaccount.com", bearer: gcpfake.MetadataToken},
