@@ -347,12 +347,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case path == "/token":
 		req.API = APIOAuth2
 		s.serveToken(w, r, &req)
-	case strings.HasPrefix(path, "/v1/projects/-/serviceAccounts/"):
-		req.API = APIIAMCredentials
-		s.serveIAM(w, r, &req)
 	case strings.HasPrefix(path, "/v1/projects/") && strings.Contains(path, "/serviceAccounts/") && strings.HasSuffix(path, ":signJwt"):
 		req.API = APIIAM
 		s.serveSignJWT(w, r, &req)
+	case strings.HasPrefix(path, "/v1/projects/-/serviceAccounts/"):
+		req.API = APIIAMCredentials
+		s.serveIAM(w, r, &req)
 	case strings.HasPrefix(path, "/v1/projects/"):
 		req.API = APISecretManager
 		s.serveAccess(w, r, &req)

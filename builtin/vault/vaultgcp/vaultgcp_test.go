@@ -50,6 +50,7 @@ func TestGCPAuth(t *testing.T) {
 		// OAuth scopes asked for ("" account = a gce login).
 		account, bearer string
 		oauthScopes     []string
+		project         string // in IAM's resource name ("" = gcpfake.ProjectID)
 	}{
 		{name: "gcp_key_path", role: "airflow", account: sa, bearer: gcpfake.ServiceAccountToken(sa), oauthScopes: scopes,
 			kw: func(e env) map[string]any { return map[string]any{"gcp_key_path": e.keyPath} }},
@@ -67,6 +68,13 @@ func TestGCPAuth(t *testing.T) {
 				require.NoError(t, json.Unmarshal(e.key, &m))
 				delete(m, "type")
 				m["private_key"] = strings.ReplaceAll(m["private_key"].(string), "\n", `\n`)
+				return map[string]any{"gcp_keyfile_dict": m}
+			}},
+		{name: "key without project_id: IAM's wildcard project", role: "airflow", account: sa, bearer: gcpfake.ServiceAccountToken(sa), oauthScopes: scopes, project: "-",
+			kw: func(e env) map[string]any {
+				var m map[string]any
+				require.NoError(t, json.Unmarshal(e.key, &m))
+				delete(m, "project_id")
 				return map[string]any{"gcp_keyfile_dict": m}
 			}},
 		{name: "ADC: GOOGLE_APPLICATION_CREDENTIALS", role: "airflow", account: sa, bearer: gcpfake.ServiceAccountToken(sa), oauthScopes: scopes,
@@ -142,7 +150,11 @@ func TestGCPAuth(t *testing.T) {
 				return
 			}
 			require.Len(t, signs, 1)
-			assert.Equal(t, "/v1/projects/"+gcpfake.ProjectID+"/serviceAccounts/"+tt.account+":signJwt", signs[0].Path)
+			project := tt.project
+			if project == "" {
+				project = gcpfake.ProjectID
+			}
+			assert.Equal(t, "/v1/projects/"+project+"/serviceAccounts/"+tt.account+":signJwt", signs[0].Path)
 			assert.Equal(t, "Bearer "+tt.bearer, signs[0].Header.Get("Authorization"))
 			var in struct {
 				Payload string `json:"payload"`
