@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
-	"maps"
 	"os"
 	"sync"
 	"testing"
@@ -99,12 +98,6 @@ func open(t testing.TB, kw map[string]any, log *syncBuffer) (*vault.Backend, err
 
 func varReq(key string) resolver.Request {
 	return resolver.Request{Kind: resolver.KindVariable, ID: key}
-}
-
-func with(base, extra map[string]any) map[string]any {
-	out := maps.Clone(base)
-	maps.Copy(out, extra)
-	return out
 }
 
 // syncBuffer is a log the backend's goroutines may write to.
