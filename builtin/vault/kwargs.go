@@ -355,25 +355,51 @@ func parseAssumeRole(raw map[string]any) (*AssumeRole, error) {
 
 // auth azure/gcp/radius
 
-// decodeCloudAuth reads the kwargs of the azure, gcp and radius auth
-// types into a (Airflow's names; gcp_role_type is ours). They are read
-// whatever the auth type, as Airflow takes them, so that a configuration
-// naming another type's kwargs is not refused.
+// cloudKwargs are the kwargs of the azure, gcp and radius auth types, by
+// type (Airflow's names; gcp_role_type is ours).
+var cloudKwargs = map[string][]string{
+	AuthAzure:  {"azure_tenant_id", "azure_resource"},
+	AuthGCP:    {"gcp_key_path", "gcp_keyfile_dict", "gcp_scopes", "gcp_role_type"},
+	AuthRadius: {"radius_host", "radius_secret", "radius_port"},
+}
+
+// decodeCloudAuth reads the kwargs of a.Type, when it is azure, gcp or
+// radius, into a. Those of the other types are accepted whatever their
+// values and ignored, as Airflow ignores them.
 func decodeCloudAuth(kw *config.Kwargs, a *Auth) error {
-	var err error
-	for _, f := range []struct {
-		key string
-		dst *string
-	}{
-		{"azure_tenant_id", &a.AzureTenantID}, {"azure_resource", &a.AzureResource},
-		{"gcp_key_path", &a.GCPKeyPath}, {"gcp_role_type", &a.GCPRoleType},
-		{"radius_host", &a.RadiusHost}, {"radius_secret", &a.RadiusSecret},
-	} {
-		if *f.dst, err = kw.String(f.key, ""); err != nil {
-			return err
+	for typ, keys := range cloudKwargs {
+		if typ == a.Type {
+			continue
+		}
+		for _, key := range keys {
+			_, _ = kw.Decode(key, new(any)) // marks the key used
 		}
 	}
-	if a.RadiusPort, err = kw.Int("radius_port", 0); err != nil {
+	var err error
+	switch a.Type {
+	case AuthAzure:
+		if a.AzureTenantID, err = kw.String("azure_tenant_id", ""); err != nil {
+			return err
+		}
+		a.AzureResource, err = kw.String("azure_resource", "")
+		return err
+	case AuthRadius:
+		if a.RadiusHost, err = kw.String("radius_host", ""); err != nil {
+			return err
+		}
+		if a.RadiusSecret, err = kw.String("radius_secret", ""); err != nil {
+			return err
+		}
+		a.RadiusPort, err = kw.Int("radius_port", 0)
+		return err
+	case AuthGCP:
+	default:
+		return nil
+	}
+	if a.GCPKeyPath, err = kw.String("gcp_key_path", ""); err != nil {
+		return err
+	}
+	if a.GCPRoleType, err = kw.String("gcp_role_type", ""); err != nil {
 		return err
 	}
 	// gcp_scopes: Airflow's comma-separated string (a list is accepted).

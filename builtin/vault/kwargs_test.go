@@ -202,6 +202,10 @@ func TestKwargsAccepted(t *testing.T) {
 			"gcp_key_path": "/k.json", "gcp_keyfile_dict": map[string]any{}, "gcp_scopes": "s", "azure_tenant_id": "t",
 			"azure_resource": "r", "radius_host": "h", "radius_secret": "s", "radius_port": 1812,
 		}},
+		{name: "other auth types' kwargs, whatever their values", kw: map[string]any{
+			"url": f.URL, "token": f.root, "gcp_scopes": 5, "gcp_keyfile_dict": "not json", "gcp_role_type": "gke",
+			"radius_port": "x", "azure_resource": []any{1},
+		}},
 		{name: "client kwargs", kw: map[string]any{"url": f.URL, "token": f.root, "verify": true, "timeout": 5, "allow_redirects": false, "proxies": map[string]any{}, "cert": nil}},
 		{name: "values as strings (per-key overrides)", kw: map[string]any{"url": f.URL, "token": f.root, "verify": "true", "timeout": "2.5", "kv_engine_version": "2"}},
 	}
