@@ -69,6 +69,18 @@ var layerRules = []struct {
 		banned: []string{"github.com/aws/"},
 	},
 	{
+		name:   "builtin/vault links no Azure SDK (its azure login is builtin/vault/vaultazure)",
+		pkg:    is(mod + "/builtin/vault"),
+		allow:  deps(under(mod + "/")),
+		banned: []string{"github.com/Azure/", "github.com/AzureAD/"},
+	},
+	{
+		name:   "builtin/vault links no Google SDK (its gcp login is builtin/vault/vaultgcp)",
+		pkg:    is(mod + "/builtin/vault"),
+		allow:  deps(under(mod + "/")),
+		banned: []string{"golang.org/x/oauth2", "cloud.google.com/", "google.golang.org/"},
+	},
+	{
 		name: "the WebAssembly host imports the resolver packages only",
 		pkg: func(p string) bool {
 			return (p == mod+"/wasmhost" || strings.HasPrefix(p, mod+"/wasmhost/")) && !strings.HasSuffix(p, "/abitest")

@@ -22,15 +22,29 @@ const (
 	AuthJWT        = "jwt"
 	AuthGitHub     = "github"
 	AuthCert       = "cert"
+	// AuthRadius logs in with Username and Password at
+	// auth/radius/login/<username>.
+	AuthRadius = "radius"
 	// AuthAWSIAM is implemented by package
 	// github.com/secretpath/secretpath/builtin/vault/vaultaws, which must
 	// be linked (imported) for it to work: see AuthMethod.
 	AuthAWSIAM = "aws_iam"
+	// AuthAzure is implemented by package
+	// github.com/secretpath/secretpath/builtin/vault/vaultazure.
+	AuthAzure = "azure"
+	// AuthGCP is implemented by package
+	// github.com/secretpath/secretpath/builtin/vault/vaultgcp.
+	AuthGCP = "gcp"
 )
 
-// Airflow's auth types this build does not implement: a clear configuration
-// error rather than "unknown".
-var unsupportedAuth = map[string]bool{"azure": true, "gcp": true, "radius": true}
+// The role types of Vault's gcp auth method (Auth.GCPRoleType).
+const (
+	// GCPRoleIAM: a JWT signed by IAM for a service account (Airflow's
+	// gcp login).
+	GCPRoleIAM = "iam"
+	// GCPRoleGCE: the instance identity token of the GCE metadata server.
+	GCPRoleGCE = "gce"
+)
 
 // DefaultKubernetesJWTPath is where a Kubernetes pod finds its service
 // account token (Airflow's default kubernetes_jwt_path).
@@ -70,6 +84,31 @@ type Auth struct {
 	KeyID      string
 	Region     string
 	AssumeRole *AssumeRole
+
+	// azure (package vaultazure): an access token for AzureResource (the
+	// resource Vault's azure method is configured with) from Microsoft
+	// Entra tenant AzureTenantID, got with the client secret credential
+	// KeyID (client id) and SecretID (client secret), or without them
+	// with azidentity's DefaultAzureCredential. RoleID is the Vault role.
+	AzureTenantID, AzureResource string
+
+	// gcp (package vaultgcp): GCPRoleType is GCPRoleIAM ("" means it) or
+	// GCPRoleGCE. For iam, Google credentials from GCPKeyPath (a JSON key
+	// file), GCPKeyfileJSON (a key's JSON) or, with neither, Application
+	// Default Credentials, with GCPScopes, have IAM sign a JWT for their
+	// service account; for gce, the metadata server gives the instance's
+	// identity token. RoleID is the Vault role.
+	GCPRoleType    string
+	GCPKeyPath     string
+	GCPKeyfileJSON string
+	GCPScopes      []string
+
+	// radius: Airflow's radius_host, radius_secret and radius_port
+	// configure Vault's RADIUS method (Airflow writes them to
+	// auth/radius/config instead of logging in). A login needs none of
+	// them: they are kept only to say that they are ignored.
+	RadiusHost, RadiusSecret string
+	RadiusPort               int
 }
 
 // mount returns the auth method's mount path; ext is the registered
@@ -109,7 +148,7 @@ func (a *Auth) validate(getenv func(string) string) error {
 		if a.RoleID == "" {
 			return req("'role_id'")
 		}
-	case AuthUserpass, AuthLDAP:
+	case AuthUserpass, AuthLDAP, AuthRadius:
 		if a.Username == "" {
 			return req("'username'")
 		}
@@ -132,19 +171,61 @@ func (a *Auth) validate(getenv func(string) string) error {
 		}
 	case AuthCert:
 	default:
+		if err := a.validateCloud(req); err != nil {
+			return err
+		}
 		if _, ok := lookupAuthMethod(a.Type); ok {
 			break
 		}
 		if err := notLinked(a.Type); err != nil {
 			return err
 		}
-		if unsupportedAuth[a.Type] {
-			return fmt.Errorf("%w: %s: auth_type %q is not supported by this build (supported: %s)", config.ErrInvalid, Name, a.Type, supportedAuth())
-		}
 		return fmt.Errorf("%w: %s: the auth_type is not supported: %q; it should be one of %s", config.ErrInvalid, Name, a.Type, supportedAuth())
 	}
 	if a.MountPoint != "" && strings.Trim(a.MountPoint, "/") == "" {
 		return fmt.Errorf("%w: %s: auth_mount_point must name a path", config.ErrInvalid, Name)
+	}
+	return nil
+}
+
+// validateCloud checks the kwargs of the auth types implemented in their
+// own packages (azure, gcp), with Airflow's messages, whether or not the
+// package is linked: a configuration names what it lacks either way.
+func (a *Auth) validateCloud(req func(string) error) error {
+	switch a.Type {
+	case AuthAzure:
+		// Airflow requires these two; Vault's login needs a role.
+		if a.AzureResource == "" {
+			return req("'azure_resource'")
+		}
+		if a.AzureTenantID == "" {
+			return req("'azure_tenant_id'")
+		}
+		if a.RoleID == "" {
+			return req("'role_id' (the Vault role to log in as)")
+		}
+		if (a.KeyID == "") != (a.SecretID == "") {
+			return req("'key_id' (the client id) and 'secret_id' (the client secret) together, or neither (DefaultAzureCredential)")
+		}
+	case AuthGCP:
+		switch a.GCPRoleType {
+		case "", GCPRoleIAM:
+			if len(a.GCPScopes) == 0 {
+				return req("'gcp_scopes'")
+			}
+			if a.GCPKeyPath != "" && a.GCPKeyfileJSON != "" {
+				return fmt.Errorf("%w: %s: gcp_key_path and gcp_keyfile_dict are mutually exclusive: give one", config.ErrInvalid, Name)
+			}
+		case GCPRoleGCE:
+			if a.GCPKeyPath != "" || a.GCPKeyfileJSON != "" {
+				return fmt.Errorf("%w: %s: gcp_role_type %q logs in with the instance's identity token: gcp_key_path and gcp_keyfile_dict do not apply", config.ErrInvalid, Name, GCPRoleGCE)
+			}
+		default:
+			return fmt.Errorf("%w: %s: gcp_role_type must be %q or %q, not %q", config.ErrInvalid, Name, GCPRoleIAM, GCPRoleGCE, a.GCPRoleType)
+		}
+		if a.RoleID == "" {
+			return req("'role_id'")
+		}
 	}
 	return nil
 }
@@ -167,6 +248,11 @@ func (a *Auth) loginRequest(ctx context.Context, ext *AuthMethod, req LoginReque
 		}
 		return base, body, nil
 	case AuthUserpass, AuthLDAP:
+		return base + "/" + a.Username, map[string]any{"password": a.Password}, nil
+	case AuthRadius:
+		if a.RadiusHost != "" || a.RadiusSecret != "" || a.RadiusPort != 0 {
+			req.Logger.WarnContext(ctx, "vault: radius: radius_host, radius_secret and radius_port configure Vault's RADIUS method on the server; they are ignored (the login sends username and password)")
+		}
 		return base + "/" + a.Username, map[string]any{"password": a.Password}, nil
 	case AuthKubernetes:
 		jwt, err := readCredential(a.KubernetesJWTPath, "kubernetes_jwt_path")
@@ -235,6 +321,7 @@ func (a Auth) String() string {
 	}
 	for _, f := range []struct{ name, v string }{
 		{"Token", a.Token}, {"SecretID", a.SecretID}, {"Password", a.Password}, {"JWT", a.JWT}, {"KeyID", a.KeyID},
+		{"GCPKeyfileJSON", a.GCPKeyfileJSON}, {"RadiusSecret", a.RadiusSecret},
 	} {
 		if f.v != "" {
 			b.WriteString(", " + f.name + ": ***")
@@ -244,6 +331,9 @@ func (a Auth) String() string {
 		{"TokenPath", a.TokenPath}, {"RoleID", a.RoleID}, {"Username", a.Username},
 		{"KubernetesRole", a.KubernetesRole}, {"KubernetesJWTPath", a.KubernetesJWTPath},
 		{"JWTRole", a.JWTRole}, {"JWTPath", a.JWTPath}, {"CertRole", a.CertRole}, {"Region", a.Region},
+		{"AzureTenantID", a.AzureTenantID}, {"AzureResource", a.AzureResource},
+		{"GCPRoleType", a.GCPRoleType}, {"GCPKeyPath", a.GCPKeyPath}, {"GCPScopes", strings.Join(a.GCPScopes, ",")},
+		{"RadiusHost", a.RadiusHost},
 	} {
 		if f.v != "" {
 			b.WriteString(", " + f.name + ": " + f.v)

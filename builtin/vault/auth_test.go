@@ -1,9 +1,13 @@
 package vault_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"sync"
@@ -16,6 +20,7 @@ import (
 	"github.com/secretpath/secretpath/builtin/vault"
 	"github.com/secretpath/secretpath/internal/vaultfake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 const loginTTL = time.Hour
@@ -70,6 +75,13 @@ func TestAuthMethods(t *testing.T) {
 		{name: "github", typ: vaultfake.GitHub, cred: [2]string{"ghp_inline", ""},
 			kw:       map[string]any{"auth_type": "github", "token": "ghp_inline"},
 			wantPath: "auth/github/login", wantBody: map[string]any{"token": "ghp_inline"}},
+		{name: "radius", typ: vaultfake.Radius, cred: [2]string{"carol", "pw-carol"},
+			kw:       map[string]any{"auth_type": "radius", "username": "carol", "password": "pw-carol"},
+			wantPath: "auth/radius/login/carol", wantBody: map[string]any{"password": "pw-carol"}},
+		{name: "radius at its own mount, Airflow's server kwargs ignored", typ: vaultfake.Radius, mount: "corp-radius", cred: [2]string{"dave", "pw-dave"},
+			kw: map[string]any{"auth_type": "radius", "username": "dave", "password": "pw-dave", "auth_mount_point": "corp-radius",
+				"radius_host": "radius.example.com", "radius_secret": "shared-radius-key", "radius_port": 1812},
+			wantPath: "auth/corp-radius/login/dave", wantBody: map[string]any{"password": "pw-dave"}},
 		{name: "github token_path", typ: vaultfake.GitHub, cred: [2]string{"ghp_fromfile", ""},
 			kw:       map[string]any{"auth_type": "github", "token_path": ghFile},
 			wantPath: "auth/github/login", wantBody: map[string]any{"token": "ghp_fromfile"}},
@@ -197,6 +209,8 @@ func TestLoginFailures(t *testing.T) {
 			wantMsg: "invalid secret id", forbidden: "wrong-SECRET-id", wantLogins: 1},
 		{name: "wrong password", kw: map[string]any{"auth_type": "userpass", "username": "alice", "password": "wrong-PASSWORD"},
 			wantMsg: "invalid username or password", forbidden: "wrong-PASSWORD", wantLogins: 1},
+		{name: "wrong radius password", kw: map[string]any{"auth_type": "radius", "username": "carol", "password": "wrong-RADIUS-pw"},
+			wantMsg: "invalid username or password", forbidden: "wrong-RADIUS-pw", wantLogins: 1},
 		{name: "refused JWT", kw: map[string]any{"auth_type": "kubernetes", "kubernetes_role": "airflow", "kubernetes_jwt_path": badJWT},
 			wantMsg: "permission denied", denied: true, forbidden: "not-the-right-jwt-XYZ", wantLogins: 1},
 		{name: "missing JWT file", kw: map[string]any{"auth_type": "kubernetes", "kubernetes_role": "airflow", "kubernetes_jwt_path": filepath.Join(dir, "none")},
@@ -213,6 +227,8 @@ func TestLoginFailures(t *testing.T) {
 			f.AddCredential("userpass", "alice", "right")
 			f.EnableAuth("", vaultfake.Kubernetes, vaultfake.TokenOptions{})
 			f.AddCredential("kubernetes", "airflow", "the-jwt")
+			f.EnableAuth("", vaultfake.Radius, vaultfake.TokenOptions{})
+			f.AddCredential("radius", "carol", "right")
 			kw := map[string]any{"url": f.URL}
 			for k, v := range tt.kw {
 				kw[k] = v
@@ -483,12 +499,77 @@ func TestNamespace(t *testing.T) {
 
 // TestAuthPrintsNoSecrets: Options and Auth print without credentials.
 func TestAuthPrintsNoSecrets(t *testing.T) {
-	a := vault.Auth{Type: "approle", RoleID: "role-visible", SecretID: "SECRET-ID", Token: "TOKEN", Password: "PASSWORD", JWT: "JWT-VALUE"}
+	a := vault.Auth{Type: "approle", RoleID: "role-visible", SecretID: "SECRET-ID", Token: "TOKEN", Password: "PASSWORD", JWT: "JWT-VALUE",
+		GCPKeyfileJSON: `{"private_key":"KEYFILE-PRIVATE-KEY"}`, RadiusSecret: "RADIUS-SHARED-KEY", AzureTenantID: "tenant-visible"}
 	o := vault.Options{Auth: a, Address: "http://127.0.0.1:8200"}
 	for _, s := range []string{fmt.Sprint(a), fmt.Sprintf("%+v", a), fmt.Sprintf("%#v", a), fmt.Sprintf("%v", o), fmt.Sprintf("%+v", o), fmt.Sprintf("%#v", o)} {
-		for _, secret := range []string{"SECRET-ID", "TOKEN", "PASSWORD", "JWT-VALUE"} {
+		for _, secret := range []string{"SECRET-ID", "TOKEN", "PASSWORD", "JWT-VALUE", "KEYFILE-PRIVATE-KEY", "RADIUS-SHARED-KEY"} {
 			assert.NotContains(t, s, secret)
 		}
 	}
 	assert.Contains(t, fmt.Sprint(a), "role-visible")
+	assert.Contains(t, fmt.Sprint(a), "tenant-visible")
+}
+
+// TestRadiusServerKwargsIgnored: Airflow's radius_host, radius_secret and
+// radius_port (which Airflow writes to Vault's auth/radius/config instead
+// of logging in) are accepted and named in a warning at login, without
+// the shared secret; none reaches Vault.
+func TestRadiusServerKwargsIgnored(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		extra    map[string]any
+		wantWarn bool
+	}{
+		{name: "server kwargs", extra: map[string]any{"radius_host": "radius.example.com", "radius_secret": "shared-radius-key", "radius_port": "1812"}, wantWarn: true},
+		{name: "no server kwargs"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t)
+			f.Put("secret", "variables/hello", map[string]any{"value": "world"})
+			f.EnableAuth("", vaultfake.Radius, vaultfake.TokenOptions{TTL: loginTTL})
+			f.AddCredential("radius", "carol", "pw-carol")
+			kw := map[string]any{"url": f.URL, "auth_type": "radius", "username": "carol", "password": "pw-carol"}
+			maps.Copy(kw, tt.extra)
+			raw, err := json.Marshal(kw)
+			require.NoError(t, err)
+			kwargs, err := config.ParseKwargs(raw)
+			require.NoError(t, err)
+			var log bytes.Buffer
+			var mu sync.Mutex
+			logger := slog.New(slog.NewTextHandler(lockedWriter{&mu, &log}, nil))
+			b, err := resolver.OpenBackend(t.Context(), vault.Name, resolver.Env{Kwargs: kwargs, Logger: logger})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = b.(*vault.Backend).Close() })
+			v, err := b.Lookup(t.Context(), varReq("hello"))
+			require.NoError(t, err)
+			assert.Equal(t, "world", v)
+			mu.Lock()
+			out := log.String()
+			mu.Unlock()
+			if tt.wantWarn {
+				assert.Contains(t, out, "level=WARN")
+				assert.Contains(t, out, "radius_host, radius_secret and radius_port configure Vault's RADIUS method on the server; they are ignored")
+			} else {
+				assert.NotContains(t, out, "radius_host")
+			}
+			assert.NotContains(t, out, "shared-radius-key")
+			for _, r := range f.Requests() {
+				assert.NotContains(t, string(r.Body), "radius.example.com")
+				assert.NotEqual(t, "auth/radius/config", r.Path, "the server's configuration is never written")
+			}
+		})
+	}
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -15,7 +15,8 @@ import (
 
 // AuthMethod is an auth method implemented in a package of its own because
 // its login needs a cloud SDK this package does not link: aws_iam lives in
-// github.com/secretpath/secretpath/builtin/vault/vaultaws. That package
+// github.com/secretpath/secretpath/builtin/vault/vaultaws, azure in
+// .../vaultazure and gcp in .../vaultgcp. Such a package
 // registers it with RegisterAuthMethod in its init function; without it, a
 // backend asking for the auth type is a configuration error that names
 // the import to add.
@@ -58,14 +59,17 @@ var authMethods struct {
 }
 
 // authPackages names the package implementing each auth type this
-// package knows of but does not implement, for the error when it is not
-// linked.
-var authPackages = map[string]string{
-	AuthAWSIAM: "github.com/secretpath/secretpath/builtin/vault/vaultaws",
+// package knows of but does not implement, and the build tag that leaves
+// it out of the root package and the secretpath command, for the error
+// when it is not linked.
+var authPackages = map[string]struct{ pkg, tag string }{
+	AuthAWSIAM: {"github.com/secretpath/secretpath/builtin/vault/vaultaws", "secretpath_no_aws"},
+	AuthAzure:  {"github.com/secretpath/secretpath/builtin/vault/vaultazure", "secretpath_no_azure"},
+	AuthGCP:    {"github.com/secretpath/secretpath/builtin/vault/vaultgcp", "secretpath_no_gcp"},
 }
 
 // builtinAuth are the auth types this package implements itself.
-var builtinAuth = []string{AuthAppRole, AuthCert, AuthGitHub, AuthJWT, AuthKubernetes, AuthLDAP, AuthToken, AuthUserpass}
+var builtinAuth = []string{AuthAppRole, AuthCert, AuthGitHub, AuthJWT, AuthKubernetes, AuthLDAP, AuthRadius, AuthToken, AuthUserpass}
 
 // RegisterAuthMethod makes auth type authType available to every Vault
 // backend, implemented by m. It is meant for the init function of the
@@ -103,8 +107,9 @@ func lookupAuthMethod(authType string) (*AuthMethod, bool) {
 // notLinked is the error for an auth type whose package is known but not
 // linked, or nil.
 func notLinked(authType string) error {
-	if pkg, ok := authPackages[authType]; ok {
-		return fmt.Errorf("%w: %s auth_type %s needs package %s linked: import it", config.ErrInvalid, Name, authType, pkg)
+	if p, ok := authPackages[authType]; ok {
+		return fmt.Errorf("%w: %s auth_type %s needs package %s linked: import it (the root package github.com/secretpath/secretpath and the secretpath command link it unless built with tag %s or secretpath_no_vault)",
+			config.ErrInvalid, Name, authType, p.pkg, p.tag)
 	}
 	return nil
 }

@@ -181,10 +181,41 @@ func TestAWSIAMNotLinked(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, config.ErrInvalid)
 	assert.Contains(t, err.Error(), "vault auth_type aws_iam needs package github.com/secretpath/secretpath/builtin/vault/vaultaws linked: import it")
+	assert.Contains(t, err.Error(), "unless built with tag secretpath_no_aws or secretpath_no_vault")
 	assert.NotContains(t, err.Error(), "not-printed-secret")
 
 	_, err = vault.New(vault.Options{Address: "http://127.0.0.1:1", Auth: vault.Auth{Type: "kerberos"}})
 	require.ErrorIs(t, err, config.ErrInvalid)
 	assert.Contains(t, err.Error(), "hooktest", "registered types are listed")
 	assert.NotContains(t, err.Error(), "aws_iam")
+}
+
+// TestCloudAuthNotLinked: built by New, azure and gcp without their
+// packages are configuration errors naming the import and the build tag
+// that leaves it out, quoting no credential; an unknown type's list of
+// supported types offers neither, and offers radius (built in).
+func TestCloudAuthNotLinked(t *testing.T) {
+	for _, tt := range []struct {
+		auth     vault.Auth
+		pkg, tag string
+	}{
+		{auth: vault.Auth{Type: vault.AuthAzure, AzureTenantID: "t", AzureResource: "r", RoleID: "r", KeyID: "c", SecretID: "not-printed-secret"},
+			pkg: "vaultazure", tag: "secretpath_no_azure"},
+		{auth: vault.Auth{Type: vault.AuthGCP, RoleID: "r", GCPScopes: []string{"s"}, GCPKeyfileJSON: `{"private_key":"not-printed-secret"}`},
+			pkg: "vaultgcp", tag: "secretpath_no_gcp"},
+	} {
+		t.Run(tt.auth.Type, func(t *testing.T) {
+			_, err := vault.New(vault.Options{Address: "http://127.0.0.1:1", Auth: tt.auth})
+			require.Error(t, err)
+			assert.ErrorIs(t, err, config.ErrInvalid)
+			assert.Contains(t, err.Error(), "vault auth_type "+tt.auth.Type+" needs package github.com/secretpath/secretpath/builtin/vault/"+tt.pkg+" linked: import it")
+			assert.Contains(t, err.Error(), "unless built with tag "+tt.tag+" or secretpath_no_vault")
+			assert.NotContains(t, err.Error(), "not-printed-secret")
+		})
+	}
+	_, err := vault.New(vault.Options{Address: "http://127.0.0.1:1", Auth: vault.Auth{Type: "kerberos"}})
+	require.ErrorIs(t, err, config.ErrInvalid)
+	assert.Contains(t, err.Error(), "radius")
+	assert.NotContains(t, err.Error(), "azure")
+	assert.NotContains(t, err.Error(), "gcp")
 }

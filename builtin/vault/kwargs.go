@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -40,13 +41,6 @@ func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 	o.settings = &s
 	o.Logger = env.Logger
 	return New(o)
-}
-
-// airflowOnly are Airflow kwargs of the auth types this build lacks: read
-// (so that they are not unknown) and ignored.
-var airflowOnly = []string{
-	"gcp_key_path", "gcp_keyfile_dict", "gcp_scopes",
-	"azure_tenant_id", "azure_resource", "radius_host", "radius_secret", "radius_port",
 }
 
 // optionsFromKwargs decodes backend_kwargs. It reads no file and no
@@ -124,10 +118,9 @@ func optionsFromKwargs(kw *config.Kwargs) (Options, settings, error) {
 	if a.KubernetesJWTPath, _, err = kw.OptString("kubernetes_jwt_path", DefaultKubernetesJWTPath); err != nil {
 		return o, s, err
 	}
-	for _, key := range airflowOnly {
-		if _, err := kw.Decode(key, new(any)); err != nil {
-			return o, s, err
-		}
+	// auth azure/gcp/radius
+	if err := decodeCloudAuth(kw, a); err != nil {
+		return o, s, err
 	}
 
 	// hvac's timeout, in seconds (default 30; 0: no bound).
@@ -358,4 +351,110 @@ func parseAssumeRole(raw map[string]any) (*AssumeRole, error) {
 		return nil, bad("RoleArn", "is required")
 	}
 	return ar, nil
+}
+
+// auth azure/gcp/radius
+
+// cloudKwargs are the kwargs of the azure, gcp and radius auth types, by
+// type (Airflow's names; gcp_role_type is ours).
+var cloudKwargs = map[string][]string{
+	AuthAzure:  {"azure_tenant_id", "azure_resource"},
+	AuthGCP:    {"gcp_key_path", "gcp_keyfile_dict", "gcp_scopes", "gcp_role_type"},
+	AuthRadius: {"radius_host", "radius_secret", "radius_port"},
+}
+
+// decodeCloudAuth reads the kwargs of a.Type, when it is azure, gcp or
+// radius, into a. Those of the other types are accepted whatever their
+// values and ignored, as Airflow ignores them.
+func decodeCloudAuth(kw *config.Kwargs, a *Auth) error {
+	for typ, keys := range cloudKwargs {
+		if typ == a.Type {
+			continue
+		}
+		for _, key := range keys {
+			_, _ = kw.Decode(key, new(any)) // marks the key used
+		}
+	}
+	var err error
+	switch a.Type {
+	case AuthAzure:
+		if a.AzureTenantID, err = kw.String("azure_tenant_id", ""); err != nil {
+			return err
+		}
+		a.AzureResource, err = kw.String("azure_resource", "")
+		return err
+	case AuthRadius:
+		if a.RadiusHost, err = kw.String("radius_host", ""); err != nil {
+			return err
+		}
+		if a.RadiusSecret, err = kw.String("radius_secret", ""); err != nil {
+			return err
+		}
+		a.RadiusPort, err = kw.Int("radius_port", 0)
+		return err
+	case AuthGCP:
+	default:
+		return nil
+	}
+	if a.GCPKeyPath, err = kw.String("gcp_key_path", ""); err != nil {
+		return err
+	}
+	if a.GCPRoleType, err = kw.String("gcp_role_type", ""); err != nil {
+		return err
+	}
+	// gcp_scopes: Airflow's comma-separated string (a list is accepted).
+	var scopes any
+	if _, err := kw.Decode("gcp_scopes", &scopes); err != nil {
+		return err
+	}
+	a.GCPScopes = nil
+	switch v := scopes.(type) {
+	case nil:
+	case string:
+		for _, sc := range strings.Split(v, ",") {
+			if sc = strings.TrimSpace(sc); sc != "" {
+				a.GCPScopes = append(a.GCPScopes, sc)
+			}
+		}
+	case []any:
+		for i, e := range v {
+			sc, ok := e.(string)
+			if !ok || strings.TrimSpace(sc) == "" {
+				return fmt.Errorf("%w: %s: backend_kwargs key gcp_scopes[%d] must be a scope (a non-empty string)", config.ErrInvalid, Name, i)
+			}
+			a.GCPScopes = append(a.GCPScopes, strings.TrimSpace(sc))
+		}
+	default:
+		return fmt.Errorf("%w: %s: backend_kwargs key gcp_scopes must be a comma-separated string or a list of strings", config.ErrInvalid, Name)
+	}
+	// gcp_keyfile_dict: a key as a JSON object (or a string holding one).
+	// Errors never quote it.
+	var keyfile any
+	if _, err := kw.Decode("gcp_keyfile_dict", &keyfile); err != nil {
+		return fmt.Errorf("%w: %s: backend_kwargs key gcp_keyfile_dict must be a JSON object (a service-account key)", config.ErrInvalid, Name)
+	}
+	a.GCPKeyfileJSON = ""
+	switch v := keyfile.(type) {
+	case nil:
+	case string:
+		if strings.TrimSpace(v) == "" {
+			break // as if absent
+		}
+		var m map[string]any
+		if json.Unmarshal([]byte(v), &m) != nil || m == nil {
+			return fmt.Errorf("%w: %s: backend_kwargs key gcp_keyfile_dict is a string that does not hold a JSON object", config.ErrInvalid, Name)
+		}
+		a.GCPKeyfileJSON = v
+	case map[string]any:
+		if len(v) > 0 {
+			b, err := json.Marshal(v)
+			if err != nil {
+				return fmt.Errorf("%w: %s: backend_kwargs key gcp_keyfile_dict: %v", config.ErrInvalid, Name, err)
+			}
+			a.GCPKeyfileJSON = string(b)
+		}
+	default:
+		return fmt.Errorf("%w: %s: backend_kwargs key gcp_keyfile_dict must be a JSON object (a service-account key)", config.ErrInvalid, Name)
+	}
+	return nil
 }

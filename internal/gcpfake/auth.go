@@ -113,6 +113,8 @@ func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request, req *Requ
 	case "instance/service-accounts/default/token", "instance/service-accounts/" + s.mdAccount + "/token":
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"access_token":%q,"expires_in":3599,"token_type":"Bearer"}`, MetadataToken)
+	case "instance/service-accounts/default/identity", "instance/service-accounts/" + s.mdAccount + "/identity":
+		s.serveIdentityLocked(w, r)
 	case "instance/service-accounts/default/email":
 		text(s.mdAccount)
 	case "project/project-id":

@@ -15,7 +15,10 @@
 //     RS256 signature is checked against the key [Server.ServiceAccountKey]
 //     made) and the refresh-token grant of authorized users
 //     ([Server.AuthorizedUser]);
-//   - IAM Credentials generateAccessToken, for impersonation.
+//   - IAM Credentials generateAccessToken, for impersonation;
+//   - IAM v1 projects.serviceAccounts.signJwt and the metadata server's
+//     instance identity tokens, whose RS256 signatures [SigningKey] checks
+//     (signjwt.go).
 //
 // Requests to Secret Manager must carry a bearer token the fake issued (or
 // one allowed with [Server.AllowToken]) unless [Server.AllowUnauthenticated];
@@ -48,6 +51,7 @@ const (
 	APIMetadata       = "metadata"
 	APIOAuth2         = "oauth2"
 	APIIAMCredentials = "iamcredentials"
+	APIIAM            = "iam" // IAM v1 projects.serviceAccounts.signJwt (signjwt.go)
 )
 
 // The project every server knows. Secret Manager answers requests naming
@@ -343,6 +347,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case path == "/token":
 		req.API = APIOAuth2
 		s.serveToken(w, r, &req)
+	case strings.HasPrefix(path, "/v1/projects/") && strings.Contains(path, "/serviceAccounts/") && strings.HasSuffix(path, ":signJwt"):
+		req.API = APIIAM
+		s.serveSignJWT(w, r, &req)
 	case strings.HasPrefix(path, "/v1/projects/-/serviceAccounts/"):
 		req.API = APIIAMCredentials
 		s.serveIAM(w, r, &req)

@@ -1,8 +1,9 @@
 // Package vaultfake is a wire-level fake of the HashiCorp Vault HTTP API
 // endpoints secretpath's Vault backend calls, for tests: KV version 1 and 2
 // reads, token lookup-self / renew-self / revoke-self, and the login
-// endpoints of the approle, userpass, ldap, kubernetes, jwt, github and cert
-// auth methods. It listens on 127.0.0.1 only.
+// endpoints of the approle, userpass, ldap, kubernetes, jwt, github, cert,
+// aws (iam), radius, azure and gcp auth methods. It listens on 127.0.0.1
+// only.
 //
 // Answers follow what a real Vault 1.14.1 sends (shared/notes/test-doubles.md
 // §1c): the same JSON envelopes, 404 {"errors":[]} for a missing secret, 403
@@ -96,7 +97,8 @@ type Token struct {
 type authMount struct {
 	typ   string
 	opts  TokenOptions
-	creds map[string]string // approle: role_id -> secret_id; userpass/ldap: user -> password; kubernetes/jwt: role -> jwt; github: token -> ""; cert: fingerprint -> role name
+	creds map[string]string // approle: role_id -> secret_id; userpass/ldap/radius: user -> password; kubernetes/jwt: role -> jwt; github: token -> ""; cert: fingerprint -> role name; azure: role -> ""
+	cloud cloudAuth         // azure and gcp: what verifies their JWTs (cloudauth.go)
 }
 
 // Server is the fake. Its methods are safe for concurrent use.
@@ -605,6 +607,12 @@ func (s *Server) loginLocked(r *http.Request, a *authMount, rest string, body []
 		}
 		meta["canonical_arn"] = arn
 		meta["role"] = str("role")
+	case Radius, Azure, GCP:
+		m, status, msg := cloudLogin(a, rest, in)
+		if msg != "" {
+			return status, errorsBody([]string{msg})
+		}
+		meta = m
 	default:
 		return http.StatusNotFound, errorsBody(nil)
 	}

@@ -1,0 +1,113 @@
+package vaultgcp_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/secretpath/secretpath/builtin/vault"
+	"github.com/secretpath/secretpath/builtin/vault/vaultgcp"
+	"github.com/secretpath/secretpath/internal/gcpfake"
+	"github.com/secretpath/secretpath/internal/testutil"
+	"github.com/secretpath/secretpath/internal/vaultfake"
+	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
+)
+
+func TestMain(m *testing.M) {
+	testutil.GuardMetadata()
+	os.Exit(m.Run())
+}
+
+// loginTTL is the lifetime of the tokens the fake's logins issue.
+const loginTTL = time.Hour
+
+// sa is the service account whose key the tests use.
+const sa = "vault-login@" + gcpfake.ProjectID + ".iam.gserviceaccount.com"
+
+// env is a fake Vault with KV v2 at secret/ holding variables/hello and
+// the gcp method at gcp/, whose role "airflow" (iam) is bound to sa and
+// role "worker" (gce) to the metadata server's account, knowing their
+// keys as IAM and Google publish them; and a fake Google (token endpoint,
+// IAM, metadata server) that the credentials alone can reach.
+type env struct {
+	vault   *vaultfake.Server
+	g       *gcpfake.Server
+	keyPath string // sa's JSON key file
+	key     []byte
+}
+
+func newEnv(t *testing.T) env {
+	t.Helper()
+	vaultfake.Isolate(t)
+	g := gcpfake.New(t)
+	gcpfake.Isolate(t, g)
+	vaultgcp.UseIAM(t, g.URL)
+	key := g.ServiceAccountKey(sa)
+	keyPath := filepath.Join(t.TempDir(), "sa.json")
+	require.NoError(t, os.WriteFile(keyPath, key, 0o600))
+
+	f := vaultfake.New(t)
+	f.Mount("secret", 2)
+	f.Put("secret", "variables/hello", map[string]any{"value": "world"})
+	f.EnableAuth("", vaultfake.GCP, vaultfake.TokenOptions{TTL: loginTTL})
+	for _, email := range []string{sa, g.MetadataAccount(), vaultfake.GoogleIssuer} {
+		kid, pub := g.SigningKey(email)
+		f.AddGCPKey("gcp", email, kid, pub)
+	}
+	f.AddGCPRole("gcp", "airflow", vaultfake.GCPRole{Type: "iam", ServiceAccount: sa})
+	f.AddGCPRole("gcp", "md", vaultfake.GCPRole{Type: "iam", ServiceAccount: g.MetadataAccount()})
+	f.AddGCPRole("gcp", "worker", vaultfake.GCPRole{Type: "gce", ServiceAccount: g.MetadataAccount()})
+	return env{vault: f, g: g, keyPath: keyPath, key: key}
+}
+
+// open builds a vault backend through the registry, as a config file
+// does, logging to log (when not nil); it is closed when t ends.
+func open(t testing.TB, kw map[string]any, log *syncBuffer) (*vault.Backend, error) {
+	t.Helper()
+	raw, err := json.Marshal(kw)
+	require.NoError(t, err)
+	kwargs, err := config.ParseKwargs(raw)
+	require.NoError(t, err)
+	renv := resolver.Env{Kwargs: kwargs}
+	if log != nil {
+		renv.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	b, err := resolver.OpenBackend(t.Context(), vault.Name, renv)
+	if err != nil {
+		return nil, err
+	}
+	vb, ok := b.(*vault.Backend)
+	require.True(t, ok, "%T", b)
+	t.Cleanup(func() { _ = vb.Close() })
+	return vb, nil
+}
+
+func varReq(key string) resolver.Request {
+	return resolver.Request{Kind: resolver.KindVariable, ID: key}
+}
+
+// syncBuffer is a log the backend's goroutines may write to.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
