@@ -158,3 +158,48 @@ func FuzzResponse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTeamNames: with multi_team on, whatever the team and id, every
+// secret a lookup reads is either a global name (no "--" after the
+// prefix) or the caller's own team's: prefix, sep, the team mapped, "--",
+// then a rest without "--". So no id reaches another team's namespace.
+func FuzzTeamNames(f *testing.F) {
+	cred, err := azidentity.NewClientSecretCredential("t", "c", "s", nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	b, err := azurekeyvault.New(azurekeyvault.Options{VaultURL: "https://kv.vault.azure.net/", Credential: cred, MultiTeam: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("team_a", "my_db")
+	f.Add("team_a", "prod__conn")
+	f.Add("team_b", "team_a__db")
+	f.Add("team_a--prod", "conn")
+	f.Add("t", "-x")
+	f.Add("a-", "-b")
+	f.Fuzz(func(t *testing.T, team, id string) {
+		const prefix = "airflow-connections-"
+		mappedTeam := strings.NewReplacer("_", "-", ".", "-").Replace(team)
+		names, err := b.SecretNames(resolver.Request{Kind: resolver.KindConnection, ID: id, Team: team})
+		if err != nil {
+			if !errors.Is(err, resolver.ErrNotFound) {
+				t.Fatalf("not a not-found error: %v", err)
+			}
+			return
+		}
+		for _, name := range names {
+			rest, ok := strings.CutPrefix(name, prefix)
+			if !ok {
+				t.Fatalf("%q: outside the prefix", name)
+			}
+			if !strings.Contains(rest, azurekeyvault.TeamSep) {
+				continue
+			}
+			own, ok := strings.CutPrefix(rest, mappedTeam+azurekeyvault.TeamSep)
+			if team == "" || !ok || strings.Contains(own, azurekeyvault.TeamSep) {
+				t.Fatalf("team %q id %q: %q is not the caller's own team's name", team, id, name)
+			}
+		}
+	})
+}
