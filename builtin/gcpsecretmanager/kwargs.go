@@ -250,6 +250,9 @@ func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.opts.MultiTeam, err = env.Config.Bool("core", "multi_team", false); err != nil {
+		return nil, err
+	}
 	if s.opts.Credentials, err = s.credentials(ctx); err != nil {
 		return nil, err
 	}
