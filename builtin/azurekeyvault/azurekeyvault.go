@@ -172,9 +172,9 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 	}
 	names, err := b.SecretNames(req)
 	if err != nil {
-		if errors.Is(err, errTeamScoped) {
-			b.logger.LogAttrs(ctx, slog.LevelWarn, "Azure Key Vault: id holds the team separator \""+TeamSep+"\" once mapped: ambiguous, not looked up",
-				slog.String("backend", Name), slog.String("kind", req.Kind.String()), slog.String("id", req.ID))
+		if errors.Is(err, errTeamScoped) || errors.Is(err, errLeadingSep) {
+			b.logger.LogAttrs(ctx, slog.LevelWarn, "Azure Key Vault: ambiguous id, not looked up",
+				slog.String("backend", Name), slog.String("kind", req.Kind.String()), slog.String("id", req.ID), slog.String("why", err.Error()))
 		}
 		return "", err
 	}

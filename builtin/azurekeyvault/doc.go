@@ -46,7 +46,11 @@
 //   - an id that holds "--" once mapped (teama__db, prod--db) is not found
 //     without a request, for every lookup, with a team or without, and a
 //     warning is logged: team a's id b--c and team a--b's id c are one
-//     name, so no reading of such an id is safe.
+//     name, so no reading of such an id is safe;
+//   - secretpath's addition: a team's lookup of an id that starts with '-'
+//     once mapped (-y, _y) is refused the same way (team x's -y and team
+//     x-'s y are both x---y; Airflow reads it). With both rules a team's
+//     secret name splits one way only, at its last "--".
 //
 // With multi_team off, a lookup's team is not read and such an id is an
 // ordinary id: aws__prod is read from airflow-connections-aws--prod (PR

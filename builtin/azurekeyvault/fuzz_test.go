@@ -161,8 +161,9 @@ func FuzzResponse(f *testing.F) {
 
 // FuzzTeamNames: with multi_team on, whatever the team and id, every
 // secret a lookup reads is either a global name (no "--" after the
-// prefix) or the caller's own team's: prefix, sep, the team mapped, "--",
-// then a rest without "--". So no id reaches another team's namespace.
+// prefix) or one that, split at its last "--", gives back the caller's
+// team and the id, mapped. So a team's name has one reading and no id
+// reaches another team's namespace.
 func FuzzTeamNames(f *testing.F) {
 	cred, err := azidentity.NewClientSecretCredential("t", "c", "s", nil)
 	if err != nil {
@@ -178,9 +179,12 @@ func FuzzTeamNames(f *testing.F) {
 	f.Add("team_a--prod", "conn")
 	f.Add("t", "-x")
 	f.Add("a-", "-b")
+	f.Add("abc", "_y")
+	f.Add("abc_", "y")
 	f.Fuzz(func(t *testing.T, team, id string) {
 		const prefix = "airflow-connections-"
-		mappedTeam := strings.NewReplacer("_", "-", ".", "-").Replace(team)
+		mapper := strings.NewReplacer("_", "-", ".", "-")
+		mappedTeam, mappedID := mapper.Replace(team), mapper.Replace(id)
 		names, err := b.SecretNames(resolver.Request{Kind: resolver.KindConnection, ID: id, Team: team})
 		if err != nil {
 			if !errors.Is(err, resolver.ErrNotFound) {
@@ -196,8 +200,8 @@ func FuzzTeamNames(f *testing.F) {
 			if !strings.Contains(rest, azurekeyvault.TeamSep) {
 				continue
 			}
-			own, ok := strings.CutPrefix(rest, mappedTeam+azurekeyvault.TeamSep)
-			if team == "" || !ok || strings.Contains(own, azurekeyvault.TeamSep) {
+			i := strings.LastIndex(rest, azurekeyvault.TeamSep)
+			if team == "" || rest[:i] != mappedTeam || rest[i+len(azurekeyvault.TeamSep):] != mappedID {
 				t.Fatalf("team %q id %q: %q is not the caller's own team's name", team, id, name)
 			}
 		}

@@ -24,6 +24,7 @@ var (
 	errKindOff     = errors.New("this kind is switched off (its prefix is null)")
 	errEmptyID     = errors.New("an empty id is never looked up")
 	errInvalidName = errors.New("is not a valid Key Vault secret name (1-127 of 0-9, a-z, A-Z and -), so no such secret can exist")
+	errLeadingSep  = errors.New("starts with '-' once mapped: in a team's secret name, <team>--<id>, team x's id -y would be team x-'s id y, so with [core] multi_team on a team's lookup of such an id is refused (secretpath; Airflow reads it)")
 	errTeamScoped  = errors.New("holds \"" + TeamSep + "\" once mapped, which separates the team from the id in a team-scoped secret name (<team>--<id>): with [core] multi_team on, such an id is ambiguous and never looked up, as in newest Airflow")
 )
 
@@ -73,6 +74,11 @@ func (n namer) place(p *kit.Place) error {
 //     whole name; one Key Vault cannot hold (a team too long, say) is left
 //     out;
 //   - then the global name <prefix><sep><id>.
+//
+// And, secretpath's: a team's lookup of an id that starts with '-' once
+// mapped (-y, _y) is refused too: team x's -y and team x-'s y are both
+// x---y. With both refusals a team's name splits one way only, at its
+// last TeamSep.
 func (n namer) names(p *kit.Place, kind resolver.Kind, id, team string) ([]string, error) {
 	switch {
 	case !p.On:
@@ -90,6 +96,9 @@ func (n namer) names(p *kit.Place, kind resolver.Kind, id, team string) ([]strin
 	}
 	if !n.multiTeam || team == "" || kind == resolver.KindConfig {
 		return []string{global}, nil
+	}
+	if strings.HasPrefix(mapped, "-") {
+		return nil, notFound(id, errLeadingSep)
 	}
 	scoped, err := n.join(p.Prefix, n.mapName(team)+TeamSep+mapped, id)
 	if err != nil {

@@ -69,6 +69,12 @@ func TestTeamScope(t *testing.T) {
 			kind: resolver.KindConnection, id: "prod__conn", team: "team_a"},
 		{name: "ambiguous id refused even for its own team", stored: map[string]string{"airflow-connections-team-a--prod--my-db": teamValue},
 			kind: resolver.KindConnection, id: "prod--my_db", team: "team_a"},
+		// secretpath's: team_a's _my_db would be team_a-'s my_db (team-a---my-db).
+		{name: "an id with a leading underscore is refused for a team", stored: map[string]string{"airflow-connections-team-a---my-db": teamValue},
+			kind: resolver.KindConnection, id: "_my_db", team: "team_a"},
+		{name: "an id with a leading dash is read without a team", stored: map[string]string{"airflow-connections--lead": globalValue},
+			kind: resolver.KindConnection, id: "-lead",
+			asked: []string{"airflow-connections--lead"}, want: globalValue},
 		// PR #70899: get_config refuses the ambiguous id too.
 		{name: "config with the separator: no request", stored: map[string]string{"airflow-config-some--option": globalValue},
 			kind: resolver.KindConfig, id: "some__option"},
@@ -148,7 +154,7 @@ func TestTeamRefusalLogged(t *testing.T) {
 			require.ErrorIs(t, err, resolver.ErrNotFound)
 			assert.Zero(t, f.Count(""), "no request")
 			assert.Contains(t, logs.String(), "level=WARN")
-			assert.Contains(t, logs.String(), "ambiguous, not looked up")
+			assert.Contains(t, logs.String(), "ambiguous id, not looked up")
 			assert.Contains(t, logs.String(), "id=prod--my_db")
 		})
 	}
