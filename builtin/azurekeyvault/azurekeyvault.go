@@ -178,6 +178,12 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 		}
 		return "", err
 	}
+	// One bound for the lookup, both requests included.
+	if b.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, b.timeout)
+		defer cancel()
+	}
 	for _, name := range names[:len(names)-1] {
 		v, err := b.get(ctx, name)
 		if !errors.Is(err, resolver.ErrNotFound) {
@@ -214,13 +220,9 @@ func (b *Backend) SecretNames(req resolver.Request) ([]string, error) {
 	return b.namer.names(p, req.Kind, req.ID, req.Team)
 }
 
-// get reads secret name's latest version.
+// get reads secret name's latest version (ctx carries the lookup's
+// timeout).
 func (b *Backend) get(ctx context.Context, name string) (string, error) {
-	if b.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, b.timeout)
-		defer cancel()
-	}
 	var status int
 	resp, err := b.client.GetSecret(context.WithValue(ctx, statusKey{}, &status), name, "", nil)
 	if err != nil {
