@@ -2,7 +2,9 @@ package azurekeyvault
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -76,13 +78,19 @@ type Options struct {
 	// included: 0 means DefaultTimeout, a negative value no bound but the
 	// caller's context.
 	Timeout time.Duration
-	// MultiTeam is Airflow's [core] multi_team. When true, an id that
-	// spells a team-scoped name once mapped (<team>--<id>, as teama__db
-	// gives) is not found without a request when the lookup carries no
-	// team, as newest Airflow does; when false (the default, and
-	// Airflow's), such an id is an ordinary id: aws__prod is read from
+	// MultiTeam is Airflow's [core] multi_team. When true, a connection or
+	// variable lookup for a team reads the team's secret
+	// <prefix><sep><team>--<id> first, then the global one; and an id
+	// holding TeamSep once mapped (as teama__db gives) is not found without
+	// a request, for every lookup, as newest Airflow does. When false (the
+	// default, and Airflow's), a request's team is not read and such an id
+	// is an ordinary id: aws__prod is read from
 	// airflow-connections-aws--prod.
 	MultiTeam bool
+	// Logger receives a warning for each id refused as ambiguous (see
+	// MultiTeam), as Airflow logs one; nil means slog.Default(). Built from
+	// backend_kwargs, the backend logs to the factory's resolver.Env.Logger.
+	Logger *slog.Logger
 }
 
 // Backend reads connections, variables and configs from Azure Key Vault
@@ -93,6 +101,7 @@ type Backend struct {
 	places  kit.Places // prefixes mapped (see namer.place)
 	timeout time.Duration
 	secrets []string // credentials to mask in errors
+	logger  *slog.Logger
 }
 
 // scheme: connections_prefix etc. and Airflow's defaults, the characters
@@ -119,7 +128,10 @@ func New(o Options) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Backend{namer: n, timeout: o.Timeout}
+	b := &Backend{namer: n, timeout: o.Timeout, logger: o.Logger}
+	if b.logger == nil {
+		b.logger = slog.Default()
+	}
 	if b.timeout == 0 {
 		b.timeout = DefaultTimeout
 	}
@@ -150,40 +162,67 @@ func (b *Backend) Name() string { return Name }
 
 // Lookup returns the value of secret <prefix><sep>id, the prefix being
 // the connections, variables or config prefix as req.Kind says (see
-// SecretName). req.Team does not change the secret read: it is the one a
-// lookup without a team reads (team-scoped names are not read yet).
+// SecretNames). With Options.MultiTeam on and req.Team set, the team's
+// secret is read first and the global one only when the vault answers
+// that the team's does not exist (404); any other failure of the first
+// request is the lookup's error, as in Airflow.
 func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	name, err := b.SecretName(req)
+	names, err := b.SecretNames(req)
 	if err != nil {
+		if errors.Is(err, errTeamScoped) || errors.Is(err, errLeadingSep) {
+			b.logger.LogAttrs(ctx, slog.LevelWarn, "Azure Key Vault: ambiguous id, not looked up",
+				slog.String("backend", Name), slog.String("kind", req.Kind.String()), slog.String("id", req.ID), slog.String("why", err.Error()))
+		}
 		return "", err
 	}
-	return b.get(ctx, name)
-}
-
-// SecretName returns the name of the secret a lookup of req reads, or an
-// error matching resolver.ErrNotFound that says why no secret is read for
-// it (the kind is off or unknown, the id is empty, spells a team-scoped
-// name while Options.MultiTeam is on and req.Team is empty, or gives a
-// name Key Vault cannot hold). req.Team does not change the name. It
-// makes no request.
-func (b *Backend) SecretName(req resolver.Request) (string, error) {
-	p, ok := b.places.For(req.Kind)
-	if !ok {
-		return "", fmt.Errorf("%w: unknown kind %v", resolver.ErrNotFound, req.Kind)
-	}
-	return b.namer.name(p, req.ID, req.Team)
-}
-
-// get reads secret name's latest version.
-func (b *Backend) get(ctx context.Context, name string) (string, error) {
+	// One bound for the lookup, both requests included.
 	if b.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, b.timeout)
 		defer cancel()
 	}
+	for _, name := range names[:len(names)-1] {
+		v, err := b.get(ctx, name)
+		if !errors.Is(err, resolver.ErrNotFound) {
+			return v, err
+		}
+	}
+	return b.get(ctx, names[len(names)-1])
+}
+
+// SecretName returns the name of the global secret a lookup of req reads
+// (the last of SecretNames), or an error matching resolver.ErrNotFound
+// that says why no secret is read for it. It makes no request.
+func (b *Backend) SecretName(req resolver.Request) (string, error) {
+	names, err := b.SecretNames(req)
+	if err != nil {
+		return "", err
+	}
+	return names[len(names)-1], nil
+}
+
+// SecretNames returns the names of the secrets a lookup of req reads, in
+// order: with Options.MultiTeam on and req.Team set, the team's
+// (<prefix><sep><team>--<id>, for connections and variables) then the
+// global one; else the global one alone. It returns an error matching
+// resolver.ErrNotFound that says why no secret is read instead (the kind
+// is off or unknown, the id is empty, holds TeamSep once mapped while
+// Options.MultiTeam is on, or gives a name Key Vault cannot hold). It
+// makes no request.
+func (b *Backend) SecretNames(req resolver.Request) ([]string, error) {
+	p, ok := b.places.For(req.Kind)
+	if !ok {
+		return nil, fmt.Errorf("%w: unknown kind %v", resolver.ErrNotFound, req.Kind)
+	}
+	return b.namer.names(p, req.Kind, req.ID, req.Team)
+}
+
+// get reads secret name's latest version (ctx carries the lookup's
+// timeout).
+func (b *Backend) get(ctx context.Context, name string) (string, error) {
 	var status int
 	resp, err := b.client.GetSecret(context.WithValue(ctx, statusKey{}, &status), name, "", nil)
 	if err != nil {

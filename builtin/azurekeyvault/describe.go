@@ -12,12 +12,15 @@ var _ interface {
 	resolver.Describer
 } = (*Backend)(nil)
 
-// Describe names the secret a lookup of req reads, or why none is read,
-// for resolver.Explain.
+// Describe names the secrets a lookup of req reads, in order (the team's,
+// then the global one), or why none is read, for resolver.Explain.
 func (b *Backend) Describe(req resolver.Request) string {
-	name, err := b.SecretName(req)
+	names, err := b.SecretNames(req)
 	if err != nil {
 		return "no request (" + err.Error() + ")"
 	}
-	return "secret " + strconv.Quote(name)
+	if len(names) == 1 {
+		return "secret " + strconv.Quote(names[0])
+	}
+	return "secret " + strconv.Quote(names[0]) + " (team " + strconv.Quote(req.Team) + "), then secret " + strconv.Quote(names[1])
 }

@@ -32,14 +32,29 @@
 //     search goes on to the next tier;
 //   - answers "not found" without a request for an empty id.
 //
-// As newest Airflow does (PR #71078), when [core] multi_team is on in the
-// config file (Options.MultiTeam in Go; off by default), an id that spells
-// a team-scoped name once mapped (<team>--<id>: a first segment without
-// sep followed by "--", as my__db gives) is not found without a request
-// when the lookup carries no team: such a secret belongs to a team. With
-// multi_team off, it is an ordinary id: aws__prod is read from
-// airflow-connections-aws--prod. A lookup's team does not change the
-// secret read (team-scoped names are not read yet).
+// # Teams
+//
+// With [core] multi_team on in the config file (Options.MultiTeam in Go;
+// off by default), as newest Airflow does:
+//
+//   - a connection or variable lookup for a team reads the team's secret
+//     first, prefix + sep + team + "--" + id with '_' mapped over the whole
+//     name (team_a's my_db is airflow-connections-team-a--my-db), and the
+//     global secret only when the vault answers 404 for the team's; any
+//     other failure (a 403, say) is the lookup's answer. A config has no
+//     team. Teams team_a and team-a read the same secrets, as in Airflow;
+//   - an id that holds "--" once mapped (teama__db, prod--db) is not found
+//     without a request, for every lookup, with a team or without, and a
+//     warning is logged: team a's id b--c and team a--b's id c are one
+//     name, so no reading of such an id is safe;
+//   - secretpath's addition: a team's lookup of an id that starts with '-'
+//     once mapped (-y, _y) is refused the same way (team x's -y and team
+//     x-'s y are both x---y; Airflow reads it). With both rules a team's
+//     secret name splits one way only, at its last "--".
+//
+// With multi_team off, a lookup's team is not read and such an id is an
+// ordinary id: aws__prod is read from airflow-connections-aws--prod (PR
+// #71078). [Backend.SecretNames] lists the secrets a lookup reads.
 //
 // # backend_kwargs
 //

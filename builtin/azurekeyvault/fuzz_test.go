@@ -158,3 +158,52 @@ func FuzzResponse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTeamNames: with multi_team on, whatever the team and id, every
+// secret a lookup reads is either a global name (no "--" after the
+// prefix) or one that, split at its last "--", gives back the caller's
+// team and the id, mapped. So a team's name has one reading and no id
+// reaches another team's namespace.
+func FuzzTeamNames(f *testing.F) {
+	cred, err := azidentity.NewClientSecretCredential("t", "c", "s", nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	b, err := azurekeyvault.New(azurekeyvault.Options{VaultURL: "https://kv.vault.azure.net/", Credential: cred, MultiTeam: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("team_a", "my_db")
+	f.Add("team_a", "prod__conn")
+	f.Add("team_b", "team_a__db")
+	f.Add("team_a--prod", "conn")
+	f.Add("t", "-x")
+	f.Add("a-", "-b")
+	f.Add("abc", "_y")
+	f.Add("abc_", "y")
+	f.Fuzz(func(t *testing.T, team, id string) {
+		const prefix = "airflow-connections-"
+		mapper := strings.NewReplacer("_", "-", ".", "-")
+		mappedTeam, mappedID := mapper.Replace(team), mapper.Replace(id)
+		names, err := b.SecretNames(resolver.Request{Kind: resolver.KindConnection, ID: id, Team: team})
+		if err != nil {
+			if !errors.Is(err, resolver.ErrNotFound) {
+				t.Fatalf("not a not-found error: %v", err)
+			}
+			return
+		}
+		for _, name := range names {
+			rest, ok := strings.CutPrefix(name, prefix)
+			if !ok {
+				t.Fatalf("%q: outside the prefix", name)
+			}
+			if !strings.Contains(rest, azurekeyvault.TeamSep) {
+				continue
+			}
+			i := strings.LastIndex(rest, azurekeyvault.TeamSep)
+			if team == "" || rest[:i] != mappedTeam || rest[i+len(azurekeyvault.TeamSep):] != mappedID {
+				t.Fatalf("team %q id %q: %q is not the caller's own team's name", team, id, name)
+			}
+		}
+	})
+}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -255,31 +254,6 @@ func (s *settings) identityChain(co azcore.ClientOptions) (azcore.TokenCredentia
 	return chain, nil
 }
 
-// multiTeam reads [core] multi_team (AIRFLOW__CORE__MULTI_TEAM first) as
-// Airflow's conf.getboolean(..., fallback=False) does: absent is false;
-// the text is lower-cased, cut at '#' and trimmed, then
-// true/t/1/yes/y/on or false/f/0/no/n/off (resolver/config exports no
-// helper for this; it is the rule its own [secrets] use_cache follows).
-// Anything else is a configuration error naming where the option is set,
-// never its value.
-func multiTeam(c *config.File) (bool, error) {
-	v, ok := c.Get("core", "multi_team")
-	if !ok {
-		return false, nil
-	}
-	s := strings.ToLower(v)
-	if i := strings.IndexByte(s, '#'); i >= 0 {
-		s = s[:i]
-	}
-	switch strings.TrimSpace(s) {
-	case "true", "t", "1", "yes", "y", "on":
-		return true, nil
-	case "false", "f", "0", "no", "n", "off":
-		return false, nil
-	}
-	return false, c.Section("core").Errorf("multi_team", "must be a boolean (true/false, t/f, 1/0, yes/no, y/n, on/off)")
-}
-
 // open builds a Backend from env's backend_kwargs (see the package doc).
 func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 	kw := env.Kwargs
@@ -302,7 +276,7 @@ func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	multiTeam, err := multiTeam(env.Config)
+	multiTeam, err := env.Config.Bool("core", "multi_team", false)
 	if err != nil {
 		return nil, err
 	}
@@ -333,6 +307,7 @@ func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 		Sep:         s.sep,
 		Timeout:     s.timeout,
 		MultiTeam:   multiTeam,
+		Logger:      env.Logger,
 	})
 	if err != nil {
 		return nil, err

@@ -3,7 +3,6 @@ package azurekeyvault
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/secretpath/secretpath/builtin/internal/kit"
@@ -14,9 +13,10 @@ import (
 // MaxNameLen is the longest secret name Key Vault accepts.
 const MaxNameLen = 127
 
-// teamSep is newest Airflow's separator between a team and an id in a
-// team-scoped secret name (TEAM_SEP).
-const teamSep = "--"
+// TeamSep is newest Airflow's separator between a team and an id in a
+// team-scoped secret name (AzureKeyVaultBackend.TEAM_SEP):
+// <prefix><sep><team>--<id>, team and id mapped as names are.
+const TeamSep = "--"
 
 // Why a lookup was answered "not found" without a request. Each is wrapped
 // with resolver.ErrNotFound and the id.
@@ -24,15 +24,15 @@ var (
 	errKindOff     = errors.New("this kind is switched off (its prefix is null)")
 	errEmptyID     = errors.New("an empty id is never looked up")
 	errInvalidName = errors.New("is not a valid Key Vault secret name (1-127 of 0-9, a-z, A-Z and -), so no such secret can exist")
-	errTeamScoped  = errors.New("spells a team-scoped secret name (<team>--<id>), which newest Airflow never reads without a team when [core] multi_team is on")
+	errLeadingSep  = errors.New("starts with '-' once mapped: in a team's secret name, <team>--<id>, team x's id -y would be team x-'s id y, so with [core] multi_team on a team's lookup of such an id is refused (secretpath; Airflow reads it)")
+	errTeamScoped  = errors.New("holds \"" + TeamSep + "\" once mapped, which separates the team from the id in a team-scoped secret name (<team>--<id>): with [core] multi_team on, such an id is ambiguous and never looked up, as in newest Airflow")
 )
 
 // namer builds secret names the way Airflow's AzureKeyVaultBackend does.
 type namer struct {
-	sep  string
-	team *regexp.Regexp // Airflow's _is_team_specific_accessed_as_global pattern
-	// multiTeam is [core] multi_team: only then is an id that spells a
-	// team-scoped name refused (Airflow PR #71078).
+	sep string
+	// multiTeam is [core] multi_team: only then is a request's team read
+	// and an id that spells a team-scoped name refused (Airflow PR #71078).
 	multiTeam bool
 }
 
@@ -42,16 +42,7 @@ func newNamer(sep string, multiTeam bool) (namer, error) {
 	if sep == "" || !validChars(sep) {
 		return namer{}, fmt.Errorf("%w: backend_kwargs key %q must be one or more of 0-9, a-z, A-Z and - (it is part of every Key Vault secret name)", config.ErrInvalid, "sep")
 	}
-	// Airflow: rf"[^{re.escape(sep)}]+{re.escape(TEAM_SEP)}.+", full match.
-	var class strings.Builder
-	for _, c := range []byte(sep) {
-		if c == '-' {
-			class.WriteString(`\-`)
-		} else {
-			class.WriteByte(c)
-		}
-	}
-	return namer{sep: sep, team: regexp.MustCompile(`^[^` + class.String() + `]+` + teamSep + `.+$`), multiTeam: multiTeam}, nil
+	return namer{sep: sep, multiTeam: multiTeam}, nil
 }
 
 // place maps a compiled prefix (the characters of sep already stripped
@@ -69,26 +60,62 @@ func (n namer) place(p *kit.Place) error {
 	return nil
 }
 
-// name returns the secret name for id, looked up with team (or without
-// one: ""), or an error wrapping resolver.ErrNotFound when no request is
-// to be made.
-func (n namer) name(p *kit.Place, id, team string) (string, error) {
+// names returns the secret names a lookup of id for team ("" for none)
+// reads, in order, or an error wrapping resolver.ErrNotFound when no
+// request is to be made. As newest Airflow's AzureKeyVaultBackend does:
+//
+//   - with multi_team on, an id holding TeamSep once mapped is refused for
+//     every lookup, with a team or without, whatever the kind (PRs #70876,
+//     #70899, #71078): team a's id b--c and team a--b's id c are one name,
+//     so no reading of it is safe;
+//   - with multi_team on and a team (connections and variables only: a
+//     config has no team), the team-scoped name
+//     <prefix><sep><team>--<id> comes first, '_' and '.' mapped over the
+//     whole name; one Key Vault cannot hold (a team too long, say) is left
+//     out;
+//   - then the global name <prefix><sep><id>.
+//
+// And, secretpath's: a team's lookup of an id that starts with '-' once
+// mapped (-y, _y) is refused too: team x's -y and team x-'s y are both
+// x---y. With both refusals a team's name splits one way only, at its
+// last TeamSep.
+func (n namer) names(p *kit.Place, kind resolver.Kind, id, team string) ([]string, error) {
 	switch {
 	case !p.On:
-		return "", notFound(id, errKindOff)
+		return nil, notFound(id, errKindOff)
 	case id == "":
-		return "", notFound(id, errEmptyID)
+		return nil, notFound(id, errEmptyID)
 	}
 	mapped := n.mapName(id)
-	if n.multiTeam && team == "" && n.team.MatchString(mapped) {
-		return "", notFound(id, errTeamScoped)
+	if n.multiTeam && strings.Contains(mapped, TeamSep) {
+		return nil, notFound(id, errTeamScoped)
 	}
-	name := mapped
-	if p.Prefix != "" {
-		name = p.Prefix + n.sep + mapped
+	global, err := n.join(p.Prefix, mapped, id)
+	if err != nil {
+		return nil, err
+	}
+	if !n.multiTeam || team == "" || kind == resolver.KindConfig {
+		return []string{global}, nil
+	}
+	if strings.HasPrefix(mapped, "-") {
+		return nil, notFound(id, errLeadingSep)
+	}
+	scoped, err := n.join(p.Prefix, n.mapName(team)+TeamSep+mapped, id)
+	if err != nil {
+		return []string{global}, nil
+	}
+	return []string{scoped, global}, nil
+}
+
+// join puts prefix (already mapped) and the mapped rest together and
+// checks that Key Vault can hold the name.
+func (n namer) join(prefix, rest, id string) (string, error) {
+	name := rest
+	if prefix != "" {
+		name = prefix + n.sep + rest
 	}
 	if len(name) > MaxNameLen || !validChars(name) {
-		return "", fmt.Errorf("%w: id %q: secret name %q %w", resolver.ErrNotFound, id, truncate(name, 140), errInvalidName)
+		return "", fmt.Errorf("%w: id %q: secret name %q %w", resolver.ErrNotFound, truncate(id, 140), truncate(name, 140), errInvalidName)
 	}
 	return name, nil
 }

@@ -58,12 +58,14 @@ func TestNames(t *testing.T) {
 		{name: "double underscore without multi_team", kind: resolver.KindConnection, id: "aws__prod", wantName: "airflow-connections-aws--prod"},
 		{name: "team-scoped as written without multi_team", kind: resolver.KindVariable, id: "teama--hello", wantName: "airflow-variables-teama--hello"},
 		{name: "empty prefix without multi_team", kw: map[string]any{"variables_prefix": ""}, kind: resolver.KindVariable, id: "t__k", wantName: "t--k"},
-		// multi_team on: refused without a team; with one, the global name.
-		{name: "team-scoped by double underscore", multiTeam: true, kind: resolver.KindConnection, id: "aws__prod", wantWhy: "team-scoped"},
-		{name: "team-scoped as written", multiTeam: true, kind: resolver.KindVariable, id: "teama--hello", wantWhy: "team-scoped"},
-		{name: "team-scoped with an empty prefix", multiTeam: true, kw: map[string]any{"variables_prefix": ""}, kind: resolver.KindVariable, id: "t__k", wantWhy: "team-scoped"},
-		{name: "multi_team with a team: the global name", multiTeam: true, kind: resolver.KindConnection, id: "aws__prod", team: "teama", wantName: "airflow-connections-aws--prod"},
-		{name: "multi_team, no team-scoped spelling", multiTeam: true, kind: resolver.KindConnection, id: "a-b__c", wantName: "airflow-connections-a-b--c"},
+		// multi_team on: an id holding "--" once mapped is refused, with a
+		// team or without (team_test.go has the team cases).
+		{name: "team-scoped by double underscore", multiTeam: true, kind: resolver.KindConnection, id: "aws__prod", wantWhy: "ambiguous"},
+		{name: "team-scoped as written", multiTeam: true, kind: resolver.KindVariable, id: "teama--hello", wantWhy: "ambiguous"},
+		{name: "team-scoped with an empty prefix", multiTeam: true, kw: map[string]any{"variables_prefix": ""}, kind: resolver.KindVariable, id: "t__k", wantWhy: "ambiguous"},
+		{name: "multi_team with a team: refused too", multiTeam: true, kind: resolver.KindConnection, id: "aws__prod", team: "teama", wantWhy: "ambiguous"},
+		{name: "multi_team, a hyphenated first segment: refused too", multiTeam: true, kind: resolver.KindConnection, id: "a-b__c", wantWhy: "ambiguous"},
+		{name: "multi_team, a single underscore: read", multiTeam: true, kind: resolver.KindConnection, id: "a-b_c", wantName: "airflow-connections-a-b-c"},
 		{name: "colon", kind: resolver.KindConnection, id: "a:b", wantWhy: "not a valid Key Vault secret name"},
 		{name: "slash cannot reach a version", kind: resolver.KindConnection, id: "db/0123456789abcdef0123456789abcdef", wantWhy: "not a valid Key Vault secret name"},
 		{name: "space", kind: resolver.KindVariable, id: "my var", wantWhy: "not a valid Key Vault secret name"},
@@ -150,7 +152,7 @@ func TestPrefixErrors(t *testing.T) {
 }
 
 // TestDescribe: Explain's line is the secret SecretName gives, or why no
-// request is made; the team does not change it.
+// request is made; without multi_team the team does not change it.
 func TestDescribe(t *testing.T) {
 	f := newFake(t)
 	b := mustOpen(t, fakeKwargs(t, f, map[string]any{"config_prefix": nil}))
@@ -169,7 +171,7 @@ func TestDescribe(t *testing.T) {
 	}
 	multi := mustOpenConfig(t, fakeKwargs(t, f, nil), "[core]\nmulti_team = true\n", nil)
 	assert.Contains(t, multi.Describe(resolver.Request{Kind: resolver.KindConnection, ID: "teama__db"}),
-		"no request (not found: id \"teama__db\": spells a team-scoped secret name", "multi_team on")
+		"no request (not found: id \"teama__db\": holds \"--\" once mapped", "multi_team on")
 	assert.Zero(t, f.Count(""), "Describe makes no request")
 }
 
@@ -262,10 +264,10 @@ func unique(names []string) []string {
 	return out
 }
 
-// TestTeamIgnored: a request's team does not change the secret read
-// (team-scoped names are a later change), and an unknown kind is not
-// found without a request.
-func TestTeamIgnored(t *testing.T) {
+// TestTeamIgnoredWithoutMultiTeam: with [core] multi_team off, a
+// request's team does not change the secret read (Airflow passes no team
+// then), and an unknown kind is not found without a request.
+func TestTeamIgnoredWithoutMultiTeam(t *testing.T) {
 	f := newFake(t)
 	b := mustOpen(t, fakeKwargs(t, f, nil))
 	f.SetSecret("airflow-connections-db", "postgres://u:pw@h/db")

@@ -2,11 +2,17 @@ package gcpsecretmanager_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/secretpath/secretpath/builtin/gcpsecretmanager"
 
 	"github.com/secretpath/secretpath/internal/gcpfake"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/backendtest"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 var capabilities = backendtest.Capabilities{
@@ -65,8 +71,38 @@ func (keyHarness) Backend(_ context.Context, t *testing.T, seed backendtest.Seed
 	}))
 }
 
+// teamHarness: [core] multi_team on: the suite's team lookups ask for the
+// team's secret (absent) and then the global one.
+type teamHarness struct{}
+
+func (teamHarness) Capabilities() backendtest.Capabilities { return capabilities }
+
+func (teamHarness) Backend(_ context.Context, t *testing.T, seed backendtest.Seed) resolver.Backend {
+	t.Helper()
+	f := newFake(t)
+	for prefix, values := range map[string]map[string]string{
+		"airflow-connections-": seed.Connections,
+		"airflow-variables-":   seed.Variables,
+		"airflow-config-":      seed.Configs,
+	} {
+		for id, v := range values {
+			f.PutSecret(prefix+id, v)
+		}
+	}
+	raw, err := json.Marshal(fakeKwargs(f, nil))
+	require.NoError(t, err)
+	kwargs, err := config.ParseKwargs(raw)
+	require.NoError(t, err)
+	file, err := config.Parse("airflow.cfg", []byte("[core]\nmulti_team = True\n"), nil)
+	require.NoError(t, err)
+	b, err := resolver.OpenBackend(t.Context(), gcpsecretmanager.Name, resolver.Env{Kwargs: kwargs, Config: file})
+	require.NoError(t, err)
+	return b
+}
+
 func TestConformance(t *testing.T) {
 	gcpfake.Isolate(t, nil)
 	t.Run("adc", func(t *testing.T) { backendtest.Run(t, adcHarness{}) })
 	t.Run("key", func(t *testing.T) { backendtest.Run(t, keyHarness{}) })
+	t.Run("multi_team", func(t *testing.T) { backendtest.Run(t, teamHarness{}) })
 }

@@ -2,6 +2,7 @@ package gcpsecretmanager
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver"
@@ -9,8 +10,9 @@ import (
 
 var _ resolver.Describer = (*Backend)(nil)
 
-// Describe names the secret version a lookup of req reads, or why none is
-// read, for resolver.Explain. req.Team is not used, as in Lookup.
+// Describe names the secret versions a lookup of req reads, in order
+// (the team's, then the global one), or why none is read, for
+// resolver.Explain.
 func (b *Backend) Describe(req resolver.Request) string {
 	p, ok := b.places.For(req.Kind)
 	if !ok {
@@ -19,9 +21,19 @@ func (b *Backend) Describe(req resolver.Request) string {
 	if why := p.Skip(req.ID); why != "" {
 		return kit.NoRequest(why)
 	}
-	name := p.Prefix + b.sep + req.ID
-	if !validSecretID.MatchString(name) {
-		return kit.NoRequest(strconv.Quote(name) + " is not a valid secret id")
+	if why := b.ambiguous(req); why != nil {
+		return kit.NoRequest(strconv.Quote(req.ID) + " " + why.Error())
 	}
-	return "projects/" + b.project + "/secrets/" + name + "/versions/latest"
+	var out []string
+	for i, name := range b.names(p, req) {
+		d := "projects/" + b.project + "/secrets/" + name + "/versions/latest"
+		if !validSecretID.MatchString(name) {
+			d = "no request (" + strconv.Quote(name) + " is not a valid secret id)"
+		}
+		if i == 0 && req.Team != "" && b.multiTeam && req.Kind != resolver.KindConfig {
+			d += " (team " + strconv.Quote(req.Team) + ")"
+		}
+		out = append(out, d)
+	}
+	return strings.Join(out, ", then ")
 }

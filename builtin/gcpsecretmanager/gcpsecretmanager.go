@@ -28,6 +28,30 @@
 // Google's JSON error documents: a 404 page from a proxy or a wrong
 // endpoint is an error, not a miss.
 //
+// # Teams
+//
+// With [core] multi_team on in the config file (Options.MultiTeam in Go;
+// off by default), as newest Airflow does (PRs #70869, #71078):
+//
+//   - a connection or variable lookup for a team reads the team's secret
+//     first, connections_prefix + sep + team + "--" + conn_id, the id
+//     verbatim (team_a's smtp_default is
+//     airflow-connections-team_a--smtp_default), and the global secret when
+//     the team's is not found (NOT_FOUND, PERMISSION_DENIED or
+//     INVALID_ARGUMENT, as above); any other failure is the lookup's error.
+//     A config has no team;
+//   - a connection or variable id holding "--" is not found without a
+//     request, for every lookup, with a team or without, and a warning is
+//     logged: team a's id b--c and team a--b's id c are one name. Config
+//     keys are not refused (Airflow's test_config_lookup_is_not_team_scoped);
+//   - secretpath's addition: a team's lookup of an id starting with '-' is
+//     refused the same way (team x's -y and team x-'s y are both x---y;
+//     Airflow reads it). With both rules a team's secret name splits one
+//     way only, at its last "--".
+//
+// With multi_team off, a lookup's team is not read and an id holding "--"
+// is an ordinary id.
+//
 // # backend_kwargs
 //
 //	connections_prefix, variables_prefix, config_prefix
@@ -219,11 +243,25 @@ type Options struct {
 	RetryDelay time.Duration
 
 	// Logger receives the PERMISSION_DENIED and INVALID_ARGUMENT answers
-	// treated as "not found" (error level, as Airflow logs them) and
-	// NOT_FOUND (debug level); nil means slog.Default(). Built from
-	// backend_kwargs, the backend logs to the factory's resolver.Env.Logger.
+	// treated as "not found" (error level, as Airflow logs them), NOT_FOUND
+	// (debug level) and the ids refused as ambiguous (warning level, see
+	// MultiTeam); nil means slog.Default(). Built from backend_kwargs, the
+	// backend logs to the factory's resolver.Env.Logger.
 	Logger *slog.Logger
+
+	// MultiTeam is Airflow's [core] multi_team (read from the config file
+	// when built from backend_kwargs). When true, a connection or variable
+	// lookup for a team reads the team's secret
+	// <prefix><sep><team>--<id> first, then the global one; and a
+	// connection or variable id holding TeamSep is not found without a
+	// request, for every lookup, as newest Airflow does. When false (the
+	// default), a request's team is not read and such an id is ordinary.
+	MultiTeam bool
 }
+
+// TeamSep separates the team from the id in a team's secret name,
+// <prefix><sep><team>--<id> (Airflow's TEAM_SEP).
+const TeamSep = "--"
 
 // Backend reads connections, variables and configs from Google Cloud
 // Secret Manager. It is safe for concurrent use.
@@ -238,6 +276,7 @@ type Backend struct {
 	attempts   int
 	retryDelay time.Duration
 	logger     *slog.Logger
+	multiTeam  bool
 }
 
 // scheme: connections_prefix etc. and Airflow's defaults; nothing is
@@ -266,6 +305,7 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 		attempts:   o.MaxAttempts,
 		retryDelay: o.RetryDelay,
 		logger:     o.Logger,
+		multiTeam:  o.MultiTeam,
 	}
 	if b.sep == "" && !o.NoSep {
 		b.sep = DefaultSep
@@ -409,8 +449,12 @@ func (b *Backend) ProjectID() string { return b.project }
 
 // Lookup returns the latest version of secret <prefix><sep>id, the prefix
 // being the connections, variables or config prefix as req.Kind says.
-// req.Team is not used: the secret is the one a lookup without a team
-// reads.
+// With Options.MultiTeam on and req.Team set, a connection or variable is
+// first read from the team's secret <prefix><sep><team>--<id>, and from
+// the global one when the team's is not found (NOT_FOUND, and the
+// PERMISSION_DENIED and INVALID_ARGUMENT answers Airflow treats as
+// absent); any other failure is the lookup's error. Both requests share
+// one timeout.
 func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
 	p, ok := b.places.For(req.Kind)
 	if !ok {
@@ -419,17 +463,71 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 		}
 		return "", fmt.Errorf("%w: %s holds no %v", resolver.ErrNotFound, Name, req.Kind)
 	}
-	return b.get(ctx, p, req.Kind, req.ID)
-}
-
-func (b *Backend) get(ctx context.Context, p *kit.Place, what resolver.Kind, id string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	if !p.Match(id) {
+	if !p.Match(req.ID) {
 		return "", resolver.ErrNotFound
 	}
-	name := p.Prefix + b.sep + id
+	if why := b.ambiguous(req); why != nil {
+		b.logger.LogAttrs(ctx, slog.LevelWarn, "GCP Secret Manager: ambiguous id, not looked up",
+			slog.String("backend", Name), slog.String("kind", req.Kind.String()), slog.String("id", req.ID), slog.String("why", why.Error()))
+		return "", fmt.Errorf("%w: %s: %v id %q %w", resolver.ErrNotFound, Name, req.Kind, req.ID, why)
+	}
+	if b.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, b.timeout)
+		defer cancel()
+	}
+	names := b.names(p, req)
+	for _, name := range names[:len(names)-1] {
+		v, err := b.get(ctx, req.Kind, name)
+		if !errors.Is(err, resolver.ErrNotFound) {
+			return v, err
+		}
+	}
+	return b.get(ctx, req.Kind, names[len(names)-1])
+}
+
+// Why an id is refused with multi_team on (see ambiguous).
+var (
+	errAmbiguous  = errors.New("holds \"" + TeamSep + "\", which separates the team from the id in a team's secret name: with [core] multi_team on, such an id is ambiguous and never looked up, as in newest Airflow")
+	errLeadingSep = errors.New("starts with '-': in a team's secret name, <team>--<id>, team x's id -y would be team x-'s id y, so with [core] multi_team on a team's lookup of such an id is refused (secretpath; Airflow reads it)")
+)
+
+// ambiguous says why req's id is refused, or nil. As Airflow's
+// _names_a_team_namespace: multi_team on, a connection or variable (a
+// config has no team), the id holding TeamSep (team a's id b--c and team
+// a--b's id c are one name). And, secretpath's: a team's lookup of an id
+// starting with '-' (team x's -y and team x-'s y are one name, x---y).
+// Refusing both makes every team's name <team>--<id> split one way only,
+// at its last "--".
+func (b *Backend) ambiguous(req resolver.Request) error {
+	switch {
+	case !b.multiTeam || req.Kind == resolver.KindConfig:
+		return nil
+	case strings.Contains(req.ID, TeamSep):
+		return errAmbiguous
+	case req.Team != "" && strings.HasPrefix(req.ID, "-"):
+		return errLeadingSep
+	}
+	return nil
+}
+
+// names returns the secrets a lookup of req at p reads, in order: the
+// team's (multi_team on, a team, not a config), then the global one. The
+// id is used verbatim in both, as Airflow's CloudSecretManagerBackend does
+// (mapping '_' would let prod__conn manufacture the separator).
+func (b *Backend) names(p *kit.Place, req resolver.Request) []string {
+	global := p.Prefix + b.sep + req.ID
+	if !b.multiTeam || req.Team == "" || req.Kind == resolver.KindConfig {
+		return []string{global}
+	}
+	return []string{p.Prefix + b.sep + req.Team + TeamSep + req.ID, global}
+}
+
+// get reads secret name's latest version; what is the kind, for logs.
+func (b *Backend) get(ctx context.Context, what resolver.Kind, name string) (string, error) {
 	if !validSecretID.MatchString(name) {
 		// Airflow sends it and the service answers INVALID_ARGUMENT: same
 		// outcome and log, without the request.
@@ -437,11 +535,6 @@ func (b *Backend) get(ctx context.Context, p *kit.Place, what resolver.Kind, id 
 			slog.String("backend", Name), slog.String("kind", what.String()), slog.String("secret", name),
 			slog.String("status", "INVALID_ARGUMENT"), slog.Bool("sent", false))
 		return "", &Error{Secret: name, sentinel: resolver.ErrNotFound, err: errInvalidName}
-	}
-	if b.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, b.timeout)
-		defer cancel()
 	}
 	v, err := b.access(ctx, name)
 	if err == nil {
