@@ -5,7 +5,6 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 )
 
 // tokenSource gives the bearer token of each request.
@@ -17,16 +16,14 @@ type staticToken string
 
 func (t staticToken) token() (string, error) { return string(t), nil }
 
-// fileToken reads a token file, and reads it again when the file changes
-// (another inode, size or modification time): the kubelet rotates a
-// projected service-account token by swapping the file.
-type fileToken struct {
-	path string
-
-	mu   sync.Mutex
-	info os.FileInfo
-	tok  string
-}
+// fileToken reads a token file for every request, so that a rotated
+// token is sent as soon as it is written, whether the writer swaps the
+// file (the kubelet's projected service-account tokens) or rewrites it in
+// place (agents): a file's size and modification time cannot tell two
+// tokens of the same length written within the clock's granularity apart,
+// and one read of a small file is nothing next to the request it
+// authenticates.
+type fileToken struct{ path string }
 
 func newFileToken(path string) (*fileToken, error) {
 	f := &fileToken{path: path}
@@ -37,15 +34,6 @@ func newFileToken(path string) (*fileToken, error) {
 }
 
 func (f *fileToken) token() (string, error) {
-	info, err := os.Stat(f.path)
-	if err != nil {
-		return "", fmt.Errorf("the token file cannot be read: %w", err)
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.info != nil && os.SameFile(f.info, info) && f.info.Size() == info.Size() && f.info.ModTime().Equal(info.ModTime()) {
-		return f.tok, nil
-	}
 	data, err := readBounded(f.path, maxCredentialFile)
 	if err != nil {
 		return "", fmt.Errorf("the token file cannot be read: %w", err)
@@ -54,7 +42,6 @@ func (f *fileToken) token() (string, error) {
 	if tok == "" {
 		return "", fmt.Errorf("the token file %s is empty", f.path)
 	}
-	f.info, f.tok = info, tok
 	return tok, nil
 }
 
@@ -83,8 +70,8 @@ type ServiceAccount struct {
 // InCluster is the configuration of a pod, as Python's
 // kubernetes.config.load_incluster_config reads it (which Airflow's
 // backend uses): the API server from KUBERNETES_SERVICE_HOST and
-// KUBERNETES_SERVICE_PORT, the service account's token (read again when it
-// changes) and CA. The token and CA files must exist. The namespace is
+// KUBERNETES_SERVICE_PORT, the service account's token (read for every
+// request) and CA. The token and CA files must exist. The namespace is
 // read from the namespace file when needNamespace is set, with Airflow's
 // error when it is missing.
 func InCluster(sa ServiceAccount, needNamespace bool) (Cluster, error) {

@@ -74,14 +74,14 @@
 //
 // In a pod (as Python's load_incluster_config): the API server is
 // https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT, verified with
-// the service account's ca.crt, and requests carry its token, read again
-// whenever the file changes (the kubelet rotates projected tokens). The
+// the service account's ca.crt, and requests carry its token, read for
+// every request (the kubelet rotates projected tokens). The
 // token and CA files must exist.
 //
 // With a kubeconfig (files merged as kubectl merges $KUBECONFIG): the
 // context's cluster (server, certificate-authority(-data),
 // insecure-skip-tls-verify, tls-server-name) and user: token, tokenFile
-// (read again when it changes), client-certificate(-data) and
+// (read for every request), client-certificate(-data) and
 // client-key(-data). exec and auth-provider plugins, basic authentication,
 // impersonation and proxy-url are refused with an error saying so.
 //

@@ -125,3 +125,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 }
 
 func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n\t") }
+
+func secret(name string, labels map[string]string, value string) k8sfake.Secret {
+	return k8sfake.Secret{Namespace: namespace, Name: name, Labels: labels, Data: map[string][]byte{"value": []byte(value)}}
+}

@@ -319,8 +319,8 @@ type Cluster struct {
 	InsecureSkipTLSVerify bool
 	TLSServerName         string
 
-	// Token is a bearer token; TokenFile a file holding one, read again
-	// whenever it changes (service-account token rotation).
+	// Token is a bearer token; TokenFile a file holding one, read for
+	// every request (so a rotated service-account token is used at once).
 	Token     string
 	TokenFile string
 
