@@ -46,7 +46,7 @@ func (kubeconfigHarness) Capabilities() backendtest.Capabilities { return capabi
 func (kubeconfigHarness) Backend(_ context.Context, t *testing.T, seed backendtest.Seed) resolver.Backend {
 	t.Helper()
 	f := k8sfake.New(t)
-	f.RequireClientCert()
+	f.RequireClientCert(true)
 	cert, key, err := f.ClientCert("airflow-worker")
 	require.NoError(t, err)
 	for label, values := range map[string]map[string]string{"example.com/conn": seed.Connections, "example.com/var": seed.Variables, "cfg": seed.Configs} {

@@ -1,7 +1,6 @@
 package kubernetessecrets_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -108,23 +107,10 @@ func kubeconfig(t *testing.T, text string) string {
 }
 
 // logBuffer is a logger whose output a test reads.
-func logBuffer() (*slog.Logger, *bytes.Buffer) {
-	var buf bytes.Buffer
-	return slog.New(slog.NewTextHandler(&lockedWriter{w: &buf}, &slog.HandlerOptions{Level: slog.LevelDebug})), &buf
+func logBuffer() (*slog.Logger, *strings.Builder) {
+	var buf strings.Builder
+	return slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})), &buf
 }
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
-func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n\t") }
 
 func secret(name string, labels map[string]string, value string) k8sfake.Secret {
 	return k8sfake.Secret{Namespace: namespace, Name: name, Labels: labels, Data: map[string][]byte{"value": []byte(value)}}

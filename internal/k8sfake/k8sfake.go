@@ -36,6 +36,8 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -137,6 +139,7 @@ func start(dir string) (*Server, error) {
 	pool := x509.NewCertPool()
 	pool.AddCert(s.caCert)
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // failed handshakes are what some tests want
 	s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{serverCert}, ClientCAs: pool, ClientAuth: tls.VerifyClientCertIfGiven}
 	s.srv.StartTLS()
 	s.URL = s.srv.URL
@@ -171,12 +174,12 @@ func (s *Server) RevokeToken(token string) {
 	delete(s.tokens, token)
 }
 
-// RequireClientCert makes a client certificate the only accepted
+// RequireClientCert, on, makes a client certificate the only accepted
 // credential: a request without one is 401, whatever token it carries.
-func (s *Server) RequireClientCert() {
+func (s *Server) RequireClientCert(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requireCert = true
+	s.requireCert = on
 }
 
 // ClientCert issues a client certificate for user, signed by the fake's
