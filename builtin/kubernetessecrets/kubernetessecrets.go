@@ -329,17 +329,6 @@ type Cluster struct {
 	ClientCertData, ClientKeyData []byte
 }
 
-// String prints the server and namespace only.
-func (c Cluster) String() string {
-	return fmt.Sprintf("kubernetes cluster %s (namespace %q)", c.Server, c.Namespace)
-}
-
-// GoString prints what String prints.
-func (c Cluster) GoString() string { return c.String() }
-
-// Format prints what String prints, for every verb.
-func (c Cluster) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
-
 func (c Cluster) httpClient() (*http.Client, error) {
 	cfg := &tls.Config{ServerName: c.TLSServerName, MinVersion: tls.VersionTLS12}
 	ca := c.CAData
