@@ -2,13 +2,16 @@ package kubernetessecrets_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 
 	"github.com/secretpath/secretpath/builtin/kubernetessecrets"
 	"github.com/secretpath/secretpath/internal/k8sfake"
 	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // A connection and a variable from Kubernetes Secrets found by label, as
@@ -58,4 +61,61 @@ func Example() {
 	// smtps mailer relay.example.com 465
 	// ***
 	// europe-west1
+}
+
+// From backend_kwargs, as a config file gives them, with Airflow's class
+// path as the name and a kubeconfig (outside a pod). In a pod, leave the
+// kubeconfig out: the service account is used, and its namespace.
+func Example_kwargs() {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "k8s-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	fake, err := k8sfake.NewServer(dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer fake.Close()
+	fake.AllowToken("example-token")
+	fake.PutValue("data", "eso-retries", "example.com/var", "retries", "payload", "3")
+	kubeconfig := filepath.Join(dir, "config")
+	err = os.WriteFile(kubeconfig, []byte(`apiVersion: v1
+kind: Config
+current-context: ops
+clusters:
+- name: fake
+  cluster: {server: "`+fake.URL+`", certificate-authority: k8sfake-ca.crt}
+contexts:
+- name: ops
+  context: {cluster: fake, user: ops, namespace: data}
+users:
+- name: ops
+  user: {token: example-token}
+`), 0o600)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	kwargs, err := config.ParseKwargs([]byte(`{
+		"kube_config_path": "` + kubeconfig + `",
+		"variables_label": "example.com/var",
+		"variables_data_key": "payload",
+		"connections_label": null}`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	b, err := resolver.OpenBackend(ctx, "airflow.providers.cncf.kubernetes.secrets.kubernetes_secrets_backend.KubernetesSecretsBackend",
+		resolver.Env{Kwargs: kwargs})
+	if err != nil {
+		log.Fatal(err)
+	}
+	v, err := b.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "retries"})
+	fmt.Println(v, err)
+	_, err = b.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "smtp_default"})
+	fmt.Println(errors.Is(err, resolver.ErrNotFound), len(fake.Requests()))
+	// Output:
+	// 3 <nil>
+	// true 1
 }
