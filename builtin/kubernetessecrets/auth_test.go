@@ -292,3 +292,24 @@ func TestKubeconfig(t *testing.T) {
 		})
 	}
 }
+
+// TestKubeconfigDefaultPath: outside a pod, without kube_config_path or
+// $KUBECONFIG, kubectl's ~/.kube/config is read.
+func TestKubeconfigDefaultPath(t *testing.T) {
+	f := k8sfake.New(t)
+	f.AllowToken(userToken)
+	put(f, map[string]string{"airflow.apache.org/variable-key": "k"}, "value", "v")
+	home := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(home, ".kube"), 0o700))
+	text := strings.Replace(kubeconfigText(f.URL, ind(4, "certificate-authority-data: "+base64.StdEncoding.EncodeToString(f.CAPEM)), ind(4, "token: "+userToken)),
+		"{cluster: c, user: u}", "{cluster: c, user: u, namespace: "+namespace+"}", 1)
+	require.NoError(t, os.WriteFile(filepath.Join(home, ".kube", "config"), []byte(text), 0o600))
+	t.Setenv("HOME", home)
+	t.Setenv("KUBECONFIG", "")
+	t.Setenv("KUBERNETES_SERVICE_HOST", "")
+	b := mustOpen(t, map[string]any{}, "")
+	got, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "k"})
+	require.NoError(t, err)
+	assert.Equal(t, "v", got)
+	assert.Equal(t, userToken, f.Last().Token)
+}

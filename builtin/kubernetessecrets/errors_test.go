@@ -24,9 +24,20 @@ const hostileValue = "hostile-value-must-stay-hidden"
 // response budget and a log the test reads.
 func newDirect(t *testing.T, f *k8sfake.Server, maxBytes int64) (*kubernetessecrets.Backend, *strings.Builder) {
 	t.Helper()
+	return newDirectMax(t, f, maxBytes)
+}
+
+// newDirectTB is newDirect for a fuzz target.
+func newDirectTB(t testing.TB, f *k8sfake.Server) (*kubernetessecrets.Backend, *strings.Builder) {
+	t.Helper()
+	return newDirectMax(t, f, 4096)
+}
+
+func newDirectMax(t testing.TB, f *k8sfake.Server, maxBytes int64) (*kubernetessecrets.Backend, *strings.Builder) {
+	t.Helper()
 	f.AllowToken(saToken)
 	logger, buf := logBuffer()
-	b, err := kubernetessecrets.New(t.Context(), kubernetessecrets.Options{
+	b, err := kubernetessecrets.New(context.Background(), kubernetessecrets.Options{
 		Cluster:          kubernetessecrets.Cluster{Server: f.URL, CAData: f.CAPEM, Token: saToken, Namespace: namespace},
 		MaxResponseBytes: maxBytes,
 		Logger:           logger,
