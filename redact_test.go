@@ -15,6 +15,7 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/awssecretsmanager"
 	"github.com/secretpath/secretpath/builtin/awsssm"
+	"github.com/secretpath/secretpath/builtin/kubernetessecrets"
 	"github.com/secretpath/secretpath/builtin/metastore"
 	"github.com/secretpath/secretpath/builtin/vault"
 	"github.com/secretpath/secretpath/resolver/config"
@@ -46,6 +47,8 @@ func TestExportedTypesDoNotPrintSecrets(t *testing.T) {
 		"vault.Options":             vault.Options{Address: "http://127.0.0.1:9", Auth: vault.Auth{Token: secret}},
 		"awsssm.Options":            awsssm.Options{AWS: awsCfg},
 		"awssecretsmanager.Options": awssecretsmanager.Options{AWS: awsCfg},
+		"kubernetessecrets.Cluster": kubernetessecrets.Cluster{Server: "https://127.0.0.1:6443", Token: secret, ClientKeyData: []byte(secret)},
+		"kubernetessecrets.Options": kubernetessecrets.Options{Cluster: kubernetessecrets.Cluster{Token: secret, ClientKeyData: []byte(secret), CAData: []byte(secret)}},
 	}
 	for name, v := range values {
 		t.Run(name, func(t *testing.T) {

@@ -234,7 +234,7 @@ func TestBackendsList(t *testing.T) {
 	}
 	assert.Equal(t, map[string]string{
 		"aws-secrets-manager": "-", "aws-ssm": "-", "azure-key-vault": "-", "env": "environment",
-		"gcp-secret-manager": "-", "localfs": "-", "metastore": "database", "vault": "-", "wasm": "-",
+		"gcp-secret-manager": "-", "kubernetes-secrets": "-", "localfs": "-", "metastore": "database", "vault": "-", "wasm": "-",
 	}, rows, "every backend this build links, with its role")
 	assert.NotContains(t, res.stdout, "airflow.providers", "aliases only with --aliases")
 
