@@ -8,7 +8,7 @@
 # Profiles:
 #   minimal  ./examples/minimal: localfs + env through the registry
 #   slim     ./cmd/secretpath with -tags secretpath_no_aws,secretpath_no_azure,
-#            secretpath_no_gcp,secretpath_no_vault,secretpath_no_wasm
+#            secretpath_no_gcp,secretpath_no_kubernetes,secretpath_no_vault,secretpath_no_wasm
 #   full     ./cmd/secretpath, every backend
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ GO=${GO:-go}
 update=false
 [ "${1:-}" = "--update" ] && update=true
 
-slim_tags=secretpath_no_aws,secretpath_no_azure,secretpath_no_gcp,secretpath_no_vault,secretpath_no_wasm
+slim_tags=secretpath_no_aws,secretpath_no_azure,secretpath_no_gcp,secretpath_no_kubernetes,secretpath_no_vault,secretpath_no_wasm
 profiles=(
   "minimal||./examples/minimal"
   "slim|$slim_tags|./cmd/secretpath"
