@@ -116,10 +116,28 @@
 //
 // # Lookups
 //
-// The backend implements resolver.Backend (Lookup, by the request's kind)
-// and resolver.Describer. A request's Team is ignored: the id is looked up
-// as if it had none. A kind other than connection, variable and config is
-// not found, without a request.
+// The backend implements resolver.Backend (Lookup, by the request's kind),
+// resolver.ConnectionBackend and resolver.Describer. A kind other than
+// connection, variable and config is not found, without a request.
+//
+// # Teams
+//
+// As newest Airflow (PRs #65703, #70878, #71078), when [core] multi_team
+// is on in the config file (Options.MultiTeam in Go; off by default):
+//
+//   - a lookup with a team (resolver.Request.Team) first reads secret
+//     <prefix><sep><team>--<id> (airflow/connections/team_a--smtp_default;
+//     <team>--<id> when the prefix is ""), then, when that secret is not
+//     found (any of the answers above that mean "not found"), the global
+//     name <prefix><sep><id>; any other error of the team's read is the
+//     lookup's;
+//   - an id that contains "--" is not found without a request, whatever
+//     the kind (configs too) and with or without a team: it could name
+//     another team's secret (team "a" asking for "b--c" would read team
+//     "a--b"'s "c").
+//
+// With multi_team off, a request's team is ignored and an id with "--" is
+// an ordinary one. A lookup pattern is matched against the id alone.
 //
 // # Errors
 //
@@ -146,6 +164,7 @@ package awssecretsmanager
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -217,6 +236,11 @@ type Options struct {
 	// Timeout bounds one lookup, the SDK's retries included: 0 means
 	// DefaultTimeout, a negative value no bound but the caller's context.
 	Timeout time.Duration
+
+	// MultiTeam is Airflow's [core] multi_team: only then is a request's
+	// team read (<prefix><sep><team>--<id> first) and an id holding "--"
+	// refused (see the package doc).
+	MultiTeam bool
 }
 
 // Backend reads connections, variables and configs from AWS Secrets
@@ -224,6 +248,7 @@ type Options struct {
 type Backend struct {
 	client   *secretsmanager.Client
 	places   kit.Places
+	teams    awscommon.Teams
 	sep      string
 	aliases  *aliases
 	timeout  time.Duration
@@ -238,6 +263,7 @@ func New(o Options) (*Backend, error) {
 	b := &Backend{
 		client:  secretsmanager.NewFromConfig(o.AWS, o.ClientOptions...),
 		sep:     o.Sep,
+		teams:   awscommon.Teams{MultiTeam: o.MultiTeam},
 		timeout: o.Timeout,
 	}
 	if b.sep == "" {
@@ -287,6 +313,10 @@ func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
 	if err := awscommon.CheckKwargs(kw, Name, "sep", "extra_conn_words", "full_url_mode", "are_secret_values_urlencoded"); err != nil {
 		return nil, err
 	}
+	multiTeam, err := env.Config.Bool("core", "multi_team", false)
+	if err != nil {
+		return nil, err
+	}
 	for _, w := range s.Warnings {
 		env.Logger.Warn(w, "backend", Name)
 	}
@@ -302,6 +332,7 @@ func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
 		Sep:            sep,
 		ExtraConnWords: words,
 		Timeout:        s.Timeout,
+		MultiTeam:      multiTeam,
 	}
 	if u := s.Endpoint("secretsmanager"); u != "" {
 		o.ClientOptions = append(o.ClientOptions, func(so *secretsmanager.Options) { so.BaseEndpoint = aws.String(u) })
@@ -349,11 +380,24 @@ func (b *Backend) Connection(ctx context.Context, req resolver.Request) (connect
 // lookup reads req's secret; a JSON connection secret comes back
 // standardized, in std.
 func (b *Backend) lookup(ctx context.Context, req resolver.Request) (v string, std *stdSecret, err error) {
+	if err := ctx.Err(); err != nil {
+		return "", nil, err
+	}
 	p, ok := b.places.For(req.Kind)
 	if !ok {
 		return "", nil, kit.NotServed(req.Kind)
 	}
-	v, name, err := b.get(ctx, p, req.ID)
+	names, skip := b.teams.Names(p, req, b.secretName)
+	if skip != "" {
+		return "", nil, resolver.ErrNotFound // Describe says why
+	}
+	var name string
+	for _, name = range names {
+		// Only "not found" goes on to the global name, as in Airflow.
+		if v, err = b.get(ctx, name); !errors.Is(err, resolver.ErrNotFound) {
+			break
+		}
+	}
 	if err != nil || req.Kind != resolver.KindConnection || !isJSONSecret(v) {
 		return v, nil, err
 	}
@@ -364,14 +408,11 @@ func (b *Backend) lookup(ctx context.Context, req resolver.Request) (v string, s
 	return "", std, nil
 }
 
-func (b *Backend) get(ctx context.Context, p *kit.Place, id string) (value, name string, err error) {
+// get reads secret name's SecretString.
+func (b *Backend) get(ctx context.Context, name string) (string, error) {
 	if err := ctx.Err(); err != nil {
-		return "", "", err
+		return "", err
 	}
-	if !p.Match(id) {
-		return "", "", resolver.ErrNotFound
-	}
-	name = b.secretName(p, id)
 	if b.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, b.timeout)
@@ -379,12 +420,12 @@ func (b *Backend) get(ctx context.Context, p *kit.Place, id string) (value, name
 	}
 	out, err := b.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &name})
 	if err != nil {
-		return "", name, b.redactor.Wrap(fmt.Sprintf("secret %q", name), err, isNotFound)
+		return "", b.redactor.Wrap(fmt.Sprintf("secret %q", name), err, isNotFound)
 	}
 	if out.SecretString == nil {
-		return "", name, fmt.Errorf("secret %q holds no SecretString: %w", name, resolver.ErrNotFound)
+		return "", fmt.Errorf("secret %q holds no SecretString: %w", name, resolver.ErrNotFound)
 	}
-	return *out.SecretString, name, nil
+	return *out.SecretString, nil
 }
 
 // isNotFound: the errors Airflow's SecretsManagerBackend turns into None.

@@ -283,9 +283,9 @@ func TestKwargs(t *testing.T) {
 	}
 }
 
-// TestTeamIgnored: a request's team is ignored, and a JSON connection
-// secret is mapped whatever the team (a kind the backend does not serve:
-// TestKit).
+// TestTeamIgnored: with multi_team off, a request's team is ignored, and
+// a JSON connection secret is mapped whatever the team (a kind the backend
+// does not serve: TestKit).
 func TestTeamIgnored(t *testing.T) {
 	f := newFake(t)
 	f.PutSecret("airflow/variables/v", "value")

@@ -12,9 +12,14 @@ var (
 	_ resolver.Describer         = (*Backend)(nil)
 )
 
-// Describe names the secret a lookup of req reads, for resolver.Explain.
+// Describe names the secrets a lookup of req reads, in order (a team's
+// first), for resolver.Explain.
 func (b *Backend) Describe(req resolver.Request) string {
-	return b.places.Describe(req, "secret", b.secretName)
+	p, ok := b.places.For(req.Kind)
+	if !ok {
+		return kit.DescribeNotServed(req.Kind)
+	}
+	return b.teams.Describe(p, req, "secret", b.secretName)
 }
 
 func (b *Backend) secretName(p *kit.Place, id string) string {

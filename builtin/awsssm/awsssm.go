@@ -87,9 +87,25 @@
 // # Lookups
 //
 // The backend implements resolver.Backend (Lookup, by the request's kind)
-// and resolver.Describer. A request's Team is ignored: the id is looked up
-// as if it had none. A kind other than connection, variable and config is
-// not found, without a request.
+// and resolver.Describer. A kind other than connection, variable and
+// config is not found, without a request.
+//
+// # Teams
+//
+// As newest Airflow (PRs #65703, #70878, #71078), when [core] multi_team
+// is on in the config file (Options.MultiTeam in Go; off by default):
+//
+//   - a lookup with a team (resolver.Request.Team) first reads
+//     <prefix>/<team>--<id> (/airflow/connections/team_a--smtp_default),
+//     then, when that parameter is not found, the global name
+//     <prefix>/<id>; any other error of the team's read is the lookup's;
+//   - an id that contains "--" is not found without a request, whatever
+//     the kind (configs too) and with or without a team: it could name
+//     another team's parameter (team "a" asking for "b--c" would read team
+//     "a--b"'s "c").
+//
+// With multi_team off, a request's team is ignored and an id with "--" is
+// an ordinary one. A lookup pattern is matched against the id alone.
 //
 // # Errors
 //
@@ -179,6 +195,11 @@ type Options struct {
 	// Timeout bounds one lookup, the SDK's retries included: 0 means
 	// DefaultTimeout, a negative value no bound but the caller's context.
 	Timeout time.Duration
+
+	// MultiTeam is Airflow's [core] multi_team: only then is a request's
+	// team read (<prefix>/<team>--<id> first) and an id holding "--"
+	// refused (see the package doc).
+	MultiTeam bool
 }
 
 // Backend reads connections, variables and configs from SSM Parameter
@@ -186,6 +207,7 @@ type Options struct {
 type Backend struct {
 	client   *ssm.Client
 	places   kit.Places
+	teams    awscommon.Teams
 	timeout  time.Duration
 	redactor awscommon.Redactor
 }
@@ -200,6 +222,7 @@ func New(o Options) (*Backend, error) {
 	}
 	b := &Backend{
 		client:  ssm.NewFromConfig(o.AWS, o.ClientOptions...),
+		teams:   awscommon.Teams{MultiTeam: o.MultiTeam},
 		timeout: o.Timeout,
 	}
 	if b.timeout == 0 {
@@ -225,6 +248,10 @@ func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
 	if err := awscommon.CheckKwargs(kw, Name); err != nil {
 		return nil, err
 	}
+	multiTeam, err := env.Config.Bool("core", "multi_team", false)
+	if err != nil {
+		return nil, err
+	}
 	for _, w := range s.Warnings {
 		env.Logger.Warn(w, "backend", Name)
 	}
@@ -238,6 +265,7 @@ func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
 		Variables:   s.Locations.Variables,
 		Configs:     s.Locations.Configs,
 		Timeout:     s.Timeout,
+		MultiTeam:   multiTeam,
 	}
 	if u := s.Endpoint("ssm"); u != "" {
 		o.ClientOptions = append(o.ClientOptions, func(so *ssm.Options) { so.BaseEndpoint = aws.String(u) })
@@ -255,13 +283,33 @@ func (b *Backend) Name() string { return Name }
 
 // Lookup returns the value of parameter <prefix of req's kind>/req.ID:
 // a connection (URI or JSON), a variable or a config value, as stored.
+// With multi_team on, a request with a team first reads
+// <prefix>/<team>--<id>.
 func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
 	p, ok := b.places.For(req.Kind)
 	if !ok {
 		return "", kit.NotServed(req.Kind)
 	}
-	return b.get(ctx, p, req.ID)
+	names, skip := b.teams.Names(p, req, parameterPath)
+	if skip != "" {
+		return "", resolver.ErrNotFound // Describe says why
+	}
+	var v string
+	var err error
+	for _, name := range names {
+		// Only "not found" goes on to the global name, as in Airflow.
+		if v, err = b.get(ctx, name); !errors.Is(err, resolver.ErrNotFound) {
+			break
+		}
+	}
+	return v, err
 }
+
+// parameterPath is the parameter holding id at p.
+func parameterPath(p *kit.Place, id string) string { return parameterName(p.Prefix, id) }
 
 // parameterName is Airflow's build_path(prefix, id) with a leading "/"
 // ensured.
@@ -275,14 +323,11 @@ func parameterName(prefix, id string) string {
 
 var errNoValue = errors.New("the response carries no value")
 
-func (b *Backend) get(ctx context.Context, p *kit.Place, id string) (string, error) {
+// get reads parameter name.
+func (b *Backend) get(ctx context.Context, name string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	if !p.Match(id) {
-		return "", resolver.ErrNotFound
-	}
-	name := parameterName(p.Prefix, id)
 	if b.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, b.timeout)

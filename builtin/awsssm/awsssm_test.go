@@ -212,8 +212,8 @@ func TestRedaction(t *testing.T) {
 	assert.True(t, strings.Contains(msg, "key *** with token *** and secret ***"), msg)
 }
 
-// TestTeamIgnored: a request's team is ignored (a kind the backend does
-// not serve: TestKit).
+// TestTeamIgnored: with multi_team off, a request's team is ignored (a
+// kind the backend does not serve: TestKit).
 func TestTeamIgnored(t *testing.T) {
 	f := newFake(t)
 	f.PutParameter("/airflow/variables/v", "value", awsfake.String)

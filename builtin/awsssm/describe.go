@@ -11,7 +11,12 @@ var (
 	_ resolver.Describer = (*Backend)(nil)
 )
 
-// Describe names the parameter a lookup of req reads, for resolver.Explain.
+// Describe names the parameters a lookup of req reads, in order (a team's
+// first), for resolver.Explain.
 func (b *Backend) Describe(req resolver.Request) string {
-	return b.places.Describe(req, "parameter", func(p *kit.Place, id string) string { return parameterName(p.Prefix, id) })
+	p, ok := b.places.For(req.Kind)
+	if !ok {
+		return kit.DescribeNotServed(req.Kind)
+	}
+	return b.teams.Describe(p, req, "parameter", parameterPath)
 }

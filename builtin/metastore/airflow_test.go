@@ -53,7 +53,9 @@ func buildAirflowDB(t *testing.T) (string, airflowRows) {
 }
 
 // loadAirflowRows writes the rows Python made into a new database of
-// another kind, with Airflow's tables (team_name included).
+// another kind, with Airflow's tables: the store's migrations make
+// Airflow's columns (team_name included), then the database is made to
+// look Airflow's (alembic_version, no secretpath_migration).
 func loadAirflowRows(t *testing.T, db database, rows airflowRows) string {
 	dsn := db.dsn(t)
 	s := openStore(t, dsn, "")
@@ -61,8 +63,6 @@ func loadAirflowRows(t *testing.T, db database, rows airflowRows) string {
 	sqlDB, _, err := s.conn(ctx, true)
 	require.NoError(t, err)
 	for _, stmt := range []string{
-		"ALTER TABLE connection ADD team_name VARCHAR(50)",
-		"ALTER TABLE variable ADD team_name VARCHAR(50)",
 		"CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)",
 		"DROP TABLE " + versionTable,
 	} {

@@ -1,6 +1,7 @@
 package metastore
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"strconv"
@@ -133,6 +134,27 @@ var (
 		},
 	}
 )
+
+// hasColumn reports whether table (in the schema the connection uses) has
+// column, reading the database's catalogue so that a missing column is no
+// failed statement (which would abort a PostgreSQL transaction).
+func (d *dialect) hasColumn(ctx context.Context, tx *sql.Tx, table, column string) (bool, error) {
+	var q string
+	switch d {
+	case dialectSQLite:
+		q = "SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?"
+	case dialectPostgres:
+		// The table the unqualified name resolves to, through search_path.
+		q = "SELECT COUNT(*) FROM pg_attribute WHERE attrelid = to_regclass(?) AND attname = ? AND attnum > 0 AND NOT attisdropped"
+	default:
+		q = "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ?"
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, d.sql(q), table, column).Scan(&n); err != nil {
+		return false, err
+	}
+	return n > 0, nil
+}
 
 // sql rewrites a query written with `identifiers` in backquotes and ?
 // placeholders into the dialect's quoting and placeholders. Queries are

@@ -10,8 +10,8 @@
 // resolver.Open puts it last in the search path. Like Airflow's
 // MetastoreBackend it takes no backend_kwargs (any is an error) and reads
 // the config file instead: [database] sql_alchemy_conn (else the legacy
-// [core] sql_alchemy_conn, else the embedded default) and [core]
-// fernet_key. A "_cmd" or "_secret" variant of either is refused, and an
+// [core] sql_alchemy_conn, else the embedded default), [core] fernet_key
+// and [core] multi_team. A "_cmd" or "_secret" variant of either is refused, and an
 // error about either names where it was set ("airflow.cfg:12", "env
 // AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"), never its value. The registry
 // builds a *Store, so a program that writes opens the one a config file
@@ -59,14 +59,36 @@
 //
 // The tables are Airflow's: connection (id, conn_id unique, conn_type,
 // description, host, schema, login, password, port, is_encrypted,
-// is_extra_encrypted, extra) and variable (id, key unique, val,
-// description, is_encrypted), with Airflow's column types per database.
-// Migrations are numbered, recorded in secretpath_migration, only add, and
-// run under a lock (a write transaction on SQLite, an advisory lock on
-// PostgreSQL, GET_LOCK on MySQL), so several processes' first writes do
-// not collide. A database Airflow made already has the tables: it is used
-// as it is. When a table has Airflow 3's team_name column, only rows of no
-// team are visible, as for an Airflow lookup without a team.
+// is_extra_encrypted, extra, team_name) and variable (id, key unique, val,
+// description, is_encrypted, team_name), with Airflow's column types per
+// database. Migrations are numbered, recorded in secretpath_migration,
+// only add, and run under a lock (a write transaction on SQLite, an
+// advisory lock on PostgreSQL, GET_LOCK on MySQL), so several processes'
+// first writes do not collide. Migration 1 creates the tables; migration 2
+// adds Airflow 3.2's team_name VARCHAR(50) NULL to both where it is
+// missing (existing rows are of no team; Airflow's column also references
+// its team table, which secretpath does not have, so ours has no foreign
+// key). A database Airflow made already has the tables and columns: it is
+// used as it is, and migrating it adds only secretpath_migration. A
+// database of schema 1 keeps answering until it is migrated (secretpath db
+// migrate): without team_name, every row is of no team.
+//
+// # Teams
+//
+// As newest Airflow's MetastoreBackend, with [core] multi_team on
+// (Options.MultiTeam in Go; off by default), a lookup for a team
+// (resolver.Request.Team) reads the row whose team_name is that team or
+// NULL; conn_id and key are unique across teams, so there is at most one.
+// A lookup without a team, or with multi_team off, reads rows of no team
+// only. Team names compare as the database compares strings (exactly on
+// SQLite and PostgreSQL; by the column's collation on MySQL).
+//
+// Writes, lists and imports are team-less: they never set or change
+// team_name, so a row they insert is of no team (give a row a team with
+// Airflow), and Connections and Variables list rows of no team only. Ids
+// are unique across teams: replacing or updating an id a team's row holds
+// changes that row, which stays the team's, and deleting such an id
+// deletes it.
 //
 // # Encryption
 //

@@ -12,10 +12,23 @@ import (
 
 // queries are the statements lookups use, prepared once per pool.
 type queries struct {
-	conn, variable *sql.Stmt
-	// teams: the table has Airflow 3's team_name column; rows of a team are
-	// not ours (we look up with no team, so team_name must be NULL).
+	// conn and variable look up rows of no team; connTeam and varTeam
+	// rows of a team or of none, as Airflow's MetastoreBackend does:
+	// team_name = <team> OR team_name IS NULL. Without a team_name column
+	// (a database of neither Airflow 3 nor secretpath's migration 2) every
+	// row is of no team, and the team statements are the others.
+	conn, variable, connTeam, varTeam *sql.Stmt
+	// connTeams, varTeams: the table has the team_name column.
 	connTeams, varTeams bool
+}
+
+// close closes the statements.
+func (q *queries) close() {
+	for _, st := range []*sql.Stmt{q.conn, q.variable, q.connTeam, q.varTeam} {
+		if st != nil {
+			st.Close()
+		}
+	}
 }
 
 const connColumns = "conn_type, description, host, `schema`, login, password, port, is_encrypted, is_extra_encrypted, extra"
@@ -37,21 +50,48 @@ func (s *Store) prepare(ctx context.Context, create bool) (*queries, error) {
 		connTeams: s.probe(ctx, "SELECT team_name FROM connection WHERE 1=0"),
 		varTeams:  s.probe(ctx, "SELECT team_name FROM variable WHERE 1=0"),
 	}
-	team := func(on bool) string {
-		if on {
-			return " AND team_name IS NULL"
+	// Airflow: conn_id (key) is unique across teams, so one row at most.
+	for _, st := range []struct {
+		dst        **sql.Stmt
+		what, base string
+		column     bool
+		team       bool
+	}{
+		{&q.conn, "connection", "SELECT " + connColumns + " FROM connection WHERE conn_id = ?", q.connTeams, false},
+		{&q.connTeam, "connection", "SELECT " + connColumns + " FROM connection WHERE conn_id = ?", q.connTeams, true},
+		{&q.variable, "variable", "SELECT val, is_encrypted FROM variable WHERE `key` = ?", q.varTeams, false},
+		{&q.varTeam, "variable", "SELECT val, is_encrypted FROM variable WHERE `key` = ?", q.varTeams, true},
+	} {
+		query := st.base
+		switch {
+		case st.column && st.team:
+			query += " AND (team_name = ? OR team_name IS NULL)"
+		case st.column:
+			query += " AND team_name IS NULL"
 		}
-		return ""
-	}
-	var err error
-	if q.conn, err = s.db.PrepareContext(ctx, d.sql("SELECT "+connColumns+" FROM connection WHERE conn_id = ?"+team(q.connTeams))); err != nil {
-		return nil, fmt.Errorf("metastore: preparing the connection lookup: %w", err)
-	}
-	if q.variable, err = s.db.PrepareContext(ctx, d.sql("SELECT val, is_encrypted FROM variable WHERE `key` = ?"+team(q.varTeams))); err != nil {
-		q.conn.Close()
-		return nil, fmt.Errorf("metastore: preparing the variable lookup: %w", err)
+		var err error
+		if *st.dst, err = s.db.PrepareContext(ctx, d.sql(query)); err != nil {
+			q.close()
+			return nil, fmt.Errorf("metastore: preparing the %s lookup: %w", st.what, err)
+		}
 	}
 	return q, nil
+}
+
+// lookup returns the statement that looks up a connection (conn) or a
+// variable id for team ("" for none), and its arguments.
+func (q *queries) lookup(conn bool, id, team string) (*sql.Stmt, []any) {
+	st, teamSt, column := q.variable, q.varTeam, q.varTeams
+	if conn {
+		st, teamSt, column = q.conn, q.connTeam, q.connTeams
+	}
+	switch {
+	case team == "":
+		return st, []any{id}
+	case column:
+		return teamSt, []any{id, team}
+	}
+	return teamSt, []any{id}
 }
 
 // probe reports whether a query runs (a table or a column exists).
@@ -99,14 +139,15 @@ func (r *connRow) scanTargets() []any {
 
 // Lookup returns what req asks for: a connection in Airflow's JSON form, or
 // a variable's value, decrypted. The metastore holds no configs: a config
-// request is an error wrapping resolver.ErrNotFound. req.Team is not used
-// (rows of a team are never visible, see the package documentation).
+// request is an error wrapping resolver.ErrNotFound. With multi_team on,
+// a request with a team also sees that team's rows (see the package
+// documentation); otherwise only rows of no team.
 func (s *Store) Lookup(ctx context.Context, req resolver.Request) (string, error) {
 	switch req.Kind {
 	case resolver.KindConnection:
-		return s.connectionValue(ctx, req.ID)
+		return s.connectionValue(ctx, req.ID, s.team(req))
 	case resolver.KindVariable:
-		return s.Variable(ctx, req.ID)
+		return s.variable(ctx, req.ID, s.team(req))
 	}
 	return "", fmt.Errorf("metastore: no %s lookups (it holds connections and variables): %w", req.Kind, resolver.ErrNotFound)
 }
@@ -120,16 +161,26 @@ func (s *Store) Connection(ctx context.Context, req resolver.Request) (connectio
 	if req.Kind != resolver.KindConnection && req.Kind != 0 {
 		return connection.Connection{}, fmt.Errorf("metastore: a connection lookup of a %s request: %w", req.Kind, resolver.ErrNotFound)
 	}
-	return s.connection(ctx, req.ID)
+	return s.connection(ctx, req.ID, s.team(req))
 }
 
-func (s *Store) connection(ctx context.Context, connID string) (connection.Connection, error) {
+// team is the team whose rows a lookup of req sees besides those of no
+// team: req.Team with multi_team on, else none.
+func (s *Store) team(req resolver.Request) string {
+	if !s.multiTeam {
+		return ""
+	}
+	return req.Team
+}
+
+func (s *Store) connection(ctx context.Context, connID, team string) (connection.Connection, error) {
 	q, err := s.lookupConn(ctx, errConnNotFound)
 	if err != nil {
 		return connection.Connection{}, err
 	}
 	r := connRow{connID: connID}
-	switch err := q.conn.QueryRowContext(ctx, connID).Scan(r.scanTargets()...); {
+	st, args := q.lookup(true, connID, team)
+	switch err := st.QueryRowContext(ctx, args...).Scan(r.scanTargets()...); {
 	case errors.Is(err, sql.ErrNoRows):
 		return connection.Connection{}, errConnNotFound
 	case err != nil:
@@ -183,8 +234,8 @@ func (s *Store) decodeConn(r *connRow) (connection.Connection, error) {
 }
 
 // connectionValue returns connection connID in Airflow's JSON form.
-func (s *Store) connectionValue(ctx context.Context, connID string) (string, error) {
-	c, err := s.connection(ctx, connID)
+func (s *Store) connectionValue(ctx context.Context, connID, team string) (string, error) {
+	c, err := s.connection(ctx, connID, team)
 	if err != nil {
 		return "", err
 	}
@@ -196,16 +247,21 @@ func (s *Store) connectionValue(ctx context.Context, connID string) (string, err
 }
 
 // Variable returns variable key's value, decrypted: Lookup of a
-// resolver.KindVariable request, for Go callers. A NULL value is absent,
-// as it is for Airflow's Variable.get.
+// resolver.KindVariable request without a team, for Go callers. A NULL
+// value is absent, as it is for Airflow's Variable.get.
 func (s *Store) Variable(ctx context.Context, key string) (string, error) {
+	return s.variable(ctx, key, "")
+}
+
+func (s *Store) variable(ctx context.Context, key, team string) (string, error) {
 	q, err := s.lookupConn(ctx, errVarNotFound)
 	if err != nil {
 		return "", err
 	}
 	var val sql.NullString
 	var enc sql.NullBool
-	switch err := q.variable.QueryRowContext(ctx, key).Scan(&val, &enc); {
+	st, args := q.lookup(false, key, team)
+	switch err := st.QueryRowContext(ctx, args...).Scan(&val, &enc); {
 	case errors.Is(err, sql.ErrNoRows):
 		return "", errVarNotFound
 	case err != nil:

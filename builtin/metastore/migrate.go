@@ -9,17 +9,50 @@ import (
 	"time"
 )
 
-// migration is one step of the schema. Steps only add: every statement is
-// idempotent (CREATE ... IF NOT EXISTS), so a database that Airflow made
-// already has what step 1 creates.
+// migration is one step of the schema. Steps only add, and each is
+// idempotent (CREATE ... IF NOT EXISTS, a column added only when missing),
+// so a database that Airflow made already has what they create and is
+// left as it is.
 type migration struct {
 	version int
 	name    string
-	stmts   func(d *dialect) []string
+	apply   func(ctx context.Context, tx *sql.Tx, d *dialect) error
 }
 
 var migrations = []migration{
-	{version: 1, name: "Airflow's connection and variable tables", stmts: func(d *dialect) []string { return d.ddl }},
+	{version: 1, name: "Airflow's connection and variable tables", apply: func(ctx context.Context, tx *sql.Tx, d *dialect) error {
+		for _, stmt := range d.ddl {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return err
+			}
+		}
+		return nil
+	}},
+	{version: 2, name: "Airflow 3's team_name columns", apply: addTeamColumns},
+}
+
+// teamTables are the tables that have Airflow 3.2's team_name column.
+var teamTables = []string{"connection", "variable"}
+
+// addTeamColumns adds team_name VARCHAR(50) NULL to connection and
+// variable where it is missing, as Airflow's 3.2 migration does (all
+// existing rows of no team). Airflow's column also references its team
+// table (ON DELETE SET NULL); secretpath has no team table, so its column
+// has no foreign key. A database Airflow made keeps its own.
+func addTeamColumns(ctx context.Context, tx *sql.Tx, d *dialect) error {
+	for _, table := range teamTables {
+		has, err := d.hasColumn(ctx, tx, table, "team_name")
+		if err != nil {
+			return fmt.Errorf("reading the columns of %s: %w", table, err)
+		}
+		if has {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "ALTER TABLE "+table+" ADD COLUMN team_name VARCHAR(50)"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SchemaVersion is the version of the newest migration.
@@ -48,7 +81,18 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return err
 		}
 	}
-	return s.migrate(ctx, db)
+	if err := s.migrate(ctx, db); err != nil {
+		return err
+	}
+	// Lookups prepared before a migration added team_name would show a
+	// team's rows to everyone: prepare them again at the next use.
+	s.openOnce.Lock()
+	if s.q != nil {
+		s.stale = append(s.stale, s.q)
+		s.q = nil
+	}
+	s.openOnce.Unlock()
+	return nil
 }
 
 func (s *Store) migrate(ctx context.Context, db *sql.DB) error {
@@ -89,10 +133,8 @@ func (s *Store) migrate(ctx context.Context, db *sql.DB) error {
 		if int64(m.version) <= current.Int64 {
 			continue
 		}
-		for _, stmt := range m.stmts(d) {
-			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				return fmt.Errorf("metastore: migration %d (%s): %w", m.version, m.name, err)
-			}
+		if err := m.apply(ctx, tx, d); err != nil {
+			return fmt.Errorf("metastore: migration %d (%s): %w", m.version, m.name, err)
 		}
 		if _, err := tx.ExecContext(ctx, d.sql("INSERT INTO "+versionTable+" (version, name, applied_at) VALUES (?, ?, ?)"),
 			m.version, m.name, time.Now().UTC().Format(time.RFC3339)); err != nil {

@@ -20,7 +20,8 @@ func init() {
 // open builds the Store env.Config describes, as Airflow's
 // MetastoreBackend reads its database: [database] sql_alchemy_conn (the
 // legacy [core] sql_alchemy_conn as a fallback; unset means the embedded
-// default) and [core] fernet_key. It takes no backend_kwargs. The backend
+// default), [core] fernet_key and [core] multi_team. It takes no
+// backend_kwargs. The backend
 // it returns is a *Store, so that callers that write (the CLI's db
 // commands) can open it with resolver.OpenBackend and a type assertion.
 //
@@ -39,7 +40,11 @@ func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := openAt(Options{DSN: dsn.Reveal(), FernetKey: key}, dsnWhere, keyWhere)
+	multiTeam, err := env.Config.Bool("core", "multi_team", false)
+	if err != nil {
+		return nil, err
+	}
+	s, err := openAt(Options{DSN: dsn.Reveal(), FernetKey: key, MultiTeam: multiTeam}, dsnWhere, keyWhere)
 	if err != nil {
 		return nil, err // not s: a nil *Store in a Backend is not a nil Backend
 	}

@@ -35,6 +35,10 @@ type Options struct {
 	// Airflow does without a key.
 	FernetKey connection.Secret
 
+	// MultiTeam is Airflow's [core] multi_team: only then does a lookup
+	// with a team (resolver.Request.Team) also see that team's rows.
+	MultiTeam bool
+
 	// Dir is the directory of the embedded default database; "" means
 	// [DefaultDir]. When DefaultDir has none (no $HOME and no
 	// $SECRETPATH_HOME), Open still succeeds: a search path that never
@@ -59,10 +63,15 @@ type Store struct {
 	dir      string // the default database's directory, "" with a DSN
 	dirErr   error  // why the default database has no directory (no $HOME)
 	fileKey  bool   // keys come from (or will be made in) dir/fernet.key
-	openOnce sync.Mutex
-	db       *sql.DB // nil until connected
-	q        *queries
-	closed   bool
+	// multiTeam: lookups with a team see its rows (Options.MultiTeam).
+	multiTeam bool
+	openOnce  sync.Mutex
+	db        *sql.DB // nil until connected
+	q         *queries
+	// stale are statements a migration replaced: lookups that started
+	// before it may still use them, so they are closed with the store.
+	stale  []*queries
+	closed bool
 }
 
 // Interface checks.
@@ -94,7 +103,7 @@ func Open(o Options) (*Store, error) {
 // say where o.DSN and o.FernetKey were set ("" when not from a file), and
 // errors about them (also those found when the store connects) start there.
 func openAt(o Options, dsnWhere, keyWhere string) (*Store, error) {
-	s := &Store{dsnWhere: dsnWhere}
+	s := &Store{dsnWhere: dsnWhere, multiTeam: o.MultiTeam}
 	var err error
 	if o.DSN != "" {
 		if s.t, err = parseDSN(o.DSN); err != nil {
@@ -146,6 +155,10 @@ func (s *Store) Close() error {
 	s.openOnce.Lock()
 	defer s.openOnce.Unlock()
 	s.closed = true
+	for _, q := range s.stale {
+		q.close()
+	}
+	s.stale = nil
 	if s.db == nil {
 		return nil
 	}

@@ -68,7 +68,7 @@ func TestDefaultDatabase(t *testing.T) {
 
 	st, err := writer.Check(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, Status{Dialect: "sqlite", Path: filepath.Join(dir, DatabaseFile), Version: 1, Latest: 1, Variables: 1}, st)
+	assert.Equal(t, Status{Dialect: "sqlite", Path: filepath.Join(dir, DatabaseFile), Version: SchemaVersion, Latest: SchemaVersion, Variables: 1}, st)
 
 	// A configured key later: new writes use it, the file's key still
 	// opens the old ones.
@@ -111,7 +111,8 @@ func TestMigrateAndCheck(t *testing.T) {
 			require.NoError(t, s.Migrate(ctx), "idempotent")
 			st, err := s.Check(ctx)
 			require.NoError(t, err)
-			assert.Equal(t, 1, st.Version)
+			assert.Equal(t, SchemaVersion, st.Version)
+			assert.Equal(t, 2, SchemaVersion, "migration 2 adds team_name")
 
 			// A second store (another process's first use) finds the tables.
 			other := openStore(t, dsn, "")
@@ -173,8 +174,8 @@ func TestRegistry(t *testing.T) {
 }
 
 // TestRequests: what each kind of request gets, with or without a team
-// (a team changes nothing: rows of no team are read), through Lookup, the
-// Connection fast path and Describe.
+// (with multi_team off a team changes nothing: rows of no team are read),
+// through Lookup, the Connection fast path and Describe.
 func TestRequests(t *testing.T) {
 	ctx := t.Context()
 	s := openStore(t, "sqlite://", testKey)

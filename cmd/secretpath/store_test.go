@@ -261,10 +261,10 @@ func TestDBAndRotate(t *testing.T) {
 	assert.Contains(t, res.stderr, "does not exist yet")
 	res = runCLI(t, nil, "db", "migrate")
 	require.Equal(t, 0, res.code, res.stderr)
-	assert.Contains(t, res.stdout, "metastore schema is at version 1 (sqlite ")
+	assert.Contains(t, res.stdout, "metastore schema is at version 2 (sqlite ")
 	res = runCLI(t, nil, "db", "check")
 	require.Equal(t, 0, res.code, res.stderr)
-	assert.Contains(t, res.stdout, "schema: version 1 of 1 (secretpath)\nconnections: 0\nvariables: 0\nok\n")
+	assert.Contains(t, res.stdout, "schema: version 2 of 2 (secretpath)\nconnections: 0\nvariables: 0\nok\n")
 
 	// A configured database and key list; rotation to a new first key.
 	dir := t.TempDir()

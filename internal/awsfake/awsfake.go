@@ -188,6 +188,15 @@ func (s *Server) DeleteSecret(name string) bool {
 	return true
 }
 
+// Remove forgets the parameter and the secret called name, as if never
+// stored (a test's cleanup between table rows).
+func (s *Server) Remove(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.params, name)
+	delete(s.secrets, name)
+}
+
 // AddFault makes the fake answer matching requests with f (faults are
 // tried in the order added).
 func (s *Server) AddFault(f Fault) {
