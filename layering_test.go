@@ -92,7 +92,7 @@ var layerRules = []struct {
 }
 
 func isTestOnly(dep string) bool {
-	for _, s := range []string{"/internal/awsfake", "/internal/azurefake", "/internal/gcpfake", "/internal/vaultfake",
+	for _, s := range []string{"/internal/awsfake", "/internal/azurefake", "/internal/execapifake", "/internal/gcpfake", "/internal/vaultfake",
 		"/internal/testutil", "/internal/testinfra", "/internal/abitest", "/resolver/backendtest", "/builtin/internal/kit/kittest"} {
 		if strings.HasPrefix(dep, mod+s) {
 			return true
