@@ -2,6 +2,8 @@ package executionapi_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -92,3 +94,12 @@ var (
 	connReq = func(id string) resolver.Request { return resolver.Request{Kind: resolver.KindConnection, ID: id} }
 	varReq  = func(id string) resolver.Request { return resolver.Request{Kind: resolver.KindVariable, ID: id} }
 )
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	out, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(out)
+}

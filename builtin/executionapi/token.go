@@ -21,9 +21,9 @@ type tokenSource struct {
 	file string // "" for a fixed token
 
 	mu        sync.Mutex
-	token     string   // the configured token (the file's, when read)
+	token     string    // the configured token (the file's, when read)
 	stamp     fileStamp // of the file when token was read
-	refreshed string   // the server's Refreshed-API-Token for token
+	refreshed string    // the server's Refreshed-API-Token for token
 }
 
 type fileStamp struct {

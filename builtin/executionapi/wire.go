@@ -321,19 +321,20 @@ func decodeConnection(req resolver.Request, body []byte) (string, error) {
 
 func decodeVariable(req resolver.Request, body []byte) (string, error) {
 	what := fmt.Sprintf("%s %q", req.Kind, req.ID)
-	var v struct {
-		Key   *string          `json:"key"`
-		Value *json.RawMessage `json:"value"`
-	}
-	if err := strictDecode(body, &v); err != nil || v.Key == nil || v.Value == nil {
+	var v map[string]json.RawMessage
+	if err := strictDecode(body, &v); err != nil {
 		return "", errWithheld(what, len(body))
 	}
-	if string(*v.Value) == "null" {
+	key, value := v["key"], v["value"]
+	if key == nil || value == nil || json.Unmarshal(key, new(string)) != nil {
+		return "", errWithheld(what, len(body))
+	}
+	if string(value) == "null" {
 		// Airflow's backend returns the value, None: not found.
 		return "", fmt.Errorf("%s: the Execution API holds it with a null value: %w", what, resolver.ErrNotFound)
 	}
 	var s string
-	if json.Unmarshal(*v.Value, &s) != nil {
+	if json.Unmarshal(value, &s) != nil {
 		return "", errWithheld(what, len(body))
 	}
 	return s, nil
