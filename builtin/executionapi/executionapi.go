@@ -77,7 +77,8 @@
 //   - 5xx and connection errors are retried: 3 attempts in all, with
 //     randomised exponential backoff, within the timeout; then an error
 //     marked codes.Unavailable.
-//   - Other statuses, a body that does not decode and a body larger than
+//   - Other statuses (a redirect included: it is not followed, so the token
+//     goes nowhere else), a body that does not decode and a body larger than
 //     the budget (8 MiB for an answer, 64 KiB for an error) are errors; the
 //     body of a 200 is never quoted.
 //
@@ -244,8 +245,12 @@ func New(o Options) (*Backend, error) {
 		b.wait = 500 * time.Millisecond
 	}
 	if b.client == nil {
+		// Redirects are not followed, as the task SDK's httpx client does
+		// not: the token goes to the configured server only.
 		b.ownedTr = http.DefaultTransport.(*http.Transport).Clone()
-		b.client = &http.Client{Transport: b.ownedTr}
+		b.client = &http.Client{Transport: b.ownedTr, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}
 	}
 	if b.logger == nil {
 		b.logger = slog.New(slog.DiscardHandler)

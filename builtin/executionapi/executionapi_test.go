@@ -519,3 +519,21 @@ func TestErrorsAreNotWrappedTwice(t *testing.T) {
 	var target interface{ Unwrap() error }
 	assert.True(t, errors.As(err, &target))
 }
+
+// TestRedirectNotFollowed: a redirect is an error, and the token goes
+// nowhere else (the task SDK's httpx client does not follow redirects).
+func TestRedirectNotFollowed(t *testing.T) {
+	var elsewhere atomic.Int64
+	other := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { elsewhere.Add(1) }))
+	defer other.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/steal", http.StatusTemporaryRedirect)
+	}))
+	defer srv.Close()
+	b, err := executionapi.New(executionapi.Options{URL: srv.URL, Token: testToken, RetryWait: time.Millisecond})
+	require.NoError(t, err)
+	_, err = b.Lookup(t.Context(), varReq("k"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "HTTP 307")
+	assert.Zero(t, elsewhere.Load())
+}

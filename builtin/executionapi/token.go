@@ -95,7 +95,7 @@ func (ts *tokenSource) current() (string, error) {
 func (ts *tokenSource) reload() error {
 	fi, err := os.Stat(ts.file)
 	if err != nil {
-		return fmt.Errorf("%s: token file (%s): %w", Name, TokenFileEnv, err)
+		return fmt.Errorf("token file (%s): %w", TokenFileEnv, err)
 	}
 	st := fileStamp{size: fi.Size(), mtime: fi.ModTime()}
 	if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
@@ -106,19 +106,19 @@ func (ts *tokenSource) reload() error {
 	}
 	f, err := os.Open(ts.file)
 	if err != nil {
-		return fmt.Errorf("%s: token file (%s): %w", Name, TokenFileEnv, err)
+		return fmt.Errorf("token file (%s): %w", TokenFileEnv, err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxToken+64))
 	if err != nil {
-		return fmt.Errorf("%s: token file (%s): %w", Name, TokenFileEnv, err)
+		return fmt.Errorf("token file (%s): %w", TokenFileEnv, err)
 	}
 	tok := strings.TrimSpace(string(data))
 	if tok == "" {
-		return fmt.Errorf("%s: token file (%s) %s is empty", Name, TokenFileEnv, ts.file)
+		return fmt.Errorf("token file (%s) %s is empty", TokenFileEnv, ts.file)
 	}
 	if err := checkToken(tok); err != nil {
-		return fmt.Errorf("%s: the token in the file named by %s %s", Name, TokenFileEnv, err)
+		return fmt.Errorf("the token in the file named by %s %s", TokenFileEnv, err)
 	}
 	if tok != ts.token {
 		ts.refreshed = ""

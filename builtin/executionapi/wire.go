@@ -39,6 +39,10 @@ type answer struct {
 func (b *Backend) get(ctx context.Context, req resolver.Request, path string) ([]byte, error) {
 	what := fmt.Sprintf("%s %q", req.Kind, req.ID)
 	target := b.display + path
+	// A token that cannot be read is no reason to retry.
+	if _, err := b.tokens.current(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
 	var last error
 	for attempt := 1; ; attempt++ {
 		a, err := b.do(ctx, path, true)
@@ -141,10 +145,10 @@ func (b *Backend) answer(ctx context.Context, what, target string, a *answer) ([
 		if routeNotFound(a.body) {
 			return nil, fmt.Errorf("%s: HTTP 404 from the connections or variables route: %w", what, resolver.ErrNotFound)
 		}
-		return nil, b.versionError(ctx, target, a)
+		return nil, b.versionError(ctx, what, target, a)
 	case http.StatusUnprocessableEntity:
 		if aboutVersion(a.body) {
-			return nil, b.versionError(ctx, target, a)
+			return nil, b.versionError(ctx, what, target, a)
 		}
 	}
 	return nil, fmt.Errorf("%s: GET %s: HTTP %d%s", what, target, a.status, detailOf(a.body, b.secrets()))
@@ -153,7 +157,7 @@ func (b *Backend) answer(ctx context.Context, what, target string, a *answer) ([
 // versionError is the configuration error for a server that has no route
 // for the request at the version sent: it asks the server, without the
 // version header, which version it serves by default (its newest).
-func (b *Backend) versionError(ctx context.Context, target string, a *answer) error {
+func (b *Backend) versionError(ctx context.Context, what, target string, a *answer) error {
 	said := "the server did not say which version it serves"
 	if probe, err := b.do(ctx, "", false); err == nil {
 		if v := probe.header.Get(versionHeader); v != "" && len(v) <= 32 && utf8.ValidString(v) {
@@ -162,7 +166,7 @@ func (b *Backend) versionError(ctx context.Context, target string, a *answer) er
 	}
 	return fmt.Errorf("%w: %s: GET %s: HTTP %d%s: the server has no route for Airflow-API-Version %s (%s); "+
 		"check [core] execution_api_server_url (the API server's URL ending in /execution/) and that the server is Airflow 3",
-		config.ErrInvalid, Name, target, a.status, detailOf(a.body, b.secrets()), b.version, said)
+		config.ErrInvalid, what, target, a.status, detailOf(a.body, b.secrets()), b.version, said)
 }
 
 // routeNotFound tells the routes' own 404, {"detail": {"reason":
