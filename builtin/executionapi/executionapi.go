@@ -49,6 +49,13 @@
 //
 // Any other key is an error (with a "did you mean" hint).
 //
+// # TLS
+//
+// As the task SDK's client: [api] ssl_ca_file replaces the system's CAs
+// (unless [api] client_use_public_certs, true by default, adds them back),
+// [api] ssl_cert (the API server's certificate) is trusted too, and
+// [api] client_ssl_cert with client_ssl_key is the client certificate.
+//
 // # Lookups
 //
 // Connections and variables. Configs are not served by the Execution API:
@@ -93,6 +100,7 @@ package executionapi
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -166,6 +174,9 @@ type Options struct {
 	// RetryWait is the first backoff between attempts (doubled for the
 	// next, randomised); 0 means 500 ms.
 	RetryWait time.Duration
+	// TLS configures the client's TLS (CAs, client certificate); nil means
+	// Go's defaults. Not used with HTTPClient.
+	TLS *tls.Config
 	// HTTPClient makes the requests; nil means a client of its own.
 	HTTPClient *http.Client
 	// Logger is where retries are logged; nil discards.
@@ -248,6 +259,9 @@ func New(o Options) (*Backend, error) {
 		// Redirects are not followed, as the task SDK's httpx client does
 		// not: the token goes to the configured server only.
 		b.ownedTr = http.DefaultTransport.(*http.Transport).Clone()
+		if o.TLS != nil {
+			b.ownedTr.TLSClientConfig = o.TLS.Clone()
+		}
 		b.client = &http.Client{Transport: b.ownedTr, CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		}}

@@ -537,3 +537,56 @@ func TestRedirectNotFollowed(t *testing.T) {
 	assert.Contains(t, err.Error(), "HTTP 307")
 	assert.Zero(t, elsewhere.Load())
 }
+
+// TestTLS: the [api] options the task SDK's client reads for HTTPS.
+func TestTLS(t *testing.T) {
+	f, certPEM := execapifake.NewTLS(t, testToken)
+	f.PutVariable("k", "v")
+	dir := t.TempDir()
+	cert := writeFile(t, dir, "server.pem", string(certPEM))
+	garbage := writeFile(t, dir, "garbage.pem", "Pl4nted not a certificate")
+	core := "[core]\nexecution_api_server_url = " + f.URL + "\n"
+	tests := []struct {
+		name, api string
+		wantErr   string // at open
+		lookupErr string // at lookup
+	}{
+		{name: "an unknown CA is an error, not retried", lookupErr: "certificate"},
+		{name: "ssl_cert trusts the server's certificate", api: "ssl_cert = " + cert + "\n"},
+		{name: "ssl_ca_file alone", api: "ssl_ca_file = " + cert + "\nclient_use_public_certs = False\n"},
+		{name: "ssl_ca_file with the public CAs", api: "ssl_ca_file = " + cert + "\n"},
+		{name: "unreadable ssl_cert", api: "ssl_cert = " + dir + "/nope.pem\n", wantErr: "airflow.cfg:5: [api] ssl_cert: cannot be read"},
+		{name: "not PEM", api: "ssl_ca_file = " + garbage + "\n", wantErr: "[api] ssl_ca_file: holds no PEM certificate"},
+		{name: "client cert without key", api: "client_ssl_cert = " + cert + "\n",
+			wantErr: "[api] client_ssl_key: is not set: both client_ssl_cert and client_ssl_key must be set"},
+		{name: "client key that is no key", api: "client_ssl_cert = " + cert + "\nclient_ssl_key = " + garbage + "\n",
+			wantErr: "[api] client_ssl_cert: and client_ssl_key do not make a certificate and key pair"},
+		{name: "bad boolean", api: "client_use_public_certs = maybe\n", wantErr: "[api] client_use_public_certs: must be a boolean"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			isolate(t)
+			t.Setenv(executionapi.TokenEnv, testToken)
+			before := f.Count()
+			b, err := openConfig(t, core+"\n[api]\n"+tt.api, `{}`)
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.ErrorIs(t, err, config.ErrInvalid)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				assert.NotContains(t, err.Error(), "Pl4nted")
+				return
+			}
+			require.NoError(t, err)
+			v, err := b.Lookup(t.Context(), varReq("k"))
+			if tt.lookupErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.lookupErr)
+				assert.Contains(t, err.Error(), "[api] ssl_cert")
+				assert.Equal(t, before, f.Count(), "no request reached the handler")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, "v", v)
+		})
+	}
+}

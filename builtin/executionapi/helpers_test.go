@@ -103,3 +103,10 @@ func mustJSON(t *testing.T, v any) string {
 	require.NoError(t, err)
 	return string(out)
 }
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
+	return p
+}

@@ -29,15 +29,18 @@ func factory(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 		return nil, err
 	}
 	o := Options{Timeout: timeout, Logger: env.Logger}
+	o.Token, o.TokenFile = os.Getenv(TokenEnv), os.Getenv(TokenFileEnv)
+	if o.Token == "" && o.TokenFile == "" {
+		return nil, fmt.Errorf("no token: neither %s nor %s is set: %w", TokenEnv, TokenFileEnv, resolver.ErrNotFound)
+	}
 	if raw, ok := env.Config.Get("core", "execution_api_server_url"); ok && strings.TrimSpace(raw) != "" {
 		if _, err := parseBase(raw); err != nil {
 			return nil, env.Config.Section("core").Errorf("execution_api_server_url", "%s", err)
 		}
 		o.URL = raw
 	}
-	o.Token, o.TokenFile = os.Getenv(TokenEnv), os.Getenv(TokenFileEnv)
-	if o.Token == "" && o.TokenFile == "" {
-		return nil, fmt.Errorf("no token: neither %s nor %s is set: %w", TokenEnv, TokenFileEnv, resolver.ErrNotFound)
+	if o.TLS, err = tlsFromConfig(env.Config); err != nil {
+		return nil, err
 	}
 	return New(o)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -57,6 +58,9 @@ func (b *Backend) get(ctx context.Context, req resolver.Request, path string) ([
 				return nil, fmt.Errorf("%w (then: %w)", last, ctx.Err())
 			}
 			return nil, fmt.Errorf("%s: GET %s: %w", what, target, ctx.Err())
+		case errors.As(err, new(*tls.CertificateVerificationError)):
+			// A certificate that does not verify does not heal in seconds.
+			return nil, fmt.Errorf("%s: GET %s: %w (see [api] ssl_cert, ssl_ca_file)", what, target, err)
 		default:
 			last = fmt.Errorf("%s: GET %s: %w", what, target, err)
 		}

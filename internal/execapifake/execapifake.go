@@ -35,6 +35,9 @@ package execapifake
 
 import (
 	"encoding/json"
+	"encoding/pem"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -148,6 +151,14 @@ type Server struct {
 // New starts a fake that accepts token and is closed when t ends.
 func New(t testing.TB, token string) *Server {
 	t.Helper()
+	s := newServer(token)
+	s.srv = httptest.NewServer(http.HandlerFunc(s.handle))
+	s.URL = s.srv.URL + "/execution/"
+	t.Cleanup(s.close)
+	return s
+}
+
+func newServer(token string) *Server {
 	s := &Server{
 		stop:      make(chan struct{}),
 		tokens:    map[string]bool{token: true},
@@ -156,13 +167,26 @@ func New(t testing.TB, token string) *Server {
 		forbidden: map[string]bool{},
 	}
 	s.SetVersions(Versions...)
-	s.srv = httptest.NewServer(http.HandlerFunc(s.handle))
-	s.URL = s.srv.URL + "/execution/"
-	t.Cleanup(func() {
-		close(s.stop)
-		s.srv.Close()
-	})
 	return s
+}
+
+// NewTLS starts an HTTPS fake (a certificate for 127.0.0.1 that no system
+// trusts) that accepts token and is closed when t ends. CertPEM is its
+// certificate, for [api] ssl_cert or ssl_ca_file.
+func NewTLS(t testing.TB, token string) (s *Server, certPEM []byte) {
+	t.Helper()
+	s = newServer(token)
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.handle))
+	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are what tests check
+	s.srv.StartTLS()
+	s.URL = s.srv.URL + "/execution/"
+	t.Cleanup(s.close)
+	return s, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
+}
+
+func (s *Server) close() {
+	close(s.stop)
+	s.srv.Close()
 }
 
 // SetVersions replaces the version bundle the server knows.
