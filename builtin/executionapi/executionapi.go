@@ -91,9 +91,13 @@
 //
 // # Deliberate differences from Airflow
 //
-//   - The timeout bounds the whole lookup, retries included (Airflow's
-//     [workers] execution_api_timeout bounds each attempt, and its retries
-//     wait up to a minute); a secrets lookup should not hang a task.
+//   - The timeout bounds the whole lookup, retries included, and there
+//     are 3 attempts; [workers] execution_api_timeout,
+//     execution_api_retries and execution_api_retry_wait_min/max are not
+//     read (Airflow bounds each attempt and, with its defaults, retries
+//     for about 30 s): a secrets lookup should not hang a task.
+//   - A certificate that does not verify is not retried (httpx retries
+//     every transport error).
 //   - A connection or variable answer that does not decode is an error
 //     (logged, the search goes on); Airflow's backend swallows it as None.
 package executionapi
