@@ -104,7 +104,7 @@ var layerRules = []struct {
 }
 
 func isTestOnly(dep string) bool {
-	for _, s := range []string{"/internal/awsfake", "/internal/azurefake", "/internal/gcpfake", "/internal/vaultfake", "/internal/k8sfake",
+	for _, s := range []string{"/internal/awsfake", "/internal/azurefake", "/internal/execapifake", "/internal/gcpfake", "/internal/vaultfake", "/internal/k8sfake",
 		"/internal/testutil", "/internal/testinfra", "/internal/abitest", "/resolver/backendtest", "/builtin/internal/kit/kittest",
 		"/builtin/internal/awscommon/awsteamtest"} {
 		if strings.HasPrefix(dep, mod+s) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/awssecretsmanager"
 	"github.com/secretpath/secretpath/builtin/awsssm"
+	"github.com/secretpath/secretpath/builtin/executionapi"
 	"github.com/secretpath/secretpath/builtin/kubernetessecrets"
 	"github.com/secretpath/secretpath/builtin/metastore"
 	"github.com/secretpath/secretpath/builtin/vault"
@@ -36,6 +37,8 @@ func TestExportedTypesDoNotPrintSecrets(t *testing.T) {
 	cfg, err := config.Parse("a.cfg", []byte("[secrets]\nbackend_kwargs = {\"token\": \""+secret+"\"}\n[core]\nfernet_key = "+secret+"\n"), nil)
 	require.NoError(t, err)
 	awsCfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", secret, secret)}
+	execAPI, err := executionapi.New(executionapi.Options{URL: "http://127.0.0.1:9/execution/", Token: secret})
+	require.NoError(t, err)
 	values := map[string]any{
 		"connection.Secret":         connection.NewSecret(secret),
 		"connection.Connection":     conn,
@@ -49,6 +52,8 @@ func TestExportedTypesDoNotPrintSecrets(t *testing.T) {
 		"awssecretsmanager.Options": awssecretsmanager.Options{AWS: awsCfg},
 		"kubernetessecrets.Cluster": kubernetessecrets.Cluster{Server: "https://127.0.0.1:6443", Token: secret, ClientKeyData: []byte(secret)},
 		"kubernetessecrets.Options": kubernetessecrets.Options{Cluster: kubernetessecrets.Cluster{Token: secret, ClientKeyData: []byte(secret), CAData: []byte(secret)}},
+		"executionapi.Options":      executionapi.Options{URL: "http://127.0.0.1:9/execution/", Token: secret},
+		"*executionapi.Backend":     execAPI,
 	}
 	for name, v := range values {
 		t.Run(name, func(t *testing.T) {

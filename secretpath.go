@@ -3,7 +3,8 @@
 // backend (local files, AWS SSM Parameter Store and Secrets Manager,
 // HashiCorp Vault, GCP Secret Manager, Azure Key Vault, Kubernetes
 // Secrets, or a WebAssembly module), then environment variables, then the
-// metastore.
+// metastore (in a worker's view of the config, the Airflow 3 Execution API
+// when a token is set).
 //
 //	r, err := secretpath.OpenFile(ctx, "secretpath.cfg")
 //	if err != nil { ... }
@@ -15,7 +16,8 @@
 // backend) and opens the config with config.Load and resolver.Open: see
 // examples/minimal. Build tags leave vendors out of this package (and of
 // the CLI): secretpath_no_aws, secretpath_no_azure, secretpath_no_gcp,
-// secretpath_no_kubernetes, secretpath_no_vault, secretpath_no_wasm.
+// secretpath_no_kubernetes, secretpath_no_vault, secretpath_no_wasm,
+// secretpath_no_executionapi.
 package secretpath
 
 import (

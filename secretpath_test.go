@@ -105,7 +105,7 @@ func TestOpen(t *testing.T) {
 	for _, reg := range resolver.Registered() {
 		names = append(names, reg.Name)
 	}
-	assert.Subset(t, names, []string{"localfs", "env", "metastore", "vault", "aws-ssm", "aws-secrets-manager", "gcp-secret-manager", "azure-key-vault", "kubernetes-secrets", "wasm"})
+	assert.Subset(t, names, []string{"localfs", "env", "metastore", "vault", "aws-ssm", "aws-secrets-manager", "gcp-secret-manager", "azure-key-vault", "kubernetes-secrets", "wasm", "execution-api"})
 }
 
 // TestMetastoreTier: the metastore answers after the environment, from

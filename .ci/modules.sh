@@ -16,7 +16,7 @@ GO=${GO:-go}
 update=false
 [ "${1:-}" = "--update" ] && update=true
 
-slim_tags=secretpath_no_aws,secretpath_no_azure,secretpath_no_gcp,secretpath_no_kubernetes,secretpath_no_vault,secretpath_no_wasm
+slim_tags=secretpath_no_aws,secretpath_no_azure,secretpath_no_gcp,secretpath_no_kubernetes,secretpath_no_vault,secretpath_no_wasm,secretpath_no_executionapi
 profiles=(
   "minimal||./examples/minimal"
   "slim|$slim_tags|./cmd/secretpath"

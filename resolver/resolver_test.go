@@ -68,8 +68,10 @@ func TestSearchOrder(t *testing.T) {
 			wantInErr:  []string{"one: access to the store: permission denied"},
 		},
 		{
-			name:      "access denied stops the search even when not fail-closed",
-			first:     func(m *memBackend) { m.err = fmt.Errorf("execution API: 403 from the server: %w", resolver.ErrAccessDenied) },
+			name: "access denied stops the search even when not fail-closed",
+			first: func(m *memBackend) {
+				m.err = fmt.Errorf("execution API: 403 from the server: %w", resolver.ErrAccessDenied)
+			},
 			second:    func(m *memBackend) { m.conns["c"] = "http://second" },
 			wantErrIs: []error{resolver.ErrAccessDenied, resolver.ErrPermissionDenied},
 			wantCalls: [2]int64{1, 0},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -18,7 +19,8 @@ func (a *app) backendsCmd() *cobra.Command {
 		Short: "List the backends [secrets] backend may name, with their search-path role",
 		Long: `List the backends this build links: the name [secrets] backend may use, the
 place of the search path the backend fills by itself when it is not the
-configured one (environment, database; "-" for none), what it is, and with
+configured one (environment, database, execution-API: a worker's third tier;
+"-" for none), what it is, and with
 --aliases the other names it answers to (Airflow's class paths). Backends left
 out by build tags (secretpath_no_aws, ...) are not listed.`,
 		Args: cobra.NoArgs,
@@ -28,7 +30,8 @@ out by build tags (secretpath_no_aws, ...) are not listed.`,
 			for _, r := range resolver.Registered() {
 				role := "-"
 				if r.Role != 0 {
-					role = r.Role.String()
+					// One word per column: "execution API" is execution-API.
+					role = strings.ReplaceAll(r.Role.String(), " ", "-")
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Name, role, r.Doc)
 				if aliases {

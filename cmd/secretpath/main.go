@@ -20,8 +20,13 @@
 // --worker, or SECRETPATH_COMPONENT=worker (also dag-processor or
 // triggerer; api-server and scheduler keep the server's search path), looks
 // up as an Airflow 3 worker: [workers] secrets_backend with its kwargs,
-// else [secrets] backend with its own (config.File.Worker). The third tier
-// stays the metastore, with a warning: a worker would ask the API server.
+// else [secrets] backend with its own (config.File.Worker), then the
+// environment, then the Airflow 3 Execution API ([core]
+// execution_api_server_url) with the token in
+// $SECRETPATH_EXECUTION_API_TOKEN or the file
+// $SECRETPATH_EXECUTION_API_TOKEN_FILE names; without a token, the
+// metastore with a warning. The Execution API's access denied (401, 403)
+// ends the lookup: exit 1 with "access denied" on stderr.
 //
 // Exit status: 0 found (or done, or help); 1 not found in any tier, a
 // failed lookup or metastore operation, or an invalid module; 2 usage or

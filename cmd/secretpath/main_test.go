@@ -233,7 +233,7 @@ func TestBackendsList(t *testing.T) {
 		rows[f[0]] = f[1]
 	}
 	assert.Equal(t, map[string]string{
-		"aws-secrets-manager": "-", "aws-ssm": "-", "azure-key-vault": "-", "env": "environment",
+		"aws-secrets-manager": "-", "aws-ssm": "-", "azure-key-vault": "-", "env": "environment", "execution-api": "execution-API",
 		"gcp-secret-manager": "-", "kubernetes-secrets": "-", "localfs": "-", "metastore": "database", "vault": "-", "wasm": "-",
 	}, rows, "every backend this build links, with its role")
 	assert.NotContains(t, res.stdout, "airflow.providers", "aliases only with --aliases")

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -52,9 +53,12 @@ set and the file exists; else none (environment variables and the metastore).
 --worker (or SECRETPATH_COMPONENT=worker) looks up as an Airflow 3 worker:
 the configured backend is [workers] secrets_backend with its
 secrets_backend_kwargs and AIRFLOW__WORKERS__SECRETS_BACKEND_KWARG__<KEY>
-overrides, else [secrets] backend with its own kwargs. A worker would then ask
-the API server (the Execution API); secretpath has no such tier yet and reads
-the metastore, with a warning.`,
+overrides, else [secrets] backend with its own kwargs; then the environment;
+then, as a worker asks the API server, the Execution API at [core]
+execution_api_server_url with the task's token from
+$SECRETPATH_EXECUTION_API_TOKEN or the file $SECRETPATH_EXECUTION_API_TOKEN_FILE
+names. An access denied there (401, 403) ends the lookup (exit 1). Without a
+token the third tier is the metastore, with a warning.`,
 		Version:       versionText(readBuildInfo()),
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -299,21 +303,13 @@ func (a *app) open(cmd *cobra.Command, say bool) (*resolver.Resolver, error) {
 		if cfg, err = cfg.Worker(); err != nil {
 			return nil, err
 		}
-		if say {
-			fmt.Fprintln(a.stderr, workerSearchPath(cfg, from))
-		}
 	}
 	r, err := resolver.Open(cmd.Context(), cfg, resolver.WithLogger(log))
-	if err == nil && worker {
-		log.Warn(workerWarning)
+	if err == nil && worker && say {
+		fmt.Fprintln(a.stderr, workerSearchPath(cfg, from, r.Tiers()))
 	}
 	return r, err
 }
-
-// workerWarning is logged by every lookup in worker mode: the third tier
-// is not the one an Airflow 3 worker uses.
-const workerWarning = "worker mode: an Airflow 3 worker would ask the API server (the Execution API) for what the first tiers do not hold; " +
-	"secretpath has no Execution API tier yet and reads the metastore instead"
 
 // components are the values of $SECRETPATH_COMPONENT: Airflow's components,
 // true for those that read the worker's search path.
@@ -352,8 +348,13 @@ func (a *app) component() (worker bool, from string, err error) {
 	return w, "$SECRETPATH_COMPONENT=" + v, nil
 }
 
-// workerSearchPath is what --explain says of a worker's search path.
-func workerSearchPath(cfg *config.File, from string) string {
+// executionAPITier is the name the Execution API backend registers.
+const executionAPITier = "execution-api"
+
+// workerSearchPath is what --explain says of a worker's search path: the
+// configured backend, the environment, and the third tier Open chose (the
+// Execution API, or the metastore and why).
+func workerSearchPath(cfg *config.File, from string, tiers []string) string {
 	first := "no configured backend"
 	if section, key, where := cfg.BackendOrigin(); section != "" {
 		first = fmt.Sprintf("[%s] %s", section, key)
@@ -361,7 +362,27 @@ func workerSearchPath(cfg *config.File, from string) string {
 			first += " (" + where + ")"
 		}
 	}
-	return fmt.Sprintf("search path: worker (from %s): %s, then environment, then metastore (a worker would ask the API server; no Execution API tier yet)", from, first)
+	third := "metastore (the Execution API backend is not linked)"
+	switch {
+	case slices.Contains(tiers, executionAPITier):
+		third = "execution API (Airflow's default URL, http://localhost:8080/execution/)"
+		if where := cfg.Origin("core", "execution_api_server_url"); where != "" {
+			third = "execution API ([core] execution_api_server_url, " + where + ")"
+		}
+	case executionAPILinked():
+		third = "metastore (no token: neither $SECRETPATH_EXECUTION_API_TOKEN nor $SECRETPATH_EXECUTION_API_TOKEN_FILE is set)"
+	}
+	return fmt.Sprintf("search path: worker (from %s): %s, then environment, then %s", from, first, third)
+}
+
+// executionAPILinked says whether a backend fills the Execution API role.
+func executionAPILinked() bool {
+	for _, reg := range resolver.Registered() {
+		if reg.Role == resolver.RoleExecutionAPI {
+			return true
+		}
+	}
+	return false
 }
 
 // logger logs warnings to stderr once the command has ended (see heldLogs).

@@ -1,13 +1,30 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/builtin/metastore"
+	"github.com/secretpath/secretpath/internal/execapifake"
 )
+
+// fallbackWarning is what resolver.Open logs when a worker has no
+// Execution API tier.
+const fallbackWarning = "worker search path: reading the metastore in place of the Execution API"
+
+// noToken clears the Execution API token variables for the test.
+func noToken(t *testing.T) {
+	t.Helper()
+	for _, k := range []string{"SECRETPATH_EXECUTION_API_TOKEN", "SECRETPATH_EXECUTION_API_TOKEN_FILE", "AIRFLOW__CORE__EXECUTION_API_SERVER_URL"} {
+		t.Setenv(k, "")
+		require.NoError(t, os.Unsetenv(k))
+	}
+}
 
 // workerConfig writes a config whose [workers] backend is Airflow's
 // LocalFilesystemBackend holding wk, and whose [secrets] backend holds
@@ -28,6 +45,7 @@ secrets_backend_kwargs = {"variables_file_path": %q}
 }
 
 func TestWorkerMode(t *testing.T) {
+	noToken(t)
 	t.Setenv(metastore.HomeEnv, t.TempDir())
 	t.Chdir(t.TempDir())
 	cfg := workerConfig(t)
@@ -42,10 +60,10 @@ func TestWorkerMode(t *testing.T) {
 	}{
 		{name: "--worker answers from [workers] secrets_backend",
 			args: []string{"--config", cfg, "--worker", "variables", "get", "wk"}, wantStdout: "from-worker-file\n",
-			wantStderr: []string{workerWarning}},
+			wantStderr: []string{fallbackWarning, "no token: neither SECRETPATH_EXECUTION_API_TOKEN nor SECRETPATH_EXECUTION_API_TOKEN_FILE is set"}},
 		{name: "without --worker it does not",
 			args: []string{"--config", cfg, "variables", "get", "wk"}, wantCode: 1,
-			notStderr: []string{"worker mode"}},
+			notStderr: []string{"Execution API"}},
 		{name: "without --worker the server's backend answers",
 			args: []string{"--config", cfg, "variables", "get", "server_only"}, wantStdout: "from-server-file\n"},
 		{name: "--worker does not read [secrets] backend_kwargs",
@@ -69,8 +87,9 @@ func TestWorkerMode(t *testing.T) {
 			args: []string{"--config", cfg, "variables", "get", "wk"}, wantCode: 2,
 			wantStderr: []string{`$SECRETPATH_COMPONENT: unknown component "wroker"; did you mean "worker"?`}},
 		{name: "--explain says worker and where the backend is set",
-			args:       []string{"--config", cfg, "--worker", "variables", "get", "wk", "--explain"},
-			wantStderr: []string{"search path: worker (from --worker): [workers] secrets_backend (" + cfg + ":6), then environment, then metastore"}},
+			args: []string{"--config", cfg, "--worker", "variables", "get", "wk", "--explain"},
+			wantStderr: []string{"search path: worker (from --worker): [workers] secrets_backend (" + cfg + ":6), then environment, " +
+				"then metastore (no token: neither $SECRETPATH_EXECUTION_API_TOKEN nor $SECRETPATH_EXECUTION_API_TOKEN_FILE is set)"}},
 		{name: "--explain names SECRETPATH_COMPONENT",
 			env:  map[string]string{"SECRETPATH_COMPONENT": "worker"},
 			args: []string{"--config", cfg, "connections", "get", "nope", "--explain"}, wantCode: 1,
@@ -99,6 +118,7 @@ func TestWorkerMode(t *testing.T) {
 // TestWorkerModeKwargOverride: the per-key worker variable reaches the
 // worker's backend (the process environment, as Airflow reads it).
 func TestWorkerModeKwargOverride(t *testing.T) {
+	noToken(t)
 	t.Setenv(metastore.HomeEnv, t.TempDir())
 	t.Chdir(t.TempDir())
 	dir := t.TempDir()
@@ -116,6 +136,7 @@ func TestWorkerModeKwargOverride(t *testing.T) {
 // TestWorkerModeBadKwargs: a broken [workers] secrets_backend_kwargs is a
 // configuration error (exit 2) in worker mode only, naming file:line.
 func TestWorkerModeBadKwargs(t *testing.T) {
+	noToken(t)
 	t.Setenv(metastore.HomeEnv, t.TempDir())
 	t.Chdir(t.TempDir())
 	cfg := writeFile(t, t.TempDir(), "airflow.cfg", "[workers]\nsecrets_backend = localfs\nsecrets_backend_kwargs = [\"s3cr3t\"]\n")
@@ -123,8 +144,78 @@ func TestWorkerModeBadKwargs(t *testing.T) {
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, cfg+":3: [workers] secrets_backend_kwargs: must be a JSON object")
 	assert.NotContains(t, r.stderr, "s3cr3t")
-	assert.NotContains(t, r.stderr, "worker mode", "a configuration error needs no warning")
+	assert.NotContains(t, r.stderr, fallbackWarning, "a configuration error needs no warning")
 
 	r = runCLI(t, nil, "--config", cfg, "variables", "get", "wk")
 	assert.Equal(t, 1, r.code, r.stderr)
+}
+
+// TestWorkerExecutionAPI: the issue's must-show. A worker with
+// AIRFLOW__CORE__EXECUTION_API_SERVER_URL pointing at the (loopback) API
+// server and SECRETPATH_EXECUTION_API_TOKEN answers from that server, with
+// the bearer token, never from the metastore (which holds another X); a
+// 403 exits 1 with "access denied" and asks no further tier.
+func TestWorkerExecutionAPI(t *testing.T) {
+	noToken(t)
+	t.Setenv(metastore.HomeEnv, t.TempDir())
+	t.Chdir(t.TempDir())
+	const token = "eyJ.worker-token.sig"
+	f := execapifake.New(t, token)
+	host, login, extra := "api-db.example", "api-user", `{"sslmode": "require"}`
+	port := 5433
+	f.PutConnection("X", execapifake.Connection{ConnType: "postgres", Host: &host, Login: &login, Port: &port, Extra: &extra})
+	f.Forbid("connection", "Y")
+
+	// The metastore holds other X and Y.
+	for _, id := range []string{"X", "Y"} {
+		r := runCLI(t, nil, "connections", "add", id, "--conn-uri", "mysql://metastore-user@metastore-host/db")
+		require.Equal(t, 0, r.code, r.stderr)
+	}
+	t.Setenv("AIRFLOW__CORE__EXECUTION_API_SERVER_URL", f.URL)
+	t.Setenv("SECRETPATH_EXECUTION_API_TOKEN", token)
+
+	r := runCLI(t, nil, "--worker", "connections", "get", "X", "--output", "json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &got))
+	assert.Equal(t, map[string]any{
+		"conn_id": "X", "conn_type": "postgres", "description": nil,
+		"host": "api-db.example", "schema": nil, "login": "api-user", "password": nil,
+		"port": float64(5433), "extra": map[string]any{"sslmode": "require"},
+	}, got)
+	reqs := f.Requests()
+	require.Len(t, reqs, 1)
+	assert.Equal(t, token, reqs[0].Token(), "the bearer token is sent")
+	assert.Equal(t, "/execution/connections/X", reqs[0].Path)
+	assert.NotContains(t, r.stderr, fallbackWarning)
+
+	// The server's search path still reads the metastore.
+	r = runCLI(t, nil, "connections", "get", "X")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "mysql://metastore-user@metastore-host/db\n", r.stdout)
+
+	// 403: exit 1, "access denied", and the metastore's Y is not printed.
+	r = runCLI(t, nil, "--worker", "connections", "get", "Y")
+	assert.Equal(t, 1, r.code)
+	assert.Empty(t, r.stdout)
+	assert.Contains(t, r.stderr, "access denied")
+	assert.Contains(t, r.stderr, `connection "Y"`)
+	assert.Contains(t, r.stderr, "HTTP 403")
+	assert.NotContains(t, r.stderr, "metastore-host")
+	assert.NotContains(t, r.stderr, token)
+	r = runCLI(t, nil, "--worker", "connections", "get", "Y", "--output", "json")
+	assert.Equal(t, 1, r.code)
+	assert.Empty(t, r.stdout)
+
+	// --explain names the third tier.
+	r = runCLI(t, nil, "--worker", "connections", "get", "X", "--explain")
+	assert.Contains(t, r.stderr, "then environment, then execution API ([core] execution_api_server_url, env AIRFLOW__CORE__EXECUTION_API_SERVER_URL)")
+	assert.Contains(t, r.stdout+r.stderr, "GET "+f.URL+"connections/X")
+
+	// A token the server refuses is access denied too.
+	t.Setenv("SECRETPATH_EXECUTION_API_TOKEN", "eyJ.other.sig")
+	r = runCLI(t, nil, "--worker", "variables", "get", "anything", "--default", "d")
+	assert.Equal(t, 1, r.code, "--default does not cover access denied")
+	assert.Contains(t, r.stderr, "access denied")
+	assert.NotContains(t, r.stderr, "eyJ.other.sig")
 }

@@ -1,0 +1,67 @@
+package executionapi
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/secretpath/secretpath/builtin/internal/kit"
+	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
+)
+
+// TimeoutKey is the kwarg bounding a lookup, retries included.
+const TimeoutKey = "timeout"
+
+// knownKwargs are the backend_kwargs the factory reads, for "did you mean".
+var knownKwargs = []string{TimeoutKey}
+
+// factory builds the backend from [core] execution_api_server_url, the
+// token variables and backend_kwargs. No token is an error matching
+// resolver.ErrNotFound (resolver.Open then uses the metastore).
+func factory(_ context.Context, env resolver.Env) (resolver.Backend, error) {
+	timeout, err := kit.Seconds(env.Kwargs, TimeoutKey, 24*3600, "must be a number of seconds between 0 (no timeout) and 86400")
+	if err != nil {
+		return nil, err
+	}
+	if err := checkKwargs(env.Kwargs); err != nil {
+		return nil, err
+	}
+	o := Options{Timeout: timeout, Logger: env.Logger}
+	o.Token, o.TokenFile = os.Getenv(TokenEnv), os.Getenv(TokenFileEnv)
+	if o.Token == "" && o.TokenFile == "" {
+		return nil, fmt.Errorf("no token: neither %s nor %s is set: %w", TokenEnv, TokenFileEnv, resolver.ErrNotFound)
+	}
+	if raw, ok := env.Config.Get("core", "execution_api_server_url"); ok && strings.TrimSpace(raw) != "" {
+		if _, err := parseBase(raw); err != nil {
+			return nil, env.Config.Section("core").Errorf("execution_api_server_url", "%s", err)
+		}
+		o.URL = raw
+	}
+	if o.TLS, err = tlsFromConfig(env.Config); err != nil {
+		return nil, err
+	}
+	return New(o)
+}
+
+// checkKwargs refuses unknown backend_kwargs, with a "did you mean" hint.
+func checkKwargs(kw *config.Kwargs) error {
+	err := kw.CheckUnused(Name)
+	if err == nil {
+		return nil
+	}
+	var hints []string
+	for _, k := range kw.Keys() {
+		if k == TimeoutKey {
+			continue
+		}
+		if h := config.Closest(k, knownKwargs); h != "" {
+			hints = append(hints, fmt.Sprintf("%s for %s", h, k))
+		}
+	}
+	if len(hints) > 0 {
+		return fmt.Errorf("%w (did you mean %s?)", err, strings.Join(hints, ", "))
+	}
+	return err
+}

@@ -1,0 +1,142 @@
+package executionapi
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/secretpath/secretpath/resolver/config"
+)
+
+// tokenSource gives the token of the next request: a fixed one, or a
+// file's, read again when the file changes; a refreshed token the server
+// issued replaces it until the configured one changes. Its printed form
+// never holds a token.
+type tokenSource struct {
+	file string // "" for a fixed token
+
+	mu        sync.Mutex
+	token     string    // the configured token (the file's, when read)
+	stamp     fileStamp // of the file when token was read
+	refreshed string    // the server's Refreshed-API-Token for token
+}
+
+type fileStamp struct {
+	size  int64
+	mtime time.Time
+	ino   uint64
+}
+
+func newTokenSource(token, file string) (*tokenSource, error) {
+	switch {
+	case token != "" && file != "":
+		return nil, fmt.Errorf("%w: %s: both a token and a token file are given (%s and %s); set one",
+			config.ErrInvalid, Name, TokenEnv, TokenFileEnv)
+	case token == "" && file == "":
+		return nil, fmt.Errorf("%w: %s: no token (set %s or %s)", config.ErrInvalid, Name, TokenEnv, TokenFileEnv)
+	}
+	ts := &tokenSource{file: file}
+	if file == "" {
+		if err := checkToken(token); err != nil {
+			return nil, fmt.Errorf("%w: %s: %s %s", config.ErrInvalid, Name, TokenEnv, err)
+		}
+		ts.token = token
+		return ts, nil
+	}
+	if _, err := ts.current(); err != nil {
+		return nil, fmt.Errorf("%w: %w", config.ErrInvalid, err)
+	}
+	return ts, nil
+}
+
+// checkToken refuses a token that cannot travel in a header.
+func checkToken(tok string) error {
+	if len(tok) > maxToken {
+		return fmt.Errorf("is longer than %d bytes", maxToken)
+	}
+	for i := 0; i < len(tok); i++ {
+		if c := tok[i]; c < 0x21 || c > 0x7e {
+			return errors.New("holds a character a token cannot hold (spaces, control characters, non-ASCII)")
+		}
+	}
+	return nil
+}
+
+// String names where the token comes from, never the token.
+func (ts *tokenSource) String() string {
+	if ts.file != "" {
+		return "from file " + ts.file
+	}
+	return "***"
+}
+
+// current returns the token to send: the refreshed one, else the
+// configured one, the file read again when it changed.
+func (ts *tokenSource) current() (string, error) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if ts.file != "" {
+		if err := ts.reload(); err != nil {
+			return "", err
+		}
+	}
+	if ts.refreshed != "" {
+		return ts.refreshed, nil
+	}
+	return ts.token, nil
+}
+
+// reload reads the file when its stamp changed. Called with mu held.
+func (ts *tokenSource) reload() error {
+	fi, err := os.Stat(ts.file)
+	if err != nil {
+		return fmt.Errorf("token file (%s): %w", TokenFileEnv, err)
+	}
+	st := fileStamp{size: fi.Size(), mtime: fi.ModTime()}
+	if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
+		st.ino = uint64(sys.Ino)
+	}
+	if ts.token != "" && st == ts.stamp {
+		return nil
+	}
+	f, err := os.Open(ts.file)
+	if err != nil {
+		return fmt.Errorf("token file (%s): %w", TokenFileEnv, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxToken+64))
+	if err != nil {
+		return fmt.Errorf("token file (%s): %w", TokenFileEnv, err)
+	}
+	tok := strings.TrimSpace(string(data))
+	if tok == "" {
+		return fmt.Errorf("token file (%s) %s is empty", TokenFileEnv, ts.file)
+	}
+	if err := checkToken(tok); err != nil {
+		return fmt.Errorf("the token in the file named by %s %s", TokenFileEnv, err)
+	}
+	if tok != ts.token {
+		ts.refreshed = ""
+	}
+	ts.token, ts.stamp = tok, st
+	return nil
+}
+
+// refresh records a Refreshed-API-Token the server sent with an answer to
+// a request made with sent: it replaces sent, unless the configured token
+// changed since.
+func (ts *tokenSource) refresh(sent, tok string) {
+	if tok == "" || tok == sent || checkToken(tok) != nil {
+		return
+	}
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if sent == ts.token || sent == ts.refreshed {
+		ts.refreshed = tok
+	}
+}

@@ -1,0 +1,379 @@
+package executionapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/secretpath/secretpath/builtin/internal/kit"
+	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
+)
+
+// versionHeader is the header Airflow's Cadwyn app routes on.
+const versionHeader = "Airflow-API-Version"
+
+// answer is one HTTP answer, its body read within the budget.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// get asks for path under the base URL, retrying 5xx answers and
+// connection errors, and maps the final answer to a body (200) or an
+// error.
+func (b *Backend) get(ctx context.Context, req resolver.Request, path string) ([]byte, error) {
+	what := fmt.Sprintf("%s %q", req.Kind, req.ID)
+	target := b.display + path
+	// A token that cannot be read is no reason to retry.
+	if _, err := b.tokens.current(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	var last error
+	for attempt := 1; ; attempt++ {
+		a, err := b.do(ctx, path, true)
+		switch {
+		case err == nil && a.status < 500:
+			return b.answer(ctx, what, target, a)
+		case err == nil:
+			last = fmt.Errorf("%s: GET %s: HTTP %d%s", what, target, a.status, detailOf(a.body, b.secrets()))
+		case ctx.Err() != nil:
+			// The caller's context or the timeout: no retry.
+			if last != nil {
+				return nil, fmt.Errorf("%w (then: %w)", last, ctx.Err())
+			}
+			return nil, fmt.Errorf("%s: GET %s: %w", what, target, ctx.Err())
+		case errors.As(err, new(*tls.CertificateVerificationError)):
+			// A certificate that does not verify does not heal in seconds.
+			return nil, fmt.Errorf("%s: GET %s: %w (see [api] ssl_cert, ssl_ca_file)", what, target, err)
+		default:
+			last = fmt.Errorf("%s: GET %s: %w", what, target, err)
+		}
+		if attempt == Attempts {
+			return nil, kit.Unavailable(fmt.Errorf("%w (attempt %d of %d)", last, attempt, Attempts))
+		}
+		wait := b.backoff(attempt)
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			return nil, kit.Unavailable(fmt.Errorf("%w (attempt %d of %d; no time left to retry)", last, attempt, Attempts))
+		}
+		b.logger.LogAttrs(ctx, slog.LevelWarn, "execution API: retrying", slog.String("error", last.Error()),
+			slog.Int("attempt", attempt), slog.Duration("wait", wait))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("%w (gave up before retrying: %w)", last, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// backoff is the wait after attempt n: a random time between wait·2^(n-1)
+// and twice that (Airflow waits wait_random_exponential).
+func (b *Backend) backoff(n int) time.Duration {
+	base := b.wait << (n - 1)
+	j, err := rand.Int(rand.Reader, big.NewInt(int64(base)+1))
+	if err != nil {
+		return base
+	}
+	return base + time.Duration(j.Int64())
+}
+
+// do makes one request. withVersion false leaves the version header out
+// (to learn the server's default version).
+func (b *Backend) do(ctx context.Context, path string, withVersion bool) (*answer, error) {
+	tok, err := b.tokens.current()
+	if err != nil {
+		return nil, err
+	}
+	u := *b.base
+	decoded, err := url.PathUnescape(path)
+	if err != nil {
+		return nil, err
+	}
+	u.Path += decoded
+	u.RawPath = b.base.EscapedPath() + path
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	hreq.Header.Set("Authorization", "Bearer "+tok)
+	if withVersion {
+		hreq.Header.Set(versionHeader, b.version)
+	}
+	hreq.Header.Set("Accept", "application/json")
+	hreq.Header.Set("Correlation-Id", correlationID())
+	resp, err := b.client.Do(hreq)
+	if err != nil {
+		return nil, scrubURLError(err)
+	}
+	defer resp.Body.Close()
+	limit := int64(maxErrorBody)
+	if resp.StatusCode == http.StatusOK {
+		limit = maxBody
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("HTTP %d with a body larger than %d bytes", resp.StatusCode, limit)
+	}
+	b.tokens.refresh(tok, resp.Header.Get("Refreshed-API-Token"))
+	return &answer{status: resp.StatusCode, header: resp.Header, body: body}, nil
+}
+
+// answer maps a non-5xx answer.
+func (b *Backend) answer(ctx context.Context, what, target string, a *answer) ([]byte, error) {
+	switch a.status {
+	case http.StatusOK:
+		return a.body, nil
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return nil, fmt.Errorf("%s: GET %s: HTTP %d%s: %w", what, target, a.status, detailOf(a.body, b.secrets()), resolver.ErrAccessDenied)
+	case http.StatusNotFound:
+		if routeNotFound(a.body) {
+			return nil, fmt.Errorf("%s: HTTP 404 from the connections or variables route: %w", what, resolver.ErrNotFound)
+		}
+		return nil, b.versionError(ctx, what, target, a)
+	case http.StatusUnprocessableEntity:
+		if aboutVersion(a.body) {
+			return nil, b.versionError(ctx, what, target, a)
+		}
+	}
+	return nil, fmt.Errorf("%s: GET %s: HTTP %d%s", what, target, a.status, detailOf(a.body, b.secrets()))
+}
+
+// versionError is the configuration error for a server that has no route
+// for the request at the version sent: it asks the server, without the
+// version header, which version it serves by default (its newest).
+func (b *Backend) versionError(ctx context.Context, what, target string, a *answer) error {
+	said := "the server did not say which version it serves"
+	if probe, err := b.do(ctx, "", false); err == nil {
+		if v := probe.header.Get(versionHeader); v != "" && len(v) <= 32 && utf8.ValidString(v) {
+			said = "the server's newest version is " + strconv.Quote(v)
+		}
+	}
+	return fmt.Errorf("%w: %s: GET %s: HTTP %d%s: the server has no route for Airflow-API-Version %s (%s); "+
+		"check [core] execution_api_server_url (the API server's URL ending in /execution/) and that the server is Airflow 3",
+		config.ErrInvalid, what, target, a.status, detailOf(a.body, b.secrets()), b.version, said)
+}
+
+// routeNotFound tells the routes' own 404, {"detail": {"reason":
+// "not_found", ...}}, from a 404 no route gave ({"detail": "Not Found"}).
+func routeNotFound(body []byte) bool {
+	var e struct {
+		Detail struct {
+			Reason string `json:"reason"`
+		} `json:"detail"`
+	}
+	return json.Unmarshal(body, &e) == nil && e.Detail.Reason == "not_found"
+}
+
+// aboutVersion says whether a 422 is Cadwyn's about the version header.
+func aboutVersion(body []byte) bool {
+	var list []struct {
+		Loc []any `json:"loc"`
+	}
+	if json.Unmarshal(body, &list) != nil {
+		var wrapped struct {
+			Detail []struct {
+				Loc []any `json:"loc"`
+			} `json:"detail"`
+		}
+		if json.Unmarshal(body, &wrapped) != nil {
+			return false
+		}
+		list = wrapped.Detail
+	}
+	for _, e := range list {
+		for _, l := range e.Loc {
+			if s, ok := l.(string); ok && strings.EqualFold(s, versionHeader) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// secrets are the strings an error text must not hold: the tokens.
+func (b *Backend) secrets() []string {
+	b.tokens.mu.Lock()
+	defer b.tokens.mu.Unlock()
+	return []string{b.tokens.token, b.tokens.refreshed}
+}
+
+// detailOf is ": <the server's message>" for an error answer, or "": the
+// FastAPI detail (a string, a dict's message, a list's first msg) or the
+// app's "message", bounded, printable, with the tokens masked. A body that
+// is not such JSON is not quoted.
+func detailOf(body []byte, secrets []string) string {
+	var e struct {
+		Detail  json.RawMessage `json:"detail"`
+		Message string          `json:"message"`
+	}
+	var msg string
+	if json.Unmarshal(body, &e) == nil {
+		var s string
+		var d struct {
+			Message string `json:"message"`
+			Reason  string `json:"reason"`
+		}
+		var l []struct {
+			Msg string `json:"msg"`
+		}
+		switch {
+		case json.Unmarshal(e.Detail, &s) == nil:
+			msg = s
+		case json.Unmarshal(e.Detail, &d) == nil && (d.Message != "" || d.Reason != ""):
+			msg = d.Message
+			if msg == "" {
+				msg = d.Reason
+			}
+		case json.Unmarshal(e.Detail, &l) == nil && len(l) > 0:
+			msg = l[0].Msg
+		default:
+			msg = e.Message
+		}
+	} else {
+		var l []struct {
+			Msg string `json:"msg"`
+		}
+		if json.Unmarshal(body, &l) == nil && len(l) > 0 {
+			msg = l[0].Msg
+		}
+	}
+	for _, s := range secrets {
+		if s != "" {
+			msg = strings.ReplaceAll(msg, s, "***")
+		}
+	}
+	msg = printable(msg, 200)
+	if msg == "" {
+		return ""
+	}
+	return " (" + strconv.Quote(msg)[1:len(strconv.Quote(msg))-1] + ")"
+}
+
+// printable keeps at most n bytes of s's printable runes.
+func printable(s string, n int) string {
+	var out strings.Builder
+	for _, r := range s {
+		if r == utf8.RuneError || r < 0x20 || r == 0x7f {
+			r = '?'
+		}
+		if out.Len()+utf8.RuneLen(r) > n {
+			out.WriteString("...")
+			break
+		}
+		out.WriteRune(r)
+	}
+	return out.String()
+}
+
+// connectionResponse is the Execution API's ConnectionResponse.
+type connectionResponse struct {
+	ConnType *string `json:"conn_type"`
+	Host     *string `json:"host"`
+	Schema   *string `json:"schema"`
+	Login    *string `json:"login"`
+	Password *string `json:"password"`
+	Port     *int    `json:"port"`
+	Extra    *string `json:"extra"`
+}
+
+// connJSON is Airflow's JSON form of a connection, null fields left out.
+type connJSON struct {
+	ConnType string  `json:"conn_type"`
+	Host     *string `json:"host,omitempty"`
+	Schema   *string `json:"schema,omitempty"`
+	Login    *string `json:"login,omitempty"`
+	Password *string `json:"password,omitempty"`
+	Port     *int    `json:"port,omitempty"`
+	Extra    *string `json:"extra,omitempty"`
+}
+
+// errWithheld is the error for a 200 whose body does not decode; the body
+// may hold the secret, so nothing of it is quoted.
+func errWithheld(what string, n int) error {
+	return fmt.Errorf("%s: the Execution API's answer (%d bytes) is not a valid %s response (details withheld)", what, n, what)
+}
+
+func decodeConnection(req resolver.Request, body []byte) (string, error) {
+	what := fmt.Sprintf("%s %q", req.Kind, req.ID)
+	var c connectionResponse
+	if err := strictDecode(body, &c); err != nil || c.ConnType == nil {
+		return "", errWithheld(what, len(body))
+	}
+	out, err := json.Marshal(connJSON{ConnType: *c.ConnType, Host: c.Host, Schema: c.Schema, Login: c.Login,
+		Password: c.Password, Port: c.Port, Extra: c.Extra})
+	if err != nil {
+		return "", errWithheld(what, len(body))
+	}
+	return string(out), nil
+}
+
+func decodeVariable(req resolver.Request, body []byte) (string, error) {
+	what := fmt.Sprintf("%s %q", req.Kind, req.ID)
+	var v map[string]json.RawMessage
+	if err := strictDecode(body, &v); err != nil {
+		return "", errWithheld(what, len(body))
+	}
+	key, value := v["key"], v["value"]
+	if key == nil || value == nil || json.Unmarshal(key, new(string)) != nil {
+		return "", errWithheld(what, len(body))
+	}
+	if string(value) == "null" {
+		// Airflow's backend returns the value, None: not found.
+		return "", fmt.Errorf("%s: the Execution API holds it with a null value: %w", what, resolver.ErrNotFound)
+	}
+	var s string
+	if json.Unmarshal(value, &s) != nil {
+		return "", errWithheld(what, len(body))
+	}
+	return s, nil
+}
+
+// strictDecode decodes one JSON object and nothing after it.
+func strictDecode(body []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(body))
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if d.More() {
+		return errors.New("trailing data")
+	}
+	return nil
+}
+
+// correlationID is a random id per request, as the task SDK sends (a UUID
+// v7 there; any unique string serves the server's logs).
+func correlationID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// scrubURLError drops *url.Error's copy of the method and URL, which
+// the caller's message already names.
+func scrubURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
