@@ -170,8 +170,8 @@
 //   - token_path also works for github auth (Airflow reads it only for token).
 //   - A missing address (no url, no VAULT_ADDR) is a configuration error.
 //   - Vault's 403 on a login is a permission-denied error too.
-//   - A team lookup under a path of "" reads <team>/<id> (Airflow asks
-//     for /<team>/<id>, which Vault's router cleans to the same path).
+//   - A team lookup under a path of "" reads <team>/<id> directly
+//     (Airflow asks for /<team>/<id>, which Vault redirects there).
 package vault
 
 import (
@@ -523,8 +523,8 @@ func (b *Backend) teamPath(p *kit.Place, id, team string) (string, bool) {
 	}
 	if team != "" {
 		// Airflow's build_path(path, team): with a path of "", hvac asks
-		// for <mount>/data//<team>/<id>, which Vault's router answers as
-		// <team>/<id>.
+		// for <mount>/data//<team>/<id>, which Vault's router redirects
+		// (307) to <team>/<id>, and requests follows.
 		team += "/"
 	}
 	if !b.mountFromID {
