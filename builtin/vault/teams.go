@@ -16,8 +16,8 @@ import (
 //   - With [core] multi_team on and use_team_secrets_path true (its
 //     default), a connection or variable lookup for a team reads
 //     <path>/<team>/<id> under each of the kind's paths in turn, and only
-//     that: there is no fallback to <path>/<id> (give a second path for
-//     shared secrets). Configs have no team.
+//     that: there is no fallback to <path>/<id>, from any path of a
+//     list. Configs have no team.
 //   - global_secrets_path (deprecated) is appended as one more path to
 //     connections_path, variables_path and config_path, whatever
 //     multi_team says; a kind switched off (null) is then read from it

@@ -46,10 +46,13 @@
 // under each of the kind's paths in turn, as newest Airflow does (PR
 // #65493, then #70006): team_a's smtp_default is
 // secret/connections/team_a/smtp_default, and only that. There is no
-// fallback to <path>/<id>: a path list gives shared secrets a place of
-// their own (["connections", "shared"] reads connections/team_a/<id>,
-// then shared/team_a/<id>). With mount_point null the team goes after the
-// path in the id's mount (id airflow/x: airflow/connections/team_a/x).
+// fallback to a path without the team (PR #65493 had one; #70006 dropped
+// it): every path of a list gets the team's segment (["connections",
+// "shared"] reads connections/team_a/<id>, then shared/team_a/<id>), so a
+// secret every team reads is stored under each team's segment, or
+// use_team_secrets_path is false. With mount_point null the team goes
+// after the path in the id's mount (id airflow/x:
+// airflow/connections/team_a/x).
 // A lookup without a team, with multi_team off or use_team_secrets_path
 // false (or null) reads <path>/<id>; configs never have a team. A team
 // that cannot be one path segment (it holds "/", or is "." or "..") is
