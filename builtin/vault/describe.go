@@ -12,7 +12,8 @@ var _ resolver.Describer = (*Backend)(nil)
 
 // Describe names the API paths a lookup of req reads, in order ("GET
 // /v1/a, then GET /v1/b" with a paths list), or why none is read, for
-// resolver.Explain. req.Team is ignored, as Lookup ignores it.
+// resolver.Explain. A lookup for a team names the team's paths (multi_team
+// on); with use_team_secrets_path false it says the team is not read.
 func (b *Backend) Describe(req resolver.Request) string {
 	ps, ok := b.pathsFor(req.Kind)
 	if !ok {
@@ -21,14 +22,22 @@ func (b *Backend) Describe(req resolver.Request) string {
 	if !ps[0].On {
 		return kit.NoRequest("this kind's path is null")
 	}
+	team, ok := b.teamSegment(req)
+	if !ok {
+		return kit.NoRequest("team " + strconv.Quote(req.Team) + " cannot be a path segment")
+	}
 	var gets []string
 	for i := range ps {
-		if path, ok := b.path(&ps[i], req.ID); ok {
+		if path, ok := b.teamPath(&ps[i], req.ID, team); ok {
 			gets = append(gets, "GET /v1/"+path)
 		}
 	}
 	if len(gets) == 0 {
 		return kit.NoRequest(strconv.Quote(req.ID) + " cannot name a secret here")
 	}
-	return strings.Join(gets, ", then ")
+	out := strings.Join(gets, ", then ")
+	if req.Team != "" && b.multiTeam && b.noTeamPaths && req.Kind != resolver.KindConfig {
+		out += " (use_team_secrets_path is false: no team path)"
+	}
+	return out
 }

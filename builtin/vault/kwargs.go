@@ -64,6 +64,11 @@ func optionsFromKwargs(kw *config.Kwargs) (Options, settings, error) {
 	}
 	o.ConnectionsPaths, o.VariablesPaths, o.ConfigsPaths = lists[0], lists[1], lists[2]
 
+	// team paths: use_team_secrets_path, global_secrets_path (teams.go).
+	if err := teamKwargs(kw, &o); err != nil {
+		return o, s, err
+	}
+
 	mount, on, err := kw.OptString("mount_point", DefaultMountPoint)
 	if err != nil {
 		return o, s, err

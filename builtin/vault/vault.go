@@ -38,6 +38,33 @@
 // list are configuration errors naming the key. When every path misses,
 // the not-found error names each path read.
 //
+// # Teams
+//
+// With [core] multi_team on in the config file (Options.MultiTeam in Go)
+// and use_team_secrets_path true (its default), a connection or variable
+// lookup for a team (resolver.Request.Team) reads <path>/<team>/<id>
+// under each of the kind's paths in turn, as newest Airflow does (PR
+// #65493, then #70006): team_a's smtp_default is
+// secret/connections/team_a/smtp_default, and only that. There is no
+// fallback to a path without the team (PR #65493 had one; #70006 dropped
+// it): every path of a list gets the team's segment (["connections",
+// "shared"] reads connections/team_a/<id>, then shared/team_a/<id>), so a
+// secret every team reads is stored under each team's segment, or
+// use_team_secrets_path is false. With mount_point null the team goes
+// after the path in the id's mount (id airflow/x:
+// airflow/connections/team_a/x).
+// A lookup without a team, with multi_team off or use_team_secrets_path
+// false (or null) reads <path>/<id>; configs never have a team. A team
+// that cannot be one path segment (it holds "/", or is "." or "..") is
+// not found without a request.
+//
+// global_secrets_path, deprecated (a warning is logged, as Airflow warns),
+// is appended as one more, last path to connections_path, variables_path
+// and config_path, whatever multi_team says: {"global_secrets_path":
+// "shared"} reads connections/<id>, then shared/<id> (a team:
+// connections/<team>/<id>, then shared/<team>/<id>). A kind whose path is
+// null is then read from that path alone, as in Airflow.
+//
 // # Secrets
 //
 // A connection secret holding a non-empty conn_uri is that URI. Otherwise
@@ -55,6 +82,11 @@
 //	connections_path, variables_path, config_path
 //	    defaults connections, variables, config; null: that kind is off;
 //	    "": the id is the path; a list of paths: tried in order.
+//	use_team_secrets_path
+//	                   true (default): with multi_team on, a lookup for a
+//	                   team reads <path>/<team>/<id> (see Teams).
+//	global_secrets_path
+//	                   deprecated: one more, last path of every kind.
 //	mount_point        the KV mount (default secret); null or "": the
 //	                   id's first segment.
 //	kv_engine_version  1 or 2 (default 2).
@@ -141,6 +173,8 @@
 //   - token_path also works for github auth (Airflow reads it only for token).
 //   - A missing address (no url, no VAULT_ADDR) is a configuration error.
 //   - Vault's 403 on a login is a permission-denied error too.
+//   - A team lookup under a path of "" reads <team>/<id> directly
+//     (Airflow asks for /<team>/<id>, which Vault redirects there).
 package vault
 
 import (
@@ -193,7 +227,7 @@ func init() {
 			"airflow.contrib.secrets.hashicorp_vault." + className,
 		},
 		Doc:     "HashiCorp Vault's KV secrets engine, version 1 or 2 (Airflow's VaultBackend)",
-		Factory: open,
+		Factory: openTeams,
 	})
 }
 
@@ -240,6 +274,16 @@ type Options struct {
 	// LookupPattern; its Prefix and NoPrefix mean what they mean above.
 	ConnectionsPaths, VariablesPaths, ConfigsPaths []location.Location
 
+	// MultiTeam is Airflow's [core] multi_team: only then does a lookup
+	// for a team (resolver.Request.Team) read the team's paths (see Teams
+	// in the package doc). The registry's factory reads it from the
+	// config file.
+	MultiTeam bool
+	// NoTeamPaths is Airflow's use_team_secrets_path false: with
+	// MultiTeam, a lookup for a team reads the paths a lookup without a
+	// team reads.
+	NoTeamPaths bool
+
 	// Auth says how to authenticate; the zero Auth is token auth with
 	// VAULT_TOKEN.
 	Auth Auth
@@ -256,6 +300,7 @@ type Options struct {
 	Logger *slog.Logger
 
 	settings *settings // from backend_kwargs: applied to the default Config
+	warnings []string  // from backend_kwargs: logged to Logger by New
 }
 
 // Backend reads connections, variables and configs from Vault's KV engine.
@@ -274,6 +319,8 @@ type Backend struct {
 	paths       [3][]kit.Place
 	v2          bool
 	mountFromID bool
+	multiTeam   bool // [core] multi_team
+	noTeamPaths bool // use_team_secrets_path false
 	timeout     time.Duration
 	ownConfig   *api.Config // closed (idle connections) by Close when New made it
 }
@@ -312,7 +359,7 @@ func newBackend(o Options, getenv func(string) string) (*Backend, error) {
 		return nil, fmt.Errorf("%w: %s: the version is not supported: %d; it should be one of [1, 2]", config.ErrInvalid, Name, o.KVVersion)
 	}
 	cfg := o.Config
-	b := &Backend{v2: o.KVVersion == 2, mountFromID: o.MountFromID, timeout: o.Timeout}
+	b := &Backend{v2: o.KVVersion == 2, mountFromID: o.MountFromID, timeout: o.Timeout, multiTeam: o.MultiTeam, noTeamPaths: o.NoTeamPaths}
 	if cfg == nil {
 		if o.Address == "" && getenv("VAULT_ADDR") == "" {
 			return nil, fmt.Errorf("%w: %s: no Vault address: set url (or VAULT_ADDR)", config.ErrInvalid, Name)
@@ -375,6 +422,9 @@ func newBackend(o Options, getenv func(string) string) (*Backend, error) {
 	}
 	if b.paths, err = compilePaths(&o, b.places, mount, b.v2); err != nil {
 		return nil, err
+	}
+	for _, w := range o.warnings {
+		b.sess.logger.Warn(w, "backend", Name)
 	}
 	return b, nil
 }
@@ -463,23 +513,34 @@ func placeOnMount(path, mount string, v2, fromID bool) string {
 	return mount + "/" + path
 }
 
-// path returns the API path (without /v1/) of id, or false when id cannot
-// name a secret (the lookup is then not found without a request).
-func (b *Backend) path(p *kit.Place, id string) (string, bool) {
+// path returns the API path (without /v1/) of id under p, or false when
+// id cannot name a secret (the lookup is then not found without a
+// request).
+func (b *Backend) path(p *kit.Place, id string) (string, bool) { return b.teamPath(p, id, "") }
+
+// teamPath is path with team (a path segment, see teamSegment; "" for
+// none) between p's path and the id.
+func (b *Backend) teamPath(p *kit.Place, id, team string) (string, bool) {
 	if !p.Match(id) || hasDotSegment(id) {
 		return "", false
 	}
+	if team != "" {
+		// Airflow's build_path(path, team): with a path of "", hvac asks
+		// for <mount>/data//<team>/<id>, which Vault's router redirects
+		// (307) to <team>/<id>, and requests follows.
+		team += "/"
+	}
 	if !b.mountFromID {
-		return p.Prefix + id, true
+		return p.Prefix + team + id, true
 	}
 	mount, key, ok := strings.Cut(id, "/")
 	if !ok || mount == "" || key == "" {
 		return "", false
 	}
 	if b.v2 {
-		return mount + "/data/" + p.Prefix + key, true
+		return mount + "/data/" + p.Prefix + team + key, true
 	}
-	return mount + "/" + p.Prefix + key, true
+	return mount + "/" + p.Prefix + team + key, true
 }
 
 // hasDotSegment reports whether id has a "." or ".." path segment, which
@@ -504,15 +565,16 @@ var (
 
 // Lookup returns the value req asks for: a variable's or config's key
 // value, or a connection as a string (see connectionValue). Another kind
-// is not found. req.Team is ignored: secrets are not scoped by team.
+// is not found. With multi_team on, a connection or variable lookup for
+// req.Team reads the team's paths (see Teams in the package doc).
 func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
 	switch req.Kind {
 	case resolver.KindConnection:
-		return b.connectionValue(ctx, req.ID)
+		return b.connectionValue(ctx, req)
 	case resolver.KindVariable:
-		return b.value(ctx, b.paths[1], req.ID)
+		return b.value(ctx, b.paths[1], req)
 	case resolver.KindConfig:
-		return b.value(ctx, b.paths[2], req.ID)
+		return b.value(ctx, b.paths[2], req)
 	}
 	return "", fmt.Errorf("%s: %w", Name, kit.NotServed(req.Kind))
 }
@@ -524,12 +586,11 @@ func (b *Backend) Connection(ctx context.Context, req resolver.Request) (connect
 	if req.Kind != resolver.KindConnection && req.Kind != 0 {
 		return connection.Connection{}, fmt.Errorf("%s: Connection of a %s request: %w", Name, req.Kind, resolver.ErrNotFound)
 	}
-	connID := req.ID
-	data, path, err := b.data(ctx, b.paths[0], connID)
+	data, path, err := b.data(ctx, b.paths[0], req)
 	if err != nil {
 		return connection.Connection{}, err
 	}
-	c, err := connectionFromData(connID, data)
+	c, err := connectionFromData(req.ID, data)
 	if err != nil {
 		return connection.Connection{}, fmt.Errorf("%s: secret %q: %w", Name, path, err)
 	}
@@ -540,25 +601,25 @@ func (b *Backend) Connection(ctx context.Context, req resolver.Request) (connect
 // the URI of the connection its fields make (Airflow's get_uri, which is
 // how Airflow caches one: the description is dropped and conn_type is
 // normalised when the URI is parsed). Connection returns the exact value.
-func (b *Backend) connectionValue(ctx context.Context, connID string) (string, error) {
-	data, path, err := b.data(ctx, b.paths[0], connID)
+func (b *Backend) connectionValue(ctx context.Context, req resolver.Request) (string, error) {
+	data, path, err := b.data(ctx, b.paths[0], req)
 	if err != nil {
 		return "", err
 	}
 	if uri := data.Get("conn_uri"); uri.Type == gjson.String && uri.Str != "" {
 		return strings.Clone(uri.Str), nil
 	}
-	c, err := connectionFromData(connID, data)
+	c, err := connectionFromData(req.ID, data)
 	if err != nil {
 		return "", fmt.Errorf("%s: secret %q: %w", Name, path, err)
 	}
 	return c.URI(), nil
 }
 
-// value returns the key value of secret <path>/id, the path being
+// value returns the key value of secret <path>/req.ID, the path being
 // variables_path or config_path (the first that holds it).
-func (b *Backend) value(ctx context.Context, ps []kit.Place, id string) (string, error) {
-	data, path, err := b.data(ctx, ps, id)
+func (b *Backend) value(ctx context.Context, ps []kit.Place, req resolver.Request) (string, error) {
+	data, path, err := b.data(ctx, ps, req)
 	if err != nil {
 		return "", err
 	}
@@ -588,22 +649,28 @@ func (b *Backend) withTimeout(ctx context.Context) (context.Context, context.Can
 	return context.WithCancel(ctx)
 }
 
-// data reads the secret of id under each of ps in turn and returns the
-// data object (KV v1: data; v2: data.data) of the first found, and the API
-// path read. A miss (not found) goes on to the next place; any other
-// error ends the lookup. The timeout bounds the whole of it.
-func (b *Backend) data(ctx context.Context, ps []kit.Place, id string) (gjson.Result, string, error) {
+// data reads the secret of req.ID under each of ps in turn (under the
+// team's segment of each, see teamSegment) and returns the data object
+// (KV v1: data; v2: data.data) of the first found, and the API path read.
+// A miss (not found) goes on to the next place; any other error ends the
+// lookup. The timeout bounds the whole of it.
+func (b *Backend) data(ctx context.Context, ps []kit.Place, req resolver.Request) (gjson.Result, string, error) {
 	if err := ctx.Err(); err != nil {
 		return gjson.Result{}, "", err
 	}
+	id := req.ID
+	team, ok := b.teamSegment(req)
+	if !ok {
+		return gjson.Result{}, "", errBadTeam(req.Team)
+	}
 	if len(ps) == 1 {
-		return b.dataAt(ctx, &ps[0], id)
+		return b.dataAt(ctx, &ps[0], id, team)
 	}
 	ctx, cancel := b.withTimeout(ctx)
 	defer cancel()
 	var tried []string
 	for i := range ps {
-		data, path, err := b.dataAt(ctx, &ps[i], id)
+		data, path, err := b.dataAt(ctx, &ps[i], id, team)
 		if err == nil || !errors.Is(err, resolver.ErrNotFound) {
 			return data, path, err
 		}
@@ -617,12 +684,12 @@ func (b *Backend) data(ctx context.Context, ps []kit.Place, id string) (gjson.Re
 	return gjson.Result{}, "", fmt.Errorf("%s: no secret at %s: %w", Name, strings.Join(tried, ", "), resolver.ErrNotFound)
 }
 
-// dataAt reads the secret of id under p (see data).
-func (b *Backend) dataAt(ctx context.Context, p *kit.Place, id string) (gjson.Result, string, error) {
+// dataAt reads the secret of id under p and team (see data).
+func (b *Backend) dataAt(ctx context.Context, p *kit.Place, id, team string) (gjson.Result, string, error) {
 	if err := ctx.Err(); err != nil {
 		return gjson.Result{}, "", err
 	}
-	path, ok := b.path(p, id)
+	path, ok := b.teamPath(p, id, team)
 	if !ok {
 		return gjson.Result{}, "", resolver.ErrNotFound
 	}
