@@ -453,7 +453,7 @@ func TestKwargsAndConfig(t *testing.T) {
 		{name: "URL without a trailing slash", cfg: "[core]\nexecution_api_server_url = https://api.example:8443/execution\n", kwargs: `{}`,
 			wantDescribe: "GET https://api.example:8443/execution/variables/k"},
 		{name: "timeout", kwargs: `{"timeout": 2.5}`, wantDescribe: "GET http://localhost:8080/execution/variables/k"},
-		{name: "unknown kwarg", kwargs: `{"timeotu": 3}`, wantErr: "unknown backend_kwargs key(s): timeotu (did you mean timeout for timeotu?)"},
+		{name: "unknown kwarg", kwargs: `{"timeotu": 3}`, wantErr: `unknown backend_kwargs key(s): timeotu (did you mean "timeout"?)`},
 		{name: "unknown kwarg without a near one", kwargs: `{"token": "x"}`, wantErr: "unknown backend_kwargs key(s): token"},
 		{name: "bad timeout", kwargs: `{"timeout": -1}`, wantErr: `backend_kwargs key "timeout" must be a number of seconds between 0 (no timeout) and 86400`},
 		{name: "ftp URL", cfg: "[core]\nexecution_api_server_url = ftp://h/execution/\n", kwargs: `{}`,

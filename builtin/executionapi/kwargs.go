@@ -8,14 +8,10 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver"
-	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // TimeoutKey is the kwarg bounding a lookup, retries included.
 const TimeoutKey = "timeout"
-
-// knownKwargs are the backend_kwargs the factory reads, for "did you mean".
-var knownKwargs = []string{TimeoutKey}
 
 // factory builds the backend from [core] execution_api_server_url, the
 // token variables and backend_kwargs. No token is an error matching
@@ -25,7 +21,7 @@ func factory(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkKwargs(env.Kwargs); err != nil {
+	if err := env.Kwargs.CheckUnused(Name); err != nil {
 		return nil, err
 	}
 	o := Options{Timeout: timeout, Logger: env.Logger}
@@ -43,25 +39,4 @@ func factory(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 		return nil, err
 	}
 	return New(o)
-}
-
-// checkKwargs refuses unknown backend_kwargs, with a "did you mean" hint.
-func checkKwargs(kw *config.Kwargs) error {
-	err := kw.CheckUnused(Name)
-	if err == nil {
-		return nil
-	}
-	var hints []string
-	for _, k := range kw.Keys() {
-		if k == TimeoutKey {
-			continue
-		}
-		if h := config.Closest(k, knownKwargs); h != "" {
-			hints = append(hints, fmt.Sprintf("%s for %s", h, k))
-		}
-	}
-	if len(hints) > 0 {
-		return fmt.Errorf("%w (did you mean %s?)", err, strings.Join(hints, ", "))
-	}
-	return err
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 
 	"golang.org/x/oauth2/google"
@@ -92,33 +91,9 @@ func parseKwargs(kw *config.Kwargs) (settings, error) {
 		return s, fmt.Errorf("%w: backend_kwargs keys %s are mutually exclusive: give one", config.ErrInvalid, strings.Join(given, ", "))
 	}
 	if err := kw.CheckUnused(Name); err != nil {
-		return s, withHints(err, kw)
+		return s, err
 	}
 	return s, nil
-}
-
-// knownKeys are every backend_kwargs key the backend reads.
-var knownKeys = []string{
-	"connections_prefix", "variables_prefix", "config_prefix", "sep", "project_id", "endpoint",
-	"gcp_scopes", "impersonation_chain", "gcp_key_path", "gcp_keyfile_dict", "gcp_credential_config_file",
-}
-
-// withHints adds a "did you mean" to CheckUnused's error for each unknown
-// key near a known one (config.Closest).
-func withHints(err error, kw *config.Kwargs) error {
-	var hints []string
-	for _, k := range kw.Keys() {
-		if slices.Contains(knownKeys, k) {
-			continue
-		}
-		if h := config.Closest(k, knownKeys); h != "" {
-			hints = append(hints, fmt.Sprintf("%s: did you mean %s?", k, h))
-		}
-	}
-	if len(hints) == 0 {
-		return err
-	}
-	return fmt.Errorf("%w (%s)", err, strings.Join(hints, "; "))
 }
 
 // stringList reads a key holding a string or a list of strings. With

@@ -40,7 +40,7 @@ func TestKwargsErrors(t *testing.T) {
 	}{
 		{name: "unknown key", kw: map[string]any{"region": "eu", "secret_lookup": planted}, want: []string{"unknown backend_kwargs key(s): region, secret_lookup"}},
 		{name: "misspelt key: did you mean", kw: map[string]any{"conections_prefix": "x", "projectid": "p"},
-			want: []string{"unknown backend_kwargs key(s): conections_prefix, projectid", "conections_prefix: did you mean connections_prefix?", "projectid: did you mean project_id?"}},
+			want: []string{`unknown backend_kwargs key(s): conections_prefix (did you mean "connections_prefix"?), projectid (did you mean "project_id"?)`}},
 		{name: "sep null", kw: map[string]any{"sep": nil}, want: []string{`"sep" must be a string`}},
 		{name: "sep not a string", kw: map[string]any{"sep": 1}, want: []string{`"sep" must be a string`}},
 		{name: "prefix with a colon", kw: map[string]any{"connections_prefix": "not:valid", "sep": ":"}, want: []string{`connections_prefix "not:valid" + sep ":" must match ^[a-zA-Z0-9-_]*$`}},

@@ -101,11 +101,11 @@
 //	                   included (default 30; 0: only the caller's context).
 //	allow_redirects    false: do not follow a redirect.
 //	auth_type          token (default), approle, userpass, ldap, kubernetes,
-//	                   jwt, github, cert or aws_iam (aws_iam only with
-//	                   package builtin/vault/vaultaws linked; without it a
-//	                   configuration error names the import). Airflow's
-//	                   azure, gcp and radius are configuration errors that
-//	                   say they are not supported.
+//	                   jwt, github, cert, radius, aws_iam, azure or gcp.
+//	                   aws_iam, azure and gcp need packages
+//	                   builtin/vault/vaultaws, vaultazure and vaultgcp
+//	                   linked; without one a configuration error names the
+//	                   import and the build tag that left it out.
 //	auth_mount_point   the auth method's mount (default: the type's name).
 //	token, token_path  token and github auth; token auth falls back on
 //	                   $VAULT_TOKEN.
@@ -125,11 +125,20 @@
 //	                   GetCallerIdentity request, as hvac's iam_login,
 //	                   made by package vaultaws.
 //
-// Airflow's kwargs of the unsupported auth types (gcp_key_path,
-// gcp_keyfile_dict, gcp_scopes, azure_tenant_id, azure_resource,
-// radius_host, radius_secret, radius_port) are accepted and ignored with
-// other auth types, as in Airflow; any other key is a configuration error
-// that names it. The client also reads Vault's usual
+//	azure_tenant_id, azure_resource, key_id, secret_id, role_id
+//	                   azure: an Entra token for azure_resource from the
+//	                   tenant (client secret key_id/secret_id, else
+//	                   DefaultAzureCredential), logged in as role role_id.
+//	gcp_key_path, gcp_keyfile_dict, gcp_scopes, gcp_role_type, role_id
+//	                   gcp: iam (IAM signJwt, as Airflow) or gce (the
+//	                   metadata server's identity token), role role_id.
+//	username, password (radius_host, radius_secret, radius_port)
+//	                   radius: a login; the server kwargs Airflow uses to
+//	                   reconfigure Vault are ignored with a warning.
+//
+// Another auth type's kwargs are accepted whatever their values and
+// ignored, as in Airflow; any other key is a configuration error that
+// names it, with a "did you mean". The client also reads Vault's usual
 // environment (VAULT_ADDR, VAULT_CACERT, VAULT_CLIENT_CERT,
 // VAULT_SKIP_VERIFY, VAULT_NAMESPACE, VAULT_MAX_RETRIES, ...); kwargs win.
 //

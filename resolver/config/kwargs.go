@@ -221,11 +221,12 @@ func (k *Kwargs) Decode(key string, dst any) (bool, error) {
 }
 
 // CheckUnused returns an ErrInvalid error naming every key no getter read, or
-// nil. A backend calls it at the end of its constructor.
+// nil. A backend calls it at the end of its constructor. Each unknown key
+// near one a getter asked for (see [Closest]) gets a "did you mean".
 func (k *Kwargs) CheckUnused(backend string) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	var unknown []string
+	var unknown, asked []string
 	for key := range k.raw {
 		if !k.used[key] {
 			unknown = append(unknown, key)
@@ -234,7 +235,16 @@ func (k *Kwargs) CheckUnused(backend string) error {
 	if len(unknown) == 0 {
 		return nil
 	}
+	for key := range k.used {
+		asked = append(asked, key)
+	}
+	sort.Strings(asked) // ties go to the first in order, whatever the map's
 	sort.Strings(unknown)
+	for i, key := range unknown {
+		if hint := Closest(key, asked); hint != "" {
+			unknown[i] = fmt.Sprintf("%s (did you mean %q?)", key, hint)
+		}
+	}
 	return fmt.Errorf("%w: backend %s: unknown backend_kwargs key(s): %s", ErrInvalid, backend, strings.Join(unknown, ", "))
 }
 

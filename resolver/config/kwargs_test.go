@@ -112,6 +112,15 @@ func TestKwargsCheckUnusedAndSet(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalid)
 	assert.EqualError(t, err, "configuration error: backend mybackend: unknown backend_kwargs key(s): typo_one, typo_two")
 
+	// A key near one the backend asked for (read or not) gets a hint.
+	k2, err := ParseKwargs([]byte(`{"conections_path": "x", "variables_pth": null, "zzz": 1}`))
+	require.NoError(t, err)
+	_, _ = k2.String("connections_path", "")
+	_, _, _ = k2.OptString("variables_path", "")
+	_, _ = k2.String("mount_point", "")
+	assert.EqualError(t, k2.CheckUnused("vault"), `configuration error: backend vault: unknown backend_kwargs key(s): `+
+		`conections_path (did you mean "connections_path"?), variables_pth (did you mean "variables_path"?), zzz`)
+
 	assert.JSONEq(t, `{"known": "a", "typo_one": 1, "typo_two": 2}`, string(k.JSON()))
 	k.Set("known", "b")
 	v, _ := k.String("known", "")
