@@ -24,6 +24,10 @@ func (a *app) explain(ctx context.Context, r *resolver.Resolver, req resolver.Re
 	switch {
 	case x.AnsweredBy != "":
 		head += "found in " + x.AnsweredBy
+	case errors.Is(x.Err, resolver.ErrAccessDenied):
+		head += "access denied (the search stopped there)"
+	case x.Err != nil && !errors.Is(x.Err, resolver.ErrNotFound):
+		head += "failed (" + resolver.Code(x.Err).String() + "; the search stopped there)"
 	default:
 		head += "not found"
 	}

@@ -16,18 +16,21 @@ import (
 )
 
 // teamHelp is the --team flag's usage, on connections get and variables get.
-const teamHelp = "the Airflow team the lookup is for (needs [core] multi_team = True): the environment tier reads AIRFLOW_CONN__<TEAM>___<ID> / AIRFLOW_VAR__<TEAM>___<KEY> first; other tiers ignore it"
+const teamHelp = "the Airflow team the lookup is for (needs [core] multi_team = True): each tier reads the team's name first (env: AIRFLOW_CONN__<TEAM>___<ID> / AIRFLOW_VAR__<TEAM>___<KEY>; --explain shows what each asks)"
 
 // teamLong is the --team paragraph of the get commands' help.
 const teamLong = `
 
 With --team NAME (a team name as Airflow accepts it: 3-50 letters, digits,
 '-' or '_', never two '_' in a row), the lookup is that team's: with
-[core] multi_team = True the environment tier reads
-AIRFLOW_CONN__<NAME upper-cased>___<ID> (AIRFLOW_VAR__<NAME>___<KEY>) first,
-then the global name; other tiers do not scope by team yet and look up the
-id as without --team. Without multi_team, --team is a usage error (exit 2):
-Airflow has no teams then.`
+[core] multi_team = True every tier reads as newest Airflow does for a team:
+the environment AIRFLOW_CONN__<NAME upper-cased>___<ID>
+(AIRFLOW_VAR__<NAME>___<KEY>) then the global name; the metastore rows of
+the team or of none; AWS, GCP and Azure <prefix><sep><NAME>--<ID> then the
+global name; Vault <path>/<NAME>/<ID> only; Kubernetes secrets labelled
+with the team, then unlabelled ones; the Execution API the token's team.
+--explain shows what each tier asks. Without multi_team, --team is a usage
+error (exit 2): Airflow has no teams then.`
 
 // team checks the --team flag: "" when not given; else a name Airflow
 // accepts, and [core] multi_team on in the config the lookup reads

@@ -212,6 +212,12 @@ func TestWorkerExecutionAPI(t *testing.T) {
 	assert.Contains(t, r.stderr, "then environment, then execution API ([core] execution_api_server_url, env AIRFLOW__CORE__EXECUTION_API_SERVER_URL)")
 	assert.Contains(t, r.stdout+r.stderr, "GET "+f.URL+"connections/X")
 
+	// --explain of a refused lookup says so, not "not found".
+	r = runCLI(t, nil, "--worker", "connections", "get", "Y", "--explain")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stdout, `connection "Y": access denied (the search stopped there)`)
+	assert.NotContains(t, r.stdout, `"Y": not found`)
+
 	// A token the server refuses is access denied too.
 	t.Setenv("SECRETPATH_EXECUTION_API_TOKEN", "eyJ.other.sig")
 	r = runCLI(t, nil, "--worker", "variables", "get", "anything", "--default", "d")
