@@ -139,6 +139,17 @@ func optionsFromKwargs(kw *config.Kwargs) (Options, settings, error) {
 	if err := s.decode(kw); err != nil {
 		return o, s, err
 	}
+	// hvac's Adapter options Airflow forwards with hvac.Client(**kwargs):
+	// they change nothing a lookup does here, so they are accepted and
+	// named in a warning (Vault's Go client always sends X-Vault-Request).
+	for _, key := range []string{"strict_http", "request_header", "ignore_exceptions"} {
+		if kw.Has(key) {
+			if _, err := kw.Decode(key, new(any)); err != nil {
+				return o, s, err
+			}
+			o.warnings = append(o.warnings, fmt.Sprintf("%s: backend_kwargs key %s (an hvac adapter option) is accepted and ignored: it changes nothing for these lookups", Name, key))
+		}
+	}
 	for _, key := range []string{"session", "adapter"} {
 		if kw.Has(key) {
 			_, _ = kw.Decode(key, new(any)) // marks the key used; the error is ours

@@ -442,3 +442,23 @@ func TestTeamThroughResolver(t *testing.T) {
 	assert.Equal(t, []string{"secret/data/variables/team_a/k", "secret/data/variables/team-b/k", "secret/data/variables/k"}, f.reads(),
 		"the second team_a lookup is served from the cache")
 }
+
+// TestHvacAdapterOptionsIgnored: the hvac adapter options Airflow forwards
+// (strict_http, request_header, ignore_exceptions) are accepted with a
+// warning naming each, not refused as unknown keys.
+func TestHvacAdapterOptionsIgnored(t *testing.T) {
+	f := newFake(t)
+	f.Put("secret", "variables/k", map[string]any{"value": "v"})
+	for _, key := range []string{"strict_http", "request_header", "ignore_exceptions"} {
+		t.Run(key, func(t *testing.T) {
+			log := &logCapture{}
+			b, err := openConfig(t, f.kwargs(map[string]any{key: true}), "", nil, log)
+			require.NoError(t, err)
+			assert.Contains(t, log.String(), "level=WARN")
+			assert.Contains(t, log.String(), "backend_kwargs key "+key+" (an hvac adapter option) is accepted and ignored")
+			got, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "k"})
+			require.NoError(t, err)
+			assert.Equal(t, "v", got)
+		})
+	}
+}
