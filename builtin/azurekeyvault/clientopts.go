@@ -178,9 +178,9 @@ func parseClientOpts(kw *config.Kwargs) (clientOpts, error) {
 		return clientOpts{}, err
 	}
 	for _, k := range sortedKeys(ignoredKeys) {
+		var v any
+		_, _ = kw.Decode(k, &v) // any JSON value; asked even when absent, so "did you mean" can name it
 		if kw.Has(k) {
-			var v any
-			_, _ = kw.Decode(k, &v) // any JSON value: marks it read
 			c.ignored = append(c.ignored, k)
 		}
 	}
