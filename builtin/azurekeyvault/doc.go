@@ -93,13 +93,27 @@
 //	    bounds one lookup, token acquisition and retries included (default
 //	    10; 0: no bound but the caller's context).
 //
-// The azure-core client options Airflow passes on to SecretClient are
-// mapped onto azcore's options of the vault's client (the credential gets
-// none of them, as in Airflow):
+// Airflow passes every other keyword to SecretClient(vault_url, credential,
+// **kwargs): azure-core's pipeline and transport options. Each is mapped
+// onto azcore's options of the vault's client (the credential gets none of
+// them, as in Airflow), ignored with a warning, or refused with the reason:
 //
 //	retry_total
-//	    0 to 100 retries (RetryOptions.MaxRetries; 0: none). Default: the
-//	    SDK's 3 (azure-core's is 10).
+//	    0 to 100 retries (RetryOptions.MaxRetries; 0: none). Default 10,
+//	    azure-core's.
+//	retry_connect, retry_read, retry_status
+//	    0 to 100 each, default 3: azure-core's per-class caps, kept per
+//	    vault operation. A try that got no connection (dial, proxy or TLS
+//	    handshake failed) takes one from retry_connect; one that got a
+//	    connection and no answer (reset, read_timeout) from retry_read; a
+//	    retried answer from retry_status. Retrying stops when any count,
+//	    retry_total included, is spent: with the defaults a vault answering
+//	    500 is asked 4 times, whatever retry_total.
+//	retry_on_status_codes
+//	    a list of statuses retried besides azure-core's own (408, 429, 500,
+//	    502, 503, 504, and 506 to 998); as in azure-core, any answer of 400
+//	    or more that carries Retry-After is retried too, and one below 400
+//	    never.
 //	retry_backoff_factor, retry_backoff_max
 //	    seconds (RetryOptions.RetryDelay, MaxRetryDelay; 0: no delay).
 //	    azcore waits about factor*(2^n-1), jittered, where azure-core waits
@@ -107,6 +121,13 @@
 //	retry_mode
 //	    "exponential" (default) or "fixed" (any case): fixed caps every
 //	    delay at the first.
+//	timeout
+//	    seconds above 0: azure-core's total time for one vault operation,
+//	    its retries included (default 7 days). Here it is a deadline on the
+//	    operation, so it also cuts a try in flight (azure-core checks it
+//	    between tries, bounding connection_timeout by what is left). The
+//	    lookup's own bound, timeout_seconds, still applies; a timeout
+//	    longer than it is accepted with a warning.
 //	connection_timeout
 //	    seconds bounding the connect and the TLS handshake.
 //	read_timeout
@@ -115,29 +136,64 @@
 //	    {"http": URL, "https": URL, "all": URL} as requests takes it (a URL
 //	    without a scheme is http://; http, https, socks5, socks5h); a scheme
 //	    not given falls back to HTTP_PROXY / HTTPS_PROXY / NO_PROXY.
+//	use_env_settings
+//	    default true; false: no proxy from the environment (requests'
+//	    trust_env). The environment is read when the backend is built.
+//	connection_cert
+//	    the TLS client certificate of the vault's connections, as requests'
+//	    cert=: the path of one PEM file holding the certificate and its key,
+//	    or a pair [certificate path, key path]. Loaded when the backend is
+//	    built.
+//	permit_redirects, redirect_max, redirect_remove_headers,
+//	redirect_on_status_codes
+//	    azure-core's RedirectPolicy on the vault's http.Client: redirects
+//	    followed (default true), at most redirect_max of them (default 30),
+//	    the listed headers dropped from each redirected request, and the
+//	    listed statuses followed besides 300, 301, 302, 303, 307 and 308.
+//	block_headers_list
+//	    the headers dropped when a redirect leads to another host (default
+//	    Authorization and x-ms-authorization-auxiliary; Go's client drops
+//	    Authorization there in any case).
 //	headers
 //	    an object of header names to strings, set on every vault request
 //	    (not Authorization).
-//	user_agent
-//	    put before the SDK's User-Agent, as azure-core does.
+//	user_agent, user_agent_overwrite, user_agent_use_env
+//	    as azure-core's UserAgentPolicy after its HeadersPolicy: a
+//	    User-Agent given in headers is kept unless user_agent_overwrite is
+//	    true; otherwise the User-Agent is user_agent, the SDK's own, and,
+//	    unless user_agent_use_env is false, the environment's
+//	    AZURE_HTTP_USER_AGENT, joined by spaces.
+//	request_id, auto_request_id
+//	    azure-core's RequestIdPolicy: x-ms-client-request-id is a new UUID
+//	    for each vault operation (auto_request_id, default true), request_id
+//	    on every request when given, none when request_id is null or
+//	    auto_request_id false; a value headers gives wins.
 //	logging_enable
 //	    accepted and ignored with a warning: it would log response bodies,
 //	    i.e. secret values.
+//	connection_data_block_size, response_encoding, network_span_namer,
+//	tracing_attributes, session_owner, disable_cleanup
+//	    accepted (any value) and ignored with a warning saying why: they
+//	    mean nothing for a Go lookup (no chunked reads, no text decoding
+//	    but JSON's, no tracing spans, no requests session), and the vault's
+//	    token is never sent to another host.
+//	transport, policies, per_call_policies, per_retry_policies, session,
+//	raw_request_hook, raw_response_hook, logger, and every *_policy
+//	    refused: each is a Python object in Airflow, which no JSON value can
+//	    give.
 //
 // Bad types or values are configuration errors naming the key, never its
-// value.
+// value. Lists may also be given as a string holding a JSON list (as
+// AIRFLOW__SECRETS__BACKEND_KWARG__<KEY> gives them).
 //
 // Without client_secret or managed_identity_client_id, the credential is
 // azidentity's DefaultAzureCredential: environment (AZURE_TENANT_ID,
 // AZURE_CLIENT_ID, AZURE_CLIENT_SECRET or a certificate), workload
 // identity, managed identity, then the Azure CLI, Azure Developer CLI and
 // Azure PowerShell; AZURE_TOKEN_CREDENTIALS selects one of them or "prod"
-// / "dev". AZURE_AUTHORITY_HOST selects a sovereign cloud's authority. The
-// SDK retries 408, 429 (honouring Retry-After) and 5xx answers. Any other
-// key is a configuration error that names it, with a "did you mean" hint
-// when it is two edits or fewer from a known key (azure-core keywords not
-// listed above, such as retry_on_status_codes or user_agent_overwrite,
-// included).
+// / "dev". AZURE_AUTHORITY_HOST selects a sovereign cloud's authority. Any
+// other key is a configuration error that names it, with a "did you mean"
+// hint when it is two edits or fewer from a known key.
 //
 // # Errors
 //
@@ -165,5 +221,6 @@
 //     under azure-core, trusts the bundle alone).
 //   - logging_enable is ignored (with a warning); retry delays follow
 //     azcore's curve; read_timeout bounds the wait for headers, not each
-//     read of the body.
+//     read of the body; timeout is a deadline that also cuts a try in
+//     flight.
 package azurekeyvault

@@ -172,6 +172,7 @@ func (s *settings) transport(vault bool) (*http.Client, error) {
 	}
 	if vault {
 		s.client.applyTransport(tr)
+		return s.client.redirects.httpClient(tr), nil
 	}
 	return &http.Client{Transport: tr}, nil
 }
@@ -283,18 +284,24 @@ func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 	// The vault's client alone gets the azure-core client options, as
 	// SecretClient(**kwargs) does in Airflow.
 	vco := co
-	if vco.Transport == nil || s.client.needsTransport() {
-		vclient, err := s.transport(true)
-		if err != nil {
-			return nil, err
-		}
-		if vclient != nil {
-			vco.Transport = vclient
-		}
+	vclient, err := s.transport(true)
+	if err != nil {
+		return nil, err
+	}
+	if vclient != nil {
+		vco.Transport = vclient
 	}
 	vco.Retry = s.client.retry
-	vco.PerCallPolicies = s.client.policies()
+	vco.PerCallPolicies, vco.PerRetryPolicies = s.client.policies()
 	s.client.warn(env.Logger)
+	lookup := s.timeout
+	if lookup == 0 {
+		lookup = DefaultTimeout
+	}
+	if b := s.client.budget; b > 0 && lookup > 0 && b > lookup && env.Logger != nil {
+		env.Logger.Warn("backend_kwargs key timeout is longer than the lookup's bound, timeout_seconds (default 10), which ends the lookup first",
+			"backend", Name, "timeout", b.String(), "timeout_seconds", lookup.String())
+	}
 	sco := azsecrets.ClientOptions{ClientOptions: vco, DisableChallengeResourceVerification: !s.verifyChallenge}
 	sco.APIVersion = s.apiVersion
 	b, err := New(Options{

@@ -3,6 +3,7 @@ package azurekeyvault_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -27,8 +28,9 @@ func TestKwargsErrors(t *testing.T) {
 		want []string
 	}{
 		{name: "unknown keys", kw: map[string]any{"bogus": 1, "retry_totl": 3}, want: []string{"bogus", "retry_totl: did you mean retry_total?"}},
-		{name: "misspelt keys", kw: map[string]any{"conection_timeout": 3, "vault_ulr": "x", "user_agent_overwrite": true},
-			want: []string{"conection_timeout: did you mean connection_timeout?", "vault_ulr: did you mean vault_url?", "user_agent_overwrite"}},
+		{name: "misspelt keys", kw: map[string]any{"conection_timeout": 3, "vault_ulr": "x", "retry_on_status_code": []int{520}, "permit_redirect": false},
+			want: []string{"conection_timeout: did you mean connection_timeout?", "vault_ulr: did you mean vault_url?",
+				"retry_on_status_code: did you mean retry_on_status_codes?", "permit_redirect: did you mean permit_redirects?"}},
 		{name: "retry_total not an integer", kw: map[string]any{"retry_total": "many"}, want: []string{"retry_total", "integer"}},
 		{name: "retry_total negative", kw: map[string]any{"retry_total": -1}, want: []string{"retry_total", "0 to 100"}},
 		{name: "retry_backoff_factor not a number", kw: map[string]any{"retry_backoff_factor": []int{1}}, want: []string{"retry_backoff_factor", "number"}},
@@ -72,6 +74,35 @@ func TestKwargsErrors(t *testing.T) {
 		{name: "CA bundle without a certificate", kw: map[string]any{"connection_verify": notPEM}, want: []string{"connection_verify", "no PEM certificate"}},
 		{name: "api_version not a string", kw: map[string]any{"api_version": 7.4}, want: []string{"api_version"}},
 		{name: "sep not a string", kw: map[string]any{"sep": 1}, want: []string{"sep"}},
+		{name: "retry_connect negative", kw: map[string]any{"retry_connect": -1}, want: []string{"retry_connect", "0 to 100"}},
+		{name: "retry_read not an integer", kw: map[string]any{"retry_read": 1.5}, want: []string{"retry_read", "integer"}},
+		{name: "retry_status too large", kw: map[string]any{"retry_status": 1000}, want: []string{"retry_status", "0 to 100"}},
+		{name: "retry_on_status_codes not a list", kw: map[string]any{"retry_on_status_codes": 520}, want: []string{"retry_on_status_codes", "list of HTTP status codes"}},
+		{name: "retry_on_status_codes out of range", kw: map[string]any{"retry_on_status_codes": []int{42}}, want: []string{"retry_on_status_codes", "42", "100 to 999"}},
+		{name: "timeout zero", kw: map[string]any{"timeout": 0}, want: []string{`"timeout"`, "above 0"}},
+		{name: "timeout not a number", kw: map[string]any{"timeout": "week"}, want: []string{`"timeout"`, "number"}},
+		{name: "permit_redirects not a boolean", kw: map[string]any{"permit_redirects": "sometimes"}, want: []string{"permit_redirects", "boolean"}},
+		{name: "redirect_max negative", kw: map[string]any{"redirect_max": -1}, want: []string{"redirect_max", "0 to 1000"}},
+		{name: "redirect_remove_headers bad name", kw: map[string]any{"redirect_remove_headers": []string{"X A"}}, want: []string{"redirect_remove_headers", `"X A"`}},
+		{name: "redirect_remove_headers not a list", kw: map[string]any{"redirect_remove_headers": "X-A"}, want: []string{"redirect_remove_headers", "list of header names"}},
+		{name: "redirect_on_status_codes not numbers", kw: map[string]any{"redirect_on_status_codes": []string{"moved"}}, want: []string{"redirect_on_status_codes", "list"}},
+		{name: "block_headers_list not a list", kw: map[string]any{"block_headers_list": true}, want: []string{"block_headers_list", "must be a list of header names"}},
+		{name: "use_env_settings not a boolean", kw: map[string]any{"use_env_settings": "env"}, want: []string{"use_env_settings", "boolean"}},
+		{name: "connection_cert missing file", kw: map[string]any{"connection_cert": filepath.Join(t.TempDir(), "none.pem")}, want: []string{"connection_cert", "could not be loaded"}},
+		{name: "connection_cert not a certificate", kw: map[string]any{"connection_cert": notPEM}, want: []string{"connection_cert", "could not be loaded"}},
+		{name: "connection_cert a triple", kw: map[string]any{"connection_cert": []string{notPEM, notPEM, "pw@"}}, want: []string{"connection_cert", "pair"}},
+		{name: "connection_cert a number", kw: map[string]any{"connection_cert": 1}, want: []string{"connection_cert", "pair"}},
+		{name: "user_agent_overwrite not a boolean", kw: map[string]any{"user_agent_overwrite": "yes please"}, want: []string{"user_agent_overwrite", "boolean"}},
+		{name: "user_agent_use_env not a boolean", kw: map[string]any{"user_agent_use_env": 2}, want: []string{"user_agent_use_env", "boolean"}},
+		{name: "request_id not a string", kw: map[string]any{"request_id": 7}, want: []string{"request_id", "string"}},
+		{name: "request_id control characters", kw: map[string]any{"request_id": "a\r\nX-B: pw@"}, want: []string{"request_id", "control"}},
+		{name: "auto_request_id not a boolean", kw: map[string]any{"auto_request_id": "uuid"}, want: []string{"auto_request_id", "boolean"}},
+		{name: "Python object: transport", kw: map[string]any{"transport": "RequestsTransport"}, want: []string{`"transport"`, "Python object", "no JSON value"}},
+		{name: "Python object: a policy", kw: map[string]any{"retry_policy": map[string]any{"retry_total": 1}}, want: []string{`"retry_policy"`, "Python object"}},
+		{name: "Python object: per_call_policies", kw: map[string]any{"per_call_policies": []string{}}, want: []string{`"per_call_policies"`, "Python object"}},
+		{name: "Python object: a hook", kw: map[string]any{"raw_response_hook": nil}, want: []string{`"raw_response_hook"`, "Python object"}},
+		{name: "Python object: logger", kw: map[string]any{"logger": "azure"}, want: []string{`"logger"`, "Python object"}},
+		{name: "Python object: session", kw: map[string]any{"session": "pw@"}, want: []string{`"session"`, "Python object"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,6 +113,9 @@ func TestKwargsErrors(t *testing.T) {
 			}
 			assert.NotContains(t, err.Error(), azurefake.ClientSecret)
 			assert.NotContains(t, err.Error(), "pw@")
+			if strings.HasPrefix(tt.name, "Python object") {
+				assert.NotContains(t, err.Error(), "unknown")
+			}
 		})
 	}
 	assert.Zero(t, f.Count(""), "building a backend makes no request")

@@ -13,7 +13,10 @@
 //     POST /{tenant}/oauth2/v2.0/token (client_credentials), checking the
 //     client id and secret;
 //
-// and a plain-HTTP server on 127.0.0.1 plays the App Service managed
+// The HTTPS server asks each connection for a TLS client certificate
+// (without requiring or verifying one) and records its common name.
+//
+// A plain-HTTP server on 127.0.0.1 plays the App Service managed
 // identity endpoint (IDENTITY_ENDPOINT, api-version 2019-08-01, checking
 // X-IDENTITY-HEADER). Every request is recorded. Shapes follow what the
 // services send (shared/notes/test-doubles.md §4).
@@ -25,6 +28,7 @@ package azurefake
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -90,6 +94,10 @@ type Request struct {
 	Path       string
 	Query      url.Values
 	Header     http.Header
+	// ClientCert is the common name of the TLS client certificate the
+	// request's connection presented ("" = none). The HTTPS server asks
+	// for one and does not verify it (see WriteClientCert).
+	ClientCert string
 }
 
 // Fault is an answer the vault gives instead of the normal one, to
@@ -166,7 +174,9 @@ func NewServer() *Server {
 		secrets: map[string]stored{},
 		tokens:  map[string]token{},
 	}
-	s.srv = httptest.NewTLSServer(http.HandlerFunc(s.serve))
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	s.srv.TLS = &tls.Config{ClientAuth: tls.RequestClientCert, MinVersion: tls.VersionTLS12}
+	s.srv.StartTLS()
 	s.URL = s.srv.URL
 	s.idSrv = httptest.NewServer(http.HandlerFunc(s.serveIdentity))
 	s.IdentityEndpoint = s.idSrv.URL + IdentityPath
@@ -295,6 +305,9 @@ var (
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	req := Request{Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), APIVersion: r.URL.Query().Get("api-version")}
+	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+		req.ClientCert = r.TLS.PeerCertificates[0].Subject.CommonName
+	}
 	if m := secretPath.FindStringSubmatch(r.URL.EscapedPath()); m != nil && r.Method == http.MethodGet {
 		req.Kind = KindGetSecret
 		req.Name, _ = url.PathUnescape(m[1])

@@ -1,6 +1,7 @@
 package azurefake_test
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -169,4 +170,40 @@ func TestTenantMismatch(t *testing.T) {
 	a := get(t, f, "/secrets/x/?api-version=7.4", tok)
 	assert.Equal(t, http.StatusUnauthorized, a.status)
 	assert.Contains(t, a.header.Get("WWW-Authenticate"), "00000000-0000-4000-8000-0000000000bb")
+}
+
+// TestClientCert: the fake records the common name of the TLS client
+// certificate a connection presents, and serves connections without one.
+func TestClientCert(t *testing.T) {
+	f := azurefake.New(t)
+	files := azurefake.WriteClientCert(t, "af-worker")
+	tests := []struct {
+		name string
+		cert []string // key pair files; nil = no certificate
+		want string
+	}{
+		{name: "none", want: ""},
+		{name: "one file", cert: []string{files.Both, files.Both}, want: "af-worker"},
+		{name: "two files", cert: []string{files.Cert, files.Key}, want: "af-worker"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.ResetRequests()
+			c := f.Client()
+			if tt.cert != nil {
+				pair, err := tls.LoadX509KeyPair(tt.cert[0], tt.cert[1])
+				require.NoError(t, err)
+				tr := c.Transport.(*http.Transport).Clone()
+				tr.TLSClientConfig.Certificates = []tls.Certificate{pair}
+				c = &http.Client{Transport: tr}
+			}
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, f.URL+"/secrets/x", nil)
+			require.NoError(t, err)
+			a := do(t, c, req)
+			assert.Equal(t, http.StatusUnauthorized, a.status)
+			reqs := f.Requests()
+			require.Len(t, reqs, 1)
+			assert.Equal(t, tt.want, reqs[0].ClientCert)
+		})
+	}
 }
