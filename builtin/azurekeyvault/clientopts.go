@@ -19,7 +19,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"golang.org/x/net/http/httpproxy"
 
-	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver/config"
 )
 
@@ -52,17 +51,6 @@ type clientOpts struct {
 
 	loggingEnable bool     // logging_enable: accepted, ignored (it would log secrets)
 	ignored       []string // keys accepted and ignored with a warning, sorted
-}
-
-// clientOptionKeys are the azure-core keys clientOpts reads.
-var clientOptionKeys = []string{
-	"retry_total", "retry_backoff_factor", "retry_backoff_max", "retry_mode",
-	"retry_connect", "retry_read", "retry_status", "retry_on_status_codes", "timeout",
-	"connection_timeout", "read_timeout", "proxies", "use_env_settings", "connection_cert",
-	"permit_redirects", "redirect_max", "redirect_remove_headers", "redirect_on_status_codes",
-	"block_headers_list",
-	"headers", "user_agent", "user_agent_use_env", "user_agent_overwrite",
-	"request_id", "auto_request_id", "logging_enable",
 }
 
 // ignoredKeys are azure-core keys Airflow forwards that mean nothing for a
@@ -517,30 +505,4 @@ func (p headerPolicy) Do(req *policy.Request) (*http.Response, error) {
 		h.Set("User-Agent", ua)
 	}
 	return req.Next()
-}
-
-// knownKeys are every backend_kwargs key the backend reads.
-var knownKeys = append([]string{
-	"connections_prefix", "variables_prefix", "config_prefix", "vault_url", "sep",
-	"tenant_id", "client_id", "client_secret", "managed_identity_client_id", "workload_identity_tenant_id",
-	"verify_challenge_resource", "disable_instance_discovery", "connection_verify", "api_version", kit.TimeoutKey,
-}, append(slices.Clone(clientOptionKeys), sortedKeys(ignoredKeys)...)...)
-
-// withHints adds a "did you mean" hint to CheckUnused's error for each
-// unknown key within two edits of a known one. (resolver/config's
-// Kwargs.CheckUnused has no hint yet; its Section.CheckUnused does.)
-func withHints(err error, kw *config.Kwargs) error {
-	var hints []string
-	for _, k := range kw.Keys() {
-		if slices.Contains(knownKeys, k) {
-			continue
-		}
-		if h := config.Closest(k, knownKeys); h != "" {
-			hints = append(hints, fmt.Sprintf("%s: did you mean %s?", k, h))
-		}
-	}
-	if len(hints) == 0 {
-		return err
-	}
-	return fmt.Errorf("%w (%s)", err, strings.Join(hints, "; "))
 }

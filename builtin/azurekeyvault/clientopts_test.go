@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -41,24 +40,20 @@ func lookupVar(t *testing.T, b resolver.Backend, id string) (string, error) {
 
 // TestClientOptionsRetries: retry_total, retry_backoff_factor and
 // retry_mode reach azcore's retry policy: the vault sees 1 + retry_total
-// attempts on a 500, and fixed mode does not grow the delay.
+// attempts on a 500 (the delays themselves: TestRetryDelays).
 func TestClientOptionsRetries(t *testing.T) {
 	tests := []struct {
-		name      string
-		kw        map[string]any
-		attempts  int
-		maxElapse time.Duration
+		name     string
+		kw       map[string]any
+		attempts int
 	}{
 		{name: "retry_total 0: one attempt", kw: map[string]any{"retry_total": 0}, attempts: 1},
 		{name: "retry_total 2", kw: map[string]any{"retry_total": 2, "retry_backoff_factor": 0.001}, attempts: 3},
 		{name: "retry_total as a string", kw: map[string]any{"retry_total": "1", "retry_backoff_factor": "0.001"}, attempts: 2},
 		// retry_total 4, but azure-core's retry_status (default 3) caps the retries of an answer.
-		{name: "backoff factor 0: no delay", kw: map[string]any{"retry_total": 4, "retry_backoff_factor": 0}, attempts: 4, maxElapse: 2 * time.Second},
-		// exponential with 0.3 s would wait ~0.3+0.9+2.1 s; fixed waits at most 0.3 s each time.
-		{name: "fixed mode", kw: map[string]any{"retry_total": 3, "retry_backoff_factor": 0.3, "retry_mode": "Fixed"}, attempts: 4, maxElapse: 2 * time.Second},
-		{name: "fixed mode capped by retry_backoff_max", kw: map[string]any{"retry_total": 3, "retry_backoff_factor": 5, "retry_mode": "fixed", "retry_backoff_max": 0.01}, attempts: 4, maxElapse: 2 * time.Second},
-		{name: "retry_backoff_max 0: no delay", kw: map[string]any{"retry_total": 3, "retry_backoff_factor": 5, "retry_backoff_max": 0}, attempts: 4, maxElapse: 2 * time.Second},
-		{name: "retry_backoff_max caps the delay", kw: map[string]any{"retry_total": 3, "retry_backoff_factor": 0.3, "retry_backoff_max": 0.05}, attempts: 4, maxElapse: 2 * time.Second},
+		{name: "backoff factor 0", kw: map[string]any{"retry_total": 4, "retry_backoff_factor": 0}, attempts: 4},
+		{name: "fixed mode", kw: map[string]any{"retry_total": 3, "retry_backoff_factor": 0.01, "retry_mode": "Fixed"}, attempts: 4},
+		{name: "retry_backoff_max 0", kw: map[string]any{"retry_total": 3, "retry_backoff_factor": 5, "retry_backoff_max": 0}, attempts: 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,14 +61,9 @@ func TestClientOptionsRetries(t *testing.T) {
 			f.SetSecret("airflow-variables-k", "v")
 			f.AddFault(azurefake.Fault{Status: http.StatusInternalServerError, Code: "InternalError"})
 			b := mustOpen(t, fakeKwargs(t, f, tt.kw))
-			start := time.Now()
 			_, err := lookupVar(t, b, "k")
-			elapsed := time.Since(start)
 			require.Error(t, err)
 			assert.Len(t, authorizedGets(f), tt.attempts)
-			if tt.maxElapse > 0 {
-				assert.Less(t, elapsed, tt.maxElapse)
-			}
 		})
 	}
 }
@@ -131,10 +121,9 @@ func TestClientOptionsReadTimeout(t *testing.T) {
 	f.SetSecret("airflow-variables-k", "v")
 	f.AddFault(azurefake.Fault{Hang: true})
 	b := mustOpen(t, fakeKwargs(t, f, map[string]any{"read_timeout": 0.2, "retry_total": 0, "timeout_seconds": 20}))
-	start := time.Now()
 	_, err := lookupVar(t, b, "k")
 	require.Error(t, err)
-	assert.Less(t, time.Since(start), 5*time.Second)
+	// Not timeout_seconds (20 s) ending it: the transport's own timeout.
 	assert.Contains(t, err.Error(), "timeout awaiting response headers")
 }
 
@@ -157,10 +146,9 @@ func TestClientOptionsConnectionTimeout(t *testing.T) {
 	b := mustOpen(t, fakeKwargs(t, f, map[string]any{
 		"vault_url": "https://" + ln.Addr().String() + "/", "connection_timeout": 0.2, "retry_total": 0, "timeout_seconds": 20,
 	}))
-	start := time.Now()
 	_, err = lookupVar(t, b, "k")
 	require.Error(t, err)
-	assert.Less(t, time.Since(start), 5*time.Second)
+	// Not timeout_seconds (20 s) ending it: the transport's own timeout.
 	assert.Contains(t, err.Error(), "TLS handshake timeout")
 }
 

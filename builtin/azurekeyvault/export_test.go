@@ -9,6 +9,3 @@ func SetTransportHook(f func(*http.Transport)) (restore func()) {
 	transportHook = f
 	return func() { transportHook = old }
 }
-
-// KnownKeys are the keys the "did you mean" hint picks from.
-var KnownKeys = knownKeys

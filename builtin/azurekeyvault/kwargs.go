@@ -263,7 +263,7 @@ func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 		return nil, err
 	}
 	if err := kw.CheckUnused(Name); err != nil {
-		return nil, withHints(err, kw)
+		return nil, err
 	}
 	var co azcore.ClientOptions
 	client, err := s.transport(false)
