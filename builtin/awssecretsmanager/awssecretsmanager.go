@@ -134,7 +134,15 @@
 //   - an id that contains "--" is not found without a request, whatever
 //     the kind (configs too) and with or without a team: it could name
 //     another team's secret (team "a" asking for "b--c" would read team
-//     "a--b"'s "c").
+//     "a--b"'s "c");
+//   - secretpath's addition (as the GCP and Azure backends): a
+//     connection or variable lookup with a team of an id starting with
+//     '-' is not found without a request either (team "x"'s "-y" and team
+//     "x-"'s "y" both name x---y; Airflow reads it). With both rules a
+//     team's name splits one way only, at its last "--".
+//
+// A lookup refused by either rule logs a warning (Options.Logger; the
+// factory's resolver.Env.Logger) naming the id and why.
 //
 // With multi_team off, a request's team is ignored and an id with "--" is
 // an ordinary one. A lookup pattern is matched against the id alone.
@@ -166,6 +174,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -238,9 +247,14 @@ type Options struct {
 	Timeout time.Duration
 
 	// MultiTeam is Airflow's [core] multi_team: only then is a request's
-	// team read (<prefix><sep><team>--<id> first) and an id holding "--"
-	// refused (see the package doc).
+	// team read (<prefix><sep><team>--<id> first), and an id holding "--",
+	// or a team's id starting with '-', refused (see the package doc).
 	MultiTeam bool
+
+	// Logger gets a warning for each lookup refused by a team rule (see
+	// MultiTeam); nil means slog.Default(). Built from backend_kwargs, the
+	// backend logs to the factory's resolver.Env.Logger.
+	Logger *slog.Logger
 }
 
 // Backend reads connections, variables and configs from AWS Secrets
@@ -263,7 +277,7 @@ func New(o Options) (*Backend, error) {
 	b := &Backend{
 		client:  secretsmanager.NewFromConfig(o.AWS, o.ClientOptions...),
 		sep:     o.Sep,
-		teams:   awscommon.Teams{MultiTeam: o.MultiTeam},
+		teams:   awscommon.Teams{MultiTeam: o.MultiTeam, Backend: Name, Logger: o.Logger},
 		timeout: o.Timeout,
 	}
 	if b.sep == "" {
@@ -333,6 +347,7 @@ func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
 		ExtraConnWords: words,
 		Timeout:        s.Timeout,
 		MultiTeam:      multiTeam,
+		Logger:         env.Logger,
 	}
 	if u := s.Endpoint("secretsmanager"); u != "" {
 		o.ClientOptions = append(o.ClientOptions, func(so *secretsmanager.Options) { so.BaseEndpoint = aws.String(u) })
@@ -387,7 +402,7 @@ func (b *Backend) lookup(ctx context.Context, req resolver.Request) (v string, s
 	if !ok {
 		return "", nil, kit.NotServed(req.Kind)
 	}
-	names, skip := b.teams.Names(p, req, b.secretName)
+	names, skip := b.teams.Names(ctx, p, req, b.secretName)
 	if skip != "" {
 		return "", nil, resolver.ErrNotFound // Describe says why
 	}
