@@ -80,7 +80,7 @@
 //	    bound but the caller's context).
 //	api_version, use_ssl
 //	    boto3 client arguments Airflow passes on: api_version is accepted and
-//	    ignored, use_ssl must be true.
+//	    ignored with a warning, use_ssl must be true.
 //	config_kwargs
 //	    botocore Config options, mapped onto the SDK: retries
 //	    (max_attempts counts retries, total_max_attempts every attempt;
@@ -98,12 +98,12 @@
 //	    client_cert and proxies_config are refused; any other key is an
 //	    error with a "did you mean".
 //	service_config
-//	    per-service client options, as Airflow's AWS connection reads
-//	    them: secretsmanager.endpoint_url wins over endpoint_url, sts.endpoint_url
-//	    is where a role is assumed. Other services' sections and other
-//	    options are accepted with a warning naming them.
-//	full_url_mode, are_secret_values_urlencoded
-//	    options Airflow deprecated and now ignores: accepted and ignored.
+//	    per-service client options. As in Airflow's backends, only
+//	    sts.endpoint_url is read: where a role is assumed (endpoint_url
+//	    never is). Airflow builds the Secrets Manager client with endpoint_url and
+//	    nothing from service_config, so secretsmanager.endpoint_url (and
+//	    every other section and option) is accepted and ignored with a
+//	    warning naming it: honouring it would read other data than Airflow.
 //
 // Credentials, region and everything kwargs leave open come from the SDK's
 // default chain: environment variables, the shared config and credentials
@@ -349,7 +349,7 @@ func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
 		MultiTeam:      multiTeam,
 		Logger:         env.Logger,
 	}
-	if u := s.Endpoint("secretsmanager"); u != "" {
+	if u := s.EndpointURL; u != "" {
 		o.ClientOptions = append(o.ClientOptions, func(so *secretsmanager.Options) { so.BaseEndpoint = aws.String(u) })
 	}
 	b, err := New(o)

@@ -109,26 +109,41 @@ func TestConfigKwargsRegion(t *testing.T) {
 	assert.Equal(t, "value", got)
 }
 
-// TestServiceConfig: service_config.ssm.endpoint_url wins over
-// endpoint_url; service_config.sts.endpoint_url is where the role is
-// assumed (endpoint_url never is).
+// TestServiceConfig: as in Airflow's SystemsManagerParameterStoreBackend,
+// the SSM client's endpoint is endpoint_url: service_config.ssm.endpoint_url
+// (which would read another service's data than Airflow does) is ignored,
+// with a warning naming it; service_config.sts.endpoint_url is where the
+// role is assumed (endpoint_url never is).
 func TestServiceConfig(t *testing.T) {
 	f := newFake(t)
 	f.SetAssumeRoleCredentials(assumedCreds)
 	f.PutParameter("/airflow/variables/v", "value", awsfake.String)
-	b := mustOpen(t, fakeKwargs(f, map[string]any{
-		"endpoint_url": "http://127.0.0.1:1",
-		"role_arn":     "arn:aws:iam::123456789012:role/airflow-secrets",
+	// A second fake, holding nothing, where the ignored entry points.
+	other := awsfake.New(t)
+	raw, err := json.Marshal(fakeKwargs(f, map[string]any{
+		"role_arn": "arn:aws:iam::123456789012:role/airflow-secrets",
 		"service_config": map[string]any{
-			"ssm": map[string]any{"endpoint_url": f.URL},
-			"sts": map[string]any{"endpoint_url": f.URL},
+			"ssm":            map[string]any{"endpoint_url": other.URL},
+			"secretsmanager": map[string]any{"endpoint_url": other.URL},
+			"sts":            map[string]any{"endpoint_url": f.URL},
 		},
 	}))
+	require.NoError(t, err)
+	kw, err := config.ParseKwargs(raw)
+	require.NoError(t, err)
+	var logs bytes.Buffer
+	b, err := resolver.OpenBackend(t.Context(), awsssm.Name, resolver.Env{Kwargs: kw, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	require.NoError(t, err)
 	got, err := lookup(t.Context(), b, resolver.KindVariable, "v")
 	require.NoError(t, err)
 	assert.Equal(t, "value", got)
 	assert.Equal(t, 1, f.Count(awsfake.TargetAssumeRole))
 	assert.Equal(t, 1, f.Count(awsfake.TargetGetParameter))
+	assert.Zero(t, other.Count(""), "service_config.ssm.endpoint_url is not used")
+	for _, key := range []string{"service_config.ssm.endpoint_url", "service_config.secretsmanager.endpoint_url"} {
+		assert.Contains(t, logs.String(), key+" ignored, as Airflow's secrets backends ignore them; use endpoint_url")
+	}
+	assert.NotContains(t, logs.String(), "service_config.sts")
 }
 
 // TestKwargsIgnoredWarn: keys Airflow forwards that mean nothing here are
@@ -137,6 +152,7 @@ func TestKwargsIgnoredWarn(t *testing.T) {
 	f := newFake(t)
 	f.PutParameter("/airflow/variables/v", "value", awsfake.String)
 	raw, err := json.Marshal(fakeKwargs(f, map[string]any{
+		"api_version":    "2014-11-06",
 		"config_kwargs":  map[string]any{"parameter_validation": false, "user_agent_extra": "x", "s3": map[string]any{"addressing_style": "path"}, "tcp_keepalive": true, "max_pool_connections": 5, "user_agent_appid": "airflow", "connect_timeout": nil},
 		"service_config": map[string]any{"s3": map[string]any{"bucket_name": "b"}, "ssm": map[string]any{"verify": false}},
 	}))
@@ -149,7 +165,7 @@ func TestKwargsIgnoredWarn(t *testing.T) {
 	got, err := lookup(t.Context(), b, resolver.KindVariable, "v")
 	require.NoError(t, err)
 	assert.Equal(t, "value", got)
-	for _, want := range []string{"config_kwargs.parameter_validation", "config_kwargs.user_agent_extra", "config_kwargs.s3", "service_config.s3", "service_config.ssm.verify"} {
+	for _, want := range []string{"backend_kwargs key api_version ignored", "config_kwargs.parameter_validation", "config_kwargs.user_agent_extra", "config_kwargs.s3", "service_config.s3", "service_config.ssm.verify"} {
 		assert.Contains(t, logs.String(), want)
 	}
 	for _, not := range []string{"tcp_keepalive", "max_pool_connections", "config_kwargs.user_agent_appid", "connect_timeout"} {
