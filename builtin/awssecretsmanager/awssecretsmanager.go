@@ -82,21 +82,29 @@
 //	    boto3 client arguments Airflow passes on: api_version is accepted and
 //	    ignored with a warning, use_ssl must be true.
 //	config_kwargs
-//	    botocore Config options, mapped onto the SDK: retries
-//	    (max_attempts counts retries, total_max_attempts every attempt;
-//	    mode standard, adaptive, legacy as standard), connect_timeout,
-//	    read_timeout (the wait for the response headers),
+//	    botocore Config options, mapped onto the SDK and applied to every
+//	    client this backend makes, the service's and STS's (Airflow gives
+//	    them to the assume-role STS client only; retries, timeouts and
+//	    proxies are what a user setting them means for the lookups):
+//	    retries (max_attempts counts retries, total_max_attempts every
+//	    attempt; mode standard, adaptive, legacy as standard),
+//	    connect_timeout, read_timeout (the wait for the response headers),
 //	    max_pool_connections (idle connections kept per host), proxies
 //	    ({"http"|"https": URL}), tcp_keepalive, region_name (when
 //	    region_name is not given), user_agent_appid, defaults_mode,
 //	    use_dualstack_endpoint, use_fips_endpoint, signature_version ("v4"
-//	    only). Options with no meaning for these calls (user_agent,
-//	    user_agent_extra, parameter_validation, inject_host_prefix,
-//	    endpoint_discovery_enabled, s3, request compression and checksum
-//	    options, account_id_endpoint_mode, sigv4a_signing_region_set,
-//	    auth_scheme_preference) are accepted with a warning naming them;
-//	    client_cert and proxies_config are refused; any other key is an
-//	    error with a "did you mean".
+//	    only), ignore_configured_endpoint_urls (true: endpoint URLs from
+//	    the environment, AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>,
+//	    and the shared config file are not used; false: they are, whatever
+//	    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS says; endpoint_url and
+//	    service_config.sts.endpoint_url always apply). Options with no
+//	    meaning for these calls (user_agent, user_agent_extra,
+//	    parameter_validation, inject_host_prefix,
+//	    endpoint_discovery_enabled, s3, client_context_params, request
+//	    compression and checksum options, account_id_endpoint_mode,
+//	    sigv4a_signing_region_set, auth_scheme_preference) are accepted
+//	    with a warning naming them; client_cert and proxies_config are
+//	    refused; any other key is an error with a "did you mean".
 //	service_config
 //	    per-service client options. As in Airflow's backends, only
 //	    sts.endpoint_url is read: where a role is assumed (endpoint_url
