@@ -251,3 +251,37 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestAWSIAMGoAssumeRole: an AssumeRole built in Go, without Inputs (as
+// before assume_role_kwargs was kept whole), still sends its typed
+// fields to STS.
+func TestAWSIAMGoAssumeRole(t *testing.T) {
+	const akid, secret = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	assumed := aws.Credentials{AccessKeyID: "ASIAASSUMEDEXAMPLE01", SecretAccessKey: "assumed-secret-key-example", SessionToken: "assumed-session", CanExpire: true, Expires: time.Now().Add(time.Hour)}
+	awsfake.Isolate(t)
+	f := newFake(t)
+	f.Put("secret", "variables/hello", map[string]any{"value": "world"})
+	f.EnableAuth("", vaultfake.AWS, vaultfake.TokenOptions{TTL: loginTTL})
+	f.AddCredential("aws", assumed.AccessKeyID, assumed.SecretAccessKey)
+	t.Setenv("AWS_ACCESS_KEY_ID", akid)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
+	t.Setenv("AWS_REGION", "us-east-1")
+	a := awsfake.New(t)
+	a.SetAssumeRoleCredentials(assumed)
+	t.Setenv("AWS_ENDPOINT_URL_STS", a.URL)
+	b, err := vault.New(vault.Options{Address: f.URL, Auth: vault.Auth{Type: vault.AuthAWSIAM, AssumeRole: &vault.AssumeRole{
+		RoleArn: "arn:aws:iam::123456789012:role/vault", ExternalID: "ext-2", DurationSeconds: 1800,
+	}}})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+	v, err := b.Lookup(t.Context(), varReq("hello"))
+	require.NoError(t, err)
+	assert.Equal(t, "world", v)
+	reqs := a.Requests()
+	require.Len(t, reqs, 1)
+	form := reqs[0].Form
+	assert.Equal(t, "arn:aws:iam::123456789012:role/vault", form.Get("RoleArn"))
+	assert.Equal(t, "ext-2", form.Get("ExternalId"))
+	assert.Equal(t, "1800", form.Get("DurationSeconds"))
+	assert.Equal(t, "secretpath-vault", form.Get("RoleSessionName"))
+}
