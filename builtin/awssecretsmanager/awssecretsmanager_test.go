@@ -253,8 +253,9 @@ func TestKwargs(t *testing.T) {
 		{"are_secret_values_urlencoded": false},
 		{"extra_conn_words": map[string]any{"password": []string{"pwd"}}},
 		{"sep": "/"},
-		// service_config's secretsmanager section wins over endpoint_url.
-		{"endpoint_url": "http://127.0.0.1:1", "service_config": map[string]any{"secretsmanager": map[string]any{"endpoint_url": f.URL}}},
+		// service_config's secretsmanager section is ignored, as Airflow's
+		// backend ignores it: endpoint_url is the client's endpoint.
+		{"service_config": map[string]any{"secretsmanager": map[string]any{"endpoint_url": "http://127.0.0.1:1"}}},
 		{"config_kwargs": map[string]any{"retries": map[string]any{"max_attempts": 2, "mode": "standard"}, "connect_timeout": 5, "read_timeout": 5}},
 	} {
 		got, err := lookup(t.Context(), mustOpen(t, fakeKwargs(f, kw)), resolver.KindVariable, "v")

@@ -2,6 +2,7 @@ package awssecretsmanager_test
 
 import (
 	"encoding/json"
+	"log/slog"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -18,11 +19,17 @@ import (
 // multi_team as given, pointed at f.
 func openTeams(t *testing.T, f *awsfake.Server, multiTeam bool, kw map[string]any) resolver.Backend {
 	t.Helper()
+	return openTeamsLog(t, f, multiTeam, kw, nil)
+}
+
+// openTeamsLog is openTeams logging to logger.
+func openTeamsLog(t *testing.T, f *awsfake.Server, multiTeam bool, kw map[string]any, logger *slog.Logger) resolver.Backend {
+	t.Helper()
 	raw, err := json.Marshal(fakeKwargs(f, kw))
 	require.NoError(t, err)
 	kwargs, err := config.ParseKwargs(raw)
 	require.NoError(t, err)
-	b, err := resolver.OpenBackend(t.Context(), awssecretsmanager.Name, resolver.Env{Config: awsteamtest.ConfigFile(t, multiTeam), Kwargs: kwargs})
+	b, err := resolver.OpenBackend(t.Context(), awssecretsmanager.Name, resolver.Env{Config: awsteamtest.ConfigFile(t, multiTeam), Kwargs: kwargs, Logger: logger})
 	require.NoError(t, err)
 	return b
 }
@@ -39,8 +46,8 @@ var smDefaults = map[resolver.Kind]string{
 func TestTeams(t *testing.T) {
 	f := newFake(t)
 	awsteamtest.Run(t, awsteamtest.Harness{
-		Open: func(t *testing.T, multiTeam bool, kw map[string]any) resolver.Backend {
-			return openTeams(t, f, multiTeam, kw)
+		Open: func(t *testing.T, multiTeam bool, kw map[string]any, logger *slog.Logger) resolver.Backend {
+			return openTeamsLog(t, f, multiTeam, kw, logger)
 		},
 		Name:   func(kind resolver.Kind, id string) string { return smDefaults[kind] + "/" + id },
 		Put:    f.PutSecret,

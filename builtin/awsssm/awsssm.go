@@ -52,28 +52,38 @@
 //	    bound but the caller's context).
 //	api_version, use_ssl
 //	    boto3 client arguments Airflow passes on: api_version is accepted and
-//	    ignored, use_ssl must be true.
+//	    ignored with a warning, use_ssl must be true.
 //	config_kwargs
-//	    botocore Config options, mapped onto the SDK: retries
-//	    (max_attempts counts retries, total_max_attempts every attempt;
-//	    mode standard, adaptive, legacy as standard), connect_timeout,
-//	    read_timeout (the wait for the response headers),
+//	    botocore Config options, mapped onto the SDK and applied to every
+//	    client this backend makes, the service's and STS's (Airflow gives
+//	    them to the assume-role STS client only; retries, timeouts and
+//	    proxies are what a user setting them means for the lookups):
+//	    retries (max_attempts counts retries, total_max_attempts every
+//	    attempt; mode standard, adaptive, legacy as standard),
+//	    connect_timeout, read_timeout (the wait for the response headers),
 //	    max_pool_connections (idle connections kept per host), proxies
 //	    ({"http"|"https": URL}), tcp_keepalive, region_name (when
 //	    region_name is not given), user_agent_appid, defaults_mode,
 //	    use_dualstack_endpoint, use_fips_endpoint, signature_version ("v4"
-//	    only). Options with no meaning for these calls (user_agent,
-//	    user_agent_extra, parameter_validation, inject_host_prefix,
-//	    endpoint_discovery_enabled, s3, request compression and checksum
-//	    options, account_id_endpoint_mode, sigv4a_signing_region_set,
-//	    auth_scheme_preference) are accepted with a warning naming them;
-//	    client_cert and proxies_config are refused; any other key is an
-//	    error with a "did you mean".
+//	    only), ignore_configured_endpoint_urls (true: endpoint URLs from
+//	    the environment, AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>,
+//	    and the shared config file are not used; false: they are, whatever
+//	    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS says; endpoint_url and
+//	    service_config.sts.endpoint_url always apply). Options with no
+//	    meaning for these calls (user_agent, user_agent_extra,
+//	    parameter_validation, inject_host_prefix,
+//	    endpoint_discovery_enabled, s3, client_context_params, request
+//	    compression and checksum options, account_id_endpoint_mode,
+//	    sigv4a_signing_region_set, auth_scheme_preference) are accepted
+//	    with a warning naming them; client_cert and proxies_config are
+//	    refused; any other key is an error with a "did you mean".
 //	service_config
-//	    per-service client options, as Airflow's AWS connection reads
-//	    them: ssm.endpoint_url wins over endpoint_url, sts.endpoint_url
-//	    is where a role is assumed. Other services' sections and other
-//	    options are accepted with a warning naming them.
+//	    per-service client options. As in Airflow's backends, only
+//	    sts.endpoint_url is read: where a role is assumed (endpoint_url
+//	    never is). Airflow builds the SSM client with endpoint_url and
+//	    nothing from service_config, so ssm.endpoint_url (and
+//	    every other section and option) is accepted and ignored with a
+//	    warning naming it: honouring it would read other data than Airflow.
 //
 // Credentials, region and everything kwargs leave open come from the SDK's
 // default chain: environment variables, the shared config and credentials
@@ -102,7 +112,15 @@
 //   - an id that contains "--" is not found without a request, whatever
 //     the kind (configs too) and with or without a team: it could name
 //     another team's parameter (team "a" asking for "b--c" would read team
-//     "a--b"'s "c").
+//     "a--b"'s "c");
+//   - secretpath's addition (as the GCP and Azure backends): a
+//     connection or variable lookup with a team of an id starting with
+//     '-' is not found without a request either (team "x"'s "-y" and team
+//     "x-"'s "y" both name x---y; Airflow reads it). With both rules a
+//     team's name splits one way only, at its last "--".
+//
+// A lookup refused by either rule logs a warning (Options.Logger; the
+// factory's resolver.Env.Logger) naming the id and why.
 //
 // With multi_team off, a request's team is ignored and an id with "--" is
 // an ordinary one. A lookup pattern is matched against the id alone.
@@ -133,6 +151,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -197,9 +216,14 @@ type Options struct {
 	Timeout time.Duration
 
 	// MultiTeam is Airflow's [core] multi_team: only then is a request's
-	// team read (<prefix>/<team>--<id> first) and an id holding "--"
-	// refused (see the package doc).
+	// team read (<prefix>/<team>--<id> first), and an id holding "--",
+	// or a team's id starting with '-', refused (see the package doc).
 	MultiTeam bool
+
+	// Logger gets a warning for each lookup refused by a team rule (see
+	// MultiTeam); nil means slog.Default(). Built from backend_kwargs, the
+	// backend logs to the factory's resolver.Env.Logger.
+	Logger *slog.Logger
 }
 
 // Backend reads connections, variables and configs from SSM Parameter
@@ -222,7 +246,7 @@ func New(o Options) (*Backend, error) {
 	}
 	b := &Backend{
 		client:  ssm.NewFromConfig(o.AWS, o.ClientOptions...),
-		teams:   awscommon.Teams{MultiTeam: o.MultiTeam},
+		teams:   awscommon.Teams{MultiTeam: o.MultiTeam, Backend: Name, Logger: o.Logger},
 		timeout: o.Timeout,
 	}
 	if b.timeout == 0 {
@@ -266,8 +290,9 @@ func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
 		Configs:     s.Locations.Configs,
 		Timeout:     s.Timeout,
 		MultiTeam:   multiTeam,
+		Logger:      env.Logger,
 	}
-	if u := s.Endpoint("ssm"); u != "" {
+	if u := s.EndpointURL; u != "" {
 		o.ClientOptions = append(o.ClientOptions, func(so *ssm.Options) { so.BaseEndpoint = aws.String(u) })
 	}
 	b, err := New(o)
@@ -293,7 +318,7 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 	if !ok {
 		return "", kit.NotServed(req.Kind)
 	}
-	names, skip := b.teams.Names(p, req, parameterPath)
+	names, skip := b.teams.Names(ctx, p, req, parameterPath)
 	if skip != "" {
 		return "", resolver.ErrNotFound // Describe says why
 	}

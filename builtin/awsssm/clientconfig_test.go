@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -109,26 +110,41 @@ func TestConfigKwargsRegion(t *testing.T) {
 	assert.Equal(t, "value", got)
 }
 
-// TestServiceConfig: service_config.ssm.endpoint_url wins over
-// endpoint_url; service_config.sts.endpoint_url is where the role is
-// assumed (endpoint_url never is).
+// TestServiceConfig: as in Airflow's SystemsManagerParameterStoreBackend,
+// the SSM client's endpoint is endpoint_url: service_config.ssm.endpoint_url
+// (which would read another service's data than Airflow does) is ignored,
+// with a warning naming it; service_config.sts.endpoint_url is where the
+// role is assumed (endpoint_url never is).
 func TestServiceConfig(t *testing.T) {
 	f := newFake(t)
 	f.SetAssumeRoleCredentials(assumedCreds)
 	f.PutParameter("/airflow/variables/v", "value", awsfake.String)
-	b := mustOpen(t, fakeKwargs(f, map[string]any{
-		"endpoint_url": "http://127.0.0.1:1",
-		"role_arn":     "arn:aws:iam::123456789012:role/airflow-secrets",
+	// A second fake, holding nothing, where the ignored entry points.
+	other := awsfake.New(t)
+	raw, err := json.Marshal(fakeKwargs(f, map[string]any{
+		"role_arn": "arn:aws:iam::123456789012:role/airflow-secrets",
 		"service_config": map[string]any{
-			"ssm": map[string]any{"endpoint_url": f.URL},
-			"sts": map[string]any{"endpoint_url": f.URL},
+			"ssm":            map[string]any{"endpoint_url": other.URL},
+			"secretsmanager": map[string]any{"endpoint_url": other.URL},
+			"sts":            map[string]any{"endpoint_url": f.URL},
 		},
 	}))
+	require.NoError(t, err)
+	kw, err := config.ParseKwargs(raw)
+	require.NoError(t, err)
+	var logs bytes.Buffer
+	b, err := resolver.OpenBackend(t.Context(), awsssm.Name, resolver.Env{Kwargs: kw, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	require.NoError(t, err)
 	got, err := lookup(t.Context(), b, resolver.KindVariable, "v")
 	require.NoError(t, err)
 	assert.Equal(t, "value", got)
 	assert.Equal(t, 1, f.Count(awsfake.TargetAssumeRole))
 	assert.Equal(t, 1, f.Count(awsfake.TargetGetParameter))
+	assert.Zero(t, other.Count(""), "service_config.ssm.endpoint_url is not used")
+	for _, key := range []string{"service_config.ssm.endpoint_url", "service_config.secretsmanager.endpoint_url"} {
+		assert.Contains(t, logs.String(), key+" ignored, as Airflow's secrets backends ignore them; use endpoint_url")
+	}
+	assert.NotContains(t, logs.String(), "service_config.sts")
 }
 
 // TestKwargsIgnoredWarn: keys Airflow forwards that mean nothing here are
@@ -137,7 +153,8 @@ func TestKwargsIgnoredWarn(t *testing.T) {
 	f := newFake(t)
 	f.PutParameter("/airflow/variables/v", "value", awsfake.String)
 	raw, err := json.Marshal(fakeKwargs(f, map[string]any{
-		"config_kwargs":  map[string]any{"parameter_validation": false, "user_agent_extra": "x", "s3": map[string]any{"addressing_style": "path"}, "tcp_keepalive": true, "max_pool_connections": 5, "user_agent_appid": "airflow", "connect_timeout": nil},
+		"api_version":    "2014-11-06",
+		"config_kwargs":  map[string]any{"client_context_params": map[string]any{"x": 1}, "parameter_validation": false, "user_agent_extra": "x", "s3": map[string]any{"addressing_style": "path"}, "tcp_keepalive": true, "max_pool_connections": 5, "user_agent_appid": "airflow", "connect_timeout": nil},
 		"service_config": map[string]any{"s3": map[string]any{"bucket_name": "b"}, "ssm": map[string]any{"verify": false}},
 	}))
 	require.NoError(t, err)
@@ -149,10 +166,78 @@ func TestKwargsIgnoredWarn(t *testing.T) {
 	got, err := lookup(t.Context(), b, resolver.KindVariable, "v")
 	require.NoError(t, err)
 	assert.Equal(t, "value", got)
-	for _, want := range []string{"config_kwargs.parameter_validation", "config_kwargs.user_agent_extra", "config_kwargs.s3", "service_config.s3", "service_config.ssm.verify"} {
+	for _, want := range []string{"backend_kwargs key api_version ignored", "config_kwargs.client_context_params ignored", "config_kwargs.parameter_validation", "config_kwargs.user_agent_extra", "config_kwargs.s3", "service_config.s3", "service_config.ssm.verify"} {
 		assert.Contains(t, logs.String(), want)
 	}
 	for _, not := range []string{"tcp_keepalive", "max_pool_connections", "config_kwargs.user_agent_appid", "connect_timeout"} {
 		assert.NotContains(t, logs.String(), not, "mapped keys are not warned about")
+	}
+}
+
+// TestConfigKwargsIgnoreConfiguredEndpointURLs: botocore's
+// ignore_configured_endpoint_urls. true: endpoints from the environment
+// (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SSM) are not used, and the client
+// goes to AWS's own endpoint (caught here by a loopback proxy that answers
+// CONNECT with 403, so nothing leaves the machine); false: they are, even
+// when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS says otherwise (botocore's
+// Config wins); endpoint_url, given in the kwargs, always applies.
+func TestConfigKwargsIgnoreConfiguredEndpointURLs(t *testing.T) {
+	awsHost := "ssm." + awsfake.Region + ".amazonaws.com:443"
+	tests := []struct {
+		name     string
+		ignore   any // config_kwargs.ignore_configured_endpoint_urls; nil: unset
+		env      map[string]string
+		kwargURL bool // endpoint_url in the kwargs
+		wantAWS  bool // the request went to AWS's endpoint, not the fake
+	}{
+		{name: "unset: AWS_ENDPOINT_URL_SSM used", env: map[string]string{"AWS_ENDPOINT_URL_SSM": "fake"}},
+		{name: "true: AWS_ENDPOINT_URL_SSM ignored", ignore: true, env: map[string]string{"AWS_ENDPOINT_URL_SSM": "fake"}, wantAWS: true},
+		{name: "true: AWS_ENDPOINT_URL ignored", ignore: true, env: map[string]string{"AWS_ENDPOINT_URL": "fake"}, wantAWS: true},
+		{name: "false wins over the environment's true (service)", ignore: false, env: map[string]string{"AWS_ENDPOINT_URL_SSM": "fake", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}},
+		{name: "false wins over the environment's true (global)", ignore: false, env: map[string]string{"AWS_ENDPOINT_URL": "fake", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}},
+		{name: "the environment's true alone", env: map[string]string{"AWS_ENDPOINT_URL_SSM": "fake", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}, wantAWS: true},
+		{name: "true: endpoint_url still applies", ignore: true, env: map[string]string{"AWS_ENDPOINT_URL_SSM": "http://127.0.0.1:1"}, kwargURL: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t)
+			f.PutParameter("/airflow/variables/v", "value", awsfake.String)
+			var mu sync.Mutex
+			var connects []string
+			proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				connects = append(connects, r.Method+" "+r.Host)
+				mu.Unlock()
+				http.Error(w, "the test's proxy forwards nothing", http.StatusForbidden)
+			}))
+			t.Cleanup(proxy.Close)
+			for k, v := range tt.env {
+				if v == "fake" {
+					v = f.URL
+				}
+				t.Setenv(k, v)
+			}
+			ck := map[string]any{"proxies": map[string]any{"https": proxy.URL}, "retries": map[string]any{"total_max_attempts": 1}}
+			if tt.ignore != nil {
+				ck["ignore_configured_endpoint_urls"] = tt.ignore
+			}
+			kw := fakeKwargs(f, map[string]any{"config_kwargs": ck})
+			if !tt.kwargURL {
+				delete(kw, "endpoint_url")
+			}
+			got, err := lookup(t.Context(), mustOpen(t, kw), resolver.KindVariable, "v")
+			mu.Lock()
+			defer mu.Unlock()
+			if tt.wantAWS {
+				require.Error(t, err)
+				assert.Equal(t, []string{"CONNECT " + awsHost}, connects)
+				assert.Zero(t, f.Count(""))
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, "value", got)
+			assert.Empty(t, connects)
+			assert.Equal(t, 1, f.Count(awsfake.TargetGetParameter))
+		})
 	}
 }

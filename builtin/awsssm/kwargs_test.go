@@ -35,6 +35,7 @@ func TestKwargsErrors(t *testing.T) {
 		{name: "config_kwargs client_cert", kw: map[string]any{"config_kwargs": map[string]any{"client_cert": "/c.pem"}}, want: []string{"config_kwargs.client_cert", "not supported"}},
 		{name: "config_kwargs unsigned", kw: map[string]any{"config_kwargs": map[string]any{"signature_version": "unsigned"}}, want: []string{"config_kwargs.signature_version"}},
 		{name: "config_kwargs proxy not a URL", kw: map[string]any{"config_kwargs": map[string]any{"proxies": map[string]any{"https": "u:pw@proxy"}}}, want: []string{"config_kwargs.proxies.https"}},
+		{name: "config_kwargs ignore_configured_endpoint_urls not a boolean", kw: map[string]any{"config_kwargs": map[string]any{"ignore_configured_endpoint_urls": "yes"}}, want: []string{"config_kwargs.ignore_configured_endpoint_urls must be true or false"}},
 		{name: "config_kwargs proxy scheme", kw: map[string]any{"config_kwargs": map[string]any{"proxies": map[string]any{"ftp": "http://u:pw@proxy"}}}, want: []string{"config_kwargs.proxies.ftp"}},
 		{name: "config_kwargs defaults_mode", kw: map[string]any{"config_kwargs": map[string]any{"defaults_mode": "fast"}}, want: []string{"config_kwargs.defaults_mode"}},
 		{name: "config_kwargs not an object", kw: map[string]any{"config_kwargs": []any{1}}, want: []string{"config_kwargs"}},

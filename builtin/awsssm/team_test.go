@@ -3,6 +3,7 @@ package awsssm_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -19,10 +20,16 @@ import (
 // multi_team as given, pointed at f.
 func openTeams(t *testing.T, f *awsfake.Server, multiTeam bool, kw map[string]any) resolver.Backend {
 	t.Helper()
+	return openTeamsLog(t, f, multiTeam, kw, nil)
+}
+
+// openTeamsLog is openTeams logging to logger.
+func openTeamsLog(t *testing.T, f *awsfake.Server, multiTeam bool, kw map[string]any, logger *slog.Logger) resolver.Backend {
+	t.Helper()
 	raw := fakeKwargs(f, kw)
 	kwargs, err := config.ParseKwargs(mustJSON(t, raw))
 	require.NoError(t, err)
-	b, err := resolver.OpenBackend(context.Background(), awsssm.Name, resolver.Env{Config: awsteamtest.ConfigFile(t, multiTeam), Kwargs: kwargs})
+	b, err := resolver.OpenBackend(context.Background(), awsssm.Name, resolver.Env{Config: awsteamtest.ConfigFile(t, multiTeam), Kwargs: kwargs, Logger: logger})
 	require.NoError(t, err)
 	return b
 }
@@ -39,8 +46,8 @@ var ssmDefaults = map[resolver.Kind]string{
 func TestTeams(t *testing.T) {
 	f := newFake(t)
 	awsteamtest.Run(t, awsteamtest.Harness{
-		Open: func(t *testing.T, multiTeam bool, kw map[string]any) resolver.Backend {
-			return openTeams(t, f, multiTeam, kw)
+		Open: func(t *testing.T, multiTeam bool, kw map[string]any, logger *slog.Logger) resolver.Backend {
+			return openTeamsLog(t, f, multiTeam, kw, logger)
 		},
 		Name:   func(kind resolver.Kind, id string) string { return ssmDefaults[kind] + "/" + id },
 		Put:    func(name, value string) { f.PutParameter(name, value, awsfake.SecureString) },
@@ -103,6 +110,9 @@ func TestTeamDescribe(t *testing.T) {
 		{on, resolver.Request{Kind: resolver.KindConfig, ID: "k", Team: "team-a"}, `parameter "/airflow/config/k"`},
 		{on, resolver.Request{Kind: resolver.KindVariable, ID: "team-a--v", Team: "team-a"},
 			`no request (the id contains "--", which separates a team from an id in a team's name ([core] multi_team is on))`},
+		{on, resolver.Request{Kind: resolver.KindVariable, ID: "-v", Team: "team-a"},
+			`no request (the id starts with '-': in a team's name, <team>--<id>, team x's id -y would be team x-'s id y, so with [core] multi_team on a team's lookup of such an id is refused (secretpath; Airflow reads it))`},
+		{on, resolver.Request{Kind: resolver.KindVariable, ID: "-v"}, `parameter "/airflow/variables/-v"`},
 		{off, resolver.Request{Kind: resolver.KindConnection, ID: "db", Team: "team-a"}, `parameter "/airflow/connections/db"`},
 		{off, resolver.Request{Kind: resolver.KindConnection, ID: "aws--prod"}, `parameter "/airflow/connections/aws--prod"`},
 	} {

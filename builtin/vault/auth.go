@@ -174,7 +174,12 @@ func (a *Auth) validate(getenv func(string) string) error {
 		if err := a.validateCloud(req); err != nil {
 			return err
 		}
-		if _, ok := lookupAuthMethod(a.Type); ok {
+		if m, ok := lookupAuthMethod(a.Type); ok {
+			if m.Check != nil {
+				if err := m.Check(*a); err != nil {
+					return err
+				}
+			}
 			break
 		}
 		if err := notLinked(a.Type); err != nil {

@@ -30,6 +30,11 @@ type AuthMethod struct {
 	// errors reach the lookup as they are (after Redact), so they should
 	// name the backend and the method ("vault: aws_iam: ..."). Required.
 	Login func(ctx context.Context, req LoginRequest) (map[string]any, error)
+	// Check, when not nil, checks the method's kwargs (a) when a backend
+	// is built, after this package's own checks, so that a bad value is a
+	// configuration error rather than a failed login. Its errors should
+	// wrap config.ErrInvalid and name the kwarg, never a credential.
+	Check func(a Auth) error
 	// Redact, when not nil, rewrites the error of a failed login (Login's,
 	// or Vault's answer to the request) so that it quotes none of a's
 	// credentials. The result should unwrap to err.

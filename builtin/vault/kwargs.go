@@ -110,7 +110,7 @@ func optionsFromKwargs(kw *config.Kwargs) (Options, settings, error) {
 	if err != nil {
 		return o, s, err
 	}
-	var assume map[string]any
+	var assume map[string]json.RawMessage
 	if _, err := kw.Decode("assume_role_kwargs", &assume); err != nil {
 		return o, s, err
 	}
@@ -321,28 +321,37 @@ func (s *settings) apply(cfg *api.Config) error {
 
 // AssumeRole is Airflow's assume_role_kwargs for aws_iam auth: the role
 // the default credentials assume (STS AssumeRole) before logging in.
+// Airflow passes the whole dict to boto3's sts.assume_role, so every STS
+// AssumeRole input is taken: Inputs holds them all, as given, by STS's
+// names; the aws_iam method (package vaultaws, which links the AWS SDK)
+// checks them when the backend is built (AuthMethod.Check) and sends them.
+// The fields below are the ones this package reads itself.
 type AssumeRole struct {
 	RoleArn         string
 	RoleSessionName string // "" = "secretpath-vault"
 	ExternalID      string
 	DurationSeconds int
+
+	Inputs map[string]json.RawMessage
 }
 
 // parseAssumeRole decodes assume_role_kwargs (boto3's assume_role
-// arguments: RoleArn, RoleSessionName, ExternalId, DurationSeconds).
-func parseAssumeRole(raw map[string]any) (*AssumeRole, error) {
+// arguments). RoleArn is required; RoleSessionName, ExternalId and
+// DurationSeconds are read here, and every key is kept in Inputs for the
+// aws_iam method to check and send.
+func parseAssumeRole(raw map[string]json.RawMessage) (*AssumeRole, error) {
 	if len(raw) == 0 {
 		return nil, nil
 	}
 	bad := func(key, want string) error {
 		return fmt.Errorf("%w: backend_kwargs key %q: %s %s", config.ErrInvalid, "assume_role_kwargs", key, want)
 	}
-	ar := &AssumeRole{}
+	ar := &AssumeRole{Inputs: raw}
 	for k, v := range raw {
 		switch k {
 		case "RoleArn", "RoleSessionName", "ExternalId":
-			s, ok := v.(string)
-			if !ok {
+			var s string
+			if json.Unmarshal(v, &s) != nil {
 				return nil, bad(k, "must be a string")
 			}
 			switch k {
@@ -354,13 +363,11 @@ func parseAssumeRole(raw map[string]any) (*AssumeRole, error) {
 				ar.ExternalID = s
 			}
 		case "DurationSeconds":
-			f, ok := v.(float64)
-			if !ok || f != float64(int(f)) || f < 0 {
+			var f float64
+			if json.Unmarshal(v, &f) != nil || f != float64(int(f)) || f < 0 {
 				return nil, bad(k, "must be a whole number")
 			}
 			ar.DurationSeconds = int(f)
-		default:
-			return nil, bad(k, "is not supported (RoleArn, RoleSessionName, ExternalId, DurationSeconds)")
 		}
 	}
 	if ar.RoleArn == "" {

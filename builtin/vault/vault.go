@@ -119,8 +119,9 @@
 //	cert_role          cert: the role to log in against (default: any).
 //	key_id, secret_id, role_id, region, assume_role_kwargs
 //	                   aws_iam: static AWS keys (else the AWS SDK's default
-//	                   chain, after assuming assume_role_kwargs' RoleArn
-//	                   when given), the Vault role, the signing region
+//	                   chain, after STS AssumeRole with assume_role_kwargs,
+//	                   every input STS takes, RoleArn required, when
+//	                   given), the Vault role, the signing region
 //	                   (default us-east-1); the login is a signed STS
 //	                   GetCallerIdentity request, as hvac's iam_login,
 //	                   made by package vaultaws.

@@ -42,10 +42,10 @@ func decodeSTSInput(m map[string]json.RawMessage, known []string, method string,
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if k == "RoleArn" {
+		if k == "RoleArn" && !contains(known, k) {
 			return fmt.Errorf("%w: backend_kwargs key %s.%s: give the role as role_arn", config.ErrInvalid, key, k)
 		}
-		if k == "WebIdentityToken" {
+		if k == "WebIdentityToken" && method == "AssumeRoleWithWebIdentity" {
 			return fmt.Errorf("%w: backend_kwargs key %s.%s: give the token as a file, assume_role_with_web_identity_token_file", config.ErrInvalid, key, k)
 		}
 		if !contains(known, k) {
@@ -67,6 +67,32 @@ func decodeSTSInput(m map[string]json.RawMessage, known []string, method string,
 		}
 	}
 	return nil
+}
+
+// DecodeAssumeRoleInput decodes m, an assume_role_kwargs given whole to
+// STS AssumeRole (as Airflow's Vault aws_iam login passes it to boto3's
+// sts.assume_role: RoleArn included), into that call's input. Every input
+// STS takes is accepted; an unknown key is an error with a "did you mean",
+// a value of the wrong shape an error naming assume_role_kwargs.<Key>
+// (never the value). Errors wrap config.ErrInvalid.
+func DecodeAssumeRoleInput(m map[string]json.RawMessage) (sts.AssumeRoleInput, error) {
+	var in sts.AssumeRoleInput
+	known := append([]string{"RoleArn"}, assumeRoleKeys...)
+	if err := decodeSTSInput(m, known, "AssumeRole", &in); err != nil {
+		return sts.AssumeRoleInput{}, err
+	}
+	if err := checkDuration(in.DurationSeconds); err != nil {
+		return sts.AssumeRoleInput{}, err
+	}
+	return in, nil
+}
+
+// NewAssumeRoleProvider returns a provider of the credentials STS
+// AssumeRole gives for in, called with client at each Retrieve (wrap it in
+// aws.NewCredentialsCache to reuse them). Unlike stscreds' provider, it
+// sends every input in carries.
+func NewAssumeRoleProvider(client *sts.Client, in sts.AssumeRoleInput) aws.CredentialsProvider {
+	return &assumeRoleProvider{client: client, input: in}
 }
 
 func contains(list []string, s string) bool {

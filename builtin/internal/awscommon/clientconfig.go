@@ -1,6 +1,7 @@
 package awscommon
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -17,8 +18,11 @@ import (
 	"github.com/secretpath/secretpath/resolver/config"
 )
 
-// ClientConfig is config_kwargs, the botocore Config options Airflow's AWS
-// connection builds every client with, mapped onto the Go SDK.
+// ClientConfig is config_kwargs, the botocore Config options, mapped onto
+// the Go SDK. Airflow's secrets backends give them to the STS client of an
+// assumed role only (the SSM and Secrets Manager clients get no Config);
+// we apply them to every client, service included, since retries,
+// timeouts and proxies are what a user setting them means.
 type ClientConfig struct {
 	Region             string        // region_name (region_name in backend_kwargs wins, as boto3's client argument does)
 	RetryMaxAttempts   int           // retries.total_max_attempts, or retries.max_attempts + 1 (0: the SDK's default)
@@ -32,6 +36,14 @@ type ClientConfig struct {
 	DefaultsMode       aws.DefaultsMode
 	UseDualStack       bool
 	UseFIPS            bool
+	// IgnoreConfiguredEndpointURLs: ignore_configured_endpoint_urls. True:
+	// endpoint URLs from the environment (AWS_ENDPOINT_URL,
+	// AWS_ENDPOINT_URL_<SERVICE>) and the shared config file are not
+	// used; false: they are, whatever AWS_IGNORE_CONFIGURED_ENDPOINT_URLS
+	// or the profile says (botocore: the Config wins). nil: the SDK
+	// decides from those. Endpoints given as kwargs (endpoint_url,
+	// service_config.sts.endpoint_url) always apply, as in botocore.
+	IgnoreConfiguredEndpointURLs *bool
 }
 
 // configKeys are botocore Config's options: each is mapped, ignored with a
@@ -41,6 +53,7 @@ var configKeys = map[string]string{
 	"region_name": "", "retries": "", "connect_timeout": "", "read_timeout": "",
 	"max_pool_connections": "", "proxies": "", "tcp_keepalive": "", "user_agent_appid": "",
 	"defaults_mode": "", "use_dualstack_endpoint": "", "use_fips_endpoint": "", "signature_version": "",
+	"ignore_configured_endpoint_urls": "",
 	// ignored, with a warning
 	"user_agent":                         "ignored: the Go SDK builds its own User-Agent (use user_agent_appid)",
 	"user_agent_extra":                   "ignored: the Go SDK builds its own User-Agent (use user_agent_appid)",
@@ -55,6 +68,7 @@ var configKeys = map[string]string{
 	"account_id_endpoint_mode":           "ignored: SSM and Secrets Manager have no account-based endpoints",
 	"sigv4a_signing_region_set":          "ignored: SSM and Secrets Manager sign with SigV4",
 	"auth_scheme_preference":             "ignored: SSM and Secrets Manager sign with SigV4",
+	"client_context_params":              "ignored: SSM, Secrets Manager and STS have no client context parameters",
 	// refused
 	"client_cert":    "refused: TLS client certificates are not supported",
 	"proxies_config": "refused: proxy TLS options are not supported; give the proxy in proxies",
@@ -165,6 +179,12 @@ func parseClientConfig(kw *config.Kwargs) (ClientConfig, []string, error) {
 			if !c.DefaultsMode.SetFromString(v) {
 				return ClientConfig{}, nil, bad(k, "must be one of auto, cross-region, in-region, legacy, mobile, standard")
 			}
+		case "ignore_configured_endpoint_urls":
+			var b bool
+			if json.Unmarshal(raw, &b) != nil {
+				return ClientConfig{}, nil, bad(k, "must be true or false")
+			}
+			c.IgnoreConfiguredEndpointURLs = &b
 		case "use_dualstack_endpoint", "use_fips_endpoint":
 			var b bool
 			if json.Unmarshal(raw, &b) != nil {
@@ -261,6 +281,52 @@ func (c *ClientConfig) loadOptions() []func(*awsconfig.LoadOptions) error {
 		opts = append(opts, awsconfig.WithUseFIPSEndpoint(aws.FIPSEndpointStateEnabled))
 	}
 	return opts
+}
+
+// ignoreEndpoints is a configuration source that answers the SDK's
+// "ignore configured endpoint URLs?" question (config_kwargs'
+// ignore_configured_endpoint_urls). Put first in aws.Config.ConfigSources,
+// it wins over the environment and the shared config file, as botocore's
+// Config does. The service clients ask it for AWS_ENDPOINT_URL_<SERVICE>
+// and the profile's services section.
+type ignoreEndpoints bool
+
+func (v ignoreEndpoints) GetIgnoreConfiguredEndpoints(context.Context) (bool, bool, error) {
+	return bool(v), true, nil
+}
+
+// applyEndpointPolicy applies IgnoreConfiguredEndpointURLs to a loaded
+// cfg: the global configured endpoint (aws.Config.BaseEndpoint, from
+// AWS_ENDPOINT_URL or the profile's endpoint_url) is dropped or, when the
+// environment or profile had it ignored, restored; the per-service ones
+// follow ignoreEndpoints.
+func (c *ClientConfig) applyEndpointPolicy(cfg *aws.Config) {
+	if c.IgnoreConfiguredEndpointURLs == nil {
+		return
+	}
+	ignore := *c.IgnoreConfiguredEndpointURLs
+	cfg.ConfigSources = append([]any{ignoreEndpoints(ignore)}, cfg.ConfigSources...)
+	if ignore {
+		cfg.BaseEndpoint = nil
+		return
+	}
+	if cfg.BaseEndpoint != nil {
+		return
+	}
+	// The SDK's order: environment, then the shared config.
+	for _, src := range cfg.ConfigSources {
+		var u string
+		switch v := src.(type) {
+		case awsconfig.EnvConfig:
+			u = v.BaseEndpoint
+		case awsconfig.SharedConfig:
+			u = v.BaseEndpoint
+		}
+		if u != "" {
+			cfg.BaseEndpoint = aws.String(u)
+			return
+		}
+	}
 }
 
 // hasTransport reports whether c changes the HTTP transport.

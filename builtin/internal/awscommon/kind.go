@@ -2,6 +2,22 @@
 // builtin/awssecretsmanager) share beyond builtin/internal/kit: the AWS
 // session kwargs and how they become an aws.Config, and the mapping of
 // service errors onto the resolver's sentinels and codes.
+//
+// Where the clients' options come from, against Airflow's backends (which
+// build the service client as session.client(service, region_name,
+// verify, endpoint_url, api_version, use_ssl), with no botocore Config):
+//
+//   - endpoint_url is the service client's endpoint; service_config's ssm
+//     and secretsmanager sections are ignored with a warning, as Airflow
+//     ignores them; service_config.sts.endpoint_url is the assume-role STS
+//     client's, as in Airflow (base_aws.py's _refresh_credentials).
+//   - config_kwargs (botocore Config) applies to every client, the
+//     service's included, where Airflow gives it to the assume-role STS
+//     client only. This is deliberate: retries, timeouts, proxies and
+//     keep-alive are what a user setting them means for the lookups, and a
+//     Config that reached only STS would leave the service's traffic
+//     unbounded by them.
+//   - verify applies to every client too (Airflow: the service client).
 package awscommon
 
 import (

@@ -14,25 +14,18 @@ import (
 
 // Settings are the backend_kwargs both AWS backends read.
 type Settings struct {
-	Session     Session
-	EndpointURL string        // endpoint_url: the service client's endpoint ("" = AWS's)
+	Session Session
+	// EndpointURL: endpoint_url, the service client's endpoint ("" =
+	// AWS's). As in Airflow's backends, it is the only endpoint kwarg the
+	// service client reads: service_config's ssm and secretsmanager
+	// sections are ignored (with a warning); service_config.sts.endpoint_url
+	// is Session.STSEndpointURL.
+	EndpointURL string
 	Timeout     time.Duration // 0: the backend's default; < 0: none
 	Locations   kit.Locations
 
-	// ServiceEndpoints: service_config's <service>.endpoint_url, by
-	// service name (ssm, secretsmanager, sts).
-	ServiceEndpoints map[string]string
 	// Warnings name the keys accepted but ignored; the backend logs them.
 	Warnings []string
-}
-
-// Endpoint is the endpoint of service's client: service_config's, else
-// endpoint_url, as Airflow's AWS connection resolves it.
-func (s *Settings) Endpoint(service string) string {
-	if u, ok := s.ServiceEndpoints[service]; ok {
-		return u
-	}
-	return s.EndpointURL
 }
 
 // ParseSettings reads the kwargs both AWS backends share. The caller reads
@@ -55,7 +48,6 @@ func ParseSettings(kw *config.Kwargs) (Settings, error) {
 	if err := parseServiceConfig(kw, &s); err != nil {
 		return Settings{}, err
 	}
-	s.Session.STSEndpointURL = s.ServiceEndpoints["sts"]
 	var warnings []string
 	if s.Session.Client, warnings, err = parseClientConfig(kw); err != nil {
 		return Settings{}, err
@@ -65,10 +57,13 @@ func ParseSettings(kw *config.Kwargs) (Settings, error) {
 		return Settings{}, err
 	}
 	// boto3 client arguments Airflow passes on: api_version has no meaning
-	// for the Go SDK (one API version per service); use_ssl=false would
-	// switch AWS's own endpoints to plain HTTP, which we do not do.
-	if _, err := kw.String("api_version", ""); err != nil {
+	// for the Go SDK (one API version per service), so it is ignored with a
+	// warning, as other such keys are; use_ssl=false would switch AWS's own
+	// endpoints to plain HTTP, which we do not do.
+	if v, err := kw.String("api_version", ""); err != nil {
 		return Settings{}, err
+	} else if v != "" {
+		s.Warnings = append(s.Warnings, "backend_kwargs key api_version ignored: the Go SDK speaks one API version per service")
 	}
 	useSSL, err := kw.Bool("use_ssl", true)
 	if err != nil {
@@ -92,14 +87,18 @@ func checkEndpoint(key, v string) error {
 	return nil
 }
 
-// services are the clients these backends make: their service_config
-// sections are read; other services' are ignored with a warning.
+// services are the clients these backends make; other services'
+// service_config sections are ignored with a warning (with a "did you
+// mean" among these).
 var services = []string{"secretsmanager", "ssm", "sts"}
 
 // parseServiceConfig reads service_config, Airflow's per-service client
-// options: {"<service>": {"endpoint_url": ...}}. Airflow reads only
-// endpoint_url there for these clients; other keys are ignored with a
-// warning.
+// options: {"<service>": {"endpoint_url": ...}}. Airflow's secrets
+// backends read only sts.endpoint_url there (for the STS client of an
+// assumed role, base_aws.py's _refresh_credentials): they build the SSM
+// and Secrets Manager clients with endpoint_url and nothing from
+// service_config. So do we: every other entry is ignored, with a warning
+// naming it.
 func parseServiceConfig(kw *config.Kwargs, s *Settings) error {
 	const key = "service_config"
 	m, err := decodeObject(kw, key)
@@ -116,11 +115,7 @@ func parseServiceConfig(kw *config.Kwargs, s *Settings) error {
 		if json.Unmarshal(m[svc], &sc) != nil {
 			return fmt.Errorf("%w: backend_kwargs key %s.%s must be an object", config.ErrInvalid, key, svc)
 		}
-		known := false
-		for _, v := range services {
-			known = known || v == svc
-		}
-		if !known {
+		if !contains(services, svc) {
 			msg := fmt.Sprintf("backend_kwargs key %s.%s ignored: this backend's clients are %s", key, svc, strings.Join(services, ", "))
 			if hint := config.Closest(svc, services); hint != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", hint)
@@ -134,25 +129,29 @@ func parseServiceConfig(kw *config.Kwargs, s *Settings) error {
 		}
 		sort.Strings(opts)
 		for _, k := range opts {
-			if k != "endpoint_url" {
-				s.Warnings = append(s.Warnings, fmt.Sprintf("backend_kwargs key %s.%s.%s ignored: Airflow reads only endpoint_url for this client", key, svc, k))
+			name := key + "." + svc + "." + k
+			switch {
+			case svc != "sts" && k == "endpoint_url":
+				s.Warnings = append(s.Warnings, fmt.Sprintf("backend_kwargs key %s ignored, as Airflow's secrets backends ignore them; use endpoint_url", name))
+				continue
+			case svc != "sts":
+				s.Warnings = append(s.Warnings, fmt.Sprintf("backend_kwargs key %s ignored, as Airflow's secrets backends ignore them", name))
+				continue
+			case k != "endpoint_url":
+				s.Warnings = append(s.Warnings, fmt.Sprintf("backend_kwargs key %s ignored: Airflow reads only endpoint_url for STS", name))
 				continue
 			}
 			var u string
 			if string(sc[k]) == "null" {
 				continue
 			}
-			name := key + "." + svc + "." + k
 			if json.Unmarshal(sc[k], &u) != nil {
 				return fmt.Errorf("%w: backend_kwargs key %s must be a string", config.ErrInvalid, name)
 			}
 			if err := checkEndpoint(name, u); err != nil {
 				return err
 			}
-			if s.ServiceEndpoints == nil {
-				s.ServiceEndpoints = map[string]string{}
-			}
-			s.ServiceEndpoints[svc] = u
+			s.Session.STSEndpointURL = u
 		}
 	}
 	return nil

@@ -236,6 +236,7 @@ func (s *Session) Config(ctx context.Context, roleSessionName string) (aws.Confi
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("%w: loading the AWS configuration: %s", config.ErrInvalid, Redactor{s.Secrets()}.Redact(err.Error()))
 	}
+	s.Client.applyEndpointPolicy(&cfg)
 	if cfg.Region == "" {
 		return aws.Config{}, fmt.Errorf("%w: no AWS region: set region_name in backend_kwargs, AWS_REGION, or a profile's region", config.ErrInvalid)
 	}

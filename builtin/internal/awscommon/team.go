@@ -1,6 +1,8 @@
 package awscommon
 
 import (
+	"context"
+	"log/slog"
 	"strconv"
 	"strings"
 
@@ -24,7 +26,15 @@ const TeamSep = "--"
 //   - a connection or variable lookup for a team first reads the team's
 //     name, <team>--<id> where the id would go, then, when that is not
 //     found, the global name (configs have no team: Airflow's get_config
-//     takes none).
+//     takes none);
+//   - secretpath's addition, as the GCP and Azure backends: a connection
+//     or variable lookup for a team of an id starting with '-' is never
+//     made either (team x's "-y" and team "x-"'s "y" both build "x---y";
+//     Airflow reads it). With both rules a team's name splits one way
+//     only, at its last "--".
+//
+// Each refused lookup is not found, makes no request, and logs a warning
+// saying why.
 //
 // With multi_team off, a request's team is ignored and an id with "--" is
 // an ordinary id (Airflow passes no team then, and PR #71078 keeps such
@@ -32,16 +42,31 @@ const TeamSep = "--"
 type Teams struct {
 	// MultiTeam is [core] multi_team.
 	MultiTeam bool
+	// Backend names the backend in the warnings; Logger gets them (nil:
+	// slog.Default()).
+	Backend string
+	Logger  *slog.Logger
 }
 
-// Refused reports whether a lookup of id makes no request because the id
-// spells a team's namespace.
-func (t Teams) Refused(id string) bool {
-	return t.MultiTeam && strings.Contains(id, TeamSep)
-}
+// Why a lookup is refused with multi_team on.
+const (
+	refusal     = "the id contains \"" + TeamSep + "\", which separates a team from an id in a team's name ([core] multi_team is on)"
+	leadingDash = "the id starts with '-': in a team's name, <team>--<id>, team x's id -y would be team x-'s id y, so with [core] multi_team on a team's lookup of such an id is refused (secretpath; Airflow reads it)"
+)
 
-// refusal is the reason Describe gives for a refused id.
-const refusal = "the id contains \"" + TeamSep + "\", which separates a team from an id in a team's name ([core] multi_team is on)"
+// refused says why a lookup of req makes no request because its id could
+// spell another team's namespace, or "".
+func (t Teams) refused(req resolver.Request) string {
+	switch {
+	case !t.MultiTeam:
+		return ""
+	case strings.Contains(req.ID, TeamSep):
+		return refusal
+	case req.Team != "" && req.Kind != resolver.KindConfig && strings.HasPrefix(req.ID, "-"):
+		return leadingDash
+	}
+	return ""
+}
 
 // Names returns the names a lookup of req reads at p, in order, given
 // name (a backend's naming of an id at a Place): the team's name first
@@ -49,27 +74,44 @@ const refusal = "the id contains \"" + TeamSep + "\", which separates a team fro
 // with a team, then the global one.
 // It returns why no request is made instead when p says so (the kind is
 // off, an empty id, a lookup pattern the id does not match) or the id
-// spells a team's namespace.
-func (t Teams) Names(p *kit.Place, req resolver.Request, name func(p *kit.Place, id string) string) (names []string, skip string) {
-	if why := p.Skip(req.ID); why != "" {
-		return nil, why
+// could spell a team's namespace; the latter is logged as a warning.
+func (t Teams) Names(ctx context.Context, p *kit.Place, req resolver.Request, name func(p *kit.Place, id string) string) (names []string, skip string) {
+	names, skip, team := t.names(p, req, name)
+	if team {
+		logger := t.Logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		// The id is not a secret (it is what was asked for); the value
+		// was never read.
+		logger.LogAttrs(ctx, slog.LevelWarn, "team namespace guard: id not looked up",
+			slog.String("backend", t.Backend), slog.String("kind", req.Kind.String()),
+			slog.String("id", req.ID), slog.String("team", req.Team), slog.String("why", skip))
 	}
-	if t.Refused(req.ID) {
-		return nil, refusal
+	return names, skip
+}
+
+// names is Names without the warning; team reports a team rule's refusal.
+func (t Teams) names(p *kit.Place, req resolver.Request, name func(p *kit.Place, id string) string) (names []string, skip string, team bool) {
+	if why := p.Skip(req.ID); why != "" {
+		return nil, why, false
+	}
+	if why := t.refused(req); why != "" {
+		return nil, why, true
 	}
 	global := name(p, req.ID)
 	// Airflow's get_config takes no team: configs are never a team's.
 	if !t.MultiTeam || req.Team == "" || req.Kind == resolver.KindConfig {
-		return []string{global}, ""
+		return []string{global}, "", false
 	}
-	return []string{name(p, req.Team+TeamSep+req.ID), global}, ""
+	return []string{name(p, req.Team+TeamSep+req.ID), global}, "", false
 }
 
 // Describe says what a lookup of req asks for at p, for resolver.Explain:
 // `what "<team's name>" (team "t"), then what "<global name>"`, or why no
 // request is made.
 func (t Teams) Describe(p *kit.Place, req resolver.Request, what string, name func(p *kit.Place, id string) string) string {
-	names, skip := t.Names(p, req, name)
+	names, skip, _ := t.names(p, req, name)
 	if skip != "" {
 		return kit.NoRequest(skip)
 	}

@@ -16,7 +16,13 @@
 // The kwargs (key_id, secret_id, role_id, region, assume_role_kwargs) are
 // decoded by package vault into vault.Auth: KeyID and SecretID are static
 // AWS credentials; without them the AWS SDK's default chain is used, first
-// assuming AssumeRole when set. Region signs the request (default
+// assuming AssumeRole when set. assume_role_kwargs is STS AssumeRole's
+// input, whole, as Airflow passes it to boto3's sts.assume_role: RoleArn
+// (required), RoleSessionName (default "secretpath-vault"), ExternalId,
+// DurationSeconds, Policy, PolicyArns, Tags, TransitiveTagKeys,
+// SourceIdentity, SerialNumber, TokenCode, ProvidedContexts, ... (decoded
+// as the AWS backends decode theirs, package awscommon, and checked when
+// the backend is built). Region signs the request (default
 // us-east-1). RoleID is the Vault role. The default mount is "aws". Login
 // errors (the SDK's and Vault's) have the AWS access key ids and the
 // configured credentials masked. Each login logs (debug, to the backend's
@@ -32,6 +38,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -40,7 +47,6 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/secretpath/secretpath/builtin/internal/awscommon"
@@ -52,8 +58,52 @@ import (
 const mount = "aws"
 
 func init() {
-	vault.RegisterAuthMethod(vault.AuthAWSIAM, vault.AuthMethod{Mount: mount, Login: login, Redact: redact})
+	vault.RegisterAuthMethod(vault.AuthAWSIAM, vault.AuthMethod{Mount: mount, Login: login, Check: check, Redact: redact})
 }
+
+// check decodes assume_role_kwargs as STS AssumeRole's input, with the AWS
+// backends' decoding (builtin/internal/awscommon): every input STS takes
+// is accepted, as Airflow passes the dict whole to sts.assume_role; an
+// unknown key or a value of the wrong shape is a configuration error.
+func check(a vault.Auth) error {
+	if a.AssumeRole == nil {
+		return nil
+	}
+	if _, err := awscommon.DecodeAssumeRoleInput(a.AssumeRole.Inputs); err != nil {
+		return fmt.Errorf("%s: auth_type aws_iam: %w", vault.Name, err)
+	}
+	return nil
+}
+
+// assumeRoleInput is ar's STS AssumeRole input, with our default session
+// name (STS requires one; Airflow's users must give it).
+func assumeRoleInput(ar *vault.AssumeRole) (sts.AssumeRoleInput, error) {
+	in, err := awscommon.DecodeAssumeRoleInput(ar.Inputs)
+	if err != nil {
+		return sts.AssumeRoleInput{}, fmt.Errorf("%s: auth_type aws_iam: %w", vault.Name, err)
+	}
+	// The typed fields, for an AssumeRole built in Go without Inputs.
+	if in.RoleArn == nil {
+		in.RoleArn = aws.String(ar.RoleArn)
+	}
+	if in.RoleSessionName == nil && ar.RoleSessionName != "" {
+		in.RoleSessionName = aws.String(ar.RoleSessionName)
+	}
+	if in.ExternalId == nil && ar.ExternalID != "" {
+		in.ExternalId = aws.String(ar.ExternalID)
+	}
+	if in.DurationSeconds == nil && ar.DurationSeconds > 0 {
+		in.DurationSeconds = aws.Int32(int32(min(ar.DurationSeconds, math.MaxInt32)))
+	}
+	if aws.ToString(in.RoleSessionName) == "" {
+		in.RoleSessionName = aws.String(defaultSessionName)
+	}
+	return in, nil
+}
+
+// defaultSessionName is the role session name when assume_role_kwargs
+// gives none.
+const defaultSessionName = "secretpath-vault"
 
 // The signed request of an aws_iam login, as hvac's iam_login builds it:
 // STS GetCallerIdentity at the global endpoint, signed for the region
@@ -111,18 +161,11 @@ func login(ctx context.Context, req vault.LoginRequest) (map[string]any, error) 
 			if cfg.Region == "" {
 				cfg.Region = stsRegion
 			}
-			provider = stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), ar.RoleArn, func(o *stscreds.AssumeRoleOptions) {
-				o.RoleSessionName = ar.RoleSessionName
-				if o.RoleSessionName == "" {
-					o.RoleSessionName = "secretpath-vault"
-				}
-				if ar.ExternalID != "" {
-					o.ExternalID = aws.String(ar.ExternalID)
-				}
-				if ar.DurationSeconds > 0 {
-					o.Duration = time.Duration(ar.DurationSeconds) * time.Second
-				}
-			})
+			in, err := assumeRoleInput(ar)
+			if err != nil {
+				return nil, err
+			}
+			provider = awscommon.NewAssumeRoleProvider(sts.NewFromConfig(cfg), in)
 		}
 		if provider == nil {
 			return nil, fmt.Errorf("%s: aws_iam: no AWS credentials (key_id and secret_id, or the default chain)", vault.Name)

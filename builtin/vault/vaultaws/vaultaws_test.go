@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"maps"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -36,6 +37,7 @@ func TestAWSIAMAuth(t *testing.T) {
 		wantRegion string
 		wantRole   string
 		wantErr    string
+		wantSTS    map[string]string // AssumeRole's form, as the STS fake recorded it
 	}{
 		{name: "static keys", kw: map[string]any{"key_id": akid, "secret_id": secret, "role_id": "airflow"},
 			wantRegion: "us-east-1", wantRole: "airflow"},
@@ -45,6 +47,29 @@ func TestAWSIAMAuth(t *testing.T) {
 			kw: map[string]any{"role_id": "airflow"}, wantRegion: "eu-central-1", wantRole: "airflow"},
 		{name: "assumed role", env: map[string]string{"AWS_ACCESS_KEY_ID": akid, "AWS_SECRET_ACCESS_KEY": secret, "AWS_REGION": "us-east-1"}, sts: true,
 			kw: map[string]any{"assume_role_kwargs": map[string]any{"RoleArn": "arn:aws:iam::123456789012:role/vault", "RoleSessionName": "airflow"}}, wantRegion: "us-east-1"},
+		// Airflow passes assume_role_kwargs whole to sts.assume_role: every
+		// AssumeRole input reaches STS.
+		{name: "assumed role, every input", env: map[string]string{"AWS_ACCESS_KEY_ID": akid, "AWS_SECRET_ACCESS_KEY": secret, "AWS_REGION": "us-east-1"}, sts: true,
+			kw: map[string]any{"assume_role_kwargs": map[string]any{
+				"RoleArn": "arn:aws:iam::123456789012:role/vault", "RoleSessionName": "airflow", "ExternalId": "ext-1", "DurationSeconds": 3600,
+				"Policy":            `{"Version":"2012-10-17","Statement":[]}`,
+				"PolicyArns":        []any{map[string]any{"arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}},
+				"Tags":              []any{map[string]any{"Key": "team", "Value": "data"}},
+				"TransitiveTagKeys": []any{"team"},
+				"SourceIdentity":    "airflow-worker",
+			}},
+			wantRegion: "us-east-1", wantSTS: map[string]string{
+				"RoleArn": "arn:aws:iam::123456789012:role/vault", "RoleSessionName": "airflow", "ExternalId": "ext-1", "DurationSeconds": "3600",
+				"Policy":                     `{"Version":"2012-10-17","Statement":[]}`,
+				"PolicyArns.member.1.arn":    "arn:aws:iam::aws:policy/ReadOnlyAccess",
+				"Tags.member.1.Key":          "team",
+				"Tags.member.1.Value":        "data",
+				"TransitiveTagKeys.member.1": "team",
+				"SourceIdentity":             "airflow-worker",
+			}},
+		{name: "assumed role, default session name", env: map[string]string{"AWS_ACCESS_KEY_ID": akid, "AWS_SECRET_ACCESS_KEY": secret, "AWS_REGION": "us-east-1"}, sts: true,
+			kw:         map[string]any{"assume_role_kwargs": map[string]any{"RoleArn": "arn:aws:iam::123456789012:role/vault"}},
+			wantRegion: "us-east-1", wantSTS: map[string]string{"RoleArn": "arn:aws:iam::123456789012:role/vault", "RoleSessionName": "secretpath-vault"}},
 		{name: "wrong secret", kw: map[string]any{"key_id": akid, "secret_id": "not-the-secret-KEY"}, wantErr: "SignatureDoesNotMatch"},
 		{name: "unknown key", kw: map[string]any{"key_id": "AKIAUNKNOWNEXAMPLE00", "secret_id": secret}, wantErr: "InvalidClientTokenId"},
 	}
@@ -102,6 +127,18 @@ func TestAWSIAMAuth(t *testing.T) {
 				assert.True(t, strings.HasPrefix(headers["Authorization"][0], "AWS4-HMAC-SHA256 Credential="+assumed.AccessKeyID+"/"))
 				assert.Equal(t, []string{assumed.SessionToken}, headers["X-Amz-Security-Token"])
 			}
+			if tt.wantSTS != nil {
+				var form url.Values
+				for _, r := range a.Requests() {
+					if r.Target == awsfake.TargetAssumeRole {
+						form = r.Form
+					}
+				}
+				require.NotNil(t, form, "an AssumeRole request")
+				for k, v := range tt.wantSTS {
+					assert.Equal(t, v, form.Get(k), k)
+				}
+			}
 		})
 	}
 }
@@ -114,7 +151,10 @@ func TestAWSIAMKwargs(t *testing.T) {
 		want   string
 	}{
 		{assume: map[string]any{"RoleSessionName": "x"}, want: "RoleArn is required"},
-		{assume: map[string]any{"RoleArn": "arn", "Policy": "{}"}, want: "Policy is not supported"},
+		{assume: map[string]any{"RoleArn": "arn", "Polcy": "{}"}, want: "assume_role_kwargs.Polcy is not an input of STS AssumeRole (did you mean Policy?)"},
+		{assume: map[string]any{"RoleArn": "arn", "Tags": "team=data"}, want: "assume_role_kwargs.Tags has the wrong type or shape"},
+		{assume: map[string]any{"RoleArn": "arn", "DurationSeconds": 60}, want: "assume_role_kwargs.DurationSeconds must be between 900 and 43200"},
+		{assume: map[string]any{"RoleArn": "arn", "WebIdentityToken": "t"}, want: "assume_role_kwargs.WebIdentityToken is not an input of STS AssumeRole"},
 		{assume: map[string]any{"RoleArn": 5}, want: "RoleArn must be a string"},
 		{assume: map[string]any{"RoleArn": "arn", "DurationSeconds": 1.5}, want: "DurationSeconds must be a whole number"},
 	} {
@@ -210,4 +250,38 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestAWSIAMGoAssumeRole: an AssumeRole built in Go, without Inputs (as
+// before assume_role_kwargs was kept whole), still sends its typed
+// fields to STS.
+func TestAWSIAMGoAssumeRole(t *testing.T) {
+	const akid, secret = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	assumed := aws.Credentials{AccessKeyID: "ASIAASSUMEDEXAMPLE01", SecretAccessKey: "assumed-secret-key-example", SessionToken: "assumed-session", CanExpire: true, Expires: time.Now().Add(time.Hour)}
+	awsfake.Isolate(t)
+	f := newFake(t)
+	f.Put("secret", "variables/hello", map[string]any{"value": "world"})
+	f.EnableAuth("", vaultfake.AWS, vaultfake.TokenOptions{TTL: loginTTL})
+	f.AddCredential("aws", assumed.AccessKeyID, assumed.SecretAccessKey)
+	t.Setenv("AWS_ACCESS_KEY_ID", akid)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
+	t.Setenv("AWS_REGION", "us-east-1")
+	a := awsfake.New(t)
+	a.SetAssumeRoleCredentials(assumed)
+	t.Setenv("AWS_ENDPOINT_URL_STS", a.URL)
+	b, err := vault.New(vault.Options{Address: f.URL, Auth: vault.Auth{Type: vault.AuthAWSIAM, AssumeRole: &vault.AssumeRole{
+		RoleArn: "arn:aws:iam::123456789012:role/vault", ExternalID: "ext-2", DurationSeconds: 1800,
+	}}})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+	v, err := b.Lookup(t.Context(), varReq("hello"))
+	require.NoError(t, err)
+	assert.Equal(t, "world", v)
+	reqs := a.Requests()
+	require.Len(t, reqs, 1)
+	form := reqs[0].Form
+	assert.Equal(t, "arn:aws:iam::123456789012:role/vault", form.Get("RoleArn"))
+	assert.Equal(t, "ext-2", form.Get("ExternalId"))
+	assert.Equal(t, "1800", form.Get("DurationSeconds"))
+	assert.Equal(t, "secretpath-vault", form.Get("RoleSessionName"))
 }

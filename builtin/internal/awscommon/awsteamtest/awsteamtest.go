@@ -6,8 +6,11 @@
 package awsteamtest
 
 import (
+	"bytes"
 	"errors"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -21,8 +24,8 @@ import (
 type Harness struct {
 	// Open builds the backend through the registry, from a config file
 	// that sets [core] multi_team as given, with backend_kwargs that reach
-	// the fake plus kw.
-	Open func(t *testing.T, multiTeam bool, kw map[string]any) resolver.Backend
+	// the fake plus kw, logging to logger (resolver.Env.Logger).
+	Open func(t *testing.T, multiTeam bool, kw map[string]any, logger *slog.Logger) resolver.Backend
 	// Name is the remote name of id for kind at the default prefixes.
 	Name func(kind resolver.Kind, id string) string
 	// Put stores value under a remote name; Remove forgets it.
@@ -84,11 +87,18 @@ func vectors(team string) []row {
 		{name: "a longer team's namespace is unreachable", store: map[string]string{team + "--prod/dbconn": teamValue}, id: "prod--dbconn", team: team},
 		{name: "the longer team reads its own", store: map[string]string{team + "--prod/dbconn": teamValue}, id: "dbconn", team: team + "--prod", want: teamValue, asked: []string{team + "--prod/dbconn"}},
 		{name: "global read without a team", store: map[string]string{"dbconn": globalValue}, id: "dbconn", want: globalValue, asked: []string{"dbconn"}},
+		// secretpath's rule (as the GCP and Azure backends'): team T's id
+		// "-dbconn" and team "T-"'s id "dbconn" both build T---dbconn, so
+		// a team's lookup of an id starting with '-' is refused.
+		{name: "a team's id with a leading dash is refused", store: map[string]string{team + "/-dbconn": teamValue, "-dbconn": globalValue}, id: "-dbconn", team: team},
+		{name: "the team with a trailing dash reads its own", store: map[string]string{team + "-/dbconn": teamValue}, id: "dbconn", team: team + "-", want: teamValue, asked: []string{team + "-/dbconn"}},
+		{name: "an id with a leading dash is read without a team", store: map[string]string{"-dbconn": globalValue}, id: "-dbconn", want: globalValue, asked: []string{"-dbconn"}},
 		// PR #71078: with multi_team off no team is read and no id refused.
 		{name: "multi_team off/team ignored", multiOff: true, store: map[string]string{tid: teamValue, "dbconn": globalValue}, id: "dbconn", team: team, want: globalValue, asked: []string{"dbconn"}},
 		{name: "multi_team off/team secret alone not found", multiOff: true, store: map[string]string{tid: teamValue}, id: "dbconn", team: team, asked: []string{"dbconn"}},
 		{name: "multi_team off/id with -- is ordinary", multiOff: true, store: map[string]string{"aws--prod": globalValue}, id: "aws--prod", want: globalValue, asked: []string{"aws--prod"}},
 		{name: "multi_team off/id with -- is ordinary with a team", multiOff: true, store: map[string]string{"aws--prod": globalValue}, id: "aws--prod", team: team, want: globalValue, asked: []string{"aws--prod"}},
+		{name: "multi_team off/a leading dash is ordinary with a team", multiOff: true, store: map[string]string{"-dbconn": globalValue}, id: "-dbconn", team: team, want: globalValue, asked: []string{"-dbconn"}},
 	}
 }
 
@@ -100,16 +110,47 @@ func (h Harness) remote(kind resolver.Kind, id string) string {
 	return h.Name(kind, id)
 }
 
+// logBuffer is a log the backends' goroutines may write to.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *logBuffer) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Reset()
+}
+
+// guardMsg is the warning a lookup refused by a team rule logs.
+const guardMsg = "team namespace guard: id not looked up"
+
 // Run runs the vectors for connections and variables with teams named as
 // Airflow allows ("team-a", "team_a", "teama"), then the config and error
-// rows.
+// rows. A row that asks for nothing with multi_team on is refused by a
+// team rule, and must log a warning saying so; every other row must not.
 func Run(t *testing.T, h Harness) {
-	on, off := h.Open(t, true, nil), h.Open(t, false, nil)
+	logs := &logBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, nil))
+	on, off := h.Open(t, true, nil, logger), h.Open(t, false, nil, logger)
 	for _, kind := range []resolver.Kind{resolver.KindConnection, resolver.KindVariable} {
 		for _, team := range []string{"team-a", "team_a", "teama"} {
 			for _, tt := range vectors(team) {
 				t.Run(kind.String()+"/"+team+"/"+tt.name, func(t *testing.T) {
 					h.Reset()
+					logs.Reset()
 					for id, v := range tt.store {
 						h.Put(h.remote(kind, id), v)
 					}
@@ -134,6 +175,12 @@ func Run(t *testing.T, h Harness) {
 						want = append(want, h.remote(kind, id))
 					}
 					assert.Equal(t, want, h.Asked(), "names asked, in order")
+					if len(tt.asked) == 0 {
+						assert.Contains(t, logs.String(), guardMsg, "a refused lookup is logged")
+						assert.Contains(t, logs.String(), "id="+tt.id)
+					} else {
+						assert.NotContains(t, logs.String(), guardMsg)
+					}
 				})
 			}
 		}
@@ -148,6 +195,7 @@ func runConfigs(t *testing.T, h Harness, on, off resolver.Backend) {
 	h.Put(h.Name(resolver.KindConfig, "a--b"), globalValue)
 	h.Put(h.Name(resolver.KindConfig, "k"), globalValue)
 	h.Put(h.Name(resolver.KindConfig, "team-a--k"), teamValue)
+	h.Put(h.Name(resolver.KindConfig, "-k"), globalValue)
 	for _, tt := range []struct {
 		name     string
 		b        resolver.Backend
@@ -158,6 +206,7 @@ func runConfigs(t *testing.T, h Harness, on, off resolver.Backend) {
 		{name: "config with -- refused", b: on, id: "a--b"},
 		{name: "config with -- read with multi_team off", b: off, id: "a--b", want: globalValue, asked: []string{"a--b"}},
 		{name: "config read by its global name only, even with a team", b: on, id: "k", team: "team-a", want: globalValue, asked: []string{"k"}},
+		{name: "config with a leading dash read with a team (configs have none)", b: on, id: "-k", team: "team-a", want: globalValue, asked: []string{"-k"}},
 	} {
 		t.Run("config/"+tt.name, func(t *testing.T) {
 			h.Reset()
