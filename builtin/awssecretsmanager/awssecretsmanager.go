@@ -414,6 +414,11 @@ func (b *Backend) lookup(ctx context.Context, req resolver.Request) (v string, s
 	if skip != "" {
 		return "", nil, resolver.ErrNotFound // Describe says why
 	}
+	if b.timeout > 0 { // one bound for the team's name and the global one
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, b.timeout)
+		defer cancel()
+	}
 	var name string
 	for _, name = range names {
 		// Only "not found" goes on to the global name, as in Airflow.
@@ -435,11 +440,6 @@ func (b *Backend) lookup(ctx context.Context, req resolver.Request) (v string, s
 func (b *Backend) get(ctx context.Context, name string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
-	}
-	if b.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, b.timeout)
-		defer cancel()
 	}
 	out, err := b.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &name})
 	if err != nil {

@@ -322,6 +322,11 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 	if skip != "" {
 		return "", resolver.ErrNotFound // Describe says why
 	}
+	if b.timeout > 0 { // one bound for the team's name and the global one
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, b.timeout)
+		defer cancel()
+	}
 	var v string
 	var err error
 	for _, name := range names {
@@ -352,11 +357,6 @@ var errNoValue = errors.New("the response carries no value")
 func (b *Backend) get(ctx context.Context, name string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
-	}
-	if b.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, b.timeout)
-		defer cancel()
 	}
 	out, err := b.client.GetParameter(ctx, &ssm.GetParameterInput{Name: &name, WithDecryption: aws.Bool(true)})
 	if err != nil {

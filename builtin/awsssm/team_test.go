@@ -4,8 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -154,4 +158,35 @@ func mustJSON(t *testing.T, kw map[string]any) []byte {
 	raw, err := json.Marshal(kw)
 	require.NoError(t, err)
 	return raw
+}
+
+// deadlines records the deadline of each request's context.
+type deadlines struct {
+	mu   sync.Mutex
+	seen []time.Time
+	next *http.Client
+}
+
+func (d *deadlines) Do(r *http.Request) (*http.Response, error) {
+	dl, _ := r.Context().Deadline()
+	d.mu.Lock()
+	d.seen = append(d.seen, dl)
+	d.mu.Unlock()
+	return d.next.Do(r)
+}
+
+// TestTeamLookupOneTimeout: timeout_seconds bounds the whole lookup, the
+// team's name and the global one together, not each request.
+func TestTeamLookupOneTimeout(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter("/airflow/variables/v", "global value", awsfake.String)
+	rec := &deadlines{next: http.DefaultClient}
+	b := newGo(t, f, awsssm.Options{MultiTeam: true, Timeout: time.Minute,
+		ClientOptions: []func(*ssm.Options){func(o *ssm.Options) { o.HTTPClient = rec }}})
+	got, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "v", Team: "team-a"})
+	require.NoError(t, err)
+	assert.Equal(t, "global value", got)
+	require.Len(t, rec.seen, 2, "the team's name, then the global one")
+	assert.False(t, rec.seen[0].IsZero())
+	assert.Equal(t, rec.seen[0], rec.seen[1], "one deadline for both requests")
 }

@@ -42,7 +42,10 @@
 //     name (team_a's my_db is airflow-connections-team-a--my-db), and the
 //     global secret only when the vault answers 404 for the team's; any
 //     other failure (a 403, say) is the lookup's answer. A config has no
-//     team. Teams team_a and team-a read the same secrets, as in Airflow;
+//     team. Key Vault names ignore case and the mapping turns '_' and '.'
+//     into sep, so teams whose names differ only in case, '_', '-' or '.'
+//     (team_a, team-a, Team_A) read the same secrets, as in Airflow: give
+//     such teams one vault each, or names that differ otherwise;
 //   - an id that holds "--" once mapped (teama__db, prod--db) is not found
 //     without a request, for every lookup, with a team or without, and a
 //     warning is logged: team a's id b--c and team a--b's id c are one

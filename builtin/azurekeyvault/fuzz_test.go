@@ -163,7 +163,8 @@ func FuzzResponse(f *testing.F) {
 // secret a lookup reads is either a global name (no "--" after the
 // prefix) or one that, split at its last "--", gives back the caller's
 // team and the id, mapped. So a team's name has one reading and no id
-// reaches another team's namespace.
+// reaches another mapped team's namespace (teams equal once mapped share
+// one: see the package doc).
 func FuzzTeamNames(f *testing.F) {
 	cred, err := azidentity.NewClientSecretCredential("t", "c", "s", nil)
 	if err != nil {
