@@ -352,37 +352,29 @@ func (a *app) component() (worker bool, from string, err error) {
 const executionAPITier = "execution-api"
 
 // workerSearchPath is what --explain says of a worker's search path: the
-// configured backend, the environment, and the third tier Open chose (the
-// Execution API, or the metastore and why).
+// tiers Open assembled, in order, with where the configured backend and
+// the Execution API's URL come from. (Why the third tier is the metastore,
+// when it is, is the warning Open logs.)
 func workerSearchPath(cfg *config.File, from string, tiers []string) string {
-	first := "no configured backend"
-	if section, key, where := cfg.BackendOrigin(); section != "" {
-		first = fmt.Sprintf("[%s] %s", section, key)
+	parts := slices.Clone(tiers)
+	if section, key, where := cfg.BackendOrigin(); section != "" && len(parts) > 0 {
+		origin := fmt.Sprintf("[%s] %s", section, key)
 		if where != "" {
-			first += " (" + where + ")"
+			origin += ", " + where
 		}
+		parts[0] += " (" + origin + ")"
 	}
-	third := "metastore (the Execution API backend is not linked)"
-	switch {
-	case slices.Contains(tiers, executionAPITier):
-		third = "execution API (Airflow's default URL, http://localhost:8080/execution/)"
+	for i, t := range tiers {
+		if t != executionAPITier {
+			continue
+		}
 		if where := cfg.Origin("core", "execution_api_server_url"); where != "" {
-			third = "execution API ([core] execution_api_server_url, " + where + ")"
-		}
-	case executionAPILinked():
-		third = "metastore (no token: neither $SECRETPATH_EXECUTION_API_TOKEN nor $SECRETPATH_EXECUTION_API_TOKEN_FILE is set)"
-	}
-	return fmt.Sprintf("search path: worker (from %s): %s, then environment, then %s", from, first, third)
-}
-
-// executionAPILinked says whether a backend fills the Execution API role.
-func executionAPILinked() bool {
-	for _, reg := range resolver.Registered() {
-		if reg.Role == resolver.RoleExecutionAPI {
-			return true
+			parts[i] += " ([core] execution_api_server_url, " + where + ")"
+		} else {
+			parts[i] += " (Airflow's default URL, http://localhost:8080/execution/)"
 		}
 	}
-	return false
+	return fmt.Sprintf("search path: worker (from %s): %s", from, strings.Join(parts, ", then "))
 }
 
 // logger logs warnings to stderr once the command has ended (see heldLogs).

@@ -88,8 +88,8 @@ func TestWorkerMode(t *testing.T) {
 			wantStderr: []string{`$SECRETPATH_COMPONENT: unknown component "wroker"; did you mean "worker"?`}},
 		{name: "--explain says worker and where the backend is set",
 			args: []string{"--config", cfg, "--worker", "variables", "get", "wk", "--explain"},
-			wantStderr: []string{"search path: worker (from --worker): [workers] secrets_backend (" + cfg + ":6), then environment, " +
-				"then metastore (no token: neither $SECRETPATH_EXECUTION_API_TOKEN nor $SECRETPATH_EXECUTION_API_TOKEN_FILE is set)"}},
+			wantStderr: []string{"search path: worker (from --worker): localfs ([workers] secrets_backend, " + cfg + ":6), then env, then metastore",
+				"reading the metastore in place of the Execution API", "no token: neither SECRETPATH_EXECUTION_API_TOKEN nor SECRETPATH_EXECUTION_API_TOKEN_FILE is set"}},
 		{name: "--explain names SECRETPATH_COMPONENT",
 			env:  map[string]string{"SECRETPATH_COMPONENT": "worker"},
 			args: []string{"--config", cfg, "connections", "get", "nope", "--explain"}, wantCode: 1,
@@ -209,7 +209,7 @@ func TestWorkerExecutionAPI(t *testing.T) {
 
 	// --explain names the third tier.
 	r = runCLI(t, nil, "--worker", "connections", "get", "X", "--explain")
-	assert.Contains(t, r.stderr, "then environment, then execution API ([core] execution_api_server_url, env AIRFLOW__CORE__EXECUTION_API_SERVER_URL)")
+	assert.Contains(t, r.stderr, "search path: worker (from --worker): env, then execution-api ([core] execution_api_server_url, env AIRFLOW__CORE__EXECUTION_API_SERVER_URL)")
 	assert.Contains(t, r.stdout+r.stderr, "GET "+f.URL+"connections/X")
 
 	// --explain of a refused lookup says so, not "not found".
@@ -217,6 +217,19 @@ func TestWorkerExecutionAPI(t *testing.T) {
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stdout, `connection "Y": access denied (the search stopped there)`)
 	assert.NotContains(t, r.stdout, `"Y": not found`)
+
+	// The Execution API as the configured backend (server search path):
+	// env and the metastore, which holds Y, follow it, and a 403 still ends
+	// the lookup there.
+	cfg := writeFile(t, t.TempDir(), "airflow.cfg", "[secrets]\nbackend = execution-api\n")
+	r = runCLI(t, nil, "--config", cfg, "connections", "get", "Y")
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Empty(t, r.stdout, "the metastore's Y is not printed")
+	assert.Contains(t, r.stderr, "HTTP 403")
+	r = runCLI(t, nil, "--config", cfg, "connections", "get", "Y", "--explain")
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Regexp(t, `(?m)^\s*3\s+metastore\s+not asked\s`, r.stdout, "the metastore is not asked")
+	assert.Contains(t, r.stdout, `connection "Y": access denied (the search stopped there)`)
 
 	// A token the server refuses is access denied too.
 	t.Setenv("SECRETPATH_EXECUTION_API_TOKEN", "eyJ.other.sig")
