@@ -35,7 +35,8 @@
 //
 // The default mount is "gcp". Each login logs (debug, to the backend's
 // logger) where its credentials came from, the service account and the
-// project, never a key or a token. Errors never quote a key; a
+// project, never a key or a token. Errors never quote a key, nor the
+// signed JWT the login sent (masked should Vault's answer quote it); a
 // gcp_key_path larger than 1 MiB is refused unread; a Google service's
 // message is quoted on one line, at most 300 bytes, non-printable
 // characters as '?'.
@@ -73,7 +74,7 @@ const mount = "gcp"
 const JWTLifetime = 900 * time.Second
 
 func init() {
-	vault.RegisterAuthMethod(vault.AuthGCP, vault.AuthMethod{Mount: mount, Login: login})
+	vault.RegisterAuthMethod(vault.AuthGCP, vault.AuthMethod{Mount: mount, Login: login, MaskBody: []string{"jwt"}})
 }
 
 // iamEndpoint is IAM's base URL (tests: export_test.go).

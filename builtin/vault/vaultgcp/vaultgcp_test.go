@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/hashicorp/vault/api"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -355,4 +356,28 @@ func TestGCPServiceMessage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGCPJWTMasked: should Vault's answer to the login quote the request
+// (a proxy or a verbose plugin; Vault's gcp method does not), the signed
+// JWT sent is masked in the error, and the error still unwraps to
+// Vault's.
+func TestGCPJWTMasked(t *testing.T) {
+	e := newEnv(t)
+	e.vault.Fail(vaultfake.Fault{Path: "auth/gcp/login", Status: 400, Errors: []string{"login refused, request: "}, QuoteBody: true})
+	b, err := open(t, map[string]any{"url": e.vault.URL, "auth_type": "gcp", "role_id": "airflow", "gcp_scopes": scopes[0], "gcp_key_path": e.keyPath}, nil)
+	require.NoError(t, err)
+	_, err = b.Lookup(t.Context(), varReq("hello"))
+	require.Error(t, err)
+	reqs := e.vault.Requests()
+	require.NotEmpty(t, reqs)
+	var body map[string]any
+	require.NoError(t, json.Unmarshal(reqs[0].Body, &body))
+	jwt, _ := body["jwt"].(string)
+	require.NotEmpty(t, jwt, "the login sent a signed JWT")
+	assert.NotContains(t, err.Error(), jwt)
+	assert.Contains(t, err.Error(), `login refused, request: {"jwt":"***","role":"airflow"}`)
+	var re *api.ResponseError
+	require.ErrorAs(t, err, &re, "unwraps to Vault's answer")
+	assert.Equal(t, 400, re.StatusCode)
 }
