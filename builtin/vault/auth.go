@@ -316,7 +316,8 @@ func readCredential(path, kwarg string) (string, error) {
 }
 
 // String describes a without its credentials (token, secret_id, password,
-// JWT), so that printing Options reveals nothing.
+// JWT, AssumeRole's ExternalID and inputs), so that printing Options
+// reveals nothing.
 func (a Auth) String() string {
 	var b strings.Builder
 	b.WriteString("vault.Auth{Type: ")
@@ -343,6 +344,9 @@ func (a Auth) String() string {
 		if f.v != "" {
 			b.WriteString(", " + f.name + ": " + f.v)
 		}
+	}
+	if a.AssumeRole != nil {
+		b.WriteString(", AssumeRole: " + a.AssumeRole.String())
 	}
 	b.WriteString("}")
 	return b.String()

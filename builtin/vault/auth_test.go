@@ -497,18 +497,43 @@ func TestNamespace(t *testing.T) {
 	assert.Equal(t, "team1-db", c.Host, "VAULT_NAMESPACE when the kwarg is absent")
 }
 
-// TestAuthPrintsNoSecrets: Options and Auth print without credentials.
+// TestAuthPrintsNoSecrets: Options, Auth and AssumeRole print without
+// credentials (AssumeRole: neither ExternalID nor any Inputs value, such
+// as TokenCode, Policy or Tags, only the input names), through every fmt
+// verb, encoding/json and log/slog.
 func TestAuthPrintsNoSecrets(t *testing.T) {
+	ar := &vault.AssumeRole{RoleArn: "arn:aws:iam::123456789012:role/visible", RoleSessionName: "session-visible", ExternalID: "EXTERNAL-ID-VALUE", DurationSeconds: 900,
+		Inputs: map[string]json.RawMessage{
+			"ExternalId": json.RawMessage(`"EXTERNAL-ID-VALUE"`), "TokenCode": json.RawMessage(`"MFA-CODE-VALUE"`),
+			"Policy": json.RawMessage(`"POLICY-DOCUMENT-VALUE"`), "Tags": json.RawMessage(`[{"Key":"k","Value":"TAG-VALUE"}]`),
+		}}
 	a := vault.Auth{Type: "approle", RoleID: "role-visible", SecretID: "SECRET-ID", Token: "TOKEN", Password: "PASSWORD", JWT: "JWT-VALUE",
-		GCPKeyfileJSON: `{"private_key":"KEYFILE-PRIVATE-KEY"}`, RadiusSecret: "RADIUS-SHARED-KEY", AzureTenantID: "tenant-visible"}
+		GCPKeyfileJSON: `{"private_key":"KEYFILE-PRIVATE-KEY"}`, RadiusSecret: "RADIUS-SHARED-KEY", AzureTenantID: "tenant-visible", AssumeRole: ar}
 	o := vault.Options{Auth: a, Address: "http://127.0.0.1:8200"}
-	for _, s := range []string{fmt.Sprint(a), fmt.Sprintf("%+v", a), fmt.Sprintf("%#v", a), fmt.Sprintf("%v", o), fmt.Sprintf("%+v", o), fmt.Sprintf("%#v", o)} {
-		for _, secret := range []string{"SECRET-ID", "TOKEN", "PASSWORD", "JWT-VALUE", "KEYFILE-PRIVATE-KEY", "RADIUS-SHARED-KEY"} {
+	var printed []string
+	for _, v := range []any{a, o, ar, *ar} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+			printed = append(printed, fmt.Sprintf(verb, v))
+		}
+		j, err := json.Marshal(v)
+		require.NoError(t, err)
+		var log bytes.Buffer
+		slog.New(slog.NewJSONHandler(&log, nil)).Info("printed", "v", v)
+		printed = append(printed, string(j), log.String())
+	}
+	for _, s := range printed {
+		for _, secret := range []string{"SECRET-ID", "TOKEN", "PASSWORD", "JWT-VALUE", "KEYFILE-PRIVATE-KEY", "RADIUS-SHARED-KEY",
+			"EXTERNAL-ID-VALUE", "MFA-CODE-VALUE", "POLICY-DOCUMENT-VALUE", "TAG-VALUE"} {
 			assert.NotContains(t, s, secret)
 		}
 	}
 	assert.Contains(t, fmt.Sprint(a), "role-visible")
 	assert.Contains(t, fmt.Sprint(a), "tenant-visible")
+	assert.Contains(t, fmt.Sprint(a), "role/visible", "Auth shows its AssumeRole")
+	for _, want := range []string{"role/visible", "session-visible", "900", "ExternalID: ***", "Inputs: [ExternalId Policy Tags TokenCode]"} {
+		assert.Contains(t, fmt.Sprint(ar), want)
+	}
+	assert.Equal(t, "<nil>", fmt.Sprint((*vault.AssumeRole)(nil)))
 }
 
 // TestRadiusServerKwargsIgnored: Airflow's radius_host, radius_secret and

@@ -39,7 +39,41 @@ type AuthMethod struct {
 	// or Vault's answer to the request) so that it quotes none of a's
 	// credentials. The result should unwrap to err.
 	Redact func(a Auth, err error) error
+	// MaskBody names the keys of Login's body whose values are
+	// credentials (an access token, a signed JWT): when Vault refuses the
+	// login, each such value (a string) is replaced by "***" in the
+	// error's text, before Redact, so that an answer quoting the request
+	// reveals none of them. The error still unwraps to Vault's.
+	MaskBody []string
 }
+
+// maskBody masks in err, a failed login's error, the values of body that
+// ext.MaskBody names (see AuthMethod.MaskBody).
+func maskBody(ext *AuthMethod, body map[string]any, err error) error {
+	if ext == nil || len(ext.MaskBody) == 0 || err == nil {
+		return err
+	}
+	msg := err.Error()
+	for _, k := range ext.MaskBody {
+		if v, ok := body[k].(string); ok && v != "" {
+			msg = strings.ReplaceAll(msg, v, "***")
+		}
+	}
+	if msg == err.Error() {
+		return err
+	}
+	return &maskedError{msg: msg, err: err}
+}
+
+// maskedError is an error with credentials masked in its text; it unwraps
+// to the original.
+type maskedError struct {
+	msg string
+	err error
+}
+
+func (e *maskedError) Error() string { return e.msg }
+func (e *maskedError) Unwrap() error { return e.err }
 
 // LoginRequest is what an AuthMethod's Login receives.
 type LoginRequest struct {

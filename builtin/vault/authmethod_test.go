@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hashicorp/vault/api"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -55,8 +56,48 @@ func (e *maskedError) Unwrap() error { return e.err }
 
 var hook = &hookMethod{}
 
+// maskLogin is the login of auth type "masktest" (approle's body, plus a
+// number under "n"), registered with MaskBody secret_id, n and absent.
+func maskLogin(_ context.Context, req vault.LoginRequest) (map[string]any, error) {
+	return map[string]any{"role_id": req.Auth.RoleID, "secret_id": req.Auth.SecretID, "n": 12345}, nil
+}
+
 func init() {
 	vault.RegisterAuthMethod("hooktest", vault.AuthMethod{Mount: "hook-mount/", Login: hook.login, Redact: hook.redact})
+	vault.RegisterAuthMethod("masktest", vault.AuthMethod{Mount: "approle", Login: maskLogin, MaskBody: []string{"secret_id", "n", "absent"}})
+}
+
+// TestMaskBody: a registered method's MaskBody values (strings) are
+// masked in Vault's refusal of its login when the answer quotes them; the
+// error still unwraps to Vault's; other answers and values are untouched.
+func TestMaskBody(t *testing.T) {
+	const secretID = "mask-secret-id-0123"
+	tests := []struct {
+		name  string
+		fault vaultfake.Fault
+		want  string
+	}{
+		{name: "an answer quoting the body", fault: vaultfake.Fault{Path: "auth/approle/login", Status: 400, Errors: []string{"bad login: "}, QuoteBody: true},
+			want: `bad login: {"n":12345,"role_id":"mask-role","secret_id":"***"}`},
+		{name: "an answer quoting nothing", fault: vaultfake.Fault{Path: "auth/approle/login", Status: 400, Errors: []string{"invalid secret id"}},
+			want: "* invalid secret id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t)
+			f.EnableAuth("", vaultfake.AppRole, vaultfake.TokenOptions{TTL: loginTTL})
+			f.AddCredential("approle", "mask-role", secretID)
+			f.Fail(tt.fault)
+			b := mustOpen(t, map[string]any{"url": f.URL, "auth_type": "masktest", "role_id": "mask-role", "secret_id": secretID})
+			_, err := b.Lookup(t.Context(), varReq("hello"))
+			require.Error(t, err)
+			assert.NotContains(t, err.Error(), secretID)
+			assert.Contains(t, err.Error(), tt.want)
+			var re *api.ResponseError
+			require.ErrorAs(t, err, &re, "unwraps to Vault's answer")
+			assert.Equal(t, 400, re.StatusCode)
+		})
+	}
 }
 
 // TestRegisteredAuthMethod: an auth type registered with RegisterAuthMethod

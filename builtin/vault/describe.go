@@ -13,7 +13,8 @@ var _ resolver.Describer = (*Backend)(nil)
 // Describe names the API paths a lookup of req reads, in order ("GET
 // /v1/a, then GET /v1/b" with a paths list), or why none is read, for
 // resolver.Explain. A lookup for a team names the team's paths (multi_team
-// on); with use_team_secrets_path false it says the team is not read.
+// on); with use_team_secrets_path false it says the team is not read. An
+// id the team guard refuses is "no request (...)" with the reason.
 func (b *Backend) Describe(req resolver.Request) string {
 	ps, ok := b.pathsFor(req.Kind)
 	if !ok {
@@ -25,6 +26,11 @@ func (b *Backend) Describe(req resolver.Request) string {
 	team, ok := b.teamSegment(req)
 	if !ok {
 		return kit.NoRequest("team " + strconv.Quote(req.Team) + " cannot be a path segment")
+	}
+	if ps[0].Match(req.ID) && !hasDotSegment(req.ID) {
+		if why := b.teamGuard(req); why != "" {
+			return kit.NoRequest(strconv.Quote(req.ID) + ": " + why)
+		}
 	}
 	var gets []string
 	for i := range ps {

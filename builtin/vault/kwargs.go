@@ -4,8 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/vault/api"
@@ -334,6 +338,41 @@ type AssumeRole struct {
 
 	Inputs map[string]json.RawMessage
 }
+
+// String describes ar without ExternalID's value and with only the names
+// of Inputs (TokenCode, Policy, Tags and the like stay out), so that
+// printing an Auth or Options reveals nothing. RoleArn, RoleSessionName
+// and DurationSeconds are shown.
+func (ar AssumeRole) String() string {
+	var b strings.Builder
+	b.WriteString("vault.AssumeRole{RoleArn: " + ar.RoleArn)
+	if ar.RoleSessionName != "" {
+		b.WriteString(", RoleSessionName: " + ar.RoleSessionName)
+	}
+	if ar.DurationSeconds != 0 {
+		b.WriteString(", DurationSeconds: " + strconv.Itoa(ar.DurationSeconds))
+	}
+	if ar.ExternalID != "" {
+		b.WriteString(", ExternalID: ***")
+	}
+	if len(ar.Inputs) > 0 {
+		b.WriteString(", Inputs: [" + strings.Join(slices.Sorted(maps.Keys(ar.Inputs)), " ") + "]")
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// GoString is String, so %#v reveals nothing either.
+func (ar AssumeRole) GoString() string { return ar.String() }
+
+// Format prints String for every verb.
+func (ar AssumeRole) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(ar.String())) }
+
+// MarshalJSON encodes String, so that encoding/json reveals nothing.
+func (ar AssumeRole) MarshalJSON() ([]byte, error) { return json.Marshal(ar.String()) }
+
+// LogValue is String, for log/slog.
+func (ar AssumeRole) LogValue() slog.Value { return slog.StringValue(ar.String()) }
 
 // parseAssumeRole decodes assume_role_kwargs (boto3's assume_role
 // arguments). RoleArn is required; RoleSessionName, ExternalId and

@@ -242,7 +242,7 @@ func (s *session) newToken(ctx context.Context, failed *authState) (st *authStat
 		}
 		secret, err := s.login.Logical().WriteWithContext(ctx, path, body)
 		if err != nil {
-			return nil, nil, s.auth.redact(s.ext, authError(s.auth.Type+" login at "+path, err))
+			return nil, nil, s.auth.redact(s.ext, maskBody(s.ext, body, authError(s.auth.Type+" login at "+path, err)))
 		}
 		if secret == nil || secret.Auth == nil || secret.Auth.ClientToken == "" {
 			if secret != nil && secret.Auth != nil && secret.Auth.MFARequirement != nil {

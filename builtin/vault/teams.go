@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/secretpath/secretpath/builtin/location"
@@ -22,6 +23,10 @@ import (
 //     connections_path, variables_path and config_path, whatever
 //     multi_team says; a kind switched off (null) is then read from it
 //     alone. A team lookup reads <global>/<team>/<id> there too.
+//   - secretpath's team guard (teamGuard): with multi_team on and
+//     use_team_secrets_path true, an id holding "/" is refused for a
+//     lookup without a team and for every config lookup, as the other
+//     backends refuse ids holding their team separator ("--").
 
 // deprecatedGlobal is logged (warning) when global_secrets_path is given,
 // as Airflow's AirflowProviderDeprecationWarning.
@@ -115,4 +120,64 @@ func (b *Backend) teamSegment(req resolver.Request) (string, bool) {
 // errBadTeam is the error of a lookup whose team cannot be a path segment.
 func errBadTeam(team string) error {
 	return fmt.Errorf("%s: team %q cannot be a path segment: %w", Name, team, resolver.ErrNotFound)
+}
+
+// Why the team guard refuses a lookup (see teamGuard).
+const (
+	guardNoTeam = `the id holds "/", which separates the team from the id in a team's path (<path>/<team>/<id>): ` +
+		`a lookup without a team of such an id could read a team's secret, so with [core] multi_team on and ` +
+		`use_team_secrets_path true it is refused (secretpath; Airflow reads it)`
+	guardConfig = `the id holds "/", which separates the team from the id in a team's path (<path>/<team>/<id>): ` +
+		`a config has no team, and config_path (with global_secrets_path appended, or the same as another kind's path) ` +
+		`could hold a team's folder, so with [core] multi_team on and use_team_secrets_path true ` +
+		`a config lookup of such an id is refused (secretpath; Airflow reads it)`
+)
+
+// teamGuard says why a lookup of req makes no request because its id
+// could spell a team's folder, or "". With multi_team on and
+// use_team_secrets_path true, a team's secrets are <path>/<team>/<id>, so
+// an id holding "/" (after the mount's segment, mount_point null) would
+// read team_b's folder from a lookup without a team (id team_b/x), or
+// from a config lookup (configs have no team). A team's own lookup of x/y
+// reads <path>/<team>/x/y, inside its folder, and is kept.
+func (b *Backend) teamGuard(req resolver.Request) string {
+	if !b.multiTeam || b.noTeamPaths {
+		return ""
+	}
+	isConfig := req.Kind == resolver.KindConfig
+	if !isConfig && req.Team != "" {
+		return ""
+	}
+	key := req.ID
+	if b.mountFromID {
+		_, key, _ = strings.Cut(key, "/")
+	}
+	switch {
+	case !strings.Contains(key, "/"):
+		return ""
+	case isConfig:
+		return guardConfig
+	}
+	return guardNoTeam
+}
+
+// guardMsg is the team guard's warning.
+const guardMsg = "vault: team guard: id not looked up"
+
+// guarded returns the not-found error of a lookup of req the team guard
+// refuses (see teamGuard), after logging a warning naming the id (what was
+// asked for, not a secret; the value is never read), or nil.
+func (b *Backend) guarded(ctx context.Context, req resolver.Request) error {
+	why := b.teamGuard(req)
+	if why == "" {
+		return nil
+	}
+	kind := req.Kind
+	if kind == 0 {
+		kind = resolver.KindConnection
+	}
+	b.sess.logger.LogAttrs(ctx, slog.LevelWarn, guardMsg,
+		slog.String("backend", Name), slog.String("kind", kind.String()),
+		slog.String("id", req.ID), slog.String("team", req.Team), slog.String("why", why))
+	return fmt.Errorf("%s: %v id %q: %s: %w", Name, kind, req.ID, why, resolver.ErrNotFound)
 }

@@ -3,6 +3,8 @@ package vault_test
 import (
 	"context"
 	"encoding/json"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -459,6 +461,135 @@ func TestHvacAdapterOptionsIgnored(t *testing.T) {
 			got, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindVariable, ID: "k"})
 			require.NoError(t, err)
 			assert.Equal(t, "v", got)
+		})
+	}
+}
+
+// TestTeamGuard: with [core] multi_team on and use_team_secrets_path true,
+// an id holding "/" (after the mount's segment with mount_point null) is
+// refused for a lookup without a team and for every config lookup: not
+// found, no request, a warning naming the id and why, and Describe says
+// "no request (...)". In Vault a team's secrets are <path>/<team>/<id>, so
+// without the guard such an id reads another team's folder: a config
+// lookup (configs have no team) of team_b/api_key read config/team_b/..
+// then, through global_secrets_path, shared/team_b/api_key (team B's
+// variable); with config_path == variables_path a team A config lookup
+// read team B's variable; a lookup without a team of team_b/x read team
+// B's variable. A team's lookup of x/y stays in its own folder and is
+// kept, as are these ids with multi_team off or use_team_secrets_path
+// false (no team folders then). A secretpath addition: Airflow reads them.
+func TestTeamGuard(t *testing.T) {
+	const teamB = "team b value"
+	val := map[string]any{"value": teamB}
+	conn := map[string]any{"conn_uri": "postgres://u@team-b-db:5432/db"}
+	req := func(kind resolver.Kind, id, team string) resolver.Request {
+		return resolver.Request{Kind: kind, ID: id, Team: team}
+	}
+	tests := []struct {
+		name      string
+		cfg       string // "" means multiTeamOn
+		kw        map[string]any
+		req       resolver.Request
+		put       [][2]string // mount, path holding val (conn for a connection)
+		wantReads []string    // nil: refused, no request
+		why       string      // refused: in the error, the warning and Describe
+	}{
+		// Refused.
+		{name: "config for a team, global_secrets_path", kw: map[string]any{"global_secrets_path": "shared"},
+			req: req(resolver.KindConfig, "team_b/api_key", "team_a"),
+			put: [][2]string{{"secret", "config/team_b/api_key"}, {"secret", "shared/team_b/api_key"}}, why: "a config has no team"},
+		{name: "config without a team, global_secrets_path", kw: map[string]any{"global_secrets_path": "shared"},
+			req: req(resolver.KindConfig, "team_b/api_key", ""),
+			put: [][2]string{{"secret", "shared/team_b/api_key"}}, why: "a config has no team"},
+		{name: "config_path is variables_path", kw: map[string]any{"config_path": "variables"},
+			req: req(resolver.KindConfig, "team_b/x", "team_a"),
+			put: [][2]string{{"secret", "variables/team_b/x"}}, why: "a config has no team"},
+		{name: "variable without a team", req: req(resolver.KindVariable, "team_b/api_key2", ""),
+			put: [][2]string{{"secret", "variables/team_b/api_key2"}}, why: "a lookup without a team"},
+		{name: "connection without a team", req: req(resolver.KindConnection, "team_b/db", ""),
+			put: [][2]string{{"secret", "connections/team_b/db"}}, why: "a lookup without a team"},
+		{name: "connection of kind zero without a team", req: req(0, "team_b/db", ""),
+			put: [][2]string{{"secret", "connections/team_b/db"}}, why: "a lookup without a team"},
+		{name: `path "" without a team`, kw: map[string]any{"variables_path": ""}, req: req(resolver.KindVariable, "team_b/x", ""),
+			put: [][2]string{{"secret", "team_b/x"}}, why: "a lookup without a team"},
+		{name: "path list without a team", kw: map[string]any{"variables_path": []string{"a", "b"}}, req: req(resolver.KindVariable, "team_b/x", ""),
+			put: [][2]string{{"secret", "b/team_b/x"}}, why: "a lookup without a team"},
+		{name: "mount from the id without a team", kw: map[string]any{"mount_point": nil}, req: req(resolver.KindVariable, "airflow/team_b/x", ""),
+			put: [][2]string{{"airflow", "variables/team_b/x"}}, why: "a lookup without a team"},
+		{name: "mount from the id, config", kw: map[string]any{"mount_point": nil, "config_path": "variables"}, req: req(resolver.KindConfig, "airflow/team_b/x", "team_a"),
+			put: [][2]string{{"airflow", "variables/team_b/x"}}, why: "a config has no team"},
+
+		// Kept.
+		{name: "team lookup of a nested id stays in the team's folder", req: req(resolver.KindVariable, "x/y", "team_a"),
+			put: [][2]string{{"secret", "variables/team_a/x/y"}}, wantReads: []string{"secret/data/variables/team_a/x/y"}},
+		{name: "team connection of a nested id", req: req(resolver.KindConnection, "x/db", "team_a"),
+			put: [][2]string{{"secret", "connections/team_a/x/db"}}, wantReads: []string{"secret/data/connections/team_a/x/db"}},
+		{name: "config without a slash", kw: map[string]any{"global_secrets_path": "shared"}, req: req(resolver.KindConfig, "api_key", "team_a"),
+			put: [][2]string{{"secret", "shared/api_key"}}, wantReads: []string{"secret/data/config/api_key", "secret/data/shared/api_key"}},
+		{name: "mount from the id: the mount's slash", kw: map[string]any{"mount_point": nil}, req: req(resolver.KindVariable, "airflow/x", ""),
+			put: [][2]string{{"airflow", "variables/x"}}, wantReads: []string{"airflow/data/variables/x"}},
+		{name: "multi_team off", cfg: "[core]\n", req: req(resolver.KindVariable, "team_b/x", ""),
+			put: [][2]string{{"secret", "variables/team_b/x"}}, wantReads: []string{"secret/data/variables/team_b/x"}},
+		{name: "multi_team off, config", cfg: "[core]\n", req: req(resolver.KindConfig, "team_b/x", "team_a"),
+			put: [][2]string{{"secret", "config/team_b/x"}}, wantReads: []string{"secret/data/config/team_b/x"}},
+		{name: "use_team_secrets_path false", kw: map[string]any{"use_team_secrets_path": false}, req: req(resolver.KindVariable, "team_b/x", ""),
+			put: [][2]string{{"secret", "variables/team_b/x"}}, wantReads: []string{"secret/data/variables/team_b/x"}},
+		{name: "use_team_secrets_path false, config", kw: map[string]any{"use_team_secrets_path": false}, req: req(resolver.KindConfig, "team_b/x", "team_a"),
+			put: [][2]string{{"secret", "config/team_b/x"}}, wantReads: []string{"secret/data/config/team_b/x"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t)
+			f.Mount("airflow", 2)
+			for _, p := range tt.put {
+				if tt.req.Kind == resolver.KindVariable || tt.req.Kind == resolver.KindConfig {
+					f.Put(p[0], p[1], val)
+				} else {
+					f.Put(p[0], p[1], conn)
+				}
+			}
+			cfg := tt.cfg
+			if cfg == "" {
+				cfg = multiTeamOn
+			}
+			log := &logCapture{}
+			b, err := openConfig(t, f.kwargs(tt.kw), cfg, nil, log)
+			require.NoError(t, err)
+			dreq := tt.req
+			if dreq.Kind == 0 {
+				dreq.Kind = resolver.KindConnection // Describe takes the kind the resolver gives
+			}
+			desc := b.Describe(dreq)
+			var got string
+			if tt.req.Kind == 0 {
+				c, cerr := b.Connection(t.Context(), tt.req)
+				got, err = c.URI(), cerr
+			} else {
+				got, err = b.Lookup(t.Context(), tt.req)
+			}
+			const msg = "vault: team guard: id not looked up"
+			if tt.wantReads != nil {
+				require.NoError(t, err)
+				assert.NotEmpty(t, got)
+				assert.Equal(t, tt.wantReads, f.reads())
+				assert.NotContains(t, desc, "no request")
+				assert.Empty(t, log.line(msg))
+				return
+			}
+			require.ErrorIs(t, err, resolver.ErrNotFound)
+			assert.Contains(t, err.Error(), strconv.Quote(tt.req.ID))
+			assert.Contains(t, err.Error(), tt.why)
+			assert.Empty(t, f.Requests(), "no request at all (not even authentication)")
+			assert.True(t, strings.HasPrefix(desc, "no request ("), "Describe: %s", desc)
+			assert.Contains(t, desc, tt.why)
+			line := log.line(msg)
+			require.NotEmpty(t, line, "a warning is logged")
+			assert.Contains(t, line, "level=WARN")
+			assert.Contains(t, line, "id="+tt.req.ID)
+			assert.Contains(t, line, "why=")
+			assert.Contains(t, line, tt.why)
+			assert.NotContains(t, log.String(), teamB)
+			assert.NotContains(t, log.String(), f.root)
 		})
 	}
 }

@@ -58,6 +58,18 @@
 // that cannot be one path segment (it holds "/", or is "." or "..") is
 // not found without a request.
 //
+// The team guard, a secretpath addition: in Vault the team separator is
+// "/", and nothing stops an id from spelling it, so with multi_team on and
+// use_team_secrets_path true an id holding "/" (after the mount's
+// segment, with mount_point null) is not found without a request, and a
+// warning naming the id and why is logged, for a lookup without a team
+// (team_b/x would read <path>/team_b/x, team team_b's secret) and for
+// every config lookup (configs have no team, and config_path, with
+// global_secrets_path appended or equal to variables_path, can hold a
+// team's folder). A team's own lookup of x/y reads <path>/<team>/x/y,
+// inside its folder, and is made. The other backends refuse ids holding
+// their team separator ("--") the same way; Airflow reads such ids.
+//
 // global_secrets_path, deprecated (a warning is logged, as Airflow warns),
 // is appended as one more, last path to connections_path, variables_path
 // and config_path, whatever multi_team says: {"global_secrets_path":
@@ -164,7 +176,9 @@
 // file opens it), with the auth type: the first authentication and each
 // renewal (debug); a login again and why, and a token lease ending
 // (info); a renewal that failed or was refused, and a failed login again
-// (warning). Records hold no token, credential, secret value or id.
+// (warning); an id the team guard refuses (warning, see Teams: the one
+// record naming an id, which is what was asked for, never a value).
+// Records hold no token, credential or secret value.
 //
 // # Errors
 //
@@ -185,6 +199,9 @@
 //   - Vault's 403 on a login is a permission-denied error too.
 //   - A team lookup under a path of "" reads <team>/<id> directly
 //     (Airflow asks for /<team>/<id>, which Vault redirects there).
+//   - With multi_team on and use_team_secrets_path true, an id holding
+//     "/" is refused for a lookup without a team and for every config
+//     lookup (the team guard, see Teams).
 package vault
 
 import (
@@ -303,7 +320,8 @@ type Options struct {
 	Timeout time.Duration
 
 	// Logger receives the backend's own records: logins, token renewals
-	// (renewed, failed, lease ending) and logins again; never a token, a
+	// (renewed, failed, lease ending), logins again and the ids the team
+	// guard refuses (see Teams in the package doc); never a token, a
 	// credential or a secret's value. A registered AuthMethod's Login gets
 	// it too. nil discards them. The registry's factory sets it to the
 	// resolver's logger (resolver.Env.Logger).
@@ -672,6 +690,11 @@ func (b *Backend) data(ctx context.Context, ps []kit.Place, req resolver.Request
 	team, ok := b.teamSegment(req)
 	if !ok {
 		return gjson.Result{}, "", errBadTeam(req.Team)
+	}
+	if len(ps) > 0 && ps[0].Match(id) && !hasDotSegment(id) {
+		if err := b.guarded(ctx, req); err != nil {
+			return gjson.Result{}, "", err
+		}
 	}
 	if len(ps) == 1 {
 		return b.dataAt(ctx, &ps[0], id, team)

@@ -63,6 +63,11 @@ type Fault struct {
 	Errors []string
 	// Body, when set, is sent as is instead of {"errors": Errors}.
 	Body string
+	// QuoteBody appends the request's body to each of Errors, as a
+	// proxy or a verbose plugin quoting the request would (Vault's own
+	// methods do not), so that a test can check a client masks what it
+	// sent.
+	QuoteBody bool
 	// Times is how many matching requests it answers; 0 means all.
 	Times int
 }
@@ -380,7 +385,14 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.WriteString(w, f.Body)
 			return
 		}
-		writeErrors(w, f.Status, f.Errors)
+		errs := f.Errors
+		if f.QuoteBody {
+			errs = make([]string, len(f.Errors))
+			for i, e := range f.Errors {
+				errs[i] = e + string(body)
+			}
+		}
+		writeErrors(w, f.Status, errs)
 		return
 	}
 	status, resp := s.route(r, method, ns, path, body)

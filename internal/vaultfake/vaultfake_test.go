@@ -72,6 +72,12 @@ func TestShapes(t *testing.T) {
 	assert.Equal(t, []string{"Vault is sealed"}, re.Errors)
 	_, err = c.Logical().ReadWithContext(ctx, "kv1/conn/db")
 	assert.NoError(t, err, "the fault answered once")
+
+	f.Fail(vaultfake.Fault{Path: "kv1/echo", Status: 400, Errors: []string{"refused: "}, QuoteBody: true, Times: 1})
+	_, err = c.Logical().WriteWithContext(ctx, "kv1/echo", map[string]any{"k": "v"})
+	require.True(t, errors.As(err, &re))
+	assert.Equal(t, 400, re.StatusCode)
+	assert.Equal(t, []string{`refused: {"k":"v"}`}, re.Errors, "QuoteBody: the errors end with the request's body")
 }
 
 // TestTokens: login, lookup-self, renew-self and revoke-self as the client

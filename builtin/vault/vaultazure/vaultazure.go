@@ -26,8 +26,9 @@
 // azidentity's DefaultAzureCredential is used (environment, workload
 // identity, managed identity, developer tools; AZURE_TOKEN_CREDENTIALS
 // narrows it). The token asked for has scope azure_resource + "/.default".
-// The default mount is "azure". Login errors have the client secret and
-// the access token masked. Each login logs (debug, to the backend's logger)
+// The default mount is "azure". Login errors have the client secret
+// (key_id's secret_id) and the access token (the login's jwt, should
+// Vault's answer quote it) masked. Each login logs (debug, to the backend's logger)
 // which credential it used, the tenant and the resource, never a secret.
 //
 // Airflow itself does not log in: its _auth_azure calls hvac's
@@ -56,7 +57,7 @@ import (
 const mount = "azure"
 
 func init() {
-	vault.RegisterAuthMethod(vault.AuthAzure, vault.AuthMethod{Mount: mount, Login: login, Redact: redact})
+	vault.RegisterAuthMethod(vault.AuthAzure, vault.AuthMethod{Mount: mount, Login: login, Redact: redact, MaskBody: []string{"jwt"}})
 }
 
 // clientOptions are the credentials' azcore options and whether instance

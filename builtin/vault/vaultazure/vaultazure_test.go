@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/vault/api"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -188,4 +189,28 @@ func TestRedact(t *testing.T) {
 	assert.ErrorIs(t, err, cause)
 	assert.NotContains(t, err.Error(), azurefake.ClientSecret)
 	assert.Contains(t, err.Error(), "AADSTS7000215: invalid secret ***")
+}
+
+// TestAzureTokenMasked: should Vault's answer to the login quote the
+// request (a proxy or a verbose plugin; Vault's azure method does not),
+// the access token sent as jwt is masked in the error, as the client
+// secret is, and the error still unwraps to Vault's.
+func TestAzureTokenMasked(t *testing.T) {
+	e := newEnv(t)
+	e.vault.Fail(vaultfake.Fault{Path: "auth/azure/login", Status: 400, Errors: []string{"login refused, request: "}, QuoteBody: true})
+	b, err := open(t, e.kwargs(nil), nil)
+	require.NoError(t, err)
+	_, err = b.Lookup(t.Context(), varReq("hello"))
+	require.Error(t, err)
+	reqs := e.vault.Requests()
+	require.NotEmpty(t, reqs)
+	var body map[string]any
+	require.NoError(t, json.Unmarshal(reqs[0].Body, &body))
+	jwt, _ := body["jwt"].(string)
+	require.NotEmpty(t, jwt, "the login sent an access token")
+	assert.NotContains(t, err.Error(), jwt)
+	assert.Contains(t, err.Error(), `login refused, request: {"jwt":"***","role":"airflow"}`)
+	var re *api.ResponseError
+	require.ErrorAs(t, err, &re, "unwraps to Vault's answer")
+	assert.Equal(t, 400, re.StatusCode)
 }

@@ -35,7 +35,11 @@
 //
 // The default mount is "gcp". Each login logs (debug, to the backend's
 // logger) where its credentials came from, the service account and the
-// project, never a key or a token. Errors never quote a key.
+// project, never a key or a token. Errors never quote a key, nor the
+// signed JWT the login sent (masked should Vault's answer quote it); a
+// gcp_key_path larger than 1 MiB is refused unread; a Google service's
+// message is quoted on one line, at most 300 bytes, non-printable
+// characters as '?'.
 package vaultgcp
 
 import (
@@ -52,6 +56,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"cloud.google.com/go/compute/metadata"
 	"golang.org/x/oauth2"
@@ -68,7 +74,7 @@ const mount = "gcp"
 const JWTLifetime = 900 * time.Second
 
 func init() {
-	vault.RegisterAuthMethod(vault.AuthGCP, vault.AuthMethod{Mount: mount, Login: login})
+	vault.RegisterAuthMethod(vault.AuthGCP, vault.AuthMethod{Mount: mount, Login: login, MaskBody: []string{"jwt"}})
 }
 
 // iamEndpoint is IAM's base URL (tests: export_test.go).
@@ -201,13 +207,9 @@ func credentials(ctx context.Context, a *vault.Auth) (*account, error) {
 		default:
 			return nil, fmt.Errorf("%s: gcp: gcp_key_path %q: Unrecognised extension for key file (want .json)", vault.Name, a.GCPKeyPath)
 		}
-		data, err := os.ReadFile(a.GCPKeyPath)
+		data, err := readKeyFile(a.GCPKeyPath)
 		if err != nil {
-			var pe *os.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			return nil, fmt.Errorf("%s: gcp: reading gcp_key_path %q: %w", vault.Name, a.GCPKeyPath, err)
+			return nil, err
 		}
 		return serviceAccount(ctx, data, fmt.Sprintf("gcp_key_path %q", a.GCPKeyPath), params)
 	case a.GCPKeyfileJSON != "":
@@ -301,11 +303,54 @@ func serviceAccount(ctx context.Context, data []byte, what string, params google
 	return &account{creds: creds, email: key.ClientEmail, project: key.ProjectID, source: what}, nil
 }
 
-// oneLine keeps the first line of s, at most 300 bytes.
+// maxKeyFile bounds gcp_key_path: a service-account key is about 2 KiB.
+const maxKeyFile = 1 << 20
+
+// readKeyFile reads gcp_key_path, at most maxKeyFile bytes: a larger file
+// (a wrong path, a device) is an error naming it, never read whole. The
+// errors never quote the content.
+func readKeyFile(path string) ([]byte, error) {
+	fail := func(err error) ([]byte, error) {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("%s: gcp: reading gcp_key_path %q: %w", vault.Name, path, err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fail(err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
+	if err != nil {
+		return fail(err)
+	}
+	if len(data) > maxKeyFile {
+		return nil, fmt.Errorf("%s: gcp: gcp_key_path %q is larger than 1 MiB: not a service-account key file", vault.Name, path)
+	}
+	return data, nil
+}
+
+// maxLine bounds oneLine's result, "..." excluded.
+const maxLine = 300
+
+// oneLine makes a service's message fit an error on one line: its first
+// line, each rune that is not printable (control characters, invalid
+// UTF-8) replaced by '?', cut at a rune boundary to at most maxLine bytes
+// (then "..." marks the cut).
 func oneLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
-	if len(s) > 300 {
-		s = s[:300] + "..."
+	var b strings.Builder
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			r = '?'
+		}
+		if b.Len()+utf8.RuneLen(r) > maxLine {
+			b.WriteString("...")
+			break
+		}
+		b.WriteRune(r)
 	}
-	return s
+	return b.String()
 }

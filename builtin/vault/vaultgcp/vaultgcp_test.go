@@ -1,6 +1,7 @@
 package vaultgcp_test
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"maps"
@@ -9,7 +10,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/hashicorp/vault/api"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -276,4 +280,104 @@ func TestGCPLogs(t *testing.T) {
 	for _, secret := range append([]string{"PRIVATE KEY", gcpfake.ServiceAccountToken(sa)}, e.vault.LoginTokens()...) {
 		assert.NotContains(t, log.String(), secret)
 	}
+}
+
+// TestGCPKeyFileSize: gcp_key_path is read up to 1 MiB (a key padded with
+// blanks to exactly that loads); a larger file is refused with an error
+// naming it and the limit, before any request (no token, no IAM, no
+// login).
+func TestGCPKeyFileSize(t *testing.T) {
+	const limit = 1 << 20
+	tests := []struct {
+		name string
+		size int
+		want string // "" = the login works
+	}{
+		{name: "exactly 1 MiB", size: limit},
+		{name: "1 MiB and a byte", size: limit + 1, want: "is larger than 1 MiB: not a service-account key file"},
+		{name: "far larger", size: 4 * limit, want: "is larger than 1 MiB: not a service-account key file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			require.Less(t, len(e.key), tt.size)
+			path := filepath.Join(t.TempDir(), "padded.json")
+			require.NoError(t, os.WriteFile(path, append(e.key, bytes.Repeat([]byte(" "), tt.size-len(e.key))...), 0o600))
+			b, err := open(t, map[string]any{"url": e.vault.URL, "auth_type": "gcp", "role_id": "airflow", "gcp_scopes": scopes[0], "gcp_key_path": path}, nil)
+			require.NoError(t, err)
+			v, err := b.Lookup(t.Context(), varReq("hello"))
+			if tt.want == "" {
+				require.NoError(t, err)
+				assert.Equal(t, "world", v)
+				return
+			}
+			require.Error(t, err)
+			assert.NotErrorIs(t, err, resolver.ErrNotFound)
+			assert.Contains(t, err.Error(), `gcp_key_path "`+path+`" `+tt.want)
+			assert.NotContains(t, err.Error(), "PRIVATE KEY")
+			assert.Empty(t, e.g.RequestsTo(gcpfake.APIOAuth2), "no token asked for")
+			assert.Empty(t, e.g.RequestsTo(gcpfake.APIIAM), "nothing signed")
+			assert.Empty(t, e.vault.Requests(), "no login")
+		})
+	}
+}
+
+// TestGCPServiceMessage: a Google service's error message is quoted on
+// one line: its first line only, control and other non-printable
+// characters as '?', cut at a rune boundary (never mid-rune) to 300 bytes
+// with "..." after the cut.
+func TestGCPServiceMessage(t *testing.T) {
+	tests := []struct {
+		name, message, want string
+		notWant             string
+	}{
+		{name: "control characters", message: "denied\x1b[31m\tred\x7f\u200bend", want: ": denied?[31m?red??end", notWant: "\x1b"},
+		{name: "cut at a rune boundary", message: "x" + strings.Repeat("é", 200), want: ": x" + strings.Repeat("é", 149) + "..."},
+		{name: "ASCII cut at 300 bytes", message: strings.Repeat("a", 400), want: ": " + strings.Repeat("a", 300) + "..."},
+		{name: "short message kept whole", message: "Permission denied (ünïcode kept)", want: ": Permission denied (ünïcode kept)"},
+		{name: "first line only", message: "first line\nsecond line", want: ": first line", notWant: "second line"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.g.AddFault(gcpfake.Fault{API: gcpfake.APIIAM, Status: "PERMISSION_DENIED", Message: tt.message})
+			b, err := open(t, map[string]any{"url": e.vault.URL, "auth_type": "gcp", "role_id": "airflow", "gcp_scopes": scopes[0], "gcp_key_path": e.keyPath}, nil)
+			require.NoError(t, err)
+			_, err = b.Lookup(t.Context(), varReq("hello"))
+			require.Error(t, err)
+			msg := err.Error()
+			assert.Contains(t, msg, "IAM signJwt for "+sa+": 403 PERMISSION_DENIED"+tt.want)
+			assert.True(t, utf8.ValidString(msg), "valid UTF-8: %q", msg)
+			for _, r := range msg {
+				assert.True(t, unicode.IsPrint(r), "printable: %q in %q", r, msg)
+			}
+			if tt.notWant != "" {
+				assert.NotContains(t, msg, tt.notWant)
+			}
+		})
+	}
+}
+
+// TestGCPJWTMasked: should Vault's answer to the login quote the request
+// (a proxy or a verbose plugin; Vault's gcp method does not), the signed
+// JWT sent is masked in the error, and the error still unwraps to
+// Vault's.
+func TestGCPJWTMasked(t *testing.T) {
+	e := newEnv(t)
+	e.vault.Fail(vaultfake.Fault{Path: "auth/gcp/login", Status: 400, Errors: []string{"login refused, request: "}, QuoteBody: true})
+	b, err := open(t, map[string]any{"url": e.vault.URL, "auth_type": "gcp", "role_id": "airflow", "gcp_scopes": scopes[0], "gcp_key_path": e.keyPath}, nil)
+	require.NoError(t, err)
+	_, err = b.Lookup(t.Context(), varReq("hello"))
+	require.Error(t, err)
+	reqs := e.vault.Requests()
+	require.NotEmpty(t, reqs)
+	var body map[string]any
+	require.NoError(t, json.Unmarshal(reqs[0].Body, &body))
+	jwt, _ := body["jwt"].(string)
+	require.NotEmpty(t, jwt, "the login sent a signed JWT")
+	assert.NotContains(t, err.Error(), jwt)
+	assert.Contains(t, err.Error(), `login refused, request: {"jwt":"***","role":"airflow"}`)
+	var re *api.ResponseError
+	require.ErrorAs(t, err, &re, "unwraps to Vault's answer")
+	assert.Equal(t, 400, re.StatusCode)
 }
