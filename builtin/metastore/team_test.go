@@ -296,6 +296,80 @@ func TestMigrateKeepsAirflowTeamColumns(t *testing.T) {
 			}
 		})
 	}
+
+	// An Airflow database older than 3.2 (alembic_version, no team_name):
+	// migrating it must not add team_name, or Airflow's own upgrade to 3.2
+	// would fail on a column that exists. Until that upgrade every row is
+	// of no team; after it, the store filters by team (within teamRecheck).
+	for _, db := range databases {
+		t.Run("airflow 3.1/"+db.name, func(t *testing.T) {
+			ctx := t.Context()
+			dsn := airflow31(t, db)
+			s := openTeamStore(t, dsn, true)
+			clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			s.now = func() time.Time { return clock }
+			require.NoError(t, s.Migrate(ctx))
+			st, err := s.Check(ctx)
+			require.NoError(t, err)
+			assert.True(t, st.Airflow)
+			assert.Equal(t, SchemaVersion, st.Version)
+			sqlDB, _, err := s.conn(ctx, false)
+			require.NoError(t, err)
+			for _, table := range teamTables {
+				has, err := s.t.d.hasColumn(ctx, sqlDB, table, "team_name")
+				require.NoError(t, err)
+				assert.False(t, has, "team_name added to %s", table)
+			}
+			for _, team := range []string{"", "team_a"} {
+				c, err := s.Connection(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "old_conn", Team: team})
+				require.NoError(t, err, "team %q", team)
+				assert.Equal(t, "old.example.com", c.Host)
+			}
+
+			// Airflow's 3.2 upgrade adds the column (and it can), then
+			// gives the row a team.
+			for _, table := range teamTables {
+				_, err := sqlDB.ExecContext(ctx, "ALTER TABLE "+table+" ADD COLUMN team_name VARCHAR(50)")
+				require.NoError(t, err, table)
+				_, err = sqlDB.ExecContext(ctx, "UPDATE "+table+" SET team_name = 'team_a'")
+				require.NoError(t, err, table)
+			}
+			clock = clock.Add(teamRecheck)
+			_, err = s.Connection(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "old_conn"})
+			assert.ErrorIs(t, err, resolver.ErrNotFound, "a team's row without a team")
+			_, err = s.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "old_var", Team: "team_b"})
+			assert.ErrorIs(t, err, resolver.ErrNotFound, "a team's row for another team")
+			v, err := s.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "old_var", Team: "team_a"})
+			require.NoError(t, err)
+			assert.Equal(t, "old value", v)
+		})
+	}
+}
+
+// airflow31 makes a database as Airflow before 3.2 leaves it: its
+// connection and variable tables without team_name, alembic_version, no
+// secretpath_migration, and a row of each kind.
+func airflow31(t *testing.T, db database) string {
+	t.Helper()
+	dsn := db.dsn(t)
+	ctx := t.Context()
+	tgt, err := parseDSN(dsn)
+	require.NoError(t, err)
+	sqlDB, err := tgt.d.open(tgt.source)
+	require.NoError(t, err)
+	defer sqlDB.Close()
+	d := tgt.d
+	stmts := append(append([]string{}, d.ddl...),
+		"CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)",
+		"INSERT INTO alembic_version (version_num) VALUES ('d69d6e6a3d5f')",
+		d.sql("INSERT INTO connection (conn_id, conn_type, host) VALUES ('old_conn', 'http', 'old.example.com')"),
+		d.sql("INSERT INTO variable (`key`, val, is_encrypted) VALUES ('old_var', 'old value', FALSE)"),
+	)
+	for _, stmt := range stmts {
+		_, err := sqlDB.ExecContext(ctx, stmt)
+		require.NoError(t, err, stmt)
+	}
+	return dsn
 }
 
 func countColumns(ctx context.Context, t *testing.T, s *Store, table, column string) int {
