@@ -76,11 +76,32 @@ func TestTeams(t *testing.T) {
 		{name: "multi_team off/row of no team", multiOff: true, id: "shared", team: "team_a", found: true},
 		{name: "multi_team off/team ignored", multiOff: true, id: "a_only", team: "team_a"},
 	}
-	for _, db := range databases {
+	// A team_name Airflow made on MySQL has the table's collation (case- and
+	// accent-insensitive, PAD SPACE): lookups must compare exactly anyway.
+	const airflowColumn = "mariadb, team_name of the table's collation"
+	for _, db := range append(databases, database{name: airflowColumn, dsn: mysqlDSN}) {
 		t.Run(db.name, func(t *testing.T) {
 			dsn := db.dsn(t)
 			on, off := openTeamStore(t, dsn, true), openTeamStore(t, dsn, false)
 			seedTeams(t, on, rows)
+			if db.name == "mariadb" { // migration 2's column
+				sqlDB, _, err := on.conn(t.Context(), false)
+				require.NoError(t, err)
+				for _, table := range teamTables {
+					var coll string
+					require.NoError(t, sqlDB.QueryRowContext(t.Context(), "SELECT collation_name FROM information_schema.columns"+
+						" WHERE table_schema = DATABASE() AND table_name = ? AND column_name = 'team_name'", table).Scan(&coll))
+					assert.Equal(t, "utf8mb4_bin", coll, table)
+				}
+			}
+			if db.name == airflowColumn {
+				sqlDB, _, err := on.conn(t.Context(), false)
+				require.NoError(t, err)
+				for _, table := range teamTables {
+					_, err := sqlDB.ExecContext(t.Context(), "ALTER TABLE "+table+" MODIFY team_name VARCHAR(50) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
+					require.NoError(t, err)
+				}
+			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
 					s := on
