@@ -136,11 +136,11 @@ var (
 // lookupConn returns the pool's statements for a lookup, or a not-found
 // error when the default database does not exist yet. With acquire, the
 // caller releases the statements (s.release) when done with them.
-func (s *Store) lookupConn(ctx context.Context, notFound error, acquire ...bool) (*queries, error) {
+func (s *Store) lookupConn(ctx context.Context, notFound error, acquire bool) (*queries, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	_, q, err := s.connect(ctx, false, len(acquire) > 0 && acquire[0])
+	_, q, err := s.connect(ctx, false, acquire)
 	if errors.Is(err, errNoDatabase) {
 		return nil, notFound
 	}
