@@ -25,6 +25,11 @@ type dialect struct {
 	// ddl creates the connection and variable tables (Airflow's schema) when
 	// they do not exist.
 	ddl []string
+	// teamColumn is the type migration 2 gives team_name.
+	teamColumn string
+	// teamEq compares team_name with a team (one placeholder), byte for
+	// byte.
+	teamEq string
 }
 
 // openDriver opens DSNs with a registered database/sql driver.
@@ -41,6 +46,7 @@ func openDriver(driver string) func(string) (*sql.DB, error) {
 var (
 	dialectSQLite = &dialect{
 		name: "sqlite", open: openDriver("sqlite"), quote: '"',
+		teamColumn: "VARCHAR(50)", teamEq: "team_name = ?",
 		ddl: []string{
 			`CREATE TABLE IF NOT EXISTS connection (
 	id INTEGER NOT NULL,
@@ -71,7 +77,8 @@ var (
 	}
 	dialectPostgres = &dialect{
 		name: "postgres", open: openPostgres, quote: '"', dollar: true, forUpdate: " FOR UPDATE",
-		txOptions: &sql.TxOptions{Isolation: sql.LevelReadCommitted},
+		txOptions:  &sql.TxOptions{Isolation: sql.LevelReadCommitted},
+		teamColumn: "VARCHAR(50)", teamEq: "team_name = ?",
 		ddl: []string{
 			`CREATE TABLE IF NOT EXISTS connection (
 	id SERIAL NOT NULL,
@@ -102,9 +109,15 @@ var (
 	}
 	// MySQL and MariaDB: ids compare byte for byte (utf8mb4_bin), as
 	// Airflow's utf8mb3_bin id columns do, so ids stay case-sensitive.
+	// team_name is utf8mb4_bin too (not the table's default, case- and
+	// accent-insensitive collation), and lookups compare it as a binary
+	// string: a _bin collation is PAD SPACE, so "team_a " would still equal
+	// "team_a", and the query must also hold on a column Airflow made.
 	dialectMySQL = &dialect{
 		name: "mysql", open: openDriver("mysql"), quote: '`', forUpdate: " FOR UPDATE",
-		txOptions: &sql.TxOptions{Isolation: sql.LevelReadCommitted},
+		txOptions:  &sql.TxOptions{Isolation: sql.LevelReadCommitted},
+		teamColumn: "VARCHAR(50) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+		teamEq:     "team_name = CAST(? AS BINARY)",
 		ddl: []string{
 			"CREATE TABLE IF NOT EXISTS connection (\n" +
 				"\tid INTEGER NOT NULL AUTO_INCREMENT,\n" +
@@ -138,7 +151,7 @@ var (
 // hasColumn reports whether table (in the schema the connection uses) has
 // column, reading the database's catalogue so that a missing column is no
 // failed statement (which would abort a PostgreSQL transaction).
-func (d *dialect) hasColumn(ctx context.Context, tx *sql.Tx, table, column string) (bool, error) {
+func (d *dialect) hasColumn(ctx context.Context, db queryer, table, column string) (bool, error) {
 	var q string
 	switch d {
 	case dialectSQLite:
@@ -150,10 +163,34 @@ func (d *dialect) hasColumn(ctx context.Context, tx *sql.Tx, table, column strin
 		q = "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ?"
 	}
 	var n int
-	if err := tx.QueryRowContext(ctx, d.sql(q), table, column).Scan(&n); err != nil {
+	if err := db.QueryRowContext(ctx, d.sql(q), table, column).Scan(&n); err != nil {
 		return false, err
 	}
 	return n > 0, nil
+}
+
+// hasTable reports whether table exists (in the schema the connection
+// uses), reading the database's catalogue.
+func (d *dialect) hasTable(ctx context.Context, db queryer, table string) (bool, error) {
+	var q string
+	switch d {
+	case dialectSQLite:
+		q = "SELECT COUNT(*) FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?"
+	case dialectPostgres:
+		q = "SELECT COUNT(to_regclass(?))"
+	default:
+		q = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, d.sql(q), table).Scan(&n); err != nil {
+		return false, err
+	}
+	return n > 0, nil
+}
+
+// queryer is a pool, a connection or a transaction.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // sql rewrites a query written with `identifiers` in backquotes and ?

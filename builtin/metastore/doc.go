@@ -68,10 +68,17 @@
 // adds Airflow 3.2's team_name VARCHAR(50) NULL to both where it is
 // missing (existing rows are of no team; Airflow's column also references
 // its team table, which secretpath does not have, so ours has no foreign
-// key). A database Airflow made already has the tables and columns: it is
-// used as it is, and migrating it adds only secretpath_migration. A
-// database of schema 1 keeps answering until it is migrated (secretpath db
-// migrate): without team_name, every row is of no team.
+// key; on MySQL/MariaDB the column is utf8mb4_bin). A database Airflow made
+// (alembic_version exists) is used as it is: migrating it adds only
+// secretpath_migration, and migration 2 is recorded without adding
+// team_name, which is Airflow's to add (its own upgrade to 3.2 would fail
+// on a column that exists). A database without team_name (secretpath's
+// schema 1, or Airflow's before 3.2) keeps answering: every row is of no
+// team. Whether a table has team_name is read from the database's
+// catalogue; failing to read it is an error, never taken for "no column".
+// While a table lacks it, lookups ask again at most every 5 seconds, so a
+// process notices within 5 s that another one migrated, or that Airflow
+// upgraded, and from then on filters by team.
 //
 // # Teams
 //
@@ -80,8 +87,9 @@
 // (resolver.Request.Team) reads the row whose team_name is that team or
 // NULL; conn_id and key are unique across teams, so there is at most one.
 // A lookup without a team, or with multi_team off, reads rows of no team
-// only. Team names compare as the database compares strings (exactly on
-// SQLite and PostgreSQL; by the column's collation on MySQL).
+// only. Team names compare byte for byte on every database (on MySQL and
+// MariaDB as binary strings, whatever the column's collation, so neither
+// case nor trailing spaces are ignored).
 //
 // Writes, lists and imports are team-less: they never set or change
 // team_name, so a row they insert is of no team (give a row a team with

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/connection"
@@ -15,11 +16,16 @@ type queries struct {
 	// conn and variable look up rows of no team; connTeam and varTeam
 	// rows of a team or of none, as Airflow's MetastoreBackend does:
 	// team_name = <team> OR team_name IS NULL. Without a team_name column
-	// (a database of neither Airflow 3 nor secretpath's migration 2) every
+	// (a database of neither Airflow 3.2 nor secretpath's migration 2) every
 	// row is of no team, and the team statements are the others.
 	conn, variable, connTeam, varTeam *sql.Stmt
 	// connTeams, varTeams: the table has the team_name column.
 	connTeams, varTeams bool
+	// users counts the lookups using the statements; retired: they were
+	// replaced (the store's openOnce guards both). Retired statements are
+	// closed when their last lookup ends.
+	users   int
+	retired bool
 }
 
 // close closes the statements.
@@ -30,6 +36,15 @@ func (q *queries) close() {
 		}
 	}
 }
+
+// teamless reports whether a table lacks team_name, so that the statements
+// would show a team's rows if the column appeared (see recheckTeams).
+func (q *queries) teamless() bool { return !q.connTeams || !q.varTeams }
+
+// teamRecheck is how often a store whose statements were prepared without
+// team_name asks the catalogue whether it has appeared (another process
+// ran migration 2, or Airflow upgraded to 3.2).
+const teamRecheck = 5 * time.Second
 
 const connColumns = "conn_type, description, host, `schema`, login, password, port, is_encrypted, is_extra_encrypted, extra"
 
@@ -46,10 +61,19 @@ func (s *Store) prepare(ctx context.Context, create bool) (*queries, error) {
 			return nil, err
 		}
 	}
-	q := &queries{
-		connTeams: s.probe(ctx, "SELECT team_name FROM connection WHERE 1=0"),
-		varTeams:  s.probe(ctx, "SELECT team_name FROM variable WHERE 1=0"),
+	// The catalogue, not a probing statement: a probe that fails for any
+	// other reason (no privilege on the column, a timeout, a dropped
+	// connection) would be taken for a missing column, and the statements
+	// would show every team's rows for the life of the store.
+	q := &queries{}
+	var err error
+	if q.connTeams, err = d.hasColumn(ctx, s.db, "connection", "team_name"); err != nil {
+		return nil, s.queryError(ctx, "reading the columns of connection", err)
 	}
+	if q.varTeams, err = d.hasColumn(ctx, s.db, "variable", "team_name"); err != nil {
+		return nil, s.queryError(ctx, "reading the columns of variable", err)
+	}
+	s.checkedTeams = s.now()
 	// Airflow: conn_id (key) is unique across teams, so one row at most.
 	for _, st := range []struct {
 		dst        **sql.Stmt
@@ -65,11 +89,10 @@ func (s *Store) prepare(ctx context.Context, create bool) (*queries, error) {
 		query := st.base
 		switch {
 		case st.column && st.team:
-			query += " AND (team_name = ? OR team_name IS NULL)"
+			query += " AND (" + d.teamEq + " OR team_name IS NULL)"
 		case st.column:
 			query += " AND team_name IS NULL"
 		}
-		var err error
 		if *st.dst, err = s.db.PrepareContext(ctx, d.sql(query)); err != nil {
 			q.close()
 			return nil, fmt.Errorf("metastore: preparing the %s lookup: %w", st.what, err)
@@ -111,16 +134,72 @@ var (
 )
 
 // lookupConn returns the pool's statements for a lookup, or a not-found
-// error when the default database does not exist yet.
-func (s *Store) lookupConn(ctx context.Context, notFound error) (*queries, error) {
+// error when the default database does not exist yet. With acquire, the
+// caller releases the statements (s.release) when done with them.
+func (s *Store) lookupConn(ctx context.Context, notFound error, acquire bool) (*queries, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	_, q, err := s.conn(ctx, false)
+	_, q, err := s.connect(ctx, false, acquire)
 	if errors.Is(err, errNoDatabase) {
 		return nil, notFound
 	}
 	return q, err
+}
+
+// release ends a lookup's use of q, closing q if it was retired.
+func (s *Store) release(q *queries) {
+	s.openOnce.Lock()
+	defer s.openOnce.Unlock()
+	q.users--
+	if q.retired && q.users == 0 {
+		q.close()
+	}
+}
+
+// retire replaces the store's statements: they are prepared again at the
+// next use, and the old ones closed once no lookup uses them. The caller
+// holds openOnce.
+func (s *Store) retire() {
+	if s.q == nil {
+		return
+	}
+	s.q.retired = true
+	if s.q.users == 0 {
+		s.q.close()
+	}
+	s.q = nil
+}
+
+// recheckTeams: statements prepared without team_name would show a team's
+// rows to every lookup once the column appears (another process migrates,
+// or Airflow upgrades). So, at most every teamRecheck, the catalogue is
+// asked again, and the statements are retired when the column is there.
+// An error reading the catalogue is the lookup's. The caller holds
+// openOnce.
+func (s *Store) recheckTeams(ctx context.Context) error {
+	if s.q == nil || !s.q.teamless() || s.now().Sub(s.checkedTeams) < teamRecheck {
+		return nil
+	}
+	d := s.t.d
+	for _, c := range []struct {
+		table string
+		had   bool
+	}{{"connection", s.q.connTeams}, {"variable", s.q.varTeams}} {
+		if c.had {
+			continue
+		}
+		has, err := d.hasColumn(ctx, s.db, c.table, "team_name")
+		if err != nil {
+			return s.queryError(ctx, "reading the columns of "+c.table, err)
+		}
+		if has {
+			s.retire()
+			return nil
+		}
+	}
+	s.checkedTeams = s.now()
+	return nil
 }
 
 // connRow is one row of the connection table, as stored.
@@ -174,10 +253,11 @@ func (s *Store) team(req resolver.Request) string {
 }
 
 func (s *Store) connection(ctx context.Context, connID, team string) (connection.Connection, error) {
-	q, err := s.lookupConn(ctx, errConnNotFound)
+	q, err := s.lookupConn(ctx, errConnNotFound, true)
 	if err != nil {
 		return connection.Connection{}, err
 	}
+	defer s.release(q)
 	r := connRow{connID: connID}
 	st, args := q.lookup(true, connID, team)
 	switch err := st.QueryRowContext(ctx, args...).Scan(r.scanTargets()...); {
@@ -254,10 +334,11 @@ func (s *Store) Variable(ctx context.Context, key string) (string, error) {
 }
 
 func (s *Store) variable(ctx context.Context, key, team string) (string, error) {
-	q, err := s.lookupConn(ctx, errVarNotFound)
+	q, err := s.lookupConn(ctx, errVarNotFound, true)
 	if err != nil {
 		return "", err
 	}
+	defer s.release(q)
 	var val sql.NullString
 	var enc sql.NullBool
 	st, args := q.lookup(false, key, team)

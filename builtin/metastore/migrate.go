@@ -39,7 +39,20 @@ var teamTables = []string{"connection", "variable"}
 // existing rows of no team). Airflow's column also references its team
 // table (ON DELETE SET NULL); secretpath has no team table, so its column
 // has no foreign key. A database Airflow made keeps its own.
+//
+// Not in an Airflow database (alembic_version exists): the columns are
+// Airflow's to add, and its own upgrade to 3.2 would fail on a column that
+// already exists. There the migration is recorded and adds nothing; until
+// Airflow adds the columns every row is of no team, and lookups check now
+// and then whether they have appeared (recheckTeams).
 func addTeamColumns(ctx context.Context, tx *sql.Tx, d *dialect) error {
+	airflow, err := d.hasTable(ctx, tx, "alembic_version")
+	if err != nil {
+		return fmt.Errorf("looking for Airflow's alembic_version: %w", err)
+	}
+	if airflow {
+		return nil
+	}
 	for _, table := range teamTables {
 		has, err := d.hasColumn(ctx, tx, table, "team_name")
 		if err != nil {
@@ -48,12 +61,16 @@ func addTeamColumns(ctx context.Context, tx *sql.Tx, d *dialect) error {
 		if has {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, "ALTER TABLE "+table+" ADD COLUMN team_name VARCHAR(50)"); err != nil {
+		if _, err := tx.ExecContext(ctx, "ALTER TABLE "+table+" ADD COLUMN team_name "+d.teamColumn); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// migrateLockSeconds is how long a migration waits for another's lock
+// on MySQL (a variable for tests).
+var migrateLockSeconds = 60
 
 // SchemaVersion is the version of the newest migration.
 var SchemaVersion = migrations[len(migrations)-1].version
@@ -87,10 +104,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	// Lookups prepared before a migration added team_name would show a
 	// team's rows to everyone: prepare them again at the next use.
 	s.openOnce.Lock()
-	if s.q != nil {
-		s.stale = append(s.stale, s.q)
-		s.q = nil
-	}
+	s.retire()
 	s.openOnce.Unlock()
 	return nil
 }
@@ -107,8 +121,13 @@ func (s *Store) migrate(ctx context.Context, db *sql.DB) error {
 	// DDL commits implicitly, so the transaction cannot hold it).
 	if d == dialectMySQL {
 		var got sql.NullInt64
-		if err := c.QueryRowContext(ctx, "SELECT GET_LOCK('secretpath_migrate', 60)").Scan(&got); err != nil || got.Int64 != 1 {
-			return fmt.Errorf("metastore: migrate: could not take the migration lock: %v", err)
+		switch err := c.QueryRowContext(ctx, "SELECT GET_LOCK('secretpath_migrate', ?)", migrateLockSeconds).Scan(&got); {
+		case err != nil:
+			return fmt.Errorf("metastore: migrate: could not take the migration lock: %w", err)
+		case !got.Valid:
+			return errors.New("metastore: migrate: could not take the migration lock: GET_LOCK failed")
+		case got.Int64 != 1:
+			return fmt.Errorf("metastore: migrate: could not take the migration lock: another session held it for %d s (another migration still running?)", migrateLockSeconds)
 		}
 		defer c.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK('secretpath_migrate')") //nolint:errcheck
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/fernet/fernet-go"
 	_ "github.com/go-sql-driver/mysql" // registers "mysql"
@@ -68,10 +69,11 @@ type Store struct {
 	openOnce  sync.Mutex
 	db        *sql.DB // nil until connected
 	q         *queries
-	// stale are statements a migration replaced: lookups that started
-	// before it may still use them, so they are closed with the store.
-	stale  []*queries
-	closed bool
+	// checkedTeams is when the catalogue last said a table lacks
+	// team_name (see recheckTeams); now is time.Now but in tests.
+	checkedTeams time.Time
+	now          func() time.Time
+	closed       bool
 }
 
 // Interface checks.
@@ -103,7 +105,7 @@ func Open(o Options) (*Store, error) {
 // say where o.DSN and o.FernetKey were set ("" when not from a file), and
 // errors about them (also those found when the store connects) start there.
 func openAt(o Options, dsnWhere, keyWhere string) (*Store, error) {
-	s := &Store{dsnWhere: dsnWhere, multiTeam: o.MultiTeam}
+	s := &Store{dsnWhere: dsnWhere, multiTeam: o.MultiTeam, now: time.Now}
 	var err error
 	if o.DSN != "" {
 		if s.t, err = parseDSN(o.DSN); err != nil {
@@ -155,10 +157,6 @@ func (s *Store) Close() error {
 	s.openOnce.Lock()
 	defer s.openOnce.Unlock()
 	s.closed = true
-	for _, q := range s.stale {
-		q.close()
-	}
-	s.stale = nil
 	if s.db == nil {
 		return nil
 	}
@@ -176,6 +174,12 @@ var errNoDatabase = errors.New("metastore: the database does not exist yet")
 // created and missing tables are migrated; without, a missing SQLite file
 // is errNoDatabase.
 func (s *Store) conn(ctx context.Context, create bool) (*sql.DB, *queries, error) {
+	return s.connect(ctx, create, false)
+}
+
+// connect is conn; with acquire, the statements returned are the caller's
+// until it calls s.release.
+func (s *Store) connect(ctx context.Context, create, acquire bool) (*sql.DB, *queries, error) {
 	s.openOnce.Lock()
 	defer s.openOnce.Unlock()
 	if s.closed {
@@ -215,12 +219,18 @@ func (s *Store) conn(ctx context.Context, create bool) (*sql.DB, *queries, error
 		}
 		s.db = db
 	}
+	if err := s.recheckTeams(ctx); err != nil {
+		return nil, nil, err
+	}
 	if s.q == nil {
 		q, err := s.prepare(ctx, create)
 		if err != nil {
 			return nil, nil, err
 		}
 		s.q = q
+	}
+	if acquire {
+		s.q.users++
 	}
 	return s.db, s.q, nil
 }

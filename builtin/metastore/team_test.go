@@ -2,6 +2,8 @@ package metastore
 
 import (
 	"context"
+	"database/sql"
+	"net/url"
 	"testing"
 	"time"
 
@@ -67,15 +69,39 @@ func TestTeams(t *testing.T) {
 		{name: "row of a team, no team", id: "a_only"},
 		{name: "row of another team", id: "a_only", team: "team-b"},
 		{name: "team names compare exactly", id: "a_only", team: "team_b"},
+		{name: "team names compare case-sensitively", id: "a_only", team: "TEAM_A"},
+		{name: "trailing spaces count", id: "a_only", team: "team_a   "},
+		{name: "accents count", id: "a_only", team: "téam_a"},
 		{name: "absent id for a team", id: "absent", team: "team_a"},
 		{name: "multi_team off/row of no team", multiOff: true, id: "shared", team: "team_a", found: true},
 		{name: "multi_team off/team ignored", multiOff: true, id: "a_only", team: "team_a"},
 	}
-	for _, db := range databases {
+	// A team_name Airflow made on MySQL has the table's collation (case- and
+	// accent-insensitive, PAD SPACE): lookups must compare exactly anyway.
+	const airflowColumn = "mariadb, team_name of the table's collation"
+	for _, db := range append(databases, database{name: airflowColumn, dsn: mysqlDSN}) {
 		t.Run(db.name, func(t *testing.T) {
 			dsn := db.dsn(t)
 			on, off := openTeamStore(t, dsn, true), openTeamStore(t, dsn, false)
 			seedTeams(t, on, rows)
+			if db.name == "mariadb" { // migration 2's column
+				sqlDB, _, err := on.conn(t.Context(), false)
+				require.NoError(t, err)
+				for _, table := range teamTables {
+					var coll string
+					require.NoError(t, sqlDB.QueryRowContext(t.Context(), "SELECT collation_name FROM information_schema.columns"+
+						" WHERE table_schema = DATABASE() AND table_name = ? AND column_name = 'team_name'", table).Scan(&coll))
+					assert.Equal(t, "utf8mb4_bin", coll, table)
+				}
+			}
+			if db.name == airflowColumn {
+				sqlDB, _, err := on.conn(t.Context(), false)
+				require.NoError(t, err)
+				for _, table := range teamTables {
+					_, err := sqlDB.ExecContext(t.Context(), "ALTER TABLE "+table+" MODIFY team_name VARCHAR(50) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
+					require.NoError(t, err)
+				}
+			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
 					s := on
@@ -291,6 +317,80 @@ func TestMigrateKeepsAirflowTeamColumns(t *testing.T) {
 			}
 		})
 	}
+
+	// An Airflow database older than 3.2 (alembic_version, no team_name):
+	// migrating it must not add team_name, or Airflow's own upgrade to 3.2
+	// would fail on a column that exists. Until that upgrade every row is
+	// of no team; after it, the store filters by team (within teamRecheck).
+	for _, db := range databases {
+		t.Run("airflow 3.1/"+db.name, func(t *testing.T) {
+			ctx := t.Context()
+			dsn := airflow31(t, db)
+			s := openTeamStore(t, dsn, true)
+			clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			s.now = func() time.Time { return clock }
+			require.NoError(t, s.Migrate(ctx))
+			st, err := s.Check(ctx)
+			require.NoError(t, err)
+			assert.True(t, st.Airflow)
+			assert.Equal(t, SchemaVersion, st.Version)
+			sqlDB, _, err := s.conn(ctx, false)
+			require.NoError(t, err)
+			for _, table := range teamTables {
+				has, err := s.t.d.hasColumn(ctx, sqlDB, table, "team_name")
+				require.NoError(t, err)
+				assert.False(t, has, "team_name added to %s", table)
+			}
+			for _, team := range []string{"", "team_a"} {
+				c, err := s.Connection(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "old_conn", Team: team})
+				require.NoError(t, err, "team %q", team)
+				assert.Equal(t, "old.example.com", c.Host)
+			}
+
+			// Airflow's 3.2 upgrade adds the column (and it can), then
+			// gives the row a team.
+			for _, table := range teamTables {
+				_, err := sqlDB.ExecContext(ctx, "ALTER TABLE "+table+" ADD COLUMN team_name VARCHAR(50)")
+				require.NoError(t, err, table)
+				_, err = sqlDB.ExecContext(ctx, "UPDATE "+table+" SET team_name = 'team_a'")
+				require.NoError(t, err, table)
+			}
+			clock = clock.Add(teamRecheck)
+			_, err = s.Connection(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "old_conn"})
+			assert.ErrorIs(t, err, resolver.ErrNotFound, "a team's row without a team")
+			_, err = s.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "old_var", Team: "team_b"})
+			assert.ErrorIs(t, err, resolver.ErrNotFound, "a team's row for another team")
+			v, err := s.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "old_var", Team: "team_a"})
+			require.NoError(t, err)
+			assert.Equal(t, "old value", v)
+		})
+	}
+}
+
+// airflow31 makes a database as Airflow before 3.2 leaves it: its
+// connection and variable tables without team_name, alembic_version, no
+// secretpath_migration, and a row of each kind.
+func airflow31(t *testing.T, db database) string {
+	t.Helper()
+	dsn := db.dsn(t)
+	ctx := t.Context()
+	tgt, err := parseDSN(dsn)
+	require.NoError(t, err)
+	sqlDB, err := tgt.d.open(tgt.source)
+	require.NoError(t, err)
+	defer sqlDB.Close()
+	d := tgt.d
+	stmts := append(append([]string{}, d.ddl...),
+		"CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)",
+		"INSERT INTO alembic_version (version_num) VALUES ('d69d6e6a3d5f')",
+		d.sql("INSERT INTO connection (conn_id, conn_type, host) VALUES ('old_conn', 'http', 'old.example.com')"),
+		d.sql("INSERT INTO variable (`key`, val, is_encrypted) VALUES ('old_var', 'old value', FALSE)"),
+	)
+	for _, stmt := range stmts {
+		_, err := sqlDB.ExecContext(ctx, stmt)
+		require.NoError(t, err, stmt)
+	}
+	return dsn
 }
 
 func countColumns(ctx context.Context, t *testing.T, s *Store, table, column string) int {
@@ -331,4 +431,145 @@ func TestWritesTeamless(t *testing.T) {
 			assert.ErrorIs(t, err, resolver.ErrNotFound)
 		})
 	}
+}
+
+// TestTeamColumnUnreadable: a store whose check for team_name fails (here
+// a PostgreSQL role without SELECT on the column) must not fall back to
+// statements without the team filter, which would show every team's rows:
+// lookups are errors instead.
+func TestTeamColumnUnreadable(t *testing.T) {
+	dsn := postgresDSN(t)
+	seedTeams(t, openTeamStore(t, dsn, true), map[string]string{"shared": "", "a_only": "team_a"})
+
+	u, err := url.Parse(dsn)
+	require.NoError(t, err)
+	schema := u.Query().Get("search_path")
+	require.NotEmpty(t, schema)
+	admin := adminDB(t, "pgx", dsn, "PostgreSQL at 127.0.0.1:5432")
+	role := uniqueName()
+	for _, stmt := range []string{
+		"CREATE ROLE " + role + " LOGIN",
+		"GRANT USAGE ON SCHEMA " + schema + " TO " + role,
+		`GRANT SELECT (id, conn_id, conn_type, description, host, "schema", login, password, port, is_encrypted, is_extra_encrypted, extra) ON connection TO ` + role,
+		`GRANT SELECT (id, "key", val, description, is_encrypted) ON variable TO ` + role,
+	} {
+		_, err := admin.Exec(stmt)
+		require.NoError(t, err, stmt)
+	}
+	t.Cleanup(func() {
+		admin.Exec("DROP OWNED BY " + role) //nolint:errcheck
+		admin.Exec("DROP ROLE " + role)     //nolint:errcheck
+		admin.Close()
+	})
+	u.User = url.User(role)
+	s := openTeamStore(t, u.String(), true)
+
+	for _, tt := range []struct{ id, team string }{
+		{"a_only", ""},
+		{"a_only", "team_b"},
+		{"shared", ""},
+		{"shared", "team_a"},
+	} {
+		ctx := t.Context()
+		_, err := s.Connection(ctx, resolver.Request{Kind: resolver.KindConnection, ID: tt.id, Team: tt.team})
+		require.Error(t, err, "connection %s, team %q", tt.id, tt.team)
+		assert.NotErrorIs(t, err, resolver.ErrNotFound)
+		_, err = s.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: tt.id, Team: tt.team})
+		require.Error(t, err, "variable %s, team %q", tt.id, tt.team)
+		assert.NotErrorIs(t, err, resolver.ErrNotFound)
+		assert.Contains(t, err.Error(), "permission denied")
+	}
+}
+
+// TestTeamColumnAddedElsewhere: a store that prepared its lookups on a
+// database without team_name notices, within teamRecheck, that another
+// process added it, and from then on filters by team.
+func TestTeamColumnAddedElsewhere(t *testing.T) {
+	for _, db := range databases {
+		t.Run(db.name, func(t *testing.T) {
+			ctx := t.Context()
+			dsn := oldSchema(t, db)
+			s := openTeamStore(t, dsn, true)
+			clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			s.now = func() time.Time { return clock }
+			_, err := s.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "old_var"})
+			require.NoError(t, err, "prepared on schema 1")
+
+			other := openTeamStore(t, dsn, true)
+			require.NoError(t, other.Migrate(ctx))
+			sqlDB, _, err := other.conn(ctx, false)
+			require.NoError(t, err)
+			for _, table := range teamTables {
+				_, err := sqlDB.ExecContext(ctx, "UPDATE "+table+" SET team_name = 'team_a'")
+				require.NoError(t, err)
+			}
+
+			clock = clock.Add(teamRecheck - time.Nanosecond)
+			_, err = s.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "old_var"})
+			assert.NoError(t, err, "not asked again within teamRecheck")
+
+			clock = clock.Add(time.Nanosecond)
+			_, err = s.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "old_var"})
+			assert.ErrorIs(t, err, resolver.ErrNotFound, "a team's row without a team")
+			_, err = s.Connection(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "old_conn", Team: "team_b"})
+			assert.ErrorIs(t, err, resolver.ErrNotFound, "a team's row for another team")
+			c, err := s.Connection(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "old_conn", Team: "team_a"})
+			require.NoError(t, err)
+			assert.Equal(t, "old.example.com", c.Host)
+			vars, err := s.Variables(ctx)
+			require.NoError(t, err)
+			assert.Empty(t, vars)
+		})
+	}
+}
+
+// TestRetiredStatements: statements a migration replaces stay usable by a
+// lookup that holds them, and are closed when it ends (not kept until
+// Close, one set per Migrate).
+func TestRetiredStatements(t *testing.T) {
+	ctx := t.Context()
+	s := openTeamStore(t, sqliteDSN(t), true)
+	require.NoError(t, s.SetVariable(ctx, "k", "v", ""))
+	q, err := s.lookupConn(ctx, errVarNotFound, true)
+	require.NoError(t, err)
+	for range 3 {
+		require.NoError(t, s.Migrate(ctx))
+	}
+	var val string
+	var enc sql.NullBool
+	require.NoError(t, q.variable.QueryRowContext(ctx, "k").Scan(&val, &enc), "held across migrations")
+	s.release(q)
+	err = q.variable.QueryRowContext(ctx, "k").Scan(&val, &enc)
+	assert.ErrorContains(t, err, "statement is closed", "closed when released")
+
+	// The statements in use now are not those.
+	_, err = s.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "k"})
+	require.NoError(t, err)
+	s.openOnce.Lock()
+	assert.NotSame(t, q, s.q)
+	s.openOnce.Unlock()
+}
+
+// TestMigrateLockTimeout: on MySQL, a migration that cannot take the lock
+// says it timed out (GET_LOCK returns 0, with no error).
+func TestMigrateLockTimeout(t *testing.T) {
+	dsn := mysqlDSN(t)
+	s := openTeamStore(t, dsn, false)
+	db, _, err := s.conn(t.Context(), true)
+	require.NoError(t, err)
+	holder, err := db.Conn(t.Context())
+	require.NoError(t, err)
+	defer holder.Close()
+	var got int
+	require.NoError(t, holder.QueryRowContext(t.Context(), "SELECT GET_LOCK('secretpath_migrate', 0)").Scan(&got))
+	require.Equal(t, 1, got)
+	defer holder.ExecContext(context.Background(), "SELECT RELEASE_LOCK('secretpath_migrate')") //nolint:errcheck
+
+	old := migrateLockSeconds
+	migrateLockSeconds = 0
+	t.Cleanup(func() { migrateLockSeconds = old })
+	err = s.Migrate(t.Context())
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "<nil>")
+	assert.Contains(t, err.Error(), "another session held it for 0 s")
 }

@@ -163,7 +163,7 @@ func (s *Store) DeleteVariable(ctx context.Context, key string) error {
 }
 
 func (s *Store) delete(ctx context.Context, query, id string, notFound error) error {
-	if _, err := s.lookupConn(ctx, notFound); err != nil {
+	if _, err := s.lookupConn(ctx, notFound, false); err != nil {
 		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
@@ -264,7 +264,7 @@ var errRaced = errors.New("metastore: concurrent insert, retrying")
 // Connections returns every connection (of no team), sorted by id, with
 // passwords and extras decrypted.
 func (s *Store) Connections(ctx context.Context) ([]connection.Connection, error) {
-	q, err := s.lookupConn(ctx, nil)
+	q, err := s.lookupConn(ctx, nil, false)
 	if err != nil || q == nil {
 		return nil, err
 	}
@@ -305,7 +305,7 @@ type Variable struct {
 // Variables returns every variable (of no team) with a value, sorted by
 // key, decrypted.
 func (s *Store) Variables(ctx context.Context) ([]Variable, error) {
-	q, err := s.lookupConn(ctx, nil)
+	q, err := s.lookupConn(ctx, nil, false)
 	if err != nil || q == nil {
 		return nil, err
 	}
