@@ -29,6 +29,7 @@ func isolateClouds(t testing.TB) {
 		"VAULT_ADDR":                     "http://127.0.0.1:9",
 		"VAULT_TOKEN":                    "",
 		"HOME":                           dir,
+		"SECRETPATH_EXECUTION_API_TOKEN": "fuzz-token", // so the Execution API's kwargs are read
 	} {
 		t.Setenv(k, v)
 	}
