@@ -85,9 +85,13 @@
 //     randomised exponential backoff, within the timeout; then an error
 //     marked codes.Unavailable.
 //   - Other statuses (a redirect included: it is not followed, so the token
-//     goes nowhere else), a body that does not decode and a body larger than
-//     the budget (8 MiB for an answer, 64 KiB for an error) are errors; the
-//     body of a 200 is never quoted.
+//     goes nowhere else), a 200 whose body does not decode, and a 200 whose
+//     body is larger than 8 MiB (not retried) are errors; the body of a 200
+//     is never quoted.
+//   - Whatever its size, an answer that is not a 200 is its status: the
+//     first 64 KiB of its body are read for the server's message and the
+//     rest is ignored, so that a proxy's large 401 or 403 page is access
+//     denied after one request.
 //
 // # Deliberate differences from Airflow
 //

@@ -58,6 +58,10 @@ func (b *Backend) get(ctx context.Context, req resolver.Request, path string) ([
 				return nil, fmt.Errorf("%w (then: %w)", last, ctx.Err())
 			}
 			return nil, fmt.Errorf("%s: GET %s: %w", what, target, ctx.Err())
+		case errors.As(err, new(*tooLarge)):
+			// A server that sent more than an answer can hold will do so
+			// again.
+			return nil, fmt.Errorf("%s: GET %s: %w", what, target, err)
 		case errors.As(err, new(*tls.CertificateVerificationError)):
 			// A certificate that does not verify does not heal in seconds.
 			return nil, fmt.Errorf("%s: GET %s: %w (see [api] ssl_cert, ssl_ca_file)", what, target, err)
@@ -123,19 +127,30 @@ func (b *Backend) do(ctx context.Context, path string, withVersion bool) (*answe
 		return nil, scrubURLError(err)
 	}
 	defer resp.Body.Close()
-	limit := int64(maxErrorBody)
-	if resp.StatusCode == http.StatusOK {
-		limit = maxBody
+	b.tokens.refresh(tok, resp.Header.Get("Refreshed-API-Token"))
+	if resp.StatusCode != http.StatusOK {
+		// The status is the answer: the first maxErrorBody bytes of the
+		// body are kept for its message, the rest is not read (a proxy's
+		// 403 page may be of any size, and is still a 403), nor is a body
+		// that breaks off.
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		return &answer{status: resp.StatusCode, header: resp.Header, body: body}, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
 		return nil, err
 	}
-	if int64(len(body)) > limit {
-		return nil, fmt.Errorf("HTTP %d with a body larger than %d bytes", resp.StatusCode, limit)
+	if len(body) > maxBody {
+		return nil, &tooLarge{limit: maxBody}
 	}
-	b.tokens.refresh(tok, resp.Header.Get("Refreshed-API-Token"))
 	return &answer{status: resp.StatusCode, header: resp.Header, body: body}, nil
+}
+
+// tooLarge is a 200 whose body is over the budget: an error, final.
+type tooLarge struct{ limit int }
+
+func (e *tooLarge) Error() string {
+	return fmt.Sprintf("HTTP 200 with a body larger than %d bytes", e.limit)
 }
 
 // answer maps a non-5xx answer.
