@@ -93,7 +93,10 @@
 // resolver.ErrPermissionDenied; 404 is an error saying the namespace or
 // the server URL is wrong (listing a namespace that does not exist answers
 // an empty list on a real API server: a miss); 429 and 5xx answers and an
-// unreachable server are marked codes.Unavailable. An answer larger than
+// unreachable server are marked codes.Unavailable. The status of a
+// failure answer decides whatever its size (the first 64 KiB of its body
+// are read for a Status object, the rest is ignored), so a proxy's large
+// 403 page is still permission denied. A list answer larger than
 // Options.MaxResponseBytes (8 MiB), malformed JSON, a value that is not
 // base64 or not UTF-8 are errors. Requests are not retried and redirects
 // are not followed.

@@ -58,6 +58,10 @@ func list(items ...string) func(http.ResponseWriter, *http.Request) {
 	}
 }
 
+// bigPage is an error page larger than any budget of the tests (70 KiB),
+// as a proxy in front of the API server may send.
+var bigPage = "<html><body>" + strings.Repeat("<p>Access denied by the proxy.</p>", 2048) + "</body></html>"
+
 // TestErrors: the API server's failures and hostile answers are errors
 // classified as the resolver expects, that start with what was asked for,
 // name the secret when one was read, and never hold a value or token.
@@ -80,6 +84,28 @@ func TestErrors(t *testing.T) {
 			name:     "401 Unauthorized (a revoked token): permission denied",
 			setup:    func(f *k8sfake.Server) { f.RevokeToken(saToken) },
 			want:     []string{"401", "Unauthorized"},
+			sentinel: resolver.ErrPermissionDenied, code: codes.PermissionDenied,
+		},
+		{
+			name: "403 with a body over the budget (a proxy's page): permission denied",
+			setup: func(f *k8sfake.Server) {
+				f.Fault(func(w http.ResponseWriter, _ *http.Request) {
+					w.Header().Set("Content-Type", "text/html")
+					w.WriteHeader(http.StatusForbidden)
+					fmt.Fprint(w, bigPage)
+				})
+			},
+			want:     []string{"403 Forbidden"},
+			sentinel: resolver.ErrPermissionDenied, code: codes.PermissionDenied,
+		},
+		{
+			name: "401 Status with a message over the budget: permission denied",
+			setup: func(f *k8sfake.Server) {
+				f.Fault(func(w http.ResponseWriter, _ *http.Request) {
+					k8sfake.WriteStatus(w, http.StatusUnauthorized, "Unauthorized", bigPage)
+				})
+			},
+			want:     []string{"401 Unauthorized"},
 			sentinel: resolver.ErrPermissionDenied, code: codes.PermissionDenied,
 		},
 		{

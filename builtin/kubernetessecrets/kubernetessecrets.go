@@ -90,8 +90,9 @@ type Options struct {
 	// Timeout bounds one lookup: 0 means DefaultTimeout, a negative value
 	// no bound but the caller's context.
 	Timeout time.Duration
-	// MaxResponseBytes bounds one answer's body: 0 means
-	// DefaultMaxResponseBytes.
+	// MaxResponseBytes bounds one list answer's body: 0 means
+	// DefaultMaxResponseBytes. (Of a failure answer, the first 64 KiB
+	// are read and the rest ignored: its status decides.)
 	MaxResponseBytes int64
 	// Logger receives the warnings Airflow logs (several secrets match, a
 	// secret lacks the data key) and misses (debug); nil means

@@ -17,6 +17,9 @@ import (
 	"github.com/secretpath/secretpath/resolver"
 )
 
+// maxErrorBody bounds what is read of an answer that is not a 200.
+const maxErrorBody = 64 << 10
+
 // secretList is the part of a v1 SecretList the backend reads.
 type secretList struct {
 	Kind  string `json:"kind"`
@@ -133,17 +136,12 @@ func (b *Backend) find(ctx context.Context, sel, dataKey string) (string, error)
 		return fail(nil, errors.New(transportText(err)))
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, b.maxBytes+1))
-	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return fail(nil, fmt.Errorf("%w (reading the answer)", ctxErr))
-		}
-		return fail(nil, kit.Unavailable(fmt.Errorf("reading the answer: %s", transportText(err))))
-	}
-	if int64(len(body)) > b.maxBytes {
-		return fail(nil, fmt.Errorf("%w (%d bytes)", errTooLarge, b.maxBytes))
-	}
 	if resp.StatusCode != http.StatusOK {
+		// The status is the answer: the first maxErrorBody bytes of the
+		// body are read for a Status object, the rest is not (a proxy's
+		// 403 page may be of any size, and is still a 403), nor is a body
+		// that breaks off.
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		ae := &APIError{StatusCode: resp.StatusCode}
 		var st status
 		if json.Unmarshal(body, &st) == nil && st.Kind == "Status" {
@@ -158,6 +156,16 @@ func (b *Backend) find(ctx context.Context, sel, dataKey string) (string, error)
 			return fail(nil, kit.Unavailable(ae))
 		}
 		return fail(nil, ae)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, b.maxBytes+1))
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return fail(nil, fmt.Errorf("%w (reading the answer)", ctxErr))
+		}
+		return fail(nil, kit.Unavailable(fmt.Errorf("reading the answer: %s", transportText(err))))
+	}
+	if int64(len(body)) > b.maxBytes {
+		return fail(nil, fmt.Errorf("%w (%d bytes)", errTooLarge, b.maxBytes))
 	}
 	var list secretList
 	if err := json.Unmarshal(body, &list); err != nil {
