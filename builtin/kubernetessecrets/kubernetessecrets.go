@@ -110,6 +110,7 @@ type Backend struct {
 	teamLabel string // "": teams not used
 	client    *http.Client
 	token     tokenSource // nil: no bearer token
+	auth      string      // the credential, as printed: never a secret
 	timeout   time.Duration
 	maxBytes  int64
 	logger    *slog.Logger
@@ -196,6 +197,7 @@ func New(_ context.Context, o Options) (*Backend, error) {
 	if b.token, err = o.Cluster.tokenSource(); err != nil {
 		return nil, err
 	}
+	b.auth = o.Cluster.authText()
 	if b.timeout == 0 {
 		b.timeout = DefaultTimeout
 	}
