@@ -109,6 +109,16 @@ func TestErrors(t *testing.T) {
 			sentinel: resolver.ErrPermissionDenied, code: codes.PermissionDenied,
 		},
 		{
+			name: "a Status echoing the token: masked",
+			setup: func(f *k8sfake.Server) {
+				f.Fault(func(w http.ResponseWriter, _ *http.Request) {
+					k8sfake.WriteStatus(w, http.StatusUnauthorized, "Unauthorized "+saToken, "invalid bearer token "+saToken+", expired")
+				})
+			},
+			want:     []string{"401 Unauthorized (Unauthorized ***): invalid bearer token ***, expired"},
+			sentinel: resolver.ErrPermissionDenied, code: codes.PermissionDenied,
+		},
+		{
 			name:  "404 namespace: a clear error, not a miss",
 			setup: func(f *k8sfake.Server) { f.NamespaceNotFound(namespace) },
 			want:  []string{"404", "NotFound", `namespaces "airflow" not found`, "is the namespace right"},

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/secretpath/secretpath/builtin/internal/kit"
@@ -118,9 +119,9 @@ func (b *Backend) find(ctx context.Context, sel, dataKey string) (string, error)
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "secretpath")
+	var tok string
 	if b.token != nil {
-		tok, err := b.token.token()
-		if err != nil {
+		if tok, err = b.token.token(); err != nil {
 			return fail(nil, err)
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)
@@ -145,7 +146,8 @@ func (b *Backend) find(ctx context.Context, sel, dataKey string) (string, error)
 		ae := &APIError{StatusCode: resp.StatusCode}
 		var st status
 		if json.Unmarshal(body, &st) == nil && st.Kind == "Status" {
-			ae.Reason, ae.Message = oneLine(st.Reason), oneLine(st.Message)
+			// A server or proxy may echo the credential it refuses.
+			ae.Reason, ae.Message = oneLine(mask(st.Reason, tok)), oneLine(mask(st.Message, tok))
 		}
 		switch {
 		case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
@@ -216,4 +218,12 @@ func transportText(err error) string {
 		err = ue.Err
 	}
 	return oneLine(err.Error())
+}
+
+// mask replaces every copy of secret in s with "***".
+func mask(s, secret string) string {
+	if secret == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, secret, "***")
 }
