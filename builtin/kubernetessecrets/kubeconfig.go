@@ -9,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver/config"
 )
 
@@ -105,7 +106,7 @@ func LoadKubeconfig(paths []string, context string) (Cluster, error) {
 	var merged kubeconfig
 	seen := map[string]bool{}
 	for _, p := range paths {
-		data, err := readBounded(p, maxKubeconfig)
+		data, err := kit.ReadFile(p, maxKubeconfig)
 		if err != nil {
 			if len(paths) > 1 && os.IsNotExist(err) {
 				continue // kubectl skips missing files of a list

@@ -6,11 +6,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -340,7 +338,7 @@ func (c Cluster) httpClient() (*http.Client, error) {
 			return nil, invalid("give a CA file or CA data, not both")
 		}
 		var err error
-		if ca, err = readBounded(c.CAFile, maxCredentialFile); err != nil {
+		if ca, err = kit.ReadFile(c.CAFile, maxCredentialFile); err != nil {
 			return nil, invalid("the CA file cannot be read: %v", err)
 		}
 	}
@@ -359,12 +357,12 @@ func (c Cluster) httpClient() (*http.Client, error) {
 	certPEM, keyPEM := c.ClientCertData, c.ClientKeyData
 	var err error
 	if c.ClientCertFile != "" {
-		if certPEM, err = readBounded(c.ClientCertFile, maxCredentialFile); err != nil {
+		if certPEM, err = kit.ReadFile(c.ClientCertFile, maxCredentialFile); err != nil {
 			return nil, invalid("the client certificate cannot be read: %v", err)
 		}
 	}
 	if c.ClientKeyFile != "" {
-		if keyPEM, err = readBounded(c.ClientKeyFile, maxCredentialFile); err != nil {
+		if keyPEM, err = kit.ReadFile(c.ClientKeyFile, maxCredentialFile); err != nil {
 			return nil, invalid("the client key cannot be read: %v", err)
 		}
 	}
@@ -393,20 +391,3 @@ func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastRe
 
 // maxCredentialFile bounds a token, CA, certificate or key file.
 const maxCredentialFile = 1 << 20
-
-// readBounded reads a file of at most limit bytes.
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return data, nil
-}
