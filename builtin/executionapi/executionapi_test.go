@@ -156,7 +156,7 @@ func TestAnswers(t *testing.T) {
 			wantErr: []string{"HTTP 502 (attempt 3 of 3)"}, wantCode: codes.Unavailable, wantCalls: 3},
 		{name: "an answer over the 8 MiB budget is final, not retried",
 			setup: func(f *execapifake.Server) { f.Fail(3, 200, `{"key":"k","value":"`+strings.Repeat("v", 8<<20)+`"}`) },
-			req: varReq("k"), notIs: []error{resolver.ErrNotFound}, wantErr: []string{"HTTP 200 with a body larger than 8388608 bytes"},
+			req:   varReq("k"), notIs: []error{resolver.ErrNotFound}, wantErr: []string{"HTTP 200 with a body larger than 8388608 bytes"},
 			wantCalls: 1},
 		{name: "a 422 about something else is an error",
 			setup: func(f *execapifake.Server) {

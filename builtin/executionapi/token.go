@@ -3,13 +3,13 @@ package executionapi
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver/config"
 )
 
@@ -104,12 +104,7 @@ func (ts *tokenSource) reload() error {
 	if ts.token != "" && st == ts.stamp {
 		return nil
 	}
-	f, err := os.Open(ts.file)
-	if err != nil {
-		return fmt.Errorf("token file (%s): %w", TokenFileEnv, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxToken+64))
+	data, err := kit.ReadFile(ts.file, maxToken+64)
 	if err != nil {
 		return fmt.Errorf("token file (%s): %w", TokenFileEnv, err)
 	}
