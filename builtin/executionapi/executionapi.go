@@ -32,9 +32,10 @@
 //
 // SECRETPATH_EXECUTION_API_TOKEN holds the token, or
 // SECRETPATH_EXECUTION_API_TOKEN_FILE names a file holding it (surrounding
-// whitespace ignored). The file is looked at (stat) on every lookup and
-// read again when its size, modification time or inode changed, so a
-// rotated token is used by the next lookup. Setting both is a
+// whitespace ignored). The file is read for every request (each attempt
+// of a lookup), so a rotated token is used at once, whether the file was
+// swapped or rewritten in place; it must be a regular file (a named pipe
+// is an error, not a wait). Setting both is a
 // configuration error; setting neither makes the factory fail with an
 // error matching resolver.ErrNotFound, which resolver.Open turns into the
 // metastore tier with a warning. A Refreshed-API-Token header in an answer
@@ -172,7 +173,7 @@ type Options struct {
 	URL string
 	// Token is the bearer token.
 	Token string
-	// TokenFile names a file holding the token, read again when it changes.
+	// TokenFile names a file holding the token, read for every request.
 	TokenFile string
 	// APIVersion is the Airflow-API-Version sent; "" means APIVersion.
 	APIVersion string

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -353,6 +354,46 @@ func TestTokenSources(t *testing.T) {
 		assert.Equal(t, testToken, reqs[0].Token())
 		assert.Equal(t, "tok-refreshed", reqs[1].Token())
 		assert.NotContains(t, b.String(), "tok-refreshed")
+	})
+	t.Run("file rewritten in place: same length, same modification time", func(t *testing.T) {
+		f := execapifake.New(t, "tok-one")
+		f.PutVariable("k", "v")
+		path := writeToken(t, t.TempDir(), "tok-one")
+		before, err := os.Stat(path)
+		require.NoError(t, err)
+		b := newGo(t, f, executionapi.Options{TokenFile: path})
+		_, err = b.Lookup(t.Context(), varReq("k"))
+		require.NoError(t, err)
+
+		f.RevokeToken("tok-one")
+		f.AcceptToken("tok-two")
+		w, err := os.OpenFile(path, os.O_WRONLY, 0) // the same inode
+		require.NoError(t, err)
+		_, err = w.WriteAt([]byte("tok-two"), 0)
+		require.NoError(t, err)
+		require.NoError(t, w.Close())
+		require.NoError(t, os.Chtimes(path, before.ModTime(), before.ModTime()))
+		after, err := os.Stat(path)
+		require.NoError(t, err)
+		require.Equal(t, before.Size(), after.Size())
+		require.Equal(t, before.ModTime(), after.ModTime())
+		require.True(t, os.SameFile(before, after))
+
+		_, err = b.Lookup(t.Context(), varReq("k"))
+		require.NoError(t, err, "the rewritten token is used by the next lookup")
+		assert.Equal(t, "tok-two", f.Requests()[1].Token())
+	})
+	t.Run("a file unchanged keeps the refreshed token", func(t *testing.T) {
+		f := execapifake.New(t, "tok-one")
+		f.PutVariable("k", "v")
+		b := newGo(t, f, executionapi.Options{TokenFile: writeToken(t, t.TempDir(), "tok-one")})
+		f.RefreshTo("tok-refreshed")
+		_, err := b.Lookup(t.Context(), varReq("k"))
+		require.NoError(t, err)
+		f.RevokeToken("tok-one")
+		_, err = b.Lookup(t.Context(), varReq("k"))
+		require.NoError(t, err)
+		assert.Equal(t, "tok-refreshed", f.Requests()[1].Token())
 	})
 	t.Run("a rotated file wins over a refreshed token", func(t *testing.T) {
 		f := execapifake.New(t, "tok-one")

@@ -40,18 +40,20 @@ type answer struct {
 func (b *Backend) get(ctx context.Context, req resolver.Request, path string) ([]byte, error) {
 	what := fmt.Sprintf("%s %q", req.Kind, req.ID)
 	target := b.display + path
-	// A token that cannot be read is no reason to retry.
-	if _, err := b.tokens.current(); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
 	var last error
 	for attempt := 1; ; attempt++ {
-		a, err := b.do(ctx, path, true)
+		// The token of each attempt: a token file is read again.
+		tok, err := b.tokens.current()
+		if err != nil {
+			// A token that cannot be read is no reason to retry.
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		a, err := b.do(ctx, tok, path, true)
 		switch {
 		case err == nil && a.status < 500:
-			return b.answer(ctx, what, target, a)
+			return b.answer(ctx, tok, what, target, a)
 		case err == nil:
-			last = fmt.Errorf("%s: GET %s: HTTP %d%s", what, target, a.status, detailOf(a.body, b.secrets()))
+			last = fmt.Errorf("%s: GET %s: HTTP %d%s", what, target, a.status, detailOf(a.body, b.secrets(tok)))
 		case ctx.Err() != nil:
 			// The caller's context or the timeout: no retry.
 			if last != nil {
@@ -98,13 +100,9 @@ func (b *Backend) backoff(n int) time.Duration {
 	return base + time.Duration(j.Int64())
 }
 
-// do makes one request. withVersion false leaves the version header out
-// (to learn the server's default version).
-func (b *Backend) do(ctx context.Context, path string, withVersion bool) (*answer, error) {
-	tok, err := b.tokens.current()
-	if err != nil {
-		return nil, err
-	}
+// do makes one request with the token tok. withVersion false leaves the
+// version header out (to learn the server's default version).
+func (b *Backend) do(ctx context.Context, tok, path string, withVersion bool) (*answer, error) {
 	u := *b.base
 	decoded, err := url.PathUnescape(path)
 	if err != nil {
@@ -153,39 +151,39 @@ func (e *tooLarge) Error() string {
 	return fmt.Sprintf("HTTP 200 with a body larger than %d bytes", e.limit)
 }
 
-// answer maps a non-5xx answer.
-func (b *Backend) answer(ctx context.Context, what, target string, a *answer) ([]byte, error) {
+// answer maps a non-5xx answer to a request made with tok.
+func (b *Backend) answer(ctx context.Context, tok, what, target string, a *answer) ([]byte, error) {
 	switch a.status {
 	case http.StatusOK:
 		return a.body, nil
 	case http.StatusUnauthorized, http.StatusForbidden:
-		return nil, fmt.Errorf("%s: GET %s: HTTP %d%s: %w", what, target, a.status, detailOf(a.body, b.secrets()), resolver.ErrAccessDenied)
+		return nil, fmt.Errorf("%s: GET %s: HTTP %d%s: %w", what, target, a.status, detailOf(a.body, b.secrets(tok)), resolver.ErrAccessDenied)
 	case http.StatusNotFound:
 		if routeNotFound(a.body) {
 			return nil, fmt.Errorf("%s: HTTP 404 from the connections or variables route: %w", what, resolver.ErrNotFound)
 		}
-		return nil, b.versionError(ctx, what, target, a)
+		return nil, b.versionError(ctx, tok, what, target, a)
 	case http.StatusUnprocessableEntity:
 		if aboutVersion(a.body) {
-			return nil, b.versionError(ctx, what, target, a)
+			return nil, b.versionError(ctx, tok, what, target, a)
 		}
 	}
-	return nil, fmt.Errorf("%s: GET %s: HTTP %d%s", what, target, a.status, detailOf(a.body, b.secrets()))
+	return nil, fmt.Errorf("%s: GET %s: HTTP %d%s", what, target, a.status, detailOf(a.body, b.secrets(tok)))
 }
 
 // versionError is the configuration error for a server that has no route
 // for the request at the version sent: it asks the server, without the
 // version header, which version it serves by default (its newest).
-func (b *Backend) versionError(ctx context.Context, what, target string, a *answer) error {
+func (b *Backend) versionError(ctx context.Context, tok, what, target string, a *answer) error {
 	said := "the server did not say which version it serves"
-	if probe, err := b.do(ctx, "", false); err == nil {
+	if probe, err := b.do(ctx, tok, "", false); err == nil {
 		if v := probe.header.Get(versionHeader); v != "" && len(v) <= 32 && utf8.ValidString(v) {
 			said = "the server's newest version is " + strconv.Quote(v)
 		}
 	}
 	return fmt.Errorf("%w: %s: GET %s: HTTP %d%s: the server has no route for Airflow-API-Version %s (%s); "+
 		"check [core] execution_api_server_url (the API server's URL ending in /execution/) and that the server is Airflow 3",
-		config.ErrInvalid, what, target, a.status, detailOf(a.body, b.secrets()), b.version, said)
+		config.ErrInvalid, what, target, a.status, detailOf(a.body, b.secrets(tok)), b.version, said)
 }
 
 // routeNotFound tells the routes' own 404, {"detail": {"reason":
@@ -225,11 +223,12 @@ func aboutVersion(body []byte) bool {
 	return false
 }
 
-// secrets are the strings an error text must not hold: the tokens.
-func (b *Backend) secrets() []string {
+// secrets are the strings an error text must not hold: the token sent
+// (sent), and the source's current ones.
+func (b *Backend) secrets(sent string) []string {
 	b.tokens.mu.Lock()
 	defer b.tokens.mu.Unlock()
-	return []string{b.tokens.token, b.tokens.refreshed}
+	return []string{sent, b.tokens.token, b.tokens.refreshed}
 }
 
 // detailOf is ": <the server's message>" for an error answer, or "": the
