@@ -192,10 +192,11 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// String describes o without its token.
+// String describes o without its token (nor a URL's user information or
+// query).
 func (o Options) String() string {
 	return fmt.Sprintf("executionapi.Options{URL: %q, Token: %s, TokenFile: %q, APIVersion: %q, Timeout: %s}",
-		o.URL, redactedIf(o.Token != ""), o.TokenFile, o.APIVersion, o.Timeout)
+		kit.RedactURL(o.URL), redactedIf(o.Token != ""), o.TokenFile, o.APIVersion, o.Timeout)
 }
 
 // GoString is String.

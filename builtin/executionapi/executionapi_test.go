@@ -600,6 +600,17 @@ func TestPrintedForm(t *testing.T) {
 	}
 	assert.Contains(t, b.String(), f.URL)
 	assert.Equal(t, executionapi.Name, b.Name())
+
+	// A URL with user information (New refuses it; Options may be printed
+	// before) or a query is printed without them.
+	for _, u := range []string{"http://user-info:" + testToken + "@h/execution/", "http://" + testToken + "@h/execution/", "http://h/execution/?t=" + testToken} {
+		o := executionapi.Options{URL: u}
+		for _, s := range []string{o.String(), sprintf("%v", o), sprintf("%#v", o), mustJSON(t, o)} {
+			assert.NotContains(t, s, testToken)
+			assert.NotContains(t, s, "user-info")
+		}
+		assert.Contains(t, o.String(), `URL: "http://`)
+	}
 }
 
 func TestErrorsAreNotWrappedTwice(t *testing.T) {

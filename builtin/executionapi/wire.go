@@ -122,7 +122,7 @@ func (b *Backend) do(ctx context.Context, tok, path string, withVersion bool) (*
 	hreq.Header.Set("Correlation-Id", correlationID())
 	resp, err := b.client.Do(hreq)
 	if err != nil {
-		return nil, scrubURLError(err)
+		return nil, kit.TransportError(err)
 	}
 	defer resp.Body.Close()
 	b.tokens.refresh(tok, resp.Header.Get("Refreshed-API-Token"))
@@ -276,27 +276,11 @@ func detailOf(body []byte, secrets []string) string {
 			msg = strings.ReplaceAll(msg, s, "***")
 		}
 	}
-	msg = printable(msg, 200)
+	msg = kit.Printable(msg, 200)
 	if msg == "" {
 		return ""
 	}
 	return " (" + strconv.Quote(msg)[1:len(strconv.Quote(msg))-1] + ")"
-}
-
-// printable keeps at most n bytes of s's printable runes.
-func printable(s string, n int) string {
-	var out strings.Builder
-	for _, r := range s {
-		if r == utf8.RuneError || r < 0x20 || r == 0x7f {
-			r = '?'
-		}
-		if out.Len()+utf8.RuneLen(r) > n {
-			out.WriteString("...")
-			break
-		}
-		out.WriteRune(r)
-	}
-	return out.String()
 }
 
 // connectionResponse is the Execution API's ConnectionResponse.
@@ -380,14 +364,4 @@ func correlationID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-// scrubURLError drops *url.Error's copy of the method and URL, which
-// the caller's message already names.
-func scrubURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }

@@ -56,15 +56,19 @@
 //	in_cluster           true: the pod's service account; false: a
 //	                     kubeconfig. Default: a kubeconfig when
 //	                     kube_config_path or cluster_context is given, else
-//	                     the service account when KUBERNETES_SERVICE_HOST is
-//	                     set (in a pod: Airflow's only way), else
-//	                     $KUBECONFIG or ~/.kube/config.
+//	                     the service account when any
+//	                     service_account_*_path is given or
+//	                     KUBERNETES_SERVICE_HOST is set (in a pod: Airflow's
+//	                     only way), else $KUBECONFIG or ~/.kube/config.
 //	kube_config_path     a kubeconfig file.
 //	cluster_context      the kubeconfig context (default current-context).
 //	service_account_token_path, service_account_ca_path,
 //	service_account_namespace_path
 //	                     the service account's files (default under
 //	                     /var/run/secrets/kubernetes.io/serviceaccount/).
+//	                     Setting any of them chooses in-cluster
+//	                     configuration when in_cluster is not given (with
+//	                     in_cluster false they are an error).
 //	timeout_seconds      bounds a lookup (default 10; 0: no bound).
 //
 // Any other key is a configuration error that names it, with a "did you

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -119,6 +120,15 @@ func TestErrors(t *testing.T) {
 			sentinel: resolver.ErrPermissionDenied, code: codes.PermissionDenied,
 		},
 		{
+			name: "a long Status message is cut at a rune boundary",
+			setup: func(f *k8sfake.Server) {
+				f.Fault(func(w http.ResponseWriter, _ *http.Request) {
+					k8sfake.WriteStatus(w, http.StatusConflict, "Conflict", "a"+strings.Repeat("é", 600))
+				})
+			},
+			want: []string{"409 Conflict (Conflict): aéé", "é..."},
+		},
+		{
 			name:  "404 namespace: a clear error, not a miss",
 			setup: func(f *k8sfake.Server) { f.NamespaceNotFound(namespace) },
 			want:  []string{"404", "NotFound", `namespaces "airflow" not found`, "is the namespace right"},
@@ -208,6 +218,7 @@ func TestErrors(t *testing.T) {
 			require.Error(t, err)
 			msg := err.Error()
 			assert.True(t, strings.HasPrefix(msg, b.Describe(req)), "the error starts with what was asked for: %s", msg)
+			assert.True(t, utf8.ValidString(msg), "the error is valid UTF-8")
 			for _, w := range tt.want {
 				assert.Contains(t, msg, w)
 			}

@@ -292,16 +292,6 @@ func rel(dir, p string) string {
 	return filepath.Join(dir, p)
 }
 
-// oneLine keeps an error's text on one line and bounded.
-func oneLine(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	if len(s) > 512 {
-		s = s[:512] + "..."
-	}
-	return s
-}
+// oneLine keeps an error's text on one line and bounded (cut at a rune
+// boundary).
+func oneLine(s string) string { return kit.Printable(s, 512) }

@@ -115,8 +115,9 @@ func parseKwargs(kw *config.Kwargs) (settings, error) {
 
 // useInCluster decides how the backend authenticates: in_cluster when
 // given; else a kubeconfig when kube_config_path or cluster_context is
-// given; else in-cluster in a pod (KUBERNETES_SERVICE_HOST set: Airflow's
-// only way); else $KUBECONFIG or ~/.kube/config.
+// given; else in-cluster when a service_account_*_path is given or in a
+// pod (KUBERNETES_SERVICE_HOST set: Airflow's only way); else $KUBECONFIG
+// or ~/.kube/config.
 func (s *settings) useInCluster() bool {
 	switch {
 	case s.inCluster != nil:

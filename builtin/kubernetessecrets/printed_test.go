@@ -65,3 +65,22 @@ func TestPrintedForms(t *testing.T) {
 		})
 	}
 }
+
+// TestPrintedURL: a server URL holding user information (refused by New,
+// but a Cluster or Options may be printed before) is printed without it.
+func TestPrintedURL(t *testing.T) {
+	const userInfo = "user-info-in-url"
+	for _, server := range []string{
+		"https://" + userInfo + ":" + userToken + "@127.0.0.1:6443/base",
+		"https://" + userToken + "@127.0.0.1:6443/base",
+	} {
+		c := kubernetessecrets.Cluster{Server: server}
+		for _, v := range []any{c, kubernetessecrets.Options{Cluster: c}} {
+			for _, s := range printedForms(t, v) {
+				assert.NotContains(t, s, userToken)
+				assert.NotContains(t, s, userInfo)
+			}
+		}
+		assert.Contains(t, c.String(), "https://***@127.0.0.1:6443/base")
+	}
+}

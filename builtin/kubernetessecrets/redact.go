@@ -6,12 +6,14 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 )
 
-// String prints the server and namespace only: a Cluster can hold a token
-// and a private key.
+// String prints the server (without user information or query) and
+// namespace only: a Cluster can hold a token and a private key.
 func (c Cluster) String() string {
-	return fmt.Sprintf("kubernetessecrets.Cluster{Server: %s, Namespace: %q}", c.Server, c.Namespace)
+	return fmt.Sprintf("kubernetessecrets.Cluster{Server: %s, Namespace: %q}", kit.RedactURL(c.Server), c.Namespace)
 }
 
 // GoString prints String.

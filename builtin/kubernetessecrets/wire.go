@@ -210,15 +210,8 @@ func (b *Backend) find(ctx context.Context, sel, dataKey string) (string, error)
 }
 
 // transportText is a transport error's text without the request URL
-// (which holds nothing secret, but makes the message long): net/http's
-// *url.Error prefixes it.
-func transportText(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	return oneLine(err.Error())
-}
+// (which holds nothing secret, but makes the message long), on one line.
+func transportText(err error) string { return oneLine(kit.TransportError(err).Error()) }
 
 // mask replaces every copy of secret in s with "***".
 func mask(s, secret string) string {
