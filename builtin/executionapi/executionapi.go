@@ -32,9 +32,10 @@
 //
 // SECRETPATH_EXECUTION_API_TOKEN holds the token, or
 // SECRETPATH_EXECUTION_API_TOKEN_FILE names a file holding it (surrounding
-// whitespace ignored). The file is looked at (stat) on every lookup and
-// read again when its size, modification time or inode changed, so a
-// rotated token is used by the next lookup. Setting both is a
+// whitespace ignored). The file is read for every request (each attempt
+// of a lookup), so a rotated token is used at once, whether the file was
+// swapped or rewritten in place; it must be a regular file (a named pipe
+// is an error, not a wait). Setting both is a
 // configuration error; setting neither makes the factory fail with an
 // error matching resolver.ErrNotFound, which resolver.Open turns into the
 // metastore tier with a warning. A Refreshed-API-Token header in an answer
@@ -85,9 +86,13 @@
 //     randomised exponential backoff, within the timeout; then an error
 //     marked codes.Unavailable.
 //   - Other statuses (a redirect included: it is not followed, so the token
-//     goes nowhere else), a body that does not decode and a body larger than
-//     the budget (8 MiB for an answer, 64 KiB for an error) are errors; the
-//     body of a 200 is never quoted.
+//     goes nowhere else), a 200 whose body does not decode, and a 200 whose
+//     body is larger than 8 MiB (not retried) are errors; the body of a 200
+//     is never quoted.
+//   - Whatever its size, an answer that is not a 200 is its status: the
+//     first 64 KiB of its body are read for the server's message and the
+//     rest is ignored, so that a proxy's large 401 or 403 page is access
+//     denied after one request.
 //
 // # Deliberate differences from Airflow
 //
@@ -168,7 +173,7 @@ type Options struct {
 	URL string
 	// Token is the bearer token.
 	Token string
-	// TokenFile names a file holding the token, read again when it changes.
+	// TokenFile names a file holding the token, read for every request.
 	TokenFile string
 	// APIVersion is the Airflow-API-Version sent; "" means APIVersion.
 	APIVersion string
@@ -187,10 +192,11 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// String describes o without its token.
+// String describes o without its token (nor a URL's user information or
+// query).
 func (o Options) String() string {
 	return fmt.Sprintf("executionapi.Options{URL: %q, Token: %s, TokenFile: %q, APIVersion: %q, Timeout: %s}",
-		o.URL, redactedIf(o.Token != ""), o.TokenFile, o.APIVersion, o.Timeout)
+		kit.RedactURL(o.URL), redactedIf(o.Token != ""), o.TokenFile, o.APIVersion, o.Timeout)
 }
 
 // GoString is String.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -141,6 +142,23 @@ func TestAnswers(t *testing.T) {
 			req: varReq("k"), wantIs: []error{config.ErrInvalid},
 			wantErr: []string{"HTTP 422 (Input should be a valid date)", "Airflow-API-Version " + executionapi.APIVersion,
 				`the server's newest version is "2026-11-13"`}, wantCalls: 2},
+		{name: "403 with a body over the error budget (a proxy's page) is access denied after one request",
+			setup: func(f *execapifake.Server) { f.FailAs(1, 403, "text/html", bigPage) }, req: varReq("k"),
+			wantIs: []error{resolver.ErrAccessDenied}, notIs: []error{resolver.ErrNotFound},
+			wantErr: []string{"HTTP 403", "access denied"}, wantCode: codes.PermissionDenied, wantCalls: 1},
+		{name: "401 with a body over the error budget is access denied after one request",
+			setup: func(f *execapifake.Server) { f.FailAs(1, 401, "text/html", bigPage) }, req: connReq("c"),
+			wantIs: []error{resolver.ErrAccessDenied}, wantErr: []string{"HTTP 401", "access denied"}, wantCalls: 1},
+		{name: "404 with a body over the error budget is not taken for the route's not found",
+			setup: func(f *execapifake.Server) { f.FailAs(1, 404, "text/html", bigPage) }, req: varReq("k"),
+			wantIs: []error{config.ErrInvalid}, notIs: []error{resolver.ErrNotFound}, wantErr: []string{"HTTP 404"}, wantCalls: 2},
+		{name: "5xx with a body over the error budget keeps its status and is retried",
+			setup: func(f *execapifake.Server) { f.FailAs(3, 502, "text/html", bigPage) }, req: varReq("k"),
+			wantErr: []string{"HTTP 502 (attempt 3 of 3)"}, wantCode: codes.Unavailable, wantCalls: 3},
+		{name: "an answer over the 8 MiB budget is final, not retried",
+			setup: func(f *execapifake.Server) { f.Fail(3, 200, `{"key":"k","value":"`+strings.Repeat("v", 8<<20)+`"}`) },
+			req:   varReq("k"), notIs: []error{resolver.ErrNotFound}, wantErr: []string{"HTTP 200 with a body larger than 8388608 bytes"},
+			wantCalls: 1},
 		{name: "a 422 about something else is an error",
 			setup: func(f *execapifake.Server) {
 				f.Fail(1, 422, `{"detail":[{"loc":["path","variable_key"],"msg":"too long"}]}`)
@@ -175,6 +193,39 @@ func TestAnswers(t *testing.T) {
 			if tt.wantCode != 0 {
 				assert.Equal(t, tt.wantCode, resolver.Code(err))
 			}
+		})
+	}
+}
+
+// bigPage is an HTML error page larger than the 64 KiB error budget, as a
+// proxy in front of the API server may send.
+var bigPage = "<html><body>" + strings.Repeat("<p>Access denied by the proxy.</p>\n", 2048) + "</body></html>"
+
+// TestAccessDeniedNotServedStale: a 401 or 403 whose body is over the
+// error budget is access denied after one request, so a resolver with a
+// stale grace does not serve its expired answer in place of the refusal.
+func TestAccessDeniedNotServedStale(t *testing.T) {
+	require.Greater(t, len(bigPage), 70<<10)
+	for _, status := range []int{401, 403} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			f := execapifake.New(t, testToken)
+			f.PutVariable("k", "cached-answer")
+			// A 1 ns TTL: the answer has expired by the next lookup; the
+			// grace would serve it for an hour while the tiers fail.
+			r := resolver.New(resolver.WithBackend("execution-api", newGo(t, f, executionapi.Options{})),
+				resolver.WithCache(time.Nanosecond, 10), resolver.WithStaleGrace(time.Hour))
+			defer r.Close()
+			v, err := r.Variable(t.Context(), "k")
+			require.NoError(t, err)
+			require.Equal(t, "cached-answer", v.Reveal())
+
+			f.FailAs(executionapi.Attempts, status, "text/html", bigPage)
+			before := f.Count()
+			v, err = r.Variable(t.Context(), "k")
+			require.Error(t, err, "not served stale")
+			assert.Empty(t, v.Reveal())
+			assert.ErrorIs(t, err, resolver.ErrAccessDenied)
+			assert.Equal(t, before+1, f.Count(), "one request")
 		})
 	}
 }
@@ -304,6 +355,46 @@ func TestTokenSources(t *testing.T) {
 		assert.Equal(t, "tok-refreshed", reqs[1].Token())
 		assert.NotContains(t, b.String(), "tok-refreshed")
 	})
+	t.Run("file rewritten in place: same length, same modification time", func(t *testing.T) {
+		f := execapifake.New(t, "tok-one")
+		f.PutVariable("k", "v")
+		path := writeToken(t, t.TempDir(), "tok-one")
+		before, err := os.Stat(path)
+		require.NoError(t, err)
+		b := newGo(t, f, executionapi.Options{TokenFile: path})
+		_, err = b.Lookup(t.Context(), varReq("k"))
+		require.NoError(t, err)
+
+		f.RevokeToken("tok-one")
+		f.AcceptToken("tok-two")
+		w, err := os.OpenFile(path, os.O_WRONLY, 0) // the same inode
+		require.NoError(t, err)
+		_, err = w.WriteAt([]byte("tok-two"), 0)
+		require.NoError(t, err)
+		require.NoError(t, w.Close())
+		require.NoError(t, os.Chtimes(path, before.ModTime(), before.ModTime()))
+		after, err := os.Stat(path)
+		require.NoError(t, err)
+		require.Equal(t, before.Size(), after.Size())
+		require.Equal(t, before.ModTime(), after.ModTime())
+		require.True(t, os.SameFile(before, after))
+
+		_, err = b.Lookup(t.Context(), varReq("k"))
+		require.NoError(t, err, "the rewritten token is used by the next lookup")
+		assert.Equal(t, "tok-two", f.Requests()[1].Token())
+	})
+	t.Run("a file unchanged keeps the refreshed token", func(t *testing.T) {
+		f := execapifake.New(t, "tok-one")
+		f.PutVariable("k", "v")
+		b := newGo(t, f, executionapi.Options{TokenFile: writeToken(t, t.TempDir(), "tok-one")})
+		f.RefreshTo("tok-refreshed")
+		_, err := b.Lookup(t.Context(), varReq("k"))
+		require.NoError(t, err)
+		f.RevokeToken("tok-one")
+		_, err = b.Lookup(t.Context(), varReq("k"))
+		require.NoError(t, err)
+		assert.Equal(t, "tok-refreshed", f.Requests()[1].Token())
+	})
 	t.Run("a rotated file wins over a refreshed token", func(t *testing.T) {
 		f := execapifake.New(t, "tok-one")
 		f.PutVariable("k", "v")
@@ -414,7 +505,8 @@ func TestHostileBodies(t *testing.T) {
 		{name: "a port that is not an int", status: 200, kind: resolver.KindConnection,
 			body: `{"conn_id": "k", "conn_type": "x", "port": "` + planted + `"}`, wantErr: "details withheld"},
 		{name: "huge answer", status: 200, body: `{"key": "k", "value": "` + planted + huge + `"}`, wantErr: "larger than 8388608 bytes"},
-		{name: "huge error", status: 500, body: `{"detail": "` + planted + huge + `"}`, wantErr: "larger than 65536 bytes"},
+		{name: "huge error: the status is kept, the body cut and not quoted", status: 500, body: `{"detail": "` + planted + huge + `"}`,
+			wantErr: "HTTP 500 (attempt 3 of 3)"},
 		{name: "an error echoing the token", status: 403, body: `{"detail": "bad token ` + testToken + `"}`, wantErr: "(bad token ***): access denied"},
 		{name: "an error with control characters", status: 400, body: `{"detail": "a\u001b[31mb"}`, wantErr: "HTTP 400 (a?[31mb)"},
 		{name: "an error that is not JSON", status: 418, body: planted, wantErr: "HTTP 418"},
@@ -511,6 +603,17 @@ func TestPrintedForm(t *testing.T) {
 	}
 	assert.Contains(t, b.String(), f.URL)
 	assert.Equal(t, executionapi.Name, b.Name())
+
+	// A URL with user information (New refuses it; Options may be printed
+	// before) or a query is printed without them.
+	for _, u := range []string{"http://user-info:" + testToken + "@h/execution/", "http://" + testToken + "@h/execution/", "http://h/execution/?t=" + testToken} {
+		o := executionapi.Options{URL: u}
+		for _, s := range []string{o.String(), sprintf("%v", o), sprintf("%#v", o), mustJSON(t, o)} {
+			assert.NotContains(t, s, testToken)
+			assert.NotContains(t, s, "user-info")
+		}
+		assert.Contains(t, o.String(), `URL: "http://`)
+	}
 }
 
 func TestErrorsAreNotWrappedTwice(t *testing.T) {

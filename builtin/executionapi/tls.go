@@ -3,10 +3,9 @@ package executionapi
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
-	"os"
 	"strings"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver/config"
 )
 
@@ -47,7 +46,7 @@ func tlsFromConfig(cfg *config.File) (*tls.Config, error) {
 		if o.path == "" {
 			continue
 		}
-		pem, err := os.ReadFile(o.path)
+		pem, err := kit.ReadFile(o.path, maxPEMFile)
 		if err != nil {
 			return nil, api.Errorf(o.key, "cannot be read: %v", err)
 		}
@@ -58,9 +57,20 @@ func tlsFromConfig(cfg *config.File) (*tls.Config, error) {
 	c := &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
 	switch {
 	case clientCert != "" && clientKey != "":
-		pair, err := tls.LoadX509KeyPair(clientCert, clientKey)
+		certPEM, err := kit.ReadFile(clientCert, maxPEMFile)
 		if err != nil {
-			return nil, api.Errorf("client_ssl_cert", "and client_ssl_key do not make a certificate and key pair (%s)", pairReason(err))
+			return nil, api.Errorf("client_ssl_cert", "cannot be read: %v", err)
+		}
+		keyPEM, err := kit.ReadFile(clientKey, maxPEMFile)
+		if err != nil {
+			return nil, api.Errorf("client_ssl_key", "cannot be read: %v", err)
+		}
+		pair, err := tls.X509KeyPair(certPEM, keyPEM)
+		if err != nil {
+			// Not crypto/tls's words: they are about the PEM blocks, and
+			// a file named as the certificate may hold a key.
+			return nil, api.Errorf("client_ssl_cert", "and client_ssl_key do not make a certificate and key pair "+
+				"(not a PEM certificate and matching private key)")
 		}
 		c.Certificates = []tls.Certificate{pair}
 	case clientCert != "" || clientKey != "":
@@ -73,11 +83,6 @@ func tlsFromConfig(cfg *config.File) (*tls.Config, error) {
 	return c, nil
 }
 
-// pairReason is tls.LoadX509KeyPair's reason without file content.
-func pairReason(err error) string {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Op + " " + pe.Path + ": " + pe.Err.Error()
-	}
-	return "not a PEM certificate and matching private key"
-}
+// maxPEMFile bounds a CA bundle, certificate or key file (a system's CA
+// bundle is about 200 KiB).
+const maxPEMFile = 4 << 20

@@ -3,33 +3,29 @@ package executionapi
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"sync"
-	"syscall"
-	"time"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver/config"
 )
 
-// tokenSource gives the token of the next request: a fixed one, or a
-// file's, read again when the file changes; a refreshed token the server
-// issued replaces it until the configured one changes. Its printed form
-// never holds a token.
+// tokenSource gives the token of each request: a fixed one, or a file's,
+// read for every request; a refreshed token the server issued replaces it
+// until the configured one changes. Its printed form never holds a token.
+//
+// The file is read every time rather than when its size, modification
+// time or inode change: a token rewritten in place with one of the same
+// length within the clock's granularity (or with its time restored)
+// changes none of them, and reading a small file is nothing next to the
+// request it authenticates (kubernetessecrets reads its token file the
+// same way).
 type tokenSource struct {
 	file string // "" for a fixed token
 
 	mu        sync.Mutex
-	token     string    // the configured token (the file's, when read)
-	stamp     fileStamp // of the file when token was read
-	refreshed string    // the server's Refreshed-API-Token for token
-}
-
-type fileStamp struct {
-	size  int64
-	mtime time.Time
-	ino   uint64
+	token     string // the configured token (the file's, as last read)
+	refreshed string // the server's Refreshed-API-Token for token
 }
 
 func newTokenSource(token, file string) (*tokenSource, error) {
@@ -76,14 +72,22 @@ func (ts *tokenSource) String() string {
 }
 
 // current returns the token to send: the refreshed one, else the
-// configured one, the file read again when it changed.
+// configured one, the file read again. The file is read outside the lock,
+// so that a slow file system delays only its own lookup.
 func (ts *tokenSource) current() (string, error) {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
+	var tok string
 	if ts.file != "" {
-		if err := ts.reload(); err != nil {
+		var err error
+		if tok, err = ts.read(); err != nil {
 			return "", err
 		}
+	}
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if ts.file != "" && tok != ts.token {
+		// A new configured token: the one the server refreshed was for
+		// the old.
+		ts.token, ts.refreshed = tok, ""
 	}
 	if ts.refreshed != "" {
 		return ts.refreshed, nil
@@ -91,40 +95,20 @@ func (ts *tokenSource) current() (string, error) {
 	return ts.token, nil
 }
 
-// reload reads the file when its stamp changed. Called with mu held.
-func (ts *tokenSource) reload() error {
-	fi, err := os.Stat(ts.file)
+// read reads the token file.
+func (ts *tokenSource) read() (string, error) {
+	data, err := kit.ReadFile(ts.file, maxToken+64)
 	if err != nil {
-		return fmt.Errorf("token file (%s): %w", TokenFileEnv, err)
-	}
-	st := fileStamp{size: fi.Size(), mtime: fi.ModTime()}
-	if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
-		st.ino = uint64(sys.Ino)
-	}
-	if ts.token != "" && st == ts.stamp {
-		return nil
-	}
-	f, err := os.Open(ts.file)
-	if err != nil {
-		return fmt.Errorf("token file (%s): %w", TokenFileEnv, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxToken+64))
-	if err != nil {
-		return fmt.Errorf("token file (%s): %w", TokenFileEnv, err)
+		return "", fmt.Errorf("token file (%s): %w", TokenFileEnv, err)
 	}
 	tok := strings.TrimSpace(string(data))
 	if tok == "" {
-		return fmt.Errorf("token file (%s) %s is empty", TokenFileEnv, ts.file)
+		return "", fmt.Errorf("token file (%s) %s is empty", TokenFileEnv, ts.file)
 	}
 	if err := checkToken(tok); err != nil {
-		return fmt.Errorf("the token in the file named by %s %s", TokenFileEnv, err)
+		return "", fmt.Errorf("the token in the file named by %s %s", TokenFileEnv, err)
 	}
-	if tok != ts.token {
-		ts.refreshed = ""
-	}
-	ts.token, ts.stamp = tok, st
-	return nil
+	return tok, nil
 }
 
 // refresh records a Refreshed-API-Token the server sent with an answer to

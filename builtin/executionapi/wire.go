@@ -40,24 +40,30 @@ type answer struct {
 func (b *Backend) get(ctx context.Context, req resolver.Request, path string) ([]byte, error) {
 	what := fmt.Sprintf("%s %q", req.Kind, req.ID)
 	target := b.display + path
-	// A token that cannot be read is no reason to retry.
-	if _, err := b.tokens.current(); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
 	var last error
 	for attempt := 1; ; attempt++ {
-		a, err := b.do(ctx, path, true)
+		// The token of each attempt: a token file is read again.
+		tok, err := b.tokens.current()
+		if err != nil {
+			// A token that cannot be read is no reason to retry.
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		a, err := b.do(ctx, tok, path, true)
 		switch {
 		case err == nil && a.status < 500:
-			return b.answer(ctx, what, target, a)
+			return b.answer(ctx, tok, what, target, a)
 		case err == nil:
-			last = fmt.Errorf("%s: GET %s: HTTP %d%s", what, target, a.status, detailOf(a.body, b.secrets()))
+			last = fmt.Errorf("%s: GET %s: HTTP %d%s", what, target, a.status, detailOf(a.body, b.secrets(tok)))
 		case ctx.Err() != nil:
 			// The caller's context or the timeout: no retry.
 			if last != nil {
 				return nil, fmt.Errorf("%w (then: %w)", last, ctx.Err())
 			}
 			return nil, fmt.Errorf("%s: GET %s: %w", what, target, ctx.Err())
+		case errors.As(err, new(*tooLarge)):
+			// A server that sent more than an answer can hold will do so
+			// again.
+			return nil, fmt.Errorf("%s: GET %s: %w", what, target, err)
 		case errors.As(err, new(*tls.CertificateVerificationError)):
 			// A certificate that does not verify does not heal in seconds.
 			return nil, fmt.Errorf("%s: GET %s: %w (see [api] ssl_cert, ssl_ca_file)", what, target, err)
@@ -94,13 +100,9 @@ func (b *Backend) backoff(n int) time.Duration {
 	return base + time.Duration(j.Int64())
 }
 
-// do makes one request. withVersion false leaves the version header out
-// (to learn the server's default version).
-func (b *Backend) do(ctx context.Context, path string, withVersion bool) (*answer, error) {
-	tok, err := b.tokens.current()
-	if err != nil {
-		return nil, err
-	}
+// do makes one request with the token tok. withVersion false leaves the
+// version header out (to learn the server's default version).
+func (b *Backend) do(ctx context.Context, tok, path string, withVersion bool) (*answer, error) {
 	u := *b.base
 	decoded, err := url.PathUnescape(path)
 	if err != nil {
@@ -120,57 +122,68 @@ func (b *Backend) do(ctx context.Context, path string, withVersion bool) (*answe
 	hreq.Header.Set("Correlation-Id", correlationID())
 	resp, err := b.client.Do(hreq)
 	if err != nil {
-		return nil, scrubURLError(err)
+		return nil, kit.TransportError(err)
 	}
 	defer resp.Body.Close()
-	limit := int64(maxErrorBody)
-	if resp.StatusCode == http.StatusOK {
-		limit = maxBody
+	b.tokens.refresh(tok, resp.Header.Get("Refreshed-API-Token"))
+	if resp.StatusCode != http.StatusOK {
+		// The status is the answer: the first maxErrorBody bytes of the
+		// body are kept for its message, the rest is not read (a proxy's
+		// 403 page may be of any size, and is still a 403), nor is a body
+		// that breaks off.
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		return &answer{status: resp.StatusCode, header: resp.Header, body: body}, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
 		return nil, err
 	}
-	if int64(len(body)) > limit {
-		return nil, fmt.Errorf("HTTP %d with a body larger than %d bytes", resp.StatusCode, limit)
+	if len(body) > maxBody {
+		return nil, &tooLarge{limit: maxBody}
 	}
-	b.tokens.refresh(tok, resp.Header.Get("Refreshed-API-Token"))
 	return &answer{status: resp.StatusCode, header: resp.Header, body: body}, nil
 }
 
-// answer maps a non-5xx answer.
-func (b *Backend) answer(ctx context.Context, what, target string, a *answer) ([]byte, error) {
+// tooLarge is a 200 whose body is over the budget: an error, final.
+type tooLarge struct{ limit int }
+
+func (e *tooLarge) Error() string {
+	return fmt.Sprintf("HTTP 200 with a body larger than %d bytes", e.limit)
+}
+
+// answer maps a non-5xx answer to a request made with tok.
+func (b *Backend) answer(ctx context.Context, tok, what, target string, a *answer) ([]byte, error) {
 	switch a.status {
 	case http.StatusOK:
 		return a.body, nil
 	case http.StatusUnauthorized, http.StatusForbidden:
-		return nil, fmt.Errorf("%s: GET %s: HTTP %d%s: %w", what, target, a.status, detailOf(a.body, b.secrets()), resolver.ErrAccessDenied)
+		return nil, fmt.Errorf("%s: GET %s: HTTP %d%s: %w", what, target, a.status, detailOf(a.body, b.secrets(tok)), resolver.ErrAccessDenied)
 	case http.StatusNotFound:
 		if routeNotFound(a.body) {
 			return nil, fmt.Errorf("%s: HTTP 404 from the connections or variables route: %w", what, resolver.ErrNotFound)
 		}
-		return nil, b.versionError(ctx, what, target, a)
+		return nil, b.versionError(ctx, tok, what, target, a)
 	case http.StatusUnprocessableEntity:
 		if aboutVersion(a.body) {
-			return nil, b.versionError(ctx, what, target, a)
+			return nil, b.versionError(ctx, tok, what, target, a)
 		}
 	}
-	return nil, fmt.Errorf("%s: GET %s: HTTP %d%s", what, target, a.status, detailOf(a.body, b.secrets()))
+	return nil, fmt.Errorf("%s: GET %s: HTTP %d%s", what, target, a.status, detailOf(a.body, b.secrets(tok)))
 }
 
 // versionError is the configuration error for a server that has no route
 // for the request at the version sent: it asks the server, without the
 // version header, which version it serves by default (its newest).
-func (b *Backend) versionError(ctx context.Context, what, target string, a *answer) error {
+func (b *Backend) versionError(ctx context.Context, tok, what, target string, a *answer) error {
 	said := "the server did not say which version it serves"
-	if probe, err := b.do(ctx, "", false); err == nil {
+	if probe, err := b.do(ctx, tok, "", false); err == nil {
 		if v := probe.header.Get(versionHeader); v != "" && len(v) <= 32 && utf8.ValidString(v) {
 			said = "the server's newest version is " + strconv.Quote(v)
 		}
 	}
 	return fmt.Errorf("%w: %s: GET %s: HTTP %d%s: the server has no route for Airflow-API-Version %s (%s); "+
 		"check [core] execution_api_server_url (the API server's URL ending in /execution/) and that the server is Airflow 3",
-		config.ErrInvalid, what, target, a.status, detailOf(a.body, b.secrets()), b.version, said)
+		config.ErrInvalid, what, target, a.status, detailOf(a.body, b.secrets(tok)), b.version, said)
 }
 
 // routeNotFound tells the routes' own 404, {"detail": {"reason":
@@ -210,11 +223,12 @@ func aboutVersion(body []byte) bool {
 	return false
 }
 
-// secrets are the strings an error text must not hold: the tokens.
-func (b *Backend) secrets() []string {
+// secrets are the strings an error text must not hold: the token sent
+// (sent), and the source's current ones.
+func (b *Backend) secrets(sent string) []string {
 	b.tokens.mu.Lock()
 	defer b.tokens.mu.Unlock()
-	return []string{b.tokens.token, b.tokens.refreshed}
+	return []string{sent, b.tokens.token, b.tokens.refreshed}
 }
 
 // detailOf is ": <the server's message>" for an error answer, or "": the
@@ -262,27 +276,11 @@ func detailOf(body []byte, secrets []string) string {
 			msg = strings.ReplaceAll(msg, s, "***")
 		}
 	}
-	msg = printable(msg, 200)
+	msg = kit.Printable(msg, 200)
 	if msg == "" {
 		return ""
 	}
 	return " (" + strconv.Quote(msg)[1:len(strconv.Quote(msg))-1] + ")"
-}
-
-// printable keeps at most n bytes of s's printable runes.
-func printable(s string, n int) string {
-	var out strings.Builder
-	for _, r := range s {
-		if r == utf8.RuneError || r < 0x20 || r == 0x7f {
-			r = '?'
-		}
-		if out.Len()+utf8.RuneLen(r) > n {
-			out.WriteString("...")
-			break
-		}
-		out.WriteRune(r)
-	}
-	return out.String()
 }
 
 // connectionResponse is the Execution API's ConnectionResponse.
@@ -366,14 +364,4 @@ func correlationID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-// scrubURLError drops *url.Error's copy of the method and URL, which
-// the caller's message already names.
-func scrubURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }

@@ -5,6 +5,8 @@ import (
 	"net"
 	"os"
 	"strings"
+
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 )
 
 // tokenSource gives the bearer token of each request.
@@ -34,7 +36,7 @@ func newFileToken(path string) (*fileToken, error) {
 }
 
 func (f *fileToken) token() (string, error) {
-	data, err := readBounded(f.path, maxCredentialFile)
+	data, err := kit.ReadFile(f.path, maxCredentialFile)
 	if err != nil {
 		return "", fmt.Errorf("the token file cannot be read: %w", err)
 	}
@@ -95,11 +97,14 @@ func InCluster(sa ServiceAccount, needNamespace bool) (Cluster, error) {
 	}
 	c := Cluster{Server: "https://" + net.JoinHostPort(host, port), CAFile: sa.CAPath, TokenFile: sa.TokenPath}
 	if needNamespace {
-		data, err := readBounded(sa.NamespacePath, 4096)
-		if err != nil {
+		data, err := kit.ReadFile(sa.NamespacePath, 4096)
+		switch {
+		case os.IsNotExist(err):
 			// Airflow's message.
 			return Cluster{}, invalid("Could not auto-detect Kubernetes namespace from %s. "+
 				"Is automountServiceAccountToken disabled for this pod? Set the 'namespace' parameter explicitly in backend_kwargs.", sa.NamespacePath)
+		case err != nil:
+			return Cluster{}, invalid("in-cluster configuration: the namespace file cannot be read: %v", err)
 		}
 		c.Namespace = strings.TrimSpace(string(data))
 		if why := checkNamespace(c.Namespace); why != "" {

@@ -56,15 +56,19 @@
 //	in_cluster           true: the pod's service account; false: a
 //	                     kubeconfig. Default: a kubeconfig when
 //	                     kube_config_path or cluster_context is given, else
-//	                     the service account when KUBERNETES_SERVICE_HOST is
-//	                     set (in a pod: Airflow's only way), else
-//	                     $KUBECONFIG or ~/.kube/config.
+//	                     the service account when any
+//	                     service_account_*_path is given or
+//	                     KUBERNETES_SERVICE_HOST is set (in a pod: Airflow's
+//	                     only way), else $KUBECONFIG or ~/.kube/config.
 //	kube_config_path     a kubeconfig file.
 //	cluster_context      the kubeconfig context (default current-context).
 //	service_account_token_path, service_account_ca_path,
 //	service_account_namespace_path
 //	                     the service account's files (default under
 //	                     /var/run/secrets/kubernetes.io/serviceaccount/).
+//	                     Setting any of them chooses in-cluster
+//	                     configuration when in_cluster is not given (with
+//	                     in_cluster false they are an error).
 //	timeout_seconds      bounds a lookup (default 10; 0: no bound).
 //
 // Any other key is a configuration error that names it, with a "did you
@@ -93,7 +97,10 @@
 // resolver.ErrPermissionDenied; 404 is an error saying the namespace or
 // the server URL is wrong (listing a namespace that does not exist answers
 // an empty list on a real API server: a miss); 429 and 5xx answers and an
-// unreachable server are marked codes.Unavailable. An answer larger than
+// unreachable server are marked codes.Unavailable. The status of a
+// failure answer decides whatever its size (the first 64 KiB of its body
+// are read for a Status object, the rest is ignored), so a proxy's large
+// 403 page is still permission denied. A list answer larger than
 // Options.MaxResponseBytes (8 MiB), malformed JSON, a value that is not
 // base64 or not UTF-8 are errors. Requests are not retried and redirects
 // are not followed.

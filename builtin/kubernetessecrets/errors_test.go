@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -58,6 +59,10 @@ func list(items ...string) func(http.ResponseWriter, *http.Request) {
 	}
 }
 
+// bigPage is an error page larger than any budget of the tests (70 KiB),
+// as a proxy in front of the API server may send.
+var bigPage = "<html><body>" + strings.Repeat("<p>Access denied by the proxy.</p>", 2048) + "</body></html>"
+
 // TestErrors: the API server's failures and hostile answers are errors
 // classified as the resolver expects, that start with what was asked for,
 // name the secret when one was read, and never hold a value or token.
@@ -81,6 +86,47 @@ func TestErrors(t *testing.T) {
 			setup:    func(f *k8sfake.Server) { f.RevokeToken(saToken) },
 			want:     []string{"401", "Unauthorized"},
 			sentinel: resolver.ErrPermissionDenied, code: codes.PermissionDenied,
+		},
+		{
+			name: "403 with a body over the budget (a proxy's page): permission denied",
+			setup: func(f *k8sfake.Server) {
+				f.Fault(func(w http.ResponseWriter, _ *http.Request) {
+					w.Header().Set("Content-Type", "text/html")
+					w.WriteHeader(http.StatusForbidden)
+					fmt.Fprint(w, bigPage)
+				})
+			},
+			want:     []string{"403 Forbidden"},
+			sentinel: resolver.ErrPermissionDenied, code: codes.PermissionDenied,
+		},
+		{
+			name: "401 Status with a message over the budget: permission denied",
+			setup: func(f *k8sfake.Server) {
+				f.Fault(func(w http.ResponseWriter, _ *http.Request) {
+					k8sfake.WriteStatus(w, http.StatusUnauthorized, "Unauthorized", bigPage)
+				})
+			},
+			want:     []string{"401 Unauthorized"},
+			sentinel: resolver.ErrPermissionDenied, code: codes.PermissionDenied,
+		},
+		{
+			name: "a Status echoing the token: masked",
+			setup: func(f *k8sfake.Server) {
+				f.Fault(func(w http.ResponseWriter, _ *http.Request) {
+					k8sfake.WriteStatus(w, http.StatusUnauthorized, "Unauthorized "+saToken, "invalid bearer token "+saToken+", expired")
+				})
+			},
+			want:     []string{"401 Unauthorized (Unauthorized ***): invalid bearer token ***, expired"},
+			sentinel: resolver.ErrPermissionDenied, code: codes.PermissionDenied,
+		},
+		{
+			name: "a long Status message is cut at a rune boundary",
+			setup: func(f *k8sfake.Server) {
+				f.Fault(func(w http.ResponseWriter, _ *http.Request) {
+					k8sfake.WriteStatus(w, http.StatusConflict, "Conflict", "a"+strings.Repeat("é", 600))
+				})
+			},
+			want: []string{"409 Conflict (Conflict): aéé", "é..."},
 		},
 		{
 			name:  "404 namespace: a clear error, not a miss",
@@ -172,6 +218,7 @@ func TestErrors(t *testing.T) {
 			require.Error(t, err)
 			msg := err.Error()
 			assert.True(t, strings.HasPrefix(msg, b.Describe(req)), "the error starts with what was asked for: %s", msg)
+			assert.True(t, utf8.ValidString(msg), "the error is valid UTF-8")
 			for _, w := range tt.want {
 				assert.Contains(t, msg, w)
 			}

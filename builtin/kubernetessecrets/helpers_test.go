@@ -115,3 +115,12 @@ func logBuffer() (*slog.Logger, *strings.Builder) {
 func secret(name string, labels map[string]string, value string) k8sfake.Secret {
 	return k8sfake.Secret{Namespace: namespace, Name: name, Labels: labels, Data: map[string][]byte{"value": []byte(value)}}
 }
+
+// writeTemp writes content to a file named name in a temp dir and returns
+// its path.
+func writeTemp(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
+	return p
+}

@@ -9,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver/config"
 )
 
@@ -105,7 +106,7 @@ func LoadKubeconfig(paths []string, context string) (Cluster, error) {
 	var merged kubeconfig
 	seen := map[string]bool{}
 	for _, p := range paths {
-		data, err := readBounded(p, maxKubeconfig)
+		data, err := kit.ReadFile(p, maxKubeconfig)
 		if err != nil {
 			if len(paths) > 1 && os.IsNotExist(err) {
 				continue // kubectl skips missing files of a list
@@ -291,16 +292,6 @@ func rel(dir, p string) string {
 	return filepath.Join(dir, p)
 }
 
-// oneLine keeps an error's text on one line and bounded.
-func oneLine(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	if len(s) > 512 {
-		s = s[:512] + "..."
-	}
-	return s
-}
+// oneLine keeps an error's text on one line and bounded (cut at a rune
+// boundary).
+func oneLine(s string) string { return kit.Printable(s, 512) }

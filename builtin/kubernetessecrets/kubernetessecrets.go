@@ -6,11 +6,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -90,8 +88,9 @@ type Options struct {
 	// Timeout bounds one lookup: 0 means DefaultTimeout, a negative value
 	// no bound but the caller's context.
 	Timeout time.Duration
-	// MaxResponseBytes bounds one answer's body: 0 means
-	// DefaultMaxResponseBytes.
+	// MaxResponseBytes bounds one list answer's body: 0 means
+	// DefaultMaxResponseBytes. (Of a failure answer, the first 64 KiB
+	// are read and the rest ignored: its status decides.)
 	MaxResponseBytes int64
 	// Logger receives the warnings Airflow logs (several secrets match, a
 	// secret lacks the data key) and misses (debug); nil means
@@ -109,6 +108,7 @@ type Backend struct {
 	teamLabel string // "": teams not used
 	client    *http.Client
 	token     tokenSource // nil: no bearer token
+	auth      string      // the credential, as printed: never a secret
 	timeout   time.Duration
 	maxBytes  int64
 	logger    *slog.Logger
@@ -195,6 +195,7 @@ func New(_ context.Context, o Options) (*Backend, error) {
 	if b.token, err = o.Cluster.tokenSource(); err != nil {
 		return nil, err
 	}
+	b.auth = o.Cluster.authText()
 	if b.timeout == 0 {
 		b.timeout = DefaultTimeout
 	}
@@ -337,7 +338,7 @@ func (c Cluster) httpClient() (*http.Client, error) {
 			return nil, invalid("give a CA file or CA data, not both")
 		}
 		var err error
-		if ca, err = readBounded(c.CAFile, maxCredentialFile); err != nil {
+		if ca, err = kit.ReadFile(c.CAFile, maxCredentialFile); err != nil {
 			return nil, invalid("the CA file cannot be read: %v", err)
 		}
 	}
@@ -356,12 +357,12 @@ func (c Cluster) httpClient() (*http.Client, error) {
 	certPEM, keyPEM := c.ClientCertData, c.ClientKeyData
 	var err error
 	if c.ClientCertFile != "" {
-		if certPEM, err = readBounded(c.ClientCertFile, maxCredentialFile); err != nil {
+		if certPEM, err = kit.ReadFile(c.ClientCertFile, maxCredentialFile); err != nil {
 			return nil, invalid("the client certificate cannot be read: %v", err)
 		}
 	}
 	if c.ClientKeyFile != "" {
-		if keyPEM, err = readBounded(c.ClientKeyFile, maxCredentialFile); err != nil {
+		if keyPEM, err = kit.ReadFile(c.ClientKeyFile, maxCredentialFile); err != nil {
 			return nil, invalid("the client key cannot be read: %v", err)
 		}
 	}
@@ -390,20 +391,3 @@ func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastRe
 
 // maxCredentialFile bounds a token, CA, certificate or key file.
 const maxCredentialFile = 1 << 20
-
-// readBounded reads a file of at most limit bytes.
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return data, nil
-}

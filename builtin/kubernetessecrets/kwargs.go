@@ -4,22 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
 )
-
-// knownKwargs are the backend_kwargs the backend reads, for the "did you
-// mean" hint of an unknown key.
-var knownKwargs = []string{
-	"namespace", "connections_label", "variables_label", "config_label", "team_label",
-	"connections_data_key", "variables_data_key", "config_data_key",
-	"in_cluster", "kube_config_path", "cluster_context",
-	"service_account_token_path", "service_account_ca_path", "service_account_namespace_path",
-	kit.TimeoutKey,
-}
 
 // settings are the backend_kwargs, decoded and checked, before any file
 // is read.
@@ -118,32 +107,17 @@ func parseKwargs(kw *config.Kwargs) (settings, error) {
 	if s.inCluster != nil && !*s.inCluster && (s.sa != ServiceAccount{}) {
 		return s, fmt.Errorf("%w: backend %s: backend_kwargs keys service_account_*_path need in_cluster", config.ErrInvalid, Name)
 	}
-	return s, checkUnused(kw)
-}
-
-// checkUnused refuses unknown kwargs (Airflow's backend passes them to
-// BaseSecretsBackend, which raises TypeError), with a "did you mean".
-func checkUnused(kw *config.Kwargs) error {
-	err := kw.CheckUnused(Name)
-	if err == nil {
-		return nil
-	}
-	var hints []string
-	for _, key := range kw.Keys() {
-		if h := config.Closest(key, knownKwargs); h != "" && h != key {
-			hints = append(hints, fmt.Sprintf("%s for %s", h, key))
-		}
-	}
-	if len(hints) > 0 {
-		return fmt.Errorf("%w (did you mean %s?)", err, strings.Join(hints, ", "))
-	}
-	return err
+	// Unknown keys are refused (Airflow's backend passes them to
+	// BaseSecretsBackend, which raises TypeError), each with a "did you
+	// mean" from the keys read above.
+	return s, kw.CheckUnused(Name)
 }
 
 // useInCluster decides how the backend authenticates: in_cluster when
 // given; else a kubeconfig when kube_config_path or cluster_context is
-// given; else in-cluster in a pod (KUBERNETES_SERVICE_HOST set: Airflow's
-// only way); else $KUBECONFIG or ~/.kube/config.
+// given; else in-cluster when a service_account_*_path is given or in a
+// pod (KUBERNETES_SERVICE_HOST set: Airflow's only way); else $KUBECONFIG
+// or ~/.kube/config.
 func (s *settings) useInCluster() bool {
 	switch {
 	case s.inCluster != nil:

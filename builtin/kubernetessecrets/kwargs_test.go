@@ -148,7 +148,9 @@ func TestKwargErrors(t *testing.T) {
 		kw   map[string]any
 		want []string
 	}{
-		{"unknown key with a hint", map[string]any{"namspace": "x"}, []string{"unknown backend_kwargs key(s): namspace", "did you mean namespace for namspace?"}},
+		{"unknown key with a hint", map[string]any{"namspace": "x"}, []string{`unknown backend_kwargs key(s): namspace (did you mean "namespace"?)`}},
+		{"two unknown keys, each with its hint", map[string]any{"namspace": "x", "timeout_second": 3},
+			[]string{`unknown backend_kwargs key(s): namspace (did you mean "namespace"?), timeout_second (did you mean "timeout_seconds"?)`}},
 		{"unknown key without a hint", map[string]any{"connections_prefix": "x"}, []string{"unknown backend_kwargs key(s): connections_prefix"}},
 		{"a lookup pattern is not Airflow's", map[string]any{"variables_lookup_pattern": "x"}, []string{"variables_lookup_pattern"}},
 		{"empty connections_label", map[string]any{"connections_label": ""}, []string{`"connections_label"`, "must not be empty"}},
@@ -179,6 +181,7 @@ func TestKwargErrors(t *testing.T) {
 			for _, w := range tt.want {
 				assert.Contains(t, err.Error(), w)
 			}
+			assert.LessOrEqual(t, strings.Count(err.Error(), "did you mean"), len(tt.kw), "one hint per key at most")
 			assert.NotContains(t, err.Error(), saToken)
 			assert.Zero(t, p.fake.Count(), "building a backend makes no request")
 		})

@@ -11,11 +11,15 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver"
 )
+
+// maxErrorBody bounds what is read of an answer that is not a 200.
+const maxErrorBody = 64 << 10
 
 // secretList is the part of a v1 SecretList the backend reads.
 type secretList struct {
@@ -115,9 +119,9 @@ func (b *Backend) find(ctx context.Context, sel, dataKey string) (string, error)
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "secretpath")
+	var tok string
 	if b.token != nil {
-		tok, err := b.token.token()
-		if err != nil {
+		if tok, err = b.token.token(); err != nil {
 			return fail(nil, err)
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)
@@ -133,21 +137,17 @@ func (b *Backend) find(ctx context.Context, sel, dataKey string) (string, error)
 		return fail(nil, errors.New(transportText(err)))
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, b.maxBytes+1))
-	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return fail(nil, fmt.Errorf("%w (reading the answer)", ctxErr))
-		}
-		return fail(nil, kit.Unavailable(fmt.Errorf("reading the answer: %s", transportText(err))))
-	}
-	if int64(len(body)) > b.maxBytes {
-		return fail(nil, fmt.Errorf("%w (%d bytes)", errTooLarge, b.maxBytes))
-	}
 	if resp.StatusCode != http.StatusOK {
+		// The status is the answer: the first maxErrorBody bytes of the
+		// body are read for a Status object, the rest is not (a proxy's
+		// 403 page may be of any size, and is still a 403), nor is a body
+		// that breaks off.
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		ae := &APIError{StatusCode: resp.StatusCode}
 		var st status
 		if json.Unmarshal(body, &st) == nil && st.Kind == "Status" {
-			ae.Reason, ae.Message = oneLine(st.Reason), oneLine(st.Message)
+			// A server or proxy may echo the credential it refuses.
+			ae.Reason, ae.Message = oneLine(mask(st.Reason, tok)), oneLine(mask(st.Message, tok))
 		}
 		switch {
 		case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
@@ -158,6 +158,16 @@ func (b *Backend) find(ctx context.Context, sel, dataKey string) (string, error)
 			return fail(nil, kit.Unavailable(ae))
 		}
 		return fail(nil, ae)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, b.maxBytes+1))
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return fail(nil, fmt.Errorf("%w (reading the answer)", ctxErr))
+		}
+		return fail(nil, kit.Unavailable(fmt.Errorf("reading the answer: %s", transportText(err))))
+	}
+	if int64(len(body)) > b.maxBytes {
+		return fail(nil, fmt.Errorf("%w (%d bytes)", errTooLarge, b.maxBytes))
 	}
 	var list secretList
 	if err := json.Unmarshal(body, &list); err != nil {
@@ -200,12 +210,13 @@ func (b *Backend) find(ctx context.Context, sel, dataKey string) (string, error)
 }
 
 // transportText is a transport error's text without the request URL
-// (which holds nothing secret, but makes the message long): net/http's
-// *url.Error prefixes it.
-func transportText(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
+// (which holds nothing secret, but makes the message long), on one line.
+func transportText(err error) string { return oneLine(kit.TransportError(err).Error()) }
+
+// mask replaces every copy of secret in s with "***".
+func mask(s, secret string) string {
+	if secret == "" {
+		return s
 	}
-	return oneLine(err.Error())
+	return strings.ReplaceAll(s, secret, "***")
 }

@@ -29,7 +29,8 @@
 //   - a Refreshed-API-Token header when the test asked for one (the
 //     JWTReissueMiddleware).
 //
-// Unlike the real server it can answer the next requests with a 5xx, hang
+// Unlike the real server it can answer the next requests with any status
+// and body (a 5xx, a proxy's HTML page: [Server.Fail], [Server.FailAs]), hang
 // until the client gives up, and it records every request.
 package execapifake
 
@@ -123,9 +124,10 @@ func (r Request) Token() string {
 }
 
 type fault struct {
-	status int
-	body   string
-	times  int
+	status      int
+	contentType string
+	body        string
+	times       int
 }
 
 // Server is the fake. Its methods are safe for concurrent use.
@@ -256,8 +258,15 @@ func (s *Server) Fail(n, status int, body string) {
 	if status == 0 {
 		status, body = http.StatusInternalServerError, `{"message":"Internal server error"}`
 	}
+	s.FailAs(n, status, "application/json", body)
+}
+
+// FailAs answers the next n requests with status and body sent as
+// contentType: what a proxy or load balancer in front of the API server
+// sends (an HTML error page, of any size).
+func (s *Server) FailAs(n, status int, contentType, body string) {
 	s.mu.Lock()
-	s.faults = append(s.faults, &fault{status: status, body: body, times: n})
+	s.faults = append(s.faults, &fault{status: status, contentType: contentType, body: body, times: n})
 	s.mu.Unlock()
 }
 
@@ -309,7 +318,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f != nil {
-		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Type", f.contentType)
 		w.WriteHeader(f.status)
 		_, _ = w.Write([]byte(f.body))
 		return

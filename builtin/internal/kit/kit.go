@@ -14,7 +14,11 @@
 //     kwarg, a boolean or the path of a CA bundle ([VerifyKwarg]);
 //   - marking a vendor's error that says the service did not answer with
 //     codes.Unavailable ([Unavailable], [Unanswered]); each backend keeps
-//     its vendor's table of which answers those are.
+//     its vendor's table of which answers those are;
+//   - reading a credential or configuration file without blocking on a
+//     named pipe and within a size bound ([ReadFile]), and making a
+//     server's or a library's text fit for one line of an error
+//     ([Printable], [TransportError], [RedactURL]).
 //
 // Every error it returns for a kwarg wraps config.ErrInvalid and names the
 // key, never its value. Its test helpers, which run one table of kwargs
