@@ -39,21 +39,24 @@ func TestExportedTypesDoNotPrintSecrets(t *testing.T) {
 	awsCfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", secret, secret)}
 	execAPI, err := executionapi.New(executionapi.Options{URL: "http://127.0.0.1:9/execution/", Token: secret})
 	require.NoError(t, err)
+	k8s, err := kubernetessecrets.New(t.Context(), kubernetessecrets.Options{Cluster: kubernetessecrets.Cluster{Server: "https://127.0.0.1:6443", Token: secret}, Namespace: "ns"})
+	require.NoError(t, err)
 	values := map[string]any{
-		"connection.Secret":         connection.NewSecret(secret),
-		"connection.Connection":     conn,
-		"*config.Kwargs":            kw,
-		"config.File":               *cfg,
-		"wasmhost.TenantConfig":     wasmhost.TenantConfig{Name: "t", Kwargs: []byte(`{"token": "` + secret + `"}`)},
-		"metastore.Options":         metastore.Options{DSN: "postgres://u:" + secret + "@h/db", FernetKey: connection.NewSecret(secret)},
-		"vault.Auth":                vault.Auth{Type: "approle", RoleID: "r", SecretID: secret, Token: secret, Password: secret, JWT: secret},
-		"vault.Options":             vault.Options{Address: "http://127.0.0.1:9", Auth: vault.Auth{Token: secret}},
-		"awsssm.Options":            awsssm.Options{AWS: awsCfg},
-		"awssecretsmanager.Options": awssecretsmanager.Options{AWS: awsCfg},
-		"kubernetessecrets.Cluster": kubernetessecrets.Cluster{Server: "https://127.0.0.1:6443", Token: secret, ClientKeyData: []byte(secret)},
-		"kubernetessecrets.Options": kubernetessecrets.Options{Cluster: kubernetessecrets.Cluster{Token: secret, ClientKeyData: []byte(secret), CAData: []byte(secret)}},
-		"executionapi.Options":      executionapi.Options{URL: "http://127.0.0.1:9/execution/", Token: secret},
-		"*executionapi.Backend":     execAPI,
+		"connection.Secret":          connection.NewSecret(secret),
+		"connection.Connection":      conn,
+		"*config.Kwargs":             kw,
+		"config.File":                *cfg,
+		"wasmhost.TenantConfig":      wasmhost.TenantConfig{Name: "t", Kwargs: []byte(`{"token": "` + secret + `"}`)},
+		"metastore.Options":          metastore.Options{DSN: "postgres://u:" + secret + "@h/db", FernetKey: connection.NewSecret(secret)},
+		"vault.Auth":                 vault.Auth{Type: "approle", RoleID: "r", SecretID: secret, Token: secret, Password: secret, JWT: secret},
+		"vault.Options":              vault.Options{Address: "http://127.0.0.1:9", Auth: vault.Auth{Token: secret}},
+		"awsssm.Options":             awsssm.Options{AWS: awsCfg},
+		"awssecretsmanager.Options":  awssecretsmanager.Options{AWS: awsCfg},
+		"kubernetessecrets.Cluster":  kubernetessecrets.Cluster{Server: "https://127.0.0.1:6443", Token: secret, ClientKeyData: []byte(secret)},
+		"kubernetessecrets.Options":  kubernetessecrets.Options{Cluster: kubernetessecrets.Cluster{Token: secret, ClientKeyData: []byte(secret), CAData: []byte(secret)}},
+		"executionapi.Options":       executionapi.Options{URL: "http://127.0.0.1:9/execution/", Token: secret},
+		"*executionapi.Backend":      execAPI,
+		"*kubernetessecrets.Backend": k8s,
 	}
 	for name, v := range values {
 		t.Run(name, func(t *testing.T) {

@@ -94,7 +94,7 @@ func TestAzureKeyVaultErrors(t *testing.T) {
 	res := runCLI(t, nil, "--config", bad, "connections", "get", "x")
 	assert.Equal(t, 2, res.code)
 	assert.Contains(t, res.stderr, "logging_enabled")
-	assert.Contains(t, res.stderr, "did you mean logging_enable")
+	assert.Contains(t, res.stderr, `logging_enabled (did you mean "logging_enable"?)`)
 
 	f.AddFault(azurefake.Fault{Status: 403, Code: "Forbidden", Inner: "AccessDenied",
 		Message: "The user, group or application 'appid=" + azurefake.ClientID + "' does not have secrets get permission on key vault 'kv'."})
