@@ -126,47 +126,23 @@ func unknownCommand(c *cobra.Command, name string) error {
 	return usageError{msg + fmt.Sprintf(" (see '%s --help')", c.CommandPath())}
 }
 
-// nearest keeps the candidates closest to typed, sorted: a name that
-// typed begins counts as distance 0 ("co": completion, connections), so
-// "sett" suggests set rather than also get.
+// nearest keeps the candidates typed begins ("co": completion,
+// connections), sorted, or else the one nearest to it (config.Closest:
+// "sett" suggests set rather than also get).
 func nearest(typed string, candidates []string) []string {
-	best := -1
 	var out []string
 	for _, c := range candidates {
-		d := editDistance(strings.ToLower(typed), strings.ToLower(c))
-		if strings.HasPrefix(strings.ToLower(c), strings.ToLower(typed)) {
-			d = 0
-		}
-		switch {
-		case best < 0 || d < best:
-			best, out = d, []string{c}
-		case d == best && !oneOf(c, out):
+		if strings.HasPrefix(strings.ToLower(c), strings.ToLower(typed)) && !oneOf(c, out) {
 			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		if c := config.Closest(typed, candidates); c != "" {
+			out = []string{c}
 		}
 	}
 	sort.Strings(out)
 	return out
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // helpCmd is cobra's help command, except that an unknown topic is a
@@ -337,11 +313,8 @@ func (a *app) component() (worker bool, from string, err error) {
 		}
 		sort.Strings(names)
 		msg := fmt.Sprintf("$SECRETPATH_COMPONENT: unknown component %q", v)
-		if s := nearest(v, names); len(s) > 0 && editDistance(strings.ToLower(v), strings.ToLower(s[0])) <= 3 {
-			for i := range s {
-				s[i] = fmt.Sprintf("%q", s[i])
-			}
-			msg += "; did you mean " + orList(s) + "?"
+		if s := config.Closest(v, names); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
 		return false, "", fmt.Errorf("%w: %s (one of: %s)", config.ErrInvalid, msg, strings.Join(names, ", "))
 	}
