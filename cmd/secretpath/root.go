@@ -127,8 +127,8 @@ func unknownCommand(c *cobra.Command, name string) error {
 }
 
 // nearest keeps the candidates typed begins ("co": completion,
-// connections), sorted, or else the one nearest to it (config.Closest:
-// "sett" suggests set rather than also get).
+// connections), or else those nearest to it (config.Nearest: "sett"
+// suggests set rather than also get), sorted.
 func nearest(typed string, candidates []string) []string {
 	var out []string
 	for _, c := range candidates {
@@ -137,9 +137,7 @@ func nearest(typed string, candidates []string) []string {
 		}
 	}
 	if len(out) == 0 {
-		if c := config.Closest(typed, candidates); c != "" {
-			out = []string{c}
-		}
+		out = config.Nearest(typed, candidates)
 	}
 	sort.Strings(out)
 	return out
@@ -313,8 +311,11 @@ func (a *app) component() (worker bool, from string, err error) {
 		}
 		sort.Strings(names)
 		msg := fmt.Sprintf("$SECRETPATH_COMPONENT: unknown component %q", v)
-		if s := config.Closest(v, names); s != "" {
-			msg += fmt.Sprintf("; did you mean %q?", s)
+		if s := config.Nearest(v, names); len(s) > 0 {
+			for i := range s {
+				s[i] = fmt.Sprintf("%q", s[i])
+			}
+			msg += "; did you mean " + orList(s) + "?"
 		}
 		return false, "", fmt.Errorf("%w: %s (one of: %s)", config.ErrInvalid, msg, strings.Join(names, ", "))
 	}

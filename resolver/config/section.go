@@ -111,13 +111,26 @@ func (s *Section) CheckUnused(known ...string) error {
 // edits away, else "": the "did you mean" of an unknown option or kwarg.
 // Names longer than 64 bytes are never near anything.
 func Closest(k string, known []string) string {
-	best, bestD := "", 3
+	if n := Nearest(k, known); len(n) > 0 {
+		return n[0]
+	}
+	return ""
+}
+
+// Nearest returns every name in known at the smallest edit distance from
+// k, in known's order, when that is at most 2 (see [Closest]), else nil.
+func Nearest(k string, known []string) []string {
+	var out []string
+	bestD := 3
 	for _, c := range known {
-		if d := editDistance(strings.ToLower(k), strings.ToLower(c)); d < bestD {
-			best, bestD = c, d
+		switch d := editDistance(strings.ToLower(k), strings.ToLower(c)); {
+		case d < bestD:
+			out, bestD = []string{c}, d
+		case d == bestD:
+			out = append(out, c)
 		}
 	}
-	return best
+	return out
 }
 
 // editDistance is the Damerau-Levenshtein distance (optimal string

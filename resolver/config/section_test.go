@@ -62,4 +62,7 @@ func TestEditDistance(t *testing.T) {
 	}
 	assert.Equal(t, "", Closest("zzzzzz", []string{"sha256"}))
 	assert.Equal(t, "PolicyArns", Closest("policyarn", []string{"Policy", "PolicyArns"}), "case folded")
+	assert.Equal(t, []string{"bash", "zsh"}, Nearest("bsh", []string{"fish", "bash", "zsh"}), "ties kept, in order")
+	assert.Equal(t, "bash", Closest("bsh", []string{"fish", "bash", "zsh"}), "the first of the ties")
+	assert.Nil(t, Nearest("zzzzzz", []string{"sha256"}))
 }
