@@ -2,10 +2,13 @@
 package testutil
 
 import (
+	"bytes"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/secretpath/secretpath/resolver"
@@ -59,6 +62,13 @@ func GuardMetadata() {
 // map, through the registry, as a config file's backend_kwargs do.
 func OpenKwargs(t testing.TB, name string, kw map[string]any) (resolver.Backend, error) {
 	t.Helper()
+	return OpenKwargsLogged(t, name, kw, nil)
+}
+
+// OpenKwargsLogged is OpenKwargs with the backend logging (debug level and
+// up, as text) to log when it is not nil.
+func OpenKwargsLogged(t testing.TB, name string, kw map[string]any, log *SyncBuffer) (resolver.Backend, error) {
+	t.Helper()
 	if kw == nil {
 		kw = map[string]any{}
 	}
@@ -70,5 +80,29 @@ func OpenKwargs(t testing.TB, name string, kw map[string]any) (resolver.Backend,
 	if err != nil {
 		t.Fatalf("backend_kwargs: %v", err)
 	}
-	return resolver.OpenBackend(t.Context(), name, resolver.Env{Kwargs: kwargs})
+	env := resolver.Env{Kwargs: kwargs}
+	if log != nil {
+		env.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return resolver.OpenBackend(t.Context(), name, env)
+}
+
+// SyncBuffer is a log that a backend's goroutines may write to while the
+// test reads it.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns what was written so far.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

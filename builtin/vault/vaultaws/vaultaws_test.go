@@ -1,14 +1,12 @@
 package vaultaws_test
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"maps"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 
 	"github.com/secretpath/secretpath/builtin/vault"
 	"github.com/secretpath/secretpath/internal/awsfake"
+	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/internal/vaultfake"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
@@ -205,7 +204,7 @@ func TestAWSIAMLogs(t *testing.T) {
 			require.NoError(t, err)
 			kwargs, err := config.ParseKwargs(raw)
 			require.NoError(t, err)
-			log := &syncBuffer{}
+			log := &testutil.SyncBuffer{}
 			logger := slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			b, err := resolver.OpenBackend(t.Context(), vault.Name, resolver.Env{Kwargs: kwargs, Logger: logger})
 			require.NoError(t, err)
@@ -232,24 +231,6 @@ func TestAWSIAMLogs(t *testing.T) {
 			}
 		})
 	}
-}
-
-// syncBuffer is a log the backend's goroutines may write to.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // TestAWSIAMGoAssumeRole: an AssumeRole built in Go, without Inputs (as

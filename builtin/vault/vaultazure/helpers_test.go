@@ -1,11 +1,7 @@
 package vaultazure_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"log/slog"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +13,6 @@ import (
 	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/internal/vaultfake"
 	"github.com/secretpath/secretpath/resolver"
-	"github.com/secretpath/secretpath/resolver/config"
 )
 
 func TestMain(m *testing.M) {
@@ -76,17 +71,9 @@ func (e env) kwargs(extra map[string]any) map[string]any {
 
 // open builds a vault backend through the registry, as a config file
 // does, logging to log (when not nil); it is closed when t ends.
-func open(t testing.TB, kw map[string]any, log *syncBuffer) (*vault.Backend, error) {
+func open(t testing.TB, kw map[string]any, log *testutil.SyncBuffer) (*vault.Backend, error) {
 	t.Helper()
-	raw, err := json.Marshal(kw)
-	require.NoError(t, err)
-	kwargs, err := config.ParseKwargs(raw)
-	require.NoError(t, err)
-	renv := resolver.Env{Kwargs: kwargs}
-	if log != nil {
-		renv.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	b, err := resolver.OpenBackend(t.Context(), vault.Name, renv)
+	b, err := testutil.OpenKwargsLogged(t, vault.Name, kw, log)
 	if err != nil {
 		return nil, err
 	}
@@ -98,22 +85,4 @@ func open(t testing.TB, kw map[string]any, log *syncBuffer) (*vault.Backend, err
 
 func varReq(key string) resolver.Request {
 	return resolver.Request{Kind: resolver.KindVariable, ID: key}
-}
-
-// syncBuffer is a log the backend's goroutines may write to.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/secretpath/secretpath/builtin/vault"
 	"github.com/secretpath/secretpath/builtin/vault/vaultazure"
 	"github.com/secretpath/secretpath/internal/azurefake"
+	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/internal/vaultfake"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
@@ -160,7 +161,7 @@ func TestAzureKwargs(t *testing.T) {
 // the resource, at debug level, without the client secret or a token.
 func TestAzureLogs(t *testing.T) {
 	e := newEnv(t)
-	log := &syncBuffer{}
+	log := &testutil.SyncBuffer{}
 	b, err := open(t, e.kwargs(nil), log)
 	require.NoError(t, err)
 	_, err = b.Lookup(t.Context(), varReq("hello"))

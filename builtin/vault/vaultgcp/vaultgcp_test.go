@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/internal/gcpfake"
+	"github.com/secretpath/secretpath/internal/testutil"
 	"github.com/secretpath/secretpath/internal/vaultfake"
 	"github.com/secretpath/secretpath/resolver"
 )
@@ -262,7 +263,7 @@ func TestGCPAuthFailures(t *testing.T) {
 // account and the project, at debug level, without a key or a token.
 func TestGCPLogs(t *testing.T) {
 	e := newEnv(t)
-	log := &syncBuffer{}
+	log := &testutil.SyncBuffer{}
 	b, err := open(t, map[string]any{"url": e.vault.URL, "auth_type": "gcp", "role_id": "airflow", "gcp_scopes": scopes[0], "gcp_key_path": e.keyPath}, log)
 	require.NoError(t, err)
 	_, err = b.Lookup(t.Context(), varReq("hello"))
