@@ -283,20 +283,11 @@ func detailOf(body []byte, secrets []string) string {
 	return " (" + strconv.Quote(msg)[1:len(strconv.Quote(msg))-1] + ")"
 }
 
-// connectionResponse is the Execution API's ConnectionResponse.
+// connectionResponse is the Execution API's ConnectionResponse (conn_id
+// aside). Encoded, it is Airflow's JSON form of the connection, its null
+// fields left out.
 type connectionResponse struct {
 	ConnType *string `json:"conn_type"`
-	Host     *string `json:"host"`
-	Schema   *string `json:"schema"`
-	Login    *string `json:"login"`
-	Password *string `json:"password"`
-	Port     *int    `json:"port"`
-	Extra    *string `json:"extra"`
-}
-
-// connJSON is Airflow's JSON form of a connection, null fields left out.
-type connJSON struct {
-	ConnType string  `json:"conn_type"`
 	Host     *string `json:"host,omitempty"`
 	Schema   *string `json:"schema,omitempty"`
 	Login    *string `json:"login,omitempty"`
@@ -317,8 +308,7 @@ func decodeConnection(req resolver.Request, body []byte) (string, error) {
 	if err := strictDecode(body, &c); err != nil || c.ConnType == nil {
 		return "", errWithheld(what, len(body))
 	}
-	out, err := json.Marshal(connJSON{ConnType: *c.ConnType, Host: c.Host, Schema: c.Schema, Login: c.Login,
-		Password: c.Password, Port: c.Port, Extra: c.Extra})
+	out, err := json.Marshal(c)
 	if err != nil {
 		return "", errWithheld(what, len(body))
 	}
