@@ -1,19 +1,14 @@
 package vaultfake
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
-	"math/big"
 	"os"
 	"slices"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/secretpath/secretpath/internal/testutil"
 )
 
 // Isolate gives the test an environment without VAULT_* variables (which
@@ -52,27 +47,9 @@ type ClientCert struct {
 // NewClientCert makes a self-signed ECDSA client certificate.
 func NewClientCert(t testing.TB, cn string) ClientCert {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: cn},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := ClientCert{CertPEM: pemEncode("CERTIFICATE", der), KeyPEM: pemEncode("EC PRIVATE KEY", kder), DER: der}
+	var c ClientCert
+	c.CertPEM, c.KeyPEM, c.DER = testutil.ClientCert(t, cn)
+	var err error
 	if c.TLS, err = tls.X509KeyPair(c.CertPEM, c.KeyPEM); err != nil {
 		t.Fatal(err)
 	}
