@@ -159,7 +159,7 @@ func TestTeamDescribe(t *testing.T) {
 		{on, resolver.Request{Kind: resolver.KindVariable, ID: "v"}, `secret "airflow/variables/v"`},
 		{on, resolver.Request{Kind: resolver.KindConfig, ID: "k", Team: "team-a"}, `secret "k"`},
 		{on, resolver.Request{Kind: resolver.KindConfig, ID: "a--b"},
-			`no request (the id contains "--", which separates a team from an id in a team's name ([core] multi_team is on))`},
+			`no request (the id holds "--", which separates the team from the id in a team's secret name: with [core] multi_team on, such an id is ambiguous and never looked up, as in newest Airflow)`},
 		{off, resolver.Request{Kind: resolver.KindConnection, ID: "db", Team: "team-a"}, `secret "airflow/connections/db"`},
 		{off, resolver.Request{Kind: resolver.KindConnection, ID: "aws--prod"}, `secret "airflow/connections/aws--prod"`},
 	} {

@@ -172,7 +172,7 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 	}
 	names, err := b.SecretNames(req)
 	if err != nil {
-		if errors.Is(err, errTeamScoped) || errors.Is(err, errLeadingSep) {
+		if errors.Is(err, kit.ErrTeamSepInID) || errors.Is(err, kit.ErrTeamDash) {
 			b.logger.LogAttrs(ctx, slog.LevelWarn, "Azure Key Vault: ambiguous id, not looked up",
 				slog.String("backend", Name), slog.String("kind", req.Kind.String()), slog.String("id", req.ID), slog.String("why", err.Error()))
 		}

@@ -16,7 +16,7 @@ const MaxNameLen = 127
 // TeamSep is newest Airflow's separator between a team and an id in a
 // team-scoped secret name (AzureKeyVaultBackend.TEAM_SEP):
 // <prefix><sep><team>--<id>, team and id mapped as names are.
-const TeamSep = "--"
+const TeamSep = kit.TeamSep
 
 // Why a lookup was answered "not found" without a request. Each is wrapped
 // with resolver.ErrNotFound and the id.
@@ -24,8 +24,6 @@ var (
 	errKindOff     = errors.New("this kind is switched off (its prefix is null)")
 	errEmptyID     = errors.New("an empty id is never looked up")
 	errInvalidName = errors.New("is not a valid Key Vault secret name (1-127 of 0-9, a-z, A-Z and -), so no such secret can exist")
-	errLeadingSep  = errors.New("starts with '-' once mapped: in a team's secret name, <team>--<id>, team x's id -y would be team x-'s id y, so with [core] multi_team on a team's lookup of such an id is refused (secretpath; Airflow reads it)")
-	errTeamScoped  = errors.New("holds \"" + TeamSep + "\" once mapped, which separates the team from the id in a team-scoped secret name (<team>--<id>): with [core] multi_team on, such an id is ambiguous and never looked up, as in newest Airflow")
 )
 
 // namer builds secret names the way Airflow's AzureKeyVaultBackend does.
@@ -87,8 +85,8 @@ func (n namer) names(p *kit.Place, kind resolver.Kind, id, team string) ([]strin
 		return nil, notFound(id, errEmptyID)
 	}
 	mapped := n.mapName(id)
-	if n.multiTeam && strings.Contains(mapped, TeamSep) {
-		return nil, notFound(id, errTeamScoped)
+	if err := kit.TeamGuard(n.multiTeam, true, kind, mapped, team); err != nil {
+		return nil, notFound(id, fmt.Errorf("once mapped, %w", err))
 	}
 	global, err := n.join(p.Prefix, mapped, id)
 	if err != nil {
@@ -96,9 +94,6 @@ func (n namer) names(p *kit.Place, kind resolver.Kind, id, team string) ([]strin
 	}
 	if !n.multiTeam || team == "" || kind == resolver.KindConfig {
 		return []string{global}, nil
-	}
-	if strings.HasPrefix(mapped, "-") {
-		return nil, notFound(id, errLeadingSep)
 	}
 	scoped, err := n.join(p.Prefix, n.mapName(team)+TeamSep+mapped, id)
 	if err != nil {

@@ -171,7 +171,7 @@ func TestDescribe(t *testing.T) {
 	}
 	multi := mustOpenConfig(t, fakeKwargs(t, f, nil), "[core]\nmulti_team = true\n", nil)
 	assert.Contains(t, multi.Describe(resolver.Request{Kind: resolver.KindConnection, ID: "teama__db"}),
-		"no request (not found: id \"teama__db\": holds \"--\" once mapped", "multi_team on")
+		"no request (not found: id \"teama__db\": once mapped, holds \"--\"", "multi_team on")
 	assert.Zero(t, f.Count(""), "Describe makes no request")
 }
 
@@ -221,7 +221,7 @@ func TestMultiTeamConfig(t *testing.T) {
 			v, err := b.Lookup(t.Context(), resolver.Request{Kind: resolver.KindConnection, ID: "aws__prod"})
 			if tt.want {
 				require.ErrorIs(t, err, resolver.ErrNotFound)
-				assert.Contains(t, err.Error(), "team-scoped")
+				assert.Contains(t, err.Error(), "once mapped, holds \"--\"")
 				assert.Zero(t, f.Count(""), "no request")
 				return
 			}

@@ -174,7 +174,7 @@ func TestDescribeTeam(t *testing.T) {
 		{resolver.Request{Kind: resolver.KindVariable, ID: "hello"}, `secret "airflow-variables-hello"`},
 		{resolver.Request{Kind: resolver.KindConfig, ID: "k", Team: "team_a"}, `secret "airflow-config-k"`},
 		{resolver.Request{Kind: resolver.KindConnection, ID: "team_b__db", Team: "team_a"},
-			`no request (not found: id "team_b__db": holds "--" once mapped`},
+			`no request (not found: id "team_b__db": once mapped, holds "--"`},
 	} {
 		assert.Contains(t, b.Describe(tt.req), tt.want, "%+v", tt.req)
 	}

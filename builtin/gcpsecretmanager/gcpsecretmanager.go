@@ -261,7 +261,7 @@ type Options struct {
 
 // TeamSep separates the team from the id in a team's secret name,
 // <prefix><sep><team>--<id> (Airflow's TEAM_SEP).
-const TeamSep = "--"
+const TeamSep = kit.TeamSep
 
 // Backend reads connections, variables and configs from Google Cloud
 // Secret Manager. It is safe for concurrent use.
@@ -489,29 +489,11 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 	return b.get(ctx, req.Kind, names[len(names)-1])
 }
 
-// Why an id is refused with multi_team on (see ambiguous).
-var (
-	errAmbiguous  = errors.New("holds \"" + TeamSep + "\", which separates the team from the id in a team's secret name: with [core] multi_team on, such an id is ambiguous and never looked up, as in newest Airflow")
-	errLeadingSep = errors.New("starts with '-': in a team's secret name, <team>--<id>, team x's id -y would be team x-'s id y, so with [core] multi_team on a team's lookup of such an id is refused (secretpath; Airflow reads it)")
-)
-
-// ambiguous says why req's id is refused, or nil. As Airflow's
-// _names_a_team_namespace: multi_team on, a connection or variable (a
-// config has no team), the id holding TeamSep (team a's id b--c and team
-// a--b's id c are one name). And, secretpath's: a team's lookup of an id
-// starting with '-' (team x's -y and team x-'s y are one name, x---y).
-// Refusing both makes every team's name <team>--<id> split one way only,
-// at its last "--".
+// ambiguous says why req's id is refused, or nil: kit.TeamGuard, configs
+// excepted (Airflow's CloudSecretManagerBackend does not check them: a
+// config has no team).
 func (b *Backend) ambiguous(req resolver.Request) error {
-	switch {
-	case !b.multiTeam || req.Kind == resolver.KindConfig:
-		return nil
-	case strings.Contains(req.ID, TeamSep):
-		return errAmbiguous
-	case req.Team != "" && strings.HasPrefix(req.ID, "-"):
-		return errLeadingSep
-	}
-	return nil
+	return kit.TeamGuard(b.multiTeam, false, req.Kind, req.ID, req.Team)
 }
 
 // names returns the secrets a lookup of req at p reads, in order: the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
-	"strings"
 
 	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver"
@@ -12,7 +11,7 @@ import (
 
 // TeamSep separates the team from the id in a team's name, as newest
 // Airflow's AWS backends spell it (PR #65703): <prefix>/<team>--<id>.
-const TeamSep = "--"
+const TeamSep = kit.TeamSep
 
 // Teams is how the AWS backends scope a lookup by team, as newest
 // Airflow's SystemsManagerParameterStoreBackend and SecretsManagerBackend
@@ -48,22 +47,11 @@ type Teams struct {
 	Logger  *slog.Logger
 }
 
-// Why a lookup is refused with multi_team on.
-const (
-	refusal     = "the id contains \"" + TeamSep + "\", which separates a team from an id in a team's name ([core] multi_team is on)"
-	leadingDash = "the id starts with '-': in a team's name, <team>--<id>, team x's id -y would be team x-'s id y, so with [core] multi_team on a team's lookup of such an id is refused (secretpath; Airflow reads it)"
-)
-
 // refused says why a lookup of req makes no request because its id could
-// spell another team's namespace, or "".
+// spell another team's namespace (kit.TeamGuard, configs included), or "".
 func (t Teams) refused(req resolver.Request) string {
-	switch {
-	case !t.MultiTeam:
-		return ""
-	case strings.Contains(req.ID, TeamSep):
-		return refusal
-	case req.Team != "" && req.Kind != resolver.KindConfig && strings.HasPrefix(req.ID, "-"):
-		return leadingDash
+	if err := kit.TeamGuard(t.MultiTeam, true, req.Kind, req.ID, req.Team); err != nil {
+		return "the id " + err.Error()
 	}
 	return ""
 }
