@@ -4,21 +4,23 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
 // Printable makes text from a server or a library fit for one line of an
-// error or a log: line breaks and tabs become spaces, other control
-// characters (C0, DEL, C1: a terminal's escape sequences) and bytes that
-// are not UTF-8 become '?', and the result is cut, at a rune boundary, to
-// at most n bytes followed by "...".
+// error or a log: line breaks and tabs become spaces, every other rune
+// that is not printable (C0, DEL, C1: a terminal's escape sequences;
+// invisible format characters such as U+200B) and bytes that are not
+// UTF-8 become '?', and the result is cut, at a rune boundary, to at most
+// n bytes followed by "...".
 func Printable(s string, n int) string {
 	var out strings.Builder
 	for _, r := range s {
 		switch {
 		case r == '\n' || r == '\r' || r == '\t' || r == '\v' || r == '\f':
 			r = ' '
-		case r == utf8.RuneError || r < 0x20 || (r >= 0x7f && r <= 0x9f):
+		case r == utf8.RuneError || !unicode.IsPrint(r):
 			r = '?'
 		}
 		if out.Len()+utf8.RuneLen(r) > n {

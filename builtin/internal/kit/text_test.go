@@ -21,6 +21,7 @@ func TestPrintable(t *testing.T) {
 		{name: "line breaks and tabs are spaces", in: "a\nb\r\tc", n: 20, want: "a b  c"},
 		{name: "escape sequences are defused", in: "a\x1b[31mb\x7f\u009bc", n: 20, want: "a?[31mb??c"},
 		{name: "bytes that are not UTF-8", in: "a\xffb", n: 20, want: "a?b"},
+		{name: "invisible format characters", in: "a\u200bb\u202ec", n: 20, want: "a?b?c"},
 		{name: "cut at the limit", in: "abcdef", n: 4, want: "abcd..."},
 		{name: "cut at a rune boundary", in: "aé€", n: 4, want: "aé..."},
 		{name: "a rune that would straddle the limit is left out", in: "ab€", n: 4, want: "ab..."},

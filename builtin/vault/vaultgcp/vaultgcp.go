@@ -56,13 +56,12 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"cloud.google.com/go/compute/metadata"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/google"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/builtin/vault"
 )
 
@@ -336,21 +335,9 @@ func readKeyFile(path string) ([]byte, error) {
 const maxLine = 300
 
 // oneLine makes a service's message fit an error on one line: its first
-// line, each rune that is not printable (control characters, invalid
-// UTF-8) replaced by '?', cut at a rune boundary to at most maxLine bytes
-// (then "..." marks the cut).
+// line, through kit.Printable (control characters and invalid UTF-8 made
+// '?', cut at a rune boundary to at most maxLine bytes, then "...").
 func oneLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	var b strings.Builder
-	for _, r := range s {
-		if r == utf8.RuneError || !unicode.IsPrint(r) {
-			r = '?'
-		}
-		if b.Len()+utf8.RuneLen(r) > maxLine {
-			b.WriteString("...")
-			break
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	first, _, _ := strings.Cut(s, "\n")
+	return kit.Printable(first, maxLine)
 }

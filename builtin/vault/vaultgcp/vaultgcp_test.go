@@ -332,7 +332,7 @@ func TestGCPServiceMessage(t *testing.T) {
 		name, message, want string
 		notWant             string
 	}{
-		{name: "control characters", message: "denied\x1b[31m\tred\x7f\u200bend", want: ": denied?[31m?red??end", notWant: "\x1b"},
+		{name: "control characters", message: "denied\x1b[31m\tred\x7f\u200bend", want: ": denied?[31m red??end", notWant: "\x1b"},
 		{name: "cut at a rune boundary", message: "x" + strings.Repeat("é", 200), want: ": x" + strings.Repeat("é", 149) + "..."},
 		{name: "ASCII cut at 300 bytes", message: strings.Repeat("a", 400), want: ": " + strings.Repeat("a", 300) + "..."},
 		{name: "short message kept whole", message: "Permission denied (ünïcode kept)", want: ": Permission denied (ünïcode kept)"},
