@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"runtime"
 	"slices"
@@ -33,11 +34,15 @@ import (
 	"github.com/secretpath/secretpath/builtin/awssecretsmanager"
 	"github.com/secretpath/secretpath/builtin/awsssm"
 	"github.com/secretpath/secretpath/builtin/azurekeyvault"
+	"github.com/secretpath/secretpath/builtin/executionapi"
 	"github.com/secretpath/secretpath/builtin/gcpsecretmanager"
+	"github.com/secretpath/secretpath/builtin/kubernetessecrets"
 	"github.com/secretpath/secretpath/builtin/vault"
 	"github.com/secretpath/secretpath/internal/awsfake"
 	"github.com/secretpath/secretpath/internal/azurefake"
+	"github.com/secretpath/secretpath/internal/execapifake"
 	"github.com/secretpath/secretpath/internal/gcpfake"
+	"github.com/secretpath/secretpath/internal/k8sfake"
 	"github.com/secretpath/secretpath/internal/vaultfake"
 	"github.com/secretpath/secretpath/resolver"
 )
@@ -55,6 +60,8 @@ type remote struct {
 // remotePair are the two calls a remote row alternates.
 type remotePair struct {
 	ours, sdk func(context.Context) (string, error)
+	// want is what both calls return; "" means URI.
+	want string
 	// reset, when set, runs after each sample (the double forgets the
 	// requests it recorded).
 	reset func()
@@ -66,12 +73,14 @@ var remotes = []remote{
 	{name: vault.Name, double: "internal/vaultfake (KV v2 read, token auth)", start: startVault},
 	{name: gcpsecretmanager.Name, double: "internal/gcpfake (AccessSecretVersion, static OAuth token)", start: startGCP},
 	{name: azurekeyvault.Name, double: "internal/azurefake (GetSecret over TLS, client-secret credential)", start: startAzure},
+	{name: executionapi.Name, double: "internal/execapifake (GET connections/<id>, bearer token, Airflow-API-Version)", start: startExecutionAPI},
+	{name: kubernetessecrets.Name, double: "internal/k8sfake (secrets listed by label over TLS, bearer token)", start: startKubernetes},
 }
 
 // plannedRemotes are the remote backends the design plans (the registry
 // names of secretpath.go's planned map). One without an entry in remotes
 // shows as "not built in this tree" while no package registers it.
-var plannedRemotes = []string{"vault", "gcp-secret-manager", "azure-key-vault"}
+var plannedRemotes = []string{"vault", "gcp-secret-manager", "azure-key-vault", "execution-api", "kubernetes-secrets"}
 
 // errNoRow: a backend this build registers has no row in remotes yet.
 var errNoRow = errors.New("no benchmark row yet")
@@ -86,7 +95,7 @@ func remoteCases() []Case {
 		sdk := "Remote/" + r.name + "/sdk"
 		cs = append(cs, Case{Name: "Remote/" + r.name,
 			What: "our " + r.name + " backend's Lookup(ctx, connection request) against " + r.double + " on loopback, alternating in blocks of 8 with " + sdk +
-				", the same request made directly with the service's client (AWS, Azure: its SDK client; Vault: api.Client.Logical().ReadWithContext; GCP: an oauth2 HTTP client's GET and the payload decoded) from the same configuration, credentials and endpoint; allocs include the in-process double's",
+				", the same request made directly with the service's client (AWS, Azure: its SDK client; Vault: api.Client.Logical().ReadWithContext; GCP: an oauth2 HTTP client's GET and the payload decoded; Execution API, Kubernetes: a net/http GET with the same headers and the answer decoded) from the same configuration, credentials and endpoint; allocs include the in-process double's",
 			Paired: sdk, Baseline: sdk, Targets: []Target{ratioAtMost(remoteOverhead)},
 			Setup: setup(l), F: pairedBench(l)})
 	}
@@ -341,6 +350,150 @@ func startAzure() (*remotePair, error) {
 	return p, p.check()
 }
 
+// startExecutionAPI: the backend and a net/http GET of the same
+// connections/<id> URL with the headers the API server needs
+// (Authorization and Airflow-API-Version; the backend also sends Accept
+// and a Correlation-Id, as the task SDK does), the ConnectionResponse
+// decoded and encoded again as Airflow's JSON form of the connection,
+// which is what the backend returns (its Lookup answers a string).
+func startExecutionAPI() (*remotePair, error) {
+	const token = "bench-execution-api-token"
+	f := execapifake.NewServer(token)
+	onClose(f.Close)
+	c, err := execapifake.ConnectionFrom(ID, URI)
+	if err != nil {
+		return nil, err
+	}
+	f.PutConnection(ID, c)
+	be, err := executionapi.New(executionapi.Options{URL: f.URL, Token: token})
+	if err != nil {
+		return nil, err
+	}
+	onClose(func() { _ = be.Close() })
+	raw := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	url := f.URL + "connections/" + ID
+	// The ConnectionResponse; encoded, Airflow's JSON form (conn_id and
+	// null fields left out), as the backend encodes it.
+	type response struct {
+		ConnID   string  `json:"-"`
+		ConnType *string `json:"conn_type"`
+		Host     *string `json:"host,omitempty"`
+		Schema   *string `json:"schema,omitempty"`
+		Login    *string `json:"login,omitempty"`
+		Password *string `json:"password,omitempty"`
+		Port     *int    `json:"port,omitempty"`
+		Extra    *string `json:"extra,omitempty"`
+	}
+	p := &remotePair{
+		ours: func(ctx context.Context) (string, error) {
+			return be.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: ID})
+		},
+		sdk: func(ctx context.Context) (string, error) {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+			if err != nil {
+				return "", err
+			}
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set(execapifake.VersionHeader, executionapi.APIVersion)
+			resp, err := raw.Do(req)
+			if err != nil {
+				return "", err
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return "", fmt.Errorf("bench: GET %s: %s", url, resp.Status)
+			}
+			var c response
+			if err := json.NewDecoder(resp.Body).Decode(&c); err != nil {
+				return "", err
+			}
+			out, err := json.Marshal(c)
+			return string(out), err
+		},
+		reset: f.ResetRequests,
+	}
+	// Both answer Airflow's JSON form of URI.
+	wantJSON, err := json.Marshal(response{ConnType: &c.ConnType, Host: c.Host, Schema: c.Schema, Login: c.Login,
+		Password: c.Password, Port: c.Port, Extra: c.Extra})
+	if err != nil {
+		return nil, err
+	}
+	p.want = string(wantJSON)
+	return p, p.check()
+}
+
+// startKubernetes: the backend and a net/http GET of the same secrets list
+// (labelSelector=<connections label>=<id>, resourceVersion=0) with the
+// same bearer token, over a transport trusting the fake's CA, the
+// SecretList decoded and the first item's data key base64-decoded.
+func startKubernetes() (*remotePair, error) {
+	dir, err := os.MkdirTemp("", "secretpath-bench-k8s-")
+	if err != nil {
+		return nil, err
+	}
+	onClose(func() { _ = os.RemoveAll(dir) })
+	f, err := k8sfake.NewServer(dir)
+	if err != nil {
+		return nil, err
+	}
+	onClose(f.Close)
+	const token, namespace = "bench-kubernetes-token", "airflow"
+	f.AllowToken(token)
+	f.PutValue(namespace, "airflow-connection-"+strings.ReplaceAll(ID, "_", "-"), kubernetessecrets.DefaultConnectionsLabel, ID,
+		kubernetessecrets.DefaultDataKey, URI)
+	be, err := kubernetessecrets.New(ctx, kubernetessecrets.Options{
+		Cluster:   kubernetessecrets.Cluster{Server: f.URL, CAData: f.CAPEM, Token: token},
+		Namespace: namespace,
+	})
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(f.CAPEM) {
+		return nil, errors.New("bench: k8sfake's CA certificate")
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	raw := &http.Client{Transport: tr}
+	url := f.URL + "/api/v1/namespaces/" + namespace + "/secrets?labelSelector=" +
+		neturl.QueryEscape(kubernetessecrets.DefaultConnectionsLabel+"="+ID) + "&resourceVersion=0"
+	p := &remotePair{
+		ours: func(ctx context.Context) (string, error) {
+			return be.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: ID})
+		},
+		sdk: func(ctx context.Context) (string, error) {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+			if err != nil {
+				return "", err
+			}
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := raw.Do(req)
+			if err != nil {
+				return "", err
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return "", fmt.Errorf("bench: GET %s: %s", url, resp.Status)
+			}
+			var list struct {
+				Items []struct {
+					Data map[string]string `json:"data"`
+				} `json:"items"`
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+				return "", err
+			}
+			if len(list.Items) == 0 {
+				return "", fmt.Errorf("bench: no secret labelled %s", ID)
+			}
+			v, err := base64.StdEncoding.DecodeString(list.Items[0].Data[kubernetessecrets.DefaultDataKey])
+			return string(v), err
+		},
+		reset: f.ResetRequests,
+	}
+	return p, p.check()
+}
+
 // loopbackDial refuses any address that is not a loopback IP.
 func loopbackDial(ctx context.Context, network, addr string) (net.Conn, error) {
 	host, _, err := net.SplitHostPort(addr)
@@ -353,8 +506,11 @@ func loopbackDial(ctx context.Context, network, addr string) (net.Conn, error) {
 
 // check makes both calls once (which also opens their connections).
 func (p *remotePair) check() error {
+	if p.want == "" {
+		p.want = URI
+	}
 	for what, f := range map[string]func(context.Context) (string, error){"backend": p.ours, "SDK": p.sdk} {
-		if got, err := f(ctx); err != nil || got != URI {
+		if got, err := f(ctx); err != nil || got != p.want {
 			return fmt.Errorf("bench: the %s call returned %q, %v", what, got, err)
 		}
 	}
@@ -384,7 +540,7 @@ func pairedBench(l *lazy[*remotePair]) func(b *testing.B) {
 				t0 := time.Now()
 				got, err := f(ctx)
 				t.d += time.Since(t0)
-				if err != nil || got != URI {
+				if err != nil || got != p.want {
 					b.Fatalf("remote call returned %q, %v", got, err)
 				}
 			}
