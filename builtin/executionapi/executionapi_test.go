@@ -3,9 +3,11 @@ package executionapi_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -55,6 +57,10 @@ func TestWire(t *testing.T) {
 		assert.Equal(t, testToken, got.Token())
 		assert.Equal(t, executionapi.APIVersion, got.Header.Get(execapifake.VersionHeader))
 		assert.NotEmpty(t, got.Header.Get("Correlation-Id"))
+		// What the server needs, the Correlation-Id, and what Go's client
+		// adds; nothing more.
+		assert.ElementsMatch(t, []string{"Authorization", "Airflow-Api-Version", "Correlation-Id", "User-Agent", "Accept-Encoding"},
+			slices.Collect(maps.Keys(got.Header)))
 		for k, v := range got.Header {
 			assert.NotContains(t, strings.ToLower(k+strings.Join(v, "")), "team_a", "the team is not sent")
 		}
