@@ -521,7 +521,11 @@ func (p *remotePair) check() error {
 // first alternates too), timing each call with the clock and counting
 // allocations with runtime.ReadMemStats around each block (outside the
 // timed part), and reports both per call: ns/op, allocs/op and B/op for
-// ours, base-* for the SDK's.
+// ours, base-* for the SDK's (the means: the target's ratio). It also
+// reports each side's median call, p50-ns and base-p50-ns, and how much
+// longer ours is in percent, p50-overhead-%: a diagnostic that a call
+// descheduled by other work on the machine does not move, to tell an
+// overhead of ours from noise.
 func pairedBench(l *lazy[*remotePair]) func(b *testing.B) {
 	return func(b *testing.B) {
 		p := must(b, l)
@@ -531,6 +535,7 @@ func pairedBench(l *lazy[*remotePair]) func(b *testing.B) {
 		type tally struct {
 			d             time.Duration
 			allocs, bytes uint64
+			calls         []time.Duration
 		}
 		var ms runtime.MemStats
 		block := func(f func(context.Context) (string, error), k int, t *tally) {
@@ -539,7 +544,9 @@ func pairedBench(l *lazy[*remotePair]) func(b *testing.B) {
 			for range k {
 				t0 := time.Now()
 				got, err := f(ctx)
-				t.d += time.Since(t0)
+				d := time.Since(t0)
+				t.d += d
+				t.calls = append(t.calls, d)
 				if err != nil || got != p.want {
 					b.Fatalf("remote call returned %q, %v", got, err)
 				}
@@ -549,7 +556,8 @@ func pairedBench(l *lazy[*remotePair]) func(b *testing.B) {
 			t.bytes += ms.TotalAlloc - b0
 		}
 		const blockSize = 8
-		var ours, sdk tally
+		ours := tally{calls: make([]time.Duration, 0, b.N)}
+		sdk := tally{calls: make([]time.Duration, 0, b.N)}
 		n := 0
 		for i := 0; n < b.N; i++ {
 			k := min(blockSize, b.N-n)
@@ -569,5 +577,23 @@ func pairedBench(l *lazy[*remotePair]) func(b *testing.B) {
 		b.ReportMetric(float64(sdk.d.Nanoseconds())/float64(n), MetricBaseNs)
 		b.ReportMetric(per(sdk.allocs), MetricBaseAllocs)
 		b.ReportMetric(per(sdk.bytes), MetricBaseBytes)
+		p50, base50 := medianDuration(ours.calls), medianDuration(sdk.calls)
+		b.ReportMetric(float64(p50.Nanoseconds()), "p50-ns")
+		b.ReportMetric(float64(base50.Nanoseconds()), "base-p50-ns")
+		if base50 > 0 {
+			b.ReportMetric(100*(float64(p50)/float64(base50)-1), "p50-overhead-%")
+		}
 	}
+}
+
+// medianDuration is the median of d (which it sorts), 0 for none.
+func medianDuration(d []time.Duration) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	if len(d)%2 == 1 {
+		return d[len(d)/2]
+	}
+	return (d[len(d)/2-1] + d[len(d)/2]) / 2
 }
