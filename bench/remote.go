@@ -242,7 +242,10 @@ func startVault() (*remotePair, error) {
 // startGCP: the backend and what a program does without it, an oauth2
 // HTTP client's GET of the same AccessSecretVersion URL and the JSON and
 // base64 decoding of the payload, both with the same static token (no
-// credential detection runs). GCE_METADATA_HOST is pointed at a dead
+// credential detection runs). Both send the same headers: Authorization,
+// User-Agent (the backend's own, Go's for the raw call) and the
+// Accept-Encoding Go's transport adds; the backend sends no more than the
+// service needs. GCE_METADATA_HOST is pointed at a dead
 // loopback port all the same, so that nothing in the Google libraries can
 // ask 169.254.169.254 or metadata.google.internal.
 func startGCP() (*remotePair, error) {
