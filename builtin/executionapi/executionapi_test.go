@@ -42,6 +42,7 @@ func TestWire(t *testing.T) {
 		{req: varReq(".."), rawPath: "/execution/variables/%2E%2E", path: "/execution/variables/.."},
 		{req: connReq("db.main-1"), rawPath: "/execution/connections/db.main-1"},
 	}
+	correlationIDs := map[string]bool{}
 	for _, tt := range tests {
 		before := f.Count()
 		_, err := b.Lookup(t.Context(), tt.req)
@@ -56,7 +57,9 @@ func TestWire(t *testing.T) {
 		}
 		assert.Equal(t, testToken, got.Token())
 		assert.Equal(t, executionapi.APIVersion, got.Header.Get(execapifake.VersionHeader))
-		assert.NotEmpty(t, got.Header.Get("Correlation-Id"))
+		assert.Len(t, got.Header.Get("Correlation-Id"), 32)
+		assert.False(t, correlationIDs[got.Header.Get("Correlation-Id")], "a Correlation-Id of its own for each request")
+		correlationIDs[got.Header.Get("Correlation-Id")] = true
 		// What the server needs, the Correlation-Id, and what Go's client
 		// adds; nothing more.
 		assert.ElementsMatch(t, []string{"Authorization", "Airflow-Api-Version", "Correlation-Id", "User-Agent", "Accept-Encoding"},
