@@ -5,9 +5,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	neturl "net/url"
@@ -354,11 +357,11 @@ func startAzure() (*remotePair, error) {
 }
 
 // startExecutionAPI: the backend and a net/http GET of the same
-// connections/<id> URL with the headers the API server needs
-// (Authorization and Airflow-API-Version; the backend also sends Accept
-// and a Correlation-Id, as the task SDK does), the ConnectionResponse
-// decoded and encoded again as Airflow's JSON form of the connection,
-// which is what the backend returns (its Lookup answers a string).
+// connections/<id> URL with the headers the task SDK's client sends
+// (Authorization, Airflow-API-Version and a random Correlation-Id per
+// request, made as the backend makes it), the ConnectionResponse decoded
+// and encoded again as Airflow's JSON form of the connection, which is
+// what the backend returns (its Lookup answers a string).
 func startExecutionAPI() (*remotePair, error) {
 	const token = "bench-execution-api-token"
 	f := execapifake.NewServer(token)
@@ -398,6 +401,10 @@ func startExecutionAPI() (*remotePair, error) {
 			}
 			req.Header.Set("Authorization", "Bearer "+token)
 			req.Header.Set(execapifake.VersionHeader, executionapi.APIVersion)
+			var id [16]byte
+			binary.LittleEndian.PutUint64(id[:8], rand.Uint64())
+			binary.LittleEndian.PutUint64(id[8:], rand.Uint64())
+			req.Header.Set("Correlation-Id", hex.EncodeToString(id[:]))
 			resp, err := raw.Do(req)
 			if err != nil {
 				return "", err
