@@ -5,11 +5,15 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"runtime"
 	"slices"
@@ -33,11 +37,15 @@ import (
 	"github.com/secretpath/secretpath/builtin/awssecretsmanager"
 	"github.com/secretpath/secretpath/builtin/awsssm"
 	"github.com/secretpath/secretpath/builtin/azurekeyvault"
+	"github.com/secretpath/secretpath/builtin/executionapi"
 	"github.com/secretpath/secretpath/builtin/gcpsecretmanager"
+	"github.com/secretpath/secretpath/builtin/kubernetessecrets"
 	"github.com/secretpath/secretpath/builtin/vault"
 	"github.com/secretpath/secretpath/internal/awsfake"
 	"github.com/secretpath/secretpath/internal/azurefake"
+	"github.com/secretpath/secretpath/internal/execapifake"
 	"github.com/secretpath/secretpath/internal/gcpfake"
+	"github.com/secretpath/secretpath/internal/k8sfake"
 	"github.com/secretpath/secretpath/internal/vaultfake"
 	"github.com/secretpath/secretpath/resolver"
 )
@@ -55,6 +63,8 @@ type remote struct {
 // remotePair are the two calls a remote row alternates.
 type remotePair struct {
 	ours, sdk func(context.Context) (string, error)
+	// want is what both calls return; "" means URI.
+	want string
 	// reset, when set, runs after each sample (the double forgets the
 	// requests it recorded).
 	reset func()
@@ -66,12 +76,14 @@ var remotes = []remote{
 	{name: vault.Name, double: "internal/vaultfake (KV v2 read, token auth)", start: startVault},
 	{name: gcpsecretmanager.Name, double: "internal/gcpfake (AccessSecretVersion, static OAuth token)", start: startGCP},
 	{name: azurekeyvault.Name, double: "internal/azurefake (GetSecret over TLS, client-secret credential)", start: startAzure},
+	{name: executionapi.Name, double: "internal/execapifake (GET connections/<id>, bearer token, Airflow-API-Version)", start: startExecutionAPI},
+	{name: kubernetessecrets.Name, double: "internal/k8sfake (secrets listed by label over TLS, bearer token)", start: startKubernetes},
 }
 
 // plannedRemotes are the remote backends the design plans (the registry
 // names of secretpath.go's planned map). One without an entry in remotes
 // shows as "not built in this tree" while no package registers it.
-var plannedRemotes = []string{"vault", "gcp-secret-manager", "azure-key-vault"}
+var plannedRemotes = []string{"vault", "gcp-secret-manager", "azure-key-vault", "execution-api", "kubernetes-secrets"}
 
 // errNoRow: a backend this build registers has no row in remotes yet.
 var errNoRow = errors.New("no benchmark row yet")
@@ -86,7 +98,7 @@ func remoteCases() []Case {
 		sdk := "Remote/" + r.name + "/sdk"
 		cs = append(cs, Case{Name: "Remote/" + r.name,
 			What: "our " + r.name + " backend's Lookup(ctx, connection request) against " + r.double + " on loopback, alternating in blocks of 8 with " + sdk +
-				", the same request made directly with the service's client (AWS, Azure: its SDK client; Vault: api.Client.Logical().ReadWithContext; GCP: an oauth2 HTTP client's GET and the payload decoded) from the same configuration, credentials and endpoint; allocs include the in-process double's",
+				", the same request made directly with the service's client (AWS, Azure: its SDK client; Vault: api.Client.Logical().ReadWithContext; GCP: an oauth2 HTTP client's GET and the payload decoded; Execution API, Kubernetes: a net/http GET with the same headers and the answer decoded) from the same configuration, credentials and endpoint; allocs include the in-process double's",
 			Paired: sdk, Baseline: sdk, Targets: []Target{ratioAtMost(remoteOverhead)},
 			Setup: setup(l), F: pairedBench(l)})
 	}
@@ -233,7 +245,10 @@ func startVault() (*remotePair, error) {
 // startGCP: the backend and what a program does without it, an oauth2
 // HTTP client's GET of the same AccessSecretVersion URL and the JSON and
 // base64 decoding of the payload, both with the same static token (no
-// credential detection runs). GCE_METADATA_HOST is pointed at a dead
+// credential detection runs). Both send the same headers: Authorization,
+// User-Agent (the backend's own, Go's for the raw call) and the
+// Accept-Encoding Go's transport adds; the backend sends no more than the
+// service needs. GCE_METADATA_HOST is pointed at a dead
 // loopback port all the same, so that nothing in the Google libraries can
 // ask 169.254.169.254 or metadata.google.internal.
 func startGCP() (*remotePair, error) {
@@ -341,6 +356,154 @@ func startAzure() (*remotePair, error) {
 	return p, p.check()
 }
 
+// startExecutionAPI: the backend and a net/http GET of the same
+// connections/<id> URL with the headers the task SDK's client sends
+// (Authorization, Airflow-API-Version and a random Correlation-Id per
+// request, made as the backend makes it), the ConnectionResponse decoded
+// and encoded again as Airflow's JSON form of the connection, which is
+// what the backend returns (its Lookup answers a string).
+func startExecutionAPI() (*remotePair, error) {
+	const token = "bench-execution-api-token"
+	f := execapifake.NewServer(token)
+	onClose(f.Close)
+	c, err := execapifake.ConnectionFrom(ID, URI)
+	if err != nil {
+		return nil, err
+	}
+	f.PutConnection(ID, c)
+	be, err := executionapi.New(executionapi.Options{URL: f.URL, Token: token})
+	if err != nil {
+		return nil, err
+	}
+	onClose(func() { _ = be.Close() })
+	raw := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	url := f.URL + "connections/" + ID
+	// The ConnectionResponse; encoded, Airflow's JSON form (conn_id and
+	// null fields left out), as the backend encodes it.
+	type response struct {
+		ConnID   string  `json:"-"`
+		ConnType *string `json:"conn_type"`
+		Host     *string `json:"host,omitempty"`
+		Schema   *string `json:"schema,omitempty"`
+		Login    *string `json:"login,omitempty"`
+		Password *string `json:"password,omitempty"`
+		Port     *int    `json:"port,omitempty"`
+		Extra    *string `json:"extra,omitempty"`
+	}
+	p := &remotePair{
+		ours: func(ctx context.Context) (string, error) {
+			return be.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: ID})
+		},
+		sdk: func(ctx context.Context) (string, error) {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+			if err != nil {
+				return "", err
+			}
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set(execapifake.VersionHeader, executionapi.APIVersion)
+			var id [16]byte
+			binary.LittleEndian.PutUint64(id[:8], rand.Uint64())
+			binary.LittleEndian.PutUint64(id[8:], rand.Uint64())
+			req.Header.Set("Correlation-Id", hex.EncodeToString(id[:]))
+			resp, err := raw.Do(req)
+			if err != nil {
+				return "", err
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return "", fmt.Errorf("bench: GET %s: %s", url, resp.Status)
+			}
+			var c response
+			if err := json.NewDecoder(resp.Body).Decode(&c); err != nil {
+				return "", err
+			}
+			out, err := json.Marshal(c)
+			return string(out), err
+		},
+		reset: f.ResetRequests,
+	}
+	// Both answer Airflow's JSON form of URI.
+	wantJSON, err := json.Marshal(response{ConnType: &c.ConnType, Host: c.Host, Schema: c.Schema, Login: c.Login,
+		Password: c.Password, Port: c.Port, Extra: c.Extra})
+	if err != nil {
+		return nil, err
+	}
+	p.want = string(wantJSON)
+	return p, p.check()
+}
+
+// startKubernetes: the backend and a net/http GET of the same secrets list
+// (labelSelector=<connections label>=<id>, resourceVersion=0) with the
+// same bearer token, over a transport trusting the fake's CA, the
+// SecretList decoded and the first item's data key base64-decoded.
+func startKubernetes() (*remotePair, error) {
+	dir, err := os.MkdirTemp("", "secretpath-bench-k8s-")
+	if err != nil {
+		return nil, err
+	}
+	onClose(func() { _ = os.RemoveAll(dir) })
+	f, err := k8sfake.NewServer(dir)
+	if err != nil {
+		return nil, err
+	}
+	onClose(f.Close)
+	const token, namespace = "bench-kubernetes-token", "airflow"
+	f.AllowToken(token)
+	f.PutValue(namespace, "airflow-connection-"+strings.ReplaceAll(ID, "_", "-"), kubernetessecrets.DefaultConnectionsLabel, ID,
+		kubernetessecrets.DefaultDataKey, URI)
+	be, err := kubernetessecrets.New(ctx, kubernetessecrets.Options{
+		Cluster:   kubernetessecrets.Cluster{Server: f.URL, CAData: f.CAPEM, Token: token},
+		Namespace: namespace,
+	})
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(f.CAPEM) {
+		return nil, errors.New("bench: k8sfake's CA certificate")
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	raw := &http.Client{Transport: tr}
+	url := f.URL + "/api/v1/namespaces/" + namespace + "/secrets?labelSelector=" +
+		neturl.QueryEscape(kubernetessecrets.DefaultConnectionsLabel+"="+ID) + "&resourceVersion=0"
+	p := &remotePair{
+		ours: func(ctx context.Context) (string, error) {
+			return be.Lookup(ctx, resolver.Request{Kind: resolver.KindConnection, ID: ID})
+		},
+		sdk: func(ctx context.Context) (string, error) {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+			if err != nil {
+				return "", err
+			}
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := raw.Do(req)
+			if err != nil {
+				return "", err
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return "", fmt.Errorf("bench: GET %s: %s", url, resp.Status)
+			}
+			var list struct {
+				Items []struct {
+					Data map[string]string `json:"data"`
+				} `json:"items"`
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+				return "", err
+			}
+			if len(list.Items) == 0 {
+				return "", fmt.Errorf("bench: no secret labelled %s", ID)
+			}
+			v, err := base64.StdEncoding.DecodeString(list.Items[0].Data[kubernetessecrets.DefaultDataKey])
+			return string(v), err
+		},
+		reset: f.ResetRequests,
+	}
+	return p, p.check()
+}
+
 // loopbackDial refuses any address that is not a loopback IP.
 func loopbackDial(ctx context.Context, network, addr string) (net.Conn, error) {
 	host, _, err := net.SplitHostPort(addr)
@@ -353,8 +516,11 @@ func loopbackDial(ctx context.Context, network, addr string) (net.Conn, error) {
 
 // check makes both calls once (which also opens their connections).
 func (p *remotePair) check() error {
+	if p.want == "" {
+		p.want = URI
+	}
 	for what, f := range map[string]func(context.Context) (string, error){"backend": p.ours, "SDK": p.sdk} {
-		if got, err := f(ctx); err != nil || got != URI {
+		if got, err := f(ctx); err != nil || got != p.want {
 			return fmt.Errorf("bench: the %s call returned %q, %v", what, got, err)
 		}
 	}
@@ -365,7 +531,11 @@ func (p *remotePair) check() error {
 // first alternates too), timing each call with the clock and counting
 // allocations with runtime.ReadMemStats around each block (outside the
 // timed part), and reports both per call: ns/op, allocs/op and B/op for
-// ours, base-* for the SDK's.
+// ours, base-* for the SDK's (the means: the target's ratio). It also
+// reports each side's median call, p50-ns and base-p50-ns, and how much
+// longer ours is in percent, p50-overhead-%: a diagnostic that a call
+// descheduled by other work on the machine does not move, to tell an
+// overhead of ours from noise.
 func pairedBench(l *lazy[*remotePair]) func(b *testing.B) {
 	return func(b *testing.B) {
 		p := must(b, l)
@@ -375,6 +545,7 @@ func pairedBench(l *lazy[*remotePair]) func(b *testing.B) {
 		type tally struct {
 			d             time.Duration
 			allocs, bytes uint64
+			calls         []time.Duration
 		}
 		var ms runtime.MemStats
 		block := func(f func(context.Context) (string, error), k int, t *tally) {
@@ -383,8 +554,10 @@ func pairedBench(l *lazy[*remotePair]) func(b *testing.B) {
 			for range k {
 				t0 := time.Now()
 				got, err := f(ctx)
-				t.d += time.Since(t0)
-				if err != nil || got != URI {
+				d := time.Since(t0)
+				t.d += d
+				t.calls = append(t.calls, d)
+				if err != nil || got != p.want {
 					b.Fatalf("remote call returned %q, %v", got, err)
 				}
 			}
@@ -393,7 +566,8 @@ func pairedBench(l *lazy[*remotePair]) func(b *testing.B) {
 			t.bytes += ms.TotalAlloc - b0
 		}
 		const blockSize = 8
-		var ours, sdk tally
+		ours := tally{calls: make([]time.Duration, 0, b.N)}
+		sdk := tally{calls: make([]time.Duration, 0, b.N)}
 		n := 0
 		for i := 0; n < b.N; i++ {
 			k := min(blockSize, b.N-n)
@@ -413,5 +587,23 @@ func pairedBench(l *lazy[*remotePair]) func(b *testing.B) {
 		b.ReportMetric(float64(sdk.d.Nanoseconds())/float64(n), MetricBaseNs)
 		b.ReportMetric(per(sdk.allocs), MetricBaseAllocs)
 		b.ReportMetric(per(sdk.bytes), MetricBaseBytes)
+		p50, base50 := medianDuration(ours.calls), medianDuration(sdk.calls)
+		b.ReportMetric(float64(p50.Nanoseconds()), "p50-ns")
+		b.ReportMetric(float64(base50.Nanoseconds()), "base-p50-ns")
+		if base50 > 0 {
+			b.ReportMetric(100*(float64(p50)/float64(base50)-1), "p50-overhead-%")
+		}
 	}
+}
+
+// medianDuration is the median of d (which it sorts), 0 for none.
+func medianDuration(d []time.Duration) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	if len(d)%2 == 1 {
+		return d[len(d)/2]
+	}
+	return (d[len(d)/2-1] + d[len(d)/2]) / 2
 }

@@ -3,9 +3,11 @@ package executionapi_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -40,6 +42,7 @@ func TestWire(t *testing.T) {
 		{req: varReq(".."), rawPath: "/execution/variables/%2E%2E", path: "/execution/variables/.."},
 		{req: connReq("db.main-1"), rawPath: "/execution/connections/db.main-1"},
 	}
+	correlationIDs := map[string]bool{}
 	for _, tt := range tests {
 		before := f.Count()
 		_, err := b.Lookup(t.Context(), tt.req)
@@ -54,7 +57,13 @@ func TestWire(t *testing.T) {
 		}
 		assert.Equal(t, testToken, got.Token())
 		assert.Equal(t, executionapi.APIVersion, got.Header.Get(execapifake.VersionHeader))
-		assert.NotEmpty(t, got.Header.Get("Correlation-Id"))
+		assert.Len(t, got.Header.Get("Correlation-Id"), 32)
+		assert.False(t, correlationIDs[got.Header.Get("Correlation-Id")], "a Correlation-Id of its own for each request")
+		correlationIDs[got.Header.Get("Correlation-Id")] = true
+		// What the server needs, the Correlation-Id, and what Go's client
+		// adds; nothing more.
+		assert.ElementsMatch(t, []string{"Authorization", "Airflow-Api-Version", "Correlation-Id", "User-Agent", "Accept-Encoding"},
+			slices.Collect(maps.Keys(got.Header)))
 		for k, v := range got.Header {
 			assert.NotContains(t, strings.ToLower(k+strings.Join(v, "")), "team_a", "the team is not sent")
 		}

@@ -1,16 +1,21 @@
 package executionapi
 
 import (
+	"encoding/json"
+	"net/textproto"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
 
 	"github.com/secretpath/secretpath/resolver"
 )
 
 // FuzzDecode: whatever a server sends as a 200 body, decoding returns a
 // value or an error that quotes nothing of the body; a connection that
-// decodes is Airflow's JSON form.
+// decodes is Airflow's JSON form; a body that is not one JSON value
+// (trailing data included) is an error.
 func FuzzDecode(f *testing.F) {
 	for _, s := range []string{
 		`{"key":"k","value":"v"}`, `{"key":"k","value":null}`, `{"conn_id":"c","conn_type":"x","port":1,"extra":"{}"}`,
@@ -30,6 +35,9 @@ func FuzzDecode(f *testing.F) {
 				}
 			} else {
 				_, err = decodeVariable(req, []byte(body))
+			}
+			if err == nil && !json.Valid([]byte(body)) {
+				t.Fatalf("a body that is not one JSON value decoded")
 			}
 			if err != nil && len(body) >= 8 && strings.Contains(err.Error(), body) {
 				t.Fatalf("the error quotes the body")
@@ -63,4 +71,13 @@ func FuzzDetail(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCanonicalHeaders: the header names are in Go's canonical form, so
+// that http.Header's Set and Get take them as they are (a non-canonical
+// name would still work, with a copy made on every request).
+func TestCanonicalHeaders(t *testing.T) {
+	for _, h := range []string{versionHeader, refreshedHeader} {
+		assert.Equal(t, textproto.CanonicalMIMEHeaderKey(h), h)
+	}
 }

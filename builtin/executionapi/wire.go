@@ -1,10 +1,10 @@
 package executionapi
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -12,8 +12,8 @@ import (
 	"io"
 	"log/slog"
 	"math/big"
+	mrand "math/rand/v2"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -24,8 +24,17 @@ import (
 	"github.com/secretpath/secretpath/resolver/config"
 )
 
-// versionHeader is the header Airflow's Cadwyn app routes on.
-const versionHeader = "Airflow-API-Version"
+// The headers read and sent, in Go's canonical form
+// (textproto.CanonicalMIMEHeaderKey), so that http.Header's Set and Get
+// use them as they are instead of making a canonical copy on every call.
+const (
+	// versionHeader is the header Airflow's Cadwyn app routes on
+	// (Airflow-API-Version; header names are case-insensitive).
+	versionHeader = "Airflow-Api-Version"
+	// refreshedHeader carries the token the server reissued
+	// (Refreshed-API-Token).
+	refreshedHeader = "Refreshed-Api-Token"
+)
 
 // answer is one HTTP answer, its body read within the budget.
 type answer struct {
@@ -36,19 +45,21 @@ type answer struct {
 
 // get asks for path under the base URL, retrying 5xx answers and
 // connection errors, and maps the final answer to a body (200) or an
-// error.
+// error. The texts naming the request are built only for an error.
 func (b *Backend) get(ctx context.Context, req resolver.Request, path string) ([]byte, error) {
-	what := fmt.Sprintf("%s %q", req.Kind, req.ID)
-	target := b.display + path
 	var last error
 	for attempt := 1; ; attempt++ {
 		// The token of each attempt: a token file is read again.
 		tok, err := b.tokens.current()
 		if err != nil {
 			// A token that cannot be read is no reason to retry.
-			return nil, fmt.Errorf("%s: %w", what, err)
+			return nil, fmt.Errorf("%s: %w", describe(req), err)
 		}
 		a, err := b.do(ctx, tok, path, true)
+		if err == nil && a.status == http.StatusOK {
+			return a.body, nil
+		}
+		what, target := describe(req), b.display+path
 		switch {
 		case err == nil && a.status < 500:
 			return b.answer(ctx, tok, what, target, a)
@@ -89,6 +100,9 @@ func (b *Backend) get(ctx context.Context, req resolver.Request, path string) ([
 	}
 }
 
+// describe names a request in errors: connection "smtp_default".
+func describe(req resolver.Request) string { return fmt.Sprintf("%s %q", req.Kind, req.ID) }
+
 // backoff is the wait after attempt n: a random time between wait·2^(n-1)
 // and twice that (Airflow waits wait_random_exponential).
 func (b *Backend) backoff(n int) time.Duration {
@@ -103,29 +117,26 @@ func (b *Backend) backoff(n int) time.Duration {
 // do makes one request with the token tok. withVersion false leaves the
 // version header out (to learn the server's default version).
 func (b *Backend) do(ctx context.Context, tok, path string, withVersion bool) (*answer, error) {
-	u := *b.base
-	decoded, err := url.PathUnescape(path)
+	// path is escaped (route), and the base URL has no query or
+	// fragment (parseBase): the URL is the two joined.
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, b.display+path, nil)
 	if err != nil {
 		return nil, err
 	}
-	u.Path += decoded
-	u.RawPath = b.base.EscapedPath() + path
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, err
-	}
+	// What the server needs (the token, the version it routes on) and the
+	// Correlation-Id its logs show, as the task SDK sends; no Accept: every
+	// route answers JSON.
 	hreq.Header.Set("Authorization", "Bearer "+tok)
 	if withVersion {
 		hreq.Header.Set(versionHeader, b.version)
 	}
-	hreq.Header.Set("Accept", "application/json")
 	hreq.Header.Set("Correlation-Id", correlationID())
 	resp, err := b.client.Do(hreq)
 	if err != nil {
 		return nil, kit.TransportError(err)
 	}
 	defer resp.Body.Close()
-	b.tokens.refresh(tok, resp.Header.Get("Refreshed-API-Token"))
+	b.tokens.refresh(tok, resp.Header.Get(refreshedHeader))
 	if resp.StatusCode != http.StatusOK {
 		// The status is the answer: the first maxErrorBody bytes of the
 		// body are kept for its message, the rest is not read (a proxy's
@@ -151,11 +162,10 @@ func (e *tooLarge) Error() string {
 	return fmt.Sprintf("HTTP 200 with a body larger than %d bytes", e.limit)
 }
 
-// answer maps a non-5xx answer to a request made with tok.
+// answer maps a non-5xx answer other than a 200 to a request made with
+// tok to its error.
 func (b *Backend) answer(ctx context.Context, tok, what, target string, a *answer) ([]byte, error) {
 	switch a.status {
-	case http.StatusOK:
-		return a.body, nil
 	case http.StatusUnauthorized, http.StatusForbidden:
 		return nil, fmt.Errorf("%s: GET %s: HTTP %d%s: %w", what, target, a.status, detailOf(a.body, b.secrets(tok)), resolver.ErrAccessDenied)
 	case http.StatusNotFound:
@@ -303,55 +313,45 @@ func errWithheld(what string, n int) error {
 }
 
 func decodeConnection(req resolver.Request, body []byte) (string, error) {
-	what := fmt.Sprintf("%s %q", req.Kind, req.ID)
 	var c connectionResponse
-	if err := strictDecode(body, &c); err != nil || c.ConnType == nil {
-		return "", errWithheld(what, len(body))
+	if err := json.Unmarshal(body, &c); err != nil || c.ConnType == nil {
+		return "", errWithheld(describe(req), len(body))
 	}
 	out, err := json.Marshal(c)
 	if err != nil {
-		return "", errWithheld(what, len(body))
+		return "", errWithheld(describe(req), len(body))
 	}
 	return string(out), nil
 }
 
 func decodeVariable(req resolver.Request, body []byte) (string, error) {
-	what := fmt.Sprintf("%s %q", req.Kind, req.ID)
 	var v map[string]json.RawMessage
-	if err := strictDecode(body, &v); err != nil {
-		return "", errWithheld(what, len(body))
+	if err := json.Unmarshal(body, &v); err != nil {
+		return "", errWithheld(describe(req), len(body))
 	}
 	key, value := v["key"], v["value"]
 	if key == nil || value == nil || json.Unmarshal(key, new(string)) != nil {
-		return "", errWithheld(what, len(body))
+		return "", errWithheld(describe(req), len(body))
 	}
 	if string(value) == "null" {
 		// Airflow's backend returns the value, None: not found.
-		return "", fmt.Errorf("%s: the Execution API holds it with a null value: %w", what, resolver.ErrNotFound)
+		return "", fmt.Errorf("%s: the Execution API holds it with a null value: %w", describe(req), resolver.ErrNotFound)
 	}
 	var s string
 	if json.Unmarshal(value, &s) != nil {
-		return "", errWithheld(what, len(body))
+		return "", errWithheld(describe(req), len(body))
 	}
 	return s, nil
 }
 
-// strictDecode decodes one JSON object and nothing after it.
-func strictDecode(body []byte, v any) error {
-	d := json.NewDecoder(bytes.NewReader(body))
-	if err := d.Decode(v); err != nil {
-		return err
-	}
-	if d.More() {
-		return errors.New("trailing data")
-	}
-	return nil
-}
-
 // correlationID is a random id per request, as the task SDK sends (a UUID
-// v7 there; any unique string serves the server's logs).
+// v7 there; any unique string serves the server's logs). It identifies,
+// it guards nothing, so it comes from math/rand/v2's generator (ChaCha8,
+// seeded by the OS, per thread) rather than crypto/rand: no system call
+// on a lookup's path.
 func correlationID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:])
+	binary.LittleEndian.PutUint64(b[:8], mrand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], mrand.Uint64())
 	return hex.EncodeToString(b[:])
 }

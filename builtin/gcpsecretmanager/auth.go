@@ -98,10 +98,11 @@ func (im *impersonator) Token() (*oauth2.Token, error) {
 		return nil, fmt.Errorf("impersonating %s: %w", im.target, err)
 	}
 	defer resp.Body.Close()
-	b, err := readBody(resp.Body)
-	if err != nil {
+	var buf bytes.Buffer
+	if err := readBody(&buf, resp.Body); err != nil {
 		return nil, fmt.Errorf("impersonating %s: %w", im.target, err)
 	}
+	b := buf.Bytes()
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("impersonating %s: %w", im.target, parseAPIError(resp.StatusCode, b))
 	}

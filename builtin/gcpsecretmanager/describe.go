@@ -27,7 +27,7 @@ func (b *Backend) Describe(req resolver.Request) string {
 	var out []string
 	for i, name := range b.names(p, req) {
 		d := "projects/" + b.project + "/secrets/" + name + "/versions/latest"
-		if !validSecretID.MatchString(name) {
+		if !validSecretID(name) {
 			d = "no request (" + strconv.Quote(name) + " is not a valid secret id)"
 		}
 		if i == 0 && req.Team != "" && b.multiTeam && req.Kind != resolver.KindConfig {

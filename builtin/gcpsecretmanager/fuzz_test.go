@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -50,7 +51,7 @@ func FuzzParseKwargs(f *testing.F) {
 			}
 			var b *Backend
 			if b, err = New(t.Context(), o); err == nil {
-				if c := b.places.Connections; c.On && !validPrefixSep.MatchString(c.Prefix+b.sep) {
+				if c := b.places.Connections; c.On && !validPrefixSep(c.Prefix+b.sep) {
 					t.Fatalf("connections prefix %q + sep %q accepted", c.Prefix, b.sep)
 				}
 				if !strings.HasPrefix(b.endpoint, "http") || strings.HasSuffix(b.endpoint, "/") {
@@ -108,7 +109,7 @@ func FuzzPayload(f *testing.F) {
 }
 
 // FuzzDecodeAccess: any response body decodes to UTF-8 text or gives an
-// error that quotes nothing of it.
+// error that quotes nothing of it; only a valid JSON object decodes.
 func FuzzDecodeAccess(f *testing.F) {
 	for _, s := range []string{
 		`{"name": "projects/1/secrets/s/versions/1", "payload": {"data": "aGVsbG8=", "dataCrc32c": "2591144780"}}`,
@@ -120,6 +121,13 @@ func FuzzDecodeAccess(f *testing.F) {
 		`{"payload": {"data": "UzNDUjNUOng="}}`,
 		`{"name": "S3CR3T:`,
 		`null`,
+		`{"name": "n", "payload": 5}`,
+		`{"name": 5, "payload": {"data": "UzNDUjNUOng="}}`,
+		`[{"name": "n"}]`,
+		`{"name": "n", "payload": {"data": "aGk=", "dataCrc32c": true}}`,
+		`{"name": "n", "payload": {"data": null, "dataCrc32c": null}}`,
+		`{"name": "n", "payload": {"data": "aGk=", "data": "UzNDUjNUOng="}}`,
+		`{"name": "n", "payload": {"data": "aGk\u003d"}} `,
 	} {
 		f.Add([]byte(s))
 	}
@@ -128,6 +136,10 @@ func FuzzDecodeAccess(f *testing.F) {
 		if err == nil {
 			if !utf8.Valid(got) {
 				t.Fatal("payload that is not UTF-8 accepted")
+			}
+			var doc map[string]any
+			if json.Unmarshal(body, &doc) != nil {
+				t.Fatal("a body that is not a JSON object decoded")
 			}
 			return
 		}
@@ -167,6 +179,24 @@ func FuzzParseAPIError(f *testing.F) {
 		var doc map[string]any
 		if json.Unmarshal(body, &doc) != nil && e.Status != "" {
 			t.Fatalf("status %q from a body that is not JSON", e.Status)
+		}
+	})
+}
+
+// FuzzValidSecretID: the hand-written checks agree with the patterns they
+// stand for (Airflow's SECRET_ID_PATTERN; the service's secret id).
+func FuzzValidSecretID(f *testing.F) {
+	for _, s := range []string{"", "a", "airflow-connections-smtp_default", "a.b", "a b", "é", "a\n", strings.Repeat("x", 255), strings.Repeat("x", 256)} {
+		f.Add(s)
+	}
+	prefixSep := regexp.MustCompile(`^[a-zA-Z0-9-_]*$`)
+	secretID := regexp.MustCompile(`^[a-zA-Z0-9_-]{1,255}$`)
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := validPrefixSep(s), prefixSep.MatchString(s); got != want {
+			t.Fatalf("validPrefixSep(%q) = %v, the pattern says %v", s, got, want)
+		}
+		if got, want := validSecretID(s), secretID.MatchString(s); got != want {
+			t.Fatalf("validSecretID(%q) = %v, the pattern says %v", s, got, want)
 		}
 	})
 }

@@ -135,7 +135,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
@@ -268,6 +267,7 @@ const TeamSep = kit.TeamSep
 type Backend struct {
 	endpoint   string // base URL, no trailing slash
 	project    string
+	secretsURL string // endpoint + "/v1/projects/<project>/secrets/", the project escaped
 	places     kit.Places
 	sep        string
 	client     *http.Client
@@ -287,12 +287,24 @@ var scheme = kit.Scheme{
 	Defaults: [3]string{DefaultConnectionsPrefix, DefaultVariablesPrefix, DefaultConfigPrefix},
 }
 
-// validPrefixSep is Airflow's SECRET_ID_PATTERN, which connections_prefix
-// + sep must match.
-var validPrefixSep = regexp.MustCompile(`^[a-zA-Z0-9_-]*$`)
+// validPrefixSep reports whether s matches Airflow's SECRET_ID_PATTERN,
+// ^[a-zA-Z0-9-_]*$, which connections_prefix + sep must match.
+//
+// It and validSecretID are loops rather than regexps: a lookup checks
+// every secret name it would send, and a compiled regexp is a package
+// init cost for every program that links the backend (the CLI's start).
+func validPrefixSep(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
 
-// validSecretID is what the service accepts as a secret id.
-var validSecretID = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,255}$`)
+// validSecretID reports whether the service accepts s as a secret id:
+// ^[a-zA-Z0-9_-]{1,255}$.
+func validSecretID(s string) bool { return len(s) >= 1 && len(s) <= 255 && validPrefixSep(s) }
 
 // New returns a Backend. Without o.Credentials it looks for Application
 // Default Credentials, which may ask the metadata server for the project;
@@ -317,7 +329,7 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 	if b.places, err = scheme.Compile(kit.Locations{Connections: o.Connections, Variables: o.Variables, Configs: o.Configs}); err != nil {
 		return nil, err
 	}
-	if c := b.places.Connections; c.On && !validPrefixSep.MatchString(c.Prefix+b.sep) {
+	if c := b.places.Connections; c.On && !validPrefixSep(c.Prefix+b.sep) {
 		return nil, fmt.Errorf("%w: %s: connections_prefix %q + sep %q must match %s (letters, digits, '-' and '_'), as Airflow requires",
 			config.ErrInvalid, Name, c.Prefix, b.sep, "^[a-zA-Z0-9-_]*$")
 	}
@@ -399,6 +411,7 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 		return nil, fmt.Errorf("%w: %s: no project: set project_id (or GOOGLE_CLOUD_PROJECT), or use credentials that name one",
 			config.ErrInvalid, Name)
 	}
+	b.secretsURL = b.endpoint + "/v1/projects/" + url.PathEscape(b.project) + "/secrets/"
 	return b, nil
 }
 
@@ -510,7 +523,7 @@ func (b *Backend) names(p *kit.Place, req resolver.Request) []string {
 
 // get reads secret name's latest version; what is the kind, for logs.
 func (b *Backend) get(ctx context.Context, what resolver.Kind, name string) (string, error) {
-	if !validSecretID.MatchString(name) {
+	if !validSecretID(name) {
 		// Airflow sends it and the service answers INVALID_ARGUMENT: same
 		// outcome and log, without the request.
 		b.logger.LogAttrs(ctx, slog.LevelError, "GCP Secret Manager: invalid secret id; treated as not found (only letters, digits, '-' and '_', at most 255, are allowed)",

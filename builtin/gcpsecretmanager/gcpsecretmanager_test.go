@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +68,10 @@ func TestNames(t *testing.T) {
 			assert.Equal(t, project, r.Project)
 			assert.Equal(t, "/v1/projects/"+project+"/secrets/"+tt.want+"/versions/latest:access", r.Path)
 			assert.Equal(t, "Bearer "+gcpfake.MetadataToken, r.Header.Get("Authorization"))
-			assert.Equal(t, "name=projects%2F"+project+"%2Fsecrets%2F"+tt.want+"%2Fversions%2Flatest", r.Header.Get("X-Goog-Request-Params"))
+			// What the service needs and our User-Agent in place of Go's:
+			// the same headers a bare oauth2 client's GET sends.
+			assert.Equal(t, "secretpath/gcp-secret-manager", r.Header.Get("User-Agent"))
+			assert.ElementsMatch(t, []string{"Authorization", "User-Agent", "Accept-Encoding"}, slices.Collect(maps.Keys(r.Header)))
 		})
 	}
 }

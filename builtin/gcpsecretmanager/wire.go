@@ -13,10 +13,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/tidwall/gjson"
 	"golang.org/x/oauth2"
 
 	"github.com/secretpath/secretpath/builtin/internal/kit"
@@ -30,17 +32,18 @@ const maxBody = 1 << 20
 
 // accessOnce sends one AccessSecretVersion request for the latest version
 // of secret name (REST: GET /v1/{name=projects/*/secrets/*/versions/*}:access).
+//
+// The request carries what the service needs, the access token, and our
+// User-Agent in place of Go's: no Accept (REST answers JSON) and no
+// X-Goog-Request-Params (a routing header for gRPC; REST routes on the
+// URL, which names the secret).
 func (b *Backend) accessOnce(ctx context.Context, name string) (string, error) {
-	resource := "projects/" + b.project + "/secrets/" + name + "/versions/latest"
-	u := b.endpoint + "/v1/projects/" + url.PathEscape(b.project) + "/secrets/" + url.PathEscape(name) + "/versions/latest:access"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	// name is a valid secret id (get): nothing in it to escape.
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.secretsURL+name+"/versions/latest:access", nil)
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", userAgent)
-	// The routing header Google's client libraries send.
-	req.Header.Set("X-Goog-Request-Params", "name="+url.QueryEscape(resource))
 	if b.tokens != nil {
 		tok, err := b.tokens.token(ctx)
 		if err != nil {
@@ -53,40 +56,42 @@ func (b *Backend) accessOnce(ctx context.Context, name string) (string, error) {
 		return "", err
 	}
 	defer resp.Body.Close()
-	body, err := readBody(resp.Body)
-	if err != nil {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer putBuf(buf)
+	if err := readBody(buf, resp.Body); err != nil {
 		return "", fmt.Errorf("reading the response (HTTP %d): %w", resp.StatusCode, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return "", parseAPIError(resp.StatusCode, body)
+		return "", parseAPIError(resp.StatusCode, buf.Bytes())
 	}
-	data, err := decodeAccess(body)
+	data, err := decodeAccess(buf.Bytes())
 	if err != nil {
 		return "", err
 	}
 	return string(data), nil
 }
 
-func readBody(r io.Reader) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r, maxBody+1))
-	if err != nil {
-		return nil, err
+// readBody reads r into buf, at most maxBody bytes.
+func readBody(buf *bytes.Buffer, r io.Reader) error {
+	if _, err := buf.ReadFrom(io.LimitReader(r, maxBody+1)); err != nil {
+		return err
 	}
-	if len(body) > maxBody {
-		return nil, fmt.Errorf("the response is larger than %d bytes", maxBody)
+	if buf.Len() > maxBody {
+		return fmt.Errorf("the response is larger than %d bytes", maxBody)
 	}
-	return body, nil
+	return nil
 }
 
-// accessResponse is AccessSecretVersionResponse in proto3 JSON. Both the
-// JSON names and the proto field names are accepted, as protojson does.
-type accessResponse struct {
-	Name    string `json:"name"`
-	Payload *struct {
-		Data        *string         `json:"data"`
-		DataCrc32c  json.RawMessage `json:"dataCrc32c"`
-		DataCrc32c2 json.RawMessage `json:"data_crc32c"`
-	} `json:"payload"`
+// bufPool holds response buffers, so that a lookup does not grow a new one
+// (as the vault backend does).
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putBuf(b *bytes.Buffer) {
+	if b.Cap() > 64<<10 {
+		return // do not keep a huge response's buffer around
+	}
+	b.Reset()
+	bufPool.Put(b)
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -94,39 +99,81 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // errDecode is wrapped by the errors of responses that do not decode.
 var errDecode = errors.New("the response could not be decoded")
 
-// decodeAccess returns the payload of an AccessSecretVersionResponse,
-// after checking its CRC32C checksum when there is one and that it is
-// UTF-8. Errors say where the body is wrong, never what it holds.
+// decodeAccess returns the payload of an AccessSecretVersionResponse
+// (proto3 JSON), after checking its CRC32C checksum when there is one and
+// that it is UTF-8. Errors say where the body is wrong, never what it
+// holds.
+//
+// It reads the three fields a lookup needs with gjson, after checking
+// that the body is valid JSON, rather than decoding the response into a
+// struct with encoding/json (as the vault backend reads its answer):
+// name (the service always names the version it read, so a body without
+// it is not this API's answer), payload.data and payload.dataCrc32c (or
+// the proto field name data_crc32c, as protojson accepts). Field names
+// are matched exactly, as protojson does.
 func decodeAccess(body []byte) ([]byte, error) {
-	var r accessResponse
-	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, fmt.Errorf("%w: %s", errDecode, jsonWhere(err))
+	if !gjson.ValidBytes(body) {
+		// Where it is wrong, from the standard decoder: on errors only.
+		return nil, fmt.Errorf("%w: %s", errDecode, jsonWhere(json.Unmarshal(body, new(any))))
 	}
-	if r.Name == "" {
+	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return nil, fmt.Errorf("%w: not a JSON object: not an AccessSecretVersion response", errDecode)
+	}
+	switch n := gjson.GetBytes(body, "name"); {
+	case !n.Exists() || n.Type == gjson.Null || n.Type == gjson.String && n.Str == "":
 		// The service always names the version it read: this is not its
 		// answer (a proxy's, or another API's).
 		return nil, fmt.Errorf("%w: no version name: not an AccessSecretVersion response", errDecode)
+	case n.Type != gjson.String:
+		return nil, unexpected(n, "name")
 	}
-	if r.Payload == nil || r.Payload.Data == nil {
+	payload := gjson.GetBytes(body, "payload")
+	switch {
+	case payload.Type == gjson.Null: // absent or null
 		// proto3 JSON leaves out an empty payload.
-		if r.Payload != nil {
-			if err := checkCRC(nil, r.Payload.DataCrc32c, r.Payload.DataCrc32c2); err != nil {
-				return nil, err
-			}
-		}
 		return []byte{}, nil
+	case !payload.IsObject():
+		return nil, unexpected(payload, "payload")
 	}
-	data, err := decodeBytes(*r.Payload.Data)
-	if err != nil {
-		return nil, fmt.Errorf("%w: payload.data is not base64 (%v)", errDecode, err)
+	crcs := [2]gjson.Result{payload.Get("dataCrc32c"), payload.Get("data_crc32c")}
+	var data []byte
+	switch d := payload.Get("data"); d.Type {
+	case gjson.Null: // absent or null: proto3 JSON leaves out empty bytes
+		data = []byte{}
+	case gjson.String:
+		var err error
+		if data, err = decodeBytes(d.Str); err != nil {
+			return nil, fmt.Errorf("%w: payload.data is not base64 (%v)", errDecode, err)
+		}
+	default:
+		return nil, unexpected(d, "payload.data")
 	}
-	if err := checkCRC(data, r.Payload.DataCrc32c, r.Payload.DataCrc32c2); err != nil {
+	if err := checkCRC(data, crcs[:]...); err != nil {
 		return nil, err
 	}
 	if !utf8.Valid(data) {
 		return nil, fmt.Errorf("the payload is not UTF-8 text (invalid byte at offset %d)", invalidUTF8At(data))
 	}
 	return data, nil
+}
+
+// unexpected is the error for field holding a JSON value of the wrong
+// type; it names the type, never the value.
+func unexpected(v gjson.Result, field string) error {
+	kind := "value"
+	switch {
+	case v.IsArray():
+		kind = "array"
+	case v.IsObject():
+		kind = "object"
+	case v.Type == gjson.Number:
+		kind = "number"
+	case v.IsBool():
+		kind = "bool"
+	case v.Type == gjson.String:
+		kind = "string"
+	}
+	return fmt.Errorf("%w: unexpected JSON %s for %s", errDecode, kind, field)
 }
 
 // decodeBytes decodes a proto3 JSON bytes value: standard or URL-safe
@@ -144,17 +191,18 @@ func decodeBytes(s string) ([]byte, error) {
 
 // checkCRC compares data's CRC32C with the response's dataCrc32c (an int64
 // as a JSON string or number), when present.
-func checkCRC(data []byte, raws ...json.RawMessage) error {
-	for _, raw := range raws {
-		raw = bytes.TrimSpace(raw)
-		if len(raw) == 0 || string(raw) == "null" {
+func checkCRC(data []byte, crcs ...gjson.Result) error {
+	for _, c := range crcs {
+		var text string
+		switch c.Type {
+		case gjson.Null: // absent or null
 			continue
-		}
-		text := string(raw)
-		if raw[0] == '"' {
-			if err := json.Unmarshal(raw, &text); err != nil {
-				return fmt.Errorf("%w: payload.dataCrc32c is malformed", errDecode)
-			}
+		case gjson.String:
+			text = c.Str
+		case gjson.Number:
+			text = c.Raw // exact: Num is a float64
+		default:
+			return fmt.Errorf("%w: payload.dataCrc32c is not an int64", errDecode)
 		}
 		want, err := strconv.ParseInt(text, 10, 64)
 		if err != nil {

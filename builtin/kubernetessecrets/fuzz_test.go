@@ -3,6 +3,7 @@ package kubernetessecrets
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -49,6 +50,31 @@ func FuzzKubeconfig(f *testing.F) {
 		}
 		if s := c.String(); strings.Contains(s, fuzzToken) {
 			t.Fatalf("Cluster's String shows the token: %q", s)
+		}
+	})
+}
+
+// FuzzNameRules: the hand-written name checks agree with the patterns of
+// k8s.io/apimachinery's validation they stand for.
+func FuzzNameRules(f *testing.F) {
+	for _, s := range []string{"", "a", "-a", "a-", "a.b", "A_b.c-1", "airflow.apache.org", "a..b", ".a", "a.", "UP.per", "é", "a\n", "x/y", strings.Repeat("z", 70)} {
+		f.Add(s)
+	}
+	rules := []struct {
+		name    string
+		check   func(string) bool
+		pattern *regexp.Regexp
+	}{
+		{"qualifiedName", qualifiedName, regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`)},
+		{"dns1123Sub", dns1123Sub, regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)},
+		{"dns1123Label", dns1123Label, regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)},
+		{"dataKeyChars", dataKeyChars, regexp.MustCompile(`^[-._A-Za-z0-9]+$`)},
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, r := range rules {
+			if got, want := r.check(s), r.pattern.MatchString(s); got != want {
+				t.Fatalf("%s(%q) = %v, the pattern says %v", r.name, s, got, want)
+			}
 		}
 	})
 }

@@ -103,6 +103,7 @@ type Options struct {
 type Backend struct {
 	server    string // base URL, no trailing slash
 	namespace string
+	listURL   string // server + the namespace's secrets + "?labelSelector="
 	places    kit.Places
 	dataKeys  [3]string
 	teamLabel string // "": teams not used
@@ -187,6 +188,7 @@ func New(_ context.Context, o Options) (*Backend, error) {
 	if b.server, err = serverURL(o.Cluster.Server); err != nil {
 		return nil, err
 	}
+	b.listURL = b.server + "/api/v1/namespaces/" + url.PathEscape(b.namespace) + "/secrets?labelSelector="
 	if b.client == nil {
 		if b.client, err = o.Cluster.httpClient(); err != nil {
 			return nil, err

@@ -105,19 +105,19 @@ var (
 
 // find lists the secrets sel selects and returns dataKey's value in the
 // first, as Airflow does.
+//
+// The request carries the credential and our User-Agent in place of Go's;
+// no Accept: the API server answers JSON unless asked for another type.
 func (b *Backend) find(ctx context.Context, sel, dataKey string) (string, error) {
-	e := &Error{Namespace: b.namespace, Selector: sel, DataKey: dataKey}
+	var secret string // the secret read, once one is
 	fail := func(sentinel, err error) (string, error) {
-		e.sentinel, e.err = sentinel, err
-		return "", e
+		return "", &Error{Namespace: b.namespace, Selector: sel, DataKey: dataKey, Secret: secret, sentinel: sentinel, err: err}
 	}
-	u := b.server + "/api/v1/namespaces/" + url.PathEscape(b.namespace) + "/secrets?" +
-		url.Values{"labelSelector": {sel}, "resourceVersion": {"0"}}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	// What url.Values{"labelSelector": {sel}, "resourceVersion": {"0"}}.Encode() gives.
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.listURL+url.QueryEscape(sel)+"&resourceVersion=0", nil)
 	if err != nil {
 		return fail(nil, err)
 	}
-	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "secretpath")
 	var tok string
 	if b.token != nil {
@@ -191,7 +191,7 @@ func (b *Backend) find(ctx context.Context, sel, dataKey string) (string, error)
 			slog.Int("matches", len(list.Items)), slog.Any("secrets", names))
 	}
 	item := list.Items[0]
-	e.Secret = item.Metadata.Name
+	secret = item.Metadata.Name
 	raw, ok := item.Data[dataKey]
 	if !ok {
 		b.logger.LogAttrs(ctx, slog.LevelWarn, "Secret does not have the data key",

@@ -135,8 +135,9 @@ type Server struct {
 	// URL is the Execution API's base URL: http://127.0.0.1:port/execution/.
 	URL string
 
-	srv  *httptest.Server
-	stop chan struct{}
+	srv    *httptest.Server
+	stop   chan struct{}
+	closed sync.Once
 
 	mu        sync.Mutex
 	tokens    map[string]bool
@@ -159,6 +160,19 @@ func New(t testing.TB, token string) *Server {
 	t.Cleanup(s.close)
 	return s
 }
+
+// NewServer starts a fake that accepts token, for code without a
+// testing.TB (the benchmarks); the caller closes it with Close.
+func NewServer(token string) *Server {
+	s := newServer(token)
+	s.srv = httptest.NewServer(http.HandlerFunc(s.handle))
+	s.URL = s.srv.URL + "/execution/"
+	return s
+}
+
+// Close stops the fake; one started with New or NewTLS is also closed
+// when its test ends.
+func (s *Server) Close() { s.close() }
 
 func newServer(token string) *Server {
 	s := &Server{
@@ -187,8 +201,10 @@ func NewTLS(t testing.TB, token string) (s *Server, certPEM []byte) {
 }
 
 func (s *Server) close() {
-	close(s.stop)
-	s.srv.Close()
+	s.closed.Do(func() {
+		close(s.stop)
+		s.srv.Close()
+	})
 }
 
 // SetVersions replaces the version bundle the server knows.
@@ -282,6 +298,14 @@ func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Request(nil), s.reqs...)
+}
+
+// ResetRequests forgets the requests received so far (a benchmark making
+// millions of requests keeps memory flat with it).
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reqs = nil
 }
 
 // Count is the number of requests received so far.

@@ -260,6 +260,14 @@ func (s *Server) Requests() []Request {
 	return append([]Request(nil), s.requests...)
 }
 
+// ResetRequests forgets the requests received so far (a benchmark making
+// millions of requests keeps memory flat with it).
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = nil
+}
+
 // Count is how many requests the fake received.
 func (s *Server) Count() int {
 	s.mu.Lock()
