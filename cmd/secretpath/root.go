@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -68,7 +69,11 @@ token the third tier is the metastore, with a warning.`,
 	}
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
-	cobra.AddTemplateFunc("secretpathVersion", func() string { return versionText(readBuildInfo()) })
+	// cobra's template functions are one global map: registered once, so
+	// that commands built concurrently (tests) never write it together.
+	versionFuncOnce.Do(func() {
+		cobra.AddTemplateFunc("secretpathVersion", func() string { return versionText(readBuildInfo()) })
+	})
 	root.SetVersionTemplate("{{secretpathVersion}}\n")
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "config file (Airflow INI: [secrets] backend, backend_kwargs, ...)")
 	root.PersistentFlags().BoolVar(&a.worker, "worker", false, "look up as an Airflow 3 worker: [workers] secrets_backend first (also SECRETPATH_COMPONENT=worker)")
@@ -91,6 +96,8 @@ token the third tier is the metastore, with a warning.`,
 	strictGroups(root)
 	return root
 }
+
+var versionFuncOnce sync.Once
 
 // strictGroups makes every command that only groups others (the root,
 // connections, variables, db, ...) fail with exit status 2 when run with
