@@ -7,8 +7,9 @@
 #
 # Profiles:
 #   minimal  ./examples/minimal: localfs + env through the registry
-#   slim     ./cmd/secretpath with -tags secretpath_no_aws,secretpath_no_azure,
-#            secretpath_no_gcp,secretpath_no_kubernetes,secretpath_no_vault,secretpath_no_wasm
+#   slim     ./cmd/secretpath with the tags in .ci/slim-tags (secretpath_no_aws,
+#            secretpath_no_azure, ... : local files, environment variables and the
+#            metastore); `make cli-slim` builds the same CLI as bin/secretpath-slim
 #   full     ./cmd/secretpath, every backend
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,7 @@ GO=${GO:-go}
 update=false
 [ "${1:-}" = "--update" ] && update=true
 
-slim_tags=secretpath_no_aws,secretpath_no_azure,secretpath_no_gcp,secretpath_no_kubernetes,secretpath_no_vault,secretpath_no_wasm,secretpath_no_executionapi
+slim_tags=$(cat .ci/slim-tags)   # the one place the slim profile's tags are written
 profiles=(
   "minimal||./examples/minimal"
   "slim|$slim_tags|./cmd/secretpath"

@@ -107,6 +107,7 @@ func BenchmarkRemote(b *testing.B)       { runGroup(b, GroupRemote) }
 func BenchmarkConcurrency(b *testing.B)  { runGroup(b, GroupConcurrency) }
 func BenchmarkSingleflight(b *testing.B) { runGroup(b, GroupSingleflight) }
 func BenchmarkTenancy(b *testing.B)      { runGroup(b, GroupTenancy) }
+func BenchmarkCLI(b *testing.B)          { runGroup(b, GroupCLI) }
 
 // runGroup runs every row of group; planned rows not built in this tree
 // are left out, and a row whose guest toolchain is missing is skipped.

@@ -39,7 +39,7 @@ const (
 )
 
 // Groups lists the groups in run order.
-var Groups = []string{GroupCore, GroupWASM, GroupMetastore, GroupRemote, GroupConcurrency, GroupSingleflight, GroupTenancy}
+var Groups = []string{GroupCore, GroupWASM, GroupMetastore, GroupRemote, GroupConcurrency, GroupSingleflight, GroupTenancy, GroupCLI}
 
 // ErrNotBuilt is wrapped by the Setup error of a planned row whose backend
 // is not in this tree yet.
@@ -78,7 +78,7 @@ type Case struct {
 }
 
 // Cases are every benchmark, in run order.
-var Cases = slices.Concat(coreCases, wasmCases, langCaseList(), wapcCases, metastoreCases, remoteCases(), concurrencyCases(), singleflightCases, tenancyCases)
+var Cases = slices.Concat(coreCases, wasmCases, langCaseList(), wapcCases, metastoreCases, remoteCases(), concurrencyCases(), singleflightCases, tenancyCases, cliCases)
 
 func inGroup(group string, cs []Case) []Case {
 	for i := range cs {

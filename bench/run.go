@@ -523,6 +523,7 @@ var groupTitles = []struct{ group, title string }{
 	{GroupConcurrency, "concurrency (ratio: time per lookup vs 1 goroutine; 2 cores ideal = 0.5×)"},
 	{GroupSingleflight, "singleflight"},
 	{GroupTenancy, "multi-tenancy"},
+	{GroupCLI, "CLI: a new process running `connections get` (localfs) vs a Go hello world (runs alternate)"},
 }
 
 // Print writes the report as a table.

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -59,13 +60,21 @@ execution_api_server_url with the task's token from
 $SECRETPATH_EXECUTION_API_TOKEN or the file $SECRETPATH_EXECUTION_API_TOKEN_FILE
 names. An access denied there (401, 403) ends the lookup (exit 1). Without a
 token the third tier is the metastore, with a warning.`,
-		Version:       versionText(readBuildInfo()),
+		// Non-empty, so that cobra handles --version; what it prints is
+		// versionText, built only then (the version template below):
+		// reading the build info on every start cost a cold process ~50 µs.
+		Version:       "secretpath",
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
-	root.SetVersionTemplate("{{.Version}}\n")
+	// cobra's template functions are one global map: registered once, so
+	// that commands built concurrently (tests) never write it together.
+	versionFuncOnce.Do(func() {
+		cobra.AddTemplateFunc("secretpathVersion", func() string { return versionText(readBuildInfo()) })
+	})
+	root.SetVersionTemplate("{{secretpathVersion}}\n")
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "config file (Airflow INI: [secrets] backend, backend_kwargs, ...)")
 	root.PersistentFlags().BoolVar(&a.worker, "worker", false, "look up as an Airflow 3 worker: [workers] secrets_backend first (also SECRETPATH_COMPONENT=worker)")
 	root.Flags().BoolP("version", "v", false, "print the version of secretpath, its VCS revision, Go and wazero, and exit")
@@ -87,6 +96,8 @@ token the third tier is the metastore, with a warning.`,
 	strictGroups(root)
 	return root
 }
+
+var versionFuncOnce sync.Once
 
 // strictGroups makes every command that only groups others (the root,
 // connections, variables, db, ...) fail with exit status 2 when run with

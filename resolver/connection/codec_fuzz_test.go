@@ -78,11 +78,12 @@ func sameConnection(a, b Connection) string {
 	return ""
 }
 
-// checkParsed checks the properties every parsed connection has: a valid
-// extra, the URI round trip and (with a conn_type) the RevealedJSON round
-// trip.
+// checkParsed checks the properties every parsed connection has: its JSON
+// forms are a struct's json.Marshal, a valid extra, the URI round trip and
+// (with a conn_type) the RevealedJSON round trip.
 func checkParsed(t *testing.T, c Connection) {
 	t.Helper()
+	checkJSONObject(t, c)
 	if c.Extra != "" {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(c.Extra), &m); err != nil || len(m) == 0 {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/aws/smithy-go"
 
@@ -15,8 +16,12 @@ import (
 
 // accessKeyID matches AWS access key ids (long-term AKIA…, temporary
 // ASIA…, and the other IAM unique-id prefixes), which a service's error
-// message may quote (SigV4 failures quote the credential scope).
-var accessKeyID = regexp.MustCompile(`(?:A3T[A-Z0-9]|AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}`)
+// message may quote (SigV4 failures quote the credential scope). It is
+// compiled on first use, on an error's path, not at package init: every
+// process that links the AWS backends (the CLI) would pay for it at start.
+var accessKeyID = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?:A3T[A-Z0-9]|AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}`)
+})
 
 // Redactor masks credentials in error text: every access key id, and the
 // credentials it was given that are long enough to be told from ordinary
@@ -35,7 +40,7 @@ func (r Redactor) Redact(s string) string {
 			s = strings.ReplaceAll(s, secret, "***")
 		}
 	}
-	return accessKeyID.ReplaceAllLiteralString(s, "***")
+	return accessKeyID().ReplaceAllLiteralString(s, "***")
 }
 
 // IsAccessDenied reports whether an error code is a service's refusal of
