@@ -165,15 +165,16 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-// TestVersionWithoutWASM builds the slimmest CLI: wazero is not linked,
+// TestVersionWithoutWASM builds the slim CLI (.ci/slim-tags): wazero is not linked,
 // and --version says so.
 func TestVersionWithoutWASM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
+	tags, err := os.ReadFile(filepath.Join("..", "..", ".ci", "slim-tags"))
+	require.NoError(t, err)
 	bin := filepath.Join(t.TempDir(), "secretpath")
-	build := exec.Command("go", "build", "-o", bin, "-tags",
-		"secretpath_no_aws,secretpath_no_azure,secretpath_no_gcp,secretpath_no_vault,secretpath_no_wasm", ".")
+	build := exec.Command("go", "build", "-o", bin, "-tags", strings.TrimSpace(string(tags)), ".")
 	build.Stderr = os.Stderr
 	require.NoError(t, build.Run())
 	out, err := exec.Command(bin, "--version").CombinedOutput()
