@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // MaxReportedErrors is how many problems a [ParseError] lists; the rest are
@@ -62,9 +63,23 @@ func (e *ParseError) Error() string {
 type problems struct {
 	list    []LineError
 	omitted int
+	// lines, when set, turns the positions passed to add into lines: the
+	// JSON reader records byte offsets, and lines are only counted for a
+	// problem.
+	lines func(pos int) int
 }
 
-func (p *problems) add(line int, msg string) {
+// at returns the line of position pos.
+func (p *problems) at(pos int) int {
+	if p.lines != nil {
+		return p.lines(pos)
+	}
+	return pos
+}
+
+// add records a problem at position pos (a line, or what p.lines reads).
+func (p *problems) add(pos int, msg string) {
+	line := p.at(pos)
 	if line < 1 {
 		line = 1
 	}
@@ -75,8 +90,19 @@ func (p *problems) add(line int, msg string) {
 	p.list = append(p.list, LineError{Line: line, Msg: msg})
 }
 
-func (p *problems) addf(line int, format string, args ...any) {
-	p.add(line, fmt.Sprintf(format, args...))
+func (p *problems) addf(pos int, format string, args ...any) {
+	p.add(pos, fmt.Sprintf(format, args...))
+}
+
+// merge appends q's problems (already lines) after p's.
+func (p *problems) merge(q *problems) {
+	lines := p.lines
+	p.lines = nil
+	for _, le := range q.list {
+		p.add(le.Line, le.Msg)
+	}
+	p.lines = lines
+	p.omitted += q.omitted
 }
 
 func (p *problems) empty() bool { return len(p.list) == 0 && p.omitted == 0 }
@@ -112,6 +138,33 @@ func lineOf(data []byte, off int) int {
 		}
 	}
 	return line
+}
+
+// newLineIndex returns lineOf(data, ·), indexing data's line starts at the
+// first call (a problem) so that each later call is a binary search.
+func newLineIndex(data []byte) func(off int) int {
+	var starts []int // offsets where lines 2, 3, ... start
+	indexed := false
+	return func(off int) int {
+		if !indexed {
+			indexed = true
+			for i := 0; i < len(data); i++ {
+				switch data[i] {
+				case '\n':
+					starts = append(starts, i+1)
+				case '\r':
+					if i+1 < len(data) && data[i+1] == '\n' {
+						i++
+					}
+					starts = append(starts, i+1)
+				}
+			}
+		}
+		off = min(max(off, 0), len(data))
+		// Lines before off's: the starts at or before it.
+		n, _ := slices.BinarySearch(starts, off+1)
+		return 1 + n
+	}
 }
 
 // lineCounter turns increasing byte offsets into line numbers in O(n) total.
@@ -152,4 +205,12 @@ func columnOf(data []byte, off int) int {
 		start--
 	}
 	return 1 + len([]rune(string(data[start:off])))
+}
+
+// bytesString returns data as a string without copying it. The strings a
+// parse returns point into the file's bytes this way (the file is held once,
+// not copied value by value), so the bytes must never change afterwards:
+// parseFile and parseKind take ownership of the data they are given.
+func bytesString(data []byte) string {
+	return unsafe.String(unsafe.SliceData(data), len(data))
 }

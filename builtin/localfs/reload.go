@@ -165,8 +165,22 @@ func (s *source) load() *snapshot {
 }
 
 // parseKind parses a file's data for one kind of secret. err is a
-// *ParseError listing every problem.
+// *ParseError listing every problem. The values returned point into data
+// (see bytesString): the caller hands data over and must not change it.
+//
+// JSON and .env files are read in one pass that builds each entry as it is
+// read (parseKindFast); a file that defines a key twice, and every YAML
+// file, is read whole first and then built (parseKindWhole), which applies
+// the rules for repeated keys.
 func parseKind(data []byte, f format, kind resolver.Kind, path string) (map[string]connEntry, map[string]string, error) {
+	if conns, values, err, ok := parseKindFast(data, f, kind, path); ok {
+		return conns, values, err
+	}
+	return parseKindWhole(data, f, kind, path)
+}
+
+// parseKindWhole reads every top-level entry, then builds them.
+func parseKindWhole(data []byte, f format, kind resolver.Kind, path string) (map[string]connEntry, map[string]string, error) {
 	var p problems
 	entries := parseFile(data, f, &p)
 	var conns map[string]connEntry
