@@ -135,6 +135,7 @@ func TestJSONReaderVectors(t *testing.T) {
 	assert1(deep(maxJSONDepth), true)
 	assert1(deep(maxJSONDepth+1), false)
 }
+
 // jsonWalker builds values from valid JSON with json.Decoder's tokens.
 type jsonWalker struct {
 	dec   *json.Decoder
