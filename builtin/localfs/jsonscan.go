@@ -391,3 +391,65 @@ func unescapeJSON(lit string) string {
 	}
 	return string(b)
 }
+
+// keys reads the object at r.i, calling fn with each member's key and the
+// text of its value, not built, until fn returns false.
+func (r *jsonReader) keys(fn func(key, raw string) bool) {
+	r.i++ // '{'
+	r.space()
+	if r.s[r.i] == '}' {
+		r.i++
+		return
+	}
+	for {
+		r.space()
+		key := r.str()
+		r.space()
+		r.i++ // ':'
+		r.space()
+		start := r.i
+		r.skip()
+		if !fn(key, r.s[start:r.i]) {
+			return
+		}
+		r.space()
+		c := r.s[r.i]
+		r.i++
+		if c == '}' {
+			return
+		}
+	}
+}
+
+// skip moves r.i past the value at r.i (no whitespace before it).
+func (r *jsonReader) skip() {
+	depth := 0
+	for {
+		switch c := r.s[r.i]; c {
+		case '"':
+			r.i++
+			for r.s[r.i] != '"' {
+				if r.s[r.i] == '\\' {
+					r.i++
+				}
+				r.i++
+			}
+			r.i++
+		case '{', '[':
+			depth++
+			r.i++
+		case '}', ']':
+			depth--
+			r.i++
+		case ' ', '\t', '\n', '\r', ',', ':':
+			r.i++
+		default: // a number or a literal
+			for r.i < len(r.s) && !strings.ContainsRune(" \t\n\r,:]}", rune(r.s[r.i])) {
+				r.i++
+			}
+		}
+		if depth == 0 {
+			return
+		}
+	}
+}
