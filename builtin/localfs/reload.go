@@ -152,7 +152,7 @@ func (s *source) load() *snapshot {
 	if info.Size() > s.maxSize {
 		return tooBig
 	}
-	data, err := io.ReadAll(io.LimitReader(f, s.maxSize+1))
+	data, err := readAll(f, info.Size(), s.maxSize)
 	if err != nil {
 		return &snapshot{err: s.ioError(err)}
 	}
@@ -162,6 +162,27 @@ func (s *source) load() *snapshot {
 	snap := &snapshot{info: info}
 	snap.conns, snap.values, snap.err = parseKind(data, s.format, s.kind, s.path)
 	return snap
+}
+
+// readAll reads f, of size bytes when it was stat'ed, into one buffer of
+// that size (io.ReadAll would grow one, leaving ~2x the file in garbage),
+// reading at most limit+1 bytes (the caller refuses more than limit).
+func readAll(f io.Reader, size, limit int64) ([]byte, error) {
+	buf := make([]byte, 0, min(size, limit)+1)
+	r := io.LimitReader(f, limit+1)
+	for {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(buf) == cap(buf) { // the file grew since the stat
+			buf = append(buf, 0)[:len(buf)]
+		}
+	}
 }
 
 // parseKind parses a file's data for one kind of secret. err is a
