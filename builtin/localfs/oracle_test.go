@@ -7,6 +7,10 @@ import (
 	"reflect"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/secretpath/secretpath/resolver"
 )
 
 // The reference the JSON reader is held to: the json.Decoder.Token walker
@@ -209,4 +213,50 @@ func (w *jsonWalker) fromToken(tok json.Token) (value, error) {
 		}
 	}
 	return value{}, fmt.Errorf("unexpected token %T", tok)
+}
+
+// TestFastPathLargeFiles: files big enough for parseKindFast to build in
+// parallel chunks give what the whole-file path gives: values, problems
+// (more than MaxReportedErrors, across chunks) and their order, and a key
+// repeated after the first chunk.
+func TestFastPathLargeFiles(t *testing.T) {
+	build := func(n int, bad func(i int) bool, dup bool) (js, env []byte) {
+		var j, e bytes.Buffer
+		j.WriteString("{")
+		for i := range n {
+			v := fmt.Sprintf("postgres://u%d:p@h%d:5432/d", i, i)
+			if bad(i) {
+				v = fmt.Sprintf("postgres://u:p@h:99999%d/d", i)
+			}
+			if i > 0 {
+				j.WriteString(",\n")
+			}
+			fmt.Fprintf(&j, "%q: %q", fmt.Sprintf("c%d", i), v)
+			fmt.Fprintf(&e, "c%d=%s\n", i, v)
+		}
+		if dup {
+			j.WriteString(",\n\"c7\": \"\"")
+			e.WriteString("c7=x://y\n")
+		}
+		j.WriteString("}")
+		return j.Bytes(), e.Bytes()
+	}
+	for _, tt := range []struct {
+		name string
+		bad  func(int) bool
+		dup  bool
+	}{
+		{"good", func(int) bool { return false }, false},
+		{"many problems", func(i int) bool { return i%17 == 3 }, false},
+		{"one problem late", func(i int) bool { return i == 4999 }, false},
+		{"repeated key", func(i int) bool { return i%1000 == 1 }, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			js, env := build(5000, tt.bad, tt.dup)
+			checkFastPath(t, js, formatJSON)
+			checkFastPath(t, env, formatEnv)
+			_, _, _, ok := parseKindFast(bytes.Clone(js), formatJSON, resolver.KindConnection, "f")
+			assert.Equal(t, !tt.dup, ok, "the one-pass path gives up on a repeated key")
+		})
+	}
 }
