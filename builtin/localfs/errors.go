@@ -90,10 +90,6 @@ func (p *problems) add(pos int, msg string) {
 	p.list = append(p.list, LineError{Line: line, Msg: msg})
 }
 
-func (p *problems) addf(pos int, format string, args ...any) {
-	p.add(pos, fmt.Sprintf(format, args...))
-}
-
 // merge appends q's problems (already lines) after p's.
 func (p *problems) merge(q *problems) {
 	lines := p.lines
