@@ -221,7 +221,7 @@ func (fl *File) each(fn func(key string, pos int, v *value, p *problems) bool) e
 	switch fl.f {
 	case formatJSON:
 		r, _, _ := openJSON(fl.data, &syntax) // checked by precount
-		build.lines = syntax.lines
+		build.useOffsets(fl.data)
 		if !r.members(func(key string, keyPos int, v value) bool { return fn(key, keyPos, &v, &build) }) {
 			return nil
 		}

@@ -63,41 +63,65 @@ func (e *ParseError) Error() string {
 type problems struct {
 	list    []LineError
 	omitted int
-	// lines, when set, turns the positions passed to add into lines: the
-	// JSON reader records byte offsets, and lines are only counted for a
-	// problem.
-	lines func(pos int) int
+	// data, when set, is the file whose byte offsets the problems from
+	// list[from] on hold in their Line (the JSON reader records offsets):
+	// resolve turns them into lines, in one pass over data, only when
+	// there is a problem to report.
+	data []byte
+	from int
+}
+
+// useOffsets makes the positions given to add from now on byte offsets
+// into data.
+func (p *problems) useOffsets(data []byte) {
+	p.data, p.from = data, len(p.list)
 }
 
 // at returns the line of position pos.
 func (p *problems) at(pos int) int {
-	if p.lines != nil {
-		return p.lines(pos)
+	if p.data != nil {
+		return lineOf(p.data, pos)
 	}
 	return pos
 }
 
-// add records a problem at position pos (a line, or what p.lines reads).
+// add records a problem at position pos: a line, or a byte offset after
+// useOffsets.
 func (p *problems) add(pos int, msg string) {
-	line := p.at(pos)
-	if line < 1 {
-		line = 1
-	}
 	if len(p.list) >= MaxReportedErrors {
 		p.omitted++
 		return
 	}
-	p.list = append(p.list, LineError{Line: line, Msg: msg})
+	p.list = append(p.list, LineError{Line: pos, Msg: msg})
 }
 
-// merge appends q's problems (already lines) after p's.
+// resolve turns the offsets recorded since useOffsets into lines (1 or
+// more), counting lines once over the file for all of them.
+func (p *problems) resolve() {
+	if p.data != nil {
+		idx := make([]int, 0, len(p.list)-p.from)
+		for i := p.from; i < len(p.list); i++ {
+			idx = append(idx, i)
+		}
+		slices.SortFunc(idx, func(a, b int) int { return p.list[a].Line - p.list[b].Line })
+		c := lineCounter{data: p.data}
+		for _, i := range idx {
+			p.list[i].Line = c.at(p.list[i].Line)
+		}
+		p.data = nil
+	}
+	for i := range p.list {
+		p.list[i].Line = max(p.list[i].Line, 1)
+	}
+}
+
+// merge appends q's problems after p's.
 func (p *problems) merge(q *problems) {
-	lines := p.lines
-	p.lines = nil
+	p.resolve()
+	q.resolve()
 	for _, le := range q.list {
 		p.add(le.Line, le.Msg)
 	}
-	p.lines = lines
 	p.omitted += q.omitted
 }
 
@@ -108,6 +132,7 @@ func (p *problems) err(path string) error {
 	if p.empty() {
 		return nil
 	}
+	p.resolve()
 	list := slices.Clone(p.list)
 	slices.SortStableFunc(list, func(a, b LineError) int { return a.Line - b.Line })
 	return &ParseError{Path: path, Errors: list, Omitted: p.omitted}
@@ -134,33 +159,6 @@ func lineOf(data []byte, off int) int {
 		}
 	}
 	return line
-}
-
-// newLineIndex returns lineOf(data, ·), indexing data's line starts at the
-// first call (a problem) so that each later call is a binary search.
-func newLineIndex(data []byte) func(off int) int {
-	var starts []int // offsets where lines 2, 3, ... start
-	indexed := false
-	return func(off int) int {
-		if !indexed {
-			indexed = true
-			for i := 0; i < len(data); i++ {
-				switch data[i] {
-				case '\n':
-					starts = append(starts, i+1)
-				case '\r':
-					if i+1 < len(data) && data[i+1] == '\n' {
-						i++
-					}
-					starts = append(starts, i+1)
-				}
-			}
-		}
-		off = min(max(off, 0), len(data))
-		// Lines before off's: the starts at or before it.
-		n, _ := slices.BinarySearch(starts, off+1)
-		return 1 + n
-	}
 }
 
 // lineCounter turns increasing byte offsets into line numbers in O(n) total.

@@ -40,7 +40,7 @@ func parseKindFast(data []byte, f format, kind resolver.Kind, path string) (conn
 		if !valid {
 			return nil, nil, syntax.err(path), true
 		}
-		build.lines = syntax.lines
+		build.useOffsets(data)
 		s.init(n)
 		if !r.members(func(key string, keyPos int, v value) bool {
 			return s.add(key, keyPos, &v)

@@ -53,7 +53,7 @@ func openJSON(data []byte, p *problems) (*jsonReader, int, bool) {
 		p.add(jsonSyntaxError(data))
 		return nil, 0, false
 	}
-	p.lines = newLineIndex(data)
+	p.useOffsets(data)
 	r := &jsonReader{s: bytesString(data)}
 	r.space()
 	if r.s[r.i] != '{' {
