@@ -78,7 +78,7 @@ type Case struct {
 }
 
 // Cases are every benchmark, in run order.
-var Cases = slices.Concat(coreCases, wasmCases, langCaseList(), wapcCases, metastoreCases, remoteCases(), concurrencyCases(), singleflightCases, tenancyCases, cliCases)
+var Cases = slices.Concat(coreCases, wasmCases, langCaseList(), wapcCases, metastoreCases, remoteCases(), concurrencyCases(), singleflightCases, tenancyCases, cliCases, parseCases)
 
 func inGroup(group string, cs []Case) []Case {
 	for i := range cs {

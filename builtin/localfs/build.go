@@ -2,6 +2,7 @@ package localfs
 
 import (
 	"bytes"
+	"fmt"
 	"path"
 	"slices"
 	"strconv"
@@ -43,7 +44,8 @@ var utf8BOM = []byte("\xEF\xBB\xBF")
 
 // parseFile reads a file's top-level entries in its format. A leading UTF-8
 // byte order mark is ignored; any other invalid UTF-8 is an error (Python
-// fails to read such a file at all).
+// fails to read such a file at all). The entries' strings may point into
+// data (see bytesString): the caller must not change data afterwards.
 func parseFile(data []byte, f format, p *problems) []member {
 	data = bytes.TrimPrefix(data, utf8BOM)
 	if !utf8.Valid(data) {
@@ -111,20 +113,29 @@ func textValue(v *value) (s string, ok bool) {
 func buildVariables(entries []member, f format, p *problems) map[string]string {
 	out := make(map[string]string, len(entries))
 	for i := range entries {
-		e := &entries[i]
-		if f == formatEnv {
-			if len(e.val.elems) != 1 {
-				p.addf(e.val.elems[1].line, "The file contains multiple values for key %s (lines %s).", showKey(e.key), lineList(e.val.elems))
-				continue
-			}
-			out[e.key] = e.val.elems[0].s
-			continue
-		}
-		if s, ok := textValue(&e.val); ok {
-			out[e.key] = s
+		s, ok, pos, msg := variableEntry(f, &entries[i])
+		if msg != "" {
+			p.add(pos, msg)
+		} else if ok {
+			out[entries[i].key] = s
 		}
 	}
 	return out
+}
+
+// variableEntry applies load_variables to one entry: its value, whether it
+// defines one, or a problem (msg, at pos). A .env entry is the array of its
+// definitions, or (parseKindFast) its only definition.
+func variableEntry(f format, e *member) (s string, ok bool, pos int, msg string) {
+	v := &e.val
+	if f == formatEnv && v.kind == vArray {
+		if len(v.elems) != 1 {
+			return "", false, v.elems[1].line, fmt.Sprintf("The file contains multiple values for key %s (lines %s).", showKey(e.key), lineList(v.elems))
+		}
+		v = &v.elems[0]
+	}
+	s, ok = textValue(v)
+	return s, ok, 0, ""
 }
 
 // buildConfigs applies Airflow's load_configs_dict rules: like variables,
@@ -133,24 +144,30 @@ func buildVariables(entries []member, f format, p *problems) map[string]string {
 func buildConfigs(entries []member, f format, p *problems) map[string]string {
 	out := make(map[string]string, len(entries))
 	for i := range entries {
-		e := &entries[i]
-		v := &e.val
-		if v.kind == vArray {
-			if len(v.elems) != 1 {
-				if f == formatEnv {
-					p.addf(v.elems[1].line, "The file contains multiple values for key %s (lines %s).", showKey(e.key), lineList(v.elems))
-				} else {
-					p.addf(e.line, "The file contains %d values for key %s; a config must have exactly one.", len(v.elems), showKey(e.key))
-				}
-				continue
-			}
-			v = &v.elems[0]
-		}
-		if s, ok := textValue(v); ok {
-			out[e.key] = s
+		s, ok, pos, msg := configEntry(f, &entries[i])
+		if msg != "" {
+			p.add(pos, msg)
+		} else if ok {
+			out[entries[i].key] = s
 		}
 	}
 	return out
+}
+
+// configEntry applies load_configs_dict to one entry, as variableEntry.
+func configEntry(f format, e *member) (s string, ok bool, pos int, msg string) {
+	v := &e.val
+	if v.kind == vArray {
+		if len(v.elems) != 1 {
+			if f == formatEnv {
+				return "", false, v.elems[1].line, fmt.Sprintf("The file contains multiple values for key %s (lines %s).", showKey(e.key), lineList(v.elems))
+			}
+			return "", false, e.line, fmt.Sprintf("The file contains %d values for key %s; a config must have exactly one.", len(v.elems), showKey(e.key))
+		}
+		v = &v.elems[0]
+	}
+	s, ok = textValue(v)
+	return s, ok, 0, ""
 }
 
 // connEntry is a parsed connection and the value ConnectionValue returns.
@@ -170,36 +187,38 @@ var connectionKeys = []string{"conn_id", "conn_type", "description", "extra", "e
 func buildConnections(entries []member, f format, p *problems) map[string]connEntry {
 	out := make(map[string]connEntry, len(entries))
 	for i := range entries {
-		e := &entries[i]
-		v := &e.val
-		if v.kind == vArray {
-			switch {
-			case len(v.elems) == 0:
-				continue
-			case len(v.elems) > 1:
-				if f == formatEnv {
-					p.addf(v.elems[1].line, "Found multiple values for %s (lines %s).", showKey(e.key), lineList(v.elems))
-				} else {
-					p.addf(e.line, "Found multiple values for %s (a list of %d).", showKey(e.key), len(v.elems))
-				}
-				continue
-			}
-			v = &v.elems[0]
-		}
-		line := e.line
-		if f == formatEnv {
-			line = v.line
-		}
-		ce, ok, msg := createConnection(e.key, v)
+		ce, ok, pos, msg := connectionEntry(f, &entries[i])
 		if msg != "" {
-			p.add(line, msg)
-			continue
-		}
-		if ok {
-			out[e.key] = ce
+			p.add(pos, msg)
+		} else if ok {
+			out[entries[i].key] = ce
 		}
 	}
 	return out
+}
+
+// connectionEntry applies load_connections_dict to one entry, as
+// variableEntry.
+func connectionEntry(f format, e *member) (ce connEntry, ok bool, pos int, msg string) {
+	v := &e.val
+	if v.kind == vArray {
+		switch {
+		case len(v.elems) == 0:
+			return connEntry{}, false, 0, ""
+		case len(v.elems) > 1:
+			if f == formatEnv {
+				return connEntry{}, false, v.elems[1].line, fmt.Sprintf("Found multiple values for %s (lines %s).", showKey(e.key), lineList(v.elems))
+			}
+			return connEntry{}, false, e.line, fmt.Sprintf("Found multiple values for %s (a list of %d).", showKey(e.key), len(v.elems))
+		}
+		v = &v.elems[0]
+	}
+	pos = e.line
+	if f == formatEnv {
+		pos = v.line
+	}
+	ce, ok, msg = createConnection(e.key, v)
+	return ce, ok, pos, msg
 }
 
 // createConnection is Airflow's _create_connection. ok is false for an

@@ -1,7 +1,7 @@
 package localfs
 
 import (
-	"bytes"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -28,15 +28,34 @@ const (
 // its line.
 func parseDotenv(data []byte, p *problems) []member {
 	var out objectBuilder
+	scanDotenv(data, p, func(key string, lineNo int, val string) bool {
+		v := value{kind: vString, line: lineNo, s: val}
+		if i, ok := out.index[key]; ok {
+			arr := &out.members[i].val
+			arr.elems = append(arr.elems, v)
+			return true
+		}
+		out.set(member{key: key, line: lineNo, val: value{kind: vArray, line: lineNo, elems: []value{v}}})
+		return true
+	})
+	return out.members
+}
+
+// scanDotenv reads data's lines as parseDotenv describes, in one pass,
+// reporting bad lines to p and calling fn with each entry in order (keys
+// and values point into data) until fn returns false; it reports whether
+// fn always returned true.
+func scanDotenv(data []byte, p *problems, fn func(key string, line int, val string) bool) bool {
+	s := bytesString(data)
 	lineNo := 0
-	for len(data) > 0 {
-		var line []byte
-		line, data = nextLine(data)
+	for len(s) > 0 {
+		var line string
+		line, s = nextLine(s)
 		lineNo++
 		if len(line) == 0 || isComment(line) {
 			continue
 		}
-		eq := bytes.IndexByte(line, '=')
+		eq := strings.IndexByte(line, '=')
 		switch {
 		case eq < 0:
 			p.add(lineNo, msgNoEquals)
@@ -48,23 +67,18 @@ func parseDotenv(data []byte, p *problems) []member {
 			p.add(lineNo, msgEmptyValue)
 			continue
 		}
-		key := string(line[:eq])
-		v := value{kind: vString, line: lineNo, s: string(line[eq+1:])}
-		if i, ok := out.index[key]; ok {
-			arr := &out.members[i].val
-			arr.elems = append(arr.elems, v)
-			continue
+		if !fn(line[:eq], lineNo, line[eq+1:]) {
+			return false
 		}
-		out.set(member{key: key, line: lineNo, val: value{kind: vArray, line: lineNo, elems: []value{v}}})
 	}
-	return out.members
+	return true
 }
 
 // nextLine splits off the first line of data as Python's str.splitlines
 // does on text read in universal-newline mode: a line ends at "\r\n", "\r",
 // "\n", "\v", "\f", "\x1c", "\x1d", "\x1e", U+0085, U+2028 or U+2029, and
 // the break is not part of the line. data is valid UTF-8.
-func nextLine(data []byte) (line, rest []byte) {
+func nextLine(data string) (line, rest string) {
 	for i := 0; i < len(data); i++ {
 		switch c := data[i]; c {
 		case '\n', '\v', '\f', 0x1c, 0x1d, 0x1e:
@@ -84,15 +98,15 @@ func nextLine(data []byte) (line, rest []byte) {
 			}
 		}
 	}
-	return data, nil
+	return data, ""
 }
 
 // isComment matches Airflow's COMMENT_PATTERN, `\s*#.*`, anchored at the
 // start of the line (re.match). Python's \s matches what str.isspace
 // accepts.
-func isComment(line []byte) bool {
+func isComment(line string) bool {
 	for len(line) > 0 {
-		r, size := utf8.DecodeRune(line)
+		r, size := utf8.DecodeRuneInString(line)
 		if r == '#' {
 			return true
 		}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // MaxReportedErrors is how many problems a [ParseError] lists; the rest are
@@ -62,21 +63,66 @@ func (e *ParseError) Error() string {
 type problems struct {
 	list    []LineError
 	omitted int
+	// data, when set, is the file whose byte offsets the problems from
+	// list[from] on hold in their Line (the JSON reader records offsets):
+	// resolve turns them into lines, in one pass over data, only when
+	// there is a problem to report.
+	data []byte
+	from int
 }
 
-func (p *problems) add(line int, msg string) {
-	if line < 1 {
-		line = 1
+// useOffsets makes the positions given to add from now on byte offsets
+// into data.
+func (p *problems) useOffsets(data []byte) {
+	p.data, p.from = data, len(p.list)
+}
+
+// at returns the line of position pos.
+func (p *problems) at(pos int) int {
+	if p.data != nil {
+		return lineOf(p.data, pos)
 	}
+	return pos
+}
+
+// add records a problem at position pos: a line, or a byte offset after
+// useOffsets.
+func (p *problems) add(pos int, msg string) {
 	if len(p.list) >= MaxReportedErrors {
 		p.omitted++
 		return
 	}
-	p.list = append(p.list, LineError{Line: line, Msg: msg})
+	p.list = append(p.list, LineError{Line: pos, Msg: msg})
 }
 
-func (p *problems) addf(line int, format string, args ...any) {
-	p.add(line, fmt.Sprintf(format, args...))
+// resolve turns the offsets recorded since useOffsets into lines (1 or
+// more), counting lines once over the file for all of them.
+func (p *problems) resolve() {
+	if p.data != nil {
+		idx := make([]int, 0, len(p.list)-p.from)
+		for i := p.from; i < len(p.list); i++ {
+			idx = append(idx, i)
+		}
+		slices.SortFunc(idx, func(a, b int) int { return p.list[a].Line - p.list[b].Line })
+		c := lineCounter{data: p.data}
+		for _, i := range idx {
+			p.list[i].Line = c.at(p.list[i].Line)
+		}
+		p.data = nil
+	}
+	for i := range p.list {
+		p.list[i].Line = max(p.list[i].Line, 1)
+	}
+}
+
+// merge appends q's problems after p's.
+func (p *problems) merge(q *problems) {
+	p.resolve()
+	q.resolve()
+	for _, le := range q.list {
+		p.add(le.Line, le.Msg)
+	}
+	p.omitted += q.omitted
 }
 
 func (p *problems) empty() bool { return len(p.list) == 0 && p.omitted == 0 }
@@ -86,6 +132,7 @@ func (p *problems) err(path string) error {
 	if p.empty() {
 		return nil
 	}
+	p.resolve()
 	list := slices.Clone(p.list)
 	slices.SortStableFunc(list, func(a, b LineError) int { return a.Line - b.Line })
 	return &ParseError{Path: path, Errors: list, Omitted: p.omitted}
@@ -152,4 +199,12 @@ func columnOf(data []byte, off int) int {
 		start--
 	}
 	return 1 + len([]rune(string(data[start:off])))
+}
+
+// bytesString returns data as a string without copying it. The strings a
+// parse returns point into the file's bytes this way (the file is held once,
+// not copied value by value), so the bytes must never change afterwards:
+// parseFile and parseKind take ownership of the data they are given.
+func bytesString(data []byte) string {
+	return unsafe.String(unsafe.SliceData(data), len(data))
 }

@@ -1,6 +1,7 @@
 package localfs
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"slices"
@@ -20,8 +21,10 @@ const marker = "S3CR3T"
 var fuzzKinds = []resolver.Kind{resolver.KindConnection, resolver.KindVariable, resolver.KindConfig}
 
 // checkFile parses data in format f for every kind and checks: no panic,
-// every problem on a line of its own with a line number in range, and no
-// message containing the marker outside a key.
+// every problem on a line of its own with a line number in range, no
+// message containing the marker outside a key, and the one-pass reading of
+// JSON and .env files (parseKindFast) giving what reading the whole file
+// first gives.
 //
 // With LOCALFS_FUZZ_WATCHDOG set, an input taking over 10 s fails (to tell a
 // slow input from the fuzzer's own pauses while it minimises).
@@ -35,9 +38,10 @@ func checkFile(t *testing.T, data []byte, f format) {
 		}()
 	}
 	var p problems
-	keys := allKeys(parseFile(data, f, &p))
+	keys := allKeys(parseFile(bytes.Clone(data), f, &p)) // a parse owns its data
+	checkFastPath(t, data, f)
 	for _, kind := range fuzzKinds {
-		_, _, err := parseKind(data, f, kind, "f")
+		_, _, err := parseKind(bytes.Clone(data), f, kind, "f")
 		if err == nil {
 			continue
 		}
@@ -127,6 +131,7 @@ func FuzzParseJSONFile(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkJSONReader(t, data)
 		checkFile(t, data, formatJSON)
 	})
 }

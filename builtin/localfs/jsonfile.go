@@ -23,42 +23,67 @@ func (*noopUnmarshaler) UnmarshalJSON([]byte) error { return nil }
 // parseJSONFile reads a JSON file as Airflow's _parse_json_file does: an
 // empty file, a syntax error (with its 1-based line) and a top level that is
 // not an object are errors. Messages follow Python's json module, plus the
-// column; none quotes the input.
+// column; none quotes the input. The members' and values' line fields hold
+// byte offsets into data, which p turns into lines when it reports them.
+// The members' strings point into data (see parseFile).
 func parseJSONFile(data []byte, p *problems) []member {
+	r, _, ok := openJSON(data, p)
+	if !ok {
+		return nil
+	}
+	var o objectBuilder
+	r.members(func(key string, keyPos int, v value) bool {
+		o.set(member{key: key, line: keyPos, val: v})
+		return true
+	})
+	return o.members
+}
+
+// openJSON checks data and returns a reader at its top-level object and
+// the number of members it has (repeated keys counted each time); on a
+// problem it reports it to p and returns false. From then on p reads
+// positions as byte offsets into data.
+func openJSON(data []byte, p *problems) (*jsonReader, int, bool) {
 	if len(data) == 0 {
 		p.add(1, msgEmptyFile)
-		return nil
+		return nil, 0, false
 	}
-	if err := json.Unmarshal(data, new(noopUnmarshaler)); err != nil {
-		var se *json.SyntaxError
-		off := len(data)
-		msg := "Invalid JSON"
-		if errors.As(err, &se) {
-			off = int(se.Offset) - 1 // the offending byte
-			if se.Error() == "unexpected end of JSON input" {
-				off = len(data)
-			}
-			msg = jsonMessage(se.Error())
-			if msg == msgBadEscape || msg == msgBadUnicodeEscape {
-				off = escapeFault(data, off)
-			}
+	n, ok := validJSON(data)
+	if !ok {
+		p.add(jsonSyntaxError(data))
+		return nil, 0, false
+	}
+	p.useOffsets(data)
+	r := &jsonReader{s: bytesString(data)}
+	r.space()
+	if r.s[r.i] != '{' {
+		p.add(r.i, msgNotObject)
+		return nil, 0, false
+	}
+	return r, n, true
+}
+
+// jsonSyntaxError returns the line and message of the syntax error in data,
+// which validJSON refused, as encoding/json finds it.
+func jsonSyntaxError(data []byte) (int, string) {
+	err := json.Unmarshal(data, new(noopUnmarshaler))
+	if err == nil { // cannot happen: the fuzz tests hold the two to the same verdict
+		return 1, "Invalid JSON."
+	}
+	var se *json.SyntaxError
+	off := len(data)
+	msg := "Invalid JSON"
+	if errors.As(err, &se) {
+		off = int(se.Offset) - 1 // the offending byte
+		if se.Error() == "unexpected end of JSON input" {
+			off = len(data)
 		}
-		p.addf(lineOf(data, off), "%s (column %d).", msg, columnOf(data, off))
-		return nil
+		msg = jsonMessage(se.Error())
+		if msg == msgBadEscape || msg == msgBadUnicodeEscape {
+			off = escapeFault(data, off)
+		}
 	}
-	// The input is valid JSON: walk it.
-	w := jsonWalker{dec: json.NewDecoder(bytes.NewReader(data)), lines: lineCounter{data: data}}
-	w.dec.UseNumber()
-	root, err := w.value()
-	if err != nil { // cannot happen on validated input
-		p.add(1, "Invalid JSON.")
-		return nil
-	}
-	if root.kind != vObject {
-		p.add(root.line, msgNotObject)
-		return nil
-	}
-	return root.members
+	return lineOf(data, off), fmt.Sprintf("%s (column %d).", msg, columnOf(data, off))
 }
 
 // jsonMessages maps the context of encoding/json's syntax errors to the
@@ -127,79 +152,4 @@ func escapeFault(data []byte, off int) int {
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-// jsonWalker builds values from valid JSON with json.Decoder's tokens.
-type jsonWalker struct {
-	dec   *json.Decoder
-	lines lineCounter
-}
-
-// line returns the line of the token just read (its last byte; a JSON token
-// never spans lines).
-func (w *jsonWalker) line() int { return w.lines.at(int(w.dec.InputOffset()) - 1) }
-
-func (w *jsonWalker) value() (value, error) {
-	tok, err := w.dec.Token()
-	if err != nil {
-		return value{}, err
-	}
-	return w.fromToken(tok)
-}
-
-func (w *jsonWalker) fromToken(tok json.Token) (value, error) {
-	line := w.line()
-	switch t := tok.(type) {
-	case nil:
-		return value{kind: vNull, line: line}, nil
-	case bool:
-		s := "false"
-		if t {
-			s = "true"
-		}
-		return value{kind: vBool, line: line, s: s}, nil
-	case json.Number:
-		return numberFromJSON(string(t), line), nil
-	case string:
-		return value{kind: vString, line: line, s: t}, nil
-	case json.Delim:
-		switch t {
-		case '[':
-			v := value{kind: vArray, line: line}
-			for w.dec.More() {
-				e, err := w.value()
-				if err != nil {
-					return value{}, err
-				}
-				v.elems = append(v.elems, e)
-			}
-			if _, err := w.dec.Token(); err != nil { // ']'
-				return value{}, err
-			}
-			return v, nil
-		case '{':
-			var o objectBuilder
-			for w.dec.More() {
-				kt, err := w.dec.Token()
-				if err != nil {
-					return value{}, err
-				}
-				key, ok := kt.(string)
-				if !ok {
-					return value{}, fmt.Errorf("object key is %T", kt)
-				}
-				keyLine := w.line()
-				v, err := w.value()
-				if err != nil {
-					return value{}, err
-				}
-				o.set(member{key: key, line: keyLine, val: v})
-			}
-			if _, err := w.dec.Token(); err != nil { // '}'
-				return value{}, err
-			}
-			return value{kind: vObject, line: line, members: o.members}, nil
-		}
-	}
-	return value{}, fmt.Errorf("unexpected token %T", tok)
 }

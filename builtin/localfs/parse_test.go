@@ -24,7 +24,7 @@ func parseString(t *testing.T, f format, path, content string) (map[string]strin
 	vals, lines := map[string]string{}, map[string]int{}
 	for i := range entries {
 		vals[entries[i].key] = jsonText(&entries[i].val, compactJSON)
-		lines[entries[i].key] = entries[i].line
+		lines[entries[i].key] = p.at(entries[i].line)
 	}
 	return vals, lines, nil
 }

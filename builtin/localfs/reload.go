@@ -152,7 +152,7 @@ func (s *source) load() *snapshot {
 	if info.Size() > s.maxSize {
 		return tooBig
 	}
-	data, err := io.ReadAll(io.LimitReader(f, s.maxSize+1))
+	data, err := readAll(f, info.Size(), s.maxSize)
 	if err != nil {
 		return &snapshot{err: s.ioError(err)}
 	}
@@ -164,9 +164,44 @@ func (s *source) load() *snapshot {
 	return snap
 }
 
+// readAll reads f, of size bytes when it was stat'ed, into one buffer of
+// that size (io.ReadAll would grow one, leaving ~2x the file in garbage),
+// reading at most limit+1 bytes (the caller refuses more than limit).
+func readAll(f io.Reader, size, limit int64) ([]byte, error) {
+	buf := make([]byte, 0, min(size, limit)+1)
+	r := io.LimitReader(f, limit+1)
+	for {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(buf) == cap(buf) { // the file grew since the stat
+			buf = append(buf, 0)[:len(buf)]
+		}
+	}
+}
+
 // parseKind parses a file's data for one kind of secret. err is a
-// *ParseError listing every problem.
+// *ParseError listing every problem. The values returned point into data
+// (see bytesString): the caller hands data over and must not change it.
+//
+// JSON and .env files are read in one pass that builds each entry as it is
+// read (parseKindFast); a file that defines a key twice, and every YAML
+// file, is read whole first and then built (parseKindWhole), which applies
+// the rules for repeated keys.
 func parseKind(data []byte, f format, kind resolver.Kind, path string) (map[string]connEntry, map[string]string, error) {
+	if conns, values, err, ok := parseKindFast(data, f, kind, path); ok {
+		return conns, values, err
+	}
+	return parseKindWhole(data, f, kind, path)
+}
+
+// parseKindWhole reads every top-level entry, then builds them.
+func parseKindWhole(data []byte, f format, kind resolver.Kind, path string) (map[string]connEntry, map[string]string, error) {
 	var p problems
 	entries := parseFile(data, f, &p)
 	var conns map[string]connEntry

@@ -233,22 +233,21 @@ func (a *app) connImportCmd() *cobra.Command {
 		Short: "Import connections from a .json, .env or .yaml file (as localfs reads it), all or nothing",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			conns, err := localfs.ReadConnections(args[0])
+			// The file is read and its syntax checked now; its connections
+			// are built batch by batch inside the import's transaction, and
+			// a problem with any of them rolls the import back.
+			file, err := localfs.OpenConnections(args[0])
 			if err != nil {
 				return &lookupError{err}
-			}
-			list := make([]connection.Connection, 0, len(conns))
-			for _, c := range conns {
-				list = append(list, c)
 			}
 			mode := metastore.Skip
 			if overwrite {
 				mode = metastore.Overwrite
 			}
 			return a.withStore(cmd, func(s *metastore.Store) error {
-				res, err := s.ImportConnections(cmd.Context(), list, metastore.ImportOptions{OnExisting: mode, Progress: a.progress("connections")})
+				res, err := s.ImportConnectionsFrom(cmd.Context(), file, metastore.ImportOptions{OnExisting: mode, Progress: a.progress("connections")})
 				if err != nil {
-					return err
+					return importError(err)
 				}
 				_, err = fmt.Fprintf(a.stdout, "imported %d connection(s), skipped %d existing\n", res.Written, res.Skipped)
 				return err

@@ -161,14 +161,14 @@ func (a *app) varImportCmd() *cobra.Command {
 			if !ok {
 				return fmt.Errorf("--action-on-existing-key must be overwrite, skip or fail, not %q", action)
 			}
-			vars, err := localfs.ReadVariables(args[0])
+			file, err := localfs.OpenVariables(args[0])
 			if err != nil {
 				return &lookupError{err}
 			}
 			return a.withStore(cmd, func(s *metastore.Store) error {
-				res, err := s.ImportVariables(cmd.Context(), vars, metastore.ImportOptions{OnExisting: mode, Progress: a.progress("variables")})
+				res, err := s.ImportVariablesFrom(cmd.Context(), variableFile{file}, metastore.ImportOptions{OnExisting: mode, Progress: a.progress("variables")})
 				if err != nil {
-					return err
+					return importError(err)
 				}
 				_, err = fmt.Fprintf(a.stdout, "imported %d variable(s), skipped %d existing\n", res.Written, res.Skipped)
 				return err
@@ -239,4 +239,21 @@ func encodeVariables(vars []metastore.Variable, ext string) ([]byte, error) {
 		return []byte(b.String()), nil
 	}
 	return yaml.Marshal(m)
+}
+
+// variableFile hands a variables file to the metastore's import.
+type variableFile struct{ *localfs.File }
+
+func (v variableFile) Each(n int, fn func(keys, values []string) error) error {
+	return v.EachVariable(n, fn)
+}
+
+// importError reports a file's problems, found while importing, as a
+// failed read of the file is reported.
+func importError(err error) error {
+	var pe *localfs.ParseError
+	if errors.As(err, &pe) {
+		return &lookupError{err}
+	}
+	return err
 }
