@@ -227,8 +227,8 @@ var errFlightPanicked = errors.New("resolver: the shared lookup panicked")
 // with ctx's values but not its cancellation, so one caller giving up does
 // not fail the others; each caller still returns as soon as its own ctx is
 // done. When the first caller's ctx can never end (context.Background),
-// the search runs in its goroutine; otherwise in a new one, which it waits
-// for like any other caller. With a stale grace, a search in which every
+// the search runs in its goroutine; otherwise in a worker goroutine
+// (flightWorker), which it waits for like any other caller. With a stale grace, a search in which every
 // tier failed serves the last answer if it expired less than the grace
 // ago.
 func (r *Resolver) cached(ctx context.Context, req Request, ntiers int) (result, error) {
