@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -254,11 +256,7 @@ func (r *Resolver) cached(ctx context.Context, req Request, ntiers int) (result,
 		return r.answer(c, kind, id)
 	case lead:
 		c.r, c.ctx, c.req, c.ntiers = r, context.WithoutCancel(ctx), req, ntiers
-		select {
-		case flightHandoff <- c: // to an idle worker
-		default:
-			go flightWorker(c)
-		}
+		handOff(c)
 	}
 	select {
 	case <-c.done:
@@ -289,31 +287,79 @@ func (c *cache) join(k cacheKey, mayEnd bool) (_ *call, lead bool, _ *cacheEntry
 }
 
 // Searches that must not run in their first caller's goroutine run in a
-// worker's: a goroutine that, its search landed, waits flightWorkerIdle
-// for another (flightHandoff, unbuffered: a send succeeds only to a worker
-// waiting) before it ends. A new goroutine per search would start on a
-// small stack and grow it on every miss (copying it: a quarter of a
-// miss's CPU in a profile); a worker's stack has grown once. Idle workers
-// end soon enough that tests checking for leaked goroutines (goleak waits
-// ~0.4 s) see none.
+// worker's: a goroutine that, its search landed, waits for another on
+// flightHandoff (unbuffered: a send succeeds only to a worker waiting). A
+// new goroutine per search would start on a small stack and grow it on
+// every miss (copying it: a quarter of a miss's CPU in a profile); a
+// worker's stack has grown once. A reaper (a self-re-arming
+// time.AfterFunc, armed while workers live) retires the idle workers once
+// flightWorkerIdle passes with no hand-off, so they are gone within
+// 2×flightWorkerIdle of the last search: tests checking for leaked
+// goroutines (goleak waits ~0.4 s) see none. Idle workers wait on the
+// channel alone, without a timer of their own: a timer reset and a timer
+// case in every worker's select cost ~0.3 µs per miss.
 var flightHandoff = make(chan *call)
 
 const flightWorkerIdle = 50 * time.Millisecond
 
-func flightWorker(c *call) {
-	var idle *time.Timer
-	for {
-		c.fly()
-		if idle == nil {
-			idle = time.NewTimer(flightWorkerIdle)
+var flightWorkers struct {
+	handoffs atomic.Uint64 // searches handed to a waiting worker
+
+	mu     sync.Mutex
+	n      int    // workers alive
+	seen   uint64 // handoffs at the reaper's last run
+	reaper *time.Timer
+}
+
+// handOff runs c in a waiting worker, or in a new one.
+func handOff(c *call) {
+	select {
+	case flightHandoff <- c:
+		flightWorkers.handoffs.Add(1)
+		return
+	default:
+	}
+	w := &flightWorkers
+	w.mu.Lock()
+	if w.n++; w.n == 1 {
+		if w.reaper == nil {
+			w.reaper = time.AfterFunc(flightWorkerIdle, reapFlightWorkers)
 		} else {
-			idle.Reset(flightWorkerIdle)
+			w.reaper.Reset(flightWorkerIdle)
 		}
-		select {
-		case c = <-flightHandoff:
-		case <-idle.C:
-			return
+	}
+	w.mu.Unlock()
+	go flightWorker(c)
+}
+
+func flightWorker(c *call) {
+	for c != nil { // nil: retired by the reaper
+		c.fly()
+		c = <-flightHandoff
+	}
+}
+
+// reapFlightWorkers retires every idle worker if nothing was handed off
+// since its last run, and runs again while workers live.
+func reapFlightWorkers() {
+	w := &flightWorkers
+	h := w.handoffs.Load()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if h == w.seen {
+	retire:
+		for w.n > 0 {
+			select {
+			case flightHandoff <- nil:
+				w.n--
+			default: // the others are busy
+				break retire
+			}
 		}
+	}
+	w.seen = h
+	if w.n > 0 {
+		w.reaper.Reset(flightWorkerIdle)
 	}
 }
 
