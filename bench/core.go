@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,11 +27,20 @@ var coreCases = inGroup(GroupCore, []Case{
 		Baseline: "Floor/map",
 		Setup:    setup(connMap), F: mapFloorBench(true)},
 	{Name: "Cache/hit-connection", What: "resolver.Resolver WithCache(1h), Connection(ctx, id) answered from the cache (the backend was asked once, before timing)",
-		Baseline: "Floor/map", Targets: []Target{timeAtMost(100), zeroAllocs()},
+		Baseline: "Floor/map", Targets: []Target{timeAtMost(60), zeroAllocs()},
 		Setup: setup(cachedResolver), F: connectionBench(cachedResolver, ID)},
 	{Name: "Cache/hit-variable", What: "the same for Variable(ctx, key) (a Secret)",
-		Baseline: "Floor/map", Targets: []Target{timeAtMost(100), zeroAllocs()},
+		Baseline: "Floor/map", Targets: []Target{timeAtMost(60), zeroAllocs()},
 		Setup: setup(cachedResolver), F: variableBench(cachedResolver, benchVarKey, benchVarValue)},
+	{Name: "Cache/miss", What: fmt.Sprintf("a cache miss: Variable(ctx, key) on a WithCache resolver (ctx = context.Background()) whose entry was invalidated (untimed) before each call, over a backend that does ~0.5 µs of ALU work and allocates nothing; each call timed with the clock, alternating in blocks of %d with the backend's Lookup called directly (Cache/miss/backend); allocations counted around each block", missBlock),
+		Paired: "Cache/miss/backend", Baseline: "Cache/miss/backend", Targets: missTargets(),
+		Setup: setup(missResolver), F: missBench(false)},
+	{Name: "Cache/miss-cancellable", What: "the same with a ctx that can be cancelled (context.WithCancel): the search runs in a worker goroutine so that the caller can return when its ctx ends",
+		Paired: "Cache/miss-cancellable/backend", Baseline: "Cache/miss-cancellable/backend", Targets: missTargets(),
+		Setup: setup(missResolver), F: missBench(true)},
+	{Name: "Cache/invalidate", What: "Invalidate(req) then Variable(ctx, key): the invalidation and the miss it causes (the mem backend: no work)",
+		Baseline: "Cache/hit-variable",
+		Setup:    setup(cachedResolver), F: invalidateBench},
 	{Name: "LocalFS/connection", What: "resolver.Resolver (no cache) over localfs: a 1,000-connection YAML file, after the first parse (default reload interval: no stat per lookup)",
 		Baseline: "Floor/map", Targets: []Target{timeAtMost(1000)},
 		Setup: setup(localfsResolver), F: connectionBench(localfsResolver, localfsConnID)},
@@ -47,6 +58,131 @@ var coreCases = inGroup(GroupCore, []Case{
 		Baseline: "Floor/parse-uri",
 		Setup:    setup(envResolver), F: connectionBench(envResolver, ID)},
 })
+
+// missTargets: a miss costs at most 1 µs and 3 allocations more than the
+// backend call it makes (bench/README.md, "Targets").
+func missTargets() []Target {
+	return []Target{overheadAtMost(1000), allocOverheadAtMost(3)}
+}
+
+// missBlock is how many calls of each side the miss rows time in a row.
+const missBlock = 8
+
+// missWork is the work of the miss rows' backend: rounds of hashing the
+// key, ~0.5 µs.
+const missWork = 32
+
+// workBackend answers every variable with a constant after missWork
+// rounds of FNV-1a over the key: work the compiler cannot remove, and no
+// allocation.
+type workBackend struct{ sink atomic.Uint32 }
+
+func (w *workBackend) Lookup(_ context.Context, req resolver.Request) (string, error) {
+	h := uint32(2166136261)
+	for range missWork {
+		for i := 0; i < len(req.ID); i++ {
+			h = (h ^ uint32(req.ID[i])) * 16777619
+		}
+	}
+	w.sink.Store(h)
+	return benchVarValue, nil
+}
+
+var missBackend = &workBackend{}
+
+var missResolver = newLazy(func() (*resolver.Resolver, error) {
+	r := resolver.New(resolver.WithBackend("work", missBackend), resolver.WithCache(time.Hour, 0))
+	v, err := r.Variable(ctx, benchVarKey)
+	if err != nil || v.Reveal() != benchVarValue {
+		return nil, fmt.Errorf("bench: miss resolver: %v", err)
+	}
+	return r, nil
+})
+
+// missBench alternates, in blocks of missBlock, misses on missResolver
+// (its entry invalidated before each, untimed) and the backend's Lookup
+// called directly, timing each call with the clock and counting
+// allocations around each block; it reports ns/op, allocs/op and B/op for
+// the misses and base-* for the backend.
+func missBench(cancellable bool) func(b *testing.B) {
+	return func(b *testing.B) {
+		r := must(b, missResolver)
+		c := ctx
+		if cancellable {
+			var cancel context.CancelFunc
+			c, cancel = context.WithCancel(ctx)
+			defer cancel()
+		}
+		req := resolver.Request{Kind: resolver.KindVariable, ID: benchVarKey}
+		type tally struct {
+			d             time.Duration
+			allocs, bytes uint64
+		}
+		var ms runtime.MemStats
+		var miss, direct tally
+		block := func(k int, t *tally, viaCache bool) {
+			runtime.ReadMemStats(&ms)
+			m0, b0 := ms.Mallocs, ms.TotalAlloc
+			for range k {
+				var got string
+				var err error
+				if viaCache {
+					r.Invalidate(req)
+					t0 := time.Now()
+					var v connection.Secret
+					v, err = r.LookupValue(c, req)
+					t.d += time.Since(t0)
+					got = v.Reveal()
+				} else {
+					t0 := time.Now()
+					got, err = missBackend.Lookup(c, req)
+					t.d += time.Since(t0)
+				}
+				if err != nil || got != benchVarValue {
+					b.Fatalf("miss row: %v (value differs: %t)", err, err == nil)
+				}
+			}
+			runtime.ReadMemStats(&ms)
+			t.allocs += ms.Mallocs - m0
+			t.bytes += ms.TotalAlloc - b0
+		}
+		n := 0
+		for i := 0; n < b.N; i++ {
+			k := min(missBlock, b.N-n)
+			if i%2 == 0 {
+				block(k, &miss, true)
+				block(k, &direct, false)
+			} else {
+				block(k, &direct, false)
+				block(k, &miss, true)
+			}
+			n += k
+		}
+		per := func(v uint64) float64 { return float64(v) / float64(n) }
+		b.ReportMetric(float64(miss.d.Nanoseconds())/float64(n), MetricNs)
+		b.ReportMetric(per(miss.allocs), MetricAllocs)
+		b.ReportMetric(per(miss.bytes), MetricBytes)
+		b.ReportMetric(float64(direct.d.Nanoseconds())/float64(n), MetricBaseNs)
+		b.ReportMetric(per(direct.allocs), MetricBaseAllocs)
+		b.ReportMetric(per(direct.bytes), MetricBaseBytes)
+	}
+}
+
+// invalidateBench: Invalidate then the lookup that misses because of it.
+func invalidateBench(b *testing.B) {
+	r := must(b, cachedResolver)
+	req := resolver.Request{Kind: resolver.KindVariable, ID: benchVarKey}
+	var v connection.Secret
+	var err error
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Invalidate(req)
+		v, err = r.LookupValue(ctx, req)
+	}
+	if err != nil || v.Reveal() != benchVarValue {
+		b.Fatalf("variable %q: %v (value differs: %t)", benchVarKey, err, err == nil)
+	}
+}
 
 // The variable every variable row reads.
 const (

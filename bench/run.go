@@ -425,9 +425,29 @@ type Target struct {
 	Unit  string
 	// Text is the target as printed ("≤ 100 ns").
 	Text string
+	// Gate, when set, judges a metricSpeedup only over the rounds in
+	// which Gate.Row ran at least Gate.MinSpeedup times the throughput of
+	// Gate.Versus (a reference that shows whether the round had a second
+	// core to itself); with no such round the target is not judged.
+	Gate *Gate
 }
 
-const metricRatio = "ratio"
+// Gate is a condition on a round (Target.Gate).
+type Gate struct {
+	Row, Versus string
+	MinSpeedup  float64
+}
+
+// The metrics of targets that compare a row with its baseline round by
+// round: the time ratio (row ÷ baseline), the speedup (baseline ÷ row:
+// throughput when time/op is wall time per op), and the time and
+// allocations a row spends beyond its baseline's (row − baseline, per op).
+const (
+	metricRatio         = "ratio"
+	metricSpeedup       = "speedup"
+	metricOverhead      = "overhead"
+	metricAllocOverhead = "alloc-overhead"
+)
 
 func (t Target) check(c Case, r *Row, rowOf func(string) *Row) Verdict {
 	v := Verdict{Row: c.Name, Target: t.Text, Unit: t.Unit}
@@ -447,6 +467,42 @@ func (t Target) check(c Case, r *Row, rowOf func(string) *Row) Verdict {
 		}
 		v.What = c.Name + " ÷ " + versus
 		val, _, ok = pairedRatio(r, rowOf(versus))
+	case metricSpeedup, metricOverhead, metricAllocOverhead:
+		versus := t.Versus
+		if versus == "" {
+			versus = c.Baseline
+		}
+		var per func(a, b Sample) float64
+		switch t.Metric {
+		case metricSpeedup:
+			v.What = "throughput " + c.Name + " ÷ " + versus
+			per = func(a, b Sample) float64 { return b.NsPerOp / a.NsPerOp }
+		case metricOverhead:
+			v.What = "time/op " + c.Name + " − " + versus
+			per = func(a, b Sample) float64 { return a.NsPerOp - b.NsPerOp }
+		default:
+			v.What = "allocs/op " + c.Name + " − " + versus
+			per = func(a, b Sample) float64 { return a.AllocsPerOp - b.AllocsPerOp }
+		}
+		var rounds map[int]bool
+		if g := t.Gate; g != nil {
+			rounds = map[int]bool{}
+			for _, round := range pairedRounds(rowOf(g.Row), rowOf(g.Versus), func(a, b Sample) float64 { return b.NsPerOp / a.NsPerOp }) {
+				if round.v >= g.MinSpeedup {
+					rounds[round.n] = true
+				}
+			}
+			v.What += fmt.Sprintf(" (rounds where %s ran ≥ %g× %s: %d)", g.Row, g.MinSpeedup, g.Versus, len(rounds))
+		}
+		var vals []float64
+		for _, round := range pairedRounds(r, rowOf(versus), per) {
+			if rounds == nil || rounds[round.n] {
+				vals = append(vals, round.v)
+			}
+		}
+		if ok = len(vals) > 0; ok {
+			val = median(vals)
+		}
 	default:
 		val, ok = r.Extra[t.Metric]
 		v.What = t.Metric
@@ -467,7 +523,50 @@ func (t Target) check(c Case, r *Row, rowOf func(string) *Row) Verdict {
 	return v
 }
 
+// roundValue is a value of round n.
+type roundValue struct {
+	n int
+	v float64
+}
+
+// pairedRounds returns per(a's sample, b's sample) for every round both
+// rows ran.
+func pairedRounds(a, b *Row, per func(a, b Sample) float64) []roundValue {
+	var out []roundValue
+	if a == nil || b == nil {
+		return nil
+	}
+	for _, sa := range a.Samples {
+		for _, sb := range b.Samples {
+			if sa.Round == sb.Round && sa.NsPerOp > 0 && sb.NsPerOp > 0 {
+				out = append(out, roundValue{sa.Round, per(sa, sb)})
+			}
+		}
+	}
+	return out
+}
+
 // Target constructors.
+
+// overheadAtMost: the row's time/op minus its (paired) baseline's, median
+// over rounds, at most ns.
+func overheadAtMost(ns float64) Target {
+	scale := unitScale(ns)
+	return Target{Metric: metricOverhead, Op: "<=", Limit: ns, Scale: scale, Unit: unitName(ns),
+		Text: fmt.Sprintf("overhead ≤ %g %s", ns/scale, unitName(ns))}
+}
+
+// allocOverheadAtMost: the row's allocs/op minus its baseline's at most n.
+func allocOverheadAtMost(n float64) Target {
+	return Target{Metric: metricAllocOverhead, Op: "<=", Limit: n, Unit: "allocs", Text: fmt.Sprintf("≤ %g allocs more", n)}
+}
+
+// speedupAtLeast: the baseline's time/op ÷ the row's (throughput when
+// time/op is wall time per op) at least limit, judged only in the rounds
+// that gate admits (nil: every round).
+func speedupAtLeast(limit float64, gate *Gate) Target {
+	return Target{Metric: metricSpeedup, Op: ">=", Limit: limit, Unit: "×", Gate: gate, Text: fmt.Sprintf("throughput ≥ %g×", limit)}
+}
 
 func timeAtMost(ns float64) Target {
 	scale := unitScale(ns)

@@ -148,6 +148,50 @@ func TestTargetCheck(t *testing.T) {
 	}
 }
 
+// TestTargetCheckPaired: the targets that compare a row with its baseline
+// round by round (overhead, allocation overhead, speedup), and a speedup
+// judged only in the rounds a gate admits.
+func TestTargetCheckPaired(t *testing.T) {
+	rows := map[string]*Row{
+		"base": {Name: "base", Samples: []Sample{{Round: 1, NsPerOp: 500, AllocsPerOp: 0}, {Round: 2, NsPerOp: 600, AllocsPerOp: 0}, {Round: 3, NsPerOp: 400, AllocsPerOp: 1}}},
+		"row":  {Name: "row", Samples: []Sample{{Round: 1, NsPerOp: 900, AllocsPerOp: 2}, {Round: 2, NsPerOp: 1800, AllocsPerOp: 2}, {Round: 3, NsPerOp: 1000, AllocsPerOp: 5}}},
+		// A reference that scaled 2× in rounds 1 and 3 only.
+		"ref1": {Name: "ref1", Samples: []Sample{{Round: 1, NsPerOp: 100}, {Round: 2, NsPerOp: 100}, {Round: 3, NsPerOp: 100}}},
+		"ref2": {Name: "ref2", Samples: []Sample{{Round: 1, NsPerOp: 50}, {Round: 2, NsPerOp: 90}, {Round: 3, NsPerOp: 50}}},
+		// 1 and 2 goroutines: throughput 2× in round 1, 1.25× in 2, 1.6× in 3.
+		"g1": {Name: "g1", Samples: []Sample{{Round: 1, NsPerOp: 100}, {Round: 2, NsPerOp: 100}, {Round: 3, NsPerOp: 80}}},
+		"g2": {Name: "g2", Samples: []Sample{{Round: 1, NsPerOp: 50}, {Round: 2, NsPerOp: 80}, {Round: 3, NsPerOp: 50}}},
+	}
+	rowOf := func(n string) *Row { return rows[n] }
+	for _, tc := range []struct {
+		name      string
+		target    Target
+		row, base string
+		value     float64
+		met, know bool
+	}{
+		{"overhead is the median of per-round differences", overheadAtMost(1000), "row", "base", 0.6, true, true}, // shown in µs
+		{"overhead over", overheadAtMost(500), "row", "base", 600, false, true},
+		{"allocation overhead", allocOverheadAtMost(3), "row", "base", 2, true, true},
+		{"allocation overhead over", allocOverheadAtMost(1), "row", "base", 2, false, true},
+		{"speedup over every round", speedupAtLeast(1.5, nil), "g2", "g1", 1.6, true, true},
+		{"speedup in the gated rounds only", speedupAtLeast(1.8, &Gate{Row: "ref2", Versus: "ref1", MinSpeedup: 1.9}), "g2", "g1", 1.8, true, true},
+		{"gated speedup not met", speedupAtLeast(1.9, &Gate{Row: "ref2", Versus: "ref1", MinSpeedup: 1.9}), "g2", "g1", 1.8, false, true},
+		{"no round passes the gate", speedupAtLeast(1.8, &Gate{Row: "ref2", Versus: "ref1", MinSpeedup: 3}), "g2", "g1", 0, false, false},
+		{"gate rows absent", speedupAtLeast(1.8, &Gate{Row: "none", Versus: "ref1", MinSpeedup: 1.9}), "g2", "g1", 0, false, false},
+		{"baseline without samples", overheadAtMost(1000), "row", "empty", 0, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := tc.target.check(Case{Name: tc.row, Baseline: tc.base}, rows[tc.row], rowOf)
+			if tc.know {
+				assert.InDelta(t, tc.value, v.Value, 1e-9)
+			}
+			assert.Equal(t, tc.met, v.Met)
+			assert.Equal(t, tc.know, v.Known)
+		})
+	}
+}
+
 func TestQuantile(t *testing.T) {
 	for _, tc := range []struct {
 		sorted []int64

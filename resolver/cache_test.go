@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -305,4 +306,56 @@ func (b *countingBackend) Lookup(ctx context.Context, req Request) (string, erro
 		return b.Variable(ctx, req.ID)
 	}
 	return "", ErrNotFound
+}
+
+// workBackend answers every variable after ~0.5 µs of work (hashing), the
+// backend of the miss benchmarks.
+type workBackend struct{}
+
+func (workBackend) Lookup(_ context.Context, req Request) (string, error) {
+	return "v-" + strconv.Itoa(int(spin(req.ID, 400))), nil
+}
+
+func BenchmarkMiss(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		ctx  func(b *testing.B) context.Context
+	}{
+		{"background", func(*testing.B) context.Context { return context.Background() }},
+		{"cancellable", func(b *testing.B) context.Context { return b.Context() }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			r := New(WithBackend("w", workBackend{}), WithCache(time.Hour, 0))
+			ctx := bc.ctx(b)
+			req := Request{Kind: KindVariable, ID: "k"}
+			b.ReportAllocs()
+			for b.Loop() {
+				r.Invalidate(req)
+				if _, err := r.LookupValue(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("backend", func(b *testing.B) {
+		ctx := context.Background()
+		req := Request{Kind: KindVariable, ID: "k"}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := (workBackend{}).Lookup(ctx, req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// spin hashes s rounds times (FNV-1a): work the compiler cannot remove.
+func spin(s string, rounds int) uint32 {
+	h := uint32(2166136261)
+	for range rounds {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint32(s[i])) * 16777619
+		}
+	}
+	return h
 }

@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/secretpath/secretpath/resolver/connection"
 )
@@ -29,8 +30,7 @@ type Resolver struct {
 	tierTimeout time.Duration // 0: none
 	staleGrace  int64         // nanoseconds; 0: never serve stale
 	cache       *cache        // nil when off
-	group       singleflight.Group
-	tel         *telemetry // nil when neither traces nor metrics are on
+	tel         *telemetry    // nil when neither traces nor metrics are on
 }
 
 // New returns a Resolver with the given options. With no backends at all,
@@ -197,19 +197,42 @@ func (r *Resolver) tierName(i int) string {
 	return r.names[i]
 }
 
-// flight is what one singleflight call hands to every caller waiting on it.
-type flight struct {
-	e     *cacheEntry
+// call is one search shared by every concurrent lookup of its key (our
+// own small flight group: golang.org/x/sync/singleflight's DoChan spawns a
+// goroutine and allocates a channel, a closure, a string key and boxed
+// results per miss, ~4 µs and 8 allocations around a 0.5 µs backend).
+// Its entry is what the cache keeps, so a miss allocates the call, the
+// map's entry and, when the first caller's context can end, a channel and
+// the detached context.
+type call struct {
+	e     cacheEntry    // the search's answer, which the cache keeps
+	done  chan struct{} // closed when landed; made (under cache.mu) when someone waits
+	ans   *cacheEntry   // the answer: &e, or an older entry served stale; nil with err
 	stale bool
+	err   error
+
+	// The search, for the goroutine that runs it (cleared when it lands).
+	r      *Resolver
+	ctx    context.Context // the first caller's values without its cancellation
+	key    cacheKey
+	req    Request
+	ntiers int
 }
+
+// errFlightPanicked is what the callers waiting on a search get when the
+// search panicked (the panic goes on in the goroutine that ran it).
+var errFlightPanicked = errors.New("resolver: the shared lookup panicked")
 
 // cached answers from the cache, or runs the search once for all
 // concurrent callers of one key and caches its answer or clean not-found.
-// A negative entry comes back as a *NotFoundError. The shared call runs
+// A negative entry comes back as a *NotFoundError. The shared search runs
 // with ctx's values but not its cancellation, so one caller giving up does
 // not fail the others; each caller still returns as soon as its own ctx is
-// done. With a stale grace, a search in which every tier failed serves the
-// last answer if it expired less than the grace ago.
+// done. When the first caller's ctx can never end (context.Background),
+// the search runs in its goroutine; otherwise in a worker goroutine
+// (flightWorker), which it waits for like any other caller. With a stale grace, a search in which every
+// tier failed serves the last answer if it expired less than the grace
+// ago.
 func (r *Resolver) cached(ctx context.Context, req Request, ntiers int) (result, error) {
 	kind, id := req.Kind, req.ID
 	key := keyOf(req)
@@ -222,46 +245,175 @@ func (r *Resolver) cached(ctx context.Context, req Request, ntiers int) (result,
 	if err := ctx.Err(); err != nil {
 		return result{tier: -1}, err
 	}
-	detached := context.WithoutCancel(ctx)
-	ch := r.group.DoChan(key.String(), func() (any, error) {
-		// A flight that ended between our cache miss and this one
-		// has filled the entry: do not ask the backends again.
-		if e, ok := r.cache.get(key); ok {
-			return flight{e: e}, nil
-		}
-		res, err := r.find(detached, req, ntiers, nil)
-		switch {
-		case err == nil:
-			e := &cacheEntry{found: true, conn: res.conn, val: res.val, tier: int32(res.tier)}
-			r.cache.put(key, e)
-			return flight{e: e}, nil
-		case isCleanNotFound(err):
-			// Cache the miss. A miss that a failing tier caused is
-			// not cached: the next lookup asks again.
-			r.cache.put(key, &cacheEntry{tier: -1})
-		case r.staleGrace > 0 && staleable(err):
-			if old, age, ok := r.cache.getStale(key); ok {
-				r.logger.LogAttrs(detached, slog.LevelWarn, "every tier failed; serving the cached answer past its TTL",
-					slog.String("kind", kind.String()), slog.String("id", id), slog.String("team", req.Team),
-					slog.Duration("age", time.Duration(age)), slog.String("error", err.Error()))
-				return flight{e: old, stale: true}, nil
-			}
-		}
-		return nil, err
-	})
+	mayEnd := ctx.Done() != nil
+	c, lead, e := r.cache.join(key, mayEnd)
+	switch {
+	case e != nil: // a search landed between our miss and join
+		return r.answer(&call{ans: e}, kind, id)
+	case lead && !mayEnd:
+		c.r, c.ctx, c.req, c.ntiers = r, ctx, req, ntiers
+		c.fly() // ctx can never end: nothing to return early for
+		return r.answer(c, kind, id)
+	case lead:
+		c.r, c.ctx, c.req, c.ntiers = r, context.WithoutCancel(ctx), req, ntiers
+		handOff(c)
+	}
 	select {
-	case res := <-ch:
-		if res.Err != nil {
-			return result{tier: -1}, res.Err
-		}
-		f := res.Val.(flight)
-		if !f.e.found {
-			return result{tier: -1}, r.notFound(kind, id, nil)
-		}
-		return result{conn: f.e.conn, val: f.e.val, tier: int(f.e.tier), stale: f.stale}, nil
+	case <-c.done:
+		return r.answer(c, kind, id)
 	case <-ctx.Done():
 		return result{tier: -1}, ctx.Err()
 	}
+}
+
+// join returns the search under way for k, or a new one that the caller
+// leads (lead), or k's entry if a search landed since the caller's miss.
+// The call has its channel when the caller will wait on it.
+func (c *cache) join(k cacheKey, mayEnd bool) (_ *call, lead bool, _ *cacheEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f, ok := c.flights[k]
+	if !ok {
+		if e, ok := c.get(k); ok {
+			return nil, false, e
+		}
+		f = &call{key: k}
+		c.flights[k] = f
+	}
+	if (ok || mayEnd) && f.done == nil {
+		f.done = make(chan struct{})
+	}
+	return f, !ok, nil
+}
+
+// Searches that must not run in their first caller's goroutine run in a
+// worker's: a goroutine that, its search landed, waits for another on
+// flightHandoff (unbuffered: a send succeeds only to a worker waiting). A
+// new goroutine per search would start on a small stack and grow it on
+// every miss (copying it: a quarter of a miss's CPU in a profile); a
+// worker's stack has grown once. A reaper (a self-re-arming
+// time.AfterFunc, armed while workers live) retires the idle workers once
+// flightWorkerIdle passes with no hand-off, so they are gone within
+// 2×flightWorkerIdle of the last search: tests checking for leaked
+// goroutines (goleak waits ~0.4 s) see none. Idle workers wait on the
+// channel alone, without a timer of their own: a timer reset and a timer
+// case in every worker's select cost ~0.3 µs per miss.
+var flightHandoff = make(chan *call)
+
+const flightWorkerIdle = 50 * time.Millisecond
+
+var flightWorkers struct {
+	handoffs atomic.Uint64 // searches handed to a waiting worker
+
+	mu     sync.Mutex
+	n      int    // workers alive
+	seen   uint64 // handoffs at the reaper's last run
+	reaper *time.Timer
+}
+
+// handOff runs c in a waiting worker, or in a new one.
+func handOff(c *call) {
+	select {
+	case flightHandoff <- c:
+		flightWorkers.handoffs.Add(1)
+		return
+	default:
+	}
+	w := &flightWorkers
+	w.mu.Lock()
+	if w.n++; w.n == 1 {
+		if w.reaper == nil {
+			w.reaper = time.AfterFunc(flightWorkerIdle, reapFlightWorkers)
+		} else {
+			w.reaper.Reset(flightWorkerIdle)
+		}
+	}
+	w.mu.Unlock()
+	go flightWorker(c)
+}
+
+func flightWorker(c *call) {
+	for c != nil { // nil: retired by the reaper
+		c.fly()
+		c = <-flightHandoff
+	}
+}
+
+// reapFlightWorkers retires every idle worker if nothing was handed off
+// since its last run, and runs again while workers live.
+func reapFlightWorkers() {
+	w := &flightWorkers
+	h := w.handoffs.Load()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if h == w.seen {
+	retire:
+		for w.n > 0 {
+			select {
+			case flightHandoff <- nil:
+				w.n--
+			default: // the others are busy
+				break retire
+			}
+		}
+	}
+	w.seen = h
+	if w.n > 0 {
+		w.reaper.Reset(flightWorkerIdle)
+	}
+}
+
+// answer is a landed search's result for one caller.
+func (r *Resolver) answer(c *call, kind Kind, id string) (result, error) {
+	if c.err != nil {
+		return result{tier: -1}, c.err
+	}
+	e := c.ans
+	if !e.found {
+		return result{tier: -1}, r.notFound(kind, id, nil)
+	}
+	return result{conn: e.conn, val: e.val, tier: int(e.tier), stale: c.stale}, nil
+}
+
+// fly runs c's search, caches its answer or clean not-found, and lands:
+// the callers waiting on c wake.
+func (c *call) fly() {
+	r := c.r
+	landed := false
+	defer func() {
+		if !landed { // the search panicked (or called runtime.Goexit)
+			c.err, c.ans = errFlightPanicked, nil
+			r.cache.land(c, false, 0)
+		}
+	}()
+	epoch := r.cache.begin()
+	res, err := r.find(c.ctx, c.req, c.ntiers, nil)
+	keep := false
+	switch {
+	case err == nil:
+		c.e = cacheEntry{found: true, conn: res.conn, val: res.val, tier: int32(res.tier)}
+		c.ans, keep = &c.e, true
+	case isCleanNotFound(err):
+		// Cache the miss. A miss that a failing tier caused is not
+		// cached: the next lookup asks again.
+		c.e = cacheEntry{tier: -1}
+		c.ans, keep = &c.e, true
+	case r.staleGrace > 0 && staleable(err):
+		if old, age, ok := r.cache.getStale(c.key); ok {
+			req := c.req
+			r.logger.LogAttrs(c.ctx, slog.LevelWarn, "every tier failed; serving the cached answer past its TTL",
+				slog.String("kind", req.Kind.String()), slog.String("id", req.ID), slog.String("team", req.Team),
+				slog.Duration("age", time.Duration(age)), slog.String("error", err.Error()))
+			c.ans, c.stale = old, true
+			break
+		}
+		c.err = err
+	default:
+		c.err = err
+	}
+	c.r, c.ctx, c.req = nil, nil, Request{} // the cache may keep c: not these
+	landed = true
+	r.cache.land(c, keep, epoch)
 }
 
 func isCleanNotFound(err error) bool {
@@ -391,18 +543,24 @@ func (r *Resolver) notFound(kind Kind, id string, errs []*TierError) error {
 }
 
 // Invalidate drops the cached answer to req (its kind, id and team), so
-// the next such lookup asks the backends again.
+// the next such lookup asks the backends again. A search for it already
+// under way still answers its callers, but its answer (which may predate
+// the change that the invalidation announces) is not cached, and later
+// lookups do not wait for it.
 func (r *Resolver) Invalidate(req Request) {
-	if r.cache != nil {
-		r.cache.remove(keyOf(req))
+	if r.cache == nil {
+		return
 	}
+	r.cache.remove(keyOf(req))
 }
 
-// InvalidateAll empties the cache.
+// InvalidateAll empties the cache; searches under way are treated as by
+// Invalidate.
 func (r *Resolver) InvalidateAll() {
-	if r.cache != nil {
-		r.cache.clear()
+	if r.cache == nil {
+		return
 	}
+	r.cache.clear()
 }
 
 // Close closes every backend that implements io.Closer and returns their
