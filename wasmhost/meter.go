@@ -131,8 +131,9 @@ func (in *instance) chunk() int64 {
 // call. It is the check on entry to every host function and before every
 // piece of a long one, so it is cheap: a fuel decrement, a read of the
 // coarse clock and of the caller's context. When the chunk runs out, the
-// coarse clock says the deadline may have passed or the caller gave up,
-// refuel checks exactly, and stops the call if it must.
+// coarse clock says the deadline may have passed (once the call's clock has
+// started: sinceStart) or the caller gave up, refuel checks exactly, and
+// stops the call if it must.
 func (in *instance) charge(mod api.Module, n int64) {
 	g := in.fuel(mod)
 	left := int64(g.Get()) - n
@@ -176,7 +177,7 @@ func (in *instance) stopIfDue() {
 	switch {
 	case in.t.host.closing.Load():
 		panic(cpuLimit{}) // classify reports it
-	case time.Since(in.callStart) > in.t.limits.CallTimeout:
+	case in.sinceStart() > in.t.limits.CallTimeout:
 		in.stopped = fmt.Sprintf("exceeded the %v time limit", in.t.limits.CallTimeout)
 		panic(cpuLimit{})
 	case in.callerCtx != nil && in.callerCtx.Err() != nil:
@@ -193,26 +194,48 @@ func (in *instance) meteredCallContext() (context.Context, context.CancelFunc) {
 	if parent == nil {
 		parent = context.Background()
 	}
+	in.sinceStart() // starts the call's clock if nothing did yet
 	ctx, cancel := context.WithDeadline(parent, in.callStart.Add(in.t.limits.CallTimeout))
 	unwatch := context.AfterFunc(in.t.host.done, cancel)
 	return ctx, func() { unwatch(); cancel() }
 }
 
-// startMetered prepares a metered call: a chunk of fuel, the clock and the
-// caller's context for refill and the host functions to check.
-func (in *instance) startMetered(ctx context.Context) {
-	in.callStart = time.Now()
-	in.coarseDeadline = in.callStart.UnixNano() + int64(in.t.limits.CallTimeout)
-	if in.coarseDeadline < in.callStart.UnixNano() {
-		in.coarseDeadline = math.MaxInt64 // a time limit of centuries
+// sinceStart is how long the metered call has run by its own clock, which
+// starts the first time it is asked: at the call's first refill or
+// blocking host call, never at the call's start. Reading the clock at the
+// start of every call cost a quarter of a short metered lookup (most never
+// refill); the coarse clock cannot stand in for it, since it may lag by a
+// tick or more (a starved ticker, a suspended process), which would cut a
+// call short. Until the clock starts the guest has used at most one chunk
+// of fuel (a refill or a host call's charge comes first), so a call still
+// ends within its time limit plus one chunk: the precision refill gives a
+// deadline anyway.
+func (in *instance) sinceStart() time.Duration {
+	if in.callStart.IsZero() {
+		in.callStart = time.Now()
+		in.coarseDeadline = in.callStart.UnixNano() + int64(in.t.limits.CallTimeout)
+		if in.coarseDeadline < in.callStart.UnixNano() {
+			in.coarseDeadline = math.MaxInt64 // a time limit of centuries
+		}
+		return 0
 	}
+	return time.Since(in.callStart)
+}
+
+// startMetered prepares a metered call: a chunk of fuel, and the caller's
+// context for refill and the host functions to check. It reads no clock
+// (see sinceStart): until the first refill, the call's deadline is not
+// known, and charge leaves it to the fuel running out.
+func (in *instance) startMetered(ctx context.Context) {
+	in.callStart = time.Time{}
+	in.coarseDeadline = math.MaxInt64
 	in.callerCtx = ctx
 	in.fuelSpent = 0
 	in.stopped = ""
 	in.stoppedByFuel = false
-	if in.depthGlobal != nil {
-		in.depthGlobal.Set(0) // a trapped call may have left frames counted
-	}
+	// The call-depth global needs no reset: a call that traps (perhaps
+	// with frames still counted) fails, and its instance is discarded
+	// (instance.failure), so every call starts with it at 0.
 	if in.fuelGlobal != nil {
 		in.fuelGiven = in.chunk()
 		in.fuelGlobal.Set(uint64(in.fuelGiven))
