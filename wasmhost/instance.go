@@ -32,8 +32,9 @@ type instance struct {
 	calls   int
 	broken  bool // discard instead of reuse
 	slow    bool // the last call ran past Limits.SlowCallRecycle (not metered)
-	// trustedCtx carries the instance for trusted calls made without a
-	// cancellable context, so that they allocate nothing.
+	// trustedCtx carries the instance for metered calls and for trusted
+	// calls made without a cancellable context, so that they allocate
+	// nothing (an *instCtx).
 	trustedCtx context.Context
 
 	// Untrusted calls run under dctx, which carries the instance and is
@@ -64,7 +65,14 @@ type instance struct {
 	stoppedByFuel  bool   // it stopped the call for its fuel, not its time
 
 	// Per-call state, reset before each call.
+	//
+	// result is the lookup's answer: a view of out (result_set copies the
+	// guest's bytes there, since the guest runs on and may reuse them), or
+	// of the exchange buffer in guest memory (OK_IN_BUFFER: the guest has
+	// returned, and nothing runs it before Tenant.lookup has copied the
+	// view into the string it returns, while it still holds the instance).
 	result     []byte
+	out        []byte
 	resultSet  bool
 	errMsg     []byte
 	violation  string
@@ -82,7 +90,7 @@ type instance struct {
 func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 	in := &instance{t: t, stack: make([]uint64, 1), origin: time.Now()}
 	in.mem = &limitedMemory{max: uint64(t.limits.MemoryPages) * pageSize, total: &t.memBytes}
-	in.trustedCtx = context.WithValue(context.Background(), instKey{}, in)
+	in.trustedCtx = &instCtx{Context: context.Background(), in: in}
 	if t.class == classUntrusted {
 		in.dctx, in.dcancel = context.WithCancel(in.trustedCtx)
 		in.timer = time.AfterFunc(time.Hour, func() { in.timedOut.Store(true); in.dcancel() })
@@ -163,7 +171,7 @@ func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 }
 
 func (in *instance) reset() {
-	in.result = in.result[:0]
+	in.result = nil
 	in.resultSet = false
 	in.errMsg = in.errMsg[:0]
 	in.exhausted = ""
@@ -185,26 +193,31 @@ func (in *instance) call(ctx context.Context, fn api.Function) error {
 }
 
 func (in *instance) callGuest(ctx context.Context, fn api.Function) error {
-	if in.t.class == classMetered {
+	// A deadline-bound or trusted call may leave its instance holding the
+	// stack of a deep recursion (wazero keeps it): put recycles an instance
+	// whose call ran past Limits.SlowCallRecycle (on the coarse clock: free
+	// to read).
+	switch in.t.class {
+	case classMetered:
 		// No context is watched: refill enforces the limits. The call
 		// carries the instance for the host functions and allocates nothing.
 		in.startMetered(ctx)
 		err := fn.CallWithStack(in.trustedCtx, in.stack)
 		in.callerCtx = nil
 		return err
+	case classTrusted:
+		start := coarseNow.Load()
+		var err error
+		if ctx.Done() == nil {
+			err = fn.CallWithStack(in.trustedCtx, in.stack)
+		} else {
+			err = fn.CallWithStack(context.WithValue(ctx, instKey{}, in), in.stack)
+		}
+		in.slow = coarseNow.Load()-start >= int64(in.t.limits.SlowCallRecycle)
+		return err
 	}
-	// A deadline-bound or trusted call may leave its instance holding the
-	// stack of a deep recursion (wazero keeps it): put recycles an instance
-	// whose call ran past Limits.SlowCallRecycle (on the coarse clock: free
-	// to read).
 	start := coarseNow.Load()
 	defer func() { in.slow = coarseNow.Load()-start >= int64(in.t.limits.SlowCallRecycle) }()
-	if in.t.class == classTrusted {
-		if ctx.Done() == nil {
-			return fn.CallWithStack(in.trustedCtx, in.stack)
-		}
-		return fn.CallWithStack(context.WithValue(ctx, instKey{}, in), in.stack)
-	}
 	in.timer.Reset(in.t.limits.CallTimeout)
 	var stop func() bool
 	if ctx.Done() != nil {
@@ -293,7 +306,7 @@ func (in *instance) resultFromBuffer(call string) error {
 		in.exhausted = fmt.Sprintf("result of %d bytes exceeds the %d-byte output limit", n, in.t.limits.MaxOutputBytes)
 		return nil
 	}
-	in.result = append(in.result[:0], b[4:4+n]...)
+	in.result = b[4 : 4+n : 4+n] // a view: see instance.result
 	in.resultSet = true
 	return nil
 }

@@ -148,6 +148,7 @@ type Tenant struct {
 	httpClient *http.Client
 
 	hot      atomic.Pointer[instance] // an idle instance, tried before idle
+	waiting  atomic.Int32             // lookups in get's blocking select (see put)
 	idle     chan *instance           // initialised instances not in use
 	slots    chan struct{}            // one token per live instance
 	memBytes atomic.Int64             // linear memory of live instances
@@ -328,6 +329,10 @@ var exportOf = [...]string{
 }
 
 func (t *Tenant) lookup(ctx context.Context, kind resolver.Kind, id string) (string, error) {
+	// Few returns here, the work in lookupIn: with at most 15 returns ×
+	// defers, Go inlines the deferred calls at each return (open-coded
+	// defers) instead of running them from a list at exit, which cost a
+	// quarter of a trusted OK_IN_BUFFER lookup.
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
@@ -340,6 +345,13 @@ func (t *Tenant) lookup(ctx context.Context, kind resolver.Kind, id string) (str
 		return "", err
 	}
 	defer t.put(in)
+	return t.lookupIn(ctx, in, kind, id)
+}
+
+// lookupIn is lookup on a borrowed instance. The answer is copied out of
+// the instance (perhaps out of guest memory: see instance.result) before
+// lookup gives the instance back.
+func (t *Tenant) lookupIn(ctx context.Context, in *instance, kind resolver.Kind, id string) (string, error) {
 	if t.host.closing.Load() {
 		return "", t.hostClosed("")
 	}
@@ -380,24 +392,43 @@ func (t *Tenant) get(ctx context.Context) (*instance, error) {
 		return in, nil
 	default:
 	}
+	in, slot, err := t.wait(ctx)
+	if !slot {
+		return in, err
+	}
+	if t.host.closing.Load() {
+		<-t.slots
+		return nil, t.hostClosed("")
+	}
+	in, err = t.newInstance(ctx)
+	if err != nil {
+		<-t.slots
+		return nil, err
+	}
+	return in, nil
+}
+
+// wait waits for an idle instance (in) or room in the pool (slot: a token
+// taken), bounded by ctx and the host, counted in waiting meanwhile. It
+// counts itself before its last look at the hot slot, and put looks at
+// waiting after filling the slot, so an instance put there is never
+// missed: either put sees the waiter and moves its instance to idle, or
+// the Swap here finds it.
+func (t *Tenant) wait(ctx context.Context) (in *instance, slot bool, err error) {
+	t.waiting.Add(1)
+	defer t.waiting.Add(-1)
+	if in := t.hot.Swap(nil); in != nil {
+		return in, false, nil
+	}
 	select {
 	case in := <-t.idle:
-		return in, nil
+		return in, false, nil
 	case t.slots <- struct{}{}:
-		if t.host.closing.Load() {
-			<-t.slots
-			return nil, t.hostClosed("")
-		}
-		in, err := t.newInstance(ctx)
-		if err != nil {
-			<-t.slots
-			return nil, err
-		}
-		return in, nil
+		return nil, true, nil
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, false, ctx.Err()
 	case <-t.host.done.Done():
-		return nil, t.hostClosed("")
+		return nil, false, t.hostClosed("")
 	}
 }
 
@@ -421,8 +452,9 @@ func (t *Tenant) put(in *instance) {
 		return
 	}
 	if t.hot.CompareAndSwap(nil, in) {
-		// A waiter blocked on idle would miss the hot slot: hand it over.
-		if len(t.slots) == cap(t.slots) {
+		// A waiter blocked on idle would miss the hot slot: hand it over
+		// (see wait).
+		if t.waiting.Load() > 0 {
 			if in := t.hot.Swap(nil); in != nil {
 				t.idle <- in
 			}
