@@ -68,7 +68,7 @@ func FuelOfLastCall(t *Tenant) int64 {
 	if in == nil || in.fuelGlobal == nil {
 		return -1
 	}
-	return in.fuelSpent + in.fuelGiven - int64(in.fuelGlobal.Get())
+	return in.fuelSpent + in.fuelGiven - int64(in.fuelGlobal.Get()) + in.owed
 }
 
 // CacheOf returns the compilation cache directory of the host of b, a

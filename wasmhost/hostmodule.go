@@ -116,7 +116,6 @@ func hostResultSet(in *instance, _ context.Context, mod api.Module, s []uint64) 
 	}
 	in.work(mod, int64(len(b))*hostByteFuel)
 	in.out = append(in.out[:0], b...)
-	in.result = in.out
 	in.resultSet = true
 	in.exhausted = "" // a second result_set replaces the first
 }

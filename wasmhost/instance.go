@@ -22,6 +22,7 @@ import (
 type instance struct {
 	t      *Tenant
 	mod    api.Module
+	memory api.Memory // mod's
 	mem    *limitedMemory
 	fns    [4]api.Function // by resolver.Kind; nil when not exported
 	stack  []uint64
@@ -56,7 +57,10 @@ type instance struct {
 	depthGlobal api.MutableGlobal // the call-depth counter (fuel.Config.MaxCallDepth)
 	fuelGiven   int64             // the global's value at the last refill
 	fuelSpent   int64             // fuel used by this call so far
-	callStart   time.Time
+	owed        int64             // fuel for host work not yet taken from the global (hostOwedMax)
+	callStart   time.Time         // when clockStarted (see sinceStart)
+	// clockStarted says callStart is this call's.
+	clockStarted bool
 	// coarseDeadline is the deadline in unix nanoseconds, for the host
 	// functions to compare with coarseNow.
 	coarseDeadline int64
@@ -64,14 +68,9 @@ type instance struct {
 	stopped        string // why refill stopped the call
 	stoppedByFuel  bool   // it stopped the call for its fuel, not its time
 
-	// Per-call state, reset before each call.
-	//
-	// result is the lookup's answer: a view of out (result_set copies the
-	// guest's bytes there, since the guest runs on and may reuse them), or
-	// of the exchange buffer in guest memory (OK_IN_BUFFER: the guest has
-	// returned, and nothing runs it before Tenant.lookup has copied the
-	// view into the string it returns, while it still holds the instance).
-	result     []byte
+	// Per-call state, reset before each call. out holds what result_set
+	// copied (the guest runs on and may reuse its bytes); an OK_IN_BUFFER
+	// result goes from guest memory straight into the lookup's string.
 	out        []byte
 	resultSet  bool
 	errMsg     []byte
@@ -126,6 +125,7 @@ func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 		return nil, err
 	}
 	in.mod = mod
+	in.memory = mod.Memory()
 	if t.class == classMetered {
 		in.fuelGlobal, _ = mod.ExportedGlobal(fuel.DefaultGlobalExport).(api.MutableGlobal)
 		in.depthGlobal, _ = mod.ExportedGlobal(fuel.DefaultDepthExport).(api.MutableGlobal)
@@ -170,11 +170,17 @@ func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 	return in, nil
 }
 
+// reset clears the per-call state. It stores a pointer only when it must:
+// while the garbage collector marks, each pointer store pays its write
+// barrier, on every lookup.
 func (in *instance) reset() {
-	in.result = nil
 	in.resultSet = false
-	in.errMsg = in.errMsg[:0]
-	in.exhausted = ""
+	if len(in.errMsg) > 0 {
+		in.errMsg = in.errMsg[:0]
+	}
+	if in.exhausted != "" {
+		in.exhausted = ""
+	}
 	in.logBudget = in.t.limits.MaxLogBytes
 	in.logDropped = 0
 	if in.http.open() {
@@ -246,69 +252,75 @@ func (in *instance) callGuest(ctx context.Context, fn api.Function) error {
 // its caller's cancellation fired.
 var errPastDeadline = errors.New("the call's deadline passed")
 
-// lookup runs one lookup export. A non-nil error means the call failed in
-// the host; the instance is then marked broken.
-func (in *instance) lookup(ctx context.Context, kind resolver.Kind, id string) (Status, error) {
+// lookup runs one lookup export: its status and, when StatusOK, its
+// result. A non-nil error means the call failed in the host; the instance
+// is then marked broken.
+func (in *instance) lookup(ctx context.Context, kind resolver.Kind, id string) (Status, string, error) {
 	fn := in.fns[kind]
 	call := exportOf[kind]
 	if fn == nil {
-		return StatusUnimplemented, nil
+		return StatusUnimplemented, "", nil
 	}
 	in.reset()
-	if !in.mod.Memory().WriteString(in.bufPtr, id) {
+	if !in.memory.WriteString(in.bufPtr, id) {
 		in.broken = true
-		return 0, in.t.statusError(call, StatusInternal, "the exchange buffer is no longer inside the guest's memory")
+		return 0, "", in.t.statusError(call, StatusInternal, "the exchange buffer is no longer inside the guest's memory")
 	}
 	in.stack[0] = uint64(uint32(len(id)))
 	if err := in.call(ctx, fn); err != nil {
-		return 0, in.failure(ctx, call, err)
+		return 0, "", in.failure(ctx, call, err)
 	}
 	status := Status(uint32(in.stack[0]))
 	if in.http.open() {
 		in.http.reset()
 	}
-	if status == StatusOKInBuffer {
-		if err := in.resultFromBuffer(call); err != nil {
-			return 0, err
+	var result string
+	inBuffer := status == StatusOKInBuffer
+	if inBuffer {
+		var err error
+		if result, err = in.resultFromBuffer(call); err != nil {
+			return 0, "", err
 		}
 		status = StatusOK
 	}
 	switch {
 	case in.exhausted != "":
 		in.errMsg = append(in.errMsg[:0], in.exhausted...)
-		return StatusResourceExhausted, nil // kept: the guest did nothing wrong
+		return StatusResourceExhausted, "", nil // kept: the guest did nothing wrong
 	case status == StatusOK && !in.resultSet:
 		in.broken = true
-		return 0, in.t.statusError(call, StatusInternal, "ABI violation: returned OK without calling result_set")
+		return 0, "", in.t.statusError(call, StatusInternal, "ABI violation: returned OK without calling result_set")
 	case status > StatusOKInBuffer:
 		in.errMsg = append(in.errMsg[:0], fmt.Sprintf("unknown status %d", uint32(status))...)
-		return StatusInternal, nil
+		return StatusInternal, "", nil
+	case status == StatusOK && !inBuffer:
+		result = string(in.out)
 	}
-	return status, nil
+	return status, result, nil
 }
 
 // resultFromBuffer takes an OK_IN_BUFFER result: a little-endian u32 length
-// then the bytes, inside the exchange buffer.
-func (in *instance) resultFromBuffer(call string) error {
-	mem := in.mod.Memory()
-	b, ok := mem.Read(in.bufPtr, in.bufSize)
+// then the bytes, inside the exchange buffer. They are copied once, from
+// guest memory into the string returned (the guest has returned and does
+// not run again before the caller is done with it).
+func (in *instance) resultFromBuffer(call string) (string, error) {
+	b, ok := in.memory.Read(in.bufPtr, in.bufSize)
 	if !ok {
 		in.broken = true
-		return in.t.statusError(call, StatusInternal, "the exchange buffer is no longer inside the guest's memory")
+		return "", in.t.statusError(call, StatusInternal, "the exchange buffer is no longer inside the guest's memory")
 	}
 	n := uint64(binary.LittleEndian.Uint32(b))
 	if n > uint64(len(b))-4 {
 		in.broken = true
-		return in.t.statusError(call, StatusInternal,
+		return "", in.t.statusError(call, StatusInternal,
 			fmt.Sprintf("ABI violation: OK_IN_BUFFER result of %d bytes does not fit the %d-byte exchange buffer", n, len(b)))
 	}
 	if int(n) > in.t.limits.MaxOutputBytes {
 		in.exhausted = fmt.Sprintf("result of %d bytes exceeds the %d-byte output limit", n, in.t.limits.MaxOutputBytes)
-		return nil
+		return "", nil
 	}
-	in.result = b[4 : 4+n : 4+n] // a view: see instance.result
 	in.resultSet = true
-	return nil
+	return string(b[4 : 4+n]), nil
 }
 
 // failure turns a failed call into an error naming the reason, and marks

@@ -348,9 +348,7 @@ func (t *Tenant) lookup(ctx context.Context, kind resolver.Kind, id string) (str
 	return t.lookupIn(ctx, in, kind, id)
 }
 
-// lookupIn is lookup on a borrowed instance. The answer is copied out of
-// the instance (perhaps out of guest memory: see instance.result) before
-// lookup gives the instance back.
+// lookupIn is lookup on a borrowed instance.
 func (t *Tenant) lookupIn(ctx context.Context, in *instance, kind resolver.Kind, id string) (string, error) {
 	if t.host.closing.Load() {
 		return "", t.hostClosed("")
@@ -359,7 +357,7 @@ func (t *Tenant) lookupIn(ctx context.Context, in *instance, kind resolver.Kind,
 		return "", t.statusError(exportOf[kind], StatusInvalidArgument,
 			fmt.Sprintf("id of %d bytes does not fit the guest's %d-byte buffer", len(id), in.bufSize))
 	}
-	status, err := in.lookup(ctx, kind, id)
+	status, result, err := in.lookup(ctx, kind, id)
 	if err != nil {
 		return "", err
 	}
@@ -371,7 +369,7 @@ func (t *Tenant) lookupIn(ctx context.Context, in *instance, kind resolver.Kind,
 	}
 	switch status.Code() {
 	case codes.OK:
-		return string(in.result), nil
+		return result, nil
 	case codes.NotFound, codes.Unimplemented: // "ask the next tier" (ABI.md §4)
 		return "", resolver.ErrNotFound
 	}
