@@ -32,7 +32,10 @@ type instance struct {
 	origin  time.Time
 	calls   int
 	broken  bool // discard instead of reuse
-	slow    bool // the last call ran past Limits.SlowCallRecycle (not metered)
+	// busy is false only while the instance is the tenant's hot one and
+	// not lent (see Tenant.takeHot).
+	busy atomic.Bool
+	slow bool // the last call ran past Limits.SlowCallRecycle (not metered)
 	// trustedCtx carries the instance for metered calls and for trusted
 	// calls made without a cancellable context, so that they allocate
 	// nothing (an *instCtx).
@@ -88,6 +91,7 @@ type instance struct {
 // exchange buffer, then secretpath_init with the tenant's kwargs.
 func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 	in := &instance{t: t, stack: make([]uint64, 1), origin: time.Now()}
+	in.busy.Store(true)
 	in.mem = &limitedMemory{max: uint64(t.limits.MemoryPages) * pageSize, total: &t.memBytes}
 	in.trustedCtx = &instCtx{Context: context.Background(), in: in}
 	if t.class == classUntrusted {

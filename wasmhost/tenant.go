@@ -147,8 +147,8 @@ type Tenant struct {
 	httpCap    *HTTPCapability // with defaults; nil when not granted
 	httpClient *http.Client
 
-	hot      atomic.Pointer[instance] // an idle instance, tried before idle
-	waiting  atomic.Int32             // lookups in get's blocking select (see put)
+	hot      atomic.Pointer[instance] // the hot instance, tried before idle (see takeHot)
+	waiting  atomic.Int32             // lookups in wait (see put)
 	idle     chan *instance           // initialised instances not in use
 	slots    chan struct{}            // one token per live instance
 	memBytes atomic.Int64             // linear memory of live instances
@@ -262,7 +262,8 @@ func (t *Tenant) touch() {
 // next lookup creates a fresh one. Use it for tenants idle a while.
 func (t *Tenant) Evict(ctx context.Context) int {
 	n := 0
-	if in := t.hot.Swap(nil); in != nil {
+	if in := t.takeHot(); in != nil {
+		t.hot.CompareAndSwap(in, nil)
 		in.close(ctx)
 		<-t.slots
 		n++
@@ -382,7 +383,7 @@ func (t *Tenant) get(ctx context.Context) (*instance, error) {
 	if t.closed.Load() {
 		return nil, codes.Wrap(codes.Unavailable, t.errorf("tenant is closed"))
 	}
-	if in := t.hot.Swap(nil); in != nil {
+	if in := t.takeHot(); in != nil {
 		return in, nil
 	}
 	select {
@@ -406,16 +407,33 @@ func (t *Tenant) get(ctx context.Context) (*instance, error) {
 	return in, nil
 }
 
+// takeHot borrows the hot instance when it is free.
+//
+// The hot slot is the pool's fast path: one instance stays in t.hot while
+// it is lent and returned, and its busy flag says whether it is lent. An
+// instance is not busy only while it is in t.hot and free, so a borrower
+// that read t.hot long ago cannot take an instance that has left it; only
+// the borrower holding the hot instance takes it out of t.hot, and an
+// instance goes in only when t.hot is empty. A lookup thus costs one CAS
+// on a flag and one store, not a Swap and a CompareAndSwap of the pointer
+// (each with a write barrier while the garbage collector marks).
+func (t *Tenant) takeHot() *instance {
+	if in := t.hot.Load(); in != nil && in.busy.CompareAndSwap(false, true) {
+		return in
+	}
+	return nil
+}
+
 // wait waits for an idle instance (in) or room in the pool (slot: a token
 // taken), bounded by ctx and the host, counted in waiting meanwhile. It
 // counts itself before its last look at the hot slot, and put looks at
-// waiting after filling the slot, so an instance put there is never
+// waiting after freeing the hot instance, so a hot instance freed is never
 // missed: either put sees the waiter and moves its instance to idle, or
-// the Swap here finds it.
+// takeHot here finds it.
 func (t *Tenant) wait(ctx context.Context) (in *instance, slot bool, err error) {
 	t.waiting.Add(1)
 	defer t.waiting.Add(-1)
-	if in := t.hot.Swap(nil); in != nil {
+	if in := t.takeHot(); in != nil {
 		return in, false, nil
 	}
 	select {
@@ -439,6 +457,7 @@ func (t *Tenant) put(in *instance) {
 	recycle := (t.limits.MaxCallsPerInstance > 0 && in.calls >= t.limits.MaxCallsPerInstance) || in.slow
 	gone := t.closed.Load() || t.host.closing.Load()
 	if in.broken || recycle || gone {
+		t.hot.CompareAndSwap(in, nil) // when it is the hot one
 		if !gone {
 			t.metrics.recycle(in.broken)
 		}
@@ -449,17 +468,23 @@ func (t *Tenant) put(in *instance) {
 		}
 		return
 	}
-	if t.hot.CompareAndSwap(nil, in) {
-		// A waiter blocked on idle would miss the hot slot: hand it over
-		// (see wait).
-		if t.waiting.Load() > 0 {
-			if in := t.hot.Swap(nil); in != nil {
-				t.idle <- in
-			}
-		}
+	switch {
+	case t.hot.Load() == in:
+		in.busy.Store(false)
+	case t.hot.CompareAndSwap(nil, in):
+		in.busy.Store(false)
+	default:
+		t.idle <- in
 		return
 	}
-	t.idle <- in
+	// A waiter blocked on idle would miss the hot instance: hand it over
+	// (see wait), unless another lookup has taken it meanwhile.
+	if t.waiting.Load() > 0 {
+		if in := t.takeHot(); in != nil {
+			t.hot.CompareAndSwap(in, nil)
+			t.idle <- in
+		}
+	}
 }
 
 func (t *Tenant) prefix() string {
