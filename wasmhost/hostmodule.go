@@ -38,7 +38,7 @@ func (c *instCtx) Value(key any) any {
 	if _, ok := key.(instKey); ok {
 		return c.in
 	}
-	return c.Context.Value(key)
+	return nil // Background holds no values
 }
 
 func instanceOf(ctx context.Context) *instance {
@@ -117,7 +117,9 @@ func hostResultSet(in *instance, _ context.Context, mod api.Module, s []uint64) 
 	in.work(mod, int64(len(b))*hostByteFuel)
 	in.out = append(in.out[:0], b...)
 	in.resultSet = true
-	in.exhausted = "" // a second result_set replaces the first
+	if in.exhausted != "" {
+		in.exhausted = "" // a second result_set replaces the first
+	}
 }
 
 // hostErrorSet implements error_set(ptr, len).
