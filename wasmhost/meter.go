@@ -217,16 +217,21 @@ func (in *instance) meteredCallContext() (context.Context, context.CancelFunc) {
 	return ctx, func() { unwatch(); cancel() }
 }
 
+// firstFuel is the fuel a metered call starts with (at most): 1/64 of a
+// chunk, ~16 µs of guest work, after which its first refill starts its
+// clock (sinceStart).
+const firstFuel = fuelChunk / 64
+
 // sinceStart is how long the metered call has run by its own clock, which
 // starts the first time it is asked: at the call's first refill or
 // blocking host call, never at the call's start. Reading the clock at the
 // start of every call cost a quarter of a short metered lookup (most never
 // refill); the coarse clock cannot stand in for it, since it may lag by a
 // tick or more (a starved ticker, a suspended process), which would cut a
-// call short. Until the clock starts the guest has used at most one chunk
-// of fuel (a refill or a host call's charge comes first), so a call still
-// ends within its time limit plus one chunk: the precision refill gives a
-// deadline anyway.
+// call short. Until the clock starts the call has done at most firstFuel
+// units of guest work (and hostOwedMax of host work), so it still ends
+// within its time limit plus one chunk (and 1/50 of one), the precision
+// refill gives a deadline anyway.
 func (in *instance) sinceStart() time.Duration {
 	if !in.clockStarted {
 		in.clockStarted = true
@@ -258,7 +263,7 @@ func (in *instance) startMetered(ctx context.Context) {
 	// with frames still counted) fails, and its instance is discarded
 	// (instance.failure), so every call starts with it at 0.
 	if in.fuelGlobal != nil {
-		in.fuelGiven = in.chunk()
+		in.fuelGiven = min(in.chunk(), firstFuel)
 		in.fuelGlobal.Set(uint64(in.fuelGiven))
 	} else {
 		in.fuelGiven = 0 // instantiation: the global starts at 0; the first metering point refills
