@@ -56,6 +56,12 @@ func BenchmarkOurs(b *testing.B) {
 	b.Run("trusted", func(b *testing.B) { run(b, "Ours/trusted") })
 }
 
+func BenchmarkOursBuf(b *testing.B) {
+	b.Run("untrusted", func(b *testing.B) { run(b, "OursBuf/untrusted") })
+	b.Run("trusted", func(b *testing.B) { run(b, "OursBuf/trusted") })
+	b.Run("deadline", func(b *testing.B) { run(b, "OursBuf/deadline") })
+}
+
 func BenchmarkResolver(b *testing.B) {
 	b.Run("untrusted", func(b *testing.B) { run(b, "Resolver/untrusted") })
 	b.Run("trusted", func(b *testing.B) { run(b, "Resolver/trusted") })

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/resolver"
@@ -433,5 +434,71 @@ func FuzzGuestSetup(f *testing.F) {
 		// init, the lookup, and an init again when the lookup broke the
 		// instance.
 		e.run(t, tn, name, resolver.KindConnection, id, 2)
+	})
+}
+
+// FuzzResultInBuffer: an OK_IN_BUFFER answer (ABI v1.1) of n bytes of b,
+// under each mode, in a 4 KiB buffer and a 32 KiB one (over the 4 KiB
+// output limit). The host copies guest memory straight into the string it
+// returns: it must be exactly the guest's bytes, a result that does not
+// fit the buffer an ABI violation, one over the output limit
+// RESOURCE_EXHAUSTED, and the next answer must not show the previous one.
+func FuzzResultInBuffer(f *testing.F) {
+	e := newABIFuzzEnv(f)
+	const bigBuf, bigBufN = guestScratch, 32 << 10
+	var tenants [2][numModes]*wasmhost.Tenant
+	for big, kw := range [][]byte{
+		guestKwargsFor(guestDefBuf, guestDefBufN, e.url, nil),
+		guestKwargsFor(bigBuf, bigBufN, e.url, nil),
+	} {
+		for mode := range numModes {
+			tn, err := e.h.NewTenant(context.Background(), e.m, e.config("fuzz", mode, kw))
+			require.NoError(f, err)
+			tenants[big][mode] = tn
+		}
+	}
+	for _, s := range []struct {
+		big  bool
+		mode uint8
+		n    uint32
+	}{
+		{false, modeMetered, 60}, {false, modeTrusted, 0}, {false, modeDeadline, guestDefBufN - 4},
+		{false, modeMetered, guestDefBufN - 3}, {true, modeTrusted, fuzzMaxOutput}, {true, modeMetered, fuzzMaxOutput + 1},
+		{true, modeDeadline, bigBufN - 4}, {true, modeTrusted, 0xFFFFFFFF},
+	} {
+		f.Add(s.big, s.mode, s.n, byte('p'))
+	}
+	f.Fuzz(func(t *testing.T, big bool, mode uint8, n uint32, b byte) {
+		buf, bufN := uint32(guestDefBuf), uint32(guestDefBufN)
+		if big {
+			buf, bufN = bigBuf, bigBufN
+		}
+		if n>>24 == 0xFE {
+			n &^= 0x01000000 // a program argument of 0xFEnnnnnn is a register: keep it a length
+		}
+		tn := tenants[map[bool]int{false: 0, true: 1}[big]][int(mode)%numModes]
+		fill := min(n, bufN-4)
+		p := prog().op(opFill, buf+4, int(b), fill).op(opStore, buf, n).ret(int(wasmhost.StatusOKInBuffer))
+		v, err := tn.Lookup(context.Background(), connReq(p.String()))
+		e.checkOutcome(t, tn, "fuzz", v, err)
+		var ge *wasmhost.GuestError
+		switch {
+		case n > bufN-4:
+			require.ErrorAs(t, err, &ge)
+			assert.Equal(t, wasmhost.StatusInternal, ge.Status)
+			assert.Contains(t, ge.Msg, "does not fit")
+		case n > fuzzMaxOutput:
+			require.ErrorAs(t, err, &ge)
+			assert.Equal(t, wasmhost.StatusResourceExhausted, ge.Status)
+			assert.Contains(t, ge.Msg, "exceeds the 4096-byte output limit")
+		default:
+			require.NoError(t, err)
+			assert.Equal(t, strings.Repeat(string([]byte{b}), int(n)), v)
+		}
+		// The next answer is its own (a one-byte answer of another byte).
+		next := prog().op(opStore, buf+4, int(b^0xFF)).op(opStore, buf, 1).ret(int(wasmhost.StatusOKInBuffer))
+		v, err = tn.Lookup(context.Background(), connReq(next.String()))
+		require.NoError(t, err)
+		assert.Equal(t, string([]byte{b ^ 0xFF}), v)
 	})
 }

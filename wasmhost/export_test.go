@@ -68,7 +68,7 @@ func FuelOfLastCall(t *Tenant) int64 {
 	if in == nil || in.fuelGlobal == nil {
 		return -1
 	}
-	return in.fuelSpent + in.fuelGiven - int64(in.fuelGlobal.Get())
+	return in.fuelSpent + in.fuelGiven - int64(in.fuelGlobal.Get()) + in.owed
 }
 
 // CacheOf returns the compilation cache directory of the host of b, a
@@ -80,3 +80,21 @@ func CacheOf(b resolver.Backend) (dir string, max int64) {
 
 // CacheDirOfHost returns h's compilation cache directory ("" for none).
 func CacheDirOfHost(h *Host) string { return h.cacheDir }
+
+// FuelChunk is how much fuel a metered call gets at a time.
+const FuelChunk = fuelChunk
+
+// FreezeCoarseClock sets the coarse clock lag behind the real one and stops
+// its ticks, as a starved ticker or a suspended process would leave it;
+// the func it returns restarts it. Not for parallel tests.
+func FreezeCoarseClock(lag time.Duration) (restore func()) {
+	coarseFrozen.Store(true)
+	coarseNow.Store(time.Now().Add(-lag).UnixNano())
+	return func() {
+		coarseFrozen.Store(false)
+		coarseNow.Store(time.Now().UnixNano())
+	}
+}
+
+// CoarseClockLag is how far the coarse clock is behind the real one.
+func CoarseClockLag() time.Duration { return time.Since(time.Unix(0, coarseNow.Load())) }

@@ -28,6 +28,10 @@ import (
 // Host is open: cheap enough to read on every lookup.
 var coarseNow atomic.Int64
 
+// coarseFrozen stops the coarse clock's ticks: tests make it lag with it,
+// as a starved ticker or a suspended process would.
+var coarseFrozen atomic.Bool
+
 var clockTicker struct {
 	sync.Mutex
 	users int
@@ -50,7 +54,9 @@ func startCoarseClock() {
 		for {
 			select {
 			case now := <-tk.C:
-				coarseNow.Store(now.UnixNano())
+				if !coarseFrozen.Load() {
+					coarseNow.Store(now.UnixNano())
+				}
 			case <-stop:
 				return
 			}

@@ -24,7 +24,27 @@ type instKey struct{}
 // breaking the ABI; the call then fails and the instance is discarded.
 type abiViolation struct{ msg string }
 
+// instCtx is the context of the calls made without a caller's context
+// that can end (metered calls, and trusted calls without one): Background
+// carrying the instance. It answers the instance for instKey, and nil for
+// the keys wazero looks up on every call, without a walk up a chain of
+// contexts; instanceOf finds it without a key lookup at all.
+type instCtx struct {
+	context.Context // context.Background()
+	in              *instance
+}
+
+func (c *instCtx) Value(key any) any {
+	if _, ok := key.(instKey); ok {
+		return c.in
+	}
+	return nil // Background holds no values
+}
+
 func instanceOf(ctx context.Context) *instance {
+	if c, ok := ctx.(*instCtx); ok {
+		return c.in
+	}
 	in, _ := ctx.Value(instKey{}).(*instance)
 	if in == nil {
 		panic(abiViolation{"host function called outside a secretpath call"})
@@ -95,9 +115,11 @@ func hostResultSet(in *instance, _ context.Context, mod api.Module, s []uint64) 
 		return
 	}
 	in.work(mod, int64(len(b))*hostByteFuel)
-	in.result = append(in.result[:0], b...)
+	in.out = append(in.out[:0], b...)
 	in.resultSet = true
-	in.exhausted = "" // a second result_set replaces the first
+	if in.exhausted != "" {
+		in.exhausted = "" // a second result_set replaces the first
+	}
 }
 
 // hostErrorSet implements error_set(ptr, len).

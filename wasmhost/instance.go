@@ -22,6 +22,7 @@ import (
 type instance struct {
 	t      *Tenant
 	mod    api.Module
+	memory api.Memory // mod's
 	mem    *limitedMemory
 	fns    [4]api.Function // by resolver.Kind; nil when not exported
 	stack  []uint64
@@ -31,9 +32,13 @@ type instance struct {
 	origin  time.Time
 	calls   int
 	broken  bool // discard instead of reuse
-	slow    bool // the last call ran past Limits.SlowCallRecycle (not metered)
-	// trustedCtx carries the instance for trusted calls made without a
-	// cancellable context, so that they allocate nothing.
+	// busy is false only while the instance is the tenant's hot one and
+	// not lent (see Tenant.takeHot).
+	busy atomic.Bool
+	slow bool // the last call ran past Limits.SlowCallRecycle (not metered)
+	// trustedCtx carries the instance for metered calls and for trusted
+	// calls made without a cancellable context, so that they allocate
+	// nothing (an *instCtx).
 	trustedCtx context.Context
 
 	// Untrusted calls run under dctx, which carries the instance and is
@@ -55,7 +60,10 @@ type instance struct {
 	depthGlobal api.MutableGlobal // the call-depth counter (fuel.Config.MaxCallDepth)
 	fuelGiven   int64             // the global's value at the last refill
 	fuelSpent   int64             // fuel used by this call so far
-	callStart   time.Time
+	owed        int64             // fuel for host work not yet taken from the global (hostOwedMax)
+	callStart   time.Time         // when clockStarted (see sinceStart)
+	// clockStarted says callStart is this call's.
+	clockStarted bool
 	// coarseDeadline is the deadline in unix nanoseconds, for the host
 	// functions to compare with coarseNow.
 	coarseDeadline int64
@@ -63,8 +71,10 @@ type instance struct {
 	stopped        string // why refill stopped the call
 	stoppedByFuel  bool   // it stopped the call for its fuel, not its time
 
-	// Per-call state, reset before each call.
-	result     []byte
+	// Per-call state, reset before each call. out holds what result_set
+	// copied (the guest runs on and may reuse its bytes); an OK_IN_BUFFER
+	// result goes from guest memory straight into the lookup's string.
+	out        []byte
 	resultSet  bool
 	errMsg     []byte
 	violation  string
@@ -81,8 +91,9 @@ type instance struct {
 // exchange buffer, then secretpath_init with the tenant's kwargs.
 func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 	in := &instance{t: t, stack: make([]uint64, 1), origin: time.Now()}
+	in.busy.Store(true)
 	in.mem = &limitedMemory{max: uint64(t.limits.MemoryPages) * pageSize, total: &t.memBytes}
-	in.trustedCtx = context.WithValue(context.Background(), instKey{}, in)
+	in.trustedCtx = &instCtx{Context: context.Background(), in: in}
 	if t.class == classUntrusted {
 		in.dctx, in.dcancel = context.WithCancel(in.trustedCtx)
 		in.timer = time.AfterFunc(time.Hour, func() { in.timedOut.Store(true); in.dcancel() })
@@ -118,6 +129,7 @@ func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 		return nil, err
 	}
 	in.mod = mod
+	in.memory = mod.Memory()
 	if t.class == classMetered {
 		in.fuelGlobal, _ = mod.ExportedGlobal(fuel.DefaultGlobalExport).(api.MutableGlobal)
 		in.depthGlobal, _ = mod.ExportedGlobal(fuel.DefaultDepthExport).(api.MutableGlobal)
@@ -162,11 +174,17 @@ func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 	return in, nil
 }
 
+// reset clears the per-call state. It stores a pointer only when it must:
+// while the garbage collector marks, each pointer store pays its write
+// barrier, on every lookup.
 func (in *instance) reset() {
-	in.result = in.result[:0]
 	in.resultSet = false
-	in.errMsg = in.errMsg[:0]
-	in.exhausted = ""
+	if len(in.errMsg) > 0 {
+		in.errMsg = in.errMsg[:0]
+	}
+	if in.exhausted != "" {
+		in.exhausted = ""
+	}
 	in.logBudget = in.t.limits.MaxLogBytes
 	in.logDropped = 0
 	if in.http.open() {
@@ -185,26 +203,31 @@ func (in *instance) call(ctx context.Context, fn api.Function) error {
 }
 
 func (in *instance) callGuest(ctx context.Context, fn api.Function) error {
-	if in.t.class == classMetered {
+	// A deadline-bound or trusted call may leave its instance holding the
+	// stack of a deep recursion (wazero keeps it): put recycles an instance
+	// whose call ran past Limits.SlowCallRecycle (on the coarse clock: free
+	// to read).
+	switch in.t.class {
+	case classMetered:
 		// No context is watched: refill enforces the limits. The call
 		// carries the instance for the host functions and allocates nothing.
 		in.startMetered(ctx)
 		err := fn.CallWithStack(in.trustedCtx, in.stack)
 		in.callerCtx = nil
 		return err
+	case classTrusted:
+		start := coarseNow.Load()
+		var err error
+		if ctx.Done() == nil {
+			err = fn.CallWithStack(in.trustedCtx, in.stack)
+		} else {
+			err = fn.CallWithStack(context.WithValue(ctx, instKey{}, in), in.stack)
+		}
+		in.slow = coarseNow.Load()-start >= int64(in.t.limits.SlowCallRecycle)
+		return err
 	}
-	// A deadline-bound or trusted call may leave its instance holding the
-	// stack of a deep recursion (wazero keeps it): put recycles an instance
-	// whose call ran past Limits.SlowCallRecycle (on the coarse clock: free
-	// to read).
 	start := coarseNow.Load()
 	defer func() { in.slow = coarseNow.Load()-start >= int64(in.t.limits.SlowCallRecycle) }()
-	if in.t.class == classTrusted {
-		if ctx.Done() == nil {
-			return fn.CallWithStack(in.trustedCtx, in.stack)
-		}
-		return fn.CallWithStack(context.WithValue(ctx, instKey{}, in), in.stack)
-	}
 	in.timer.Reset(in.t.limits.CallTimeout)
 	var stop func() bool
 	if ctx.Done() != nil {
@@ -233,69 +256,75 @@ func (in *instance) callGuest(ctx context.Context, fn api.Function) error {
 // its caller's cancellation fired.
 var errPastDeadline = errors.New("the call's deadline passed")
 
-// lookup runs one lookup export. A non-nil error means the call failed in
-// the host; the instance is then marked broken.
-func (in *instance) lookup(ctx context.Context, kind resolver.Kind, id string) (Status, error) {
+// lookup runs one lookup export: its status and, when StatusOK, its
+// result. A non-nil error means the call failed in the host; the instance
+// is then marked broken.
+func (in *instance) lookup(ctx context.Context, kind resolver.Kind, id string) (Status, string, error) {
 	fn := in.fns[kind]
 	call := exportOf[kind]
 	if fn == nil {
-		return StatusUnimplemented, nil
+		return StatusUnimplemented, "", nil
 	}
 	in.reset()
-	if !in.mod.Memory().WriteString(in.bufPtr, id) {
+	if !in.memory.WriteString(in.bufPtr, id) {
 		in.broken = true
-		return 0, in.t.statusError(call, StatusInternal, "the exchange buffer is no longer inside the guest's memory")
+		return 0, "", in.t.statusError(call, StatusInternal, "the exchange buffer is no longer inside the guest's memory")
 	}
 	in.stack[0] = uint64(uint32(len(id)))
 	if err := in.call(ctx, fn); err != nil {
-		return 0, in.failure(ctx, call, err)
+		return 0, "", in.failure(ctx, call, err)
 	}
 	status := Status(uint32(in.stack[0]))
 	if in.http.open() {
 		in.http.reset()
 	}
-	if status == StatusOKInBuffer {
-		if err := in.resultFromBuffer(call); err != nil {
-			return 0, err
+	var result string
+	inBuffer := status == StatusOKInBuffer
+	if inBuffer {
+		var err error
+		if result, err = in.resultFromBuffer(call); err != nil {
+			return 0, "", err
 		}
 		status = StatusOK
 	}
 	switch {
 	case in.exhausted != "":
 		in.errMsg = append(in.errMsg[:0], in.exhausted...)
-		return StatusResourceExhausted, nil // kept: the guest did nothing wrong
+		return StatusResourceExhausted, "", nil // kept: the guest did nothing wrong
 	case status == StatusOK && !in.resultSet:
 		in.broken = true
-		return 0, in.t.statusError(call, StatusInternal, "ABI violation: returned OK without calling result_set")
+		return 0, "", in.t.statusError(call, StatusInternal, "ABI violation: returned OK without calling result_set")
 	case status > StatusOKInBuffer:
 		in.errMsg = append(in.errMsg[:0], fmt.Sprintf("unknown status %d", uint32(status))...)
-		return StatusInternal, nil
+		return StatusInternal, "", nil
+	case status == StatusOK && !inBuffer:
+		result = string(in.out)
 	}
-	return status, nil
+	return status, result, nil
 }
 
 // resultFromBuffer takes an OK_IN_BUFFER result: a little-endian u32 length
-// then the bytes, inside the exchange buffer.
-func (in *instance) resultFromBuffer(call string) error {
-	mem := in.mod.Memory()
-	b, ok := mem.Read(in.bufPtr, in.bufSize)
+// then the bytes, inside the exchange buffer. They are copied once, from
+// guest memory into the string returned (the guest has returned and does
+// not run again before the caller is done with it).
+func (in *instance) resultFromBuffer(call string) (string, error) {
+	b, ok := in.memory.Read(in.bufPtr, in.bufSize)
 	if !ok {
 		in.broken = true
-		return in.t.statusError(call, StatusInternal, "the exchange buffer is no longer inside the guest's memory")
+		return "", in.t.statusError(call, StatusInternal, "the exchange buffer is no longer inside the guest's memory")
 	}
 	n := uint64(binary.LittleEndian.Uint32(b))
 	if n > uint64(len(b))-4 {
 		in.broken = true
-		return in.t.statusError(call, StatusInternal,
+		return "", in.t.statusError(call, StatusInternal,
 			fmt.Sprintf("ABI violation: OK_IN_BUFFER result of %d bytes does not fit the %d-byte exchange buffer", n, len(b)))
 	}
 	if int(n) > in.t.limits.MaxOutputBytes {
 		in.exhausted = fmt.Sprintf("result of %d bytes exceeds the %d-byte output limit", n, in.t.limits.MaxOutputBytes)
-		return nil
+		return "", nil
 	}
-	in.result = append(in.result[:0], b[4:4+n]...)
 	in.resultSet = true
-	return nil
+	return string(b[4 : 4+n]), nil
 }
 
 // failure turns a failed call into an error naming the reason, and marks

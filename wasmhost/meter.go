@@ -106,7 +106,8 @@ func (in *instance) fuel(mod api.Module) api.MutableGlobal {
 // that a budget smaller than a chunk is honoured to within one metering
 // point.
 func (in *instance) refuel(g api.MutableGlobal) {
-	in.fuelSpent += in.fuelGiven - int64(g.Get())
+	in.fuelSpent += in.fuelGiven - int64(g.Get()) + in.owed
+	in.owed = 0
 	budget := in.t.limits.FuelPerCall
 	if budget > 0 && in.fuelSpent > budget {
 		in.stopped = fmt.Sprintf("CPU limit exceeded: the call used %d units of fuel, over its budget of %d", in.fuelSpent, budget)
@@ -127,19 +128,36 @@ func (in *instance) chunk() int64 {
 	return fuelChunk
 }
 
+// hostOwedMax is how much fuel for host work a metered call without a fuel
+// budget may owe before charge takes it from the fuel global (1/256 of a
+// chunk, a few microseconds of work). Reading and writing the global
+// through wazero's API on every host call cost ~10% of a metered lookup
+// that makes one; the deadline and the caller are still checked on every
+// host call, and between two exact checks a call now does at most one chunk
+// of guest work and hostOwedMax of host work. A call with a fuel budget owes
+// nothing: its budget is honoured as exactly as before.
+const hostOwedMax = fuelChunk / 256
+
 // charge takes n units of fuel for host work about to be done in a metered
 // call. It is the check on entry to every host function and before every
-// piece of a long one, so it is cheap: a fuel decrement, a read of the
-// coarse clock and of the caller's context. When the chunk runs out, the
-// coarse clock says the deadline may have passed or the caller gave up,
-// refuel checks exactly, and stops the call if it must.
+// piece of a long one, so it is cheap: a fuel decrement (owed, see
+// hostOwedMax), a read of the coarse clock and of the caller's context.
+// When the chunk runs out, the coarse clock says the deadline may have
+// passed (once the call's clock has started: sinceStart) or the caller gave
+// up, refuel checks exactly, and stops the call if it must.
 func (in *instance) charge(mod api.Module, n int64) {
-	g := in.fuel(mod)
-	left := int64(g.Get()) - n
-	g.Set(uint64(left))
-	if left < 0 || coarseNow.Load() > in.coarseDeadline || (in.callerCtx != nil && in.callerCtx.Err() != nil) || in.t.host.closing.Load() {
-		in.refuel(g)
+	in.owed += n
+	due := coarseNow.Load() > in.coarseDeadline || (in.callerCtx != nil && in.callerCtx.Err() != nil) || in.t.host.closing.Load()
+	if !due && (in.owed <= hostOwedMax && in.t.limits.FuelPerCall <= 0) {
+		return
 	}
+	g := in.fuel(mod)
+	if left := int64(g.Get()) - in.owed; left >= 0 && !due {
+		in.owed = 0
+		g.Set(uint64(left))
+		return
+	}
+	in.refuel(g)
 }
 
 // enter is the check on entry to every host function: a metered call pays
@@ -176,7 +194,7 @@ func (in *instance) stopIfDue() {
 	switch {
 	case in.t.host.closing.Load():
 		panic(cpuLimit{}) // classify reports it
-	case time.Since(in.callStart) > in.t.limits.CallTimeout:
+	case in.sinceStart() > in.t.limits.CallTimeout:
 		in.stopped = fmt.Sprintf("exceeded the %v time limit", in.t.limits.CallTimeout)
 		panic(cpuLimit{})
 	case in.callerCtx != nil && in.callerCtx.Err() != nil:
@@ -193,28 +211,59 @@ func (in *instance) meteredCallContext() (context.Context, context.CancelFunc) {
 	if parent == nil {
 		parent = context.Background()
 	}
+	in.sinceStart() // starts the call's clock if nothing did yet
 	ctx, cancel := context.WithDeadline(parent, in.callStart.Add(in.t.limits.CallTimeout))
 	unwatch := context.AfterFunc(in.t.host.done, cancel)
 	return ctx, func() { unwatch(); cancel() }
 }
 
-// startMetered prepares a metered call: a chunk of fuel, the clock and the
-// caller's context for refill and the host functions to check.
-func (in *instance) startMetered(ctx context.Context) {
-	in.callStart = time.Now()
-	in.coarseDeadline = in.callStart.UnixNano() + int64(in.t.limits.CallTimeout)
-	if in.coarseDeadline < in.callStart.UnixNano() {
-		in.coarseDeadline = math.MaxInt64 // a time limit of centuries
+// firstFuel is the fuel a metered call starts with (at most): 1/64 of a
+// chunk, ~16 µs of guest work, after which its first refill starts its
+// clock (sinceStart).
+const firstFuel = fuelChunk / 64
+
+// sinceStart is how long the metered call has run by its own clock, which
+// starts the first time it is asked: at the call's first refill or
+// blocking host call, never at the call's start. Reading the clock at the
+// start of every call cost a quarter of a short metered lookup (most never
+// refill); the coarse clock cannot stand in for it, since it may lag by a
+// tick or more (a starved ticker, a suspended process), which would cut a
+// call short. Until the clock starts the call has done at most firstFuel
+// units of guest work (and hostOwedMax of host work), so it still ends
+// within its time limit plus one chunk (and 1/50 of one), the precision
+// refill gives a deadline anyway.
+func (in *instance) sinceStart() time.Duration {
+	if !in.clockStarted {
+		in.clockStarted = true
+		in.callStart = time.Now()
+		in.coarseDeadline = in.callStart.UnixNano() + int64(in.t.limits.CallTimeout)
+		if in.coarseDeadline < in.callStart.UnixNano() {
+			in.coarseDeadline = math.MaxInt64 // a time limit of centuries
+		}
+		return 0
 	}
+	return time.Since(in.callStart)
+}
+
+// startMetered prepares a metered call: a chunk of fuel, and the caller's
+// context for refill and the host functions to check. It reads no clock
+// (see sinceStart): until the first refill, the call's deadline is not
+// known, and charge leaves it to the fuel running out.
+func (in *instance) startMetered(ctx context.Context) {
+	in.clockStarted = false // callStart is not cleared: a time.Time holds a pointer, and storing one pays a write barrier while the GC marks
+	in.coarseDeadline = math.MaxInt64
 	in.callerCtx = ctx
 	in.fuelSpent = 0
-	in.stopped = ""
-	in.stoppedByFuel = false
-	if in.depthGlobal != nil {
-		in.depthGlobal.Set(0) // a trapped call may have left frames counted
+	in.owed = 0
+	if in.stopped != "" {
+		in.stopped = ""
 	}
+	in.stoppedByFuel = false
+	// The call-depth global needs no reset: a call that traps (perhaps
+	// with frames still counted) fails, and its instance is discarded
+	// (instance.failure), so every call starts with it at 0.
 	if in.fuelGlobal != nil {
-		in.fuelGiven = in.chunk()
+		in.fuelGiven = min(in.chunk(), firstFuel)
 		in.fuelGlobal.Set(uint64(in.fuelGiven))
 	} else {
 		in.fuelGiven = 0 // instantiation: the global starts at 0; the first metering point refills

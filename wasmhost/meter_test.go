@@ -2,6 +2,8 @@ package wasmhost_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -83,5 +85,58 @@ func TestFuelBudgetInInit(t *testing.T) {
 		})
 		require.Error(t, err, module)
 		assert.Contains(t, err.Error(), "CPU limit exceeded", module)
+	}
+}
+
+// TestMeteredDeadlineWithLaggingCoarseClock: a metered call's deadline is
+// measured on the real clock, however far the host's coarse clock lags
+// when the call starts (a ticker starved or a process suspended for a
+// while): a call that takes several fuel chunks of work well within its
+// CallTimeout is not cut short, and a call that loops still ends at its
+// CallTimeout, with the coarse clock lagging or stopped.
+func TestMeteredDeadlineWithLaggingCoarseClock(t *testing.T) {
+	h := newHost(t)
+	// The reference guest scans every entry for an id it does not hold:
+	// 50,000 entries take several fuel chunks.
+	kw := map[string]string{}
+	for i := range 50_000 {
+		kw[fmt.Sprintf("c:conn_%05d", i)] = "mysql://h"
+	}
+	kwargs, err := json.Marshal(kw)
+	require.NoError(t, err)
+	scan, err := h.NewTenant(t.Context(), loadFixture(t, h, "reference.wasm"), wasmhost.TenantConfig{
+		Name: "scan", Kwargs: kwargs, Limits: wasmhost.Limits{CallTimeout: time.Minute, PoolSize: 1},
+	})
+	require.NoError(t, err)
+	require.True(t, scan.Metered())
+	const timeout = 300 * time.Millisecond
+	loop, err := h.NewTenant(t.Context(), loadFixture(t, h, "loop_lookup.wasm"), wasmhost.TenantConfig{
+		Name: "loop", Limits: wasmhost.Limits{CallTimeout: timeout},
+	})
+	require.NoError(t, err)
+
+	for _, lag := range []time.Duration{0, time.Second, time.Hour} {
+		t.Run(fmt.Sprintf("lag %v", lag), func(t *testing.T) {
+			restore := wasmhost.FreezeCoarseClock(lag)
+			defer restore()
+
+			_, err := scan.Lookup(t.Context(), connReq("absent"))
+			require.ErrorIs(t, err, resolver.ErrNotFound, "the scan ran to its end, not cut short")
+			assert.Greater(t, wasmhost.FuelOfLastCall(scan), 2*int64(wasmhost.FuelChunk), "the scan refilled: its deadline was checked")
+
+			// The caller's context only keeps a broken deadline from hanging
+			// the test: it must be the tenant's time limit that stops it.
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			start := time.Now()
+			_, err = loop.Lookup(ctx, connReq("x"))
+			elapsed := time.Since(start)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "RESOURCE_EXHAUSTED: exceeded the 300ms time limit")
+			assert.GreaterOrEqual(t, elapsed, timeout, "not stopped before its time limit")
+			assert.NoError(t, ctx.Err())
+
+			assert.GreaterOrEqual(t, wasmhost.CoarseClockLag(), lag, "the coarse clock lagged throughout")
+		})
 	}
 }

@@ -147,7 +147,8 @@ type Tenant struct {
 	httpCap    *HTTPCapability // with defaults; nil when not granted
 	httpClient *http.Client
 
-	hot      atomic.Pointer[instance] // an idle instance, tried before idle
+	hot      atomic.Pointer[instance] // the hot instance, tried before idle (see takeHot)
+	waiting  atomic.Int32             // lookups in wait (see put)
 	idle     chan *instance           // initialised instances not in use
 	slots    chan struct{}            // one token per live instance
 	memBytes atomic.Int64             // linear memory of live instances
@@ -261,7 +262,8 @@ func (t *Tenant) touch() {
 // next lookup creates a fresh one. Use it for tenants idle a while.
 func (t *Tenant) Evict(ctx context.Context) int {
 	n := 0
-	if in := t.hot.Swap(nil); in != nil {
+	if in := t.takeHot(); in != nil {
+		t.hot.CompareAndSwap(in, nil)
 		in.close(ctx)
 		<-t.slots
 		n++
@@ -328,6 +330,10 @@ var exportOf = [...]string{
 }
 
 func (t *Tenant) lookup(ctx context.Context, kind resolver.Kind, id string) (string, error) {
+	// Few returns here, the work in lookupIn: with at most 15 returns ×
+	// defers, Go inlines the deferred calls at each return (open-coded
+	// defers) instead of running them from a list at exit, which cost a
+	// quarter of a trusted OK_IN_BUFFER lookup.
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
@@ -340,6 +346,11 @@ func (t *Tenant) lookup(ctx context.Context, kind resolver.Kind, id string) (str
 		return "", err
 	}
 	defer t.put(in)
+	return t.lookupIn(ctx, in, kind, id)
+}
+
+// lookupIn is lookup on a borrowed instance.
+func (t *Tenant) lookupIn(ctx context.Context, in *instance, kind resolver.Kind, id string) (string, error) {
 	if t.host.closing.Load() {
 		return "", t.hostClosed("")
 	}
@@ -347,7 +358,7 @@ func (t *Tenant) lookup(ctx context.Context, kind resolver.Kind, id string) (str
 		return "", t.statusError(exportOf[kind], StatusInvalidArgument,
 			fmt.Sprintf("id of %d bytes does not fit the guest's %d-byte buffer", len(id), in.bufSize))
 	}
-	status, err := in.lookup(ctx, kind, id)
+	status, result, err := in.lookup(ctx, kind, id)
 	if err != nil {
 		return "", err
 	}
@@ -359,7 +370,7 @@ func (t *Tenant) lookup(ctx context.Context, kind resolver.Kind, id string) (str
 	}
 	switch status.Code() {
 	case codes.OK:
-		return string(in.result), nil
+		return result, nil
 	case codes.NotFound, codes.Unimplemented: // "ask the next tier" (ABI.md §4)
 		return "", resolver.ErrNotFound
 	}
@@ -372,7 +383,7 @@ func (t *Tenant) get(ctx context.Context) (*instance, error) {
 	if t.closed.Load() {
 		return nil, codes.Wrap(codes.Unavailable, t.errorf("tenant is closed"))
 	}
-	if in := t.hot.Swap(nil); in != nil {
+	if in := t.takeHot(); in != nil {
 		return in, nil
 	}
 	select {
@@ -380,24 +391,60 @@ func (t *Tenant) get(ctx context.Context) (*instance, error) {
 		return in, nil
 	default:
 	}
+	in, slot, err := t.wait(ctx)
+	if !slot {
+		return in, err
+	}
+	if t.host.closing.Load() {
+		<-t.slots
+		return nil, t.hostClosed("")
+	}
+	in, err = t.newInstance(ctx)
+	if err != nil {
+		<-t.slots
+		return nil, err
+	}
+	return in, nil
+}
+
+// takeHot borrows the hot instance when it is free.
+//
+// The hot slot is the pool's fast path: one instance stays in t.hot while
+// it is lent and returned, and its busy flag says whether it is lent. An
+// instance is not busy only while it is in t.hot and free, so a borrower
+// that read t.hot long ago cannot take an instance that has left it; only
+// the borrower holding the hot instance takes it out of t.hot, and an
+// instance goes in only when t.hot is empty. A lookup thus costs one CAS
+// on a flag and one store, not a Swap and a CompareAndSwap of the pointer
+// (each with a write barrier while the garbage collector marks).
+func (t *Tenant) takeHot() *instance {
+	if in := t.hot.Load(); in != nil && in.busy.CompareAndSwap(false, true) {
+		return in
+	}
+	return nil
+}
+
+// wait waits for an idle instance (in) or room in the pool (slot: a token
+// taken), bounded by ctx and the host, counted in waiting meanwhile. It
+// counts itself before its last look at the hot slot, and put looks at
+// waiting after freeing the hot instance, so a hot instance freed is never
+// missed: either put sees the waiter and moves its instance to idle, or
+// takeHot here finds it.
+func (t *Tenant) wait(ctx context.Context) (in *instance, slot bool, err error) {
+	t.waiting.Add(1)
+	defer t.waiting.Add(-1)
+	if in := t.takeHot(); in != nil {
+		return in, false, nil
+	}
 	select {
 	case in := <-t.idle:
-		return in, nil
+		return in, false, nil
 	case t.slots <- struct{}{}:
-		if t.host.closing.Load() {
-			<-t.slots
-			return nil, t.hostClosed("")
-		}
-		in, err := t.newInstance(ctx)
-		if err != nil {
-			<-t.slots
-			return nil, err
-		}
-		return in, nil
+		return nil, true, nil
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, false, ctx.Err()
 	case <-t.host.done.Done():
-		return nil, t.hostClosed("")
+		return nil, false, t.hostClosed("")
 	}
 }
 
@@ -410,6 +457,7 @@ func (t *Tenant) put(in *instance) {
 	recycle := (t.limits.MaxCallsPerInstance > 0 && in.calls >= t.limits.MaxCallsPerInstance) || in.slow
 	gone := t.closed.Load() || t.host.closing.Load()
 	if in.broken || recycle || gone {
+		t.hot.CompareAndSwap(in, nil) // when it is the hot one
 		if !gone {
 			t.metrics.recycle(in.broken)
 		}
@@ -420,16 +468,23 @@ func (t *Tenant) put(in *instance) {
 		}
 		return
 	}
-	if t.hot.CompareAndSwap(nil, in) {
-		// A waiter blocked on idle would miss the hot slot: hand it over.
-		if len(t.slots) == cap(t.slots) {
-			if in := t.hot.Swap(nil); in != nil {
-				t.idle <- in
-			}
-		}
+	switch {
+	case t.hot.Load() == in:
+		in.busy.Store(false)
+	case t.hot.CompareAndSwap(nil, in):
+		in.busy.Store(false)
+	default:
+		t.idle <- in
 		return
 	}
-	t.idle <- in
+	// A waiter blocked on idle would miss the hot instance: hand it over
+	// (see wait), unless another lookup has taken it meanwhile.
+	if t.waiting.Load() > 0 {
+		if in := t.takeHot(); in != nil {
+			t.hot.CompareAndSwap(in, nil)
+			t.idle <- in
+		}
+	}
 }
 
 func (t *Tenant) prefix() string {
