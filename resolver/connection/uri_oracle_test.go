@@ -33,7 +33,7 @@ var oracleTemplates = []string{
 var oracleInserts = []string{
 	"%", "%41", "%2f", "%C3%A9", "%FF", "+", "@", ":", "/", "?", "#", "[", "]", "[::1]", "://",
 	"A", "Z", "-", "_", ".", "\t", "\n", " ", "\x00", "\x7f", "é", "\xff", "&", "=", "\"", "\\",
-	"0", "9", "99999", "{", "[1]", "__extra__=", "__extra__=%7B%7D", "postgresql", "true", "-0", "1e5",
+	"0", "9", "99999", "65536", "000080", "99999999999999999999999", "{", "[1]", "__extra__=", "__extra__=%7B%7D", "postgresql", "true", "-0", "1e5",
 }
 
 // checkOracle holds ParseURI to the oracle (the implementation before the
@@ -136,6 +136,46 @@ func TestParseURIOracle(t *testing.T) {
 			}
 			assert.Positive(t, n)
 		})
+	}
+}
+
+// TestParseURIFastPathTaken checks that the typical URIs take the fast path
+// (a fallback everywhere would pass the oracle tests and be no faster).
+func TestParseURIFastPathTaken(t *testing.T) {
+	tests := []struct {
+		uri  string
+		fast bool
+	}{
+		{"postgres://user:password@db.example.com:5432/analytics?x=123", true},
+		{"postgres://user:pass@host:5432/db?sslmode=require", true},
+		{"postgresql://u:p@h/d", true},
+		{"google-cloud-platform://?project=p&key_path=%2Fkeys%2Fk.json", true},
+		{"HTTP://Login:P%40ss@API.Example.COM:8443/v1?timeout=30&verify=true&x=null&y=-2", true},
+		{"aws://AKIA:se%2Bcr%2Fet@/?region_name=eu-west-1&b", true},
+		{"spark://k8s://h:443", false},
+		{"a_b://h", false},
+		{"p://h#frag", false},
+		{"p://[::1]:5432", false},
+		{"p://h:99999", false},
+		{"p://h/é", false},
+		{"p://h?__extra__=%7B%7D", true},
+		{"p://h?a=1&a=2", true},
+		{"p://h?a=%7B%7D", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.uri, func(t *testing.T) {
+			var c Connection
+			ok := parseURIFast(tc.uri, &c)
+			assert.Equal(t, tc.fast, ok)
+			checkOracle(t, "id", tc.uri)
+		})
+	}
+}
+
+func TestPlainByte(t *testing.T) {
+	for b := 0; b < 256; b++ {
+		want := b > ' ' && b < 0x7f && !strings.ContainsRune(`/?@%:#[]+"\\`, rune(b))
+		assert.Equal(t, want, plainByte(byte(b)), "byte %#x", b)
 	}
 }
 
