@@ -26,6 +26,7 @@ var oracleTemplates = []string{
 	"smtps://user:host@relay.example.com:465",
 	"http://h:0/%7Euser?q=%22quoted%22&k=a+b",
 	"ftp://%C3%A9l%C3%A8ve:%FF@h%2Fsock:21/p%C3",
+	"p://h?a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9",
 }
 
 // oracleInserts are the bytes and pieces inserted at every position of each
@@ -172,10 +173,19 @@ func TestParseURIFastPathTaken(t *testing.T) {
 	}
 }
 
-func TestPlainByte(t *testing.T) {
+func TestByteClass(t *testing.T) {
+	require.Len(t, byteClass, 256)
 	for b := 0; b < 256; b++ {
-		want := b > ' ' && b < 0x7f && !strings.ContainsRune(`/?@%:#[]+"\\`, rune(b))
-		assert.Equal(t, want, plainByte(byte(b)), "byte %#x", b)
+		want := byte('x')
+		switch {
+		case b >= 'A' && b <= 'Z':
+			want = 'U'
+		case b > ' ' && b < 0x7f && strings.ContainsRune(`/?@%:#[]+"\\`, rune(b)):
+			want = 's'
+		case b > ' ' && b < 0x7f:
+			want = '.'
+		}
+		assert.Equal(t, string(want), string(byteClass[b]), "byte %#x", b)
 	}
 }
 

@@ -70,18 +70,22 @@ func parseURIFast(uri string, c *Connection) bool {
 	netStart := j + 3
 	k := netStart
 	at, colon, portColon := -1, -1, -1
-	netPct := false
+	netPct, hostUpper := false, false
 netloc:
 	for ; k < len(uri); k++ {
 		b := uri[k]
-		if plainByte(b) {
+		switch byteClass[b] {
+		case '.':
+			continue
+		case 'U':
+			hostUpper = true
 			continue
 		}
 		switch b {
 		case '/', '?':
 			break netloc
 		case '@':
-			at, portColon = k, -1
+			at, portColon, hostUpper = k, -1, false
 		case '%':
 			netPct = true
 		case ':':
@@ -106,7 +110,7 @@ netloc:
 path:
 	for ; k < len(uri); k++ {
 		b := uri[k]
-		if plainByte(b) {
+		if byteClass[b] != 's' && byteClass[b] != 'x' {
 			continue
 		}
 		switch b {
@@ -132,7 +136,7 @@ path:
 		query = uri[k+1:]
 		for k++; k < len(uri); k++ {
 			b := uri[k]
-			if plainByte(b) {
+			if byteClass[b] != 's' && byteClass[b] != 'x' {
 				continue
 			}
 			switch b {
@@ -212,7 +216,7 @@ path:
 		// A host that decodes to a socket path keeps its case: rare
 		// enough to leave to the general code.
 		text[fHost] = hostFromNetloc(uri[netStart:netEnd])
-	} else if hasUpperASCII(host) {
+	} else if hostUpper {
 		built[fHost] = true
 		span[fHost][0] = len(buf)
 		for i := 0; i < len(host); i++ {
@@ -294,25 +298,18 @@ path:
 	return true
 }
 
-// plainBytes is a 128-bit set of the printable ASCII bytes (0x21 to 0x7e)
-// that mean nothing to urlsplit, the netloc accessors, unquote or JSON:
-// all but / ? @ % : # [ ] + " and \. TestPlainByte checks it.
-var plainBytes = [2]uint64{0x7bff77d200000000, 0x7fffffffc7fffffe}
-
-// plainByte reports whether b is in plainBytes.
-func plainByte(b byte) bool {
-	return b < 0x80 && plainBytes[b>>6]&(1<<(b&63)) != 0
-}
-
-// hasUpperASCII reports whether s has an ASCII upper-case letter.
-func hasUpperASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 'A' && s[i] <= 'Z' {
-			return true
-		}
-	}
-	return false
-}
+// byteClass classes the bytes of a URI for the fast path's loops: '.' a
+// printable ASCII byte that means nothing to urlsplit, the netloc
+// accessors, unquote or JSON; 'U' an ASCII upper-case letter (which a host
+// must lose); 's' one of / ? @ % : # [ ] + " \ that a loop looks at; 'x'
+// any other byte (controls, space, DEL, non-ASCII), which the fast path
+// leaves to parseURIGeneral. A string constant indexed by a byte needs no
+// bounds check and no initialisation. TestByteClass checks it.
+const byteClass = "" +
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.ss.s.....s...s..........s....s" +
+	"sUUUUUUUUUUUUUUUUUUUUUUUUUUsss.................................x" +
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" +
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 
 // unhex is the value of a hexadecimal digit, or -1.
 func unhex(b byte) int {
@@ -360,10 +357,10 @@ func appendUnquoteASCII(b []byte, s string) ([]byte, bool) {
 // or true, false or null written as json.dumps writes it. It appends
 // nothing for a query with no field. ok is false, with nothing appended,
 // for a query it cannot write so simply (__extra__, a repeated name, other
-// JSON values, more than 16 fields): extraFromQuery then does.
+// JSON values, more than 8 fields): extraFromQuery then does.
 func appendPlainExtra(b []byte, query string) ([]byte, bool) {
 	start := len(b)
-	var names [16]string
+	var names [8]string
 	n := 0
 	for q := query; q != ""; {
 		field := q
@@ -394,7 +391,7 @@ func appendPlainExtra(b []byte, query string) ([]byte, bool) {
 		b = append(b, name...)
 		b = append(b, `": `...)
 		switch {
-		case value == "" || strings.IndexByte(`"{[-0123456789tfnNI`, value[0]) < 0:
+		case value == "" || !jsonStart(value[0]):
 			// Not JSON to typedQueryValue: a string.
 			b = append(b, '"')
 			b = append(b, value...)
@@ -409,6 +406,16 @@ func appendPlainExtra(b []byte, query string) ([]byte, bool) {
 		b = append(b, '}')
 	}
 	return b, true
+}
+
+// jsonStart reports whether typedQueryValue tries a value that starts with
+// b as JSON (one of "{[-0123456789tfnNI).
+func jsonStart(b byte) bool {
+	switch b {
+	case '"', '{', '[', '-', 't', 'f', 'n', 'N', 'I':
+		return true
+	}
+	return isDigit(b)
 }
 
 // canonicalJSONInt reports whether s is an integer that json.loads reads
