@@ -23,6 +23,9 @@ func ValidID(id string) bool {
 // '$' also matches before one trailing newline, so Airflow turns "abc\n"
 // into "abc"; this does the same.
 func sanitizeConnID(id string) string {
+	if asciiConnID(id) {
+		return id
+	}
 	if utf8.RuneCountInString(id) > connIDMaxLen {
 		return ""
 	}
@@ -54,6 +57,24 @@ func allConnIDRunes(s string) bool {
 			return false
 		}
 		i += size - 1
+	}
+	return true
+}
+
+// asciiConnID reports whether id is a valid id of at most 250 ASCII
+// characters: the common case, which sanitizeConnID answers without
+// counting runes.
+func asciiConnID(id string) bool {
+	if id == "" || len(id) > connIDMaxLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case isASCIILetter(c), isDigit(c):
+		case c == '_', c == '#', c == '!', c == '(', c == ')', c == '-', c == '.', c == ':', c == '/', c == '\\':
+		default:
+			return false
+		}
 	}
 	return true
 }

@@ -63,8 +63,19 @@ func normalizeConnType(t string) string {
 	return t
 }
 
-// parseURI is Connection._parse_from_uri.
+// parseURI is Connection._parse_from_uri: parseURIFast for a URI of the
+// common shape, else parseURIGeneral.
 func parseURI(uri string) (Connection, *fieldErr) {
+	var c Connection
+	if parseURIFast(uri, &c) {
+		return c, nil
+	}
+	return parseURIGeneral(uri)
+}
+
+// parseURIGeneral is Connection._parse_from_uri for every URI, on the port
+// of urllib.parse in pycompat.
+func parseURIGeneral(uri string) (Connection, *fieldErr) {
 	var c Connection
 	if !utf8.ValidString(uri) {
 		return c, &fieldErr{"uri", "not valid UTF-8"}
