@@ -215,6 +215,15 @@ func (c *cache) get(k cacheKey) (*cacheEntry, bool) {
 	return e, true
 }
 
+// hit returns the live answer (not a miss) cached for kind, team and id,
+// or nil: get for the lookups' hot paths.
+func (c *cache) hit(kind Kind, team, id string) *cacheEntry {
+	if e, ok := c.get(cacheKey{kind: kind, team: team, id: id}); ok && e.found {
+		return e
+	}
+	return nil
+}
+
 // getStale returns k's answer (not a miss) if it has expired less than the
 // grace ago, with its age.
 func (c *cache) getStale(k cacheKey) (*cacheEntry, int64, bool) {

@@ -76,6 +76,14 @@ type result struct {
 // *NotFoundError carrying every tier's failure. A context error is
 // returned as is.
 func (r *Resolver) Connection(ctx context.Context, connID string) (connection.Connection, error) {
+	// A hit is answered here rather than through LookupConnection: each
+	// call level copies the ~160-byte Connection once more, and the
+	// copies were half of a hit.
+	if r.cache != nil && r.tel == nil {
+		if e := r.cache.hit(KindConnection, "", connID); e != nil {
+			return e.conn, nil
+		}
+	}
 	return r.LookupConnection(ctx, Request{Kind: KindConnection, ID: connID})
 }
 
@@ -101,7 +109,7 @@ func (r *Resolver) LookupConnection(ctx context.Context, req Request) (connectio
 		req.Kind = KindConnection
 	}
 	if r.cache != nil && r.tel == nil && req.Kind == KindConnection { // the hot path: no closure, no allocation
-		if e, ok := r.cache.get(keyOf(req)); ok && e.found {
+		if e := r.cache.hit(KindConnection, req.Team, req.ID); e != nil {
 			return e.conn, nil
 		}
 	}
