@@ -55,21 +55,25 @@ func concurrencyCases() []Case {
 	return inGroup(GroupConcurrency, cs)
 }
 
-// concurrentBench runs b.N lookups of id split evenly over g goroutines
+// grain is how many lookups a concurrency row's goroutine takes at a time.
+const grain = 1024
+
+// concurrentBench runs b.N lookups of id shared by g goroutines
 // that start together, and reports lookups per second and the p50, p99
 // and p99.9 of the sampled latencies.
 func concurrentBench(l *lazy[*resolver.Resolver], id string, g int) func(b *testing.B) {
 	return func(b *testing.B) {
 		r := must(b, l)
 		n := b.N
-		counts := make([]int, g)
+		// Work is handed out in grains from a shared counter (as
+		// testing.B.RunParallel does), not split evenly up front: with a
+		// fixed share, one goroutine descheduled for a moment (a timer,
+		// a GC worker) left the other idle at the end and the wall time
+		// measured the straggler, not the cache.
+		var next atomic.Int64
 		samples := make([][]int64, g)
 		for i := range g {
-			counts[i] = n / g
-			if i < n%g {
-				counts[i]++
-			}
-			samples[i] = make([]int64, 0, counts[i]/sampleEvery+1)
+			samples[i] = make([]int64, 0, n/g/sampleEvery+grain)
 		}
 		errs := make([]error, g)
 		start := make(chan struct{})
@@ -78,18 +82,25 @@ func concurrentBench(l *lazy[*resolver.Resolver], id string, g int) func(b *test
 			wg.Go(func() {
 				<-start
 				s := samples[i]
-				for k := range counts[i] {
-					var err error
-					if k%sampleEvery == 0 {
-						t0 := time.Now()
-						_, err = r.Connection(ctx, id)
-						s = append(s, int64(time.Since(t0)))
-					} else {
-						_, err = r.Connection(ctx, id)
-					}
-					if err != nil {
-						errs[i] = err
+			work:
+				for {
+					lo := int(next.Add(grain)) - grain
+					if lo >= n {
 						break
+					}
+					for k := lo; k < min(lo+grain, n); k++ {
+						var err error
+						if k%sampleEvery == 0 {
+							t0 := time.Now()
+							_, err = r.Connection(ctx, id)
+							s = append(s, int64(time.Since(t0)))
+						} else {
+							_, err = r.Connection(ctx, id)
+						}
+						if err != nil {
+							errs[i] = err
+							break work
+						}
 					}
 				}
 				samples[i] = s
