@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -423,8 +424,11 @@ func scalarValue(n *yaml.Node) (value, *yamlError) {
 	return value{}, &yamlError{line: line, msg: msgUnsupportedTag}
 }
 
-// yamlLineRE matches yaml.v3's error prefix.
-var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+// yamlLineRE matches yaml.v3's error prefix. It is compiled on first use
+// (an error's path), not at package init, which every CLI start paid.
+var yamlLineRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+})
 
 // yamlParserProblems are yaml.v3's parser (not scanner) problems. yaml.v3
 // reports a parser problem's line 0-based and a scanner problem's 1-based.
@@ -493,7 +497,7 @@ func yamlProblem(data []byte, err error) (int, string) {
 	if errors.As(err, &te) {
 		return 1, "invalid YAML."
 	}
-	m := yamlLineRE.FindStringSubmatch(err.Error())
+	m := yamlLineRE().FindStringSubmatch(err.Error())
 	if m == nil {
 		return 1, "invalid YAML."
 	}
