@@ -16,7 +16,11 @@ import (
 // data.data (v2). found is false when it is null or absent. Errors never
 // quote the body.
 func kvData(body []byte, v2 bool) (data gjson.Result, found bool, err error) {
-	if !gjson.ValidBytes(body) {
+	// json.Valid first: it is iterative with a 10,000-level limit, while
+	// gjson's validator recurses once per level (1 MiB of "[" took ~226 MiB
+	// of goroutine stack; maxBody of it would overflow the 1 GB stack
+	// limit and crash the process).
+	if !json.Valid(body) || !gjson.ValidBytes(body) {
 		return gjson.Result{}, false, errMalformed
 	}
 	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
