@@ -69,7 +69,6 @@ type cache struct {
 	mu      sync.Mutex
 	all     []*cacheEntry      // every entry, for eviction's random sample
 	flights map[cacheKey]*call // the searches under way
-	epoch   atomic.Uint64      // bumped (under mu) by every removal: a fetch that began before it is not cached
 }
 
 // idMaps are one team's entries: id → entry, by kind (each map made by
@@ -238,26 +237,26 @@ func (c *cache) getStale(k cacheKey) (*cacheEntry, int64, bool) {
 	return e, age, true
 }
 
-// begin returns the epoch that a search starting now passes to land.
-func (c *cache) begin() uint64 { return c.epoch.Load() }
-
-// putLocked saves e under k, unless an entry was removed (Invalidate,
-// InvalidateAll) since the search that produced e began (epoch from
-// begin): its answer may predate the change that the removal announced.
-// It reports whether e was saved.
-func (c *cache) putLocked(k cacheKey, e *cacheEntry, epoch uint64) bool {
-	if c.epoch.Load() != epoch {
-		return false
-	}
+// putLocked saves e under k. An entry k already has is replaced in place
+// (its team's maps stay: a team with one entry does not rebuild them on
+// every refresh).
+func (c *cache) putLocked(k cacheKey, e *cacheEntry) {
 	now := c.exact()
 	e.saved = now
 	if old, ok := c.load(k); ok {
-		c.deleteLocked(old)
-	} else if len(c.all) >= c.max {
+		ms := &c.noTeam
+		if k.team != "" {
+			ms, _ = c.teams.Load(k.team)
+		}
+		ms.kinds[k.kind].Load().Store(k.id, e)
+		e.key, e.slot = k, old.slot
+		c.all[old.slot] = e
+		return
+	}
+	if len(c.all) >= c.max {
 		c.evictLocked(now)
 	}
 	c.storeLocked(k, e)
-	return true
 }
 
 // load returns k's entry, live or not.
@@ -336,15 +335,16 @@ func (c *cache) evictLocked(now int64) {
 	c.deleteLocked(victim)
 }
 
-// land ends search f: with keep, its entry is cached (unless something
-// was removed since epoch, see put); later lookups of its key hit the
-// cache or start their own search; the callers waiting on f wake.
-func (c *cache) land(f *call, keep bool, epoch uint64) {
+// land ends search f: with keep, its entry is cached, unless f was
+// forgotten meanwhile (Invalidate of its key, InvalidateAll: its answer
+// may predate the change the removal announced); later lookups of its key
+// hit the cache or start their own search; the callers waiting on f wake.
+func (c *cache) land(f *call, keep bool) {
 	c.mu.Lock()
-	if keep {
-		c.putLocked(f.key, &f.e, epoch)
-	}
 	if c.flights[f.key] == f {
+		if keep {
+			c.putLocked(f.key, &f.e)
+		}
 		delete(c.flights, f.key)
 	}
 	done := f.done
@@ -360,7 +360,6 @@ func (c *cache) land(f *call, keep bool, epoch uint64) {
 func (c *cache) remove(k cacheKey) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.epoch.Add(1)
 	if old, ok := c.load(k); ok {
 		c.deleteLocked(old)
 	}
@@ -370,7 +369,6 @@ func (c *cache) remove(k cacheKey) {
 func (c *cache) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.epoch.Add(1)
 	for i := range c.noTeam.kinds {
 		if m := c.noTeam.kinds[i].Load(); m != nil {
 			m.Clear()

@@ -141,6 +141,33 @@ func TestInvalidateDuringSearch(t *testing.T) {
 	}
 }
 
+// TestInvalidateOtherKeyDuringSearch: invalidating another key (or a team's
+// key of the same id) while a search is under way does not stop that
+// search's answer from being cached.
+func TestInvalidateOtherKeyDuringSearch(t *testing.T) {
+	for _, other := range []Request{
+		{Kind: KindVariable, ID: "other"},
+		{Kind: KindConnection, ID: "k"},
+		{Kind: KindVariable, ID: "k", Team: "t"},
+	} {
+		t.Run(fmt.Sprintf("%s/%s/%s", other.Kind, other.Team, other.ID), func(t *testing.T) {
+			b := &countingBackend{gate: make(chan struct{})}
+			r := newCached(b, &fakeClock{t: time.Unix(1, 0)}, 0)
+			first := make(chan error, 1)
+			go func() { _, err := r.Variable(t.Context(), "k"); first <- err }()
+			for b.calls.Load() == 0 {
+				time.Sleep(time.Millisecond)
+			}
+			r.Invalidate(other)
+			close(b.gate)
+			require.NoError(t, <-first)
+			_, err := r.Variable(t.Context(), "k")
+			require.NoError(t, err)
+			assert.Equal(t, int64(1), b.calls.Load(), "the search's answer was cached")
+		})
+	}
+}
+
 // panicBackend panics on its first call, after gate opens.
 type panicBackend struct {
 	countingBackend
@@ -291,6 +318,23 @@ func TestMissAllocations(t *testing.T) {
 			req := Request{Kind: KindVariable, ID: "k"}
 			allocs := testing.AllocsPerRun(1000, func() {
 				r.Invalidate(req)
+				if _, err := r.LookupValue(tc.ctx, req); err != nil {
+					t.Fatal(err)
+				}
+			})
+			assert.LessOrEqual(t, allocs, tc.max)
+		})
+		// A team's only entry expiring and being looked up again: the
+		// entry is replaced in place, the team's maps are not rebuilt.
+		t.Run(tc.name+"/team-refresh", func(t *testing.T) {
+			clock := &fakeClock{t: time.Unix(1, 0)}
+			r := New(WithBackend("b", constBackend{}), WithCache(10*time.Second, 0),
+				func(o *options) { o.now = func() int64 { return clock.now().UnixNano() } })
+			req := Request{Kind: KindVariable, ID: "k", Team: "team_a"}
+			_, err := r.LookupValue(tc.ctx, req)
+			require.NoError(t, err)
+			allocs := testing.AllocsPerRun(1000, func() {
+				clock.advance(11 * time.Second)
 				if _, err := r.LookupValue(tc.ctx, req); err != nil {
 					t.Fatal(err)
 				}

@@ -391,10 +391,9 @@ func (c *call) fly() {
 	defer func() {
 		if !landed { // the search panicked (or called runtime.Goexit)
 			c.err, c.ans = errFlightPanicked, nil
-			r.cache.land(c, false, 0)
+			r.cache.land(c, false)
 		}
 	}()
-	epoch := r.cache.begin()
 	res, err := r.find(c.ctx, c.req, c.ntiers, nil)
 	keep := false
 	switch {
@@ -421,7 +420,7 @@ func (c *call) fly() {
 	}
 	c.r, c.ctx, c.req = nil, nil, Request{} // the cache may keep c: not these
 	landed = true
-	r.cache.land(c, keep, epoch)
+	r.cache.land(c, keep)
 }
 
 func isCleanNotFound(err error) bool {
