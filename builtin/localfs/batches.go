@@ -2,6 +2,8 @@ package localfs
 
 import (
 	"bytes"
+	"maps"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/secretpath/secretpath/resolver"
@@ -100,7 +102,10 @@ func (fl *File) precount(data []byte) bool {
 	case formatEnv:
 		scanDotenv(data, &p, func(key string, _ int, _ string) bool { return visit(key, true) })
 	}
-	if !unique {
+	if !unique || !p.empty() {
+		// Read whole: a repeated key's last definition is known only at
+		// the end, and a syntax problem (an .env line without "=") is
+		// reported at open, before anything is written.
 		return false
 	}
 	fl.data = data
@@ -126,7 +131,11 @@ func (fl *File) Each(n int, fn func([]connection.Connection) error) error {
 		return err
 	}
 	if fl.data == nil {
-		for id, e := range fl.whole {
+		// Sorted by id, as imports always wrote: the same order (and the
+		// same ids in a failing batch's message) on every run, and row
+		// locks taken in one order by concurrent imports.
+		for _, id := range slices.Sorted(maps.Keys(fl.whole)) {
+			e := fl.whole[id]
 			c := e.conn
 			c.ConnID = id
 			if batch = append(batch, c); len(batch) == n {
@@ -184,8 +193,8 @@ func (fl *File) EachVariable(n int, fn func(keys, values []string) error) error 
 		return nil
 	}
 	if fl.data == nil {
-		for k, v := range fl.wholeValues {
-			if err := add(k, v); err != nil {
+		for _, k := range slices.Sorted(maps.Keys(fl.wholeValues)) { // sorted, as in Each
+			if err := add(k, fl.wholeValues[k]); err != nil {
 				return err
 			}
 		}

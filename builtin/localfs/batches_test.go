@@ -38,7 +38,7 @@ func TestFileBatches(t *testing.T) {
 		{name: "repeated key, read whole", file: "a.json", content: `{"a": "http://x", "b": "http://y", "a": "http://z"}`},
 		{name: "syntax error", file: "a.json", content: "{\n\"a\": Pl4nted}", openErr: "a.json:2: Expecting value"},
 		{name: "bad connection", file: "a.env", content: "a=http://h\nb=postgres://u:Pl4nted@h:99999/d\n", eachErr: "a.env:2: "},
-		{name: "bad line", file: "a.env", content: "a=http://h\nnope\n", eachErr: "a.env:2: " + msgNoEquals},
+		{name: "bad line, reported at open", file: "a.env", content: "a=http://h\nnope\n", openErr: "a.env:2: " + msgNoEquals},
 		{name: "env key twice", file: "a.env", content: "a=http://h\na=http://i\n", openErr: "a.env:2: Found multiple values for a (lines 1, 2)."},
 	}
 	for _, tt := range tests {
@@ -105,4 +105,30 @@ func TestFileVariableBatches(t *testing.T) {
 			assert.Equal(t, len(want), f.Len())
 		})
 	}
+}
+
+// TestFileBatchesWholeSorted: a file read whole (YAML, a repeated key) is
+// handed out sorted by id, as imports always wrote, not in map order.
+func TestFileBatchesWholeSorted(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("c: http://h\na: http://h\nb: http://h\nd: http://h\n"), 0o600))
+	f, err := OpenConnections(path)
+	require.NoError(t, err)
+	for range 5 {
+		var ids []string
+		require.NoError(t, f.Each(2, func(batch []connection.Connection) error {
+			for _, c := range batch {
+				ids = append(ids, c.ConnID)
+			}
+			return nil
+		}))
+		assert.Equal(t, []string{"a", "b", "c", "d"}, ids)
+	}
+	vpath := filepath.Join(t.TempDir(), "v.yaml")
+	require.NoError(t, os.WriteFile(vpath, []byte("z: 1\nx: 2\ny: 3\n"), 0o600))
+	v, err := OpenVariables(vpath)
+	require.NoError(t, err)
+	var keys []string
+	require.NoError(t, v.EachVariable(2, func(k, _ []string) error { keys = append(keys, k...); return nil }))
+	assert.Equal(t, []string{"x", "y", "z"}, keys)
 }
