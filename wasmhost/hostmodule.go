@@ -235,6 +235,12 @@ func (in *instance) log(ctx context.Context, level int32, msg []byte) {
 	}
 	line := cutString(printable(string(msg)), in.logBudget) // a replacement character is longer than the byte it replaces
 	in.logBudget -= len(line)
+	if t.class == classMetered {
+		// The handler may block (a full stderr pipe): the call's clock
+		// must be running, so that the time counts towards its limit
+		// (see sinceStart).
+		in.sinceStart()
+	}
 	t.logger.LogAttrs(ctx, slogLevel(level), line, slog.String("tenant", t.name), slog.String("module", t.module.ID()))
 }
 
