@@ -158,7 +158,7 @@ func (fl *File) Each(n int, fn func([]connection.Connection) error) error {
 			return true
 		}
 		c := ce.conn
-		c.ConnID = key
+		c.ConnID = e.key // the entry's own copy of key (connectionEntry)
 		if batch = append(batch, c); len(batch) == n {
 			err = flush()
 		}
@@ -209,7 +209,7 @@ func (fl *File) EachVariable(n int, fn func(keys, values []string) error) error 
 			return true
 		}
 		if ok {
-			err = add(key, s)
+			err = add(e.key, s) // the entry's own copy of key (variableEntry)
 		}
 		return err == nil
 	})

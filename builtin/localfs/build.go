@@ -125,7 +125,9 @@ func buildVariables(entries []member, f format, p *problems) map[string]string {
 
 // variableEntry applies load_variables to one entry: its value, whether it
 // defines one, or a problem (msg, at pos). A .env entry is the array of its
-// definitions, or (parseKindFast) its only definition.
+// definitions, or (parseKindFast) its only definition. When the entry
+// defines a value, the value and e.key are given their own memory
+// (ownText): the maps and the callers keep them, not the file's bytes.
 func variableEntry(f format, e *member) (s string, ok bool, pos int, msg string) {
 	v := &e.val
 	if f == formatEnv && v.kind == vArray {
@@ -135,7 +137,27 @@ func variableEntry(f format, e *member) (s string, ok bool, pos int, msg string)
 		v = &v.elems[0]
 	}
 	s, ok = textValue(v)
+	if ok {
+		e.key, s = ownText(e.key, s)
+	}
 	return s, ok, 0, ""
+}
+
+// ownText returns key and s copied into one new allocation, the entry's own
+// memory: a parse's strings point into the file's bytes (see bytesString),
+// and a caller that keeps one value must not keep the whole file alive.
+func ownText(key, s string) (string, string) {
+	if len(key)+len(s) == 0 {
+		return "", ""
+	}
+	// Not key + s: a concatenation with an empty operand returns the
+	// other one, still in the file.
+	var b strings.Builder
+	b.Grow(len(key) + len(s))
+	b.WriteString(key)
+	b.WriteString(s)
+	all := b.String()
+	return all[:len(key)], all[len(key):]
 }
 
 // buildConfigs applies Airflow's load_configs_dict rules: like variables,
@@ -167,6 +189,9 @@ func configEntry(f format, e *member) (s string, ok bool, pos int, msg string) {
 		v = &v.elems[0]
 	}
 	s, ok = textValue(v)
+	if ok {
+		e.key, s = ownText(e.key, s)
+	}
 	return s, ok, 0, ""
 }
 
@@ -198,7 +223,8 @@ func buildConnections(entries []member, f format, p *problems) map[string]connEn
 }
 
 // connectionEntry applies load_connections_dict to one entry, as
-// variableEntry.
+// variableEntry: when it defines a connection, e.key and every string of
+// the connection and its value are the entry's own memory.
 func connectionEntry(f format, e *member) (ce connEntry, ok bool, pos int, msg string) {
 	v := &e.val
 	if v.kind == vArray {
@@ -217,32 +243,40 @@ func connectionEntry(f format, e *member) (ce connEntry, ok bool, pos int, msg s
 	if f == formatEnv {
 		pos = v.line
 	}
-	ce, ok, msg = createConnection(e.key, v)
+	ce, ok, msg = createConnection(&e.key, v)
 	return ce, ok, pos, msg
 }
 
 // createConnection is Airflow's _create_connection. ok is false for an
-// empty string, which defines nothing. msg is a problem, or "".
-func createConnection(connID string, v *value) (ce connEntry, ok bool, msg string) {
+// empty string, which defines nothing. msg is a problem, or "". When it
+// defines a connection, *connID and the connection's strings are replaced
+// by copies in one allocation of their own (see ownText).
+func createConnection(connID *string, v *value) (ce connEntry, ok bool, msg string) {
 	switch v.kind {
 	case vString:
 		if v.s == "" {
 			return connEntry{}, false, ""
 		}
+		// The id and the value are copied first, together, and parsed
+		// there: the connection's fields are substrings of the copy
+		// (ParseURI and ParseJSON slice their input) or built anew, so
+		// the entry holds its id and value once and nothing of the file.
+		id, s := ownText(*connID, v.s)
 		// A string is what every other backend returns, so it is parsed
 		// the same way: Airflow's JSON form when it starts with '{', else
 		// a URI (Airflow's Connection(uri=...)).
-		c, err := connection.Parse(connID, v.s)
+		c, err := connection.Parse(id, s)
 		if err != nil {
 			return connEntry{}, false, err.Error()
 		}
-		return connEntry{conn: c, value: v.s}, true, ""
+		*connID = id
+		return connEntry{conn: c, value: s}, true, ""
 	case vObject:
-		fields, msg := connectionFields(connID, v)
+		fields, msg := connectionFields(*connID, v)
 		if msg != "" {
 			return connEntry{}, false, msg
 		}
-		c, err := connection.FromFields(connID, fields)
+		c, err := connection.FromFields(*connID, fields)
 		if err != nil {
 			return connEntry{}, false, err.Error()
 		}
@@ -250,6 +284,7 @@ func createConnection(connID string, v *value) (ce connEntry, ok bool, msg strin
 		if err != nil {
 			return connEntry{}, false, err.Error()
 		}
+		*connID = ownConnection(*connID, &c)
 		return connEntry{conn: c, value: string(js)}, true, ""
 	}
 	return connEntry{}, false, "Unexpected value type: " + v.kind.typeName() +
@@ -301,4 +336,47 @@ func connectionFields(connID string, v *value) (map[string]any, string) {
 		}
 	}
 	return fields, ""
+}
+
+// ownConnection copies key and c's strings (taken from a connection object's
+// members, which point into the file's bytes) into one new allocation and
+// returns the copy of key; c.ConnID, which is key or a prefix of it
+// (Airflow's sanitize_conn_id) or "", becomes a prefix of that copy.
+func ownConnection(key string, c *connection.Connection) string {
+	pw := c.Password.Reveal()
+	id := "" // c.ConnID, when it is not a prefix of key (cannot happen)
+	idInKey := strings.HasPrefix(key, c.ConnID)
+	if !idInKey {
+		id = c.ConnID
+	}
+	fields := [...]*string{&key, &id, &c.ConnType, &c.Description, &c.Host, &c.Schema, &c.Login, &pw, &c.Extra}
+	n := 0
+	for _, f := range fields {
+		n += len(*f)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, f := range fields {
+		b.WriteString(*f)
+	}
+	all := b.String()
+	for _, f := range fields {
+		// An empty field becomes "" rather than stay an empty substring
+		// of the file, which would keep the file alive as well as any.
+		if l := len(*f); l == 0 {
+			*f = ""
+		} else {
+			*f, all = all[:l], all[l:]
+		}
+	}
+	switch {
+	case !idInKey:
+		c.ConnID = id
+	case c.ConnID != "":
+		c.ConnID = key[:len(c.ConnID)]
+	default:
+		c.ConnID = ""
+	}
+	c.Password = connection.NewSecret(pw)
+	return key
 }

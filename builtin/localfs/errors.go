@@ -201,10 +201,15 @@ func columnOf(data []byte, off int) int {
 	return 1 + len([]rune(string(data[start:off])))
 }
 
-// bytesString returns data as a string without copying it. The strings a
-// parse returns point into the file's bytes this way (the file is held once,
-// not copied value by value), so the bytes must never change afterwards:
-// parseFile and parseKind take ownership of the data they are given.
+// bytesString returns data as a string without copying it. The readers
+// (openJSON, scanDotenv) read the file this way, so the keys and values they
+// hand over point into the file's bytes, which must not change while they
+// are in use: parseFile and parseKind take ownership of the data they are
+// given. None of those strings outlives the parse: an entry that defines
+// something is given its own memory when it is built (ownText,
+// ownConnection), one allocation for its id or key and all of its strings,
+// so that a caller keeping one connection or value keeps that entry, not
+// the whole file (up to 64 MiB, one per reload).
 func bytesString(data []byte) string {
 	return unsafe.String(unsafe.SliceData(data), len(data))
 }

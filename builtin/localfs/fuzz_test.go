@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/secretpath/secretpath/resolver"
 )
@@ -41,8 +42,10 @@ func checkFile(t *testing.T, data []byte, f format) {
 	keys := allKeys(parseFile(bytes.Clone(data), f, &p)) // a parse owns its data
 	checkFastPath(t, data, f)
 	for _, kind := range fuzzKinds {
-		_, _, err := parseKind(bytes.Clone(data), f, kind, "f")
+		own := bytes.Clone(data)
+		conns, values, err := parseKind(own, f, kind, "f")
 		if err == nil {
+			checkOwnMemory(t, own, conns, values)
 			continue
 		}
 		var pe *ParseError
@@ -68,6 +71,34 @@ func checkFile(t *testing.T, data []byte, f format) {
 				t.Fatalf("%s: message quotes a value: %q", kind, le.Msg)
 			}
 		}
+	}
+}
+
+// checkOwnMemory fails when a string a parse returned, map keys included,
+// points into the file's bytes: a caller keeping it would keep the whole
+// file (see bytesString).
+func checkOwnMemory(t *testing.T, data []byte, conns map[string]connEntry, values map[string]string) {
+	t.Helper()
+	if len(data) == 0 {
+		return
+	}
+	lo := uintptr(unsafe.Pointer(unsafe.SliceData(data)))
+	check := func(what, s string) {
+		if p := uintptr(unsafe.Pointer(unsafe.StringData(s))); p >= lo && p < lo+uintptr(len(data)) {
+			t.Fatalf("%s %q points into the file's bytes", what, s)
+		}
+	}
+	for k, e := range conns {
+		c := e.conn
+		check("key", k)
+		check("value", e.value)
+		for _, s := range []string{c.ConnID, c.ConnType, c.Description, c.Host, c.Schema, c.Login, c.Password.Reveal(), c.Extra} {
+			check("field", s)
+		}
+	}
+	for k, v := range values {
+		check("key", k)
+		check("value", v)
 	}
 }
 
@@ -117,6 +148,7 @@ func FuzzParseDotenv(f *testing.F) {
 func FuzzParseJSONFile(f *testing.F) {
 	for _, s := range []string{
 		"", "[]", "{AAAAA}", "{}", `{"KEY_A": "AAA", "KEY_B": "BBB"}`,
+		`{"": "v", "k": ""}`, // "" + s is s itself: still in the file (checkOwnMemory)
 		`{"CONN_ID": ["mysql://host_1"]}`, `{"CONN_ID": {"uri": "mysql://host_1"}}`, `{"CONN_ID": [{"uri": "mysql://host_1"}]}`,
 		`{"CONN_ID": null}`, `{"CONN_ID": 1}`, `{"CONN_ID": [2]}`, `{"CONN_ID": {"AAA": "mysql://host_1"}}`,
 		`{"CONN_ID": {"conn_id": "BBBB"}}`, `{"CONN_ID": ["mysql://", "mysql://"]}`,

@@ -186,8 +186,9 @@ func readAll(f io.Reader, size, limit int64) ([]byte, error) {
 }
 
 // parseKind parses a file's data for one kind of secret. err is a
-// *ParseError listing every problem. The values returned point into data
-// (see bytesString): the caller hands data over and must not change it.
+// *ParseError listing every problem. The caller hands data over and must
+// not change it during the call; nothing returned, map keys included,
+// points into it (see bytesString).
 //
 // JSON and .env files are read in one pass that builds each entry as it is
 // read (parseKindFast); a file that defines a key twice, and every YAML
