@@ -171,6 +171,12 @@ func (b *Backend) find(ctx context.Context, sel, dataKey string) (string, error)
 	}
 	var list secretList
 	if err := json.Unmarshal(body, &list); err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			// The lookup's time ran out while the answer came: a body cut
+			// short (seen as an empty 200 under load in CI) is not the
+			// server's fault.
+			return fail(nil, fmt.Errorf("%w (reading the answer)", ctxErr))
+		}
 		return fail(nil, errBadJSONDoc)
 	}
 	if list.Kind != "" && list.Kind != "SecretList" {
