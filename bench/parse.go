@@ -24,7 +24,7 @@ import (
 // file + 64 MiB.
 var parseCases = []Case{
 	{Name: "LocalFS/parse-json-100k", Group: GroupCore,
-		What:    "first lookup on a fresh localfs Backend (NeverReload) over a 100,000-connection JSON file of URIs (~9.9 MB): open, stat, read, parse, every connection built; MB/s of file, bytes allocated per file byte with and without the read buffer the values point into",
+		What:    "first lookup on a fresh localfs Backend (NeverReload) over a 100,000-connection JSON file of URIs (~9.9 MB): open, stat, read, parse, every connection built; MB/s of file, bytes allocated per file byte with and without the file's read buffer",
 		Targets: parseTargets(),
 		Setup:   setup(parseJSONFile), F: firstParseBench(parseJSONFile)},
 	{Name: "LocalFS/parse-env-100k", Group: GroupCore,
