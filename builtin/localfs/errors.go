@@ -77,14 +77,6 @@ func (p *problems) useOffsets(data []byte) {
 	p.data, p.from = data, len(p.list)
 }
 
-// at returns the line of position pos.
-func (p *problems) at(pos int) int {
-	if p.data != nil {
-		return lineOf(p.data, pos)
-	}
-	return pos
-}
-
 // add records a problem at position pos: a line, or a byte offset after
 // useOffsets.
 func (p *problems) add(pos int, msg string) {

@@ -54,13 +54,20 @@ func openJSON(data []byte, p *problems) (*jsonReader, int, bool) {
 		return nil, 0, false
 	}
 	p.useOffsets(data)
-	r := &jsonReader{s: bytesString(data)}
-	r.space()
+	r := checkedJSON(data)
 	if r.s[r.i] != '{' {
 		p.add(r.i, msgNotObject)
 		return nil, 0, false
 	}
 	return r, n, true
+}
+
+// checkedJSON returns a reader at the top-level value of data, which
+// validJSON accepted.
+func checkedJSON(data []byte) *jsonReader {
+	r := &jsonReader{s: bytesString(data)}
+	r.space()
+	return r
 }
 
 // jsonSyntaxError returns the line and message of the syntax error in data,

@@ -24,9 +24,18 @@ func parseString(t *testing.T, f format, path, content string) (map[string]strin
 	vals, lines := map[string]string{}, map[string]int{}
 	for i := range entries {
 		vals[entries[i].key] = jsonText(&entries[i].val, compactJSON)
-		lines[entries[i].key] = p.at(entries[i].line)
+		lines[entries[i].key] = lineAt(&p, entries[i].line)
 	}
 	return vals, lines, nil
+}
+
+// lineAt returns the line of position pos as p records it (a byte offset
+// after useOffsets, else a line).
+func lineAt(p *problems, pos int) int {
+	if p.data != nil {
+		return lineOf(p.data, pos)
+	}
+	return pos
 }
 
 // parseErrors returns err's problems as "line: message" strings.

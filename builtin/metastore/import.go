@@ -204,8 +204,8 @@ func (s *Store) ImportConnectionsFrom(ctx context.Context, src ConnectionSource,
 	}, o)
 }
 
-// VariableSource is ConnectionSource for variables; *localfs.File's
-// EachVariable, through localfs.VariableSource, is one.
+// VariableSource is ConnectionSource for variables: a *localfs.File's
+// EachVariable is one, through the CLI's adapter (variableFile).
 type VariableSource interface {
 	Len() int
 	Each(n int, fn func(keys, values []string) error) error
