@@ -332,7 +332,7 @@ func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
 			return nil, err
 		}
 	}
-	if err := awscommon.CheckKwargs(kw, Name, "sep", "extra_conn_words", "full_url_mode", "are_secret_values_urlencoded"); err != nil {
+	if err := awscommon.CheckKwargs(kw, Name); err != nil {
 		return nil, err
 	}
 	multiTeam, err := env.Config.Bool("core", "multi_team", false)

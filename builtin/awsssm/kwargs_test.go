@@ -1,6 +1,7 @@
 package awsssm_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -23,7 +24,7 @@ func TestKwargsErrors(t *testing.T) {
 		want []string
 	}{
 		{name: "unknown key", kw: map[string]any{"bogus": 1, "other": "x"}, want: []string{"bogus", "other"}},
-		{name: "unknown key near a known one", kw: map[string]any{"config_kwarg": map[string]any{}, "rolearn": "x"}, want: []string{"config_kwarg", "did you mean config_kwargs for config_kwarg, role_arn for rolearn?"}},
+		{name: "unknown key near a known one", kw: map[string]any{"config_kwarg": map[string]any{}, "rolearn": "x"}, want: []string{`config_kwarg (did you mean "config_kwargs"?), rolearn (did you mean "role_arn"?)`}},
 		{name: "sep is Secrets Manager's", kw: map[string]any{"sep": "-"}, want: []string{"sep"}},
 		{name: "extra_conn_words is Secrets Manager's", kw: map[string]any{"extra_conn_words": map[string]any{}}, want: []string{"extra_conn_words", "aws-secrets-manager"}},
 		{name: "unsupported Airflow option", kw: map[string]any{"session_kwargs": map[string]any{}}, want: []string{"session_kwargs", "does not support"}},
@@ -103,4 +104,14 @@ func TestKwargsAccepted(t *testing.T) {
 		require.NoError(t, err, kw)
 		assert.Equal(t, "value", got)
 	}
+}
+
+// TestUnknownKwargHintOnce: an unknown key gets one "did you mean", not
+// one from config.Kwargs and another from the AWS backends.
+func TestUnknownKwargHintOnce(t *testing.T) {
+	t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", "")
+	f := newFake(t)
+	_, err := openKwargs(t, fakeKwargs(f, map[string]any{"rolearn": "x"}))
+	require.ErrorIs(t, err, config.ErrInvalid)
+	assert.Equal(t, 1, strings.Count(err.Error(), "did you mean"), err.Error())
 }

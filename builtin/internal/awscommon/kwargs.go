@@ -173,9 +173,9 @@ var unsupported = map[string]string{
 
 // CheckKwargs returns a config.ErrInvalid error for an Airflow AWS connection
 // option we do not support (saying so), or for any other key no getter
-// read (naming every one, with a "did you mean" among the shared keys and
-// the backend's own).
-func CheckKwargs(kw *config.Kwargs, backend string, own ...string) error {
+// read (naming every one, with config.Kwargs.CheckUnused's "did you mean"
+// among the keys the getters read).
+func CheckKwargs(kw *config.Kwargs, backend string) error {
 	var msgs []string
 	for _, key := range kw.Keys() {
 		if why, ok := unsupported[key]; ok {
@@ -186,35 +186,7 @@ func CheckKwargs(kw *config.Kwargs, backend string, own ...string) error {
 		sort.Strings(msgs)
 		return fmt.Errorf("%w: backend %s: backend_kwargs key %s", config.ErrInvalid, backend, strings.Join(msgs, "; "))
 	}
-	err := kw.CheckUnused(backend)
-	if err == nil {
-		return nil
-	}
-	known := append(append([]string{}, sharedKeys...), own...)
-	var hints []string
-	for _, key := range kw.Keys() {
-		if contains(known, key) {
-			continue
-		}
-		if hint := config.Closest(key, known); hint != "" {
-			hints = append(hints, fmt.Sprintf("%s for %s", hint, key))
-		}
-	}
-	if len(hints) > 0 {
-		return fmt.Errorf("%w (did you mean %s?)", err, strings.Join(hints, ", "))
-	}
-	return err
-}
-
-// sharedKeys are the backend_kwargs both AWS backends read, for the "did
-// you mean" hint of an unknown key.
-var sharedKeys = []string{
-	"connections_prefix", "variables_prefix", "config_prefix",
-	"connections_lookup_pattern", "variables_lookup_pattern", "config_lookup_pattern",
-	"profile_name", "region_name", "aws_access_key_id", "aws_secret_access_key", "aws_session_token",
-	"role_arn", "assume_role_method", "assume_role_kwargs", "assume_role_with_web_identity_federation",
-	"assume_role_with_web_identity_token_file", "assume_role_with_web_identity_federation_audience",
-	"verify", "endpoint_url", "timeout_seconds", "api_version", "use_ssl", "config_kwargs", "service_config",
+	return kw.CheckUnused(backend)
 }
 
 // decodeObject decodes key's JSON object into its members, or returns nil
