@@ -49,10 +49,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -305,28 +305,21 @@ func serviceAccount(ctx context.Context, data []byte, what string, params google
 // maxKeyFile bounds gcp_key_path: a service-account key is about 2 KiB.
 const maxKeyFile = 1 << 20
 
-// readKeyFile reads gcp_key_path, at most maxKeyFile bytes: a larger file
-// (a wrong path, a device) is an error naming it, never read whole. The
-// errors never quote the content.
+// readKeyFile reads gcp_key_path with kit.ReadFile, at most maxKeyFile
+// bytes: a larger file (a wrong path, a device) or one that is not a
+// regular file (a named pipe would block the login) is an error naming
+// it, never read whole. The errors never quote the content.
 func readKeyFile(path string) ([]byte, error) {
-	fail := func(err error) ([]byte, error) {
-		var pe *os.PathError
+	data, err := kit.ReadFile(path, maxKeyFile)
+	switch {
+	case errors.Is(err, kit.ErrFileTooLarge):
+		return nil, fmt.Errorf("%s: gcp: gcp_key_path %q is larger than 1 MiB: not a service-account key file", vault.Name, path)
+	case err != nil:
+		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
 		return nil, fmt.Errorf("%s: gcp: reading gcp_key_path %q: %w", vault.Name, path, err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return fail(err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
-	if err != nil {
-		return fail(err)
-	}
-	if len(data) > maxKeyFile {
-		return nil, fmt.Errorf("%s: gcp: gcp_key_path %q is larger than 1 MiB: not a service-account key file", vault.Name, path)
 	}
 	return data, nil
 }
