@@ -139,21 +139,24 @@ var spinSink atomic.Uint64
 func spinBench(g int) func(b *testing.B) {
 	return func(b *testing.B) {
 		n := b.N
+		var next atomic.Int64 // grains, as in concurrentBench: the gate and the rows it gates share out work alike
 		start := make(chan struct{})
 		var wg sync.WaitGroup
 		for i := range g {
-			count := n / g
-			if i < n%g {
-				count++
-			}
 			wg.Go(func() {
 				<-start
 				x := uint64(i) + 88172645463325252
-				for range count {
-					for range spinSteps {
-						x ^= x << 13
-						x ^= x >> 7
-						x ^= x << 17
+				for {
+					lo := int(next.Add(grain)) - grain
+					if lo >= n {
+						break
+					}
+					for range min(grain, n-lo) {
+						for range spinSteps {
+							x ^= x << 13
+							x ^= x >> 7
+							x ^= x << 17
+						}
 					}
 				}
 				spinSink.Add(x)
