@@ -84,7 +84,8 @@ func (r *Resolver) Connection(ctx context.Context, connID string) (connection.Co
 			return e.conn, nil
 		}
 	}
-	return r.LookupConnection(ctx, Request{Kind: KindConnection, ID: connID})
+	res, err := r.lookup(ctx, Request{Kind: KindConnection, ID: connID}, len(r.tiers)) // not LookupConnection: the cache was asked
+	return res.conn, err
 }
 
 // Variable returns variable key (for no team) from the first tier that
