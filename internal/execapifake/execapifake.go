@@ -339,7 +339,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		case <-s.stop:
 		case <-time.After(time.Minute):
 		}
-		return
+		// Abort, not return: a handler that returns answers an empty 200,
+		// which a client whose deadline fired meanwhile could still read.
+		panic(http.ErrAbortHandler)
 	}
 	if f != nil {
 		w.Header().Set("Content-Type", f.contentType)

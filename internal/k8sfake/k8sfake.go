@@ -310,7 +310,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 		case <-s.hang:
 		}
-		return
+		// Abort, not return: a handler that returns answers an empty 200,
+		// which a client whose deadline fired meanwhile could still read.
+		panic(http.ErrAbortHandler)
 	}
 	if !authed {
 		writeStatus(w, http.StatusUnauthorized, "Unauthorized", "Unauthorized", nil)
