@@ -311,44 +311,14 @@ const byteClass = "" +
 	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" +
 	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 
-// unhex is the value of a hexadecimal digit, or -1.
-func unhex(b byte) int {
-	switch {
-	case b >= '0' && b <= '9':
-		return int(b - '0')
-	case b|0x20 >= 'a' && b|0x20 <= 'f':
-		return int(b|0x20-'a') + 10
-	}
-	return -1
-}
-
-// appendUnquoteASCII appends urllib.parse.unquote(s) for an ASCII s: %XX
-// escapes decoded, a '%' without two hexadecimal digits after it kept. ok
-// is false, with b as it may be left, when the decoded bytes are not UTF-8
-// (unquote then replaces them; the caller leaves that to pycompat).
+// appendUnquoteASCII appends urllib.parse.unquote(s) for an ASCII s
+// (pycompat.AppendUnquote). ok is false, with b as it may be left, when the
+// decoded bytes are not UTF-8 (unquote then replaces them; the caller
+// leaves that to pycompat).
 func appendUnquoteASCII(b []byte, s string) ([]byte, bool) {
 	start := len(b)
-	high := false
-	for {
-		i := strings.IndexByte(s, '%')
-		if i < 0 {
-			b = append(b, s...)
-			break
-		}
-		b = append(b, s[:i]...)
-		if i+2 < len(s) {
-			if h1, h2 := unhex(s[i+1]), unhex(s[i+2]); h1 >= 0 && h2 >= 0 {
-				ch := byte(h1<<4 | h2)
-				high = high || ch >= utf8.RuneSelf
-				b = append(b, ch)
-				s = s[i+3:]
-				continue
-			}
-		}
-		b = append(b, '%')
-		s = s[i+1:]
-	}
-	return b, !high || utf8.Valid(b[start:])
+	b = pycompat.AppendUnquote(b, s)
+	return b, utf8.Valid(b[start:])
 }
 
 // appendPlainExtra appends the extra of a query with no '%', '+', '"' or

@@ -441,7 +441,7 @@ func Unquote(s string) string {
 			j++
 		}
 		start := len(b)
-		b = appendUnquoteBytes(b, s[i:j])
+		b = AppendUnquote(b, s[i:j])
 		if !utf8.Valid(b[start:]) {
 			fixed := appendPyUTF8Replace(nil, b[start:])
 			b = append(b[:start], fixed...)
@@ -451,21 +451,28 @@ func Unquote(s string) string {
 	return string(b)
 }
 
-// appendUnquoteBytes is urllib.parse.unquote_to_bytes.
-func appendUnquoteBytes(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) {
+// AppendUnquote appends s with its %XX escapes decoded to bytes, as
+// urllib.parse.unquote_to_bytes does: a '%' without two hexadecimal
+// digits after it is kept. The result need not be UTF-8.
+func AppendUnquote(b []byte, s string) []byte {
+	for {
+		i := strings.IndexByte(s, '%')
+		if i < 0 {
+			return append(b, s...)
+		}
+		b = append(b, s[:i]...)
+		if i+2 < len(s) {
 			h1, ok1 := hexVal(s[i+1])
 			h2, ok2 := hexVal(s[i+2])
 			if ok1 && ok2 {
 				b = append(b, byte(h1<<4|h2))
-				i += 2
+				s = s[i+3:]
 				continue
 			}
 		}
-		b = append(b, s[i])
+		b = append(b, '%')
+		s = s[i+1:]
 	}
-	return b
 }
 
 // appendPyUTF8Replace decodes p as Python's bytes.decode("utf-8",
