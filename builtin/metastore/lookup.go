@@ -17,7 +17,8 @@ type queries struct {
 	// rows of a team or of none, as Airflow's MetastoreBackend does:
 	// team_name = <team> OR team_name IS NULL. Without a team_name column
 	// (a database of neither Airflow 3.2 nor secretpath's migration 2) every
-	// row is of no team, and the team statements are the others.
+	// row is of no team, the team statements are not prepared and a
+	// team's lookup uses the plain one.
 	conn, variable, connTeam, varTeam *sql.Stmt
 	// connTeams, varTeams: the table has the team_name column.
 	connTeams, varTeams bool
@@ -86,6 +87,9 @@ func (s *Store) prepare(ctx context.Context, create bool) (*queries, error) {
 		{&q.variable, "variable", "SELECT val, is_encrypted FROM variable WHERE `key` = ?", q.varTeams, false},
 		{&q.varTeam, "variable", "SELECT val, is_encrypted FROM variable WHERE `key` = ?", q.varTeams, true},
 	} {
+		if st.team && !st.column {
+			continue // without the column a team's lookup is the plain one (see lookup)
+		}
 		query := st.base
 		switch {
 		case st.column && st.team:
@@ -108,23 +112,10 @@ func (q *queries) lookup(conn bool, id, team string) (*sql.Stmt, []any) {
 	if conn {
 		st, teamSt, column = q.conn, q.connTeam, q.connTeams
 	}
-	switch {
-	case team == "":
+	if team == "" || !column {
 		return st, []any{id}
-	case column:
-		return teamSt, []any{id, team}
 	}
-	return teamSt, []any{id}
-}
-
-// probe reports whether a query runs (a table or a column exists).
-func (s *Store) probe(ctx context.Context, query string) bool {
-	rows, err := s.db.QueryContext(ctx, s.t.d.sql(query))
-	if err != nil {
-		return false
-	}
-	rows.Close()
-	return rows.Err() == nil
+	return teamSt, []any{id, team}
 }
 
 // The not-found errors.
