@@ -344,12 +344,7 @@ func connectionFields(connID string, v *value) (map[string]any, string) {
 // (Airflow's sanitize_conn_id) or "", becomes a prefix of that copy.
 func ownConnection(key string, c *connection.Connection) string {
 	pw := c.Password.Reveal()
-	id := "" // c.ConnID, when it is not a prefix of key (cannot happen)
-	idInKey := strings.HasPrefix(key, c.ConnID)
-	if !idInKey {
-		id = c.ConnID
-	}
-	fields := [...]*string{&key, &id, &c.ConnType, &c.Description, &c.Host, &c.Schema, &c.Login, &pw, &c.Extra}
+	fields := [...]*string{&key, &c.ConnType, &c.Description, &c.Host, &c.Schema, &c.Login, &pw, &c.Extra}
 	n := 0
 	for _, f := range fields {
 		n += len(*f)
@@ -369,13 +364,10 @@ func ownConnection(key string, c *connection.Connection) string {
 			*f, all = all[:l], all[l:]
 		}
 	}
-	switch {
-	case !idInKey:
-		c.ConnID = id
-	case c.ConnID != "":
+	if strings.HasPrefix(key, c.ConnID) {
 		c.ConnID = key[:len(c.ConnID)]
-	default:
-		c.ConnID = ""
+	} else {
+		c.ConnID = strings.Clone(c.ConnID) // cannot happen (see above); still never the file's bytes
 	}
 	c.Password = connection.NewSecret(pw)
 	return key
