@@ -69,13 +69,13 @@ type cache struct {
 	mu      sync.Mutex
 	all     []*cacheEntry      // every entry, for eviction's random sample
 	flights map[cacheKey]*call // the searches under way
+	teamN   map[string]int     // entries per team (a team's maps go with its last)
 }
 
 // idMaps are one team's entries: id → entry, by kind (each map made by
 // its first entry).
 type idMaps struct {
 	kinds [KindConfig + 1]atomic.Pointer[xsync.Map[string, *cacheEntry]]
-	n     int // entries; under cache.mu
 }
 
 const evictionSample = 8
@@ -182,7 +182,7 @@ func newCache(ttl time.Duration, size int, now func() int64) *cache {
 		size = defaultCacheSize
 	}
 	return &cache{ttl: int64(ttl), max: size, now: now, coarse: now == nil && ttl >= coarseMinTTL,
-		teams: xsync.NewMap[string, *idMaps](), flights: make(map[cacheKey]*call)}
+		teams: xsync.NewMap[string, *idMaps](), flights: make(map[cacheKey]*call), teamN: make(map[string]int)}
 }
 
 // hitNow is the time a hit compares an entry's age with.
@@ -294,7 +294,9 @@ func (c *cache) storeLocked(k cacheKey, e *cacheEntry) {
 		ms.kinds[k.kind].Store(m)
 	}
 	m.Store(k.id, e)
-	ms.n++
+	if k.team != "" {
+		c.teamN[k.team]++
+	}
 	e.key, e.slot = k, len(c.all)
 	c.all = append(c.all, e)
 }
@@ -307,8 +309,11 @@ func (c *cache) deleteLocked(e *cacheEntry) {
 		ms, _ = c.teams.Load(k.team)
 	}
 	ms.kinds[k.kind].Load().Delete(k.id)
-	if ms.n--; ms.n == 0 && k.team != "" {
-		c.teams.Delete(k.team)
+	if k.team != "" {
+		if c.teamN[k.team]--; c.teamN[k.team] == 0 {
+			delete(c.teamN, k.team)
+			c.teams.Delete(k.team)
+		}
 	}
 	last := len(c.all) - 1
 	moved := c.all[last]
@@ -374,7 +379,7 @@ func (c *cache) clear() {
 			m.Clear()
 		}
 	}
-	c.noTeam.n = 0
+	clear(c.teamN)
 	c.teams.Clear()
 	clear(c.all)
 	c.all = c.all[:0]

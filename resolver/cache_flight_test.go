@@ -241,14 +241,18 @@ func checkCache(t *testing.T, c *cache) {
 				n += m.Size()
 			}
 		}
-		assert.Equal(t, ms.n, n, "an idMaps' count")
 		return n
 	}
 	n := count(&c.noTeam)
+	teams := 0
 	for team, ms := range c.teams.All() {
-		assert.NotZero(t, ms.n, "team %q has maps and no entry", team)
-		n += count(ms)
+		tn := count(ms)
+		assert.NotZero(t, tn, "team %q has maps and no entry", team)
+		assert.Equal(t, c.teamN[team], tn, "team %q's count", team)
+		n += tn
+		teams++
 	}
+	assert.Len(t, c.teamN, teams, "a count for every team with maps, no other")
 	assert.Equal(t, len(c.all), n, "entries in the maps")
 	assert.LessOrEqual(t, len(c.all), c.max)
 	assert.Empty(t, c.flights, "searches left under way")
