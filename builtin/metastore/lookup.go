@@ -118,6 +118,16 @@ func (q *queries) lookup(conn bool, id, team string) (*sql.Stmt, []any) {
 	return teamSt, []any{id, team}
 }
 
+// probe reports whether a query runs (a table or a column exists).
+func (s *Store) probe(ctx context.Context, query string) bool {
+	rows, err := s.db.QueryContext(ctx, s.t.d.sql(query))
+	if err != nil {
+		return false
+	}
+	rows.Close()
+	return rows.Err() == nil
+}
+
 // The not-found errors.
 var (
 	errConnNotFound = fmt.Errorf("metastore: connection not in the database: %w", resolver.ErrNotFound)

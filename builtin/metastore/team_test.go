@@ -573,13 +573,3 @@ func TestMigrateLockTimeout(t *testing.T) {
 	assert.NotContains(t, err.Error(), "<nil>")
 	assert.Contains(t, err.Error(), "another session held it for 0 s")
 }
-
-// probe reports whether a query runs (a table or a column exists).
-func (s *Store) probe(ctx context.Context, query string) bool {
-	rows, err := s.db.QueryContext(ctx, s.t.d.sql(query))
-	if err != nil {
-		return false
-	}
-	rows.Close()
-	return rows.Err() == nil
-}
