@@ -164,28 +164,14 @@ func allocsBytesPerOp(b *testing.B, f parseFile) float64 {
 	return float64(after.TotalAlloc - before.TotalAlloc)
 }
 
-// cliBinary is the secretpath CLI, built once into a temporary directory.
+// cliBinary is the secretpath CLI the CLI rows build (as `make cli` does),
+// not a second build of it.
 var cliBinary = newLazy(func() (string, error) {
-	root, err := RepoRoot()
+	cb, err := cliBins.get()
 	if err != nil {
 		return "", err
 	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		return "", fmt.Errorf("bench: building the CLI needs the go toolchain on PATH: %w", err)
-	}
-	dir, err := parseDir.get()
-	if err != nil {
-		return "", err
-	}
-	out := filepath.Join(dir, "secretpath")
-	cmd := exec.Command(goBin, "build", "-trimpath", "-o", out, "./cmd/secretpath")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false", "GOWORK=off")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("bench: building the CLI: %v\n%s", err, b)
-	}
-	return out, nil
+	return cb.bins[cliDefault], nil
 })
 
 // importSetup builds the CLI and writes the file.
