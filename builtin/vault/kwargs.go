@@ -32,11 +32,16 @@ type settings struct {
 }
 
 // open is the registered Factory: it builds a Backend from env.Kwargs
-// (see the package doc) that logs to env.Logger (token renewals,
-// re-logins, and a registered AuthMethod's logins).
+// (see the package doc), with [core] multi_team from the config file
+// (Airflow's conf.getboolean, default false; a nil Config reads as
+// unset), that logs to env.Logger (token renewals, re-logins, and a
+// registered AuthMethod's logins).
 func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 	o, s, err := optionsFromKwargs(env.Kwargs)
 	if err != nil {
+		return nil, err
+	}
+	if o.MultiTeam, err = env.Config.Bool("core", "multi_team", false); err != nil {
 		return nil, err
 	}
 	if err := env.Kwargs.CheckUnused(Name); err != nil {

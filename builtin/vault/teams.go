@@ -79,29 +79,6 @@ func teamKwargs(kw *config.Kwargs, o *Options) error {
 	return nil
 }
 
-// openTeams is the registered Factory: open (backend_kwargs), with [core]
-// multi_team from the config file (Airflow's conf.getboolean, default
-// false).
-func openTeams(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
-	multi := false
-	if env.Config != nil {
-		var err error
-		if multi, err = env.Config.Bool("core", "multi_team", false); err != nil {
-			return nil, err
-		}
-	}
-	b, err := open(ctx, env)
-	if err != nil {
-		return nil, err
-	}
-	vb, ok := b.(*Backend)
-	if !ok {
-		return nil, fmt.Errorf("%s: the factory built a %T", Name, b)
-	}
-	vb.multiTeam = multi
-	return vb, nil
-}
-
 // teamSegment returns the path segment a lookup of req reads under each
 // path before the id: req.Team for a connection or variable lookup with a
 // team when multi_team is on and use_team_secrets_path true, else "". It

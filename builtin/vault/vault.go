@@ -254,7 +254,7 @@ func init() {
 			"airflow.contrib.secrets.hashicorp_vault." + className,
 		},
 		Doc:     "HashiCorp Vault's KV secrets engine, version 1 or 2 (Airflow's VaultBackend)",
-		Factory: openTeams,
+		Factory: open,
 	})
 }
 
