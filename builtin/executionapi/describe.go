@@ -10,10 +10,10 @@ var _ resolver.Describer = (*Backend)(nil)
 // Describe names the request a lookup of req makes ("GET <url>"), or why
 // it makes none, for resolver.Explain. req.Team is not sent, as in Lookup.
 func (b *Backend) Describe(req resolver.Request) string {
-	path, skip := route(req)
+	target, skip := route(b.display, req)
 	switch {
-	case path != "":
-		return "GET " + b.display + path
+	case target != "":
+		return "GET " + target
 	case skip != "":
 		return kit.NoRequest(skip)
 	case req.Kind == resolver.KindConfig:

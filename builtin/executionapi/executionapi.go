@@ -221,16 +221,19 @@ func redactedIf(set bool) string {
 // Backend reads connections and variables from the Execution API. It is
 // safe for concurrent use.
 type Backend struct {
-	base     *url.URL
-	display  string // base as printed
-	version  string
-	timeout  time.Duration
-	wait     time.Duration
-	client   *http.Client
-	ownedTr  *http.Transport
-	logger   *slog.Logger
-	tokens   *tokenSource
-	closeOne sync.Once
+	base    *url.URL
+	display string // base as printed
+	version string
+	// versionValue is the version header's value, shared by requests
+	// (len == cap: an append copies).
+	versionValue []string
+	timeout      time.Duration
+	wait         time.Duration
+	client       *http.Client
+	ownedTr      *http.Transport
+	logger       *slog.Logger
+	tokens       *tokenSource
+	closeOne     sync.Once
 }
 
 var (
@@ -259,6 +262,7 @@ func New(o Options) (*Backend, error) {
 	if b.version == "" {
 		b.version = APIVersion
 	}
+	b.versionValue = []string{b.version}[:1:1]
 	if b.timeout == 0 {
 		b.timeout = DefaultTimeout
 	}
@@ -331,9 +335,9 @@ func (b *Backend) Close() error {
 	return nil
 }
 
-// route returns the path under the base URL a lookup of req reads, or why
-// none is read.
-func route(req resolver.Request) (path, skip string) {
+// route returns the URL a lookup of req reads, base + the route's path
+// (one string), or why none is read.
+func route(base string, req resolver.Request) (target, skip string) {
 	switch req.Kind {
 	case resolver.KindConnection:
 		switch {
@@ -342,12 +346,12 @@ func route(req resolver.Request) (path, skip string) {
 		case strings.Contains(req.ID, "/"):
 			return "", "the connections route cannot hold a '/' in an id"
 		}
-		return "connections/" + escape(req.ID), ""
+		return base + "connections/" + escape(req.ID), ""
 	case resolver.KindVariable:
 		if req.ID == "" {
 			return "", "empty id"
 		}
-		return "variables/" + escape(req.ID), ""
+		return base + "variables/" + escape(req.ID), ""
 	}
 	return "", ""
 }
@@ -367,24 +371,22 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	path, skip := route(req)
-	if path == "" {
+	target, skip := route(b.display, req)
+	if target == "" {
 		if skip == "" {
 			return "", kit.NotServed(req.Kind)
 		}
 		return "", fmt.Errorf("%s %q: no request (%s): %w", req.Kind, req.ID, skip, resolver.ErrNotFound)
 	}
-	if b.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, b.timeout)
-		defer cancel()
-	}
-	body, err := b.get(ctx, req, path)
+	ctx, release := kit.Bound(ctx, b.timeout)
+	defer release()
+	rb, err := b.get(ctx, req, target)
 	if err != nil {
 		return "", err
 	}
+	defer rb.put()
 	if req.Kind == resolver.KindConnection {
-		return decodeConnection(req, body)
+		return decodeConnection(req, rb.buf.Bytes())
 	}
-	return decodeVariable(req, body)
+	return decodeVariable(req, rb.buf.Bytes())
 }

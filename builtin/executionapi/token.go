@@ -26,7 +26,14 @@ type tokenSource struct {
 	mu        sync.Mutex
 	token     string // the configured token (the file's, as last read)
 	refreshed string // the server's Refreshed-API-Token for token
+	// The Authorization header's values for token and refreshed, made
+	// when they change rather than per request (len == cap, read-only).
+	auth, refreshedAuth []string
 }
+
+// bearer is the Authorization header's value for tok, to be shared by
+// requests (len == cap: an append copies).
+func bearer(tok string) []string { return []string{"Bearer " + tok}[:1:1] }
 
 func newTokenSource(token, file string) (*tokenSource, error) {
 	switch {
@@ -41,10 +48,10 @@ func newTokenSource(token, file string) (*tokenSource, error) {
 		if err := checkToken(token); err != nil {
 			return nil, fmt.Errorf("%w: %s: %s %s", config.ErrInvalid, Name, TokenEnv, err)
 		}
-		ts.token = token
+		ts.token, ts.auth = token, bearer(token)
 		return ts, nil
 	}
-	if _, err := ts.current(); err != nil {
+	if _, _, err := ts.current(); err != nil {
 		return nil, fmt.Errorf("%w: %w", config.ErrInvalid, err)
 	}
 	return ts, nil
@@ -71,15 +78,16 @@ func (ts *tokenSource) String() string {
 	return "***"
 }
 
-// current returns the token to send: the refreshed one, else the
-// configured one, the file read again. The file is read outside the lock,
-// so that a slow file system delays only its own lookup.
-func (ts *tokenSource) current() (string, error) {
+// current returns the token to send and the Authorization header's value
+// for it: the refreshed one, else the configured one, the file read
+// again. The file is read outside the lock, so that a slow file system
+// delays only its own lookup.
+func (ts *tokenSource) current() (string, []string, error) {
 	var tok string
 	if ts.file != "" {
 		var err error
 		if tok, err = ts.read(); err != nil {
-			return "", err
+			return "", nil, err
 		}
 	}
 	ts.mu.Lock()
@@ -87,12 +95,13 @@ func (ts *tokenSource) current() (string, error) {
 	if ts.file != "" && tok != ts.token {
 		// A new configured token: the one the server refreshed was for
 		// the old.
-		ts.token, ts.refreshed = tok, ""
+		ts.token, ts.auth = tok, bearer(tok)
+		ts.refreshed, ts.refreshedAuth = "", nil
 	}
 	if ts.refreshed != "" {
-		return ts.refreshed, nil
+		return ts.refreshed, ts.refreshedAuth, nil
 	}
-	return ts.token, nil
+	return ts.token, ts.auth, nil
 }
 
 // read reads the token file.
@@ -120,7 +129,7 @@ func (ts *tokenSource) refresh(sent, tok string) {
 	}
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	if sent == ts.token || sent == ts.refreshed {
-		ts.refreshed = tok
+	if (sent == ts.token || sent == ts.refreshed) && tok != ts.refreshed {
+		ts.refreshed, ts.refreshedAuth = tok, bearer(tok)
 	}
 }

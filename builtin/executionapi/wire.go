@@ -1,6 +1,7 @@
 package executionapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -16,6 +17,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -36,33 +38,67 @@ const (
 	refreshedHeader = "Refreshed-Api-Token"
 )
 
-// answer is one HTTP answer, its body read within the budget.
+// answer is one HTTP answer, its body read within the budget: a 200's
+// in ok (pooled; the caller puts it back), another status's in body.
 type answer struct {
 	status int
 	header http.Header
 	body   []byte
+	ok     *respBuf
 }
 
-// get asks for path under the base URL, retrying 5xx answers and
-// connection errors, and maps the final answer to a body (200) or an
-// error. The texts naming the request are built only for an error.
-func (b *Backend) get(ctx context.Context, req resolver.Request, path string) ([]byte, error) {
+// respBuf is a 200's body and the reader bounding it, pooled, so that a
+// lookup neither grows a new buffer nor allocates a limit reader.
+type respBuf struct {
+	buf bytes.Buffer
+	lr  io.LimitedReader
+}
+
+var bufPool = sync.Pool{New: func() any { return new(respBuf) }}
+
+// read reads r into rb.buf, at most maxBody bytes (tooLarge if more).
+func (rb *respBuf) read(r io.Reader) error {
+	rb.lr = io.LimitedReader{R: r, N: maxBody + 1}
+	if _, err := rb.buf.ReadFrom(&rb.lr); err != nil {
+		return err
+	}
+	if rb.buf.Len() > maxBody {
+		return &tooLarge{limit: maxBody}
+	}
+	return nil
+}
+
+// put returns rb to the pool, emptied and without the body it read.
+func (rb *respBuf) put() {
+	rb.lr = io.LimitedReader{}
+	if rb.buf.Cap() > 64<<10 {
+		return // do not keep a large answer's buffer around
+	}
+	rb.buf.Reset()
+	bufPool.Put(rb)
+}
+
+// get asks for target (route's URL), retrying 5xx answers and connection
+// errors, and maps the final answer to a body (200: the caller puts it
+// back) or an error. The texts naming the request are built only for an
+// error.
+func (b *Backend) get(ctx context.Context, req resolver.Request, target string) (*respBuf, error) {
 	var last error
 	for attempt := 1; ; attempt++ {
 		// The token of each attempt: a token file is read again.
-		tok, err := b.tokens.current()
+		tok, auth, err := b.tokens.current()
 		if err != nil {
 			// A token that cannot be read is no reason to retry.
 			return nil, fmt.Errorf("%s: %w", describe(req), err)
 		}
-		a, err := b.do(ctx, tok, path, true)
+		a, err := b.do(ctx, tok, auth, target, true)
 		if err == nil && a.status == http.StatusOK {
-			return a.body, nil
+			return a.ok, nil
 		}
-		what, target := describe(req), b.display+path
+		what := describe(req)
 		switch {
 		case err == nil && a.status < 500:
-			return b.answer(ctx, tok, what, target, a)
+			return b.answer(ctx, tok, auth, what, target, a)
 		case err == nil:
 			last = fmt.Errorf("%s: GET %s: HTTP %d%s", what, target, a.status, detailOf(a.body, b.secrets(tok)))
 		case ctx.Err() != nil:
@@ -114,26 +150,29 @@ func (b *Backend) backoff(n int) time.Duration {
 	return base + time.Duration(j.Int64())
 }
 
-// do makes one request with the token tok. withVersion false leaves the
-// version header out (to learn the server's default version).
-func (b *Backend) do(ctx context.Context, tok, path string, withVersion bool) (*answer, error) {
-	// path is escaped (route), and the base URL has no query or
-	// fragment (parseBase): the URL is the two joined.
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, b.display+path, nil)
+// do makes one request to target with the token tok, auth being its
+// Authorization value. withVersion false leaves the version header out
+// (to learn the server's default version).
+func (b *Backend) do(ctx context.Context, tok string, auth []string, target string, withVersion bool) (answer, error) {
+	// target is route's (the id escaped) or the base URL, which has no
+	// query or fragment (parseBase).
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		return nil, err
+		return answer{}, err
 	}
 	// What the server needs (the token, the version it routes on) and the
 	// Correlation-Id its logs show, as the task SDK sends; no Accept: every
-	// route answers JSON.
-	hreq.Header.Set("Authorization", "Bearer "+tok)
+	// route answers JSON. The token's and the version's values are shared,
+	// read-only slices (a RoundTripper must not modify the request; one
+	// that appends gets a copy, len == cap); the map is the request's own.
+	hreq.Header["Authorization"] = auth
 	if withVersion {
-		hreq.Header.Set(versionHeader, b.version)
+		hreq.Header[versionHeader] = b.versionValue
 	}
 	hreq.Header.Set("Correlation-Id", correlationID())
 	resp, err := b.client.Do(hreq)
 	if err != nil {
-		return nil, kit.TransportError(err)
+		return answer{}, kit.TransportError(err)
 	}
 	defer resp.Body.Close()
 	b.tokens.refresh(tok, resp.Header.Get(refreshedHeader))
@@ -143,16 +182,14 @@ func (b *Backend) do(ctx context.Context, tok, path string, withVersion bool) (*
 		// 403 page may be of any size, and is still a 403), nor is a body
 		// that breaks off.
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return &answer{status: resp.StatusCode, header: resp.Header, body: body}, nil
+		return answer{status: resp.StatusCode, header: resp.Header, body: body}, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
-		return nil, err
+	rb := bufPool.Get().(*respBuf)
+	if err := rb.read(resp.Body); err != nil {
+		rb.put()
+		return answer{}, err
 	}
-	if len(body) > maxBody {
-		return nil, &tooLarge{limit: maxBody}
-	}
-	return &answer{status: resp.StatusCode, header: resp.Header, body: body}, nil
+	return answer{status: resp.StatusCode, header: resp.Header, ok: rb}, nil
 }
 
 // tooLarge is a 200 whose body is over the budget: an error, final.
@@ -164,7 +201,7 @@ func (e *tooLarge) Error() string {
 
 // answer maps a non-5xx answer other than a 200 to a request made with
 // tok to its error.
-func (b *Backend) answer(ctx context.Context, tok, what, target string, a *answer) ([]byte, error) {
+func (b *Backend) answer(ctx context.Context, tok string, auth []string, what, target string, a answer) (*respBuf, error) {
 	switch a.status {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		return nil, fmt.Errorf("%s: GET %s: HTTP %d%s: %w", what, target, a.status, detailOf(a.body, b.secrets(tok)), resolver.ErrAccessDenied)
@@ -172,10 +209,10 @@ func (b *Backend) answer(ctx context.Context, tok, what, target string, a *answe
 		if routeNotFound(a.body) {
 			return nil, fmt.Errorf("%s: HTTP 404 from the connections or variables route: %w", what, resolver.ErrNotFound)
 		}
-		return nil, b.versionError(ctx, tok, what, target, a)
+		return nil, b.versionError(ctx, tok, auth, what, target, a)
 	case http.StatusUnprocessableEntity:
 		if aboutVersion(a.body) {
-			return nil, b.versionError(ctx, tok, what, target, a)
+			return nil, b.versionError(ctx, tok, auth, what, target, a)
 		}
 	}
 	return nil, fmt.Errorf("%s: GET %s: HTTP %d%s", what, target, a.status, detailOf(a.body, b.secrets(tok)))
@@ -184,9 +221,12 @@ func (b *Backend) answer(ctx context.Context, tok, what, target string, a *answe
 // versionError is the configuration error for a server that has no route
 // for the request at the version sent: it asks the server, without the
 // version header, which version it serves by default (its newest).
-func (b *Backend) versionError(ctx context.Context, tok, what, target string, a *answer) error {
+func (b *Backend) versionError(ctx context.Context, tok string, auth []string, what, target string, a answer) error {
 	said := "the server did not say which version it serves"
-	if probe, err := b.do(ctx, tok, "", false); err == nil {
+	if probe, err := b.do(ctx, tok, auth, b.display, false); err == nil {
+		if probe.ok != nil {
+			probe.ok.put()
+		}
 		if v := probe.header.Get(versionHeader); v != "" && len(v) <= 32 && utf8.ValidString(v) {
 			said = "the server's newest version is " + strconv.Quote(v)
 		}

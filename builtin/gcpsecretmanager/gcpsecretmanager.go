@@ -487,19 +487,16 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 			slog.String("backend", Name), slog.String("kind", req.Kind.String()), slog.String("id", req.ID), slog.String("why", why.Error()))
 		return "", fmt.Errorf("%w: %s: %v id %q %w", resolver.ErrNotFound, Name, req.Kind, req.ID, why)
 	}
-	if b.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, b.timeout)
-		defer cancel()
-	}
-	names := b.names(p, req)
-	for _, name := range names[:len(names)-1] {
-		v, err := b.get(ctx, req.Kind, name)
+	ctx, release := kit.Bound(ctx, b.timeout)
+	defer release()
+	urls, n := b.urls(p, req)
+	for _, target := range urls[:n-1] {
+		v, err := b.get(ctx, req.Kind, target)
 		if !errors.Is(err, resolver.ErrNotFound) {
 			return v, err
 		}
 	}
-	return b.get(ctx, req.Kind, names[len(names)-1])
+	return b.get(ctx, req.Kind, urls[n-1])
 }
 
 // ambiguous says why req's id is refused, or nil: kit.TeamGuard, configs
@@ -514,15 +511,34 @@ func (b *Backend) ambiguous(req resolver.Request) error {
 // id is used verbatim in both, as Airflow's CloudSecretManagerBackend does
 // (mapping '_' would let prod__conn manufacture the separator).
 func (b *Backend) names(p *kit.Place, req resolver.Request) []string {
-	global := p.Prefix + b.sep + req.ID
-	if !b.multiTeam || req.Team == "" || req.Kind == resolver.KindConfig {
-		return []string{global}
+	urls, n := b.urls(p, req)
+	names := make([]string, n)
+	for i, target := range urls[:n] {
+		names[i] = b.nameIn(target)
 	}
-	return []string{p.Prefix + b.sep + req.Team + TeamSep + req.ID, global}
+	return names
 }
 
-// get reads secret name's latest version; what is the kind, for logs.
-func (b *Backend) get(ctx context.Context, what resolver.Kind, name string) (string, error) {
+// urls returns the AccessSecretVersion URLs of the secrets names returns,
+// in the same order: urls[:n]. Each is one string, b.secretsURL + name +
+// accessSuffix, the name sliced out of it by nameIn.
+func (b *Backend) urls(p *kit.Place, req resolver.Request) (urls [2]string, n int) {
+	global := b.secretsURL + p.Prefix + b.sep + req.ID + accessSuffix
+	if !b.multiTeam || req.Team == "" || req.Kind == resolver.KindConfig {
+		return [2]string{global}, 1
+	}
+	return [2]string{b.secretsURL + p.Prefix + b.sep + req.Team + TeamSep + req.ID + accessSuffix, global}, 2
+}
+
+// nameIn returns the secret's name in an AccessSecretVersion URL urls made.
+func (b *Backend) nameIn(target string) string {
+	return target[len(b.secretsURL) : len(target)-len(accessSuffix)]
+}
+
+// get reads the latest version of the secret whose AccessSecretVersion
+// URL is target (made by urls); what is the kind, for logs.
+func (b *Backend) get(ctx context.Context, what resolver.Kind, target string) (string, error) {
+	name := b.nameIn(target)
 	if !validSecretID(name) {
 		// Airflow sends it and the service answers INVALID_ARGUMENT: same
 		// outcome and log, without the request.
@@ -531,7 +547,8 @@ func (b *Backend) get(ctx context.Context, what resolver.Kind, name string) (str
 			slog.String("status", "INVALID_ARGUMENT"), slog.Bool("sent", false))
 		return "", &Error{Secret: name, sentinel: resolver.ErrNotFound, err: errInvalidName}
 	}
-	v, err := b.access(ctx, name)
+	// name is a valid secret id: there is nothing in target to escape.
+	v, err := b.access(ctx, target)
 	if err == nil {
 		return v, nil
 	}
@@ -555,11 +572,11 @@ func (b *Backend) get(ctx context.Context, what resolver.Kind, name string) (str
 	return "", e
 }
 
-// access reads the latest version of secret name, retrying unavailable
-// and throttled answers.
-func (b *Backend) access(ctx context.Context, name string) (string, error) {
+// access reads the latest version of the secret at target, retrying
+// unavailable and throttled answers.
+func (b *Backend) access(ctx context.Context, target string) (string, error) {
 	for attempt := 1; ; attempt++ {
-		v, err := b.accessOnce(ctx, name)
+		v, err := b.accessOnce(ctx, target)
 		if err == nil || attempt >= b.attempts || !retryable(ctx, err) {
 			return v, err
 		}

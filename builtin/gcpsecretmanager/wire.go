@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 	"golang.org/x/oauth2"
@@ -30,50 +31,73 @@ const userAgent = "secretpath/" + Name
 // (about 88 KB in base64).
 const maxBody = 1 << 20
 
-// accessOnce sends one AccessSecretVersion request for the latest version
-// of secret name (REST: GET /v1/{name=projects/*/secrets/*/versions/*}:access).
+// accessOnce sends one AccessSecretVersion request (REST: GET
+// /v1/{name=projects/*/secrets/*/versions/*}:access) to target,
+// b.secretsURL + the secret's name + accessSuffix.
 //
 // The request carries what the service needs, the access token, and our
 // User-Agent in place of Go's: no Accept (REST answers JSON) and no
 // X-Goog-Request-Params (a routing header for gRPC; REST routes on the
 // URL, which names the secret).
-func (b *Backend) accessOnce(ctx context.Context, name string) (string, error) {
-	// name is a valid secret id (get): nothing in it to escape.
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.secretsURL+name+"/versions/latest:access", nil)
+func (b *Backend) accessOnce(ctx context.Context, target string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("User-Agent", userAgent)
+	// The header's values are shared, read-only slices (the User-Agent's,
+	// the token's, made once per token): a RoundTripper must not modify
+	// the request, and one that appends to a value gets a copy (len ==
+	// cap). The map is the request's own.
+	req.Header["User-Agent"] = userAgentValue
 	if b.tokens != nil {
 		tok, err := b.tokens.token(ctx)
 		if err != nil {
 			return "", err
 		}
-		tok.SetAuthHeader(req)
+		req.Header["Authorization"] = tok.auth
 	}
 	resp, err := b.client.Do(req)
 	if err != nil {
 		return "", err
 	}
 	defer resp.Body.Close()
-	buf := bufPool.Get().(*bytes.Buffer)
-	defer putBuf(buf)
-	if err := readBody(buf, resp.Body); err != nil {
+	rb := bufPool.Get().(*respBuf)
+	defer rb.put()
+	if err := rb.read(resp.Body); err != nil {
 		return "", fmt.Errorf("reading the response (HTTP %d): %w", resp.StatusCode, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return "", parseAPIError(resp.StatusCode, buf.Bytes())
+		return "", parseAPIError(resp.StatusCode, rb.buf.Bytes())
 	}
-	data, err := decodeAccess(buf.Bytes())
+	data, err := decodeAccess(rb.buf.Bytes())
 	if err != nil {
 		return "", err
 	}
-	return string(data), nil
+	if len(data) == 0 {
+		return "", nil
+	}
+	// data is decodeAccess's own (decoded from base64 into new memory,
+	// nothing else refers to it) and is not written again: the string can
+	// share it instead of copying a secret a second time.
+	return unsafe.String(unsafe.SliceData(data), len(data)), nil
 }
+
+// accessSuffix follows the secret's name in an AccessSecretVersion URL.
+const accessSuffix = "/versions/latest:access"
+
+// userAgentValue is the User-Agent header's value, shared by every request
+// (len == cap: an append copies).
+var userAgentValue = []string{userAgent}[:1:1]
 
 // readBody reads r into buf, at most maxBody bytes.
 func readBody(buf *bytes.Buffer, r io.Reader) error {
-	if _, err := buf.ReadFrom(io.LimitReader(r, maxBody+1)); err != nil {
+	return limitedRead(buf, &io.LimitedReader{R: r, N: maxBody + 1})
+}
+
+// limitedRead reads lr (at most maxBody + 1 bytes) into buf and fails when
+// there were more than maxBody.
+func limitedRead(buf *bytes.Buffer, lr *io.LimitedReader) error {
+	if _, err := buf.ReadFrom(lr); err != nil {
 		return err
 	}
 	if buf.Len() > maxBody {
@@ -82,16 +106,30 @@ func readBody(buf *bytes.Buffer, r io.Reader) error {
 	return nil
 }
 
-// bufPool holds response buffers, so that a lookup does not grow a new one
-// (as the vault backend does).
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// respBuf is a response's buffer and the reader bounding it, pooled, so
+// that a lookup neither grows a new buffer (as the vault backend does) nor
+// allocates a limit reader.
+type respBuf struct {
+	buf bytes.Buffer
+	lr  io.LimitedReader
+}
 
-func putBuf(b *bytes.Buffer) {
-	if b.Cap() > 64<<10 {
+var bufPool = sync.Pool{New: func() any { return new(respBuf) }}
+
+// read reads r into rb.buf, at most maxBody bytes.
+func (rb *respBuf) read(r io.Reader) error {
+	rb.lr = io.LimitedReader{R: r, N: maxBody + 1}
+	return limitedRead(&rb.buf, &rb.lr)
+}
+
+// put returns rb to the pool, emptied and without the body it read.
+func (rb *respBuf) put() {
+	rb.lr = io.LimitedReader{}
+	if rb.buf.Cap() > 64<<10 {
 		return // do not keep a huge response's buffer around
 	}
-	b.Reset()
-	bufPool.Put(b)
+	rb.buf.Reset()
+	bufPool.Put(rb)
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -122,7 +160,11 @@ func decodeAccess(body []byte) ([]byte, error) {
 	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) == 0 || t[0] != '{' {
 		return nil, fmt.Errorf("%w: not a JSON object: not an AccessSecretVersion response", errDecode)
 	}
-	switch n := gjson.GetBytes(body, "name"); {
+	// gjson.Get on a view of body rather than GetBytes, which copies every
+	// value it returns: the results are read here and dropped (the payload
+	// is decoded into new memory), and body is not written meanwhile.
+	doc := unsafe.String(unsafe.SliceData(body), len(body))
+	switch n := gjson.Get(doc, "name"); {
 	case !n.Exists() || n.Type == gjson.Null || n.Type == gjson.String && n.Str == "":
 		// The service always names the version it read: this is not its
 		// answer (a proxy's, or another API's).
@@ -130,7 +172,7 @@ func decodeAccess(body []byte) ([]byte, error) {
 	case n.Type != gjson.String:
 		return nil, unexpected(n, "name")
 	}
-	payload := gjson.GetBytes(body, "payload")
+	payload := gjson.Get(doc, "payload")
 	switch {
 	case payload.Type == gjson.Null: // absent or null
 		// proto3 JSON leaves out an empty payload.
@@ -403,20 +445,38 @@ func clean(s string) string {
 // without a call; otherwise a new one from the source.
 type tokenCache struct {
 	src oauth2.TokenSource
-	cur atomic.Pointer[oauth2.Token]
+	cur atomic.Pointer[cachedToken]
+}
+
+// cachedToken is a token and the Authorization header's value for it,
+// made once per token rather than per request.
+type cachedToken struct {
+	tok  *oauth2.Token
+	auth []string // as tok.SetAuthHeader sets it; len == cap, read-only
 }
 
 func newTokenCache(src oauth2.TokenSource) *tokenCache { return &tokenCache{src: src} }
 
-func (c *tokenCache) token(ctx context.Context) (*oauth2.Token, error) {
-	if t := c.cur.Load(); t.Valid() {
+func (c *tokenCache) token(ctx context.Context) (*cachedToken, error) {
+	if t := c.cur.Load(); t != nil && t.tok.Valid() {
 		return t, nil
 	}
-	t, err := token(ctx, c.src)
-	if err == nil {
-		c.cur.Store(t)
+	tok, err := token(ctx, c.src)
+	if err != nil {
+		return nil, err
 	}
-	return t, err
+	t := &cachedToken{tok: tok, auth: authValue(tok)}
+	c.cur.Store(t)
+	return t, nil
+}
+
+// authValue is the Authorization header's value for tok, exactly as
+// tok.SetAuthHeader sets it (the type's spelling included).
+func authValue(tok *oauth2.Token) []string {
+	r := &http.Request{Header: make(http.Header, 1)}
+	tok.SetAuthHeader(r)
+	v := r.Header.Values("Authorization")
+	return v[:len(v):len(v)]
 }
 
 // token gets an access token from ts, giving up when ctx is done (a token

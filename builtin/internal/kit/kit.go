@@ -10,8 +10,10 @@
 //     not, why (for resolver.Explain);
 //   - mapping a request's kind to its Place, and the error and description
 //     of a kind a backend does not serve ([NotServed]);
-//   - the timeout_seconds kwarg ([Timeout], [Seconds]) and the verify
-//     kwarg, a boolean or the path of a CA bundle ([VerifyKwarg]);
+//   - the timeout_seconds kwarg ([Timeout], [Seconds]), bounding a lookup
+//     by it without a new context when the caller's ends sooner ([Bound]),
+//     and the verify kwarg, a boolean or the path of a CA bundle
+//     ([VerifyKwarg]);
 //   - marking a vendor's error that says the service did not answer with
 //     codes.Unavailable ([Unavailable], [Unanswered]); each backend keeps
 //     its vendor's table of which answers those are;
