@@ -77,7 +77,7 @@ func checkFile(t *testing.T, data []byte, f format) {
 // checkOwnMemory fails when a string a parse returned, map keys included,
 // points into the file's bytes: a caller keeping it would keep the whole
 // file (see bytesString).
-func checkOwnMemory(t *testing.T, data []byte, conns map[string]connEntry, values map[string]string) {
+func checkOwnMemory(t *testing.T, data []byte, conns *connTable, values map[string]string) {
 	t.Helper()
 	if len(data) == 0 {
 		return
@@ -88,7 +88,7 @@ func checkOwnMemory(t *testing.T, data []byte, conns map[string]connEntry, value
 			t.Fatalf("%s %q points into the file's bytes", what, s)
 		}
 	}
-	for k, e := range conns {
+	for k, e := range conns.all() {
 		c := e.conn
 		check("key", k)
 		check("value", e.value)

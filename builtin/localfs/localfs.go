@@ -256,7 +256,7 @@ func (b *Backend) connEntry(ctx context.Context, connID string) (connEntry, erro
 	if snap.err != nil {
 		return connEntry{}, snap.err
 	}
-	e, ok := snap.conns[connID]
+	e, ok := snap.conns.get(connID)
 	if !ok {
 		return connEntry{}, b.conns.notFound
 	}
