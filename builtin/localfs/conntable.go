@@ -200,8 +200,17 @@ func (s connSlot) record() string {
 	return unsafe.String(s.rec, int(total))
 }
 
-// uvarint reads a uvarint of r at *i and advances *i past it.
+// uvarint reads a uvarint of r at *i and advances *i past it. Most header
+// numbers are under 128: one byte, read without the loop.
 func uvarint(r string, i *int) int {
+	if b := r[*i]; b < 0x80 {
+		*i++
+		return int(b)
+	}
+	return uvarintLong(r, i)
+}
+
+func uvarintLong(r string, i *int) int {
 	var v uint64
 	for shift := uint(0); ; shift += 7 {
 		b := r[*i]
@@ -221,9 +230,9 @@ func keyOf(r string) (string, int) {
 	return r[i : i+n], i + n
 }
 
-// unpack rebuilds a slot's connection and value from its record, starting
-// from proto; it allocates nothing.
-func (s connSlot) unpack(proto *connection.Connection) (key string, e connEntry) {
+// unpack rebuilds a slot's connection and value from its record into e,
+// starting from proto, and returns its key; it allocates nothing.
+func (s connSlot) unpack(proto *connection.Connection, e *connEntry) (key string) {
 	r := s.record()
 	key, i := keyOf(r)
 	valueLen := uvarint(r, &i)
@@ -234,16 +243,13 @@ func (s connSlot) unpack(proto *connection.Connection) (key string, e connEntry)
 	}
 	// The offsets are from the value, which follows the header: read the
 	// codes first, then resolve them.
-	var codes [8][2]int
-	first := 0
-	if r[0]&1 != 0 {
-		first = 1
-	}
-	for f := first; f < len(codes); f++ {
+	var code, size [8]int
+	first := int(r[0] & 1) // 1: the id is the key, no code for it
+	for f := first; f < len(code); f++ {
 		c := uvarint(r, &i)
-		codes[f][0] = c
+		code[f] = c
 		if c >= fieldAt {
-			codes[f][1] = uvarint(r, &i)
+			size[f] = uvarint(r, &i)
 		}
 	}
 	zport := uint64(uvarint(r, &i))
@@ -252,28 +258,28 @@ func (s connSlot) unpack(proto *connection.Connection) (key string, e connEntry)
 		port = ^port
 	}
 	base := i
-	str := func(f int) string {
-		switch c := codes[f][0]; c {
+	var str [8]string
+	for f := first; f < len(code); f++ {
+		switch c := code[f]; c {
 		case fieldEmpty:
-			return ""
 		case fieldAux:
-			return aux
+			str[f] = aux
 		default:
 			off := base + c - fieldAt
-			return r[off : off+codes[f][1]]
+			str[f] = r[off : off+size[f]]
 		}
 	}
-	c := *proto
 	if first == 1 {
-		c.ConnID = key
-	} else {
-		c.ConnID = str(0)
+		str[0] = key
 	}
-	c.ConnType, c.Description, c.Host, c.Schema, c.Login = str(1), str(2), str(3), str(4), str(5)
-	c.Password = connection.NewSecret(str(6))
-	c.Extra = str(7)
+	e.conn = *proto
+	c := &e.conn
+	c.ConnID, c.ConnType, c.Description, c.Host, c.Schema, c.Login = str[0], str[1], str[2], str[3], str[4], str[5]
+	c.Password = connection.NewSecret(str[6])
+	c.Extra = str[7]
 	c.Port = int(port)
-	return key, connEntry{conn: c, value: r[base : base+valueLen]}
+	e.value = r[base : base+valueLen]
+	return key
 }
 
 // newConnTable returns a table sized for n connections.
@@ -322,15 +328,23 @@ func (t *connTable) find(key string, h uint64) (bucket int, slot int, ok bool) {
 
 // get returns connection id.
 func (t *connTable) get(id string) (connEntry, bool) {
+	var e connEntry
+	ok := t.getInto(id, &e)
+	return e, ok
+}
+
+// getInto writes connection id into e, which a lookup's caller holds (one
+// copy of the connection fewer than returning it), and reports whether the
+// table holds it.
+func (t *connTable) getInto(id string, e *connEntry) bool {
 	if t == nil || len(t.slots) == 0 {
-		return connEntry{}, false
+		return false
 	}
 	_, s, ok := t.find(id, maphash.String(t.seed, id))
-	if !ok {
-		return connEntry{}, false
+	if ok {
+		t.slots[s].unpack(t.proto(s), e)
 	}
-	_, e := t.slots[s].unpack(t.proto(s))
-	return e, true
+	return ok
 }
 
 // has reports whether the table holds key.
@@ -417,7 +431,9 @@ func (t *connTable) all() iter.Seq2[string, connEntry] {
 			return
 		}
 		for s := range t.slots {
-			if !yield(t.slots[s].unpack(t.proto(s))) {
+			var e connEntry
+			key := t.slots[s].unpack(t.proto(s), &e)
+			if !yield(key, e) {
 				return
 			}
 		}
@@ -431,5 +447,7 @@ func (b *connBuild) entry() (string, connEntry) {
 	if b.idIsKey {
 		b.rec[0] = 1
 	}
-	return connSlot{rec: unsafe.SliceData(b.rec), aux: unsafe.StringData(b.aux)}.unpack(&b.proto)
+	var e connEntry
+	key := connSlot{rec: unsafe.SliceData(b.rec), aux: unsafe.StringData(b.aux)}.unpack(&b.proto, &e)
+	return key, e
 }
