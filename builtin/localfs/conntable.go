@@ -235,6 +235,13 @@ func keyOf(r string) (string, int) {
 func (s connSlot) unpack(proto *connection.Connection, e *connEntry) (key string) {
 	r := s.record()
 	key, i := keyOf(r)
+	s.unpackAt(r, key, i, proto, e)
+	return key
+}
+
+// unpackAt is unpack given the record r, its key and the offset i just past
+// the key (as find read them).
+func (s connSlot) unpackAt(r, key string, i int, proto *connection.Connection, e *connEntry) {
 	valueLen := uvarint(r, &i)
 	auxLen := uvarint(r, &i)
 	aux := ""
@@ -279,7 +286,6 @@ func (s connSlot) unpack(proto *connection.Connection, e *connEntry) (key string
 	c.Extra = str[7]
 	c.Port = int(port)
 	e.value = r[base : base+valueLen]
-	return key
 }
 
 // newConnTable returns a table sized for n connections.
@@ -310,17 +316,25 @@ func (t *connTable) len() int {
 // find returns the index bucket of key: the slot's, or the free bucket
 // where it would go.
 func (t *connTable) find(key string, h uint64) (bucket int, slot int, ok bool) {
+	bucket, slot, _, _, ok = t.findRecord(key, h)
+	return bucket, slot, ok
+}
+
+// findRecord is find that also returns the slot's record and the offset
+// just past its key, for unpackAt.
+func (t *connTable) findRecord(key string, h uint64) (bucket int, slot int, r string, i int, ok bool) {
 	mask := uint64(len(t.index) - 1)
 	tag := h >> 32
 	for b := h & mask; ; b = (b + 1) & mask {
 		e := t.index[b]
 		if e == 0 {
-			return int(b), -1, false
+			return int(b), -1, "", 0, false
 		}
 		if e>>32 == tag {
 			s := int(uint32(e)) - 1
-			if k, _ := keyOf(t.slots[s].record()); k == key {
-				return int(b), s, true
+			r := t.slots[s].record()
+			if k, i := keyOf(r); k == key {
+				return int(b), s, r, i, true
 			}
 		}
 	}
@@ -340,9 +354,9 @@ func (t *connTable) getInto(id string, e *connEntry) bool {
 	if t == nil || len(t.slots) == 0 {
 		return false
 	}
-	_, s, ok := t.find(id, maphash.String(t.seed, id))
+	_, s, r, i, ok := t.findRecord(id, maphash.String(t.seed, id))
 	if ok {
-		t.slots[s].unpack(t.proto(s), e)
+		t.slots[s].unpackAt(r, id, i, t.proto(s), e)
 	}
 	return ok
 }
