@@ -13,7 +13,8 @@ import (
 // allocate at most 3× the file, the read buffer included). Each connection
 // is one allocation of its own, its record: a small header, its id, its
 // value as written and any field that is not a substring of the value,
-// copied there. A lookup rebuilds the connection.Connection from substrings
+// copied there; but a single field the connection parser built (a URI's
+// extra) stays in the parser's allocation, the slot's aux. A lookup rebuilds the connection.Connection from substrings
 // of the record, allocating nothing. The records are reached through one
 // slice and an open-addressing index of 8 bytes a bucket, where a Go map
 // would store a 160-byte entry apart for each connection, and its key.
@@ -305,7 +306,7 @@ func indexSize(n int) int {
 	return size
 }
 
-// Len returns the number of connections.
+// len returns the number of connections.
 func (t *connTable) len() int {
 	if t == nil {
 		return 0
