@@ -20,8 +20,9 @@ import (
 
 // The parse rows: localfs's first parse of a 100,000-connection file, and
 // the CLI's import of it, each against issue 19's targets (bench/README.md,
-// "Targets"): ≥ 100 MB/s and ≤ 3× the file in allocation; max RSS ≤ 3× the
-// file + 64 MiB.
+// "Targets"): ≥ 100 MB/s and ≤ 3× the file in allocation, counting the
+// buffer the file is read into (alloc/fileB); max RSS ≤ 3× the file +
+// 64 MiB.
 var parseCases = []Case{
 	{Name: "LocalFS/parse-json-100k", Group: GroupCore,
 		What:    "first lookup on a fresh localfs Backend (NeverReload) over a 100,000-connection JSON file of URIs (~9.9 MB): open, stat, read, parse, every connection built; MB/s of file, bytes allocated per file byte with and without the file's read buffer",
@@ -57,7 +58,8 @@ const (
 func parseTargets() []Target {
 	return []Target{
 		{Metric: metricMBps, Op: ">=", Limit: 100, Unit: "MB/s", Text: "≥ 100 MB/s"},
-		{Metric: metricParsePerByte, Op: "<=", Limit: 3, Unit: "×", Text: "≤ 3× the file"},
+		// The read buffer is allocation too: the target is on the total.
+		{Metric: metricAllocPerByte, Op: "<=", Limit: 3, Unit: "×", Text: "≤ 3× the file, read buffer included"},
 	}
 }
 

@@ -34,7 +34,7 @@ type File struct {
 	total int
 
 	// whole is the file read whole (YAML, repeated keys), else nil.
-	whole       map[string]connEntry
+	whole       *connTable
 	wholeValues map[string]string
 }
 
@@ -59,7 +59,7 @@ func openFile(path string, kind resolver.Kind) (*File, error) {
 		return nil, err
 	}
 	fl.whole, fl.wholeValues = conns, values
-	fl.total = len(conns) + len(values)
+	fl.total = conns.len() + len(values)
 	return fl, nil
 }
 
@@ -134,8 +134,13 @@ func (fl *File) Each(n int, fn func([]connection.Connection) error) error {
 		// Sorted by id, as imports always wrote: the same order (and the
 		// same ids in a failing batch's message) on every run, and row
 		// locks taken in one order by concurrent imports.
-		for _, id := range slices.Sorted(maps.Keys(fl.whole)) {
-			e := fl.whole[id]
+		ids := make([]string, 0, fl.whole.len())
+		for id := range fl.whole.all() {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		for _, id := range ids {
+			e, _ := fl.whole.get(id)
 			c := e.conn
 			c.ConnID = id
 			if batch = append(batch, c); len(batch) == n {
@@ -149,7 +154,7 @@ func (fl *File) Each(n int, fn func([]connection.Connection) error) error {
 	var err error
 	perr := fl.each(func(key string, pos int, v *value, p *problems) bool {
 		e := member{key: key, line: pos, val: *v}
-		ce, ok, pos, msg := connectionEntry(fl.f, &e)
+		cb, ok, pos, msg := connectionEntry(fl.f, &e)
 		if msg != "" {
 			p.add(pos, msg)
 			return true
@@ -157,8 +162,9 @@ func (fl *File) Each(n int, fn func([]connection.Connection) error) error {
 		if !ok {
 			return true
 		}
+		key, ce := cb.entry()
 		c := ce.conn
-		c.ConnID = e.key // the entry's own copy of key (connectionEntry)
+		c.ConnID = key // the record's copy of the key
 		if batch = append(batch, c); len(batch) == n {
 			err = flush()
 		}

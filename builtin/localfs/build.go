@@ -195,7 +195,8 @@ func configEntry(f format, e *member) (s string, ok bool, pos int, msg string) {
 	return s, ok, 0, ""
 }
 
-// connEntry is a parsed connection and the value ConnectionValue returns.
+// connEntry is a connection as a lookup returns it, and the value Lookup
+// returns for it.
 type connEntry struct {
 	conn  connection.Connection
 	value string
@@ -209,33 +210,33 @@ var connectionKeys = []string{"conn_id", "conn_type", "description", "extra", "e
 // buildConnections applies Airflow's load_connections_dict rules: a list
 // holds at most one definition (an empty list defines nothing), a string is
 // a connection value, an object holds Connection fields.
-func buildConnections(entries []member, f format, p *problems) map[string]connEntry {
-	out := make(map[string]connEntry, len(entries))
+func buildConnections(entries []member, f format, p *problems) *connTable {
+	t := newConnTable(min(len(entries), maxSizeHint))
 	for i := range entries {
-		ce, ok, pos, msg := connectionEntry(f, &entries[i])
+		cb, ok, pos, msg := connectionEntry(f, &entries[i])
 		if msg != "" {
 			p.add(pos, msg)
 		} else if ok {
-			out[entries[i].key] = ce
+			t.put(&cb, true)
 		}
 	}
-	return out
+	return t
 }
 
 // connectionEntry applies load_connections_dict to one entry, as
-// variableEntry: when it defines a connection, e.key and every string of
-// the connection and its value are the entry's own memory.
-func connectionEntry(f format, e *member) (ce connEntry, ok bool, pos int, msg string) {
+// variableEntry: when it defines a connection, it is packed into a record
+// of its own memory (packConnection), e.key included.
+func connectionEntry(f format, e *member) (cb connBuild, ok bool, pos int, msg string) {
 	v := &e.val
 	if v.kind == vArray {
 		switch {
 		case len(v.elems) == 0:
-			return connEntry{}, false, 0, ""
+			return connBuild{}, false, 0, ""
 		case len(v.elems) > 1:
 			if f == formatEnv {
-				return connEntry{}, false, v.elems[1].line, fmt.Sprintf("Found multiple values for %s (lines %s).", showKey(e.key), lineList(v.elems))
+				return connBuild{}, false, v.elems[1].line, fmt.Sprintf("Found multiple values for %s (lines %s).", showKey(e.key), lineList(v.elems))
 			}
-			return connEntry{}, false, e.line, fmt.Sprintf("Found multiple values for %s (a list of %d).", showKey(e.key), len(v.elems))
+			return connBuild{}, false, e.line, fmt.Sprintf("Found multiple values for %s (a list of %d).", showKey(e.key), len(v.elems))
 		}
 		v = &v.elems[0]
 	}
@@ -243,51 +244,49 @@ func connectionEntry(f format, e *member) (ce connEntry, ok bool, pos int, msg s
 	if f == formatEnv {
 		pos = v.line
 	}
-	ce, ok, msg = createConnection(&e.key, v)
-	return ce, ok, pos, msg
+	cb, ok, msg = createConnection(e.key, v)
+	return cb, ok, pos, msg
 }
 
 // createConnection is Airflow's _create_connection. ok is false for an
 // empty string, which defines nothing. msg is a problem, or "". When it
-// defines a connection, *connID and the connection's strings are replaced
-// by copies in one allocation of their own (see ownText).
-func createConnection(connID *string, v *value) (ce connEntry, ok bool, msg string) {
+// defines a connection, it returns it packed with connID and its value
+// into a record of their own (packConnection): nothing of it points into
+// the file.
+func createConnection(connID string, v *value) (cb connBuild, ok bool, msg string) {
 	switch v.kind {
 	case vString:
 		if v.s == "" {
-			return connEntry{}, false, ""
+			return connBuild{}, false, ""
 		}
-		// The id and the value are copied first, together, and parsed
-		// there: the connection's fields are substrings of the copy
-		// (ParseURI and ParseJSON slice their input) or built anew, so
-		// the entry holds its id and value once and nothing of the file.
-		id, s := ownText(*connID, v.s)
 		// A string is what every other backend returns, so it is parsed
 		// the same way: Airflow's JSON form when it starts with '{', else
-		// a URI (Airflow's Connection(uri=...)).
-		c, err := connection.Parse(id, s)
+		// a URI (Airflow's Connection(uri=...)). It is parsed where it
+		// lies (the file): the connection's fields are substrings of it
+		// (ParseURI and ParseJSON slice their input) or built anew, and
+		// packConnection copies the value once, into the record.
+		c, err := connection.Parse(connID, v.s)
 		if err != nil {
-			return connEntry{}, false, err.Error()
+			return connBuild{}, false, err.Error()
 		}
-		*connID = id
-		return connEntry{conn: c, value: s}, true, ""
+		return packConnection(connID, v.s, &c, true), true, ""
 	case vObject:
-		fields, msg := connectionFields(*connID, v)
+		fields, msg := connectionFields(connID, v)
 		if msg != "" {
-			return connEntry{}, false, msg
+			return connBuild{}, false, msg
 		}
-		c, err := connection.FromFields(*connID, fields)
+		c, err := connection.FromFields(connID, fields)
 		if err != nil {
-			return connEntry{}, false, err.Error()
+			return connBuild{}, false, err.Error()
 		}
 		js, err := c.RevealedJSON()
 		if err != nil {
-			return connEntry{}, false, err.Error()
+			return connBuild{}, false, err.Error()
 		}
-		*connID = ownConnection(*connID, &c)
-		return connEntry{conn: c, value: string(js)}, true, ""
+		// js is copied into the record; the fields (in the file) after it.
+		return packConnection(connID, bytesString(js), &c, false), true, ""
 	}
-	return connEntry{}, false, "Unexpected value type: " + v.kind.typeName() +
+	return connBuild{}, false, "Unexpected value type: " + v.kind.typeName() +
 		". The connection can only be defined using a string or object."
 }
 
@@ -336,39 +335,4 @@ func connectionFields(connID string, v *value) (map[string]any, string) {
 		}
 	}
 	return fields, ""
-}
-
-// ownConnection copies key and c's strings (taken from a connection object's
-// members, which point into the file's bytes) into one new allocation and
-// returns the copy of key; c.ConnID, which is key or a prefix of it
-// (Airflow's sanitize_conn_id) or "", becomes a prefix of that copy.
-func ownConnection(key string, c *connection.Connection) string {
-	pw := c.Password.Reveal()
-	fields := [...]*string{&key, &c.ConnType, &c.Description, &c.Host, &c.Schema, &c.Login, &pw, &c.Extra}
-	n := 0
-	for _, f := range fields {
-		n += len(*f)
-	}
-	var b strings.Builder
-	b.Grow(n)
-	for _, f := range fields {
-		b.WriteString(*f)
-	}
-	all := b.String()
-	for _, f := range fields {
-		// An empty field becomes "" rather than stay an empty substring
-		// of the file, which would keep the file alive as well as any.
-		if l := len(*f); l == 0 {
-			*f = ""
-		} else {
-			*f, all = all[:l], all[l:]
-		}
-	}
-	if strings.HasPrefix(key, c.ConnID) {
-		c.ConnID = key[:len(c.ConnID)]
-	} else {
-		c.ConnID = strings.Clone(c.ConnID) // cannot happen (see above); still never the file's bytes
-	}
-	c.Password = connection.NewSecret(pw)
-	return key
 }

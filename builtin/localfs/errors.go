@@ -198,10 +198,10 @@ func columnOf(data []byte, off int) int {
 // hand over point into the file's bytes, which must not change while they
 // are in use: parseFile and parseKind take ownership of the data they are
 // given. None of those strings outlives the parse: an entry that defines
-// something is given its own memory when it is built (ownText,
-// ownConnection), one allocation for its id or key and all of its strings,
-// so that a caller keeping one connection or value keeps that entry, not
-// the whole file (up to 64 MiB, one per reload).
+// something is given its own memory when it is built (ownText for a
+// variable or config, packConnection's record for a connection), so that a
+// caller keeping one connection or value keeps that entry, not the whole
+// file (up to 64 MiB, one per reload).
 func bytesString(data []byte) string {
 	return unsafe.String(unsafe.SliceData(data), len(data))
 }

@@ -22,7 +22,7 @@ const maxSizeHint = 1 << 17
 // Python's rules for repeated keys (and reporting the invalid UTF-8). The
 // problems are those parseKindWhole reports, in the same order: a fuzz test
 // holds the two to the same answers.
-func parseKindFast(data []byte, f format, kind resolver.Kind, path string) (conns map[string]connEntry, values map[string]string, err error, ok bool) {
+func parseKindFast(data []byte, f format, kind resolver.Kind, path string) (conns *connTable, values map[string]string, err error, ok bool) {
 	if f != formatJSON && f != formatEnv {
 		return nil, nil, nil, false
 	}
@@ -75,7 +75,7 @@ type entrySink struct {
 	kind   resolver.Kind
 	f      format
 	p      *problems
-	conns  map[string]connEntry
+	conns  *connTable
 	values map[string]string
 	others map[string]struct{} // keys seen that are in neither map (no value, or a problem)
 
@@ -86,7 +86,7 @@ type entrySink struct {
 // entryJob is one entry and what building it gave.
 type entryJob struct {
 	e   member
-	ce  connEntry
+	cb  connBuild
 	str string
 	set bool
 	pos int
@@ -104,7 +104,7 @@ func (s *entrySink) init(n int) {
 	}
 	n = min(n, maxSizeHint)
 	if s.kind == resolver.KindConnection {
-		s.conns = make(map[string]connEntry, n)
+		s.conns = newConnTable(n)
 	} else {
 		s.values = make(map[string]string, n)
 	}
@@ -160,7 +160,7 @@ func (s *entrySink) flush() bool {
 func (s *entrySink) build(j *entryJob) {
 	switch s.kind {
 	case resolver.KindConnection:
-		j.ce, j.set, j.pos, j.msg = connectionEntry(s.f, &j.e)
+		j.cb, j.set, j.pos, j.msg = connectionEntry(s.f, &j.e)
 	case resolver.KindVariable:
 		j.str, j.set, j.pos, j.msg = variableEntry(s.f, &j.e)
 	default:
@@ -179,11 +179,9 @@ func (s *entrySink) commit(j *entryJob) bool {
 	}
 	if s.kind == resolver.KindConnection {
 		if j.set {
-			n := len(s.conns)
-			s.conns[key] = j.ce
-			return len(s.conns) > n
+			return s.conns.put(&j.cb, false)
 		}
-		if _, seen := s.conns[key]; seen {
+		if s.conns.has(key) {
 			return false
 		}
 	} else {

@@ -3,7 +3,9 @@ package localfs
 import (
 	"bytes"
 	"errors"
+	"maps"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,6 +48,9 @@ func checkFile(t *testing.T, data []byte, f format) {
 		conns, values, err := parseKind(own, f, kind, "f")
 		if err == nil {
 			checkOwnMemory(t, own, conns, values)
+			if kind == resolver.KindConnection {
+				checkConnections(t, data, f, conns)
+			}
 			continue
 		}
 		var pe *ParseError
@@ -77,7 +82,7 @@ func checkFile(t *testing.T, data []byte, f format) {
 // checkOwnMemory fails when a string a parse returned, map keys included,
 // points into the file's bytes: a caller keeping it would keep the whole
 // file (see bytesString).
-func checkOwnMemory(t *testing.T, data []byte, conns map[string]connEntry, values map[string]string) {
+func checkOwnMemory(t *testing.T, data []byte, conns *connTable, values map[string]string) {
 	t.Helper()
 	if len(data) == 0 {
 		return
@@ -88,7 +93,7 @@ func checkOwnMemory(t *testing.T, data []byte, conns map[string]connEntry, value
 			t.Fatalf("%s %q points into the file's bytes", what, s)
 		}
 	}
-	for k, e := range conns {
+	for k, e := range conns.all() {
 		c := e.conn
 		check("key", k)
 		check("value", e.value)
@@ -99,6 +104,35 @@ func checkOwnMemory(t *testing.T, data []byte, conns map[string]connEntry, value
 	for k, v := range values {
 		check("key", k)
 		check("value", v)
+	}
+}
+
+// checkConnections holds the connections of a file that parsed, as the
+// table gives them back from their records, to what the connection package
+// makes of each entry (wantConnection): the same ids, and the same
+// connections down to their unexported state.
+func checkConnections(t *testing.T, data []byte, f format, conns *connTable) {
+	t.Helper()
+	var p problems
+	want := map[string]connEntry{}
+	for _, m := range parseFile(bytes.Clone(data), f, &p) {
+		v := &m.val
+		if v.kind == vArray {
+			if len(v.elems) == 0 {
+				delete(want, m.key)
+				continue
+			}
+			v = &v.elems[len(v.elems)-1]
+		}
+		if e, ok := wantConnection(t, m.key, v); ok {
+			want[m.key] = e
+		} else {
+			delete(want, m.key)
+		}
+	}
+	got := maps.Collect(conns.all())
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("connections read back from their records differ from the parser's:\n got %#v\nwant %#v", got, want)
 	}
 }
 

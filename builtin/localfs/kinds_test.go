@@ -1,6 +1,7 @@
 package localfs
 
 import (
+	"maps"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -23,7 +24,7 @@ func loadConns(t *testing.T, path, content string) (map[string]connEntry, error)
 	f, ok := formatOf(path)
 	require.True(t, ok)
 	conns, _, err := parseKind([]byte(content), f, resolver.KindConnection, path)
-	return conns, err
+	return maps.Collect(conns.all()), err
 }
 
 // Vectors from airflow-core/tests/unit/always/test_secrets_local_filesystem.py

@@ -224,7 +224,8 @@ func (b *Backend) Name() string { return Name }
 func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
 	switch req.Kind {
 	case resolver.KindConnection:
-		e, err := b.connEntry(ctx, req.ID)
+		var e connEntry
+		err := b.connEntry(ctx, req.ID, &e)
 		return e.value, err
 	case resolver.KindVariable:
 		return lookup(ctx, b.vars, req.ID, errNoVarFile)
@@ -241,26 +242,27 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 // This is the resolver's fast path: a lookup that does not stat the file
 // copies a struct and allocates nothing. req.Team is ignored.
 func (b *Backend) Connection(ctx context.Context, req resolver.Request) (connection.Connection, error) {
-	e, err := b.connEntry(ctx, req.ID)
+	var e connEntry
+	err := b.connEntry(ctx, req.ID, &e)
 	return e.conn, err
 }
 
-func (b *Backend) connEntry(ctx context.Context, connID string) (connEntry, error) {
+// connEntry writes connection connID into e, or returns why it cannot.
+func (b *Backend) connEntry(ctx context.Context, connID string, e *connEntry) error {
 	if err := ctx.Err(); err != nil {
-		return connEntry{}, ctxError(err)
+		return ctxError(err)
 	}
 	if b.conns == nil {
-		return connEntry{}, errNoConnFile
+		return errNoConnFile
 	}
 	snap := b.conns.current()
 	if snap.err != nil {
-		return connEntry{}, snap.err
+		return snap.err
 	}
-	e, ok := snap.conns[connID]
-	if !ok {
-		return connEntry{}, b.conns.notFound
+	if !snap.conns.getInto(connID, e) {
+		return b.conns.notFound
 	}
-	return e, nil
+	return nil
 }
 
 func lookup(ctx context.Context, s *source, key string, noFile error) (string, error) {

@@ -22,8 +22,8 @@ func ReadConnections(path string) (map[string]connection.Connection, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]connection.Connection, len(entries))
-	for id, e := range entries {
+	out := make(map[string]connection.Connection, entries.len())
+	for id, e := range entries.all() {
 		c := e.conn
 		c.ConnID = id
 		out[id] = c

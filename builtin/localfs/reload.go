@@ -44,7 +44,7 @@ type source struct {
 type snapshot struct {
 	info   fs.FileInfo // the file loaded (parse errors included); nil if it could not be read
 	err    error       // why the file cannot be used, or nil
-	conns  map[string]connEntry
+	conns  *connTable
 	values map[string]string // variables or configs
 }
 
@@ -194,7 +194,7 @@ func readAll(f io.Reader, size, limit int64) ([]byte, error) {
 // read (parseKindFast); a file that defines a key twice, and every YAML
 // file, is read whole first and then built (parseKindWhole), which applies
 // the rules for repeated keys.
-func parseKind(data []byte, f format, kind resolver.Kind, path string) (map[string]connEntry, map[string]string, error) {
+func parseKind(data []byte, f format, kind resolver.Kind, path string) (*connTable, map[string]string, error) {
 	if conns, values, err, ok := parseKindFast(data, f, kind, path); ok {
 		return conns, values, err
 	}
@@ -202,10 +202,10 @@ func parseKind(data []byte, f format, kind resolver.Kind, path string) (map[stri
 }
 
 // parseKindWhole reads every top-level entry, then builds them.
-func parseKindWhole(data []byte, f format, kind resolver.Kind, path string) (map[string]connEntry, map[string]string, error) {
+func parseKindWhole(data []byte, f format, kind resolver.Kind, path string) (*connTable, map[string]string, error) {
 	var p problems
 	entries := parseFile(data, f, &p)
-	var conns map[string]connEntry
+	var conns *connTable
 	var values map[string]string
 	switch kind {
 	case resolver.KindConnection:
