@@ -95,6 +95,19 @@ var layerRules = []struct {
 			"github.com/tetratelabs/wazero", "modernc.org/sqlite", "github.com/jackc/pgx", "github.com/go-sql-driver/mysql"},
 	},
 	{
+		// aws-sdk-go-v2 turned on schema-based (de)serialization in ssm
+		// v1.80.0 and secretsmanager v1.50.0: a generated package whose
+		// init builds a schema for every shape of the service (~8,000
+		// allocations, 1.4 MB, 2-3.4 ms), paid by every start of the CLI
+		// whether or not AWS is configured. go.mod keeps the last releases
+		// before it; RATIONALE.md ("The AWS service modules stay below
+		// schema serde") says when to move.
+		name:   "the CLI links no AWS schema-serde package (go.mod keeps ssm < v1.80, secretsmanager < v1.50)",
+		pkg:    is(mod + "/cmd/secretpath"),
+		allow:  deps(anyOf(is(mod), under(mod+"/"))),
+		banned: []string{"github.com/aws/aws-sdk-go-v2/service/ssm/schemas", "github.com/aws/aws-sdk-go-v2/service/secretsmanager/schemas"},
+	},
+	{
 		name: "nothing outside tests imports a fake or test helper",
 		pkg: func(p string) bool {
 			return !strings.Contains(p, "/internal/") && !strings.HasSuffix(p, "/backendtest")
