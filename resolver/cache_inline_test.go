@@ -71,6 +71,9 @@ func TestSearchContext(t *testing.T) {
 		{"a config asks only the configured tier, which honours", func(h, o Backend) []Option {
 			return []Option{WithBackend("h", h), WithFallback("o", o)}
 		}, KindConfig, true, 1},
+		{"honours, then a role not linked", func(h, _ Backend) []Option {
+			return []Option{WithBackend("h", h), WithFallback("metastore (not linked)", notLinked{RoleDatabase})}
+		}, KindVariable, true, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := &ctxBackend{honours: true}
