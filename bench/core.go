@@ -34,10 +34,13 @@ var coreCases = inGroup(GroupCore, []Case{
 		Setup: setup(cachedResolver), F: variableBench(cachedResolver, benchVarKey, benchVarValue)},
 	{Name: "Cache/miss", What: fmt.Sprintf("a cache miss: Variable(ctx, key) on a WithCache resolver (ctx = context.Background()) whose entry was invalidated (untimed) before each call, over a backend that does ~0.5 µs of ALU work and allocates nothing; each call timed with the clock, alternating in blocks of %d with the backend's Lookup called directly (Cache/miss/backend); allocations counted around one pair of blocks in 16", missBlock),
 		Paired: "Cache/miss/backend", Baseline: "Cache/miss/backend", Targets: missTargets(),
-		Setup: setup(missResolver), F: missBench(false)},
-	{Name: "Cache/miss-cancellable", What: "the same with a ctx that can be cancelled (context.WithCancel): the search runs in a worker goroutine so that the caller can return when its ctx ends",
+		Setup: setup(missResolver), F: missBench(missResolver, missBackend, false)},
+	{Name: "Cache/miss-cancellable", What: "the same with a ctx that can be cancelled (context.WithCancel); the backend returns ctx.Err() once ctx is done and declares it (HonoursContext), so the search runs in the caller's goroutine with its ctx",
 		Paired: "Cache/miss-cancellable/backend", Baseline: "Cache/miss-cancellable/backend", Targets: missTargets(),
-		Setup: setup(missResolver), F: missBench(true)},
+		Setup: setup(missResolver), F: missBench(missResolver, missBackend, true)},
+	{Name: "Cache/miss-cancellable-worker", What: "the same over a backend that does not declare HonoursContext: the search runs in a worker goroutine (detached from the ctx) so that the caller can return when its ctx ends",
+		Paired: "Cache/miss-cancellable-worker/backend", Baseline: "Cache/miss-cancellable-worker/backend",
+		Setup: setup(missWorkerResolver), F: missBench(missWorkerResolver, missWorkerBackend, true)},
 	{Name: "Cache/invalidate", What: "Invalidate(req) then Variable(ctx, key): the invalidation and the miss it causes (the mem backend: no work)",
 		Baseline: "Cache/hit-variable",
 		Setup:    setup(cachedResolver), F: invalidateBench},
@@ -78,10 +81,21 @@ const missWork = 32
 
 // workBackend answers every variable with a constant after missWork
 // rounds of FNV-1a over the key: work the compiler cannot remove, and no
-// allocation.
+// allocation. It returns ctx.Err() when ctx is done on entry, and
+// otherwise within ~0.5 µs: it keeps the HonoursContext promise.
 type workBackend struct{ sink atomic.Uint32 }
 
-func (w *workBackend) Lookup(_ context.Context, req resolver.Request) (string, error) {
+// HonoursContext: a lookup checks ctx and then runs ~0.5 µs of work.
+func (w *workBackend) HonoursContext() bool { return true }
+
+func (w *workBackend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	return w.work(req)
+}
+
+func (w *workBackend) work(req resolver.Request) (string, error) {
 	h := uint32(2166136261)
 	for range missWork {
 		for i := 0; i < len(req.ID); i++ {
@@ -92,25 +106,41 @@ func (w *workBackend) Lookup(_ context.Context, req resolver.Request) (string, e
 	return benchVarValue, nil
 }
 
-var missBackend = &workBackend{}
+// workerBackend is workBackend without the HonoursContext promise (and
+// without its ctx check): the resolver runs its searches in a worker.
+type workerBackend struct{ w workBackend }
 
-var missResolver = newLazy(func() (*resolver.Resolver, error) {
-	r := resolver.New(resolver.WithBackend("work", missBackend), resolver.WithCache(time.Hour, 0))
+func (w *workerBackend) Lookup(_ context.Context, req resolver.Request) (string, error) {
+	return w.w.work(req)
+}
+
+var (
+	missBackend       = &workBackend{}
+	missWorkerBackend = &workerBackend{}
+)
+
+var (
+	missResolver       = newLazy(func() (*resolver.Resolver, error) { return newMissResolver(missBackend) })
+	missWorkerResolver = newLazy(func() (*resolver.Resolver, error) { return newMissResolver(missWorkerBackend) })
+)
+
+func newMissResolver(b resolver.Backend) (*resolver.Resolver, error) {
+	r := resolver.New(resolver.WithBackend("work", b), resolver.WithCache(time.Hour, 0))
 	v, err := r.Variable(ctx, benchVarKey)
 	if err != nil || v.Reveal() != benchVarValue {
 		return nil, fmt.Errorf("bench: miss resolver: %v", err)
 	}
 	return r, nil
-})
+}
 
-// missBench alternates, in blocks of missBlock, misses on missResolver
-// (its entry invalidated before each, untimed) and the backend's Lookup
+// missBench alternates, in blocks of missBlock, misses on l's resolver
+// (its entry invalidated before each, untimed) and backend's Lookup
 // called directly, timing each call with the clock and counting
 // allocations around each block; it reports ns/op, allocs/op and B/op for
 // the misses and base-* for the backend.
-func missBench(cancellable bool) func(b *testing.B) {
+func missBench(l *lazy[*resolver.Resolver], backend resolver.Backend, cancellable bool) func(b *testing.B) {
 	return func(b *testing.B) {
-		r := must(b, missResolver)
+		r := must(b, l)
 		c := ctx
 		if cancellable {
 			var cancel context.CancelFunc
@@ -147,7 +177,7 @@ func missBench(cancellable bool) func(b *testing.B) {
 					got = v.Reveal()
 				} else {
 					t0 := time.Now()
-					got, err = missBackend.Lookup(c, req)
+					got, err = backend.Lookup(c, req)
 					t.d += time.Since(t0)
 				}
 				if err != nil || got != benchVarValue {

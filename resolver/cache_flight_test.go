@@ -306,19 +306,22 @@ func TestCacheBookkeeping(t *testing.T) {
 
 // TestMissAllocations pins what a cached miss allocates besides the
 // backend's work (counts, not times): the search (with the entry the cache
-// keeps) and the map's entry; when the caller's context can end, also the
-// channel it waits on and the detached context.
+// keeps) and the map's entry; when the caller's context can end and the
+// backend does not promise to honour it, also the channel it waits on and
+// the detached context.
 func TestMissAllocations(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		ctx  context.Context
 		max  float64
+		b    Backend
 	}{
-		{"background", context.Background(), 3},
-		{"cancellable", t.Context(), 4},
+		{"background", context.Background(), 3, constBackend{}},
+		{"cancellable", t.Context(), 4, constBackend{}},
+		{"cancellable, backend honours ctx", t.Context(), 2, honouringConstBackend{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := New(WithBackend("b", constBackend{}), WithCache(time.Hour, 0))
+			r := New(WithBackend("b", tc.b), WithCache(time.Hour, 0))
 			req := Request{Kind: KindVariable, ID: "k"}
 			allocs := testing.AllocsPerRun(1000, func() {
 				r.Invalidate(req)
@@ -332,7 +335,7 @@ func TestMissAllocations(t *testing.T) {
 		// entry is replaced in place, the team's maps are not rebuilt.
 		t.Run(tc.name+"/team-refresh", func(t *testing.T) {
 			clock := &fakeClock{t: time.Unix(1, 0)}
-			r := New(WithBackend("b", constBackend{}), WithCache(10*time.Second, 0),
+			r := New(WithBackend("b", tc.b), WithCache(10*time.Second, 0),
 				func(o *options) { o.now = func() int64 { return clock.now().UnixNano() } })
 			req := Request{Kind: KindVariable, ID: "k", Team: "team_a"}
 			_, err := r.LookupValue(tc.ctx, req)
@@ -352,6 +355,19 @@ func TestMissAllocations(t *testing.T) {
 type constBackend struct{}
 
 func (constBackend) Lookup(context.Context, Request) (string, error) { return "v", nil }
+
+// honouringConstBackend is constBackend that returns ctx.Err() once ctx is
+// done, and says so.
+type honouringConstBackend struct{}
+
+func (honouringConstBackend) HonoursContext() bool { return true }
+
+func (honouringConstBackend) Lookup(ctx context.Context, _ Request) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	return "v", nil
+}
 
 // TestSearchWorkersEnd: the goroutines that ran searches for callers whose
 // context could end are gone once idle (goleak waits for them).

@@ -144,6 +144,9 @@ type notLinked struct{ role Role }
 
 func (n notLinked) Lookup(context.Context, Request) (string, error) { return "", ErrNotFound }
 
+// HonoursContext: Lookup returns at once (see Backend).
+func (n notLinked) HonoursContext() bool { return true }
+
 func (n notLinked) Describe(Request) string {
 	return "not linked (import " + roleInfo[n.role].pkg + ")"
 }

@@ -30,6 +30,7 @@ type Resolver struct {
 	tierTimeout time.Duration // 0: none
 	staleGrace  int64         // nanoseconds; 0: never serve stale
 	cache       *cache        // nil when off
+	honoured    int           // tiers[:honoured] all honour ctx (Backend's HonoursContext)
 	tel         *telemetry    // nil when neither traces nor metrics are on
 }
 
@@ -49,6 +50,9 @@ func New(opts ...Option) *Resolver {
 	}
 	for _, t := range r.tiers {
 		r.names = append(r.names, t.name)
+	}
+	for r.honoured < len(r.tiers) && r.tiers[r.honoured].honours {
+		r.honoured++
 	}
 	if o.cacheTTL > 0 {
 		r.cache = newCache(o.cacheTTL, o.cacheSize, o.now)
@@ -210,19 +214,22 @@ func (r *Resolver) tierName(i int) string {
 // own small flight group: golang.org/x/sync/singleflight's DoChan spawns a
 // goroutine and allocates a channel, a closure, a string key and boxed
 // results per miss, ~4 µs and 8 allocations around a 0.5 µs backend).
-// Its entry is what the cache keeps, so a miss allocates the call, the
-// map's entry and, when the first caller's context can end, a channel and
-// the detached context.
+// Its entry is what the cache keeps, so a miss allocates the call and the
+// map's entry; a channel when someone waits for it; and, when it runs in a
+// worker (see cached), the detached context.
 type call struct {
 	e     cacheEntry    // the search's answer, which the cache keeps
 	done  chan struct{} // closed when landed; made (under cache.mu) when someone waits
 	ans   *cacheEntry   // the answer: &e, or an older entry served stale; nil with err
 	stale bool
 	err   error
+	// abandoned: the search ran with its leader's own ctx, which ended
+	// before it answered; err is that ctx's error, for the leader only.
+	abandoned bool
 
 	// The search, for the goroutine that runs it (cleared when it lands).
 	r      *Resolver
-	ctx    context.Context // the first caller's values without its cancellation
+	ctx    context.Context // the leader's ctx, or its values without its cancellation in a worker
 	key    cacheKey
 	req    Request
 	ntiers int
@@ -234,51 +241,63 @@ var errFlightPanicked = errors.New("resolver: the shared lookup panicked")
 
 // cached answers from the cache, or runs the search once for all
 // concurrent callers of one key and caches its answer or clean not-found.
-// A negative entry comes back as a *NotFoundError. The shared search runs
-// with ctx's values but not its cancellation, so one caller giving up does
-// not fail the others; each caller still returns as soon as its own ctx is
-// done. When the first caller's ctx can never end (context.Background),
-// the search runs in its goroutine; otherwise in a worker goroutine
-// (flightWorker), which it waits for like any other caller. With a stale grace, a search in which every
-// tier failed serves the last answer if it expired less than the grace
-// ago.
+// A negative entry comes back as a *NotFoundError. Every caller returns as
+// soon as its own ctx is done, and one caller giving up does not fail the
+// others. The first caller (the leader) runs the search in its own
+// goroutine with its own ctx when that ctx can never end
+// (context.Background) or when every tier the search asks honours ctx
+// (Backend's HonoursContext): if the leader's ctx ends, the search ends
+// with its error, nothing is cached, and each caller that joined searches
+// again (one of them leads) unless its own ctx ended too. Otherwise the
+// search runs with the leader's values but not its cancellation in a
+// worker goroutine (flightWorker), which the leader waits for like any
+// other caller: a backend that ignores ctx cannot hold a caller past its
+// ctx. With a stale grace, a search in which every tier failed serves the
+// last answer if it expired less than the grace ago.
 func (r *Resolver) cached(ctx context.Context, req Request, ntiers int) (result, error) {
 	kind, id := req.Kind, req.ID
 	key := keyOf(req)
-	if e, ok := r.cache.get(key); ok {
-		if !e.found {
-			return result{tier: -1, hit: true}, r.notFound(kind, id, nil)
-		}
-		return result{conn: e.conn, val: e.val, tier: int(e.tier), hit: true}, nil
-	}
-	if err := ctx.Err(); err != nil {
-		return result{tier: -1}, err
-	}
 	mayEnd := ctx.Done() != nil
-	c, lead, e := r.cache.join(key, mayEnd)
-	switch {
-	case e != nil: // a search landed between our miss and join
-		return r.answer(&call{ans: e}, kind, id)
-	case lead && !mayEnd:
-		c.r, c.ctx, c.req, c.ntiers = r, ctx, req, ntiers
-		c.fly() // ctx can never end: nothing to return early for
-		return r.answer(c, kind, id)
-	case lead:
-		c.r, c.ctx, c.req, c.ntiers = r, context.WithoutCancel(ctx), req, ntiers
-		handOff(c)
-	}
-	select {
-	case <-c.done:
-		return r.answer(c, kind, id)
-	case <-ctx.Done():
-		return result{tier: -1}, ctx.Err()
+	inline := !mayEnd || ntiers <= r.honoured
+	for {
+		if e, ok := r.cache.get(key); ok {
+			if !e.found {
+				return result{tier: -1, hit: true}, r.notFound(kind, id, nil)
+			}
+			return result{conn: e.conn, val: e.val, tier: int(e.tier), hit: true}, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return result{tier: -1}, err
+		}
+		c, lead, e := r.cache.join(key, !inline)
+		switch {
+		case e != nil: // a search landed between our miss and join
+			return r.answer(&call{ans: e}, kind, id)
+		case lead && inline:
+			c.r, c.ctx, c.req, c.ntiers = r, ctx, req, ntiers
+			c.fly()
+			return r.answer(c, kind, id)
+		case lead:
+			c.r, c.ctx, c.req, c.ntiers = r, context.WithoutCancel(ctx), req, ntiers
+			handOff(c)
+		}
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			return result{tier: -1}, ctx.Err()
+		}
+		if !c.abandoned {
+			return r.answer(c, kind, id)
+		}
+		// Its leader gave up: the error is the leader's ctx's, not ours.
 	}
 }
 
 // join returns the search under way for k, or a new one that the caller
 // leads (lead), or k's entry if a search landed since the caller's miss.
-// The call has its channel when the caller will wait on it.
-func (c *cache) join(k cacheKey, mayEnd bool) (_ *call, lead bool, _ *cacheEntry) {
+// The call has its channel when the caller will wait on it: always when
+// it joins, and when it leads with wait.
+func (c *cache) join(k cacheKey, wait bool) (_ *call, lead bool, _ *cacheEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	f, ok := c.flights[k]
@@ -289,7 +308,7 @@ func (c *cache) join(k cacheKey, mayEnd bool) (_ *call, lead bool, _ *cacheEntry
 		f = &call{key: k}
 		c.flights[k] = f
 	}
-	if (ok || mayEnd) && f.done == nil {
+	if (ok || wait) && f.done == nil {
 		f.done = make(chan struct{})
 	}
 	return f, !ok, nil
@@ -398,6 +417,10 @@ func (c *call) fly() {
 	res, err := r.find(c.ctx, c.req, c.ntiers, nil)
 	keep := false
 	switch {
+	case err != nil && c.ctx.Err() != nil:
+		// Only a leader's own ctx can end (a worker's cannot): the
+		// search did not finish, whatever err says.
+		c.err, c.abandoned = err, true
 	case err == nil:
 		c.e = cacheEntry{found: true, conn: res.conn, val: res.val, tier: int32(res.tier)}
 		c.ans, keep = &c.e, true

@@ -13,6 +13,8 @@ type tier struct {
 	name  string
 	b     Backend
 	conns ConnectionBackend // nil unless b implements it
+	// honours: b promises to return once ctx is done (HonoursContext).
+	honours bool
 }
 
 func newTier(name string, b Backend) tier {
@@ -28,6 +30,9 @@ func newTier(name string, b Backend) tier {
 	}
 	t := tier{name: name, b: b}
 	t.conns, _ = b.(ConnectionBackend)
+	if h, ok := b.(contextHonouring); ok {
+		t.honours = h.HonoursContext()
+	}
 	return t
 }
 
