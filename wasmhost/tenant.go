@@ -596,12 +596,17 @@ func (t *Tenant) put(in *instance) {
 	}
 	// A waiter blocked on idle would miss the hot instance: hand it over
 	// (see wait), unless another lookup has taken it meanwhile.
-	if t.waiting.Load() > 0 {
+	// It counts itself as a call meanwhile: a lookup on the hot instance
+	// was not counted, and Host.Close, which finds nothing in the hot slot
+	// then, must see that the lookup is done with the instance's memory
+	// before it closes the runtimes (the count orders the two).
+	if t.waiting.Load() > 0 && t.host.begin() == nil {
 		if in := t.takeHot(); in != nil {
 			t.hot.CompareAndSwap(in, nil)
 			t.endLend(in, lendIdle)
 			t.idle <- in
 		}
+		t.host.end()
 	}
 	// Close may have missed the instance, lent when it looked: close it now
 	// (Close sets closed before it looks, and the release is before this).
