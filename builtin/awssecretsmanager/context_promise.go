@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
-// HonoursContext reports that Lookup returns promptly, with ctx.Err() or an
+// HonoursContext reports that Lookup and Connection return promptly, with ctx.Err() or an
 // error wrapping it, once ctx is done (the resolver's promise: see
 // resolver.Backend), so that the resolver runs a cache miss in the
 // caller's goroutine. The SDK's requests carry ctx and its retries wait on

@@ -103,7 +103,7 @@ func silentServer(t *testing.T) string {
 	return "http://" + ln.Addr().String()
 }
 
-// TestLookupEndsWithContext: a lookup of a backend that declares the
+// TestLookupEndsWithContext: Lookup and Connection of a backend that declares the
 // promise ends with the caller's cancellation while the service never
 // answers, while the SDK waits to retry a 500, and while a credentials
 // refresh never answers. The bound is a hang detector, not a timing
@@ -141,19 +141,24 @@ func TestLookupEndsWithContext(t *testing.T) {
 				ClientOptions: []func(*secretsmanager.Options){func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(tc.url) }}})
 			require.NoError(t, err)
 			require.True(t, b.HonoursContext())
-			for _, kind := range []resolver.Kind{resolver.KindConnection, resolver.KindVariable} {
+			calls := map[string]func(context.Context) error{
+				"Lookup connection": func(ctx context.Context) error { _, err := lookup(ctx, b, resolver.KindConnection, "id"); return err },
+				"Lookup variable":   func(ctx context.Context) error { _, err := lookup(ctx, b, resolver.KindVariable, "id"); return err },
+				"Connection": func(ctx context.Context) error {
+					_, err := b.Connection(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "id"})
+					return err
+				},
+			}
+			for name, call := range calls {
 				ctx, cancel := context.WithCancel(context.Background())
 				time.AfterFunc(50*time.Millisecond, cancel)
 				done := make(chan error, 1)
-				go func() {
-					_, err := lookup(ctx, b, kind, "id")
-					done <- err
-				}()
+				go func() { done <- call(ctx) }()
 				select {
 				case err := <-done:
-					assert.True(t, errors.Is(err, context.Canceled), "%v: %v", kind, err)
+					assert.True(t, errors.Is(err, context.Canceled), "%s: %v", name, err)
 				case <-time.After(10 * time.Second):
-					t.Fatalf("%v: Lookup did not return 10 s after its context was cancelled", kind)
+					t.Fatalf("%s did not return 10 s after its context was cancelled", name)
 				}
 				cancel()
 			}
