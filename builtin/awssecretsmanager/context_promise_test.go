@@ -1,0 +1,167 @@
+package awssecretsmanager_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/smithy-go/middleware"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secretpath/secretpath/builtin/awssecretsmanager"
+	"github.com/secretpath/secretpath/internal/awsfake"
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// stallingTransport is a RoundTripper of the caller's own.
+type stallingTransport struct{}
+
+func (stallingTransport) RoundTrip(*http.Request) (*http.Response, error) { select {} }
+
+var staticCreds = credentials.NewStaticCredentialsProvider(awsfake.Creds.AccessKeyID, awsfake.Creds.SecretAccessKey, "")
+
+// TestHonoursContext: a backend from a config file, or from New with
+// cached or static credentials, the SDK's HTTP client and no middleware of
+// the caller's own, promises to return once ctx is done; a credentials
+// provider outside a cache, a RoundTripper or middleware of the caller's
+// own makes no promise.
+func TestHonoursContext(t *testing.T) {
+	f := newFake(t)
+	for _, tc := range []struct {
+		name string
+		kw   map[string]any
+		want bool
+	}{
+		{"static keys", fakeKwargs(f, nil), true},
+		{"default chain", map[string]any{"region_name": awsfake.Region, "endpoint_url": f.URL}, true},
+		{"assumed role", fakeKwargs(f, map[string]any{"role_arn": "arn:aws:iam::123456789012:role/r"}), true},
+		{"verify false", fakeKwargs(f, map[string]any{"verify": false}), true},
+	} {
+		t.Run("config "+tc.name, func(t *testing.T) {
+			b := mustOpen(t, tc.kw)
+			assert.Equal(t, tc.want, b.(interface{ HonoursContext() bool }).HonoursContext())
+		})
+	}
+	uncached := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { select {} })
+	for _, tc := range []struct {
+		name string
+		cfg  aws.Config
+		opts []func(*secretsmanager.Options)
+		want bool
+	}{
+		{"static credentials", aws.Config{Credentials: staticCreds}, nil, true},
+		{"cached provider", aws.Config{Credentials: aws.NewCredentialsCache(uncached)}, nil, true},
+		{"anonymous", aws.Config{Credentials: aws.AnonymousCredentials{}}, nil, true},
+		{"caller's *http.Client", aws.Config{Credentials: staticCreds, HTTPClient: &http.Client{}}, nil, true},
+		{"provider outside a cache", aws.Config{Credentials: uncached}, nil, false},
+		{"caller's RoundTripper", aws.Config{Credentials: staticCreds, HTTPClient: &http.Client{Transport: stallingTransport{}}}, nil, false},
+		{"caller's middleware", aws.Config{Credentials: staticCreds, APIOptions: []func(*middleware.Stack) error{
+			func(*middleware.Stack) error { return nil }}}, nil, false},
+		{"caller's middleware in ClientOptions", aws.Config{Credentials: staticCreds}, []func(*secretsmanager.Options){func(o *secretsmanager.Options) {
+			o.APIOptions = append(o.APIOptions, func(*middleware.Stack) error { return nil })
+		}}, false},
+	} {
+		t.Run("New "+tc.name, func(t *testing.T) {
+			tc.cfg.Region = awsfake.Region
+			b, err := awssecretsmanager.New(awssecretsmanager.Options{AWS: tc.cfg, ClientOptions: tc.opts})
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, b.HonoursContext())
+		})
+	}
+}
+
+// silentServer accepts connections and never answers.
+func silentServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				_ = c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
+
+// TestLookupEndsWithContext: Lookup and Connection of a backend that declares the
+// promise ends with the caller's cancellation while the service never
+// answers, while the SDK waits to retry a 500, and while a credentials
+// refresh never answers. The bound is a hang detector, not a timing
+// assertion.
+func TestLookupEndsWithContext(t *testing.T) {
+	awsfake.Isolate(t)
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(`{"__type":"InternalServerError","message":"try again"}`))
+	}))
+	t.Cleanup(failing.Close)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	stalledCreds := aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		<-release
+		return aws.Credentials{}, errors.New("released")
+	}))
+	slowRetries := func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Hour, nil })
+		})
+	}
+	for _, tc := range []struct {
+		name, url string
+		cfg       aws.Config
+	}{
+		{"service never answers", silentServer(t), aws.Config{Credentials: staticCreds}},
+		{"waiting to retry", failing.URL, aws.Config{Credentials: staticCreds, Retryer: slowRetries}},
+		{"credentials never answer", failing.URL, aws.Config{Credentials: stalledCreds}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.cfg.Region = awsfake.Region
+			b, err := awssecretsmanager.New(awssecretsmanager.Options{AWS: tc.cfg, Timeout: time.Hour,
+				ClientOptions: []func(*secretsmanager.Options){func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(tc.url) }}})
+			require.NoError(t, err)
+			require.True(t, b.HonoursContext())
+			calls := map[string]func(context.Context) error{
+				"Lookup connection": func(ctx context.Context) error { _, err := lookup(ctx, b, resolver.KindConnection, "id"); return err },
+				"Lookup variable":   func(ctx context.Context) error { _, err := lookup(ctx, b, resolver.KindVariable, "id"); return err },
+				"Connection": func(ctx context.Context) error {
+					_, err := b.Connection(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "id"})
+					return err
+				},
+			}
+			for name, call := range calls {
+				ctx, cancel := context.WithCancel(context.Background())
+				time.AfterFunc(50*time.Millisecond, cancel)
+				done := make(chan error, 1)
+				go func() { done <- call(ctx) }()
+				select {
+				case err := <-done:
+					assert.True(t, errors.Is(err, context.Canceled), "%s: %v", name, err)
+				case <-time.After(10 * time.Second):
+					t.Fatalf("%s did not return 10 s after its context was cancelled", name)
+				}
+				cancel()
+			}
+		})
+	}
+}

@@ -1,0 +1,36 @@
+package kubernetessecrets
+
+import "net/http"
+
+// HonoursContext reports that Lookup returns promptly, with ctx.Err() or an
+// error wrapping it, once ctx is done (the resolver's promise: see
+// resolver.Backend), so that the resolver runs a cache miss in the
+// caller's goroutine. It holds with a token given as a value
+// (Cluster.Token, a kubeconfig's token), a client certificate or no
+// credential, sent by the backend's own HTTP client or an
+// Options.HTTPClient whose Transport is nil or an *http.Transport: the one
+// request of a lookup carries ctx. A token file (Cluster.TokenFile, a
+// kubeconfig's tokenFile, and in-cluster configuration, which reads the
+// service account's token) is read before every request without a
+// context, and a read of a file on a network filesystem can block
+// regardless of ctx; a RoundTripper of the caller's own may ignore ctx:
+// with either, the backend makes no promise (the resolver then runs misses
+// in a worker).
+func (b *Backend) HonoursContext() bool {
+	if _, file := b.token.(*fileToken); file {
+		return false
+	}
+	return transportHonoursContext(b.client)
+}
+
+// transportHonoursContext reports whether c ends a request once its
+// context is done: net/http's Transport does (the dial, the wait for the
+// answer, the body's reads); a RoundTripper of the caller's own may not.
+func transportHonoursContext(c *http.Client) bool {
+	rt := c.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	_, ok := rt.(*http.Transport)
+	return ok
+}
