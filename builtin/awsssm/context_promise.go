@@ -1,54 +1,18 @@
 package awsssm
 
-import (
-	"net/http"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-)
+import "github.com/secretpath/secretpath/builtin/internal/awscommon"
 
 // HonoursContext reports that Lookup returns promptly, with ctx.Err() or an
 // error wrapping it, once ctx is done (the resolver's promise: see
 // resolver.Backend), so that the resolver runs a cache miss in the
-// caller's goroutine. The SDK's requests carry ctx and its retries wait on
-// it. It holds for a backend from a config file, and for one from New when
-// the client's credentials are an *aws.CredentialsCache (what
-// config.LoadDefaultConfig gives: a lookup waits for a refresh only until
-// its ctx is done), static or anonymous; its HTTP client is the SDK's
-// (awshttp.BuildableClient) or an *http.Client whose Transport is nil or
-// an *http.Transport; and no APIOptions add middleware. A credentials
-// provider not in a cache, a RoundTripper or middleware of the caller's
-// own may ignore ctx: with any of them the backend makes no promise (the
-// resolver then runs misses in a worker).
+// caller's goroutine. It holds for a backend from a config file, and for
+// one from New when the client's credentials are an *aws.CredentialsCache
+// (what config.LoadDefaultConfig gives), static or anonymous; its HTTP
+// client is the SDK's or an *http.Client whose Transport is nil or an
+// *http.Transport; and no APIOptions add middleware (awscommon.HonoursContext).
+// Otherwise the backend makes no promise (the resolver then runs misses in
+// a worker).
 func (b *Backend) HonoursContext() bool {
 	o := b.client.Options()
-	return sdkHonoursContext(o.Credentials, o.HTTPClient, len(o.APIOptions))
-}
-
-// sdkHonoursContext reports whether an AWS service client with these
-// credentials, HTTP client and number of APIOptions returns once its
-// operation's ctx is done (see HonoursContext).
-func sdkHonoursContext(creds aws.CredentialsProvider, hc any, apiOptions int) bool {
-	if apiOptions != 0 {
-		return false
-	}
-	switch creds.(type) {
-	case nil, *aws.CredentialsCache, credentials.StaticCredentialsProvider, *credentials.StaticCredentialsProvider,
-		aws.AnonymousCredentials, *aws.AnonymousCredentials:
-	default:
-		return false
-	}
-	switch c := hc.(type) {
-	case nil, *awshttp.BuildableClient:
-		return true
-	case *http.Client:
-		rt := c.Transport
-		if rt == nil {
-			rt = http.DefaultTransport
-		}
-		_, ok := rt.(*http.Transport)
-		return ok
-	}
-	return false
+	return awscommon.HonoursContext(o.Credentials, o.HTTPClient, len(o.APIOptions))
 }

@@ -3,7 +3,7 @@ package awsssm_test
 import (
 	"context"
 	"errors"
-	"net"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -18,14 +18,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/builtin/awsssm"
+	"github.com/secretpath/secretpath/builtin/internal/kit/kittest"
 	"github.com/secretpath/secretpath/internal/awsfake"
 	"github.com/secretpath/secretpath/resolver"
 )
-
-// stallingTransport is a RoundTripper of the caller's own.
-type stallingTransport struct{}
-
-func (stallingTransport) RoundTrip(*http.Request) (*http.Response, error) { select {} }
 
 var staticCreds = credentials.NewStaticCredentialsProvider(awsfake.Creds.AccessKeyID, awsfake.Creds.SecretAccessKey, "")
 
@@ -63,7 +59,7 @@ func TestHonoursContext(t *testing.T) {
 		{"anonymous", aws.Config{Credentials: aws.AnonymousCredentials{}}, nil, true},
 		{"caller's *http.Client", aws.Config{Credentials: staticCreds, HTTPClient: &http.Client{}}, nil, true},
 		{"provider outside a cache", aws.Config{Credentials: uncached}, nil, false},
-		{"caller's RoundTripper", aws.Config{Credentials: staticCreds, HTTPClient: &http.Client{Transport: stallingTransport{}}}, nil, false},
+		{"caller's RoundTripper", aws.Config{Credentials: staticCreds, HTTPClient: &http.Client{Transport: kittest.StallingTransport{}}}, nil, false},
 		{"caller's middleware", aws.Config{Credentials: staticCreds, APIOptions: []func(*middleware.Stack) error{
 			func(*middleware.Stack) error { return nil }}}, nil, false},
 		{"caller's middleware in ClientOptions", aws.Config{Credentials: staticCreds}, []func(*ssm.Options){func(o *ssm.Options) {
@@ -77,30 +73,6 @@ func TestHonoursContext(t *testing.T) {
 			assert.Equal(t, tc.want, b.HonoursContext())
 		})
 	}
-}
-
-// silentServer accepts connections and never answers.
-func silentServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = ln.Close() })
-	go func() {
-		var held []net.Conn
-		defer func() {
-			for _, c := range held {
-				_ = c.Close()
-			}
-		}()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			held = append(held, c)
-		}
-	}()
-	return "http://" + ln.Addr().String()
 }
 
 // TestLookupEndsWithContext: a lookup of a backend that declares the
@@ -131,7 +103,7 @@ func TestLookupEndsWithContext(t *testing.T) {
 		name, url string
 		cfg       aws.Config
 	}{
-		{"service never answers", silentServer(t), aws.Config{Credentials: staticCreds}},
+		{"service never answers", kittest.SilentServer(t), aws.Config{Credentials: staticCreds}},
 		{"waiting to retry", failing.URL, aws.Config{Credentials: staticCreds, Retryer: slowRetries}},
 		{"credentials never answer", failing.URL, aws.Config{Credentials: stalledCreds}},
 	} {
@@ -142,20 +114,10 @@ func TestLookupEndsWithContext(t *testing.T) {
 			require.NoError(t, err)
 			require.True(t, b.HonoursContext())
 			for _, kind := range []resolver.Kind{resolver.KindConnection, resolver.KindVariable} {
-				ctx, cancel := context.WithCancel(context.Background())
-				time.AfterFunc(50*time.Millisecond, cancel)
-				done := make(chan error, 1)
-				go func() {
+				kittest.EndsWithContext(t, fmt.Sprint(kind), func(ctx context.Context) error {
 					_, err := lookup(ctx, b, kind, "id")
-					done <- err
-				}()
-				select {
-				case err := <-done:
-					assert.True(t, errors.Is(err, context.Canceled), "%v: %v", kind, err)
-				case <-time.After(10 * time.Second):
-					t.Fatalf("%v: Lookup did not return 10 s after its context was cancelled", kind)
-				}
-				cancel()
+					return err
+				})
 			}
 		})
 	}

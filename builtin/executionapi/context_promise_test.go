@@ -2,8 +2,7 @@ package executionapi_test
 
 import (
 	"context"
-	"errors"
-	"net"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secretpath/secretpath/builtin/executionapi"
+	"github.com/secretpath/secretpath/builtin/internal/kit/kittest"
 	"github.com/secretpath/secretpath/resolver"
 )
 
@@ -49,30 +49,6 @@ func TestHonoursContext(t *testing.T) {
 	}
 }
 
-// silentServer accepts connections and never answers.
-func silentServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = ln.Close() })
-	go func() {
-		var held []net.Conn
-		defer func() {
-			for _, c := range held {
-				_ = c.Close()
-			}
-		}()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			held = append(held, c)
-		}
-	}()
-	return "http://" + ln.Addr().String() + "/execution/"
-}
-
 // TestLookupEndsWithContext: a lookup of a backend that declares the
 // promise ends with the caller's cancellation while the server never
 // answers, and while it waits to retry after a 503. The bound is a hang
@@ -86,7 +62,7 @@ func TestLookupEndsWithContext(t *testing.T) {
 		name string
 		url  string
 	}{
-		{"server never answers", silentServer(t)},
+		{"server never answers", kittest.SilentServer(t) + "/execution/"},
 		{"waiting to retry", unavailable.URL + "/execution/"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -95,20 +71,10 @@ func TestLookupEndsWithContext(t *testing.T) {
 			t.Cleanup(func() { _ = b.Close() })
 			require.True(t, b.HonoursContext())
 			for _, req := range []resolver.Request{connReq("c"), varReq("v")} {
-				ctx, cancel := context.WithCancel(context.Background())
-				time.AfterFunc(50*time.Millisecond, cancel)
-				done := make(chan error, 1)
-				go func() {
+				kittest.EndsWithContext(t, fmt.Sprint(req.Kind), func(ctx context.Context) error {
 					_, err := b.Lookup(ctx, req)
-					done <- err
-				}()
-				select {
-				case err := <-done:
-					assert.True(t, errors.Is(err, context.Canceled), "%v: %v", req.Kind, err)
-				case <-time.After(10 * time.Second):
-					t.Fatalf("%v: Lookup did not return 10 s after its context was cancelled", req.Kind)
-				}
-				cancel()
+					return err
+				})
 			}
 		})
 	}

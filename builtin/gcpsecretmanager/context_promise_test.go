@@ -3,7 +3,7 @@ package gcpsecretmanager_test
 import (
 	"context"
 	"errors"
-	"net"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -15,13 +15,9 @@ import (
 	"golang.org/x/oauth2/google"
 
 	"github.com/secretpath/secretpath/builtin/gcpsecretmanager"
+	"github.com/secretpath/secretpath/builtin/internal/kit/kittest"
 	"github.com/secretpath/secretpath/resolver"
 )
-
-// stallingTransport is a RoundTripper of the caller's own.
-type stallingTransport struct{}
-
-func (stallingTransport) RoundTrip(*http.Request) (*http.Response, error) { select {} }
 
 // stallingTokens is a token source that never answers until released.
 type stallingTokens struct{ release chan struct{} }
@@ -42,7 +38,7 @@ func TestHonoursContext(t *testing.T) {
 		{"own client", nil, true},
 		{"caller's client with nil Transport", &http.Client{}, true},
 		{"caller's *http.Transport", &http.Client{Transport: &http.Transport{}}, true},
-		{"caller's RoundTripper", &http.Client{Transport: stallingTransport{}}, false},
+		{"caller's RoundTripper", &http.Client{Transport: kittest.StallingTransport{}}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b, err := gcpsecretmanager.New(context.Background(), gcpsecretmanager.Options{
@@ -52,30 +48,6 @@ func TestHonoursContext(t *testing.T) {
 			assert.Equal(t, tc.want, b.HonoursContext())
 		})
 	}
-}
-
-// silentServer accepts connections and never answers.
-func silentServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = ln.Close() })
-	go func() {
-		var held []net.Conn
-		defer func() {
-			for _, c := range held {
-				_ = c.Close()
-			}
-		}()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			held = append(held, c)
-		}
-	}()
-	return "http://" + ln.Addr().String()
 }
 
 // TestLookupEndsWithContext: a lookup of a backend that declares the
@@ -93,7 +65,7 @@ func TestLookupEndsWithContext(t *testing.T) {
 		name string
 		o    gcpsecretmanager.Options
 	}{
-		{"service never answers", gcpsecretmanager.Options{Endpoint: silentServer(t), WithoutAuthentication: true}},
+		{"service never answers", gcpsecretmanager.Options{Endpoint: kittest.SilentServer(t), WithoutAuthentication: true}},
 		{"waiting to retry", gcpsecretmanager.Options{Endpoint: unavailable.URL, WithoutAuthentication: true,
 			MaxAttempts: 5, RetryDelay: 10 * time.Minute}},
 		{"token source never answers", gcpsecretmanager.Options{Endpoint: unavailable.URL,
@@ -105,20 +77,10 @@ func TestLookupEndsWithContext(t *testing.T) {
 			require.NoError(t, err)
 			require.True(t, b.HonoursContext())
 			for _, req := range []resolver.Request{{Kind: resolver.KindConnection, ID: "c"}, {Kind: resolver.KindVariable, ID: "v"}} {
-				ctx, cancel := context.WithCancel(context.Background())
-				time.AfterFunc(50*time.Millisecond, cancel)
-				done := make(chan error, 1)
-				go func() {
+				kittest.EndsWithContext(t, fmt.Sprint(req.Kind), func(ctx context.Context) error {
 					_, err := b.Lookup(ctx, req)
-					done <- err
-				}()
-				select {
-				case err := <-done:
-					assert.True(t, errors.Is(err, context.Canceled), "%v: %v", req.Kind, err)
-				case <-time.After(10 * time.Second):
-					t.Fatalf("%v: Lookup did not return 10 s after its context was cancelled", req.Kind)
-				}
-				cancel()
+					return err
+				})
 			}
 		})
 	}

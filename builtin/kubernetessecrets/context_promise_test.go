@@ -2,8 +2,7 @@ package kubernetessecrets_test
 
 import (
 	"context"
-	"errors"
-	"net"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -11,14 +10,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit/kittest"
 	"github.com/secretpath/secretpath/builtin/kubernetessecrets"
 	"github.com/secretpath/secretpath/resolver"
 )
-
-// stallingTransport is a RoundTripper of the caller's own.
-type stallingTransport struct{}
-
-func (stallingTransport) RoundTrip(*http.Request) (*http.Response, error) { select {} }
 
 // TestHonoursContext: the backend promises to return once ctx is done
 // with a token value (or none) and a net/http Transport; not with a token
@@ -35,7 +30,7 @@ func TestHonoursContext(t *testing.T) {
 		{"no credential, own client", kubernetessecrets.Cluster{}, nil, true},
 		{"token, caller's *http.Transport", kubernetessecrets.Cluster{Token: "a-token"}, &http.Client{Transport: &http.Transport{}}, true},
 		{"token, caller's client with nil Transport", kubernetessecrets.Cluster{Token: "a-token"}, &http.Client{}, true},
-		{"token, caller's RoundTripper", kubernetessecrets.Cluster{Token: "a-token"}, &http.Client{Transport: stallingTransport{}}, false},
+		{"token, caller's RoundTripper", kubernetessecrets.Cluster{Token: "a-token"}, &http.Client{Transport: kittest.StallingTransport{}}, false},
 		{"token file", kubernetessecrets.Cluster{TokenFile: tokenFile}, nil, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -47,54 +42,20 @@ func TestHonoursContext(t *testing.T) {
 	}
 }
 
-// silentServer accepts connections and never answers.
-func silentServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = ln.Close() })
-	go func() {
-		var held []net.Conn
-		defer func() {
-			for _, c := range held {
-				_ = c.Close()
-			}
-		}()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			held = append(held, c)
-		}
-	}()
-	return "http://" + ln.Addr().String()
-}
-
 // TestLookupEndsWithContext: a lookup of a backend that declares the
 // promise ends with the caller's cancellation while the API server never
 // answers. The bound is a hang detector, not a timing assertion.
 func TestLookupEndsWithContext(t *testing.T) {
 	b, err := kubernetessecrets.New(context.Background(), kubernetessecrets.Options{
-		Cluster: kubernetessecrets.Cluster{Server: silentServer(t), Namespace: "default", Token: "a-token"},
+		Cluster: kubernetessecrets.Cluster{Server: kittest.SilentServer(t), Namespace: "default", Token: "a-token"},
 		Timeout: time.Hour,
 	})
 	require.NoError(t, err)
 	require.True(t, b.HonoursContext())
 	for _, req := range []resolver.Request{{Kind: resolver.KindConnection, ID: "c"}, {Kind: resolver.KindVariable, ID: "v"}} {
-		ctx, cancel := context.WithCancel(context.Background())
-		time.AfterFunc(50*time.Millisecond, cancel)
-		done := make(chan error, 1)
-		go func() {
+		kittest.EndsWithContext(t, fmt.Sprint(req.Kind), func(ctx context.Context) error {
 			_, err := b.Lookup(ctx, req)
-			done <- err
-		}()
-		select {
-		case err := <-done:
-			assert.True(t, errors.Is(err, context.Canceled), "%v: %v", req.Kind, err)
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%v: Lookup did not return 10 s after its context was cancelled", req.Kind)
-		}
-		cancel()
+			return err
+		})
 	}
 }

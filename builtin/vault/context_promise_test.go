@@ -2,8 +2,6 @@ package vault_test
 
 import (
 	"context"
-	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,14 +12,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secretpath/secretpath/builtin/internal/kit/kittest"
 	"github.com/secretpath/secretpath/builtin/vault"
 	"github.com/secretpath/secretpath/resolver"
 )
-
-// stallingTransport is a RoundTripper of the caller's own.
-type stallingTransport struct{}
-
-func (stallingTransport) RoundTrip(*http.Request) (*http.Response, error) { select {} }
 
 // TestHonoursContext: the backend promises to return once ctx is done
 // when its Vault client sends through a net/http Transport, not through a
@@ -43,7 +37,7 @@ func TestHonoursContext(t *testing.T) {
 		{"caller's DefaultConfig", api.DefaultConfig, true},
 		{"caller's *http.Transport", withTransport(&http.Transport{}), true},
 		{"caller's nil Transport", withTransport(nil), true},
-		{"caller's RoundTripper", withTransport(stallingTransport{}), false},
+		{"caller's RoundTripper", withTransport(kittest.StallingTransport{}), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b, err := vault.New(vault.Options{Address: "http://127.0.0.1:1", Config: tc.cfg(), Auth: vault.Auth{Type: vault.AuthToken, Token: "s.token"}})
@@ -52,30 +46,6 @@ func TestHonoursContext(t *testing.T) {
 			assert.Equal(t, tc.want, b.HonoursContext())
 		})
 	}
-}
-
-// silentServer accepts connections and never answers.
-func silentServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = ln.Close() })
-	go func() {
-		var held []net.Conn
-		defer func() {
-			for _, c := range held {
-				_ = c.Close()
-			}
-		}()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			held = append(held, c)
-		}
-	}()
-	return "http://" + ln.Addr().String()
 }
 
 // vaultServer answers a token's lookup-self and gives every other request
@@ -117,8 +87,8 @@ func TestLookupEndsWithContext(t *testing.T) {
 		name string
 		o    vault.Options
 	}{
-		{"approle login never answers", vault.Options{Address: silentServer(t), Auth: vault.Auth{Type: vault.AuthAppRole, RoleID: "r", SecretID: "s"}}},
-		{"token lookup-self never answers", vault.Options{Address: silentServer(t), Auth: vault.Auth{Type: vault.AuthToken, Token: "s.token"}}},
+		{"approle login never answers", vault.Options{Address: kittest.SilentServer(t), Auth: vault.Auth{Type: vault.AuthAppRole, RoleID: "r", SecretID: "s"}}},
+		{"token lookup-self never answers", vault.Options{Address: kittest.SilentServer(t), Auth: vault.Auth{Type: vault.AuthToken, Token: "s.token"}}},
 		{"read never answers", vault.Options{Address: stalled, Auth: vault.Auth{Type: vault.AuthToken, Token: "s.token"}}},
 		{"waiting to retry", vault.Options{Address: unavailable, Config: slowRetries(), Auth: vault.Auth{Type: vault.AuthToken, Token: "s.token"}}},
 	} {
@@ -134,17 +104,7 @@ func TestLookupEndsWithContext(t *testing.T) {
 				"Connection":        func(ctx context.Context) error { _, err := b.Connection(ctx, connReq("c")); return err },
 			}
 			for name, call := range calls {
-				ctx, cancel := context.WithCancel(context.Background())
-				time.AfterFunc(50*time.Millisecond, cancel)
-				done := make(chan error, 1)
-				go func() { done <- call(ctx) }()
-				select {
-				case err := <-done:
-					assert.True(t, errors.Is(err, context.Canceled), "%s: %v", name, err)
-				case <-time.After(10 * time.Second):
-					t.Fatalf("%s did not return 10 s after its context was cancelled", name)
-				}
-				cancel()
+				kittest.EndsWithContext(t, name, call)
 			}
 		})
 	}
