@@ -357,7 +357,9 @@ func (t *connTable) getInto(id string, e *connEntry) bool {
 	}
 	_, s, r, i, ok := t.findRecord(id, maphash.String(t.seed, id))
 	if ok {
-		t.slots[s].unpackAt(r, id, i, t.proto(s), e)
+		// The key as the record holds it (equal to id), so that the
+		// connection's ConnID shares the record's memory, not the caller's.
+		t.slots[s].unpackAt(r, r[i-len(id):i], i, t.proto(s), e)
 	}
 	return ok
 }

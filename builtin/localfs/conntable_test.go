@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -167,6 +168,27 @@ func TestConnTablePutGrowReplace(t *testing.T) {
 	_, ok := empty.get("k0")
 	assert.False(t, ok)
 	assert.Zero(t, empty.len())
+}
+
+// TestConnIDIsTheRecords: a looked-up connection's ConnID is the key as
+// the record holds it, not the caller's id string: what a caller keeps
+// (the resolver's cache keeps the connection for its TTL) shares only the
+// record's memory.
+func TestConnIDIsTheRecords(t *testing.T) {
+	c, err := connection.Parse("conn_a", "http://h")
+	require.NoError(t, err)
+	b := packConnection("conn_a", "http://h", &c, true)
+	table := newConnTable(0)
+	require.True(t, table.put(&b, false))
+	id := strings.Clone("conn_a")
+	e, ok := table.get(id)
+	require.True(t, ok)
+	assert.Equal(t, id, e.conn.ConnID)
+	assert.NotSame(t, unsafe.StringData(id), unsafe.StringData(e.conn.ConnID), "ConnID shares the caller's string")
+	rec := table.slots[0].record()
+	p := uintptr(unsafe.Pointer(unsafe.StringData(e.conn.ConnID)))
+	start := uintptr(unsafe.Pointer(unsafe.StringData(rec)))
+	assert.True(t, p >= start && p < start+uintptr(len(rec)), "ConnID is not inside the record")
 }
 
 // TestParseAllocation: the first parse of a file of URI connections
