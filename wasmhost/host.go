@@ -139,10 +139,12 @@ type Host struct {
 	clock bool // holds a reference to the coarse clock
 
 	// Lifecycle (see Close). calls counts what may run guest code or use a
-	// runtime: lookups, tenant creations and compiles. Close sets closing,
-	// after which none begins, and cancels done, which the calls in flight
-	// watch; the one that brings calls to zero (or Close, when none runs)
-	// closes the runtimes, once, then shut.
+	// runtime: lookups that borrow from a tenant's pool, tenant creations
+	// and compiles, and the lookups on a tenant's hot instance that Close
+	// found lent (Tenant.holdHot; such a lookup does not count itself).
+	// Close sets closing, after which none begins, and cancels done, which
+	// the calls in flight watch; the one that brings calls to zero (or
+	// Close, when none runs) closes the runtimes, once, then shut.
 	calls    atomic.Int64
 	closing  atomic.Bool // set under mu, read with or without it
 	done     context.Context
@@ -578,9 +580,11 @@ func (h *Host) track(t *Tenant, open bool) {
 // creation, a compile) that Close must wait for; it fails once Close has
 // begun. Every begin that succeeds is paired with an end.
 //
-// Lock-free, as it is on every lookup: a call counts itself before it
-// looks at closing, and Close sets closing before it looks at the count,
-// so either the call sees closing or Close sees the call.
+// Lock-free, as it is on every lookup that borrows from a tenant's pool
+// (a lookup on the hot instance does not count itself: see
+// Tenant.holdHot): a call counts itself before it looks at closing, and
+// Close sets closing before it looks at the count, so either the call sees
+// closing or Close sees the call.
 func (h *Host) begin() error {
 	h.calls.Add(1)
 	if h.closing.Load() {
@@ -631,6 +635,12 @@ func (h *Host) closeRuntimes() {
 // calls still run, and the last of them closes the runtimes as it
 // returns. Closing again waits for the same end.
 func (h *Host) Close(ctx context.Context) error {
+	// Close counts itself as a call, before it sets closing, until it has
+	// looked at the tenants' hot instances: a lookup on a hot instance does
+	// not count itself, so that a count of zero (a refused begin's end, the
+	// end of the lookups it finds there) does not mean that nothing runs
+	// until then. Its end shuts down when nothing runs.
+	h.calls.Add(1)
 	h.mu.Lock()
 	h.closing.Store(true)
 	tenants := make([]*Tenant, 0, len(h.tenants))
@@ -641,10 +651,9 @@ func (h *Host) Close(ctx context.Context) error {
 	h.stop()
 	for _, t := range tenants {
 		t.closeIdleHTTP()
+		t.holdHot()
 	}
-	if h.calls.Load() == 0 {
-		h.shutdown()
-	}
+	h.end()
 	select {
 	case <-h.shut:
 		return h.shutErr

@@ -22,7 +22,6 @@ import (
 type instance struct {
 	t      *Tenant
 	mod    api.Module
-	memory api.Memory // mod's
 	mem    *limitedMemory
 	fns    [4]api.Function // by resolver.Kind; nil when not exported
 	stack  []uint64
@@ -32,9 +31,9 @@ type instance struct {
 	origin  time.Time
 	calls   int
 	broken  bool // discard instead of reuse
-	// busy is false only while the instance is the tenant's hot one and
-	// not lent (see Tenant.takeHot).
-	busy atomic.Bool
+	// lend is the instance's lend state (lendFree, ...): see Tenant.takeHot
+	// and Host.Close.
+	lend atomic.Int32
 	slow bool // the last call ran past Limits.SlowCallRecycle (not metered)
 	// trustedCtx carries the instance for metered calls and for trusted
 	// calls made without a cancellable context, so that they allocate
@@ -91,7 +90,7 @@ type instance struct {
 // exchange buffer, then secretpath_init with the tenant's kwargs.
 func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 	in := &instance{t: t, stack: make([]uint64, 1), origin: time.Now()}
-	in.busy.Store(true)
+	in.lend.Store(lendLent) // to its creator
 	in.mem = &limitedMemory{max: uint64(t.limits.MemoryPages) * pageSize, total: &t.memBytes}
 	in.trustedCtx = &instCtx{Context: context.Background(), in: in}
 	if t.class == classUntrusted {
@@ -129,7 +128,6 @@ func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 		return nil, err
 	}
 	in.mod = mod
-	in.memory = mod.Memory()
 	if t.class == classMetered {
 		in.fuelGlobal, _ = mod.ExportedGlobal(fuel.DefaultGlobalExport).(api.MutableGlobal)
 		in.depthGlobal, _ = mod.ExportedGlobal(fuel.DefaultDepthExport).(api.MutableGlobal)
@@ -159,7 +157,7 @@ func (t *Tenant) newInstance(ctx context.Context) (*instance, error) {
 		return fail(t.statusError(exportBufSize, StatusInvalidArgument,
 			fmt.Sprintf("exchange buffer is %d bytes; ABI v1 needs at least %d", in.bufSize, minBufferSize)))
 	}
-	if _, ok := mod.Memory().Read(in.bufPtr, in.bufSize); !ok {
+	if _, ok := in.exchange(); !ok {
 		return fail(t.statusError(exportBuffer, StatusInvalidArgument,
 			fmt.Sprintf("exchange buffer [%d, %d+%d) is outside the guest's %d bytes of memory", in.bufPtr, in.bufPtr, in.bufSize, mod.Memory().Size())))
 	}
@@ -194,15 +192,7 @@ func (in *instance) reset() {
 
 // call calls fn with in.stack, under the tenant's deadline unless trusted,
 // then logs what the call's refused HTTP requests left to log.
-func (in *instance) call(ctx context.Context, fn api.Function) error {
-	err := in.callGuest(ctx, fn)
-	if in.httpRefusals > 0 {
-		in.flushHTTPLog(ctx)
-	}
-	return err
-}
-
-func (in *instance) callGuest(ctx context.Context, fn api.Function) error {
+func (in *instance) call(ctx context.Context, fn api.Function) (err error) {
 	// A deadline-bound or trusted call may leave its instance holding the
 	// stack of a deep recursion (wazero keeps it): put recycles an instance
 	// whose call ran past Limits.SlowCallRecycle (on the coarse clock: free
@@ -212,20 +202,28 @@ func (in *instance) callGuest(ctx context.Context, fn api.Function) error {
 		// No context is watched: refill enforces the limits. The call
 		// carries the instance for the host functions and allocates nothing.
 		in.startMetered(ctx)
-		err := fn.CallWithStack(in.trustedCtx, in.stack)
+		err = fn.CallWithStack(in.trustedCtx, in.stack)
 		in.callerCtx = nil
-		return err
 	case classTrusted:
 		start := coarseNow.Load()
-		var err error
 		if ctx.Done() == nil {
 			err = fn.CallWithStack(in.trustedCtx, in.stack)
 		} else {
 			err = fn.CallWithStack(context.WithValue(ctx, instKey{}, in), in.stack)
 		}
 		in.slow = coarseNow.Load()-start >= int64(in.t.limits.SlowCallRecycle)
-		return err
+	default:
+		err = in.callDeadline(ctx, fn)
 	}
+	if in.httpRefusals > 0 {
+		in.flushHTTPLog(ctx)
+	}
+	return err
+}
+
+// callDeadline is call for a deadline-only tenant: under dctx, which
+// the instance's timer or the caller's context cancel.
+func (in *instance) callDeadline(ctx context.Context, fn api.Function) error {
 	start := coarseNow.Load()
 	defer func() { in.slow = coarseNow.Load()-start >= int64(in.t.limits.SlowCallRecycle) }()
 	in.timer.Reset(in.t.limits.CallTimeout)
@@ -266,10 +264,12 @@ func (in *instance) lookup(ctx context.Context, kind resolver.Kind, id string) (
 		return StatusUnimplemented, "", nil
 	}
 	in.reset()
-	if !in.memory.WriteString(in.bufPtr, id) {
+	buf, ok := in.exchange()
+	if !ok {
 		in.broken = true
 		return 0, "", in.t.statusError(call, StatusInternal, "the exchange buffer is no longer inside the guest's memory")
 	}
+	copy(buf, id) // Tenant.lookupIn checked that it fits
 	in.stack[0] = uint64(uint32(len(id)))
 	if err := in.call(ctx, fn); err != nil {
 		return 0, "", in.failure(ctx, call, err)
@@ -308,7 +308,7 @@ func (in *instance) lookup(ctx context.Context, kind resolver.Kind, id string) (
 // guest memory into the string returned (the guest has returned and does
 // not run again before the caller is done with it).
 func (in *instance) resultFromBuffer(call string) (string, error) {
-	b, ok := in.memory.Read(in.bufPtr, in.bufSize)
+	b, ok := in.exchange()
 	if !ok {
 		in.broken = true
 		return "", in.t.statusError(call, StatusInternal, "the exchange buffer is no longer inside the guest's memory")
@@ -325,6 +325,21 @@ func (in *instance) resultFromBuffer(call string) (string, error) {
 	}
 	in.resultSet = true
 	return string(b[4 : 4+n]), nil
+}
+
+// exchange returns the exchange buffer: a slice of the guest's linear
+// memory, or false when the buffer is not inside it (the memory is
+// gone). It reads the memory limitedMemory backs (wazero's buffer is the
+// one its Reallocate returned: the allocator serves every memory a module
+// may have, as imported memories are refused), without an interface call
+// to api.Memory.
+func (in *instance) exchange() ([]byte, bool) {
+	mem := in.mem.buf
+	end := uint64(in.bufPtr) + uint64(in.bufSize)
+	if end > uint64(len(mem)) {
+		return nil, false
+	}
+	return mem[in.bufPtr:end:end], true
 }
 
 // failure turns a failed call into an error naming the reason, and marks

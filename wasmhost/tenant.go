@@ -227,6 +227,7 @@ func (h *Host) NewTenant(ctx context.Context, m *Module, cfg TenantConfig) (_ *T
 		<-t.slots
 		return nil, err
 	}
+	in.lend.Store(lendIdle)
 	t.idle <- in
 	t.lastUsed.Store(time.Now().UnixNano())
 	h.track(t, true)
@@ -266,11 +267,13 @@ func (t *Tenant) Evict(ctx context.Context) int {
 		t.hot.CompareAndSwap(in, nil)
 		in.close(ctx)
 		<-t.slots
+		t.endLend(in, lendDead)
 		n++
 	}
 	for {
 		select {
 		case in := <-t.idle:
+			in.lend.Store(lendDead)
 			in.close(ctx)
 			<-t.slots
 			n++
@@ -292,9 +295,22 @@ func (t *Tenant) Close() error {
 	}
 	t.Evict(context.Background())
 	t.closeIdleHTTP()
-	t.host.track(t, false)
+	t.untrackIfDrained()
 	t.host.release(t.module)
 	return nil
+}
+
+// untrackIfDrained removes a closed tenant from its host's tenants once
+// its hot slot is empty. A lookup may run on the hot instance without
+// counting itself in the host's calls (see Tenant.lookup): Host.Close
+// finds it through the tenants it tracks, so a closed tenant stays tracked
+// until the lookup holding its hot instance has put it back (put then
+// untracks it). A hot instance installed later is taken by a lookup that
+// sees the tenant closed, and runs no guest code.
+func (t *Tenant) untrackIfDrained() {
+	if t.hot.Load() == nil {
+		t.host.track(t, false)
+	}
 }
 
 // closeIdleHTTP closes the HTTP connections the tenant's guests left idle
@@ -337,6 +353,23 @@ func (t *Tenant) lookup(ctx context.Context, kind resolver.Kind, id string) (str
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
+	in := t.takeHot()
+	if in == nil {
+		return t.lookupPooled(ctx, kind, id)
+	}
+	// The fast path: the hot instance, lent to this lookup, which does not
+	// count itself in the host's calls (two atomic writes on every lookup).
+	// Host.Close sees the instance lent and waits for it instead; lookupIn
+	// looks at closing after the lend, so that either Close sees the lend
+	// or this lookup sees Close (see Host.Close).
+	defer t.put(in)
+	return t.lookupIn(ctx, in, kind, id)
+}
+
+// lookupPooled is lookup when the hot instance is not free: it borrows an
+// instance from the pool (or creates one, or waits), counted as a call of
+// the host.
+func (t *Tenant) lookupPooled(ctx context.Context, kind resolver.Kind, id string) (string, error) {
 	if err := t.host.begin(); err != nil {
 		return "", t.hostClosed("")
 	}
@@ -349,10 +382,14 @@ func (t *Tenant) lookup(ctx context.Context, kind resolver.Kind, id string) (str
 	return t.lookupIn(ctx, in, kind, id)
 }
 
-// lookupIn is lookup on a borrowed instance.
+// lookupIn is lookup on a borrowed instance. It runs no guest code once
+// the host is closing or the tenant is closed.
 func (t *Tenant) lookupIn(ctx context.Context, in *instance, kind resolver.Kind, id string) (string, error) {
 	if t.host.closing.Load() {
 		return "", t.hostClosed("")
+	}
+	if t.closed.Load() {
+		return "", t.tenantClosed()
 	}
 	if uint32(len(id)) > in.bufSize {
 		return "", t.statusError(exportOf[kind], StatusInvalidArgument,
@@ -381,13 +418,14 @@ func (t *Tenant) lookupIn(ctx context.Context, in *instance, kind resolver.Kind,
 // else waiting for one (bounded by ctx).
 func (t *Tenant) get(ctx context.Context) (*instance, error) {
 	if t.closed.Load() {
-		return nil, codes.Wrap(codes.Unavailable, t.errorf("tenant is closed"))
+		return nil, t.tenantClosed()
 	}
 	if in := t.takeHot(); in != nil {
 		return in, nil
 	}
 	select {
 	case in := <-t.idle:
+		in.lend.Store(lendLent)
 		return in, nil
 	default:
 	}
@@ -407,21 +445,95 @@ func (t *Tenant) get(ctx context.Context) (*instance, error) {
 	return in, nil
 }
 
+// Lend states of an instance (instance.lend).
+const (
+	// lendFree: the tenant's hot instance, not lent. Only a hot instance
+	// is ever free.
+	lendFree int32 = iota
+	// lendLent: lent to a lookup (or to its creator, or to Evict).
+	lendLent
+	// lendWaited: lent, and Host.Close counted the lend in the host's
+	// calls: whoever ends the lend ends that call (endLend, release).
+	lendWaited
+	// lendIdle: in the tenant's idle channel.
+	lendIdle
+	// lendDead: closed, or taken out of use by Host.Close.
+	lendDead
+)
+
 // takeHot borrows the hot instance when it is free.
 //
 // The hot slot is the pool's fast path: one instance stays in t.hot while
-// it is lent and returned, and its busy flag says whether it is lent. An
-// instance is not busy only while it is in t.hot and free, so a borrower
+// it is lent and returned, and its lend state says whether it is lent. An
+// instance is free only while it is in t.hot and not lent, so a borrower
 // that read t.hot long ago cannot take an instance that has left it; only
 // the borrower holding the hot instance takes it out of t.hot, and an
 // instance goes in only when t.hot is empty. A lookup thus costs one CAS
-// on a flag and one store, not a Swap and a CompareAndSwap of the pointer
-// (each with a write barrier while the garbage collector marks).
+// on the state and one on its return, not a Swap and a CompareAndSwap of
+// the pointer (each with a write barrier while the garbage collector
+// marks).
 func (t *Tenant) takeHot() *instance {
-	if in := t.hot.Load(); in != nil && in.busy.CompareAndSwap(false, true) {
+	if in := t.hot.Load(); in != nil && in.lend.CompareAndSwap(lendFree, lendLent) {
 		return in
 	}
 	return nil
+}
+
+// release ends the lend of the hot instance, which stays hot, free. When
+// Host.Close counted the lend, the instance goes out of use instead and
+// the call Close counted ends.
+func (t *Tenant) release(in *instance) {
+	if !in.lend.CompareAndSwap(lendLent, lendFree) {
+		t.releaseWaited(in) // apart, so that release inlines
+	}
+}
+
+func (t *Tenant) releaseWaited(in *instance) {
+	in.lend.Store(lendDead)
+	t.host.end()
+}
+
+// endLend ends the lend of an instance leaving the hot slot (or never in
+// it), to state to (lendIdle or lendDead), ending the call Host.Close
+// counted for the lend, if it did.
+func (t *Tenant) endLend(in *instance, to int32) {
+	if in.lend.Swap(to) == lendWaited {
+		t.host.end()
+	}
+}
+
+// holdHot is Host.Close's look at the tenant's hot instance, after it set
+// closing: a free one is taken out of use (a lookup can no longer take
+// it), and a lent one is counted as a call of the host, which the lend's
+// end ends (release, endLend). A lookup that takes a hot instance looks at
+// closing after its CAS, and Close sets closing before this CAS: either
+// Close counts the lend, or the lookup sees closing and runs no guest
+// code.
+func (t *Tenant) holdHot() {
+	for {
+		in := t.hot.Load()
+		if in == nil {
+			return
+		}
+		switch in.lend.Load() {
+		case lendFree:
+			if in.lend.CompareAndSwap(lendFree, lendDead) {
+				return
+			}
+		case lendLent:
+			t.host.calls.Add(1)
+			if in.lend.CompareAndSwap(lendLent, lendWaited) {
+				return
+			}
+			t.host.calls.Add(-1) // Close holds a call of its own: never the last
+		default:
+			// Waited or out of use already (a Close before), or it has left
+			// the hot slot meanwhile: look again unless it is still there.
+			if t.hot.Load() == in {
+				return
+			}
+		}
+	}
 }
 
 // wait waits for an idle instance (in) or room in the pool (slot: a token
@@ -438,6 +550,7 @@ func (t *Tenant) wait(ctx context.Context) (in *instance, slot bool, err error) 
 	}
 	select {
 	case in := <-t.idle:
+		in.lend.Store(lendLent)
 		return in, false, nil
 	case t.slots <- struct{}{}:
 		return nil, true, nil
@@ -457,7 +570,9 @@ func (t *Tenant) put(in *instance) {
 	recycle := (t.limits.MaxCallsPerInstance > 0 && in.calls >= t.limits.MaxCallsPerInstance) || in.slow
 	gone := t.closed.Load() || t.host.closing.Load()
 	if in.broken || recycle || gone {
-		t.hot.CompareAndSwap(in, nil) // when it is the hot one
+		if t.hot.CompareAndSwap(in, nil) && t.closed.Load() { // when it is the hot one
+			t.untrackIfDrained()
+		}
 		if !gone {
 			t.metrics.recycle(in.broken)
 		}
@@ -466,25 +581,44 @@ func (t *Tenant) put(in *instance) {
 		if gone {
 			t.closeIdleHTTP() // a request made after Close
 		}
+		t.endLend(in, lendDead)
 		return
 	}
 	switch {
 	case t.hot.Load() == in:
-		in.busy.Store(false)
+		t.release(in)
 	case t.hot.CompareAndSwap(nil, in):
-		in.busy.Store(false)
+		t.release(in)
 	default:
+		t.endLend(in, lendIdle)
 		t.idle <- in
 		return
 	}
 	// A waiter blocked on idle would miss the hot instance: hand it over
 	// (see wait), unless another lookup has taken it meanwhile.
-	if t.waiting.Load() > 0 {
+	// It counts itself as a call meanwhile: a lookup on the hot instance
+	// was not counted, and Host.Close, which finds nothing in the hot slot
+	// then, must see that the lookup is done with the instance's memory
+	// before it closes the runtimes (the count orders the two).
+	if t.waiting.Load() > 0 && t.host.begin() == nil {
 		if in := t.takeHot(); in != nil {
 			t.hot.CompareAndSwap(in, nil)
+			t.endLend(in, lendIdle)
 			t.idle <- in
 		}
+		t.host.end()
 	}
+	// Close may have missed the instance, lent when it looked: close it now
+	// (Close sets closed before it looks, and the release is before this).
+	if t.closed.Load() {
+		t.Evict(context.Background())
+		t.untrackIfDrained()
+	}
+}
+
+// tenantClosed is the error of a lookup on a closed tenant.
+func (t *Tenant) tenantClosed() error {
+	return codes.Wrap(codes.Unavailable, t.errorf("tenant is closed"))
 }
 
 func (t *Tenant) prefix() string {
