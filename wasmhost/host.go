@@ -144,7 +144,8 @@ type Host struct {
 	// found lent (Tenant.holdHot; such a lookup does not count itself).
 	// Close sets closing, after which none begins, and cancels done, which
 	// the calls in flight watch; the one that brings calls to zero (or
-	// Close, when none runs) closes the runtimes, once, then shut.
+	// Close, when none runs) closes the runtimes, once, then shut. calls
+	// also holds closingBit, which Close adds with its own call (see end).
 	calls    atomic.Int64
 	closing  atomic.Bool // set under mu, read with or without it
 	done     context.Context
@@ -594,10 +595,21 @@ func (h *Host) begin() error {
 	return nil
 }
 
+// closingBit is added to Host.calls by the first Close, in the same
+// atomic add as Close's own call.
+const closingBit = 1 << 62
+
 // end ends a call; the last one to end after Close began closes the
 // runtimes.
+//
+// The count and whether Close had begun are read in one atomic add: an
+// end that brings the count to zero just before Close adds its call, then
+// sees closing set, must not close the runtimes, as Close has yet to count
+// the lookups on hot instances (Tenant.holdHot). Reading closing after
+// the add let such an end unmap the memory of a lookup running on a hot
+// instance.
 func (h *Host) end() {
-	if h.calls.Add(-1) == 0 && h.closing.Load() {
+	if h.calls.Add(-1) == closingBit {
 		h.shutdown()
 	}
 }
@@ -639,9 +651,14 @@ func (h *Host) Close(ctx context.Context) error {
 	// looked at the tenants' hot instances: a lookup on a hot instance does
 	// not count itself, so that a count of zero (a refused begin's end, the
 	// end of the lookups it finds there) does not mean that nothing runs
-	// until then. Its end shuts down when nothing runs.
-	h.calls.Add(1)
+	// until then. Its end shuts down when nothing runs. The first Close
+	// adds closingBit in the same add (see end).
 	h.mu.Lock()
+	if h.closing.Load() {
+		h.calls.Add(1) // closingBit is in already
+	} else {
+		h.calls.Add(closingBit + 1)
+	}
 	h.closing.Store(true)
 	tenants := make([]*Tenant, 0, len(h.tenants))
 	for t := range h.tenants {
@@ -664,7 +681,7 @@ func (h *Host) Close(ctx context.Context) error {
 		return h.shutErr
 	default:
 	}
-	n := h.calls.Load()
+	n := h.calls.Load() &^ closingBit
 	calls := "calls"
 	if n == 1 {
 		calls = "call"
