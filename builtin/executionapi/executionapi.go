@@ -384,9 +384,9 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 	if err != nil {
 		return "", err
 	}
-	defer rb.put()
+	defer rb.Put()
 	if req.Kind == resolver.KindConnection {
-		return decodeConnection(req, rb.buf.Bytes())
+		return decodeConnection(req, rb.Bytes())
 	}
-	return decodeVariable(req, rb.buf.Bytes())
+	return decodeVariable(req, rb.Bytes())
 }

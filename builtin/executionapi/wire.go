@@ -1,7 +1,6 @@
 package executionapi
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -17,7 +16,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -44,45 +42,14 @@ type answer struct {
 	status int
 	header http.Header
 	body   []byte
-	ok     *respBuf
-}
-
-// respBuf is a 200's body and the reader bounding it, pooled, so that a
-// lookup neither grows a new buffer nor allocates a limit reader.
-type respBuf struct {
-	buf bytes.Buffer
-	lr  io.LimitedReader
-}
-
-var bufPool = sync.Pool{New: func() any { return new(respBuf) }}
-
-// read reads r into rb.buf, at most maxBody bytes (tooLarge if more).
-func (rb *respBuf) read(r io.Reader) error {
-	rb.lr = io.LimitedReader{R: r, N: maxBody + 1}
-	if _, err := rb.buf.ReadFrom(&rb.lr); err != nil {
-		return err
-	}
-	if rb.buf.Len() > maxBody {
-		return &tooLarge{limit: maxBody}
-	}
-	return nil
-}
-
-// put returns rb to the pool, emptied and without the body it read.
-func (rb *respBuf) put() {
-	rb.lr = io.LimitedReader{}
-	if rb.buf.Cap() > 64<<10 {
-		return // do not keep a large answer's buffer around
-	}
-	rb.buf.Reset()
-	bufPool.Put(rb)
+	ok     *kit.Body
 }
 
 // get asks for target (route's URL), retrying 5xx answers and connection
 // errors, and maps the final answer to a body (200: the caller puts it
 // back) or an error. The texts naming the request are built only for an
 // error.
-func (b *Backend) get(ctx context.Context, req resolver.Request, target string) (*respBuf, error) {
+func (b *Backend) get(ctx context.Context, req resolver.Request, target string) (*kit.Body, error) {
 	var last error
 	for attempt := 1; ; attempt++ {
 		// The token of each attempt: a token file is read again.
@@ -184,9 +151,13 @@ func (b *Backend) do(ctx context.Context, tok string, auth []string, target stri
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		return answer{status: resp.StatusCode, header: resp.Header, body: body}, nil
 	}
-	rb := bufPool.Get().(*respBuf)
-	if err := rb.read(resp.Body); err != nil {
-		rb.put()
+	rb := kit.GetBody()
+	over, err := rb.Read(resp.Body, maxBody)
+	if err == nil && over {
+		err = &tooLarge{limit: maxBody}
+	}
+	if err != nil {
+		rb.Put()
 		return answer{}, err
 	}
 	return answer{status: resp.StatusCode, header: resp.Header, ok: rb}, nil
@@ -201,7 +172,7 @@ func (e *tooLarge) Error() string {
 
 // answer maps a non-5xx answer other than a 200 to a request made with
 // tok to its error.
-func (b *Backend) answer(ctx context.Context, tok string, auth []string, what, target string, a answer) (*respBuf, error) {
+func (b *Backend) answer(ctx context.Context, tok string, auth []string, what, target string, a answer) (*kit.Body, error) {
 	switch a.status {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		return nil, fmt.Errorf("%s: GET %s: HTTP %d%s: %w", what, target, a.status, detailOf(a.body, b.secrets(tok)), resolver.ErrAccessDenied)
@@ -225,7 +196,7 @@ func (b *Backend) versionError(ctx context.Context, tok string, auth []string, w
 	said := "the server did not say which version it serves"
 	if probe, err := b.do(ctx, tok, auth, b.display, false); err == nil {
 		if probe.ok != nil {
-			probe.ok.put()
+			probe.ok.Put()
 		}
 		if v := probe.header.Get(versionHeader); v != "" && len(v) <= 32 && utf8.ValidString(v) {
 			said = "the server's newest version is " + strconv.Quote(v)

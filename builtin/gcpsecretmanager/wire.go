@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
@@ -61,15 +60,19 @@ func (b *Backend) accessOnce(ctx context.Context, target string) (string, error)
 		return "", err
 	}
 	defer resp.Body.Close()
-	rb := bufPool.Get().(*respBuf)
-	defer rb.put()
-	if err := rb.read(resp.Body); err != nil {
+	rb := kit.GetBody()
+	defer rb.Put()
+	over, err := rb.Read(resp.Body, maxBody)
+	if err == nil && over {
+		err = errTooLarge
+	}
+	if err != nil {
 		return "", fmt.Errorf("reading the response (HTTP %d): %w", resp.StatusCode, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return "", parseAPIError(resp.StatusCode, rb.buf.Bytes())
+		return "", parseAPIError(resp.StatusCode, rb.Bytes())
 	}
-	data, err := decodeAccess(rb.buf.Bytes())
+	data, err := decodeAccess(rb.Bytes())
 	if err != nil {
 		return "", err
 	}
@@ -91,46 +94,17 @@ var userAgentValue = []string{userAgent}[:1:1]
 
 // readBody reads r into buf, at most maxBody bytes.
 func readBody(buf *bytes.Buffer, r io.Reader) error {
-	return limitedRead(buf, &io.LimitedReader{R: r, N: maxBody + 1})
-}
-
-// limitedRead reads lr (at most maxBody + 1 bytes) into buf and fails when
-// there were more than maxBody.
-func limitedRead(buf *bytes.Buffer, lr *io.LimitedReader) error {
-	if _, err := buf.ReadFrom(lr); err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(r, maxBody+1)); err != nil {
 		return err
 	}
 	if buf.Len() > maxBody {
-		return fmt.Errorf("the response is larger than %d bytes", maxBody)
+		return errTooLarge
 	}
 	return nil
 }
 
-// respBuf is a response's buffer and the reader bounding it, pooled, so
-// that a lookup neither grows a new buffer (as the vault backend does) nor
-// allocates a limit reader.
-type respBuf struct {
-	buf bytes.Buffer
-	lr  io.LimitedReader
-}
-
-var bufPool = sync.Pool{New: func() any { return new(respBuf) }}
-
-// read reads r into rb.buf, at most maxBody bytes.
-func (rb *respBuf) read(r io.Reader) error {
-	rb.lr = io.LimitedReader{R: r, N: maxBody + 1}
-	return limitedRead(&rb.buf, &rb.lr)
-}
-
-// put returns rb to the pool, emptied and without the body it read.
-func (rb *respBuf) put() {
-	rb.lr = io.LimitedReader{}
-	if rb.buf.Cap() > 64<<10 {
-		return // do not keep a huge response's buffer around
-	}
-	rb.buf.Reset()
-	bufPool.Put(rb)
-}
+// errTooLarge is a response body over maxBody.
+var errTooLarge = fmt.Errorf("the response is larger than %d bytes", maxBody)
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
