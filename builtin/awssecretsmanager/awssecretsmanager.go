@@ -414,11 +414,9 @@ func (b *Backend) lookup(ctx context.Context, req resolver.Request) (v string, s
 	if skip != "" {
 		return "", nil, resolver.ErrNotFound // Describe says why
 	}
-	if b.timeout > 0 { // one bound for the team's name and the global one
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, b.timeout)
-		defer cancel()
-	}
+	// One bound for the team's name and the global one.
+	ctx, release := kit.Bound(ctx, b.timeout)
+	defer release()
 	var name string
 	for _, name = range names {
 		// Only "not found" goes on to the global name, as in Airflow.

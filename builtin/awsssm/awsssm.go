@@ -322,11 +322,9 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 	if skip != "" {
 		return "", resolver.ErrNotFound // Describe says why
 	}
-	if b.timeout > 0 { // one bound for the team's name and the global one
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, b.timeout)
-		defer cancel()
-	}
+	// One bound for the team's name and the global one.
+	ctx, release := kit.Bound(ctx, b.timeout)
+	defer release()
 	var v string
 	var err error
 	for _, name := range names {

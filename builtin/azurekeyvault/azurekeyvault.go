@@ -179,11 +179,8 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 		return "", err
 	}
 	// One bound for the lookup, both requests included.
-	if b.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, b.timeout)
-		defer cancel()
-	}
+	ctx, release := kit.Bound(ctx, b.timeout)
+	defer release()
 	for _, name := range names[:len(names)-1] {
 		v, err := b.get(ctx, name)
 		if !errors.Is(err, resolver.ErrNotFound) {

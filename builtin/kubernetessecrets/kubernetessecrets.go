@@ -255,11 +255,8 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 			slog.String("backend", Name), slog.String("kind", req.Kind.String()), slog.String("reason", why))
 		return "", fmt.Errorf("%s: %s %q cannot be a label value (%s): %w", Name, req.Kind, req.ID, why, resolver.ErrNotFound)
 	}
-	if b.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, b.timeout)
-		defer cancel()
-	}
+	ctx, release := kit.Bound(ctx, b.timeout)
+	defer release()
 	dataKey := b.dataKey(req.Kind)
 	var last error
 	for _, sel := range b.selectors(p.Prefix, req) {
