@@ -88,3 +88,40 @@ type Named interface {
 type Describer interface {
 	Describe(req Request) string
 }
+
+// BatchBackend is implemented by backends that look many ids up in fewer
+// round trips than one per id: SSM GetParameters (10 names a request),
+// Secrets Manager BatchGetSecretValue (20), one SQL query with IN, one
+// reload check of a file. A batch lookup ([Resolver.LookupMany],
+// [Resolver.Connections], [Resolver.Variables], [Resolver.Prefetch]) calls
+// LookupBatch, instead of Lookup once per id, for the ids no earlier tier
+// answered; other backends are asked one id at a time, a few at once.
+//
+// Every request in reqs has the same Kind and Team, no ID appears twice,
+// and len(answers) == len(reqs). LookupBatch sets answers[i] to the answer
+// to reqs[i], exactly what Lookup (or, for a [ConnectionBackend] asked for
+// connections, Connection) would answer: a value, or an error wrapping
+// ErrNotFound when the backend does not hold the id, or another error,
+// which may be the same error for every id when the whole call failed. It
+// splits reqs into as many calls as the store's limits require. It must be
+// safe for concurrent use and follows Lookup's rules on ctx (a backend's
+// HonoursContext promise covers LookupBatch too) and on errors, which
+// never contain a secret value.
+type BatchBackend interface {
+	LookupBatch(ctx context.Context, reqs []Request, answers []Answer)
+}
+
+// Answer is a [BatchBackend]'s answer to one request.
+type Answer struct {
+	// Value is the raw value, as Lookup returns it, when Err is nil and
+	// Fields is false.
+	Value string
+	// Conn is the connection when Fields is true: a ConnectionBackend
+	// answering a connection request with the fields it holds, as its
+	// Connection method would return them (the caller's to keep).
+	Conn   connection.Connection
+	Fields bool
+	// Err is the lookup's error: one wrapping ErrNotFound when the
+	// backend does not hold the id.
+	Err error
+}

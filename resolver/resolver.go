@@ -415,24 +415,33 @@ func (c *call) fly() {
 		}
 	}()
 	res, err := r.find(c.ctx, c.req, c.ntiers, nil)
-	keep := false
+	keep := c.settle(r, c.ctx, res, err)
+	c.r, c.ctx, c.req = nil, nil, Request{} // the cache may keep c: not these
+	landed = true
+	r.cache.land(c, keep)
+}
+
+// settle sets c's answer from its search's result and reports whether
+// the cache keeps it: an answer, or a clean not-found (a miss that a
+// failing tier caused is not cached: the next lookup asks again). With a
+// stale grace, a search in which every tier failed answers with the last
+// answer if it expired less than the grace ago. An error of a search whose
+// ctx ended marks c abandoned: the search did not finish, whatever err
+// says (only a leader's own ctx can end; a worker's cannot).
+func (c *call) settle(r *Resolver, ctx context.Context, res result, err error) (keep bool) {
 	switch {
-	case err != nil && c.ctx.Err() != nil:
-		// Only a leader's own ctx can end (a worker's cannot): the
-		// search did not finish, whatever err says.
+	case err != nil && ctx.Err() != nil:
 		c.err, c.abandoned = err, true
 	case err == nil:
 		c.e = cacheEntry{found: true, conn: res.conn, val: res.val, tier: int32(res.tier)}
 		c.ans, keep = &c.e, true
 	case isCleanNotFound(err):
-		// Cache the miss. A miss that a failing tier caused is not
-		// cached: the next lookup asks again.
 		c.e = cacheEntry{tier: -1}
 		c.ans, keep = &c.e, true
 	case r.staleGrace > 0 && staleable(err):
 		if old, age, ok := r.cache.getStale(c.key); ok {
 			req := c.req
-			r.logger.LogAttrs(c.ctx, slog.LevelWarn, "every tier failed; serving the cached answer past its TTL",
+			r.logger.LogAttrs(ctx, slog.LevelWarn, "every tier failed; serving the cached answer past its TTL",
 				slog.String("kind", req.Kind.String()), slog.String("id", req.ID), slog.String("team", req.Team),
 				slog.Duration("age", time.Duration(age)), slog.String("error", err.Error()))
 			c.ans, c.stale = old, true
@@ -442,9 +451,7 @@ func (c *call) fly() {
 	default:
 		c.err = err
 	}
-	c.r, c.ctx, c.req = nil, nil, Request{} // the cache may keep c: not these
-	landed = true
-	r.cache.land(c, keep)
+	return keep
 }
 
 func isCleanNotFound(err error) bool {

@@ -42,6 +42,7 @@ var suite = []testCase{
 	{name: "TeamRequest", run: testTeamRequest},
 	{name: "Concurrency", run: testConcurrency},
 	{name: "ContextCanceled", run: testContextCanceled},
+	{name: "Batch", run: testBatch},
 }
 
 func ctxFor(t *testing.T) context.Context { return t.Context() }
