@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,6 +15,7 @@ import (
 	"github.com/secretpath/secretpath/builtin/env"
 	"github.com/secretpath/secretpath/resolver"
 	"github.com/secretpath/secretpath/resolver/config"
+	"github.com/secretpath/secretpath/resolver/connection"
 )
 
 // teamHelp is the --team flag's usage, on connections get and variables get.
@@ -78,8 +81,8 @@ func (a *app) connectionsCmd() *cobra.Command {
 	var output, teamName string
 	var explainFlag bool
 	get := &cobra.Command{
-		Use:   "get CONN_ID",
-		Short: "Print a connection as an Airflow URI (default), JSON, YAML or a table",
+		Use:   "get CONN_ID...",
+		Short: "Print connections as Airflow URIs (default), JSON, YAML or a table",
 		Long: `Print a connection, password included.
 
   -o uri     its Airflow URI (the default)
@@ -92,13 +95,22 @@ func (a *app) connectionsCmd() *cobra.Command {
   -o table   the same fields as a table, as airflow connections get prints it
   -o plain   the same fields as a plain table (columns apart by two spaces)
 
-With --explain, print instead what each tier of the search path was asked,
-how it answered and how long it took, without the connection itself; stderr
-says which config file was read.` + teamLong,
-		Args: cobra.ExactArgs(1),
+Several ids are looked up in one batch (each tier asked once for the ids no
+earlier tier holds, in as few requests as its store allows) and printed in
+the order given: uri one line each, json one object keyed by conn id, yaml a
+list, table and plain a row each. The ids not found, or whose lookup failed,
+are named on stderr and the others still printed; the exit status is then 1.
+
+With --explain (one id), print instead what each tier of the search path was
+asked, how it answered and how long it took, without the connection itself;
+stderr says which config file was read.` + teamLong,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !oneOf(output, connOutputs) {
 				return usageError{fmt.Sprintf("--output must be %s, not %q", orList(connOutputs), output)}
+			}
+			if explainFlag && len(args) > 1 {
+				return usageError{"--explain takes one connection id"}
 			}
 			team, err := a.team(cmd, teamName)
 			if err != nil {
@@ -110,6 +122,21 @@ says which config file was read.` + teamLong,
 			}
 			defer r.Close()
 			req := resolver.Request{Kind: resolver.KindConnection, ID: args[0], Team: team}
+			if len(args) > 1 {
+				res := r.LookupMany(cmd.Context(), req, args)
+				var cs []connection.Connection
+				for _, x := range res {
+					if x.Err == nil {
+						cs = append(cs, x.Conn)
+					}
+				}
+				if len(cs) > 0 {
+					if err := writeConnections(a.stdout, cs, output); err != nil {
+						return &lookupError{err}
+					}
+				}
+				return a.batchFailures(res, "connection ids")
+			}
 			if explainFlag {
 				return a.explain(cmd.Context(), r, req)
 			}
@@ -135,8 +162,8 @@ func (a *app) variablesCmd() *cobra.Command {
 	var explainFlag, asJSON bool
 	var def, teamName string
 	get := &cobra.Command{
-		Use:   "get KEY",
-		Short: "Print a variable's value (JSON values as they are stored)",
+		Use:   "get KEY...",
+		Short: "Print variables' values (JSON values as they are stored)",
 		Long: `Print a variable's value as it is stored.
 
   --default V  print V, and succeed, when no tier holds the variable (as
@@ -144,11 +171,22 @@ func (a *app) variablesCmd() *cobra.Command {
   --json       parse the value as JSON and print it indented; a value that is
                not JSON is an error (exit 1)
 
-With --explain, print instead what each tier of the search path was asked,
-how it answered and how long it took, without the value; stderr says which
-config file was read.` + teamLong,
-		Args: cobra.ExactArgs(1),
+Several keys are looked up in one batch (each tier asked once for the keys no
+earlier tier holds) and printed in the order given, one value per line (a
+value holding a newline spans lines: use --json to tell them apart), or with
+--json one object keyed by key whose values are the parsed JSON values.
+--default stands for each key not found. The keys not found (without
+--default), or whose lookup failed, are named on stderr and the others still
+printed; the exit status is then 1.
+
+With --explain (one key), print instead what each tier of the search path
+was asked, how it answered and how long it took, without the value; stderr
+says which config file was read.` + teamLong,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if explainFlag && len(args) > 1 {
+				return usageError{"--explain takes one variable key"}
+			}
 			team, err := a.team(cmd, teamName)
 			if err != nil {
 				return err
@@ -159,6 +197,20 @@ config file was read.` + teamLong,
 			}
 			defer r.Close()
 			req := resolver.Request{Kind: resolver.KindVariable, ID: args[0], Team: team}
+			if len(args) > 1 {
+				res := r.LookupMany(cmd.Context(), req, args)
+				if cmd.Flags().Changed("default") {
+					for i := range res {
+						if errors.Is(res[i].Err, resolver.ErrNotFound) {
+							res[i].Value, res[i].Err = connection.NewSecret(def), nil
+						}
+					}
+				}
+				if err := writeVariables(a.stdout, res, asJSON); err != nil {
+					return &lookupError{err}
+				}
+				return a.batchFailures(res, "variable keys")
+			}
 			if explainFlag {
 				return a.explain(cmd.Context(), r, req)
 			}
@@ -187,6 +239,86 @@ config file was read.` + teamLong,
 	get.Flags().StringVar(&teamName, "team", "", teamHelp)
 	cmd.AddCommand(get)
 	return cmd
+}
+
+// writeVariables prints the values found of a get of several keys: one
+// line each, or with asJSON one object keyed by key (a key given twice
+// appears once) whose values are the parsed values. A value that is not
+// JSON fails that key: its Err is set, so that batchFailures names it.
+func writeVariables(w io.Writer, res []resolver.Result, asJSON bool) error {
+	var b bytes.Buffer
+	if !asJSON {
+		for _, x := range res {
+			if x.Err == nil {
+				b.WriteString(x.Value.Reveal())
+				b.WriteByte('\n')
+			}
+		}
+		_, err := w.Write(b.Bytes())
+		return err
+	}
+	seen := make(map[string]bool, len(res))
+	b.WriteByte('{')
+	for i := range res {
+		x := &res[i]
+		if x.Err != nil || seen[x.ID] {
+			continue
+		}
+		if !json.Valid([]byte(x.Value.Reveal())) {
+			_, err := indentJSON(x.Value.Reveal()) // the error says where, not what
+			x.Err = fmt.Errorf("variable %q: %w", x.ID, err)
+			continue
+		}
+		seen[x.ID] = true
+		key, _ := json.Marshal(x.ID)
+		if b.Len() > 1 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n  ")
+		b.Write(key)
+		b.WriteString(": ")
+		var v bytes.Buffer
+		if err := json.Indent(&v, []byte(strings.TrimSpace(x.Value.Reveal())), "  ", "  "); err != nil {
+			x.Err = fmt.Errorf("variable %q: the value is not JSON", x.ID)
+			continue
+		}
+		b.Write(v.Bytes())
+	}
+	if b.Len() > 1 {
+		b.WriteByte('\n')
+	}
+	b.WriteString("}\n")
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// batchFailures names on stderr each id of a batch that was not found or
+// failed, in the order given (an id given twice once), and returns the
+// lookup error (exit 1) that says how many; nil when every id was found.
+func (a *app) batchFailures(res []resolver.Result, kind string) error {
+	var failed []string
+	seen := make(map[string]bool)
+	for _, x := range res {
+		if x.Err == nil || seen[x.ID] {
+			continue
+		}
+		seen[x.ID] = true
+		failed = append(failed, strconv.Quote(x.ID))
+		fmt.Fprintf(a.stderr, "secretpath: %v\n", x.Err)
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	return &lookupError{fmt.Errorf("%d of %d %s not found or failed: %s", len(failed), len(distinct(res)), kind, strings.Join(failed, ", "))}
+}
+
+// distinct returns the distinct ids of res.
+func distinct(res []resolver.Result) map[string]bool {
+	m := make(map[string]bool, len(res))
+	for _, x := range res {
+		m[x.ID] = true
+	}
+	return m
 }
 
 // indentJSON returns the JSON text value indented by two spaces, keys in

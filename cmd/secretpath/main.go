@@ -2,8 +2,8 @@
 // search path a config file describes (configured backend, environment,
 // metastore), manages the metastore, and checks WebAssembly backends.
 //
-//	secretpath [--config FILE] [--worker] connections get CONN_ID [-o uri|json|yaml|table|plain]
-//	secretpath [--config FILE] [--worker] variables get KEY [--default V] [--json]
+//	secretpath [--config FILE] [--worker] connections get CONN_ID... [-o uri|json|yaml|table|plain]
+//	secretpath [--config FILE] [--worker] variables get KEY... [--default V] [--json]
 //	secretpath connections add|delete|list|import|export ...
 //	secretpath variables set|delete|list|import|export ...
 //	secretpath db migrate|check

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -104,36 +105,104 @@ func writeConnection(w io.Writer, c connection.Connection, format string) error 
 		_, err = fmt.Fprintln(w, string(b))
 		return err
 	}
-	fields, err := airflowGetFields(c)
-	if err != nil {
+	return writeConnectionRows(w, []connection.Connection{c}, format)
+}
+
+// writeConnections prints the connections of a get of several ids, in
+// the order of ids: uri one line each; json one object keyed by conn id
+// (an id given twice appears once); yaml a list of mappings; table and
+// plain one row each.
+func writeConnections(w io.Writer, cs []connection.Connection, format string) error {
+	switch format {
+	case "uri":
+		var b strings.Builder
+		for _, c := range cs {
+			b.WriteString(c.URI())
+			b.WriteByte('\n')
+		}
+		_, err := io.WriteString(w, b.String())
 		return err
+	case "json":
+		var b bytes.Buffer
+		b.WriteByte('{')
+		seen := make(map[string]bool, len(cs))
+		for _, c := range cs {
+			if seen[c.ConnID] {
+				continue
+			}
+			seen[c.ConnID] = true
+			obj, err := c.RevealedJSON()
+			if err != nil {
+				return err
+			}
+			key, err := json.Marshal(c.ConnID)
+			if err != nil {
+				return err
+			}
+			if b.Len() > 1 {
+				b.WriteString(", ")
+			}
+			b.Write(key)
+			b.WriteString(": ")
+			b.Write(obj)
+		}
+		b.WriteString("}\n")
+		_, err := w.Write(b.Bytes())
+		return err
+	}
+	return writeConnectionRows(w, cs, format)
+}
+
+// writeConnectionRows prints connections as airflow connections get does
+// for yaml (a list of mappings), table and plain (a row each).
+func writeConnectionRows(w io.Writer, cs []connection.Connection, format string) error {
+	var head []string
+	var numeric []bool
+	var rows [][]string
+	var maps []map[string]any
+	for _, c := range cs {
+		fields, err := airflowGetFields(c)
+		if err != nil {
+			return err
+		}
+		switch format {
+		case "yaml":
+			m := make(map[string]any, len(fields))
+			for _, f := range fields {
+				m[f.name] = f.value
+			}
+			maps = append(maps, m)
+		case "table", "plain":
+			if head == nil {
+				head = make([]string, len(fields))
+				numeric = make([]bool, len(fields))
+				for i, f := range fields {
+					head[i] = f.name
+				}
+			}
+			row := make([]string, len(fields))
+			for i, f := range fields {
+				var num bool
+				row[i], num = cellText(f.value, format)
+				numeric[i] = numeric[i] || num
+			}
+			rows = append(rows, row)
+		default:
+			return fmt.Errorf("unknown output format %q", format)
+		}
 	}
 	switch format {
 	case "yaml":
-		m := make(map[string]any, len(fields))
-		for _, f := range fields {
-			m[f.name] = f.value
-		}
-		b, err := yaml.Marshal([]map[string]any{m}) // yaml sorts the keys, as PyYAML's dump does
+		b, err := yaml.Marshal(maps) // yaml sorts the keys, as PyYAML's dump does
 		if err != nil {
 			return err
 		}
 		_, err = w.Write(b)
 		return err
-	case "table", "plain":
-		head := make([]string, len(fields))
-		row := make([]string, len(fields))
-		numeric := make([]bool, len(fields))
-		for i, f := range fields {
-			head[i] = f.name
-			row[i], numeric[i] = cellText(f.value, format)
-		}
-		if format == "table" {
-			return writeTable(w, head, [][]string{row})
-		}
-		return writePlain(w, head, [][]string{row}, numeric)
+	case "table":
+		return writeTable(w, head, rows)
 	}
-	return fmt.Errorf("unknown output format %q", format)
+	return writePlain(w, head, rows, numeric)
 }
 
 type getField struct {
