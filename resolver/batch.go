@@ -104,6 +104,9 @@ func (r *Resolver) LookupMany(ctx context.Context, req Request, ids []string) []
 		return results
 	}
 
+	if r.cache != nil && !r.sources.started.Load() {
+		r.startSources()
+	}
 	b := batch{r: r, ctx: ctx, kind: req.Kind, team: req.Team, ntiers: ntiers, results: results}
 	first := make(map[string]int, len(ids))
 	var dups [][2]int // {index, index of its first occurrence}

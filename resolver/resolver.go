@@ -32,6 +32,8 @@ type Resolver struct {
 	cache       *cache        // nil when off
 	honoured    int           // tiers[:honoured] all honour ctx (Backend's HonoursContext)
 	tel         *telemetry    // nil when neither traces nor metrics are on
+	sources     changeSources // the tiers' ChangeSources, run while there is a cache or a Watcher
+	watchers    watcherSet
 }
 
 // New returns a Resolver with the given options. With no backends at all,
@@ -53,6 +55,11 @@ func New(opts ...Option) *Resolver {
 	}
 	for r.honoured < len(r.tiers) && r.tiers[r.honoured].honours {
 		r.honoured++
+	}
+	for i, t := range r.tiers {
+		if _, ok := t.b.(ChangeSource); ok {
+			r.sources.tiers = append(r.sources.tiers, i)
+		}
 	}
 	if o.cacheTTL > 0 {
 		r.cache = newCache(o.cacheTTL, o.cacheSize, o.now)
@@ -257,6 +264,9 @@ var errFlightPanicked = errors.New("resolver: the shared lookup panicked")
 func (r *Resolver) cached(ctx context.Context, req Request, ntiers int) (result, error) {
 	kind, id := req.Kind, req.ID
 	key := keyOf(req)
+	if !r.sources.started.Load() {
+		r.startSources() // before the first answer is cached: see ChangeSource
+	}
 	mayEnd := ctx.Done() != nil
 	inline := !mayEnd || ntiers <= r.honoured
 	for {
@@ -601,9 +611,14 @@ func (r *Resolver) InvalidateAll() {
 	r.cache.clear()
 }
 
-// Close closes every backend that implements io.Closer and returns their
-// errors joined. The Resolver must not be used afterwards.
+// Close closes the Watchers, ends the change streams, closes every
+// backend that implements io.Closer and returns their errors joined. The
+// Resolver must not be used afterwards.
 func (r *Resolver) Close() error {
+	for _, w := range r.watchers.all() {
+		_ = w.Close()
+	}
+	r.stopSources()
 	var errs []error
 	for _, t := range r.tiers {
 		if c, ok := t.b.(io.Closer); ok {
