@@ -389,6 +389,11 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 // Connection.from_json makes it.
 func (b *Backend) Connection(ctx context.Context, req resolver.Request) (connection.Connection, error) {
 	v, std, err := b.lookup(ctx, req)
+	return toConnection(req, v, std, err)
+}
+
+// toConnection is Connection's answer from lookup's.
+func toConnection(req resolver.Request, v string, std *stdSecret, err error) (connection.Connection, error) {
 	switch {
 	case err != nil:
 		return connection.Connection{}, err
@@ -424,10 +429,16 @@ func (b *Backend) lookup(ctx context.Context, req resolver.Request) (v string, s
 			break
 		}
 	}
+	return b.standardize(req, name, v, err)
+}
+
+// standardize is lookup's answer from what secret name held (v, err): a
+// JSON connection secret comes back standardized, in std.
+func (b *Backend) standardize(req resolver.Request, name, v string, err error) (string, *stdSecret, error) {
 	if err != nil || req.Kind != resolver.KindConnection || !isJSONSecret(v) {
 		return v, nil, err
 	}
-	std, err = standardizeFields(v, b.aliases)
+	std, err := standardizeFields(v, b.aliases)
 	if err != nil {
 		return "", nil, fmt.Errorf("secret %q: %w", name, err)
 	}
@@ -443,10 +454,16 @@ func (b *Backend) get(ctx context.Context, name string) (string, error) {
 	if err != nil {
 		return "", b.redactor.Wrap(fmt.Sprintf("secret %q", name), err, isNotFound)
 	}
-	if out.SecretString == nil {
+	return secretString(name, out.SecretString)
+}
+
+// secretString is the value of secret name's SecretString s: a secret
+// holding only SecretBinary is not found, as in Airflow.
+func secretString(name string, s *string) (string, error) {
+	if s == nil {
 		return "", fmt.Errorf("secret %q holds no SecretString: %w", name, resolver.ErrNotFound)
 	}
-	return *out.SecretString, nil
+	return *s, nil
 }
 
 // isNotFound: the errors Airflow's SecretsManagerBackend turns into None.
