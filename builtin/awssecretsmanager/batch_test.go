@@ -161,7 +161,7 @@ func TestBatchErrors(t *testing.T) {
 		class   map[string]codes.Code
 	}{
 		{name: "per-id errors", faults: []awsfake.Fault{
-			{Name: p + "v01", Code: "AccessDeniedException", Message: "not authorized"},
+			{Name: p + "v01", Code: "AccessDeniedException", Message: "key " + awsfake.Creds.AccessKeyID + " is not authorized"},
 			{Name: p + "v02", Code: "DecryptionFailure", Message: "KMS refused"},
 			{Name: p + "v03", Code: "InternalServiceError"},
 			{Name: p + "v04", Code: "ThrottlingException"},
@@ -200,6 +200,7 @@ func TestBatchErrors(t *testing.T) {
 				assert.Equal(t, class, resolver.Code(a.Err), "%s: %v", ids[i], a.Err)
 				assert.Contains(t, a.Err.Error(), fmt.Sprintf("secret %q", p+ids[i]))
 				assert.NotContains(t, a.Err.Error(), secretMark)
+				assert.NotContains(t, a.Err.Error(), awsfake.Creds.AccessKeyID, "credentials masked")
 			}
 		})
 	}
