@@ -125,8 +125,37 @@
 // # Lookups
 //
 // The backend implements resolver.Backend (Lookup, by the request's kind),
-// resolver.ConnectionBackend and resolver.Describer. A kind other than
-// connection, variable and config is not found, without a request.
+// resolver.ConnectionBackend, resolver.BatchBackend and
+// resolver.Describer. A kind other than connection, variable and config is
+// not found, without a request.
+//
+// # Batch lookups
+//
+// A batch lookup (resolver.LookupMany, Connections, Variables, Prefetch)
+// reads its ids with BatchGetSecretValue (SecretIdList), 20 secrets a
+// request (the service's limit), up to 4 requests at once. Each id answers
+// as its Lookup or Connection would: a secret's entry in the response's
+// Errors is classified as the same code answered to GetSecretValue (not
+// found as listed above, DecryptionFailure included; AccessDeniedException
+// is permission denied), a secret holding only SecretBinary is not found,
+// JSON secrets are standardized by the same code. With multi_team on and
+// a team, the team's names are read first, in one round, then the global
+// names of the ids the team does not have, in a second; ids the team
+// rules, a null prefix or a lookup pattern refuse make no request. A
+// request that fails (throttling or a 5xx answer after the SDK's retries,
+// a refused connection) fails every id in it, classified as a single
+// lookup's error. timeout_seconds bounds each request.
+//
+// AWS requires secretsmanager:BatchGetSecretValue and, for each secret,
+// secretsmanager:GetSecretValue. A role with GetSecretValue only gets
+// AccessDeniedException for the whole request: its ids are then read one
+// by one with GetSecretValue, as single lookups (one failed batch request
+// and then one request per id, every time: grant BatchGetSecretValue to
+// save them). The same holds for any other error the service answers to
+// the whole request unless it is throttling, a 5xx or a refusal of the
+// credentials or the signature, since it may be one secret's. A secret
+// that the response does not mention (asked for by a partial ARN) is read
+// alone too.
 //
 // # Teams
 //
@@ -389,6 +418,11 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 // Connection.from_json makes it.
 func (b *Backend) Connection(ctx context.Context, req resolver.Request) (connection.Connection, error) {
 	v, std, err := b.lookup(ctx, req)
+	return toConnection(req, v, std, err)
+}
+
+// toConnection is Connection's answer from lookup's.
+func toConnection(req resolver.Request, v string, std *stdSecret, err error) (connection.Connection, error) {
 	switch {
 	case err != nil:
 		return connection.Connection{}, err
@@ -424,10 +458,16 @@ func (b *Backend) lookup(ctx context.Context, req resolver.Request) (v string, s
 			break
 		}
 	}
+	return b.standardize(req, name, v, err)
+}
+
+// standardize is lookup's answer from what secret name held (v, err): a
+// JSON connection secret comes back standardized, in std.
+func (b *Backend) standardize(req resolver.Request, name, v string, err error) (string, *stdSecret, error) {
 	if err != nil || req.Kind != resolver.KindConnection || !isJSONSecret(v) {
 		return v, nil, err
 	}
-	std, err = standardizeFields(v, b.aliases)
+	std, err := standardizeFields(v, b.aliases)
 	if err != nil {
 		return "", nil, fmt.Errorf("secret %q: %w", name, err)
 	}
@@ -443,10 +483,16 @@ func (b *Backend) get(ctx context.Context, name string) (string, error) {
 	if err != nil {
 		return "", b.redactor.Wrap(fmt.Sprintf("secret %q", name), err, isNotFound)
 	}
-	if out.SecretString == nil {
+	return secretString(name, out.SecretString)
+}
+
+// secretString is the value of secret name's SecretString s: a secret
+// holding only SecretBinary is not found, as in Airflow.
+func secretString(name string, s *string) (string, error) {
+	if s == nil {
 		return "", fmt.Errorf("secret %q holds no SecretString: %w", name, resolver.ErrNotFound)
 	}
-	return *out.SecretString, nil
+	return *s, nil
 }
 
 // isNotFound: the errors Airflow's SecretsManagerBackend turns into None.

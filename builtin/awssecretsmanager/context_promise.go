@@ -2,7 +2,8 @@ package awssecretsmanager
 
 import "github.com/secretpath/secretpath/builtin/internal/awscommon"
 
-// HonoursContext reports that Lookup and Connection return promptly, with ctx.Err() or an
+// HonoursContext reports that Lookup, Connection and LookupBatch (every
+// request of it) return promptly, with ctx.Err() or an
 // error wrapping it, once ctx is done (the resolver's promise: see
 // resolver.Backend), so that the resolver runs a cache miss in the
 // caller's goroutine. It holds for a backend from a config file, and for

@@ -3,6 +3,7 @@ package awssecretsmanager_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -119,6 +120,24 @@ func TestLookupEndsWithContext(t *testing.T) {
 					_, err := b.Connection(ctx, resolver.Request{Kind: resolver.KindConnection, ID: "id"})
 					return err
 				},
+			}
+			// A batch of more ids than one request takes: every request
+			// of it ends with ctx.
+			for _, kind := range []resolver.Kind{resolver.KindConnection, resolver.KindVariable} {
+				calls["LookupBatch "+kind.String()] = func(ctx context.Context) error {
+					reqs := make([]resolver.Request, 2*awssecretsmanager.MaxBatch+1)
+					for i := range reqs {
+						reqs[i] = resolver.Request{Kind: kind, ID: fmt.Sprint("id", i)}
+					}
+					answers := make([]resolver.Answer, len(reqs))
+					b.LookupBatch(ctx, reqs, answers)
+					for i, a := range answers {
+						if !errors.Is(a.Err, context.Canceled) {
+							return fmt.Errorf("id %q: %w", reqs[i].ID, a.Err)
+						}
+					}
+					return answers[0].Err
+				}
 			}
 			for name, call := range calls {
 				kittest.EndsWithContext(t, name, call)

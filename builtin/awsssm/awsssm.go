@@ -96,9 +96,31 @@
 //
 // # Lookups
 //
-// The backend implements resolver.Backend (Lookup, by the request's kind)
-// and resolver.Describer. A kind other than connection, variable and
-// config is not found, without a request.
+// The backend implements resolver.Backend (Lookup, by the request's kind),
+// resolver.BatchBackend and resolver.Describer. A kind other than
+// connection, variable and config is not found, without a request.
+//
+// # Batch lookups
+//
+// A batch lookup (resolver.LookupMany, Connections, Variables, Prefetch)
+// reads its ids with GetParameters, WithDecryption set, 10 names a request
+// (SSM's limit), up to 4 requests at once (a batch's latency falls by that
+// factor while staying well below SSM's default 40 requests a second).
+// Each id answers as its Lookup would: a name in the response's
+// InvalidParameters is not found; with multi_team on and a team, the
+// team's names are read first, in one round, then the global names of the
+// ids the team does not have, in a second; ids the team rules, a null
+// prefix or a lookup pattern refuse make no request. A request that fails
+// (throttling or a 5xx answer after the SDK's retries, a refused
+// connection) fails every id in it, classified as a single lookup's
+// error. Any other error the service answers to a request of several
+// names may be a single name's fault (AccessDeniedException: IAM refuses
+// the whole call when one of its names is denied; a ValidationException
+// for one name), unless it refuses the credentials or the signature: those
+// names are read again one by one with GetParameter, so that every id
+// answers as alone. timeout_seconds bounds each request.
+// The role needs ssm:GetParameters on the parameters (ssm:GetParameter
+// for single lookups; both when some are denied).
 //
 // # Teams
 //

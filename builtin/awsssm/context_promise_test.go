@@ -118,6 +118,22 @@ func TestLookupEndsWithContext(t *testing.T) {
 					_, err := lookup(ctx, b, kind, "id")
 					return err
 				})
+				// A batch of more ids than one request takes: every
+				// request of it ends with ctx.
+				kittest.EndsWithContext(t, fmt.Sprint(kind)+" batch", func(ctx context.Context) error {
+					reqs := make([]resolver.Request, 2*awsssm.MaxBatch+1)
+					for i := range reqs {
+						reqs[i] = resolver.Request{Kind: kind, ID: fmt.Sprint("id", i)}
+					}
+					answers := make([]resolver.Answer, len(reqs))
+					b.LookupBatch(ctx, reqs, answers)
+					for i, a := range answers {
+						if !errors.Is(a.Err, context.Canceled) {
+							return fmt.Errorf("id %q: %w", reqs[i].ID, a.Err)
+						}
+					}
+					return answers[0].Err
+				})
 			}
 		})
 	}

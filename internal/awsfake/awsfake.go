@@ -1,6 +1,7 @@
 // Package awsfake is a wire-level fake of the AWS APIs secretpath's AWS
-// backends call, for tests: SSM GetParameter and Secrets Manager
-// GetSecretValue (awsJson1_1: POST / with X-Amz-Target), STS AssumeRole and
+// backends call, for tests: SSM GetParameter and GetParameters and Secrets
+// Manager GetSecretValue and BatchGetSecretValue (awsJson1_1: POST / with
+// X-Amz-Target; batch.go), STS AssumeRole and
 // AssumeRoleWithWebIdentity
 // (awsQuery) and a container credentials endpoint. It listens on
 // 127.0.0.1 only.
@@ -22,6 +23,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -33,7 +35,9 @@ import (
 // The requests the fake serves, as recorded in Request.Target.
 const (
 	TargetGetParameter              = "AmazonSSM.GetParameter"
+	TargetGetParameters             = "AmazonSSM.GetParameters"
 	TargetGetSecretValue            = "secretsmanager.GetSecretValue"
+	TargetBatchGetSecretValue       = "secretsmanager.BatchGetSecretValue"
 	TargetAssumeRole                = "STS.AssumeRole"
 	TargetAssumeRoleWithWebIdentity = "STS.AssumeRoleWithWebIdentity"
 	TargetContainerCredentials      = "container-credentials"
@@ -54,8 +58,11 @@ const (
 
 // Request is one request the fake received.
 type Request struct {
-	Target string      // one of the Target constants, or the X-Amz-Target as sent
-	Name   string      // the parameter's Name, the secret's SecretId, or the RoleArn
+	Target string // one of the Target constants, or the X-Amz-Target as sent
+	Name   string // the parameter's Name, the secret's SecretId, or the RoleArn
+	// Names are a batch request's names: GetParameters' Names,
+	// BatchGetSecretValue's SecretIdList, as sent.
+	Names  []string
 	Body   []byte      // the JSON body (awsJson), or the form (STS)
 	Form   url.Values  // STS only
 	Header http.Header // as received
@@ -65,11 +72,18 @@ type Request struct {
 	// SignatureError says why the signature was refused, when signatures
 	// are checked ("" = accepted or not checked).
 	SignatureError string
-	// WithDecryption is GetParameter's flag.
+	// WithDecryption is GetParameter's and GetParameters' flag.
 	WithDecryption bool
 }
 
 // Fault is an answer the fake gives instead of the normal one.
+//
+// In a batch request, a Fault with a Name applies when the request asks
+// for that name: for GetParameters it is the whole request's answer (SSM
+// has no per-name errors: IAM refuses the whole call when one name is
+// denied); for BatchGetSecretValue it is that secret's entry in the
+// response's Errors (Code and Message; Status, Body and Hang apply only
+// to a fault without a Name, the whole request's).
 type Fault struct {
 	Target string // the request it applies to ("" = any)
 	Name   string // the parameter or secret it applies to ("" = any)
@@ -330,10 +344,12 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, body []byte) 
 		Name           string
 		WithDecryption bool
 		SecretID       string `json:"SecretId"`
+		batchInput
 	}
 	jsonErr := json.Unmarshal(body, &in)
 	req.Name = in.Name + in.SecretID
 	req.WithDecryption = in.WithDecryption
+	req.Names = slices.Concat(in.Names, in.SecretIDList)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -356,6 +372,10 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, body []byte) 
 		return
 	case jsonErr != nil:
 		writeJSONError(w, http.StatusBadRequest, "SerializationException", "the body is not JSON")
+		return
+	}
+	if target == TargetGetParameters || target == TargetBatchGetSecretValue {
+		s.serveBatch(w, r, target, &in.batchInput, in.WithDecryption)
 		return
 	}
 	if f := s.fault(target, req.Name); f != nil {
@@ -388,11 +408,17 @@ func (s *Server) getParameter(w http.ResponseWriter, name string, decrypt bool) 
 		writeJSONError(w, http.StatusBadRequest, "ParameterNotFound", "")
 		return
 	}
+	writeJSON(w, map[string]any{"Parameter": s.parameterShape(name, p, decrypt)})
+}
+
+// parameterShape is a Parameter as GetParameter and GetParameters return
+// it: a SecureString's value is ciphertext unless decrypt.
+func (s *Server) parameterShape(name string, p Parameter, decrypt bool) map[string]any {
 	value := p.Value
 	if p.Type == SecureString && !decrypt {
 		value = "AQICAHiEncryptedBlobNotTheValue=="
 	}
-	writeJSON(w, map[string]any{"Parameter": map[string]any{
+	return map[string]any{
 		"ARN":              fmt.Sprintf("arn:aws:ssm:%s:123456789012:parameter/%s", Region, strings.TrimPrefix(name, "/")),
 		"DataType":         "text",
 		"LastModifiedDate": 1.7644176e9,
@@ -400,7 +426,7 @@ func (s *Server) getParameter(w http.ResponseWriter, name string, decrypt bool) 
 		"Type":             p.Type,
 		"Value":            value,
 		"Version":          1,
-	}})
+	}
 }
 
 func (s *Server) getSecretValue(w http.ResponseWriter, id string) {
@@ -413,6 +439,12 @@ func (s *Server) getSecretValue(w http.ResponseWriter, id string) {
 		writeJSONError(w, http.StatusBadRequest, "InvalidRequestException", "You can't perform this operation on the secret because it was marked for deletion.")
 		return
 	}
+	writeJSON(w, secretShape(id, sec))
+}
+
+// secretShape is a secret's value as GetSecretValue returns it and
+// BatchGetSecretValue lists it: SecretString, or SecretBinary alone.
+func secretShape(id string, sec secret) map[string]any {
 	out := map[string]any{
 		"ARN":           fmt.Sprintf("arn:aws:secretsmanager:%s:123456789012:secret:%s-AbCdEf", Region, id),
 		"Name":          id,
@@ -425,7 +457,7 @@ func (s *Server) getSecretValue(w http.ResponseWriter, id string) {
 	} else {
 		out["SecretBinary"] = sec.bin // encoding/json writes base64, as the service does
 	}
-	writeJSON(w, out)
+	return out
 }
 
 // serveQuery serves STS AssumeRole and AssumeRoleWithWebIdentity (awsQuery:
