@@ -153,8 +153,106 @@ stderr says which config file was read.` + teamLong,
 	get.Flags().StringVarP(&output, "output", "o", "uri", "output format: "+strings.Join(connOutputs, ", "))
 	get.Flags().BoolVar(&explainFlag, "explain", false, "print each tier's part in the lookup (no value) instead of the connection")
 	get.Flags().StringVar(&teamName, "team", "", teamHelp)
-	cmd.AddCommand(get)
+	cmd.AddCommand(get, a.connWatchCmd())
 	return cmd
+}
+
+// watchLong is the part of the watch commands' help about changes.
+const watchLong = `
+
+It runs until interrupted (SIGINT, SIGTERM), then exits 0. A change is seen
+as soon as a tier that reports changes says so: local files (inotify: an
+edit, a file renamed over, a Kubernetes ConfigMap's swap) and the metastore
+(PostgreSQL NOTIFY once 'secretpath db install-notify' ran; SQLite and
+MariaDB by a poll). A tier that cannot report changes (the environment) is
+read again only when another tier's change makes the value be looked up.
+When the id is not found, or its lookup fails, the error goes to stderr and
+the watch goes on.`
+
+func (a *app) connWatchCmd() *cobra.Command {
+	var output, teamName string
+	cmd := &cobra.Command{
+		Use:   "watch CONN_ID",
+		Short: "Print a connection, then again each time it changes",
+		Long:  "Print a connection as connections get does (-o uri, the default, json, yaml,\ntable or plain), then again each time it changes." + watchLong + teamLong,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !oneOf(output, connOutputs) {
+				return usageError{fmt.Sprintf("--output must be %s, not %q", orList(connOutputs), output)}
+			}
+			team, err := a.team(cmd, teamName)
+			if err != nil {
+				return err
+			}
+			return a.watch(cmd, resolver.Request{Kind: resolver.KindConnection, ID: args[0], Team: team}, func(res resolver.Result) error {
+				return writeConnection(a.stdout, res.Conn, output)
+			})
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "uri", "output format: "+strings.Join(connOutputs, ", "))
+	cmd.Flags().StringVar(&teamName, "team", "", teamHelp)
+	return cmd
+}
+
+func (a *app) varWatchCmd() *cobra.Command {
+	var teamName string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "watch KEY",
+		Short: "Print a variable's value, then again each time it changes",
+		Long:  "Print a variable's value as variables get does (--json: indented), then again\neach time it changes." + watchLong + teamLong,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			team, err := a.team(cmd, teamName)
+			if err != nil {
+				return err
+			}
+			return a.watch(cmd, resolver.Request{Kind: resolver.KindVariable, ID: args[0], Team: team}, func(res resolver.Result) error {
+				v := res.Value.Reveal()
+				if asJSON {
+					out, err := indentJSON(v)
+					if err != nil {
+						return fmt.Errorf("variable %q: %w", res.ID, err)
+					}
+					v = out
+				}
+				_, err := fmt.Fprintln(a.stdout, v)
+				return err
+			})
+		},
+	}
+	cmd.Flags().BoolVarP(&asJSON, "json", "j", false, "parse the value as JSON and print it indented (a value that is not JSON is an error on stderr)")
+	cmd.Flags().StringVar(&teamName, "team", "", teamHelp)
+	return cmd
+}
+
+// watch prints req's answer with print, then each change, until the
+// command's context ends (exit 0). A lookup's error, or print's, goes to
+// stderr and the watch goes on.
+func (a *app) watch(cmd *cobra.Command, req resolver.Request, print func(resolver.Result) error) error {
+	r, err := a.open(cmd, false)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	w := r.Watcher(req)
+	defer w.Close()
+	ctx := cmd.Context()
+	for {
+		res, err := w.Watch(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil // interrupted: the watch is over
+			}
+			return &lookupError{err}
+		}
+		if res.Err == nil {
+			res.Err = print(res)
+		}
+		if res.Err != nil {
+			fmt.Fprintf(a.stderr, "secretpath: %v\n", res.Err)
+		}
+	}
 }
 
 func (a *app) variablesCmd() *cobra.Command {
@@ -237,7 +335,7 @@ says which config file was read.` + teamLong,
 	get.Flags().BoolVarP(&asJSON, "json", "j", false, "parse the value as JSON and print it indented (error if it is not JSON)")
 	get.Flags().BoolVar(&explainFlag, "explain", false, "print each tier's part in the lookup (no value) instead of the value")
 	get.Flags().StringVar(&teamName, "team", "", teamHelp)
-	cmd.AddCommand(get)
+	cmd.AddCommand(get, a.varWatchCmd())
 	return cmd
 }
 

@@ -4,6 +4,7 @@
 //
 //	secretpath [--config FILE] [--worker] connections get CONN_ID... [-o uri|json|yaml|table|plain]
 //	secretpath [--config FILE] [--worker] variables get KEY... [--default V] [--json]
+//	secretpath [--config FILE] [--worker] connections watch CONN_ID [-o ...] | variables watch KEY [--json]
 //	secretpath connections add|delete|list|import|export ...
 //	secretpath variables set|delete|list|import|export ...
 //	secretpath db migrate|check
@@ -45,6 +46,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // Exit statuses.
@@ -62,7 +64,7 @@ func (e *lookupError) Error() string { return e.err.Error() }
 func (e *lookupError) Unwrap() error { return e.err }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)
