@@ -90,19 +90,31 @@ func (s *Store) prepare(ctx context.Context, create bool) (*queries, error) {
 		if st.team && !st.column {
 			continue // without the column a team's lookup is the plain one (see lookup)
 		}
-		query := st.base
-		switch {
-		case st.column && st.team:
-			query += " AND (" + d.teamEq + " OR team_name IS NULL)"
-		case st.column:
-			query += " AND team_name IS NULL"
-		}
+		query := st.base + d.teamWhere(st.column, st.team)
 		if *st.dst, err = s.db.PrepareContext(ctx, d.sql(query)); err != nil {
 			q.close()
 			return nil, fmt.Errorf("metastore: preparing the %s lookup: %w", st.what, err)
 		}
 	}
 	return q, nil
+}
+
+// teamWhere is the condition (" AND ...", with one placeholder for the
+// team when team) a lookup adds to see the rows of a team (team) or of no
+// team, on a table that has the team_name column (column); without the
+// column every row is of no team and it adds nothing. A team's lookup
+// orders its rows team first: conn_id and key are unique across teams in
+// Airflow's schema and ours, so there is one row at most, but should a
+// database hold both a team's row and one of no team for an id, the team's
+// wins, in the single lookup and the batch alike.
+func (d *dialect) teamWhere(column, team bool) string {
+	switch {
+	case column && team:
+		return " AND (" + d.teamEq + " OR team_name IS NULL) ORDER BY team_name IS NULL"
+	case column:
+		return " AND team_name IS NULL"
+	}
+	return ""
 }
 
 // lookup returns the statement that looks up a connection (conn) or a
@@ -349,6 +361,12 @@ func (s *Store) variable(ctx context.Context, key, team string) (string, error) 
 	case err != nil:
 		return "", s.queryError(ctx, "looking up a variable", err)
 	}
+	return s.decodeVar(key, val, enc)
+}
+
+// decodeVar returns variable key's value from its row: absent when NULL,
+// decrypted when encrypted.
+func (s *Store) decodeVar(key string, val sql.NullString, enc sql.NullBool) (string, error) {
 	if !val.Valid {
 		return "", errVarNotFound
 	}

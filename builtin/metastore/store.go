@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fernet/fernet-go"
@@ -74,6 +75,8 @@ type Store struct {
 	checkedTeams time.Time
 	now          func() time.Time
 	closed       bool
+	// batchQueries counts the queries LookupBatch runs (for tests).
+	batchQueries atomic.Int64
 }
 
 // Interface checks.
