@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/secretpath/secretpath/resolver"
@@ -22,20 +24,25 @@ type queries struct {
 	conn, variable, connTeam, varTeam *sql.Stmt
 	// connTeams, varTeams: the table has the team_name column.
 	connTeams, varTeams bool
-	// users counts the lookups using the statements; retired: they were
-	// replaced (the store's openOnce guards both). Retired statements are
-	// closed when their last lookup ends.
-	users   int
-	retired bool
+	// users counts the lookups using the statements (it grows only under
+	// the store's openLock, while the statements are the store's);
+	// retired: they were replaced. Retired statements are closed when
+	// their last lookup ends. Atomic, so that a lookup ending (release)
+	// never waits for openLock.
+	users   atomic.Int32
+	retired atomic.Bool
+	closed  sync.Once
 }
 
-// close closes the statements.
+// close closes the statements (once).
 func (q *queries) close() {
-	for _, st := range []*sql.Stmt{q.conn, q.variable, q.connTeam, q.varTeam} {
-		if st != nil {
-			st.Close()
+	q.closed.Do(func() {
+		for _, st := range []*sql.Stmt{q.conn, q.variable, q.connTeam, q.varTeam} {
+			if st != nil {
+				st.Close()
+			}
 		}
-	}
+	})
 }
 
 // teamless reports whether a table lacks team_name, so that the statements
@@ -160,25 +167,24 @@ func (s *Store) lookupConn(ctx context.Context, notFound error, acquire bool) (*
 	return q, err
 }
 
-// release ends a lookup's use of q, closing q if it was retired.
+// release ends a lookup's use of q, closing q if it was retired. It takes
+// no lock: of release and retire, whichever sees the other's change last
+// closes q (both may; close runs once).
 func (s *Store) release(q *queries) {
-	s.openOnce.Lock()
-	defer s.openOnce.Unlock()
-	q.users--
-	if q.retired && q.users == 0 {
+	if q.users.Add(-1) == 0 && q.retired.Load() {
 		q.close()
 	}
 }
 
 // retire replaces the store's statements: they are prepared again at the
 // next use, and the old ones closed once no lookup uses them. The caller
-// holds openOnce.
+// holds openLock.
 func (s *Store) retire() {
 	if s.q == nil {
 		return
 	}
-	s.q.retired = true
-	if s.q.users == 0 {
+	s.q.retired.Store(true)
+	if s.q.users.Load() == 0 {
 		s.q.close()
 	}
 	s.q = nil
@@ -189,7 +195,7 @@ func (s *Store) retire() {
 // or Airflow upgrades). So, at most every teamRecheck, the catalogue is
 // asked again, and the statements are retired when the column is there.
 // An error reading the catalogue is the lookup's. The caller holds
-// openOnce.
+// openLock.
 func (s *Store) recheckTeams(ctx context.Context) error {
 	if s.q == nil || !s.q.teamless() || s.now().Sub(s.checkedTeams) < teamRecheck {
 		return nil
