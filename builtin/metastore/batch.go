@@ -11,10 +11,11 @@ import (
 
 var _ resolver.BatchBackend = (*Store)(nil)
 
-// batchChunk is the most ids one batch query binds (plus the team, if
-// any). It stays far below every database's limit on bind parameters:
-// SQLite's 32,766 (999 before 3.32), PostgreSQL's 65,535 and MySQL's and
-// MariaDB's 65,535, and keeps each query's text a few kilobytes.
+// batchChunk is the most ids one batch query looks up; it binds at most
+// 512 (see lookupChunk), plus the team. That stays far below every
+// database's limit on bind parameters: SQLite's 32,766 (999 before 3.32),
+// PostgreSQL's 65,535 and MySQL's and MariaDB's 65,535, and keeps each
+// query's text a few kilobytes.
 const batchChunk = 500
 
 // LookupBatch answers reqs (one kind, one team) with one query per kind
@@ -86,6 +87,12 @@ func (s *Store) lookupChunk(ctx context.Context, q *queries, conn bool, team str
 	if conn {
 		query, column, what = "SELECT conn_id, "+connColumns+" FROM connection WHERE conn_id IN (", q.connTeams, "connections"
 		notFound = errConnNotFound
+	}
+	// The id list is padded (repeating an id) to a power of two, so that
+	// the queries are of 10 shapes, not 500: pgx prepares and caches each
+	// query text per connection, on the server.
+	for n := len(args); len(args)&(len(args)-1) != 0; {
+		args = append(args, args[n-1])
 	}
 	query += strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ") + ")" +
 		d.teamWhere(column, team != "")

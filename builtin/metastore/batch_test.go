@@ -344,3 +344,26 @@ func BenchmarkLookupBatch100(b *testing.B) {
 		})
 	}
 }
+
+// TestBatchQueryShapes: batches of 1 to 100 ids prepare 8 query texts
+// (id lists padded to 1, 2, 4 … 128), not 100, in a PostgreSQL session,
+// where pgx prepares and caches every query text it runs.
+func TestBatchQueryShapes(t *testing.T) {
+	s := openStore(t, postgresDSN(t), testKey)
+	seedNumbered(t, s, 10)
+	sqlDB, _, err := s.conn(t.Context(), false)
+	require.NoError(t, err)
+	sqlDB.SetMaxOpenConns(1) // one session: its prepared statements are all of them
+	for n := 1; n <= 100; n++ {
+		answers, queries := lookupBatch(t, s, batchRequests(resolver.KindVariable, "var_", "", n))
+		require.EqualValues(t, 1, queries)
+		for i, a := range answers {
+			if i < 10 {
+				require.NoError(t, a.Err)
+			}
+		}
+	}
+	var shapes int
+	require.NoError(t, sqlDB.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE 'SELECT \"key\", val, is_encrypted FROM variable WHERE \"key\" IN (%'").Scan(&shapes))
+	assert.Equal(t, 8, shapes)
+}
