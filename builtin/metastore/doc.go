@@ -98,6 +98,17 @@
 // changes that row, which stays the team's, and deleting such an id
 // deletes it.
 //
+// # Batches and cancellation
+//
+// The resolver's batch lookups (Resolver.LookupMany, Connections,
+// Variables, Prefetch) reach the store's LookupBatch: one query per kind
+// for up to 500 ids (conn_id IN (...)), each id answered exactly as its
+// single lookup would be, team rules included. Every lookup, single or
+// batch, returns with its context's error once the context ends, also
+// while it waits for another connection's lock on the tables (SQLite's
+// busy_timeout wait, a PostgreSQL or MySQL table lock) or for another
+// lookup that is connecting: the store declares HonoursContext.
+//
 // # Encryption
 //
 // Options.FernetKey is [core] fernet_key: a comma list of URL-safe base64

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/secretpath/secretpath/resolver"
@@ -22,20 +24,25 @@ type queries struct {
 	conn, variable, connTeam, varTeam *sql.Stmt
 	// connTeams, varTeams: the table has the team_name column.
 	connTeams, varTeams bool
-	// users counts the lookups using the statements; retired: they were
-	// replaced (the store's openOnce guards both). Retired statements are
-	// closed when their last lookup ends.
-	users   int
-	retired bool
+	// users counts the lookups using the statements (it grows only under
+	// the store's openLock, while the statements are the store's);
+	// retired: they were replaced. Retired statements are closed when
+	// their last lookup ends. Atomic, so that a lookup ending (release)
+	// never waits for openLock.
+	users   atomic.Int32
+	retired atomic.Bool
+	closed  sync.Once
 }
 
-// close closes the statements.
+// close closes the statements (once).
 func (q *queries) close() {
-	for _, st := range []*sql.Stmt{q.conn, q.variable, q.connTeam, q.varTeam} {
-		if st != nil {
-			st.Close()
+	q.closed.Do(func() {
+		for _, st := range []*sql.Stmt{q.conn, q.variable, q.connTeam, q.varTeam} {
+			if st != nil {
+				st.Close()
+			}
 		}
-	}
+	})
 }
 
 // teamless reports whether a table lacks team_name, so that the statements
@@ -90,19 +97,31 @@ func (s *Store) prepare(ctx context.Context, create bool) (*queries, error) {
 		if st.team && !st.column {
 			continue // without the column a team's lookup is the plain one (see lookup)
 		}
-		query := st.base
-		switch {
-		case st.column && st.team:
-			query += " AND (" + d.teamEq + " OR team_name IS NULL)"
-		case st.column:
-			query += " AND team_name IS NULL"
-		}
+		query := st.base + d.teamWhere(st.column, st.team)
 		if *st.dst, err = s.db.PrepareContext(ctx, d.sql(query)); err != nil {
 			q.close()
 			return nil, fmt.Errorf("metastore: preparing the %s lookup: %w", st.what, err)
 		}
 	}
 	return q, nil
+}
+
+// teamWhere is the condition (" AND ...", with one placeholder for the
+// team when team) a lookup adds to see the rows of a team (team) or of no
+// team, on a table that has the team_name column (column); without the
+// column every row is of no team and it adds nothing. A team's lookup
+// orders its rows team first: conn_id and key are unique across teams in
+// Airflow's schema and ours, so there is one row at most, but should a
+// database hold both a team's row and one of no team for an id, the team's
+// wins, in the single lookup and the batch alike.
+func (d *dialect) teamWhere(column, team bool) string {
+	switch {
+	case column && team:
+		return " AND (" + d.teamEq + " OR team_name IS NULL) ORDER BY team_name IS NULL"
+	case column:
+		return " AND team_name IS NULL"
+	}
+	return ""
 }
 
 // lookup returns the statement that looks up a connection (conn) or a
@@ -148,25 +167,24 @@ func (s *Store) lookupConn(ctx context.Context, notFound error, acquire bool) (*
 	return q, err
 }
 
-// release ends a lookup's use of q, closing q if it was retired.
+// release ends a lookup's use of q, closing q if it was retired. It takes
+// no lock: of release and retire, whichever sees the other's change last
+// closes q (both may; close runs once).
 func (s *Store) release(q *queries) {
-	s.openOnce.Lock()
-	defer s.openOnce.Unlock()
-	q.users--
-	if q.retired && q.users == 0 {
+	if q.users.Add(-1) == 0 && q.retired.Load() {
 		q.close()
 	}
 }
 
 // retire replaces the store's statements: they are prepared again at the
 // next use, and the old ones closed once no lookup uses them. The caller
-// holds openOnce.
+// holds openLock.
 func (s *Store) retire() {
 	if s.q == nil {
 		return
 	}
-	s.q.retired = true
-	if s.q.users == 0 {
+	s.q.retired.Store(true)
+	if s.q.users.Load() == 0 {
 		s.q.close()
 	}
 	s.q = nil
@@ -177,7 +195,7 @@ func (s *Store) retire() {
 // or Airflow upgrades). So, at most every teamRecheck, the catalogue is
 // asked again, and the statements are retired when the column is there.
 // An error reading the catalogue is the lookup's. The caller holds
-// openOnce.
+// openLock.
 func (s *Store) recheckTeams(ctx context.Context) error {
 	if s.q == nil || !s.q.teamless() || s.now().Sub(s.checkedTeams) < teamRecheck {
 		return nil
@@ -349,6 +367,12 @@ func (s *Store) variable(ctx context.Context, key, team string) (string, error) 
 	case err != nil:
 		return "", s.queryError(ctx, "looking up a variable", err)
 	}
+	return s.decodeVar(key, val, enc)
+}
+
+// decodeVar returns variable key's value from its row: absent when NULL,
+// decrypted when encrypted.
+func (s *Store) decodeVar(key string, val sql.NullString, enc sql.NullBool) (string, error) {
 	if !val.Valid {
 		return "", errVarNotFound
 	}

@@ -87,9 +87,11 @@ func versionDDL(d *dialect) string {
 // migrations (several processes' first use) wait for each other. It
 // creates a missing SQLite file.
 func (s *Store) Migrate(ctx context.Context) error {
-	s.openOnce.Lock()
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
 	db := s.db
-	s.openOnce.Unlock()
+	s.unlock()
 	if db == nil {
 		// Connecting with create migrates missing tables; then record the
 		// version below in any case.
@@ -102,10 +104,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return err
 	}
 	// Lookups prepared before a migration added team_name would show a
-	// team's rows to everyone: prepare them again at the next use.
-	s.openOnce.Lock()
+	// team's rows to everyone: prepare them again at the next use. The
+	// migration is done: retire them even if ctx has ended meanwhile.
+	s.lockWait()
 	s.retire()
-	s.openOnce.Unlock()
+	s.unlock()
 	return nil
 }
 
@@ -190,9 +193,11 @@ var ErrCheck = errors.New("metastore: database check failed")
 // problems, or is the connection error.
 func (s *Store) Check(ctx context.Context) (Status, error) {
 	st := Status{Dialect: s.t.d.name, Path: s.t.path, Latest: SchemaVersion}
-	s.openOnce.Lock()
+	if err := s.lock(ctx); err != nil {
+		return st, err
+	}
 	db := s.db
-	s.openOnce.Unlock()
+	s.unlock()
 	if db == nil {
 		_, _, err := s.conn(ctx, false)
 		switch {
@@ -203,9 +208,11 @@ func (s *Store) Check(ctx context.Context) (Status, error) {
 		case err != nil:
 			return st, err
 		}
-		s.openOnce.Lock()
+		if err := s.lock(ctx); err != nil {
+			return st, err
+		}
 		db = s.db
-		s.openOnce.Unlock()
+		s.unlock()
 	}
 	has := func(q string) bool { return s.probe(ctx, q) }
 	if !has("SELECT id, conn_id, conn_type, description, host, `schema`, login, password, port, is_encrypted, is_extra_encrypted, extra FROM connection WHERE 1=0") {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fernet/fernet-go"
@@ -66,14 +67,25 @@ type Store struct {
 	fileKey  bool   // keys come from (or will be made in) dir/fernet.key
 	// multiTeam: lookups with a team see its rows (Options.MultiTeam).
 	multiTeam bool
-	openOnce  sync.Mutex
-	db        *sql.DB // nil until connected
-	q         *queries
+	// openLock (capacity 1: held when full) guards db, q, checkedTeams
+	// and closed. It is held across connecting, reading the catalogue
+	// and preparing, so a lookup waits for it with lock, which gives up
+	// when the lookup's context ends; where there is no context (Close)
+	// it waits with lockWait.
+	openLock chan struct{}
+	db       *sql.DB // nil until connected
+	q        *queries
+	// keysMu guards keys, which the first write may create (ensureKeyFile)
+	// and a lookup reads (keysNow). It is never held across a query, so a
+	// lookup decrypting never waits for another that is connecting.
+	keysMu sync.Mutex
 	// checkedTeams is when the catalogue last said a table lacks
 	// team_name (see recheckTeams); now is time.Now but in tests.
 	checkedTeams time.Time
 	now          func() time.Time
 	closed       bool
+	// batchQueries counts the queries LookupBatch runs (for tests).
+	batchQueries atomic.Int64
 }
 
 // Interface checks.
@@ -105,7 +117,7 @@ func Open(o Options) (*Store, error) {
 // say where o.DSN and o.FernetKey were set ("" when not from a file), and
 // errors about them (also those found when the store connects) start there.
 func openAt(o Options, dsnWhere, keyWhere string) (*Store, error) {
-	s := &Store{dsnWhere: dsnWhere, multiTeam: o.MultiTeam, now: time.Now}
+	s := &Store{dsnWhere: dsnWhere, multiTeam: o.MultiTeam, now: time.Now, openLock: make(chan struct{}, 1)}
 	var err error
 	if o.DSN != "" {
 		if s.t, err = parseDSN(o.DSN); err != nil {
@@ -154,8 +166,8 @@ func (s *Store) Path() string { return s.t.path }
 
 // Close closes the connection pool.
 func (s *Store) Close() error {
-	s.openOnce.Lock()
-	defer s.openOnce.Unlock()
+	s.lockWait()
+	defer s.unlock()
 	s.closed = true
 	if s.db == nil {
 		return nil
@@ -180,8 +192,10 @@ func (s *Store) conn(ctx context.Context, create bool) (*sql.DB, *queries, error
 // connect is conn; with acquire, the statements returned are the caller's
 // until it calls s.release.
 func (s *Store) connect(ctx context.Context, create, acquire bool) (*sql.DB, *queries, error) {
-	s.openOnce.Lock()
-	defer s.openOnce.Unlock()
+	if err := s.lock(ctx); err != nil {
+		return nil, nil, err
+	}
+	defer s.unlock()
 	if s.closed {
 		return nil, nil, errors.New("metastore: closed")
 	}
@@ -230,7 +244,7 @@ func (s *Store) connect(ctx context.Context, create, acquire bool) (*sql.DB, *qu
 		s.q = q
 	}
 	if acquire {
-		s.q.users++
+		s.q.users.Add(1)
 	}
 	return s.db, s.q, nil
 }
@@ -238,8 +252,8 @@ func (s *Store) connect(ctx context.Context, create, acquire bool) (*sql.DB, *qu
 // keysNow returns the keys: the default database's key file may be created
 // by the first write.
 func (s *Store) keysNow() *fernetKeys {
-	s.openOnce.Lock()
-	defer s.openOnce.Unlock()
+	s.keysMu.Lock()
+	defer s.keysMu.Unlock()
 	if s.fileKey && !s.keys.enabled() {
 		// Another process may have created the database and its key
 		// since this store was opened.
@@ -252,6 +266,8 @@ func (s *Store) keysNow() *fernetKeys {
 
 // ensureKeyFile creates dir/fernet.key when no key is configured at all.
 func (s *Store) ensureKeyFile() error {
+	s.keysMu.Lock()
+	defer s.keysMu.Unlock()
 	if s.keys.enabled() {
 		return nil
 	}
@@ -262,3 +278,27 @@ func (s *Store) ensureKeyFile() error {
 	s.keys = &fernetKeys{keys: []*fernet.Key{k}}
 	return nil
 }
+
+// lock takes s.openLock, or returns an error wrapping ctx's once ctx is
+// done: a lookup waiting for another that is connecting (or reading the
+// catalogue, or preparing) waits no longer than its own context.
+func (s *Store) lock(ctx context.Context) error {
+	select {
+	case s.openLock <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case s.openLock <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("metastore: waiting for another call connecting to the %s database: %w", s.t.d.name, ctx.Err())
+	}
+}
+
+// lockWait takes s.openLock, however long that takes: for callers with no
+// context.
+func (s *Store) lockWait() { s.openLock <- struct{}{} }
+
+// unlock releases s.openLock.
+func (s *Store) unlock() { <-s.openLock }

@@ -545,9 +545,9 @@ func TestRetiredStatements(t *testing.T) {
 	// The statements in use now are not those.
 	_, err = s.Lookup(ctx, resolver.Request{Kind: resolver.KindVariable, ID: "k"})
 	require.NoError(t, err)
-	s.openOnce.Lock()
+	s.lockWait()
 	assert.NotSame(t, q, s.q)
-	s.openOnce.Unlock()
+	s.unlock()
 }
 
 // TestMigrateLockTimeout: on MySQL, a migration that cannot take the lock
