@@ -1,0 +1,100 @@
+package kit
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"github.com/secretpath/secretpath/resolver"
+)
+
+// Poller is a resolver.ChangeSource for a store that cannot push changes:
+// every Interval (± Jitter), it asks Versions for the version metadata of
+// the requests the resolver watches (never their values) and emits an
+// event for each request whose version changed, appeared or vanished
+// since the last poll. A backend embeds one in its Changes method:
+//
+//	func (b *Backend) Changes(ctx context.Context, watched func() []resolver.Request, emit func(resolver.Event)) error {
+//		return b.poller.Run(ctx, watched, emit)
+//	}
+type Poller struct {
+	// Interval between polls; <= 0 means DefaultPollInterval.
+	Interval time.Duration
+	// Jitter is the most a poll is moved earlier or later at random, so
+	// that many processes started together do not poll together; < 0
+	// means none, 0 means Interval/10.
+	Jitter time.Duration
+	// Versions returns a version string per request it knows ("" or no
+	// entry: the request's id does not exist), in as few requests as the
+	// store allows. An error ends Run with it: the resolver drops the
+	// tier's cached answers and runs the poller again after a back-off.
+	Versions func(ctx context.Context, reqs []resolver.Request) (map[resolver.Request]string, error)
+}
+
+// DefaultPollInterval is a Poller's interval when none is set: at most one
+// metadata request per watched id (or per batch of ids) a minute.
+const DefaultPollInterval = time.Minute
+
+// Run polls until ctx ends (returning ctx.Err()) or Versions fails. It
+// emits resolver.Event{All: true} after its first poll: the versions the
+// next polls compare with are then known.
+func (p *Poller) Run(ctx context.Context, watched func() []resolver.Request, emit func(resolver.Event)) error {
+	interval := p.Interval
+	if interval <= 0 {
+		interval = DefaultPollInterval
+	}
+	jitter := p.Jitter
+	if jitter == 0 {
+		jitter = interval / 10
+	}
+	last := map[resolver.Request]string{}
+	first := true
+	for {
+		reqs := dedupeRequests(watched())
+		if len(reqs) > 0 || first {
+			cur, err := p.Versions(ctx, reqs)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return err
+			}
+			next := make(map[resolver.Request]string, len(reqs))
+			for _, req := range reqs {
+				v := cur[req]
+				next[req] = v
+				if old, seen := last[req]; seen && old != v && !first {
+					emit(resolver.Event{Kind: req.Kind, ID: req.ID, Team: req.Team})
+				}
+			}
+			last = next
+		}
+		if first {
+			emit(resolver.Event{All: true})
+			first = false
+		}
+		wait := interval
+		if jitter > 0 {
+			wait += time.Duration(rand.Int64N(int64(2*jitter)+1)) - jitter
+		}
+		t := time.NewTimer(max(wait, time.Millisecond))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func dedupeRequests(reqs []resolver.Request) []resolver.Request {
+	seen := make(map[resolver.Request]bool, len(reqs))
+	out := reqs[:0:0]
+	for _, r := range reqs {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
