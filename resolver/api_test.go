@@ -17,7 +17,7 @@ import (
 // maxExported bounds package resolver's exported top-level identifiers
 // (counted per name: each constant of a group counts). Raising it needs
 // a reason in RATIONALE.md ("The resolver's API budget").
-const maxExported = 53
+const maxExported = 54
 
 // TestExportedBudget counts the package's exported top-level names.
 func TestExportedBudget(t *testing.T) {

@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"context"
+	"time"
 
 	"github.com/secretpath/secretpath/resolver/connection"
 )
@@ -124,4 +125,18 @@ type Answer struct {
 	// Err is the lookup's error: one wrapping ErrNotFound when the
 	// backend does not hold the id.
 	Err error
+	// Expires is when the value stops being valid, as the store says (a
+	// secret's expiry or next rotation); zero when unknown. A cached
+	// answer is dropped then, even if its TTL has not passed, and never
+	// served stale past it.
+	Expires time.Time
+}
+
+// AnswerBackend is implemented by backends that can say more than a value
+// (when it expires: [Answer.Expires]). The resolver calls Answer instead
+// of Lookup, and instead of Connection for a [ConnectionBackend]; its
+// answer follows the rules of those methods and of [BatchBackend]'s
+// answers (Fields set for a ConnectionBackend's connection).
+type AnswerBackend interface {
+	Answer(ctx context.Context, req Request) Answer
 }

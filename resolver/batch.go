@@ -21,6 +21,9 @@ type Result struct {
 	Value connection.Secret
 	// Tier is the name of the tier that answered ("" with Err).
 	Tier string
+	// Expires is when the value stops being valid, as the store said
+	// (Answer.Expires); zero when unknown.
+	Expires time.Time
 	// Err is what a single lookup of the id would return: a
 	// *NotFoundError (matching ErrNotFound) when no tier holds it, a
 	// context error, a *TierError.
@@ -184,7 +187,7 @@ func (b *batch) fill(i int, e *cacheEntry) {
 		res.Err = b.r.notFound(b.kind, res.ID, nil)
 		return
 	}
-	res.Conn, res.Value, res.Tier = e.conn, e.val, b.r.tierName(int(e.tier))
+	res.Conn, res.Value, res.Tier, res.Expires = e.conn, e.val, b.r.tierName(int(e.tier)), b.r.cache.wall(e.expires)
 }
 
 // search runs the batch's own search, in the caller's goroutine when
@@ -245,7 +248,7 @@ func (b *batch) run(ctx context.Context, reqs []Request) (outs []result, errs []
 		for k, c := range b.flights {
 			keep := c.settle(r, ctx, outs[k], errs[k])
 			if c.ans != nil && c.stale {
-				outs[k] = result{conn: c.ans.conn, val: c.ans.val, tier: int(c.ans.tier), stale: true}
+				outs[k] = result{conn: c.ans.conn, val: c.ans.val, tier: int(c.ans.tier), stale: true, expires: r.cache.wall(c.ans.expires)}
 				errs[k] = nil
 			}
 			c.req = Request{}
@@ -264,7 +267,7 @@ func (b *batch) take(outs []result, errs []error) {
 			res.Err = errs[k]
 			continue
 		}
-		res.Conn, res.Value, res.Tier = outs[k].conn, outs[k].val, b.r.tierName(outs[k].tier)
+		res.Conn, res.Value, res.Tier, res.Expires = outs[k].conn, outs[k].val, b.r.tierName(outs[k].tier), outs[k].expires
 	}
 }
 
@@ -291,7 +294,7 @@ func (b *batch) await() {
 			res.Err = err
 			continue
 		}
-		res.Conn, res.Value, res.Tier = got.conn, got.val, b.r.tierName(got.tier)
+		res.Conn, res.Value, res.Tier, res.Expires = got.conn, got.val, b.r.tierName(got.tier), got.expires
 	}
 }
 
@@ -405,6 +408,10 @@ func (r *Resolver) askMany(ctx context.Context, i int, reqs []Request, left []in
 	} else {
 		one := func(j int) {
 			req := reqs[left[j]]
+			if t.answers != nil {
+				got[j], errs[j] = fromAnswer(req, t.answers.Answer(tctx, req))
+				return
+			}
 			if kind == KindConnection {
 				got[j].conn, errs[j] = t.connection(tctx, req)
 				return
@@ -458,7 +465,7 @@ func (r *Resolver) askMany(ctx context.Context, i int, reqs []Request, left []in
 
 // fromAnswer turns a BatchBackend's answer into a tier's result.
 func fromAnswer(req Request, a Answer) (result, error) {
-	var res result
+	res := result{expires: a.Expires}
 	if a.Err != nil {
 		return res, a.Err
 	}

@@ -27,6 +27,7 @@ type cacheEntry struct {
 	found   bool
 	tier    int32       // the tier that answered; -1 for a miss
 	saved   int64       // the cache clock when saved
+	expires int64       // the cache clock at which the value expires (Answer.Expires); 0: unknown
 	touched atomic.Bool // read since it was saved or last spared by eviction
 
 	// Under cache.mu:
@@ -205,7 +206,10 @@ func (c *cache) exact() int64 {
 // as in Airflow's SecretCache.
 func (c *cache) get(k cacheKey) (*cacheEntry, bool) {
 	e, ok := c.load(k)
-	if !ok || c.hitNow()-e.saved > c.ttl {
+	if !ok {
+		return nil, false
+	}
+	if now := c.hitNow(); now-e.saved > c.ttl || e.expires != 0 && now >= e.expires {
 		return nil, false
 	}
 	if !e.touched.Load() {
@@ -223,6 +227,28 @@ func (c *cache) hit(kind Kind, team, id string) *cacheEntry {
 	return nil
 }
 
+// deadline converts a value's expiry (wall time) to the cache's clock; 0
+// for none. An expiry already past is the clock's now: the entry is never
+// served.
+func (c *cache) deadline(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	d := c.exact() + int64(time.Until(t))
+	if d <= 0 {
+		d = 1
+	}
+	return d
+}
+
+// wall converts an entry's expiry back to wall time; zero for none.
+func (c *cache) wall(d int64) time.Time {
+	if d == 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(time.Duration(d - c.exact()))
+}
+
 // getStale returns k's answer (not a miss) if it has expired less than the
 // grace ago, with its age.
 func (c *cache) getStale(k cacheKey) (*cacheEntry, int64, bool) {
@@ -230,9 +256,10 @@ func (c *cache) getStale(k cacheKey) (*cacheEntry, int64, bool) {
 	if !ok || !e.found {
 		return nil, 0, false
 	}
-	age := c.exact() - e.saved
-	if age > c.ttl+c.grace {
-		return nil, 0, false
+	now := c.exact()
+	age := now - e.saved
+	if age > c.ttl+c.grace || e.expires != 0 && now >= e.expires {
+		return nil, 0, false // never a value past its own expiry
 	}
 	return e, age, true
 }

@@ -254,3 +254,88 @@ func TestWatcherClose(t *testing.T) {
 		t.Fatal("Watch did not return after Close")
 	}
 }
+
+// answerMem answers through AnswerBackend with an expiry per id.
+type answerMem struct {
+	*memBackend
+	mu      sync.Mutex
+	expires map[string]time.Time
+}
+
+func (a *answerMem) Answer(ctx context.Context, req resolver.Request) resolver.Answer {
+	v, err := a.memBackend.Lookup(ctx, req)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return resolver.Answer{Value: v, Err: err, Expires: a.expires[req.ID]}
+}
+
+func (a *answerMem) setExpiry(id string, t time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.expires[id] = t
+}
+
+// A cached answer never outlives the value's own expiry, and a Watcher
+// looks again when it comes.
+func TestExpiryAwareCache(t *testing.T) {
+	ctx := t.Context()
+	m := &answerMem{memBackend: newMem("m"), expires: map[string]time.Time{}}
+	m.vars["short"], m.vars["long"], m.vars["none"] = "s1", "l1", "n1"
+	m.setExpiry("short", time.Now().Add(150*time.Millisecond))
+	m.setExpiry("long", time.Now().Add(time.Hour))
+	m.setExpiry("past", time.Now().Add(-time.Minute))
+	m.vars["past"] = "p1"
+	r := resolver.New(resolver.WithBackend("m", m), resolver.WithCache(time.Hour, 0))
+	defer r.Close()
+
+	res := r.Variables(ctx, "short", "long", "none", "past")
+	for _, x := range res {
+		require.NoError(t, x.Err)
+	}
+	assert.WithinDuration(t, time.Now().Add(time.Hour), res[1].Expires, time.Minute)
+	assert.True(t, res[2].Expires.IsZero())
+	calls := m.calls.Load()
+	for _, id := range []string{"short", "long", "none"} {
+		_, err := r.Variable(ctx, id)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, calls, m.calls.Load(), "cached before their expiry")
+	_, err := r.Variable(ctx, "past")
+	require.NoError(t, err)
+	assert.Equal(t, calls+1, m.calls.Load(), "a value already expired is not cached")
+
+	// The rotation: after "short" expires, the next lookup asks again.
+	m.memBackend.mu.Lock()
+	m.vars["short"] = "s2"
+	m.memBackend.mu.Unlock()
+	m.setExpiry("short", time.Now().Add(time.Hour))
+	assert.Eventually(t, func() bool {
+		v, err := r.Variable(ctx, "short")
+		return err == nil && v.Reveal() == "s2"
+	}, eventually, 10*time.Millisecond)
+	v, err := r.Variable(ctx, "long")
+	require.NoError(t, err)
+	assert.Equal(t, "l1", v.Reveal())
+}
+
+func TestWatcherLooksAgainAtExpiry(t *testing.T) {
+	ctx := t.Context()
+	m := &answerMem{memBackend: newMem("m"), expires: map[string]time.Time{}}
+	m.vars["k"] = "v1"
+	m.setExpiry("k", time.Now().Add(100*time.Millisecond))
+	r := resolver.New(resolver.WithBackend("m", m), resolver.WithCache(time.Hour, 0))
+	defer r.Close()
+	w := r.Watcher(resolver.Request{Kind: resolver.KindVariable, ID: "k"})
+	res, err := w.Watch(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "v1", res.Value.Reveal())
+	m.memBackend.mu.Lock()
+	m.vars["k"] = "v2" // rotated, and no change event
+	m.memBackend.mu.Unlock()
+	m.setExpiry("k", time.Now().Add(time.Hour))
+	wctx, cancel := context.WithTimeout(ctx, eventually)
+	defer cancel()
+	res, err = w.Watch(wctx)
+	require.NoError(t, err)
+	assert.Equal(t, "v2", res.Value.Reveal())
+}

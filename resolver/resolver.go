@@ -80,6 +80,9 @@ type result struct {
 	tier  int  // index of the tier that answered; -1 for none
 	hit   bool // answered from the cache
 	stale bool // a cached answer past its TTL, served because every tier failed
+	// expires is when the value stops being valid (Answer.Expires); zero
+	// when unknown.
+	expires time.Time
 }
 
 // Connection returns connection connID (for no team) from the first tier
@@ -274,7 +277,7 @@ func (r *Resolver) cached(ctx context.Context, req Request, ntiers int) (result,
 			if !e.found {
 				return result{tier: -1, hit: true}, r.notFound(kind, id, nil)
 			}
-			return result{conn: e.conn, val: e.val, tier: int(e.tier), hit: true}, nil
+			return result{conn: e.conn, val: e.val, tier: int(e.tier), hit: true, expires: r.cache.wall(e.expires)}, nil
 		}
 		if err := ctx.Err(); err != nil {
 			return result{tier: -1}, err
@@ -410,7 +413,7 @@ func (r *Resolver) answer(c *call, kind Kind, id string) (result, error) {
 	if !e.found {
 		return result{tier: -1}, r.notFound(kind, id, nil)
 	}
-	return result{conn: e.conn, val: e.val, tier: int(e.tier), stale: c.stale}, nil
+	return result{conn: e.conn, val: e.val, tier: int(e.tier), stale: c.stale, expires: r.cache.wall(e.expires)}, nil
 }
 
 // fly runs c's search, caches its answer or clean not-found, and lands:
@@ -443,7 +446,7 @@ func (c *call) settle(r *Resolver, ctx context.Context, res result, err error) (
 	case err != nil && ctx.Err() != nil:
 		c.err, c.abandoned = err, true
 	case err == nil:
-		c.e = cacheEntry{found: true, conn: res.conn, val: res.val, tier: int32(res.tier)}
+		c.e = cacheEntry{found: true, conn: res.conn, val: res.val, tier: int32(res.tier), expires: r.cache.deadline(res.expires)}
 		c.ans, keep = &c.e, true
 	case isCleanNotFound(err):
 		c.e = cacheEntry{tier: -1}
@@ -525,7 +528,9 @@ func (r *Resolver) ask(ctx context.Context, i int, req Request, rec []Step) (res
 	}
 	var res result
 	var err error
-	if kind == KindConnection {
+	if t.answers != nil {
+		res, err = fromAnswer(req, t.answers.Answer(tctx, req))
+	} else if kind == KindConnection {
 		res.conn, err = t.connection(tctx, req)
 	} else {
 		var v string

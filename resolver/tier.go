@@ -10,9 +10,10 @@ import (
 // tier is one backend of the search path with its optional interfaces
 // resolved once.
 type tier struct {
-	name  string
-	b     Backend
-	conns ConnectionBackend // nil unless b implements it
+	name    string
+	b       Backend
+	conns   ConnectionBackend // nil unless b implements it
+	answers AnswerBackend     // nil unless b implements it
 	// honours: b promises to return once ctx is done (HonoursContext).
 	honours bool
 }
@@ -30,6 +31,7 @@ func newTier(name string, b Backend) tier {
 	}
 	t := tier{name: name, b: b}
 	t.conns, _ = b.(ConnectionBackend)
+	t.answers, _ = b.(AnswerBackend)
 	if h, ok := b.(contextHonouring); ok {
 		t.honours = h.HonoursContext()
 	}

@@ -147,16 +147,26 @@ func (w *Watcher) loop(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		res := Result{ID: w.req.ID, Conn: got.conn, Value: got.val, Tier: w.r.tierName(got.tier), Err: err}
+		res := Result{ID: w.req.ID, Conn: got.conn, Value: got.val, Tier: w.r.tierName(got.tier), Expires: got.expires, Err: err}
 		if err != nil {
-			res.Tier = ""
+			res.Tier, res.Expires = "", time.Time{}
 		}
 		w.update(res)
 		var after <-chan time.Time
-		if err != nil && !isCleanNotFound(err) {
+		switch {
+		case err != nil && !isCleanNotFound(err):
 			after = time.After(retry/2 + rand.N(retry/2+1))
 			retry = min(2*retry, watchRetryMax)
-		} else {
+		case time.Until(res.Expires) > 0:
+			// The store said when the value ends (a rotation): look
+			// again then, changed or not. (A value already past its
+			// expiry is not looked at again on a timer: that would
+			// hammer the store.)
+			// (Past the cache's coarse clock's lag too, or the cached
+			// answer would still be served.)
+			after = time.After(time.Until(res.Expires) + 2*coarseTick)
+			retry = watchRetryMin
+		default:
 			retry = watchRetryMin
 		}
 		select {
