@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/secretpath/secretpath/resolver"
@@ -20,6 +21,11 @@ const debounce = 50 * time.Millisecond
 // maxChangeEvents is the largest diff Changes reports id by id; a bigger
 // one is one Event{All: true}.
 const maxChangeEvents = 10_000
+
+// established counts the Changes calls that established their stream, for
+// tests: a test changes a file after this, to see the change reported id
+// by id rather than folded into the establishing Event{All: true}.
+var established atomic.Int64
 
 // Changes reports the changes of the Backend's files (see "Change events"
 // in the package doc): it watches the files' directories through the
@@ -67,6 +73,7 @@ func (b *Backend) Changes(ctx context.Context, _ func() []resolver.Request, emit
 		base[i] = s.recheck()
 	}
 	emit(resolver.Event{All: true})
+	established.Add(1)
 
 	var fire <-chan time.Time
 	for {
