@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"syscall"
 
 	"github.com/fsnotify/fsnotify"
 )
@@ -70,7 +71,10 @@ func (h *hub) subscribeLocked(dirs []string) (*subscription, func(), error) {
 	if h.inst == nil {
 		w, err := fsnotify.NewWatcher()
 		if err != nil {
-			return nil, nil, fmt.Errorf("creating an inotify instance (see fs.inotify.max_user_instances): %w", err)
+			if errors.Is(err, syscall.EMFILE) {
+				return nil, nil, fmt.Errorf("creating an inotify instance (over fs.inotify.max_user_instances?): %w", err)
+			}
+			return nil, nil, fmt.Errorf("creating an inotify instance: %w", err)
 		}
 		h.inst = &instance{w: w, subs: map[*subscription]struct{}{}, dirs: map[string]*dirWatch{}, done: make(chan struct{})}
 		h.created++
@@ -83,7 +87,10 @@ func (h *hub) subscribeLocked(dirs []string) (*subscription, func(), error) {
 		dw := inst.dirs[d]
 		if dw == nil {
 			if err := inst.w.Add(d); err != nil {
-				return nil, h.unsubscribeLocked(sub), fmt.Errorf("watching directory %s (see fs.inotify.max_user_watches): %w", d, err)
+				if errors.Is(err, syscall.ENOSPC) {
+					err = fmt.Errorf("over fs.inotify.max_user_watches? %w", err)
+				}
+				return nil, h.unsubscribeLocked(sub), fmt.Errorf("watching directory %s: %w", d, err)
 			}
 			dw = &dirWatch{path: d, subs: map[*subscription]struct{}{}}
 			inst.dirs[d] = dw
