@@ -1,8 +1,10 @@
 package localfs_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -403,26 +405,88 @@ func TestChangesOverflow(t *testing.T) {
 	_, wait := runChanges(t, b, rec)
 	require.Eventually(t, func() bool { return len(rec.take()) > 0 }, hang, time.Millisecond)
 
+	overflowInotify(t, dir, func() {})
+	err = wait()
+	assert.ErrorIs(t, err, fsnotify.ErrEventOverflow)
+	assert.ErrorContains(t, err, path)
+}
+
+// overflowInotify fills inotify's queue with events in dir, which must be
+// watched, while it holds their delivery, then calls then and lets the
+// events go.
+func overflowInotify(t *testing.T, dir string, then func()) {
+	t.Helper()
 	limit := 16384
 	if data, err := os.ReadFile("/proc/sys/fs/inotify/max_queued_events"); err == nil {
 		_, _ = fmt.Sscan(string(data), &limit)
 	}
-	if limit > 100_000 {
-		t.Skipf("fs.inotify.max_queued_events is %d: too many files to create", limit)
+	if limit > 1_000_000 {
+		t.Skipf("fs.inotify.max_queued_events is %d: too many events to make", limit)
 	}
 	touched := []string{filepath.Join(dir, "a"), filepath.Join(dir, "b")}
 	for _, p := range touched {
 		require.NoError(t, os.WriteFile(p, nil, 0o600))
 	}
 	release := localfs.HoldDispatch()
+	defer release()
 	// One event per touch (inotify merges an event with the same one just
 	// before it, hence two files); fsnotify holds at most 4096 more.
 	for i := range limit + 4096 + 100 {
 		ts := time.Unix(int64(i), 0)
 		require.NoError(t, os.Chtimes(touched[i%2], ts, ts))
 	}
-	release()
-	err = wait()
-	assert.ErrorIs(t, err, fsnotify.ErrEventOverflow)
-	assert.ErrorContains(t, err, path)
+	then()
+}
+
+// syncBuffer is a bytes.Buffer for a logger used by several goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// After an overflow the resolver resyncs the stream: a change whose event
+// was lost is seen. The queue is filled by events in another Backend's
+// directory, so that the resolver's Backend hears of nothing but the
+// overflow.
+func TestChangesResyncAfterOverflow(t *testing.T) {
+	floodDir := t.TempDir()
+	floodPath := filepath.Join(floodDir, "vars.json")
+	require.NoError(t, os.WriteFile(floodPath, []byte(`{}`), 0o600))
+	flood, err := localfs.New(localfs.Options{VariablesFile: floodPath})
+	require.NoError(t, err)
+	rec := &recorder{}
+	runChanges(t, flood, rec)
+	require.Eventually(t, func() bool { return rec.len() > 0 }, hang, time.Millisecond)
+
+	path := filepath.Join(t.TempDir(), "vars.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"k": "one"}`), 0o600))
+	b, err := localfs.New(localfs.Options{VariablesFile: path, ReloadInterval: localfs.NeverReload})
+	require.NoError(t, err)
+	logs := &syncBuffer{}
+	before := localfs.Established()
+	r := resolver.New(resolver.WithBackend("files", b), resolver.WithCache(time.Hour, 0),
+		resolver.WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
+	defer r.Close()
+	w := r.Watcher(resolver.Request{Kind: resolver.KindVariable, ID: "k"})
+	defer w.Close()
+	waitFor(t, w, "one", value)
+	require.Eventually(t, func() bool { return localfs.Established() > before }, hang, time.Millisecond)
+
+	overflowInotify(t, floodDir, func() {
+		replaceFile(t, path, `{"k": "two"}`) // its events are lost: the queue is full
+	})
+	waitFor(t, w, "two", value)
+	assert.Contains(t, logs.String(), fsnotify.ErrEventOverflow.Error(), "seen through the stream's break")
 }
