@@ -59,7 +59,58 @@
 // size and the modification time (a same-size rewrite within the
 // filesystem's timestamp granularity) is not seen. A file that turns bad
 // after a good load makes lookups fail with its error rather than serve the
-// old contents.
+// old contents. Under a resolver with a cache or a Watcher, changes are
+// also seen as they happen (see Change events).
+//
+// # Change events
+//
+// A Backend is a [resolver.ChangeSource]: while a resolver has a cache or
+// a [resolver.Watcher], it runs [Backend.Changes], which watches the files
+// through inotify and reports which ids changed, so a cached answer is dropped
+// when its file changes rather than when its TTL ends, and a Watcher sees
+// the new value.
+//
+// What is watched is the directory of each file, not the file: an editor
+// saves by writing a temporary file and renaming it over the old one, and
+// a Kubernetes ConfigMap or Secret volume is updated by pointing its
+// "..data" symlink at a new timestamped directory (the file name is a
+// symlink through "..data", whose directory entry never changes), so a
+// watch on the file's inode would miss both. After the first event in a
+// watched directory, Changes waits 50 ms for the rest of the burst, then
+// stats each file and, if its size, modification time, mode, device or
+// inode changed, re-reads it at once, whatever the ReloadInterval
+// (NeverReload included: a watched Backend does not serve a file it knows
+// changed). It compares the new contents with the last ones it reported
+// and emits one event per id whose value changed, appeared or vanished. A
+// file that becomes unreadable or invalid (or valid again), or a change of
+// more than 10,000 ids, is one Event{All: true}: the tier's every cached
+// answer is dropped, and since lookups of a bad file fail, the resolver
+// then goes on to later tiers, as it does without a cache. Measured on
+// Linux, a rename is seen by a Watcher in another process about 52 ms
+// later, 50 of them the debounce.
+//
+// A process has one inotify instance for every Backend and every
+// resolver: the first Changes call creates it, the last one to return
+// closes it, and a directory holding several watched files (of one Backend
+// or of several) is watched once, its watch removed when its last user
+// leaves. Linux limits inotify per user: fs.inotify.max_user_instances
+// (often 128) and fs.inotify.max_user_watches (one per directory here);
+// hitting either makes Changes fail with an error naming the limit, and
+// the resolver retries it with back-off (1 s to 1 min) while lookups go on
+// checking the files every ReloadInterval. When the kernel's event queue
+// overflows (fs.inotify.max_queued_events), or a watched directory is
+// removed or renamed, events were lost: Changes returns an error, the
+// resolver drops every cached answer of the tier and calls Changes again,
+// which re-reads the files and emits Event{All: true}. A directory that
+// does not exist is such an error too, until it does.
+//
+// Elsewhere than Linux, fsnotify's other backends (kqueue, FEN, Windows)
+// are used; they build, but are not tested here, and kqueue takes a file
+// descriptor per file of a watched directory.
+//
+// A Backend on an fs.FS (Options.FS) cannot be watched, not even one from
+// os.DirFS: its Changes reports nothing and returns when its context ends;
+// its files are seen to change by lookups alone, every ReloadInterval.
 //
 // # Deliberate differences from Airflow
 //

@@ -80,6 +80,21 @@ func (s *source) refresh(old *snapshot) *snapshot {
 	if cur := s.snap.Load(); cur != old {
 		return cur // reloaded while we were getting the lock
 	}
+	return s.refreshLocked(old)
+}
+
+// recheck stats the file now and reloads it when it changed, whatever the
+// reload interval, waiting for a reload under way: the change watcher's
+// check after an event in the file's directory.
+func (s *source) recheck() *snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refreshLocked(s.snap.Load())
+}
+
+// refreshLocked stats the file and, when it is not the file old was loaded
+// from, loads it and swaps the snapshot in. s.mu is held.
+func (s *source) refreshLocked(old *snapshot) *snapshot {
 	snap := old
 	info, err := s.stat()
 	switch {
