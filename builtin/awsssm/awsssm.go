@@ -246,6 +246,15 @@ type Options struct {
 	// MultiTeam); nil means slog.Default(). Built from backend_kwargs, the
 	// backend logs to the factory's resolver.Env.Logger.
 	Logger *slog.Logger
+
+	// ChangesPollInterval is the time between two polls of the watched
+	// parameters' versions (see "Change events" in the package doc): 0
+	// means a minute, a negative value switches polling off.
+	ChangesPollInterval time.Duration
+	// ChangesPollJitter is the most a poll moves earlier or later at
+	// random: 0 means a tenth of the interval, a negative value none. It
+	// must not exceed the interval.
+	ChangesPollJitter time.Duration
 }
 
 // Backend reads connections, variables and configs from SSM Parameter
@@ -256,6 +265,7 @@ type Backend struct {
 	teams    awscommon.Teams
 	timeout  time.Duration
 	redactor awscommon.Redactor
+	poller   *kit.Poller // nil: polling off
 }
 
 // scheme: connections_prefix etc., Airflow's defaults, "/" stripped.
@@ -278,6 +288,11 @@ func New(o Options) (*Backend, error) {
 	if b.places, err = scheme.Compile(kit.Locations{Connections: o.Connections, Variables: o.Variables, Configs: o.Configs}); err != nil {
 		return nil, err
 	}
+	poll := awscommon.Poll{Interval: o.ChangesPollInterval, Jitter: o.ChangesPollJitter}
+	if err := poll.Check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", Name, err)
+	}
+	b.poller = poll.Poller(b.versions)
 	return b, nil
 }
 
@@ -313,6 +328,9 @@ func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
 		Timeout:     s.Timeout,
 		MultiTeam:   multiTeam,
 		Logger:      env.Logger,
+
+		ChangesPollInterval: s.Poll.Interval,
+		ChangesPollJitter:   s.Poll.Jitter,
 	}
 	if u := s.EndpointURL; u != "" {
 		o.ClientOptions = append(o.ClientOptions, func(so *ssm.Options) { so.BaseEndpoint = aws.String(u) })
