@@ -212,6 +212,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -289,9 +290,19 @@ type Options struct {
 	MultiTeam bool
 
 	// Logger gets a warning for each lookup refused by a team rule (see
-	// MultiTeam); nil means slog.Default(). Built from backend_kwargs, the
+	// MultiTeam), and for each secret whose metadata a change poll may not
+	// read; nil means slog.Default(). Built from backend_kwargs, the
 	// backend logs to the factory's resolver.Env.Logger.
 	Logger *slog.Logger
+
+	// ChangesPollInterval is the time between two polls of the watched
+	// secrets' versions (see "Change events" in the package doc): 0 means
+	// a minute, a negative value switches polling off.
+	ChangesPollInterval time.Duration
+	// ChangesPollJitter is the most a poll moves earlier or later at
+	// random: 0 means a tenth of the interval, a negative value none. It
+	// must not exceed the interval.
+	ChangesPollJitter time.Duration
 }
 
 // Backend reads connections, variables and configs from AWS Secrets
@@ -304,6 +315,9 @@ type Backend struct {
 	aliases  *aliases
 	timeout  time.Duration
 	redactor awscommon.Redactor
+	poller   *kit.Poller // nil: polling off
+
+	deniedWarned sync.Map // the secrets warnDenied warned of
 }
 
 // New returns a Backend. It makes no request.
@@ -331,6 +345,11 @@ func New(o Options) (*Backend, error) {
 	if b.places, err = scheme.Compile(kit.Locations{Connections: o.Connections, Variables: o.Variables, Configs: o.Configs}); err != nil {
 		return nil, err
 	}
+	poll := awscommon.Poll{Interval: o.ChangesPollInterval, Jitter: o.ChangesPollJitter}
+	if err := poll.Check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", Name, err)
+	}
+	b.poller = poll.Poller(b.versions)
 	return b, nil
 }
 
@@ -385,6 +404,9 @@ func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
 		Timeout:        s.Timeout,
 		MultiTeam:      multiTeam,
 		Logger:         env.Logger,
+
+		ChangesPollInterval: s.Poll.Interval,
+		ChangesPollJitter:   s.Poll.Jitter,
 	}
 	if u := s.EndpointURL; u != "" {
 		o.ClientOptions = append(o.ClientOptions, func(so *secretsmanager.Options) { so.BaseEndpoint = aws.String(u) })
