@@ -125,9 +125,9 @@
 // # Lookups
 //
 // The backend implements resolver.Backend (Lookup, by the request's kind),
-// resolver.ConnectionBackend, resolver.BatchBackend and
-// resolver.Describer. A kind other than connection, variable and config is
-// not found, without a request.
+// resolver.ConnectionBackend, resolver.BatchBackend, resolver.Describer
+// and resolver.ChangeSource (see "Change events"). A kind other than
+// connection, variable and config is not found, without a request.
 //
 // # Batch lookups
 //
@@ -184,6 +184,51 @@
 // With multi_team off, a request's team is ignored and an id with "--" is
 // an ordinary one. A lookup pattern is matched against the id alone.
 //
+// # Change events
+//
+// The backend is a resolver.ChangeSource: while the resolver has a cache
+// or a Watcher, it polls the version metadata of the secrets the resolver
+// watches (its cached answers and Watchers' requests), never their
+// values, and reports each secret whose AWSCURRENT version changed,
+// appeared or vanished, so that the cached answer is dropped and the
+// Watcher looks again. A poll is one DescribeSecret request per secret,
+// up to 4 at once: it returns VersionIdsToStages, whose AWSCURRENT
+// version id is the version. A watched id reads one name, a team's
+// request with multi_team on two (the team's and the global one, which
+// its lookup falls back on): a poll costs one request per such name and
+// interval, priced as any Secrets Manager API call. Ids that no lookup
+// would ask for (a null prefix, a lookup pattern, a team rule) are not
+// polled. A secret not found, or scheduled for deletion (DescribeSecret
+// describes it, with a DeletedDate; GetSecretValue refuses it), has no
+// version: its disappearance is reported, and its lookup finds nothing.
+//
+// ListSecrets could cover several names a request, but its name filter
+// is a prefix match (a client would check each name) and, as its API
+// reference says, it "might not reflect changes from the last five
+// minutes": DescribeSecret is the exact one.
+//
+//	changes_poll_interval_seconds
+//	    seconds between polls (default 60, at most 86400; fractions
+//	    allowed); a negative value switches polling off: Changes then
+//	    reports once that everything may have changed and waits, and the
+//	    cache keeps answers until they expire.
+//	changes_poll_jitter_seconds
+//	    the most a poll moves earlier or later at random (default a tenth
+//	    of the interval; 0: none; at most the interval), so that processes
+//	    started together do not poll together.
+//
+// In Go: Options.ChangesPollInterval and Options.ChangesPollJitter.
+//
+// The role needs secretsmanager:DescribeSecret on the secrets it reads. A
+// DescribeSecret refused for one secret (AccessDeniedException) gives it
+// the version "denied": the stream goes on, a warning naming the secret is
+// logged once, and changes of that secret are not seen (its cached answer
+// lives until it expires). Any other failure (throttling or a 5xx answer,
+// InternalServiceError included, after the SDK's retries, a refused
+// connection, a refusal of the credentials) ends the change stream with
+// that error: the resolver drops the answers this backend gave and polls
+// again after its back-off.
+//
 // # Errors
 //
 // AccessDeniedException matches resolver.ErrPermissionDenied. Every error
@@ -212,6 +257,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -289,9 +335,19 @@ type Options struct {
 	MultiTeam bool
 
 	// Logger gets a warning for each lookup refused by a team rule (see
-	// MultiTeam); nil means slog.Default(). Built from backend_kwargs, the
+	// MultiTeam), and for each secret whose metadata a change poll may not
+	// read; nil means slog.Default(). Built from backend_kwargs, the
 	// backend logs to the factory's resolver.Env.Logger.
 	Logger *slog.Logger
+
+	// ChangesPollInterval is the time between two polls of the watched
+	// secrets' versions (see "Change events" in the package doc): 0 means
+	// a minute, a negative value switches polling off.
+	ChangesPollInterval time.Duration
+	// ChangesPollJitter is the most a poll moves earlier or later at
+	// random: 0 means a tenth of the interval, a negative value none. It
+	// must not exceed the interval.
+	ChangesPollJitter time.Duration
 }
 
 // Backend reads connections, variables and configs from AWS Secrets
@@ -304,6 +360,9 @@ type Backend struct {
 	aliases  *aliases
 	timeout  time.Duration
 	redactor awscommon.Redactor
+	poller   *kit.Poller // nil: polling off
+
+	deniedWarned sync.Map // the secrets warnDenied warned of
 }
 
 // New returns a Backend. It makes no request.
@@ -331,6 +390,11 @@ func New(o Options) (*Backend, error) {
 	if b.places, err = scheme.Compile(kit.Locations{Connections: o.Connections, Variables: o.Variables, Configs: o.Configs}); err != nil {
 		return nil, err
 	}
+	poll := awscommon.Poll{Interval: o.ChangesPollInterval, Jitter: o.ChangesPollJitter}
+	if err := poll.Check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", Name, err)
+	}
+	b.poller = poll.Poller(b.versions)
 	return b, nil
 }
 
@@ -385,6 +449,9 @@ func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
 		Timeout:        s.Timeout,
 		MultiTeam:      multiTeam,
 		Logger:         env.Logger,
+
+		ChangesPollInterval: s.Poll.Interval,
+		ChangesPollJitter:   s.Poll.Jitter,
 	}
 	if u := s.EndpointURL; u != "" {
 		o.ClientOptions = append(o.ClientOptions, func(so *secretsmanager.Options) { so.BaseEndpoint = aws.String(u) })

@@ -97,8 +97,9 @@
 // # Lookups
 //
 // The backend implements resolver.Backend (Lookup, by the request's kind),
-// resolver.BatchBackend and resolver.Describer. A kind other than
-// connection, variable and config is not found, without a request.
+// resolver.BatchBackend, resolver.Describer and resolver.ChangeSource
+// (see "Change events"). A kind other than connection, variable and
+// config is not found, without a request.
 //
 // # Batch lookups
 //
@@ -146,6 +147,46 @@
 //
 // With multi_team off, a request's team is ignored and an id with "--" is
 // an ordinary one. A lookup pattern is matched against the id alone.
+//
+// # Change events
+//
+// The backend is a resolver.ChangeSource: while the resolver has a cache
+// or a Watcher, it polls the version metadata of the parameters the
+// resolver watches (its cached answers and Watchers' requests), never
+// their values, and reports each parameter whose version changed,
+// appeared or vanished, so that the cached answer is dropped and the
+// Watcher looks again. A poll is DescribeParameters with a Name filter
+// (option Equals) of up to 50 names (MaxDescribe, SSM's limit for a
+// filter's values), MaxResults 50, every page (SSM may answer fewer
+// parameters a page than asked, with a NextToken), up to 4 requests at
+// once; the version is the parameter's Version and LastModifiedDate. A
+// watched id reads one name, a team's request with multi_team on two
+// (the team's and the global one, which its lookup falls back on): a
+// poll costs one request per 50 such names, at least one a watched key
+// per interval when the names fit in one request. Ids that no lookup
+// would ask for (a null prefix, a lookup pattern, a team rule) are not
+// polled.
+//
+//	changes_poll_interval_seconds
+//	    seconds between polls (default 60, at most 86400; fractions
+//	    allowed); a negative value switches polling off: Changes then
+//	    reports once that everything may have changed and waits, and the
+//	    cache keeps answers until they expire.
+//	changes_poll_jitter_seconds
+//	    the most a poll moves earlier or later at random (default a tenth
+//	    of the interval; 0: none; at most the interval), so that processes
+//	    started together do not poll together.
+//
+// In Go: Options.ChangesPollInterval and Options.ChangesPollJitter.
+//
+// A poll that fails (throttling or a 5xx answer after the SDK's retries,
+// a refused connection, AccessDeniedException) ends the change stream
+// with that error: the resolver drops the answers this backend gave and
+// polls again after its back-off. The role needs ssm:DescribeParameters,
+// which IAM grants on Resource "*" only (it takes no parameter ARN, so a
+// refusal is every name's, never one's); a role without it sees its cache
+// emptied at every back-off. DescribeParameters shares the account's
+// Parameter Store throughput with GetParameter and GetParameters.
 //
 // # Errors
 //
@@ -246,6 +287,15 @@ type Options struct {
 	// MultiTeam); nil means slog.Default(). Built from backend_kwargs, the
 	// backend logs to the factory's resolver.Env.Logger.
 	Logger *slog.Logger
+
+	// ChangesPollInterval is the time between two polls of the watched
+	// parameters' versions (see "Change events" in the package doc): 0
+	// means a minute, a negative value switches polling off.
+	ChangesPollInterval time.Duration
+	// ChangesPollJitter is the most a poll moves earlier or later at
+	// random: 0 means a tenth of the interval, a negative value none. It
+	// must not exceed the interval.
+	ChangesPollJitter time.Duration
 }
 
 // Backend reads connections, variables and configs from SSM Parameter
@@ -256,6 +306,7 @@ type Backend struct {
 	teams    awscommon.Teams
 	timeout  time.Duration
 	redactor awscommon.Redactor
+	poller   *kit.Poller // nil: polling off
 }
 
 // scheme: connections_prefix etc., Airflow's defaults, "/" stripped.
@@ -278,6 +329,11 @@ func New(o Options) (*Backend, error) {
 	if b.places, err = scheme.Compile(kit.Locations{Connections: o.Connections, Variables: o.Variables, Configs: o.Configs}); err != nil {
 		return nil, err
 	}
+	poll := awscommon.Poll{Interval: o.ChangesPollInterval, Jitter: o.ChangesPollJitter}
+	if err := poll.Check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", Name, err)
+	}
+	b.poller = poll.Poller(b.versions)
 	return b, nil
 }
 
@@ -313,6 +369,9 @@ func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
 		Timeout:     s.Timeout,
 		MultiTeam:   multiTeam,
 		Logger:      env.Logger,
+
+		ChangesPollInterval: s.Poll.Interval,
+		ChangesPollJitter:   s.Poll.Jitter,
 	}
 	if u := s.EndpointURL; u != "" {
 		o.ClientOptions = append(o.ClientOptions, func(so *ssm.Options) { so.BaseEndpoint = aws.String(u) })

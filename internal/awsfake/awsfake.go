@@ -1,7 +1,8 @@
 // Package awsfake is a wire-level fake of the AWS APIs secretpath's AWS
-// backends call, for tests: SSM GetParameter and GetParameters and Secrets
-// Manager GetSecretValue and BatchGetSecretValue (awsJson1_1: POST / with
-// X-Amz-Target; batch.go), STS AssumeRole and
+// backends call, for tests: SSM GetParameter, GetParameters and
+// DescribeParameters and Secrets Manager GetSecretValue,
+// BatchGetSecretValue and DescribeSecret (awsJson1_1: POST / with
+// X-Amz-Target; batch.go, describe.go), STS AssumeRole and
 // AssumeRoleWithWebIdentity
 // (awsQuery) and a container credentials endpoint. It listens on
 // 127.0.0.1 only.
@@ -38,6 +39,8 @@ const (
 	TargetGetParameters             = "AmazonSSM.GetParameters"
 	TargetGetSecretValue            = "secretsmanager.GetSecretValue"
 	TargetBatchGetSecretValue       = "secretsmanager.BatchGetSecretValue"
+	TargetDescribeParameters        = "AmazonSSM.DescribeParameters"
+	TargetDescribeSecret            = "secretsmanager.DescribeSecret"
 	TargetAssumeRole                = "STS.AssumeRole"
 	TargetAssumeRoleWithWebIdentity = "STS.AssumeRoleWithWebIdentity"
 	TargetContainerCredentials      = "container-credentials"
@@ -61,7 +64,8 @@ type Request struct {
 	Target string // one of the Target constants, or the X-Amz-Target as sent
 	Name   string // the parameter's Name, the secret's SecretId, or the RoleArn
 	// Names are a batch request's names: GetParameters' Names,
-	// BatchGetSecretValue's SecretIdList, as sent.
+	// BatchGetSecretValue's SecretIdList, the values of DescribeParameters'
+	// ParameterFilters, as sent.
 	Names  []string
 	Body   []byte      // the JSON body (awsJson), or the form (STS)
 	Form   url.Values  // STS only
@@ -110,6 +114,10 @@ type secret struct {
 	str     *string
 	bin     []byte
 	deleted bool // scheduled for deletion (DeleteSecret)
+	// version is the AWSCURRENT version's id, previous AWSPREVIOUS's ("":
+	// none); changed is when the secret was last changed.
+	version, previous string
+	changed           time.Time
 }
 
 // Server is the fake. Its methods are safe for concurrent use.
@@ -131,12 +139,19 @@ type Server struct {
 	ctrToken  string
 	ctrCreds  aws.Credentials
 	ctrServed bool
+	clock     time.Time // the time of the last change (fake: one second a change)
+	versions  int       // secret versions made
+	pageSize  int       // DescribeParameters' page size (0: MaxResults)
 }
 
 // Parameter is an SSM parameter.
 type Parameter struct {
 	Value string
 	Type  string // String (default), StringList or SecureString
+	// Version counts the parameter's values, from 1; Modified is when the
+	// last was put. PutParameter sets both.
+	Version  int64
+	Modified time.Time
 }
 
 // New starts a fake that is closed when t ends.
@@ -162,7 +177,9 @@ func NewServer() *Server {
 // Close stops the fake.
 func (s *Server) Close() { s.srv.Close() }
 
-// PutParameter stores an SSM parameter; a SecureString is only returned in
+// PutParameter stores an SSM parameter, as PutParameter with Overwrite
+// does: a new parameter is version 1, a stored one gets the next version;
+// both get a new LastModifiedDate. A SecureString is only returned in
 // clear to a request WithDecryption.
 func (s *Server) PutParameter(name, value, typ string) {
 	if typ == "" {
@@ -170,21 +187,73 @@ func (s *Server) PutParameter(name, value, typ string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.params[name] = Parameter{Value: value, Type: typ}
+	s.params[name] = Parameter{Value: value, Type: typ, Version: s.params[name].Version + 1, Modified: s.tick()}
 }
 
-// PutSecret stores a secret holding SecretString value.
+// RotateParameter puts a new version of stored parameter name holding
+// value, of the same type, and returns its version (0 when the parameter
+// is not stored: nothing is put).
+func (s *Server) RotateParameter(name, value string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.params[name]
+	if !ok {
+		return 0
+	}
+	p.Value, p.Version, p.Modified = value, p.Version+1, s.tick()
+	s.params[name] = p
+	return p.Version
+}
+
+// PutSecret stores a secret holding SecretString value, as CreateSecret
+// does for a new name and PutSecretValue for a stored one (after
+// RestoreSecret, when it was deleted): a new version, labelled AWSCURRENT,
+// the former current version AWSPREVIOUS.
 func (s *Server) PutSecret(name, value string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.secrets[name] = secret{str: &value}
+	s.putSecret(name, secret{str: &value})
 }
 
-// PutSecretBinary stores a secret holding only SecretBinary.
+// RotateSecret puts a new version of stored secret name holding
+// SecretString value, and returns its version id ("" when the secret is
+// not stored: nothing is put).
+func (s *Server) RotateSecret(name, value string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.secrets[name]; !ok {
+		return ""
+	}
+	return s.putSecret(name, secret{str: &value})
+}
+
+// PutSecretBinary stores a secret holding only SecretBinary (a new
+// version, as PutSecret).
 func (s *Server) PutSecretBinary(name string, b []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.secrets[name] = secret{bin: append([]byte(nil), b...)}
+	s.putSecret(name, secret{bin: append([]byte(nil), b...)})
+}
+
+// putSecret stores sec under name as a new version and returns its id;
+// s.mu is held.
+func (s *Server) putSecret(name string, sec secret) string {
+	s.versions++
+	sec.version = fmt.Sprintf("%08x-89ab-4def-8123-456789abcdef", s.versions)
+	sec.previous = s.secrets[name].version
+	sec.changed = s.tick()
+	s.secrets[name] = sec
+	return sec.version
+}
+
+// tick returns the time of a new change: a second after the last one, so
+// that every change has its own LastModifiedDate; s.mu is held.
+func (s *Server) tick() time.Time {
+	if s.clock.IsZero() {
+		s.clock = time.Unix(1764417600, 0).UTC()
+	}
+	s.clock = s.clock.Add(time.Second)
+	return s.clock
 }
 
 // DeleteSecret schedules a stored secret for deletion, as Secrets Manager's
@@ -198,6 +267,7 @@ func (s *Server) DeleteSecret(name string) bool {
 		return false
 	}
 	sec.deleted = true
+	sec.changed = s.tick()
 	s.secrets[name] = sec
 	return true
 }
@@ -350,6 +420,9 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, body []byte) 
 	req.Name = in.Name + in.SecretID
 	req.WithDecryption = in.WithDecryption
 	req.Names = slices.Concat(in.Names, in.SecretIDList)
+	for _, f := range in.ParameterFilters {
+		req.Names = append(req.Names, f.Values...)
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -378,6 +451,10 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, body []byte) 
 		s.serveBatch(w, r, target, &in.batchInput, in.WithDecryption)
 		return
 	}
+	if target == TargetDescribeParameters {
+		s.serveDescribeParameters(w, r, &in.batchInput)
+		return
+	}
 	if f := s.fault(target, req.Name); f != nil {
 		if f.Hang {
 			s.mu.Unlock()
@@ -393,6 +470,8 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, body []byte) 
 		s.getParameter(w, in.Name, in.WithDecryption)
 	case TargetGetSecretValue:
 		s.getSecretValue(w, in.SecretID)
+	case TargetDescribeSecret:
+		s.describeSecret(w, in.SecretID)
 	default:
 		writeJSONError(w, http.StatusBadRequest, "UnknownOperationException", "awsfake does not serve "+target)
 	}
@@ -421,11 +500,11 @@ func (s *Server) parameterShape(name string, p Parameter, decrypt bool) map[stri
 	return map[string]any{
 		"ARN":              fmt.Sprintf("arn:aws:ssm:%s:123456789012:parameter/%s", Region, strings.TrimPrefix(name, "/")),
 		"DataType":         "text",
-		"LastModifiedDate": 1.7644176e9,
+		"LastModifiedDate": epoch(p.Modified),
 		"Name":             name,
 		"Type":             p.Type,
 		"Value":            value,
-		"Version":          1,
+		"Version":          p.Version,
 	}
 }
 
@@ -448,9 +527,9 @@ func secretShape(id string, sec secret) map[string]any {
 	out := map[string]any{
 		"ARN":           fmt.Sprintf("arn:aws:secretsmanager:%s:123456789012:secret:%s-AbCdEf", Region, id),
 		"Name":          id,
-		"VersionId":     "01234567-89ab-cdef-0123-456789abcdef",
+		"VersionId":     sec.version,
 		"VersionStages": []string{"AWSCURRENT"},
-		"CreatedDate":   1.7644176e9,
+		"CreatedDate":   epoch(sec.changed),
 	}
 	if sec.str != nil {
 		out["SecretString"] = *sec.str

@@ -55,6 +55,12 @@ type batchInput struct {
 	}
 	MaxResults *int
 	NextToken  *string
+	// ParameterFilters is DescribeParameters' (describe.go).
+	ParameterFilters []struct {
+		Key    string
+		Option string
+		Values []string
+	}
 }
 
 // faultFor returns the first fault for a batch request of target naming

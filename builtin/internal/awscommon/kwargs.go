@@ -23,6 +23,8 @@ type Settings struct {
 	EndpointURL string
 	Timeout     time.Duration // 0: the backend's default; < 0: none
 	Locations   kit.Locations
+	// Poll is changes_poll_interval_seconds and changes_poll_jitter_seconds.
+	Poll Poll
 
 	// Warnings name the keys accepted but ignored; the backend logs them.
 	Warnings []string
@@ -54,6 +56,9 @@ func ParseSettings(kw *config.Kwargs) (Settings, error) {
 	}
 	s.Warnings = append(s.Warnings, warnings...)
 	if s.Timeout, err = kit.Timeout(kw); err != nil {
+		return Settings{}, err
+	}
+	if s.Poll, err = parsePoll(kw); err != nil {
 		return Settings{}, err
 	}
 	// boto3 client arguments Airflow passes on: api_version has no meaning
