@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -33,6 +34,12 @@ const (
 // DefaultTimeout bounds a lookup when Options.Timeout is 0 and the
 // timeout_seconds kwarg is absent.
 const DefaultTimeout = 10 * time.Second
+
+// DefaultChangesPollInterval is how often the versions of a watched secret
+// are listed when neither Options.ChangesPollInterval nor
+// changes_poll_interval_seconds says otherwise: one request per watched
+// secret (per 25 of its versions) a minute.
+const DefaultChangesPollInterval = time.Minute
 
 const className = "AzureKeyVaultBackend"
 
@@ -91,6 +98,15 @@ type Options struct {
 	// MultiTeam), as Airflow logs one; nil means slog.Default(). Built from
 	// backend_kwargs, the backend logs to the factory's resolver.Env.Logger.
 	Logger *slog.Logger
+
+	// ChangesPollInterval is how often the backend, as a change source
+	// (see Changes), lists the versions of the secrets the resolver
+	// watches: 0 means DefaultChangesPollInterval, a negative value no
+	// polls at all.
+	ChangesPollInterval time.Duration
+	// ChangesPollJitter is the most a poll is moved earlier or later at
+	// random: 0 means ChangesPollInterval/10, a negative value none.
+	ChangesPollJitter time.Duration
 }
 
 // Backend reads connections, variables and configs from Azure Key Vault
@@ -102,6 +118,8 @@ type Backend struct {
 	timeout time.Duration
 	secrets []string // credentials to mask in errors
 	logger  *slog.Logger
+	poller  kit.Poller // Interval < 0: polls are off
+	denied  sync.Map   // lower-cased secret names whose versions were refused, warned of once
 }
 
 // scheme: connections_prefix etc. and Airflow's defaults, the characters
@@ -153,6 +171,10 @@ func New(o Options) (*Backend, error) {
 	co.PerCallPolicies = append(append([]policy.Policy(nil), co.PerCallPolicies...), statusPolicy{})
 	if b.client, err = azsecrets.NewClient(o.VaultURL, cred, &co); err != nil {
 		return nil, fmt.Errorf("%w: %s: %s", config.ErrInvalid, Name, oneLine(err.Error(), 2*maxMessage))
+	}
+	b.poller = kit.Poller{Interval: o.ChangesPollInterval, Jitter: o.ChangesPollJitter, Versions: b.versions}
+	if b.poller.Interval == 0 {
+		b.poller.Interval = DefaultChangesPollInterval
 	}
 	return b, nil
 }

@@ -198,6 +198,57 @@
 // other key is a configuration error that names it, with a "did you mean"
 // hint when it is two edits or fewer from a known key.
 //
+// # Change events
+//
+// The backend is a resolver.ChangeSource (see Backend.Changes): while a
+// resolver has a cache or a Watcher, the backend polls, for each secret a
+// watched or cached request reads, Get Secret Versions
+// (GET {vault}/secrets/{name}/versions, azsecrets'
+// NewListSecretPropertiesVersionsPager): every version's id and
+// attributes, never a value. The poll keeps a digest of them (ids,
+// enabled, created, updated, expiry, not-before). Setting a secret adds a
+// version and changes the digest; so does disabling or updating one, and
+// deleting the secret (an empty list, or 404) is a change to "absent".
+// Each is reported for the requests that read the secret, and the
+// resolver reads them again.
+//
+// Why this call: Key Vault has no way to read a secret's current version
+// without its value (GetSecret returns the value), and the vault-wide
+// list of secrets gives each secret's attributes but not its version id:
+// its "updated" time has a resolution of one second, so two versions set
+// within a second can be missed. A secret's version list names every
+// version, so no change is missed. The list is in no documented order, so
+// every page is read.
+//
+// Cost: per watched secret per interval, one request per 25 of its
+// versions (a secret rotated monthly for two years: one request; 1,000
+// versions: 40). A team's request reads two secrets, the team's and the
+// global one, as its lookup does; a secret watched by several requests is
+// listed once per poll; 8 secrets are listed at a time, each within a
+// lookup's timeout (timeout_seconds), with the SDK's retries.
+//
+//	changes_poll_interval_seconds
+//	    seconds between polls (default 60: at most one request per watched
+//	    secret, per 25 versions, a minute; at most 86400). A negative value
+//	    switches polls off: the backend then reports nothing and a cached
+//	    answer lives for the cache's TTL.
+//	changes_poll_jitter_seconds
+//	    the most a poll is moved earlier or later at random (default a
+//	    tenth of the interval; 0 for none; at most the interval).
+//
+// (Options.ChangesPollInterval and ChangesPollJitter in Go.)
+//
+// Permissions: listing versions needs the secrets List permission (an
+// access policy's "List"; with Azure RBAC, the
+// Microsoft.KeyVault/vaults/secrets/readMetadata/action data action, which
+// Key Vault Secrets User and Key Vault Reader grant). Without it, the
+// poll's 403 for a secret is not a failure: the secret's version is taken
+// as "denied", a warning naming it is logged once, and its changes are not
+// seen. Any other failure of a poll (429 or 5xx after the SDK's retries,
+// the network, a credential that gets no token) ends the change stream
+// with an error naming the secret: the resolver drops the answers the
+// backend gave and polls again after a back-off.
+//
 // # Errors
 //
 // HTTP 403 (Forbidden: no get permission, a firewall or policy refusal, a

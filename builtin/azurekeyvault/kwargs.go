@@ -38,6 +38,7 @@ type settings struct {
 	apiVersion               string // api_version
 	timeout                  time.Duration
 	client                   clientOpts // the azure-core client options
+	pollInterval, pollJitter time.Duration
 }
 
 // parseSettings reads every key the backend knows; the caller then calls
@@ -103,6 +104,9 @@ func parseSettings(kw *config.Kwargs) (settings, error) {
 		return settings{}, err
 	}
 	if s.client, err = parseClientOpts(kw); err != nil {
+		return settings{}, err
+	}
+	if s.pollInterval, s.pollJitter, err = pollKwargs(kw); err != nil {
 		return settings{}, err
 	}
 	return s, nil
@@ -315,6 +319,9 @@ func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 		Timeout:     s.timeout,
 		MultiTeam:   multiTeam,
 		Logger:      env.Logger,
+
+		ChangesPollInterval: s.pollInterval,
+		ChangesPollJitter:   s.pollJitter,
 	})
 	if err != nil {
 		return nil, err

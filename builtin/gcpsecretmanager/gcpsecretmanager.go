@@ -110,6 +110,48 @@
 // answer and a refused connection are marked codes.Unavailable, which
 // resolver.Code reports.
 //
+// # Change events
+//
+// The backend is a resolver.ChangeSource (see Backend.Changes): while a
+// resolver has a cache or a Watcher, the backend polls, for each secret a
+// watched or cached request reads, the metadata of the version "latest"
+// resolves to: GetSecretVersion,
+// GET v1/projects/P/secrets/S/versions/latest. Its answer names the
+// resolved version by number and gives its state, and holds no payload.
+// A new version changes the number; disabling, enabling or destroying the
+// latest version changes the state; a deleted secret (NOT_FOUND) is a
+// change to "absent". Each is reported for the requests that read the
+// secret, and the resolver reads them again. The Secret's own metadata
+// (GET .../secrets/S: etag, versionAliases) was not chosen: it does not
+// say which version "latest" is, and its etag is not documented to change
+// when a version is added.
+//
+// Cost: one request per watched secret per interval (a team's request
+// reads two secrets, the team's and the global one, as its lookup does;
+// a secret watched by several requests is read once per poll), 8 at a
+// time, each with a lookup's timeout and retries.
+//
+//	changes_poll_interval_seconds
+//	    seconds between polls (default 60: one request per watched secret
+//	    a minute; at most 86400). A negative value switches polls off:
+//	    the backend then reports nothing and a cached answer lives for
+//	    the cache's TTL.
+//	changes_poll_jitter_seconds
+//	    the most a poll is moved earlier or later at random (default a
+//	    tenth of the interval; 0 for none; at most the interval).
+//
+// (Options.ChangesPollInterval and ChangesPollJitter in Go.)
+//
+// Permissions: GetSecretVersion needs secretmanager.versions.get, which
+// roles/secretmanager.viewer grants and roles/secretmanager.secretAccessor
+// (enough for lookups) does not. Without it, the poll's PERMISSION_DENIED
+// for a secret is not a failure: the secret's version is taken as
+// "denied", a warning naming it is logged once, and its changes are not
+// seen. Any other failure of a poll (UNAVAILABLE or RESOURCE_EXHAUSTED
+// after the retries, a 5xx, the network, an expired credential) ends the
+// change stream with an error naming the secret: the resolver drops the
+// answers the backend gave and polls again after a back-off.
+//
 // # Deliberate differences from Airflow
 //
 //   - A name that is not a valid secret id (letters, digits, '-' and '_', at
@@ -136,6 +178,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -171,6 +214,11 @@ const (
 	DefaultTimeout     = 10 * time.Second
 	DefaultMaxAttempts = 3
 	DefaultRetryDelay  = 250 * time.Millisecond
+	// DefaultChangesPollInterval is how often the version metadata of a
+	// watched secret is read when neither Options.ChangesPollInterval nor
+	// changes_poll_interval_seconds says otherwise: one GetSecretVersion
+	// request per watched secret a minute.
+	DefaultChangesPollInterval = time.Minute
 )
 
 func init() {
@@ -256,6 +304,15 @@ type Options struct {
 	// request, for every lookup, as newest Airflow does. When false (the
 	// default), a request's team is not read and such an id is ordinary.
 	MultiTeam bool
+
+	// ChangesPollInterval is how often the backend, as a change source
+	// (see Changes), reads the version metadata of the secrets the
+	// resolver watches: 0 means DefaultChangesPollInterval, a negative
+	// value no polls at all.
+	ChangesPollInterval time.Duration
+	// ChangesPollJitter is the most a poll is moved earlier or later at
+	// random: 0 means ChangesPollInterval/10, a negative value none.
+	ChangesPollJitter time.Duration
 }
 
 // TeamSep separates the team from the id in a team's secret name,
@@ -277,6 +334,8 @@ type Backend struct {
 	retryDelay time.Duration
 	logger     *slog.Logger
 	multiTeam  bool
+	poller     kit.Poller // Interval < 0: polls are off
+	denied     sync.Map   // secret names whose metadata was refused, warned of once
 }
 
 // scheme: connections_prefix etc. and Airflow's defaults; nothing is
@@ -412,6 +471,10 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 			config.ErrInvalid, Name)
 	}
 	b.secretsURL = b.endpoint + "/v1/projects/" + url.PathEscape(b.project) + "/secrets/"
+	b.poller = kit.Poller{Interval: o.ChangesPollInterval, Jitter: o.ChangesPollJitter, Versions: b.versions}
+	if b.poller.Interval == 0 {
+		b.poller.Interval = DefaultChangesPollInterval
+	}
 	return b, nil
 }
 
@@ -575,8 +638,14 @@ func (b *Backend) get(ctx context.Context, what resolver.Kind, target string) (s
 // access reads the latest version of the secret at target, retrying
 // unavailable and throttled answers.
 func (b *Backend) access(ctx context.Context, target string) (string, error) {
+	return withRetries(ctx, b, func() (string, error) { return b.accessOnce(ctx, target) })
+}
+
+// withRetries calls once until it succeeds, fails in a way that is not
+// retryable, or b.attempts are spent, waiting between attempts.
+func withRetries[T any](ctx context.Context, b *Backend, once func() (T, error)) (T, error) {
 	for attempt := 1; ; attempt++ {
-		v, err := b.accessOnce(ctx, target)
+		v, err := once()
 		if err == nil || attempt >= b.attempts || !retryable(ctx, err) {
 			return v, err
 		}
@@ -590,7 +659,8 @@ func (b *Backend) access(ctx context.Context, target string) (string, error) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return "", fmt.Errorf("%w (gave up before retrying: %w)", err, ctx.Err())
+			var zero T
+			return zero, fmt.Errorf("%w (gave up before retrying: %w)", err, ctx.Err())
 		case <-t.C:
 		}
 	}

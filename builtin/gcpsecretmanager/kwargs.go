@@ -90,6 +90,9 @@ func parseKwargs(kw *config.Kwargs) (settings, error) {
 	if len(given) > 1 {
 		return s, fmt.Errorf("%w: backend_kwargs keys %s are mutually exclusive: give one", config.ErrInvalid, strings.Join(given, ", "))
 	}
+	if o.ChangesPollInterval, o.ChangesPollJitter, err = pollKwargs(kw); err != nil {
+		return s, err
+	}
 	if err := kw.CheckUnused(Name); err != nil {
 		return s, err
 	}

@@ -8,6 +8,9 @@
 //     tenant and the resource https://vault.azure.net, a request with a
 //     token the fake issued gets the documented 200 body, 404 SecretNotFound,
 //     400 BadParameter for a name Key Vault refuses, or any fault;
+//   - the vault's Get Secret Versions, GET /secrets/{name}/versions, with
+//     the same authentication: every version's id and attributes, never a
+//     value, in pages with nextLink (versions.go);
 //   - the Microsoft Entra authority for client-secret credentials:
 //     GET /{tenant}/v2.0/.well-known/openid-configuration and
 //     POST /{tenant}/oauth2/v2.0/token (client_credentials), checking the
@@ -72,6 +75,7 @@ const (
 // Request kinds, as recorded in Request.Kind.
 const (
 	KindGetSecret       = "GetSecret"
+	KindListVersions    = "GetSecretVersions"
 	KindOpenID          = "OpenIDConfiguration"
 	KindToken           = "Token"
 	KindManagedIdentity = "ManagedIdentity"
@@ -106,6 +110,9 @@ type Fault struct {
 	// Name is the secret it applies to (compared ignoring case, as Key
 	// Vault does); "" = any.
 	Name string
+	// Kind is the vault request it applies to (KindGetSecret,
+	// KindListVersions); "" = both.
+	Kind string
 	// Status is the HTTP status; 0 means 500.
 	Status int
 	// Code, Inner and Message make Key Vault's error document
@@ -151,12 +158,24 @@ type Server struct {
 	reqs    []Request
 	tokens  map[string]token
 	issued  int
+	// pageSize is the Get Secret Versions page size (0 = DefaultPageSize).
+	pageSize int
 }
 
 type stored struct {
 	name    string // as created
 	version string
 	Secret
+	// history is every version, the current one last.
+	history []versionInfo
+}
+
+// versionInfo is a version's properties, as Get Secret Versions lists them.
+type versionInfo struct {
+	id               string
+	created, updated int64 // Unix seconds, as Key Vault sends them
+	enabled          bool
+	contentType      string
 }
 
 // New starts a fake that is closed when t ends.
@@ -227,7 +246,19 @@ func (s *Server) SetSecret(name, value string) {
 func (s *Server) Put(name string, sec Secret) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.secrets[strings.ToLower(name)] = stored{name: name, version: newID(), Secret: sec}
+	key := strings.ToLower(name)
+	old := s.secrets[key]
+	v := versionInfo{id: newID(), created: time.Now().Unix(), enabled: !sec.Disabled, contentType: sec.ContentType}
+	v.updated = v.created
+	s.secrets[key] = stored{name: name, version: v.id, Secret: sec, history: append(old.history[:len(old.history):len(old.history)], v)}
+}
+
+// Delete removes a secret and all its versions (as a purge does: the
+// fake keeps no deleted secrets).
+func (s *Server) Delete(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.secrets, strings.ToLower(name))
 }
 
 // AddFault makes the vault answer matching requests with f (faults are
@@ -296,17 +327,27 @@ func (s *Server) record(r Request) {
 }
 
 var (
-	secretPath  = regexp.MustCompile(`^/secrets/([^/]*)(?:/([^/]*))?/?$`)
-	openIDPath  = regexp.MustCompile(`^/([^/]+)/v2\.0/\.well-known/openid-configuration$`)
-	tokenPath   = regexp.MustCompile(`^/([^/]+)/oauth2/v2\.0/token$`)
-	validName   = regexp.MustCompile(`^[0-9A-Za-z-]{1,127}$`)
-	bearerValue = regexp.MustCompile(`^Bearer (\S+)$`)
+	secretPath   = regexp.MustCompile(`^/secrets/([^/]*)(?:/([^/]*))?/?$`)
+	versionsPath = regexp.MustCompile(`^/secrets/([^/]*)/versions/?$`)
+	openIDPath   = regexp.MustCompile(`^/([^/]+)/v2\.0/\.well-known/openid-configuration$`)
+	tokenPath    = regexp.MustCompile(`^/([^/]+)/oauth2/v2\.0/token$`)
+	validName    = regexp.MustCompile(`^[0-9A-Za-z-]{1,127}$`)
+	bearerValue  = regexp.MustCompile(`^Bearer (\S+)$`)
 )
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	req := Request{Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), APIVersion: r.URL.Query().Get("api-version")}
 	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 		req.ClientCert = r.TLS.PeerCertificates[0].Subject.CommonName
+	}
+	if m := versionsPath.FindStringSubmatch(r.URL.EscapedPath()); m != nil && r.Method == http.MethodGet {
+		req.Kind = KindListVersions
+		req.Name, _ = url.PathUnescape(m[1])
+		s.mu.Lock()
+		reply := s.versionsReply(r, req)
+		s.mu.Unlock()
+		reply(w)
+		return
 	}
 	if m := secretPath.FindStringSubmatch(r.URL.EscapedPath()); m != nil && r.Method == http.MethodGet {
 		req.Kind = KindGetSecret
@@ -352,23 +393,30 @@ func (s *Server) getSecret(w http.ResponseWriter, r *http.Request, req Request) 
 	reply(w) // outside the lock: requests are answered concurrently
 }
 
-// secretReply decides the vault's answer to req. s.mu is held.
-func (s *Server) secretReply(r *http.Request, req Request) func(http.ResponseWriter) {
+// kvError is a reply with Key Vault's error document; with challenge it
+// carries the WWW-Authenticate challenge. s.mu is held.
+func (s *Server) kvError(status int, code, inner, msg string, challenge bool) func(http.ResponseWriter) {
+	header := ""
+	if challenge {
+		header = s.challenge()
+	}
+	return func(w http.ResponseWriter) {
+		if header != "" {
+			w.Header().Set("WWW-Authenticate", header)
+		}
+		writeKVError(w, status, code, inner, msg)
+	}
+}
+
+// vaultCheck records req and checks what every vault request needs (a
+// valid token for the vault, an api-version, a valid name), then the
+// faults: it returns the reply when one of them decides it, else nil.
+// s.mu is held.
+func (s *Server) vaultCheck(r *http.Request, req *Request) func(http.ResponseWriter) {
 	auth := r.Header.Get("Authorization")
 	req.Authorized = auth != ""
-	s.reqs = append(s.reqs, req)
-	kvError := func(status int, code, inner, msg string, challenge bool) func(http.ResponseWriter) {
-		header := ""
-		if challenge {
-			header = s.challenge()
-		}
-		return func(w http.ResponseWriter) {
-			if header != "" {
-				w.Header().Set("WWW-Authenticate", header)
-			}
-			writeKVError(w, status, code, inner, msg)
-		}
-	}
+	s.reqs = append(s.reqs, *req)
+	kvError := s.kvError
 	if auth == "" {
 		return kvError(http.StatusUnauthorized, "Unauthorized", "", "AKV10000: Request is missing a Bearer or PoP token.", true)
 	}
@@ -390,13 +438,22 @@ func (s *Server) secretReply(r *http.Request, req Request) func(http.ResponseWri
 	case !validName.MatchString(req.Name):
 		return kvError(http.StatusBadRequest, "BadParameter", "", "The request URI contains an invalid name: "+req.Name, false)
 	}
-	if f := s.fault(req.Name); f != nil {
+	if f := s.fault(req.Kind, req.Name); f != nil {
 		if f.Hang {
 			return func(http.ResponseWriter) { <-r.Context().Done() }
 		}
 		challenge := s.challenge()
 		return func(w http.ResponseWriter) { writeFault(w, f, challenge) }
 	}
+	return nil
+}
+
+// secretReply decides the vault's answer to req. s.mu is held.
+func (s *Server) secretReply(r *http.Request, req Request) func(http.ResponseWriter) {
+	if reply := s.vaultCheck(r, &req); reply != nil {
+		return reply
+	}
+	kvError := s.kvError
 	sec, ok := s.secrets[strings.ToLower(req.Name)]
 	if !ok || (req.Version != "" && req.Version != sec.version) {
 		id := req.Name
@@ -425,9 +482,9 @@ func (s *Server) secretReply(r *http.Request, req Request) func(http.ResponseWri
 }
 
 // fault returns the first fault matching name, counting it. s.mu is held.
-func (s *Server) fault(name string) *Fault {
+func (s *Server) fault(kind, name string) *Fault {
 	for _, f := range s.faults {
-		if f.Name != "" && !strings.EqualFold(f.Name, name) {
+		if f.Name != "" && !strings.EqualFold(f.Name, name) || f.Kind != "" && f.Kind != kind {
 			continue
 		}
 		if f.Times < 0 {

@@ -7,6 +7,10 @@
 //     with the service's JSON (base64 payload, dataCrc32c as a decimal int64
 //     in a JSON string, the project number in the returned name) and its
 //     error JSON ({"error": {"code", "message", "status"}});
+//   - Secret Manager's REST GetSecretVersion (metadata, no payload),
+//     GET /v1/projects/{project}/secrets/{secret}/versions/{version}, with
+//     the SecretVersion resource (name, createTime, destroyTime, state,
+//     replicationStatus, etag) and the same errors (versions.go);
 //   - the GCE metadata server under /computeMetadata/v1/ (point
 //     GCE_METADATA_HOST at [Server.MetadataHost] for Application Default
 //     Credentials): it requires Metadata-Flavor: Google, as the real one does;
@@ -42,6 +46,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // The APIs the fake serves, as recorded in Request.API and matched by
@@ -73,7 +78,10 @@ const (
 
 // Request is one request the fake received.
 type Request struct {
-	API    string // one of the API constants, "" for a URL no API serves
+	API string // one of the API constants, "" for a URL no API serves
+	// Route is Secret Manager's method: RouteAccess or RouteGetVersion
+	// ("" for other APIs and for paths Secret Manager does not serve).
+	Route  string
 	Method string
 	Path   string // the escaped path as sent
 	Query  url.Values
@@ -96,6 +104,9 @@ type Request struct {
 type Fault struct {
 	API    string // the API it applies to ("" = Secret Manager)
 	Secret string // Secret Manager: the secret id it applies to ("" = any)
+	// Route is the Secret Manager method it applies to (RouteAccess,
+	// RouteGetVersion; "" = any).
+	Route string
 
 	// Status is a google.rpc code name ("RESOURCE_EXHAUSTED"); the HTTP
 	// status follows from it unless HTTPStatus is set. The error JSON
@@ -119,8 +130,11 @@ type Fault struct {
 }
 
 type version struct {
-	data  []byte
-	state string
+	data    []byte
+	state   string
+	created time.Time
+	changed time.Time // the last state change (destroyTime when destroyed)
+	etag    int       // bumped at each state change
 }
 
 type project struct {
@@ -213,7 +227,8 @@ func (s *Server) PutSecretVersion(projectID, secret string, data []byte) int {
 	if p == nil {
 		panic("gcpfake: unknown project " + projectID)
 	}
-	p.secrets[secret] = append(p.secrets[secret], version{data: append([]byte(nil), data...), state: Enabled})
+	now := time.Now().UTC()
+	p.secrets[secret] = append(p.secrets[secret], version{data: append([]byte(nil), data...), state: Enabled, created: now, changed: now, etag: 1})
 	return len(p.secrets[secret])
 }
 
@@ -221,7 +236,9 @@ func (s *Server) PutSecretVersion(projectID, secret string, data []byte) int {
 func (s *Server) SetVersionState(projectID, secret string, n int, state string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.projects[projectID].secrets[secret][n-1].state = state
+	v := &s.projects[projectID].secrets[secret][n-1]
+	v.state, v.changed = state, time.Now().UTC()
+	v.etag++
 }
 
 // DeleteSecret removes a secret and its versions.
@@ -293,6 +310,20 @@ func (s *Server) RequestsTo(api string) []Request {
 	return out
 }
 
+// CountRoute returns how many Secret Manager requests of route
+// (RouteAccess, RouteGetVersion) were received.
+func (s *Server) CountRoute(route string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.reqs {
+		if r.API == APISecretManager && r.Route == route {
+			n++
+		}
+	}
+	return n
+}
+
 // Count returns how many requests api received ("" = all).
 func (s *Server) Count(api string) int {
 	s.mu.Lock()
@@ -353,6 +384,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(path, "/v1/projects/-/serviceAccounts/"):
 		req.API = APIIAMCredentials
 		s.serveIAM(w, r, &req)
+	case strings.HasPrefix(path, "/v1/projects/") && !strings.Contains(path, ":"):
+		req.API = APISecretManager
+		s.serveGetVersion(w, r, &req)
 	case strings.HasPrefix(path, "/v1/projects/"):
 		req.API = APISecretManager
 		s.serveAccess(w, r, &req)
@@ -370,9 +404,12 @@ func (s *Server) record(req Request) {
 
 // fault returns the first fault matching a request, counting it. The
 // caller holds s.mu.
-func (s *Server) fault(api, secret string) *Fault {
+func (s *Server) fault(api, secret string) *Fault { return s.faultOn(api, "", secret) }
+
+// faultOn is fault for a Secret Manager route.
+func (s *Server) faultOn(api, route, secret string) *Fault {
 	for _, f := range s.faults {
-		if f.API != api || (f.Secret != "" && f.Secret != secret) || f.Times < 0 {
+		if f.API != api || (f.Secret != "" && f.Secret != secret) || (f.Route != "" && f.Route != route) || f.Times < 0 {
 			continue
 		}
 		out := *f
@@ -424,6 +461,9 @@ func (s *Server) serveAccess(w http.ResponseWriter, r *http.Request, req *Reques
 		req.Version, err3 = url.PathUnescape(strings.TrimSuffix(parts[7], ":access"))
 		ok = err1 == nil && err2 == nil && err3 == nil
 	}
+	if ok {
+		req.Route = RouteAccess
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.reqs = append(s.reqs, *req)
@@ -434,7 +474,7 @@ func (s *Server) serveAccess(w http.ResponseWriter, r *http.Request, req *Reques
 	if !s.authorized(w, r) {
 		return
 	}
-	f := s.fault(APISecretManager, req.Secret)
+	f := s.faultOn(APISecretManager, RouteAccess, req.Secret)
 	if f != nil && writeFault(w, f) {
 		return
 	}
