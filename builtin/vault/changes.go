@@ -132,7 +132,11 @@ func (b *Backend) pathVersion(ctx context.Context, path string) (string, error) 
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer putBuf(buf)
 	status, err := b.read(ctx, path, buf)
-	if status == http.StatusForbidden && b.sess.canLogin() {
+	_, known := b.deniedPaths.Load(path)
+	if status == http.StatusForbidden && b.sess.canLogin() && !known {
+		// The token may have expired: log in again once. Not for a path
+		// already denied after a login (the policy's answer), or each
+		// poll would log in again for it.
 		if _, aerr := b.sess.authenticate(ctx, st); aerr == nil {
 			buf.Reset()
 			status, err = b.read(ctx, path, buf)
@@ -140,10 +144,14 @@ func (b *Backend) pathVersion(ctx context.Context, path string) (string, error) 
 			return "", markUnavailable(b.ctxErr(ctx, aerr))
 		}
 	}
+	if status != http.StatusForbidden && known {
+		b.deniedPaths.Delete(path) // the policy changed
+	}
 	switch {
 	case status == http.StatusNotFound:
 		return "", nil
 	case status == http.StatusForbidden:
+		b.deniedPaths.Store(path, struct{}{})
 		b.deniedOnce.Do(func() {
 			b.sess.logger.LogAttrs(ctx, slog.LevelWarn, "vault: reading a secret's metadata is denied: its changes are not seen; grant read on <mount>/metadata/<path>",
 				slog.String("backend", Name), slog.String("path", path))

@@ -418,3 +418,22 @@ func TestChangesKwargs(t *testing.T) {
 		})
 	}
 }
+
+// TestChangesDeniedLogsInOnce: with a login method, a metadata path the
+// policy denies costs one login again (the token might have expired),
+// not one at every poll.
+func TestChangesDeniedLogsInOnce(t *testing.T) {
+	f := newFake(t)
+	f.EnableAuth("", vaultfake.AppRole, vaultfake.TokenOptions{Paths: []string{"secret/data/"}})
+	f.AddCredential("approle", "role", "right")
+	f.Put("secret", "variables/a", map[string]any{"value": "one"})
+	f.Put("secret", "variables/b", map[string]any{"value": "one"})
+	b := mustOpen(t, f.kwargs(withKw(fastPoll, map[string]any{"auth_type": "approle", "role_id": "role", "secret_id": "right"})))
+	c := runChanges(t, b, varReq("a"), varReq("b"))
+	require.Equal(t, resolver.Event{All: true}, c.next(t))
+	waitCount(t, f, "secret/metadata/*", 20)
+	assert.Equal(t, 3, f.Count("auth/approle/login"), "the first login, and one login again per denied path")
+	v, err := b.Lookup(t.Context(), varReq("a"))
+	require.NoError(t, err, "lookups still work")
+	assert.Equal(t, "one", v)
+}

@@ -396,6 +396,7 @@ type Backend struct {
 	mount       string      // the KV mount, "" with mountFromID
 	poller      kit.Poller  // Changes (changes.go)
 	deniedOnce  sync.Once   // the warning of a metadata read denied
+	deniedPaths sync.Map    // metadata paths denied after a login again: no login again for them
 }
 
 // scheme: connections_path etc., Airflow's default paths, trailing "/"
