@@ -136,7 +136,12 @@
 // again after its back-off. The service account needs "list" and
 // "watch" on secrets in the namespace (the lookups need "list"). A list
 // answer is bounded at 64 MiB. There is nothing to configure: the watch
-// costs no request per watched id.
+// costs no request per watched id. A lookup after an event reads the API
+// server's watch cache (resourceVersion=0, as Airflow asks), which served
+// the event on that server; with several API servers behind one address,
+// another server's cache may lag behind it for a moment, and the lookup
+// then reads the value from before the change (seen at the next change or
+// resync).
 //
 // # Deliberate differences from Airflow
 //
