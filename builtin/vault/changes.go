@@ -119,9 +119,11 @@ func (b *Backend) metadataPath(dataPath string) (string, bool) {
 // never the secret's data) and returns the secret's version: "" when
 // there is none (404), "<current_version>@<its created_time>" when that
 // version is live, the same with "-deleted" when it is deleted or
-// destroyed (a data read answers 404), and versionDenied when Vault refuses the read (403) after
-// a login again: the policy may grant read on <mount>/data/ only. Any
-// other failure is an error naming the path.
+// destroyed (a data read answers 404), and versionDenied when Vault
+// refuses the read (403) after a login again (once per path: a path
+// denied stays denied, without a login at each poll, until a read of it
+// succeeds): the policy may grant read on <mount>/data/ only. Any other
+// failure is an error naming the path.
 func (b *Backend) pathVersion(ctx context.Context, path string) (string, error) {
 	ctx, cancel := b.withTimeout(ctx)
 	defer cancel()
