@@ -564,7 +564,9 @@ type kvVersion struct {
 // body is the data of GET <mount>/metadata/<path>, as Vault 1.14.1 answers
 // it ("Read secret metadata" in the KV v2 API reference,
 // developer.hashicorp.com/vault/api-docs/secret/kv/kv-v2#read-secret-metadata;
-// the Go client's KVv2.GetMetadata decodes it): current_version, the
+// the Go client's KVv2.GetMetadata decodes it; the same keys and types
+// as the answer captured from internal/testinfra/vaultdev, 404
+// {"errors":[]} for a path without metadata): current_version, the
 // times, the settings, and versions keyed by number as a string, each
 // with its created_time, deletion_time ("" when not deleted) and
 // destroyed.
