@@ -105,6 +105,44 @@
 // base64 or not UTF-8 are errors. Requests are not retried and redirects
 // are not followed.
 //
+// # Change events
+//
+// The Backend is a resolver.ChangeSource that pushes: for each kind
+// looked up it lists the secrets carrying the kind's label (GET
+// .../secrets?labelSelector=<label>, a consistent read), then watches them
+// from the list's resourceVersion (GET
+// .../secrets?labelSelector=<label>&watch=1&resourceVersion=RV&allowWatchBookmarks=true&timeoutSeconds=N),
+// up to three long-lived requests. Both ask for the secrets' metadata
+// only (Accept: application/json;as=PartialObjectMetadataList or
+// as=PartialObjectMetadata;g=meta.k8s.io;v=v1, with plain JSON as the
+// fallback: a server without it sends whole secrets, whose data is not
+// decoded). An ADDED, MODIFIED or DELETED secret makes an event of its
+// kind, its id (the label's value) and its team (the team label's value,
+// with teams on, for connections and variables; none for a global
+// secret, which every team's lookup falls back on); a secret whose label
+// value or team changes makes an event of the old id too. BOOKMARK events
+// move the resourceVersion on. The server ends a watch after
+// timeoutSeconds (5 to 10 minutes, at random; the client gives up 30 s
+// later on a dead connection): it is re-opened from the last
+// resourceVersion seen, and three watches in a row ended at once are an
+// error. A 410 Gone, as an HTTP status or as an ERROR event holding a
+// Status with code 410, means the resourceVersion is too old: the kind is
+// listed again, an All event says that anything may have changed (the
+// changes in the gap are not known one by one), and the watch starts from
+// the new list's resourceVersion; Changes goes on without an error. Any
+// other failure (401/403, 5xx, an unreachable server) ends Changes with
+// an error naming the namespace and the selector, with the lookups'
+// codes: the resolver drops the tier's cached answers and calls Changes
+// again after its back-off. The service account needs "list" and
+// "watch" on secrets in the namespace (the lookups need "list"). A list
+// answer is bounded at 64 MiB. There is nothing to configure: the watch
+// costs no request per watched id. A lookup after an event reads the API
+// server's watch cache (resourceVersion=0, as Airflow asks), which served
+// the event on that server; with several API servers behind one address,
+// another server's cache may lag behind it for a moment, and the lookup
+// then reads the value from before the change (seen at the next change or
+// resync).
+//
 // # Deliberate differences from Airflow
 //
 //   - Credentials and the namespace are read when the backend is built (a

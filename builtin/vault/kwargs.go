@@ -145,6 +145,9 @@ func optionsFromKwargs(kw *config.Kwargs) (Options, settings, error) {
 		o.Timeout = DefaultTimeout
 	}
 
+	if err := pollKwargs(kw, &o); err != nil {
+		return o, s, err
+	}
 	if err := s.decode(kw); err != nil {
 		return o, s, err
 	}

@@ -112,6 +112,10 @@
 //	timeout            seconds bounding one lookup, login and retries
 //	                   included (default 30; 0: only the caller's context).
 //	allow_redirects    false: do not follow a redirect.
+//	changes_poll_interval_seconds, changes_poll_jitter_seconds
+//	                   the change events' poll (see Change events):
+//	                   default 60 and a tenth of it; a negative interval:
+//	                   no polling; a jitter of 0: none.
 //	auth_type          token (default), approle, userpass, ldap, kubernetes,
 //	                   jwt, github, cert, radius, aws_iam, azure or gcp.
 //	                   aws_iam, azure and gcp need packages
@@ -188,6 +192,36 @@
 // standby not yet consistent), 429 (a rate limit quota) and 5xx answers (a
 // sealed or failing server) and a refused connection, at a read or a login,
 // are marked codes.Unavailable, which resolver.Code reports.
+//
+// # Change events
+//
+// The Backend is a resolver.ChangeSource that polls: with KV version 2,
+// every changes_poll_interval_seconds (default 60, moved earlier or later
+// by up to changes_poll_jitter_seconds at random, default a tenth of the
+// interval) it reads the metadata of the secrets the resolver watches
+// (its cached answers and its Watchers' ids), GET
+// /v1/<mount>/metadata/<path>, never their data, and emits an event for
+// each id whose secret's current_version changed, whose current version
+// was deleted, undeleted or destroyed, or which appeared or vanished.
+// Vault has no batch metadata read: a poll costs one request per path a
+// watched lookup reads (a path read by several requests, a team's and
+// the global one with use_team_secrets_path false, is read once), made
+// one after the other, each bounded by the timeout; with a paths list,
+// the paths are read in order up to the first holding a live version, as
+// the lookup reads them. The token's policy needs read on
+// <mount>/metadata/<path> as well as on <mount>/data/<path> (Airflow's
+// policies often grant data/ only): a metadata read refused with 403,
+// after a login again, counts as the stable version "denied" (a warning
+// is logged once), so that id's changes are not seen while the others'
+// are. Any other failed poll (a 5xx after the client's retries, a
+// refused connection, the timeout) ends the stream with the error: the
+// resolver drops the tier's cached answers and polls again after its
+// back-off. A negative changes_poll_interval_seconds (Options.PollInterval
+// in Go) switches polling off. KV version 1 keeps no versions: with it
+// there are no change events (Changes only says the stream is
+// established and waits). Vault's event notifications (a WebSocket
+// subscription, sys/events/subscribe) are left out: polling works with
+// every Vault version and edition.
 //
 // # Deliberate differences from Airflow
 //
@@ -319,6 +353,14 @@ type Options struct {
 	// DefaultTimeout, a negative value no bound but the caller's context.
 	Timeout time.Duration
 
+	// PollInterval is how often Changes reads the watched secrets'
+	// metadata (see Change events in the package doc): 0 means
+	// DefaultPollInterval; a negative value switches polling off.
+	PollInterval time.Duration
+	// PollJitter is the most a poll is moved earlier or later at random:
+	// 0 means PollInterval/10, a negative value none.
+	PollJitter time.Duration
+
 	// Logger receives the backend's own records: logins, token renewals
 	// (renewed, failed, lease ending), logins again and the ids the team
 	// guard refuses (see Teams in the package doc); never a token, a
@@ -351,6 +393,10 @@ type Backend struct {
 	noTeamPaths bool // use_team_secrets_path false
 	timeout     time.Duration
 	ownConfig   *api.Config // closed (idle connections) by Close when New made it
+	mount       string      // the KV mount, "" with mountFromID
+	poller      kit.Poller  // Changes (changes.go)
+	deniedOnce  sync.Once   // the warning of a metadata read denied
+	deniedPaths sync.Map    // metadata paths denied after a login again: no login again for them
 }
 
 // scheme: connections_path etc., Airflow's default paths, trailing "/"
@@ -445,6 +491,10 @@ func newBackend(o Options, getenv func(string) string) (*Backend, error) {
 	if !o.MountFromID && mount == "" {
 		mount = DefaultMountPoint
 	}
+	if !o.MountFromID {
+		b.mount = mount
+	}
+	b.poller = kit.Poller{Interval: o.PollInterval, Jitter: o.PollJitter, Versions: b.versions}
 	if b.places, err = compilePlaces(kit.Locations{Connections: o.Connections, Variables: o.Variables, Configs: o.Configs}, mount, b.v2, o.MountFromID); err != nil {
 		return nil, err
 	}

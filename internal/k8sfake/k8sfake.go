@@ -6,11 +6,16 @@
 //
 //	GET /api/v1/namespaces/{namespace}/secrets?labelSelector=...&resourceVersion=...
 //
+// and its watch (watch=1: see watch.go; resourceVersions, a change
+// history the tests can compact, 410 Gone as a status or an ERROR event,
+// bookmarks, streams the tests can end)
 // as the API server documents it: a v1 SecretList whose items carry their
 // data base64-encoded, filtered by an equality-based label selector
 // (key=value, key==value, key!=value, key, !key; comma-joined
 // requirements, all of which must hold), and failures as v1 Status objects
-// (kind Status, status Failure, reason and code): 401 Unauthorized without
+// (kind Status, status Failure, reason and code); an Accept header asking
+// for PartialObjectMetadataList (a watch: PartialObjectMetadata) gets the
+// secrets' metadata without their data; 401 Unauthorized without
 // valid credentials, 403 Forbidden for a namespace the caller may not list,
 // 400 BadRequest for a selector the server cannot parse, 404 NotFound for a
 // path it does not serve.
@@ -47,6 +52,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -60,6 +66,13 @@ type Request struct {
 	Namespace string
 	// LabelSelector and ResourceVersion are the query parameters as sent.
 	LabelSelector, ResourceVersion string
+	// Watch says the request was a watch (watch=1 or watch=true).
+	Watch bool
+	// Accept is the Accept header; MetadataOnly says it asked for
+	// PartialObjectMetadata(List), which the fake then served: the
+	// secrets' metadata without their data.
+	Accept       string
+	MetadataOnly bool
 	// Token is the bearer token sent ("" for none); ClientCN is the common
 	// name of the verified client certificate ("" for none).
 	Token, ClientCN string
@@ -101,6 +114,15 @@ type Server struct {
 	faults      []http.HandlerFunc
 	requests    []Request
 	hanging     bool
+
+	// Resource versions and the watch history (watch.go).
+	rv        int64            // the last resource version given out (etcd's revision)
+	secretRV  map[string]int64 // namespace/name -> the secret's resourceVersion
+	history   []event          // changes after compacted, oldest first
+	compacted int64            // a watch from an older resourceVersion is 410 Gone
+	watches   map[*watch]bool  // open watch streams
+	goneEvent bool             // report 410 as an ERROR event rather than an HTTP status
+	listHold  chan struct{}    // non-nil: lists wait until it is closed
 }
 
 // New starts a fake that stops when t ends.
@@ -122,6 +144,7 @@ func start(dir string) (*Server, error) {
 		dir: dir, hang: make(chan struct{}),
 		tokens: map[string]bool{}, users: map[string]bool{},
 		forbidden: map[string]bool{}, missing: map[string]bool{},
+		rv: 1000, compacted: 1000, secretRV: map[string]int64{}, watches: map[*watch]bool{},
 	}
 	var err error
 	if s.caCert, s.caKey, err = newCA(); err != nil {
@@ -217,17 +240,35 @@ func (s *Server) NamespaceNotFound(namespace string) {
 	s.missing[namespace] = true
 }
 
-// Put stores a secret (replacing one of the same namespace and name).
+// Put stores a secret (replacing one of the same namespace and name),
+// with a new resourceVersion, and tells the open watches (ADDED or
+// MODIFIED).
 func (s *Server) Put(sec Secret) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, old := range s.secrets {
 		if old.Namespace == sec.Namespace && old.Name == sec.Name {
 			s.secrets[i] = sec
+			s.changedLocked(&old, &sec)
 			return
 		}
 	}
 	s.secrets = append(s.secrets, sec)
+	s.changedLocked(nil, &sec)
+}
+
+// Delete removes a secret, if there is one, and tells the open watches
+// (DELETED).
+func (s *Server) Delete(namespace, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, old := range s.secrets {
+		if old.Namespace == namespace && old.Name == name {
+			s.secrets = append(s.secrets[:i:i], s.secrets[i+1:]...)
+			s.changedLocked(&old, nil)
+			return
+		}
+	}
 }
 
 // PutValue stores a secret named name in namespace with one label and one
@@ -300,6 +341,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if m != nil {
 		req.Namespace = m[1]
 	}
+	q := r.URL.Query()
+	req.Watch = q.Get("watch") == "1" || q.Get("watch") == "true"
+	req.Accept = r.Header.Get("Accept")
+	req.MetadataOnly = metadataOnly(req.Accept, req.Watch)
 	s.mu.Lock()
 	s.requests = append(s.requests, req)
 	hanging := s.hanging
@@ -352,6 +397,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusBadRequest, "BadRequest", "unable to parse requirement: "+err.Error(), nil)
 		return
 	}
+	if req.Watch {
+		s.serveWatch(w, r, ns, sel, req.MetadataOnly)
+		return
+	}
+	s.mu.Lock()
+	hold := s.listHold
+	s.mu.Unlock()
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	items := []any{}
 	s.mu.Lock()
 	matched := make([]Secret, 0, len(s.secrets))
@@ -360,22 +419,68 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			matched = append(matched, sec)
 		}
 	}
-	s.mu.Unlock()
 	sort.Slice(matched, func(i, j int) bool { return matched[i].Name < matched[j].Name }) // etcd key order
 	for _, sec := range matched {
-		item := map[string]any{
-			"metadata": map[string]any{"name": sec.Name, "namespace": sec.Namespace, "labels": sec.Labels,
-				"uid": "00000000-0000-4000-8000-000000000001", "resourceVersion": "1001"},
-			"type": "Opaque",
-		}
-		if sec.Data != nil {
-			item["data"] = sec.Data // []byte marshals as base64, as the API server encodes data
-		}
-		items = append(items, item)
+		items = append(items, s.objectLocked(&sec, s.secretRV[sec.Namespace+"/"+sec.Name], req.MetadataOnly))
+	}
+	rv := s.rv
+	s.mu.Unlock()
+	kind, apiVersion := "SecretList", "v1"
+	if req.MetadataOnly {
+		kind, apiVersion = "PartialObjectMetadataList", "meta.k8s.io/v1"
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"kind": "SecretList", "apiVersion": "v1", "metadata": map[string]any{"resourceVersion": "1001"}, "items": items,
+		"kind": kind, "apiVersion": apiVersion, "metadata": map[string]any{"resourceVersion": strconv.FormatInt(rv, 10)}, "items": items,
 	})
+}
+
+// objectLocked is sec as the API server serves a v1 Secret, with
+// resourceVersion rv, or its PartialObjectMetadata (metadata only).
+func (s *Server) objectLocked(sec *Secret, rv int64, metaOnly bool) map[string]any {
+	meta := map[string]any{"name": sec.Name, "namespace": sec.Namespace, "labels": sec.Labels,
+		"uid": "00000000-0000-4000-8000-000000000001", "resourceVersion": strconv.FormatInt(rv, 10)}
+	if metaOnly {
+		return map[string]any{"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": meta}
+	}
+	item := map[string]any{"kind": "Secret", "apiVersion": "v1", "metadata": meta, "type": "Opaque"}
+	if sec.Data != nil {
+		item["data"] = sec.Data // []byte marshals as base64, as the API server encodes data
+	}
+	return item
+}
+
+// metadataOnly reports whether accept asks for the objects' metadata
+// alone, as the API server serves it ("Receiving resources as metadata
+// only": application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1
+// for a list, as=PartialObjectMetadata for a watch's events; client-go's
+// metadata client sends these, with a plain type after a comma as the
+// fallback for servers without them).
+func metadataOnly(accept string, watch bool) bool {
+	want := "as=PartialObjectMetadataList"
+	if watch {
+		want = "as=PartialObjectMetadata"
+	}
+	for _, part := range strings.Split(accept, ",") {
+		params := strings.Split(part, ";")
+		if strings.TrimSpace(params[0]) != "application/json" {
+			continue
+		}
+		var as, g, v bool
+		for _, p := range params[1:] {
+			switch strings.TrimSpace(p) {
+			case want:
+				as = true
+			case "g=meta.k8s.io":
+				g = true
+			case "v=v1":
+				v = true
+			}
+		}
+		if as && g && v {
+			return true
+		}
+	}
+	return false
 }
 
 // writeStatus answers a v1 Status object, as the API server reports a

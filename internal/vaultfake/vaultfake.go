@@ -1,6 +1,6 @@
 // Package vaultfake is a wire-level fake of the HashiCorp Vault HTTP API
 // endpoints secretpath's Vault backend calls, for tests: KV version 1 and 2
-// reads, token lookup-self / renew-self / revoke-self, and the login
+// reads, KV v2 metadata reads (each Put is a new version), token lookup-self / renew-self / revoke-self, and the login
 // endpoints of the approle, userpass, ldap, kubernetes, jwt, github, cert,
 // aws (iam), radius, azure and gcp auth methods. It listens on 127.0.0.1
 // only.
@@ -117,6 +117,7 @@ type Server struct {
 	mounts  map[string]int                       // KV mount path (namespace included) -> version
 	secrets map[string]map[string]map[string]any // mount -> path -> data
 	deleted map[string]bool                      // mount + "\x00" + path: soft-deleted (KV v2)
+	meta    map[string]*kvMeta                   // mount + "\x00" + path: a KV v2 secret's metadata
 	auths   map[string]*authMount                // auth mount path -> method
 	tokens  map[string]*Token
 	faults  []*Fault
@@ -158,6 +159,7 @@ func newServer() *Server {
 		mounts:  map[string]int{},
 		secrets: map[string]map[string]map[string]any{},
 		deleted: map[string]bool{},
+		meta:    map[string]*kvMeta{},
 		auths:   map[string]*authMount{},
 		tokens:  map[string]*Token{},
 	}
@@ -190,7 +192,8 @@ func (s *Server) Mount(path string, version int) {
 }
 
 // Put stores data at path in mount (which must exist), replacing any
-// previous value and undoing a soft delete.
+// previous value and undoing a soft delete. In a KV v2 mount it is a new
+// version of the secret (current_version + 1), as `vault kv put` makes.
 func (s *Server) Put(mount, path string, data map[string]any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -199,15 +202,45 @@ func (s *Server) Put(mount, path string, data map[string]any) {
 		panic("vaultfake: Put into unknown mount " + mount)
 	}
 	s.secrets[mount][path] = data
-	delete(s.deleted, mount+"\x00"+path)
+	key := mount + "\x00" + path
+	delete(s.deleted, key)
+	if s.mounts[mount] == 2 {
+		m := s.meta[key]
+		now := time.Now().UTC()
+		if m == nil {
+			m = &kvMeta{created: now}
+			s.meta[key] = m
+		}
+		m.versions = append(m.versions, kvVersion{created: now})
+		m.updated = now
+	}
 }
 
 // SoftDelete marks the latest version of a KV v2 secret deleted: reads
-// answer 404 with the metadata envelope, as Vault does.
+// answer 404 with the metadata envelope, and the metadata gives the
+// version a deletion_time, as Vault does.
 func (s *Server) SoftDelete(mount, path string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.deleted[strings.Trim(mount, "/")+"\x00"+path] = true
+	key := strings.Trim(mount, "/") + "\x00" + path
+	s.deleted[key] = true
+	if m := s.meta[key]; m != nil && len(m.versions) > 0 {
+		m.versions[len(m.versions)-1].deleted = time.Now().UTC()
+		m.updated = time.Now().UTC()
+	}
+}
+
+// DeleteMetadata removes a KV v2 secret with all its versions and its
+// metadata, as `vault kv metadata delete` does: reads of its data and of
+// its metadata answer 404.
+func (s *Server) DeleteMetadata(mount, path string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mount = strings.Trim(mount, "/")
+	key := mount + "\x00" + path
+	delete(s.secrets[mount], path)
+	delete(s.deleted, key)
+	delete(s.meta, key)
 }
 
 // EnableAuth mounts an auth method of type typ at path ("" = typ), whose
@@ -486,6 +519,13 @@ func (s *Server) readLocked(tok *Token, path string) (int, any) {
 		}
 		return http.StatusOK, envelope(data, nil, 2764800)
 	}
+	if key, ok := strings.CutPrefix(rest, "metadata/"); ok {
+		m := s.meta[mount+"\x00"+key]
+		if m == nil || key == "" {
+			return http.StatusNotFound, errorsBody(nil)
+		}
+		return http.StatusOK, envelope(m.body(), nil, 0)
+	}
 	key, ok := strings.CutPrefix(rest, "data/")
 	if !ok {
 		// Vault answers reads of a KV v2 mount outside data/ like this.
@@ -499,11 +539,54 @@ func (s *Server) readLocked(tok *Token, path string) (int, any) {
 		"created_time": "2026-11-29T11:46:23.842434206Z", "custom_metadata": nil,
 		"deletion_time": "", "destroyed": false, "version": 1,
 	}
+	if m := s.meta[mount+"\x00"+key]; m != nil && len(m.versions) > 0 {
+		meta["version"] = len(m.versions)
+		meta["created_time"] = m.versions[len(m.versions)-1].created.Format(time.RFC3339Nano)
+	}
 	if s.deleted[mount+"\x00"+key] {
 		meta["deletion_time"] = "2026-11-29T12:00:00.000000000Z"
 		return http.StatusNotFound, envelope(map[string]any{"data": nil, "metadata": meta}, nil, 0)
 	}
 	return http.StatusOK, envelope(map[string]any{"data": data, "metadata": meta}, nil, 0)
+}
+
+// kvMeta is a KV v2 secret's metadata: its versions, oldest first
+// (version n is versions[n-1]; the last is current_version).
+type kvMeta struct {
+	created, updated time.Time
+	versions         []kvVersion
+}
+
+type kvVersion struct {
+	created, deleted time.Time // deleted zero: not deleted
+}
+
+// body is the data of GET <mount>/metadata/<path>, as Vault 1.14.1 answers
+// it ("Read secret metadata" in the KV v2 API reference,
+// developer.hashicorp.com/vault/api-docs/secret/kv/kv-v2#read-secret-metadata;
+// the Go client's KVv2.GetMetadata decodes it; the same keys and types
+// as the answer captured from internal/testinfra/vaultdev, 404
+// {"errors":[]} for a path without metadata): current_version, the
+// times, the settings, and versions keyed by number as a string, each
+// with its created_time, deletion_time ("" when not deleted) and
+// destroyed.
+func (m *kvMeta) body() map[string]any {
+	versions := map[string]any{}
+	for i, v := range m.versions {
+		del := ""
+		if !v.deleted.IsZero() {
+			del = v.deleted.Format(time.RFC3339Nano)
+		}
+		versions[fmt.Sprint(i+1)] = map[string]any{
+			"created_time": v.created.Format(time.RFC3339Nano), "deletion_time": del, "destroyed": false,
+		}
+	}
+	return map[string]any{
+		"cas_required": false, "created_time": m.created.Format(time.RFC3339Nano),
+		"current_version": len(m.versions), "custom_metadata": nil, "delete_version_after": "0s",
+		"max_versions": 0, "oldest_version": 0, "updated_time": m.updated.Format(time.RFC3339Nano),
+		"versions": versions,
+	}
 }
 
 // kvMountLocked finds the KV mount path starts with (longest first).

@@ -157,3 +157,46 @@ func TestNamespaceAndPolicies(t *testing.T) {
 	require.True(t, errors.As(err, &re), "%v", err)
 	assert.Equal(t, 403, re.StatusCode, "outside the token's paths")
 }
+
+// TestMetadata: the official client's KVv2.GetMetadata decodes the fake's
+// metadata answers; each Put is a new version, a soft delete sets the
+// current version's deletion_time, DeleteMetadata makes both reads 404;
+// Count tells metadata reads from data reads.
+func TestMetadata(t *testing.T) {
+	vaultfake.Isolate(t)
+	f := vaultfake.New(t)
+	f.Mount("kv2", 2)
+	c := client(t, f, f.CreateToken(vaultfake.TokenOptions{}))
+	ctx := t.Context()
+
+	_, err := c.KVv2("kv2").GetMetadata(ctx, "conn/db")
+	require.ErrorIs(t, err, api.ErrSecretNotFound, "no secret, no metadata")
+
+	f.Put("kv2", "conn/db", map[string]any{"conn_uri": "a"})
+	f.Put("kv2", "conn/db", map[string]any{"conn_uri": "b"})
+	m, err := c.KVv2("kv2").GetMetadata(ctx, "conn/db")
+	require.NoError(t, err)
+	assert.Equal(t, 2, m.CurrentVersion)
+	require.Contains(t, m.Versions, "2")
+	assert.True(t, m.Versions["2"].DeletionTime.IsZero())
+	assert.False(t, m.Versions["2"].Destroyed)
+	s, err := c.KVv2("kv2").Get(ctx, "conn/db")
+	require.NoError(t, err)
+	assert.Equal(t, 2, s.VersionMetadata.Version, "the data read names the current version")
+
+	f.SoftDelete("kv2", "conn/db")
+	m, err = c.KVv2("kv2").GetMetadata(ctx, "conn/db")
+	require.NoError(t, err)
+	assert.Equal(t, 2, m.CurrentVersion)
+	assert.False(t, m.Versions["2"].DeletionTime.IsZero(), "soft-deleted")
+	assert.True(t, m.Versions["1"].DeletionTime.IsZero())
+
+	f.DeleteMetadata("kv2", "conn/db")
+	_, err = c.KVv2("kv2").GetMetadata(ctx, "conn/db")
+	require.ErrorIs(t, err, api.ErrSecretNotFound)
+	_, err = c.KVv2("kv2").Get(ctx, "conn/db")
+	require.ErrorIs(t, err, api.ErrSecretNotFound)
+
+	assert.Equal(t, 4, f.Count("kv2/metadata/*"))
+	assert.Equal(t, 2, f.Count("kv2/data/*"))
+}

@@ -1,0 +1,242 @@
+package vault
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/secretpath/secretpath/builtin/internal/kit"
+	"github.com/secretpath/secretpath/resolver"
+	"github.com/secretpath/secretpath/resolver/config"
+)
+
+var _ resolver.ChangeSource = (*Backend)(nil)
+
+// DefaultPollInterval is how often Changes reads the watched secrets'
+// metadata when Options.PollInterval is 0: one request per watched
+// secret's path a minute.
+const DefaultPollInterval = kit.DefaultPollInterval
+
+// Version strings of one path (see pathVersion).
+const (
+	versionDenied = "denied" // the metadata read answered 403, after a login again
+)
+
+// Changes reports changes of the watched secrets (see Change events in the
+// package doc): with KV version 2 it reads the metadata of each watched
+// request's paths every PollInterval (± PollJitter) and emits an event for
+// each request whose secret's current version changed, was deleted or
+// appeared. With KV version 1 (no versions) or a negative PollInterval it
+// emits resolver.Event{All: true} and waits for ctx to end. It returns
+// ctx.Err() when ctx ends, or the error of a failed poll.
+func (b *Backend) Changes(ctx context.Context, watched func() []resolver.Request, emit func(resolver.Event)) error {
+	if !b.v2 || b.poller.Interval < 0 {
+		emit(resolver.Event{All: true})
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return b.poller.Run(ctx, watched, emit)
+}
+
+// versions is the poller's Versions: for each request, the versions of
+// the paths its lookup reads, in the order it reads them, up to the first
+// that holds a live version (the lookup stops there too), joined by "|".
+// A path is read once per poll, however many requests read it.
+func (b *Backend) versions(ctx context.Context, reqs []resolver.Request) (map[resolver.Request]string, error) {
+	out := make(map[resolver.Request]string, len(reqs))
+	seen := map[string]string{} // metadata path -> version, this poll
+	for _, req := range reqs {
+		v, err := b.requestVersion(ctx, req, seen)
+		if err != nil {
+			return nil, err
+		}
+		out[req] = v
+	}
+	return out, nil
+}
+
+// requestVersion returns req's version string: "" when its lookup makes no
+// request (a kind switched off, an id the team guard or a path refuses).
+func (b *Backend) requestVersion(ctx context.Context, req resolver.Request, seen map[string]string) (string, error) {
+	ps, ok := b.pathsFor(req.Kind)
+	if req.Kind == 0 {
+		ps, ok = b.paths[0], true
+	}
+	if !ok {
+		return "", nil
+	}
+	team, ok := b.teamSegment(req)
+	if !ok || b.teamGuard(req) != "" {
+		return "", nil
+	}
+	var parts []string
+	for i := range ps {
+		path, ok := b.teamPath(&ps[i], req.ID, team)
+		if !ok {
+			continue
+		}
+		meta, ok := b.metadataPath(path)
+		if !ok {
+			continue
+		}
+		v, done := seen[meta]
+		if !done {
+			var err error
+			if v, err = b.pathVersion(ctx, meta); err != nil {
+				return "", err
+			}
+			seen[meta] = v
+		}
+		parts = append(parts, v)
+		if v == versionDenied || (v != "" && !strings.HasSuffix(v, "-deleted")) {
+			break // the lookup ends at this path too
+		}
+	}
+	return strings.Join(parts, "|"), nil
+}
+
+// metadataPath returns the KV v2 metadata path of the data path (without
+// /v1/): <mount>/data/<key> is <mount>/metadata/<key>.
+func (b *Backend) metadataPath(dataPath string) (string, bool) {
+	if !b.mountFromID {
+		key, ok := strings.CutPrefix(dataPath, b.mount+"/data/")
+		return b.mount + "/metadata/" + key, ok
+	}
+	mount, rest, _ := strings.Cut(dataPath, "/")
+	key, ok := strings.CutPrefix(rest, "data/")
+	return mount + "/metadata/" + key, ok
+}
+
+// pathVersion reads the metadata at path (GET /v1/<mount>/metadata/<key>,
+// never the secret's data) and returns the secret's version: "" when
+// there is none (404), "<current_version>@<its created_time>" when that
+// version is live, the same with "-deleted" when it is deleted or
+// destroyed (a data read answers 404), and versionDenied when Vault
+// refuses the read (403) after a login again (once per path: a path
+// denied stays denied, without a login at each poll, until a read of it
+// succeeds): the policy may grant read on <mount>/data/ only. Any other
+// failure is an error naming the path.
+func (b *Backend) pathVersion(ctx context.Context, path string) (string, error) {
+	ctx, cancel := b.withTimeout(ctx)
+	defer cancel()
+	st, err := b.sess.current(ctx)
+	if err != nil {
+		return "", markUnavailable(b.ctxErr(ctx, err))
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer putBuf(buf)
+	status, err := b.read(ctx, path, buf)
+	_, known := b.deniedPaths.Load(path)
+	if status == http.StatusForbidden && b.sess.canLogin() && !known {
+		// The token may have expired: log in again once. Not for a path
+		// already denied after a login (the policy's answer), or each
+		// poll would log in again for it.
+		if _, aerr := b.sess.authenticate(ctx, st); aerr == nil {
+			buf.Reset()
+			status, err = b.read(ctx, path, buf)
+		} else if !errors.Is(aerr, errSameToken) {
+			return "", markUnavailable(b.ctxErr(ctx, aerr))
+		}
+	}
+	if status != http.StatusForbidden && known {
+		b.deniedPaths.Delete(path) // the policy changed
+	}
+	switch {
+	case status == http.StatusNotFound:
+		return "", nil
+	case status == http.StatusForbidden:
+		b.deniedPaths.Store(path, struct{}{})
+		b.deniedOnce.Do(func() {
+			b.sess.logger.LogAttrs(ctx, slog.LevelWarn, "vault: reading a secret's metadata is denied: its changes are not seen; grant read on <mount>/metadata/<path>",
+				slog.String("backend", Name), slog.String("path", path))
+		})
+		return versionDenied, nil
+	case err != nil:
+		return "", markUnavailable(b.ctxErr(ctx, fmt.Errorf("%s: reading the metadata %q: %w", Name, path, err)))
+	}
+	return metadataVersion(buf.Bytes(), time.Now())
+}
+
+// metadataVersion returns the version string of a metadata answer (see
+// pathVersion): a version whose deletion_time has passed is deleted (a
+// delete_version_after sets it in the future).
+func metadataVersion(body []byte, now time.Time) (string, error) {
+	if !gjson.ValidBytes(body) {
+		return "", errors.New("vault: the metadata answer is not JSON")
+	}
+	cur := gjson.GetBytes(body, "data.current_version")
+	if cur.Type != gjson.Number {
+		return "", errors.New("vault: the metadata answer has no data.current_version")
+	}
+	n := strconv.FormatInt(cur.Int(), 10)
+	v := gjson.GetBytes(body, "data.versions."+n)
+	// The version's created_time tells a secret deleted with its metadata
+	// and written again (current_version 1 again) from the one before.
+	n += "@" + v.Get("created_time").String()
+	if v.Get("destroyed").Bool() {
+		return n + "-deleted", nil
+	}
+	if del := v.Get("deletion_time").String(); del != "" {
+		t, err := time.Parse(time.RFC3339Nano, del)
+		if err != nil || !t.After(now) {
+			return n + "-deleted", nil
+		}
+	}
+	return n, nil
+}
+
+// The poll kwargs (see Change events in the package doc).
+const (
+	pollIntervalKwarg = "changes_poll_interval_seconds"
+	pollJitterKwarg   = "changes_poll_jitter_seconds"
+)
+
+// pollKwargs reads changes_poll_interval_seconds (seconds > 0, default
+// 60; negative: polling off) and changes_poll_jitter_seconds (seconds >=
+// 0, default interval/10; 0: none; less than the interval) into o. null
+// is the default.
+func pollKwargs(kw *config.Kwargs, o *Options) error {
+	interval := DefaultPollInterval
+	if kw.Has(pollIntervalKwarg) && !kw.IsNull(pollIntervalKwarg) {
+		secs, err := kw.Float(pollIntervalKwarg, 0)
+		switch {
+		case err != nil:
+			return err
+		case secs < 0:
+			o.PollInterval = -1
+		case !(secs > 0 && secs <= 1e9): // NaN included
+			return kit.KwargError(pollIntervalKwarg, "must be a number of seconds > 0 (or negative: no polling)")
+		default:
+			o.PollInterval = time.Duration(secs * float64(time.Second))
+			interval = o.PollInterval
+		}
+	} else {
+		_, _ = kw.Decode(pollIntervalKwarg, new(any)) // marks null used
+	}
+	if !kw.Has(pollJitterKwarg) || kw.IsNull(pollJitterKwarg) {
+		_, _ = kw.Decode(pollJitterKwarg, new(any))
+		return nil
+	}
+	secs, err := kw.Float(pollJitterKwarg, 0)
+	switch {
+	case err != nil:
+		return err
+	case !(secs >= 0 && secs <= 1e9):
+		return kit.KwargError(pollJitterKwarg, "must be a number of seconds >= 0")
+	case o.PollInterval >= 0 && time.Duration(secs*float64(time.Second)) >= interval:
+		return kit.KwargError(pollJitterKwarg, "must be less than "+pollIntervalKwarg)
+	case secs == 0:
+		o.PollJitter = -1
+	default:
+		o.PollJitter = time.Duration(secs * float64(time.Second))
+	}
+	return nil
+}
