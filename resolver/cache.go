@@ -271,19 +271,43 @@ func (c *cache) putLocked(k cacheKey, e *cacheEntry) {
 	now := c.exact()
 	e.saved = now
 	if old, ok := c.load(k); ok {
-		ms := &c.noTeam
-		if k.team != "" {
-			ms, _ = c.teams.Load(k.team)
-		}
-		ms.kinds[k.kind].Load().Store(k.id, e)
-		e.key, e.slot = k, old.slot
-		c.all[old.slot] = e
+		c.replaceLocked(old, e)
 		return
 	}
 	if len(c.all) >= c.max {
 		c.evictLocked(now)
 	}
 	c.storeLocked(k, e)
+}
+
+// replaceLocked puts e (saved set) in old's place.
+func (c *cache) replaceLocked(old, e *cacheEntry) {
+	k := old.key
+	ms := &c.noTeam
+	if k.team != "" {
+		ms, _ = c.teams.Load(k.team)
+	}
+	ms.kinds[k.kind].Load().Store(k.id, e)
+	e.key, e.slot = k, old.slot
+	c.all[old.slot] = e
+}
+
+// invalidateLocked makes e no longer answer lookups: a miss is removed;
+// an answer is removed too, unless a stale grace is set, in which case a
+// copy saved just past the TTL replaces it: lookups ask the tiers again,
+// but the answer still covers an outage (WithStaleGrace), as it would
+// have once its TTL passed.
+func (c *cache) invalidateLocked(e *cacheEntry) {
+	if !e.found || c.grace <= 0 {
+		c.deleteLocked(e)
+		return
+	}
+	expired := c.exact() - c.ttl - 1
+	if e.saved <= expired {
+		return
+	}
+	cp := &cacheEntry{conn: e.conn, val: e.val, found: true, tier: e.tier, expires: e.expires, saved: expired}
+	c.replaceLocked(e, cp)
 }
 
 // load returns k's entry, live or not.
@@ -368,8 +392,9 @@ func (c *cache) evictLocked(now int64) {
 }
 
 // land ends search f: with keep, its entry is cached, unless f was
-// forgotten meanwhile (Invalidate of its key, InvalidateAll: its answer
-// may predate the change the removal announced); later lookups of its key
+// forgotten meanwhile (Invalidate of its key, InvalidateAll, a change
+// event: its answer may predate the change the removal announced; with a
+// stale grace it is then kept for outages only); later lookups of its key
 // hit the cache or start their own search; the callers waiting on f wake.
 func (c *cache) land(f *call, keep bool) {
 	c.mu.Lock()
@@ -378,6 +403,19 @@ func (c *cache) land(f *call, keep bool) {
 			c.putLocked(f.key, &f.e)
 		}
 		delete(c.flights, f.key)
+	} else if keep && f.e.found && c.grace > 0 {
+		// Forgotten by an invalidation: its answer may predate the
+		// change, so it answers no lookup, but with a stale grace it
+		// may still cover an outage, as an invalidated entry does
+		// (invalidateLocked), unless a newer search saved one.
+		if _, ok := c.load(f.key); !ok {
+			now := c.exact()
+			if len(c.all) >= c.max {
+				c.evictLocked(now)
+			}
+			f.e.saved = now - c.ttl - 1
+			c.storeLocked(f.key, &f.e)
+		}
 	}
 	done := f.done
 	c.mu.Unlock()

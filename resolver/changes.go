@@ -43,6 +43,11 @@ type Event struct {
 // the tier gave and every cached miss (the changes in the gap are unknown),
 // logs the break, and calls Changes again after a back-off (1 s doubling to
 // 1 min, with jitter): the new call is the resync.
+//
+// "Drops" means that the next lookup asks the tiers again; with a stale
+// grace ([WithStaleGrace]) the answer is kept as if its TTL had passed, so
+// that it still covers an outage of every tier (a change source's stream
+// often breaks because its store is down).
 type ChangeSource interface {
 	Changes(ctx context.Context, watched func() []Request, emit func(Event)) error
 }
@@ -153,8 +158,10 @@ func (r *Resolver) watchedFor(i int) []Request {
 	return reqs
 }
 
-// dropChanged removes the entries tier's event may have changed, and
-// forgets the searches under way for them (their answers may predate it).
+// dropChanged invalidates the entries tier's event may have changed (see
+// invalidateLocked: with a stale grace an answer stays to cover an
+// outage), and forgets the searches under way for them (their answers may
+// predate it).
 func (c *cache) dropChanged(tier int, ev Event) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -162,7 +169,7 @@ func (c *cache) dropChanged(tier int, ev Event) {
 	if ev.All {
 		for j := len(c.all) - 1; j >= 0; j-- {
 			if e := c.all[j]; stale(e) {
-				c.deleteLocked(e)
+				c.invalidateLocked(e)
 			}
 		}
 		clear(c.flights)
@@ -174,7 +181,7 @@ func (c *cache) dropChanged(tier int, ev Event) {
 	drop := func(team string) {
 		k := cacheKey{kind: ev.Kind, team: team, id: ev.ID}
 		if e, ok := c.load(k); ok && stale(e) {
-			c.deleteLocked(e)
+			c.invalidateLocked(e)
 		}
 		delete(c.flights, k)
 	}

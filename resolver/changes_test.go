@@ -339,3 +339,28 @@ func TestWatcherLooksAgainAtExpiry(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "v2", res.Value.Reveal())
 }
+
+// With a stale grace, an event's invalidation keeps the answer to cover an
+// outage: the next lookup asks the tier, and serves the old answer only
+// if every tier fails.
+func TestChangeEventKeepsStaleGrace(t *testing.T) {
+	ctx := t.Context()
+	src := newSourceMem("src")
+	src.set(resolver.KindVariable, "a", "one")
+	r := resolver.New(resolver.WithBackend("src", src), resolver.WithCache(time.Hour, 0), resolver.WithStaleGrace(time.Hour))
+	defer r.Close()
+	_, err := r.Variable(ctx, "a")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return src.runCount() == 1 }, eventually, time.Millisecond)
+	src.memBackend.mu.Lock()
+	src.memBackend.err = errors.New("store down")
+	src.memBackend.mu.Unlock()
+	calls := src.calls.Load()
+	src.events <- resolver.Event{Kind: resolver.KindVariable, ID: "a"}
+	src.breaks <- errors.New("stream lost")
+	assert.Eventually(t, func() bool { return src.calls.Load() > calls || func() bool { _, _ = r.Variable(ctx, "a"); return false }() }, eventually, time.Millisecond)
+	v, err := r.Variable(ctx, "a")
+	require.NoError(t, err, "the invalidated answer covers the outage")
+	assert.Equal(t, "one", v.Reveal())
+	assert.Greater(t, src.calls.Load(), calls, "after asking the tier")
+}
