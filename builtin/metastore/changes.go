@@ -30,8 +30,31 @@ import (
 // A poll cannot tell which row changed: a change it sees is reported as
 // resolver.Event{All: true}. watched is not used. Changes returns ctx's
 // error when ctx ends, or the error that broke the stream (a lost
-// connection, a failed poll).
+// connection, a failed poll). Once the Store is closed, its stream ends
+// (its connection is released) and Changes waits for ctx: a closed store
+// reports nothing more.
 func (s *Store) Changes(ctx context.Context, _ func() []resolver.Request, emit func(resolver.Event)) error {
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-s.done:
+			cancel()
+		case <-sctx.Done():
+		}
+	}()
+	err := s.changes(sctx, emit)
+	select {
+	case <-s.done:
+		<-ctx.Done()
+		return ctx.Err()
+	default:
+		return err
+	}
+}
+
+// changes is Changes until ctx ends.
+func (s *Store) changes(ctx context.Context, emit func(resolver.Event)) error {
 	switch {
 	case s.dirErr != nil:
 		// No default database can exist: nothing ever changes. Lookups

@@ -224,3 +224,46 @@ func TestChangesMemory(t *testing.T) {
 	require.NoError(t, s.SetVariable(t.Context(), "k", "two", ""))
 	assert.Equal(t, "two", watched(t, w))
 }
+
+// TestChangesStoreClosed: closing the store ends its stream and releases
+// the LISTEN connection; Changes then waits for its context.
+func TestChangesStoreClosed(t *testing.T) {
+	ctx := t.Context()
+	dsn := postgresDSN(t)
+	s := openWatched(t, dsn, nil)
+	require.NoError(t, s.Migrate(ctx))
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	established := make(chan struct{}, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Changes(cctx, nil, func(resolver.Event) {
+			select {
+			case established <- struct{}{}:
+			default:
+			}
+		})
+	}()
+	select {
+	case <-established:
+	case <-time.After(eventually):
+		t.Fatal("the stream was not established")
+	}
+	pid := s.listenPID.Load()
+	admin := plainDB(t, dsn)
+	alive := func() bool {
+		var n int
+		require.NoError(t, admin.QueryRowContext(ctx, "SELECT COUNT(*) FROM pg_stat_activity WHERE pid = $1", pid).Scan(&n))
+		return n == 1
+	}
+	require.True(t, alive())
+	require.NoError(t, s.Close())
+	assert.Eventually(t, func() bool { return !alive() }, eventually, 10*time.Millisecond, "the LISTEN connection was closed")
+	cancel()
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, context.Canceled)
+	case <-time.After(eventually):
+		t.Fatal("Changes did not return after its context ended")
+	}
+}

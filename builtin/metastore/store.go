@@ -118,6 +118,8 @@ type Store struct {
 	// listenPID is the server process of the last PostgreSQL LISTEN
 	// connection (for tests).
 	listenPID atomic.Uint32
+	// done is closed by Close: it ends the change streams.
+	done chan struct{}
 }
 
 // Interface checks.
@@ -150,7 +152,7 @@ func Open(o Options) (*Store, error) {
 // say where o.DSN and o.FernetKey were set ("" when not from a file), and
 // errors about them (also those found when the store connects) start there.
 func openAt(o Options, dsnWhere, keyWhere string) (*Store, error) {
-	s := &Store{dsnWhere: dsnWhere, multiTeam: o.MultiTeam, now: time.Now, openLock: make(chan struct{}, 1),
+	s := &Store{dsnWhere: dsnWhere, multiTeam: o.MultiTeam, now: time.Now, openLock: make(chan struct{}, 1), done: make(chan struct{}),
 		sqlitePoll: o.SQLitePoll, tablePoll: o.TablePoll, logger: o.Logger}
 	if s.sqlitePoll <= 0 {
 		s.sqlitePoll = defaultSQLitePoll
@@ -207,10 +209,14 @@ func (s *Store) Dialect() string { return s.t.d.name }
 // Path returns the SQLite file ("" for other databases and in-memory ones).
 func (s *Store) Path() string { return s.t.path }
 
-// Close closes the connection pool.
+// Close closes the connection pool and ends the change streams (see
+// Changes).
 func (s *Store) Close() error {
 	s.lockWait()
 	defer s.unlock()
+	if !s.closed {
+		close(s.done)
+	}
 	s.closed = true
 	if s.db == nil {
 		return nil
