@@ -32,7 +32,8 @@ func TestMain(m *testing.M) {
 
 func helperMain(mode string) int {
 	ctx := context.Background()
-	s, err := Open(Options{DSN: os.Getenv("HELPER_DSN"), FernetKey: connection.NewSecret(os.Getenv("HELPER_KEY"))})
+	poll, _ := time.ParseDuration(os.Getenv("HELPER_POLL"))
+	s, err := Open(Options{DSN: os.Getenv("HELPER_DSN"), FernetKey: connection.NewSecret(os.Getenv("HELPER_KEY")), SQLitePoll: poll, TablePoll: poll})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -56,6 +57,8 @@ func helperMain(mode string) int {
 			}
 		}
 		return 0
+	case "watch":
+		return watchHelper(s, name)
 	case "import-and-hang":
 		conns := make([]connection.Connection, n)
 		for i := range conns {

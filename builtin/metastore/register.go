@@ -44,7 +44,7 @@ func open(_ context.Context, env resolver.Env) (resolver.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := openAt(Options{DSN: dsn.Reveal(), FernetKey: key, MultiTeam: multiTeam}, dsnWhere, keyWhere)
+	s, err := openAt(Options{DSN: dsn.Reveal(), FernetKey: key, MultiTeam: multiTeam, Logger: env.Logger}, dsnWhere, keyWhere)
 	if err != nil {
 		return nil, err // not s: a nil *Store in a Backend is not a nil Backend
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -48,7 +49,29 @@ type Options struct {
 	// lookup or write fails saying why (a lookup's failure is logged as
 	// the tier's, and the search goes on).
 	Dir string
+
+	// SQLitePoll is how often a change source (see Changes) on SQLite reads
+	// PRAGMA data_version, which costs no table read; 0 means 1 s.
+	SQLitePoll time.Duration
+
+	// TablePoll is how often a change source reads the tables to see
+	// whether they changed: CHECKSUM TABLE on MySQL/MariaDB, and on
+	// PostgreSQL while the notify trigger is not installed (see
+	// InstallNotify). Each poll reads both tables whole on the server;
+	// 0 means 5 s.
+	TablePoll time.Duration
+
+	// Logger receives the store's own warnings (a PostgreSQL database
+	// without the notify trigger); nil means slog.Default(). Records hold
+	// no value.
+	Logger *slog.Logger
 }
+
+// Default poll intervals (see Options).
+const (
+	defaultSQLitePoll = time.Second
+	defaultTablePoll  = 5 * time.Second
+)
 
 // Store is the metastore: Airflow's connection and variable tables in
 // SQLite, PostgreSQL or MySQL/MariaDB. It is a resolver.Backend (with the
@@ -86,6 +109,17 @@ type Store struct {
 	closed       bool
 	// batchQueries counts the queries LookupBatch runs (for tests).
 	batchQueries atomic.Int64
+	// sqlitePoll, tablePoll and logger: see Options.
+	sqlitePoll, tablePoll time.Duration
+	logger                *slog.Logger
+	// writes counts this store's committed writes: the change source of
+	// an in-memory database, which no other connection can write.
+	writes atomic.Uint64
+	// listenPID is the server process of the last PostgreSQL LISTEN
+	// connection (for tests).
+	listenPID atomic.Uint32
+	// done is closed by Close: it ends the change streams.
+	done chan struct{}
 }
 
 // Interface checks.
@@ -93,6 +127,7 @@ var (
 	_ resolver.Backend           = (*Store)(nil)
 	_ resolver.ConnectionBackend = (*Store)(nil)
 	_ resolver.Named             = (*Store)(nil)
+	_ resolver.ChangeSource      = (*Store)(nil)
 )
 
 // DatabaseFile and KeyFile are the names of the embedded default database
@@ -117,7 +152,17 @@ func Open(o Options) (*Store, error) {
 // say where o.DSN and o.FernetKey were set ("" when not from a file), and
 // errors about them (also those found when the store connects) start there.
 func openAt(o Options, dsnWhere, keyWhere string) (*Store, error) {
-	s := &Store{dsnWhere: dsnWhere, multiTeam: o.MultiTeam, now: time.Now, openLock: make(chan struct{}, 1)}
+	s := &Store{dsnWhere: dsnWhere, multiTeam: o.MultiTeam, now: time.Now, openLock: make(chan struct{}, 1), done: make(chan struct{}),
+		sqlitePoll: o.SQLitePoll, tablePoll: o.TablePoll, logger: o.Logger}
+	if s.sqlitePoll <= 0 {
+		s.sqlitePoll = defaultSQLitePoll
+	}
+	if s.tablePoll <= 0 {
+		s.tablePoll = defaultTablePoll
+	}
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
 	var err error
 	if o.DSN != "" {
 		if s.t, err = parseDSN(o.DSN); err != nil {
@@ -164,10 +209,14 @@ func (s *Store) Dialect() string { return s.t.d.name }
 // Path returns the SQLite file ("" for other databases and in-memory ones).
 func (s *Store) Path() string { return s.t.path }
 
-// Close closes the connection pool.
+// Close closes the connection pool and ends the change streams (see
+// Changes).
 func (s *Store) Close() error {
 	s.lockWait()
 	defer s.unlock()
+	if !s.closed {
+		close(s.done)
+	}
 	s.closed = true
 	if s.db == nil {
 		return nil
@@ -202,36 +251,8 @@ func (s *Store) connect(ctx context.Context, create, acquire bool) (*sql.DB, *qu
 	if s.dirErr != nil {
 		return nil, nil, s.dirErr
 	}
-	if s.db == nil {
-		if s.t.path != "" {
-			if _, err := os.Stat(s.t.path); errors.Is(err, fs.ErrNotExist) {
-				if !create {
-					return nil, nil, errNoDatabase
-				}
-				if err := os.MkdirAll(filepath.Dir(s.t.path), 0o700); err != nil {
-					return nil, nil, fmt.Errorf("metastore: creating the database directory: %w", err)
-				}
-			}
-		}
-		if create && s.fileKey {
-			if err := s.ensureKeyFile(); err != nil {
-				return nil, nil, err
-			}
-		}
-		db, err := s.t.d.open(s.t.source)
-		if err != nil {
-			return nil, nil, settingAt(err, s.dsnWhere) // pgx found the DSN bad
-		}
-		if s.t.memory {
-			db.SetMaxOpenConns(1) // every connection would be its own database
-			db.SetConnMaxIdleTime(0)
-			db.SetConnMaxLifetime(0)
-		}
-		if err := db.PingContext(ctx); err != nil {
-			db.Close()
-			return nil, nil, fmt.Errorf("metastore: connecting to the %s database: %w", s.t.d.name, err)
-		}
-		s.db = db
+	if err := s.openPool(ctx, create); err != nil {
+		return nil, nil, err
 	}
 	if err := s.recheckTeams(ctx); err != nil {
 		return nil, nil, err
@@ -247,6 +268,63 @@ func (s *Store) connect(ctx context.Context, create, acquire bool) (*sql.DB, *qu
 		s.q.users.Add(1)
 	}
 	return s.db, s.q, nil
+}
+
+// pool returns the connection pool, connecting on first use, without
+// looking at the tables: a change source watches a database whose tables
+// may not exist yet. A missing SQLite file is errNoDatabase.
+func (s *Store) pool(ctx context.Context) (*sql.DB, error) {
+	if err := s.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.unlock()
+	if s.closed {
+		return nil, errors.New("metastore: closed")
+	}
+	if s.dirErr != nil {
+		return nil, s.dirErr
+	}
+	if err := s.openPool(ctx, false); err != nil {
+		return nil, err
+	}
+	return s.db, nil
+}
+
+// openPool sets s.db, connecting when it is nil (see conn for create). The
+// caller holds openLock.
+func (s *Store) openPool(ctx context.Context, create bool) error {
+	if s.db == nil {
+		if s.t.path != "" {
+			if _, err := os.Stat(s.t.path); errors.Is(err, fs.ErrNotExist) {
+				if !create {
+					return errNoDatabase
+				}
+				if err := os.MkdirAll(filepath.Dir(s.t.path), 0o700); err != nil {
+					return fmt.Errorf("metastore: creating the database directory: %w", err)
+				}
+			}
+		}
+		if create && s.fileKey {
+			if err := s.ensureKeyFile(); err != nil {
+				return err
+			}
+		}
+		db, err := s.t.d.open(s.t.source)
+		if err != nil {
+			return settingAt(err, s.dsnWhere) // pgx found the DSN bad
+		}
+		if s.t.memory {
+			db.SetMaxOpenConns(1) // every connection would be its own database
+			db.SetConnMaxIdleTime(0)
+			db.SetConnMaxLifetime(0)
+		}
+		if err := db.PingContext(ctx); err != nil {
+			db.Close()
+			return fmt.Errorf("metastore: connecting to the %s database: %w", s.t.d.name, err)
+		}
+		s.db = db
+	}
+	return nil
 }
 
 // keysNow returns the keys: the default database's key file may be created

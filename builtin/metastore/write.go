@@ -36,6 +36,7 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return s.queryError(ctx, "committing", err)
 	}
+	s.writes.Add(1)
 	return nil
 }
 

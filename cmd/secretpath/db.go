@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -15,7 +16,8 @@ import (
 
 // addMetastoreCommands adds the commands that write and inspect the
 // metastore: connections add/delete/list/import/export, variables
-// set/delete/list/import/export, db migrate/check and rotate-fernet-key.
+// set/delete/list/import/export, db migrate/check/install-notify/
+// uninstall-notify and rotate-fernet-key.
 func (a *app) addMetastoreCommands(root *cobra.Command) {
 	for _, c := range root.Commands() {
 		switch c.Name() {
@@ -153,6 +155,13 @@ func (a *app) dbCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
+				// How running processes learn of changes: informative,
+				// never a failure (the trigger is optional).
+				how, err := o.store.ChangeMethod(cmd.Context())
+				if err != nil {
+					how = "unknown (" + err.Error() + ")"
+				}
+				fmt.Fprintf(a.stdout, "change events: %s\n", how)
 				kind := "secretpath"
 				if st.Airflow {
 					kind = "Airflow metadata database"
@@ -161,8 +170,50 @@ func (a *app) dbCmd() *cobra.Command {
 				return nil
 			})
 		},
-	})
+	}, a.notifyCmd(true), a.notifyCmd(false))
 	return cmd
+}
+
+// notifyCmd is `db install-notify` (install) or `db uninstall-notify`. On
+// PostgreSQL they create or drop the triggers that push changes to running
+// processes (metastore.Store.InstallNotify); elsewhere there is nothing to
+// install: they say why, and exit 0, so that a deployment script may run
+// them whatever the database.
+func (a *app) notifyCmd(install bool) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "install-notify",
+		Short: "PostgreSQL: install the triggers that push changes to running processes (LISTEN/NOTIFY); elsewhere nothing is needed",
+		Long: "Creates, in one transaction, the functions secretpath_notify_connection() and secretpath_notify_variable()\n" +
+			"and the triggers secretpath_notify and secretpath_notify_truncate on the connection and variable tables.\n" +
+			"Each write then sends pg_notify('" + metastore.NotifyChannel + "', '{\"kind\":...,\"id\":...,\"team\":...}'): never a value.\n" +
+			"Running it again replaces them (run it again after an upgrade that adds team_name). Without them,\n" +
+			"processes poll the tables every 5 s and log a warning. On SQLite and MySQL/MariaDB changes are polled\n" +
+			"(PRAGMA data_version, CHECKSUM TABLE) and there is nothing to install: it says so and exits 0.",
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{writesAnnotation: "true"},
+	}
+	do, done := (*metastore.Store).InstallNotify, "installed the notify triggers on connection and variable: changes are pushed on channel "+metastore.NotifyChannel
+	if !install {
+		c.Use = "uninstall-notify"
+		c.Short = "PostgreSQL: remove what install-notify created; running processes go back to polling"
+		c.Long = ""
+		do, done = (*metastore.Store).UninstallNotify, "removed the notify triggers: running processes poll the tables instead"
+	}
+	c.RunE = func(cmd *cobra.Command, _ []string) error {
+		return a.withStore(cmd, func(s *metastore.Store) error {
+			err := do(s, cmd.Context())
+			if errors.Is(err, errors.ErrUnsupported) {
+				_, err = fmt.Fprintf(a.stdout, "not needed: %v\n", strings.TrimPrefix(strings.TrimSuffix(err.Error(), ": "+errors.ErrUnsupported.Error()), "metastore: "))
+				return err
+			}
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(a.stdout, done)
+			return err
+		})
+	}
+	return c
 }
 
 func (a *app) rotateCmd() *cobra.Command {
