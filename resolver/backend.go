@@ -128,7 +128,9 @@ type Answer struct {
 	// Expires is when the value stops being valid, as the store says (a
 	// secret's expiry or next rotation); zero when unknown. A cached
 	// answer is dropped then, even if its TTL has not passed, and never
-	// served stale past it.
+	// served stale past it. A value whose expiry had already passed when
+	// it was read is cached for a minute at most (within its TTL), so that
+	// a forgotten expiry date does not send every lookup to the store.
 	Expires time.Time
 }
 

@@ -227,18 +227,24 @@ func (c *cache) hit(kind Kind, team, id string) *cacheEntry {
 	return nil
 }
 
+// pastExpiryHold is how long an answer whose expiry had already passed
+// when it was read is cached (within its TTL): not caching it would send
+// every lookup to the store, and a forgotten expiry date (Azure's exp) is
+// common; a minute bounds what a store that rotates late costs.
+const pastExpiryHold = time.Minute
+
 // deadline converts a value's expiry (wall time) to the cache's clock; 0
-// for none. An expiry already past is the clock's now: the entry is never
-// served.
+// for none. An expiry already past gives pastExpiryHold from now.
 func (c *cache) deadline(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
 	}
-	d := c.exact() + int64(time.Until(t))
-	if d <= 0 {
-		d = 1
+	now := c.exact()
+	left := time.Until(t)
+	if left <= 0 {
+		left = pastExpiryHold
 	}
-	return d
+	return max(now+int64(left), 1)
 }
 
 // wall converts an entry's expiry back to wall time; zero for none.

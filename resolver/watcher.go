@@ -157,14 +157,17 @@ func (w *Watcher) loop(ctx context.Context) {
 		case err != nil && !isCleanNotFound(err):
 			after = time.After(retry/2 + rand.N(retry/2+1))
 			retry = min(2*retry, watchRetryMax)
-		case time.Until(res.Expires) > 0:
+		case !res.Expires.IsZero():
 			// The store said when the value ends (a rotation): look
-			// again then, changed or not. (A value already past its
-			// expiry is not looked at again on a timer: that would
-			// hammer the store.)
-			// (Past the cache's coarse clock's lag too, or the cached
-			// answer would still be served.)
-			after = time.After(time.Until(res.Expires) + 2*coarseTick)
+			// again then, changed or not; a value already past its
+			// expiry is looked at again when the cache lets it go
+			// (pastExpiryHold), not in a loop. The coarse clock's lag
+			// is added, or the cached answer would still be served.
+			wait := time.Until(res.Expires)
+			if wait <= 0 {
+				wait = pastExpiryHold
+			}
+			after = time.After(wait + 2*coarseTick)
 			retry = watchRetryMin
 		default:
 			retry = watchRetryMin
