@@ -93,6 +93,9 @@ func parseKwargs(kw *config.Kwargs) (settings, error) {
 	if o.ChangesPollInterval, o.ChangesPollJitter, err = pollKwargs(kw); err != nil {
 		return s, err
 	}
+	if o.ExpireAtNextRotation, err = kw.Bool(expireKey, false); err != nil {
+		return s, err
+	}
 	if err := kw.CheckUnused(Name); err != nil {
 		return s, err
 	}
