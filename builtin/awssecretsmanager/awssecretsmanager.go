@@ -229,6 +229,33 @@
 // that error: the resolver drops the answers this backend gave and polls
 // again after its back-off.
 //
+// # Expiry
+//
+// The backend is a resolver.AnswerBackend: a resolver with a cache drops
+// an answer at its Answer.Expires, whatever its TTL, never serves it past
+// that time, and a Watcher looks again then. GetSecretValue does not say
+// when a secret rotates next (DescribeSecret does), so this costs a
+// request and is off by default:
+//
+//	expire_at_next_rotation
+//	    true: after each found secret's value (not after a not-found or a
+//	    failure), one DescribeSecret request for that secret, within the
+//	    lookup's timeout; a batch describes its found secrets 4 at once.
+//	    Expires is then NextRotationDate while RotationEnabled is true
+//	    (a date already past: the answer is not cached at all while the
+//	    rotation is overdue), zero otherwise. When DescribeSecret reports
+//	    an AWSCURRENT version other than the one read (the secret changed
+//	    between the two requests), Expires is the present: the answer is
+//	    not cached. Default false: no extra request, Expires zero.
+//	    (Options.ExpireAtNextRotation in Go.)
+//
+// The role then needs secretsmanager:DescribeSecret (which change polls
+// need too). A refused or failed DescribeSecret does not fail the lookup:
+// the value is answered with no Expires (kept for the cache's TTL) and a
+// warning is logged, once per secret for AccessDeniedException. The
+// request is priced as any Secrets Manager API call: with a cache, one
+// per found secret per cache miss.
+//
 // # Errors
 //
 // AccessDeniedException matches resolver.ErrPermissionDenied. Every error
@@ -348,6 +375,12 @@ type Options struct {
 	// random: 0 means a tenth of the interval, a negative value none. It
 	// must not exceed the interval.
 	ChangesPollJitter time.Duration
+
+	// ExpireAtNextRotation (kwarg expire_at_next_rotation) makes each
+	// found secret's answer carry its NextRotationDate as
+	// resolver.Answer.Expires, at the cost of one DescribeSecret request
+	// per found secret and lookup (see "Expiry" in the package doc).
+	ExpireAtNextRotation bool
 }
 
 // Backend reads connections, variables and configs from AWS Secrets
@@ -362,7 +395,9 @@ type Backend struct {
 	redactor awscommon.Redactor
 	poller   *kit.Poller // nil: polling off
 
-	deniedWarned sync.Map // the secrets warnDenied warned of
+	expireAtRotation bool     // Options.ExpireAtNextRotation
+	deniedWarned     sync.Map // the secrets warnDenied warned of
+	expiryDenied     sync.Map // the secrets warnNoExpiry warned of
 }
 
 // New returns a Backend. It makes no request.
@@ -375,6 +410,8 @@ func New(o Options) (*Backend, error) {
 		sep:     o.Sep,
 		teams:   awscommon.Teams{MultiTeam: o.MultiTeam, Backend: Name, Logger: o.Logger},
 		timeout: o.Timeout,
+
+		expireAtRotation: o.ExpireAtNextRotation,
 	}
 	if b.sep == "" {
 		b.sep = DefaultSep
@@ -425,6 +462,10 @@ func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
 			return nil, err
 		}
 	}
+	expire, err := kw.Bool(expireKey, false)
+	if err != nil {
+		return nil, err
+	}
 	if err := awscommon.CheckKwargs(kw, Name); err != nil {
 		return nil, err
 	}
@@ -452,6 +493,8 @@ func open(ctx context.Context, env resolver.Env) (resolver.Backend, error) {
 
 		ChangesPollInterval: s.Poll.Interval,
 		ChangesPollJitter:   s.Poll.Jitter,
+
+		ExpireAtNextRotation: expire,
 	}
 	if u := s.EndpointURL; u != "" {
 		o.ClientOptions = append(o.ClientOptions, func(so *secretsmanager.Options) { so.BaseEndpoint = aws.String(u) })
@@ -504,28 +547,35 @@ func toConnection(req resolver.Request, v string, std *stdSecret, err error) (co
 // lookup reads req's secret; a JSON connection secret comes back
 // standardized, in std.
 func (b *Backend) lookup(ctx context.Context, req resolver.Request) (v string, std *stdSecret, err error) {
+	v, std, _, _, err = b.lookupVersion(ctx, req)
+	return v, std, err
+}
+
+// lookupVersion is lookup, also returning the name of the secret read and
+// the id of the version read.
+func (b *Backend) lookupVersion(ctx context.Context, req resolver.Request) (v string, std *stdSecret, name, version string, err error) {
 	if err := ctx.Err(); err != nil {
-		return "", nil, err
+		return "", nil, "", "", err
 	}
 	p, ok := b.places.For(req.Kind)
 	if !ok {
-		return "", nil, kit.NotServed(req.Kind)
+		return "", nil, "", "", kit.NotServed(req.Kind)
 	}
 	names, skip := b.teams.Names(ctx, p, req, b.secretName)
 	if skip != "" {
-		return "", nil, resolver.ErrNotFound // Describe says why
+		return "", nil, "", "", resolver.ErrNotFound // Describe says why
 	}
 	// One bound for the team's name and the global one.
 	ctx, release := kit.Bound(ctx, b.timeout)
 	defer release()
-	var name string
 	for _, name = range names {
 		// Only "not found" goes on to the global name, as in Airflow.
-		if v, err = b.get(ctx, name); !errors.Is(err, resolver.ErrNotFound) {
+		if v, version, err = b.get(ctx, name); !errors.Is(err, resolver.ErrNotFound) {
 			break
 		}
 	}
-	return b.standardize(req, name, v, err)
+	v, std, err = b.standardize(req, name, v, err)
+	return v, std, name, version, err
 }
 
 // standardize is lookup's answer from what secret name held (v, err): a
@@ -541,16 +591,17 @@ func (b *Backend) standardize(req resolver.Request, name, v string, err error) (
 	return "", std, nil
 }
 
-// get reads secret name's SecretString.
-func (b *Backend) get(ctx context.Context, name string) (string, error) {
+// get reads secret name's SecretString, and the id of the version read.
+func (b *Backend) get(ctx context.Context, name string) (value, version string, err error) {
 	if err := ctx.Err(); err != nil {
-		return "", err
+		return "", "", err
 	}
 	out, err := b.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &name})
 	if err != nil {
-		return "", b.redactor.Wrap(fmt.Sprintf("secret %q", name), err, isNotFound)
+		return "", "", b.redactor.Wrap(fmt.Sprintf("secret %q", name), err, isNotFound)
 	}
-	return secretString(name, out.SecretString)
+	value, err = secretString(name, out.SecretString)
+	return value, aws.ToString(out.VersionId), err
 }
 
 // secretString is the value of secret name's SecretString s: a secret

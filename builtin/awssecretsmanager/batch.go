@@ -37,19 +37,13 @@ func (b *Backend) LookupBatch(ctx context.Context, reqs []resolver.Request, answ
 		}
 		return
 	}
-	for i, f := range b.teams.Batch(ctx, p, reqs, b.secretName, MaxBatch, b.getMany) {
-		req := reqs[i]
-		v, std, err := b.standardize(req, f.Name, f.Value, f.Err)
-		if req.Kind != resolver.KindConnection {
-			answers[i] = resolver.Answer{Value: v, Err: err}
-			continue
-		}
-		c, err := toConnection(req, v, std, err)
-		if err != nil {
-			answers[i] = resolver.Answer{Err: err}
-			continue
-		}
-		answers[i] = resolver.Answer{Conn: c, Fields: true}
+	found := b.teams.Batch(ctx, p, reqs, b.secretName, MaxBatch, b.getMany)
+	for i, f := range found {
+		v, std, err := b.standardize(reqs[i], f.Name, f.Value, f.Err)
+		answers[i] = toAnswer(reqs[i], v, std, err)
+	}
+	if b.expireAtRotation {
+		b.setExpiries(ctx, found, answers)
 	}
 }
 
@@ -67,7 +61,7 @@ func (b *Backend) getMany(ctx context.Context, names []string, got []awscommon.G
 	if err != nil {
 		if ctx.Err() == nil && awscommon.PerName(err) {
 			for i, name := range names {
-				got[i].Value, got[i].Err = b.getBounded(ctx, name)
+				got[i].Value, got[i].Version, got[i].Err = b.getBounded(ctx, name)
 			}
 			return
 		}
@@ -76,11 +70,15 @@ func (b *Backend) getMany(ctx context.Context, names []string, got []awscommon.G
 		}
 		return
 	}
-	values := make(map[string]*string, 2*len(out.SecretValues))
+	type entry struct {
+		value   *string
+		version string
+	}
+	values := make(map[string]entry, 2*len(out.SecretValues))
 	for _, e := range out.SecretValues {
 		// SecretIdList takes a name or an ARN.
-		values[aws.ToString(e.Name)] = e.SecretString
-		values[aws.ToString(e.ARN)] = e.SecretString
+		values[aws.ToString(e.Name)] = entry{e.SecretString, aws.ToString(e.VersionId)}
+		values[aws.ToString(e.ARN)] = entry{e.SecretString, aws.ToString(e.VersionId)}
 	}
 	errs := make(map[string]error, len(out.Errors))
 	for _, e := range out.Errors {
@@ -88,12 +86,13 @@ func (b *Backend) getMany(ctx context.Context, names []string, got []awscommon.G
 			aws.ToString(e.ErrorCode), aws.ToString(e.Message))
 	}
 	for i, name := range names {
-		if s, ok := values[name]; ok {
-			got[i].Value, got[i].Err = secretString(name, s)
+		if e, ok := values[name]; ok {
+			got[i].Value, got[i].Err = secretString(name, e.value)
+			got[i].Version = e.version
 		} else if err, ok := errs[name]; ok {
 			got[i].Err = b.redactor.Wrap(fmt.Sprintf("secret %q", name), err, isNotFound)
 		} else {
-			got[i].Value, got[i].Err = b.getBounded(ctx, name)
+			got[i].Value, got[i].Version, got[i].Err = b.getBounded(ctx, name)
 		}
 	}
 }
@@ -106,7 +105,7 @@ func (b *Backend) batchGet(ctx context.Context, names []string) (*secretsmanager
 }
 
 // getBounded is get bounded as a lookup is.
-func (b *Backend) getBounded(ctx context.Context, name string) (string, error) {
+func (b *Backend) getBounded(ctx context.Context, name string) (value, version string, err error) {
 	ctx, release := kit.Bound(ctx, b.timeout)
 	defer release()
 	return b.get(ctx, name)

@@ -189,8 +189,20 @@ func (b *Backend) Name() string { return Name }
 // that the team's does not exist (404); any other failure of the first
 // request is the lookup's error, as in Airflow.
 func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	a := b.Answer(ctx, req)
+	return a.Value, a.Err
+}
+
+var _ resolver.AnswerBackend = (*Backend)(nil)
+
+// Answer is Lookup's answer (resolver.AnswerBackend) with the time the
+// secret expires: the exp attribute of the version read (Key Vault's
+// "expires", whole seconds), zero when it has none. It costs nothing: Get
+// Secret's response carries it. The resolver, which calls Answer rather
+// than Lookup, drops a cached answer when it expires, whatever its TTL.
+func (b *Backend) Answer(ctx context.Context, req resolver.Request) resolver.Answer {
 	if err := ctx.Err(); err != nil {
-		return "", err
+		return resolver.Answer{Err: err}
 	}
 	names, err := b.SecretNames(req)
 	if err != nil {
@@ -198,15 +210,15 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 			b.logger.LogAttrs(ctx, slog.LevelWarn, "Azure Key Vault: ambiguous id, not looked up",
 				slog.String("backend", Name), slog.String("kind", req.Kind.String()), slog.String("id", req.ID), slog.String("why", err.Error()))
 		}
-		return "", err
+		return resolver.Answer{Err: err}
 	}
 	// One bound for the lookup, both requests included.
 	ctx, release := kit.Bound(ctx, b.timeout)
 	defer release()
 	for _, name := range names[:len(names)-1] {
-		v, err := b.get(ctx, name)
-		if !errors.Is(err, resolver.ErrNotFound) {
-			return v, err
+		a := b.get(ctx, name)
+		if !errors.Is(a.Err, resolver.ErrNotFound) {
+			return a
 		}
 	}
 	return b.get(ctx, names[len(names)-1])
@@ -240,20 +252,24 @@ func (b *Backend) SecretNames(req resolver.Request) ([]string, error) {
 }
 
 // get reads secret name's latest version (ctx carries the lookup's
-// timeout).
-func (b *Backend) get(ctx context.Context, name string) (string, error) {
+// timeout): its value and expiry.
+func (b *Backend) get(ctx context.Context, name string) resolver.Answer {
 	var status int
 	resp, err := b.client.GetSecret(context.WithValue(ctx, statusKey{}, &status), name, "", nil)
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil {
-			return "", fmt.Errorf("secret %q: %w", name, cerr)
+			return resolver.Answer{Err: fmt.Errorf("secret %q: %w", name, cerr)}
 		}
-		return "", b.wrap(name, status, err)
+		return resolver.Answer{Err: b.wrap(name, status, err)}
 	}
 	if resp.Value == nil {
-		return "", &lookupError{err: errNoValue, msg: fmt.Sprintf("secret %q: %v", name, errNoValue)}
+		return resolver.Answer{Err: &lookupError{err: errNoValue, msg: fmt.Sprintf("secret %q: %v", name, errNoValue)}}
 	}
-	return *resp.Value, nil
+	a := resolver.Answer{Value: *resp.Value}
+	if resp.Attributes != nil && resp.Attributes.Expires != nil {
+		a.Expires = *resp.Attributes.Expires
+	}
+	return a
 }
 
 // statusKey is the context key under which statusPolicy records the

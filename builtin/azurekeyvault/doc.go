@@ -249,6 +249,21 @@
 // with an error naming the secret: the resolver drops the answers the
 // backend gave and polls again after a back-off.
 //
+// # Expiry
+//
+// The backend is a resolver.AnswerBackend (see Backend.Answer): each
+// answer carries, as Answer.Expires, the exp attribute ("expires", whole
+// Unix seconds) of the version it read, zero when that version has none.
+// A resolver with a cache drops the answer at that time whatever its TTL,
+// never serves it past it, and a Watcher looks again then: a secret whose
+// rotation sets a new version before the old one's exp is read again
+// without waiting for the TTL or a change poll. It is always on and free:
+// Get Secret's response carries the attribute, so no request is added.
+// Key Vault still returns an expired secret's value (its documentation:
+// reading one "can be used for recovery operations"): a lookup finds it as
+// before, but its answer is not cached, so each lookup of a secret whose
+// exp has passed asks the vault.
+//
 // # Errors
 //
 // HTTP 403 (Forbidden: no get permission, a firewall or policy refusal, a

@@ -106,9 +106,11 @@ func parseSettings(kw *config.Kwargs) (settings, error) {
 	if s.client, err = parseClientOpts(kw); err != nil {
 		return settings{}, err
 	}
-	if s.pollInterval, s.pollJitter, err = pollKwargs(kw); err != nil {
+	poll, err := kit.ReadPollKwargs(kw)
+	if err != nil {
 		return settings{}, err
 	}
+	s.pollInterval, s.pollJitter = poll.Interval, poll.Jitter
 	return s, nil
 }
 

@@ -3,7 +3,6 @@ package gcpsecretmanager
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -11,7 +10,6 @@ import (
 	"github.com/secretpath/secretpath/builtin/location"
 	"github.com/secretpath/secretpath/internal/gcpfake"
 	"github.com/secretpath/secretpath/resolver"
-	"github.com/secretpath/secretpath/resolver/config"
 )
 
 // versions maps each request to the secrets its lookup reads, as the
@@ -76,45 +74,6 @@ func TestVersionsMapping(t *testing.T) {
 		"airflow-variables-team_a--v", "airflow-variables-v", "airflow-variables-old",
 		"airflow-variables-absent", "airflow-variables-team_a--absent",
 	}, names, "one request per distinct secret")
-}
-
-// The poll kwargs: defaults, bounds, and errors that name the kwarg.
-func TestPollKwargs(t *testing.T) {
-	tests := []struct {
-		json             string
-		interval, jitter time.Duration
-		err              string
-	}{
-		{`{}`, 0, 0, ""},
-		{`{"changes_poll_interval_seconds": null}`, 0, 0, ""},
-		{`{"changes_poll_interval_seconds": 300}`, 300 * time.Second, 0, ""},
-		{`{"changes_poll_interval_seconds": "0.05"}`, 50 * time.Millisecond, 0, ""},
-		{`{"changes_poll_interval_seconds": -1}`, -1, 0, ""},
-		{`{"changes_poll_interval_seconds": 10, "changes_poll_jitter_seconds": 0}`, 10 * time.Second, -1, ""},
-		{`{"changes_poll_interval_seconds": 10, "changes_poll_jitter_seconds": 2.5}`, 10 * time.Second, 2500 * time.Millisecond, ""},
-		{`{"changes_poll_jitter_seconds": 30}`, 0, 30 * time.Second, ""},
-		{`{"changes_poll_interval_seconds": 0}`, 0, 0, "changes_poll_interval_seconds"},
-		{`{"changes_poll_interval_seconds": 90000}`, 0, 0, "changes_poll_interval_seconds"},
-		{`{"changes_poll_interval_seconds": "soon"}`, 0, 0, "changes_poll_interval_seconds"},
-		{`{"changes_poll_jitter_seconds": 61}`, 0, 0, "changes_poll_jitter_seconds"},
-		{`{"changes_poll_jitter_seconds": -1}`, 0, 0, "changes_poll_jitter_seconds"},
-		{`{"changes_poll_interval_seconds": 10, "changes_poll_jitter_seconds": 11}`, 0, 0, "changes_poll_jitter_seconds"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.json, func(t *testing.T) {
-			kw, err := config.ParseKwargs([]byte(tt.json))
-			require.NoError(t, err)
-			interval, jitter, err := pollKwargs(kw)
-			if tt.err != "" {
-				require.ErrorIs(t, err, config.ErrInvalid)
-				assert.Contains(t, err.Error(), `"`+tt.err+`"`)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tt.interval, interval)
-			assert.Equal(t, tt.jitter, jitter)
-		})
-	}
 }
 
 // decodeVersion reads the number and state, and refuses what is not a

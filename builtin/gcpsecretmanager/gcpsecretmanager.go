@@ -152,6 +152,35 @@
 // change stream with an error naming the secret: the resolver drops the
 // answers the backend gave and polls again after a back-off.
 //
+// # Expiry
+//
+// The backend is a resolver.AnswerBackend: a resolver with a cache drops
+// an answer at its Answer.Expires, whatever its TTL, never serves it past
+// that time, and a Watcher looks again then. AccessSecretVersion does not
+// say when the secret expires or rotates (the Secret resource does), so
+// this costs a request and is off by default:
+//
+//	expire_at_next_rotation
+//	    true: after each found secret's value (not after a not-found or a
+//	    failure), one GetSecret request (GET .../secrets/S: metadata, no
+//	    payload) for that secret, within the lookup's timeout and
+//	    retries. Expires is then the earlier of the secret's expireTime
+//	    (when Secret Manager deletes it) and rotation.nextRotationTime,
+//	    zero when it has neither. Default false: no extra request,
+//	    Expires zero. (Options.ExpireAtNextRotation in Go.)
+//
+// At nextRotationTime Secret Manager only notifies the secret's Pub/Sub
+// topics; the new version comes when the rotation's subscriber adds it.
+// The lookup made at that time may still read the old version, which is
+// then cached with the next rotation time: change polls (on by default,
+// see "Change events") report the new version when it comes. The request
+// needs secretmanager.secrets.get (roles/secretmanager.viewer grants it;
+// roles/secretmanager.secretAccessor does not). A refused or failed
+// GetSecret does not fail the lookup: the value is answered with no
+// Expires (kept for the cache's TTL) and a warning is logged, once per
+// secret for PERMISSION_DENIED. With a cache, the cost is one GetSecret
+// per found secret per cache miss.
+//
 // # Deliberate differences from Airflow
 //
 //   - A name that is not a valid secret id (letters, digits, '-' and '_', at
@@ -313,6 +342,13 @@ type Options struct {
 	// ChangesPollJitter is the most a poll is moved earlier or later at
 	// random: 0 means ChangesPollInterval/10, a negative value none.
 	ChangesPollJitter time.Duration
+
+	// ExpireAtNextRotation (kwarg expire_at_next_rotation) makes each
+	// found secret's answer carry the earlier of the secret's expireTime
+	// and rotation.nextRotationTime as resolver.Answer.Expires, at the cost
+	// of one GetSecret request per found secret and lookup (see "Expiry"
+	// in the package doc).
+	ExpireAtNextRotation bool
 }
 
 // TeamSep separates the team from the id in a team's secret name,
@@ -336,6 +372,9 @@ type Backend struct {
 	multiTeam  bool
 	poller     kit.Poller // Interval < 0: polls are off
 	denied     sync.Map   // secret names whose metadata was refused, warned of once
+
+	expireAtRotation bool     // Options.ExpireAtNextRotation
+	expiryDenied     sync.Map // secret names whose GetSecret was refused, warned of once
 }
 
 // scheme: connections_prefix etc. and Airflow's defaults; nothing is
@@ -377,6 +416,8 @@ func New(ctx context.Context, o Options) (*Backend, error) {
 		retryDelay: o.RetryDelay,
 		logger:     o.Logger,
 		multiTeam:  o.MultiTeam,
+
+		expireAtRotation: o.ExpireAtNextRotation,
 	}
 	if b.sep == "" && !o.NoSep {
 		b.sep = DefaultSep
@@ -532,34 +573,49 @@ func (b *Backend) ProjectID() string { return b.project }
 // absent); any other failure is the lookup's error. Both requests share
 // one timeout.
 func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	v, _, err := b.lookup(ctx, req)
+	return v, err
+}
+
+// lookup is Lookup, also returning the AccessSecretVersion URL of the
+// secret that answered ("" when no request was made).
+func (b *Backend) lookup(ctx context.Context, req resolver.Request) (string, string, error) {
 	p, ok := b.places.For(req.Kind)
 	if !ok {
 		if err := ctx.Err(); err != nil {
-			return "", err
+			return "", "", err
 		}
-		return "", fmt.Errorf("%w: %s holds no %v", resolver.ErrNotFound, Name, req.Kind)
+		return "", "", fmt.Errorf("%w: %s holds no %v", resolver.ErrNotFound, Name, req.Kind)
 	}
 	if err := ctx.Err(); err != nil {
-		return "", err
+		return "", "", err
 	}
 	if !p.Match(req.ID) {
-		return "", resolver.ErrNotFound
+		return "", "", resolver.ErrNotFound
 	}
 	if why := b.ambiguous(req); why != nil {
 		b.logger.LogAttrs(ctx, slog.LevelWarn, "GCP Secret Manager: ambiguous id, not looked up",
 			slog.String("backend", Name), slog.String("kind", req.Kind.String()), slog.String("id", req.ID), slog.String("why", why.Error()))
-		return "", fmt.Errorf("%w: %s: %v id %q %w", resolver.ErrNotFound, Name, req.Kind, req.ID, why)
+		return "", "", fmt.Errorf("%w: %s: %v id %q %w", resolver.ErrNotFound, Name, req.Kind, req.ID, why)
 	}
+	return b.read(ctx, req.Kind, p, req)
+}
+
+// read is Lookup's reading of the secrets (req is neither refused nor
+// off): the value and the AccessSecretVersion URL of the secret that
+// answered.
+func (b *Backend) read(ctx context.Context, what resolver.Kind, p *kit.Place, req resolver.Request) (string, string, error) {
 	ctx, release := kit.Bound(ctx, b.timeout)
 	defer release()
 	urls, n := b.urls(p, req)
 	for _, target := range urls[:n-1] {
-		v, err := b.get(ctx, req.Kind, target)
+		v, err := b.get(ctx, what, target)
 		if !errors.Is(err, resolver.ErrNotFound) {
-			return v, err
+			return v, target, err
 		}
 	}
-	return b.get(ctx, req.Kind, urls[n-1])
+	v, err := b.get(ctx, what, urls[n-1])
+	return v, urls[n-1], err
 }
 
 // ambiguous says why req's id is refused, or nil: kit.TeamGuard, configs

@@ -90,7 +90,12 @@ func parseKwargs(kw *config.Kwargs) (settings, error) {
 	if len(given) > 1 {
 		return s, fmt.Errorf("%w: backend_kwargs keys %s are mutually exclusive: give one", config.ErrInvalid, strings.Join(given, ", "))
 	}
-	if o.ChangesPollInterval, o.ChangesPollJitter, err = pollKwargs(kw); err != nil {
+	poll, err := kit.ReadPollKwargs(kw)
+	if err != nil {
+		return s, err
+	}
+	o.ChangesPollInterval, o.ChangesPollJitter = poll.Interval, poll.Jitter
+	if o.ExpireAtNextRotation, err = kw.Bool(expireKey, false); err != nil {
 		return s, err
 	}
 	if err := kw.CheckUnused(Name); err != nil {

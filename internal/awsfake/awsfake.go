@@ -139,9 +139,10 @@ type Server struct {
 	ctrToken  string
 	ctrCreds  aws.Credentials
 	ctrServed bool
-	clock     time.Time // the time of the last change (fake: one second a change)
-	versions  int       // secret versions made
-	pageSize  int       // DescribeParameters' page size (0: MaxResults)
+	clock     time.Time           // the time of the last change (fake: one second a change)
+	versions  int                 // secret versions made
+	pageSize  int                 // DescribeParameters' page size (0: MaxResults)
+	rotations map[string]Rotation // by secret name: set with SetRotation
 }
 
 // Parameter is an SSM parameter.
@@ -165,9 +166,10 @@ func New(t testing.TB) *Server {
 // NewServer starts a fake; Close stops it.
 func NewServer() *Server {
 	s := &Server{
-		params:  map[string]Parameter{},
-		secrets: map[string]secret{},
-		creds:   map[string]aws.Credentials{},
+		params:    map[string]Parameter{},
+		secrets:   map[string]secret{},
+		creds:     map[string]aws.Credentials{},
+		rotations: map[string]Rotation{},
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
@@ -279,6 +281,7 @@ func (s *Server) Remove(name string) {
 	defer s.mu.Unlock()
 	delete(s.params, name)
 	delete(s.secrets, name)
+	delete(s.rotations, name)
 }
 
 // AddFault makes the fake answer matching requests with f (faults are

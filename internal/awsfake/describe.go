@@ -214,7 +214,37 @@ func (s *Server) describeSecret(w http.ResponseWriter, id string) {
 	if sec.deleted {
 		out["DeletedDate"] = epoch(sec.changed)
 	}
+	if rot, ok := s.rotations[id]; ok {
+		out["RotationEnabled"] = rot.Enabled
+		out["RotationLambdaARN"] = fmt.Sprintf("arn:aws:lambda:%s:123456789012:function:rotate", Region)
+		out["RotationRules"] = map[string]any{"AutomaticallyAfterDays": 30}
+		if rot.Enabled && !rot.Next.IsZero() {
+			out["NextRotationDate"] = epoch(rot.Next)
+		}
+	}
 	writeJSON(w, out)
+}
+
+// Rotation is a secret's rotation configuration, as DescribeSecret
+// reports it.
+type Rotation struct {
+	// Enabled is RotationEnabled.
+	Enabled bool
+	// Next is NextRotationDate, sent only when Enabled (zero: not sent).
+	Next time.Time
+}
+
+// SetRotation configures secret name's rotation (as RotateSecret with
+// RotationRules, or CancelRotateSecret when rot.Enabled is false): it
+// outlives new versions. It reports whether the secret is stored.
+func (s *Server) SetRotation(name string, rot Rotation) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.secrets[name]; !ok {
+		return false
+	}
+	s.rotations[name] = rot
+	return true
 }
 
 // epoch is t as awsJson timestamps are sent: seconds since the epoch.

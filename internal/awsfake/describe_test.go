@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -160,4 +161,40 @@ func TestDescribeSecret(t *testing.T) {
 	require.True(t, errors.As(err, &ae))
 	assert.Equal(t, "ResourceNotFoundException", ae.ErrorCode())
 	assert.Equal(t, 4, f.Count(awsfake.TargetDescribeSecret))
+}
+
+// TestDescribeSecretRotation: RotationEnabled is absent until rotation is
+// configured, NextRotationDate is sent only while it is on, and both
+// outlive new versions, through the SDK's deserializers.
+func TestDescribeSecretRotation(t *testing.T) {
+	awsfake.Isolate(t)
+	f := awsfake.New(t)
+	c := smClient(f)
+	f.PutSecret("s", "v1")
+	describe := func() *secretsmanager.DescribeSecretOutput {
+		t.Helper()
+		out, err := c.DescribeSecret(t.Context(), &secretsmanager.DescribeSecretInput{SecretId: aws.String("s")})
+		require.NoError(t, err)
+		return out
+	}
+	out := describe()
+	assert.Nil(t, out.RotationEnabled)
+	assert.Nil(t, out.NextRotationDate)
+
+	next := time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)
+	require.True(t, f.SetRotation("s", awsfake.Rotation{Enabled: true, Next: next}))
+	assert.False(t, f.SetRotation("missing", awsfake.Rotation{Enabled: true, Next: next}))
+	f.RotateSecret("s", "v2")
+	out = describe()
+	require.NotNil(t, out.RotationEnabled)
+	assert.True(t, *out.RotationEnabled)
+	require.NotNil(t, out.NextRotationDate)
+	assert.True(t, next.Equal(*out.NextRotationDate), "%v", *out.NextRotationDate)
+	assert.NotNil(t, out.RotationRules)
+
+	require.True(t, f.SetRotation("s", awsfake.Rotation{Enabled: false, Next: next}))
+	out = describe()
+	require.NotNil(t, out.RotationEnabled)
+	assert.False(t, *out.RotationEnabled)
+	assert.Nil(t, out.NextRotationDate, "null while rotation is off")
 }

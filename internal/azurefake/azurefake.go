@@ -43,6 +43,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -135,6 +136,11 @@ type Secret struct {
 	Value       string
 	ContentType string
 	Disabled    bool // a disabled secret answers 403 Forbidden / SecretDisabled
+	// Expires is the version's expiry, sent as attributes.exp (Unix
+	// seconds: the sub-second part is dropped, as Key Vault keeps whole
+	// seconds); zero: none, and no exp attribute. As Key Vault documents,
+	// an expired secret's value can still be read: Get Secret answers 200.
+	Expires time.Time
 }
 
 type token struct {
@@ -176,6 +182,7 @@ type versionInfo struct {
 	created, updated int64 // Unix seconds, as Key Vault sends them
 	enabled          bool
 	contentType      string
+	expires          int64 // Unix seconds; 0: no exp attribute
 }
 
 // New starts a fake that is closed when t ends.
@@ -248,9 +255,38 @@ func (s *Server) Put(name string, sec Secret) {
 	defer s.mu.Unlock()
 	key := strings.ToLower(name)
 	old := s.secrets[key]
-	v := versionInfo{id: newID(), created: time.Now().Unix(), enabled: !sec.Disabled, contentType: sec.ContentType}
+	v := versionInfo{id: newID(), created: time.Now().Unix(), enabled: !sec.Disabled, contentType: sec.ContentType, expires: unixSeconds(sec.Expires)}
 	v.updated = v.created
 	s.secrets[key] = stored{name: name, version: v.id, Secret: sec, history: append(old.history[:len(old.history):len(old.history)], v)}
+}
+
+// SetExpiry sets the expiry (attributes.exp) of secret name's current
+// version, as Update Secret (PATCH /secrets/{name}/{version} with
+// {"attributes": {"exp": ...}}) does: no new version; the zero time
+// removes it. It reports whether the secret exists.
+func (s *Server) SetExpiry(name string, exp time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := strings.ToLower(name)
+	sec, ok := s.secrets[key]
+	if !ok {
+		return false
+	}
+	sec.Expires = exp
+	sec.history = slices.Clone(sec.history)
+	last := &sec.history[len(sec.history)-1]
+	last.expires, last.updated = unixSeconds(exp), time.Now().Unix()
+	s.secrets[key] = sec
+	return true
+}
+
+// unixSeconds is t as Key Vault's IntDate (whole Unix seconds), 0 for the
+// zero time.
+func unixSeconds(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
 }
 
 // Delete removes a secret and all its versions (as a purge does: the
@@ -466,14 +502,18 @@ func (s *Server) secretReply(r *http.Request, req Request) func(http.ResponseWri
 	if sec.Disabled {
 		return kvError(http.StatusForbidden, "Forbidden", "SecretDisabled", "Operation get is not allowed on a disabled secret.", false)
 	}
+	attrs := map[string]any{
+		"enabled": true, "created": 1764417600, "updated": 1764417600,
+		"recoveryLevel": "Recoverable+Purgeable", "recoverableDays": 90,
+	}
+	if exp := unixSeconds(sec.Expires); exp != 0 {
+		attrs["exp"] = exp // Key Vault's IntDate: Unix seconds
+	}
 	body := map[string]any{
-		"value": sec.Value,
-		"id":    s.URL + "/secrets/" + sec.name + "/" + sec.version,
-		"attributes": map[string]any{
-			"enabled": true, "created": 1764417600, "updated": 1764417600,
-			"recoveryLevel": "Recoverable+Purgeable", "recoverableDays": 90,
-		},
-		"tags": map[string]string{},
+		"value":      sec.Value,
+		"id":         s.URL + "/secrets/" + sec.name + "/" + sec.version,
+		"attributes": attrs,
+		"tags":       map[string]string{},
 	}
 	if sec.ContentType != "" {
 		body["contentType"] = sec.ContentType

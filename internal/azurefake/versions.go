@@ -69,13 +69,17 @@ func (s *Server) versionsReply(r *http.Request, req Request) func(http.ResponseW
 	slices.SortFunc(all, func(a, b versionInfo) int { return strings.Compare(a.id, b.id) })
 	items := []map[string]any{}
 	for _, v := range all[min(offset, len(all)):min(offset+size, len(all))] {
+		attrs := map[string]any{
+			"enabled": v.enabled, "created": v.created, "updated": v.updated,
+			"recoveryLevel": "Recoverable+Purgeable", "recoverableDays": 90,
+		}
+		if v.expires != 0 {
+			attrs["exp"] = v.expires
+		}
 		item := map[string]any{
-			"id": s.URL + "/secrets/" + sec.name + "/" + v.id,
-			"attributes": map[string]any{
-				"enabled": v.enabled, "created": v.created, "updated": v.updated,
-				"recoveryLevel": "Recoverable+Purgeable", "recoverableDays": 90,
-			},
-			"tags": map[string]string{},
+			"id":         s.URL + "/secrets/" + sec.name + "/" + v.id,
+			"attributes": attrs,
+			"tags":       map[string]string{},
 		}
 		if v.contentType != "" {
 			item["contentType"] = v.contentType

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -74,4 +75,41 @@ func TestListVersions(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, a.status)
 	assert.True(t, strings.Contains(a.body["error"].(map[string]any)["message"].(string), "disabled"), "GetSecret is not faulted")
 	assert.Equal(t, 1, f.Count(azurefake.KindGetSecret))
+}
+
+// attributes.exp: Get Secret and Get Secret Versions send a version's
+// expiry as Unix seconds when it has one; SetExpiry changes the current
+// version's without adding one; an expired secret is still read (200).
+func TestExpiry(t *testing.T) {
+	f := azurefake.New(t)
+	tok := token(t, f, azurefake.ClientSecret).body["access_token"].(string)
+	f.SetSecret("s", "v1")
+	a := get(t, f, "/secrets/s/?api-version=7.4", tok)
+	require.Equal(t, http.StatusOK, a.status)
+	assert.NotContains(t, a.body["attributes"].(map[string]any), "exp")
+
+	exp := time.Unix(1900000000, 700_000_000)
+	f.Put("s", azurefake.Secret{Value: "v2", Expires: exp})
+	a = get(t, f, "/secrets/s/?api-version=7.4", tok)
+	require.Equal(t, http.StatusOK, a.status)
+	assert.Equal(t, float64(1900000000), a.body["attributes"].(map[string]any)["exp"], "whole seconds")
+
+	require.True(t, f.SetExpiry("s", time.Now().Add(-time.Hour)))
+	assert.False(t, f.SetExpiry("absent", exp))
+	a = get(t, f, "/secrets/s/?api-version=7.4", tok)
+	require.Equal(t, http.StatusOK, a.status, "an expired secret is still read")
+	assert.Equal(t, "v2", a.body["value"])
+	assert.Less(t, a.body["attributes"].(map[string]any)["exp"].(float64), float64(time.Now().Unix()))
+
+	a = get(t, f, "/secrets/s/versions?api-version=7.4", tok)
+	require.Equal(t, http.StatusOK, a.status)
+	items := a.body["value"].([]any)
+	require.Len(t, items, 2, "SetExpiry adds no version")
+	withExp := 0
+	for _, it := range items {
+		if _, ok := it.(map[string]any)["attributes"].(map[string]any)["exp"]; ok {
+			withExp++
+		}
+	}
+	assert.Equal(t, 1, withExp)
 }

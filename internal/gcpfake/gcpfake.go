@@ -11,6 +11,9 @@
 //     GET /v1/projects/{project}/secrets/{secret}/versions/{version}, with
 //     the SecretVersion resource (name, createTime, destroyTime, state,
 //     replicationStatus, etag) and the same errors (versions.go);
+//   - Secret Manager's REST GetSecret (the Secret resource: expireTime,
+//     rotation.nextRotationTime, no payload),
+//     GET /v1/projects/{project}/secrets/{secret} (secret.go);
 //   - the GCE metadata server under /computeMetadata/v1/ (point
 //     GCE_METADATA_HOST at [Server.MetadataHost] for Application Default
 //     Credentials): it requires Metadata-Flavor: Google, as the real one does;
@@ -105,7 +108,7 @@ type Fault struct {
 	API    string // the API it applies to ("" = Secret Manager)
 	Secret string // Secret Manager: the secret id it applies to ("" = any)
 	// Route is the Secret Manager method it applies to (RouteAccess,
-	// RouteGetVersion; "" = any).
+	// RouteGetVersion, RouteGetSecret; "" = any).
 	Route string
 
 	// Status is a google.rpc code name ("RESOURCE_EXHAUSTED"); the HTTP
@@ -140,6 +143,7 @@ type version struct {
 type project struct {
 	id, number string
 	secrets    map[string][]version
+	meta       map[string]secretMeta // the Secret resource's fields (secret.go)
 }
 
 // Server is the fake. Its methods are safe for concurrent use.
@@ -203,7 +207,7 @@ func (s *Server) TokenURI() string { return s.URL + "/token" }
 func (s *Server) AddProject(id, number string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := &project{id: id, number: number, secrets: map[string][]version{}}
+	p := &project{id: id, number: number, secrets: map[string][]version{}, meta: map[string]secretMeta{}}
 	s.projects[id] = p
 	s.byNumber[number] = p
 }
@@ -246,6 +250,7 @@ func (s *Server) DeleteSecret(projectID, secret string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.projects[projectID].secrets, secret)
+	delete(s.projects[projectID].meta, secret)
 }
 
 // AllowToken makes Secret Manager and IAM accept a bearer token the fake did
@@ -384,6 +389,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(path, "/v1/projects/-/serviceAccounts/"):
 		req.API = APIIAMCredentials
 		s.serveIAM(w, r, &req)
+	case strings.HasPrefix(path, "/v1/projects/") && !strings.Contains(path, ":") && !strings.Contains(path, "/versions"):
+		req.API = APISecretManager
+		s.serveGetSecret(w, r, &req)
 	case strings.HasPrefix(path, "/v1/projects/") && !strings.Contains(path, ":"):
 		req.API = APISecretManager
 		s.serveGetVersion(w, r, &req)
@@ -491,6 +499,7 @@ func (s *Server) serveAccess(w http.ResponseWriter, r *http.Request, req *Reques
 		writeError(w, 0, "PERMISSION_DENIED", "Permission 'secretmanager.versions.access' denied for resource '"+resource+"' (or it may not exist).")
 		return
 	}
+	p.expire(req.Secret)
 	versions := p.secrets[req.Secret]
 	n := len(versions)
 	if req.Version != "latest" {

@@ -72,6 +72,7 @@ func (s *Server) serveGetVersion(w http.ResponseWriter, r *http.Request, req *Re
 		writeError(w, 0, "PERMISSION_DENIED", "Permission 'secretmanager.versions.get' denied for resource '"+resource+"' (or it may not exist).")
 		return
 	}
+	p.expire(req.Secret)
 	versions := p.secrets[req.Secret]
 	n := len(versions)
 	if req.Version != "latest" {

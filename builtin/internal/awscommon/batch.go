@@ -26,7 +26,10 @@ const BatchParallel = 4
 // when the service does not hold the name).
 type Got struct {
 	Value string
-	Err   error
+	// Version is the id of the version read, when the service says it
+	// (Secrets Manager's VersionId); "" otherwise.
+	Version string
+	Err     error
 }
 
 // Fetch reads names, at most the batch's size of them, in one request of
@@ -37,9 +40,10 @@ type Fetch func(ctx context.Context, names []string, got []Got)
 // Found is a batch's answer to one request: the value or error, and the
 // name it was read from ("" when no request was made).
 type Found struct {
-	Name  string
-	Value string
-	Err   error
+	Name    string
+	Value   string
+	Version string // Got.Version
+	Err     error
 }
 
 // Batch looks reqs (of one kind and team) up at p as the lookups of each
@@ -72,7 +76,7 @@ func (t Teams) Batch(ctx context.Context, p *kit.Place, reqs []resolver.Request,
 		fetchAll(ctx, asked, got, size, fetch)
 		next := round[:0]
 		for k, i := range round {
-			found[i] = Found{Name: asked[k], Value: got[k].Value, Err: got[k].Err}
+			found[i] = Found{Name: asked[k], Value: got[k].Value, Version: got[k].Version, Err: got[k].Err}
 			// Only "not found" goes on to the global name, as in Airflow.
 			if r+1 < len(names[i]) && errors.Is(got[k].Err, resolver.ErrNotFound) {
 				next = append(next, i)

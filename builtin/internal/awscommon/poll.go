@@ -3,7 +3,6 @@ package awscommon
 import (
 	"context"
 	"fmt"
-	"math"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -16,12 +15,9 @@ import (
 
 // The kwargs of the AWS backends' change polls.
 const (
-	PollIntervalKey = "changes_poll_interval_seconds"
-	PollJitterKey   = "changes_poll_jitter_seconds"
+	PollIntervalKey = kit.PollIntervalKey
+	PollJitterKey   = kit.PollJitterKey
 )
-
-// maxPollSeconds bounds both poll kwargs: a day.
-const maxPollSeconds = 24 * 3600
 
 // Poll is how a backend polls its watched ids' version metadata (its
 // resolver.ChangeSource).
@@ -34,56 +30,11 @@ type Poll struct {
 	Jitter time.Duration
 }
 
-// parsePoll reads changes_poll_interval_seconds (absent or null: a
-// minute; > 0 up to a day; < 0: polling off; 0 is refused, being neither)
-// and changes_poll_jitter_seconds (absent or null: a tenth of the
-// interval; 0: none; > 0 up to the interval).
+// parsePoll reads changes_poll_interval_seconds and
+// changes_poll_jitter_seconds (kit.ReadPollKwargs).
 func parsePoll(kw *config.Kwargs) (Poll, error) {
-	var p Poll
-	interval, given, err := pollSeconds(kw, PollIntervalKey)
-	switch {
-	case err != nil:
-		return Poll{}, err
-	case !given:
-	case interval < 0:
-		p.Interval = -1
-	case interval == 0 || interval > maxPollSeconds:
-		return Poll{}, kit.KwargError(PollIntervalKey, "must be a number of seconds above 0 and at most 86400, or negative to switch polling off")
-	default:
-		p.Interval = time.Duration(interval * float64(time.Second))
-	}
-	jitter, given, err := pollSeconds(kw, PollJitterKey)
-	switch {
-	case err != nil:
-		return Poll{}, err
-	case !given:
-	case jitter < 0:
-		return Poll{}, kit.KwargError(PollJitterKey, "must be a number of seconds, at least 0")
-	case jitter == 0:
-		p.Jitter = -1
-	default:
-		p.Jitter = time.Duration(jitter * float64(time.Second))
-	}
-	if err := p.Check(); err != nil {
-		return Poll{}, fmt.Errorf("%w: backend_kwargs key %q must not exceed %s", config.ErrInvalid, PollJitterKey, PollIntervalKey)
-	}
-	return p, nil
-}
-
-// pollSeconds reads key as a number of seconds (a JSON number or a
-// numeric string); given is false when it is absent or null.
-func pollSeconds(kw *config.Kwargs, key string) (secs float64, given bool, err error) {
-	secs, err = kw.Float(key, 0) // marks the key read, null included
-	if err != nil {
-		return 0, false, err
-	}
-	if !kw.Has(key) || kw.IsNull(key) {
-		return 0, false, nil
-	}
-	if math.IsNaN(secs) || math.IsInf(secs, 0) {
-		return 0, false, kit.KwargError(key, "must be a finite number of seconds")
-	}
-	return secs, true, nil
+	o, err := kit.ReadPollKwargs(kw)
+	return Poll{Interval: o.Interval, Jitter: o.Jitter}, err
 }
 
 // Check returns an error wrapping config.ErrInvalid when the jitter
