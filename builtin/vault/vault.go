@@ -223,6 +223,23 @@
 // subscription, sys/events/subscribe) are left out: polling works with
 // every Vault version and edition.
 //
+// # Expiry
+//
+// The Backend is a resolver.AnswerBackend: the resolver calls Answer,
+// which answers what Lookup or Connection would, plus, with KV version 1,
+// Expires: when the read started plus the lease_duration Vault answered.
+// That is the secret's ttl key when it has one Vault parses (seconds, or
+// a duration such as "1h" or "1d"), else the mount's default lease TTL
+// (32 days unless tuned: vault secrets tune -default-lease-ttl). A cached
+// answer is then dropped at that time even if the cache's TTL has not
+// passed, and never served stale past it. Vault calls it a refresh
+// interval: nothing expires in the store, and a lease of 0 or less means
+// no expiry. A connection given as fields cannot carry a ttl key (any
+// other key is an error, as in Airflow): use conn_uri with ttl, or the
+// mount's default. KV version 2 answers no lease (its ttl key is data
+// like any other), so its answers have no expiry; its change events tell
+// the cache when a secret changes.
+//
 // # Deliberate differences from Airflow
 //
 //   - An empty id, or one with a "." or ".." segment, is not found without
