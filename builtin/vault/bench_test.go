@@ -281,4 +281,20 @@ func BenchmarkInMemorySeparate(b *testing.B) {
 			}
 		}
 	})
+	b.Run("backend/answer-variable-kv1", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if a := kv1.Answer(ctx, varReq("region")); a.Err != nil || a.Value != benchValue || a.Expires.IsZero() {
+				b.Fatal(a.Err)
+			}
+		}
+	})
+	b.Run("backend/answer-connection-kv1", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if a := kv1.Answer(ctx, connReq("smtp_default")); a.Err != nil || a.Conn.Host == "" || a.Expires.IsZero() {
+				b.Fatal(a.Err)
+			}
+		}
+	})
 }
