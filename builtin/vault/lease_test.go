@@ -126,12 +126,13 @@ func checkLeaseCaching(t *testing.T, s leaseStore) {
 	s.put(t, 1, ns+"/connections/short", map[string]any{"conn_uri": uri1, "ttl": "1s"})
 	s.put(t, 2, ns+"/variables/short", map[string]any{"value": "v2-1", "ttl": "1s"})
 
-	r1 := resolver.New(resolver.WithBackend("kv1", s.open(t, 1, ns)), resolver.WithCache(time.Hour, 0))
+	b1, b2 := s.open(t, 1, ns), s.open(t, 2, ns)
+	r1 := resolver.New(resolver.WithBackend("kv1", b1), resolver.WithCache(time.Hour, 0))
 	defer r1.Close()
-	r2 := resolver.New(resolver.WithBackend("kv2", s.open(t, 2, ns)), resolver.WithCache(time.Hour, 0))
+	r2 := resolver.New(resolver.WithBackend("kv2", b2), resolver.WithCache(time.Hour, 0))
 	defer r2.Close()
-	settle(t, r1, func(v string) { s.put(t, 1, ns+"/variables/sentinel", map[string]any{"value": v}) })
-	settle(t, r2, func(v string) { s.put(t, 2, ns+"/variables/sentinel", map[string]any{"value": v}) })
+	settle(t, r1, b1)
+	settle(t, r2, b2)
 
 	before := time.Now()
 	vars := r1.Variables(ctx, "short", "long", "default")
@@ -180,27 +181,17 @@ func checkLeaseCaching(t *testing.T, s leaseStore) {
 	assert.Equal(t, "v2-1", v.Reveal(), "KV v2: cached for the cache's TTL, its ttl key ignored")
 }
 
-// settle returns once r's change stream is established: the backend is a
-// resolver.ChangeSource, whose first event (All: established) drops what
-// r cached before it. The sentinel variable is cached, changed behind
-// r's back and looked up until r reads it again, which only that event
-// makes it do (its lease is the default, 32 days).
-func settle(t *testing.T, r *resolver.Resolver, put func(value string)) {
+// settle starts r's change stream from b and returns once it is
+// established: its first event (All: established) drops what r cached
+// before, which would make the lookups that follow read again.
+func settle(t *testing.T, r *resolver.Resolver, b *vault.Backend) {
 	t.Helper()
-	put("1")
-	v, err := r.Variable(t.Context(), "sentinel")
-	require.NoError(t, err)
-	require.Equal(t, "1", v.Reveal())
-	put("2")
+	_, err := r.Variable(t.Context(), "sentinel") // starts the stream
+	require.ErrorIs(t, err, resolver.ErrNotFound)
 	hang := time.Now().Add(10 * time.Second)
-	for {
-		v, err := r.Variable(t.Context(), "sentinel")
-		require.NoError(t, err)
-		if v.Reveal() == "2" {
-			return
-		}
+	for vault.Established(b) == 0 {
 		require.True(t, time.Now().Before(hang), "the change stream was not established")
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(time.Millisecond)
 	}
 }
 

@@ -267,6 +267,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -409,11 +410,12 @@ type Backend struct {
 	multiTeam   bool // [core] multi_team
 	noTeamPaths bool // use_team_secrets_path false
 	timeout     time.Duration
-	ownConfig   *api.Config // closed (idle connections) by Close when New made it
-	mount       string      // the KV mount, "" with mountFromID
-	poller      kit.Poller  // Changes (changes.go)
-	deniedOnce  sync.Once   // the warning of a metadata read denied
-	deniedPaths sync.Map    // metadata paths denied after a login again: no login again for them
+	ownConfig   *api.Config  // closed (idle connections) by Close when New made it
+	mount       string       // the KV mount, "" with mountFromID
+	poller      kit.Poller   // Changes (changes.go)
+	deniedOnce  sync.Once    // the warning of a metadata read denied
+	deniedPaths sync.Map     // metadata paths denied after a login again: no login again for them
+	established atomic.Int64 // Changes streams established (Event{All: true} emitted and handled), for tests
 }
 
 // scheme: connections_path etc., Airflow's default paths, trailing "/"
