@@ -162,8 +162,8 @@ func benchPair(b *testing.B, cfg func() *api.Config, token, mountData, rel strin
 	b.ReportMetric(100*(float64(ours)-float64(direct))/float64(direct), "overhead-%")
 }
 
-// cannedTransport answers lookup-self and every KV v2 read with what Vault
-// 1.14.1 sends.
+// cannedTransport answers lookup-self, every KV v2 read and (under kv1/)
+// every KV v1 read with what Vault 1.14.1 sends.
 type cannedTransport struct{}
 
 func (cannedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -174,6 +174,10 @@ func (cannedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 			`"creation_ttl":0,"display_name":"token","entity_id":"","expire_time":null,"explicit_max_ttl":0,"id":"canned-token",` +
 			`"meta":null,"num_uses":0,"orphan":true,"path":"auth/token/create","policies":["root"],"ttl":0,"type":"service"},` +
 			`"wrap_info":null,"warnings":null,"auth":null}`
+	case strings.HasPrefix(r.URL.Path, "/v1/kv1/") && strings.Contains(r.URL.Path, "/connections/"):
+		body = cannedConnectionV1
+	case strings.HasPrefix(r.URL.Path, "/v1/kv1/"):
+		body = cannedVariableV1
 	case strings.Contains(r.URL.Path, "/connections/"):
 		body = cannedConnection
 	default:
@@ -191,7 +195,18 @@ func (cannedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 var (
 	cannedConnection = kvV2Body(map[string]any{"conn_uri": benchURI})
 	cannedVariable   = kvV2Body(map[string]any{"value": benchValue})
+	// KV v1 answers carry the mount's default lease (32 days).
+	cannedConnectionV1 = kvV1Body(map[string]any{"conn_uri": benchURI})
+	cannedVariableV1   = kvV1Body(map[string]any{"value": benchValue})
 )
+
+func kvV1Body(data map[string]any) string {
+	b, _ := json.Marshal(map[string]any{
+		"request_id": "5b1b5d52-0c5e-4b54-8e3f-3c2b2f1e2a10", "lease_id": "", "renewable": false, "lease_duration": 2764800,
+		"data": data, "wrap_info": nil, "warnings": nil, "auth": nil,
+	})
+	return string(b)
+}
 
 func kvV2Body(data map[string]any) string {
 	b, _ := json.Marshal(map[string]any{
@@ -215,6 +230,11 @@ func BenchmarkInMemorySeparate(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = backend.Close() })
+	kv1, err := vault.New(vault.Options{Config: cfg(), MountPoint: "kv1", KVVersion: 1, Auth: vault.Auth{Token: "canned-token"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = kv1.Close() })
 	client, err := api.NewClient(cfg())
 	if err != nil {
 		b.Fatal(err)
@@ -242,6 +262,38 @@ func BenchmarkInMemorySeparate(b *testing.B) {
 		for b.Loop() {
 			if c, err := backend.Connection(ctx, connReq("smtp_default")); err != nil || c.Host == "" {
 				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("backend/variable-kv1", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if v, err := kv1.Lookup(ctx, varReq("region")); err != nil || v != benchValue {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("backend/connection-kv1", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if c, err := kv1.Connection(ctx, connReq("smtp_default")); err != nil || c.Host == "" {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("backend/answer-variable-kv1", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if a := kv1.Answer(ctx, varReq("region")); a.Err != nil || a.Value != benchValue || a.Expires.IsZero() {
+				b.Fatal(a.Err)
+			}
+		}
+	})
+	b.Run("backend/answer-connection-kv1", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if a := kv1.Answer(ctx, connReq("smtp_default")); a.Err != nil || a.Conn.Host == "" || a.Expires.IsZero() {
+				b.Fatal(a.Err)
 			}
 		}
 	})

@@ -38,12 +38,20 @@ const (
 // emits resolver.Event{All: true} and waits for ctx to end. It returns
 // ctx.Err() when ctx ends, or the error of a failed poll.
 func (b *Backend) Changes(ctx context.Context, watched func() []resolver.Request, emit func(resolver.Event)) error {
+	// The resolver handles an event inside emit: once it returns, what
+	// was cached before the stream was established has been dropped.
+	counted := func(ev resolver.Event) {
+		emit(ev)
+		if ev.All {
+			b.established.Add(1)
+		}
+	}
 	if !b.v2 || b.poller.Interval < 0 {
-		emit(resolver.Event{All: true})
+		counted(resolver.Event{All: true})
 		<-ctx.Done()
 		return ctx.Err()
 	}
-	return b.poller.Run(ctx, watched, emit)
+	return b.poller.Run(ctx, watched, counted)
 }
 
 // versions is the poller's Versions: for each request, the versions of

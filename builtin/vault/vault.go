@@ -223,6 +223,23 @@
 // subscription, sys/events/subscribe) are left out: polling works with
 // every Vault version and edition.
 //
+// # Expiry
+//
+// The Backend is a resolver.AnswerBackend: the resolver calls Answer,
+// which answers what Lookup or Connection would, plus, with KV version 1,
+// Expires: when the read started plus the lease_duration Vault answered.
+// That is the secret's ttl key when it has one Vault parses (seconds, or
+// a duration such as "1h" or "1d"), else the mount's default lease TTL
+// (32 days unless tuned: vault secrets tune -default-lease-ttl). A cached
+// answer is then dropped at that time even if the cache's TTL has not
+// passed, and never served stale past it. Vault calls it a refresh
+// interval: nothing expires in the store, and a lease of 0 or less means
+// no expiry. A connection given as fields cannot carry a ttl key (any
+// other key is an error, as in Airflow): use conn_uri with ttl, or the
+// mount's default. KV version 2 answers no lease (its ttl key is data
+// like any other), so its answers have no expiry; its change events tell
+// the cache when a secret changes.
+//
 // # Deliberate differences from Airflow
 //
 //   - An empty id, or one with a "." or ".." segment, is not found without
@@ -250,6 +267,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -392,11 +410,12 @@ type Backend struct {
 	multiTeam   bool // [core] multi_team
 	noTeamPaths bool // use_team_secrets_path false
 	timeout     time.Duration
-	ownConfig   *api.Config // closed (idle connections) by Close when New made it
-	mount       string      // the KV mount, "" with mountFromID
-	poller      kit.Poller  // Changes (changes.go)
-	deniedOnce  sync.Once   // the warning of a metadata read denied
-	deniedPaths sync.Map    // metadata paths denied after a login again: no login again for them
+	ownConfig   *api.Config  // closed (idle connections) by Close when New made it
+	mount       string       // the KV mount, "" with mountFromID
+	poller      kit.Poller   // Changes (changes.go)
+	deniedOnce  sync.Once    // the warning of a metadata read denied
+	deniedPaths sync.Map     // metadata paths denied after a login again: no login again for them
+	established atomic.Int64 // Changes streams established (Event{All: true} emitted and handled), for tests
 }
 
 // scheme: connections_path etc., Airflow's default paths, trailing "/"
@@ -639,6 +658,7 @@ var (
 	_ resolver.Backend           = (*Backend)(nil)
 	_ resolver.ConnectionBackend = (*Backend)(nil)
 	_ resolver.Named             = (*Backend)(nil)
+	_ resolver.AnswerBackend     = (*Backend)(nil)
 )
 
 // Lookup returns the value req asks for: a variable's or config's key
@@ -646,6 +666,12 @@ var (
 // is not found. With multi_team on, a connection or variable lookup for
 // req.Team reads the team's paths (see Teams in the package doc).
 func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, error) {
+	v, _, err := b.lookup(ctx, req)
+	return v, err
+}
+
+// lookup is Lookup, with the lease of the secret read (see kvSecret).
+func (b *Backend) lookup(ctx context.Context, req resolver.Request) (string, int64, error) {
 	switch req.Kind {
 	case resolver.KindConnection:
 		return b.connectionValue(ctx, req)
@@ -654,58 +680,64 @@ func (b *Backend) Lookup(ctx context.Context, req resolver.Request) (string, err
 	case resolver.KindConfig:
 		return b.value(ctx, b.paths[2], req)
 	}
-	return "", fmt.Errorf("%s: %w", Name, kit.NotServed(req.Kind))
+	return "", 0, fmt.Errorf("%s: %w", Name, kit.NotServed(req.Kind))
 }
 
 // Connection returns connection req.ID: its conn_uri parsed, or its
 // fields. The resolver calls it rather than Lookup for connections.
 // req.Kind must be resolver.KindConnection (or zero).
 func (b *Backend) Connection(ctx context.Context, req resolver.Request) (connection.Connection, error) {
+	c, _, err := b.connection(ctx, req)
+	return c, err
+}
+
+// connection is Connection, with the lease of the secret read.
+func (b *Backend) connection(ctx context.Context, req resolver.Request) (connection.Connection, int64, error) {
 	if req.Kind != resolver.KindConnection && req.Kind != 0 {
-		return connection.Connection{}, fmt.Errorf("%s: Connection of a %s request: %w", Name, req.Kind, resolver.ErrNotFound)
+		return connection.Connection{}, 0, fmt.Errorf("%s: Connection of a %s request: %w", Name, req.Kind, resolver.ErrNotFound)
 	}
-	data, path, err := b.data(ctx, b.paths[0], req)
+	s, err := b.data(ctx, b.paths[0], req)
 	if err != nil {
-		return connection.Connection{}, err
+		return connection.Connection{}, 0, err
 	}
-	c, err := connectionFromData(req.ID, data)
+	c, err := connectionFromData(req.ID, s.data)
 	if err != nil {
-		return connection.Connection{}, fmt.Errorf("%s: secret %q: %w", Name, path, err)
+		return connection.Connection{}, 0, fmt.Errorf("%s: secret %q: %w", Name, s.path, err)
 	}
-	return c, nil
+	return c, s.lease, nil
 }
 
 // connectionValue returns connection connID as a string: its conn_uri, or
 // the URI of the connection its fields make (Airflow's get_uri, which is
 // how Airflow caches one: the description is dropped and conn_type is
 // normalised when the URI is parsed). Connection returns the exact value.
-func (b *Backend) connectionValue(ctx context.Context, req resolver.Request) (string, error) {
-	data, path, err := b.data(ctx, b.paths[0], req)
+func (b *Backend) connectionValue(ctx context.Context, req resolver.Request) (string, int64, error) {
+	s, err := b.data(ctx, b.paths[0], req)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
-	if uri := data.Get("conn_uri"); uri.Type == gjson.String && uri.Str != "" {
-		return strings.Clone(uri.Str), nil
+	if uri := s.data.Get("conn_uri"); uri.Type == gjson.String && uri.Str != "" {
+		return strings.Clone(uri.Str), s.lease, nil
 	}
-	c, err := connectionFromData(req.ID, data)
+	c, err := connectionFromData(req.ID, s.data)
 	if err != nil {
-		return "", fmt.Errorf("%s: secret %q: %w", Name, path, err)
+		return "", 0, fmt.Errorf("%s: secret %q: %w", Name, s.path, err)
 	}
-	return c.URI(), nil
+	return c.URI(), s.lease, nil
 }
 
 // value returns the key value of secret <path>/req.ID, the path being
 // variables_path or config_path (the first that holds it).
-func (b *Backend) value(ctx context.Context, ps []kit.Place, req resolver.Request) (string, error) {
-	data, path, err := b.data(ctx, ps, req)
+func (b *Backend) value(ctx context.Context, ps []kit.Place, req resolver.Request) (string, int64, error) {
+	s, err := b.data(ctx, ps, req)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
-	v, ok := valueFromData(data)
+	v, ok := valueFromData(s.data)
 	if !ok {
-		return "", fmt.Errorf("%s: secret %q has no key value: %w", Name, path, resolver.ErrNotFound)
+		return "", 0, fmt.Errorf("%s: secret %q has no key value: %w", Name, s.path, resolver.ErrNotFound)
 	}
-	return v, nil
+	return v, s.lease, nil
 }
 
 // Close stops renewing the token and revokes the one our login created
@@ -727,23 +759,31 @@ func (b *Backend) withTimeout(ctx context.Context) (context.Context, context.Can
 	return context.WithCancel(ctx)
 }
 
+// kvSecret is a secret read: its data object (KV v1: data; v2:
+// data.data), the API path read, and its lease_duration in seconds (KV v1
+// only, as Vault answered it; 0 for KV v2, which answers 0).
+type kvSecret struct {
+	data  gjson.Result
+	path  string
+	lease int64
+}
+
 // data reads the secret of req.ID under each of ps in turn (under the
-// team's segment of each, see teamSegment) and returns the data object
-// (KV v1: data; v2: data.data) of the first found, and the API path read.
+// team's segment of each, see teamSegment) and returns the first found.
 // A miss (not found) goes on to the next place; any other error ends the
 // lookup. The timeout bounds the whole of it.
-func (b *Backend) data(ctx context.Context, ps []kit.Place, req resolver.Request) (gjson.Result, string, error) {
+func (b *Backend) data(ctx context.Context, ps []kit.Place, req resolver.Request) (kvSecret, error) {
 	if err := ctx.Err(); err != nil {
-		return gjson.Result{}, "", err
+		return kvSecret{}, err
 	}
 	id := req.ID
 	team, ok := b.teamSegment(req)
 	if !ok {
-		return gjson.Result{}, "", errBadTeam(req.Team)
+		return kvSecret{}, errBadTeam(req.Team)
 	}
 	if len(ps) > 0 && ps[0].Match(id) && !hasDotSegment(id) {
 		if err := b.guarded(ctx, req); err != nil {
-			return gjson.Result{}, "", err
+			return kvSecret{}, err
 		}
 	}
 	if len(ps) == 1 {
@@ -753,34 +793,35 @@ func (b *Backend) data(ctx context.Context, ps []kit.Place, req resolver.Request
 	defer cancel()
 	var tried []string
 	for i := range ps {
-		data, path, err := b.dataAt(ctx, &ps[i], id, team)
+		s, err := b.dataAt(ctx, &ps[i], id, team)
 		if err == nil || !errors.Is(err, resolver.ErrNotFound) {
-			return data, path, err
+			return s, err
 		}
-		if path != "" {
-			tried = append(tried, strconv.Quote(path))
+		if s.path != "" {
+			tried = append(tried, strconv.Quote(s.path))
 		}
 	}
 	if len(tried) == 0 {
-		return gjson.Result{}, "", resolver.ErrNotFound
+		return kvSecret{}, resolver.ErrNotFound
 	}
-	return gjson.Result{}, "", fmt.Errorf("%s: no secret at %s: %w", Name, strings.Join(tried, ", "), resolver.ErrNotFound)
+	return kvSecret{}, fmt.Errorf("%s: no secret at %s: %w", Name, strings.Join(tried, ", "), resolver.ErrNotFound)
 }
 
-// dataAt reads the secret of id under p and team (see data).
-func (b *Backend) dataAt(ctx context.Context, p *kit.Place, id, team string) (gjson.Result, string, error) {
+// dataAt reads the secret of id under p and team (see data). On an error,
+// the kvSecret holds the path alone ("" when no request was made).
+func (b *Backend) dataAt(ctx context.Context, p *kit.Place, id, team string) (kvSecret, error) {
 	if err := ctx.Err(); err != nil {
-		return gjson.Result{}, "", err
+		return kvSecret{}, err
 	}
 	path, ok := b.teamPath(p, id, team)
 	if !ok {
-		return gjson.Result{}, "", resolver.ErrNotFound
+		return kvSecret{}, resolver.ErrNotFound
 	}
 	ctx, cancel := b.withTimeout(ctx)
 	defer cancel()
 	st, err := b.sess.current(ctx)
 	if err != nil {
-		return gjson.Result{}, path, markUnavailable(b.ctxErr(ctx, err))
+		return kvSecret{path: path}, markUnavailable(b.ctxErr(ctx, err))
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer putBuf(buf)
@@ -791,25 +832,30 @@ func (b *Backend) dataAt(ctx context.Context, p *kit.Place, id, team string) (gj
 			buf.Reset()
 			status, err = b.read(ctx, path, buf)
 		} else if !errors.Is(aerr, errSameToken) {
-			return gjson.Result{}, path, markUnavailable(b.ctxErr(ctx, aerr))
+			return kvSecret{path: path}, markUnavailable(b.ctxErr(ctx, aerr))
 		}
 	}
 	switch {
 	case status == http.StatusNotFound:
-		return gjson.Result{}, path, fmt.Errorf("%s: secret %q: %w", Name, path, resolver.ErrNotFound)
+		return kvSecret{path: path}, fmt.Errorf("%s: secret %q: %w", Name, path, resolver.ErrNotFound)
 	case status == http.StatusForbidden:
-		return gjson.Result{}, path, fmt.Errorf("%s: reading %q: %w: %w", Name, path, resolver.ErrPermissionDenied, err)
+		return kvSecret{path: path}, fmt.Errorf("%s: reading %q: %w: %w", Name, path, resolver.ErrPermissionDenied, err)
 	case err != nil:
-		return gjson.Result{}, path, markUnavailable(b.ctxErr(ctx, fmt.Errorf("%s: reading %q: %w", Name, path, err)))
+		return kvSecret{path: path}, markUnavailable(b.ctxErr(ctx, fmt.Errorf("%s: reading %q: %w", Name, path, err)))
 	}
-	data, found, err := kvData(buf.Bytes(), b.v2)
+	body := buf.Bytes()
+	data, found, err := kvData(body, b.v2)
 	if err != nil {
-		return gjson.Result{}, path, fmt.Errorf("%s: reading %q: %w", Name, path, err)
+		return kvSecret{path: path}, fmt.Errorf("%s: reading %q: %w", Name, path, err)
 	}
 	if !found {
-		return gjson.Result{}, path, fmt.Errorf("%s: secret %q holds no data: %w", Name, path, resolver.ErrNotFound)
+		return kvSecret{path: path}, fmt.Errorf("%s: secret %q holds no data: %w", Name, path, resolver.ErrNotFound)
 	}
-	return data, path, nil
+	s := kvSecret{data: data, path: path}
+	if !b.v2 {
+		s.lease = kvLease(body)
+	}
+	return s, nil
 }
 
 // read GETs path into buf. It returns the HTTP status (0 when none came)

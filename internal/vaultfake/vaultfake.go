@@ -1,6 +1,8 @@
 // Package vaultfake is a wire-level fake of the HashiCorp Vault HTTP API
 // endpoints secretpath's Vault backend calls, for tests: KV version 1 and 2
-// reads, KV v2 metadata reads (each Put is a new version), token lookup-self / renew-self / revoke-self, and the login
+// reads (KV v1 with the lease_duration a ttl key sets), KV v2 metadata
+// reads (each Put is a new version), token lookup-self / renew-self /
+// revoke-self, and the login
 // endpoints of the approle, userpass, ldap, kubernetes, jwt, github, cert,
 // aws (iam), radius, azure and gcp auth methods. It listens on 127.0.0.1
 // only.
@@ -26,8 +28,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -194,6 +198,8 @@ func (s *Server) Mount(path string, version int) {
 // Put stores data at path in mount (which must exist), replacing any
 // previous value and undoing a soft delete. In a KV v2 mount it is a new
 // version of the secret (current_version + 1), as `vault kv put` makes.
+// In a KV v1 mount, a ttl key in data sets the lease_duration its reads
+// answer (see kv1Lease); KV v2 reads answer 0 whatever the data holds.
 func (s *Server) Put(mount, path string, data map[string]any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -517,7 +523,7 @@ func (s *Server) readLocked(tok *Token, path string) (int, any) {
 		if !ok {
 			return http.StatusNotFound, errorsBody(nil)
 		}
-		return http.StatusOK, envelope(data, nil, 2764800)
+		return http.StatusOK, envelope(data, nil, kv1Lease(data))
 	}
 	if key, ok := strings.CutPrefix(rest, "metadata/"); ok {
 		m := s.meta[mount+"\x00"+key]
@@ -548,6 +554,51 @@ func (s *Server) readLocked(tok *Token, path string) (int, any) {
 		return http.StatusNotFound, envelope(map[string]any{"data": nil, "metadata": meta}, nil, 0)
 	}
 	return http.StatusOK, envelope(map[string]any{"data": data, "metadata": meta}, nil, 0)
+}
+
+// DefaultLease is the lease_duration, in seconds, of a KV v1 read of a
+// secret without a ttl key: the mount's default lease TTL, 32 days unless
+// tuned.
+const DefaultLease = 2764800
+
+// kv1Lease is a KV v1 read's lease_duration: the secret's ttl key, as the
+// real server (1.14.1, internal/testinfra/vaultdev) answers it: a whole
+// number of seconds (a JSON integer or a string of digits, negative
+// numbers echoed as they are) or a duration string with a unit ("1s",
+// "1500ms" = 1, "2m", "1d"), rounded down to whole seconds; "0" is 0. A
+// ttl of any other form (a fraction, a boolean, a string that does not
+// parse) and no ttl at all give the mount's default, DefaultLease. Vault
+// does not cap it at the mount's max TTL. The KV docs
+// (developer.hashicorp.com/vault/docs/secrets/kv/kv-v1#ttls) call it the
+// refresh interval: Vault never removes the secret.
+func kv1Lease(data map[string]any) int {
+	switch v := data["ttl"].(type) {
+	case int:
+		return v
+	case int64:
+		return int(v)
+	case float64: // what a JSON integer decodes to
+		if v == math.Trunc(v) {
+			return int(v)
+		}
+	case json.Number:
+		if n, err := v.Int64(); err == nil {
+			return int(n)
+		}
+	case string:
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+		if days, ok := strings.CutSuffix(v, "d"); ok {
+			if n, err := strconv.Atoi(days); err == nil {
+				return n * 86400
+			}
+		}
+		if d, err := time.ParseDuration(v); err == nil {
+			return int(d / time.Second)
+		}
+	}
+	return DefaultLease
 }
 
 // kvMeta is a KV v2 secret's metadata: its versions, oldest first

@@ -200,3 +200,50 @@ func TestMetadata(t *testing.T) {
 	assert.Equal(t, 4, f.Count("kv2/metadata/*"))
 	assert.Equal(t, 2, f.Count("kv2/data/*"))
 }
+
+// TestKV1Lease: a KV v1 read answers the lease_duration the secret's ttl
+// key sets, as the real dev server answered these ttls (Vault 1.14.1);
+// KV v2 reads answer 0 whatever the data holds.
+func TestKV1Lease(t *testing.T) {
+	vaultfake.Isolate(t)
+	f := vaultfake.New(t)
+	f.Mount("kv1", 1)
+	f.Mount("kv2", 2)
+	c := client(t, f, f.CreateToken(vaultfake.TokenOptions{}))
+	tests := []struct {
+		name string
+		ttl  any // nil: no ttl key
+		want int
+	}{
+		{"no ttl", nil, vaultfake.DefaultLease},
+		{"duration string", "1s", 1},
+		{"minutes", "2m", 120},
+		{"days", "1d", 86400},
+		{"rounded down", "1500ms", 1},
+		{"digits", "3", 3},
+		{"JSON integer", 2, 2},
+		{"zero", "0", 0},
+		{"negative, echoed", "-5", -5},
+		{"negative integer, echoed", -3, -3},
+		{"not capped", "1000000h", 3600000000},
+		{"fraction: the default", 1.5, vaultfake.DefaultLease},
+		{"boolean: the default", true, vaultfake.DefaultLease},
+		{"unparsable: the default", "bogus", vaultfake.DefaultLease},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := map[string]any{"value": "v"}
+			if tt.ttl != nil {
+				data["ttl"] = tt.ttl
+			}
+			f.Put("kv1", "lease", data)
+			f.Put("kv2", "lease", data)
+			s, err := c.Logical().ReadWithContext(t.Context(), "kv1/lease")
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, s.LeaseDuration)
+			s, err = c.Logical().ReadWithContext(t.Context(), "kv2/data/lease")
+			require.NoError(t, err)
+			assert.Zero(t, s.LeaseDuration, "KV v2")
+		})
+	}
+}
