@@ -126,3 +126,69 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	assert.Nil(t, leaked.Load(), "an error or answer was wrong or held the secret")
 	t.Logf("lookups: %d ok, %d failed while the server was down", ok.Load(), failed.Load())
 }
+
+// TestChangesSurvivePostgresRestart restarts a real PostgreSQL server
+// under a resolver with a 1 h cache and a Watcher over the notify trigger,
+// and writes a change as soon as the server is back, before the store can
+// be listening again: the change is not lost (the broken stream dropped
+// the cached answers and the resync looked again), and the next change is
+// pushed on the new LISTEN connection.
+func TestChangesSurvivePostgresRestart(t *testing.T) {
+	spec := strings.Fields(os.Getenv(restartClusterEnv))
+	if len(spec) != 3 {
+		testutil.Missing(t, "a PostgreSQL cluster the test may restart: set %s=\"<version> <cluster> <port>\" (.ci/run creates one with pg_createcluster)", restartClusterEnv)
+	}
+	version, cluster, port := spec[0], spec[1], spec[2]
+	base := "postgres://postgres@127.0.0.1:" + port + "/postgres?sslmode=disable&connect_timeout=5"
+	admin := adminDB(t, "pgx", base, "the restartable PostgreSQL cluster at port "+port)
+	schema := uniqueName()
+	_, err := admin.Exec("CREATE SCHEMA " + schema)
+	require.NoError(t, err)
+	admin.Close()
+	t.Cleanup(func() {
+		if db, err := sql.Open("pgx", base); err == nil {
+			db.Exec("DROP SCHEMA " + schema + " CASCADE") //nolint:errcheck
+			db.Close()
+		}
+	})
+	dsn := base + "&search_path=" + schema
+	ctx := t.Context()
+	s := openWatched(t, dsn, nil)
+	require.NoError(t, s.SetVariable(ctx, "k", "before", ""))
+	require.NoError(t, s.InstallNotify(ctx))
+	r := cachedResolver(t, s)
+	w := r.Watcher(varReq("k"))
+	defer w.Close()
+	require.Equal(t, "before", watched(t, w))
+	require.Eventually(t, func() bool { return s.listenPID.Load() != 0 }, eventually, 5*time.Millisecond)
+	pid := s.listenPID.Load()
+	require.Equal(t, "before", cachedValue(t, r, "k"))
+
+	out, err := exec.Command("pg_ctlcluster", "--skip-systemctl-redirect", version, cluster, "restart", "--", "-m", "fast").CombinedOutput()
+	require.NoError(t, err, "pg_ctlcluster restart: %s", out)
+	// Written by another connection the moment the server takes one.
+	writer := plainDB(t, dsn)
+	deadline := time.Now().Add(2 * time.Minute) // a liveness bound
+	for {
+		_, err := writer.ExecContext(ctx, `UPDATE variable SET val = 'during the resync' WHERE "key" = 'k'`)
+		if err == nil {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the restarted server took no write: %v", err)
+		time.Sleep(20 * time.Millisecond)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	for {
+		res, err := w.Watch(wctx)
+		require.NoError(t, err, "the change written while the stream was down never reached the watcher")
+		if res.Err == nil && res.Value.Reveal() == "during the resync" {
+			break
+		}
+	}
+	assert.Equal(t, "during the resync", cachedValue(t, r, "k"), "the cache does not keep the old answer for its hour")
+	require.Eventually(t, func() bool { p := s.listenPID.Load(); return p != 0 && p != pid }, 2*time.Minute, 10*time.Millisecond,
+		"the store listens again on a new connection")
+	require.NoError(t, s.SetVariable(ctx, "k", "pushed", ""))
+	assert.Equal(t, "pushed", watched(t, w))
+}
