@@ -117,6 +117,7 @@ func (r *Resolver) runSource(ctx context.Context, i int, cs ChangeSource) {
 			return
 		}
 		r.sources.breaks.Add(1)
+		r.tel.streamBroke(ctx, i)
 		r.changed(i, Event{All: true})
 		msg := "change stream ended; the tier's cached answers are dropped and the stream resynced"
 		if err != nil {

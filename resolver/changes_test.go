@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/secretpath/secretpath/resolver"
 )
@@ -380,4 +382,34 @@ func TestChangeEventKeepsStaleGrace(t *testing.T) {
 	require.NoError(t, err, "the invalidated answer covers the outage")
 	assert.Equal(t, "one", v.Reveal())
 	assert.Greater(t, src.calls.Load(), calls, "after asking the tier")
+}
+
+// A broken stream is counted in secretpath.changes.breaks {tier}.
+func TestChangeStreamBreaksCounted(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	src := newSourceMem("src")
+	r := resolver.New(resolver.WithBackend("src", src), resolver.WithCache(time.Hour, 0),
+		resolver.WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))))
+	defer r.Close()
+	_, _ = r.Variable(t.Context(), "a")
+	require.Eventually(t, func() bool { return src.runCount() == 1 }, eventually, time.Millisecond)
+	src.breaks <- errors.New("connection reset")
+	breaks := func() int64 {
+		var rm metricdata.ResourceMetrics
+		require.NoError(t, reader.Collect(t.Context(), &rm))
+		for _, sm := range rm.ScopeMetrics {
+			for _, m := range sm.Metrics {
+				if m.Name != "secretpath.changes.breaks" {
+					continue
+				}
+				for _, p := range m.Data.(metricdata.Sum[int64]).DataPoints {
+					if tier, _ := p.Attributes.Value("secretpath.tier"); tier.AsString() == "src" {
+						return p.Value
+					}
+				}
+			}
+		}
+		return 0
+	}
+	assert.Eventually(t, func() bool { return breaks() == 1 }, eventually, time.Millisecond)
 }

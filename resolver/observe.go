@@ -71,7 +71,9 @@ type telemetry struct {
 	hits     metric.Int64Counter     // secretpath.cache.hits {kind}
 	misses   metric.Int64Counter     // secretpath.cache.misses {kind}
 	duration metric.Float64Histogram // secretpath.backend.duration {kind, tier, outcome}
+	breaks   metric.Int64Counter     // secretpath.changes.breaks {tier}
 	meterOn  bool
+	tiers    []string // the tiers' names, for breaks
 
 	// kindOpts[kind] = {kind}; tierOpts[kind][tier][outcome] = {kind, tier, outcome}
 	// with tier == len(tiers) meaning "none" (no tier answered).
@@ -111,7 +113,12 @@ func newTelemetry(tp trace.TracerProvider, mp metric.MeterProvider, names []stri
 		metric.WithDescription("Time one tier took to answer one lookup, by tier and outcome.")); err != nil {
 		return t
 	}
+	if t.breaks, err = m.Int64Counter("secretpath.changes.breaks", metric.WithUnit("{break}"),
+		metric.WithDescription("Change streams of a tier that broke (its cached answers were dropped and the stream resynced).")); err != nil {
+		return t
+	}
 	t.meterOn = true
+	t.tiers = names
 	tierNames := append(append([]string(nil), names...), "none")
 	for _, k := range []Kind{KindConnection, KindVariable, KindConfig} {
 		kattr := attribute.String("secretpath.kind", k.String())
@@ -153,6 +160,15 @@ func (t *telemetry) lookupDone(ctx context.Context, kind Kind, tier int, o Outco
 		tier = len(t.tierOpts[kind]) - 1
 	}
 	t.lookups.Add(ctx, 1, t.tierOpts[kind][tier][o]...)
+}
+
+// streamBroke counts a broken change stream of tier i (rare: the
+// attribute set is built here).
+func (t *telemetry) streamBroke(ctx context.Context, i int) {
+	if t == nil || !t.meterOn {
+		return
+	}
+	t.breaks.Add(ctx, 1, metric.WithAttributes(attribute.String("secretpath.tier", t.tiers[i])))
 }
 
 func (t *telemetry) tierDone(ctx context.Context, kind Kind, tier int, o Outcome, d time.Duration) {

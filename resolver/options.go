@@ -114,7 +114,10 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 //     (found, not_found, error, stale);
 //   - secretpath.cache.hits and secretpath.cache.misses {secretpath.kind};
 //   - secretpath.backend.duration (seconds, histogram) {secretpath.kind,
-//     secretpath.tier, secretpath.outcome}: each tier's time per lookup.
+//     secretpath.tier, secretpath.outcome}: each tier's time per lookup;
+//   - secretpath.changes.breaks {secretpath.tier}: a tier's change stream
+//     broke (its cached answers were dropped and the stream resynced; see
+//     ChangeSource).
 //
 // Pass otel.GetMeterProvider() to use the global provider. Without this
 // option the resolver records nothing.
