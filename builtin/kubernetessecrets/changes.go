@@ -47,6 +47,30 @@ const (
 // ignores the metadata-only Accept).
 const maxListBytes = 64 << 20
 
+// maxEventBytes bounds one event of a watch stream (a secret's metadata):
+// a server, or something in between, that sends an endless event ends the
+// stream with an error instead of growing the decoder's buffer.
+const maxEventBytes = 16 << 20
+
+// eventBudget reads r and fails with errTooLarge once left bytes were read
+// since it was last reset.
+type eventBudget struct {
+	r    io.Reader
+	left int64
+}
+
+func (b *eventBudget) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, errTooLarge
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
 // errGone is a watch's 410 Gone: its resourceVersion is too old.
 var errGone = errors.New("410 Gone: the resourceVersion is too old")
 
@@ -231,11 +255,16 @@ func (st *kindStream) watch(ctx context.Context, emit func(resolver.Event)) (int
 		return 0, st.fail(err)
 	}
 	defer resp.Body.Close()
-	dec := json.NewDecoder(resp.Body)
+	body := &eventBudget{r: resp.Body, left: maxEventBytes}
+	dec := json.NewDecoder(body)
 	n := 0
 	for {
 		var ev watchEvent
+		body.left = maxEventBytes // each event gets the budget (the decoder may hold the next one's start)
 		if err := dec.Decode(&ev); err != nil {
+			if errors.Is(err, errTooLarge) {
+				return n, st.fail(fmt.Errorf("a watch event: %w (%d bytes)", errTooLarge, maxEventBytes))
+			}
 			// The server ended the stream (its timeout), the connection
 			// broke, or our grace passed: the caller re-opens it from
 			// the last resourceVersion; a server that cannot be reached

@@ -135,7 +135,7 @@
 // codes: the resolver drops the tier's cached answers and calls Changes
 // again after its back-off. The service account needs "list" and
 // "watch" on secrets in the namespace (the lookups need "list"). A list
-// answer is bounded at 64 MiB. There is nothing to configure: the watch
+// answer is bounded at 64 MiB, one watch event at 16 MiB. There is nothing to configure: the watch
 // costs no request per watched id. A lookup after an event reads the API
 // server's watch cache (resourceVersion=0, as Airflow asks), which served
 // the event on that server; with several API servers behind one address,
