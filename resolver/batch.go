@@ -212,7 +212,10 @@ func (b *batch) search() {
 		errs []error
 	}
 	done := make(chan answers, 1)
-	wctx := context.WithoutCancel(b.ctx)
+	wctx := context.WithoutCancel(b.ctx) // its answers land in the cache for the others
+	if r.cache == nil {
+		wctx = b.ctx // nobody would use the answers: stop when the caller leaves
+	}
 	go func() {
 		outs, errs := b.run(wctx, reqs)
 		done <- answers{outs, errs}
@@ -377,9 +380,12 @@ func (r *Resolver) findMany(ctx context.Context, reqs []Request, ntiers int) ([]
 	return outs, errs
 }
 
-// askMany asks tier i for reqs[k] for every k in left, within the tier
-// timeout when one is set: in one LookupBatch when the tier is a
-// BatchBackend, else one request at a time, batchParallel at once.
+// askMany asks tier i for reqs[k] for every k in left: in one
+// LookupBatch when the tier is a BatchBackend, else one request at a time,
+// batchParallel at once. The tier timeout bounds each single lookup, as it
+// does alone, and a LookupBatch call by the tier timeout times the number
+// of ids (never tighter than asking them one by one); only an error of a
+// request that ran out of that time is reported as the tier timeout's.
 func (r *Resolver) askMany(ctx context.Context, i int, reqs []Request, left []int) ([]result, []error) {
 	t := &r.tiers[i]
 	kind := reqs[left[0]].Kind
@@ -388,39 +394,58 @@ func (r *Resolver) askMany(ctx context.Context, i int, reqs []Request, left []in
 	if timed {
 		start = time.Now()
 	}
-	tctx, span := r.tel.startTier(ctx, t.name)
-	cancel := context.CancelFunc(func() {})
-	if r.tierTimeout > 0 {
-		tctx, cancel = context.WithTimeout(tctx, r.tierTimeout)
-	}
+	sctx, span := r.tel.startTier(ctx, t.name)
 	got := make([]result, len(left))
 	errs := make([]error, len(left))
+	// bound returns ctx within d of the tier timeout (none when unset).
+	bound := func(d time.Duration) (context.Context, context.CancelFunc) {
+		if r.tierTimeout <= 0 {
+			return sctx, func() {}
+		}
+		return context.WithTimeout(sctx, d)
+	}
+	// timedOut wraps err as the tier timeout's when tctx ran out (and
+	// not the caller's ctx) and err is that context's.
+	timedOut := func(tctx context.Context, err error) error {
+		if err != nil && r.tierTimeout > 0 && tctx.Err() != nil && ctx.Err() == nil &&
+			(errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+			return &tierTimeoutError{d: r.tierTimeout, err: err}
+		}
+		return err
+	}
 	if bb, ok := t.b.(BatchBackend); ok && len(left) > 1 {
 		sub := make([]Request, len(left))
 		for j, k := range left {
 			sub[j] = reqs[k]
 		}
 		answers := make([]Answer, len(sub))
+		tctx, cancel := bound(r.tierTimeout * time.Duration(len(sub)))
 		bb.LookupBatch(tctx, sub, answers)
 		for j, a := range answers {
 			got[j], errs[j] = fromAnswer(sub[j], a)
+			errs[j] = timedOut(tctx, errs[j])
 		}
+		cancel()
 	} else {
 		one := func(j int) {
 			req := reqs[left[j]]
-			if t.answers != nil {
+			tctx, cancel := bound(r.tierTimeout)
+			defer cancel()
+			switch {
+			case t.answers != nil:
 				got[j], errs[j] = fromAnswer(req, t.answers.Answer(tctx, req))
-				return
-			}
-			if kind == KindConnection {
+			case kind == KindConnection:
 				got[j].conn, errs[j] = t.connection(tctx, req)
-				return
+			default:
+				v, err := t.b.Lookup(tctx, req)
+				if err == nil {
+					got[j].val = connection.NewSecret(v)
+				}
+				errs[j] = err
 			}
-			v, err := t.b.Lookup(tctx, req)
-			if err == nil {
-				got[j].val = connection.NewSecret(v)
+			if errs[j] != nil && r.tierTimeout > 0 && tctx.Err() != nil && ctx.Err() == nil {
+				errs[j] = &tierTimeoutError{d: r.tierTimeout, err: errs[j]} // as ask does
 			}
-			errs[j] = err
 		}
 		if len(left) == 1 {
 			one(0)
@@ -441,14 +466,9 @@ func (r *Resolver) askMany(ctx context.Context, i int, reqs []Request, left []in
 			wg.Wait()
 		}
 	}
-	timedOut := r.tierTimeout > 0 && tctx.Err() != nil && ctx.Err() == nil
-	cancel()
 	worst := OutcomeNotFound
 	var worstErr error
-	for j, err := range errs {
-		if err != nil && timedOut {
-			errs[j] = &tierTimeoutError{d: r.tierTimeout, err: err}
-		}
+	for j := range errs {
 		if timed {
 			o := outcomeOf(errs[j])
 			r.tel.tierDone(ctx, kind, i, o, time.Since(start))

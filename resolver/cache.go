@@ -25,9 +25,13 @@ type cacheEntry struct {
 	conn    connection.Connection
 	val     connection.Secret
 	found   bool
-	tier    int32       // the tier that answered; -1 for a miss
-	saved   int64       // the cache clock when saved
-	expires int64       // the cache clock at which the value expires (Answer.Expires); 0: unknown
+	tier    int32 // the tier that answered; -1 for a miss
+	saved   int64 // the cache clock when saved
+	expires int64 // the cache clock at which the value expires (Answer.Expires); 0: unknown
+	// dropped: invalidated (a change event, Invalidate) but kept for a
+	// stale grace: it answers no lookup, only an outage (getStale). Set
+	// before the entry is stored, never after.
+	dropped bool
 	touched atomic.Bool // read since it was saved or last spared by eviction
 
 	// Under cache.mu:
@@ -209,7 +213,7 @@ func (c *cache) get(k cacheKey) (*cacheEntry, bool) {
 	if !ok {
 		return nil, false
 	}
-	if now := c.hitNow(); now-e.saved > c.ttl || e.expires != 0 && now >= e.expires {
+	if now := c.hitNow(); now-e.saved > c.ttl || e.expires != 0 && now >= e.expires || e.dropped {
 		return nil, false
 	}
 	if !e.touched.Load() {
@@ -300,19 +304,19 @@ func (c *cache) replaceLocked(old, e *cacheEntry) {
 
 // invalidateLocked makes e no longer answer lookups: a miss is removed;
 // an answer is removed too, unless a stale grace is set, in which case a
-// copy saved just past the TTL replaces it: lookups ask the tiers again,
-// but the answer still covers an outage (WithStaleGrace), as it would
-// have once its TTL passed.
+// copy marked dropped replaces it: lookups ask the tiers again, but the
+// answer still covers an outage (WithStaleGrace) until its TTL and grace
+// pass. (A mark, not an earlier saved time: hits read a coarse clock that
+// may lag the exact one by a tick, and would still serve it.)
 func (c *cache) invalidateLocked(e *cacheEntry) {
 	if !e.found || c.grace <= 0 {
 		c.deleteLocked(e)
 		return
 	}
-	expired := c.exact() - c.ttl - 1
-	if e.saved <= expired {
+	if e.dropped {
 		return
 	}
-	cp := &cacheEntry{conn: e.conn, val: e.val, found: true, tier: e.tier, expires: e.expires, saved: expired}
+	cp := &cacheEntry{conn: e.conn, val: e.val, found: true, tier: e.tier, expires: e.expires, saved: e.saved, dropped: true}
 	c.replaceLocked(e, cp)
 }
 
@@ -419,7 +423,7 @@ func (c *cache) land(f *call, keep bool) {
 			if len(c.all) >= c.max {
 				c.evictLocked(now)
 			}
-			f.e.saved = now - c.ttl - 1
+			f.e.saved, f.e.dropped = now, true
 			c.storeLocked(f.key, &f.e)
 		}
 	}

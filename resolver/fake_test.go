@@ -35,11 +35,11 @@ func (m *memBackend) get(ctx context.Context, src map[string]string, id string) 
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if m.err != nil {
 		return "", m.err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	v, ok := src[id]
 	if !ok {
 		return "", resolver.ErrNotFound

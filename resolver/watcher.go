@@ -33,6 +33,8 @@ type Watcher struct {
 	hasGood bool
 	version uint64        // answers seen; 0 before the first
 	seen    uint64        // the version Watch last returned
+	given   Result        // what Watch last returned
+	gave    bool          // Watch returned something
 	changed chan struct{} // closed (and replaced) at each new version
 	closed  bool
 }
@@ -76,8 +78,12 @@ func (w *Watcher) Watch(ctx context.Context) (Result, error) {
 		if w.version > w.seen {
 			w.seen = w.version
 			res := w.cur
-			w.mu.Unlock()
-			return res, nil
+			// A → B → A between two calls is no change for this caller.
+			if !w.gave || !sameAnswer(w.req.Kind, w.given, res) {
+				w.given, w.gave = res, true
+				w.mu.Unlock()
+				return res, nil
+			}
 		}
 		ch := w.changed
 		w.mu.Unlock()
@@ -142,6 +148,7 @@ const (
 func (w *Watcher) loop(ctx context.Context) {
 	defer close(w.ended)
 	retry := watchRetryMin
+	lateChecks := 0 // looks since an expiry passed that still got the expired answer
 	for {
 		got, err := w.r.lookup(ctx, w.req, w.ntiers)
 		if ctx.Err() != nil {
@@ -164,7 +171,16 @@ func (w *Watcher) loop(ctx context.Context) {
 			// (pastExpiryHold), not in a loop. The coarse clock's lag
 			// is added, or the cached answer would still be served.
 			wait := time.Until(res.Expires)
-			if wait <= 0 {
+			switch {
+			case wait > 0:
+				lateChecks = 0
+			case lateChecks < 5:
+				// Woken at the expiry, the cache still answered (its
+				// coarse clock lags, timers run late on a busy machine):
+				// look again shortly, a few times.
+				lateChecks++
+				wait = 0
+			default:
 				wait = pastExpiryHold
 			}
 			after = time.After(wait + 2*coarseTick)
@@ -198,13 +214,16 @@ func (w *Watcher) update(res Result) {
 }
 
 // sameAnswer reports whether a and b are the same answer: the same tier
-// and value, or errors of the same text.
+// and value, or errors of the same kind (clean not-found, or the same
+// code).
 func sameAnswer(kind Kind, a, b Result) bool {
 	if (a.Err == nil) != (b.Err == nil) {
 		return false
 	}
 	if a.Err != nil {
-		return a.Err.Error() == b.Err.Error()
+		// By kind, not text: an outage's errors carry request ids that
+		// differ at each retry.
+		return isCleanNotFound(a.Err) == isCleanNotFound(b.Err) && Code(a.Err) == Code(b.Err)
 	}
 	if a.Tier != b.Tier {
 		return false
