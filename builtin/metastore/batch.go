@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/secretpath/secretpath/resolver"
 )
@@ -23,7 +25,9 @@ const batchChunk = 500
 // connections as Connection returns them (Answer.Fields), variables as
 // Lookup does, configs not found. Ids compare as the single lookup's
 // query compares them, so do team names; a row that cannot be decrypted
-// fails its id only. A query that fails fails the ids it was for.
+// fails its id only. A query that fails fails the ids it was for. An id
+// that is not valid UTF-8 or holds a NUL byte (which PostgreSQL cannot
+// bind) is looked up alone, with its own query.
 func (s *Store) LookupBatch(ctx context.Context, reqs []resolver.Request, answers []resolver.Answer) {
 	if len(reqs) == 0 {
 		return
@@ -35,6 +39,11 @@ func (s *Store) LookupBatch(ctx context.Context, reqs []resolver.Request, answer
 			_, err := s.Lookup(ctx, req) // not found, without a query
 			answers[i] = resolver.Answer{Err: err}
 		}
+		return
+	}
+	reqs, answers, done := s.lookupUnbindable(ctx, conn, reqs, answers)
+	defer done()
+	if len(reqs) == 0 {
 		return
 	}
 	notFound := errVarNotFound
@@ -53,6 +62,45 @@ func (s *Store) LookupBatch(ctx context.Context, reqs []resolver.Request, answer
 	for start := 0; start < len(reqs); start += batchChunk {
 		end := min(start+batchChunk, len(reqs))
 		s.lookupChunk(ctx, q, conn, team, reqs[start:end], answers[start:end])
+	}
+}
+
+// bindable reports whether id can be one of a batch query's bound ids:
+// PostgreSQL rejects a text parameter that is not valid UTF-8 or holds a
+// NUL byte (SQLSTATE 22021), failing the whole query, and so the other
+// ids of its chunk with it.
+func bindable(id string) bool {
+	return utf8.ValidString(id) && !strings.ContainsRune(id, 0)
+}
+
+// lookupUnbindable answers each request whose id is not bindable with a
+// single lookup (on every dialect, so that it gets exactly the single
+// lookup's answer), and returns the other requests and their answers for
+// the batch query. Call done once those are answered: it copies their
+// answers into place.
+func (s *Store) lookupUnbindable(ctx context.Context, conn bool, reqs []resolver.Request, answers []resolver.Answer) (rest []resolver.Request, restAnswers []resolver.Answer, done func()) {
+	if !slices.ContainsFunc(reqs, func(r resolver.Request) bool { return !bindable(r.ID) }) {
+		return reqs, answers[:len(reqs)], func() {}
+	}
+	var at []int // rest[j] is reqs[at[j]]
+	for i, req := range reqs {
+		switch {
+		case bindable(req.ID):
+			rest = append(rest, req)
+			at = append(at, i)
+		case conn:
+			c, err := s.Connection(ctx, req)
+			answers[i] = resolver.Answer{Conn: c, Fields: err == nil, Err: err}
+		default:
+			v, err := s.Lookup(ctx, req)
+			answers[i] = resolver.Answer{Value: v, Err: err}
+		}
+	}
+	restAnswers = make([]resolver.Answer, len(rest))
+	return rest, restAnswers, func() {
+		for j, i := range at {
+			answers[i] = restAnswers[j]
+		}
 	}
 }
 

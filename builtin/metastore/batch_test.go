@@ -367,3 +367,35 @@ func TestBatchQueryShapes(t *testing.T) {
 	require.NoError(t, sqlDB.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE 'SELECT \"key\", val, is_encrypted FROM variable WHERE \"key\" IN (%'").Scan(&shapes))
 	assert.Equal(t, 8, shapes)
 }
+
+// TestBatchUnbindableID: an id PostgreSQL cannot bind (a NUL byte, invalid
+// UTF-8) is looked up alone, on every database: it gets the single
+// lookup's answer, and the other ids of its batch are answered by the one
+// query as if it were not there (it used to fail them all, SQLSTATE 22021).
+func TestBatchUnbindableID(t *testing.T) {
+	for _, db := range databases {
+		t.Run(db.name, func(t *testing.T) {
+			s := openStore(t, db.dsn(t), testKey)
+			seedNumbered(t, s, 2)
+			for _, k := range batchKinds {
+				for _, bad := range []string{k.prefix + "0\x00", k.prefix + "0\xff", "\x00"} {
+					t.Run(fmt.Sprintf("%s %q", k.kind, bad), func(t *testing.T) {
+						reqs := []resolver.Request{
+							{Kind: k.kind, ID: k.prefix + "0"},
+							{Kind: k.kind, ID: bad},
+							{Kind: k.kind, ID: k.prefix + "1"},
+							{Kind: k.kind, ID: k.prefix + "missing"},
+						}
+						answers, queries := lookupBatch(t, s, reqs)
+						assert.Equal(t, int64(1), queries, "the other ids in one query")
+						assertSingles(t, s, reqs, answers)
+						for _, i := range []int{0, 2} {
+							assert.NoError(t, answers[i].Err, "%q is found despite %q", reqs[i].ID, bad)
+						}
+						assert.ErrorIs(t, answers[3].Err, resolver.ErrNotFound)
+					})
+				}
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -318,9 +319,9 @@ func (s *Store) listen(ctx context.Context, emit func(resolver.Event)) error {
 }
 
 // listenOn listens on pc until ctx ends or the connection breaks. Every
-// Options.TablePoll without a notification it asks whether the triggers
-// are (still) installed, and, while they are not, reads the tables'
-// digest to see changes all the same.
+// Options.TablePoll, whether or not notifications came meanwhile, it asks
+// whether the triggers are (still) installed, and, while they are not,
+// reads the tables' digest to see changes all the same.
 func (s *Store) listenOn(ctx context.Context, pc *pgx.Conn, emit func(resolver.Event)) error {
 	q := func(ctx context.Context, query string, args ...any) scanner { return pc.QueryRow(ctx, query, args...) }
 	fail := func(what string, err error) error {
@@ -358,21 +359,28 @@ func (s *Store) listenOn(ctx context.Context, pc *pgx.Conn, emit func(resolver.E
 		}
 	}
 	emit(resolver.Event{All: true})
+	// The check runs every TablePoll whatever arrives: notifications (ours,
+	// or another schema's, which are ignored) must not put it off, or,
+	// while they come more often than TablePoll, a change would never be
+	// seen without the triggers, nor the triggers' removal.
+	nextCheck := time.Now().Add(s.tablePoll)
 	for {
-		wctx, cancel := context.WithTimeout(ctx, s.tablePoll)
-		n, err := pc.WaitForNotification(wctx)
-		timedOut := err != nil && ctx.Err() == nil && wctx.Err() != nil
-		cancel()
-		switch {
-		case err == nil:
-			if ev, ok := decodeNotify(n.Payload, schemas); ok {
-				emit(ev)
+		if time.Now().Before(nextCheck) {
+			wctx, cancel := context.WithDeadline(ctx, nextCheck)
+			n, err := pc.WaitForNotification(wctx)
+			timedOut := err != nil && ctx.Err() == nil && wctx.Err() != nil
+			cancel()
+			switch {
+			case err == nil:
+				if ev, ok := decodeNotify(n.Payload, schemas); ok {
+					emit(ev)
+				}
+				continue // the check, if nextCheck has passed
+			case ctx.Err() != nil:
+				return ctx.Err()
+			case !timedOut:
+				return fail("waiting for notifications (connection lost?)", err)
 			}
-			continue
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case !timedOut:
-			return fail("waiting for notifications (connection lost?)", err)
 		}
 		// Installed now? Asked before the digest is read: a change made
 		// before the triggers existed is then in the digest, and every
@@ -398,6 +406,7 @@ func (s *Store) listenOn(ctx context.Context, pc *pgx.Conn, emit func(resolver.E
 			s.warnNotPushed(ctx)
 		}
 		pushed = installed
+		nextCheck = time.Now().Add(s.tablePoll)
 	}
 }
 

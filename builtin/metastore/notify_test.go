@@ -262,3 +262,81 @@ func TestTriggerFunction(t *testing.T) {
 		assert.Equal(t, team, strings.Contains(f, "OLD.team_name IS DISTINCT FROM NEW.team_name"))
 	}
 }
+
+// TestNotifyForeignFloodDoesNotStarvePoll: another schema's notifications
+// on the channel, coming far more often than TablePoll, must not put off
+// the check that runs every TablePoll: without the triggers, a write to
+// our table is still seen through the digest, and the triggers' removal is
+// still noticed. TablePoll is 1 s, so that no pause of the flood (every
+// 5 ms) on a busy machine lasts a whole TablePoll and lets the check run
+// anyway.
+func TestNotifyForeignFloodDoesNotStarvePoll(t *testing.T) {
+	tests := []struct {
+		name string
+		// installed: the triggers are on our tables when the stream starts,
+		// and removed while the flood runs.
+		installed bool
+	}{
+		{"not installed: the digest sees the write", false},
+		{"installed, then removed: the removal is seen", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := t.Context()
+			s, err := Open(Options{DSN: postgresDSN(t), Dir: t.TempDir(), TablePoll: time.Second})
+			require.NoError(t, err)
+			t.Cleanup(func() { s.Close() })
+			require.NoError(t, s.Migrate(ctx))
+			if tt.installed {
+				require.NoError(t, s.InstallNotify(ctx))
+			}
+			ch := events(t, s)
+			select {
+			case <-floodForeignNotify(t):
+			case <-time.After(eventually):
+				t.Fatal("the other schema's notifications did not start")
+			}
+			if tt.installed {
+				require.NoError(t, s.UninstallNotify(ctx))
+			}
+			require.NoError(t, s.SetVariable(ctx, "k", "v", ""))
+			select {
+			case ev := <-ch:
+				assert.Equal(t, resolver.Event{All: true}, ev, "a poll's event")
+			case <-time.After(eventually):
+				t.Fatal("the write was not seen while another schema's notifications kept coming")
+			}
+		})
+	}
+}
+
+// floodForeignNotify sends another schema's notification on NotifyChannel
+// every 5 ms until t ends; the channel it returns is closed once 10 have
+// been sent.
+func floodForeignNotify(t *testing.T) <-chan struct{} {
+	t.Helper()
+	admin := plainDB(t, postgresAdmin)
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for sent := 1; ctx.Err() == nil; sent++ {
+			if _, err := admin.ExecContext(ctx, `SELECT pg_notify('`+NotifyChannel+`', '{"kind":"variable","id":"x","team":null,"schema":"some_other_airflow"}')`); err != nil {
+				if ctx.Err() == nil {
+					t.Errorf("sending another schema's notification: %v", err)
+				}
+				return
+			}
+			if sent == 10 {
+				close(started)
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return started
+}
