@@ -125,6 +125,12 @@ func TestChangesPollsMetadataOnly(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, res.Err)
 	require.Equal(t, "value", res.Value.Reveal())
+	// The first poll that sees the watched id makes it be read once more
+	// (kit.Poller: its version when first read is not known).
+	before := f.Count(azurefake.KindGetSecret)
+	polled(t, f, secret, 1)
+	require.Eventually(t, func() bool { return f.Count(azurefake.KindGetSecret) >= before+1 }, eventually, time.Millisecond)
+	polled(t, f, secret, 1)
 	gets := f.Count(azurefake.KindGetSecret)
 
 	const polls = 5

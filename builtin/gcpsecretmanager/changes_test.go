@@ -113,6 +113,12 @@ func TestChangesPollsMetadataOnly(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, res.Err)
 	require.Equal(t, "value", res.Value.Reveal())
+	// The first poll that sees the watched id makes it be read once more
+	// (kit.Poller: its version when first read is not known).
+	before := f.CountRoute(gcpfake.RouteAccess)
+	polled(t, f, secret, 1)
+	require.Eventually(t, func() bool { return f.CountRoute(gcpfake.RouteAccess) >= before+1 }, eventually, time.Millisecond)
+	polled(t, f, secret, 1)
 	accesses := f.CountRoute(gcpfake.RouteAccess)
 
 	const polls = 5

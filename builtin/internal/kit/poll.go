@@ -37,7 +37,13 @@ const DefaultPollInterval = time.Minute
 
 // Run polls until ctx ends (returning ctx.Err()) or Versions fails. It
 // emits resolver.Event{All: true} after its first poll: the versions the
-// next polls compare with are then known.
+// next polls compare with are then known. A request first watched after
+// that (a new cached answer, a new Watcher) gets an event at the first
+// poll that sees it: its version when it was read is not known, and it may
+// have changed since; that costs one more read of it. A version is kept
+// for pollRetain after its request stops being watched, so that an
+// answer dropped and read again is compared with it rather than being new
+// again.
 func (p *Poller) Run(ctx context.Context, watched func() []resolver.Request, emit func(resolver.Event)) error {
 	interval := p.Interval
 	if interval <= 0 {
@@ -47,7 +53,12 @@ func (p *Poller) Run(ctx context.Context, watched func() []resolver.Request, emi
 	if jitter == 0 {
 		jitter = interval / 10
 	}
-	last := map[resolver.Request]string{}
+	retain := max(pollRetain, 10*interval)
+	type known struct {
+		version string
+		seen    time.Time // when it was last watched
+	}
+	last := map[resolver.Request]known{}
 	first := true
 	for {
 		reqs := dedupeRequests(watched())
@@ -59,15 +70,20 @@ func (p *Poller) Run(ctx context.Context, watched func() []resolver.Request, emi
 				}
 				return err
 			}
-			next := make(map[resolver.Request]string, len(reqs))
+			now := time.Now()
 			for _, req := range reqs {
 				v := cur[req]
-				next[req] = v
-				if old, seen := last[req]; seen && old != v && !first {
+				old, seen := last[req]
+				last[req] = known{version: v, seen: now}
+				if !first && (!seen || old.version != v) {
 					emit(resolver.Event{Kind: req.Kind, ID: req.ID, Team: req.Team})
 				}
 			}
-			last = next
+			for req, k := range last {
+				if now.Sub(k.seen) > retain {
+					delete(last, req)
+				}
+			}
 		}
 		if first {
 			emit(resolver.Event{All: true})
@@ -86,6 +102,10 @@ func (p *Poller) Run(ctx context.Context, watched func() []resolver.Request, emi
 		}
 	}
 }
+
+// pollRetain is how long a Poller keeps the version of a request no longer
+// watched (at least 10 intervals).
+const pollRetain = time.Hour
 
 func dedupeRequests(reqs []resolver.Request) []resolver.Request {
 	seen := make(map[resolver.Request]bool, len(reqs))
