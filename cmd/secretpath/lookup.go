@@ -97,9 +97,10 @@ func (a *app) connectionsCmd() *cobra.Command {
 
 Several ids are looked up in one batch (each tier asked once for the ids no
 earlier tier holds, in as few requests as its store allows) and printed in
-the order given: uri one line each, json one object keyed by conn id, yaml a
-list, table and plain a row each. The ids not found, or whose lookup failed,
-are named on stderr and the others still printed; the exit status is then 1.
+the order given: uri one line each (an empty one for an id not found), json
+one object keyed by conn id, yaml a list, table and plain a row each. The ids
+not found, or whose lookup failed, are named on stderr and the others still
+printed; the exit status is then 1.
 
 With --explain (one id), print instead what each tier of the search path was
 asked, how it answered and how long it took, without the connection itself;
@@ -126,8 +127,13 @@ stderr says which config file was read.` + teamLong,
 				res := r.LookupMany(cmd.Context(), req, args)
 				var cs []connection.Connection
 				for _, x := range res {
-					if x.Err == nil {
+					switch {
+					case x.Err == nil:
 						cs = append(cs, x.Conn)
+					case output == "uri":
+						// One line per id, so that the lines match the
+						// arguments: an empty one for an id not found.
+						cs = append(cs, connection.Connection{})
 					}
 				}
 				if len(cs) > 0 {
@@ -270,8 +276,9 @@ func (a *app) variablesCmd() *cobra.Command {
                not JSON is an error (exit 1)
 
 Several keys are looked up in one batch (each tier asked once for the keys no
-earlier tier holds) and printed in the order given, one value per line (a
-value holding a newline spans lines: use --json to tell them apart), or with
+earlier tier holds) and printed in the order given, one value per line (an
+empty one for a key not found; a value holding a newline spans lines: use
+--json to tell them apart), or with
 --json one object keyed by key whose values are the parsed JSON values.
 --default stands for each key not found. The keys not found (without
 --default), or whose lookup failed, are named on stderr and the others still
@@ -346,11 +353,13 @@ says which config file was read.` + teamLong,
 func writeVariables(w io.Writer, res []resolver.Result, asJSON bool) error {
 	var b bytes.Buffer
 	if !asJSON {
+		// One line per key, so that the lines match the arguments: an
+		// empty one for a key not found.
 		for _, x := range res {
 			if x.Err == nil {
 				b.WriteString(x.Value.Reveal())
-				b.WriteByte('\n')
 			}
+			b.WriteByte('\n')
 		}
 		_, err := w.Write(b.Bytes())
 		return err

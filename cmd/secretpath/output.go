@@ -109,7 +109,8 @@ func writeConnection(w io.Writer, c connection.Connection, format string) error 
 }
 
 // writeConnections prints the connections of a get of several ids, in
-// the order of ids: uri one line each; json one object keyed by conn id
+// the order of ids: uri one line each (the zero Connection, for an id not
+// found, an empty one); json one object keyed by conn id
 // (an id given twice appears once); yaml a list of mappings; table and
 // plain one row each.
 func writeConnections(w io.Writer, cs []connection.Connection, format string) error {
@@ -117,7 +118,9 @@ func writeConnections(w io.Writer, cs []connection.Connection, format string) er
 	case "uri":
 		var b strings.Builder
 		for _, c := range cs {
-			b.WriteString(c.URI())
+			if c.ConnID != "" { // the zero Connection: an id not found (an empty line)
+				b.WriteString(c.URI())
+			}
 			b.WriteByte('\n')
 		}
 		_, err := io.WriteString(w, b.String())
