@@ -64,6 +64,13 @@ func WithLogger(l *slog.Logger) Option {
 // once it is older than ttl), at most maxEntries of them (<= 0 means
 // 10,000), and concurrent misses on one key make one backend call.
 // A ttl <= 0 leaves the cache off.
+//
+// With a cache, the tiers that report changes (ChangeSource: local files,
+// the metastore, the remote backends' version polls) run from the first
+// miss until Close, so that a change drops the answers it makes stale:
+// a goroutine per such tier, and what its store needs (an inotify
+// instance, a LISTEN connection, a poll a minute per watched id). Close a
+// Resolver with a cache when done with it.
 func WithCache(ttl time.Duration, maxEntries int) Option {
 	return func(o *options) {
 		o.cacheTTL = ttl
