@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tidwall/gjson"
@@ -61,8 +62,9 @@ func (b *Backend) Changes(ctx context.Context, watched func() []resolver.Request
 func (b *Backend) versions(ctx context.Context, reqs []resolver.Request) (map[resolver.Request]string, error) {
 	out := make(map[resolver.Request]string, len(reqs))
 	seen := map[string]string{} // metadata path -> version, this poll
+	login := new(pollLogin)
 	for _, req := range reqs {
-		v, err := b.requestVersion(ctx, req, seen)
+		v, err := b.requestVersion(ctx, req, seen, login)
 		if err != nil {
 			return nil, err
 		}
@@ -73,7 +75,7 @@ func (b *Backend) versions(ctx context.Context, reqs []resolver.Request) (map[re
 
 // requestVersion returns req's version string: "" when its lookup makes no
 // request (a kind switched off, an id the team guard or a path refuses).
-func (b *Backend) requestVersion(ctx context.Context, req resolver.Request, seen map[string]string) (string, error) {
+func (b *Backend) requestVersion(ctx context.Context, req resolver.Request, seen map[string]string, login *pollLogin) (string, error) {
 	ps, ok := b.pathsFor(req.Kind)
 	if req.Kind == 0 {
 		ps, ok = b.paths[0], true
@@ -98,7 +100,7 @@ func (b *Backend) requestVersion(ctx context.Context, req resolver.Request, seen
 		v, done := seen[meta]
 		if !done {
 			var err error
-			if v, err = b.pathVersion(ctx, meta); err != nil {
+			if v, err = b.pathVersion(ctx, meta, login); err != nil {
 				return "", err
 			}
 			seen[meta] = v
@@ -128,11 +130,11 @@ func (b *Backend) metadataPath(dataPath string) (string, bool) {
 // there is none (404), "<current_version>@<its created_time>" when that
 // version is live, the same with "-deleted" when it is deleted or
 // destroyed (a data read answers 404), and versionDenied when Vault
-// refuses the read (403) after a login again (once per path: a path
-// denied stays denied, without a login at each poll, until a read of it
-// succeeds): the policy may grant read on <mount>/data/ only. Any other
-// failure is an error naming the path.
-func (b *Backend) pathVersion(ctx context.Context, path string) (string, error) {
+// refuses the read (403) after a login again (see pollLogin; a path
+// denied stays denied, without a login at the later polls, until a read
+// of it succeeds): the policy may grant read on <mount>/data/ only. Any
+// other failure is an error naming the path.
+func (b *Backend) pathVersion(ctx context.Context, path string, login *pollLogin) (string, error) {
 	ctx, cancel := b.withTimeout(ctx)
 	defer cancel()
 	st, err := b.sess.current(ctx)
@@ -144,15 +146,19 @@ func (b *Backend) pathVersion(ctx context.Context, path string) (string, error) 
 	status, err := b.read(ctx, path, buf)
 	_, known := b.deniedPaths.Load(path)
 	if status == http.StatusForbidden && b.sess.canLogin() && !known {
-		// The token may have expired: log in again once. Not for a path
-		// already denied after a login (the policy's answer), or each
-		// poll would log in again for it.
-		if _, aerr := b.sess.authenticate(ctx, st); aerr == nil {
+		// The token may have expired: log in again, once per poll. Not
+		// for a path already denied after a login (the policy's answer),
+		// or each poll would log in again for it.
+		fresh, aerr := login.again(ctx, b.sess, st)
+		switch {
+		case aerr == nil && fresh != st:
 			buf.Reset()
 			status, err = b.read(ctx, path, buf)
-		} else if !errors.Is(aerr, errSameToken) {
+		case aerr != nil && !errors.Is(aerr, errSameToken):
 			return "", markUnavailable(b.ctxErr(ctx, aerr))
 		}
+		// fresh == st: this read already had the poll's new token, so
+		// the 403 is the policy's answer.
 	}
 	if status != http.StatusForbidden && known {
 		b.deniedPaths.Delete(path) // the policy changed
@@ -171,6 +177,33 @@ func (b *Backend) pathVersion(ctx context.Context, path string) (string, error) 
 		return "", markUnavailable(b.ctxErr(ctx, fmt.Errorf("%s: reading the metadata %q: %w", Name, path, err)))
 	}
 	return metadataVersion(buf.Bytes(), time.Now())
+}
+
+// pollLogin is one poll's login again after a metadata read refused with
+// 403. Once the poll has a new token, a 403 to a read made with it is the
+// policy's answer, not an expired token: without this, each path not yet
+// known denied would log in again (sess.current already returns the new
+// token, so authenticate sees no stale one), and a policy granting read on
+// data/ only would cost one login (a token and its lease) per watched
+// path at the first poll.
+type pollLogin struct {
+	mu   sync.Mutex
+	done bool
+	st   *authState
+	err  error
+}
+
+// again returns the token to read again with after failed was refused:
+// the first call of the poll logs in again (or takes the token a
+// concurrent lookup's login installed); the later ones return its result.
+func (p *pollLogin) again(ctx context.Context, s *session, failed *authState) (*authState, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.done {
+		p.st, p.err = s.authenticate(ctx, failed)
+		p.done = true
+	}
+	return p.st, p.err
 }
 
 // metadataVersion returns the version string of a metadata answer (see

@@ -211,9 +211,10 @@
 // the lookup reads them. The token's policy needs read on
 // <mount>/metadata/<path> as well as on <mount>/data/<path> (Airflow's
 // policies often grant data/ only): a metadata read refused with 403,
-// after a login again, counts as the stable version "denied" (a warning
-// is logged once), so that id's changes are not seen while the others'
-// are. Any other failed poll (a 5xx after the client's retries, a
+// after a login again (at most one per poll, however many paths are
+// refused, and none at the later polls for a path already denied), counts
+// as the stable version "denied" (a warning is logged once), so that id's
+// changes are not seen while the others' are. Any other failed poll (a 5xx after the client's retries, a
 // refused connection, the timeout) ends the stream with the error: the
 // resolver drops the tier's cached answers and polls again after its
 // back-off. A negative changes_poll_interval_seconds (Options.PollInterval
