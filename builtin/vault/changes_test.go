@@ -5,6 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -474,4 +479,49 @@ func TestChangesTokenRevokedMidStream(t *testing.T) {
 	f.Put("secret", "variables/v7", map[string]any{"value": "two"})
 	assert.Equal(t, ev(varReq("v7")), c.next(t), "the change is seen with the new token")
 	assert.Equal(t, 2, f.Count("auth/approle/login"), "one login again")
+}
+
+// TestChangesPollParallel: a poll has up to 8 metadata reads in flight,
+// never more. A loopback proxy in front of the fake holds each read until
+// 8 are in flight (or the hang bound passes), and records the most.
+func TestChangesPollParallel(t *testing.T) {
+	f := newFake(t)
+	var reqs []resolver.Request
+	for i := range 40 {
+		f.Put("secret", fmt.Sprintf("variables/v%d", i), map[string]any{"value": "one"})
+		reqs = append(reqs, varReq(fmt.Sprintf("v%d", i)))
+	}
+	target, err := url.Parse(f.URL)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var (
+		mu             sync.Mutex
+		inFlight, most int
+		fill           sync.Once
+	)
+	full := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/metadata/") {
+			mu.Lock()
+			inFlight++
+			most = max(most, inFlight)
+			if inFlight == 8 {
+				fill.Do(func() { close(full) })
+			}
+			mu.Unlock()
+			select {
+			case <-full:
+			case <-time.After(hang):
+			}
+			defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	b := mustOpen(t, withKw(f.kwargs(fastPoll), map[string]any{"url": srv.URL}))
+	c := runChanges(t, b, reqs...)
+	require.Equal(t, resolver.Event{All: true}, c.next(t))
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, 8, most, "the most metadata reads in flight")
 }
