@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tidwall/gjson"
@@ -54,61 +55,131 @@ func (b *Backend) Changes(ctx context.Context, watched func() []resolver.Request
 	return b.poller.Run(ctx, watched, counted)
 }
 
+// pollParallel bounds the metadata reads a poll has in flight.
+const pollParallel = 8
+
 // versions is the poller's Versions: for each request, the versions of
 // the paths its lookup reads, in the order it reads them, up to the first
 // that holds a live version (the lookup stops there too), joined by "|".
-// A path is read once per poll, however many requests read it.
+// A path is read once per poll, however many requests read it. The reads
+// go in rounds, pollParallel at a time: round n reads the n-th path of
+// each request whose earlier paths hold no live version (with a single
+// path, the default, there is one round).
 func (b *Backend) versions(ctx context.Context, reqs []resolver.Request) (map[resolver.Request]string, error) {
-	out := make(map[resolver.Request]string, len(reqs))
+	paths := make([][]string, len(reqs)) // each request's metadata paths, in lookup order
+	rounds := 0
+	for i, req := range reqs {
+		paths[i] = b.metadataPaths(req)
+		rounds = max(rounds, len(paths[i]))
+	}
+	parts := make([][]string, len(reqs))
+	ended := make([]bool, len(reqs))
 	seen := map[string]string{} // metadata path -> version, this poll
-	for _, req := range reqs {
-		v, err := b.requestVersion(ctx, req, seen)
-		if err != nil {
+	login := new(pollLogin)
+	for n := range rounds {
+		var todo []string
+		queued := map[string]bool{}
+		for i, ps := range paths {
+			if ended[i] || n >= len(ps) {
+				continue
+			}
+			if _, done := seen[ps[n]]; !done && !queued[ps[n]] {
+				queued[ps[n]] = true
+				todo = append(todo, ps[n])
+			}
+		}
+		if err := b.readVersions(ctx, todo, seen, login); err != nil {
 			return nil, err
 		}
-		out[req] = v
+		for i, ps := range paths {
+			if ended[i] || n >= len(ps) {
+				continue
+			}
+			v := seen[ps[n]]
+			parts[i] = append(parts[i], v)
+			if v == versionDenied || (v != "" && !strings.HasSuffix(v, "-deleted")) {
+				ended[i] = true // the lookup ends at this path too
+			}
+		}
+	}
+	out := make(map[resolver.Request]string, len(reqs))
+	for i, req := range reqs {
+		out[req] = strings.Join(parts[i], "|")
 	}
 	return out, nil
 }
 
-// requestVersion returns req's version string: "" when its lookup makes no
-// request (a kind switched off, an id the team guard or a path refuses).
-func (b *Backend) requestVersion(ctx context.Context, req resolver.Request, seen map[string]string) (string, error) {
+// metadataPaths returns the metadata paths req's lookup may read, in its
+// order: none when it makes no request (a kind switched off, an id the
+// team guard or a path refuses).
+func (b *Backend) metadataPaths(req resolver.Request) []string {
 	ps, ok := b.pathsFor(req.Kind)
 	if req.Kind == 0 {
 		ps, ok = b.paths[0], true
 	}
 	if !ok {
-		return "", nil
+		return nil
 	}
 	team, ok := b.teamSegment(req)
 	if !ok || b.teamGuard(req) != "" {
-		return "", nil
+		return nil
 	}
-	var parts []string
+	var out []string
 	for i := range ps {
 		path, ok := b.teamPath(&ps[i], req.ID, team)
 		if !ok {
 			continue
 		}
-		meta, ok := b.metadataPath(path)
-		if !ok {
-			continue
-		}
-		v, done := seen[meta]
-		if !done {
-			var err error
-			if v, err = b.pathVersion(ctx, meta); err != nil {
-				return "", err
-			}
-			seen[meta] = v
-		}
-		parts = append(parts, v)
-		if v == versionDenied || (v != "" && !strings.HasSuffix(v, "-deleted")) {
-			break // the lookup ends at this path too
+		if meta, ok := b.metadataPath(path); ok {
+			out = append(out, meta)
 		}
 	}
-	return strings.Join(parts, "|"), nil
+	return out
+}
+
+// readVersions reads the version of each path (see pathVersion) into
+// seen, pollParallel at a time; the first failure cancels the others and
+// is returned.
+func (b *Backend) readVersions(ctx context.Context, paths []string, seen map[string]string, login *pollLogin) error {
+	if len(paths) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	next := make(chan string)
+	for range min(pollParallel, len(paths)) {
+		wg.Go(func() {
+			for path := range next {
+				v, err := b.pathVersion(ctx, path, login)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+					cancel()
+				}
+				seen[path] = v
+				mu.Unlock()
+			}
+		})
+	}
+feed:
+	for _, path := range paths {
+		select {
+		case next <- path:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if firstErr == nil {
+		firstErr = ctx.Err()
+	}
+	return firstErr
 }
 
 // metadataPath returns the KV v2 metadata path of the data path (without
@@ -128,11 +199,11 @@ func (b *Backend) metadataPath(dataPath string) (string, bool) {
 // there is none (404), "<current_version>@<its created_time>" when that
 // version is live, the same with "-deleted" when it is deleted or
 // destroyed (a data read answers 404), and versionDenied when Vault
-// refuses the read (403) after a login again (once per path: a path
-// denied stays denied, without a login at each poll, until a read of it
-// succeeds): the policy may grant read on <mount>/data/ only. Any other
-// failure is an error naming the path.
-func (b *Backend) pathVersion(ctx context.Context, path string) (string, error) {
+// refuses the read (403) after a login again (see pollLogin; a path
+// denied stays denied, without a login at the later polls, until a read
+// of it succeeds): the policy may grant read on <mount>/data/ only. Any
+// other failure is an error naming the path.
+func (b *Backend) pathVersion(ctx context.Context, path string, login *pollLogin) (string, error) {
 	ctx, cancel := b.withTimeout(ctx)
 	defer cancel()
 	st, err := b.sess.current(ctx)
@@ -144,15 +215,19 @@ func (b *Backend) pathVersion(ctx context.Context, path string) (string, error) 
 	status, err := b.read(ctx, path, buf)
 	_, known := b.deniedPaths.Load(path)
 	if status == http.StatusForbidden && b.sess.canLogin() && !known {
-		// The token may have expired: log in again once. Not for a path
-		// already denied after a login (the policy's answer), or each
-		// poll would log in again for it.
-		if _, aerr := b.sess.authenticate(ctx, st); aerr == nil {
+		// The token may have expired: log in again, once per poll. Not
+		// for a path already denied after a login (the policy's answer),
+		// or each poll would log in again for it.
+		fresh, aerr := login.again(ctx, b.sess, st)
+		switch {
+		case aerr == nil && fresh != st:
 			buf.Reset()
 			status, err = b.read(ctx, path, buf)
-		} else if !errors.Is(aerr, errSameToken) {
+		case aerr != nil && !errors.Is(aerr, errSameToken):
 			return "", markUnavailable(b.ctxErr(ctx, aerr))
 		}
+		// fresh == st: this read already had the poll's new token, so
+		// the 403 is the policy's answer.
 	}
 	if status != http.StatusForbidden && known {
 		b.deniedPaths.Delete(path) // the policy changed
@@ -171,6 +246,33 @@ func (b *Backend) pathVersion(ctx context.Context, path string) (string, error) 
 		return "", markUnavailable(b.ctxErr(ctx, fmt.Errorf("%s: reading the metadata %q: %w", Name, path, err)))
 	}
 	return metadataVersion(buf.Bytes(), time.Now())
+}
+
+// pollLogin is one poll's login again after a metadata read refused with
+// 403. Once the poll has a new token, a 403 to a read made with it is the
+// policy's answer, not an expired token: without this, each path not yet
+// known denied would log in again (sess.current already returns the new
+// token, so authenticate sees no stale one), and a policy granting read on
+// data/ only would cost one login (a token and its lease) per watched
+// path at the first poll.
+type pollLogin struct {
+	mu   sync.Mutex
+	done bool
+	st   *authState
+	err  error
+}
+
+// again returns the token to read again with after failed was refused:
+// the first call of the poll logs in again (or takes the token a
+// concurrent lookup's login installed); the later ones return its result.
+func (p *pollLogin) again(ctx context.Context, s *session, failed *authState) (*authState, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.done {
+		p.st, p.err = s.authenticate(ctx, failed)
+		p.done = true
+	}
+	return p.st, p.err
 }
 
 // metadataVersion returns the version string of a metadata answer (see

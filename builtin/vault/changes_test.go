@@ -3,7 +3,13 @@ package vault_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -419,21 +425,103 @@ func TestChangesKwargs(t *testing.T) {
 	}
 }
 
-// TestChangesDeniedLogsInOnce: with a login method, a metadata path the
-// policy denies costs one login again (the token might have expired),
-// not one at every poll.
+// TestChangesDeniedLogsInOnce: with a login method, metadata paths the
+// policy denies (read granted on data/ only) cost one login again per
+// poll (the token might have expired), however many paths are watched,
+// and none at the later polls: each login creates a token and a lease.
 func TestChangesDeniedLogsInOnce(t *testing.T) {
+	tests := []struct {
+		name    string
+		watched int
+	}{
+		{name: "two paths", watched: 2},
+		{name: "forty paths", watched: 40}, // was 41 logins at the first poll
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t)
+			f.EnableAuth("", vaultfake.AppRole, vaultfake.TokenOptions{Paths: []string{"secret/data/"}})
+			f.AddCredential("approle", "role", "right")
+			var reqs []resolver.Request
+			for i := range tt.watched {
+				f.Put("secret", fmt.Sprintf("variables/v%d", i), map[string]any{"value": "one"})
+				reqs = append(reqs, varReq(fmt.Sprintf("v%d", i)))
+			}
+			b := mustOpen(t, f.kwargs(withKw(fastPoll, map[string]any{"auth_type": "approle", "role_id": "role", "secret_id": "right"})))
+			c := runChanges(t, b, reqs...)
+			require.Equal(t, resolver.Event{All: true}, c.next(t))
+			assert.Equal(t, 2, f.Count("auth/approle/login"), "after the first poll: the first login and one login again")
+			waitCount(t, f, "secret/metadata/*", 4*tt.watched) // later polls
+			assert.Equal(t, 2, f.Count("auth/approle/login"), "no login again at the later polls")
+			v, err := b.Lookup(t.Context(), varReq("v0"))
+			require.NoError(t, err, "lookups still work")
+			assert.Equal(t, "one", v)
+		})
+	}
+}
+
+// TestChangesTokenRevokedMidStream: a poll whose token was revoked logs in
+// again once, however many paths it reads, and the stream goes on: the
+// metadata reads refused with the old token are read again, not denied.
+func TestChangesTokenRevokedMidStream(t *testing.T) {
 	f := newFake(t)
-	f.EnableAuth("", vaultfake.AppRole, vaultfake.TokenOptions{Paths: []string{"secret/data/"}})
+	f.EnableAuth("", vaultfake.AppRole, vaultfake.TokenOptions{Paths: []string{"secret/data/", "secret/metadata/"}})
 	f.AddCredential("approle", "role", "right")
-	f.Put("secret", "variables/a", map[string]any{"value": "one"})
-	f.Put("secret", "variables/b", map[string]any{"value": "one"})
+	var reqs []resolver.Request
+	for i := range 20 {
+		f.Put("secret", fmt.Sprintf("variables/v%d", i), map[string]any{"value": "one"})
+		reqs = append(reqs, varReq(fmt.Sprintf("v%d", i)))
+	}
 	b := mustOpen(t, f.kwargs(withKw(fastPoll, map[string]any{"auth_type": "approle", "role_id": "role", "secret_id": "right"})))
-	c := runChanges(t, b, varReq("a"), varReq("b"))
+	c := runChanges(t, b, reqs...)
 	require.Equal(t, resolver.Event{All: true}, c.next(t))
-	waitCount(t, f, "secret/metadata/*", 20)
-	assert.Equal(t, 3, f.Count("auth/approle/login"), "the first login, and one login again per denied path")
-	v, err := b.Lookup(t.Context(), varReq("a"))
-	require.NoError(t, err, "lookups still work")
-	assert.Equal(t, "one", v)
+	require.Equal(t, 1, f.RevokeLoginTokens())
+	f.Put("secret", "variables/v7", map[string]any{"value": "two"})
+	assert.Equal(t, ev(varReq("v7")), c.next(t), "the change is seen with the new token")
+	assert.Equal(t, 2, f.Count("auth/approle/login"), "one login again")
+}
+
+// TestChangesPollParallel: a poll has up to 8 metadata reads in flight,
+// never more. A loopback proxy in front of the fake holds each read until
+// 8 are in flight (or the hang bound passes), and records the most.
+func TestChangesPollParallel(t *testing.T) {
+	f := newFake(t)
+	var reqs []resolver.Request
+	for i := range 40 {
+		f.Put("secret", fmt.Sprintf("variables/v%d", i), map[string]any{"value": "one"})
+		reqs = append(reqs, varReq(fmt.Sprintf("v%d", i)))
+	}
+	target, err := url.Parse(f.URL)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var (
+		mu             sync.Mutex
+		inFlight, most int
+		fill           sync.Once
+	)
+	full := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/metadata/") {
+			mu.Lock()
+			inFlight++
+			most = max(most, inFlight)
+			if inFlight == 8 {
+				fill.Do(func() { close(full) })
+			}
+			mu.Unlock()
+			select {
+			case <-full:
+			case <-time.After(hang):
+			}
+			defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	b := mustOpen(t, withKw(f.kwargs(fastPoll), map[string]any{"url": srv.URL}))
+	c := runChanges(t, b, reqs...)
+	require.Equal(t, resolver.Event{All: true}, c.next(t))
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, 8, most, "the most metadata reads in flight")
 }

@@ -205,15 +205,16 @@
 // was deleted, undeleted or destroyed, or which appeared or vanished.
 // Vault has no batch metadata read: a poll costs one request per path a
 // watched lookup reads (a path read by several requests, a team's and
-// the global one with use_team_secrets_path false, is read once), made
-// one after the other, each bounded by the timeout; with a paths list,
-// the paths are read in order up to the first holding a live version, as
-// the lookup reads them. The token's policy needs read on
+// the global one with use_team_secrets_path false, is read once), up to
+// 8 at once, each bounded by the timeout; with a paths list, the paths
+// are read in order up to the first holding a live version, as the lookup
+// reads them. The token's policy needs read on
 // <mount>/metadata/<path> as well as on <mount>/data/<path> (Airflow's
 // policies often grant data/ only): a metadata read refused with 403,
-// after a login again, counts as the stable version "denied" (a warning
-// is logged once), so that id's changes are not seen while the others'
-// are. Any other failed poll (a 5xx after the client's retries, a
+// after a login again (at most one per poll, however many paths are
+// refused, and none at the later polls for a path already denied), counts
+// as the stable version "denied" (a warning is logged once), so that id's
+// changes are not seen while the others' are. Any other failed poll (a 5xx after the client's retries, a
 // refused connection, the timeout) ends the stream with the error: the
 // resolver drops the tier's cached answers and polls again after its
 // back-off. A negative changes_poll_interval_seconds (Options.PollInterval
