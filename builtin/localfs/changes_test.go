@@ -176,6 +176,108 @@ func TestChangesInPlace(t *testing.T) {
 	}
 }
 
+// A file rewritten in place with its size and modification time kept (cp
+// -p, install -p, rsync --inplace -t, tar with normalised timestamps):
+// inotify reports it, and the recheck must tell it changed although its
+// size, mtime, mode and inode are the same; the inode change time (ctime)
+// tells. Found in review: the cache served the old value for its TTL.
+func TestChangesSameSizeSameMtime(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vars.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"k": "one"}`), 0o600))
+	mtime := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC) // SOURCE_DATE_EPOCH-style
+	require.NoError(t, os.Chtimes(path, mtime, mtime))
+	before, err := os.Stat(path)
+	require.NoError(t, err)
+	if _, _, ok := localfs.ChangeTime(before); !ok {
+		t.Skip("no inode change time on this system: such a rewrite is not seen (documented)")
+	}
+	b, err := localfs.New(localfs.Options{VariablesFile: path, ReloadInterval: localfs.NeverReload})
+	require.NoError(t, err)
+	r := watchedResolver(t, b)
+	w := r.Watcher(resolver.Request{Kind: resolver.KindVariable, ID: "k"})
+	defer w.Close()
+	waitFor(t, w, "one", value)
+
+	copyKeepingTimes(t, path, `{"k": "two"}`, before)
+	waitFor(t, w, "two", value)
+	v, err := r.Variable(t.Context(), "k")
+	require.NoError(t, err)
+	assert.Equal(t, "two", v.Reveal())
+}
+
+// The same rewrite is seen by a lookup that stats the file, without a
+// change stream, for a path and through os.DirFS.
+func TestReloadSameSizeSameMtime(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts func(dir string) localfs.Options
+	}{
+		{"path", func(dir string) localfs.Options {
+			return localfs.Options{VariablesFile: filepath.Join(dir, "vars.json")}
+		}},
+		{"os.DirFS", func(dir string) localfs.Options {
+			return localfs.Options{FS: os.DirFS(dir), VariablesFile: "vars.json"}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "vars.json")
+			require.NoError(t, os.WriteFile(path, []byte(`{"k": "one"}`), 0o600))
+			mtime := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+			require.NoError(t, os.Chtimes(path, mtime, mtime))
+			before, err := os.Stat(path)
+			require.NoError(t, err)
+			if _, _, ok := localfs.ChangeTime(before); !ok {
+				t.Skip("no inode change time on this system: such a rewrite is not seen (documented)")
+			}
+			opts := tc.opts(dir)
+			opts.ReloadInterval = localfs.StatEveryLookup
+			b, err := localfs.New(opts)
+			require.NoError(t, err)
+			req := resolver.Request{Kind: resolver.KindVariable, ID: "k"}
+			v, err := b.Lookup(t.Context(), req)
+			require.NoError(t, err)
+			require.Equal(t, "one", v)
+
+			copyKeepingTimes(t, path, `{"k": "two"}`, before)
+			v, err = b.Lookup(t.Context(), req)
+			require.NoError(t, err)
+			assert.Equal(t, "two", v)
+		})
+	}
+}
+
+// copyKeepingTimes rewrites path in place with content, of the same size,
+// and sets its modification time back to old's, as cp -p does. The inode
+// change time is the one thing that differs from old: a rewrite within
+// the same tick of the filesystem's clock would keep even that, so the
+// times are set again until the kernel reports a new change time.
+func copyKeepingTimes(t testing.TB, path, content string, old os.FileInfo) {
+	t.Helper()
+	require.EqualValues(t, old.Size(), len(content), "same size")
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString(content)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	oldSec, oldNsec, _ := localfs.ChangeTime(old)
+	deadline := time.Now().Add(hang)
+	var info os.FileInfo
+	for {
+		require.NoError(t, os.Chtimes(path, old.ModTime(), old.ModTime()))
+		info, err = os.Stat(path)
+		require.NoError(t, err)
+		if sec, nsec, _ := localfs.ChangeTime(info); sec != oldSec || nsec != oldNsec {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the inode change time never moved")
+		time.Sleep(time.Millisecond)
+	}
+	require.Equal(t, old.Size(), info.Size())
+	require.True(t, old.ModTime().Equal(info.ModTime()), "mtime kept")
+	require.True(t, os.SameFile(old, info), "same inode")
+}
+
 // Every format and kind is watched.
 func TestChangesFormats(t *testing.T) {
 	for _, tc := range []struct {

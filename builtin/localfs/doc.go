@@ -52,12 +52,17 @@
 // file once and keeps the result; a lookup stats the file at most once per
 // Options.ReloadInterval (DefaultReloadInterval, 1 s, when it is 0) and
 // re-reads it when its size, modification time, mode or (for OS files)
-// device and inode changed. Two special values change that:
-// [StatEveryLookup] stats the file on every lookup, so an edit is seen by
-// the next lookup, as in Airflow, for one stat per lookup; [NeverReload]
-// reads each file once and never looks at it again. An edit that keeps the
-// size and the modification time (a same-size rewrite within the
-// filesystem's timestamp granularity) is not seen. A file that turns bad
+// device, inode and inode change time (ctime) changed. Two special values
+// change that: [StatEveryLookup] stats the file on every lookup, so an edit
+// is seen by the next lookup, as in Airflow, for one stat per lookup;
+// [NeverReload] reads each file once and never looks at it again. The
+// inode change time is set by the kernel on every write and cannot be set
+// back, so a file rewritten in place with its size and modification time
+// kept (cp -p, install -p, rsync --inplace -t, tar with fixed timestamps)
+// is seen on Linux, the BSDs, macOS and Solaris. Elsewhere (Windows), and
+// for files of an fs.FS other than os.DirFS, such a rewrite is not seen;
+// nor, anywhere, are two same-size writes within one tick of the
+// filesystem's clock. A file that turns bad
 // after a good load makes lookups fail with its error rather than serve the
 // old contents. Under a resolver with a cache or a Watcher, changes are
 // also seen as they happen (see Change events).
@@ -77,8 +82,8 @@
 // symlink through "..data", whose directory entry never changes), so a
 // watch on the file's inode would miss both. After the first event in a
 // watched directory, Changes waits 50 ms for the rest of the burst, then
-// stats each file and, if its size, modification time, mode, device or
-// inode changed, re-reads it at once, whatever the ReloadInterval
+// stats each file and, if its size, modification time, mode, device,
+// inode or inode change time changed, re-reads it at once, whatever the ReloadInterval
 // (NeverReload included: a watched Backend does not serve a file it knows
 // changed). It compares the new contents with the last ones it reported
 // and emits one event per id whose value changed, appeared or vanished. A

@@ -1,5 +1,9 @@
 package localfs
 
+// ChangeTime is changeTime: a file's inode change time, if the system
+// reports one.
+var ChangeTime = changeTime
+
 // Established returns how many Changes calls have established their
 // stream (emitted their first Event{All: true}).
 func Established() int64 { return established.Load() }

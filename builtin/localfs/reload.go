@@ -20,9 +20,9 @@ import (
 // Lookups read the current snapshot with one atomic load. Once the reload
 // interval has passed, the next lookup stats the file (one goroutine at a
 // time; the others keep reading the current snapshot meanwhile) and, when
-// the file's size, modification time, mode or identity (device and inode,
-// for OS files) changed, reads and parses it again and swaps the snapshot
-// in. A file that has turned bad, or disappeared, replaces the good
+// the file's size, modification time, mode or identity (device, inode and
+// inode change time, for OS files) changed, reads and parses it again and
+// swaps the snapshot in. A file that has turned bad, or disappeared, replaces the good
 // snapshot with its error: lookups fail, as they do in Airflow, which reads
 // the file on every lookup, rather than serve stale secrets silently.
 type source struct {
@@ -134,15 +134,23 @@ func (s *source) open() (fs.File, error) {
 // sameFile reports whether b describes the same, unchanged file as a. For
 // the operating system's files (os.Stat, os.DirFS) the device and inode
 // must match too, so that a file replaced by rename is seen even with the
-// old size and modification time.
+// old size and modification time, and so must the inode change time where
+// the system reports one (see changeTime), so that a file rewritten in
+// place with its size and modification time kept (cp -p, install -p,
+// rsync --inplace -t) is seen too.
 func sameFile(a, b fs.FileInfo) bool {
 	if a.Size() != b.Size() || !a.ModTime().Equal(b.ModTime()) || a.Mode() != b.Mode() {
 		return false
 	}
-	if os.SameFile(a, a) { // only an os FileInfo is the same file as itself
-		return os.SameFile(a, b)
+	if !os.SameFile(a, a) { // only an os FileInfo is the same file as itself
+		return true
 	}
-	return true
+	if !os.SameFile(a, b) {
+		return false
+	}
+	aSec, aNsec, aOK := changeTime(a)
+	bSec, bNsec, bOK := changeTime(b)
+	return aOK == bOK && aSec == bSec && aNsec == bNsec
 }
 
 func (s *source) ioError(err error) error {
