@@ -12,11 +12,11 @@ import (
 
 // store: one variable "x" with a value and a version.
 type pollStore struct {
-	mu      sync.Mutex
-	val     string
-	ver     int
-	poller  *kit.Poller
-	polls   int
+	mu     sync.Mutex
+	val    string
+	ver    int
+	poller *kit.Poller
+	polls  int
 }
 
 func (s *pollStore) Lookup(_ context.Context, req resolver.Request) (string, error) {
