@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -92,49 +91,7 @@ func (b *Backend) versions(ctx context.Context, reqs []resolver.Request) (map[re
 // listAll lists the versions of each secret in names, pollParallel at a
 // time; the first failure cancels the others and is returned.
 func (b *Backend) listAll(ctx context.Context, names []string) (map[string]string, error) {
-	out := make(map[string]string, len(names))
-	if len(names) == 0 {
-		return out, nil
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		mu       sync.Mutex
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	next := make(chan string)
-	for range min(pollParallel, len(names)) {
-		wg.Go(func() {
-			for name := range next {
-				v, err := b.secretVersions(ctx, name)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-					cancel()
-				}
-				out[name] = v
-				mu.Unlock()
-			}
-		})
-	}
-feed:
-	for _, name := range names {
-		select {
-		case next <- name:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if firstErr == nil {
-		firstErr = ctx.Err()
-	}
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	return out, nil
+	return kit.PollVersions(ctx, names, pollParallel, b.secretVersions)
 }
 
 // secretVersions returns the version string of secret name: a digest of

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/secretpath/secretpath/builtin/internal/kit"
 	"github.com/secretpath/secretpath/resolver"
@@ -98,49 +97,7 @@ func (b *Backend) versions(ctx context.Context, reqs []resolver.Request) (map[re
 // names, pollParallel at a time; the first failure cancels the others and
 // is returned.
 func (b *Backend) fetchVersions(ctx context.Context, names []string) (map[string]string, error) {
-	out := make(map[string]string, len(names))
-	if len(names) == 0 {
-		return out, nil
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		mu       sync.Mutex
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	next := make(chan string)
-	for range min(pollParallel, len(names)) {
-		wg.Go(func() {
-			for name := range next {
-				v, err := b.secretVersion(ctx, name)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-					cancel()
-				}
-				out[name] = v
-				mu.Unlock()
-			}
-		})
-	}
-feed:
-	for _, name := range names {
-		select {
-		case next <- name:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if firstErr == nil {
-		firstErr = ctx.Err()
-	}
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	return out, nil
+	return kit.PollVersions(ctx, names, pollParallel, b.secretVersion)
 }
 
 // secretVersion returns the version string of secret name's latest

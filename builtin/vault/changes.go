@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -141,45 +142,11 @@ func (b *Backend) metadataPaths(req resolver.Request) []string {
 // seen, pollParallel at a time; the first failure cancels the others and
 // is returned.
 func (b *Backend) readVersions(ctx context.Context, paths []string, seen map[string]string, login *pollLogin) error {
-	if len(paths) == 0 {
-		return nil
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		mu       sync.Mutex
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	next := make(chan string)
-	for range min(pollParallel, len(paths)) {
-		wg.Go(func() {
-			for path := range next {
-				v, err := b.pathVersion(ctx, path, login)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-					cancel()
-				}
-				seen[path] = v
-				mu.Unlock()
-			}
-		})
-	}
-feed:
-	for _, path := range paths {
-		select {
-		case next <- path:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if firstErr == nil {
-		firstErr = ctx.Err()
-	}
-	return firstErr
+	got, err := kit.PollVersions(ctx, paths, pollParallel, func(ctx context.Context, path string) (string, error) {
+		return b.pathVersion(ctx, path, login)
+	})
+	maps.Copy(seen, got)
+	return err
 }
 
 // metadataPath returns the KV v2 metadata path of the data path (without

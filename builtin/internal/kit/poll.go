@@ -3,6 +3,7 @@ package kit
 import (
 	"context"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/secretpath/secretpath/resolver"
@@ -117,4 +118,54 @@ func dedupeRequests(reqs []resolver.Request) []resolver.Request {
 		}
 	}
 	return out
+}
+
+// PollVersions calls version for each of names, at most parallel at a
+// time, and returns each name's version: the fan-out of a Poller's
+// Versions for a store that reads one secret's metadata a request. The
+// first failure cancels the calls still running and is returned.
+func PollVersions(ctx context.Context, names []string, parallel int, version func(ctx context.Context, name string) (string, error)) (map[string]string, error) {
+	out := make(map[string]string, len(names))
+	if len(names) == 0 {
+		return out, nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	next := make(chan string)
+	for range min(max(parallel, 1), len(names)) {
+		wg.Go(func() {
+			for name := range next {
+				v, err := version(ctx, name)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+					cancel()
+				}
+				out[name] = v
+				mu.Unlock()
+			}
+		})
+	}
+feed:
+	for _, name := range names {
+		select {
+		case next <- name:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if firstErr == nil {
+		firstErr = ctx.Err()
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return out, nil
 }
